@@ -1,0 +1,70 @@
+/**
+ * Ports: the outside world as the functions see it. Each has an AWS adapter (`./aws/*`) and a local
+ * adapter (in `local/`), chosen once at start-up through `configurePorts`; the domain code and the
+ * handlers only ever see these interfaces.
+ */
+import type { WorkflowName } from '../workflows';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface WorkflowPort {
+  /** Starts an execution of one of the product's state machines; resolves once it is accepted. */
+  startExecution(workflow: WorkflowName, input: Record<string, unknown>, name?: string): Promise<{ executionArn: string }>;
+}
+
+export interface ScheduleSpec {
+  /** Unique within the product's schedule group. */
+  name: string;
+  /** EventBridge Scheduler syntax: `at(2026-01-01T08:00:00)`, `cron(0 8 ? * MON-FRI *)`, `rate(15 minutes)`. */
+  expression: string;
+  /** IANA zone in which `at()` and `cron()` are read, e.g. `Europe/Berlin`. */
+  timeZone: string;
+  /** What fires: a workflow execution with this input. */
+  target: { workflow: WorkflowName; input: Record<string, unknown> };
+}
+
+export interface SchedulerPort {
+  upsertSchedule(spec: ScheduleSpec): Promise<void>;
+  deleteSchedule(name: string): Promise<void>;
+}
+
+/** Envelope encryption: the key service makes and unwraps 256-bit data keys; AES-GCM runs in-process. */
+export interface KeyServicePort {
+  generateDataKey(): Promise<{ plaintextKey: Uint8Array; encryptedKey: Uint8Array; keyId: string }>;
+  decryptDataKey(encryptedKey: Uint8Array, keyId: string): Promise<Uint8Array>;
+}
+
+export interface AuthTokens {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+}
+
+/** The user directory (Cognito in AWS, cognito-local locally). */
+export interface IdentityPort {
+  /**
+   * Creates the user in `group`. In AWS the user then confirms with the emailed code
+   * (`confirmationRequired`); cognito-local's adapter confirms at once with its fixed code.
+   */
+  createUser(
+    email: string,
+    password: string,
+    group: 'admin' | 'client',
+  ): Promise<{ userId: string; confirmationRequired: boolean }>;
+  confirmUser(email: string, code: string): Promise<void>;
+  deleteUser(email: string): Promise<void>;
+  signIn(email: string, password: string): Promise<AuthTokens>;
+  refresh(refreshToken: string): Promise<AuthTokens>;
+  signOut(accessToken: string): Promise<void>;
+}
+
+export interface Ports {
+  clock: Clock;
+  workflows: WorkflowPort;
+  scheduler: SchedulerPort;
+  keyService: KeyServicePort;
+  identity: IdentityPort;
+}

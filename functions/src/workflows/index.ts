@@ -1,0 +1,7 @@
+import { discoveryWorkflow } from './discovery';
+import type { WorkflowDefinition } from './types';
+
+export type { AslDefinition, WorkflowDefinition } from './types';
+/** Every state machine of the product; the CDK app deploys each and the local runner executes each. */
+export const workflows: readonly WorkflowDefinition[] = [discoveryWorkflow];
+export type WorkflowName = 'discovery';

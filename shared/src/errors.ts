@@ -1,0 +1,62 @@
+/**
+ * Domain errors. Each carries a machine-readable `code` and the HTTP status the API adapter maps it to;
+ * the message is written for a person and is safe to show (`expose`). Anything that is not a DomainError
+ * is an internal error and is never shown.
+ */
+export class DomainError extends Error {
+  readonly expose = true;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DomainError';
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details?: unknown, options?: { cause?: unknown }) {
+    super('VALIDATION_FAILED', message, 400, details, options);
+    this.name = 'ValidationError';
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'Sign in again: your session is missing or has expired.', options?: { cause?: unknown }) {
+    super('UNAUTHORIZED', message, 401, undefined, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'Your role does not allow this action.', options?: { cause?: unknown }) {
+    super('FORBIDDEN', message, 403, undefined, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', `${what} was not found in your organization.`, 404, undefined, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 409, undefined, options);
+    this.name = 'ConflictError';
+  }
+}
+
+export class UpstreamError extends DomainError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 502, undefined, options);
+    this.name = 'UpstreamError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -1,0 +1,5 @@
+export * from './data/table';
+export * from './errors';
+export * from './model/account';
+export * from './model/audit';
+export * from './model/user';
