@@ -23,16 +23,42 @@ export interface RouteDefinition {
   readonly needs?: readonly RoutePermission[];
 }
 
-export type RoutePermission = 'table-write' | 'identity' | 'workflows' | 'schedules' | 'secrets' | 'customer-cloud';
+export type RoutePermission =
+  | 'table-write'
+  | 'identity'
+  | 'workflows'
+  | 'schedules'
+  | 'secrets'
+  | 'customer-cloud';
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/health', handler: 'health', auth: 'public' },
-  { method: 'POST', path: '/api/auth/signup', handler: 'auth/signup', auth: 'public', timeoutSeconds: 15, needs: ['table-write', 'identity'] },
+  {
+    method: 'POST',
+    path: '/api/auth/signup',
+    handler: 'auth/signup',
+    auth: 'public',
+    timeoutSeconds: 15,
+    needs: ['table-write', 'identity'],
+  },
+  { method: 'POST', path: '/api/auth/confirm', handler: 'auth/confirm', auth: 'public', needs: ['identity'] },
   { method: 'POST', path: '/api/auth/token', handler: 'auth/token', auth: 'public', needs: ['identity'] },
   { method: 'POST', path: '/api/auth/refresh', handler: 'auth/refresh', auth: 'public', needs: ['identity'] },
-  { method: 'POST', path: '/api/auth/signout', handler: 'auth/signout', auth: 'user', needs: ['table-write', 'identity'] },
+  {
+    method: 'POST',
+    path: '/api/auth/signout',
+    handler: 'auth/signout',
+    auth: 'user',
+    needs: ['table-write', 'identity'],
+  },
   { method: 'GET', path: '/api/me', handler: 'me/get', auth: 'user' },
-  { method: 'POST', path: '/api/me/onboarding-wizard', handler: 'me/onboarding-wizard', auth: 'user', needs: ['table-write'] },
+  {
+    method: 'POST',
+    path: '/api/me/onboarding-wizard',
+    handler: 'me/onboarding-wizard',
+    auth: 'user',
+    needs: ['table-write'],
+  },
   { method: 'GET', path: '/api/client/accounts', handler: 'accounts/list', auth: 'user' },
   { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },

@@ -25,7 +25,10 @@ export class ValidationError extends DomainError {
 }
 
 export class UnauthorizedError extends DomainError {
-  constructor(message = 'Sign in again: your session is missing or has expired.', options?: { cause?: unknown }) {
+  constructor(
+    message = 'Sign in again: your session is missing or has expired.',
+    options?: { cause?: unknown },
+  ) {
     super('UNAUTHORIZED', message, 401, undefined, options);
     this.name = 'UnauthorizedError';
   }

@@ -2,4 +2,5 @@ export * from './data/table';
 export * from './errors';
 export * from './model/account';
 export * from './model/audit';
+export * from './model/canonical-json';
 export * from './model/user';

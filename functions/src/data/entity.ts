@@ -27,7 +27,12 @@ export function defineEntity<S extends z.ZodType<Record<string, unknown>>>(
     keys,
     toItem(attrs) {
       const parsed = schema.parse(attrs);
-      return { ...parsed, ...keys(parsed), entity: name, ...(expiresAt ? { expiresAt: expiresAt(parsed) } : {}) };
+      return {
+        ...parsed,
+        ...keys(parsed),
+        entity: name,
+        ...(expiresAt ? { expiresAt: expiresAt(parsed) } : {}),
+      };
     },
     fromItem(item) {
       const rest: Record<string, unknown> = { ...item };

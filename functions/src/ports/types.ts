@@ -11,7 +11,11 @@ export interface Clock {
 
 export interface WorkflowPort {
   /** Starts an execution of one of the product's state machines; resolves once it is accepted. */
-  startExecution(workflow: WorkflowName, input: Record<string, unknown>, name?: string): Promise<{ executionArn: string }>;
+  startExecution(
+    workflow: WorkflowName,
+    input: Record<string, unknown>,
+    name?: string,
+  ): Promise<{ executionArn: string }>;
 }
 
 export interface ScheduleSpec {

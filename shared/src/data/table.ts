@@ -19,4 +19,6 @@ export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number][
 /** Attribute names that are keys; entity modules build their values, nothing else does. */
 export const keyAttributes = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'] as const;
 export type KeyAttribute = (typeof keyAttributes)[number];
-export type ItemKeys = { PK: string; SK: string } & Partial<Record<Exclude<KeyAttribute, 'PK' | 'SK'>, string>>;
+export type ItemKeys = { PK: string; SK: string } & Partial<
+  Record<Exclude<KeyAttribute, 'PK' | 'SK'>, string>
+>;

@@ -43,7 +43,10 @@ export function redactSecrets(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = (secretFieldNames as readonly string[]).includes(k) || /secret|password/i.test(k) ? '[redacted]' : redactSecrets(v);
+      out[k] =
+        (secretFieldNames as readonly string[]).includes(k) || /secret|password/i.test(k)
+          ? '[redacted]'
+          : redactSecrets(v);
     }
     return out;
   }

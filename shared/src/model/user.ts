@@ -24,7 +24,10 @@ export interface PasswordRuleResult {
 /** Each rule of {@link passwordPolicy} and whether `password` meets it, in display order. */
 export function checkPassword(password: string): PasswordRuleResult[] {
   return [
-    { rule: `At least ${passwordPolicy.minLength} characters`, ok: password.length >= passwordPolicy.minLength },
+    {
+      rule: `At least ${passwordPolicy.minLength} characters`,
+      ok: password.length >= passwordPolicy.minLength,
+    },
     { rule: 'A lowercase letter', ok: /[a-z]/.test(password) },
     { rule: 'An uppercase letter', ok: /[A-Z]/.test(password) },
     { rule: 'A digit', ok: /\d/.test(password) },

@@ -7,4 +7,7 @@ export const awsAccountClaimEntity = defineEntity(
   z.object({ awsAccountId: z.string(), orgId: z.string(), accountId: z.string(), claimedAt: z.string() }),
   (c) => awsAccountClaimKey(c.awsAccountId),
 );
-export const awsAccountClaimKey = (awsAccountId: string) => ({ PK: `AWSACCOUNT#${awsAccountId}`, SK: 'CLAIM' });
+export const awsAccountClaimKey = (awsAccountId: string) => ({
+  PK: `AWSACCOUNT#${awsAccountId}`,
+  SK: 'CLAIM',
+});

@@ -42,7 +42,10 @@ export const policyEntity = defineEntity(
   }),
   (p) => policyKey(p.orgId, p.clusterId),
 );
-export const policyKey = (orgId: string, clusterId: string) => ({ PK: orgPk(orgId), SK: `POLICY#${clusterId}` });
+export const policyKey = (orgId: string, clusterId: string) => ({
+  PK: orgPk(orgId),
+  SK: `POLICY#${clusterId}`,
+});
 
 export const hibernationScheduleEntity = defineEntity(
   'HibernationSchedule',
@@ -55,7 +58,9 @@ export const hibernationScheduleEntity = defineEntity(
     preWarmMinutes: z.number().int().nonnegative(),
     enabled: z.boolean(),
     /** Sizes before hibernation, restored exactly on wake. */
-    savedSizes: z.record(z.string(), z.object({ min: z.number(), desired: z.number(), max: z.number() })).default({}),
+    savedSizes: z
+      .record(z.string(), z.object({ min: z.number(), desired: z.number(), max: z.number() }))
+      .default({}),
     keepAwakeUntil: z.string().nullable().default(null),
     updatedAt: z.string(),
   }),

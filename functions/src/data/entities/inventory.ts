@@ -37,7 +37,10 @@ export const clusterEntity = defineEntity(
     GSI1SK: `CLUSTER#${c.clusterId}`,
   }),
 );
-export const clusterKey = (orgId: string, clusterId: string) => ({ PK: orgPk(orgId), SK: `CLUSTER#${clusterId}` });
+export const clusterKey = (orgId: string, clusterId: string) => ({
+  PK: orgPk(orgId),
+  SK: `CLUSTER#${clusterId}`,
+});
 export const clustersOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'CLUSTER#' });
 export const clustersOfAccountQuery = (orgId: string, accountId: string) => ({
   index: 'GSI1' as const,
@@ -103,7 +106,11 @@ export const workloadEntity = defineEntity(
   (w) => ({ PK: clusterPk(w.orgId, w.clusterId), SK: `WORKLOAD#${w.namespace}#${w.kind}#${w.name}` }),
 );
 /** Node groups, nodes and workloads of one cluster share a partition: one query per kind. */
-export const clusterChildrenQuery = (orgId: string, clusterId: string, kind: 'NODEGROUP' | 'NODE' | 'WORKLOAD') => ({
+export const clusterChildrenQuery = (
+  orgId: string,
+  clusterId: string,
+  kind: 'NODEGROUP' | 'NODE' | 'WORKLOAD',
+) => ({
   pk: clusterPk(orgId, clusterId),
   skPrefix: `${kind}#`,
 });

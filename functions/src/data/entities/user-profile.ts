@@ -16,4 +16,8 @@ export const userProfileEntity = defineEntity(
 );
 /** The caller's profile by the token's subject: how every request finds its organization. */
 export const userProfileKey = (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' });
-export const usersOfOrgQuery = (orgId: string) => ({ index: 'GSI1' as const, pk: orgPk(orgId), skPrefix: 'USER#' });
+export const usersOfOrgQuery = (orgId: string) => ({
+  index: 'GSI1' as const,
+  pk: orgPk(orgId),
+  skPrefix: 'USER#',
+});

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, type SignUpInput } from '@spot/shared';
+import { db, tableName } from '../data/client';
+import { cloudAccountEntity } from '../data/entities/cloud-account';
+import { emailClaimEntity, emailClaimKey, staleReservationMs } from '../data/entities/email-claim';
+import { organizationEntity, organizationKey } from '../data/entities/organization';
+import { userProfileEntity } from '../data/entities/user-profile';
+import { isConditionalCheckFailed, putItem, transactPut, transactWrite } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
+import type { IdentityPort } from '../ports';
+
+export interface SignUpResult {
+  userId: string;
+  orgId: string;
+  accountId: string;
+  confirmationRequired: boolean;
+}
+
+const emailTaken = () =>
+  new ConflictError(
+    'EMAIL_TAKEN',
+    'An account with this email already exists. Sign in instead, or use another email.',
+  );
+
+/**
+ * Sign-up: reserve the email (conditional put), create the Cognito user, then ONE transaction that
+ * creates the organization, the user profile (role client), the placeholder cloud account (status
+ * pending) and completes the email claim. Any failure after the reservation undoes what was done, so
+ * there is never a user without an organization, nor an organization without its user.
+ */
+export async function signUp(input: SignUpInput, identity: IdentityPort, now: Date): Promise<SignUpResult> {
+  const attemptId = randomUUID();
+  const nowIso = now.toISOString();
+  try {
+    await putItem(
+      emailClaimEntity,
+      { email: input.email, status: 'reserved', attemptId, reservedAt: nowIso, orgId: null, userId: null },
+      {
+        expression: 'attribute_not_exists(PK) OR (#status = :reserved AND #reservedAt < :stale)',
+        names: { '#status': 'status', '#reservedAt': 'reservedAt' },
+        values: {
+          ':reserved': 'reserved',
+          ':stale': new Date(now.getTime() - staleReservationMs).toISOString(),
+        },
+      },
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) throw emailTaken();
+    throw error;
+  }
+
+  let created: { userId: string; confirmationRequired: boolean } | undefined;
+  try {
+    created = await identity.createUser(input.email, input.password, 'client');
+    const orgId = randomUUID();
+    const accountId = randomUUID();
+    await transactWrite([
+      transactPut(
+        organizationEntity,
+        { orgId, name: input.organizationName, createdAt: nowIso, onboardingWizardSeenAt: null },
+        true,
+      ),
+      transactPut(
+        userProfileEntity,
+        { userId: created.userId, orgId, email: input.email, role: 'client', createdAt: nowIso },
+        true,
+      ),
+      transactPut(
+        cloudAccountEntity,
+        {
+          orgId,
+          accountId,
+          name: 'My AWS account',
+          awsAccountId: null,
+          region: null,
+          method: null,
+          status: 'pending',
+          statusReason: 'Connect an AWS account to start.',
+          roleArn: null,
+          externalId: null,
+          createdAt: nowIso,
+          updatedAt: nowIso,
+          lastDiscoveryAt: null,
+          lastExecutionArn: null,
+        },
+        true,
+      ),
+      {
+        Update: {
+          TableName: tableName(),
+          Key: emailClaimKey(input.email),
+          UpdateExpression: 'SET #status = :complete, orgId = :org, userId = :user',
+          ConditionExpression: 'attemptId = :attempt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':complete': 'complete',
+            ':org': orgId,
+            ':user': created.userId,
+            ':attempt': attemptId,
+          },
+        },
+      },
+    ]);
+    return { userId: created.userId, orgId, accountId, confirmationRequired: created.confirmationRequired };
+  } catch (error) {
+    await undoSignUp(input.email, attemptId, created !== undefined, identity);
+    throw error;
+  }
+}
+
+async function undoSignUp(email: string, attemptId: string, userCreated: boolean, identity: IdentityPort) {
+  try {
+    if (userCreated) await identity.deleteUser(email);
+    await db().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: emailClaimKey(email),
+        ConditionExpression: 'attemptId = :attempt',
+        ExpressionAttributeValues: { ':attempt': attemptId },
+      }),
+    );
+  } catch (error) {
+    // The reservation expires on its own; log so an operator can see the orphan if the user delete failed.
+    logger.error('sign-up rollback incomplete', { email, ...errorFields(error) });
+  }
+}
+
+/** Records that the organization has seen (skipped or finished) the first-run wizard; the first time wins. */
+export async function markOnboardingWizardSeen(orgId: string, now: Date): Promise<void> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: organizationKey(orgId),
+        UpdateExpression: 'SET onboardingWizardSeenAt = :now',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_type(onboardingWizardSeenAt, :null)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':null': 'NULL' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}

@@ -1,0 +1,6 @@
+import { httpHandler } from '../http/handler';
+
+/** Liveness of the API; no auth, no table access. */
+export const handler = httpHandler({ auth: 'public' }, async ({ now }) => ({
+  body: { status: 'ok', time: now.toISOString() },
+}));

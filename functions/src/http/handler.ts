@@ -1,0 +1,306 @@
+import middy from '@middy/core';
+import {
+  type AuditOutcome,
+  DomainError,
+  ForbiddenError,
+  isDomainError,
+  UnauthorizedError,
+  ValidationError,
+} from '@spot/shared';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ZodType, z } from 'zod';
+import { userProfileEntity, userProfileKey } from '../data/entities/user-profile';
+import { getItem } from '../data/repository';
+import { appendAudit } from '../domain/audit';
+import { errorFields, logger } from '../lib/logger';
+import { port } from '../ports';
+import type { RouteAuth } from '../routes';
+import { verifyAuthorizationHeader } from './auth';
+
+/** The signed-in caller. `orgId` comes from the caller's profile, found by the token's subject. */
+export interface Caller {
+  userId: string;
+  orgId: string;
+  email: string;
+  role: 'admin' | 'client';
+  accessToken: string;
+}
+
+/** What a handler tells the audit middleware; it fills what it knows. */
+export interface AuditNote {
+  target: string | null;
+  accountId: string | null;
+  before?: unknown;
+  after?: unknown;
+  /** Set by handlers whose caller is not signed in yet (sign-up), so the record lands in the new org. */
+  orgId?: string;
+  actorId?: string;
+  actorName?: string;
+}
+
+export interface RequestInput<B, P, Q> {
+  body: B;
+  path: P;
+  query: Q;
+  requestId: string;
+  sourceIp: string | null;
+  userAgent: string | null;
+  now: Date;
+  audit: AuditNote;
+}
+
+export interface HttpResult {
+  statusCode?: number;
+  body?: unknown;
+}
+
+interface RouteOptions<A extends RouteAuth, B extends ZodType, P extends ZodType, Q extends ZodType> {
+  auth: A;
+  body?: B;
+  path?: P;
+  query?: Q;
+  /** Mutating routes name their audit action (`account.rename`) and resource type (`cloud-account`). */
+  audit?: { action: string; resourceType: string };
+}
+
+type CallerFor<A extends RouteAuth> = A extends 'public' ? { caller: null } : { caller: Caller };
+
+const empty = z.object({}).loose();
+
+const json = (statusCode: number, body: unknown, requestId: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'cache-control': 'no-store' },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+function parsePart<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const first = issues[0];
+  throw new ValidationError(first ? `${first.field}: ${first.message}` : `Invalid ${where}.`, { issues });
+}
+
+function outcomeOf(statusCode: number): AuditOutcome {
+  if (statusCode < 400) return 'success';
+  return statusCode === 401 || statusCode === 403 ? 'denied' : 'failed';
+}
+
+/** Maps any error to a response: domain errors keep their message, everything else is an opaque 500. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+  if (isDomainError(error)) {
+    return json(
+      error.statusCode,
+      { message: error.message, code: error.code, requestId, details: error.details },
+      requestId,
+    );
+  }
+  logger.error('unhandled error', { requestId, ...errorFields(error), stack: (error as Error)?.stack });
+  return json(
+    500,
+    {
+      message: `Something went wrong on our side. Quote request id ${requestId} to support.`,
+      code: 'INTERNAL',
+      requestId,
+    },
+    requestId,
+  );
+}
+
+/** Per-request state the middlewares share, kept on the Lambda context. */
+interface SpotState {
+  requestId: string;
+  started: number;
+  now: Date;
+  audit: AuditNote;
+  sourceIp: string | null;
+  userAgent: string | null;
+  caller: Caller | null;
+  errorCode: string | null;
+  input?: Record<string, unknown>;
+}
+type SpotContext = Context & { spot: SpotState };
+type Request = middy.Request<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2 | HttpResult,
+  Error,
+  SpotContext
+>;
+
+/** 1. Request context, and the one structured log line per request (after everything else). */
+const requestContextMiddleware = (): middy.MiddlewareObj<
+  APIGatewayProxyEventV2,
+  unknown,
+  Error,
+  SpotContext
+> => {
+  const logLine = (request: Request) => {
+    const { spot } = request.context;
+    logger.info('request', {
+      requestId: spot.requestId,
+      route: request.event.routeKey,
+      statusCode: (request.response as APIGatewayProxyStructuredResultV2 | undefined)?.statusCode,
+      durationMs: Date.now() - spot.started,
+      userId: spot.caller?.userId,
+      orgId: spot.caller?.orgId,
+    });
+  };
+  return {
+    before: (request) => {
+      const { event, context } = request;
+      context.spot = {
+        requestId: event.requestContext?.requestId ?? context.awsRequestId,
+        started: Date.now(),
+        now: port('clock').now(),
+        audit: { target: null, accountId: null },
+        sourceIp: event.requestContext?.http?.sourceIp ?? null,
+        userAgent: event.requestContext?.http?.userAgent ?? event.headers?.['user-agent'] ?? null,
+        caller: null,
+        errorCode: null,
+      };
+    },
+    after: (request) => logLine(request as Request),
+    onError: (request) => logLine(request as Request),
+  };
+};
+
+/** 2. The audit record of a mutating request, whatever its outcome (runs after the response is mapped). */
+const auditMiddleware = (
+  audit: { action: string; resourceType: string } | undefined,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => {
+  const write = async (request: Request) => {
+    const { spot } = request.context;
+    const orgId = spot.caller?.orgId ?? spot.audit.orgId;
+    if (!audit || !orgId) return;
+    const statusCode = (request.response as APIGatewayProxyStructuredResultV2 | undefined)?.statusCode ?? 500;
+    try {
+      await appendAudit(
+        orgId,
+        {
+          actorType: 'user',
+          actorId: spot.caller?.userId ?? spot.audit.actorId ?? null,
+          actorName: spot.caller?.email ?? spot.audit.actorName ?? 'anonymous',
+          action: audit.action,
+          resourceType: audit.resourceType,
+          target: spot.audit.target,
+          accountId: spot.audit.accountId,
+          outcome: outcomeOf(statusCode),
+          before: spot.audit.before,
+          after: spot.audit.after,
+          sourceIp: spot.sourceIp,
+          userAgent: spot.userAgent,
+          requestId: spot.requestId,
+          errorCode: spot.errorCode,
+        },
+        spot.now,
+      );
+    } catch (error) {
+      // The change itself is done; a lost audit record is an operational alarm, not a user error.
+      logger.error('audit write failed', { requestId: spot.requestId, ...errorFields(error) });
+    }
+  };
+  return { after: (r) => write(r as Request), onError: (r) => write(r as Request) };
+};
+
+/** 3. The response: a handler result becomes JSON; any error becomes a 4xx with its message or an opaque 500. */
+const responseMiddleware = (): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
+  after: (request) => {
+    const result = (request.response ?? {}) as HttpResult;
+    request.response = json(result.statusCode ?? 200, result.body, request.context.spot.requestId);
+  },
+  onError: (request) => {
+    const { spot } = request.context;
+    spot.errorCode = request.error instanceof DomainError ? request.error.code : 'INTERNAL';
+    request.response = errorResponse(request.error, spot.requestId);
+  },
+});
+
+/** 4. JWT verification and organization scoping: the organization comes from the caller's profile, never the request. */
+const authMiddleware = (
+  auth: RouteAuth,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
+  before: async (request) => {
+    if (auth !== 'public') request.context.spot.caller = await authenticate(request.event, auth);
+  },
+});
+
+/** 5. zod parsing of body, path and query into the handler's input. */
+const parseMiddleware = (schemas: {
+  body?: ZodType;
+  path?: ZodType;
+  query?: ZodType;
+}): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
+  before: (request) => {
+    const { event, context } = request;
+    let rawBody: unknown = {};
+    if (event.body) {
+      const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      try {
+        rawBody = JSON.parse(text);
+      } catch {
+        throw new ValidationError('The request body is not valid JSON.');
+      }
+    }
+    const { spot } = context;
+    spot.input = {
+      body: parsePart(schemas.body ?? empty, rawBody, 'body'),
+      path: parsePart(schemas.path ?? empty, event.pathParameters, 'path'),
+      query: parsePart(schemas.query ?? empty, event.queryStringParameters, 'query'),
+      requestId: spot.requestId,
+      sourceIp: spot.sourceIp,
+      userAgent: spot.userAgent,
+      now: spot.now,
+      audit: spot.audit,
+      caller: spot.caller,
+    };
+  },
+});
+
+/**
+ * The one middleware stack of every HTTP handler (middy): request context and logging, audit of
+ * mutating requests, response and error mapping, JWT verification with organization scoping, and zod
+ * parsing of body/path/query. The handler itself is then one domain call on parsed input.
+ */
+export function httpHandler<
+  A extends RouteAuth,
+  B extends ZodType = typeof empty,
+  P extends ZodType = typeof empty,
+  Q extends ZodType = typeof empty,
+>(
+  options: RouteOptions<A, B, P, Q>,
+  fn: (input: RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>> & CallerFor<A>) => Promise<HttpResult>,
+) {
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, SpotContext>()
+    .use(requestContextMiddleware())
+    .use(auditMiddleware(options.audit))
+    .use(responseMiddleware())
+    .use(authMiddleware(options.auth))
+    .use(parseMiddleware(options))
+    .handler(async (_event, context) => {
+      const result = await fn(
+        context.spot.input as RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>> & CallerFor<A>,
+      );
+      return result as APIGatewayProxyStructuredResultV2;
+    });
+  return Object.assign(wrapped, { auth: options.auth, audited: options.audit !== undefined });
+}
+
+async function authenticate(
+  event: APIGatewayProxyEventV2,
+  auth: Exclude<RouteAuth, 'public'>,
+): Promise<Caller> {
+  const token = await verifyAuthorizationHeader(event.headers?.authorization ?? event.headers?.Authorization);
+  const profile = await getItem(userProfileEntity, userProfileKey(token.userId));
+  if (!profile)
+    throw new UnauthorizedError('Your user has no organization yet. Sign up again or contact support.');
+  const role = token.groups.includes('admin') ? 'admin' : 'client';
+  if (auth === 'admin' && role !== 'admin')
+    throw new ForbiddenError('Only platform administrators may use this page.');
+  return {
+    userId: token.userId,
+    orgId: profile.orgId,
+    email: profile.email,
+    role,
+    accessToken: token.accessToken,
+  };
+}

@@ -1,0 +1,157 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminDeleteUserCommand,
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { ConflictError, UnauthorizedError, ValidationError } from '@spot/shared';
+import type { AuthTokens, IdentityPort } from '../types';
+
+const errorName = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: string }).name : undefined);
+
+/**
+ * The user directory on Cognito. The same adapter talks to cognito-local in the local stack (`endpoint`),
+ * where `autoConfirmCode` confirms sign-ups at once with cognito-local's fixed code.
+ */
+export class CognitoIdentity implements IdentityPort {
+  private readonly client: CognitoIdentityProviderClient;
+
+  constructor(
+    private readonly config: {
+      userPoolId: string;
+      clientId: string;
+      endpoint?: string;
+      autoConfirmCode?: string;
+    },
+  ) {
+    this.client = new CognitoIdentityProviderClient(
+      config.endpoint
+        ? {
+            endpoint: config.endpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    );
+  }
+
+  async createUser(email: string, password: string, group: 'admin' | 'client') {
+    let userId: string;
+    try {
+      const out = await this.client.send(
+        new SignUpCommand({
+          ClientId: this.config.clientId,
+          Username: email,
+          Password: password,
+          UserAttributes: [{ Name: 'email', Value: email }],
+        }),
+      );
+      if (!out.UserSub) throw new Error('SignUp returned no user id');
+      userId = out.UserSub;
+    } catch (error) {
+      switch (errorName(error)) {
+        case 'UsernameExistsException':
+          throw new ConflictError(
+            'EMAIL_TAKEN',
+            'An account with this email already exists. Sign in instead.',
+            {
+              cause: error,
+            },
+          );
+        case 'InvalidPasswordException':
+          throw new ValidationError('The password does not meet the password policy.', undefined, {
+            cause: error,
+          });
+        default:
+          throw error;
+      }
+    }
+    await this.client.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: this.config.userPoolId,
+        Username: email,
+        GroupName: group,
+      }),
+    );
+    if (this.config.autoConfirmCode) {
+      await this.confirmUser(email, this.config.autoConfirmCode);
+      return { userId, confirmationRequired: false };
+    }
+    return { userId, confirmationRequired: true };
+  }
+
+  async confirmUser(email: string, code: string) {
+    try {
+      await this.client.send(
+        new ConfirmSignUpCommand({ ClientId: this.config.clientId, Username: email, ConfirmationCode: code }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'CodeMismatchException' || errorName(error) === 'ExpiredCodeException') {
+        throw new ValidationError(
+          'The confirmation code is wrong or has expired. Check the latest email.',
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async deleteUser(email: string) {
+    try {
+      await this.client.send(
+        new AdminDeleteUserCommand({ UserPoolId: this.config.userPoolId, Username: email }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'UserNotFoundException') throw error;
+    }
+  }
+
+  async signIn(email: string, password: string): Promise<AuthTokens> {
+    return this.initiate('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password });
+  }
+
+  async refresh(refreshToken: string): Promise<AuthTokens> {
+    return this.initiate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken });
+  }
+
+  async signOut(accessToken: string) {
+    await this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }));
+  }
+
+  private async initiate(flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', params: Record<string, string>) {
+    try {
+      const out = await this.client.send(
+        new InitiateAuthCommand({ AuthFlow: flow, ClientId: this.config.clientId, AuthParameters: params }),
+      );
+      const r = out.AuthenticationResult;
+      if (!r?.AccessToken || !r.IdToken) throw new UnauthorizedError('Sign-in did not complete. Try again.');
+      return {
+        accessToken: r.AccessToken,
+        idToken: r.IdToken,
+        refreshToken: r.RefreshToken,
+        expiresIn: r.ExpiresIn ?? 3600,
+      };
+    } catch (error) {
+      switch (errorName(error)) {
+        case 'NotAuthorizedException':
+        case 'UserNotFoundException':
+          throw new UnauthorizedError(
+            flow === 'REFRESH_TOKEN_AUTH' ? undefined : 'The email or password is wrong.',
+            { cause: error },
+          );
+        case 'UserNotConfirmedException':
+          throw new UnauthorizedError('Confirm your email first with the code we sent you.', {
+            cause: error,
+          });
+        default:
+          throw error;
+      }
+    }
+  }
+}
