@@ -1,0 +1,117 @@
+import { ConflictError, NotFoundError } from '@spot/shared';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { httpHandler } from '../src/http/handler';
+import { logSink } from '../src/lib/logger';
+import { configurePorts, resetPorts } from '../src/ports';
+
+const event = (body?: string, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>
+  ({
+    version: '2.0',
+    routeKey: 'POST /api/test',
+    rawPath: '/api/test',
+    rawQueryString: '',
+    headers: { 'user-agent': 'vitest' },
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'req-1',
+      http: {
+        method: 'POST',
+        path: '/api/test',
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+        protocol: 'HTTP/1.1',
+      },
+    },
+    ...extra,
+  }) as unknown as APIGatewayProxyEventV2;
+const context = { awsRequestId: 'aws-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+const lines: string[] = [];
+beforeEach(() => {
+  lines.length = 0;
+  logSink.write = (line) => {
+    lines.push(line);
+  };
+  configurePorts({ clock: { now: () => new Date('2026-11-26T12:00:00Z') } });
+});
+afterEach(() => resetPorts());
+
+const echo = httpHandler(
+  {
+    auth: 'public',
+    body: z.object({
+      name: z.string().min(2, 'Use at least 2 characters.'),
+      password: z.string().optional(),
+    }),
+  },
+  async ({ body, now }) => ({ statusCode: 201, body: { hello: body.name, at: now.toISOString() } }),
+);
+
+describe('httpHandler', () => {
+  it('parses the body and serializes the result with the request id', async () => {
+    const res = await echo(event(JSON.stringify({ name: 'Ada' })), context);
+    expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.body ?? '')).toEqual({ hello: 'Ada', at: '2026-11-26T12:00:00.000Z' });
+    expect(res.headers?.['x-request-id']).toBe('req-1');
+  });
+
+  it('answers invalid JSON and schema failures with 400 and a field-level message', async () => {
+    const bad = await echo(event('{nope'), context);
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body ?? '').message).toMatch(/not valid JSON/);
+    const short = await echo(event(JSON.stringify({ name: 'A' })), context);
+    expect(short.statusCode).toBe(400);
+    expect(JSON.parse(short.body ?? '')).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'name: Use at least 2 characters.',
+    });
+  });
+
+  it('maps domain errors to their status with the message a person can act on', async () => {
+    const conflict = httpHandler({ auth: 'public' }, async () => {
+      throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');
+    });
+    const res = await conflict(event(), context);
+    expect(res.statusCode).toBe(409);
+    expect(JSON.parse(res.body ?? '')).toMatchObject({ code: 'EMAIL_TAKEN', requestId: 'req-1' });
+    const missing = httpHandler({ auth: 'public' }, async () => {
+      throw new NotFoundError('The cluster');
+    });
+    expect((await missing(event(), context)).statusCode).toBe(404);
+  });
+
+  it('hides internal errors behind a 500 with the request id and no internals', async () => {
+    const boom = httpHandler({ auth: 'public' }, async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.1:5432 secret-table-name');
+    });
+    const res = await boom(event(), context);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toMatch(/ECONNREFUSED|secret-table-name|at /);
+    expect(JSON.parse(res.body ?? '').message).toContain('req-1');
+  });
+
+  it('rejects a user route without a bearer token with 401', async () => {
+    const guarded = httpHandler({ auth: 'user' }, async () => ({ body: {} }));
+    const res = await guarded(event(), context);
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body ?? '').message).toMatch(/Sign in/);
+  });
+
+  it('never writes a password or a bearer token to the log', async () => {
+    const res = await echo(
+      event(JSON.stringify({ name: 'Ada', password: 'Sup3r-Secret-Value!' }), {
+        headers: { authorization: 'Bearer eyJhbGciOi.secret.token' },
+      }),
+      context,
+    );
+    expect(res.statusCode).toBe(201);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).not.toContain('Sup3r-Secret-Value!');
+      expect(line).not.toContain('eyJhbGciOi');
+    }
+  });
+});

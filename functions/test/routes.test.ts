@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { routes } from '../src/routes';
+import { workflows } from '../src/workflows';
+
+const handlersRoot = fileURLToPath(new URL('../src/handlers/', import.meta.url));
+const tasksRoot = fileURLToPath(new URL('../src/tasks/', import.meta.url));
+
+describe('route table', () => {
+  it('has one row per method and path', () => {
+    const keys = routes.map((r) => `${r.method} ${r.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s has a handler declaring the same auth',
+    async (_key, route) => {
+      const file = `${handlersRoot}${route.handler}.ts`;
+      expect(existsSync(file), file).toBe(true);
+      const mod = (await import(file)) as { handler: { auth: string; audited: boolean } };
+      expect(mod.handler.auth).toBe(route.auth);
+      // Every mutating route outside the sign-in flow leaves an audit record.
+      const signInFlow = ['/api/auth/token', '/api/auth/refresh', '/api/auth/confirm'];
+      if (route.method !== 'GET' && !signInFlow.includes(route.path)) expect(mod.handler.audited).toBe(true);
+    },
+  );
+
+  it('only lets routes that write declare table-write', () => {
+    for (const r of routes.filter((x) => x.method === 'GET'))
+      expect(r.needs ?? []).not.toContain('table-write');
+  });
+});
+
+describe('workflow definitions', () => {
+  it.each(workflows.map((w) => [w.name, w] as const))(
+    '%s is valid ASL and every task has a module',
+    async (_name, wf) => {
+      const { default: aslValidator } = await import('asl-validator');
+      const definition = wf.definition((state) => `arn:aws:lambda:us-east-1:123456789012:function:${state}`);
+      const { isValid, errorsText } = aslValidator(definition);
+      expect(isValid, errorsText?.()).toBe(true);
+      for (const [state, module] of Object.entries(wf.tasks)) {
+        expect(definition.States[state], state).toBeDefined();
+        expect(existsSync(`${tasksRoot}${module}.ts`), module).toBe(true);
+      }
+    },
+  );
+});
