@@ -63,7 +63,14 @@ export async function signUp(input: SignUpInput, identity: IdentityPort, now: Da
       ),
       transactPut(
         userProfileEntity,
-        { userId: created.userId, orgId, email: input.email, role: 'client', createdAt: nowIso },
+        {
+          userId: created.userId,
+          orgId,
+          email: input.email,
+          role: 'client',
+          createdAt: nowIso,
+          tokensRevokedBefore: null,
+        },
         true,
       ),
       transactPut(

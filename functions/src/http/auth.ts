@@ -8,6 +8,8 @@ export interface VerifiedToken {
   userId: string;
   groups: string[];
   accessToken: string;
+  /** Issued-at, epoch seconds. */
+  issuedAt: number;
 }
 
 interface Verifier {
@@ -67,7 +69,12 @@ export async function verifyAuthorizationHeader(header: string | undefined): Pro
   }
   const groups = Array.isArray(payload['cognito:groups']) ? (payload['cognito:groups'] as string[]) : [];
   if (typeof payload.sub !== 'string') throw new UnauthorizedError();
-  return { userId: payload.sub, groups, accessToken: token };
+  return {
+    userId: payload.sub,
+    groups,
+    accessToken: token,
+    issuedAt: typeof payload.iat === 'number' ? payload.iat : 0,
+  };
 }
 
 export function resetVerifierForTests(): void {

@@ -282,7 +282,12 @@ export function httpHandler<
       );
       return result as APIGatewayProxyStructuredResultV2;
     });
-  return Object.assign(wrapped, { auth: options.auth, audited: options.audit !== undefined });
+  // Lambda (and the local gateway) call it with a plain context; the `spot` state is added by the stack.
+  const lambdaHandler = wrapped as unknown as (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+  return Object.assign(lambdaHandler, { auth: options.auth, audited: options.audit !== undefined });
 }
 
 async function authenticate(

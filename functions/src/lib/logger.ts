@@ -5,7 +5,11 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Where log lines go; tests swap it to scan every line for secrets. */
-export const logSink = { write: (line: string) => process.stdout.write(`${line}\n`) };
+export const logSink: { write: (line: string) => void } = {
+  write: (line) => {
+    process.stdout.write(`${line}\n`);
+  },
+};
 
 /**
  * Structured JSON logs, one object per line. Fields pass through `redactSecrets`, and bearer tokens

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { createUserPool } from '@spot/local/cognito';
+import { ensureTable } from '@spot/local/dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { inject } from 'vitest';
+import { resetDbClientForTests } from '../../src/data/client';
+import { resetVerifierForTests } from '../../src/http/auth';
+import { resetPorts } from '../../src/ports';
+import { routes } from '../../src/routes';
+
+/**
+ * Points the functions at a fresh table in DynamoDB Local and a fresh user pool in cognito-local (both
+ * started once by the ddb globalSetup). Refuses anything that is not on this machine, so a test can
+ * never reach real AWS.
+ */
+export async function useLocalServices(): Promise<{
+  tableName: string;
+  userPoolId: string;
+  clientId: string;
+}> {
+  const dynamodbEndpoint = inject('dynamodbEndpoint');
+  const cognitoEndpoint = inject('cognitoEndpoint');
+  for (const endpoint of [dynamodbEndpoint, cognitoEndpoint]) {
+    const host = new URL(endpoint).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost')
+      throw new Error(`Refusing non-local endpoint ${endpoint}`);
+  }
+  const tableName = `test-${randomUUID().slice(0, 8)}`;
+  await ensureTable(dynamodbEndpoint, tableName);
+  const pool = await createUserPool(cognitoEndpoint, `pool-${tableName}`);
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    COGNITO_ENDPOINT: cognitoEndpoint,
+    COGNITO_USER_POOL_ID: pool.userPoolId,
+    COGNITO_CLIENT_ID: pool.clientId,
+    COGNITO_AUTO_CONFIRM_CODE: inject('cognitoCode'),
+    JWT_ISSUER: pool.issuer,
+  });
+  resetDbClientForTests();
+  resetVerifierForTests();
+  resetPorts();
+  return { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId };
+}
+
+export interface ApiResponse {
+  status: number;
+  body: Record<string, unknown> & { items?: Record<string, unknown>[]; message?: string };
+  raw: string;
+}
+
+/** Every response body the suite saw: tests scan them for secrets. */
+export const seenResponses: string[] = [];
+
+/** Calls a route of the route table the way API Gateway would: `call('GET /api/me', { token })`. */
+export async function call(
+  routeKey: string,
+  options: {
+    token?: string;
+    body?: unknown;
+    path?: Record<string, string>;
+    query?: Record<string, string>;
+  } = {},
+): Promise<ApiResponse> {
+  const route = routes.find((r) => `${r.method} ${r.path}` === routeKey);
+  if (!route) throw new Error(`No route ${routeKey}`);
+  const mod = (await import(`../../src/handlers/${route.handler}.ts`)) as {
+    handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>;
+  };
+  const requestId = randomUUID();
+  const event = {
+    version: '2.0',
+    routeKey,
+    rawPath: route.path,
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    headers: {
+      'user-agent': 'vitest',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    queryStringParameters: options.query,
+    pathParameters: options.path,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId,
+      routeKey,
+      http: {
+        method: route.method,
+        path: route.path,
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+        protocol: 'HTTP/1.1',
+      },
+    },
+  } as unknown as APIGatewayProxyEventV2;
+  const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+  const res = await mod.handler(event, context);
+  const raw = res.body ?? '';
+  seenResponses.push(raw);
+  return { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
+}
+
+export const strongPassword = () => `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
+
+/** Signs up a new organization and signs its user in. */
+export async function signUpAndIn(orgName = `Org ${randomUUID().slice(0, 6)}`) {
+  const email = `user-${randomUUID().slice(0, 8)}@example.com`;
+  const password = strongPassword();
+  const signup = await call('POST /api/auth/signup', {
+    body: { organizationName: orgName, email, password },
+  });
+  if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.raw}`);
+  const token = await call('POST /api/auth/token', { body: { email, password } });
+  if (token.status !== 200) throw new Error(`sign-in failed: ${token.raw}`);
+  return {
+    email,
+    password,
+    orgId: String(signup.body.orgId),
+    userId: String(signup.body.userId),
+    accessToken: String(token.body.accessToken),
+    refreshToken: String(token.body.refreshToken),
+  };
+}
