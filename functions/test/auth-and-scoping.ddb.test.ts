@@ -127,9 +127,15 @@ describe('sign-up and sign-in', () => {
     expect((await call('GET /api/me', { token: String(refreshed.body.accessToken) })).status).toBe(200);
     // Sign-out revokes tokens issued before the current second; wait so the test token is older.
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await call('POST /api/auth/signout', { token: user.accessToken })).status).toBe(204);
-    const after = await call('GET /api/me', { token: user.accessToken });
-    expect(after.status).toBe(401);
+    const signout = await call('POST /api/auth/signout', {
+      token: user.accessToken,
+      body: { refreshToken: user.refreshToken },
+    });
+    expect(signout.status).toBe(204);
+    expect((await call('GET /api/me', { token: user.accessToken })).status).toBe(401);
+    expect((await call('POST /api/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(
+      401,
+    );
   });
 
   it('refuses garbage and missing tokens with 401', async () => {

@@ -5,11 +5,16 @@ import type { Caller } from '../http/handler';
 import type { IdentityPort } from '../ports';
 
 /**
- * Sign-out everywhere: Cognito revokes the refresh tokens, and the profile records the instant so this
- * API refuses the access tokens issued before it (they would otherwise stay valid until they expire).
+ * Sign-out: Cognito revokes the session's refresh token, and the profile records the instant so this API
+ * refuses every access token of the user issued before it (they would otherwise stay valid until expiry).
  */
-export async function signOutEverywhere(caller: Caller, identity: IdentityPort, now: Date): Promise<void> {
-  await identity.signOut(caller.accessToken);
+export async function signOut(
+  caller: Caller,
+  refreshToken: string | undefined,
+  identity: IdentityPort,
+  now: Date,
+) {
+  if (refreshToken) await identity.signOut(refreshToken);
   await db().send(
     new UpdateCommand({
       TableName: tableName(),

@@ -298,6 +298,10 @@ async function authenticate(
   const profile = await getItem(userProfileEntity, userProfileKey(token.userId));
   if (!profile)
     throw new UnauthorizedError('Your user has no organization yet. Sign up again or contact support.');
+  // Cognito access tokens stay cryptographically valid after sign-out; the profile remembers the instant.
+  if (profile.tokensRevokedBefore !== null && token.issuedAt < profile.tokensRevokedBefore) {
+    throw new UnauthorizedError('You signed out of this session. Sign in again.');
+  }
   const role = token.groups.includes('admin') ? 'admin' : 'client';
   if (auth === 'admin' && role !== 'admin')
     throw new ForbiddenError('Only platform administrators may use this page.');

@@ -62,7 +62,8 @@ export interface IdentityPort {
   deleteUser(email: string): Promise<void>;
   signIn(email: string, password: string): Promise<AuthTokens>;
   refresh(refreshToken: string): Promise<AuthTokens>;
-  signOut(accessToken: string): Promise<void>;
+  /** Revokes the session's refresh token (and with it the tokens Cognito issued from it). */
+  signOut(refreshToken: string): Promise<void>;
 }
 
 export interface Ports {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createUserPool } from '@spot/local/cognito';
 import { ensureTable } from '@spot/local/dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -67,7 +68,8 @@ export async function call(
 ): Promise<ApiResponse> {
   const route = routes.find((r) => `${r.method} ${r.path}` === routeKey);
   if (!route) throw new Error(`No route ${routeKey}`);
-  const mod = (await import(`../../src/handlers/${route.handler}.ts`)) as {
+  const file = fileURLToPath(new URL(`../../src/handlers/${route.handler}.ts`, import.meta.url));
+  const mod = (await import(/* @vite-ignore */ file)) as {
     handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>;
   };
   const requestId = randomUUID();

@@ -1,13 +1,16 @@
-import { signOutEverywhere } from '../../domain/session';
+import { z } from 'zod';
+import { signOut } from '../../domain/session';
 import { httpHandler } from '../../http/handler';
 import { port } from '../../ports';
 
-/** Revokes every token of the user (Cognito global sign-out plus our own revocation instant). */
+const body = z.object({ refreshToken: z.string().min(20).optional() });
+
+/** Revokes the session: its refresh token in Cognito, and the user's earlier access tokens at this API. */
 export const handler = httpHandler(
-  { auth: 'user', audit: { action: 'session.signout', resourceType: 'user' } },
-  async ({ caller, audit, now }) => {
+  { auth: 'user', body, audit: { action: 'session.signout', resourceType: 'user' } },
+  async ({ caller, body, audit, now }) => {
     audit.target = `user/${caller.userId}`;
-    await signOutEverywhere(caller, port('identity'), now);
+    await signOut(caller, body.refreshToken, port('identity'), now);
     return { statusCode: 204 };
   },
 );

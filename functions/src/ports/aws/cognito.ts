@@ -3,8 +3,8 @@ import {
   AdminDeleteUserCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
-  GlobalSignOutCommand,
   InitiateAuthCommand,
+  RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, UnauthorizedError, ValidationError } from '@spot/shared';
@@ -120,8 +120,8 @@ export class CognitoIdentity implements IdentityPort {
     return this.initiate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken });
   }
 
-  async signOut(accessToken: string) {
-    await this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }));
+  async signOut(refreshToken: string) {
+    await this.client.send(new RevokeTokenCommand({ ClientId: this.config.clientId, Token: refreshToken }));
   }
 
   private async initiate(flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', params: Record<string, string>) {
