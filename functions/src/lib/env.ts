@@ -10,6 +10,7 @@
  * | COGNITO_ENDPOINT | local stack only: cognito-local's URL |
  * | JWT_ISSUER | local stack only: the token issuer (cognito-local's `http://host:port/<poolId>`) |
  * | STATE_MACHINE_ARN_PREFIX | `arn:aws:states:<region>:<account>:stateMachine:<stack>-` (AWS only) |
+ * | SCHEDULE_GROUP_NAME, SCHEDULER_ROLE_ARN | EventBridge Scheduler group of the stage and the role it assumes |
  * | KMS_KEY_ID | the key that wraps data keys of stored secrets (AWS only) |
  * | LOCAL_KEY_FILE | local stack only: the file holding the local master key |
  * | LOG_LEVEL | debug, info (default), warn, error |

@@ -15,7 +15,7 @@ export class EventBridgeScheduler implements SchedulerPort {
   async upsertSchedule(spec: ScheduleSpec): Promise<void> {
     const input = {
       Name: spec.name,
-      GroupName: requiredEnv('SCHEDULE_GROUP'),
+      GroupName: requiredEnv('SCHEDULE_GROUP_NAME'),
       ScheduleExpression: spec.expression,
       ScheduleExpressionTimezone: spec.timeZone,
       FlexibleTimeWindow: { Mode: 'OFF' as const },
@@ -38,7 +38,7 @@ export class EventBridgeScheduler implements SchedulerPort {
   async deleteSchedule(name: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteScheduleCommand({ Name: name, GroupName: requiredEnv('SCHEDULE_GROUP') }),
+        new DeleteScheduleCommand({ Name: name, GroupName: requiredEnv('SCHEDULE_GROUP_NAME') }),
       );
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;

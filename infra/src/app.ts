@@ -1,0 +1,111 @@
+import { routes as productRoutes, type RouteDefinition } from '@spot/functions/routes';
+import { workflows as productWorkflows, type WorkflowDefinition } from '@spot/functions/workflows/index';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readConfig } from './config';
+import { names } from './naming';
+import { defaultWebDistDir, functionsSourceDir } from './paths';
+import type { ProductResources } from './policies';
+import { ApiStack } from './stacks/api-stack';
+import { AuthStack } from './stacks/auth-stack';
+import { DataStack } from './stacks/data-stack';
+import { SchedulingStack } from './stacks/scheduling-stack';
+import { WebStack } from './stacks/web-stack';
+import { WorkflowsStack } from './stacks/workflows-stack';
+
+export interface SpotOptimizerAppOptions {
+  /** Cloud assembly directory; the CLI passes its own through the environment when unset. */
+  readonly outdir?: string;
+  /** CDK context (e.g. cdk.json's); `stage` selects the deployment. */
+  readonly context?: Record<string, unknown>;
+  /** The route table and workflows to deploy; the product's by default. */
+  readonly routes?: readonly RouteDefinition[];
+  readonly workflows?: readonly WorkflowDefinition[];
+  /** Where `handlers/` and `tasks/` live; `functions/src` by default. */
+  readonly functionsSourceDir?: string;
+  /** The SPA build to deploy; `web/dist` by default, skipped when it has no index.html. */
+  readonly webDistDir?: string;
+}
+
+/**
+ * The whole product as one CDK app, with cdk-nag AwsSolutions checks run at synthesis. Stacks form a
+ * straight line (data -> auth -> scheduling -> workflows -> api -> web), so there is no reference cycle
+ * and `cdk deploy --all` deploys them in that order.
+ */
+export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    ...(options.context ? { context: options.context } : {}),
+  });
+  const config = readConfig(app);
+  const n = names(config.stage);
+  const env = config.env;
+  const routes = options.routes ?? productRoutes;
+  const workflows = options.workflows ?? productWorkflows;
+  const sourceDir = options.functionsSourceDir ?? functionsSourceDir;
+  const workflowNames = workflows.map((w) => w.name);
+
+  const data = new DataStack(app, n.stacks.data, {
+    env,
+    names: n,
+    description: 'Spot Optimizer: DynamoDB table and the KMS key for customer secrets',
+  });
+  const auth = new AuthStack(app, n.stacks.auth, {
+    env,
+    names: n,
+    description: 'Spot Optimizer: Cognito user pool, groups and app client',
+  });
+  const scheduling = new SchedulingStack(app, n.stacks.scheduling, {
+    env,
+    names: n,
+    workflowNames,
+    description: 'Spot Optimizer: EventBridge Scheduler group and the role schedules run as',
+  });
+  scheduling.addStackDependency(auth);
+
+  const resources: ProductResources = {
+    names: n,
+    table: data.table,
+    userPoolId: auth.userPool.userPoolId,
+    userPoolArn: auth.userPool.userPoolArn,
+    userPoolClientId: auth.userPoolClient.userPoolClientId,
+    secretsKey: data.secretsKey,
+    schedulerRole: scheduling.schedulerRole,
+    workflowNames,
+  };
+
+  const workflowsStack = new WorkflowsStack(app, n.stacks.workflows, {
+    env,
+    resources,
+    workflows,
+    functionsSourceDir: sourceDir,
+    description: 'Spot Optimizer: Step Functions state machines and their task functions',
+  });
+  const api = new ApiStack(app, n.stacks.api, {
+    env,
+    resources,
+    userPool: auth.userPool,
+    userPoolClient: auth.userPoolClient,
+    routes,
+    functionsSourceDir: sourceDir,
+    description: 'Spot Optimizer: HTTP API with one Lambda function per route',
+  });
+  // The API starts executions by computed ARN, not by reference: deploy the state machines first anyway.
+  api.addStackDependency(workflowsStack);
+
+  const web = new WebStack(app, n.stacks.web, {
+    env,
+    names: n,
+    apiDomainName: api.apiDomainName,
+    webDistDir: options.webDistDir ?? defaultWebDistDir,
+    ...(config.domainName ? { domainName: config.domainName } : {}),
+    ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
+    description: 'Spot Optimizer: SPA bucket and the CloudFront distribution in front of it and the API',
+  });
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+  return { app, config, names: n, stacks: { data, auth, scheduling, workflows: workflowsStack, api, web } };
+}
+
+export type SpotOptimizerApp = ReturnType<typeof createSpotOptimizerApp>;

@@ -1,0 +1,45 @@
+import type { App, Environment } from 'aws-cdk-lib';
+
+/**
+ * Deployment settings, read once from CDK context (`-c stage=dev`) and the CDK_DEFAULT_* environment.
+ * Nothing here triggers a lookup, so `cdk synth` works offline.
+ */
+export interface DeploymentConfig {
+  /** Short lowercase name of the deployment (dev, staging, prod); part of every stack and resource name. */
+  readonly stage: string;
+  /** Account/region from the CLI profile; undefined parts make environment-agnostic stacks. */
+  readonly env: Environment;
+  /** Optional custom domain for CloudFront; needs `certificateArn` (an ACM certificate in us-east-1). */
+  readonly domainName?: string;
+  readonly certificateArn?: string;
+}
+
+const stagePattern = /^[a-z][a-z0-9]{1,11}$/;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function readConfig(app: App): DeploymentConfig {
+  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+  if (!stagePattern.test(stage)) {
+    throw new ConfigError(
+      `Context "stage" must be 2-12 lowercase letters or digits starting with a letter (got "${stage}"), e.g. -c stage=dev`,
+    );
+  }
+  const domainName = optionalContext(app, 'domainName');
+  const certificateArn = optionalContext(app, 'certificateArn');
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new ConfigError('Context "domainName" and "certificateArn" go together: set both or neither.');
+  }
+  return {
+    stage,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+  };
+}
+
+function optionalContext(app: App, key: string): string | undefined {
+  const value = app.node.tryGetContext(key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { type RouteDefinition, routeKey } from '@spot/functions/routes';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { logRetention, ProductFunction } from '../constructs/product-function';
+import { moduleSlug } from '../naming';
+import type { ProductResources } from '../policies';
+
+/** Default for routes without `timeoutSeconds`; API Gateway itself gives up after 30 s. */
+const defaultRouteTimeout = Duration.seconds(10);
+
+export interface ApiStackProps extends StackProps {
+  readonly resources: ProductResources;
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+  readonly routes: readonly RouteDefinition[];
+  /** Directory holding `handlers/<handler>.ts`. */
+  readonly functionsSourceDir: string;
+}
+
+/**
+ * The HTTP API: one route and one function per row of the shared route table. Routes that need a user
+ * also pass a JWT authorizer on the user pool, so a request without a valid token never reaches a
+ * function; the handlers verify the token again and check the role (`admin` routes) themselves.
+ */
+export class ApiStack extends Stack {
+  readonly httpApi: HttpApi;
+  readonly functions = new Map<string, ProductFunction>();
+  /** `<api-id>.execute-api.<region>.amazonaws.com`, the CloudFront origin. */
+  readonly apiDomainName: string;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const n = props.resources.names;
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: n.apiName,
+      description: 'Spot Optimizer API, served to the SPA through CloudFront under /api/*',
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `${n.logGroupPrefix}/api-access`,
+      retention: logRetention,
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      // Caps what a single caller (or a bug in the SPA) can spend; far above the product's real traffic.
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', props.userPool, {
+      userPoolClients: [props.userPoolClient],
+    });
+
+    for (const route of props.routes) {
+      const fn = new ProductFunction(this, `Route-${moduleSlug(route.handler)}`, {
+        entry: join(props.functionsSourceDir, 'handlers', `${route.handler}.ts`),
+        description: routeKey(route),
+        logGroupName: `${n.logGroupPrefix}/api/${moduleSlug(route.handler)}`,
+        timeout: route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : defaultRouteTimeout,
+        needs: route.needs ?? [],
+        resources: props.resources,
+      });
+      this.functions.set(routeKey(route), fn);
+
+      const [httpRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`Integration-${moduleSlug(route.handler)}`, fn.function),
+        ...(route.auth === 'public' ? {} : { authorizer }),
+      });
+      if (route.auth === 'public' && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey(route)} is public by design (health check, sign-up, sign-in or token refresh): it is how a caller without a token gets one.`,
+        });
+      }
+    }
+
+    this.apiDomainName = `${this.httpApi.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    new CfnOutput(this, 'ApiEndpoint', {
+      description: 'Direct API endpoint (the SPA uses the same routes through CloudFront under /api)',
+      value: this.httpApi.apiEndpoint,
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import type { RoutePermission } from '@spot/functions/routes';
+import type { WorkflowDefinition } from '@spot/functions/workflows/index';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { logRetention, ProductFunction } from '../constructs/product-function';
+import { moduleSlug } from '../naming';
+import type { ProductResources } from '../policies';
+
+/**
+ * What the tasks of each workflow may touch beyond reading the table. Discovery reads the customer's
+ * cloud: through an assumed role, or with access keys whose stored secret must be decrypted first.
+ */
+export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission[]>> = {
+  discovery: ['table-write', 'customer-cloud', 'secrets'],
+};
+const defaultTaskNeeds: readonly RoutePermission[] = ['table-write'];
+
+/** Discovery calls the customer's AWS in every enabled region; the state's Retry covers transient failures. */
+const taskTimeout = Duration.minutes(5);
+
+export interface WorkflowsStackProps extends StackProps {
+  readonly resources: ProductResources;
+  readonly workflows: readonly WorkflowDefinition[];
+  /** Directory holding `tasks/<module>.ts`. */
+  readonly functionsSourceDir: string;
+}
+
+export interface DeployedWorkflow {
+  readonly stateMachine: StateMachine;
+  /** Task state name -> its function. */
+  readonly tasks: ReadonlyMap<string, ProductFunction>;
+}
+
+/**
+ * One state machine per workflow, built from the same `definition` the local runner executes, with one
+ * function per task state.
+ */
+export class WorkflowsStack extends Stack {
+  readonly workflows = new Map<string, DeployedWorkflow>();
+
+  constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
+    super(scope, id, props);
+    const n = props.resources.names;
+
+    for (const workflow of props.workflows) {
+      const tasks = new Map<string, ProductFunction>();
+      for (const [state, module] of Object.entries(workflow.tasks)) {
+        tasks.set(
+          state,
+          new ProductFunction(this, `${workflow.name}-${state}`, {
+            entry: join(props.functionsSourceDir, 'tasks', `${module}.ts`),
+            description: `${workflow.name} workflow task ${state} (${module})`,
+            logGroupName: `${n.logGroupPrefix}/tasks/${workflow.name}/${moduleSlug(state)}`,
+            timeout: taskTimeout,
+            needs: workflowTaskNeeds[workflow.name] ?? defaultTaskNeeds,
+            resources: props.resources,
+          }),
+        );
+      }
+
+      const taskArn = (state: string) => {
+        const task = tasks.get(state);
+        if (!task) {
+          throw new Error(
+            `Workflow ${workflow.name} refers to task state ${state}, which is not in its tasks map`,
+          );
+        }
+        return task.function.functionArn;
+      };
+
+      const stateMachine = new StateMachine(this, `${workflow.name}-StateMachine`, {
+        stateMachineName: `${n.stateMachineNamePrefix}${workflow.name}`,
+        stateMachineType: StateMachineType.STANDARD,
+        definitionBody: DefinitionBody.fromString(JSON.stringify(workflow.definition(taskArn))),
+        tracingEnabled: true,
+        logs: {
+          destination: new LogGroup(this, `${workflow.name}-Logs`, {
+            logGroupName: `${n.stateMachineLogGroupPrefix}-${workflow.name}`,
+            retention: logRetention,
+          }),
+          level: LogLevel.ALL,
+          includeExecutionData: true,
+        },
+      });
+      // Invoke exactly the task functions by ARN; grantInvoke would also allow every version (`arn:*`).
+      stateMachine.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'InvokeTasks',
+          actions: ['lambda:InvokeFunction'],
+          resources: [...tasks.values()].map((t) => t.function.functionArn),
+        }),
+      );
+      const generatedPolicy = stateMachine.role.node.tryFindChild('DefaultPolicy');
+      if (!generatedPolicy) throw new Error('State machine role has no default policy: aws-cdk-lib changed');
+      Validations.of(generatedPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Statements Step Functions needs for logging (logs:*LogDelivery*, DescribeLogGroups, DescribeResourcePolicies, PutResourcePolicy) and X-Ray tracing, which support no resource-level permissions; the task invoke statement names each function.',
+      });
+      this.workflows.set(workflow.name, { stateMachine, tasks });
+    }
+  }
+}

@@ -1,0 +1,512 @@
+import { routeKey, routes } from '@spot/functions/routes';
+import { workflows } from '@spot/functions/workflows/index';
+import { tableDefinition } from '@spot/shared/data/table';
+import { passwordPolicy } from '@spot/shared/model/user';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
+import { contentSecurityPolicy } from '../src/stacks/web-stack';
+import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
+import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
+
+// One synthesis of the whole app (all functions bundled with esbuild) shared by every assertion below.
+let spot: SpotOptimizerApp;
+let assembly: CloudAssembly;
+const templates = {} as Record<keyof SpotOptimizerApp['stacks'], Template>;
+
+beforeAll(() => {
+  // An empty web dist keeps this test independent of whether someone has built the SPA.
+  spot = createSpotOptimizerApp({
+    outdir: tempOutdir('app'),
+    context: { ...cdkJsonContext(), stage: 'test' },
+    webDistDir: tempOutdir('no-web-build'),
+  });
+  // Throws with the full report if cdk-nag (or CloudFormation validation) finds an unacknowledged error.
+  assembly = spot.app.synth();
+  for (const [name, stack] of Object.entries(spot.stacks)) {
+    templates[name as keyof typeof templates] = Template.fromStack(stack);
+  }
+});
+
+const logicalId = (construct: IConstruct) => {
+  const child = construct.node.defaultChild ?? construct;
+  return Stack.of(construct).getLogicalId(child as never);
+};
+
+/** What each need adds to a function's role, written out here rather than derived from the policies. */
+const expectedActionsByNeed: Record<string, string[]> = {
+  'table-write': [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+  identity: [
+    'cognito-idp:SignUp',
+    'cognito-idp:ConfirmSignUp',
+    'cognito-idp:AdminAddUserToGroup',
+    'cognito-idp:AdminDeleteUser',
+    'cognito-idp:InitiateAuth',
+    'cognito-idp:GlobalSignOut',
+    'cognito-idp:AdminGetUser',
+  ],
+  workflows: ['states:StartExecution'],
+  schedules: [
+    'scheduler:CreateSchedule',
+    'scheduler:UpdateSchedule',
+    'scheduler:DeleteSchedule',
+    'scheduler:GetSchedule',
+    'iam:PassRole',
+  ],
+  secrets: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  'customer-cloud': ['sts:AssumeRole'],
+};
+const baseActions = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+];
+const expectedActions = (needs: readonly string[]) =>
+  new Set([...baseActions, ...needs.flatMap((n) => expectedActionsByNeed[n] ?? [`unknown need ${n}`])]);
+
+describe('cdk-nag and synthesis', () => {
+  it('has no unacknowledged cdk-nag (or CloudFormation validation) finding, error or warning', () => {
+    expect(unacknowledgedFindings(readValidationReport(assembly))).toEqual([]);
+  });
+
+  it('has no warning or error annotation on any stack', () => {
+    for (const stack of Object.values(spot.stacks)) {
+      const annotations = Annotations.fromStack(stack);
+      expect(annotations.findWarning('*', Match.anyValue()), stack.stackName).toEqual([]);
+      expect(annotations.findError('*', Match.anyValue()), stack.stackName).toEqual([]);
+    }
+  });
+
+  it('gives every acknowledgement a specific reason', () => {
+    const acknowledgements = spot.app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) {
+      expect(reason.length, `${id}: ${reason}`).toBeGreaterThanOrEqual(60);
+    }
+  });
+
+  it('deploys the stacks in a straight line: data, auth, scheduling, workflows, api, web', () => {
+    const s = spot.stacks;
+    const deps = (stack: Stack) => stack.dependencies.map((d) => d.stackName).sort();
+    expect(deps(s.data)).toEqual([]);
+    expect(deps(s.auth)).toEqual([]);
+    expect(deps(s.scheduling)).toEqual([s.auth.stackName]);
+    expect(deps(s.workflows)).toEqual([s.auth.stackName, s.data.stackName, s.scheduling.stackName].sort());
+    expect(deps(s.api)).toEqual(
+      [s.auth.stackName, s.data.stackName, s.scheduling.stackName, s.workflows.stackName].sort(),
+    );
+    expect(deps(s.web)).toEqual([s.api.stackName]);
+  });
+});
+
+describe('data stack', () => {
+  it('builds the table from the shared table definition', () => {
+    const keySchema = (pk: string, sk: string) => [
+      { AttributeName: pk, KeyType: 'HASH' },
+      { AttributeName: sk, KeyType: 'RANGE' },
+    ];
+    templates.data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: keySchema(tableDefinition.partitionKey, tableDefinition.sortKey),
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((gsi) => ({
+          IndexName: gsi.indexName,
+          KeySchema: keySchema(gsi.partitionKey, gsi.sortKey),
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    });
+    templates.data.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
+  it('keeps the secrets key with rotation and retains it', () => {
+    templates.data.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+  });
+});
+
+describe('auth stack', () => {
+  it('enforces the shared password policy with self sign-up and email as username', () => {
+    templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: passwordPolicy.minLength,
+          RequireLowercase: passwordPolicy.requireLowercase,
+          RequireUppercase: passwordPolicy.requireUppercase,
+          RequireNumbers: passwordPolicy.requireDigits,
+          RequireSymbols: passwordPolicy.requireSymbols,
+        }),
+      },
+    });
+  });
+
+  it('has the groups admin and client', () => {
+    templates.auth.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
+    templates.auth.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'client' });
+  });
+
+  it('has one public app client with password and refresh-token auth and no OAuth', () => {
+    templates.auth.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    const client = Object.values(templates.auth.findResources('AWS::Cognito::UserPoolClient'))[0] as {
+      Properties: Json;
+    };
+    expect(client.Properties.GenerateSecret).toBe(false);
+    expect(client.Properties.ExplicitAuthFlows).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+    ]);
+    expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+  });
+});
+
+describe('api stack', () => {
+  it('has one function per route and one API route per route', () => {
+    expect([...spot.stacks.api.functions.keys()].sort()).toEqual(routes.map(routeKey).sort());
+    templates.api.resourceCountIs('AWS::Lambda::Function', routes.length);
+    templates.api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    for (const route of routes) {
+      templates.api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey(route),
+        AuthorizationType: route.auth === 'public' ? 'NONE' : 'JWT',
+      });
+    }
+  });
+
+  it('checks tokens of non-public routes with a JWT authorizer on the user pool client', () => {
+    templates.api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+    });
+  });
+
+  it('runs every function on Node.js 24 arm64 with 512 MB, active tracing and the product environment', () => {
+    const fns = Object.values(templates.api.findResources('AWS::Lambda::Function')) as { Properties: Json }[];
+    for (const fn of fns) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 512,
+        TracingConfig: { Mode: 'Active' },
+      });
+      const env = (fn.Properties.Environment as { Variables: Json }).Variables;
+      for (const name of [
+        'TABLE_NAME',
+        'COGNITO_USER_POOL_ID',
+        'COGNITO_CLIENT_ID',
+        'STATE_MACHINE_ARN_PREFIX',
+        'KMS_KEY_ID',
+      ]) {
+        expect(env[name], `${fn.Properties.Description}: ${name}`).toBeDefined();
+      }
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('uses the route timeout or 10 s', () => {
+    for (const route of routes) {
+      const fn = spot.stacks.api.functions.get(routeKey(route));
+      expect(fn?.function.timeout?.toSeconds(), routeKey(route)).toBe(route.timeoutSeconds ?? 10);
+    }
+  });
+
+  it('logs access to a log group', () => {
+    templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+});
+
+describe('least privilege', () => {
+  const functionsWithStatements = () => [
+    ...routes.map((route) => {
+      const fn = spot.stacks.api.functions.get(routeKey(route));
+      if (!fn) throw new Error(`No function for ${routeKey(route)}`);
+      return { name: routeKey(route), fn, statements: statementsOfRole(templates.api, logicalId(fn.role)) };
+    }),
+    ...[...spot.stacks.workflows.workflows.entries()].flatMap(([workflow, deployed]) =>
+      [...deployed.tasks.entries()].map(([state, fn]) => ({
+        name: `${workflow}/${state}`,
+        fn,
+        statements: statementsOfRole(templates.workflows, logicalId(fn.role)),
+      })),
+    ),
+  ];
+
+  it('grants each function exactly its table read, runtime and declared needs', () => {
+    for (const { name, fn, statements } of functionsWithStatements()) {
+      expect([...actionsOf(statements)].sort(), name).toEqual([...expectedActions(fn.needs)].sort());
+    }
+  });
+
+  it('never uses a wildcard resource for DynamoDB, and "*" only for X-Ray', () => {
+    for (const { name, statements } of functionsWithStatements()) {
+      for (const statement of statements) {
+        const resources = asArray(statement.Resource).map(flatten);
+        const actions = asArray(statement.Action);
+        if (actions.some((a) => a.startsWith('dynamodb:'))) {
+          expect(
+            resources.filter((r) => r.includes('*')),
+            name,
+          ).toEqual([]);
+        }
+        if (resources.includes('*')) {
+          expect(
+            actions.every((a) => a.startsWith('xray:')),
+            `${name}: ${actions.join(',')}`,
+          ).toBe(true);
+        }
+        expect(
+          actions.filter((a) => a.includes('*')),
+          name,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('keeps the health function read-only and lets sign-up call Cognito SignUp', () => {
+    const byName = new Map(functionsWithStatements().map((f) => [f.name, actionsOf(f.statements)]));
+    const health = byName.get('GET /api/health');
+    expect(health?.has('dynamodb:GetItem')).toBe(true);
+    expect(health?.has('dynamodb:PutItem')).toBe(false);
+    expect([...(health ?? [])].some((a) => a.startsWith('cognito-idp:'))).toBe(false);
+    expect(byName.get('POST /api/auth/signup')?.has('cognito-idp:SignUp')).toBe(true);
+    expect(byName.get('POST /api/auth/signup')?.has('dynamodb:PutItem')).toBe(true);
+  });
+
+  it('lets only functions that need workflows start executions, and only of the product state machines', () => {
+    for (const { name, fn, statements } of functionsWithStatements()) {
+      const start = statements.filter((s) => asArray(s.Action).includes('states:StartExecution'));
+      if (!fn.needs.includes('workflows')) {
+        expect(start, name).toEqual([]);
+      }
+      for (const s of start) {
+        for (const arn of asArray(s.Resource).map(flatten)) {
+          expect(arn).toMatch(new RegExp(`:stateMachine:${spot.names.stateMachineNamePrefix}[a-z-]+$`));
+        }
+      }
+    }
+  });
+
+  it('scopes customer role assumption to roles named SpotOptimizer*', () => {
+    for (const { statements } of functionsWithStatements()) {
+      for (const s of statements.filter((st) => asArray(st.Action).includes('sts:AssumeRole'))) {
+        expect(asArray(s.Resource).map(flatten)).toEqual([
+          expect.stringMatching(/:iam::\*:role\/SpotOptimizer\*$/),
+        ]);
+      }
+    }
+  });
+});
+
+describe('logs', () => {
+  it('gives every log group in every stack a retention of one year', () => {
+    for (const [name, template] of Object.entries(templates)) {
+      for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup'))) {
+        expect((group as { Properties: Json }).Properties.RetentionInDays, `${name}/${id}`).toBe(365);
+      }
+    }
+  });
+
+  it('points every function at its own log group', () => {
+    for (const template of [templates.api, templates.workflows]) {
+      const groups = template.findResources('AWS::Logs::LogGroup');
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as {
+        Properties: Json;
+      }[]) {
+        const ref = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        expect(groups[ref], String(fn.Properties.Description)).toBeDefined();
+      }
+    }
+  });
+});
+
+describe('workflows stack', () => {
+  it('deploys each workflow with the same definition the local runner executes', () => {
+    for (const workflow of workflows) {
+      const deployed = spot.stacks.workflows.workflows.get(workflow.name);
+      if (!deployed) throw new Error(`Workflow ${workflow.name} not deployed`);
+      const machine = templates.workflows.findResources('AWS::StepFunctions::StateMachine')[
+        logicalId(deployed.stateMachine)
+      ] as { Properties: Json };
+      // Task ARNs become `<FunctionLogicalId.Arn>`; everything else must be the shared definition verbatim.
+      const deployedDefinition = JSON.parse(flatten(machine.Properties.DefinitionString));
+      const expected = workflow.definition((state) => {
+        const task = deployed.tasks.get(state);
+        if (!task) throw new Error(`No task function for ${state}`);
+        return `<${logicalId(task.function)}.Arn>`;
+      });
+      expect(deployedDefinition).toEqual(expected);
+      expect(machine.Properties).toMatchObject({
+        StateMachineName: `${spot.names.stateMachineNamePrefix}${workflow.name}`,
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+  });
+
+  it('runs the discovery states', () => {
+    const definitions = Object.values(
+      templates.workflows.findResources('AWS::StepFunctions::StateMachine'),
+    ).map((m) => flatten((m as { Properties: Json }).Properties.DefinitionString));
+    const discovery = definitions.find((d) => d.includes('"LoadAccount"'));
+    for (const state of ['LoadAccount', 'CompleteDiscovery', 'FailDiscovery', 'DiscoveryFailed']) {
+      expect(discovery).toContain(`"${state}"`);
+    }
+  });
+
+  it('lets each state machine invoke exactly its task functions', () => {
+    for (const deployed of spot.stacks.workflows.workflows.values()) {
+      const role = deployed.stateMachine.role.node.defaultChild as never;
+      const statements: Statement[] = statementsOfRole(
+        templates.workflows,
+        Stack.of(deployed.stateMachine).getLogicalId(role),
+      );
+      const invoke = statements.filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
+      const resources = invoke.flatMap((s) => asArray(s.Resource).map(flatten)).sort();
+      expect(resources).toEqual(
+        [...deployed.tasks.values()].map((t) => `<${logicalId(t.function)}.Arn>`).sort(),
+      );
+    }
+  });
+
+  it('gives the API functions the prefix that names the state machines', () => {
+    const fn = Object.values(templates.api.findResources('AWS::Lambda::Function'))[0] as { Properties: Json };
+    const prefix = flatten(
+      (fn.Properties.Environment as { Variables: Json }).Variables.STATE_MACHINE_ARN_PREFIX,
+    );
+    expect(prefix).toMatch(new RegExp(`:states:.+:stateMachine:${spot.names.stateMachineNamePrefix}$`));
+  });
+});
+
+describe('scheduling stack', () => {
+  it('creates the product schedule group and a scheduler role that can only start the state machines', () => {
+    templates.scheduling.hasResourceProperties('AWS::Scheduler::ScheduleGroup', {
+      Name: spot.names.scheduleGroupName,
+    });
+    const roleId = logicalId(spot.stacks.scheduling.schedulerRole);
+    templates.scheduling.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+    expect([...actionsOf(statementsOfRole(templates.scheduling, roleId))]).toEqual(['states:StartExecution']);
+  });
+});
+
+describe('web stack', () => {
+  it('keeps every bucket private, encrypted and SSL-only', () => {
+    const buckets = templates.web.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets) as { Properties: Json }[]) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+    }
+    const policies = Object.values(templates.web.findResources('AWS::S3::BucketPolicy')) as {
+      Properties: Json;
+    }[];
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('serves the site through origin access control and /api/* from the HTTP API', () => {
+    templates.web.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    const distribution = Object.values(templates.web.findResources('AWS::CloudFront::Distribution'))[0] as {
+      Properties: { DistributionConfig: Json };
+    };
+    const config = distribution.Properties.DistributionConfig as {
+      DefaultCacheBehavior: Json;
+      CacheBehaviors: Json[];
+      CustomErrorResponses?: unknown[];
+      Logging?: Json;
+    };
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual(['/api/*']);
+    // SPA routing is a viewer-request function on the S3 behaviour only, not an error-page mapping,
+    // so a 403/404 from the API reaches the browser unchanged.
+    expect(config.CustomErrorResponses).toBeUndefined();
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      expect.objectContaining({ EventType: 'viewer-request' }),
+    ]);
+    expect(config.CacheBehaviors[0]?.FunctionAssociations).toBeUndefined();
+    expect(config.Logging).toBeDefined();
+  });
+
+  it('sends the security headers policy on every behaviour', () => {
+    const policyId = logicalId(spot.stacks.web.responseHeadersPolicy);
+    const config = (
+      Object.values(templates.web.findResources('AWS::CloudFront::Distribution'))[0] as {
+        Properties: { DistributionConfig: { DefaultCacheBehavior: Json; CacheBehaviors: Json[] } };
+      }
+    ).Properties.DistributionConfig;
+    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
+      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    }
+    templates.web.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: { ContentSecurityPolicy: contentSecurityPolicy, Override: true },
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true },
+          StrictTransportSecurity: Match.objectLike({
+            AccessControlMaxAgeSec: 63072000,
+            IncludeSubdomains: true,
+          }),
+        },
+      }),
+    });
+    expect(contentSecurityPolicy).toContain("connect-src 'self'");
+    expect(contentSecurityPolicy).toContain("frame-ancestors 'none'");
+  });
+
+  it('skips the site deployment when there is no web build', () => {
+    expect(spot.stacks.web.deploysSite).toBe(false);
+    templates.web.resourceCountIs('Custom::CDKBucketDeployment', 0);
+  });
+});

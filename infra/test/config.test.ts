@@ -1,0 +1,49 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../src/config';
+import { spaRewriteFunctionCode } from '../src/stacks/web-stack';
+
+describe('deployment config', () => {
+  it('defaults the stage to dev and reads it from context', () => {
+    expect(readConfig(new App()).stage).toBe('dev');
+    expect(readConfig(new App({ context: { stage: 'prod' } })).stage).toBe('prod');
+  });
+
+  it('rejects stages that would make invalid or clashing resource names', () => {
+    for (const stage of ['Prod', 'a', 'dev-1', 'x'.repeat(13), '1dev']) {
+      expect(() => readConfig(new App({ context: { stage } })), stage).toThrow(ConfigError);
+    }
+  });
+
+  it('requires domainName and certificateArn together', () => {
+    expect(() => readConfig(new App({ context: { domainName: 'app.example.com' } }))).toThrow(ConfigError);
+    const config = readConfig(
+      new App({
+        context: {
+          domainName: 'app.example.com',
+          certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/x',
+        },
+      }),
+    );
+    expect(config.domainName).toBe('app.example.com');
+  });
+});
+
+describe('SPA rewrite function', () => {
+  // CloudFront Functions are plain ES5.1-style JavaScript; evaluate the same source here.
+  const handler = new Function(`${spaRewriteFunctionCode}; return handler;`)() as (event: {
+    request: { uri: string };
+  }) => { uri: string };
+  const rewrite = (uri: string) => handler({ request: { uri } }).uri;
+
+  it('serves index.html for client-side routes', () => {
+    expect(rewrite('/')).toBe('/index.html');
+    expect(rewrite('/dashboard')).toBe('/index.html');
+    expect(rewrite('/settings/cloud-integrations')).toBe('/index.html');
+  });
+
+  it('leaves files alone so a missing asset is not answered with HTML', () => {
+    expect(rewrite('/assets/index-abc123.js')).toBe('/assets/index-abc123.js');
+    expect(rewrite('/favicon.ico')).toBe('/favicon.ico');
+  });
+});
