@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{shared,functions,local}/**/*.test.ts'],
+          include: ['{shared,functions,local}/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['**/*.ddb.test.ts', '**/node_modules/**'],
           environment: 'node',
         },

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
 import { emailClaimEntity, emailClaimKey } from '../src/data/entities/email-claim';
 import { userProfileEntity } from '../src/data/entities/user-profile';
-import { getItem, putItem, queryAll } from '../src/data/repository';
+import { getItem, queryAll } from '../src/data/repository';
+import { ensurePlatformAdmin } from '../src/domain/admin';
 import { verifyChain } from '../src/domain/audit';
 import { configurePorts, port, resetPorts } from '../src/ports';
-import { CognitoIdentity } from '../src/ports/aws/cognito';
 import { call, signUpAndIn, strongPassword, useLocalServices } from './support/services';
 
 beforeAll(async () => {
@@ -165,24 +165,13 @@ describe('admin console', () => {
     const client = await signUpAndIn('Visible Org');
     expect((await call('GET /api/admin/organizations', { token: client.accessToken })).status).toBe(403);
 
-    const identity = new CognitoIdentity({
-      userPoolId: String(process.env.COGNITO_USER_POOL_ID),
-      clientId: String(process.env.COGNITO_CLIENT_ID),
-      endpoint: process.env.COGNITO_ENDPOINT,
-      autoConfirmCode: process.env.COGNITO_AUTO_CONFIRM_CODE,
-    });
     const email = `admin-${Date.now()}@spot.local`;
     const password = strongPassword();
-    const { userId } = await identity.createUser(email, password, 'admin');
-    await putItem(userProfileEntity, {
-      userId,
-      orgId: 'platform',
-      email,
-      role: 'admin',
-      createdAt: new Date().toISOString(),
-      tokensRevokedBefore: null,
-    });
-    const { accessToken } = await identity.signIn(email, password);
+    const first = await ensurePlatformAdmin(port('identity'), email, password, new Date());
+    const again = await ensurePlatformAdmin(port('identity'), email, password, new Date());
+    expect([first.created, again.created, again.userId]).toEqual([true, false, first.userId]);
+    const { accessToken } = await port('identity').signIn(email, password);
+    expect((await call('GET /api/me', { token: accessToken })).body).toMatchObject({ role: 'admin', email });
     const res = await call('GET /api/admin/organizations', { token: accessToken });
     expect(res.status).toBe(200);
     const org = res.body.items?.find((o) => o.orgId === client.orgId) as

@@ -2,16 +2,17 @@ import { NotFoundError } from '@spot/shared';
 import { organizationEntity, organizationKey } from '../data/entities/organization';
 import { getItem } from '../data/repository';
 import type { Caller } from '../http/handler';
+import { platformOrgId } from './admin';
 
 export async function describeCaller(caller: Caller) {
   const org = await getItem(organizationEntity, organizationKey(caller.orgId));
-  if (!org) throw new NotFoundError('Your organization');
+  if (!org && caller.orgId !== platformOrgId) throw new NotFoundError('Your organization');
   return {
     userId: caller.userId,
     email: caller.email,
     role: caller.role,
     orgId: caller.orgId,
-    organizationName: org.name,
-    onboardingWizardSeen: org.onboardingWizardSeenAt !== null,
+    organizationName: org?.name ?? 'Platform administration',
+    onboardingWizardSeen: org ? org.onboardingWizardSeenAt !== null : true,
   };
 }
