@@ -4,3 +4,4 @@ export * from './model/account';
 export * from './model/audit';
 export * from './model/canonical-json';
 export * from './model/user';
+export * as savings from './savings/index';
