@@ -1,0 +1,59 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Browser tests: Debian's chromium (never a downloaded browser) against the local stack, which
+ * Playwright starts on its own ports with a fresh data directory and stops afterwards.
+ */
+const port = Number(process.env.E2E_PORT ?? 3310);
+// A fresh data directory per run; set in the environment so the test workers (forked later) agree.
+process.env.E2E_DATA_DIR ??= `.test-results/e2e-data-${Date.now()}`;
+export const e2eDataDir = process.env.E2E_DATA_DIR;
+export const screenshotDir = '.test-results/screenshots';
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  outputDir: '../.test-results/playwright',
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    },
+  },
+  webServer: {
+    command: 'npx tsx local/src/main.ts',
+    cwd: '..',
+    url: `http://127.0.0.1:${port}/api/health`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // SIGTERM first, so DynamoDB Local closes its files; the local stack stops its children on it.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+    env: {
+      SPOT_PORT: String(port),
+      SPOT_DYNAMODB_PORT: String(Number(process.env.E2E_DYNAMODB_PORT ?? 8310)),
+      SPOT_COGNITO_PORT: String(Number(process.env.E2E_COGNITO_PORT ?? 9310)),
+      SPOT_DATA_DIR: e2eDataDir,
+    },
+  },
+});

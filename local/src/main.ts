@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the whole product on this machine, no AWS account needed.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | SPOT_PORT | 3000 | the app (API + web) |
+ * | SPOT_DYNAMODB_PORT | 8000 | DynamoDB Local |
+ * | SPOT_COGNITO_PORT | 9229 | cognito-local |
+ * | SPOT_DATA_DIR | `<repo>/.local` | data kept between runs (git-ignored) |
+ * | SPOT_COGNITO_CODE | 123456 | the confirmation code of every sign-up |
+ * | SPOT_WORKFLOW_WAIT_MS | 1000 | how long Wait states of workflows pause (`real` to keep theirs) |
+ * | SPOT_VERBOSE | unset | `1` echoes the output of DynamoDB Local and cognito-local |
+ */
+import { resolve } from 'node:path';
+import { LocalStackError } from './errors';
+import { defaultPaths } from './paths';
+import { portFromEnv } from './ports';
+import { type LocalStack, startLocalStack } from './stack';
+
+const log = (message: string) => console.log(`[local] ${message}`);
+
+function workflowWaitFromEnv(): number | 'real' {
+  const raw = process.env.SPOT_WORKFLOW_WAIT_MS;
+  if (raw === undefined || raw === '') return 1_000;
+  if (raw === 'real') return 'real';
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new Error(`SPOT_WORKFLOW_WAIT_MS=${raw}: use a whole number of ms or "real"`);
+  return ms;
+}
+
+function banner(stack: LocalStack): string {
+  const line = '-'.repeat(72);
+  return [
+    line,
+    `  Spot Optimizer is running: ${stack.url}`,
+    '',
+    `  Platform admin   ${stack.admin.email}`,
+    `  Password         ${stack.admin.password}`,
+    `  Sign-up code     ${stack.cognitoCode} (every new account is confirmed with it)`,
+    '',
+    `  Data directory   ${stack.dataDir} (delete it to start afresh)`,
+    `  DynamoDB Local   ${stack.endpoints.dynamodb} (table ${stack.tableName})`,
+    `  cognito-local    ${stack.endpoints.cognito} (pool ${stack.userPool.userPoolId})`,
+    `  Started in       ${(stack.startupMs / 1000).toFixed(1)} s`,
+    '',
+    '  Stop with Ctrl-C (stops DynamoDB Local and cognito-local too).',
+    line,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  // The SDK warns on Node 20 at every client; the toolchain is pinned to Node 20 on purpose.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stack = await startLocalStack({
+    port: portFromEnv('SPOT_PORT', 3000),
+    dynamodbPort: portFromEnv('SPOT_DYNAMODB_PORT', 8000),
+    cognitoPort: portFromEnv('SPOT_COGNITO_PORT', 9229),
+    dataDir: process.env.SPOT_DATA_DIR ? resolve(process.env.SPOT_DATA_DIR) : defaultPaths.dataDir,
+    cognitoCode: process.env.SPOT_COGNITO_CODE || '123456',
+    workflowWaitMs: workflowWaitFromEnv(),
+    echoServices: process.env.SPOT_VERBOSE === '1',
+    log,
+  });
+  console.log(banner(stack));
+
+  let stoppingSince: number | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      // The same Ctrl-C can arrive twice (from the terminal and relayed by tsx): only a later one forces.
+      if (Date.now() - stoppingSince < 1_000) return;
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    log(`${signal}: stopping ...`);
+    const forced = setTimeout(() => {
+      log('stopping took over 15 s: exiting');
+      process.exit(1);
+    }, 15_000);
+    forced.unref();
+    stack.stop().then(
+      () => {
+        log('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof LocalStackError) console.error(`\n[local] ${err.message}\n`);
+  else console.error(err);
+  process.exit(1);
+});
