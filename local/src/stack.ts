@@ -198,6 +198,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.configurePorts ?? true) {
       // Imported only now: the functions read their environment, set just above, when first loaded.
       const { configurePorts, port: functionsPort } = await import('@spot/functions/ports/index');
+      // A restart in the same process (tests) must not reuse clients bound to the old endpoints.
+      const { resetRuntime } = await import('@spot/functions/lib/runtime');
+      resetRuntime();
       configurePorts({ workflows, scheduler, keyService });
       // The admin's profile lives in the table, which is ready only now; idempotent on restarts.
       const { ensurePlatformAdmin } = await import('@spot/functions/domain/admin');

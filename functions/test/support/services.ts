@@ -4,9 +4,7 @@ import { createUserPool } from '@spot/local/cognito';
 import { ensureTable } from '@spot/local/dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { inject } from 'vitest';
-import { resetDbClientForTests } from '../../src/data/client';
-import { resetVerifierForTests } from '../../src/http/auth';
-import { resetPorts } from '../../src/ports';
+import { resetRuntime } from '../../src/lib/runtime';
 import { routes } from '../../src/routes';
 
 /**
@@ -41,9 +39,7 @@ export async function useLocalServices(): Promise<{
     COGNITO_AUTO_CONFIRM_CODE: inject('cognitoCode'),
     JWT_ISSUER: pool.issuer,
   });
-  resetDbClientForTests();
-  resetVerifierForTests();
-  resetPorts();
+  resetRuntime();
   return { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId };
 }
 
