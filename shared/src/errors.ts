@@ -63,3 +63,32 @@ export class UpstreamError extends DomainError {
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+export const cloudAccessCodes = [
+  'ACCESS_DENIED',
+  'INVALID_CREDENTIALS',
+  'EXPIRED_CREDENTIALS',
+  'TRUST_POLICY',
+  'EXTERNAL_ID_MISMATCH',
+  'ACCOUNT_MISMATCH',
+  'THROTTLED',
+  'REGION_DISABLED',
+  'UNREACHABLE',
+] as const;
+export type CloudAccessCode = (typeof cloudAccessCodes)[number];
+
+/**
+ * The customer's cloud refused or failed a call. The message says what to fix (which permission, the
+ * trust policy, the keys); it never contains credentials. 422: the request was fine, the connection is not.
+ */
+export class CloudAccessError extends DomainError {
+  constructor(
+    readonly cloudCode: CloudAccessCode,
+    message: string,
+    readonly action?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`CLOUD_${cloudCode}`, message, 422, action ? { action } : undefined, options);
+    this.name = 'CloudAccessError';
+  }
+}

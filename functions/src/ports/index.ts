@@ -1,4 +1,6 @@
+import { AgentlessKubernetes } from '../collectors/agentless';
 import { optionalEnv, requiredEnv } from '../lib/env';
+import { AwsCustomerCloud } from './aws/cloud';
 import { CognitoIdentity } from './aws/cognito';
 import { KmsKeyService } from './aws/kms';
 import { EventBridgeScheduler } from './aws/scheduler';
@@ -37,6 +39,8 @@ const factories: { [K in keyof Ports]: () => Ports[K] } = {
       endpoint: optionalEnv('COGNITO_ENDPOINT'),
       autoConfirmCode: optionalEnv('COGNITO_AUTO_CONFIRM_CODE'),
     }),
+  cloud: () => new AwsCustomerCloud(),
+  kubernetes: () => new AgentlessKubernetes(),
 };
 
 export function port<K extends keyof Ports>(key: K): Ports[K] {

@@ -4,6 +4,8 @@
  * handlers only ever see these interfaces.
  */
 import type { WorkflowName } from '../workflows';
+import type { CustomerCloudPort } from './cloud';
+import type { KubernetesPort } from './kubernetes';
 
 export interface Clock {
   now(): Date;
@@ -72,4 +74,6 @@ export interface Ports {
   scheduler: SchedulerPort;
   keyService: KeyServicePort;
   identity: IdentityPort;
+  cloud: CustomerCloudPort;
+  kubernetes: KubernetesPort;
 }

@@ -1,0 +1,115 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { STSClient } from '@aws-sdk/client-sts';
+
+/** A map that keeps the `capacity` most recently used entries and hands evicted values to `onEvict`. */
+export class BoundedCache<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onEvict: (value: V) => void = () => {},
+  ) {}
+
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      const evicted = this.entries.get(oldest.value);
+      this.entries.delete(oldest.value);
+      if (evicted !== undefined) this.onEvict(evicted);
+    }
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** What the SDK clients accept as credentials: fixed keys, or a provider it calls when they near expiry. */
+export type ClientCredentials =
+  | { accessKeyId: string; secretAccessKey: string }
+  | (() => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }>);
+
+/**
+ * The SDK clients for one set of customer credentials in one region, built on first use. `maxAttempts: 1`
+ * leaves retries to the adapter's own policy (see `cloud-retry.ts`).
+ */
+export class RegionClients {
+  private ec2Client?: EC2Client;
+  private autoScalingClient?: AutoScalingClient;
+  private eksClient?: EKSClient;
+  private cloudWatchClient?: CloudWatchClient;
+  private stsClient?: STSClient;
+  private pricingClient?: PricingClient;
+
+  constructor(
+    readonly region: string,
+    private readonly credentials: ClientCredentials,
+  ) {}
+
+  private get config() {
+    return { region: this.region, credentials: this.credentials, maxAttempts: 1 };
+  }
+
+  get ec2(): EC2Client {
+    this.ec2Client ??= new EC2Client(this.config);
+    return this.ec2Client;
+  }
+
+  get autoScaling(): AutoScalingClient {
+    this.autoScalingClient ??= new AutoScalingClient(this.config);
+    return this.autoScalingClient;
+  }
+
+  get eks(): EKSClient {
+    this.eksClient ??= new EKSClient(this.config);
+    return this.eksClient;
+  }
+
+  get cloudWatch(): CloudWatchClient {
+    this.cloudWatchClient ??= new CloudWatchClient(this.config);
+    return this.cloudWatchClient;
+  }
+
+  get sts(): STSClient {
+    this.stsClient ??= new STSClient(this.config);
+    return this.stsClient;
+  }
+
+  /** The Pricing API answers in a few regions only; the adapter asks for this region's clients in us-east-1. */
+  get pricing(): PricingClient {
+    this.pricingClient ??= new PricingClient(this.config);
+    return this.pricingClient;
+  }
+
+  destroy(): void {
+    for (const client of [
+      this.ec2Client,
+      this.autoScalingClient,
+      this.eksClient,
+      this.cloudWatchClient,
+      this.stsClient,
+      this.pricingClient,
+    ]) {
+      client?.destroy();
+    }
+  }
+}

@@ -1,0 +1,597 @@
+import { randomUUID } from 'node:crypto';
+import {
+  paginateDescribeAutoScalingGroups,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
+import {
+  type _InstanceType,
+  DescribeRegionsCommand,
+  paginateDescribeInstances,
+  paginateDescribeInstanceTypes,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSpotPriceHistory,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  paginateListClusters,
+  paginateListNodegroups,
+  UpdateNodegroupConfigCommand,
+} from '@aws-sdk/client-eks';
+import { paginateGetProducts } from '@aws-sdk/client-pricing';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudAccessError, ValidationError } from '@spot/shared';
+import type {
+  AutoScalingGroup,
+  CloudTarget,
+  CustomerCloudPort,
+  Ec2Instance,
+  EksCluster,
+  EksNodegroup,
+  InstanceTypeInfo,
+  MetricQuery,
+  MetricSeries,
+  PermissionCheck,
+  SecurityGroup,
+  SpotPricePoint,
+} from '../cloud';
+import { BoundedCache, RegionClients } from './cloud-clients';
+import { credentialIdentity, RoleCredentialCache } from './cloud-credentials';
+import {
+  awsErrorCode,
+  awsMessage,
+  type CallContext,
+  isAccessDenied,
+  missingPermissionMessage,
+  toDomainError,
+} from './cloud-errors';
+import {
+  parseOnDemandPrice,
+  toAutoScalingGroup,
+  toEc2Instance,
+  toEksCluster,
+  toEksNodegroup,
+  toInstanceTypeInfo,
+  toSecurityGroup,
+  toSpotPricePoint,
+} from './cloud-mappers';
+import { permissionProbes } from './cloud-permissions';
+import { chunk, defaultRetryOptions, mapWithConcurrency, Retrier, type RetryOptions } from './cloud-retry';
+
+export { forEachRegion } from './cloud-regions';
+
+/**
+ * The platform's own STS client, configured once: it assumes customer roles with the Lambda's execution
+ * role. Customer calls use per-target clients (see `RegionClients`).
+ */
+const platformSts = new STSClient({ maxAttempts: 1 });
+
+/** The Pricing API answers in us-east-1 (and two other regions); prices for every region come from there. */
+export const pricingRegion = 'us-east-1';
+
+const maxInstanceTypesPerCall = 100;
+const maxMetricQueriesPerCall = 500;
+/** CloudWatch query ids: a lowercase letter, then letters, digits and underscores. */
+const metricQueryIdPattern = /^[a-z][a-zA-Z0-9_]*$/;
+
+/** Credential failures make every other check meaningless: they are thrown, not reported per action. */
+const fatalCheckCodes = new Set([
+  'INVALID_CREDENTIALS',
+  'EXPIRED_CREDENTIALS',
+  'TRUST_POLICY',
+  'REGION_DISABLED',
+]);
+
+const cloudWatchStatistic: Record<MetricQuery['stat'], string> = {
+  Average: 'Average',
+  Maximum: 'Maximum',
+  Minimum: 'Minimum',
+  Sum: 'Sum',
+  p95: 'p95',
+  p99: 'p99',
+};
+
+export interface AwsCustomerCloudOptions {
+  /** Decides when cached role credentials are refreshed; the system clock by default. */
+  clock?: { now(): Date };
+  /** Attempts, backoff and the `sleep` between attempts (tests pass one that does not wait). */
+  retry?: Partial<RetryOptions>;
+  /** The STS client that assumes customer roles; the module's client by default. */
+  sts?: STSClient;
+  /** Lifetime of assumed-role sessions, 900-3600 s. */
+  sessionDurationSeconds?: number;
+  /** Calls in flight at once for fan-outs within one target (describe per cluster, permission checks). */
+  concurrency?: number;
+  /** SDK client sets kept in memory, one per (region, credentials). */
+  maxCachedClientSets?: number;
+}
+
+/**
+ * The customer's AWS account through SDK v3: STS AssumeRole with the External ID (or the stored access
+ * keys), every list call paginated, throttling retried with backoff, errors turned into messages that
+ * name the missing permission or the trust problem and never contain a credential.
+ */
+export class AwsCustomerCloud implements CustomerCloudPort {
+  private readonly clock: { now(): Date };
+  private readonly retrier: Retrier;
+  private readonly roles: RoleCredentialCache;
+  private readonly clientSets: BoundedCache<string, RegionClients>;
+  private readonly concurrency: number;
+
+  constructor(options: AwsCustomerCloudOptions = {}) {
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.retrier = new Retrier({ ...defaultRetryOptions, ...options.retry });
+    const sessionDurationSeconds = Math.min(3600, Math.max(900, options.sessionDurationSeconds ?? 3600));
+    this.roles = new RoleCredentialCache(
+      options.sts ?? platformSts,
+      this.clock,
+      this.retrier,
+      sessionDurationSeconds,
+    );
+    this.clientSets = new BoundedCache(options.maxCachedClientSets ?? 64, (clients) => clients.destroy());
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  async identify(target: CloudTarget): Promise<{ awsAccountId: string; arn: string }> {
+    // Verification must prove the role can be assumed now, so it never relies on cached credentials.
+    const clients = await this.clientsFor(target, { freshRole: true });
+    const out = await this.send(target, clients, 'sts:GetCallerIdentity', (c) =>
+      c.sts.send(new GetCallerIdentityCommand({})),
+    );
+    if (!out.Account || !out.Arn) {
+      throw new CloudAccessError(
+        'UNREACHABLE',
+        'STS did not say which account the credentials belong to. Verify the connection again in a few minutes.',
+        'sts:GetCallerIdentity',
+      );
+    }
+    return { awsAccountId: out.Account, arn: out.Arn };
+  }
+
+  async checkPermissions(target: CloudTarget, actions: readonly string[]): Promise<PermissionCheck[]> {
+    const clients = {
+      regional: await this.clientsFor(target),
+      pricing: await this.clientsFor({ ...target, region: pricingRegion }),
+    };
+    const now = this.clock.now();
+    return mapWithConcurrency(actions, this.concurrency, async (action): Promise<PermissionCheck> => {
+      const probe = permissionProbes[action];
+      if (!probe) {
+        return {
+          action,
+          allowed: false,
+          reason: `Spot Optimizer has no check for ${action}, so it cannot tell whether the credentials allow it.`,
+        };
+      }
+      try {
+        await this.retrier.run(() => probe.call(clients, now));
+        return { action, allowed: true };
+      } catch (error) {
+        const code = awsErrorCode(error);
+        if (probe.authorizedCodes?.includes(code)) return { action, allowed: true };
+        if (isAccessDenied(error)) {
+          const detail = awsMessage(error, this.context(target, action));
+          const reason = `${missingPermissionMessage(action, target.credentials)} (AWS: ${code}${detail ? `: ${detail}` : ''})`;
+          return { action, allowed: false, reason };
+        }
+        const mapped = this.toError(error, target, action);
+        if (mapped instanceof CloudAccessError && fatalCheckCodes.has(mapped.cloudCode)) throw mapped;
+        return { action, allowed: false, reason: `Could not check ${action}: ${mapped.message}` };
+      }
+    });
+  }
+
+  async listRegions(target: CloudTarget): Promise<string[]> {
+    const clients = await this.clientsFor(target);
+    const out = await this.send(target, clients, 'ec2:DescribeRegions', (c) =>
+      c.ec2.send(new DescribeRegionsCommand({ AllRegions: false })),
+    );
+    return (out.Regions ?? []).flatMap((region) => (region.RegionName ? [region.RegionName] : [])).sort();
+  }
+
+  async describeInstances(target: CloudTarget): Promise<Ec2Instance[]> {
+    const pages = await this.pages(
+      target,
+      'ec2:DescribeInstances',
+      (c, startingToken) => paginateDescribeInstances({ client: c.ec2, startingToken }, { MaxResults: 1000 }),
+      (page) => page.NextToken,
+    );
+    return pages.flatMap((page) =>
+      (page.Reservations ?? []).flatMap((reservation) =>
+        present((reservation.Instances ?? []).map(toEc2Instance)),
+      ),
+    );
+  }
+
+  async describeAutoScalingGroups(target: CloudTarget): Promise<AutoScalingGroup[]> {
+    const pages = await this.pages(
+      target,
+      'autoscaling:DescribeAutoScalingGroups',
+      (c, startingToken) =>
+        paginateDescribeAutoScalingGroups({ client: c.autoScaling, startingToken }, { MaxRecords: 100 }),
+      (page) => page.NextToken,
+    );
+    return pages.flatMap((page) => present((page.AutoScalingGroups ?? []).map(toAutoScalingGroup)));
+  }
+
+  async listEksClusters(target: CloudTarget): Promise<EksCluster[]> {
+    const pages = await this.pages(
+      target,
+      'eks:ListClusters',
+      (c, startingToken) => paginateListClusters({ client: c.eks, startingToken }, { maxResults: 100 }),
+      (page) => page.nextToken,
+    );
+    const names = pages.flatMap((page) => page.clusters ?? []);
+    const clients = await this.clientsFor(target);
+    const clusters = await mapWithConcurrency(names, this.concurrency, async (name) => {
+      const out = await this.send(target, clients, 'eks:DescribeCluster', (c) =>
+        notFoundAsUndefined(c.eks.send(new DescribeClusterCommand({ name }))),
+      );
+      // A cluster deleted between the list and the describe is simply gone.
+      return out?.cluster ? toEksCluster(out.cluster) : null;
+    });
+    return present(clusters);
+  }
+
+  async listNodegroups(target: CloudTarget, clusterName: string): Promise<EksNodegroup[]> {
+    const pages = await this.pages(
+      target,
+      'eks:ListNodegroups',
+      (c, startingToken) =>
+        paginateListNodegroups({ client: c.eks, startingToken }, { clusterName, maxResults: 100 }),
+      (page) => page.nextToken,
+    );
+    const names = pages.flatMap((page) => page.nodegroups ?? []);
+    const clients = await this.clientsFor(target);
+    const nodegroups = await mapWithConcurrency(names, this.concurrency, async (nodegroupName) => {
+      const out = await this.send(target, clients, 'eks:DescribeNodegroup', (c) =>
+        notFoundAsUndefined(c.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName }))),
+      );
+      return out?.nodegroup ? toEksNodegroup(clusterName, out.nodegroup) : null;
+    });
+    return present(nodegroups);
+  }
+
+  async describeInstanceTypes(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+  ): Promise<InstanceTypeInfo[]> {
+    const batches = chunk([...new Set(instanceTypes)], maxInstanceTypesPerCall);
+    // A filter, not `InstanceTypes`: an unknown name is then just absent instead of failing its batch.
+    const results = await mapWithConcurrency(batches, this.concurrency, async (batch) => {
+      const pages = await this.pages(
+        target,
+        'ec2:DescribeInstanceTypes',
+        (c, startingToken) =>
+          paginateDescribeInstanceTypes(
+            { client: c.ec2, startingToken },
+            { Filters: [{ Name: 'instance-type', Values: batch }], MaxResults: 100 },
+          ),
+        (page) => page.NextToken,
+      );
+      return pages.flatMap((page) => present((page.InstanceTypes ?? []).map(toInstanceTypeInfo)));
+    });
+    return results.flat();
+  }
+
+  async spotPriceHistory(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+    since: Date,
+  ): Promise<SpotPricePoint[]> {
+    const batches = chunk([...new Set(instanceTypes)], maxInstanceTypesPerCall);
+    const until = this.clock.now();
+    const results = await mapWithConcurrency(batches, this.concurrency, async (batch) => {
+      const pages = await this.pages(
+        target,
+        'ec2:DescribeSpotPriceHistory',
+        (c, startingToken) =>
+          paginateDescribeSpotPriceHistory(
+            { client: c.ec2, startingToken },
+            {
+              // The SDK types the names as a closed union; AWS adds types faster than the SDK lists them.
+              InstanceTypes: batch as _InstanceType[],
+              ProductDescriptions: ['Linux/UNIX'],
+              StartTime: since,
+              EndTime: until,
+              MaxResults: 1000,
+            },
+          ),
+        (page) => page.NextToken,
+      );
+      return pages.flatMap((page) => present((page.SpotPriceHistory ?? []).map(toSpotPricePoint)));
+    });
+    return results.flat();
+  }
+
+  async onDemandPrices(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+  ): Promise<Record<string, number>> {
+    const pricingTarget = { ...target, region: pricingRegion };
+    const prices = await mapWithConcurrency(
+      [...new Set(instanceTypes)],
+      this.concurrency,
+      async (instanceType) => {
+        const pages = await this.pages(
+          pricingTarget,
+          'pricing:GetProducts',
+          (c, startingToken) =>
+            paginateGetProducts(
+              { client: c.pricing, startingToken },
+              {
+                ServiceCode: 'AmazonEC2',
+                MaxResults: 100,
+                Filters: [
+                  { Type: 'TERM_MATCH', Field: 'regionCode', Value: target.region },
+                  { Type: 'TERM_MATCH', Field: 'instanceType', Value: instanceType },
+                  { Type: 'TERM_MATCH', Field: 'operatingSystem', Value: 'Linux' },
+                  { Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' },
+                  { Type: 'TERM_MATCH', Field: 'preInstalledSw', Value: 'NA' },
+                  { Type: 'TERM_MATCH', Field: 'capacitystatus', Value: 'Used' },
+                ],
+              },
+            ),
+          (page) => page.NextToken,
+        );
+        const entries: unknown[] = pages.flatMap((page) => [...(page.PriceList ?? [])]);
+        for (const entry of entries) {
+          const price = parseOnDemandPrice(entry);
+          if (price?.instanceType === instanceType) return [instanceType, price.priceUsdPerHour] as const;
+        }
+        return null;
+      },
+    );
+    return Object.fromEntries(present(prices));
+  }
+
+  async getMetricData(
+    target: CloudTarget,
+    queries: readonly MetricQuery[],
+    from: Date,
+    to: Date,
+  ): Promise<MetricSeries[]> {
+    validateMetricQueries(queries, from, to);
+    const points = new Map<string, { timestamp: string; value: number }[]>(
+      queries.map((query) => [query.id, []]),
+    );
+    for (const batch of chunk(queries, maxMetricQueriesPerCall)) {
+      const pages = await this.pages(
+        target,
+        'cloudwatch:GetMetricData',
+        (c, startingToken) =>
+          paginateGetMetricData(
+            { client: c.cloudWatch, startingToken },
+            {
+              MetricDataQueries: batch.map(toMetricDataQuery),
+              StartTime: from,
+              EndTime: to,
+              ScanBy: 'TimestampAscending',
+            },
+          ),
+        (page) => page.NextToken,
+      );
+      for (const result of pages.flatMap((page) => page.MetricDataResults ?? [])) {
+        const series = result.Id ? points.get(result.Id) : undefined;
+        if (!series) continue;
+        const timestamps = result.Timestamps ?? [];
+        const values = result.Values ?? [];
+        timestamps.forEach((timestamp, index) => {
+          const value = values[index];
+          if (value !== undefined) series.push({ timestamp: timestamp.toISOString(), value });
+        });
+      }
+    }
+    return queries.map((query) => ({
+      id: query.id,
+      points: (points.get(query.id) ?? []).sort((a, b) => a.timestamp.localeCompare(b.timestamp)),
+    }));
+  }
+
+  async describeSecurityGroups(target: CloudTarget): Promise<SecurityGroup[]> {
+    const pages = await this.pages(
+      target,
+      'ec2:DescribeSecurityGroups',
+      (c, startingToken) =>
+        paginateDescribeSecurityGroups({ client: c.ec2, startingToken }, { MaxResults: 1000 }),
+      (page) => page.NextToken,
+    );
+    return pages.flatMap((page) => present((page.SecurityGroups ?? []).map(toSecurityGroup)));
+  }
+
+  async updateAutoScalingGroup(
+    target: CloudTarget,
+    update: { name: string; minSize: number; desiredCapacity: number; maxSize: number },
+  ): Promise<void> {
+    validateSizes(
+      `Auto Scaling group ${update.name}`,
+      update.minSize,
+      update.desiredCapacity,
+      update.maxSize,
+    );
+    const clients = await this.clientsFor(target);
+    // Absolute sizes: a retry after throttling sets the same values again.
+    await this.send(target, clients, 'autoscaling:UpdateAutoScalingGroup', (c) =>
+      c.autoScaling.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: update.name,
+          MinSize: update.minSize,
+          DesiredCapacity: update.desiredCapacity,
+          MaxSize: update.maxSize,
+        }),
+      ),
+    );
+  }
+
+  async updateNodegroupScaling(
+    target: CloudTarget,
+    update: {
+      clusterName: string;
+      nodegroupName: string;
+      minSize: number;
+      desiredSize: number;
+      maxSize: number;
+    },
+  ): Promise<void> {
+    const what = `Node group ${update.nodegroupName} of cluster ${update.clusterName}`;
+    validateSizes(what, update.minSize, update.desiredSize, update.maxSize);
+    if (update.maxSize < 1) {
+      throw new ValidationError(`${what}: EKS requires a maximum size of at least 1; keep max at 1 or more.`);
+    }
+    const clients = await this.clientsFor(target);
+    // One token for every attempt, so a retried request cannot start a second update.
+    const clientRequestToken = randomUUID();
+    await this.send(target, clients, 'eks:UpdateNodegroupConfig', (c) =>
+      c.eks.send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: update.clusterName,
+          nodegroupName: update.nodegroupName,
+          scalingConfig: {
+            minSize: update.minSize,
+            desiredSize: update.desiredSize,
+            maxSize: update.maxSize,
+          },
+          clientRequestToken,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The SDK clients of a target, built once per (region, credentials). For a role, its credentials are
+   * resolved first so that a trust problem surfaces here, mapped; the clients then ask the cache for
+   * them again whenever they near expiry.
+   */
+  private async clientsFor(
+    target: CloudTarget,
+    options: { freshRole?: boolean } = {},
+  ): Promise<RegionClients> {
+    const { credentials } = target;
+    if (credentials.kind === 'role') await this.roles.resolve(credentials, { fresh: options.freshRole });
+    const key = `${target.region}\n${credentialIdentity(credentials)}`;
+    const existing = this.clientSets.get(key);
+    if (existing) return existing;
+    const built = new RegionClients(
+      target.region,
+      credentials.kind === 'role'
+        ? () => this.roles.resolve(credentials)
+        : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    );
+    this.clientSets.set(key, built);
+    return built;
+  }
+
+  private context(target: CloudTarget, action: string): CallContext {
+    const { credentials } = target;
+    return {
+      action,
+      region: target.region,
+      credentials,
+      secrets: credentials.kind === 'role' ? this.roles.secretsOf(credentials) : [],
+    };
+  }
+
+  private toError(error: unknown, target: CloudTarget, action: string): Error {
+    const mapped = toDomainError(error, this.context(target, action));
+    if (
+      mapped instanceof CloudAccessError &&
+      mapped.cloudCode === 'EXPIRED_CREDENTIALS' &&
+      target.credentials.kind === 'role'
+    ) {
+      this.roles.invalidate(target.credentials);
+    }
+    return mapped;
+  }
+
+  /** One call with retries; failures become domain errors naming `action`. */
+  private async send<R>(
+    target: CloudTarget,
+    clients: RegionClients,
+    action: string,
+    call: (clients: RegionClients) => Promise<R>,
+  ): Promise<R> {
+    try {
+      return await this.retrier.run(() => call(clients));
+    } catch (error) {
+      throw this.toError(error, target, action);
+    }
+  }
+
+  /** Every page of an SDK paginator, each page retried on its own; failures become domain errors. */
+  private async pages<P>(
+    target: CloudTarget,
+    action: string,
+    open: (clients: RegionClients, startingToken: string | undefined) => AsyncIterable<P>,
+    nextToken: (page: P) => string | undefined,
+  ): Promise<P[]> {
+    const clients = await this.clientsFor(target);
+    try {
+      return await this.retrier.pages((startingToken) => open(clients, startingToken), nextToken);
+    } catch (error) {
+      throw this.toError(error, target, action);
+    }
+  }
+}
+
+const present = <T>(items: readonly (T | null | undefined)[]): T[] =>
+  items.filter((item): item is T => item !== null && item !== undefined);
+
+async function notFoundAsUndefined<R>(call: Promise<R>): Promise<R | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (awsErrorCode(error) === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+function validateSizes(what: string, minSize: number, desiredSize: number, maxSize: number): void {
+  const sizes = [minSize, desiredSize, maxSize];
+  if (!sizes.every((size) => Number.isInteger(size) && size >= 0)) {
+    throw new ValidationError(`${what}: sizes must be whole numbers of 0 or more.`, {
+      minSize,
+      desiredSize,
+      maxSize,
+    });
+  }
+  if (minSize > desiredSize || desiredSize > maxSize) {
+    throw new ValidationError(`${what}: sizes must satisfy min ≤ desired ≤ max.`, {
+      minSize,
+      desiredSize,
+      maxSize,
+    });
+  }
+}
+
+function validateMetricQueries(queries: readonly MetricQuery[], from: Date, to: Date): void {
+  if (from.getTime() >= to.getTime()) {
+    throw new ValidationError('The metric window must start before it ends.');
+  }
+  const seen = new Set<string>();
+  for (const query of queries) {
+    if (!metricQueryIdPattern.test(query.id)) {
+      throw new ValidationError(
+        `Metric query id "${query.id}" must start with a lowercase letter and hold only letters, digits and underscores.`,
+      );
+    }
+    if (seen.has(query.id)) throw new ValidationError(`Metric query id "${query.id}" is used twice.`);
+    seen.add(query.id);
+  }
+}
+
+function toMetricDataQuery(query: MetricQuery): MetricDataQuery {
+  return {
+    Id: query.id,
+    ReturnData: true,
+    MetricStat: {
+      Metric: {
+        Namespace: query.namespace,
+        MetricName: query.metricName,
+        Dimensions: Object.entries(query.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: query.periodSeconds,
+      Stat: cloudWatchStatistic[query.stat],
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The customer's cloud as the product sees it. The AWS adapter (`./aws/cloud.ts`) calls the AWS SDK v3
+ * with credentials from STS (role + External ID) or stored access keys; the sandbox cloud of the local
+ * stack (`local/src/sandbox/`) implements the same interface over simulated accounts. Domain code and
+ * workflows see only this port.
+ */
+
+export type CloudCredentials =
+  | { kind: 'role'; roleArn: string; externalId: string }
+  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string };
+
+/** Where a call goes: whose credentials and which region. */
+export interface CloudTarget {
+  credentials: CloudCredentials;
+  region: string;
+}
+
+export type CapacityType = 'on-demand' | 'spot';
+
+export interface Ec2Instance {
+  instanceId: string;
+  instanceType: string;
+  capacityType: CapacityType;
+  availabilityZone: string;
+  state: 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+  launchTime: string;
+  privateDnsName: string | null;
+  tags: Record<string, string>;
+  /** From tags: `eks:cluster-name` / `kubernetes.io/cluster/<name>`, `aws:autoscaling:groupName`, `eks:nodegroup-name`. */
+  clusterName: string | null;
+  autoScalingGroupName: string | null;
+  nodegroupName: string | null;
+  architecture: string | null;
+}
+
+export interface AutoScalingGroup {
+  name: string;
+  minSize: number;
+  desiredCapacity: number;
+  maxSize: number;
+  instanceIds: string[];
+  instanceTypes: string[];
+  /** Share of on-demand above base in a mixed-instances policy (100 = all on-demand). */
+  onDemandPercentageAboveBase: number | null;
+  tags: Record<string, string>;
+}
+
+export interface EksCluster {
+  name: string;
+  arn: string;
+  kubernetesVersion: string;
+  status: string;
+  endpoint: string | null;
+  createdAt: string;
+  tags: Record<string, string>;
+}
+
+export interface EksNodegroup {
+  clusterName: string;
+  name: string;
+  capacityType: CapacityType;
+  instanceTypes: string[];
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+  autoScalingGroupNames: string[];
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  status: string;
+}
+
+export interface InstanceTypeInfo {
+  instanceType: string;
+  vcpus: number;
+  memoryMiB: number;
+  architectures: string[];
+  gpus: number;
+  burstable: boolean;
+}
+
+export interface SpotPricePoint {
+  instanceType: string;
+  availabilityZone: string;
+  priceUsdPerHour: number;
+  timestamp: string;
+}
+
+export interface MetricQuery {
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: 'Average' | 'Maximum' | 'Minimum' | 'Sum' | 'p95' | 'p99';
+  periodSeconds: number;
+}
+
+export interface MetricSeries {
+  id: string;
+  points: { timestamp: string; value: number }[];
+}
+
+export interface SecurityGroup {
+  groupId: string;
+  groupName: string;
+  vpcId: string | null;
+  description: string;
+}
+
+export interface PermissionCheck {
+  action: string;
+  allowed: boolean;
+  /** Why not, in words a person can act on (the AWS error code and message, no credentials). */
+  reason?: string;
+}
+
+export interface RegionResult<T> {
+  region: string;
+  ok: boolean;
+  value?: T;
+  /** A failure in one region is reported, not fatal. */
+  error?: { code: string; message: string };
+}
+
+export interface CustomerCloudPort {
+  /** STS: assume the role with its External ID (or use the keys) and return who we are. */
+  identify(target: CloudTarget): Promise<{ awsAccountId: string; arn: string }>;
+  /** Tries each read action cheaply and reports which are allowed. */
+  checkPermissions(target: CloudTarget, actions: readonly string[]): Promise<PermissionCheck[]>;
+  /** Regions enabled for the account (opted-in or default). */
+  listRegions(target: CloudTarget): Promise<string[]>;
+  describeInstances(target: CloudTarget): Promise<Ec2Instance[]>;
+  describeAutoScalingGroups(target: CloudTarget): Promise<AutoScalingGroup[]>;
+  listEksClusters(target: CloudTarget): Promise<EksCluster[]>;
+  listNodegroups(target: CloudTarget, clusterName: string): Promise<EksNodegroup[]>;
+  describeInstanceTypes(target: CloudTarget, instanceTypes: readonly string[]): Promise<InstanceTypeInfo[]>;
+  spotPriceHistory(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+    since: Date,
+  ): Promise<SpotPricePoint[]>;
+  /** On-demand Linux USD/h per instance type in the target region (Pricing API); absent = unknown. */
+  onDemandPrices(target: CloudTarget, instanceTypes: readonly string[]): Promise<Record<string, number>>;
+  getMetricData(
+    target: CloudTarget,
+    queries: readonly MetricQuery[],
+    from: Date,
+    to: Date,
+  ): Promise<MetricSeries[]>;
+  describeSecurityGroups(target: CloudTarget): Promise<SecurityGroup[]>;
+  /** Write actions (hibernation, consolidation): need the optional write policy of the onboarding template. */
+  updateAutoScalingGroup(
+    target: CloudTarget,
+    update: { name: string; minSize: number; desiredCapacity: number; maxSize: number },
+  ): Promise<void>;
+  updateNodegroupScaling(
+    target: CloudTarget,
+    update: {
+      clusterName: string;
+      nodegroupName: string;
+      minSize: number;
+      desiredSize: number;
+      maxSize: number;
+    },
+  ): Promise<void>;
+}

@@ -1,0 +1,65 @@
+/**
+ * The Kubernetes side of a customer's cluster as discovery sees it. The production adapter is the
+ * agentless collector (`../collectors/agentless.ts`: an STS-presigned EKS token through a read-only access
+ * entry, @kubernetes/client-node); the sandbox cloud of the local stack implements the same interface over
+ * its simulated clusters. Clusters with the in-cluster agent push the same `ClusterSnapshot` to the
+ * ingestion route instead.
+ */
+import type { ClusterSnapshot } from '@spot/shared';
+import type { CapacityType, CloudTarget, EksCluster } from './cloud';
+
+/** One workload during one hour, per replica. */
+export interface WorkloadHourSample {
+  namespace: string;
+  /** Top-level controller kind (`Deployment`, `StatefulSet`, `DaemonSet`, `Job`, …) or `Pod`. */
+  kind: string;
+  name: string;
+  replicas: number;
+  /** Mean CPU used per replica during the hour, millicores. */
+  cpuMilli: number;
+  /** Highest CPU per replica during the hour, millicores. */
+  cpuMaxMilli: number;
+  /** Peak working-set memory per replica during the hour, MiB. */
+  memoryPeakMiB: number;
+  oomKills: number;
+}
+
+/** One hour of a cluster, as a source that keeps history replays it. */
+export interface ClusterHourSample {
+  /** Start of the hour, ISO 8601 UTC (`2026-07-01T13:00:00.000Z`). */
+  hour: string;
+  capacityCpuMilli: number;
+  requestedCpuMilli: number;
+  usedCpuMilli: number;
+  capacityMemoryMiB: number;
+  requestedMemoryMiB: number;
+  usedMemoryMiB: number;
+  /** The nodes that ran during the hour: cost, fleet mix and node counts are derived from these. */
+  nodes: { instanceType: string; capacityType: CapacityType; count: number }[];
+  /** Pods created + deleted during the hour. */
+  podChurn: number;
+  /** Mean API server requests per second during the hour. */
+  apiRequestRate: number;
+  /** p99 API latency of the hour, ms (`null` when not measured). */
+  apiLatencyP99Ms: number | null;
+  /** DiskPressure / MemoryPressure / PIDPressure turning True during the hour. */
+  pressureEvents: number;
+  spotInterruptions: number;
+  /** Per workload; empty when the source only has cluster-level metrics (CloudWatch Container Insights). */
+  workloads: WorkloadHourSample[];
+}
+
+export interface KubernetesPort {
+  /** What the cluster runs now: nodes, pods, PDBs, HPAs, recent events, usage from metrics-server. */
+  collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot>;
+  /**
+   * Hourly samples for hours starting in [from, to), oldest first, for back-filling the time series of a
+   * newly discovered cluster. `null` when the source keeps no history (the Kubernetes API itself has none).
+   */
+  history(
+    target: CloudTarget,
+    cluster: EksCluster,
+    from: Date,
+    to: Date,
+  ): Promise<ClusterHourSample[] | null>;
+}
