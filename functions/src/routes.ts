@@ -4,7 +4,8 @@
  * `handler` is the module under `functions/src/handlers/` (without extension) exporting `handler`.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type RouteAuth = 'public' | 'user' | 'admin';
+/** `agent`: a per-cluster agent token (not a user JWT), checked by the middleware against its SHA-256. */
+export type RouteAuth = 'public' | 'user' | 'admin' | 'agent';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -60,6 +61,62 @@ export const routes: readonly RouteDefinition[] = [
     needs: ['table-write'],
   },
   { method: 'GET', path: '/api/client/accounts', handler: 'accounts/list', auth: 'user' },
+  // Cloud Connect (onboarding issue)
+  {
+    method: 'POST',
+    path: '/api/client/accounts/role-setup',
+    handler: 'accounts/role-setup',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/accounts/connect',
+    handler: 'accounts/connect',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud', 'workflows', 'schedules'],
+  },
+  { method: 'GET', path: '/api/client/accounts/{id}', handler: 'accounts/get', auth: 'user' },
+  {
+    method: 'PATCH',
+    path: '/api/client/accounts/{id}',
+    handler: 'accounts/rename',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/client/accounts/{id}',
+    handler: 'accounts/disconnect',
+    auth: 'user',
+    needs: ['table-write', 'schedules'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/accounts/{id}/resync',
+    handler: 'accounts/resync',
+    auth: 'user',
+    needs: ['table-write', 'workflows'],
+  },
+  // Inventory (discovery issue)
+  { method: 'GET', path: '/api/client/clusters', handler: 'clusters/list', auth: 'user' },
+  { method: 'GET', path: '/api/client/clusters/{id}', handler: 'clusters/get', auth: 'user' },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/agent-token',
+    handler: 'clusters/agent-token',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'POST',
+    path: '/api/ingest/snapshots',
+    handler: 'ingest/snapshot',
+    auth: 'agent',
+    timeoutSeconds: 30,
+    needs: ['table-write'],
+  },
   { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];

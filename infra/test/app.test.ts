@@ -194,7 +194,7 @@ describe('api stack', () => {
     for (const route of routes) {
       templates.api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey(route),
-        AuthorizationType: route.auth === 'public' ? 'NONE' : 'JWT',
+        AuthorizationType: route.auth === 'public' || route.auth === 'agent' ? 'NONE' : 'JWT',
       });
     }
   });

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { defaultPaths } from './paths';
@@ -308,6 +308,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         json(405, { message: `Method ${method} is not allowed on ${path}` }, { allow: 'GET, HEAD' }),
       );
       return;
+    }
+    // The customer onboarding template, as CloudFront serves it in AWS (the role flow links to it).
+    if (path.startsWith('/cfn-templates/')) {
+      const template = resolve(defaultPaths.cfnTemplates, basename(path));
+      if (existsSync(template)) {
+        const content = readFileSync(template);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(content.length) });
+        res.end(method === 'HEAD' ? undefined : content);
+        return;
+      }
     }
     const indexFile = join(webDist, 'index.html');
     if (!existsSync(indexFile)) {

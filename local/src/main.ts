@@ -10,11 +10,14 @@
  * | SPOT_COGNITO_CODE | 123456 | the confirmation code of every sign-up |
  * | SPOT_WORKFLOW_WAIT_MS | 1000 | how long Wait states of workflows pause (`real` to keep theirs) |
  * | SPOT_VERBOSE | unset | `1` echoes the output of DynamoDB Local and cognito-local |
+ * | SPOT_SANDBOX_SEED | 42 | seed of the sandbox cloud (same seed, same accounts, clusters and keys) |
+ * | SPOT_SANDBOX_SIZE | default | `large` for the 50-cluster, ~5,000-instance sandbox |
  */
 import { resolve } from 'node:path';
 import { LocalStackError } from './errors';
 import { defaultPaths } from './paths';
 import { portFromEnv } from './ports';
+import type { SandboxSize } from './sandbox/index';
 import { type LocalStack, startLocalStack } from './stack';
 
 const log = (message: string) => console.log(`[local] ${message}`);
@@ -27,6 +30,35 @@ function workflowWaitFromEnv(): number | 'real' {
   if (!Number.isInteger(ms) || ms < 0)
     throw new Error(`SPOT_WORKFLOW_WAIT_MS=${raw}: use a whole number of ms or "real"`);
   return ms;
+}
+
+function sandboxSeedFromEnv(): number {
+  const raw = process.env.SPOT_SANDBOX_SEED;
+  if (raw === undefined || raw === '') return 42;
+  const seed = Number(raw);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`SPOT_SANDBOX_SEED=${raw}: use a whole number of 0 or more`);
+  return seed;
+}
+
+function sandboxSizeFromEnv(): SandboxSize {
+  const raw = process.env.SPOT_SANDBOX_SIZE;
+  if (raw === undefined || raw === '' || raw === 'default') return 'default';
+  if (raw === 'large') return 'large';
+  throw new Error(`SPOT_SANDBOX_SIZE=${raw}: use "default" or "large"`);
+}
+
+function sandboxLines(stack: LocalStack): string[] {
+  const { sandbox } = stack;
+  return [
+    `  Sandbox cloud    seed ${sandbox.seed}, ${sandbox.size} size; keys also in ${stack.sandboxKeysFile}`,
+    ...sandbox.accounts.flatMap((a) => [
+      `    ${a.name} ${a.awsAccountId} (${a.homeRegion})`,
+      `      access key ${a.accessKeyId}  secret ${a.secretAccessKey}`,
+    ]),
+    '  Role + External ID: POST /sandbox/accounts/<account id>/onboarding-stack',
+    '                      {"externalId": "<from the wizard>", "enableWriteActions": true} -> {"roleArn"}',
+  ];
 }
 
 function banner(stack: LocalStack): string {
@@ -44,6 +76,8 @@ function banner(stack: LocalStack): string {
     `  cognito-local    ${stack.endpoints.cognito} (pool ${stack.userPool.userPoolId})`,
     `  Started in       ${(stack.startupMs / 1000).toFixed(1)} s`,
     '',
+    ...sandboxLines(stack),
+    '',
     '  Stop with Ctrl-C (stops DynamoDB Local and cognito-local too).',
     line,
   ].join('\n');
@@ -60,6 +94,8 @@ async function main(): Promise<void> {
     cognitoCode: process.env.SPOT_COGNITO_CODE || '123456',
     workflowWaitMs: workflowWaitFromEnv(),
     echoServices: process.env.SPOT_VERBOSE === '1',
+    sandboxSeed: sandboxSeedFromEnv(),
+    sandboxSize: sandboxSizeFromEnv(),
     log,
   });
   console.log(banner(stack));

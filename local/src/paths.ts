@@ -9,5 +9,6 @@ export const defaultPaths = {
   handlersRoot: resolve(repoRoot, 'functions/src/handlers'),
   tasksRoot: resolve(repoRoot, 'functions/src/tasks'),
   webDist: resolve(repoRoot, 'web/dist'),
+  cfnTemplates: resolve(repoRoot, 'cfn-templates'),
   dataDir: resolve(repoRoot, '.local'),
 };

@@ -21,6 +21,7 @@ import { LocalKeyService } from './keys';
 import { defaultPaths, repoRoot } from './paths';
 import { assertPortFree, findFreePort } from './ports';
 import { commandLineOf, type ManagedProcess } from './processes';
+import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
 import { LocalStepFunctions } from './stepfunctions';
@@ -42,8 +43,11 @@ export interface LocalStackOptions {
   webDist?: string;
   handlersRoot?: string;
   tasksRoot?: string;
-  /** Local-only routes (e.g. the sandbox cloud's `/sandbox/...`). */
+  /** Local-only routes besides the sandbox cloud's own `/sandbox/...`. */
   extraRoutes?: readonly ExtraRoute[];
+  /** The sandbox cloud's world: same seed, same accounts and clusters. Default 42 / `default`. */
+  sandboxSeed?: number;
+  sandboxSize?: SandboxSize;
   /** Wait states of workflows pause this long (ms), or `'real'`. Default 1000. */
   workflowWaitMs?: number | 'real';
   /** Install the local adapters into the functions with `configurePorts` (default true). */
@@ -66,6 +70,10 @@ export interface LocalStack {
   workflows: LocalStepFunctions;
   scheduler: LocalScheduler;
   keyService: LocalKeyService;
+  /** The simulated customer cloud installed as the `cloud` port. */
+  sandbox: SandboxCloud;
+  /** `<dataDir>/sandbox.json`: the sandbox accounts' access keys (mode 0600). */
+  sandboxKeysFile: string;
   gateway: Gateway;
   /** Milliseconds from the call to a listening gateway. */
   startupMs: number;
@@ -183,6 +191,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const keyService = LocalKeyService.fromFile(keyFile);
+    // The world itself is built on first use; only the accounts and their keys are made now.
+    const sandbox = new SandboxCloud({
+      seed: options.sandboxSeed ?? 42,
+      size: options.sandboxSize ?? 'default',
+      stateFile: join(dataDir, 'sandbox-state.json'),
+      log,
+    });
+    const sandboxKeysFile = join(dataDir, 'sandbox.json');
+    writeSandboxKeysFile(sandboxKeysFile, sandbox);
     const workflows = new LocalStepFunctions({
       tasksRoot: options.tasksRoot,
       waitTimeMs: options.workflowWaitMs,
@@ -201,7 +218,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // A restart in the same process (tests) must not reuse clients bound to the old endpoints.
       const { resetRuntime } = await import('@spot/functions/lib/runtime');
       resetRuntime();
-      configurePorts({ workflows, scheduler, keyService });
+      configurePorts({
+        workflows,
+        scheduler,
+        keyService,
+        cloud: sandbox,
+        kubernetes: sandbox.kubernetesPort,
+      });
       // The admin's profile lives in the table, which is ready only now; idempotent on restarts.
       const { ensurePlatformAdmin } = await import('@spot/functions/domain/admin');
       await ensurePlatformAdmin(functionsPort('identity'), admin.email, admin.password, new Date());
@@ -212,7 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port,
       handlersRoot: options.handlersRoot,
       webDist,
-      extraRoutes: options.extraRoutes,
+      extraRoutes: [...sandboxRoutes(sandbox), ...(options.extraRoutes ?? [])],
       log,
     });
     cleanups.push(() => gateway.close());
@@ -231,6 +254,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workflows,
       scheduler,
       keyService,
+      sandbox,
+      sandboxKeysFile,
       gateway,
       startupMs: Date.now() - started,
       stop: () => {

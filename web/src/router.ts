@@ -25,18 +25,19 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'Sign in' },
   },
   {
-    path: '/onboarding',
-    name: 'onboarding',
-    component: () => import('./pages/OnboardingPage.vue'),
-    meta: { title: 'Welcome', role: 'client' },
-  },
-  {
     path: '/',
     component: () => import('./components/layout/AppShell.vue'),
     meta: { accountFilter: true },
     children: [
       // Never rendered: the guard sends `/` through the gateway.
       { path: '', name: 'home', component: { render: () => null } },
+      {
+        // The first-run wizard, shown over the dashboard inside the shell.
+        path: 'onboarding',
+        name: 'onboarding',
+        component: () => import('./pages/OnboardingPage.vue'),
+        meta: { title: 'Welcome', role: 'client', accountFilter: false },
+      },
       {
         path: 'dashboard',
         name: 'dashboard',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import {
   type AuditOutcome,
@@ -9,6 +10,7 @@ import {
 } from '@spot/shared';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
+import { agentTokenEntity, agentTokenKey } from '../data/entities/inventory';
 import { userProfileEntity, userProfileKey } from '../data/entities/user-profile';
 import { getItem } from '../data/repository';
 import { appendAudit } from '../domain/audit';
@@ -24,6 +26,13 @@ export interface Caller {
   email: string;
   role: 'admin' | 'client';
   accessToken: string;
+}
+
+/** An in-cluster agent, known by its per-cluster token: it may only write to its own cluster. */
+export interface AgentCaller {
+  kind: 'agent';
+  orgId: string;
+  clusterId: string;
 }
 
 /** What a handler tells the audit middleware; it fills what it knows. */
@@ -63,7 +72,11 @@ interface RouteOptions<A extends RouteAuth, B extends ZodType, P extends ZodType
   audit?: { action: string; resourceType: string };
 }
 
-type CallerFor<A extends RouteAuth> = A extends 'public' ? { caller: null } : { caller: Caller };
+type CallerFor<A extends RouteAuth> = A extends 'public'
+  ? { caller: null }
+  : A extends 'agent'
+    ? { caller: AgentCaller }
+    : { caller: Caller };
 
 const empty = z.object({}).loose();
 
@@ -116,6 +129,7 @@ interface SpotState {
   sourceIp: string | null;
   userAgent: string | null;
   caller: Caller | null;
+  agent: AgentCaller | null;
   errorCode: string | null;
   input?: Record<string, unknown>;
 }
@@ -142,7 +156,8 @@ const requestContextMiddleware = (): middy.MiddlewareObj<
       statusCode: (request.response as APIGatewayProxyStructuredResultV2 | undefined)?.statusCode,
       durationMs: Date.now() - spot.started,
       userId: spot.caller?.userId,
-      orgId: spot.caller?.orgId,
+      orgId: spot.caller?.orgId ?? spot.agent?.orgId,
+      clusterId: spot.agent?.clusterId,
     });
   };
   return {
@@ -156,6 +171,7 @@ const requestContextMiddleware = (): middy.MiddlewareObj<
         sourceIp: event.requestContext?.http?.sourceIp ?? null,
         userAgent: event.requestContext?.http?.userAgent ?? event.headers?.['user-agent'] ?? null,
         caller: null,
+        agent: null,
         errorCode: null,
       };
     },
@@ -177,7 +193,7 @@ const auditMiddleware = (
       await appendAudit(
         orgId,
         {
-          actorType: 'user',
+          actorType: spot.agent ? 'system' : 'user',
           actorId: spot.caller?.userId ?? spot.audit.actorId ?? null,
           actorName: spot.caller?.email ?? spot.audit.actorName ?? 'anonymous',
           action: audit.action,
@@ -215,12 +231,17 @@ const responseMiddleware = (): middy.MiddlewareObj<APIGatewayProxyEventV2, unkno
   },
 });
 
-/** 4. JWT verification and organization scoping: the organization comes from the caller's profile, never the request. */
+/**
+ * 4. JWT verification and organization scoping: the organization comes from the caller's profile, never the
+ * request. Agent routes take a per-cluster agent token instead: its SHA-256 names the organization and the
+ * cluster.
+ */
 const authMiddleware = (
   auth: RouteAuth,
 ): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
   before: async (request) => {
-    if (auth !== 'public') request.context.spot.caller = await authenticate(request.event, auth);
+    if (auth === 'agent') request.context.spot.agent = await authenticateAgent(request.event);
+    else if (auth !== 'public') request.context.spot.caller = await authenticate(request.event, auth);
   },
 });
 
@@ -251,7 +272,7 @@ const parseMiddleware = (schemas: {
       userAgent: spot.userAgent,
       now: spot.now,
       audit: spot.audit,
-      caller: spot.caller,
+      caller: spot.caller ?? spot.agent,
     };
   },
 });
@@ -290,9 +311,27 @@ export function httpHandler<
   return Object.assign(lambdaHandler, { auth: options.auth, audited: options.audit !== undefined });
 }
 
+/** The agent of the token's cluster; the token itself is never stored, only its SHA-256. */
+async function authenticateAgent(event: APIGatewayProxyEventV2): Promise<AgentCaller> {
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token)
+    throw new UnauthorizedError(
+      'This request has no agent token: set the token of the cluster in the agent.',
+    );
+  const sha256 = createHash('sha256').update(token).digest('hex');
+  const found = await getItem(agentTokenEntity, agentTokenKey(sha256), true);
+  if (!found) {
+    throw new UnauthorizedError(
+      'This agent token is not valid (revoked or mistyped): issue a new one on the cluster page and update the agent.',
+    );
+  }
+  return { kind: 'agent', orgId: found.orgId, clusterId: found.clusterId };
+}
+
 async function authenticate(
   event: APIGatewayProxyEventV2,
-  auth: Exclude<RouteAuth, 'public'>,
+  auth: Exclude<RouteAuth, 'public' | 'agent'>,
 ): Promise<Caller> {
   const token = await verifyAuthorizationHeader(event.headers?.authorization ?? event.headers?.Authorization);
   const profile = await getItem(userProfileEntity, userProfileKey(token.userId));

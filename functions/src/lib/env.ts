@@ -13,6 +13,8 @@
  * | SCHEDULE_GROUP_NAME, SCHEDULER_ROLE_ARN | EventBridge Scheduler group of the stage and the role it assumes |
  * | KMS_KEY_ID | the key that wraps data keys of stored secrets (AWS only) |
  * | LOCAL_KEY_FILE | local stack only: the file holding the local master key |
+ * | ONBOARDING_TEMPLATE_URL | where customers' CloudFormation fetches the onboarding template (local default: the gateway's `/cfn-templates/…`) |
+ * | PLATFORM_PRINCIPAL_ARN | the principal customers' roles trust (local default: `arn:aws:iam::000000000000:root`) |
  * | LOG_LEVEL | debug, info (default), warn, error |
  */
 export function requiredEnv(name: string): string {

@@ -27,7 +27,8 @@ export interface ApiStackProps extends StackProps {
 /**
  * The HTTP API: one route and one function per row of the shared route table. Routes that need a user
  * also pass a JWT authorizer on the user pool, so a request without a valid token never reaches a
- * function; the handlers verify the token again and check the role (`admin` routes) themselves.
+ * function; the handlers verify the token again and check the role (`admin` routes) themselves. Agent
+ * routes carry a per-cluster agent token, not a Cognito JWT: their function checks it (by SHA-256).
  */
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
@@ -92,12 +93,18 @@ export class ApiStack extends Stack {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`Integration-${moduleSlug(route.handler)}`, fn.function),
-        ...(route.auth === 'public' ? {} : { authorizer }),
+        ...(route.auth === 'public' || route.auth === 'agent' ? {} : { authorizer }),
       });
       if (route.auth === 'public' && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `${routeKey(route)} is public by design (health check, sign-up, sign-in or token refresh): it is how a caller without a token gets one.`,
+        });
+      }
+      if (route.auth === 'agent' && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey(route)} is called by in-cluster agents, which have no Cognito user: the function authenticates each request with the cluster's agent token (looked up by its SHA-256) before reading the body.`,
         });
       }
     }

@@ -15,7 +15,8 @@ import type { ProductResources } from '../policies';
  * cloud: through an assumed role, or with access keys whose stored secret must be decrypted first.
  */
 export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission[]>> = {
-  discovery: ['table-write', 'customer-cloud', 'secrets'],
+  // CompleteDiscovery re-arms the account's 15-minute re-sync schedule.
+  discovery: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
 };
 const defaultTaskNeeds: readonly RoutePermission[] = ['table-write'];
 

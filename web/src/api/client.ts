@@ -195,4 +195,12 @@ export const api = {
     schema?: z.ZodType<T>,
     options: Omit<ApiRequestOptions<T>, 'schema' | 'method' | 'body'> = {},
   ) => apiRequest<T>(path, { ...options, method: 'POST', body, ...(schema ? { schema } : {}) }),
+  patch: <T>(
+    path: string,
+    body: unknown,
+    schema?: z.ZodType<T>,
+    options: Omit<ApiRequestOptions<T>, 'schema' | 'method' | 'body'> = {},
+  ) => apiRequest<T>(path, { ...options, method: 'PATCH', body, ...(schema ? { schema } : {}) }),
+  delete: (path: string, options: Omit<ApiRequestOptions<unknown>, 'schema' | 'method' | 'body'> = {}) =>
+    apiRequest<unknown>(path, { ...options, method: 'DELETE' }).then(() => undefined),
 };

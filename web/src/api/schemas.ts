@@ -50,6 +50,18 @@ export type AccountSummary = z.infer<typeof accountSummarySchema>;
 
 export const accountListSchema = z.object({ items: z.array(accountSummarySchema) });
 
+/** `POST /api/client/accounts/role-setup`: the External ID of one connection and its CloudFormation link. */
+export const roleSetupResponseSchema = z.object({
+  externalId: z.string(),
+  quickCreateUrl: z.string(),
+  templateUrl: z.string(),
+  platformPrincipalArn: z.string().optional(),
+  /** The role the template creates for this External ID (its name derives from the id). */
+  roleArn: z.string().optional(),
+  expiresAt: z.string().optional(),
+});
+export type RoleSetup = z.infer<typeof roleSetupResponseSchema>;
+
 // The admin route reuses the handlers' account view, which names the id `id`; `accountId` is the name the
 // admin contract gives it. Accept either so the console does not break while the two converge.
 const withAccountId = (value: unknown) =>

@@ -28,3 +28,6 @@ export const connectionMethodDisplay: Record<
     tag: 'default',
   },
 };
+
+/** What the three-dot menu of an account card offers. */
+export type AccountAction = 'resync' | 'rename' | 'disconnect';

@@ -1,9 +1,36 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/client';
-import { type AccountSummary, accountListSchema } from '../api/schemas';
+import {
+  type AccountSummary,
+  accountListSchema,
+  accountSummarySchema,
+  type RoleSetup,
+  roleSetupResponseSchema,
+} from '../api/schemas';
 
-/** The organization's cloud accounts and the global account filter of the top bar. */
+/** The body of `POST /api/client/accounts/connect` (the API contract's two shapes). */
+export type ConnectRequest =
+  | {
+      method: 'role';
+      awsAccountId: string;
+      region: string;
+      roleArn: string;
+      externalId: string;
+      name?: string | undefined;
+    }
+  | {
+      method: 'access-key';
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      awsAccountId?: string | undefined;
+      name?: string | undefined;
+    };
+
+const accountPath = (id: string) => `/api/client/accounts/${encodeURIComponent(id)}`;
+
+/** The organization's cloud accounts, their lifecycle actions, and the global account filter of the top bar. */
 export const useAccountsStore = defineStore('accounts', () => {
   const items = ref<AccountSummary[]>([]);
   const loaded = ref(false);
@@ -14,6 +41,7 @@ export const useAccountsStore = defineStore('accounts', () => {
 
   const activeAccounts = computed(() => items.value.filter((a) => a.status === 'active'));
   const hasActiveAccount = computed(() => activeAccounts.value.length > 0);
+  const anyScanning = computed(() => items.value.some((a) => a.status === 'scanning'));
   /** The first-run rule of the specification: no account yet, or only the sign-up placeholder(s). */
   const needsOnboarding = computed(
     () => items.value.length === 0 || items.value.every((a) => a.status === 'pending'),
@@ -46,6 +74,48 @@ export const useAccountsStore = defineStore('accounts', () => {
     if (!loaded.value) await load();
   }
 
+  /** Replaces (or adds) one account in the list with what the API just said about it. */
+  function remember(account: AccountSummary): AccountSummary {
+    const index = items.value.findIndex((a) => a.id === account.id);
+    if (index === -1) items.value = [...items.value, account];
+    else items.value = items.value.map((a) => (a.id === account.id ? account : a));
+    return account;
+  }
+
+  async function fetchAccount(id: string): Promise<AccountSummary> {
+    return remember(await api.get(accountPath(id), accountSummarySchema));
+  }
+
+  function roleSetup(input: {
+    awsAccountId: string;
+    region: string;
+    enableWriteActions: boolean;
+  }): Promise<RoleSetup> {
+    return api.post('/api/client/accounts/role-setup', input, roleSetupResponseSchema);
+  }
+
+  /** Connects (or Verifies) an account; the answer is the account, `scanning` while discovery runs. */
+  async function connect(request: ConnectRequest): Promise<AccountSummary> {
+    const account = await api.post('/api/client/accounts/connect', request, accountSummarySchema);
+    // The sign-up placeholder may have become this account: take the whole list again.
+    await load().catch(() => remember(account));
+    return account;
+  }
+
+  async function rename(id: string, name: string): Promise<AccountSummary> {
+    return remember(await api.patch(accountPath(id), { name }, accountSummarySchema));
+  }
+
+  async function resync(id: string): Promise<AccountSummary> {
+    return remember(await api.post(`${accountPath(id)}/resync`, {}, accountSummarySchema));
+  }
+
+  async function disconnect(id: string): Promise<void> {
+    await api.delete(accountPath(id));
+    items.value = items.value.filter((a) => a.id !== id);
+    if (selectedAccountId.value === id) selectedAccountId.value = null;
+  }
+
   function selectAccount(accountId: string | null): void {
     selectedAccountId.value = accountId;
   }
@@ -66,10 +136,17 @@ export const useAccountsStore = defineStore('accounts', () => {
     selectedAccountId,
     activeAccounts,
     hasActiveAccount,
+    anyScanning,
     needsOnboarding,
     selectedAccount,
     load,
     ensureLoaded,
+    fetchAccount,
+    roleSetup,
+    connect,
+    rename,
+    resync,
+    disconnect,
     selectAccount,
     $reset,
   };

@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { orgPk } from './organization';
 
-const dayS = 86_400;
+/** How long an External ID handed out by role setup may be used to connect. */
+export const roleSetupTtlDays = 7;
 
-/** A per-connection External ID handed out by role-setup; it expires if the connection never completes. */
+/**
+ * A per-connection External ID handed out by role-setup, for one AWS account id. Connecting consumes
+ * it (deleted in the connect transaction); if the connection never completes it expires through TTL.
+ */
 export const roleSetupEntity = defineEntity(
   'RoleSetup',
   z.object({
@@ -15,7 +19,7 @@ export const roleSetupEntity = defineEntity(
     createdAt: z.string(),
   }),
   (r) => roleSetupKey(r.orgId, r.externalId),
-  (r) => Math.floor(Date.parse(r.createdAt) / 1000) + 7 * dayS,
+  (r) => Math.floor(Date.parse(r.createdAt) / 1000) + roleSetupTtlDays * 86_400,
 );
 export const roleSetupKey = (orgId: string, externalId: string) => ({
   PK: orgPk(orgId),

@@ -1,7 +1,11 @@
+import { z } from 'zod';
 import { completeDiscovery } from '../../domain/discovery';
 import { taskHandler } from '../task';
-import { discoveryInput } from './load-account';
+import { clusterResult, regionResult, runInput } from './inputs';
 
-export const handler = taskHandler('discovery/complete', discoveryInput, (input, now) =>
-  completeDiscovery(input, now),
-);
+const input = runInput.extend({
+  regionResults: z.array(regionResult),
+  clusterResults: z.array(clusterResult),
+});
+
+export const handler = taskHandler('discovery/complete', input, (i, now) => completeDiscovery(i, now));

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { loadAccountForDiscovery } from '../../domain/discovery';
+import { loadAccount } from '../../domain/discovery';
 import { taskHandler } from '../task';
+import { discoveryInput } from './inputs';
 
-export const discoveryInput = z.object({ orgId: z.string().min(1), accountId: z.string().min(1) }).loose();
+const input = discoveryInput.extend({ executionArn: z.string().optional() });
 
-export const handler = taskHandler('discovery/load-account', discoveryInput, (input) =>
-  loadAccountForDiscovery(input),
-);
+/** LoadAccount: the account and its credentials are checked (STS) and the account turns `scanning`. */
+export const handler = taskHandler('discovery/load-account', input, (i, now) => loadAccount(i, now));

@@ -1,0 +1,150 @@
+import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import { type AgentConfig, agentVersion } from './config';
+
+/**
+ * The agent's loop: a snapshot every `snapshotIntervalMs` (it counts as a heartbeat too) and a heartbeat
+ * every `heartbeatIntervalMs` in between, both to `POST <api>/api/ingest/snapshots` with the cluster's
+ * token. A failed push is retried with exponential backoff (5 s doubling up to 5 minutes); a refused token
+ * (401) or cluster (403/404) is logged with what to do and retried at the slow pace, since a new token
+ * may be put in the Secret meanwhile.
+ */
+
+export const ingestPath = '/api/ingest/snapshots';
+const minBackoffMs = 5_000;
+const maxBackoffMs = 5 * 60_000;
+const requestTimeoutMs = 30_000;
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface AgentDeps {
+  collect(): Promise<ClusterSnapshot>;
+  fetch: typeof fetch;
+  now(): Date;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface PushOutcome {
+  ok: boolean;
+  status: number | null;
+  message?: string;
+  /** The cluster could not be read: nothing was pushed. */
+  collectFailed?: boolean;
+}
+
+export interface AgentState {
+  lastSuccessAt: Date | null;
+  lastSnapshotAt: Date | null;
+  consecutiveFailures: number;
+}
+
+export class Agent {
+  readonly state: AgentState = { lastSuccessAt: null, lastSnapshotAt: null, consecutiveFailures: 0 };
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {}
+
+  heartbeat(): Promise<PushOutcome> {
+    return this.post({ kind: 'heartbeat', agentVersion, sentAt: this.deps.now().toISOString() });
+  }
+
+  async snapshot(): Promise<PushOutcome> {
+    let snapshot: ClusterSnapshot;
+    try {
+      snapshot = await this.deps.collect();
+    } catch (error) {
+      this.deps.log('error', 'could not read the cluster', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { ok: false, status: null, collectFailed: true };
+    }
+    const outcome = await this.post({ kind: 'snapshot', agentVersion, snapshot });
+    if (outcome.ok) this.state.lastSnapshotAt = this.deps.now();
+    return outcome;
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let nextSnapshot = 0;
+    let nextHeartbeat = 0;
+    while (!signal.aborted) {
+      const now = this.deps.now().getTime();
+      let outcome: PushOutcome | null = null;
+      if (now >= nextSnapshot) {
+        outcome = await this.snapshot();
+        // Reading the cluster failed: the heartbeat still tells Spot Optimizer the agent runs.
+        if (outcome.collectFailed) outcome = await this.heartbeat();
+      } else if (now >= nextHeartbeat) {
+        outcome = await this.heartbeat();
+      }
+      if (outcome) {
+        const after = this.deps.now().getTime();
+        if (outcome.ok) {
+          this.state.consecutiveFailures = 0;
+          nextHeartbeat = after + this.config.heartbeatIntervalMs;
+          if (now >= nextSnapshot) nextSnapshot = after + this.config.snapshotIntervalMs;
+        } else {
+          this.state.consecutiveFailures += 1;
+          const refused = outcome.status === 401 || outcome.status === 403 || outcome.status === 404;
+          const backoff = refused
+            ? maxBackoffMs
+            : Math.min(maxBackoffMs, minBackoffMs * 2 ** (this.state.consecutiveFailures - 1));
+          nextHeartbeat = after + backoff;
+          if (now >= nextSnapshot) nextSnapshot = after + backoff;
+        }
+      }
+      const wait = Math.max(0, Math.min(nextSnapshot, nextHeartbeat) - this.deps.now().getTime());
+      await this.deps.sleep(wait, signal);
+    }
+  }
+
+  private async post(body: Record<string, unknown>): Promise<PushOutcome> {
+    const url = `${this.config.apiUrl}${ingestPath}`;
+    let response: Response;
+    try {
+      response = await this.deps.fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.config.token}`,
+          'content-type': 'application/json',
+          'user-agent': `spot-optimizer-agent/${agentVersion}`,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+    } catch (error) {
+      this.deps.log('warn', 'push failed: Spot Optimizer not reachable', {
+        kind: body.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { ok: false, status: null };
+    }
+    const text = await response.text();
+    let message: string | undefined;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message;
+    } catch {
+      message = undefined;
+    }
+    if (response.ok) {
+      this.state.lastSuccessAt = this.deps.now();
+      this.deps.log('info', `${body.kind} accepted`, { status: response.status });
+      return { ok: true, status: response.status };
+    }
+    const hint =
+      response.status === 401
+        ? 'The agent token was refused: issue a new one on the cluster page and update the Secret.'
+        : response.status === 403 || response.status === 404
+          ? 'This token belongs to another cluster, or the cluster was removed: check SPOT_CLUSTER_NAME and the token.'
+          : undefined;
+    this.deps.log(response.status >= 500 ? 'warn' : 'error', `${body.kind} refused`, {
+      status: response.status,
+      message,
+      ...(hint ? { hint } : {}),
+    });
+    return { ok: false, status: response.status, ...(message ? { message } : {}) };
+  }
+}

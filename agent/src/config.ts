@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * The agent's settings, from its environment (the Helm chart and the plain manifest set them). A missing
+ * or malformed variable stops the agent at start with the variable's name.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | SPOT_API_URL | (required) | base URL of Spot Optimizer, e.g. `https://spot.example.com` |
+ * | SPOT_AGENT_TOKEN | (required) | the cluster's agent token (from its Secret) |
+ * | SPOT_CLUSTER_NAME | (required) | the EKS cluster name, as discovery knows it |
+ * | SPOT_SNAPSHOT_INTERVAL_SECONDS | 300 | how often a snapshot is pushed |
+ * | SPOT_HEARTBEAT_INTERVAL_SECONDS | 30 | how often a heartbeat is pushed between snapshots |
+ * | SPOT_HEALTH_PORT | 8080 | `/healthz` for the kubelet's probes (0 = off) |
+ * | SPOT_KUBECONFIG | unset | outside a cluster (development): the kubeconfig to read instead |
+ */
+export const agentVersion = '0.1.0';
+
+const seconds = (fallback: number, min: number) =>
+  z.coerce.number().int().min(min).max(86_400).default(fallback);
+
+export const agentConfigSchema = z.object({
+  SPOT_API_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
+  SPOT_AGENT_TOKEN: z.string().min(20, 'SPOT_AGENT_TOKEN must be the token issued on the cluster page'),
+  SPOT_CLUSTER_NAME: z.string().min(1),
+  SPOT_SNAPSHOT_INTERVAL_SECONDS: seconds(300, 60),
+  SPOT_HEARTBEAT_INTERVAL_SECONDS: seconds(30, 5),
+  SPOT_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  SPOT_KUBECONFIG: z.string().optional(),
+});
+
+export interface AgentConfig {
+  apiUrl: string;
+  token: string;
+  clusterName: string;
+  snapshotIntervalMs: number;
+  heartbeatIntervalMs: number;
+  healthPort: number;
+  kubeconfig: string | undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Agent configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const c = parsed.data;
+  return {
+    apiUrl: c.SPOT_API_URL,
+    token: c.SPOT_AGENT_TOKEN,
+    clusterName: c.SPOT_CLUSTER_NAME,
+    snapshotIntervalMs: c.SPOT_SNAPSHOT_INTERVAL_SECONDS * 1000,
+    heartbeatIntervalMs: c.SPOT_HEARTBEAT_INTERVAL_SECONDS * 1000,
+    healthPort: c.SPOT_HEALTH_PORT,
+    kubeconfig: c.SPOT_KUBECONFIG,
+  };
+}

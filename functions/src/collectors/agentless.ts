@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterSnapshot } from '@spot/shared';
+import type { CloudTarget, CustomerCloudPort, EksCluster } from '../ports/cloud';
+import type { ClusterHourSample, KubernetesPort } from '../ports/kubernetes';
+import { containerInsightsHistory } from './container-insights';
+import { type AwsCredentials, eksToken } from './eks-token';
+import { KubernetesAccessError } from './errors';
+
+/**
+ * The agentless collector: the production KubernetesPort. For each cluster it assumes the customer's role
+ * (or uses the stored keys), reads the endpoint and CA with EKS DescribeCluster, signs an EKS token
+ * (STS-presigned GetCallerIdentity) and reads the cluster through the read-only access entry of that role,
+ * with the same collector code as the in-cluster agent.
+ *
+ * @kubernetes/client-node and the collector are loaded on first use, so the HTTP functions that import the
+ * port registry never pay for them.
+ */
+
+export interface ClusterAccess {
+  endpoint: string;
+  /** Base64 PEM of the cluster CA (EKS `certificateAuthority.data`); `null` = the system's trust store. */
+  certificateAuthorityData: string | null;
+}
+
+export interface AgentlessOptions {
+  /** AWS credentials of a target: the assumed role's temporary credentials, or the access keys. */
+  credentials?: (target: CloudTarget) => Promise<AwsCredentials>;
+  /** Endpoint and CA of a cluster (EKS DescribeCluster by default). */
+  clusterAccess?: (
+    target: CloudTarget,
+    cluster: EksCluster,
+    credentials: AwsCredentials,
+  ) => Promise<ClusterAccess>;
+  clock?: { now(): Date };
+  /** The customer cloud port (CloudWatch, EC2) for the back-fill; the registry's by default. */
+  cloud?: () => CustomerCloudPort;
+  /** Tests against a plain-http fake API server. Never set in production. */
+  skipTlsVerify?: boolean;
+}
+
+/** What a person must do to give the agentless collector access, said in every access-denied message. */
+export const accessEntryHint =
+  'Create an EKS access entry for the Spot Optimizer role with the Kubernetes group "spot-optimizer:readonly" and apply agent/manifests/agentless-rbac.yaml (a read-only ClusterRole), or install the in-cluster agent.';
+
+const sessionSeconds = 3600;
+const refreshBeforeMs = 5 * 60_000;
+
+export class AgentlessKubernetes implements KubernetesPort {
+  private readonly sts = new STSClient({});
+  private readonly roleCredentials = new Map<string, { credentials: AwsCredentials; expiresAt: number }>();
+  private readonly clock: { now(): Date };
+
+  constructor(private readonly options: AgentlessOptions = {}) {
+    this.clock = options.clock ?? { now: () => new Date() };
+  }
+
+  async collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot> {
+    const credentials = await this.credentialsOf(target);
+    const access = await (this.options.clusterAccess ?? describeClusterAccess)(target, cluster, credentials);
+    const { token } = await eksToken({
+      clusterName: cluster.name,
+      region: target.region,
+      credentials,
+      now: this.clock.now(),
+    });
+    const kc = await kubeConfig(cluster.name, access, token, this.options.skipTlsVerify ?? false);
+    const { collectClusterSnapshot } = await import('./kubernetes-snapshot');
+    return collectClusterSnapshot(kc, {
+      clusterName: cluster.name,
+      source: 'agentless',
+      now: () => this.clock.now(),
+      accessHint: accessEntryHint,
+    });
+  }
+
+  /** 30 days from CloudWatch Container Insights where enabled (see `container-insights.ts`). */
+  async history(
+    target: CloudTarget,
+    cluster: EksCluster,
+    from: Date,
+    to: Date,
+  ): Promise<ClusterHourSample[] | null> {
+    // The registry is imported here, not at the top: it imports this module.
+    const cloud = this.options.cloud?.() ?? (await import('../ports')).port('cloud');
+    return containerInsightsHistory(cloud, target, cluster, from, to);
+  }
+
+  private async credentialsOf(target: CloudTarget): Promise<AwsCredentials> {
+    if (this.options.credentials) return this.options.credentials(target);
+    const c = target.credentials;
+    if (c.kind === 'access-key') return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+    const key = `${c.roleArn}\n${c.externalId}`;
+    const cached = this.roleCredentials.get(key);
+    if (cached && cached.expiresAt - this.clock.now().getTime() > refreshBeforeMs) return cached.credentials;
+    const out = await this.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: c.roleArn,
+        ExternalId: c.externalId,
+        RoleSessionName: `spot-optimizer-k8s-${randomBytes(4).toString('hex')}`,
+        DurationSeconds: sessionSeconds,
+      }),
+    );
+    const issued = out.Credentials;
+    if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `STS returned no credentials for ${c.roleArn}.`,
+      );
+    }
+    const credentials = {
+      accessKeyId: issued.AccessKeyId,
+      secretAccessKey: issued.SecretAccessKey,
+      sessionToken: issued.SessionToken,
+    };
+    this.roleCredentials.set(key, {
+      credentials,
+      expiresAt: issued.Expiration?.getTime() ?? this.clock.now().getTime() + sessionSeconds * 1000,
+    });
+    return credentials;
+  }
+}
+
+/** Endpoint and CA from EKS DescribeCluster, with the target's credentials. */
+export async function describeClusterAccess(
+  target: CloudTarget,
+  cluster: EksCluster,
+  credentials: AwsCredentials,
+): Promise<ClusterAccess> {
+  const eks = new EKSClient({ region: target.region, credentials });
+  try {
+    const out = await eks.send(new DescribeClusterCommand({ name: cluster.name }));
+    const endpoint = out.cluster?.endpoint ?? cluster.endpoint;
+    if (!endpoint) {
+      throw new KubernetesAccessError(
+        'KUBERNETES_NO_ENDPOINT',
+        `EKS reports no API endpoint for cluster ${cluster.name}.`,
+      );
+    }
+    return { endpoint, certificateAuthorityData: out.cluster?.certificateAuthority?.data ?? null };
+  } finally {
+    eks.destroy();
+  }
+}
+
+async function kubeConfig(
+  clusterName: string,
+  access: ClusterAccess,
+  token: string,
+  skipTlsVerify: boolean,
+): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: clusterName,
+        server: access.endpoint,
+        ...(access.certificateAuthorityData ? { caData: access.certificateAuthorityData } : {}),
+        skipTLSVerify: skipTlsVerify,
+      },
+    ],
+    users: [{ name: 'spot-optimizer', token }],
+    contexts: [{ name: 'spot-optimizer', cluster: clusterName, user: 'spot-optimizer' }],
+    currentContext: 'spot-optimizer',
+  });
+  return kc;
+}

@@ -1,0 +1,301 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError, ValidationError } from '@spot/shared';
+import { z } from 'zod';
+import { db, tableName } from '../data/client';
+import {
+  agentTokenEntity,
+  agentTokenKey,
+  clusterChildrenQuery,
+  clusterEntity,
+  clusterKey,
+  clusterKeys,
+  clustersOfAccountQuery,
+  clustersOfOrgQuery,
+  nodeEntity,
+  nodeGroupEntity,
+  workloadEntity,
+} from '../data/entities/inventory';
+import { getItem, queryAll, type TransactItem, transactPut, transactWrite } from '../data/repository';
+
+/**
+ * The cluster registry of an organization. Keys are built from the caller's organization only, so another
+ * organization's cluster id is simply not found (404, never 403: ids leak nothing).
+ */
+
+export const clusterPathSchema = z.object({ id: z.string().min(1).max(100) });
+
+export const listClustersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+  accountId: z.string().min(1).max(64).optional(),
+  region: z.string().min(1).max(32).optional(),
+  /** `key=value` (exact) or `key` (any value). */
+  tag: z.string().min(1).max(256).optional(),
+  /** Part of the cluster name (case-sensitive). */
+  q: z.string().min(1).max(100).optional(),
+});
+export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>;
+
+/** The attributes the list reads (the summary's headline figures, not the whole summary). */
+const listAttributes = [
+  'clusterId',
+  'name',
+  'accountId',
+  'region',
+  'kubernetesVersion',
+  'status',
+  'tags',
+  'nodeCount',
+  'podCount',
+  'monthlyRunRateUsd',
+  'lastSyncedAt',
+  'collection',
+  'agent',
+  'summary.efficiency.score',
+  'summary.efficiency.grade',
+  'summary.stability.index',
+  'summary.stability.level',
+  'summary.spot.scoreByCount',
+  'summary.savings.totalMonthlyUsd',
+  'summary.capacity.cpuMilli',
+  'summary.capacity.memoryMiB',
+  'summary.capacity.zones',
+  'summary.source',
+] as const;
+
+interface Projection {
+  expression: string;
+  names: Record<string, string>;
+}
+
+function projection(): Projection {
+  const names: Record<string, string> = {};
+  const paths = listAttributes.map((path) =>
+    path
+      .split('.')
+      .map((part) => {
+        const alias = `#p_${part}`;
+        names[alias] = part;
+        return alias;
+      })
+      .join('.'),
+  );
+  return { expression: paths.join(', '), names };
+}
+
+const cursorSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/) });
+
+function decodeCursor(cursor: string): string {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).id;
+  } catch {
+    throw new ValidationError('cursor: not a cursor this list returned. Start again without it.');
+  }
+}
+const encodeCursor = (clusterId: string) =>
+  Buffer.from(JSON.stringify({ id: clusterId })).toString('base64url');
+
+type ListedItem = {
+  clusterId: string;
+  name: string;
+  accountId: string;
+  region: string;
+  kubernetesVersion: string;
+  status?: string;
+  tags?: Record<string, string>;
+  nodeCount: number;
+  podCount?: number;
+  monthlyRunRateUsd: number;
+  lastSyncedAt?: string | null;
+  collection?: { status: string; reason: string | null; source: string | null };
+  agent?: { lastHeartbeatAt: string | null; lastSnapshotAt: string | null; version: string | null };
+  summary?: {
+    efficiency?: { score?: number | null; grade?: string | null };
+    stability?: { index?: number; level?: string };
+    spot?: { scoreByCount?: number | null };
+    savings?: { totalMonthlyUsd?: number };
+    capacity?: { cpuMilli?: number; memoryMiB?: number; zones?: string[] };
+    source?: string;
+  } | null;
+};
+
+/** The list row of a cluster: identity, fleet size, run rate and the headline scores. */
+function toListView(c: ListedItem) {
+  return {
+    id: c.clusterId,
+    name: c.name,
+    accountId: c.accountId,
+    region: c.region,
+    kubernetesVersion: c.kubernetesVersion,
+    status: c.status ?? null,
+    tags: c.tags ?? {},
+    nodeCount: c.nodeCount,
+    podCount: c.podCount ?? 0,
+    monthlyRunRateUsd: c.monthlyRunRateUsd,
+    vcpu: c.summary?.capacity?.cpuMilli !== undefined ? c.summary.capacity.cpuMilli / 1000 : null,
+    memoryGiB: c.summary?.capacity?.memoryMiB !== undefined ? c.summary.capacity.memoryMiB / 1024 : null,
+    zones: c.summary?.capacity?.zones ?? [],
+    efficiencyScore: c.summary?.efficiency?.score ?? null,
+    efficiencyGrade: c.summary?.efficiency?.grade ?? null,
+    stabilityIndex: c.summary?.stability?.index ?? null,
+    stabilityLevel: c.summary?.stability?.level ?? null,
+    spotReadinessScore: c.summary?.spot?.scoreByCount ?? null,
+    potentialSavingsMonthlyUsd: c.summary?.savings?.totalMonthlyUsd ?? null,
+    source: c.summary?.source ?? c.collection?.source ?? null,
+    collection: c.collection ? { status: c.collection.status, reason: c.collection.reason } : null,
+    agent: c.agent ?? null,
+    lastSyncedAt: c.lastSyncedAt ?? null,
+  };
+}
+
+/**
+ * One page of the organization's clusters, in id order, optionally of one account (GSI1), one region, with
+ * a tag, or a name containing `q`. `nextCursor` continues after the last item returned.
+ */
+export async function listClusters(orgId: string, query: ListClustersQuery) {
+  const byAccount = query.accountId !== undefined;
+  const keyQuery = byAccount
+    ? clustersOfAccountQuery(orgId, query.accountId as string)
+    : clustersOfOrgQuery(orgId);
+  const { expression, names } = projection();
+  const values: Record<string, unknown> = { ':pk': keyQuery.pk, ':sk': keyQuery.skPrefix };
+  const filters: string[] = [];
+  const filterNames: Record<string, string> = {};
+  if (query.region) {
+    filterNames['#f_region'] = 'region';
+    values[':region'] = query.region;
+    filters.push('#f_region = :region');
+  }
+  if (query.tag) {
+    const [key = '', ...rest] = query.tag.split('=');
+    filterNames['#f_tags'] = 'tags';
+    filterNames['#f_tagKey'] = key;
+    if (rest.length) {
+      values[':tagValue'] = rest.join('=');
+      filters.push('#f_tags.#f_tagKey = :tagValue');
+    } else {
+      filters.push('attribute_exists(#f_tags.#f_tagKey)');
+    }
+  }
+  if (query.q) {
+    filterNames['#f_name'] = 'name';
+    values[':q'] = query.q;
+    filters.push('contains(#f_name, :q)');
+  }
+  const input: QueryCommandInput = {
+    TableName: tableName(),
+    ...(byAccount ? { IndexName: 'GSI1' } : {}),
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :sk)',
+    ProjectionExpression: expression,
+    ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+    ExpressionAttributeNames: {
+      ...names,
+      ...filterNames,
+      '#pk': byAccount ? 'GSI1PK' : 'PK',
+      '#sk': byAccount ? 'GSI1SK' : 'SK',
+    },
+    ExpressionAttributeValues: values,
+    Limit: Math.min(500, query.limit * 4),
+  };
+  let startKey: Record<string, unknown> | undefined;
+  if (query.cursor) {
+    const id = decodeCursor(query.cursor);
+    startKey = byAccount ? clusterKeys(orgId, id, query.accountId as string) : clusterKey(orgId, id);
+  }
+  const items: ListedItem[] = [];
+  let more = false;
+  do {
+    const out = await db().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    const page = (out.Items ?? []) as ListedItem[];
+    const room = query.limit - items.length;
+    items.push(...page.slice(0, room));
+    startKey = out.LastEvaluatedKey;
+    if (items.length >= query.limit) {
+      more = page.length > room || startKey !== undefined;
+      break;
+    }
+  } while (startKey);
+  const last = items.at(-1);
+  return { items: items.map(toListView), nextCursor: more && last ? encodeCursor(last.clusterId) : null };
+}
+
+/** The cluster of the caller's organization, or 404. */
+export async function loadCluster(orgId: string, clusterId: string) {
+  const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId));
+  if (!cluster) throw new NotFoundError('The cluster');
+  return cluster;
+}
+
+const withoutOrg = <T extends { orgId: string }>({ orgId: _org, ...rest }: T) => rest;
+
+/** One cluster: its summary (what the dashboard shows), node groups, nodes and workloads. */
+export async function getCluster(orgId: string, clusterId: string) {
+  const cluster = await loadCluster(orgId, clusterId);
+  const [nodeGroups, nodes, workloads] = await Promise.all([
+    queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+    queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+    queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
+  ]);
+  const { summary, agentTokenSha256, orgId: _org, endpoint: _endpoint, ...rest } = cluster;
+  return {
+    cluster: { id: cluster.clusterId, ...rest, agentConnected: agentTokenSha256 !== null },
+    summary,
+    nodeGroups: nodeGroups.map(withoutOrg),
+    nodes: nodes.map(withoutOrg),
+    workloads: workloads.map(({ dailyUsage: _d, today: _t, ...w }) => withoutOrg(w)),
+  };
+}
+
+export const agentTokenPrefix = 'spot_agt_';
+export const ingestPath = '/api/ingest/snapshots';
+
+/**
+ * A new agent token for a cluster: 32 random bytes, shown once, stored only as its SHA-256. The token
+ * item, the cluster's pointer to it and the removal of the previous token are one transaction, so a
+ * cluster has exactly one valid token and issuing a new one revokes the old one.
+ */
+export async function issueAgentToken(orgId: string, clusterId: string, createdBy: string, now: Date) {
+  const cluster = await loadCluster(orgId, clusterId);
+  const token = `${agentTokenPrefix}${randomBytes(32).toString('base64url')}`;
+  const tokenSha256 = createHash('sha256').update(token).digest('hex');
+  const items: TransactItem[] = [
+    transactPut(
+      agentTokenEntity,
+      { tokenSha256, orgId, clusterId, createdAt: now.toISOString(), createdBy },
+      true,
+    ),
+    {
+      Update: {
+        TableName: tableName(),
+        Key: clusterKey(orgId, clusterId),
+        UpdateExpression: 'SET agentTokenSha256 = :sha',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':sha': tokenSha256 },
+      },
+    },
+  ];
+  if (cluster.agentTokenSha256)
+    items.push({ Delete: { TableName: tableName(), Key: agentTokenKey(cluster.agentTokenSha256) } });
+  await transactWrite(items);
+  return {
+    body: {
+      token,
+      clusterId,
+      clusterName: cluster.name,
+      ingestPath,
+      revokedPrevious: cluster.agentTokenSha256 !== null,
+      install: {
+        helm: `helm upgrade --install spot-optimizer-agent agent/helm/spot-optimizer-agent --namespace spot-optimizer --create-namespace --set apiUrl=$SPOT_API_URL --set clusterName=${cluster.name} --set token=${token}`,
+        manifest: 'agent/manifests/agent.yaml (set SPOT_API_URL, SPOT_CLUSTER_NAME and the token Secret)',
+      },
+    },
+    audit: {
+      after: {
+        clusterName: cluster.name,
+        tokenSha256Prefix: tokenSha256.slice(0, 12),
+        revokedPrevious: cluster.agentTokenSha256 !== null,
+      },
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { clusterSnapshotSchema, ForbiddenError, NotFoundError, ValidationError } from '@spot/shared';
+import { z } from 'zod';
+import { clusterEntity, clusterKey } from '../data/entities/inventory';
+import { getItem } from '../data/repository';
+import { applySnapshot, updateClusterFields } from './inventory';
+
+/**
+ * What an in-cluster agent (or a sandbox cluster) sends to `POST /api/ingest/snapshots`: a heartbeat
+ * (`kind: "heartbeat"`, every 30 s by default) or a snapshot (`kind: "snapshot"`, every 5 minutes). Both
+ * are one envelope so one route, one token and one rate limit serve them; a snapshot counts as a heartbeat.
+ */
+const agentVersion = z.string().min(1).max(64);
+/** Optional: an agent may name its cluster id; a mismatch with its token's cluster is refused (403). */
+const clusterId = z.string().min(1).max(100).optional();
+
+export const ingestBodySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('heartbeat'), agentVersion, clusterId, sentAt: z.string().optional() }),
+  z.object({
+    kind: z.literal('snapshot'),
+    agentVersion,
+    clusterId,
+    snapshot: clusterSnapshotSchema.refine((s) => s.source !== 'agentless', {
+      message: 'Only agents and sandbox clusters push snapshots (source "agent" or "sandbox").',
+      path: ['source'],
+    }),
+  }),
+]);
+export type IngestBody = z.infer<typeof ingestBodySchema>;
+
+/** Snapshots stamped further in the future than this are refused: they would write future rollups. */
+const maxClockSkewMs = 10 * 60_000;
+
+export interface IngestResult {
+  statusCode: number;
+  body: Record<string, unknown>;
+}
+
+/** Called for the pushes worth an audit record: first contact, a new agent version, a refused push. */
+export type AuditPush = (entry: { clusterName: string | null; after: Record<string, unknown> }) => void;
+
+export async function ingest(
+  agent: { orgId: string; clusterId: string },
+  body: IngestBody,
+  now: Date,
+  audit: AuditPush,
+): Promise<IngestResult> {
+  if (body.clusterId !== undefined && body.clusterId !== agent.clusterId) {
+    audit({ clusterName: null, after: { event: 'agent.refused', claimedClusterId: body.clusterId } });
+    throw new ForbiddenError(
+      'This agent token belongs to another cluster: an agent may only report its own cluster.',
+    );
+  }
+  const cluster = await getItem(clusterEntity, clusterKey(agent.orgId, agent.clusterId), true);
+  if (!cluster) throw new NotFoundError('The cluster of this agent token');
+  const nowIso = now.toISOString();
+  const firstContact = cluster.agent.lastHeartbeatAt === null && cluster.agent.lastSnapshotAt === null;
+  const versionChanged = cluster.agent.version !== null && cluster.agent.version !== body.agentVersion;
+  if (firstContact || versionChanged) {
+    audit({
+      clusterName: cluster.name,
+      after: {
+        event: firstContact ? 'agent.connected' : 'agent.upgraded',
+        agentVersion: body.agentVersion,
+        previousVersion: cluster.agent.version,
+      },
+    });
+  }
+
+  if (body.kind === 'heartbeat') {
+    await updateClusterFields(agent.orgId, agent.clusterId, {
+      agent: { ...cluster.agent, lastHeartbeatAt: nowIso, version: body.agentVersion },
+    });
+    return {
+      statusCode: 200,
+      body: { accepted: 'heartbeat', clusterId: agent.clusterId, serverTime: nowIso },
+    };
+  }
+
+  const snapshot = body.snapshot;
+  if (snapshot.clusterName !== cluster.name) {
+    audit({
+      clusterName: cluster.name,
+      after: { event: 'agent.refused', snapshotClusterName: snapshot.clusterName },
+    });
+    throw new ValidationError(
+      `snapshot.clusterName: the snapshot is of cluster "${snapshot.clusterName}" but this token belongs to "${cluster.name}".`,
+    );
+  }
+  if (Date.parse(snapshot.capturedAt) > now.getTime() + maxClockSkewMs) {
+    throw new ValidationError(
+      'snapshot.capturedAt: is in the future; check the clock of the node running the agent.',
+    );
+  }
+  const applied = await applySnapshot(cluster, snapshot, {
+    now,
+    clusterUpdate: {
+      agent: { lastHeartbeatAt: nowIso, lastSnapshotAt: nowIso, version: body.agentVersion },
+      collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: nowIso },
+    },
+  });
+  return {
+    statusCode: 202,
+    body: {
+      accepted: 'snapshot',
+      clusterId: agent.clusterId,
+      nodeCount: applied.nodeCount,
+      podCount: applied.podCount,
+      monthlyRunRateUsd: applied.monthlyRunRateUsd,
+    },
+  };
+}

@@ -1,0 +1,399 @@
+import { type ClusterSnapshot, savings } from '@spot/shared';
+import type { CapacityType } from '../ports/cloud';
+import { instanceFamily, type LivePrices, type NodePrice, priceNode } from './inventory-pricing';
+
+/**
+ * A cluster snapshot read for the inventory and the savings engine: nodes priced, pods attached to their
+ * workload and PDB, workloads aggregated. Pure: no I/O, no clock.
+ */
+
+export type NodeGroupKind = 'managed-node-group' | 'asg' | 'karpenter-nodepool';
+
+/** Node group ids are stable across sources: `mng-<name>`, `asg-<name>`, `karpenter-<pool>`. */
+export const nodeGroupId = (kind: NodeGroupKind, name: string) =>
+  `${kind === 'managed-node-group' ? 'mng' : kind === 'asg' ? 'asg' : 'karpenter'}-${name}`;
+
+export const labels = {
+  instanceType: 'node.kubernetes.io/instance-type',
+  instanceTypeBeta: 'beta.kubernetes.io/instance-type',
+  zone: 'topology.kubernetes.io/zone',
+  zoneBeta: 'failure-domain.beta.kubernetes.io/zone',
+  eksNodegroup: 'eks.amazonaws.com/nodegroup',
+  eksCapacityType: 'eks.amazonaws.com/capacityType',
+  karpenterNodePool: 'karpenter.sh/nodepool',
+  karpenterCapacityType: 'karpenter.sh/capacity-type',
+  hostname: 'kubernetes.io/hostname',
+} as const;
+
+/** The node group a node belongs to, from its labels (Karpenter pool, EKS node group) or the collector's name. */
+export function nodeGroupOf(node: {
+  labels: Record<string, string>;
+  nodeGroup: string | null;
+}): { id: string; name: string; kind: NodeGroupKind } | null {
+  const pool = node.labels[labels.karpenterNodePool];
+  if (pool) return { id: nodeGroupId('karpenter-nodepool', pool), name: pool, kind: 'karpenter-nodepool' };
+  const managed = node.labels[labels.eksNodegroup];
+  if (managed)
+    return { id: nodeGroupId('managed-node-group', managed), name: managed, kind: 'managed-node-group' };
+  if (node.nodeGroup) return { id: nodeGroupId('asg', node.nodeGroup), name: node.nodeGroup, kind: 'asg' };
+  return null;
+}
+
+export interface ModelNode {
+  name: string;
+  instanceId: string | null;
+  instanceType: string;
+  capacityType: CapacityType;
+  zone: string;
+  nodeGroup: { id: string; name: string; kind: NodeGroupKind } | null;
+  allocatableCpuMilli: number;
+  allocatableMemoryMiB: number;
+  allocatablePods: number;
+  allocatableResources: Record<string, number>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  taints: ClusterSnapshot['nodes'][number]['taints'];
+  usedCpuMilli: number | null;
+  usedMemoryMiB: number | null;
+  ready: boolean;
+  pressure: string[];
+  createdAt: string;
+  price: NodePrice;
+  requestedCpuMilli: number;
+  requestedMemoryMiB: number;
+  podCount: number;
+}
+
+export interface ModelPod {
+  key: string;
+  namespace: string;
+  name: string;
+  nodeName: string | null;
+  phase: ClusterSnapshot['pods'][number]['phase'];
+  workloadKey: string;
+  owner: savings.PodOwner | null;
+  cpuRequestMilli: number;
+  memoryRequestMiB: number;
+  resources: Record<string, number>;
+  memoryLimitMiB: number | null;
+  usedCpuMilli: number | null;
+  usedMemoryMiB: number | null;
+  pvcCount: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  nodeSelector: Record<string, string>;
+  tolerations: ClusterSnapshot['pods'][number]['tolerations'];
+  pdbName: string | undefined;
+}
+
+export interface ModelWorkload {
+  key: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  pods: ModelPod[];
+  /** Sums over the pods. */
+  requestCpuMilli: number;
+  requestMemoryMiB: number;
+  usedCpuMilli: number | null;
+  usedMemoryMiB: number | null;
+  /** Cost share of the pods' requests on their nodes, USD/h. */
+  hourlyCostUsd: number;
+  hpaScaledResources: ('cpu' | 'memory')[];
+}
+
+export interface SnapshotModel {
+  snapshot: ClusterSnapshot;
+  region: string;
+  nodes: ModelNode[];
+  pods: ModelPod[];
+  workloads: ModelWorkload[];
+}
+
+const savingsOwnerKinds = new Set<string>(savings.ownerKinds);
+
+/** The snapshot's owner as the savings engine names it (unknown controller kinds are `Other`). */
+function ownerOf(owner: ClusterSnapshot['pods'][number]['owner']): savings.PodOwner | null {
+  if (!owner) return null;
+  const kind = (savingsOwnerKinds.has(owner.kind) ? owner.kind : 'Other') as savings.OwnerKind;
+  return { kind, name: owner.name, ...(owner.replicas !== null ? { replicas: owner.replicas } : {}) };
+}
+
+/** `<namespace>#<kind>#<name>`: a pod's workload (its top-level controller, or the pod itself). */
+export function workloadIdentity(pod: ClusterSnapshot['pods'][number]): {
+  namespace: string;
+  kind: string;
+  name: string;
+} {
+  // Static (mirror) pods are owned by their Node: each is its own workload.
+  if (!pod.owner || pod.owner.kind === 'Node')
+    return { namespace: pod.namespace, kind: 'Pod', name: pod.name };
+  return { namespace: pod.namespace, kind: pod.owner.kind, name: pod.owner.name };
+}
+
+const matches = (selector: Record<string, string>, target: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => target[k] === v);
+
+const pressureConditions = ['DiskPressure', 'MemoryPressure', 'PIDPressure'];
+
+/** Pods that hold capacity: running, or pending (waiting for it). Finished pods are ignored. */
+const holdsCapacity = (phase: string) => phase === 'Running' || phase === 'Pending' || phase === 'Unknown';
+
+export function buildSnapshotModel(
+  snapshot: ClusterSnapshot,
+  region: string,
+  live: LivePrices,
+): SnapshotModel {
+  const nodes: ModelNode[] = snapshot.nodes.map((n) => ({
+    name: n.name,
+    instanceId: n.instanceId,
+    instanceType: n.instanceType,
+    capacityType: n.capacityType,
+    zone: n.zone,
+    nodeGroup: nodeGroupOf(n),
+    allocatableCpuMilli: n.allocatable.cpuMilli,
+    allocatableMemoryMiB: n.allocatable.memoryMiB,
+    allocatablePods: n.allocatable.pods,
+    allocatableResources: n.allocatable.resources,
+    labels: n.labels,
+    annotations: {},
+    taints: n.taints,
+    usedCpuMilli: n.usage?.cpuMilli ?? null,
+    usedMemoryMiB: n.usage?.memoryMiB ?? null,
+    ready: n.conditions.Ready !== 'False' && n.conditions.Ready !== 'Unknown',
+    pressure: pressureConditions.filter((c) => n.conditions[c] === 'True'),
+    createdAt: n.createdAt,
+    price: priceNode(live, region, {
+      instanceType: n.instanceType,
+      capacityType: n.capacityType,
+      zone: n.zone,
+    }),
+    requestedCpuMilli: 0,
+    requestedMemoryMiB: 0,
+    podCount: 0,
+  }));
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+
+  const pods: ModelPod[] = [];
+  for (const p of snapshot.pods) {
+    if (!holdsCapacity(p.phase)) continue;
+    const identity = workloadIdentity(p);
+    let usedCpu: number | null = null;
+    let usedMem: number | null = null;
+    let memoryLimit: number | null = 0;
+    const resources: Record<string, number> = {};
+    let cpu = 0;
+    let mem = 0;
+    for (const c of p.containers) {
+      cpu += c.requests.cpuMilli;
+      mem += c.requests.memoryMiB;
+      for (const [k, v] of Object.entries(c.requests.resources)) resources[k] = (resources[k] ?? 0) + v;
+      if (c.usage) {
+        usedCpu = (usedCpu ?? 0) + c.usage.cpuMilli;
+        usedMem = (usedMem ?? 0) + c.usage.memoryMiB;
+      }
+      const limit = c.limits.memoryMiB ?? (c.requests.memoryMiB > 0 ? c.requests.memoryMiB : null);
+      memoryLimit = memoryLimit === null || limit === null ? null : memoryLimit + limit;
+    }
+    const pdb = snapshot.pdbs.find((b) => b.namespace === p.namespace && matches(b.matchLabels, p.labels));
+    pods.push({
+      key: `${p.namespace}/${p.name}`,
+      namespace: p.namespace,
+      name: p.name,
+      nodeName: p.nodeName,
+      phase: p.phase,
+      workloadKey: `${identity.namespace}#${identity.kind}#${identity.name}`,
+      owner: ownerOf(p.owner),
+      cpuRequestMilli: cpu,
+      memoryRequestMiB: mem,
+      resources,
+      memoryLimitMiB: memoryLimit,
+      usedCpuMilli: usedCpu,
+      usedMemoryMiB: usedMem,
+      pvcCount: p.pvcNames.length,
+      labels: p.labels,
+      annotations: p.annotations,
+      nodeSelector: p.nodeSelector,
+      tolerations: p.tolerations,
+      pdbName: pdb?.name,
+    });
+    const node = p.nodeName ? nodeByName.get(p.nodeName) : undefined;
+    if (node) {
+      node.requestedCpuMilli += cpu;
+      node.requestedMemoryMiB += mem;
+      node.podCount += 1;
+    }
+  }
+
+  // The cost of a pod = its requests at its node's unit prices (the node's price split over its capacity).
+  const unitPrices = new Map(
+    nodes.map((n) => [
+      n.name,
+      n.price.hourlyPriceUsd === null || n.allocatableCpuMilli <= 0 || n.allocatableMemoryMiB <= 0
+        ? null
+        : savings.unitPricesFromNodes([
+            {
+              hourlyPriceUsd: n.price.hourlyPriceUsd,
+              allocatableCpuMilli: n.allocatableCpuMilli,
+              allocatableMemoryMiB: n.allocatableMemoryMiB,
+            },
+          ]),
+    ]),
+  );
+
+  const byWorkload = new Map<string, ModelWorkload>();
+  for (const pod of pods) {
+    let w = byWorkload.get(pod.workloadKey);
+    if (!w) {
+      const [namespace = '', kind = '', ...rest] = pod.workloadKey.split('#');
+      w = {
+        key: pod.workloadKey,
+        namespace,
+        kind,
+        name: rest.join('#'),
+        pods: [],
+        requestCpuMilli: 0,
+        requestMemoryMiB: 0,
+        usedCpuMilli: null,
+        usedMemoryMiB: null,
+        hourlyCostUsd: 0,
+        hpaScaledResources: [],
+      };
+      byWorkload.set(pod.workloadKey, w);
+    }
+    w.pods.push(pod);
+    w.requestCpuMilli += pod.cpuRequestMilli;
+    w.requestMemoryMiB += pod.memoryRequestMiB;
+    if (pod.usedCpuMilli !== null) w.usedCpuMilli = (w.usedCpuMilli ?? 0) + pod.usedCpuMilli;
+    if (pod.usedMemoryMiB !== null) w.usedMemoryMiB = (w.usedMemoryMiB ?? 0) + pod.usedMemoryMiB;
+    const unit = pod.nodeName ? unitPrices.get(pod.nodeName) : null;
+    if (unit)
+      w.hourlyCostUsd += savings.requestHourlyCostUsd(pod.cpuRequestMilli, pod.memoryRequestMiB, unit);
+  }
+  for (const hpa of snapshot.hpas) {
+    const w = byWorkload.get(`${hpa.namespace}#${hpa.target.kind}#${hpa.target.name}`);
+    if (!w) continue;
+    for (const m of hpa.metrics)
+      if ((m === 'cpu' || m === 'memory') && !w.hpaScaledResources.includes(m)) w.hpaScaledResources.push(m);
+  }
+
+  return {
+    snapshot,
+    region,
+    nodes,
+    pods,
+    workloads: [...byWorkload.values()].sort((a, b) => a.key.localeCompare(b.key)),
+  };
+}
+
+/** The savings engine's view of the scheduled pods (pending pods have no node to be moved from). */
+export function savingsPods(model: SnapshotModel): savings.Pod[] {
+  return model.pods
+    .filter((p) => p.nodeName !== null)
+    .map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      nodeName: p.nodeName as string,
+      cpuRequestMilli: p.cpuRequestMilli,
+      memoryRequestMiB: p.memoryRequestMiB,
+      labels: p.labels,
+      annotations: p.annotations,
+      owner: p.owner,
+      persistentVolumeClaimCount: p.pvcCount,
+      ...(p.pdbName ? { pdbName: p.pdbName } : {}),
+    }));
+}
+
+/** Start of the UTC hour of an instant, ISO 8601. */
+export const hourOf = (iso: string | Date) => {
+  const d = new Date(iso);
+  d.setUTCMinutes(0, 0, 0);
+  return d.toISOString();
+};
+
+export interface HourRollupFigures {
+  hour: string;
+  capacityCpuMilli: number;
+  requestedCpuMilli: number;
+  usedCpuMilli: number;
+  capacityMemoryMiB: number;
+  requestedMemoryMiB: number;
+  usedMemoryMiB: number;
+  usageKnown: boolean;
+  nodesByCapacityType: Record<string, number>;
+  nodesByFamily: Record<string, number>;
+  hourlyCostUsd: number;
+  apiRequestRate: number;
+  apiLatencyP99Ms: number | null;
+  pressureEvents: number;
+  spotInterruptions: number;
+  oomKills: number;
+}
+
+/** The figures of the snapshot's hour: capacity, requests, usage, fleet mix, cost and the hour's events. */
+export function hourRollupOf(model: SnapshotModel): HourRollupFigures {
+  const hour = hourOf(model.snapshot.capturedAt);
+  const start = Date.parse(hour);
+  const inHour = (at: string) => {
+    const t = Date.parse(at);
+    return t >= start && t < start + 3_600_000;
+  };
+  let capacityCpu = 0;
+  let capacityMem = 0;
+  let requestedCpu = 0;
+  let requestedMem = 0;
+  let nodeUsedCpu = 0;
+  let nodeUsedMem = 0;
+  let nodesWithUsage = 0;
+  let cost = 0;
+  const byCapacity: Record<string, number> = {};
+  const byFamily: Record<string, number> = {};
+  for (const n of model.nodes) {
+    capacityCpu += n.allocatableCpuMilli;
+    capacityMem += n.allocatableMemoryMiB;
+    requestedCpu += n.requestedCpuMilli;
+    requestedMem += n.requestedMemoryMiB;
+    if (n.usedCpuMilli !== null && n.usedMemoryMiB !== null) {
+      nodeUsedCpu += n.usedCpuMilli;
+      nodeUsedMem += n.usedMemoryMiB;
+      nodesWithUsage += 1;
+    }
+    cost += n.price.hourlyPriceUsd ?? 0;
+    byCapacity[n.capacityType] = (byCapacity[n.capacityType] ?? 0) + 1;
+    const family = instanceFamily(n.instanceType);
+    byFamily[family] = (byFamily[family] ?? 0) + 1;
+  }
+  let podUsedCpu = 0;
+  let podUsedMem = 0;
+  let podsWithUsage = 0;
+  for (const p of model.pods) {
+    if (p.usedCpuMilli === null) continue;
+    podUsedCpu += p.usedCpuMilli;
+    podUsedMem += p.usedMemoryMiB ?? 0;
+    podsWithUsage += 1;
+  }
+  const nodeUsageComplete = model.nodes.length > 0 && nodesWithUsage === model.nodes.length;
+  const count = (reasons: readonly string[]) =>
+    model.snapshot.events
+      .filter((e) => reasons.includes(e.reason) && inHour(e.at))
+      .reduce((s, e) => s + e.count, 0);
+  return {
+    hour,
+    capacityCpuMilli: capacityCpu,
+    requestedCpuMilli: requestedCpu,
+    usedCpuMilli: nodeUsageComplete ? nodeUsedCpu : podUsedCpu,
+    capacityMemoryMiB: capacityMem,
+    requestedMemoryMiB: requestedMem,
+    usedMemoryMiB: nodeUsageComplete ? nodeUsedMem : podUsedMem,
+    usageKnown: nodeUsageComplete || podsWithUsage > 0,
+    nodesByCapacityType: byCapacity,
+    nodesByFamily: byFamily,
+    hourlyCostUsd: cost,
+    apiRequestRate: model.snapshot.controlPlane.requestsPerMinute / 60,
+    apiLatencyP99Ms:
+      model.snapshot.controlPlane.latencyP99Ms > 0 ? model.snapshot.controlPlane.latencyP99Ms : null,
+    pressureEvents: count(pressureConditions),
+    spotInterruptions: count(['SpotInterruption']),
+    oomKills: count(['OOMKilled']),
+  };
+}

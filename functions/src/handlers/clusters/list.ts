@@ -1,0 +1,10 @@
+import { listClusters, listClustersQuerySchema } from '../../domain/clusters';
+import { httpHandler } from '../../http/handler';
+
+/** The organization's clusters, paginated (`limit`, `cursor`), filtered by account, region, tag or name. */
+export const handler = httpHandler(
+  { auth: 'user', query: listClustersQuerySchema },
+  async ({ caller, query }) => ({
+    body: await listClusters(caller.orgId, query),
+  }),
+);

@@ -1,0 +1,5 @@
+import { listRegions } from '../../domain/discovery';
+import { taskHandler } from '../task';
+import { discoveryInput } from './inputs';
+
+export const handler = taskHandler('discovery/list-regions', discoveryInput, (i) => listRegions(i));

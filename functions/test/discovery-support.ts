@@ -1,0 +1,118 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { LocalKeyService } from '@spot/local/keys';
+import { SandboxCloud, type SandboxOptions, sandboxKeys } from '@spot/local/sandbox/index';
+import { LocalStepFunctions } from '@spot/local/stepfunctions';
+import { accountSecretEntity } from '../src/data/entities/account-secret';
+import { cloudAccountEntity } from '../src/data/entities/cloud-account';
+import { putItem } from '../src/data/repository';
+import { sealSecret } from '../src/domain/envelope';
+import { configurePorts } from '../src/ports';
+import type { CloudTarget, CustomerCloudPort } from '../src/ports/cloud';
+import type { KubernetesPort } from '../src/ports/kubernetes';
+import type { KeyServicePort, SchedulerPort, ScheduleSpec } from '../src/ports/types';
+
+/** Schedules upserted by the workflow, by name. */
+export class RecordingScheduler implements SchedulerPort {
+  readonly schedules = new Map<string, ScheduleSpec>();
+  async upsertSchedule(spec: ScheduleSpec) {
+    this.schedules.set(spec.name, spec);
+  }
+  async deleteSchedule(name: string) {
+    this.schedules.delete(name);
+  }
+}
+
+/**
+ * The sandbox cloud with some calls replaced: `override('describeInstances', (target) => ...)` makes one
+ * call fail (or answer differently) for the tests of the error paths.
+ */
+export function withOverrides(
+  cloud: CustomerCloudPort,
+  overrides: Partial<{ [K in keyof CustomerCloudPort]: CustomerCloudPort[K] }>,
+): CustomerCloudPort {
+  return new Proxy(cloud, {
+    get(target, prop, receiver) {
+      const replaced = overrides[prop as keyof CustomerCloudPort];
+      if (replaced) return replaced;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export interface DiscoveryHarness {
+  sandbox: SandboxCloud;
+  workflows: LocalStepFunctions;
+  scheduler: RecordingScheduler;
+  keyService: KeyServicePort;
+}
+
+/** Installs the sandbox as the customer's cloud and Kubernetes, the local Step Functions and a scheduler. */
+export function installDiscoveryHarness(options: SandboxOptions = {}): DiscoveryHarness {
+  const sandbox = new SandboxCloud({ seed: 42, ...options });
+  const harness = {
+    sandbox,
+    workflows: new LocalStepFunctions({ retryIntervalMs: 10, waitTimeMs: 10 }),
+    scheduler: new RecordingScheduler(),
+    keyService: new LocalKeyService(randomBytes(32)),
+  };
+  configurePorts({
+    cloud: sandbox,
+    kubernetes: sandbox.kubernetesPort,
+    workflows: harness.workflows,
+    scheduler: harness.scheduler,
+    keyService: harness.keyService,
+  });
+  return harness;
+}
+
+export function useCloud(cloud: CustomerCloudPort, kubernetes?: KubernetesPort) {
+  configurePorts({ cloud, ...(kubernetes ? { kubernetes } : {}) });
+}
+
+/**
+ * A connected access-key account of the organization over sandbox account `index` (as Cloud Connect
+ * leaves it: `scanning`, the secret sealed with AAD `<orgId>/<accountId>`).
+ */
+export async function seedSandboxAccount(harness: DiscoveryHarness, orgId: string, index = 0) {
+  const keys = sandboxKeys(harness.sandbox).accounts[index];
+  if (!keys) throw new Error(`The sandbox has no account #${index}`);
+  const accountId = randomUUID();
+  const now = new Date().toISOString();
+  await putItem(cloudAccountEntity, {
+    orgId,
+    accountId,
+    name: `Sandbox ${index}`,
+    awsAccountId: keys.awsAccountId,
+    region: keys.region,
+    method: 'access-key',
+    status: 'scanning',
+    statusReason: null,
+    roleArn: null,
+    externalId: null,
+    createdAt: now,
+    updatedAt: now,
+    lastDiscoveryAt: null,
+    lastExecutionArn: null,
+  });
+  const sealed = await sealSecret(keys.secretAccessKey, harness.keyService, `${orgId}/${accountId}`);
+  await putItem(accountSecretEntity, {
+    orgId,
+    accountId,
+    accessKeyId: keys.accessKeyId,
+    ...sealed,
+    createdAt: now,
+  });
+  return { accountId, awsAccountId: keys.awsAccountId, region: keys.region };
+}
+
+/** Runs one discovery of the account to its end. */
+export async function runDiscovery(harness: DiscoveryHarness, orgId: string, accountId: string) {
+  const started = Date.now();
+  const { executionArn } = await harness.workflows.startExecution('discovery', { orgId, accountId });
+  const record = await harness.workflows.waitForExecution(executionArn);
+  return { record, ms: Date.now() - started };
+}
+
+/** Every target region the cloud was asked about, for assertions on where calls went. */
+export const regionOf = (target: CloudTarget) => target.region;

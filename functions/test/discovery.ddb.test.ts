@@ -1,0 +1,247 @@
+import { CloudAccessError } from '@spot/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
+import {
+  accountRegionEntity,
+  clusterChildrenQuery,
+  clusterEntity,
+  clusterRollupEntity,
+  clusterRollupsQuery,
+  clustersOfAccountQuery,
+  instanceEntity,
+  nodeEntity,
+  regionsOfAccountQuery,
+  workloadEntity,
+  workloadRollupEntity,
+  workloadRollupsQuery,
+} from '../src/data/entities/inventory';
+import { getItem, queryAll } from '../src/data/repository';
+import type { ClusterSummary } from '../src/domain/clusters-summary';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  runDiscovery,
+  seedSandboxAccount,
+  useCloud,
+  withOverrides,
+} from './discovery-support';
+import { signUpAndIn, useLocalServices } from './support/services';
+
+let harness: DiscoveryHarness;
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness();
+});
+
+const account = (orgId: string, accountId: string) =>
+  getItem(cloudAccountEntity, cloudAccountKey(orgId, accountId), true);
+
+describe('discovery of a sandbox account (the real ASL on aws-local-stepfunctions, DynamoDB Local)', () => {
+  let orgId: string;
+  let accountId: string;
+
+  beforeAll(async () => {
+    ({ orgId } = await signUpAndIn());
+    ({ accountId } = await seedSandboxAccount(harness, orgId, 0));
+    const run = await runDiscovery(harness, orgId, accountId);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+  }, 120_000);
+
+  it('moves the account scanning -> active, records the run and arms the 15-minute re-sync', async () => {
+    const a = await account(orgId, accountId);
+    expect(a).toMatchObject({ status: 'active', statusReason: null });
+    expect(a?.lastDiscoveryAt).not.toBeNull();
+    expect(a?.lastExecutionArn).toMatch(/:execution:discovery:/);
+    expect(harness.scheduler.schedules.get(`discovery-${accountId}`)).toEqual({
+      name: `discovery-${accountId}`,
+      expression: 'rate(15 minutes)',
+      timeZone: 'UTC',
+      target: { workflow: 'discovery', input: { orgId, accountId } },
+    });
+    // The time of the run is a benchmark figure (`npm run bench discovery`), never a test assertion.
+  });
+
+  it('writes regions, instances and clusters, each carrying its source account', async () => {
+    const regions = await queryAll(accountRegionEntity, regionsOfAccountQuery(orgId, accountId));
+    expect(regions.length).toBeGreaterThan(1);
+    expect(regions.every((r) => r.ok && r.accountId === accountId)).toBe(true);
+    const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    expect(clusters.length).toBeGreaterThan(0);
+    for (const c of clusters) {
+      expect(c.accountId).toBe(accountId);
+      expect(c.collection.status).toBe('ok');
+      expect(c.nodeCount).toBeGreaterThan(0);
+      expect(c.monthlyRunRateUsd).toBeGreaterThan(0);
+      expect(c.history).toMatchObject({ status: 'done' });
+    }
+    const withInstances = regions.find((r) => r.instanceCount > 0);
+    expect(withInstances).toBeDefined();
+    const instances = await queryAll(instanceEntity, {
+      pk: `ORG#${orgId}#ACCOUNT#${accountId}`,
+      skPrefix: `INSTANCE#${withInstances?.region}#`,
+    });
+    expect(instances).toHaveLength(withInstances?.instanceCount ?? -1);
+    expect(instances.every((i) => i.accountId === accountId)).toBe(true);
+  });
+
+  it('stores nodes and workloads, 30 days of hourly rollups and daily workload rollups per cluster', async () => {
+    const [cluster] = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    if (!cluster) throw new Error('no cluster');
+    const nodes = await queryAll(nodeEntity, clusterChildrenQuery(orgId, cluster.clusterId, 'NODE'));
+    const workloads = await queryAll(
+      workloadEntity,
+      clusterChildrenQuery(orgId, cluster.clusterId, 'WORKLOAD'),
+    );
+    expect(nodes).toHaveLength(cluster.nodeCount);
+    expect(nodes.every((n) => n.accountId === accountId && n.priceSource !== 'unknown')).toBe(true);
+    expect(workloads.length).toBeGreaterThan(0);
+    const from = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    const rollups = await queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, cluster.clusterId, from));
+    expect(rollups.length).toBeGreaterThanOrEqual(720);
+    expect(
+      rollups.every((r) => r.accountId === accountId && r.capacityCpuMilli > 0 && r.hourlyCostUsd > 0),
+    ).toBe(true);
+    // Daily workload usage: one item per workload and month, 29+ finished days for most workloads.
+    const monthly = await queryAll(workloadRollupEntity, workloadRollupsQuery(orgId, cluster.clusterId));
+    const daysByWorkload = new Map<string, number>();
+    for (const m of monthly) {
+      expect(m.accountId).toBe(accountId);
+      daysByWorkload.set(
+        m.workloadKey,
+        (daysByWorkload.get(m.workloadKey) ?? 0) + Object.keys(m.days).length,
+      );
+    }
+    const withHistory = workloads.filter(
+      (w) => (daysByWorkload.get(`${w.namespace}#${w.kind}#${w.name}`) ?? 0) >= 29,
+    );
+    expect(withHistory.length).toBeGreaterThanOrEqual(workloads.length / 2);
+  });
+
+  it('stores the summary the dashboard reads on the Cluster item', async () => {
+    const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    for (const c of clusters) {
+      const s = c.summary as unknown as ClusterSummary;
+      expect(s.cost.monthlyRunRateUsd).toBeCloseTo(c.monthlyRunRateUsd, 6);
+      expect(s.capacity.nodes).toBe(c.nodeCount);
+      expect(s.efficiency.basis).toBe('metrics-server');
+      expect(s.efficiency.grade).toMatch(/^[A-F]$/);
+      expect(s.spot.scoreByCount).not.toBeNull();
+      expect(s.idle?.grid).toHaveLength(7);
+      expect(s.idle?.samplesUsed).toBeGreaterThan(600);
+      expect(s.stability.index).toBeGreaterThanOrEqual(0);
+      expect(s.stability.index).toBeLessThanOrEqual(100);
+      expect(s.savings.totalMonthlyUsd).toBeLessThanOrEqual(s.cost.monthlyRunRateUsd + 1e-6);
+      expect(s.binPacking?.planHourlyCostUsd).toBeGreaterThanOrEqual(
+        (s.binPacking?.lowerBoundHourlyCostUsd ?? 0) - 1e-9,
+      );
+    }
+  });
+
+  it('keeps cluster ids and writes no duplicates on a re-sync', async () => {
+    const before = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    const run = await runDiscovery(harness, orgId, accountId);
+    expect(run.record.status).toBe('SUCCEEDED');
+    const after = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    expect(after.map((c) => c.clusterId).sort()).toEqual(before.map((c) => c.clusterId).sort());
+    // History is back-filled once.
+    expect(
+      after.every((c) => c.history?.at === before.find((b) => b.clusterId === c.clusterId)?.history?.at),
+    ).toBe(true);
+  }, 120_000);
+});
+
+describe('discovery failures', () => {
+  it('marks the account error with the reason when the credentials are refused', async () => {
+    const { orgId } = await signUpAndIn();
+    const { accountId } = await seedSandboxAccount(harness, orgId, 1);
+    useCloud(
+      withOverrides(harness.sandbox, {
+        identify: async () => {
+          throw new CloudAccessError(
+            'INVALID_CREDENTIALS',
+            'AWS rejected these access keys (InvalidClientTokenId). Check the key id and secret.',
+            'sts:GetCallerIdentity',
+          );
+        },
+      }),
+    );
+    try {
+      const run = await runDiscovery(harness, orgId, accountId);
+      expect(run.record.status).toBe('FAILED');
+      const a = await account(orgId, accountId);
+      expect(a?.status).toBe('error');
+      expect(a?.statusReason).toContain('AWS rejected these access keys');
+      expect(a?.statusReason).toMatch(/Re-Sync/);
+    } finally {
+      useCloud(harness.sandbox);
+    }
+  }, 60_000);
+
+  it('reports a failing region and still completes the others', async () => {
+    const { orgId } = await signUpAndIn();
+    const { accountId, region: homeRegion } = await seedSandboxAccount(harness, orgId, 1);
+    const regions = await harness.sandbox
+      .listRegions({
+        region: homeRegion,
+        credentials: { kind: 'access-key', accessKeyId: 'x', secretAccessKey: 'x' },
+      })
+      .catch(() => [] as string[]);
+    const broken = 'ap-southeast-2';
+    useCloud(
+      withOverrides(harness.sandbox, {
+        listRegions: async () => [...new Set([...regions, homeRegion, broken])].sort(),
+        describeInstances: async (target) => {
+          if (target.region === broken) {
+            throw new CloudAccessError(
+              'ACCESS_DENIED',
+              `ec2:DescribeInstances is not allowed in ${broken}.`,
+              'ec2:DescribeInstances',
+            );
+          }
+          return harness.sandbox.describeInstances(target);
+        },
+      }),
+    );
+    try {
+      const run = await runDiscovery(harness, orgId, accountId);
+      expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+      const a = await account(orgId, accountId);
+      expect(a?.status).toBe('active');
+      expect(a?.statusReason).toContain(`region ${broken}`);
+      const stored = await queryAll(accountRegionEntity, regionsOfAccountQuery(orgId, accountId));
+      expect(stored.find((r) => r.region === broken)).toMatchObject({
+        ok: false,
+        error: { code: 'CloudAccessError' },
+      });
+      expect(stored.find((r) => r.region === homeRegion)?.ok).toBe(true);
+    } finally {
+      useCloud(harness.sandbox);
+    }
+  }, 120_000);
+
+  it('fails the run when no region can be read', async () => {
+    const { orgId } = await signUpAndIn();
+    const { accountId } = await seedSandboxAccount(harness, orgId, 1);
+    useCloud(
+      withOverrides(harness.sandbox, {
+        describeInstances: async () => {
+          throw new CloudAccessError(
+            'ACCESS_DENIED',
+            'ec2:DescribeInstances is not allowed.',
+            'ec2:DescribeInstances',
+          );
+        },
+      }),
+    );
+    try {
+      const run = await runDiscovery(harness, orgId, accountId);
+      expect(run.record.status).toBe('FAILED');
+      const a = await account(orgId, accountId);
+      expect(a?.status).toBe('error');
+      expect(a?.statusReason).toContain('No region could be read');
+    } finally {
+      useCloud(harness.sandbox);
+    }
+  }, 60_000);
+});

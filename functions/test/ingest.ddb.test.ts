@@ -1,0 +1,158 @@
+import type { ClusterSnapshot } from '@spot/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clusterChildrenQuery, clusterEntity, clusterKey, nodeEntity } from '../src/data/entities/inventory';
+import { getItem, queryAll } from '../src/data/repository';
+import { type SeededCluster, seedCluster } from './clusters-support';
+import { fixtureSnapshot } from './fixtures/k8s/snapshot';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+let a: User;
+let b: User;
+let prod: SeededCluster;
+let theirs: SeededCluster;
+let token: string;
+
+beforeAll(async () => {
+  await useLocalServices();
+  [a, b] = await Promise.all([signUpAndIn('Agents A'), signUpAndIn('Agents B')]);
+  prod = await seedCluster(a.orgId, { name: 'prod' });
+  theirs = await seedCluster(b.orgId, { name: 'staging' });
+  const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+    token: a.accessToken,
+    path: { id: prod.clusterId },
+  });
+  expect(issued.status).toBe(201);
+  token = String(issued.body.token);
+});
+
+/** Pushes with the cluster's token, another token, or none (`null`). */
+const push = (body: unknown, bearer: string | null = token) =>
+  call('POST /api/ingest/snapshots', { ...(bearer !== null ? { token: bearer } : {}), body });
+
+const snapshotOf = async (clusterName = 'prod', patch: (s: ClusterSnapshot) => unknown = (s) => s) =>
+  patch(await fixtureSnapshot({ clusterName, now: new Date() }));
+
+describe('agent tokens', () => {
+  it('are shown once, stored only as a hash, and say how to install the agent', async () => {
+    const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+      token: a.accessToken,
+      path: { id: theirs.clusterId },
+    });
+    expect(issued.status).toBe(404);
+    expect(token).toMatch(/^spot_agt_[A-Za-z0-9_-]{43}$/);
+    const cluster = await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId));
+    expect(cluster?.agentTokenSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(cluster)).not.toContain(token);
+  });
+});
+
+describe('POST /api/ingest/snapshots', () => {
+  it('accepts a heartbeat with the cluster’s token and records it', async () => {
+    const res = await push({ kind: 'heartbeat', agentVersion: '0.1.0' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 'heartbeat', clusterId: prod.clusterId });
+    const cluster = await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId));
+    expect(cluster?.agent).toMatchObject({ version: '0.1.0', lastSnapshotAt: null });
+    expect(cluster?.agent.lastHeartbeatAt).not.toBeNull();
+  });
+
+  it('applies a snapshot: nodes, summary and the agent’s state', async () => {
+    const res = await push({ kind: 'snapshot', agentVersion: '0.1.0', snapshot: await snapshotOf() });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      accepted: 'snapshot',
+      clusterId: prod.clusterId,
+      nodeCount: 3,
+      podCount: 8,
+    });
+    const cluster = await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId));
+    expect(cluster).toMatchObject({ nodeCount: 3, collection: { status: 'ok', source: 'agent' } });
+    expect(cluster?.monthlyRunRateUsd).toBeGreaterThan(0);
+    expect(cluster?.summary).toMatchObject({ source: 'agent', capacity: { nodes: 3 } });
+    expect(cluster?.agent.lastSnapshotAt).not.toBeNull();
+    const nodes = await queryAll(nodeEntity, clusterChildrenQuery(a.orgId, prod.clusterId, 'NODE'));
+    expect(nodes.map((n) => n.nodeName).sort()).toEqual([
+      'ip-10-0-1-10.ec2.internal',
+      'ip-10-0-2-20.ec2.internal',
+      'ip-10-0-3-30.ec2.internal',
+    ]);
+  });
+
+  it('audits the agent’s first contact and refusals, not every push', async () => {
+    const audit = await call('GET /api/client/audit', { token: a.accessToken });
+    const actions = (audit.body.items ?? []).map((r) => r.action);
+    expect(actions.filter((x) => x === 'cluster.agent.push')).toHaveLength(1);
+    expect(actions).toContain('cluster.agent-token.issue');
+    const pushRecord = (audit.body.items ?? []).find((r) => r.action === 'cluster.agent.push');
+    expect(pushRecord).toMatchObject({
+      actorType: 'system',
+      actorName: 'Agent of prod',
+      target: `cluster/${prod.clusterId}`,
+    });
+  });
+
+  it('refuses a missing or wrong token with 401', async () => {
+    const missing = await push({ kind: 'heartbeat', agentVersion: '0.1.0' }, null);
+    expect(missing.status).toBe(401);
+    const wrong = await push({ kind: 'heartbeat', agentVersion: '0.1.0' }, `spot_agt_${'x'.repeat(43)}`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.message).toMatch(/agent token is not valid/);
+    // A user's access token is not an agent token either.
+    expect((await push({ kind: 'heartbeat', agentVersion: '0.1.0' }, a.accessToken)).status).toBe(401);
+  });
+
+  it('validates the snapshot and names the field that is wrong (400)', async () => {
+    const negative = await push({
+      kind: 'snapshot',
+      agentVersion: '0.1.0',
+      snapshot: await snapshotOf('prod', (s) => ({
+        ...s,
+        nodes: s.nodes.map((n, i) =>
+          i === 1 ? { ...n, allocatable: { ...n.allocatable, cpuMilli: -5 } } : n,
+        ),
+      })),
+    });
+    expect(negative.status).toBe(400);
+    expect(negative.body.message).toMatch(/^snapshot\.nodes\.1\.allocatable\.cpuMilli: /);
+    const noKind = await push({ agentVersion: '0.1.0' });
+    expect(noKind.status).toBe(400);
+    expect(noKind.body.message).toMatch(/^kind: /);
+    const agentless = await push({
+      kind: 'snapshot',
+      agentVersion: '0.1.0',
+      snapshot: await snapshotOf('prod', (s) => ({ ...s, source: 'agentless' })),
+    });
+    expect(agentless.status).toBe(400);
+    expect(agentless.body.message).toMatch(/^snapshot\.source: /);
+  });
+
+  it('never writes to another cluster, let alone another organization’s', async () => {
+    const claim = await push({ kind: 'heartbeat', agentVersion: '0.1.0', clusterId: theirs.clusterId });
+    expect(claim.status).toBe(403);
+    const otherName = await push({
+      kind: 'snapshot',
+      agentVersion: '0.1.0',
+      snapshot: await snapshotOf('staging'),
+    });
+    expect(otherName.status).toBe(400);
+    expect(otherName.body.message).toMatch(/belongs to "prod"/);
+    const untouched = await getItem(clusterEntity, clusterKey(b.orgId, theirs.clusterId));
+    expect(untouched).toMatchObject({ nodeCount: 0, summary: null, agent: { lastHeartbeatAt: null } });
+    const auditOfB = await call('GET /api/client/audit', { token: b.accessToken });
+    expect(JSON.stringify(auditOfB.body)).not.toContain('agent');
+  });
+
+  it('stops accepting a token once a new one is issued', async () => {
+    const again = await call('POST /api/client/clusters/{id}/agent-token', {
+      token: a.accessToken,
+      path: { id: prod.clusterId },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.revokedPrevious).toBe(true);
+    expect((await push({ kind: 'heartbeat', agentVersion: '0.1.0' })).status).toBe(401);
+    expect((await push({ kind: 'heartbeat', agentVersion: '0.1.0' }, String(again.body.token))).status).toBe(
+      200,
+    );
+  });
+});

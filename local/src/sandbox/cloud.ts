@@ -1,0 +1,751 @@
+/**
+ * The sandbox cloud: simulated AWS accounts behind the same `CustomerCloudPort` as real AWS, for the
+ * local stack. Reads answer from the generated world at the injected clock's "now"; writes (ASG and
+ * node group scaling) are recorded in the sandbox state and change the world from that instant on.
+ *
+ * Credentials behave like AWS's: each account has an IAM user's access key pair (printed at start-up);
+ * roles exist only once the onboarding template has been "deployed" through the local route, and STS
+ * checks the role's trust policy (the External ID it was deployed with). Error messages say what to fix
+ * and never contain a secret or an External ID.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type {
+  AutoScalingGroup,
+  CloudCredentials,
+  CloudTarget,
+  CustomerCloudPort,
+  Ec2Instance,
+  EksCluster,
+  EksNodegroup,
+  InstanceTypeInfo,
+  MetricQuery,
+  MetricSeries,
+  PermissionCheck,
+  SecurityGroup,
+  SpotPricePoint,
+} from '@spot/functions/ports/cloud';
+import type { Clock } from '@spot/functions/ports/types';
+import { CloudAccessError, NotFoundError, ValidationError } from '@spot/shared/errors';
+import {
+  customerReadActions,
+  customerRoleName,
+  customerRoleNamePrefix,
+  customerWriteActions,
+} from '@spot/shared/model/customer-permissions';
+import { loadCatalog } from '@spot/shared/pricing/index';
+import { HOUR_MS, hourOf } from './cycles';
+import { SandboxKubernetes } from './kubernetes';
+import { SandboxKubernetesPort } from './kubernetes-port';
+import {
+  defaultEnabledRegions,
+  SPOT_PRICE_STEP_HOURS,
+  sandboxOnDemandUsd,
+  sandboxSpotUsd,
+  spotAdvice,
+  spotStepStartMs,
+} from './prices';
+import { unit } from './random';
+import { type SandboxNode, Simulation } from './simulation';
+import { type DeployedRole, SandboxState } from './state';
+import {
+  buildAccounts,
+  buildWorld,
+  type SandboxAccount,
+  type SandboxCluster,
+  type SandboxNodeGroup,
+  type SandboxSize,
+  type SandboxWorld,
+} from './world';
+
+export interface SandboxOptions {
+  /** Same seed, same world. Default 42. */
+  seed?: number;
+  size?: SandboxSize;
+  /** "Now" of the sandbox. Default: the system clock. */
+  clock?: Clock;
+  /** Where scaling changes and deployed roles are kept (`<dataDir>/sandbox-state.json`); none = memory only. */
+  stateFile?: string;
+  log?: (message: string) => void;
+}
+
+export interface Principal {
+  account: SandboxAccount;
+  arn: string;
+  /** The deployed role, for role credentials; undefined for the IAM user's access keys. */
+  role?: DeployedRole;
+}
+
+const readActions = new Set(customerReadActions.map((p) => p.action));
+const writeActions = new Set(customerWriteActions.map((p) => p.action));
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+/** Availability zones per region (the sandbox's clusters use the first three or four). */
+const regionZoneLetters: Record<string, string[]> = {
+  'us-east-1': ['a', 'b', 'c', 'd', 'f'],
+  'us-west-2': ['a', 'b', 'c', 'd'],
+};
+/** Spot price history goes back 90 days, as in AWS. */
+const SPOT_HISTORY_MS = 90 * 24 * HOUR_MS;
+/** At most this many points per metric query (CloudWatch allows 100,800 per call). */
+const MAX_METRIC_POINTS = 10_080;
+
+export class SandboxCloud implements CustomerCloudPort {
+  readonly seed: number;
+  readonly size: SandboxSize;
+  /** The accounts and their keys: cheap, available before the world is built. */
+  readonly accounts: readonly SandboxAccount[];
+  private readonly clock: Clock;
+  private readonly state: SandboxState;
+  private kubernetesAdapter: SandboxKubernetesPort | undefined;
+  private built: { world: SandboxWorld; simulation: Simulation; kubernetes: SandboxKubernetes } | undefined;
+
+  constructor(options: SandboxOptions = {}) {
+    this.seed = options.seed ?? 42;
+    this.size = options.size ?? 'default';
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.accounts = buildAccounts(this.seed, this.size);
+    this.state = new SandboxState(`${this.seed}/${this.size}`, options.stateFile, options.log);
+  }
+
+  /** The generated world, built on first use (about half a second for the default size). */
+  get world(): SandboxWorld {
+    return this.build().world;
+  }
+
+  get simulation(): Simulation {
+    return this.build().simulation;
+  }
+
+  /** The clusters' Kubernetes side: snapshots and the 30-day back-fill. */
+  get kubernetes(): SandboxKubernetes {
+    return this.build().kubernetes;
+  }
+
+  private build() {
+    if (!this.built) {
+      const world = buildWorld(this.seed, this.size);
+      const simulation = new Simulation(world, this.state);
+      this.built = { world, simulation, kubernetes: new SandboxKubernetes(simulation) };
+    }
+    return this.built;
+  }
+
+  /** The sandbox's "now", ms. */
+  now(): number {
+    return this.clock.now().getTime();
+  }
+
+  /** The KubernetesPort over the same clusters and credentials (snapshots and the 30-day back-fill). */
+  get kubernetesPort(): SandboxKubernetesPort {
+    this.kubernetesAdapter ??= new SandboxKubernetesPort(this);
+    return this.kubernetesAdapter;
+  }
+
+  /** A cluster of the target's account and region, by name or ARN, after checking `actions`. */
+  clusterFor(target: CloudTarget, clusterNameOrArn: string, ...actions: string[]): SandboxCluster {
+    const principal = this.authorize(target, ...actions);
+    const cluster = this.clustersIn(principal, target.region).find(
+      (c) => c.name === clusterNameOrArn || c.arn === clusterNameOrArn,
+    );
+    if (!cluster) throw new NotFoundError(`EKS cluster ${clusterNameOrArn} in ${target.region}`);
+    return cluster;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Onboarding: the local stand-in for the customer deploying the template.
+
+  /**
+   * "Deploys" the onboarding template in an account with the connection's External ID: creates the role
+   * `SpotOptimizerReadOnly-<first group of the External ID>` trusting that External ID, with the write
+   * policy when `enableWriteActions`. Deploying again updates it. Returns the role ARN (the stack output).
+   */
+  deployOnboardingStack(
+    awsAccountId: string,
+    externalId: string,
+    enableWriteActions = false,
+  ): { roleArn: string } {
+    const account = this.accounts.find((a) => a.awsAccountId === awsAccountId);
+    if (!account) throw new NotFoundError(`Sandbox account ${awsAccountId}`);
+    const roleName = customerRoleName(externalId);
+    const roleArn = `arn:aws:iam::${awsAccountId}:role/${roleName}`;
+    this.state.deployRole({
+      awsAccountId,
+      roleName,
+      roleArn,
+      externalId,
+      enableWriteActions,
+      deployedAt: this.clock.now().toISOString(),
+    });
+    return { roleArn };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Credentials.
+
+  private authenticate(credentials: CloudCredentials): Principal {
+    if (credentials.kind === 'access-key') {
+      const account = this.accounts.find((a) => a.accessKeyId === credentials.accessKeyId);
+      if (!account)
+        throw new CloudAccessError(
+          'INVALID_CREDENTIALS',
+          'AWS does not know this access key ID (InvalidClientTokenId). Copy the whole key ID (20 characters, starting with AKIA); the sandbox prints its keys at start-up and keeps them in .local/sandbox.json.',
+          'sts:GetCallerIdentity',
+        );
+      if (!sameSecret(account.secretAccessKey, credentials.secretAccessKey))
+        throw new CloudAccessError(
+          'INVALID_CREDENTIALS',
+          `The secret access key does not match access key ID ${maskKeyId(account.accessKeyId)} (SignatureDoesNotMatch). Paste the secret again, without spaces; the sandbox prints it at start-up and keeps it in .local/sandbox.json.`,
+          'sts:GetCallerIdentity',
+        );
+      return { account, arn: `arn:aws:iam::${account.awsAccountId}:user/sandbox-admin` };
+    }
+    const match = ROLE_ARN.exec(credentials.roleArn);
+    if (!match)
+      throw new CloudAccessError(
+        'INVALID_CREDENTIALS',
+        'The role ARN is not an IAM role ARN. Copy the RoleArn output of the onboarding stack: arn:aws:iam::<12-digit account id>:role/<name>.',
+        'sts:AssumeRole',
+      );
+    const [, awsAccountId = '', roleName = ''] = match;
+    if (!roleName.startsWith(customerRoleNamePrefix))
+      throw new CloudAccessError(
+        'ACCESS_DENIED',
+        `The platform may only assume roles whose name starts with ${customerRoleNamePrefix}; ${roleName} does not. Use the role the onboarding template created.`,
+        'sts:AssumeRole',
+      );
+    const account = this.accounts.find((a) => a.awsAccountId === awsAccountId);
+    const role = account
+      ? this.state.deployedRoles(awsAccountId).find((r) => r.roleName === roleName)
+      : undefined;
+    if (!account || !role)
+      throw new CloudAccessError(
+        'TRUST_POLICY',
+        `Could not assume ${credentials.roleArn} (AccessDenied on sts:AssumeRole): the role does not exist or does not trust this platform. Deploy the onboarding template in account ${awsAccountId} with this connection's External ID (in the sandbox: POST /sandbox/accounts/${awsAccountId}/onboarding-stack) and use the role ARN from its outputs.`,
+        'sts:AssumeRole',
+      );
+    if (!sameSecret(role.externalId, credentials.externalId))
+      throw new CloudAccessError(
+        'EXTERNAL_ID_MISMATCH',
+        `${credentials.roleArn} exists, but its trust policy requires a different External ID. Update the onboarding stack with the External ID shown for this connection (in the sandbox: POST /sandbox/accounts/${awsAccountId}/onboarding-stack again), then retry.`,
+        'sts:AssumeRole',
+      );
+    return { account, arn: `arn:aws:sts::${awsAccountId}:assumed-role/${roleName}/spot-optimizer`, role };
+  }
+
+  private allowed(principal: Principal, action: string): boolean {
+    if (readActions.has(action)) return true;
+    if (writeActions.has(action)) return principal.role ? principal.role.enableWriteActions : true;
+    return false;
+  }
+
+  /** Authenticates, checks the actions and the region; returns the caller (throws `CloudAccessError`). */
+  authorize(target: CloudTarget, ...actions: string[]): Principal {
+    const principal = this.authenticate(target.credentials);
+    for (const action of actions) {
+      if (this.allowed(principal, action)) continue;
+      const fix = writeActions.has(action)
+        ? 'Update the onboarding stack with EnableWriteActions=true to let the platform change capacity.'
+        : 'The onboarding template does not grant it.';
+      throw new CloudAccessError(
+        'ACCESS_DENIED',
+        `${principal.role?.roleArn ?? 'The access key'} is not allowed to call ${action} (AccessDenied). ${fix}`,
+        action,
+      );
+    }
+    if (!(defaultEnabledRegions as readonly string[]).includes(target.region))
+      throw new CloudAccessError(
+        'REGION_DISABLED',
+        `Region ${target.region} is not enabled in account ${principal.account.awsAccountId}. Enable it (AWS console, Account, AWS Regions) or remove it from this connection's regions.`,
+        actions[0],
+      );
+    return principal;
+  }
+
+  async identify(target: CloudTarget): Promise<{ awsAccountId: string; arn: string }> {
+    const principal = this.authenticate(target.credentials);
+    return { awsAccountId: principal.account.awsAccountId, arn: principal.arn };
+  }
+
+  async checkPermissions(target: CloudTarget, actions: readonly string[]): Promise<PermissionCheck[]> {
+    const principal = this.authenticate(target.credentials);
+    return actions.map((action) => {
+      if (this.allowed(principal, action)) return { action, allowed: true };
+      const reason = writeActions.has(action)
+        ? 'AccessDenied: the onboarding stack was deployed without EnableWriteActions.'
+        : 'AccessDenied: the onboarding template does not grant this action.';
+      return { action, allowed: false, reason };
+    });
+  }
+
+  async listRegions(target: CloudTarget): Promise<string[]> {
+    this.authorize(target, 'ec2:DescribeRegions');
+    return [...defaultEnabledRegions];
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Inventory.
+
+  private clustersIn(principal: Principal, region: string): SandboxCluster[] {
+    return this.world.clusters.filter(
+      (c) => c.awsAccountId === principal.account.awsAccountId && c.region === region,
+    );
+  }
+
+  async describeInstances(target: CloudTarget): Promise<Ec2Instance[]> {
+    const principal = this.authorize(target, 'ec2:DescribeInstances');
+    const now = this.now();
+    const out: Ec2Instance[] = [];
+    for (const cluster of this.clustersIn(principal, target.region))
+      for (const ng of cluster.nodeGroups)
+        for (const node of this.simulation.nodesAt(ng, now)) out.push(this.ec2Instance(cluster, ng, node));
+    for (const s of this.world.standaloneInstances) {
+      if (s.awsAccountId !== principal.account.awsAccountId || s.region !== target.region) continue;
+      const type = loadCatalog().instanceType(s.instanceType);
+      out.push({
+        instanceId: s.instanceId,
+        instanceType: s.instanceType,
+        capacityType: 'on-demand',
+        availabilityZone: s.zone,
+        state: 'running',
+        launchTime: new Date(s.launchTimeMs).toISOString(),
+        privateDnsName: privateDns(s.privateIp, s.region),
+        tags: { Name: s.name },
+        clusterName: null,
+        autoScalingGroupName: null,
+        nodegroupName: null,
+        architecture: type?.architectures[0] ?? null,
+      });
+    }
+    return out;
+  }
+
+  private ec2Instance(cluster: SandboxCluster, ng: SandboxNodeGroup, node: SandboxNode): Ec2Instance {
+    const tags: Record<string, string> = {
+      ...cluster.tags,
+      [`kubernetes.io/cluster/${cluster.name}`]: 'owned',
+    };
+    if (ng.kind === 'managed') {
+      Object.assign(tags, {
+        Name: `${cluster.name}-${ng.name}-Node`,
+        'eks:cluster-name': cluster.name,
+        'eks:nodegroup-name': ng.name,
+        'aws:eks:cluster-name': cluster.name,
+        'aws:autoscaling:groupName': ng.autoScalingGroupName ?? '',
+      });
+    } else if (ng.kind === 'self-managed') {
+      Object.assign(tags, {
+        Name: `${cluster.name}-${ng.name}`,
+        'aws:autoscaling:groupName': ng.autoScalingGroupName ?? '',
+      });
+    } else {
+      Object.assign(tags, {
+        Name: `${cluster.name}/${ng.name}`,
+        'karpenter.sh/nodepool': ng.name,
+        'karpenter.k8s.aws/ec2nodeclass': 'default',
+        'karpenter.sh/nodeclaim': `${ng.name}-${node.instanceId.slice(-5)}`,
+        'eks:eks-cluster-name': cluster.name,
+      });
+    }
+    return {
+      instanceId: node.instanceId,
+      instanceType: node.slot.instanceType,
+      capacityType: node.slot.capacityType,
+      availabilityZone: node.slot.zone,
+      state: 'running',
+      launchTime: new Date(node.launchTimeMs).toISOString(),
+      privateDnsName: node.name,
+      tags,
+      clusterName: cluster.name,
+      autoScalingGroupName: ng.autoScalingGroupName,
+      nodegroupName: ng.kind === 'managed' ? ng.name : null,
+      architecture: node.slot.architecture,
+    };
+  }
+
+  async describeAutoScalingGroups(target: CloudTarget): Promise<AutoScalingGroup[]> {
+    const principal = this.authorize(target, 'autoscaling:DescribeAutoScalingGroups');
+    const now = this.now();
+    const out: AutoScalingGroup[] = [];
+    for (const cluster of this.clustersIn(principal, target.region)) {
+      for (const ng of cluster.nodeGroups) {
+        if (!ng.autoScalingGroupName) continue;
+        const scaling = this.simulation.scalingAt(ng, now);
+        const tags: Record<string, string> = { [`kubernetes.io/cluster/${cluster.name}`]: 'owned' };
+        if (ng.autoscaled || ng.kind === 'managed') {
+          tags['k8s.io/cluster-autoscaler/enabled'] = 'true';
+          tags[`k8s.io/cluster-autoscaler/${cluster.name}`] = 'owned';
+        }
+        if (ng.kind === 'managed') {
+          tags['eks:cluster-name'] = cluster.name;
+          tags['eks:nodegroup-name'] = ng.name;
+        } else Object.assign(tags, cluster.tags, { Name: `${cluster.name}-${ng.name}` });
+        out.push({
+          name: ng.autoScalingGroupName,
+          minSize: scaling.minSize,
+          desiredCapacity: scaling.desiredSize,
+          maxSize: scaling.maxSize,
+          instanceIds: this.simulation.nodesAt(ng, now).map((n) => n.instanceId),
+          instanceTypes: [...ng.instanceTypes],
+          // A mixed instances policy exists for spot and mixed groups; a plain launch template otherwise.
+          onDemandPercentageAboveBase: ng.capacity === 'on-demand' ? null : ng.onDemandPercentAboveBase,
+          tags,
+        });
+      }
+    }
+    return out;
+  }
+
+  async listEksClusters(target: CloudTarget): Promise<EksCluster[]> {
+    const principal = this.authorize(target, 'eks:ListClusters', 'eks:DescribeCluster');
+    return this.clustersIn(principal, target.region).map((c) => ({
+      name: c.name,
+      arn: c.arn,
+      kubernetesVersion: c.kubernetesVersion,
+      status: 'ACTIVE',
+      endpoint: c.endpoint,
+      createdAt: new Date(c.createdAtMs).toISOString(),
+      tags: { ...c.tags },
+    }));
+  }
+
+  async listNodegroups(target: CloudTarget, clusterName: string): Promise<EksNodegroup[]> {
+    const principal = this.authorize(target, 'eks:ListNodegroups', 'eks:DescribeNodegroup');
+    const cluster = this.clustersIn(principal, target.region).find((c) => c.name === clusterName);
+    if (!cluster) throw new NotFoundError(`EKS cluster ${clusterName} in ${target.region}`);
+    const now = this.now();
+    return cluster.nodeGroups
+      .filter((ng) => ng.kind === 'managed')
+      .map((ng) => {
+        const scaling = this.simulation.scalingAt(ng, now);
+        return {
+          clusterName: cluster.name,
+          name: ng.name,
+          capacityType: ng.capacity === 'spot' ? 'spot' : 'on-demand',
+          instanceTypes: [...ng.instanceTypes],
+          minSize: scaling.minSize,
+          desiredSize: scaling.desiredSize,
+          maxSize: scaling.maxSize,
+          autoScalingGroupNames: ng.autoScalingGroupName ? [ng.autoScalingGroupName] : [],
+          labels: { ...ng.labels },
+          taints: ng.taints.map((t) => ({ ...t })),
+          status: 'ACTIVE',
+        };
+      });
+  }
+
+  async describeInstanceTypes(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+  ): Promise<InstanceTypeInfo[]> {
+    this.authorize(target, 'ec2:DescribeInstanceTypes');
+    const catalog = loadCatalog();
+    const out: InstanceTypeInfo[] = [];
+    for (const name of new Set(instanceTypes)) {
+      const type = catalog.instanceType(name);
+      if (!type) continue;
+      out.push({
+        instanceType: type.name,
+        vcpus: type.vcpu,
+        memoryMiB: type.memoryMiB,
+        architectures: [...type.architectures],
+        gpus: type.gpu?.count ?? 0,
+        burstable: type.burstable,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Spot prices of the types in every zone of the region since `since` (at most 90 days): the price in
+   * force at `since`, then each change, oldest first per type and zone.
+   */
+  async spotPriceHistory(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+    since: Date,
+  ): Promise<SpotPricePoint[]> {
+    this.authorize(target, 'ec2:DescribeSpotPriceHistory');
+    const now = this.now();
+    const from = spotStepStartMs(Math.max(since.getTime(), now - SPOT_HISTORY_MS));
+    const step = SPOT_PRICE_STEP_HOURS * HOUR_MS;
+    const zones = (regionZoneLetters[target.region] ?? ['a', 'b', 'c']).map((l) => `${target.region}${l}`);
+    const out: SpotPricePoint[] = [];
+    for (const instanceType of new Set(instanceTypes)) {
+      if (!spotAdvice(instanceType, target.region)) continue;
+      for (const zone of zones) {
+        let previous: number | undefined;
+        for (let t = from; t <= now; t += step) {
+          const price = sandboxSpotUsd(instanceType, zone, t);
+          if (price === undefined || price === previous) continue;
+          previous = price;
+          out.push({
+            instanceType,
+            availabilityZone: zone,
+            priceUsdPerHour: price,
+            timestamp: new Date(t).toISOString(),
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The sandbox's simulated Pricing API: us-east-1 catalog price x the region's factor (see prices.ts). */
+  async onDemandPrices(
+    target: CloudTarget,
+    instanceTypes: readonly string[],
+  ): Promise<Record<string, number>> {
+    this.authorize(target, 'pricing:GetProducts');
+    const out: Record<string, number> = {};
+    for (const name of instanceTypes) {
+      const price = sandboxOnDemandUsd(name, target.region);
+      if (price !== undefined) out[name] = price;
+    }
+    return out;
+  }
+
+  /**
+   * CloudWatch metrics from the world's usage. Supported (others return no points):
+   * - AWS/EC2 CPUUtilization and CWAgent mem_used_percent by InstanceId (running instances);
+   * - AWS/EC2 CPUUtilization and AWS/AutoScaling GroupDesiredCapacity / GroupInServiceInstances by
+   *   AutoScalingGroupName;
+   * - ContainerInsights cluster_node_count, node_cpu_limit, node_memory_limit, node_cpu_utilization,
+   *   node_memory_utilization, node_cpu_reserved_capacity, node_memory_reserved_capacity by ClusterName.
+   * Values are hourly; Maximum/p99/p95/Minimum scale the hour's mean by 1.3/1.25/1.2/0.7 (percentages
+   * capped at 100), Sum multiplies by the 1-minute samples in the period.
+   */
+  async getMetricData(
+    target: CloudTarget,
+    queries: readonly MetricQuery[],
+    from: Date,
+    to: Date,
+  ): Promise<MetricSeries[]> {
+    const principal = this.authorize(target, 'cloudwatch:GetMetricData');
+    const now = this.now();
+    const end = Math.min(to.getTime(), now);
+    const clusters = this.clustersIn(principal, target.region);
+    let instanceIndex: Map<string, { ng: SandboxNodeGroup; node: SandboxNode }> | undefined;
+    const instances = () => {
+      if (!instanceIndex) {
+        instanceIndex = new Map();
+        for (const cluster of clusters)
+          for (const ng of cluster.nodeGroups)
+            for (const node of this.simulation.nodesAt(ng, end))
+              instanceIndex.set(node.instanceId, { ng, node });
+      }
+      return instanceIndex;
+    };
+    return queries.map((query) => {
+      const series = (value: (timeMs: number) => number | null, percent: boolean): MetricSeries => {
+        const period = Math.max(60, query.periodSeconds) * 1000;
+        const points: MetricSeries['points'] = [];
+        for (
+          let t = Math.ceil(from.getTime() / period) * period;
+          t < end && points.length < MAX_METRIC_POINTS;
+          t += period
+        ) {
+          const v = value(t);
+          if (v === null) continue;
+          points.push({ timestamp: new Date(t).toISOString(), value: applyStat(v, query, percent) });
+        }
+        return { id: query.id, points };
+      };
+      const sim = this.simulation;
+      const d = query.dimensions;
+      if (
+        d.InstanceId &&
+        (query.metricName === 'CPUUtilization' || query.metricName === 'mem_used_percent')
+      ) {
+        const hit = instances().get(d.InstanceId);
+        if (!hit) return { id: query.id, points: [] };
+        const cpu = query.metricName === 'CPUUtilization';
+        return series((t) => {
+          if (t < hit.node.launchTimeMs) return null;
+          const h = hourOf(t);
+          const usage = sim.groupUsage(hit.ng, h);
+          const jitter = 0.8 + 0.4 * unit(hit.ng.hash, hit.node.slot.index, h, cpu ? 1 : 2);
+          const ratio = cpu
+            ? usage.usedCpuMilli / Math.max(1, usage.capacityCpuMilli)
+            : usage.usedMemoryMiB / Math.max(1, usage.capacityMemoryMiB) + 0.08;
+          return Math.min(100, 100 * ratio * jitter);
+        }, true);
+      }
+      if (d.AutoScalingGroupName) {
+        const ng = clusters
+          .flatMap((c) => c.nodeGroups)
+          .find((g) => g.autoScalingGroupName === d.AutoScalingGroupName);
+        if (!ng) return { id: query.id, points: [] };
+        if (query.metricName === 'GroupDesiredCapacity' || query.metricName === 'GroupInServiceInstances')
+          return series((t) => sim.desiredAt(ng, t), false);
+        if (query.metricName === 'CPUUtilization')
+          return series((t) => {
+            const usage = sim.groupUsage(ng, hourOf(t));
+            return usage.nodes === 0
+              ? null
+              : (100 * usage.usedCpuMilli) / Math.max(1, usage.capacityCpuMilli);
+          }, true);
+      }
+      if (d.ClusterName) {
+        const cluster = clusters.find((c) => c.name === d.ClusterName);
+        if (!cluster) return { id: query.id, points: [] };
+        const total = (t: number) => {
+          const sum = {
+            nodes: 0,
+            cpu: 0,
+            memory: 0,
+            cpuRequested: 0,
+            memoryRequested: 0,
+            capacityCpu: 0,
+            capacityMemory: 0,
+          };
+          for (const ng of cluster.nodeGroups) {
+            const usage = sim.groupUsage(ng, hourOf(t));
+            sum.nodes += usage.nodes;
+            sum.cpu += usage.usedCpuMilli;
+            sum.memory += usage.usedMemoryMiB;
+            sum.cpuRequested += usage.requestedCpuMilli;
+            sum.memoryRequested += usage.requestedMemoryMiB;
+            sum.capacityCpu += usage.capacityCpuMilli;
+            sum.capacityMemory += usage.capacityMemoryMiB;
+          }
+          return sum;
+        };
+        type Sum = ReturnType<typeof total>;
+        // Container Insights names: per-node averages (millicores, bytes) and percentages of allocatable.
+        const clusterMetrics: Record<string, [(s: Sum) => number, boolean]> = {
+          cluster_node_count: [(s) => s.nodes, false],
+          node_cpu_limit: [(s) => s.capacityCpu / s.nodes, false],
+          node_memory_limit: [(s) => (s.capacityMemory / s.nodes) * 2 ** 20, false],
+          node_cpu_utilization: [(s) => (100 * s.cpu) / Math.max(1, s.capacityCpu), true],
+          node_memory_utilization: [(s) => (100 * s.memory) / Math.max(1, s.capacityMemory), true],
+          node_cpu_reserved_capacity: [(s) => (100 * s.cpuRequested) / Math.max(1, s.capacityCpu), true],
+          node_memory_reserved_capacity: [
+            (s) => (100 * s.memoryRequested) / Math.max(1, s.capacityMemory),
+            true,
+          ],
+        };
+        const known = clusterMetrics[query.metricName];
+        if (known) {
+          const [read, percent] = known;
+          return series((t) => {
+            const s = total(t);
+            return s.nodes ? read(s) : null;
+          }, percent);
+        }
+      }
+      return { id: query.id, points: [] };
+    });
+  }
+
+  async describeSecurityGroups(target: CloudTarget): Promise<SecurityGroup[]> {
+    const principal = this.authorize(target, 'ec2:DescribeSecurityGroups');
+    const out: SecurityGroup[] = [];
+    for (const cluster of this.clustersIn(principal, target.region)) {
+      for (const sg of cluster.securityGroups) out.push({ ...sg, vpcId: cluster.vpcId });
+      out.push({
+        groupId: `sg-0${cluster.vpcId.slice(-16)}`,
+        groupName: 'default',
+        vpcId: cluster.vpcId,
+        description: 'default VPC security group',
+      });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Writes.
+
+  async updateAutoScalingGroup(
+    target: CloudTarget,
+    update: { name: string; minSize: number; desiredCapacity: number; maxSize: number },
+  ): Promise<void> {
+    const principal = this.authorize(target, 'autoscaling:UpdateAutoScalingGroup');
+    const ng = this.clustersIn(principal, target.region)
+      .flatMap((c) => c.nodeGroups)
+      .find((g) => g.autoScalingGroupName === update.name);
+    if (!ng)
+      throw new ValidationError(
+        `Auto Scaling group ${update.name} was not found in ${target.region} of account ${principal.account.awsAccountId}.`,
+      );
+    checkSizes(update.minSize, update.desiredCapacity, update.maxSize, 'Desired capacity');
+    this.state.addOverride({
+      nodeGroupKey: ng.key,
+      atMs: this.now(),
+      minSize: update.minSize,
+      desiredSize: update.desiredCapacity,
+      maxSize: update.maxSize,
+    });
+  }
+
+  async updateNodegroupScaling(
+    target: CloudTarget,
+    update: {
+      clusterName: string;
+      nodegroupName: string;
+      minSize: number;
+      desiredSize: number;
+      maxSize: number;
+    },
+  ): Promise<void> {
+    const principal = this.authorize(target, 'eks:UpdateNodegroupConfig');
+    const cluster = this.clustersIn(principal, target.region).find((c) => c.name === update.clusterName);
+    if (!cluster) throw new NotFoundError(`EKS cluster ${update.clusterName} in ${target.region}`);
+    const ng = cluster.nodeGroups.find((g) => g.name === update.nodegroupName && g.kind === 'managed');
+    if (!ng) throw new NotFoundError(`Managed node group ${update.nodegroupName} of ${update.clusterName}`);
+    if (update.maxSize < 1)
+      throw new ValidationError(
+        'EKS rejects maxSize 0 for a managed node group (InvalidParameterException): hibernate with minSize 0 and desiredSize 0, and keep maxSize.',
+      );
+    checkSizes(update.minSize, update.desiredSize, update.maxSize, 'desiredSize');
+    this.state.addOverride({
+      nodeGroupKey: ng.key,
+      atMs: this.now(),
+      minSize: update.minSize,
+      desiredSize: update.desiredSize,
+      maxSize: update.maxSize,
+    });
+  }
+}
+
+function checkSizes(min: number, desired: number, max: number, desiredName: string): void {
+  if (![min, desired, max].every((n) => Number.isInteger(n) && n >= 0))
+    throw new ValidationError('Sizes must be whole numbers of 0 or more.');
+  if (min > max || desired < min || desired > max)
+    throw new ValidationError(
+      `${desiredName} ${desired} must be between the min size ${min} and the max size ${max}.`,
+    );
+}
+
+function applyStat(value: number, query: MetricQuery, percent: boolean): number {
+  const factor = { Average: 1, Minimum: 0.7, Maximum: 1.3, p95: 1.2, p99: 1.25, Sum: 1 }[query.stat];
+  let v = value * (percent ? factor : 1);
+  if (query.stat === 'Sum') v = value * Math.max(1, query.periodSeconds / 60);
+  if (percent) v = Math.min(100, v);
+  return Math.round(v * 100) / 100;
+}
+
+/** Constant-time comparison, so a guessed secret cannot be found byte by byte. */
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `AKIA…WXYZ`: enough to tell keys apart, not enough to use. */
+const maskKeyId = (accessKeyId: string): string => `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
+
+const privateDns = (ip: string, region: string): string =>
+  `ip-${ip.replaceAll('.', '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
+
+/** The file `npm start` writes (`.local/sandbox.json`): how to connect each sandbox account. */
+export function sandboxKeys(cloud: SandboxCloud): {
+  accounts: { awsAccountId: string; region: string; accessKeyId: string; secretAccessKey: string }[];
+} {
+  return {
+    accounts: cloud.accounts.map((a) => ({
+      awsAccountId: a.awsAccountId,
+      region: a.homeRegion,
+      accessKeyId: a.accessKeyId,
+      secretAccessKey: a.secretAccessKey,
+    })),
+  };
+}

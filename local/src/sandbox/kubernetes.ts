@@ -1,0 +1,445 @@
+/**
+ * The Kubernetes side of the sandbox's clusters: what an agent or the agentless collector would read.
+ *
+ * - `snapshotAt(cluster, t)`: a full `ClusterSnapshot` (source `sandbox`): nodes with EKS allocatable and
+ *   the labels/taints EKS, Karpenter and the kubelet set; pods placed by a simple scheduler (DaemonSets
+ *   first, then the largest pods first, each on the least allocated node of its group that fits, so
+ *   requests never exceed allocatable; what does not fit is Pending); usage; PDBs; HPAs; the last hour's
+ *   events; control-plane latency and request rate.
+ * - `historyHourly` / `workloadDaily`: the 30-day back-fill, computed from counts (`history.ts`).
+ *
+ * Simplifications: pods are assigned to one node group (their pool) and stay Pending when it is empty
+ * rather than moving to another group; placement is recomputed per snapshot, so a pod may sit on another
+ * node in the next one.
+ */
+
+import type { ClusterHourSample } from '@spot/functions/ports/kubernetes';
+import type { ClusterSnapshot, SnapshotNode, SnapshotPod } from '@spot/shared/model/cluster-snapshot';
+import { instanceCategory, kubernetesArchitecture } from '@spot/shared/pricing/index';
+import { HOUR_MS, hourOf } from './cycles';
+import { clusterHour, daemonSetsOn, type WorkloadDailyPoint, workloadDaily } from './history';
+import { catalogType } from './prices';
+import { hashString, mix, unit } from './random';
+import type { SandboxNode, Simulation } from './simulation';
+import type { SandboxCluster, SandboxDaemonSet, SandboxNodeGroup, SandboxWorkload } from './world';
+
+const POD_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const suffix = (length: number, ...values: number[]): string => {
+  let out = '';
+  for (let i = 0; i < length; i++) out += POD_SUFFIX_ALPHABET[mix(...values, i) % POD_SUFFIX_ALPHABET.length];
+  return out;
+};
+
+interface NodeState {
+  node: SandboxNode;
+  free: { cpuMilli: number; memoryMiB: number; pods: number; gpuMilli: number };
+  allocatableCpuMilli: number;
+  usage: { cpuMilli: number; memoryMiB: number };
+}
+
+interface PodDraft {
+  workload: SandboxWorkload;
+  index: number;
+  name: string;
+  ownerReplicas: number | null;
+}
+
+export class SandboxKubernetes {
+  constructor(private readonly sim: Simulation) {}
+
+  /** The cluster by name or EKS ARN; throws for one the sandbox does not have. */
+  cluster(clusterArnOrName: string): SandboxCluster {
+    const name = clusterArnOrName.startsWith('arn:')
+      ? (clusterArnOrName.split('/').pop() ?? '')
+      : clusterArnOrName;
+    const cluster = this.sim.cluster(name);
+    if (!cluster) throw new Error(`The sandbox has no cluster ${clusterArnOrName}`);
+    return cluster;
+  }
+
+  /** The cluster as an agent would report it at instant `at`. */
+  snapshotAt(clusterArnOrName: string, at: Date): ClusterSnapshot {
+    const cluster = this.cluster(clusterArnOrName);
+    const sim = this.sim;
+    const t = at.getTime();
+    const hour = hourOf(t);
+    const nodes: SnapshotNode[] = [];
+    const pods: SnapshotPod[] = [];
+    const events: ClusterSnapshot['events'] = [];
+    const windowStart = t - HOUR_MS;
+    const runningByWorkload = new Map<string, number>();
+
+    for (const ng of cluster.nodeGroups) {
+      const groupNodes = sim.nodesAt(ng, t);
+      const states: NodeState[] = groupNodes.map((node) => ({
+        node,
+        free: {
+          cpuMilli: node.slot.allocatable.cpuMilli,
+          memoryMiB: node.slot.allocatable.memoryMiB,
+          pods: node.slot.allocatable.pods,
+          gpuMilli: node.slot.allocatable.resources['nvidia.com/gpu'] ?? 0,
+        },
+        allocatableCpuMilli: node.slot.allocatable.cpuMilli,
+        usage: { cpuMilli: 0, memoryMiB: 0 },
+      }));
+      // DaemonSets first: one pod per node.
+      for (const state of states) {
+        for (const ds of daemonSetsOn(cluster, ng)) {
+          pods.push(this.daemonSetPod(ds, state, hour));
+        }
+      }
+      // Then the group's pods, largest first, each on the least allocated node that fits.
+      const drafts = this.podDrafts(cluster, ng, t, hour);
+      drafts.sort(
+        (a, b) =>
+          b.workload.requests.cpuMilli - a.workload.requests.cpuMilli ||
+          b.workload.requests.memoryMiB - a.workload.requests.memoryMiB ||
+          (a.name < b.name ? -1 : 1),
+      );
+      for (const draft of drafts) {
+        const req = draft.workload.requests;
+        const gpu = req.resources['nvidia.com/gpu'] ?? 0;
+        let best: NodeState | undefined;
+        let bestScore = Number.NEGATIVE_INFINITY;
+        for (const state of states) {
+          const f = state.free;
+          if (f.pods < 1 || f.cpuMilli < req.cpuMilli || f.memoryMiB < req.memoryMiB || f.gpuMilli < gpu)
+            continue;
+          const score = (f.cpuMilli - req.cpuMilli) / Math.max(1, state.allocatableCpuMilli);
+          if (score > bestScore) {
+            bestScore = score;
+            best = state;
+          }
+        }
+        if (best) {
+          best.free.cpuMilli -= req.cpuMilli;
+          best.free.memoryMiB -= req.memoryMiB;
+          best.free.pods -= 1;
+          best.free.gpuMilli -= gpu;
+          runningByWorkload.set(draft.workload.key, (runningByWorkload.get(draft.workload.key) ?? 0) + 1);
+        }
+        pods.push(this.workloadPod(cluster, draft, best, t, hour));
+      }
+      for (const state of states) nodes.push(this.snapshotNode(cluster, ng, state, t, hour));
+      // Events of the last hour.
+      for (const interruption of sim.interruptionsBetween(ng, windowStart, t)) {
+        events.push({
+          reason: 'SpotInterruption',
+          objectKind: 'Node',
+          objectName: interruption.node.name,
+          namespace: null,
+          at: new Date(interruption.atMs).toISOString(),
+          count: 1,
+        });
+      }
+      for (const node of groupNodes) {
+        for (const h of [hour - 1, hour]) {
+          const event = sim.nodeEventIn(ng, node.slot.index, h);
+          if (event && event.atMs > windowStart && event.atMs <= t && event.atMs >= node.launchTimeMs) {
+            events.push({
+              reason: event.reason,
+              objectKind: 'Node',
+              objectName: node.name,
+              namespace: null,
+              at: new Date(event.atMs).toISOString(),
+              count: 1,
+            });
+          }
+        }
+      }
+    }
+    for (const w of cluster.workloads) {
+      if (w.oomHourlyProbability === 0) continue;
+      // Only pods that run now can have been killed (a pending pod has no container to kill).
+      const running = runningByWorkload.get(w.key) ?? 0;
+      for (const h of [hour - 1, hour]) {
+        for (const oom of sim.oomKills(w, cluster, h)) {
+          if (oom.atMs <= windowStart || oom.atMs > t || oom.podIndex >= running) continue;
+          events.push({
+            reason: 'OOMKilled',
+            objectKind: 'Pod',
+            objectName: this.podName(cluster, w, oom.podIndex, t),
+            namespace: w.namespace,
+            at: new Date(oom.atMs).toISOString(),
+            count: 1,
+          });
+        }
+      }
+    }
+    events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+
+    const pdbs: ClusterSnapshot['pdbs'] = cluster.workloads
+      .filter((w) => w.pdb)
+      .map((w) => {
+        const pdb = w.pdb as NonNullable<SandboxWorkload['pdb']>;
+        const wanted = sim.replicas(w, cluster, hour);
+        const healthy = runningByWorkload.get(w.key) ?? 0;
+        return {
+          namespace: w.namespace,
+          name: pdb.name,
+          matchLabels: { 'app.kubernetes.io/name': w.name },
+          disruptionsAllowed: Math.max(0, healthy - (wanted - pdb.maxUnavailable)),
+        };
+      });
+    const hpas: ClusterSnapshot['hpas'] = cluster.workloads
+      .filter((w) => w.hpa)
+      .map((w) => {
+        const hpa = w.hpa as NonNullable<SandboxWorkload['hpa']>;
+        return {
+          namespace: w.namespace,
+          name: w.name,
+          target: { kind: w.kind, name: w.name },
+          metrics: hpa.metrics,
+          minReplicas: hpa.minReplicas,
+          maxReplicas: hpa.maxReplicas,
+        };
+      });
+    const churn = clusterHour(sim, cluster, hour, false).podChurn;
+    const controlPlane = sim.controlPlane(cluster, hour, nodes.length, churn);
+    return {
+      schemaVersion: 1,
+      clusterName: cluster.name,
+      capturedAt: at.toISOString(),
+      kubernetesVersion: cluster.kubernetesVersion,
+      source: 'sandbox',
+      nodes,
+      pods,
+      pdbs,
+      hpas,
+      events,
+      controlPlane: {
+        latencyP99Ms: controlPlane.latencyP99Ms,
+        requestsPerMinute: controlPlane.requestsPerMinute,
+      },
+    };
+  }
+
+  /** The pods a group's workloads want at instant t (replicas now; CronJobs while a run is active). */
+  private podDrafts(cluster: SandboxCluster, ng: SandboxNodeGroup, t: number, hour: number): PodDraft[] {
+    const drafts: PodDraft[] = [];
+    for (const w of this.sim.workloadsOf(ng)) {
+      const rollout = w.cron || w.kind === 'StatefulSet' ? 0 : this.sim.lastRollout(w, cluster, t);
+      const count = w.cron
+        ? this.sim.cronRunAt(w, t) !== null
+          ? w.replicas
+          : 0
+        : this.sim.replicas(w, cluster, hour);
+      for (let index = 0; index < count; index++) {
+        drafts.push({
+          workload: w,
+          index,
+          name: this.podName(cluster, w, index, t, rollout),
+          ownerReplicas: w.cron ? null : count,
+        });
+      }
+    }
+    return drafts;
+  }
+
+  /** Pod names as the controllers make them (ReplicaSet hash changes with each roll-out). */
+  private podName(
+    cluster: SandboxCluster,
+    w: SandboxWorkload,
+    index: number,
+    t: number,
+    knownRollout?: number,
+  ): string {
+    if (w.kind === 'StatefulSet') return `${w.name}-${index}`;
+    if (w.cron) {
+      const run = this.sim.cronRunAt(w, t) ?? t;
+      return `${w.name}-${Math.floor(run / 60_000)}-${suffix(5, w.hash, run, index)}`;
+    }
+    const rollout = knownRollout ?? this.sim.lastRollout(w, cluster, t);
+    return `${w.name}-${suffix(10, w.hash, rollout)}-${suffix(5, w.hash, rollout, index)}`;
+  }
+
+  private daemonSetPod(ds: SandboxDaemonSet, state: NodeState, hour: number): SnapshotPod {
+    const key = hashString(`${ds.namespace}/${ds.name}`);
+    const jitter = 0.8 + 0.4 * unit(key, mix(state.node.launchTimeMs, state.node.slot.index), hour);
+    const usage = {
+      cpuMilli: round1(ds.usage.cpuMilli * jitter),
+      memoryMiB: round1(ds.usage.memoryMiB * jitter),
+    };
+    state.free.cpuMilli -= ds.requests.cpuMilli;
+    state.free.memoryMiB -= ds.requests.memoryMiB;
+    state.free.pods -= 1;
+    state.usage.cpuMilli += usage.cpuMilli;
+    state.usage.memoryMiB += usage.memoryMiB;
+    return {
+      namespace: ds.namespace,
+      name: `${ds.name}-${suffix(5, key, state.node.launchTimeMs, state.node.slot.index)}`,
+      nodeName: state.node.name,
+      phase: 'Running',
+      owner: { kind: 'DaemonSet', name: ds.name, replicas: null },
+      qosClass: 'Burstable',
+      containers: [
+        {
+          name: ds.name,
+          requests: { ...ds.requests, resources: { ...ds.requests.resources } },
+          limits: {},
+          usage,
+          restarts: 0,
+          lastTerminationReason: null,
+        },
+      ],
+      pvcNames: [],
+      labels: { 'app.kubernetes.io/name': ds.name, 'k8s-app': ds.name },
+      annotations: {},
+      nodeSelector: {},
+      tolerations: [{ operator: 'Exists' }],
+    };
+  }
+
+  private workloadPod(
+    cluster: SandboxCluster,
+    draft: PodDraft,
+    placed: NodeState | undefined,
+    t: number,
+    hour: number,
+  ): SnapshotPod {
+    const w = draft.workload;
+    // Restarts: OOM kills of this pod over the last 24 hours.
+    let ooms = 0;
+    if (w.oomHourlyProbability > 0 && placed) {
+      for (let h = hour - 23; h <= hour; h++)
+        for (const oom of this.sim.oomKills(w, cluster, h))
+          if (oom.podIndex === draft.index && oom.atMs <= t) ooms++;
+    }
+    const podUsage = placed ? this.sim.podUsage(w, cluster, hour, draft.index) : null;
+    if (placed && podUsage) {
+      placed.usage.cpuMilli += podUsage.cpuMilli;
+      placed.usage.memoryMiB += podUsage.memoryMiB;
+    }
+    const containers = w.containers.map((c, i) => {
+      const u = podUsage?.containers[i];
+      const usage = u ? { cpuMilli: u.cpuMilli, memoryMiB: u.memoryMiB } : null;
+      return {
+        name: c.name,
+        // Copies: a consumer may change its snapshot, never the world.
+        requests: { ...c.requests, resources: { ...c.requests.resources } },
+        limits: { ...c.limits },
+        usage,
+        restarts: i === 0 ? ooms : 0,
+        lastTerminationReason: i === 0 && ooms > 0 ? 'OOMKilled' : null,
+      };
+    });
+    const bestEffort = w.containers.every(
+      (c) => c.requests.cpuMilli === 0 && c.requests.memoryMiB === 0 && c.limits.memoryMiB === undefined,
+    );
+    const guaranteed = w.containers.every(
+      (c) => c.limits.cpuMilli === c.requests.cpuMilli && c.limits.memoryMiB === c.requests.memoryMiB,
+    );
+    return {
+      namespace: w.namespace,
+      name: draft.name,
+      nodeName: placed ? placed.node.name : null,
+      phase: placed ? 'Running' : 'Pending',
+      owner: { kind: w.kind, name: w.name, replicas: draft.ownerReplicas },
+      qosClass: bestEffort ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable',
+      containers,
+      pvcNames: w.kind === 'StatefulSet' ? w.pvcs.filter((p) => p.endsWith(`-${draft.index}`)) : [...w.pvcs],
+      labels: { ...w.labels },
+      annotations: { ...w.annotations },
+      nodeSelector: { ...w.nodeSelector },
+      tolerations: w.tolerations.map((t) => ({ ...t })),
+    };
+  }
+
+  private snapshotNode(
+    cluster: SandboxCluster,
+    ng: SandboxNodeGroup,
+    state: NodeState,
+    t: number,
+    hour: number,
+  ): SnapshotNode {
+    const { node } = state;
+    const slot = node.slot;
+    const labels: Record<string, string> = {
+      'kubernetes.io/arch': kubernetesArchitecture(slot.architecture),
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/hostname': node.name,
+      'node.kubernetes.io/instance-type': slot.instanceType,
+      'topology.kubernetes.io/region': cluster.region,
+      'topology.kubernetes.io/zone': slot.zone,
+      ...ng.labels,
+    };
+    if (ng.kind === 'managed') {
+      labels['eks.amazonaws.com/nodegroup'] = ng.name;
+      labels['eks.amazonaws.com/capacityType'] = slot.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND';
+    } else if (ng.kind === 'karpenter') {
+      labels['karpenter.sh/nodepool'] = ng.name;
+      labels['karpenter.sh/capacity-type'] = slot.capacityType;
+      labels['karpenter.k8s.aws/instance-family'] = slot.family;
+      labels['karpenter.k8s.aws/instance-category'] = instanceCategory(slot.family);
+      labels['karpenter.sh/registered'] = 'true';
+    } else {
+      labels['node.kubernetes.io/lifecycle'] = slot.capacityType === 'spot' ? 'spot' : 'normal';
+    }
+    if (ng.role === 'gpu') labels['nvidia.com/gpu.present'] = 'true';
+    // Conditions: a pressure event in the last 15 minutes is still in force.
+    const conditions: Record<string, 'True' | 'False' | 'Unknown'> = {
+      Ready: 'True',
+      MemoryPressure: 'False',
+      DiskPressure: 'False',
+      PIDPressure: 'False',
+    };
+    for (const h of [hour - 1, hour]) {
+      const event = this.sim.nodeEventIn(ng, slot.index, h);
+      if (!event || event.atMs > t || event.atMs <= t - 15 * 60_000 || event.atMs < node.launchTimeMs)
+        continue;
+      if (event.reason === 'NodeNotReady') conditions.Ready = 'Unknown';
+      else conditions[event.reason] = 'True';
+    }
+    const capacityCpu = catalogType(slot.instanceType).vcpu * 1000;
+    return {
+      name: node.name,
+      instanceId: node.instanceId,
+      instanceType: slot.instanceType,
+      capacityType: slot.capacityType,
+      zone: slot.zone,
+      nodeGroup: ng.name,
+      allocatable: {
+        cpuMilli: slot.allocatable.cpuMilli,
+        memoryMiB: slot.allocatable.memoryMiB,
+        pods: slot.allocatable.pods,
+        resources: { ...slot.allocatable.resources },
+      },
+      labels,
+      taints: ng.taints.map((taint) => ({ ...taint })),
+      conditions,
+      usage: {
+        cpuMilli: round1(Math.min(capacityCpu, state.usage.cpuMilli)),
+        memoryMiB: round1(state.usage.memoryMiB),
+      },
+      // The kubelet registers about a minute after the instance launches.
+      createdAt: new Date(node.launchTimeMs + 60_000).toISOString(),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // History.
+
+  /**
+   * Hourly samples for each hour starting in [from, to), oldest first (30 days = 720 samples), with the
+   * per-workload figures unless `workloads` is false. See `history.ts`.
+   */
+  historyHourly(
+    clusterArnOrName: string,
+    from: Date,
+    to: Date,
+    options: { workloads?: boolean } = {},
+  ): ClusterHourSample[] {
+    const cluster = this.cluster(clusterArnOrName);
+    const out: ClusterHourSample[] = [];
+    for (let h = Math.ceil(from.getTime() / HOUR_MS); h * HOUR_MS < to.getTime(); h++)
+      out.push(clusterHour(this.sim, cluster, h, options.workloads ?? true));
+    return out;
+  }
+
+  /** Per workload and UTC day in [from, to): CPU p50/p95/max per pod, peak memory, OOM kills. */
+  workloadDaily(clusterArnOrName: string, from: Date, to: Date): WorkloadDailyPoint[] {
+    return workloadDaily(this.sim, this.cluster(clusterArnOrName), from, to);
+  }
+}
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;

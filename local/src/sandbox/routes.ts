@@ -1,0 +1,98 @@
+/**
+ * Local-only routes of the sandbox cloud, mounted by the local gateway next to the product's API:
+ *
+ * - `POST /sandbox/accounts/{awsAccountId}/onboarding-stack` `{ externalId, enableWriteActions? }`
+ *   stands for the customer deploying the onboarding template in that account; answers `{ roleArn }`.
+ * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
+ *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
+ */
+import { isDomainError } from '@spot/shared/errors';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { ExtraRoute } from '../gateway';
+import type { SandboxCloud } from './cloud';
+import { clusterDirectory } from './world';
+
+/** External IDs are lowercase UUIDs, as the onboarding template's parameter pattern enforces. */
+const onboardingBodySchema = z.object({
+  externalId: z
+    .string()
+    .regex(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      'externalId must be a lowercase UUID',
+    ),
+  enableWriteActions: z.boolean().optional(),
+});
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return JSON.parse(text);
+}
+
+export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: '/sandbox/accounts/{awsAccountId}/onboarding-stack',
+      handler: (event) => {
+        const awsAccountId = event.pathParameters?.awsAccountId ?? '';
+        if (!sandbox.accounts.some((a) => a.awsAccountId === awsAccountId))
+          return json(404, {
+            message: `The sandbox has no account ${awsAccountId}. GET /sandbox/accounts lists its accounts.`,
+          });
+        let body: unknown;
+        try {
+          body = parseBody(event);
+        } catch {
+          return json(400, {
+            message: 'The body must be JSON: {"externalId": "<uuid>", "enableWriteActions": false}.',
+          });
+        }
+        const parsed = onboardingBodySchema.safeParse(body);
+        if (!parsed.success)
+          return json(400, {
+            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+          });
+        try {
+          const { roleArn } = sandbox.deployOnboardingStack(
+            awsAccountId,
+            parsed.data.externalId,
+            parsed.data.enableWriteActions ?? false,
+          );
+          return json(200, { roleArn });
+        } catch (err) {
+          if (isDomainError(err)) return json(err.statusCode, { message: err.message });
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/sandbox/accounts',
+      handler: () =>
+        json(200, {
+          seed: sandbox.seed,
+          size: sandbox.size,
+          items: sandbox.accounts.map((a, index) => {
+            // From the plan, not the world: this route must answer at once, before the world is built.
+            const clusters = clusterDirectory(sandbox.seed, sandbox.size).filter((c) => c.account === index);
+            return {
+              awsAccountId: a.awsAccountId,
+              name: a.name,
+              homeRegion: a.homeRegion,
+              accessKeyId: a.accessKeyId,
+              regions: [...new Set(clusters.map((c) => c.region))],
+              clusters: clusters.map((c) => ({ name: c.name, region: c.region, env: c.env })),
+            };
+          }),
+        }),
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+/**
+ * The only state of the sandbox: what the product (or the person playing the customer) changed. Scaling
+ * changes made through the port, and the onboarding stacks "deployed" through the local route. Kept in
+ * `<dataDir>/sandbox-state.json` so a restart of the local stack keeps hibernated groups asleep and
+ * connections working. Everything else is recomputed from the seed.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { OverrideSource, ScalingOverride } from './simulation';
+
+const overrideSchema = z.object({
+  nodeGroupKey: z.string(),
+  at: z.string(),
+  minSize: z.number().int().nonnegative(),
+  desiredSize: z.number().int().nonnegative(),
+  maxSize: z.number().int().nonnegative(),
+});
+
+const roleSchema = z.object({
+  awsAccountId: z.string(),
+  roleName: z.string(),
+  roleArn: z.string(),
+  externalId: z.string(),
+  enableWriteActions: z.boolean(),
+  deployedAt: z.string(),
+});
+export type DeployedRole = z.infer<typeof roleSchema>;
+
+const stateFileSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** `<seed>/<size>`: scaling changes only make sense for the world they were made in. */
+  world: z.string(),
+  overrides: z.array(overrideSchema).default([]),
+  roles: z.array(roleSchema).default([]),
+});
+
+export class SandboxState implements OverrideSource {
+  private readonly overrides = new Map<string, ScalingOverride[]>();
+  private readonly roles: DeployedRole[] = [];
+
+  /**
+   * @param worldId `<seed>/<size>` of the world this state belongs to
+   * @param file where to persist; undefined keeps the state in memory only (tests)
+   */
+  constructor(
+    private readonly worldId: string,
+    private readonly file?: string,
+    private readonly log: (message: string) => void = () => {},
+  ) {
+    if (file && existsSync(file)) this.load(file);
+  }
+
+  private load(file: string): void {
+    let parsed: z.infer<typeof stateFileSchema>;
+    try {
+      parsed = stateFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (err) {
+      this.log(`sandbox: ignoring unreadable ${file} (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
+    if (parsed.world === this.worldId) {
+      for (const o of parsed.overrides) this.insertOverride({ ...o, atMs: Date.parse(o.at) });
+      this.roles.push(...parsed.roles);
+    } else {
+      this.log(`sandbox: ${file} belongs to world ${parsed.world}, not ${this.worldId}: starting afresh`);
+    }
+  }
+
+  overridesFor(nodeGroupKey: string): readonly ScalingOverride[] {
+    return this.overrides.get(nodeGroupKey) ?? [];
+  }
+
+  addOverride(override: ScalingOverride): void {
+    this.insertOverride(override);
+    this.save();
+  }
+
+  private insertOverride(override: ScalingOverride): void {
+    const list = this.overrides.get(override.nodeGroupKey) ?? [];
+    list.push(override);
+    // Stable by time: two changes at the same instant keep their order.
+    list.sort((a, b) => a.atMs - b.atMs);
+    this.overrides.set(override.nodeGroupKey, list);
+  }
+
+  deployedRoles(awsAccountId?: string): readonly DeployedRole[] {
+    return awsAccountId ? this.roles.filter((r) => r.awsAccountId === awsAccountId) : this.roles;
+  }
+
+  /** Records a deployed onboarding stack; deploying again with the same role name updates it. */
+  deployRole(role: DeployedRole): void {
+    const index = this.roles.findIndex(
+      (r) => r.awsAccountId === role.awsAccountId && r.roleName === role.roleName,
+    );
+    if (index >= 0) this.roles[index] = role;
+    else this.roles.push(role);
+    this.save();
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const body = {
+      schemaVersion: 1,
+      world: this.worldId,
+      overrides: [...this.overrides.values()]
+        .flat()
+        .map(({ atMs, ...o }) => ({ ...o, at: new Date(atMs).toISOString() })),
+      roles: this.roles,
+    };
+    mkdirSync(dirname(this.file), { recursive: true });
+    // Write then rename, so a crash never leaves half a file.
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.file);
+    chmodSync(this.file, 0o600);
+  }
+}

@@ -1,0 +1,480 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudTarget } from '@spot/functions/ports/cloud';
+import { CloudAccessError, ValidationError } from '@spot/shared/errors';
+import {
+  customerReadActions,
+  customerRoleName,
+  customerWriteActions,
+} from '@spot/shared/model/customer-permissions';
+import { loadCatalog } from '@spot/shared/pricing/index';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SandboxCloud } from '../../src/sandbox/cloud';
+import { HOUR_MS } from '../../src/sandbox/cycles';
+import { writeSandboxKeysFile } from '../../src/sandbox/index';
+import { sandboxRoutes } from '../../src/sandbox/routes';
+import { keyTarget, testSandbox, WEEKDAY_NOON_NY } from './fixtures';
+
+const externalId = '3f2b9c1e-8a4d-4c2b-9e1f-0a1b2c3d4e5f';
+/** Same first group, so the same role name, but another External ID. */
+const otherExternalId = '3f2b9c1e-0000-4000-8000-000000000000';
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const roleTarget = (roleArn: string, id: string, region = 'us-east-1'): CloudTarget => ({
+  credentials: { kind: 'role', roleArn, externalId: id },
+  region,
+});
+
+async function cloudError(call: Promise<unknown>): Promise<CloudAccessError> {
+  const error = await call.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(CloudAccessError);
+  return error as CloudAccessError;
+}
+
+describe('STS: who may call', { timeout: 30_000 }, () => {
+  const { cloud } = testSandbox();
+  const account = cloud.accounts[0];
+  if (!account) throw new Error('no account');
+
+  it('accepts the account access keys and rejects a wrong secret without echoing it', async () => {
+    expect(await cloud.identify(keyTarget(cloud))).toEqual({
+      awsAccountId: account.awsAccountId,
+      arn: `arn:aws:iam::${account.awsAccountId}:user/sandbox-admin`,
+    });
+    const wrongSecret = `${account.secretAccessKey.slice(0, 39)}X`;
+    const error = await cloudError(
+      cloud.identify({
+        credentials: { kind: 'access-key', accessKeyId: account.accessKeyId, secretAccessKey: wrongSecret },
+        region: 'us-east-1',
+      }),
+    );
+    expect(error.cloudCode).toBe('INVALID_CREDENTIALS');
+    expect(error.message).not.toContain(wrongSecret);
+    expect(error.message).not.toContain(account.secretAccessKey);
+    expect(error.message).not.toContain(account.accessKeyId);
+    const unknown = await cloudError(
+      cloud.identify({
+        credentials: {
+          kind: 'access-key',
+          accessKeyId: 'AKIAAAAAAAAAAAAAAAAA',
+          secretAccessKey: wrongSecret,
+        },
+        region: 'us-east-1',
+      }),
+    );
+    expect(unknown.cloudCode).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('lets the role of a deployed onboarding stack in with its External ID only', async () => {
+    const { roleArn } = cloud.deployOnboardingStack(account.awsAccountId, externalId);
+    expect(roleArn).toBe(`arn:aws:iam::${account.awsAccountId}:role/${customerRoleName(externalId)}`);
+    expect(await cloud.identify(roleTarget(roleArn, externalId))).toEqual({
+      awsAccountId: account.awsAccountId,
+      arn: `arn:aws:sts::${account.awsAccountId}:assumed-role/${customerRoleName(externalId)}/spot-optimizer`,
+    });
+    const mismatch = await cloudError(cloud.identify(roleTarget(roleArn, otherExternalId)));
+    expect(mismatch.cloudCode).toBe('EXTERNAL_ID_MISMATCH');
+    expect(mismatch.message).toContain('External ID');
+    expect(mismatch.message).toContain('onboarding-stack');
+    expect(mismatch.message).not.toContain(externalId);
+    expect(mismatch.message).not.toContain(otherExternalId);
+  });
+
+  it('refuses roles that were never deployed, in unknown accounts or without the product prefix', async () => {
+    const notDeployed = `arn:aws:iam::${account.awsAccountId}:role/${customerRoleName('aaaaaaaa-8a4d-4c2b-9e1f-0a1b2c3d4e5f')}`;
+    const trust = await cloudError(cloud.identify(roleTarget(notDeployed, externalId)));
+    expect(trust.cloudCode).toBe('TRUST_POLICY');
+    expect(trust.message).toContain(`POST /sandbox/accounts/${account.awsAccountId}/onboarding-stack`);
+    const elsewhere = await cloudError(
+      cloud.identify(
+        roleTarget(`arn:aws:iam::111122223333:role/${customerRoleName(externalId)}`, externalId),
+      ),
+    );
+    expect(elsewhere.cloudCode).toBe('TRUST_POLICY');
+    const admin = await cloudError(
+      cloud.identify(roleTarget(`arn:aws:iam::${account.awsAccountId}:role/Admin`, externalId)),
+    );
+    expect(admin.cloudCode).toBe('ACCESS_DENIED');
+    const malformed = await cloudError(cloud.identify(roleTarget('not-an-arn', externalId)));
+    expect(malformed.cloudCode).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('grants the read actions to a role, and the write actions only with EnableWriteActions', async () => {
+    const actions = [...customerReadActions, ...customerWriteActions].map((p) => p.action);
+    const readOnly = cloud.deployOnboardingStack(account.awsAccountId, externalId, false).roleArn;
+    const checks = await cloud.checkPermissions(roleTarget(readOnly, externalId), actions);
+    for (const check of checks) {
+      const isWrite = customerWriteActions.some((p) => p.action === check.action);
+      expect(check.allowed, check.action).toBe(!isWrite);
+      if (isWrite) expect(check.reason).toContain('EnableWriteActions');
+    }
+    const denied = await cloudError(
+      cloud.updateAutoScalingGroup(roleTarget(readOnly, externalId), {
+        name: 'whatever',
+        minSize: 0,
+        desiredCapacity: 0,
+        maxSize: 1,
+      }),
+    );
+    expect(denied.cloudCode).toBe('ACCESS_DENIED');
+    expect(denied.message).toContain('EnableWriteActions=true');
+    cloud.deployOnboardingStack(account.awsAccountId, externalId, true);
+    const all = await cloud.checkPermissions(roleTarget(readOnly, externalId), actions);
+    expect(all.every((c) => c.allowed)).toBe(true);
+    const unknown = await cloud.checkPermissions(keyTarget(cloud), ['iam:CreateUser']);
+    expect(unknown[0]?.allowed).toBe(false);
+  });
+
+  it('refuses regions that are not enabled', async () => {
+    const error = await cloudError(cloud.describeInstances(keyTarget(cloud, 0, 'me-south-1')));
+    expect(error.cloudCode).toBe('REGION_DISABLED');
+  });
+});
+
+describe('inventory', { timeout: 30_000 }, () => {
+  const { cloud } = testSandbox();
+  const target = keyTarget(cloud, 0, 'us-east-1');
+
+  it('lists cluster nodes as EC2 instances with the tags EKS and Karpenter set', async () => {
+    const instances = await cloud.describeInstances(target);
+    const nodes = instances.filter((i) => i.clusterName);
+    expect(nodes.length).toBeGreaterThan(300);
+    expect(instances.some((i) => i.clusterName === null)).toBe(true);
+    for (const i of nodes) {
+      expect(i.tags[`kubernetes.io/cluster/${i.clusterName}`]).toBe('owned');
+      expect(i.availabilityZone.startsWith('us-east-1')).toBe(true);
+    }
+    const managed = nodes.find((i) => i.nodegroupName);
+    expect(managed?.tags['eks:nodegroup-name']).toBe(managed?.nodegroupName);
+    expect(managed?.autoScalingGroupName).toMatch(/^eks-/);
+    expect(nodes.some((i) => i.tags['karpenter.sh/nodepool'] && i.autoScalingGroupName === null)).toBe(true);
+    expect(new Set(nodes.map((i) => i.capacityType))).toEqual(new Set(['on-demand', 'spot']));
+  });
+
+  it('agrees between instances, ASGs and node groups', async () => {
+    const instances = await cloud.describeInstances(target);
+    const groups = await cloud.describeAutoScalingGroups(target);
+    for (const group of groups) {
+      const members = instances.filter((i) => i.autoScalingGroupName === group.name).map((i) => i.instanceId);
+      expect(group.instanceIds.sort()).toEqual(members.sort());
+      expect(group.desiredCapacity).toBe(members.length);
+    }
+    const clusters = await cloud.listEksClusters(target);
+    expect(clusters.map((c) => c.name).sort()).toEqual([
+      'prod-payments-use1',
+      'prod-storefront-use1',
+      'staging-storefront-use1',
+    ]);
+    const nodegroups = await cloud.listNodegroups(target, 'prod-storefront-use1');
+    expect(nodegroups.map((g) => g.name).sort()).toEqual(['general-od', 'general-spot', 'system']);
+    for (const g of nodegroups)
+      expect(g.autoScalingGroupNames[0] && groups.some((a) => a.name === g.autoScalingGroupNames[0])).toBe(
+        true,
+      );
+  });
+
+  it('describes instance types and prices from the catalog and the sandbox price book', async () => {
+    const [m5] = await cloud.describeInstanceTypes(target, ['m5.xlarge', 'nope.large']);
+    expect(m5).toEqual({
+      instanceType: 'm5.xlarge',
+      vcpus: 4,
+      memoryMiB: 16384,
+      architectures: ['x86_64'],
+      gpus: 0,
+      burstable: false,
+    });
+    const catalogPrice = loadCatalog().onDemandHourlyUsd('m5.xlarge', 'us-east-1')?.hourlyUsd ?? 0;
+    expect(await cloud.onDemandPrices(target, ['m5.xlarge', 'nope.large'])).toEqual({
+      'm5.xlarge': catalogPrice,
+    });
+    const eu = await cloud.onDemandPrices(keyTarget(cloud, 0, 'eu-west-1'), ['m5.xlarge']);
+    expect(eu['m5.xlarge']).toBeCloseTo(catalogPrice * 1.11, 4);
+    const history = await cloud.spotPriceHistory(
+      target,
+      ['m5.xlarge'],
+      new Date(WEEKDAY_NOON_NY.getTime() - 7 * 24 * HOUR_MS),
+    );
+    expect(history.length).toBeGreaterThan(10);
+    for (const p of history) {
+      expect(p.priceUsdPerHour).toBeGreaterThan(0);
+      expect(p.priceUsdPerHour).toBeLessThan(catalogPrice);
+    }
+    expect(
+      await cloud.spotPriceHistory(
+        target,
+        ['m5.xlarge'],
+        new Date(WEEKDAY_NOON_NY.getTime() - 7 * 24 * HOUR_MS),
+      ),
+    ).toEqual(history);
+  });
+
+  it('answers CloudWatch CPU of an instance and node counts of a group', async () => {
+    const [instance] = (await cloud.describeInstances(target)).filter(
+      (i) => i.clusterName === 'prod-payments-use1',
+    );
+    const groups = await cloud.describeAutoScalingGroups(target);
+    const from = new Date(WEEKDAY_NOON_NY.getTime() - 6 * HOUR_MS);
+    const [cpu, desired, unknown] = await cloud.getMetricData(
+      target,
+      [
+        {
+          id: 'cpu',
+          namespace: 'AWS/EC2',
+          metricName: 'CPUUtilization',
+          dimensions: { InstanceId: instance?.instanceId ?? '' },
+          stat: 'Average',
+          periodSeconds: 3600,
+        },
+        {
+          id: 'desired',
+          namespace: 'AWS/AutoScaling',
+          metricName: 'GroupDesiredCapacity',
+          dimensions: { AutoScalingGroupName: groups[0]?.name ?? '' },
+          stat: 'Average',
+          periodSeconds: 300,
+        },
+        {
+          id: 'none',
+          namespace: 'AWS/EC2',
+          metricName: 'NetworkIn',
+          dimensions: { InstanceId: 'i-0000' },
+          stat: 'Sum',
+          periodSeconds: 300,
+        },
+      ],
+      from,
+      WEEKDAY_NOON_NY,
+    );
+    expect(cpu?.points.length).toBeGreaterThan(0);
+    expect((cpu?.points ?? []).every((p) => p.value > 0 && p.value <= 100)).toBe(true);
+    expect(desired?.points).toHaveLength(72);
+    expect(unknown?.points).toEqual([]);
+    // Container Insights, as the agentless back-fill reads it.
+    const insights = await cloud.getMetricData(
+      target,
+      ['cluster_node_count', 'node_cpu_limit', 'node_cpu_reserved_capacity'].map((metricName, i) => ({
+        id: `m${i}`,
+        namespace: 'ContainerInsights',
+        metricName,
+        dimensions: { ClusterName: 'prod-payments-use1' },
+        stat: 'Average' as const,
+        periodSeconds: 3600,
+      })),
+      from,
+      WEEKDAY_NOON_NY,
+    );
+    expect(insights.map((s) => s.points.length)).toEqual([6, 6, 6]);
+    const [count, limit, reserved] = insights.map((s) => s.points[5]?.value ?? 0);
+    expect(count).toBeGreaterThan(100);
+    expect(limit).toBeGreaterThan(1_000);
+    expect(reserved).toBeGreaterThan(30);
+    expect(reserved).toBeLessThanOrEqual(100);
+    expect((await cloud.describeSecurityGroups(target)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('writes change the world', { timeout: 30_000 }, () => {
+  it('empties a node group scaled to 0 from then on: no instances, no cost, pods pending', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-'));
+    dirs.push(dir);
+    const stateFile = join(dir, 'sandbox-state.json');
+    const { cloud, clock } = testSandbox({ stateFile });
+    const target = keyTarget(cloud, 1, 'us-east-1');
+    const changedAt = clock.now().getTime();
+    const before = (await cloud.listNodegroups(target, 'dev-platform-use1')).find((g) => g.name === 'apps');
+    expect(before?.desiredSize).toBeGreaterThan(0);
+    await expect(
+      cloud.updateNodegroupScaling(target, {
+        clusterName: 'dev-platform-use1',
+        nodegroupName: 'apps',
+        minSize: 0,
+        desiredSize: 0,
+        maxSize: 0,
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await cloud.updateNodegroupScaling(target, {
+      clusterName: 'dev-platform-use1',
+      nodegroupName: 'apps',
+      minSize: 0,
+      desiredSize: 0,
+      maxSize: before?.maxSize ?? 1,
+    });
+    clock.advance(60_000);
+    const instances = await cloud.describeInstances(target);
+    expect(
+      instances.filter((i) => i.clusterName === 'dev-platform-use1' && i.nodegroupName === 'apps'),
+    ).toEqual([]);
+    const after = (await cloud.listNodegroups(target, 'dev-platform-use1')).find((g) => g.name === 'apps');
+    expect(after).toMatchObject({ minSize: 0, desiredSize: 0, maxSize: before?.maxSize });
+    const snapshot = cloud.kubernetes.snapshotAt('dev-platform-use1', clock.now());
+    expect(snapshot.nodes.filter((n) => n.nodeGroup === 'apps')).toEqual([]);
+    const appsWorkloads = new Set(
+      cloud.world.clusters
+        .find((c) => c.name === 'dev-platform-use1')
+        ?.workloads.filter((w) => w.nodeGroup === 'apps')
+        .map((w) => w.name),
+    );
+    const appsPods = snapshot.pods.filter((p) => p.owner && appsWorkloads.has(p.owner.name));
+    expect(appsPods.length).toBeGreaterThan(0);
+    expect(appsPods.every((p) => p.phase === 'Pending' && p.nodeName === null)).toBe(true);
+    // From the next hour on, for two days: the group has no node and no cost; the hours before keep theirs.
+    const ng = cloud.world.clusters
+      .find((c) => c.name === 'dev-platform-use1')
+      ?.nodeGroups.find((g) => g.name === 'apps');
+    if (!ng) throw new Error('no apps group');
+    const firstHour = Math.ceil(changedAt / HOUR_MS);
+    for (let h = firstHour; h < firstHour + 48; h++) expect(cloud.simulation.groupUsage(ng, h).nodes).toBe(0);
+    expect(cloud.simulation.nodesInHour(ng, firstHour - 2)).toBeGreaterThan(0);
+    const samples = cloud.kubernetes.historyHourly(
+      'dev-platform-use1',
+      new Date(firstHour * HOUR_MS),
+      new Date((firstHour + 24) * HOUR_MS),
+      { workloads: false },
+    );
+    const appsTypes = new Set(ng.instanceTypes);
+    const otherGroupsUse = cloud.world.clusters
+      .find((c) => c.name === 'dev-platform-use1')
+      ?.nodeGroups.filter((g) => g !== ng)
+      .some((g) => g.instanceTypes.some((t) => appsTypes.has(t)));
+    if (!otherGroupsUse)
+      for (const s of samples) expect(s.nodes.filter((n) => appsTypes.has(n.instanceType))).toEqual([]);
+
+    // A restart keeps the change.
+    const restarted = new SandboxCloud({ seed: 42, stateFile, clock });
+    expect(
+      (await restarted.listNodegroups(target, 'dev-platform-use1')).find((g) => g.name === 'apps')
+        ?.desiredSize,
+    ).toBe(0);
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+
+    // Waking it: back to its size at once, then the autoscaler follows the pods within [min, max].
+    await cloud.updateNodegroupScaling(target, {
+      clusterName: 'dev-platform-use1',
+      nodegroupName: 'apps',
+      minSize: 1,
+      desiredSize: 3,
+      maxSize: before?.maxSize ?? 1,
+    });
+    clock.advance(60_000);
+    expect(cloud.simulation.nodesAt(ng, clock.now().getTime())).toHaveLength(3);
+    clock.advance(3 * HOUR_MS);
+    const awake = cloud.simulation.desiredAt(ng, clock.now().getTime());
+    expect(awake).toBeGreaterThanOrEqual(1);
+    expect(awake).toBeLessThanOrEqual(before?.maxSize ?? 1);
+  });
+
+  it('scales a self-managed ASG through UpdateAutoScalingGroup', async () => {
+    const { cloud, clock } = testSandbox();
+    const target = keyTarget(cloud, 1, 'us-east-1');
+    const asg = (await cloud.describeAutoScalingGroups(target)).find(
+      (g) => g.name === 'dev-platform-use1-legacy-workers',
+    );
+    expect(asg?.instanceIds.length).toBeGreaterThan(0);
+    await expect(
+      cloud.updateAutoScalingGroup(target, {
+        name: 'dev-platform-use1-legacy-workers',
+        minSize: 2,
+        desiredCapacity: 1,
+        maxSize: 3,
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await cloud.updateAutoScalingGroup(target, {
+      name: 'dev-platform-use1-legacy-workers',
+      minSize: 0,
+      desiredCapacity: 0,
+      maxSize: asg?.maxSize ?? 0,
+    });
+    clock.advance(1_000);
+    const after = (await cloud.describeAutoScalingGroups(target)).find(
+      (g) => g.name === 'dev-platform-use1-legacy-workers',
+    );
+    expect(after).toMatchObject({ minSize: 0, desiredCapacity: 0, instanceIds: [] });
+  });
+
+  it('writes the keys file readable by its owner only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-keys-'));
+    dirs.push(dir);
+    const { cloud } = testSandbox();
+    const file = join(dir, 'sandbox.json');
+    writeSandboxKeysFile(file, cloud);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+const { cloud: routesCloud } = testSandbox();
+const routes = sandboxRoutes(routesCloud);
+const route = (method: string, path: string) => {
+  const found = routes.find((r) => r.method === method && r.path === path);
+  if (!found) throw new Error(`no route ${method} ${path}`);
+  return found;
+};
+const deploy = route('POST', '/sandbox/accounts/{awsAccountId}/onboarding-stack');
+const list = route('GET', '/sandbox/accounts');
+
+async function call(
+  handler: (typeof routes)[number],
+  pathParameters: Record<string, string>,
+  body?: string,
+): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+  const event = { pathParameters, body, isBase64Encoded: false } as unknown as APIGatewayProxyEventV2;
+  const result = (await handler.handler(event, {} as Context)) as APIGatewayProxyStructuredResultV2;
+  return {
+    statusCode: result.statusCode ?? 200,
+    body: JSON.parse(String(result.body)) as Record<string, unknown>,
+  };
+}
+
+describe('sandbox routes', { timeout: 30_000 }, () => {
+  const cloud = routesCloud;
+  const account = cloud.accounts[1];
+  const externalId = '0c9d8e7f-1a2b-4c3d-8e9f-a0b1c2d3e4f5';
+
+  it('deploys the onboarding stack and answers the role ARN', async () => {
+    const response = await call(
+      deploy,
+      { awsAccountId: account?.awsAccountId ?? '' },
+      JSON.stringify({ externalId, enableWriteActions: true }),
+    );
+    expect(response).toEqual({
+      statusCode: 200,
+      body: { roleArn: `arn:aws:iam::${account?.awsAccountId}:role/${customerRoleName(externalId)}` },
+    });
+    const roleArn = String(response.body.roleArn);
+    const identity = await cloud.identify({
+      credentials: { kind: 'role', roleArn, externalId },
+      region: 'us-east-1',
+    });
+    expect(identity.awsAccountId).toBe(account?.awsAccountId);
+  });
+
+  it('answers 404 for an unknown account and 400 for a bad body', async () => {
+    const unknown = await call(deploy, { awsAccountId: '999999999999' }, JSON.stringify({ externalId }));
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body.message).toContain('GET /sandbox/accounts');
+    const id = { awsAccountId: account?.awsAccountId ?? '' };
+    expect((await call(deploy, id, JSON.stringify({ externalId: 'not-a-uuid' }))).statusCode).toBe(400);
+    expect(
+      (await call(deploy, id, JSON.stringify({ externalId: externalId.toUpperCase() }))).statusCode,
+    ).toBe(400);
+    expect((await call(deploy, id, '{oops')).statusCode).toBe(400);
+    expect((await call(deploy, id)).statusCode).toBe(400);
+  });
+
+  it('lists the accounts without their secrets', async () => {
+    const response = await call(list, {});
+    expect(response.statusCode).toBe(200);
+    const items = response.body.items as { awsAccountId: string; accessKeyId: string; clusters: unknown[] }[];
+    expect(items.map((i) => i.awsAccountId)).toEqual(cloud.accounts.map((a) => a.awsAccountId));
+    expect(items.every((i) => i.accessKeyId.startsWith('AKIA') && i.clusters.length > 0)).toBe(true);
+    const text = JSON.stringify(response.body);
+    for (const a of cloud.accounts) expect(text).not.toContain(a.secretAccessKey);
+  });
+});

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * What the product knows of one Kubernetes cluster at one instant: produced by the agentless collector
+ * (Lambda with @kubernetes/client-node), by the in-cluster agent, and by the sandbox clusters, all
+ * through the same ingestion route. Quantities are normalized: CPU in millicores, memory in MiB,
+ * extended resources (e.g. `nvidia.com/gpu`) in milli-units.
+ */
+const quantities = z.object({
+  cpuMilli: z.number().nonnegative(),
+  memoryMiB: z.number().nonnegative(),
+  resources: z.record(z.string(), z.number().nonnegative()).default({}),
+});
+
+export const taintSchema = z.object({
+  key: z.string(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+export const snapshotNodeSchema = z.object({
+  name: z.string(),
+  instanceId: z.string().nullable(),
+  instanceType: z.string(),
+  capacityType: z.enum(['on-demand', 'spot']),
+  zone: z.string(),
+  nodeGroup: z.string().nullable(),
+  allocatable: quantities.extend({ pods: z.number().int().nonnegative() }),
+  labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(taintSchema).default([]),
+  /** Condition type -> status, e.g. { Ready: 'True', MemoryPressure: 'False' }. */
+  conditions: z.record(z.string(), z.enum(['True', 'False', 'Unknown'])).default({}),
+  usage: z.object({ cpuMilli: z.number().nonnegative(), memoryMiB: z.number().nonnegative() }).nullable(),
+  createdAt: z.string(),
+});
+
+export const snapshotContainerSchema = z.object({
+  name: z.string(),
+  requests: quantities,
+  limits: quantities.partial().default({}),
+  usage: z.object({ cpuMilli: z.number().nonnegative(), memoryMiB: z.number().nonnegative() }).nullable(),
+  restarts: z.number().int().nonnegative().default(0),
+  lastTerminationReason: z.string().nullable().default(null),
+});
+
+export const snapshotPodSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  nodeName: z.string().nullable(),
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']),
+  /** The top-level controller (a ReplicaSet resolved to its Deployment), with its desired replicas. */
+  owner: z
+    .object({
+      kind: z.string(),
+      name: z.string(),
+      replicas: z.number().int().nonnegative().nullable(),
+    })
+    .nullable(),
+  qosClass: z.enum(['Guaranteed', 'Burstable', 'BestEffort']),
+  containers: z.array(snapshotContainerSchema).min(1),
+  pvcNames: z.array(z.string()).default([]),
+  labels: z.record(z.string(), z.string()).default({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+  nodeSelector: z.record(z.string(), z.string()).default({}),
+  tolerations: z
+    .array(
+      z.object({
+        key: z.string().optional(),
+        operator: z.string().optional(),
+        value: z.string().optional(),
+        effect: z.string().optional(),
+      }),
+    )
+    .default([]),
+});
+
+export const snapshotPdbSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  matchLabels: z.record(z.string(), z.string()),
+  disruptionsAllowed: z.number().int().nonnegative(),
+});
+
+export const snapshotHpaSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  target: z.object({ kind: z.string(), name: z.string() }),
+  /** The resources it scales on: rightsizing leaves these alone. */
+  metrics: z.array(z.enum(['cpu', 'memory', 'custom'])),
+  minReplicas: z.number().int().nonnegative(),
+  maxReplicas: z.number().int().positive(),
+});
+
+export const snapshotEventSchema = z.object({
+  reason: z.enum([
+    'DiskPressure',
+    'MemoryPressure',
+    'PIDPressure',
+    'OOMKilled',
+    'SpotInterruption',
+    'NodeNotReady',
+  ]),
+  objectKind: z.enum(['Node', 'Pod']),
+  objectName: z.string(),
+  namespace: z.string().nullable(),
+  at: z.string(),
+  count: z.number().int().positive().default(1),
+});
+
+export const clusterSnapshotSchema = z.object({
+  schemaVersion: z.literal(1),
+  clusterName: z.string(),
+  capturedAt: z.string(),
+  kubernetesVersion: z.string(),
+  source: z.enum(['agentless', 'agent', 'sandbox']),
+  nodes: z.array(snapshotNodeSchema),
+  pods: z.array(snapshotPodSchema),
+  pdbs: z.array(snapshotPdbSchema).default([]),
+  hpas: z.array(snapshotHpaSchema).default([]),
+  events: z.array(snapshotEventSchema).default([]),
+  controlPlane: z.object({
+    /** p99 latency of API requests over the sampling window, milliseconds. */
+    latencyP99Ms: z.number().nonnegative(),
+    requestsPerMinute: z.number().nonnegative(),
+  }),
+});
+
+export type ClusterSnapshot = z.infer<typeof clusterSnapshotSchema>;
+export type SnapshotNode = z.infer<typeof snapshotNodeSchema>;
+export type SnapshotPod = z.infer<typeof snapshotPodSchema>;

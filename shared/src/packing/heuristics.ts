@@ -1,0 +1,319 @@
+/**
+ * Constructive heuristics and local search on the vector problem. All deterministic: ties break on the
+ * lower index.
+ */
+import {
+  addToBin,
+  binLoad,
+  binTypeCount,
+  classCount,
+  cloneBin,
+  downsizeBins,
+  type PackedBin,
+  solutionCost,
+  type VectorProblem,
+} from './vector';
+
+/** Largest capacity of each dimension over all bin types (for normalizing sizes). */
+function maxCapacities(p: VectorProblem): Float64Array {
+  const d = p.dims;
+  const result = new Float64Array(d);
+  for (let b = 0; b < binTypeCount(p); b++)
+    for (let k = 0; k < d; k++) result[k] = Math.max(result[k] ?? 0, p.capacities[b * d + k] ?? 0);
+  return result;
+}
+
+/** Sum over dimensions of size / reference capacity. */
+function normalizedSize(p: VectorProblem, i: number, reference: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < p.dims; k++) {
+    const c = reference[k] ?? 0;
+    if (c > 0) s += (p.sizes[i * p.dims + k] ?? 0) / c;
+  }
+  return s;
+}
+
+/** Copies of class i that still fit a bin with this load, capped at `limit`. */
+function copiesThatFit(
+  p: VectorProblem,
+  b: number,
+  load: ArrayLike<number>,
+  i: number,
+  limit: number,
+): number {
+  const d = p.dims;
+  let fit = limit;
+  for (let k = 0; k < d && fit > 0; k++) {
+    const w = p.sizes[i * d + k] ?? 0;
+    if (w > 0) fit = Math.min(fit, Math.floor(((p.capacities[b * d + k] ?? 0) - (load[k] ?? 0)) / w));
+  }
+  return Math.max(0, fit);
+}
+
+function addLoad(p: VectorProblem, load: Float64Array, i: number, count: number): void {
+  for (let k = 0; k < p.dims; k++) load[k] = (load[k] ?? 0) + count * (p.sizes[i * p.dims + k] ?? 0);
+}
+
+/**
+ * First fit decreasing: classes by decreasing normalized size (sum over dimensions of size / largest
+ * capacity); each copy goes into the first open bin it fits; a new bin takes the compatible type with
+ * the lowest cost per normalized capacity. With one bin type this is the textbook FFD (sum rule).
+ */
+export function firstFitDecreasing(p: VectorProblem, demand?: ArrayLike<number>): PackedBin[] {
+  const m = classCount(p);
+  const d = p.dims;
+  const reference = maxCapacities(p);
+  const order = Array.from({ length: m }, (_, i) => i).sort(
+    (x, y) => normalizedSize(p, y, reference) - normalizedSize(p, x, reference) || x - y,
+  );
+  const bins: PackedBin[] = [];
+  const loads: Float64Array[] = [];
+  const capacityScore = (b: number) => {
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      const r = reference[k] ?? 0;
+      if (r > 0) s += (p.capacities[b * d + k] ?? 0) / r;
+    }
+    return (p.costs[b] ?? 0) / Math.max(s, 1e-12);
+  };
+  for (const i of order) {
+    let remaining = demand?.[i] ?? p.demand[i] ?? 0;
+    for (let n = 0; n < bins.length && remaining > 0; n++) {
+      const bin = bins[n] as PackedBin;
+      if (p.compatible[bin.type * m + i] !== 1) continue;
+      const load = loads[n] as Float64Array;
+      const fit = copiesThatFit(p, bin.type, load, i, remaining);
+      if (fit > 0) {
+        addToBin(bin, i, fit);
+        addLoad(p, load, i, fit);
+        remaining -= fit;
+      }
+    }
+    while (remaining > 0) {
+      let bestType = -1;
+      for (let b = 0; b < binTypeCount(p); b++) {
+        if (p.compatible[b * m + i] !== 1 || copiesThatFit(p, b, new Float64Array(d), i, 1) < 1) continue;
+        if (bestType < 0 || capacityScore(b) < capacityScore(bestType)) bestType = b;
+      }
+      if (bestType < 0) throw new Error(`class ${i} fits no bin type`);
+      const load = new Float64Array(d);
+      const fit = copiesThatFit(p, bestType, load, i, remaining);
+      const bin: PackedBin = { type: bestType, classes: [i], counts: [fit] };
+      addLoad(p, load, i, fit);
+      bins.push(bin);
+      loads.push(load);
+      remaining -= fit;
+    }
+  }
+  return bins;
+}
+
+/**
+ * Value of each class for the cost-aware greedy when no LP duals are known: the cost of its most
+ * expensive dimension at the cheapest compatible price per unit of that dimension.
+ */
+export function resourceValues(p: VectorProblem): Float64Array {
+  const m = classCount(p);
+  const d = p.dims;
+  const values = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let value = 0;
+    for (let k = 0; k < d; k++) {
+      const w = p.sizes[i * d + k] ?? 0;
+      if (w === 0) continue;
+      let rate = Number.POSITIVE_INFINITY;
+      for (let b = 0; b < binTypeCount(p); b++) {
+        const c = p.capacities[b * d + k] ?? 0;
+        if (p.compatible[b * m + i] === 1 && c > 0) rate = Math.min(rate, (p.costs[b] ?? 0) / c);
+      }
+      if (Number.isFinite(rate)) value = Math.max(value, w * rate);
+    }
+    values[i] = value;
+  }
+  return values;
+}
+
+/**
+ * Cost-aware greedy (set-cover style): repeatedly, for every bin type, fill an empty bin greedily with
+ * the remaining copies (two orders: value density, and decreasing size); open the bin type and pattern
+ * with the lowest cost per unit of value, as many times as the remaining copies allow.
+ * `values` are class values: LP duals when known (LP-guided), `resourceValues` otherwise.
+ */
+export function costAwareGreedy(
+  p: VectorProblem,
+  values: ArrayLike<number>,
+  demand?: ArrayLike<number>,
+): PackedBin[] {
+  const m = classCount(p);
+  const d = p.dims;
+  const types = binTypeCount(p);
+  const remaining = Int32Array.from({ length: m }, (_, i) => demand?.[i] ?? p.demand[i] ?? 0);
+  const orders: number[][] = [];
+  for (let b = 0; b < types; b++) {
+    const capacity = p.capacities.subarray(b * d, b * d + d);
+    const usable = Array.from({ length: m }, (_, i) => i).filter(
+      (i) => p.compatible[b * m + i] === 1 && copiesThatFit(p, b, new Float64Array(d), i, 1) > 0,
+    );
+    const density = (i: number) => (values[i] ?? 0) / Math.max(normalizedSize(p, i, capacity), 1e-12);
+    orders.push([...usable].sort((x, y) => density(y) - density(x) || x - y));
+    orders.push(
+      [...usable].sort((x, y) => normalizedSize(p, y, capacity) - normalizedSize(p, x, capacity) || x - y),
+    );
+  }
+  const bins: PackedBin[] = [];
+  const load = new Float64Array(d);
+  let left = remaining.reduce((s, v) => s + v, 0);
+  while (left > 0) {
+    let best: PackedBin | undefined;
+    let bestRatio = Number.POSITIVE_INFINITY;
+    for (let o = 0; o < orders.length; o++) {
+      const b = o >> 1;
+      load.fill(0);
+      const pattern: PackedBin = { type: b, classes: [], counts: [] };
+      let value = 0;
+      for (const i of orders[o] ?? []) {
+        const r = remaining[i] ?? 0;
+        if (r === 0) continue;
+        const fit = copiesThatFit(p, b, load, i, r);
+        if (fit > 0) {
+          pattern.classes.push(i);
+          pattern.counts.push(fit);
+          addLoad(p, load, i, fit);
+          value += fit * Math.max(values[i] ?? 0, 1e-9);
+        }
+      }
+      if (pattern.classes.length === 0) continue;
+      const ratio = (p.costs[b] ?? 0) / value;
+      if (ratio < bestRatio) {
+        bestRatio = ratio;
+        best = pattern;
+      }
+    }
+    if (!best) throw new Error('a remaining class fits no bin type');
+    let repeat = Number.MAX_SAFE_INTEGER;
+    for (let j = 0; j < best.classes.length; j++)
+      repeat = Math.min(repeat, Math.floor((remaining[best.classes[j] ?? 0] ?? 0) / (best.counts[j] ?? 1)));
+    repeat = Math.max(1, repeat);
+    for (let r = 0; r < repeat; r++) bins.push(cloneBin(best));
+    for (let j = 0; j < best.classes.length; j++) {
+      const i = best.classes[j] ?? 0;
+      const used = repeat * (best.counts[j] ?? 0);
+      remaining[i] = (remaining[i] ?? 0) - used;
+      left -= used;
+    }
+  }
+  downsizeBins(p, bins);
+  return bins;
+}
+
+/**
+ * Tries to move every copy held by `source` into the other bins' free capacity (largest classes first,
+ * each batch into the compatible bin it fills best). Commits and returns true only if all copies moved;
+ * otherwise the loads are restored.
+ */
+function emptyInto(
+  p: VectorProblem,
+  source: number,
+  bins: PackedBin[],
+  loads: Float64Array[],
+  removed: Uint8Array,
+): boolean {
+  const m = classCount(p);
+  const d = p.dims;
+  const bin = bins[source] as PackedBin;
+  const reference = p.capacities.subarray(bin.type * d, bin.type * d + d);
+  const order = bin.classes
+    .map((i, j) => [i, bin.counts[j] ?? 0] as const)
+    .sort((x, y) => normalizedSize(p, y[0], reference) - normalizedSize(p, x[0], reference) || x[0] - y[0]);
+  const moves: [number, number, number][] = [];
+  const undo = () => {
+    for (const [i, target, count] of moves) addLoad(p, loads[target] as Float64Array, i, -count);
+  };
+  for (const [i, total] of order) {
+    let left = total;
+    while (left > 0) {
+      let target = -1;
+      let targetSlack = Number.POSITIVE_INFINITY;
+      for (let n = 0; n < bins.length; n++) {
+        if (n === source || removed[n] === 1) continue;
+        const t = (bins[n] as PackedBin).type;
+        if (p.compatible[t * m + i] !== 1) continue;
+        const load = loads[n] as Float64Array;
+        if (copiesThatFit(p, t, load, i, 1) < 1) continue;
+        let slack = 0;
+        for (let k = 0; k < d; k++) {
+          const c = p.capacities[t * d + k] ?? 0;
+          if (c > 0) slack += (c - (load[k] ?? 0) - (p.sizes[i * d + k] ?? 0)) / c;
+        }
+        if (slack < targetSlack) {
+          targetSlack = slack;
+          target = n;
+        }
+      }
+      if (target < 0) {
+        undo();
+        return false;
+      }
+      const t = (bins[target] as PackedBin).type;
+      const count = copiesThatFit(p, t, loads[target] as Float64Array, i, left);
+      addLoad(p, loads[target] as Float64Array, i, count);
+      moves.push([i, target, count]);
+      left -= count;
+    }
+  }
+  for (const [i, target, count] of moves) addToBin(bins[target] as PackedBin, i, count);
+  return true;
+}
+
+/**
+ * Local search: try to empty bins one at a time (least filled first, dearer first on ties) into the
+ * others' free capacity, in at most two sweeps and `maxAttempts` tries; then give every bin the cheapest
+ * type that holds it. Never increases the cost. Bins are only removed while more than `minBins` remain.
+ */
+export function eliminateBins(p: VectorProblem, input: readonly PackedBin[], maxAttempts = 600): PackedBin[] {
+  const bins = input.map(cloneBin);
+  const loads = bins.map((bin) => binLoad(p, bin));
+  const removed = new Uint8Array(bins.length);
+  const d = p.dims;
+  const fill = (n: number) => {
+    const t = (bins[n] as PackedBin).type;
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      const c = p.capacities[t * d + k] ?? 0;
+      if (c > 0) s = Math.max(s, ((loads[n] as Float64Array)[k] ?? 0) / c);
+    }
+    return s;
+  };
+  let attempts = 0;
+  let left = bins.length;
+  for (let sweep = 0; sweep < 2 && attempts < maxAttempts; sweep++) {
+    let improved = false;
+    const order = bins
+      .map((_, n) => n)
+      .filter((n) => removed[n] === 0)
+      .sort(
+        (x, y) =>
+          fill(x) - fill(y) ||
+          (p.costs[(bins[y] as PackedBin).type] ?? 0) - (p.costs[(bins[x] as PackedBin).type] ?? 0) ||
+          x - y,
+      );
+    for (const n of order) {
+      if (left <= p.minBins || attempts >= maxAttempts) break;
+      attempts++;
+      if (emptyInto(p, n, bins, loads, removed)) {
+        removed[n] = 1;
+        left--;
+        improved = true;
+      }
+    }
+    if (!improved) break;
+  }
+  const kept = bins.filter((_, n) => removed[n] === 0);
+  downsizeBins(p, kept);
+  return kept;
+}
+
+/** The cheaper of two solutions (the first on ties). */
+export function cheaper(p: VectorProblem, a: PackedBin[], b: PackedBin[]): PackedBin[] {
+  return solutionCost(p, b) < solutionCost(p, a) - 1e-12 ? b : a;
+}

@@ -1,0 +1,162 @@
+/**
+ * The packer's input and output documents (`npm run -s pack -- FILE`, docs/packing.md). Parsed with zod
+ * at the boundary; everything inside works on the parsed types.
+ *
+ * Units: CPU in millicores, memory in MiB, extended resources in milli-units (1 GPU = 1000), prices in
+ * USD per hour. Instance type cpu/memory/maxPods/resources are allocatable amounts BEFORE the per-node
+ * overhead (daemonsets), which the packer subtracts.
+ */
+import { z } from 'zod';
+import { InvalidPackingProblemError } from './errors';
+
+export const capacityTypes = ['on-demand', 'spot'] as const;
+export type PackingCapacityType = (typeof capacityTypes)[number];
+
+const quantity = z.number().int().nonnegative();
+const resourcesSchema = z.record(z.string().min(1), quantity);
+const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+
+export const taintSchema = z.object({
+  key: z.string().min(1),
+  value: z.string().optional(),
+  effect: z.enum(taintEffects),
+});
+export type Taint = z.infer<typeof taintSchema>;
+
+export const tolerationSchema = z.object({
+  /** Empty key with operator Exists tolerates every taint. */
+  key: z.string().optional(),
+  operator: z.enum(['Equal', 'Exists']).optional(),
+  value: z.string().optional(),
+  /** Empty effect matches every effect. */
+  effect: z.enum(taintEffects).optional(),
+});
+export type Toleration = z.infer<typeof tolerationSchema>;
+
+export const podSpecSchema = z.object({
+  id: z.string().min(1),
+  cpuMilli: quantity,
+  memoryMiB: quantity,
+  /** Identical copies, named `id#0` ... `id#(count-1)` in the plan. */
+  count: z.number().int().positive().default(1),
+  /** May run on spot capacity (replicated, no PVC, disruption allowed: see docs/product.md). */
+  spotReady: z.boolean().default(false),
+  resources: resourcesSchema.optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  tolerations: z.array(tolerationSchema).optional(),
+});
+export type PodSpec = z.infer<typeof podSpecSchema>;
+
+export const instanceTypeSpecSchema = z.object({
+  name: z.string().min(1),
+  cpuMilli: quantity,
+  memoryMiB: quantity,
+  maxPods: z.number().int().positive(),
+  onDemandHourlyUsd: z.number().positive().finite(),
+  spotHourlyUsd: z.number().positive().finite().optional(),
+  resources: resourcesSchema.optional(),
+  /** Node labels besides the well-known ones the packer adds (instance type, capacity type). */
+  labels: z.record(z.string(), z.string()).optional(),
+  taints: z.array(taintSchema).optional(),
+});
+export type InstanceTypeSpec = z.infer<typeof instanceTypeSpecSchema>;
+
+export const perNodeOverheadSchema = z.object({
+  cpuMilli: quantity.default(0),
+  memoryMiB: quantity.default(0),
+  /** Pod slots the daemonsets take on every node. */
+  pods: quantity.default(0),
+  resources: resourcesSchema.optional(),
+});
+
+export const packingProblemSchema = z
+  .object({
+    pods: z.array(podSpecSchema),
+    instanceTypes: z.array(instanceTypeSpecSchema).min(1, 'List at least one instance type.'),
+    capacityTypes: z
+      .array(z.enum(capacityTypes))
+      .min(1, 'Allow at least one capacity type.')
+      .default(['on-demand', 'spot']),
+    perNodeOverhead: perNodeOverheadSchema.default({ cpuMilli: 0, memoryMiB: 0, pods: 0 }),
+    /** The plan has at least this many nodes (empty ones of the cheapest type if needed). */
+    minNodeCount: z.number().int().nonnegative().default(0),
+  })
+  .superRefine((problem, ctx) => {
+    const seen = new Set<string>();
+    for (const [n, pod] of problem.pods.entries()) {
+      if (seen.has(pod.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pods', n, 'id'],
+          message: `Pod id "${pod.id}" is used twice.`,
+        });
+      seen.add(pod.id);
+    }
+    const names = new Set<string>();
+    for (const [n, type] of problem.instanceTypes.entries()) {
+      if (names.has(type.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instanceTypes', n, 'name'],
+          message: `Instance type "${type.name}" is listed twice.`,
+        });
+      names.add(type.name);
+    }
+  });
+export type PackingProblem = z.infer<typeof packingProblemSchema>;
+export type PackingProblemInput = z.input<typeof packingProblemSchema>;
+
+export interface PlannedNode {
+  readonly instanceType: string;
+  readonly capacityType: PackingCapacityType;
+  /** Pod copies on the node, `id#k`. */
+  readonly pods: string[];
+}
+
+export interface UnplacedPod {
+  readonly pod: string;
+  readonly reason: string;
+}
+
+export interface PackingPlan {
+  readonly nodes: PlannedNode[];
+  /** Sum of the nodes' hourly prices, USD/h. */
+  readonly hourlyCostUsd: number;
+  /**
+   * Proven lower bound on the cost of any plan that places the same pods (all but `unplaced`) under
+   * the same constraints, USD/h. `hourlyCostUsd - lowerBoundHourlyUsd` is the most the plan can be
+   * improved by.
+   */
+  readonly lowerBoundHourlyUsd: number;
+  /** (cost - bound) / cost x 100, 0 when the plan is proven optimal. */
+  readonly gapPct: number;
+  readonly unplaced: UnplacedPod[];
+  readonly stats: PackingStats;
+}
+
+/** Deterministic facts about the solve (no timings, so equal inputs give byte-identical plans). */
+export interface PackingStats {
+  /** Groups of pods with identical requests and constraints. */
+  readonly podClasses: number;
+  /** Instance type x capacity type combinations with a price. */
+  readonly nodeOptions: number;
+  /** Options left after removing those another option dominates (cheaper and at least as large). */
+  readonly nodeOptionsKept: number;
+  /** Which phase produced the plan: ffd, greedy, lp-greedy, mip or dive. */
+  readonly origin: string;
+  readonly lpIterations: number;
+  /** Whether the LP relaxation was solved to proven optimality (the bound is then the LP value). */
+  readonly lpOptimal: boolean;
+}
+
+/** Parses a problem document; throws `InvalidPackingProblemError` listing every problem found. */
+export function parsePackingProblem(input: unknown): PackingProblem {
+  const result = packingProblemSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new InvalidPackingProblemError(`Invalid packing problem:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return result.data;
+}

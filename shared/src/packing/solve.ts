@@ -1,0 +1,460 @@
+/**
+ * The vector packing solver: heuristics for a first plan, column generation for a proven lower bound,
+ * then LP-guided plans (greedy on the duals, restricted-master MIP, diving) and local search, until the
+ * plan meets the bound or the budget is spent.
+ */
+import { simpleLowerBound } from './bounds';
+import {
+  binsFromColumns,
+  type Column,
+  type ColumnGenerationOptions,
+  columnGeneration,
+  MasterProblem,
+  solveRestrictedMip,
+} from './colgen';
+import { PackingSolverError } from './errors';
+import { roundFluidSolution, solveFluidRelaxation } from './fluid';
+import { cheaper, costAwareGreedy, eliminateBins, firstFitDecreasing, resourceValues } from './heuristics';
+import { type Highs, loadHighs } from './highs';
+import { KnapsackLpBound } from './knapsack-lp';
+import {
+  binTypeCount,
+  cheapestBinType,
+  checkSolution,
+  classCount,
+  downsizeBins,
+  fitsEmpty,
+  type PackedBin,
+  padToMinBins,
+  solutionCost,
+  type VectorProblem,
+} from './vector';
+
+/**
+ * Work budgets make the result deterministic: the same problem and options give the same plan on any
+ * machine. The wall-clock limit is a safety net that only binds on unusually large or slow runs.
+ */
+export interface SolveOptions {
+  /** Wall-clock limit for the whole solve, ms (default 1500); phases also stop at their work budgets. */
+  readonly timeLimitMs?: number;
+  /** Clock in ms, injectable for tests (default `performance.now`). */
+  readonly now?: () => number;
+  /** A loaded HiGHS instance (default: loaded on first use). */
+  readonly highs?: Highs;
+  /** Skip the LP phases (heuristics and simple bounds only). */
+  readonly heuristicsOnly?: boolean;
+  /** Stop when (cost - bound) <= relativeGap x cost (default 1e-4). */
+  readonly relativeGap?: number;
+  /** Branch-and-bound nodes per pricing knapsack (default 2000; a proof search may use 25x). */
+  readonly knapsackNodeLimit?: number;
+  /** Column generation iterations at the root (default 150). */
+  readonly maxIterations?: number;
+  /** Column generation iterations spent diving, over all dive steps (default 200). */
+  readonly diveIterations?: number;
+  /** Branch-and-bound nodes of the restricted-master MIP (default 500). */
+  readonly mipNodeLimit?: number;
+  /** Run the exact pricing every this many iterations even when quick columns exist (default 0). */
+  readonly routineExactEvery?: number;
+}
+
+export type PlanOrigin = 'ffd' | 'greedy' | 'fluid' | 'lp-greedy' | 'mip' | 'dive';
+
+export interface SolveStats {
+  readonly binTypes: number;
+  /** Bin types left after removing dominated ones (no cheaper-or-equal type holds at least as much). */
+  readonly binTypesKept: number;
+  readonly classes: number;
+  readonly ffdCost: number;
+  readonly greedyCost: number;
+  /** The phase that produced the returned plan (before local search). */
+  readonly origin: PlanOrigin;
+  readonly lpValue?: number;
+  readonly lpOptimal: boolean;
+  readonly cgIterations: number;
+  readonly columns: number;
+  readonly lpError?: string;
+}
+
+/** Wall-clock time per phase, ms (for benchmarks; not part of any plan document). */
+export interface SolveTimings {
+  heuristicsMs: number;
+  fluidMs: number;
+  rootLpMs: number;
+  diveMs: number;
+  mipMs: number;
+  totalMs: number;
+}
+
+export interface VectorPackingResult {
+  readonly bins: PackedBin[];
+  readonly cost: number;
+  readonly timings: SolveTimings;
+  /** Proven lower bound on the optimal cost (max of the simple bounds and the Farley LP bound). */
+  readonly lowerBound: number;
+  readonly stats: SolveStats;
+}
+
+interface Reduced {
+  readonly problem: VectorProblem;
+  /** Original index of each kept bin type. */
+  readonly original: Int32Array;
+}
+
+/**
+ * Drops bin types dominated by another one: cost <= and capacity >= in every dimension and accepting
+ * every class the dominated type accepts (ties keep the lower index). Any plan using a dominated type
+ * stays feasible and no dearer with the dominating one, so the optimum and every bound are unchanged.
+ */
+export function removeDominatedBinTypes(p: VectorProblem): Reduced {
+  const m = classCount(p);
+  const d = p.dims;
+  const types = binTypeCount(p);
+  const signature = (b: number) => Array.from(p.compatible.subarray(b * m, b * m + m)).join('');
+  const groupOf = new Int32Array(types);
+  const groups: string[] = [];
+  const groupIndex = new Map<string, number>();
+  for (let b = 0; b < types; b++) {
+    const s = signature(b);
+    let g = groupIndex.get(s);
+    if (g === undefined) {
+      g = groups.length;
+      groups.push(s);
+      groupIndex.set(s, g);
+    }
+    groupOf[b] = g;
+  }
+  // covers[g1 * G + g2] = 1 when group g1 accepts every class group g2 accepts.
+  const G = groups.length;
+  const covers = new Uint8Array(G * G);
+  for (let g1 = 0; g1 < G; g1++)
+    for (let g2 = 0; g2 < G; g2++) {
+      const a = groups[g1] ?? '';
+      const b = groups[g2] ?? '';
+      let ok = 1;
+      for (let i = 0; i < m && ok; i++) if (b[i] === '1' && a[i] !== '1') ok = 0;
+      covers[g1 * G + g2] = ok;
+    }
+  const order = Array.from({ length: types }, (_, b) => b).sort(
+    (x, y) => (p.costs[x] ?? 0) - (p.costs[y] ?? 0) || x - y,
+  );
+  const kept: number[] = [];
+  for (const b of order) {
+    const dominated = kept.some((k) => {
+      if (covers[(groupOf[k] ?? 0) * G + (groupOf[b] ?? 0)] !== 1) return false;
+      for (let t = 0; t < d; t++)
+        if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) return false;
+      return true;
+    });
+    if (!dominated) kept.push(b);
+  }
+  kept.sort((x, y) => x - y);
+  const original = Int32Array.from(kept);
+  const capacities = new Float64Array(kept.length * d);
+  const compatible = new Uint8Array(kept.length * m);
+  for (const [n, b] of kept.entries()) {
+    capacities.set(p.capacities.subarray(b * d, b * d + d), n * d);
+    compatible.set(p.compatible.subarray(b * m, b * m + m), n * m);
+  }
+  return {
+    problem: {
+      dims: d,
+      sizes: p.sizes,
+      demand: p.demand,
+      capacities,
+      costs: Float64Array.from(kept, (b) => p.costs[b] ?? 0),
+      compatible,
+      minBins: p.minBins,
+    },
+    original,
+  };
+}
+
+/** Seed columns: the plan's patterns, each class alone on its cheapest type, an empty bin for minBins. */
+function seedColumns(p: VectorProblem, plan: readonly PackedBin[]): Column[] {
+  const columns: Column[] = plan.map(sortedColumn);
+  const m = classCount(p);
+  const d = p.dims;
+  for (let i = 0; i < m; i++) {
+    let best = -1;
+    for (let b = 0; b < binTypeCount(p); b++)
+      if (fitsEmpty(p, b, i) && (best < 0 || (p.costs[b] ?? 0) < (p.costs[best] ?? 0))) best = b;
+    if (best < 0) continue;
+    let copies = p.demand[i] ?? 0;
+    for (let k = 0; k < d; k++) {
+      const w = p.sizes[i * d + k] ?? 0;
+      if (w > 0) copies = Math.min(copies, Math.floor((p.capacities[best * d + k] ?? 0) / w));
+    }
+    if (copies > 0) columns.push({ bin: best, classes: [i], counts: [copies] });
+  }
+  if (p.minBins > 0) columns.push({ bin: cheapestBinType(p), classes: [], counts: [] });
+  return columns;
+}
+
+function sortedColumn(bin: PackedBin): Column {
+  const pairs = bin.classes.map((c, j) => [c, bin.counts[j] ?? 0] as const).sort((x, y) => x[0] - y[0]);
+  return { bin: bin.type, classes: pairs.map((x) => x[0]), counts: pairs.map((x) => x[1]) };
+}
+
+/** Removes empty bins beyond `minBins`, gives each bin its cheapest fitting type, pads to `minBins`. */
+function tidy(p: VectorProblem, bins: PackedBin[]): PackedBin[] {
+  let empties = bins.filter((b) => b.classes.length === 0).length;
+  const kept = bins.filter((b) => {
+    if (b.classes.length > 0) return true;
+    if (bins.length - empties < p.minBins) {
+      empties--;
+      return true;
+    }
+    return false;
+  });
+  downsizeBins(p, kept);
+  padToMinBins(p, kept);
+  return kept;
+}
+
+/** Largest classes first (sum of sizes over the largest capacity per dimension). */
+function sizeOrder(p: VectorProblem): number[] {
+  const d = p.dims;
+  const maxCapacity = new Float64Array(d);
+  for (let b = 0; b < binTypeCount(p); b++)
+    for (let k = 0; k < d; k++) maxCapacity[k] = Math.max(maxCapacity[k] ?? 0, p.capacities[b * d + k] ?? 0);
+  const size = (i: number) => {
+    let s = 0;
+    for (let k = 0; k < d; k++)
+      if ((maxCapacity[k] ?? 0) > 0) s += (p.sizes[i * d + k] ?? 0) / (maxCapacity[k] ?? 1);
+    return s;
+  };
+  return Array.from({ length: classCount(p) }, (_, i) => i).sort((x, y) => size(y) - size(x) || x - y);
+}
+
+/**
+ * Diving: solve the LP, fix every column used at least once (rounded down) or else the one with the
+ * largest value, shrink the demand, re-solve; abandon as soon as the fixed cost plus the residual bound
+ * cannot beat the incumbent.
+ */
+function dive(
+  master: MasterProblem,
+  p: VectorProblem,
+  cg: ColumnGenerationOptions,
+  iterationBudget: number,
+  incumbentCost: number,
+  roundBound: (lb: number) => number,
+): PackedBin[] | undefined {
+  let budget = iterationBudget;
+  const residual = Int32Array.from(p.demand);
+  let minLeft = p.minBins;
+  const fixed: PackedBin[] = [];
+  let fixedCost = 0;
+  const left = () => residual.some((r) => r > 0) || minLeft > 0;
+  try {
+    while (left() && budget > 0 && cg.now() <= cg.deadline) {
+      master.setDemand(residual, minLeft);
+      const result = columnGeneration(master, p, residual, minLeft, {
+        ...cg,
+        stopAtBound: undefined,
+        maxIterations: Math.min(budget, 15),
+        allowProof: false,
+        finalBound: false,
+      });
+      budget -= result.iterations;
+      if (fixedCost + roundBound(result.lowerBound) >= incumbentCost - 1e-9) return undefined;
+      const x = result.lp.primal;
+      const picks: [number, number][] = [];
+      let argmax = -1;
+      for (let c = 0; c < x.length; c++) {
+        const v = x[c] ?? 0;
+        if (v >= 1 - 1e-6) picks.push([c, Math.floor(v + 1e-6)]);
+        if (v > 1e-9 && (argmax < 0 || v > (x[argmax] ?? 0))) argmax = c;
+      }
+      if (picks.length === 0 && argmax >= 0) picks.push([argmax, 1]);
+      let progressed = false;
+      for (const [c, copies] of picks) {
+        const column = master.columns[c] as Column;
+        for (let r = 0; r < copies; r++) {
+          const bin: PackedBin = { type: column.bin, classes: [], counts: [] };
+          for (let j = 0; j < column.classes.length; j++) {
+            const i = column.classes[j] ?? 0;
+            const take = Math.min(column.counts[j] ?? 0, residual[i] ?? 0);
+            if (take > 0) {
+              bin.classes.push(i);
+              bin.counts.push(take);
+              residual[i] = (residual[i] ?? 0) - take;
+            }
+          }
+          if (bin.classes.length === 0 && minLeft <= 0) continue;
+          fixed.push(bin);
+          fixedCost += p.costs[bin.type] ?? 0;
+          minLeft--;
+          progressed = true;
+        }
+      }
+      if (!progressed) break;
+    }
+    if (residual.some((r) => r > 0)) {
+      // Out of budget: finish the residual with the better of the two constructive heuristics.
+      const ffd = firstFitDecreasing(p, residual);
+      const greedy = costAwareGreedy(p, resourceValues(p), residual);
+      fixed.push(...(solutionCost(p, greedy) < solutionCost(p, ffd) ? greedy : ffd));
+    }
+    return tidy(p, fixed);
+  } finally {
+    master.setDemand(p.demand, p.minBins);
+  }
+}
+
+/** Packs the problem. Every class must fit at least one compatible bin type (callers report the rest). */
+export async function solveVectorPacking(
+  input: VectorProblem,
+  options: SolveOptions = {},
+): Promise<VectorPackingResult> {
+  const now = options.now ?? (() => performance.now());
+  // Loading (and compiling) HiGHS is a one-off cost per process, outside the solving budget.
+  const highs = options.heuristicsOnly ? undefined : (options.highs ?? (await loadHighs()));
+  const start = now();
+  const deadline = start + (options.timeLimitMs ?? 1500);
+  const relativeGap = options.relativeGap ?? 1e-4;
+  const { problem: p, original } = removeDominatedBinTypes(input);
+  const integerCosts = Array.from(p.costs).every((c) => Number.isInteger(c));
+  const roundBound = (lb: number) => (integerCosts ? Math.ceil(lb - 1e-6) : lb);
+
+  const timings: SolveTimings = { heuristicsMs: 0, fluidMs: 0, rootLpMs: 0, diveMs: 0, mipMs: 0, totalMs: 0 };
+  let lowerBound = roundBound(simpleLowerBound(p));
+  const ffd = tidy(p, firstFitDecreasing(p));
+  const greedy = tidy(p, costAwareGreedy(p, resourceValues(p)));
+  let best = eliminateBins(p, cheaper(p, ffd, greedy));
+  let origin: PlanOrigin = solutionCost(p, greedy) < solutionCost(p, ffd) ? 'greedy' : 'ffd';
+  const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
+  const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin) => {
+    if (!candidate) return;
+    const improved = eliminateBins(p, candidate);
+    if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
+      best = improved;
+      origin = from;
+    }
+  };
+
+  timings.heuristicsMs = now() - start;
+  let lpValue: number | undefined;
+  let lpOptimal = false;
+  let cgIterations = 0;
+  let columns = 0;
+  let lpError: string | undefined;
+  if (highs && !done() && classCount(p) > 0) {
+    const master = new MasterProblem(highs, p);
+    const knapsackLp = new KnapsackLpBound(highs, p);
+    try {
+      // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
+      let initialCenter: ColumnGenerationOptions['initialCenter'];
+      if (binTypeCount(p) > 1) {
+        const fluid = solveFluidRelaxation(highs, p, knapsackLp);
+        if (fluid) {
+          const bound = fluid.lowerBound;
+          lowerBound = Math.max(lowerBound, roundBound(bound));
+          initialCenter = { pi: fluid.duals, mu: fluid.mu, bound };
+          if (!done()) consider(tidy(p, roundFluidSolution(p, fluid)), 'fluid');
+        }
+      }
+      timings.fluidMs = now() - start - timings.heuristicsMs;
+      master.addColumns(seedColumns(p, best));
+      const cg: ColumnGenerationOptions = {
+        maxIterations: options.maxIterations ?? 150,
+        nodeLimit: options.knapsackNodeLimit ?? 2000,
+        columnsPerIteration: binTypeCount(p) <= 3 ? 100 : 50,
+        relativeGap: relativeGap / 4,
+        integerCosts,
+        deadline: now() + (deadline - now()) * 0.45,
+        now,
+        extendOrder: sizeOrder(p),
+        routineExactEvery: options.routineExactEvery ?? 0,
+        knapsackLp,
+      };
+      let phase = now();
+      const root = done()
+        ? undefined
+        : columnGeneration(master, p, p.demand, p.minBins, {
+            ...cg,
+            stopAtBound: solutionCost(p, best),
+            ...(initialCenter ? { initialCenter } : {}),
+          });
+      if (root) {
+        cgIterations += root.iterations;
+        lpValue = root.lp.objective;
+        lpOptimal = root.lpOptimal;
+        lowerBound = Math.max(lowerBound, roundBound(root.lowerBound));
+      }
+      timings.rootLpMs = now() - phase;
+      if (root && !done()) {
+        // Duals as values; a trace of the resource values breaks ties between zero-dual classes.
+        const resource = resourceValues(p);
+        const values = Float64Array.from(root.lp.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
+        consider(tidy(p, costAwareGreedy(p, values)), 'lp-greedy');
+      }
+      phase = now();
+      if (!done() && now() < deadline) {
+        const diveDeadline = now() + (deadline - now()) * 0.55;
+        consider(
+          dive(
+            master,
+            p,
+            { ...cg, deadline: diveDeadline },
+            options.diveIterations ?? 200,
+            solutionCost(p, best),
+            roundBound,
+          ),
+          'dive',
+        );
+      }
+      timings.diveMs = now() - phase;
+      phase = now();
+      // The restricted-master MIP helps small and medium plans; on hundreds of nodes it rarely beats
+      // the dive within any sensible budget.
+      if (!done() && now() < deadline && best.length <= 300) {
+        master.addColumns(best.map(sortedColumn));
+        const startX = new Float64Array(master.columns.length);
+        for (const bin of best) {
+          const c = master.indexOf(sortedColumn(bin));
+          if (c >= 0) startX[c] = (startX[c] ?? 0) + 1;
+        }
+        const x = solveRestrictedMip(highs, p, master.columns, {
+          timeLimitSeconds: (deadline - now()) / 1000,
+          nodeLimit: options.mipNodeLimit ?? 200,
+          start: startX,
+        });
+        if (x) consider(tidy(p, binsFromColumns(p, master.columns, x, p.demand)), 'mip');
+      }
+      timings.mipMs = now() - phase;
+      columns = master.columns.length;
+    } catch (error) {
+      // The LP phases only ever improve a plan that is already valid: keep it and say why.
+      lpError = error instanceof Error ? error.message : String(error);
+    } finally {
+      master.dispose();
+      knapsackLp.dispose();
+    }
+  }
+
+  best = tidy(p, best);
+  const cost = solutionCost(p, best);
+  const problem = checkSolution(p, best);
+  if (problem) throw new PackingSolverError(`packer produced an invalid plan: ${problem}`);
+  const bins = best.map((bin) => ({ ...bin, type: original[bin.type] ?? bin.type }));
+  timings.totalMs = now() - start;
+  return {
+    bins,
+    cost,
+    timings,
+    lowerBound,
+    stats: {
+      binTypes: binTypeCount(input),
+      binTypesKept: binTypeCount(p),
+      classes: classCount(p),
+      ffdCost: solutionCost(p, ffd),
+      greedyCost: solutionCost(p, greedy),
+      origin,
+      ...(lpValue !== undefined ? { lpValue } : {}),
+      lpOptimal,
+      cgIterations,
+      columns,
+      ...(lpError ? { lpError } : {}),
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './catalog';
+export * from './catalog-types';
+export * from './eks-allocatable';
+export * from './errors';
+export * from './price-source';
