@@ -52,7 +52,7 @@ afterEach(async () => {
 
 const token = 'spot_agt_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
 
-function agent(clock: { t: number }) {
+function agent(clock: { t: number }, fetchImpl: typeof globalThis.fetch = globalThis.fetch) {
   const config: AgentConfig = loadConfig({
     SPOT_API_URL: `${ingest.url}/`,
     SPOT_AGENT_TOKEN: token,
@@ -71,7 +71,7 @@ function agent(clock: { t: number }) {
   const deps: AgentDeps = {
     collect: () =>
       collectClusterSnapshot(kc, { clusterName: 'prod', source: 'agent', now: () => new Date(clock.t) }),
-    fetch: globalThis.fetch,
+    fetch: fetchImpl,
     now: () => new Date(clock.t),
     sleep: async (ms) => {
       clock.t += ms;
@@ -114,19 +114,19 @@ describe('in-cluster agent', () => {
 
   it('backs off after a failed push, and slows down when its token is refused', async () => {
     const clock = { t: Date.parse('2026-07-01T12:00:00Z') };
-    const { agent: a, logs } = agent(clock);
+    // The agent's clock at each push, taken when it calls fetch (polling from outside would race it).
+    const times: number[] = [];
+    const { agent: a, logs } = agent(clock, (input, init) => {
+      times.push(clock.t);
+      return globalThis.fetch(input, init);
+    });
     ingest.statuses.push(503, 503, 401);
     const controller = new AbortController();
     const running = a.run(controller.signal);
-    const times: number[] = [];
-    while (ingest.received.length < 4) {
-      if (times.length < ingest.received.length) times.push(clock.t);
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    times.push(clock.t);
+    while (ingest.received.length < 4) await new Promise((r) => setTimeout(r, 1));
     controller.abort();
     await running;
-    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    const gaps = times.slice(1, 4).map((t, i) => t - (times[i] ?? 0));
     expect(gaps).toEqual([5_000, 10_000, 300_000]);
     expect(logs).toContain('error snapshot refused');
   });
