@@ -1,7 +1,8 @@
 /**
  * `npm run -s pack -- FILE [--pretty] [--time-limit-ms=N]`: reads a packing problem (JSON, `-` for stdin)
  * and prints only the plan JSON on stdout (formats: docs/packing.md). Invalid problem: a message on
- * stderr and exit code 2. Any other failure: exit code 1.
+ * stderr and exit code 2. Any other failure: exit code 1. The solving budget defaults to 3 s here (the
+ * library's 1.5 s plus room for a cold process compiling the solver's code on its first run).
  */
 import { readFileSync } from 'node:fs';
 import { InvalidPackingProblemError, pack, parsePackingProblem } from '../shared/src/packing';
@@ -38,7 +39,7 @@ if (timeLimitMs !== undefined && !(timeLimitMs > 0))
 console.log = console.error;
 try {
   const problem = parsePackingProblem(json);
-  const plan = await pack(problem, timeLimitMs === undefined ? {} : { timeLimitMs });
+  const plan = await pack(problem, { timeLimitMs: timeLimitMs ?? 3000 });
   process.stdout.write(`${JSON.stringify(plan, null, pretty ? 2 : undefined)}\n`);
 } catch (error) {
   if (error instanceof InvalidPackingProblemError) fail(error.message, 2);

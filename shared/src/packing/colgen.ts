@@ -264,6 +264,12 @@ export interface ColumnGenerationResult {
 
 const EPS = 1e-9;
 
+/** A clock and the time (same unit) by which work should stop. */
+export interface TimeBudget {
+  readonly now: () => number;
+  readonly deadline: number;
+}
+
 interface Pricing {
   /** Farley kappa at the pricing duals (>= 1). */
   readonly kappa: number;
@@ -369,13 +375,18 @@ function kappaAt(
   mu: number,
   lambda: Float64Array,
   knapsackLp: KnapsackLpBound | undefined,
+  budget?: TimeBudget,
 ): number {
   const orders = profitOrders(p, pi, lambda);
   let kappa = 1;
   for (let b = 0; b < p.costs.length; b++) {
     const cost = p.costs[b] ?? 1;
     let ratio = (fractionalBound(p, b, pi, demand, orders, lambda) + mu) / cost;
-    if (ratio <= 1 + EPS) continue;
+    // Past the deadline the fractional bound alone (valid, looser) is used.
+    if (ratio <= 1 + EPS || (budget && budget.now() > budget.deadline)) {
+      kappa = Math.max(kappa, ratio);
+      continue;
+    }
     const lp = knapsackLp?.bound(b, pi, demand);
     if (lp !== undefined) ratio = Math.min(ratio, (lp + mu) / cost);
     if (ratio > 1 + EPS) {
@@ -396,8 +407,9 @@ export function farleyLowerBound(
   pi: Float64Array,
   mu: number,
   knapsackLp?: KnapsackLpBound,
+  budget?: TimeBudget,
 ): number {
-  const kappa = kappaAt(p, p.demand, pi, mu, surrogateWeights(p), knapsackLp);
+  const kappa = kappaAt(p, p.demand, pi, mu, surrogateWeights(p), knapsackLp, budget);
   let value = p.minBins * mu;
   for (let i = 0; i < classCount(p); i++) value += (p.demand[i] ?? 0) * (pi[i] ?? 0);
   return (value / kappa) * (1 - 1e-9);
@@ -485,7 +497,7 @@ export function columnGeneration(
   // A last, more thorough bound at the best dual point and at the final LP duals.
   if (!lpOptimal && options.finalBound !== false && center && center !== options.initialCenter) {
     for (const point of [center]) {
-      const kappa = kappaAt(p, demand, point.pi, point.mu, lambda, options.knapsackLp);
+      const kappa = kappaAt(p, demand, point.pi, point.mu, lambda, options.knapsackLp, options);
       lowerBound = Math.max(lowerBound, (dualObjective(point.pi, point.mu) / kappa) * (1 - 1e-9));
     }
   }

@@ -13,9 +13,10 @@
  * node the bound is within a fraction of a percent of the pattern LP. Its primal, rounded per option,
  * is a strong starting plan for large clusters.
  */
-import { farleyLowerBound } from './colgen';
+import type { TimeBudget } from './colgen';
 import { costAwareGreedy, firstFitDecreasing } from './heuristics';
 import type { Highs } from './highs';
+import { fractionalBound, knapsackDualBound, profitOrders, surrogateWeights } from './knapsack';
 import type { KnapsackLpBound } from './knapsack-lp';
 import { classCount, fitsEmpty, type PackedBin, type VectorProblem } from './vector';
 
@@ -51,6 +52,7 @@ export function solveFluidRelaxation(
   highs: Highs,
   p: VectorProblem,
   knapsackLp: KnapsackLpBound,
+  budget: TimeBudget,
   maxRounds = 4,
 ): FluidSolution | undefined {
   const m = classCount(p);
@@ -67,26 +69,75 @@ export function solveFluidRelaxation(
   for (let round = 0; round < maxRounds; round++) {
     const solved = solveRestrictedFluid(highs, p, included);
     if (!solved) return result;
-    let added = 0;
-    for (let o = 0; o < types; o++) {
+    // Pricing of the options left out: the knapsack LP. Each value also bounds that option in kappa.
+    const excludedBound = new Map<number, number>();
+    for (let o = 0; o < types && budget.now() <= budget.deadline; o++) {
       if (included[o] === 1) continue;
       const lp = knapsackLp.bound(o, solved.duals, p.demand);
-      if (lp !== undefined && lp + solved.mu > (p.costs[o] ?? 0) * (1 + 1e-7)) {
+      if (lp !== undefined) excludedBound.set(o, lp);
+    }
+    result = { ...solved, lowerBound: fluidFarleyBound(p, solved, included, excludedBound) };
+    let added = 0;
+    for (const [o, lp] of excludedBound)
+      if (lp + solved.mu > (p.costs[o] ?? 0) * (1 + 1e-7)) {
         included[o] = 1;
         added++;
       }
-    }
-    result = { ...solved, lowerBound: farleyLowerBound(p, solved.duals, solved.mu, knapsackLp) };
-    if (added === 0) break;
+    if (added === 0 || budget.now() > budget.deadline) break;
   }
   return result;
+}
+
+/**
+ * The Farley bound at the fluid duals, cheaply: for an option in the LP, its own capacity duals rho_o
+ * are multipliers for `knapsackDualBound` (no solve needed); for an option left out, the knapsack LP
+ * value computed while pricing it, else the fractional bound. Every one is a valid upper bound, so the
+ * result is valid whatever the LP's accuracy.
+ */
+function fluidFarleyBound(
+  p: VectorProblem,
+  solved: Omit<FluidSolution, 'lowerBound'> & { capacityDuals: Map<number, number[]> },
+  included: Uint8Array,
+  excludedBound: ReadonlyMap<number, number>,
+): number {
+  const { duals, mu } = solved;
+  const lambda = surrogateWeights(p);
+  const orders = profitOrders(p, duals, lambda);
+  // Resource prices of the options in the LP, as nonnegative multipliers (either sign convention).
+  const prices: number[][] = [];
+  for (const rho of solved.capacityDuals.values())
+    for (const sign of [1, -1]) {
+      const lambdaK = rho.map((v) => Math.max(0, sign * v));
+      if (lambdaK.some((v) => v > 0)) prices.push(lambdaK);
+    }
+  let kappa = 1;
+  for (let o = 0; o < p.costs.length; o++) {
+    const cost = p.costs[o] ?? 1;
+    let upper = fractionalBound(p, o, duals, p.demand, orders, lambda);
+    const threshold = cost - mu;
+    if (upper > threshold) {
+      const rho = solved.capacityDuals.get(o);
+      const own = included[o] === 1 && rho ? [rho, rho.map((v) => -v)] : [];
+      const lp = excludedBound.get(o);
+      if (lp !== undefined) upper = Math.min(upper, lp);
+      // Its own prices first; otherwise any option's prices are valid multipliers too.
+      for (const multipliers of [...own, ...(lp === undefined ? prices : [])]) {
+        upper = Math.min(upper, knapsackDualBound(p, o, duals, p.demand, multipliers));
+        if (upper <= threshold * (1 + 1e-9)) break;
+      }
+    }
+    kappa = Math.max(kappa, (upper + mu) / cost);
+  }
+  let value = p.minBins * mu;
+  for (let i = 0; i < classCount(p); i++) value += (p.demand[i] ?? 0) * (duals[i] ?? 0);
+  return (value / kappa) * (1 - 1e-9);
 }
 
 function solveRestrictedFluid(
   highs: Highs,
   p: VectorProblem,
   included: Uint8Array,
-): Omit<FluidSolution, 'lowerBound'> | undefined {
+): (Omit<FluidSolution, 'lowerBound'> & { capacityDuals: Map<number, number[]> }) | undefined {
   const m = classCount(p);
   const d = p.dims;
   const options: number[] = [];
@@ -172,11 +223,18 @@ function solveRestrictedFluid(
       }
       row.set(i, y);
     }
+    const capacityDuals = new Map<number, number[]>();
+    for (const [t, o] of options.entries())
+      capacityDuals.set(
+        o,
+        Array.from({ length: d }, (_, k) => solution.rowDual[m + t * d + k] ?? 0),
+      );
     return {
       duals,
       mu: Math.max(0, solution.rowDual[numRows - 1] ?? 0),
       objective: model.getObjectiveValue(),
       assignment,
+      capacityDuals,
     };
   } finally {
     model.dispose();

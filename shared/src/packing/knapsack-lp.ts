@@ -9,7 +9,7 @@
  * integer optimum, which keeps the Farley bound tight.
  */
 import type { Highs, HighsModel } from './highs';
-import { itemCap } from './knapsack';
+import { itemCap, knapsackDualBound } from './knapsack';
 import { classCount, type VectorProblem } from './vector';
 
 /** One reusable HiGHS model per vector problem; `bound`/`solve` re-target it at a bin type and duals. */
@@ -96,18 +96,14 @@ export class KnapsackLpBound {
     // lambda >= 0, so the bound is valid whatever the solver's accuracy or sign convention.
     const solution = this.model.getSolution();
     const duals = solution.rowDual;
-    const dualBound = (sign: number) => {
-      const lambda = Array.from({ length: d }, (_, k) => Math.max(0, sign * (duals[k] ?? 0)));
-      let value = 0;
-      for (let k = 0; k < d; k++) value += (lambda[k] ?? 0) * (p.capacities[b * d + k] ?? 0);
-      for (let i = 0; i < m; i++) {
-        if ((upper[i] ?? 0) === 0) continue;
-        let reduced = cost[i] ?? 0;
-        for (let k = 0; k < d; k++) reduced -= (lambda[k] ?? 0) * (p.sizes[i * d + k] ?? 0);
-        if (reduced > 0) value += (upper[i] ?? 0) * reduced;
-      }
-      return value;
-    };
+    const dualBound = (sign: number) =>
+      knapsackDualBound(
+        p,
+        b,
+        profit,
+        maxCount,
+        Array.from({ length: d }, (_, k) => sign * (duals[k] ?? 0)),
+      );
     const upperBound = Math.min(dualBound(1), dualBound(-1));
     // Round the LP optimum down, then fill greedily.
     const counts = new Float64Array(m);

@@ -124,6 +124,35 @@ export function fractionalBound(
   return Number.isFinite(bound) ? bound : 0;
 }
 
+/**
+ * Upper bound on the knapsack of bin type b from multipliers lambda >= 0 on its capacity (the LP dual
+ * objective, valid for ANY such lambda by weak duality):
+ *
+ *   lambda . capacity_b + sum_i cap_i x max(0, profit_i - lambda . size_i)
+ *
+ * over the classes allowed on b (cap_i = copies that fit an empty bin, at most maxCount_i).
+ */
+export function knapsackDualBound(
+  p: VectorProblem,
+  b: number,
+  profit: ArrayLike<number>,
+  maxCount: ArrayLike<number>,
+  lambda: ArrayLike<number>,
+): number {
+  const d = p.dims;
+  const m = classCount(p);
+  let value = 0;
+  for (let k = 0; k < d; k++) value += Math.max(0, lambda[k] ?? 0) * (p.capacities[b * d + k] ?? 0);
+  for (let i = 0; i < m; i++) {
+    const pi = profit[i] ?? 0;
+    if (pi <= 0 || p.compatible[b * m + i] !== 1) continue;
+    let reduced = pi;
+    for (let k = 0; k < d; k++) reduced -= Math.max(0, lambda[k] ?? 0) * (p.sizes[i * d + k] ?? 0);
+    if (reduced > 0) value += itemCap(p, b, i, maxCount[i] ?? 0) * reduced;
+  }
+  return value;
+}
+
 /** Copies of class i that fit an empty bin of type b, capped at `maxCount`. */
 export function itemCap(p: VectorProblem, b: number, i: number, maxCount: number): number {
   const d = p.dims;

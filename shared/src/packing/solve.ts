@@ -22,6 +22,7 @@ import {
   cheapestBinType,
   checkSolution,
   classCount,
+  cloneBin,
   downsizeBins,
   fitsEmpty,
   type PackedBin,
@@ -245,6 +246,25 @@ function dive(
   const fixed: PackedBin[] = [];
   let fixedCost = 0;
   const left = () => residual.some((r) => r > 0) || minLeft > 0;
+  const total = residual.reduce((sum, r) => sum + r, 0);
+  /** The fixed nodes plus the better constructive plan for what is left. */
+  const completed = (): PackedBin[] => {
+    if (!residual.some((r) => r > 0)) return tidy(p, fixed.map(cloneBin));
+    const ffd = firstFitDecreasing(p, residual);
+    const greedy = costAwareGreedy(p, resourceValues(p), residual);
+    return tidy(p, [
+      ...fixed.map(cloneBin),
+      ...(solutionCost(p, greedy) < solutionCost(p, ffd) ? greedy : ffd),
+    ]);
+  };
+  // Rounding the last fractional columns can cost more than packing the last few pods afresh, so the
+  // dive also keeps the best completion seen once most pods are fixed.
+  let bestCompletion: PackedBin[] | undefined;
+  const tryCompletion = () => {
+    const candidate = completed();
+    if (!bestCompletion || solutionCost(p, candidate) < solutionCost(p, bestCompletion))
+      bestCompletion = candidate;
+  };
   try {
     while (left() && budget > 0 && cg.now() <= cg.deadline) {
       master.setDemand(residual, minLeft);
@@ -256,7 +276,8 @@ function dive(
         finalBound: false,
       });
       budget -= result.iterations;
-      if (fixedCost + roundBound(result.lowerBound) >= incumbentCost - 1e-9) return undefined;
+      if (fixedCost + roundBound(result.lowerBound) >= incumbentCost - 1e-9) return bestCompletion;
+      if (residual.reduce((sum, r) => sum + r, 0) <= 0.3 * total) tryCompletion();
       const x = result.lp.primal;
       const picks: [number, number][] = [];
       let argmax = -1;
@@ -289,13 +310,9 @@ function dive(
       }
       if (!progressed) break;
     }
-    if (residual.some((r) => r > 0)) {
-      // Out of budget: finish the residual with the better of the two constructive heuristics.
-      const ffd = firstFitDecreasing(p, residual);
-      const greedy = costAwareGreedy(p, resourceValues(p), residual);
-      fixed.push(...(solutionCost(p, greedy) < solutionCost(p, ffd) ? greedy : ffd));
-    }
-    return tidy(p, fixed);
+    // Done, or out of budget: finish the residual with the better constructive heuristic.
+    tryCompletion();
+    return bestCompletion;
   } finally {
     master.setDemand(p.demand, p.minBins);
   }
@@ -345,7 +362,10 @@ export async function solveVectorPacking(
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
       if (binTypeCount(p) > 1) {
-        const fluid = solveFluidRelaxation(highs, p, knapsackLp);
+        const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
+          now,
+          deadline: now() + (deadline - now()) * 0.3,
+        });
         if (fluid) {
           const bound = fluid.lowerBound;
           lowerBound = Math.max(lowerBound, roundBound(bound));
