@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { causeMessage, planCollection } from '../src/domain/discovery';
+import { causeMessage, discoveryPackingBudget, planCollection } from '../src/domain/discovery';
 import { discoveryWorkflow } from '../src/workflows/discovery';
 
 type State = {
@@ -128,5 +128,14 @@ describe('PlanCollection', () => {
     ).toBe('Denied in AWS');
     expect(causeMessage({ Error: 'CloudAccessError', Cause: 'Denied locally' })).toBe('Denied locally');
     expect(causeMessage(undefined)).toBe('unknown error');
+  });
+});
+
+describe('the packing budget of CollectCluster', () => {
+  it('grows with the pods between 0.4 and 1.5 s, and drops the LP phases only for huge clusters', () => {
+    expect(discoveryPackingBudget(30)).toEqual({ timeLimitMs: 400, heuristicsOnly: false });
+    expect(discoveryPackingBudget(600)).toEqual({ timeLimitMs: 900, heuristicsOnly: false });
+    expect(discoveryPackingBudget(4_000)).toEqual({ timeLimitMs: 1_500, heuristicsOnly: false });
+    expect(discoveryPackingBudget(30_000)).toEqual({ timeLimitMs: 1_500, heuristicsOnly: true });
   });
 });

@@ -15,8 +15,9 @@ import {
   workloadRollupEntity,
   workloadRollupsQuery,
 } from '../src/data/entities/inventory';
-import { getItem, queryAll } from '../src/data/repository';
+import { getItem, putItem, queryAll } from '../src/data/repository';
 import type { ClusterSummary } from '../src/domain/clusters-summary';
+import { loadAccount } from '../src/domain/discovery';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,
@@ -36,6 +37,12 @@ beforeAll(async () => {
 
 const account = (orgId: string, accountId: string) =>
   getItem(cloudAccountEntity, cloudAccountKey(orgId, accountId), true);
+
+async function setAccountStatus(orgId: string, accountId: string, status: 'active' | 'error') {
+  const a = await account(orgId, accountId);
+  if (!a) throw new Error('no account');
+  await putItem(cloudAccountEntity, { ...a, status, statusReason: status === 'error' ? 'broken' : null });
+}
 
 describe('discovery of a sandbox account (the real ASL on aws-local-stepfunctions, DynamoDB Local)', () => {
   let orgId: string;
@@ -58,6 +65,8 @@ describe('discovery of a sandbox account (the real ASL on aws-local-stepfunction
       expression: 'rate(15 minutes)',
       timeZone: 'UTC',
       target: { workflow: 'discovery', input: { orgId, accountId } },
+      // The first scheduled run is a period after this one, not at once.
+      startAt: new Date(Date.parse(a?.lastDiscoveryAt ?? '') + 15 * 60_000),
     });
     // The time of the run is a benchmark figure (`npm run bench discovery`), never a test assertion.
   });
@@ -149,6 +158,21 @@ describe('discovery of a sandbox account (the real ASL on aws-local-stepfunction
       after.every((c) => c.history?.at === before.find((b) => b.clusterId === c.clusterId)?.history?.at),
     ).toBe(true);
   }, 120_000);
+
+  it('keeps an active account active when a scheduled run starts; marks any other scanning', async () => {
+    // A scheduled run: nobody set `scanning` before it started, so the accounts page keeps `active`.
+    const scheduledArn = 'arn:aws:states:local:000000000000:execution:discovery:scheduled-1';
+    await loadAccount({ orgId, accountId, executionArn: scheduledArn }, new Date());
+    expect(await account(orgId, accountId)).toMatchObject({
+      status: 'active',
+      lastExecutionArn: scheduledArn,
+    });
+    // An account in error (or not yet active) shows that a run is under way.
+    await setAccountStatus(orgId, accountId, 'error');
+    await loadAccount({ orgId, accountId }, new Date());
+    expect(await account(orgId, accountId)).toMatchObject({ status: 'scanning', statusReason: null });
+    await setAccountStatus(orgId, accountId, 'active');
+  });
 });
 
 describe('discovery failures', () => {

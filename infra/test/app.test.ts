@@ -1,13 +1,17 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { routeKey, routes } from '@spot/functions/routes';
 import { workflows } from '@spot/functions/workflows/index';
 import { tableDefinition } from '@spot/shared/data/table';
 import { passwordPolicy } from '@spot/shared/model/user';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
+import type { ProductFunction } from '../src/constructs/product-function';
 import { contentSecurityPolicy } from '../src/stacks/web-stack';
 import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
 import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
@@ -403,6 +407,42 @@ describe('workflows stack', () => {
       (fn.Properties.Environment as { Variables: Json }).Variables.STATE_MACHINE_ARN_PREFIX,
     );
     expect(prefix).toMatch(new RegExp(`:states:.+:stateMachine:${spot.names.stateMachineNamePrefix}$`));
+  });
+});
+
+describe('function bundles', () => {
+  /** The directory of a function's staged code in the cloud assembly. */
+  const bundleDir = (fn: ProductFunction) => {
+    const code = fn.function.node.tryFindChild('Code') as Asset | undefined;
+    if (!code) throw new Error(`${fn.node.path} has no code asset: aws-cdk-lib changed`);
+    return isAbsolute(code.assetPath) ? code.assetPath : join(assembly.directory, code.assetPath);
+  };
+  const task = (workflow: string, state: string) => {
+    const fn = spot.stacks.workflows.workflows.get(workflow)?.tasks.get(state);
+    if (!fn) throw new Error(`No task ${workflow}/${state}`);
+    return fn;
+  };
+  const route = (key: string) => {
+    const fn = spot.stacks.api.functions.get(key);
+    if (!fn) throw new Error(`No route ${key}`);
+    return fn;
+  };
+
+  it('ship the WebAssembly of HiGHS next to the bundle wherever the packer is bundled', () => {
+    // Discovery's CollectCluster and the ingestion route apply snapshots, which run the packer.
+    for (const fn of [task('discovery', 'CollectCluster'), route('POST /api/ingest/snapshots')]) {
+      const dir = bundleDir(fn);
+      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toContain('highs.wasm');
+      expect(readFileSync(join(dir, 'highs.wasm')).subarray(0, 4)).toEqual(
+        Buffer.from([0x00, 0x61, 0x73, 0x6d]),
+      );
+    }
+  });
+
+  it('leave it out of functions that never pack', () => {
+    const dir = bundleDir(route('POST /api/auth/signup'));
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('highs.wasm');
+    expect(existsSync(join(dir, 'highs.wasm'))).toBe(false);
   });
 });
 

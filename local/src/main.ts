@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { LocalStackError } from './errors';
 import { defaultPaths } from './paths';
 import { portFromEnv } from './ports';
+import { sandboxAgentSettingsFromEnv } from './sandbox/agents';
 import type { SandboxSize } from './sandbox/index';
 import { type LocalStack, startLocalStack } from './stack';
 
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     echoServices: process.env.SPOT_VERBOSE === '1',
     sandboxSeed: sandboxSeedFromEnv(),
     sandboxSize: sandboxSizeFromEnv(),
+    sandboxAgents: sandboxAgentSettingsFromEnv(process.env),
     log,
   });
   console.log(banner(stack));

@@ -5,7 +5,10 @@
  *
  * Behaviour where the service leaves room:
  * - rate() without a start date fires at once and then every period from that moment (the service
- *   "starts invoking the target immediately").
+ *   "starts invoking the target immediately"); with `startAt` (the service's StartDate) it first fires
+ *   at that instant, then every period from it. cron() with `startAt` fires at its first match from then.
+ * - Upserting with another expression, zone or `startAt` re-times the schedule; the same timing keeps
+ *   its cadence (only the target changes).
  * - A one-time schedule whose time has already passed when it is created fires once, at the next tick.
  * - Fires missed while the stack was stopped are coalesced: one fire at start-up, then the normal cadence.
  * - A one-time schedule stays listed after it fires (ActionAfterCompletion NONE) until deleted or re-armed
@@ -45,6 +48,8 @@ const fileSchema = z.object({
         expression: z.string(),
         timeZone: z.string(),
         target: z.object({ workflow: z.string(), input: z.record(z.string(), z.unknown()) }),
+        // JSON keeps the Date as its ISO string.
+        startAt: z.coerce.date().optional(),
       }),
       startDate: z.string(),
       nextFireAt: z.string().nullable(),
@@ -71,12 +76,15 @@ export class LocalScheduler implements SchedulerPort {
     const now = this.options.clock.now();
     const existing = this.schedules.get(spec.name);
     const sameTiming =
-      existing && existing.spec.expression === spec.expression && existing.spec.timeZone === spec.timeZone;
+      existing &&
+      existing.spec.expression === spec.expression &&
+      existing.spec.timeZone === spec.timeZone &&
+      existing.spec.startAt?.getTime() === spec.startAt?.getTime();
     const state: ScheduleState = sameTiming
       ? { ...existing, spec: structuredClone(spec) }
       : {
           spec: structuredClone(spec),
-          startDate: now.toISOString(),
+          startDate: (spec.startAt && spec.startAt > now ? spec.startAt : now).toISOString(),
           nextFireAt: firstFireAt(spec, now)?.toISOString() ?? null,
         };
     this.schedules.set(spec.name, state);
@@ -170,13 +178,18 @@ export class LocalScheduler implements SchedulerPort {
   }
 }
 
-/** When a new (or re-timed) schedule first fires: at once for rate() and past at(), else the next match. */
+/**
+ * When a new (or re-timed) schedule first fires: rate() at its start (`startAt`, else at once), a past
+ * at() at once, cron() at its next match from its start.
+ */
 function firstFireAt(spec: ScheduleSpec, now: Date): Date | null {
   const parsed = parseScheduleExpression(spec.expression);
-  if (parsed.kind === 'rate') return now;
+  const start = spec.startAt && spec.startAt > now ? spec.startAt : now;
+  if (parsed.kind === 'rate') return start;
   if (parsed.kind === 'at') {
     // The instant itself, even when already past: then it is due at the next tick and fires once.
     return nextFireTime(spec.expression, spec.timeZone, new Date(0)) ?? now;
   }
-  return nextFireTime(spec.expression, spec.timeZone, now);
+  // A match exactly at the start counts: look from just before it.
+  return nextFireTime(spec.expression, spec.timeZone, start === now ? now : new Date(start.getTime() - 1));
 }

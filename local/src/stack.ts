@@ -21,6 +21,7 @@ import { LocalKeyService } from './keys';
 import { defaultPaths, repoRoot } from './paths';
 import { assertPortFree, findFreePort } from './ports';
 import { commandLineOf, type ManagedProcess } from './processes';
+import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
 import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
@@ -48,6 +49,11 @@ export interface LocalStackOptions {
   /** The sandbox cloud's world: same seed, same accounts and clusters. Default 42 / `default`. */
   sandboxSeed?: number;
   sandboxSize?: SandboxSize;
+  /**
+   * The sandbox clusters' agents (docs/sandbox.md): on by default with the real agent's periods; `false`
+   * turns them off. Needs `configurePorts` (they use the functions' domain code).
+   */
+  sandboxAgents?: false | SandboxAgentSettings;
   /** Wait states of workflows pause this long (ms), or `'real'`. Default 1000. */
   workflowWaitMs?: number | 'real';
   /** Install the local adapters into the functions with `configurePorts` (default true). */
@@ -74,6 +80,8 @@ export interface LocalStack {
   sandbox: SandboxCloud;
   /** `<dataDir>/sandbox.json`: the sandbox accounts' access keys (mode 0600). */
   sandboxKeysFile: string;
+  /** The agents of discovered sandbox clusters; undefined when turned off. */
+  sandboxAgents: SandboxAgents | undefined;
   gateway: Gateway;
   /** Milliseconds from the call to a listening gateway. */
   startupMs: number;
@@ -242,6 +250,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scheduler.start();
     cleanups.push(() => scheduler.stop());
 
+    let sandboxAgents: SandboxAgents | undefined;
+    if (options.sandboxAgents !== false && (options.configurePorts ?? true)) {
+      const agents = new SandboxAgents({
+        ...options.sandboxAgents,
+        sandbox,
+        apiUrl: gateway.url,
+        log,
+      });
+      // A finished discovery may have found (or removed) clusters: react at once rather than at the
+      // next poll. The poll still catches what happens outside discovery (a disconnect).
+      const unsubscribe = workflows.onExecutionFinished((record) => {
+        if (record.workflow === 'discovery') void agents.reconcile();
+      });
+      agents.start();
+      // Stopped before the gateway closes (cleanups run in reverse), so no push meets a closed port.
+      cleanups.push(async () => {
+        unsubscribe();
+        await agents.stop();
+      });
+      sandboxAgents = agents;
+    }
+
     let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
@@ -256,6 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       keyService,
       sandbox,
       sandboxKeysFile,
+      sandboxAgents,
       gateway,
       startupMs: Date.now() - started,
       stop: () => {

@@ -83,6 +83,7 @@ export class LocalStepFunctions implements WorkflowPort {
   private readonly prepared = new Map<string, Promise<PreparedWorkflow>>();
   private readonly log: (message: string) => void;
   private workflowList: readonly WorkflowDefinition[] | undefined;
+  private readonly finishedListeners = new Set<(record: ExecutionRecord) => void>();
 
   constructor(private readonly options: LocalStepFunctionsOptions = {}) {
     polyfillPromiseWithResolvers();
@@ -148,6 +149,7 @@ export class LocalStepFunctions implements WorkflowPort {
         record.output = output;
         record.stopDate = new Date().toISOString();
         this.log(`workflow ${workflow} succeeded: ${executionName}`);
+        this.notifyFinished(record);
         return { ...record };
       },
       (err: unknown) => {
@@ -157,11 +159,31 @@ export class LocalStepFunctions implements WorkflowPort {
         this.log(
           `workflow ${workflow} failed: ${executionName}: ${record.error.error}: ${record.error.cause}`,
         );
+        this.notifyFinished(record);
         return { ...record };
       },
     );
     this.done.set(executionArn, finished);
     return { executionArn };
+  }
+
+  /**
+   * Calls `listener` with each execution that stops from now on (the local stack reacts to finished
+   * discoveries with it). Returns the function that removes the listener.
+   */
+  onExecutionFinished(listener: (record: ExecutionRecord) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
+  }
+
+  private notifyFinished(record: ExecutionRecord): void {
+    for (const listener of this.finishedListeners) {
+      try {
+        listener(structuredClone(record));
+      } catch (err) {
+        this.log(`execution listener failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   describeExecution(executionArn: string): ExecutionRecord | undefined {

@@ -93,6 +93,64 @@ describe('LocalScheduler', () => {
     expect(scheduler.getSchedule('poll')?.nextFireAt).toBe('2026-03-27T12:30:00.000Z');
   });
 
+  it('starts a rate schedule with a start date at that date, not at creation (StartDate)', async () => {
+    const scheduler = make();
+    await scheduler.upsertSchedule({
+      ...spec('discovery-acc-1', 'rate(15 minutes)'),
+      startAt: new Date('2026-03-27T12:15:00Z'),
+    });
+    expect(scheduler.getSchedule('discovery-acc-1')?.nextFireAt).toBe('2026-03-27T12:15:00.000Z');
+    expect(await scheduler.tick()).toBe(0);
+    clock.set('2026-03-27T12:14:59Z');
+    expect(await scheduler.tick()).toBe(0);
+    clock.set('2026-03-27T12:15:00Z');
+    expect(await scheduler.tick()).toBe(1);
+    expect(scheduler.getSchedule('discovery-acc-1')?.nextFireAt).toBe('2026-03-27T12:30:00.000Z');
+    expect(fired.map((f) => f.at)).toEqual(['2026-03-27T12:15:00.000Z']);
+  });
+
+  it('re-times a rate schedule upserted with a later start date; a past start date means now', async () => {
+    const scheduler = make();
+    const upsert = (startAt: string) =>
+      scheduler.upsertSchedule({ ...spec('poll', 'rate(15 minutes)'), startAt: new Date(startAt) });
+    await upsert('2026-03-27T12:15:00Z');
+    clock.set('2026-03-27T12:05:00Z');
+    // The run fired meanwhile (a Re-Sync) finished: the next one is a period after it.
+    await upsert('2026-03-27T12:20:00Z');
+    expect(scheduler.getSchedule('poll')?.nextFireAt).toBe('2026-03-27T12:20:00.000Z');
+    await upsert('2026-03-27T12:20:00Z');
+    expect(scheduler.getSchedule('poll')?.nextFireAt).toBe('2026-03-27T12:20:00.000Z');
+    await upsert('2026-03-27T11:00:00Z');
+    expect(scheduler.getSchedule('poll')?.nextFireAt).toBe('2026-03-27T12:05:00.000Z');
+  });
+
+  it('starts a cron schedule with a start date at its first match from then', async () => {
+    const scheduler = make();
+    await scheduler.upsertSchedule({
+      ...spec('hourly', 'cron(0 * * * ? *)'),
+      startAt: new Date('2026-03-27T15:00:00Z'),
+    });
+    expect(scheduler.getSchedule('hourly')?.nextFireAt).toBe('2026-03-27T15:00:00.000Z');
+  });
+
+  it('keeps the start date across a restart', async () => {
+    const first = make();
+    await first.upsertSchedule({
+      ...spec('poll', 'rate(15 minutes)'),
+      startAt: new Date('2026-03-27T12:15:00Z'),
+    });
+    const second = make();
+    expect(second.getSchedule('poll')?.spec.startAt).toEqual(new Date('2026-03-27T12:15:00Z'));
+    // Same timing: upserting it again does not re-time it.
+    clock.set('2026-03-27T12:15:00Z');
+    expect(await second.tick()).toBe(1);
+    await second.upsertSchedule({
+      ...spec('poll', 'rate(15 minutes)'),
+      startAt: new Date('2026-03-27T12:15:00Z'),
+    });
+    expect(second.getSchedule('poll')?.nextFireAt).toBe('2026-03-27T12:30:00.000Z');
+  });
+
   it('coalesces missed fires into one', async () => {
     const scheduler = make();
     await scheduler.upsertSchedule(spec('hourly', 'cron(0 * * * ? *)'));

@@ -8,6 +8,8 @@
  * workload rollups); the second run (a re-sync) shows the steady state.
  *
  * `npm run bench discovery` or `npx tsx scripts/bench/discovery.ts [default|large]`. Measures; never fails.
+ * DynamoDB Local runs in memory; `BENCH_DDB_DIR=<dir>` puts its database on disk as `npm start` does
+ * (SQLite: about 2.5x slower writes on this machine).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -54,7 +56,10 @@ export async function run(only?: SandboxSize[]): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const { startDynamoDbLocal, ensureTable } = await import('../../local/src/dynamodb');
   const { findFreePort } = await import('../../local/src/ports');
-  const dynamodb = await startDynamoDbLocal({ port: await findFreePort() });
+  const dynamodb = await startDynamoDbLocal({
+    port: await findFreePort(),
+    ...(process.env.BENCH_DDB_DIR ? { dataDir: process.env.BENCH_DDB_DIR } : {}),
+  });
   try {
     for (const size of only ?? sizes) await runSize(size, dynamodb.endpoint, ensureTable);
   } finally {

@@ -29,6 +29,12 @@ export interface ScheduleSpec {
   timeZone: string;
   /** What fires: a workflow execution with this input. */
   target: { workflow: WorkflowName; input: Record<string, unknown> };
+  /**
+   * No invocation before this instant (EventBridge Scheduler's `StartDate`). A `rate()` schedule first
+   * fires at its start: without one, at once (the service "starts invoking the target immediately"),
+   * so a periodic job whose first run has just happened passes now + one period.
+   */
+  startAt?: Date;
 }
 
 export interface SchedulerPort {

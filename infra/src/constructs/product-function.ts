@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { RoutePermission } from '@spot/functions/routes';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -16,6 +18,23 @@ import { runtime } from '../policies/runtime';
  * operational evidence, and at this product's volume a year of logs costs cents a month.
  */
 export const logRetention = RetentionDays.ONE_YEAR;
+
+/**
+ * HiGHS's WebAssembly (the packer's LP solver, loaded by `shared/src/packing/highs.ts`). esbuild inlines
+ * the `highs` module into the bundle but not the binary it reads at run time: Emscripten's loader looks
+ * for `highs.wasm` in the directory of the running script, i.e. next to the bundle's `index.mjs`.
+ */
+export const highsWasmPath = createRequire(join(repoRoot, 'shared', 'package.json')).resolve('highs/runtime');
+
+/**
+ * Shell commands run after esbuild: copy `highs.wasm` next to the bundle when the bundle contains the
+ * loader (only functions that can pack: discovery's CollectCluster, the ingestion route, ...). The other
+ * functions stay 3.5 MB smaller. Without the file the packer falls back to its heuristic plan, silently
+ * worse, so the infra test asserts the file is there.
+ */
+export const copyHighsWasm = (outputDir: string) => [
+  `if grep -q highs.wasm "${outputDir}/index.mjs"; then cp "${highsWasmPath}" "${outputDir}/highs.wasm"; fi`,
+];
 
 export interface ProductFunctionProps {
   /** Absolute path of the TypeScript module exporting `handler`. */
@@ -102,6 +121,11 @@ export class ProductFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         // esbuild's per-bundle size table adds nothing to a synth log of fifteen functions.
         logLevel: LogLevel.ERROR,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => copyHighsWasm(outputDir),
+        },
       },
     });
     // Create the function after its permissions, so its first invocation cannot meet a half-built role.

@@ -21,6 +21,8 @@ export class EventBridgeScheduler implements SchedulerPort {
       FlexibleTimeWindow: { Mode: 'OFF' as const },
       // One-time schedules delete themselves once fired, so the group holds only what is pending.
       ActionAfterCompletion: spec.expression.startsWith('at(') ? ('DELETE' as const) : ('NONE' as const),
+      // UpdateSchedule replaces the whole schedule: an update without StartDate starts a rate() over now.
+      ...(spec.startAt ? { StartDate: spec.startAt } : {}),
       Target: {
         Arn: `${requiredEnv('STATE_MACHINE_ARN_PREFIX')}${spec.target.workflow}`,
         RoleArn: requiredEnv('SCHEDULER_ROLE_ARN'),

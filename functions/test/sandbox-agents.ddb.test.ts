@@ -1,0 +1,165 @@
+import { resolve } from 'node:path';
+import { type Gateway, startGateway } from '@spot/local/gateway';
+import { SandboxAgents } from '@spot/local/sandbox/agents';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clusterEntity, clusterKey, clustersOfAccountQuery } from '../src/data/entities/inventory';
+import { getItem, queryAll } from '../src/data/repository';
+import { disconnectAccount } from '../src/domain/accounts';
+import { type SeededCluster, seedCluster } from './clusters-support';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  runDiscovery,
+  seedSandboxAccount,
+} from './discovery-support';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+// The local stack's sandbox agents against the real ingestion route: DynamoDB Local, the gateway on a
+// free port, the real discovery state machine, and the real agent loop pushing over HTTP.
+
+interface Push {
+  token: string;
+  kind: string;
+  status: number;
+  clusterName?: string;
+}
+
+let harness: DiscoveryHarness;
+let gateway: Gateway;
+let agents: SandboxAgents;
+const pushes: Push[] = [];
+let a: Awaited<ReturnType<typeof signUpAndIn>>;
+let b: Awaited<ReturnType<typeof signUpAndIn>>;
+let accountId: string;
+let theirs: SeededCluster;
+
+/** The agents' HTTP client: the real fetch, recording what was pushed with which token and the answer. */
+const recordingFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const body = JSON.parse(String(init?.body ?? '{}')) as { kind: string; snapshot?: { clusterName: string } };
+  pushes.push({
+    token: String(new Headers(init?.headers).get('authorization')).replace(/^Bearer /, ''),
+    kind: body.kind,
+    status: response.status,
+    ...(body.snapshot ? { clusterName: body.snapshot.clusterName } : {}),
+  });
+  return response;
+};
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness();
+  gateway = await startGateway({
+    port: 0,
+    webDist: resolve(import.meta.dirname, '../../local/test/fixtures/web-dist'),
+  });
+  agents = new SandboxAgents({
+    sandbox: harness.sandbox,
+    apiUrl: gateway.url,
+    fetch: recordingFetch,
+    // One snapshot each at start; nothing else during the test.
+    snapshotIntervalMs: 3_600_000,
+    heartbeatIntervalMs: 3_600_000,
+    staggerMs: 0,
+  });
+  [a, b] = await Promise.all([signUpAndIn('Sandbox agents A'), signUpAndIn('Sandbox agents B')]);
+  ({ accountId } = await seedSandboxAccount(harness, a.orgId, 0));
+  theirs = await seedCluster(b.orgId, { name: 'staging' });
+}, 60_000);
+
+afterAll(async () => {
+  await agents?.stop();
+  await gateway?.close();
+});
+
+describe('sandbox agents', () => {
+  it('install nothing before discovery has collected a cluster (its 30-day back-fill comes first)', async () => {
+    await agents.reconcile();
+    expect(agents.list()).toEqual([]);
+  });
+
+  it('after discovery, get a token per cluster and push snapshots through the ingestion route', async () => {
+    const run = await runDiscovery(harness, a.orgId, accountId);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(a.orgId, accountId));
+    expect(clusters.length).toBeGreaterThan(0);
+
+    await agents.reconcile();
+    expect(
+      agents
+        .list()
+        .map((x) => x.clusterId)
+        .sort(),
+    ).toEqual(clusters.map((c) => c.clusterId).sort());
+    await vi.waitFor(
+      () =>
+        expect(pushes.filter((p) => p.kind === 'snapshot' && p.status === 202)).toHaveLength(clusters.length),
+      { timeout: 120_000, interval: 200 },
+    );
+
+    for (const before of clusters) {
+      const after = await getItem(clusterEntity, clusterKey(a.orgId, before.clusterId), true);
+      expect(after?.agentTokenSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(after?.agent.lastSnapshotAt).not.toBeNull();
+      expect(after?.agent.version).toBe('0.1.0');
+      expect(after?.collection).toMatchObject({ status: 'ok', source: 'sandbox' });
+      // The back-fill discovery made is kept: the agent adds snapshots, it does not replace history.
+      expect(after?.history).toMatchObject({ status: 'done' });
+    }
+
+    const audit = await call('GET /api/client/audit', { token: a.accessToken });
+    const items = audit.body.items ?? [];
+    const connected = items.filter(
+      (r) =>
+        r.action === 'cluster.agent.push' && (r.after as { event?: string })?.event === 'agent.connected',
+    );
+    expect(connected).toHaveLength(clusters.length);
+    expect(connected[0]).toMatchObject({
+      actorType: 'system',
+      actorName: expect.stringMatching(/^Agent of /),
+    });
+    const issued = items.filter((r) => r.action === 'cluster.agent-token.issue');
+    expect(issued).toHaveLength(clusters.length);
+    expect(issued[0]).toMatchObject({ actorType: 'system', actorName: 'Sandbox agent installer' });
+  }, 240_000);
+
+  it('leave clusters fed by an agent to it on the next discovery', async () => {
+    const before = await queryAll(clusterEntity, clustersOfAccountQuery(a.orgId, accountId));
+    const run = await runDiscovery(harness, a.orgId, accountId);
+    expect(run.record.status).toBe('SUCCEEDED');
+    const after = await queryAll(clusterEntity, clustersOfAccountQuery(a.orgId, accountId));
+    // Not collected again: an agentless collection would have stamped a new lastAttemptAt.
+    expect(after.map((c) => c.collection)).toEqual(before.map((c) => c.collection));
+  }, 120_000);
+
+  it('cannot write to a cluster of another organization with their token', async () => {
+    const token = pushes[0]?.token ?? '';
+    const push = (body: unknown) =>
+      fetch(`${gateway.url}/api/ingest/snapshots`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const claimed = await push({ kind: 'heartbeat', agentVersion: '0.1.0', clusterId: theirs.clusterId });
+    expect(claimed.status).toBe(403);
+    const snapshot = harness.sandbox.kubernetes.snapshotAt(
+      harness.sandbox.world.clusters[0]?.name ?? '',
+      new Date(),
+    );
+    const renamed = await push({
+      kind: 'snapshot',
+      agentVersion: '0.1.0',
+      snapshot: { ...snapshot, clusterName: 'staging' },
+    });
+    expect(renamed.status).toBe(400);
+    const untouched = await getItem(clusterEntity, clusterKey(b.orgId, theirs.clusterId), true);
+    expect(untouched?.agent).toMatchObject({ lastHeartbeatAt: null, lastSnapshotAt: null });
+    expect(untouched?.agentTokenSha256).toBeNull();
+  });
+
+  it('stop when the account is disconnected', async () => {
+    await disconnectAccount(a.orgId, accountId);
+    await agents.reconcile();
+    expect(agents.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,384 @@
+/**
+ * The sandbox's in-cluster agents: once discovery has seen a sandbox cluster in an organization, the
+ * local stack "installs the agent" in it, as a customer would with the Helm chart. Each agent is the real
+ * agent loop (`agent/src/agent.ts`) with a token issued by the real domain function (the one behind
+ * `POST /api/client/clusters/{id}/agent-token`); it reads the cluster from the sandbox at the sandbox's
+ * clock instead of the Kubernetes API, and pushes over real HTTP to the gateway's
+ * `POST /api/ingest/snapshots`. So sandbox clusters exercise the agent path end to end: token check,
+ * validation, `applySnapshot`, agent state and the `agent.connected` audit record.
+ *
+ * The supervisor reconciles what runs with the table: every `pollMs`, and whenever a discovery execution
+ * finishes (the stack calls {@link SandboxAgents.reconcile}). A cluster gets its agent only after its
+ * first collection (the Cluster item has `history`): discovery skips agentless collection while an
+ * agent's snapshot is fresh, so an agent that pushed first would stop the 30-day back-fill, which only
+ * the KubernetesPort provides. New agents also wait while the account is `scanning` (a run someone
+ * started): their first snapshots would slow down the first scan people are waiting for. Agents stop when their cluster is removed or its account disconnected,
+ * and when someone issues a new token on the cluster page (the old one is revoked, as a real agent
+ * whose Secret was not updated; the next stack start installs it again). Only token hashes are stored,
+ * so every stack start issues fresh tokens, which revokes those of the previous run.
+ */
+import type { QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import { Agent, type LogLevel } from '../../../agent/src/agent';
+import type { AgentConfig } from '../../../agent/src/config';
+import type { SandboxCloud } from './cloud';
+
+/** What can be tuned (the local stack's option and environment). */
+export interface SandboxAgentSettings {
+  /** How often the table is checked for new, removed or disconnected clusters. Default 15 s. */
+  pollMs?: number;
+  /** Snapshot period of each agent (the real agent's default: 5 minutes). */
+  snapshotIntervalMs?: number;
+  /** Heartbeat period between snapshots (the real agent's default: 30 s). */
+  heartbeatIntervalMs?: number;
+  /**
+   * Agents installed in one pass start this far apart, so that a dozen clusters do not apply their
+   * first snapshot at the same instant right after a discovery. Default 2 s.
+   */
+  staggerMs?: number;
+}
+
+export interface SandboxAgentsOptions extends SandboxAgentSettings {
+  sandbox: SandboxCloud;
+  /** Base URL of the local gateway, e.g. `http://127.0.0.1:3000`. */
+  apiUrl: string;
+  fetch?: typeof fetch;
+  log?: (message: string) => void;
+}
+
+/**
+ * The settings from the environment of `npm start`: `SPOT_SANDBOX_AGENTS=0` turns the agents off;
+ * `SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS` (300), `SPOT_SANDBOX_AGENT_HEARTBEAT_SECONDS` (30) and
+ * `SPOT_SANDBOX_AGENT_POLL_SECONDS` (15) shorten the periods, e.g. for a test that wants pushes soon.
+ */
+export function sandboxAgentSettingsFromEnv(env: NodeJS.ProcessEnv): false | SandboxAgentSettings {
+  if (env.SPOT_SANDBOX_AGENTS === '0' || env.SPOT_SANDBOX_AGENTS === 'false') return false;
+  const seconds = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`${name}=${raw}: use a number of seconds above 0`);
+    return value * 1000;
+  };
+  const settings: SandboxAgentSettings = {};
+  const snapshot = seconds('SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS');
+  const heartbeat = seconds('SPOT_SANDBOX_AGENT_HEARTBEAT_SECONDS');
+  const poll = seconds('SPOT_SANDBOX_AGENT_POLL_SECONDS');
+  if (snapshot !== undefined) settings.snapshotIntervalMs = snapshot;
+  if (heartbeat !== undefined) settings.heartbeatIntervalMs = heartbeat;
+  if (poll !== undefined) settings.pollMs = poll;
+  return settings;
+}
+
+export interface RunningSandboxAgent {
+  orgId: string;
+  clusterId: string;
+  clusterName: string;
+  accountId: string;
+  tokenSha256: string;
+  agent: Agent;
+}
+
+interface Running extends RunningSandboxAgent {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** Who issues the sandbox agents' tokens, in the AgentToken item and the audit chain. */
+export const sandboxAgentIssuer = 'sandbox-agent-installer';
+
+export class SandboxAgents {
+  private readonly running = new Map<string, Running>();
+  /** Clusters whose token was replaced by someone else: left alone until the stack restarts. */
+  private readonly yielded = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: SandboxAgentsOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Starts the periodic reconciliation (the first pass runs at once). */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    const loop = () => {
+      this.timer = setTimeout(async () => {
+        await this.reconcile();
+        if (this.timer) loop();
+      }, this.options.pollMs ?? 15_000);
+      this.timer.unref();
+    };
+    void this.reconcile();
+    loop();
+  }
+
+  /** Stops the loop and every agent, and waits for pushes in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.reconciling;
+    await Promise.all([...this.running.keys()].map((key) => this.stopAgent(key, 'stack stopping')));
+  }
+
+  /** The agents running now. */
+  list(): RunningSandboxAgent[] {
+    return [...this.running.values()].map(({ controller: _c, done: _d, ...rest }) => rest);
+  }
+
+  /**
+   * Brings the running agents in line with the table. Calls made while a pass runs are folded into one
+   * more pass after it, so a burst of finished discoveries costs at most two passes.
+   */
+  reconcile(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconcileOnce();
+        } catch (error) {
+          this.log(`sandbox agents: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    // Imported here: the functions read their environment (table, endpoints) when first loaded.
+    const { queryAll } = await import('@spot/functions/data/repository');
+    const { allAccountsQuery, cloudAccountEntity } = await import(
+      '@spot/functions/data/entities/cloud-account'
+    );
+    const { clustersOfAccountQuery } = await import('@spot/functions/data/entities/inventory');
+    const sandboxAccounts = new Set(this.options.sandbox.accounts.map((a) => a.awsAccountId));
+    const accounts = (await queryAll(cloudAccountEntity, allAccountsQuery)).filter(
+      (a) => a.awsAccountId !== null && sandboxAccounts.has(a.awsAccountId),
+    );
+    const wanted = new Map<
+      string,
+      {
+        orgId: string;
+        accountId: string;
+        clusterId: string;
+        name: string;
+        tokenSha256: string | null;
+        /** False while the account is `scanning`: its discovery is still running. */
+        installable: boolean;
+      }
+    >();
+    for (const account of accounts) {
+      const clusters = await clusterHeads(clustersOfAccountQuery(account.orgId, account.accountId));
+      for (const c of clusters) {
+        if (!c.hasHistory || !this.hasCluster(account.awsAccountId ?? '', c.region, c.name)) continue;
+        wanted.set(keyOf(c.orgId, c.clusterId), {
+          orgId: c.orgId,
+          accountId: c.accountId,
+          clusterId: c.clusterId,
+          name: c.name,
+          tokenSha256: c.agentTokenSha256,
+          // New agents wait for the account's discovery to finish: their first snapshots would compete
+          // with the rest of the first scan, which the person connecting the account is waiting for.
+          installable: account.status !== 'scanning',
+        });
+      }
+    }
+
+    for (const [key, agent] of this.running) {
+      const cluster = wanted.get(key);
+      if (!cluster) await this.stopAgent(key, 'cluster removed or account disconnected');
+      else if (cluster.tokenSha256 !== agent.tokenSha256) {
+        this.yielded.add(key);
+        await this.stopAgent(key, 'a new agent token was issued on the cluster page');
+      }
+    }
+    let order = 0;
+    for (const [key, cluster] of wanted) {
+      if (!cluster.installable || this.running.has(key) || this.yielded.has(key) || this.stopped) continue;
+      await this.startAgent(cluster, order++);
+    }
+  }
+
+  private hasCluster(awsAccountId: string, region: string, name: string): boolean {
+    return this.options.sandbox.world.clusters.some(
+      (c) => c.awsAccountId === awsAccountId && c.region === region && c.name === name,
+    );
+  }
+
+  private async startAgent(
+    cluster: { orgId: string; accountId: string; clusterId: string; name: string },
+    order: number,
+  ): Promise<void> {
+    const { issueAgentToken } = await import('@spot/functions/domain/clusters');
+    const { appendAudit } = await import('@spot/functions/domain/audit');
+    const now = new Date();
+    const issued = await issueAgentToken(cluster.orgId, cluster.clusterId, sandboxAgentIssuer, now);
+    // What the route's handler records for a person, recorded here for the installer.
+    await appendAudit(
+      cluster.orgId,
+      {
+        actorType: 'system',
+        actorId: null,
+        actorName: 'Sandbox agent installer',
+        action: 'cluster.agent-token.issue',
+        resourceType: 'cluster',
+        target: `cluster/${cluster.clusterId}`,
+        accountId: cluster.accountId,
+        outcome: 'success',
+        after: issued.audit.after,
+        sourceIp: null,
+        userAgent: null,
+        requestId: null,
+      },
+      now,
+    );
+    const token = issued.body.token;
+    const { createHash } = await import('node:crypto');
+    const tokenSha256 = createHash('sha256').update(token).digest('hex');
+    const config: AgentConfig = {
+      apiUrl: this.options.apiUrl.replace(/\/+$/, ''),
+      token,
+      clusterName: cluster.name,
+      snapshotIntervalMs: this.options.snapshotIntervalMs ?? 300_000,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 30_000,
+      healthPort: 0,
+      kubeconfig: undefined,
+    };
+    const sandbox = this.options.sandbox;
+    const key = keyOf(cluster.orgId, cluster.clusterId);
+    const controller = new AbortController();
+    const agent = new Agent(config, {
+      collect: async (): Promise<ClusterSnapshot> =>
+        sandbox.kubernetes.snapshotAt(cluster.name, new Date(sandbox.now())),
+      fetch: this.options.fetch ?? globalThis.fetch,
+      now: () => new Date(),
+      sleep: abortableSleep,
+      log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+        // Routine pushes stay quiet; what needs attention is shown.
+        if (level === 'info') return;
+        this.log(`sandbox agent ${cluster.name}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        if (fields?.status === 401 || fields?.status === 404) void this.reconcile();
+      },
+    });
+    const stagger = order * (this.options.staggerMs ?? 2_000);
+    const done = abortableSleep(stagger, controller.signal)
+      .then(() => agent.run(controller.signal))
+      .catch((error: unknown) =>
+        this.log(
+          `sandbox agent ${cluster.name} stopped: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    this.running.set(key, {
+      orgId: cluster.orgId,
+      clusterId: cluster.clusterId,
+      clusterName: cluster.name,
+      accountId: cluster.accountId,
+      tokenSha256,
+      agent,
+      controller,
+      done,
+    });
+    this.log(`sandbox agent installed in ${cluster.name} (${cluster.clusterId})`);
+  }
+
+  private async stopAgent(key: string, why: string): Promise<void> {
+    const agent = this.running.get(key);
+    if (!agent) return;
+    this.running.delete(key);
+    agent.controller.abort();
+    await agent.done;
+    this.log(`sandbox agent of ${agent.clusterName} stopped: ${why}`);
+  }
+}
+
+const keyOf = (orgId: string, clusterId: string) => `${orgId}/${clusterId}`;
+
+interface ClusterHead {
+  orgId: string;
+  accountId: string;
+  clusterId: string;
+  name: string;
+  region: string;
+  hasHistory: boolean;
+  agentTokenSha256: string | null;
+}
+
+/**
+ * The fields the supervisor needs of an account's clusters, projected: a Cluster item carries its whole
+ * summary (tens of KB), and this runs every 15 s on the developer's machine. A plain client on the
+ * local stack's DynamoDB Local (the functions' repository reads whole items).
+ */
+async function clusterHeads(q: { index: 'GSI1'; pk: string; skPrefix: string }): Promise<ClusterHead[]> {
+  const { DynamoDBClient, QueryCommand } = await import('@aws-sdk/client-dynamodb');
+  const { localCredentials } = await import('../dynamodb');
+  const client = new DynamoDBClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: localCredentials,
+  });
+  const heads: ClusterHead[] = [];
+  try {
+    let start: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page: QueryCommandOutput = await client.send(
+        new QueryCommand({
+          TableName: process.env.TABLE_NAME,
+          IndexName: q.index,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :sk)',
+          ProjectionExpression: 'orgId, accountId, clusterId, #name, #region, #history, agentTokenSha256',
+          ExpressionAttributeNames: {
+            '#pk': `${q.index}PK`,
+            '#sk': `${q.index}SK`,
+            '#name': 'name',
+            '#region': 'region',
+            '#history': 'history',
+          },
+          ExpressionAttributeValues: { ':pk': { S: q.pk }, ':sk': { S: q.skPrefix } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        heads.push({
+          orgId: item.orgId?.S ?? '',
+          accountId: item.accountId?.S ?? '',
+          clusterId: item.clusterId?.S ?? '',
+          name: item.name?.S ?? '',
+          region: item.region?.S ?? '',
+          // `history` is a map once back-filled, NULL (or absent) before.
+          hasHistory: item.history?.M !== undefined,
+          agentTokenSha256: item.agentTokenSha256?.S ?? null,
+        });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    client.destroy();
+  }
+  return heads;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref?.();
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
