@@ -118,6 +118,14 @@ export const routes: readonly RouteDefinition[] = [
     needs: ['table-write'],
   },
   { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },
+  // Dashboard (issue 6): read-only, precomputed summaries and series only
+  { method: 'GET', path: '/api/client/dashboard', handler: 'dashboard/get', auth: 'user' },
+  {
+    method: 'GET',
+    path: '/api/client/dashboard/resource-gap',
+    handler: 'dashboard/resource-gap',
+    auth: 'user',
+  },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];
 

@@ -5,7 +5,9 @@ import { userProfileEntity } from '../src/data/entities/user-profile';
 import { getItem, queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { verifyChain } from '../src/domain/audit';
+import { updateClusterFields } from '../src/domain/inventory';
 import { configurePorts, port, resetPorts } from '../src/ports';
+import { seedCluster } from './clusters-support';
 import { call, signUpAndIn, strongPassword, useLocalServices } from './support/services';
 
 beforeAll(async () => {
@@ -201,6 +203,39 @@ describe('tenant isolation and audit', () => {
     expect(auditA.body.items?.map((r) => r.action)).toEqual(['onboarding.wizard', 'organization.signup']);
     expect(auditB.body.items?.map((r) => r.action)).toEqual(['organization.signup']);
     expect(auditB.raw).not.toContain(a.email);
+  });
+
+  it('shows each organization only its own clusters on the dashboard; another’s ids are not found', async () => {
+    const a = await signUpAndIn('Dash A');
+    const b = await signUpAndIn('Dash B');
+    const [clusterA, clusterB] = await Promise.all([seedCluster(a.orgId), seedCluster(b.orgId)]);
+    // A failed collection gives each its dashboard item (as after discovery).
+    for (const [orgId, c] of [
+      [a.orgId, clusterA],
+      [b.orgId, clusterB],
+    ] as const)
+      await updateClusterFields(orgId, c.clusterId, {
+        collection: { status: 'error', reason: 'unreachable', source: null, lastAttemptAt: null },
+      });
+    for (const [user, own, other] of [
+      [a, clusterA, clusterB],
+      [b, clusterB, clusterA],
+    ] as const) {
+      const dashboard = await call('GET /api/client/dashboard', { token: user.accessToken });
+      expect((dashboard.body.clusters as { clusterId: string }[]).map((c) => c.clusterId)).toEqual([
+        own.clusterId,
+      ]);
+      for (const route of ['GET /api/client/dashboard', 'GET /api/client/dashboard/resource-gap']) {
+        const queries: Record<string, string>[] = [
+          { clusterId: other.clusterId },
+          { accountId: other.accountId },
+        ];
+        for (const query of queries) {
+          const res = await call(route, { token: user.accessToken, query });
+          expect(res.status, `${route} ${JSON.stringify(query)}`).toBe(404);
+        }
+      }
+    }
   });
 
   it('records actor, target, outcome, source and request id, in an intact hash chain', async () => {

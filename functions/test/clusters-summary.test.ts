@@ -165,6 +165,44 @@ describe('cluster summary', () => {
     );
   });
 
+  it('breaks the fleet down to instance types (v2) and keeps daily stability of the last 7 days', async () => {
+    const { summary } = await summarize();
+    expect(summary.schemaVersion).toBe(2);
+    expect(
+      summary.fleet.byInstanceType.map((t) => [t.capacityType, t.family, t.instanceType, t.nodes]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['on-demand', 'm5', 'm5.xlarge', 1],
+        ['spot', 'm5', 'm5.xlarge', 1],
+        ['on-demand', 'g4dn', 'g4dn.xlarge', 1],
+      ]),
+    );
+    // Per family, the types add up to the family row.
+    for (const f of summary.fleet.byFamily) {
+      const types = summary.fleet.byInstanceType.filter(
+        (t) => t.capacityType === f.capacityType && t.family === f.family,
+      );
+      expect(types.reduce((s, t) => s + t.hourlyCostUsd, 0)).toBeCloseTo(f.hourlyCostUsd, 9);
+    }
+    expect(summary.stability.recent).toEqual([]);
+    const week: RollupSample[] = Array.from({ length: 7 * 24 }, (_, h) => ({
+      hour: new Date(now.getTime() - (h + 1) * 3_600_000).toISOString(),
+      capacityCpuMilli: 11_760,
+      usedCpuMilli: 3000,
+      usageKnown: true,
+      podChurn: 0,
+      apiRequestRate: 0,
+      pressureEvents: h === 30 ? 3 : 0,
+      apiLatencyP99Ms: 1500,
+      nodesByCapacityType: { 'on-demand': 2, spot: 1 },
+    }));
+    const recent = (await summarize(week)).summary.stability.recent;
+    expect(recent.length).toBeGreaterThanOrEqual(7);
+    expect(recent.every((d) => d.latencyPenalty === 7.5 && d.nodeCount === 3)).toBe(true);
+    // The day with the 3 pressure events costs points; the others none.
+    expect(recent.filter((d) => d.pressurePenalty > 0)).toHaveLength(1);
+  });
+
   it('packs the same pods no dearer than today, above its proven bound, keeping GPU pods on GPU nodes', async () => {
     const { summary } = await summarize();
     const p = summary.binPacking;

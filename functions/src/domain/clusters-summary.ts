@@ -1,4 +1,5 @@
 import { savings } from '@spot/shared';
+import { dailyStability, type StabilityDay, spotRuleText } from '@spot/shared/dashboard/index';
 import type { CapacityType } from '../ports/cloud';
 import type { BinPackingEstimate } from './clusters-packing';
 import { instanceFamily, type LivePrices, typePrices } from './inventory-pricing';
@@ -11,7 +12,8 @@ import { type SnapshotModel, savingsPods } from './inventory-snapshot';
  * Every figure comes from `shared/src/savings` (one definition each); this module only feeds it.
  */
 
-export const summarySchemaVersion = 1;
+/** 2: `fleet.byInstanceType` and `stability.recent` (readers tolerate summaries without them). */
+export const summarySchemaVersion = 2;
 
 /** One hour of history as the summary reads it (a ClusterRollup item). */
 export interface RollupSample {
@@ -23,6 +25,8 @@ export interface RollupSample {
   apiRequestRate: number;
   pressureEvents: number;
   nodesByCapacityType: Record<string, number>;
+  /** API p99 of the hour, ms (`null` when not measured; absent in older callers). */
+  apiLatencyP99Ms?: number | null;
 }
 
 /** A workload's usage per replica, by UTC day (the Workload item's `dailyUsage` plus today). */
@@ -43,6 +47,8 @@ export interface HistoryWindow {
   hour: string;
   /** Over the last 7 days of rollups; `null` without rollups (the snapshot's events are used). */
   week: { windowDays: number; nodeCount: number; pressureEventCount: number } | null;
+  /** Daily stability of the last 7 days (`shared/src/dashboard/stability-recent.ts`); absent before v2. */
+  recent?: StabilityDay[];
 }
 
 export interface ReusedHistory {
@@ -72,14 +78,7 @@ export interface SummaryInput {
   now: Date;
 }
 
-const ruleText: Record<savings.SpotReadinessRule, string> = {
-  exempt: 'Exempted by the cluster policy (Unmanaged)',
-  daemonset: 'DaemonSet or static pod: runs wherever its node runs',
-  'not-replicated-controller': 'Not run by a Deployment with 2+ replicas, a Job or a CronJob',
-  'persistent-volume-claim': 'Mounts a persistent volume claim',
-  'do-not-disrupt': 'Annotated karpenter.sh/do-not-disrupt',
-  'pdb-blocks-disruption': 'Its PodDisruptionBudget allows no disruption now',
-};
+const ruleText = spotRuleText;
 
 export interface WorkloadFigures {
   spotEligible: boolean;
@@ -132,6 +131,11 @@ export function computeClusterSummary(input: SummaryInput) {
     string,
     { capacityType: CapacityType; family: string; nodes: number; hourlyCostUsd: number }
   >();
+  // The sunburst's outer ring: capacity type -> family -> instance type.
+  const byInstanceType = new Map<
+    string,
+    { capacityType: CapacityType; family: string; instanceType: string; nodes: number; hourlyCostUsd: number }
+  >();
   for (const n of model.nodes) {
     const c = byCapacityType[n.capacityType];
     c.nodes += 1;
@@ -143,6 +147,17 @@ export function computeClusterSummary(input: SummaryInput) {
     f.nodes += 1;
     f.hourlyCostUsd += n.price.hourlyPriceUsd ?? 0;
     byFamily.set(key, f);
+    const typeKey = `${n.capacityType}/${n.instanceType}`;
+    const t = byInstanceType.get(typeKey) ?? {
+      capacityType: n.capacityType,
+      family,
+      instanceType: n.instanceType,
+      nodes: 0,
+      hourlyCostUsd: 0,
+    };
+    t.nodes += 1;
+    t.hourlyCostUsd += n.price.hourlyPriceUsd ?? 0;
+    byInstanceType.set(typeKey, t);
   }
 
   // Capacity, requests, usage.
@@ -290,8 +305,10 @@ export function computeClusterSummary(input: SummaryInput) {
   // rollups stability reads. Both move hour by hour: within the hour they were computed, they are reused.
   let idle: CompactGrid | null;
   let historyWindow: HistoryWindow;
+  let readRollups: readonly RollupSample[] | null = null;
   if ('rollups' in input.history) {
     const rollups = input.history.rollups;
+    readRollups = rollups;
     const samples = rollups
       .filter((r) => r.usageKnown)
       .map((r) => ({
@@ -365,7 +382,22 @@ export function computeClusterSummary(input: SummaryInput) {
     }),
     windowDays,
     pressureEventCount,
+    recent: [] as StabilityDay[],
   };
+  // Daily values of the last 7 days, from the rollups when they were read (once an hour), else kept.
+  if (readRollups) {
+    historyWindow.recent = dailyStability(
+      readRollups.map((r) => ({
+        hour: r.hour,
+        pressureEvents: r.pressureEvents,
+        apiLatencyP99Ms: r.apiLatencyP99Ms ?? null,
+        nodesByCapacityType: r.nodesByCapacityType,
+      })),
+      now,
+      stability.spot.meanSpotMonthlyProbability,
+    );
+  }
+  stability.recent = historyWindow.recent ?? [];
 
   // Rightsizing per workload (per replica) at the cluster's unit prices.
   const unit = savings.unitPricesFromNodes(
@@ -482,6 +514,7 @@ export function computeClusterSummary(input: SummaryInput) {
     fleet: {
       byCapacityType,
       byFamily: [...byFamily.values()].sort((a, b) => b.hourlyCostUsd - a.hourlyCostUsd),
+      byInstanceType: [...byInstanceType.values()].sort((a, b) => b.hourlyCostUsd - a.hourlyCostUsd),
     },
     efficiency,
     spot,

@@ -14,6 +14,7 @@ import {
   clusterEntity,
   clusterKey,
   clusterKeys,
+  clusterSeriesKey,
   clustersOfAccountQuery,
   instanceEntity,
   instancesOfRegionQuery,
@@ -58,6 +59,8 @@ export interface DiscoveryInput {
 
 /** Periodic re-discovery of a connected account (EventBridge Scheduler, UTC). */
 export const discoverySyncExpression = 'rate(15 minutes)';
+/** The period of {@link discoverySyncExpression}. */
+export const discoverySyncPeriodMs = 15 * 60_000;
 
 /** A stable, URL-safe cluster id: the same EKS cluster keeps its id across runs. */
 export function clusterIdFor(accountId: string, region: string, clusterName: string): string {
@@ -69,7 +72,10 @@ export function clusterIdFor(accountId: string, region: string, clusterName: str
 
 /**
  * Loads the account, proves its credentials still work (STS) and still reach the same AWS account, and
- * marks it `scanning`. A credential problem fails the run here, with the message of the CloudAccessError.
+ * marks it `scanning`, except an `active` account: connect and Re-Sync set `scanning` themselves before
+ * they start a run, so an `active` account here is a scheduled re-sync, which keeps `active` (the
+ * accounts page shows its last discovery) instead of flipping to Scanning every 15 minutes. A credential
+ * problem fails the run here, with the message of the CloudAccessError.
  */
 export async function loadAccount(input: DiscoveryInput & { executionArn?: string | undefined }, now: Date) {
   const account = await requireConnectedAccount(input.orgId, input.accountId);
@@ -81,21 +87,28 @@ export async function loadAccount(input: DiscoveryInput & { executionArn?: strin
       `The credentials now reach AWS account ${identity.awsAccountId.slice(0, 4)}-****-****, not the connected one. Connect the account again.`,
     );
   }
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: cloudAccountKey(input.orgId, input.accountId),
-      UpdateExpression: `SET #status = :scanning, statusReason = :null, updatedAt = :now${input.executionArn ? ', lastExecutionArn = :arn' : ''}`,
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':scanning': 'scanning',
-        ':null': null,
-        ':now': now.toISOString(),
-        ...(input.executionArn ? { ':arn': input.executionArn } : {}),
-      },
-    }),
-  );
+  const keepActive = account.status === 'active';
+  const sets = [
+    ...(keepActive ? [] : ['#status = :scanning', 'statusReason = :null', 'updatedAt = :now']),
+    ...(input.executionArn ? ['lastExecutionArn = :arn'] : []),
+  ];
+  if (sets.length > 0) {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: cloudAccountKey(input.orgId, input.accountId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        // Not recreated if disconnected meanwhile. An `active` account's status is not written at all,
+        // so a Re-Sync that sets `scanning` in the meantime is never overwritten.
+        ConditionExpression: 'attribute_exists(PK)',
+        ...(keepActive ? {} : { ExpressionAttributeNames: { '#status': 'status' } }),
+        ExpressionAttributeValues: {
+          ...(keepActive ? {} : { ':scanning': 'scanning', ':null': null, ':now': now.toISOString() }),
+          ...(input.executionArn ? { ':arn': input.executionArn } : {}),
+        },
+      }),
+    );
+  }
   return { runId: now.toISOString(), homeRegion: account.region, awsAccountId: account.awsAccountId };
 }
 
@@ -490,6 +503,8 @@ async function removeCluster(cluster: ClusterItem) {
     ...nodes.map((n) => ({ delete: keysOf(nodeEntity.toItem(n)) })),
     ...workloads.map((w) => ({ delete: keysOf(workloadEntity.toItem(w)) })),
     { delete: clusterKey(cluster.orgId, cluster.clusterId) },
+    // The dashboard's series of the cluster lives beside it (no TTL): it goes with it.
+    { delete: clusterSeriesKey(cluster.orgId, cluster.clusterId) },
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
   await batchWrite(deletes);
@@ -564,6 +579,21 @@ const toEksCluster = (c: ClusterItem): EksCluster => ({
 });
 
 /**
+ * The packer's budget for one cluster in discovery. CollectCluster is a task of its own (a 5-minute
+ * Lambda, or one of four concurrent Map iterations locally), so it can afford what the packing benchmark
+ * gives an instance rather than the 300 ms an ingestion request gets: 1.5 ms per pod, between 0.4 s
+ * (small clusters close their gap in well under that; the solver stops early once it has) and 1.5 s
+ * (`pack()`'s own default, where a 10,000-pod plan lands within 3 % of its bound warm). Beyond 25,000
+ * pods the LP phases would not fit the Lambda's memory and time: heuristics and simple bounds only.
+ */
+export function discoveryPackingBudget(pods: number): { timeLimitMs: number; heuristicsOnly: boolean } {
+  return {
+    timeLimitMs: Math.round(Math.min(1_500, Math.max(400, pods * 1.5))),
+    heuristicsOnly: pods > 25_000,
+  };
+}
+
+/**
  * Reads a cluster's Kubernetes side through the KubernetesPort, back-fills 30 days of history the first
  * time (where the source keeps history), and applies the snapshot (inventory, rollups, summary). A
  * cluster that cannot be read is reported on its item and in the result; the run goes on.
@@ -606,6 +636,7 @@ export async function collectCluster(
     const applied = await applySnapshot(cluster, snapshot, {
       now,
       live,
+      packing: discoveryPackingBudget(snapshot.pods.length),
       ...(seeds ? { seeds } : {}),
       clusterUpdate: {
         history,
@@ -733,6 +764,9 @@ export async function completeDiscovery(
       expression: discoverySyncExpression,
       timeZone: 'UTC',
       target: { workflow: 'discovery', input: { orgId: input.orgId, accountId: input.accountId } },
+      // The account was just discovered: the next run is one period from now, not at once (a rate()
+      // schedule without a start fires immediately, which ran every first discovery twice).
+      startAt: new Date(now.getTime() + discoverySyncPeriodMs),
     });
   } catch (error) {
     // The inventory is fresh and Re-Sync works: a missing schedule is an operational alarm, not a failure.

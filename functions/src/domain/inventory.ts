@@ -1,5 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ClusterSnapshot, canonicalJson, savings } from '@spot/shared';
+import { buildSeriesAttributes, encodeCard, encodeLatest, hourPointOf } from '@spot/shared/dashboard/index';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
 import {
@@ -12,18 +13,20 @@ import {
   accountRegionEntity,
   accountRegionKey,
   clusterChildrenQuery,
-  type clusterEntity,
+  clusterEntity,
   clusterKey,
   clusterRollupEntity,
   clusterRollupKey,
   clusterRollupsQuery,
+  clusterSeriesEntity,
+  clusterSeriesKey,
   nodeEntity,
   nodeGroupEntity,
   workloadEntity,
   workloadKeyOf,
   workloadRollupEntity,
 } from '../data/entities/inventory';
-import { getItem, queryAll } from '../data/repository';
+import { getItem, isConditionalCheckFailed, queryAll } from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
 import { estimateBinPacking, type PackingOptions } from './clusters-packing';
 import {
@@ -46,8 +49,11 @@ type WorkloadDay = WorkloadItem['dailyUsage'][string];
 export const usageLookbackDays = 14;
 /** Hours of history a newly discovered cluster is back-filled with. */
 export const backfillHours = 30 * 24;
-/** Hourly rollups read for the idle grid (4 weeks) and stability (1 week). */
-const rollupLookbackHours = 28 * 24;
+/**
+ * Hourly rollups read once an hour: the idle grid (4 weeks), stability (1 week) and the dashboard's
+ * Resource Gap series (30 days, from the start of the first 6-hour bucket).
+ */
+const rollupLookbackHours = 30 * 24 + 6;
 
 /** The live prices discovery fetched for the cluster's region (none yet: the catalog alone). */
 export async function livePricesOf(orgId: string, accountId: string, region: string): Promise<LivePrices> {
@@ -372,8 +378,9 @@ export async function applySnapshot(
   }
 
   await batchWrite(writes);
-  await writeHourRollup(cluster, model, podChurn);
-  await updateClusterSummary(cluster, {
+  const hourFigures = hourRollupOf(model);
+  await writeHourRollup(cluster, hourFigures, podChurn);
+  const clusterFields = {
     summary: computed.summary,
     nodeCount: model.nodes.length,
     podCount: model.pods.length,
@@ -381,7 +388,10 @@ export async function applySnapshot(
     kubernetesVersion: snapshot.kubernetesVersion || cluster.kubernetesVersion,
     lastSyncedAt: snapshot.capturedAt,
     ...options.clusterUpdate,
-  });
+  };
+  const written = await updateClusterSummary(cluster, clusterFields);
+  // After the summary: a cluster removed meanwhile fails that update, so no series outlives it.
+  await writeSeries(cluster, rollups, hourFigures, cardOf({ ...cluster, ...written }), now);
   return {
     summary: computed.summary,
     nodeCount: model.nodes.length,
@@ -413,12 +423,7 @@ const itemKey = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: S
  * The hour's rollup: the gauges of the latest snapshot of the hour, pod churn added up over the hour's
  * snapshots (UpdateItem with ADD, so two snapshots in one hour both count).
  */
-async function writeHourRollup(
-  cluster: ClusterItem,
-  model: ReturnType<typeof buildSnapshotModel>,
-  podChurn: number,
-) {
-  const r = hourRollupOf(model);
+async function writeHourRollup(cluster: ClusterItem, r: ReturnType<typeof hourRollupOf>, podChurn: number) {
   const item = clusterRollupEntity.toItem({
     orgId: cluster.orgId,
     clusterId: cluster.clusterId,
@@ -447,8 +452,85 @@ async function writeHourRollup(
   );
 }
 
-/** Sets fields of the Cluster item (never re-creating one that was deleted meanwhile). */
+/**
+ * The cluster's Resource Gap series: rewritten whole from the completed hours when the rollups were read
+ * (once an hour, and right after a back-fill), otherwise only its `latest` point (one small update, no
+ * read). The current hour is always `latest`, never a bucket, so the hourly rewrite and the per-snapshot
+ * update cannot count it twice.
+ */
+async function writeSeries(
+  cluster: ClusterItem,
+  rollups: readonly z.infer<typeof clusterRollupEntity.schema>[] | null,
+  hour: ReturnType<typeof hourRollupOf>,
+  card: string,
+  now: Date,
+) {
+  const latest = encodeLatest(hourPointOf(hour));
+  if (rollups) {
+    const completed = rollups.filter((r) => r.hour < hour.hour).map(hourPointOf);
+    await db().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: clusterSeriesEntity.toItem({
+          orgId: cluster.orgId,
+          clusterId: cluster.clusterId,
+          accountId: cluster.accountId,
+          computedAt: now.toISOString(),
+          latest,
+          card,
+          ...(buildSeriesAttributes(completed, now) as SeriesStrings),
+        }),
+      }),
+    );
+    return;
+  }
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: clusterSeriesKey(cluster.orgId, cluster.clusterId),
+        UpdateExpression: 'SET #latest = :latest, #card = :card',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#latest': 'latest', '#card': 'card' },
+        ExpressionAttributeValues: { ':latest': latest, ':card': card },
+      }),
+    );
+  } catch (error) {
+    // No series yet (a cluster synced before series existed): the next hourly rewrite creates it.
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}
+
+type SeriesStrings = Pick<
+  z.infer<typeof clusterSeriesEntity.schema>,
+  'gap24hCpu' | 'gap24hMemory' | 'gap7dCpu' | 'gap7dMemory' | 'gap30dCpu' | 'gap30dMemory'
+>;
+
+/**
+ * Sets fields of the Cluster item (never re-creating one that was deleted meanwhile) and refreshes its
+ * dashboard card.
+ */
 export async function updateClusterFields(orgId: string, clusterId: string, fields: Record<string, unknown>) {
+  await setClusterFields(orgId, clusterId, fields);
+  // A heartbeat (agent state only) changes nothing the dashboard shows: no extra read and write.
+  if (Object.keys(fields).some((f) => cardFields.has(f))) await refreshCard(orgId, clusterId);
+}
+
+const cardFields = new Set([
+  'collection',
+  'name',
+  'tags',
+  'region',
+  'kubernetesVersion',
+  'timeZone',
+  'lastSyncedAt',
+  'nodeCount',
+  'podCount',
+  'monthlyRunRateUsd',
+  'summary',
+]);
+
+async function setClusterFields(orgId: string, clusterId: string, fields: Record<string, unknown>) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -472,7 +554,7 @@ export async function updateClusterFields(orgId: string, clusterId: string, fiel
 }
 
 async function updateClusterSummary(cluster: ClusterItem, fields: Record<string, unknown>) {
-  await updateClusterFields(cluster.orgId, cluster.clusterId, {
+  const written = {
     ...fields,
     collection: (fields.collection as ClusterItem['collection'] | undefined) ?? {
       status: 'ok',
@@ -480,7 +562,60 @@ async function updateClusterSummary(cluster: ClusterItem, fields: Record<string,
       source: (fields.summary as ClusterSummary).source,
       lastAttemptAt: (fields.summary as ClusterSummary).computedAt,
     },
+  };
+  await setClusterFields(cluster.orgId, cluster.clusterId, written);
+  return written as Partial<ClusterItem>;
+}
+
+/** The dashboard card of a Cluster item (`shared/src/dashboard/card.ts`). */
+function cardOf(c: ClusterItem): string {
+  return encodeCard({
+    clusterId: c.clusterId,
+    name: c.name,
+    accountId: c.accountId,
+    region: c.region,
+    kubernetesVersion: c.kubernetesVersion,
+    nodeCount: c.nodeCount,
+    podCount: c.podCount,
+    monthlyRunRateUsd: c.monthlyRunRateUsd,
+    timeZone: c.timeZone,
+    tags: c.tags,
+    lastSyncedAt: c.lastSyncedAt,
+    collection: { status: c.collection.status, reason: c.collection.reason, source: c.collection.source },
+    summary: c.summary,
   });
+}
+
+/**
+ * A collection status (or agent state) set outside a snapshot, e.g. a failed collection: the dashboard
+ * card follows it. The card is rebuilt from the Cluster item as it is now; a cluster with no card yet (never
+ * read) gets one, so a cluster that cannot be read still shows on the dashboard with its reason.
+ */
+async function refreshCard(orgId: string, clusterId: string) {
+  const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId), true);
+  if (!cluster) return;
+  await db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: clusterSeriesKey(orgId, clusterId),
+      UpdateExpression:
+        'SET #card = :card, #accountId = :accountId, #orgId = :orgId, #clusterId = :clusterId, #entity = :entity',
+      ExpressionAttributeNames: {
+        '#card': 'card',
+        '#accountId': 'accountId',
+        '#orgId': 'orgId',
+        '#clusterId': 'clusterId',
+        '#entity': 'entity',
+      },
+      ExpressionAttributeValues: {
+        ':card': cardOf(cluster),
+        ':accountId': cluster.accountId,
+        ':orgId': orgId,
+        ':clusterId': clusterId,
+        ':entity': clusterSeriesEntity.name,
+      },
+    }),
+  );
 }
 
 export interface BackfillResult {

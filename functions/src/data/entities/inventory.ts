@@ -101,6 +101,44 @@ export const clustersOfAccountQuery = (orgId: string, accountId: string) => ({
   skPrefix: 'CLUSTER#',
 });
 
+/**
+ * The dashboard item of one cluster: its card and its Resource Gap series (`shared/src/dashboard`),
+ * beside its Cluster item in the organization's partition so ONE Query (`begins_with(SK, 'SERIES#')`)
+ * reads the whole fleet's dashboard. One compact string per range x resource, so a read projects only the one it draws; `latest` is
+ * the current hour, refreshed on every snapshot. Rewritten whole once an hour (when the rollups are read),
+ * deleted with the cluster; it carries `accountId` for the account filter.
+ */
+export const clusterSeriesEntity = defineEntity(
+  'ClusterSeries',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    /** When the completed hours were last downsampled. */
+    computedAt: z.string(),
+    /** `<hourEpochMinutes>,capCpu,reqCpu,usedCpu,capMem,reqMem,usedMem` of the current hour. */
+    latest: z.string().nullable(),
+    /**
+     * The cluster's dashboard card: its row fields and the summary parts the widgets read, as one JSON
+     * string (`shared/src/dashboard` DashboardCard), refreshed with every snapshot and every collection
+     * status change. A string, not a map: reading 50 of them stays cheap (no nested attribute decoding).
+     */
+    card: z.string().nullable().default(null),
+    gap24hCpu: z.string().default(''),
+    gap24hMemory: z.string().default(''),
+    gap7dCpu: z.string().default(''),
+    gap7dMemory: z.string().default(''),
+    gap30dCpu: z.string().default(''),
+    gap30dMemory: z.string().default(''),
+  }),
+  (s) => clusterSeriesKey(s.orgId, s.clusterId),
+);
+export const clusterSeriesKey = (orgId: string, clusterId: string) => ({
+  PK: orgPk(orgId),
+  SK: `SERIES#${clusterId}`,
+});
+export const seriesOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'SERIES#' });
+
 /** One enabled region of an account as discovery last saw it, with the live prices it fetched there. */
 export const accountRegionEntity = defineEntity(
   'AccountRegion',

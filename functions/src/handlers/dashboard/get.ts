@@ -1,0 +1,11 @@
+import { dashboardQuerySchema } from '@spot/shared';
+import { getDashboard } from '../../domain/dashboard';
+import { httpHandler } from '../../http/handler';
+
+/** The dashboard of the organization, one account (`accountId`) or one cluster (`clusterId`). */
+export const handler = httpHandler(
+  { auth: 'user', query: dashboardQuerySchema },
+  async ({ caller, query }) => ({
+    body: await getDashboard(caller.orgId, query),
+  }),
+);

@@ -1,0 +1,271 @@
+import {
+  type DashboardResponse,
+  dashboardRanges,
+  dashboardResources,
+  dashboardResponseSchema,
+  type ResourceGapResponse,
+  resourceGapResponseSchema,
+} from '@spot/shared';
+import { seriesResolutions } from '@spot/shared/dashboard/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clusterEntity, clusterSeriesEntity, seriesOfOrgQuery } from '../src/data/entities/inventory';
+import { queryAll } from '../src/data/repository';
+import { updateClusterFields } from '../src/domain/inventory';
+import { type SeededCluster, seedCluster } from './clusters-support';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  runDiscovery,
+  seedSandboxAccount,
+} from './discovery-support';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+let harness: DiscoveryHarness;
+let a: User;
+let b: User;
+const accountsOfA: string[] = [];
+let clusterOfB: SeededCluster;
+let uncollectedOfB: SeededCluster;
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness();
+  [a, b] = await Promise.all([signUpAndIn('Dashboard A'), signUpAndIn('Dashboard B')]);
+  // Org A: both sandbox accounts discovered for real (summaries, 30 days of back-filled rollups, series).
+  for (const index of [0, 1]) {
+    const { accountId } = await seedSandboxAccount(harness, a.orgId, index);
+    const run = await runDiscovery(harness, a.orgId, accountId);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    accountsOfA.push(accountId);
+  }
+  // Org B: one cluster whose collection failed (never read), one discovered and not collected yet.
+  clusterOfB = await seedCluster(b.orgId, { name: 'b-only', nodeCount: 3, monthlyRunRateUsd: 50 });
+  await updateClusterFields(b.orgId, clusterOfB.clusterId, {
+    collection: {
+      status: 'error',
+      reason: 'No access entry for the role',
+      source: null,
+      lastAttemptAt: null,
+    },
+  });
+  uncollectedOfB = await seedCluster(b.orgId, { accountId: clusterOfB.accountId, name: 'b-new' });
+}, 240_000);
+
+const dashboard = async (user: User, query: Record<string, string> = {}) => {
+  const res = await call('GET /api/client/dashboard', { token: user.accessToken, query });
+  return {
+    status: res.status,
+    body: res.body,
+    parsed: res.status === 200 ? dashboardResponseSchema.parse(res.body) : null,
+  };
+};
+const gap = async (user: User, query: Record<string, string> = {}) => {
+  const res = await call('GET /api/client/dashboard/resource-gap', { token: user.accessToken, query });
+  return {
+    status: res.status,
+    body: res.body,
+    parsed: res.status === 200 ? resourceGapResponseSchema.parse(res.body) : null,
+  };
+};
+
+const sumOf = (values: readonly number[]) => values.reduce((s, v) => s + v, 0);
+const close = (x: number, y: number, tolerance = 1e-6) =>
+  expect(Math.abs(x - y)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(x), Math.abs(y)));
+
+function expectTotalsAddUp(d: DashboardResponse) {
+  const s = d.summary;
+  expect(s.clusterCount).toBe(d.clusters.length);
+  expect(s.nodeCount).toBe(sumOf(d.clusters.map((c) => c.nodeCount)));
+  close(s.monthlyRunRateUsd, sumOf(d.clusters.map((c) => c.monthlyRunRateUsd)));
+  close(s.potentialSavings.totalMonthlyUsd, sumOf(d.clusters.map((c) => c.potentialSavingsMonthlyUsd)));
+  const p = s.potentialSavings;
+  close(
+    p.binPackingMonthlyUsd + p.spotMonthlyUsd + p.hibernationMonthlyUsd + p.rightsizingMonthlyUsd,
+    p.totalMonthlyUsd,
+  );
+  expect(p.totalMonthlyUsd).toBeLessThanOrEqual(s.monthlyRunRateUsd + 1e-6);
+  close(p.projectedMonthlyCostUsd, s.monthlyRunRateUsd - p.totalMonthlyUsd);
+  // The sunburst prices every priced node: its inner ring adds up to the run rate.
+  close(sumOf(d.spot.fleet.map((f) => f.monthlyCostUsd)), s.monthlyRunRateUsd);
+  for (const ring of d.spot.fleet)
+    close(sumOf((ring.children ?? []).map((f) => f.monthlyCostUsd)), ring.monthlyCostUsd);
+}
+
+describe('GET /api/client/dashboard', () => {
+  let all: DashboardResponse;
+
+  beforeAll(async () => {
+    const res = await dashboard(a);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    all = res.parsed as DashboardResponse;
+  });
+
+  it('answers the whole organization with non-zero figures that parse with the shared contract', async () => {
+    const clusters = await queryAll(clusterEntity, { pk: `ORG#${a.orgId}`, skPrefix: 'CLUSTER#' });
+    expect(all.clusters.map((c) => c.clusterId).sort()).toEqual(clusters.map((c) => c.clusterId).sort());
+    expect(all.scope).toEqual({ accountId: null, clusterId: null });
+    expect(all.summary.clusterCount).toBeGreaterThan(1);
+    expect(all.summary.nodeCount).toBeGreaterThan(0);
+    expect(all.summary.monthlyRunRateUsd).toBeGreaterThan(0);
+    expect(all.summary.potentialSavings.totalMonthlyUsd).toBeGreaterThan(0);
+    expect(all.summary.overlapRule).toMatch(/applied in order/);
+    expect(all.efficiency.score).not.toBeNull();
+    expect(all.stability.index).not.toBeNull();
+    expect(all.stability.components.map((c) => c.key)).toEqual(['pressure', 'spot', 'latency']);
+    // 30 days of back-filled rollups: the last 7 days have daily values.
+    expect(all.stability.recent.length).toBeGreaterThanOrEqual(6);
+    expect(all.hibernation.clusters.length).toBeGreaterThan(0);
+    expect(all.spot.fleet.length).toBeGreaterThan(0);
+    expect(
+      all.spot.fleet.some((f) => (f.children ?? []).some((fam) => (fam.children ?? []).length > 0)),
+    ).toBe(true);
+    expect(all.binPacking.clustersEstimated).toBeGreaterThan(0);
+    expect(
+      all.clusters.every((c) => accountsOfA.includes(c.accountId) && c.accountName?.startsWith('Sandbox')),
+    ).toBe(true);
+    expect(all.lastSyncedAt).not.toBeNull();
+  });
+
+  it('has summary totals equal to the sums of the per-cluster figures', () => {
+    expectTotalsAddUp(all);
+    const estimated = all.clusters.length;
+    expect(all.binPacking.withinPctOfBest === null || all.binPacking.withinPctOfBest >= 0).toBe(true);
+    expect(estimated).toBeGreaterThan(0);
+  });
+
+  it('filters by account: only that account’s clusters, totals over them', async () => {
+    const [first] = accountsOfA;
+    const res = await dashboard(a, { accountId: first as string });
+    expect(res.status).toBe(200);
+    const d = res.parsed as DashboardResponse;
+    const expected = all.clusters.filter((c) => c.accountId === first);
+    expect(d.clusters.map((c) => c.clusterId).sort()).toEqual(expected.map((c) => c.clusterId).sort());
+    expect(d.clusters.length).toBeLessThan(all.clusters.length);
+    expect(d.scope).toEqual({ accountId: first, clusterId: null });
+    expectTotalsAddUp(d);
+    expect(d.dataVersion).not.toBe(all.dataVersion);
+  });
+
+  it('filters by cluster: the header is that cluster’s figures', async () => {
+    const row = all.clusters[0];
+    const res = await dashboard(a, { clusterId: row?.clusterId as string });
+    expect(res.status).toBe(200);
+    const d = res.parsed as DashboardResponse;
+    expect(d.clusters).toEqual([row]);
+    close(d.summary.monthlyRunRateUsd, row?.monthlyRunRateUsd ?? Number.NaN);
+    close(d.summary.potentialSavings.totalMonthlyUsd, row?.potentialSavingsMonthlyUsd ?? Number.NaN);
+    expect(d.stability.clusters.map((c) => c.clusterId)).toEqual([row?.clusterId]);
+    expectTotalsAddUp(d);
+  });
+
+  it('keeps the data version while nothing changed', async () => {
+    const again = await dashboard(a);
+    expect(again.parsed?.dataVersion).toBe(all.dataVersion);
+  });
+
+  it('answers a bad query with 400 and a message naming the field', async () => {
+    const res = await call('GET /api/client/dashboard', { token: a.accessToken, query: { clusterId: '' } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/clusterId/);
+    const unauthenticated = await call('GET /api/client/dashboard', {});
+    expect(unauthenticated.status).toBe(401);
+  });
+});
+
+describe('GET /api/client/dashboard/resource-gap', () => {
+  it.each(
+    dashboardRanges.flatMap((range) => dashboardResources.map((resource) => [range, resource] as const)),
+  )(
+    '%s of %s: points at the range’s step, the last one the capacity of the latest snapshots',
+    async (range, resource) => {
+      const res = await gap(a, { range, resource });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const g = res.parsed as ResourceGapResponse;
+      expect(g).toMatchObject({ range, resource, unit: resource === 'cpu' ? 'vCPU' : 'GiB' });
+      expect(g.stepMinutes).toBe(seriesResolutions[range].stepMinutes);
+      expect(g.points.length).toBeGreaterThan(seriesResolutions[range].points / 2);
+      expect(g.points.length).toBeLessThanOrEqual(seriesResolutions[range].points);
+      const times = g.points.map((p) => Date.parse(p.t));
+      for (let i = 1; i < times.length; i += 1)
+        expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBe(g.stepMinutes * 60_000);
+      expect(g.points.every((p) => p.capacity > 0 && p.used !== null)).toBe(true);
+      if (range === '24h') {
+        // The hourly range ends with the current hour: the latest snapshots' capacity, summed.
+        const now = (await dashboard(a)).parsed as DashboardResponse;
+        const capacity =
+          resource === 'cpu'
+            ? now.binPacking.now.capacityCpuMilli / 1000
+            : now.binPacking.now.capacityMemoryMiB / 1024;
+        close(g.points.at(-1)?.capacity ?? Number.NaN, capacity, 1e-3);
+      }
+    },
+  );
+
+  it('defaults to 7 d of CPU, and sums only the clusters in scope', async () => {
+    const whole = (await gap(a)).parsed as ResourceGapResponse;
+    expect(whole).toMatchObject({ range: '7d', resource: 'cpu' });
+    const parts = await Promise.all(
+      accountsOfA.map(async (accountId) => (await gap(a, { accountId })).parsed),
+    );
+    const last = (g: ResourceGapResponse | null | undefined) => g?.points.at(-1)?.capacity ?? 0;
+    close(last(whole), sumOf(parts.map(last)), 1e-3);
+    const series = await queryAll(clusterSeriesEntity, seriesOfOrgQuery(a.orgId));
+    expect(series.length).toBe((await dashboard(a)).parsed?.clusters.length);
+  });
+
+  it('answers an unknown range or resource with 400 naming the field', async () => {
+    const res = await call('GET /api/client/dashboard/resource-gap', {
+      token: a.accessToken,
+      query: { range: '1y', resource: 'gpu' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/range|resource/);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('answers 404 for another organization’s cluster or account, on both routes', async () => {
+    const res = await dashboard(a);
+    const clusterOfA = res.parsed?.clusters[0]?.clusterId as string;
+    const queries: Record<string, string>[] = [
+      { clusterId: clusterOfA },
+      { accountId: accountsOfA[0] as string },
+    ];
+    for (const query of queries) {
+      const d = await dashboard(b, query);
+      expect(d.status).toBe(404);
+      expect(d.body.message).toMatch(/not found in your organization/);
+      // The error echoes the id asked for and nothing of the cluster itself.
+      expect(Object.keys(d.body).sort()).toEqual(['code', 'message', 'requestId']);
+      const g = await gap(b, query);
+      expect(g.status).toBe(404);
+    }
+    // And the other way round.
+    expect((await dashboard(a, { clusterId: clusterOfB.clusterId })).status).toBe(404);
+    expect((await dashboard(a, { accountId: clusterOfB.accountId })).status).toBe(404);
+    // A cluster of the caller's organization under another account id is not found either.
+    expect((await dashboard(a, { clusterId: clusterOfA, accountId: clusterOfB.accountId })).status).toBe(404);
+  });
+
+  it('shows an organization only its own clusters', async () => {
+    const d = (await dashboard(b)).parsed as DashboardResponse;
+    expect(d.clusters.map((c) => c.clusterId)).toEqual([clusterOfB.clusterId]);
+    // Never read: listed, with no figures and a note saying why.
+    expect(d.summary.potentialSavings.totalMonthlyUsd).toBe(0);
+    expect(d.notes.join(' ')).toMatch(/not read yet/);
+    expect(d.notes.join(' ')).toMatch(/No access entry for the role/);
+    expect(d.clusters[0]?.collection).toEqual({
+      status: 'error',
+      reason: 'No access entry for the role',
+      source: null,
+    });
+    // A cluster not collected yet has no dashboard item: absent from the fleet, shown when asked by id.
+    const one = (await dashboard(b, { clusterId: uncollectedOfB.clusterId })).parsed as DashboardResponse;
+    expect(one.clusters.map((c) => [c.clusterId, c.collection.status, c.lastSyncedAt])).toEqual([
+      [uncollectedOfB.clusterId, 'pending', null],
+    ]);
+    const g = (await gap(b, { range: '30d' })).parsed as ResourceGapResponse;
+    expect(g.points).toEqual([]);
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Dashboard benchmark: the two dashboard routes served by the local gateway (the same handler modules and
+ * route table as the CDK app), a signed-in user's token from cognito-local, over the large sandbox (about
+ * 50 clusters) discovered for real by the discovery state machine (30-day back-fill, real summaries and
+ * series) in DynamoDB Local. autocannon drives each scenario; p50 / p95 / p99 come from every response
+ * time it reports, so p95 is exact rather than autocannon's p97.5 bucket.
+ *
+ * `npm run bench dashboard` or `npx tsx scripts/bench/dashboard.ts`. Measures; never fails on a time.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
+/** 1 connection: the latency of one request; 4: under concurrent load (the process serves them all). */
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,4').split(',').map(Number);
+
+type AutocannonResult = { requests: { average: number }; errors: number };
+type Autocannon = (
+  options: { url: string; headers: Record<string, string>; connections: number; duration: number },
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => {
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
+  ): void;
+};
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+export async function run(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.LOG_LEVEL ??= 'warn';
+  const { startDynamoDbLocal, ensureTable } = await import('../../local/src/dynamodb');
+  const { startCognitoLocal, createUserPool } = await import('../../local/src/cognito');
+  const { findFreePort } = await import('../../local/src/ports');
+  const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-cognito-'));
+  const code = '123456';
+  const [dynamodb, cognito] = await Promise.all([
+    findFreePort().then((port) => startDynamoDbLocal({ port })),
+    findFreePort().then((port) => startCognitoLocal({ port, dataDir: cognitoDir, code })),
+  ]);
+  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => cognito.stop()];
+  try {
+    const tableName = `bench-dashboard-${randomUUID().slice(0, 6)}`;
+    await ensureTable(dynamodb.endpoint, tableName);
+    const pool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      COGNITO_ENDPOINT: cognito.endpoint,
+      COGNITO_USER_POOL_ID: pool.userPoolId,
+      COGNITO_CLIENT_ID: pool.clientId,
+      COGNITO_AUTO_CONFIRM_CODE: code,
+      JWT_ISSUER: pool.issuer,
+    });
+    const { resetRuntime } = await import('../../functions/src/lib/runtime');
+    resetRuntime();
+    const { configurePorts } = await import('../../functions/src/ports');
+    const { SandboxCloud, sandboxKeys } = await import('../../local/src/sandbox/index');
+    const { LocalKeyService } = await import('../../local/src/keys');
+    const { LocalStepFunctions } = await import('../../local/src/stepfunctions');
+    const { startGateway } = await import('../../local/src/gateway');
+    const { putItem } = await import('../../functions/src/data/repository');
+    const { cloudAccountEntity } = await import('../../functions/src/data/entities/cloud-account');
+    const { accountSecretEntity } = await import('../../functions/src/data/entities/account-secret');
+    const { sealSecret } = await import('../../functions/src/domain/envelope');
+
+    const sandbox = new SandboxCloud({ seed: 42, size: 'large' });
+    const keyService = new LocalKeyService(randomBytes(32));
+    const workflows = new LocalStepFunctions({ retryIntervalMs: 50 });
+    configurePorts({
+      cloud: sandbox,
+      kubernetes: sandbox.kubernetesPort,
+      keyService,
+      workflows,
+      scheduler: { upsertSchedule: async () => {}, deleteSchedule: async () => {} },
+    });
+    const gateway = await startGateway({ port: 0, webDist: join(cognitoDir, 'no-web') });
+    stops.unshift(() => gateway.close());
+
+    // A user signs up and in through the API, as the SPA does.
+    const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
+    const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const signup = await post('/api/auth/signup', { organizationName: 'Bench Corp', email, password });
+    const orgId = String(signup.orgId);
+    const token = String((await post('/api/auth/token', { email, password })).accessToken);
+
+    // Every sandbox account connected and discovered (the real state machine, with the back-fill).
+    const accounts: string[] = [];
+    for (const keys of sandboxKeys(sandbox).accounts) {
+      const accountId = randomUUID();
+      const at = new Date().toISOString();
+      await putItem(cloudAccountEntity, {
+        orgId,
+        accountId,
+        name: `sandbox ${keys.awsAccountId}`,
+        awsAccountId: keys.awsAccountId,
+        region: keys.region,
+        method: 'access-key',
+        status: 'scanning',
+        statusReason: null,
+        roleArn: null,
+        externalId: null,
+        createdAt: at,
+        updatedAt: at,
+        lastDiscoveryAt: null,
+        lastExecutionArn: null,
+      });
+      const sealed = await sealSecret(keys.secretAccessKey, keyService, `${orgId}/${accountId}`);
+      await putItem(accountSecretEntity, {
+        orgId,
+        accountId,
+        accessKeyId: keys.accessKeyId,
+        ...sealed,
+        createdAt: at,
+      });
+      accounts.push(accountId);
+    }
+    const started = performance.now();
+    const executions = await Promise.all(
+      accounts.map((accountId) => workflows.startExecution('discovery', { orgId, accountId })),
+    );
+    const records = await Promise.all(executions.map((e) => workflows.waitForExecution(e.executionArn)));
+    const failed = records.filter((r) => r.status !== 'SUCCEEDED').length;
+
+    const get = async (path: string) => {
+      const res = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown>, bytes: 0 };
+    };
+    const whole = await get('/api/client/dashboard');
+    const clusters = (whole.body.clusters ?? []) as { clusterId: string; accountId: string }[];
+    const summary = whole.body.summary as {
+      monthlyRunRateUsd: number;
+      potentialSavings: { totalMonthlyUsd: number };
+    };
+    console.log(
+      `large sandbox: ${accounts.length} accounts, ${clusters.length} clusters discovered in ${((performance.now() - started) / 1000).toFixed(1)} s (${failed} failed); run rate $${Math.round(summary.monthlyRunRateUsd).toLocaleString('en-US')}/month, potential savings $${Math.round(summary.potentialSavings.totalMonthlyUsd).toLocaleString('en-US')}/month`,
+    );
+    // The account with the most clusters, and its largest cluster.
+    const byAccount = new Map<string, number>();
+    for (const c of clusters) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + 1);
+    const account = [...byAccount.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? accounts[0];
+    const cluster = clusters[0]?.clusterId ?? '';
+
+    // autocannon ships no types: the little used here is typed locally.
+    const autocannonModule = 'autocannon';
+    const { default: autocannon } = (await import(autocannonModule)) as { default: Autocannon };
+    const scenarios: [string, string][] = [
+      ['dashboard, all clusters', '/api/client/dashboard'],
+      [
+        `dashboard, one account (${byAccount.get(account ?? '') ?? 0} clusters)`,
+        `/api/client/dashboard?accountId=${account}`,
+      ],
+      ['dashboard, one cluster', `/api/client/dashboard?clusterId=${cluster}`],
+      ['resource-gap 30d cpu, all clusters', '/api/client/dashboard/resource-gap?range=30d&resource=cpu'],
+      [
+        'resource-gap 30d memory, one account',
+        `/api/client/dashboard/resource-gap?range=30d&resource=memory&accountId=${account}`,
+      ],
+      [
+        'resource-gap 24h cpu, one cluster',
+        `/api/client/dashboard/resource-gap?range=24h&resource=cpu&clusterId=${cluster}`,
+      ],
+    ];
+    for (const connections of connectionCounts)
+      for (const [name, path] of scenarios) {
+        const probe = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const bytes = (await probe.arrayBuffer()).byteLength;
+        const times: number[] = [];
+        let non2xx = 0;
+        const result = await new Promise<{ requests: { average: number }; errors: number }>(
+          (resolve, reject) => {
+            const instance = autocannon(
+              {
+                url: `${gateway.url}${path}`,
+                headers: { authorization: `Bearer ${token}` },
+                connections,
+                duration: durationSeconds,
+              },
+              (error, out) => (error ? reject(error) : resolve(out)),
+            );
+            instance.on(
+              'response',
+              (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+                times.push(responseTime);
+                if (statusCode >= 300) non2xx += 1;
+              },
+            );
+          },
+        );
+        times.sort((a, b) => a - b);
+        console.log(
+          `  ${name}: status ${probe.status}, ${(bytes / 1024).toFixed(1)} KiB; ${connections} connections x ${durationSeconds} s: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, ${result.requests.average.toFixed(0)} req/s (${times.length} requests, ${non2xx} non-2xx, ${result.errors} errors)`,
+        );
+      }
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    rmSync(cognitoDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+}
