@@ -1,80 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
-import { e2eDataDir, screenshotDir } from './playwright.config';
+import { expect, test } from '@playwright/test';
+import { fillSandboxKeys, newUser, sandboxKeys, screenshotter, signUp } from './helpers';
 
-const root = join(import.meta.dirname, '..');
-mkdirSync(join(root, screenshotDir), { recursive: true });
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(root, screenshotDir, `onb-${name}.png`), fullPage: true });
-
-interface SandboxKeys {
-  accessKeyId: string;
-  secretAccessKey: string;
-  awsAccountId?: string;
-  region?: string;
-}
-
-/**
- * The access keys of the sandbox cloud, from `<dataDir>/sandbox.json` (written by the local stack when
- * the sandbox starts). Read by shape, not by path: the first object holding an access key id and a
- * secret, with the account id and region beside them when present.
- */
-function sandboxKeys(): SandboxKeys | null {
-  const file = join(root, process.env.E2E_DATA_DIR ?? e2eDataDir, 'sandbox.json');
-  if (!existsSync(file)) return null;
-  const find = (value: unknown): SandboxKeys | null => {
-    if (Array.isArray(value)) {
-      for (const v of value) {
-        const found = find(v);
-        if (found) return found;
-      }
-      return null;
-    }
-    if (!value || typeof value !== 'object') return null;
-    const o = value as Record<string, unknown>;
-    if (typeof o.accessKeyId === 'string' && typeof o.secretAccessKey === 'string') {
-      return {
-        accessKeyId: o.accessKeyId,
-        secretAccessKey: o.secretAccessKey,
-        awsAccountId: typeof o.awsAccountId === 'string' ? o.awsAccountId : undefined,
-        region: typeof o.region === 'string' ? o.region : undefined,
-      };
-    }
-    for (const v of Object.values(o)) {
-      const found = find(v);
-      if (found)
-        return { ...found, awsAccountId: found.awsAccountId ?? (o.awsAccountId as string | undefined) };
-    }
-    return null;
-  };
-  return find(JSON.parse(readFileSync(file, 'utf8')));
-}
-
-const newUser = () => ({
-  org: `Onboarding ${randomUUID().slice(0, 6)}`,
-  email: `onb-${randomUUID().slice(0, 8)}@example.com`,
-  password: 'E2e-Password-123!',
-});
-
-async function signUp(page: Page, user: ReturnType<typeof newUser>) {
-  await page.goto('/login');
-  await page.getByRole('tab', { name: 'Sign up' }).click();
-  await page.getByLabel('Organization name').fill(user.org);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/onboarding/);
-}
-
-/** Naive UI's select: type to filter (tag mode also accepts a code it does not list), Enter picks. */
-async function chooseRegion(page: Page, region: string) {
-  await page.getByRole('dialog').getByRole('textbox', { name: 'Region' }).click();
-  await page.keyboard.type(region);
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('dialog').getByText(region, { exact: false }).first()).toBeVisible();
-}
+const shot = screenshotter('onb-');
 
 test.describe
   .serial('first-run onboarding and the accounts manager', () => {
@@ -83,7 +10,7 @@ test.describe
     }) => {
       // The first scan of the sandbox runs the real discovery over its regions and clusters.
       test.setTimeout(420_000);
-      await signUp(page, newUser());
+      await signUp(page, newUser('Onboarding'));
       const wizard = page.getByRole('dialog');
       await expect(wizard.getByRole('heading', { name: 'Welcome to Spot Optimizer!' })).toBeVisible();
       await expect(
@@ -143,11 +70,7 @@ test.describe
         await expect(page.locator('body')).not.toContainText('wJalrXUtnFEMI/K7MDENG');
         return;
       }
-      await wizard.getByLabel('Access Key ID').fill(keys.accessKeyId);
-      await wizard.getByLabel('Secret Access Key').fill(keys.secretAccessKey);
-      if (keys.awsAccountId) await wizard.getByLabel('AWS Account ID (optional)').fill(keys.awsAccountId);
-      if (keys.region && keys.region !== 'us-east-1') await chooseRegion(page, keys.region);
-      await wizard.getByLabel('Account name (optional)').fill('Sandbox Lab');
+      await fillSandboxKeys(page, keys, 'Sandbox Lab');
       await wizard.getByRole('button', { name: 'Connect', exact: true }).click();
 
       await expect(wizard.getByRole('heading', { name: 'Account Connected!' })).toBeVisible({
@@ -184,7 +107,7 @@ test.describe
     });
 
     test('skipping lands on the empty dashboard; Settings manages the placeholder', async ({ page }) => {
-      await signUp(page, newUser());
+      await signUp(page, newUser('Onboarding'));
       await page.getByRole('dialog').getByRole('button', { name: 'Skip for now' }).click();
       await expect(page).toHaveURL(/\/dashboard/);
       await expect(page.getByText('No Data Yet')).toBeVisible();

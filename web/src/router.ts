@@ -14,6 +14,8 @@ declare module 'vue-router' {
     role?: UserRole;
     /** The page is filtered by the top bar's account filter, which is kept in `?account=`. */
     accountFilter?: boolean;
+    /** The sidebar item to highlight when the page is not itself in the sidebar (e.g. one cluster). */
+    navKey?: string;
   }
 }
 
@@ -49,6 +51,12 @@ const routes: RouteRecordRaw[] = [
         name: 'clusters',
         component: () => import('./pages/ClustersPage.vue'),
         meta: { title: 'Clusters' },
+      },
+      {
+        path: 'clusters/:id',
+        name: 'cluster',
+        component: () => import('./pages/ClusterPage.vue'),
+        meta: { title: 'Cluster', navKey: 'clusters' },
       },
       {
         path: 'node-templates',

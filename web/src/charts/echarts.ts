@@ -1,34 +1,40 @@
-import { BarChart, GaugeChart, HeatmapChart, LineChart, PieChart, SunburstChart } from 'echarts/charts';
+import {
+  GaugeChart,
+  type GaugeSeriesOption,
+  HeatmapChart,
+  type HeatmapSeriesOption,
+  LineChart,
+  type LineSeriesOption,
+  SunburstChart,
+  type SunburstSeriesOption,
+} from 'echarts/charts';
 import {
   GridComponent,
-  LegendComponent,
-  TitleComponent,
+  type GridComponentOption,
   TooltipComponent,
-  VisualMapComponent,
+  type TooltipComponentOption,
 } from 'echarts/components';
-import { use } from 'echarts/core';
+import { type ComposeOption, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import VChart from 'vue-echarts';
 
-// The one place ECharts modules are registered: only what the dashboard screens draw (resource gap lines,
-// bars, fleet composition sunburst and pie, idle-hours heatmap, stability gauge). Import charts from here,
-// never from 'echarts' itself, so the bundle carries no unused chart types.
-use([
-  CanvasRenderer,
-  LineChart,
-  BarChart,
-  PieChart,
-  SunburstChart,
-  HeatmapChart,
-  GaugeChart,
-  GridComponent,
-  TooltipComponent,
-  LegendComponent,
-  VisualMapComponent,
-  TitleComponent,
-]);
-
-/** Animations off under automation, or screenshots and browser tests catch half-drawn charts. */
-export const chartAnimation = !navigator.webdriver;
+// The one place ECharts modules are registered: only what the dashboard draws (Resource Gap area lines,
+// Fleet Composition sunburst, activity heatmap, stability gauge). Legends and the heatmap's color key are
+// HTML next to the charts, so no legend or visualMap component is needed. Import charts from here, never
+// from 'echarts' itself, so the bundle carries no unused chart types.
+//
+// This module is loaded lazily (`charts/lazy.ts`): ECharts (~150 kB gzip) is fetched in parallel with the
+// dashboard's data instead of being part of the route's first load; the widgets' figures render without it.
+use([CanvasRenderer, LineChart, SunburstChart, HeatmapChart, GaugeChart, GridComponent, TooltipComponent]);
 
 export { VChart };
+
+/** The option type of the charts registered above (the option builders in `lib/dashboard/` return it). */
+export type ChartOption = ComposeOption<
+  | LineSeriesOption
+  | SunburstSeriesOption
+  | HeatmapSeriesOption
+  | GaugeSeriesOption
+  | GridComponentOption
+  | TooltipComponentOption
+>;

@@ -11,6 +11,7 @@ import {
 } from '../api/schemas';
 import { clearSession, saveSession, session, sessionFromTokens } from '../api/session';
 import { useAccountsStore } from './accounts';
+import { useDashboardStore } from './dashboard';
 
 /** Who is signed in: the tokens (persisted by the API client) and the profile from `GET /api/me`. */
 export const useAuthStore = defineStore('auth', () => {
@@ -102,6 +103,7 @@ export const useAuthStore = defineStore('auth', () => {
     me.value = null;
     meError.value = null;
     useAccountsStore().$reset();
+    useDashboardStore().$reset();
   }
 
   return {

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import { e2eDataDir, screenshotDir } from './playwright.config';
+
+/** What the browser specs share: screenshots, new users, the sandbox's keys, the sign-up form. */
+
+const root = join(import.meta.dirname, '..');
+mkdirSync(join(root, screenshotDir), { recursive: true });
+
+/** Where a screenshot goes: `.test-results/screenshots/<name>.png` in the repository. */
+export const screenshotPath = (name: string) => join(root, screenshotDir, `${name}.png`);
+
+/** A full-page screenshot in `.test-results/screenshots/<prefix><name>.png`. */
+export const screenshotter = (prefix: string) => (page: Page, name: string) =>
+  page.screenshot({ path: screenshotPath(`${prefix}${name}`), fullPage: true });
+
+export interface SandboxKeys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  awsAccountId?: string;
+  region?: string;
+}
+
+/**
+ * The access keys of the sandbox cloud, from `<dataDir>/sandbox.json` (written by the local stack when
+ * the sandbox starts). Read by shape, not by path: the first object holding an access key id and a
+ * secret, with the account id and region beside them when present.
+ */
+export function sandboxKeys(): SandboxKeys | null {
+  const file = join(root, process.env.E2E_DATA_DIR ?? e2eDataDir, 'sandbox.json');
+  if (!existsSync(file)) return null;
+  const find = (value: unknown): SandboxKeys | null => {
+    if (Array.isArray(value)) {
+      for (const v of value) {
+        const found = find(v);
+        if (found) return found;
+      }
+      return null;
+    }
+    if (!value || typeof value !== 'object') return null;
+    const o = value as Record<string, unknown>;
+    if (typeof o.accessKeyId === 'string' && typeof o.secretAccessKey === 'string') {
+      return {
+        accessKeyId: o.accessKeyId,
+        secretAccessKey: o.secretAccessKey,
+        awsAccountId: typeof o.awsAccountId === 'string' ? o.awsAccountId : undefined,
+        region: typeof o.region === 'string' ? o.region : undefined,
+      };
+    }
+    for (const v of Object.values(o)) {
+      const found = find(v);
+      if (found)
+        return { ...found, awsAccountId: found.awsAccountId ?? (o.awsAccountId as string | undefined) };
+    }
+    return null;
+  };
+  return find(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export const newUser = (prefix: string) => ({
+  org: `${prefix} ${randomUUID().slice(0, 6)}`,
+  email: `${prefix.toLowerCase().replaceAll(/[^a-z]/g, '')}-${randomUUID().slice(0, 8)}@example.com`,
+  password: 'E2e-Password-123!',
+});
+
+export async function signUp(page: Page, user: ReturnType<typeof newUser>) {
+  await page.goto('/login');
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  await page.getByLabel('Organization name').fill(user.org);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/onboarding/);
+}
+
+/** Naive UI's select: type to filter (tag mode also accepts a code it does not list), Enter picks. */
+export async function chooseRegion(page: Page, region: string) {
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Region' }).click();
+  await page.keyboard.type(region);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog').getByText(region, { exact: false }).first()).toBeVisible();
+}
+
+/** Fills the wizard's access-key form with the sandbox's keys (the "Lab / Dev" method must be open). */
+export async function fillSandboxKeys(page: Page, keys: SandboxKeys, accountName: string) {
+  const wizard = page.getByRole('dialog');
+  await wizard.getByLabel('Access Key ID').fill(keys.accessKeyId);
+  await wizard.getByLabel('Secret Access Key').fill(keys.secretAccessKey);
+  if (keys.awsAccountId) await wizard.getByLabel('AWS Account ID (optional)').fill(keys.awsAccountId);
+  if (keys.region && keys.region !== 'us-east-1') await chooseRegion(page, keys.region);
+  await wizard.getByLabel('Account name (optional)').fill(accountName);
+}
