@@ -27,17 +27,29 @@ async function expectNonZero(page: Page, testId: string, deadline: number) {
     .toBeGreaterThan(0);
 }
 
+const user = newUser('Dashboard');
+
+/** Signs in again as the user of the first test: the dashboard is where a user with data lands. */
+async function signInAgain(page: Page) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/dashboard/);
+}
+
 test.describe
   .serial('the dashboard on the sandbox', () => {
     test('a new user connects the sandbox and sees every widget with data within two minutes', async ({
       page,
     }) => {
       test.setTimeout(300_000);
-      const keys = sandboxKeys();
+      // The second sandbox account: the onboarding spec connects the first to its own organization.
+      const keys = sandboxKeys(1);
       expect(keys, 'the local stack writes the sandbox keys to <dataDir>/sandbox.json').not.toBeNull();
       if (!keys) return;
       await page.setViewportSize({ width: 1440, height: 900 });
-      await signUp(page, newUser('Dashboard'));
+      await signUp(page, user);
       const wizard = page.getByRole('dialog');
       await wizard.getByRole('button', { name: 'Start Setup' }).click();
       await wizard.getByRole('button', { name: /Lab \/ Dev/ }).click();
@@ -51,11 +63,70 @@ test.describe
       await wizard.getByRole('button', { name: 'Go to Dashboard' }).click();
       await expect(page).toHaveURL(/\/dashboard/);
       for (const id of widgets) await expectNonZero(page, id, deadline);
-      test.info().annotations.push({
-        type: 'first-data',
-        description: `every widget non-zero ${((Date.now() - connectedAt) / 1000).toFixed(1)} s after Connect`,
-      });
+      const firstData = `every widget non-zero ${((Date.now() - connectedAt) / 1000).toFixed(1)} s after Connect`;
+      test.info().annotations.push({ type: 'first-data', description: firstData });
+      console.log(`[dashboard] ${firstData}`);
+      // The dollar figures themselves, not only the widgets' key numbers.
+      for (const figure of [
+        'summary-potential-savings',
+        'gap-potential-savings',
+        'spot-potential-savings',
+        'hibernation-potential-savings',
+      ])
+        await expect(page.getByTestId(figure)).not.toHaveText(/^\$0(\.0+)?\b/);
+      await expect(page.getByTestId('gap-within-best')).toContainText('% of the best possible');
+      await expect(page.getByTestId('heatmap-time-zone')).toBeVisible();
       await shot(page, '00-full');
       for (const id of widgets) await page.getByTestId(id).screenshot({ path: screenshotPath(`dash-${id}`) });
+    });
+
+    test('figures refresh by themselves when new snapshots arrive, without a page reload', async ({
+      page,
+    }) => {
+      test.setTimeout(240_000);
+      await signInAgain(page);
+      const freshness = page.getByTestId('dashboard-freshness');
+      await expect(freshness).toHaveAttribute('data-synced-at', /.+/);
+      const before = await freshness.getAttribute('data-synced-at');
+      // A marker on the window survives only if the page is never reloaded.
+      await page.evaluate(() => {
+        (globalThis as unknown as { noReload: boolean }).noReload = true;
+      });
+      // The sandbox clusters' agents push a snapshot every few minutes (the first right after the scan).
+      await expect
+        .poll(async () => freshness.getAttribute('data-synced-at'), { timeout: 200_000, intervals: [2_000] })
+        .not.toBe(before);
+      expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(true);
+    });
+
+    test('a cluster row opens the cluster page with its own summary', async ({ page }) => {
+      await signInAgain(page);
+      const table = page.getByTestId('widget-clusters');
+      const first = table.locator('tbody tr').first();
+      const name = (await first.locator('.name-cell .name').first().textContent())?.trim() ?? '';
+      expect(name).not.toBe('');
+      await first.focus();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(/\/clusters\/eks-/);
+      await expect(page.getByTestId('cluster-header')).toContainText(name);
+      await expectNonZero(page, 'widget-summary', Date.now() + 30_000);
+      await expect(page.getByTestId('widget-clusters')).toHaveCount(0);
+      await shot(page, '10-cluster-page');
+    });
+
+    test('a failed load says so and recovers with Retry', async ({ page }) => {
+      await page.route('**/api/client/dashboard?**', (route) =>
+        route.fulfill({ status: 503, contentType: 'application/json', body: '{"message":"Service busy"}' }),
+      );
+      await page.route('**/api/client/dashboard', (route) =>
+        route.fulfill({ status: 503, contentType: 'application/json', body: '{"message":"Service busy"}' }),
+      );
+      await signInAgain(page);
+      const retry = page.getByRole('button', { name: 'Retry' }).first();
+      await expect(retry).toBeVisible();
+      await shot(page, '20-error');
+      await page.unrouteAll();
+      await retry.click();
+      await expectNonZero(page, 'widget-summary', Date.now() + 30_000);
     });
   });

@@ -24,39 +24,36 @@ export interface SandboxKeys {
 }
 
 /**
- * The access keys of the sandbox cloud, from `<dataDir>/sandbox.json` (written by the local stack when
- * the sandbox starts). Read by shape, not by path: the first object holding an access key id and a
- * secret, with the account id and region beside them when present.
+ * The access keys of the sandbox cloud's `index`-th account, from `<dataDir>/sandbox.json` (written by the
+ * local stack when the sandbox starts). Read by shape, not by path: the objects holding an access key id
+ * and a secret, in document order, with the account id and region beside them when present. Specs that
+ * connect an account use different indexes: one AWS account belongs to one organization.
  */
-export function sandboxKeys(): SandboxKeys | null {
+export function sandboxKeys(index = 0): SandboxKeys | null {
   const file = join(root, process.env.E2E_DATA_DIR ?? e2eDataDir, 'sandbox.json');
   if (!existsSync(file)) return null;
-  const find = (value: unknown): SandboxKeys | null => {
+  const found: SandboxKeys[] = [];
+  const collect = (value: unknown, accountId?: string): void => {
     if (Array.isArray(value)) {
-      for (const v of value) {
-        const found = find(v);
-        if (found) return found;
-      }
-      return null;
+      for (const v of value) collect(v, accountId);
+      return;
     }
-    if (!value || typeof value !== 'object') return null;
+    if (!value || typeof value !== 'object') return;
     const o = value as Record<string, unknown>;
+    const ownId = typeof o.awsAccountId === 'string' ? o.awsAccountId : accountId;
     if (typeof o.accessKeyId === 'string' && typeof o.secretAccessKey === 'string') {
-      return {
+      found.push({
         accessKeyId: o.accessKeyId,
         secretAccessKey: o.secretAccessKey,
-        awsAccountId: typeof o.awsAccountId === 'string' ? o.awsAccountId : undefined,
+        awsAccountId: ownId,
         region: typeof o.region === 'string' ? o.region : undefined,
-      };
+      });
+      return;
     }
-    for (const v of Object.values(o)) {
-      const found = find(v);
-      if (found)
-        return { ...found, awsAccountId: found.awsAccountId ?? (o.awsAccountId as string | undefined) };
-    }
-    return null;
+    for (const v of Object.values(o)) collect(v, ownId);
   };
-  return find(JSON.parse(readFileSync(file, 'utf8')));
+  collect(JSON.parse(readFileSync(file, 'utf8')));
+  return found[index] ?? null;
 }
 
 export const newUser = (prefix: string) => ({

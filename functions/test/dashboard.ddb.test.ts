@@ -1,4 +1,5 @@
 import {
+  clusterTimeZone,
   type DashboardResponse,
   dashboardRanges,
   dashboardResources,
@@ -125,6 +126,17 @@ describe('GET /api/client/dashboard', () => {
       all.clusters.every((c) => accountsOfA.includes(c.accountId) && c.accountName?.startsWith('Sandbox')),
     ).toBe(true);
     expect(all.lastSyncedAt).not.toBeNull();
+  });
+
+  it('puts each cluster and its heatmap in the cluster’s time zone: its tag, else its region’s', () => {
+    for (const c of all.clusters) expect(c.timeZone).toBe(clusterTimeZone(c.region, c.tags));
+    // The sandbox tags the clusters whose team sits outside the region's zone.
+    expect(all.clusters.some((c) => c.tags.timezone !== undefined && c.timeZone === c.tags.timezone)).toBe(
+      true,
+    );
+    expect(new Set(all.clusters.map((c) => c.timeZone)).size).toBeGreaterThan(2);
+    const zones = new Map(all.clusters.map((c) => [c.clusterId, c.timeZone]));
+    for (const h of all.hibernation.clusters) expect(h.timeZone).toBe(zones.get(h.clusterId));
   });
 
   it('has summary totals equal to the sums of the per-cluster figures', () => {

@@ -6,5 +6,6 @@ export * from './model/canonical-json';
 export * from './model/cluster-snapshot';
 export * from './model/customer-permissions';
 export * from './model/dashboard';
+export * from './model/time-zone';
 export * from './model/user';
 export * as savings from './savings/index';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CloudAccessError, DomainError } from '@spot/shared';
+import { CloudAccessError, clusterTimeZone, DomainError } from '@spot/shared';
 import type { z } from 'zod';
 import { db, tableName } from '../data/client';
 import { cloudAccountKey } from '../data/entities/cloud-account';
@@ -461,6 +461,8 @@ async function upsertClusterMetadata(
     endpoint: c.endpoint,
     createdAt: c.createdAt || null,
     tags: c.tags,
+    // Hours of the heatmap and idle windows: a time-zone tag, else the region's location.
+    timeZone: clusterTimeZone(region, c.tags),
     lastDiscoveryRunId: runId,
     // The version EKS reports wins over an older snapshot's.
     ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),

@@ -594,6 +594,8 @@ function buildCluster(
     owner,
     'cost-center': `cc-${rng.int(1000, 9999)}`,
     'managed-by': rng.pick(['terraform', 'eksctl', 'cdk']),
+    // Teams whose office is not in the region's zone say so, as customers do (`clusterTimeZone`).
+    ...(p.timeZone !== regionZones[p.region] ? { timezone: p.timeZone } : {}),
   };
   const daemonSets = clusterDaemonSets(p, rng);
   const names = new NameBook();
