@@ -96,7 +96,9 @@ test.describe
       await expect
         .poll(async () => freshness.getAttribute('data-synced-at'), { timeout: 200_000, intervals: [2_000] })
         .not.toBe(before);
-      expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(true);
+      expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(
+        true,
+      );
     });
 
     test('a cluster row opens the cluster page with its own summary', async ({ page }) => {
