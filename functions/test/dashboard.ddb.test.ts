@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   clusterTimeZone,
   type DashboardResponse,
@@ -9,8 +10,18 @@ import {
 } from '@spot/shared';
 import { seriesResolutions } from '@spot/shared/dashboard/index';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clusterEntity, clusterSeriesEntity, seriesOfOrgQuery } from '../src/data/entities/inventory';
-import { queryAll } from '../src/data/repository';
+import { db, tableName } from '../src/data/client';
+import {
+  cardsOfOrgQuery,
+  clusterCardEntity,
+  clusterCardKey,
+  clusterEntity,
+  clusterKey,
+  clusterSeriesEntity,
+  clusterSeriesKey,
+  seriesOfOrgQuery,
+} from '../src/data/entities/inventory';
+import { getItem, putItem, queryAll } from '../src/data/repository';
 import { updateClusterFields } from '../src/domain/inventory';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
@@ -26,6 +37,7 @@ let harness: DiscoveryHarness;
 let a: User;
 let b: User;
 const accountsOfA: string[] = [];
+const regionsOfA: string[] = [];
 let clusterOfB: SeededCluster;
 let uncollectedOfB: SeededCluster;
 
@@ -35,10 +47,11 @@ beforeAll(async () => {
   [a, b] = await Promise.all([signUpAndIn('Dashboard A'), signUpAndIn('Dashboard B')]);
   // Org A: both sandbox accounts discovered for real (summaries, 30 days of back-filled rollups, series).
   for (const index of [0, 1]) {
-    const { accountId } = await seedSandboxAccount(harness, a.orgId, index);
+    const { accountId, region } = await seedSandboxAccount(harness, a.orgId, index);
     const run = await runDiscovery(harness, a.orgId, accountId);
     expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
     accountsOfA.push(accountId);
+    regionsOfA.push(region);
   }
   // Org B: one cluster whose collection failed (never read), one discovered and not collected yet.
   clusterOfB = await seedCluster(b.orgId, { name: 'b-only', nodeCount: 3, monthlyRunRateUsd: 50 });
@@ -223,7 +236,24 @@ describe('GET /api/client/dashboard/resource-gap', () => {
     const last = (g: ResourceGapResponse | null | undefined) => g?.points.at(-1)?.capacity ?? 0;
     close(last(whole), sumOf(parts.map(last)), 1e-3);
     const series = await queryAll(clusterSeriesEntity, seriesOfOrgQuery(a.orgId));
-    expect(series.length).toBe((await dashboard(a)).parsed?.clusters.length);
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    const d = (await dashboard(a)).parsed as DashboardResponse;
+    expect(series.length).toBe(d.clusters.length);
+    expect(cards.map((c) => c.clusterId).sort()).toEqual(series.map((s) => s.clusterId).sort());
+    // The card lives in its own item: the series item carries only the card's bin-packing figures…
+    const raw = await db().send(
+      new GetCommand({ TableName: tableName(), Key: clusterSeriesKey(a.orgId, series[0]?.clusterId ?? '') }),
+    );
+    expect(raw.Item).toHaveProperty('packing');
+    expect(raw.Item).not.toHaveProperty('card');
+    expect(series.filter((s) => s.packing !== null).length).toBe(d.binPacking.clustersEstimated);
+    // … so the route reads no card and shows the same figures as the dashboard.
+    close(whole.binPacking.monthlySavingUsd, d.binPacking.monthlySavingUsd);
+    close(whole.binPacking.withinPctOfBest ?? Number.NaN, d.binPacking.withinPctOfBest ?? Number.NaN);
+    const one = d.clusters[0]?.clusterId as string;
+    const single = (await gap(a, { clusterId: one })).parsed as ResourceGapResponse;
+    const singleDashboard = (await dashboard(a, { clusterId: one })).parsed as DashboardResponse;
+    close(single.binPacking.monthlySavingUsd, singleDashboard.binPacking.monthlySavingUsd);
   });
 
   it('answers an unknown range or resource with 400 naming the field', async () => {
@@ -279,5 +309,52 @@ describe('tenant isolation', () => {
     ]);
     const g = (await gap(b, { range: '30d' })).parsed as ResourceGapResponse;
     expect(g.points).toEqual([]);
+    // The failed collection wrote a card and no series item (a series needs the cluster's rollups).
+    expect(await getItem(clusterCardEntity, clusterCardKey(b.orgId, clusterOfB.clusterId))).toBeDefined();
+    expect(
+      await getItem(clusterSeriesEntity, clusterSeriesKey(b.orgId, clusterOfB.clusterId)),
+    ).toBeUndefined();
+    expect(
+      await getItem(clusterCardEntity, clusterCardKey(b.orgId, uncollectedOfB.clusterId)),
+    ).toBeUndefined();
   });
+});
+
+describe('a cluster gone from EKS', () => {
+  it('is removed by the next discovery with its card and its series', async () => {
+    // A cluster of org A's first account that EKS no longer lists, with a card and a series item.
+    const accountId = accountsOfA[0] as string;
+    const gone = await seedCluster(a.orgId, { accountId, region: regionsOfA[0] as string, name: 'gone' });
+    await updateClusterFields(a.orgId, gone.clusterId, {
+      collection: { status: 'error', reason: 'Cluster not found', source: null, lastAttemptAt: null },
+    });
+    await putItem(clusterSeriesEntity, {
+      orgId: a.orgId,
+      clusterId: gone.clusterId,
+      accountId,
+      computedAt: new Date().toISOString(),
+      latest: null,
+      packing: null,
+      gap24hCpu: '',
+      gap24hMemory: '',
+      gap7dCpu: '',
+      gap7dMemory: '',
+      gap30dCpu: '',
+      gap30dMemory: '',
+    });
+    const card = clusterCardKey(a.orgId, gone.clusterId);
+    const series = clusterSeriesKey(a.orgId, gone.clusterId);
+    expect(await getItem(clusterCardEntity, card)).toBeDefined();
+    expect((await dashboard(a)).parsed?.clusters.map((c) => c.clusterId)).toContain(gone.clusterId);
+
+    const run = await runDiscovery(harness, a.orgId, accountId);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    expect(await getItem(clusterEntity, clusterKey(a.orgId, gone.clusterId))).toBeUndefined();
+    expect(await getItem(clusterCardEntity, card)).toBeUndefined();
+    expect(await getItem(clusterSeriesEntity, series)).toBeUndefined();
+    const d = (await dashboard(a)).parsed as DashboardResponse;
+    expect(d.clusters.map((c) => c.clusterId)).not.toContain(gone.clusterId);
+    expect(d.clusters.length).toBeGreaterThan(0);
+    expect((await dashboard(a, { clusterId: gone.clusterId })).status).toBe(404);
+  }, 240_000);
 });

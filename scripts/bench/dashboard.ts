@@ -2,8 +2,10 @@
  * Dashboard benchmark: the two dashboard routes served by the local gateway (the same handler modules and
  * route table as the CDK app), a signed-in user's token from cognito-local, over the large sandbox (about
  * 50 clusters) discovered for real by the discovery state machine (30-day back-fill, real summaries and
- * series) in DynamoDB Local. autocannon drives each scenario; p50 / p95 / p99 come from every response
- * time it reports, so p95 is exact rather than autocannon's p97.5 bucket.
+ * series) in DynamoDB Local. autocannon drives each scenario at 1, 4 and 10 connections
+ * (`BENCH_CONNECTIONS=1,4,10`); p50 / p95 / p99 come from every response time it reports, so p95 is exact
+ * rather than autocannon's p97.5 bucket. It also prints the size of the card and series items (what the
+ * routes' Queries read).
  *
  * `npm run bench dashboard` or `npx tsx scripts/bench/dashboard.ts`. Measures; never fails on a time.
  */
@@ -14,8 +16,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
-/** 1 connection: the latency of one request; 4: under concurrent load (the process serves them all). */
-const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,4').split(',').map(Number);
+/**
+ * 1 connection: the latency of one request; 4 and 10 (autocannon's default): under concurrent load (one
+ * process serves them all, as one warm Lambda would not: a floor on what concurrency costs).
+ */
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,4,10').split(',').map(Number);
 
 type AutocannonResult = { requests: { average: number }; errors: number };
 type Autocannon = (
@@ -156,6 +161,49 @@ export async function run(): Promise<void> {
     console.log(
       `large sandbox: ${accounts.length} accounts, ${clusters.length} clusters discovered in ${((performance.now() - started) / 1000).toFixed(1)} s (${failed} failed); run rate $${Math.round(summary.monthlyRunRateUsd).toLocaleString('en-US')}/month, potential savings $${Math.round(summary.potentialSavings.totalMonthlyUsd).toLocaleString('en-US')}/month`,
     );
+    // What the routes read: a Query reads whole items, whatever it projects. Each prefix's Query is also
+    // timed alone and both in parallel (what a Resource Gap reading the cards as well would wait for).
+    const { db, tableName: table } = await import('../../functions/src/data/client');
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const readAll = async (prefix: string) => {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await db().send(
+          new QueryCommand({
+            TableName: table(),
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+            ExpressionAttributeValues: { ':pk': `ORG#${orgId}`, ':sk': prefix },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return items;
+    };
+    const medianMs = async (read: () => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i += 1) {
+        const t = performance.now();
+        await read();
+        times.push(performance.now() - t);
+      }
+      return percentile(
+        times.sort((x, y) => x - y),
+        0.5,
+      ).toFixed(1);
+    };
+    for (const prefix of ['CARD#', 'SERIES#']) {
+      const items = await readAll(prefix);
+      const chars = items.reduce((sum, item) => sum + JSON.stringify(item).length, 0);
+      console.log(
+        `  ${prefix} items: ${items.length}, ${(chars / 1024).toFixed(0)} KiB in all (${(chars / 1024 / Math.max(1, items.length)).toFixed(1)} KiB each, as JSON); one Query: median ${await medianMs(() => readAll(prefix))} ms`,
+      );
+    }
+    console.log(
+      `  CARD# and SERIES# Queries in parallel: median ${await medianMs(() => Promise.all([readAll('CARD#'), readAll('SERIES#')]))} ms`,
+    );
     // The account with the most clusters, and its largest cluster.
     const byAccount = new Map<string, number>();
     for (const c of clusters) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + 1);
@@ -182,7 +230,8 @@ export async function run(): Promise<void> {
         `/api/client/dashboard/resource-gap?range=24h&resource=cpu&clusterId=${cluster}`,
       ],
     ];
-    for (const connections of connectionCounts)
+    for (const connections of connectionCounts) {
+      console.log(`${connections} connection${connections === 1 ? '' : 's'} x ${durationSeconds} s:`);
       for (const [name, path] of scenarios) {
         const probe = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
         const bytes = (await probe.arrayBuffer()).byteLength;
@@ -210,9 +259,10 @@ export async function run(): Promise<void> {
         );
         times.sort((a, b) => a - b);
         console.log(
-          `  ${name}: status ${probe.status}, ${(bytes / 1024).toFixed(1)} KiB; ${connections} connections x ${durationSeconds} s: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, ${result.requests.average.toFixed(0)} req/s (${times.length} requests, ${non2xx} non-2xx, ${result.errors} errors)`,
+          `  ${name}: status ${probe.status}, ${(bytes / 1024).toFixed(1)} KiB: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, ${result.requests.average.toFixed(0)} req/s (${times.length} requests, ${non2xx} non-2xx, ${result.errors} errors)`,
         );
       }
+    }
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
     rmSync(cognitoDir, { recursive: true, force: true });

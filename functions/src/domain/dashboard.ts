@@ -10,22 +10,32 @@ import {
   buildDashboard,
   buildResourceGap,
   type ClusterSeriesInput,
-  type DashboardCard,
   type DashboardClusterInput,
   decodeCard,
+  decodePacking,
   encodeCard,
+  encodePacking,
   seriesAttribute,
 } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
 import { db, tableName } from '../data/client';
 import { accountsOfOrgQuery, cloudAccountKey } from '../data/entities/cloud-account';
-import { clusterEntity, clusterKey, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/inventory';
+import {
+  cardsOfOrgQuery,
+  clusterCardEntity,
+  clusterCardKey,
+  clusterEntity,
+  clusterKey,
+  clusterSeriesEntity,
+  clusterSeriesKey,
+  seriesOfOrgQuery,
+} from '../data/entities/inventory';
 import { getItem, type KeyQuery } from '../data/repository';
 
 /**
- * The read-only dashboard: reads only precomputed data (each cluster's dashboard item: its card, a JSON
- * string of the summary parts the widgets show, and its series) with projections, then aggregates in
- * `shared/src/dashboard`. Keys are built from
+ * The read-only dashboard: reads only precomputed data with projections (the dashboard route each
+ * cluster's card, a small item holding a JSON string of the summary parts the widgets show; the Resource
+ * Gap route each cluster's series item), then aggregates in `shared/src/dashboard`. Keys are built from
  * the caller's organization, so another organization's cluster or account id is simply not found (404).
  */
 
@@ -108,7 +118,7 @@ async function accountNames(orgId: string): Promise<Map<string, string>> {
   );
 }
 
-/** Only this account's items (the dashboard items carry `accountId`). */
+/** Only this account's items (cards and series carry `accountId`). */
 const accountFilter = (accountId: string | undefined) =>
   accountId
     ? {
@@ -118,42 +128,58 @@ const accountFilter = (accountId: string | undefined) =>
       }
     : undefined;
 
+type ClusterItem = z.infer<typeof clusterEntity.schema>;
+
+/** Where one kind of per-cluster dashboard item lives: the card (dashboard) or the series (Resource Gap). */
+interface ItemKind {
+  entity: string;
+  key: (orgId: string, clusterId: string) => Record<string, string>;
+  query: (orgId: string) => KeyQuery & { skPrefix: string };
+}
+const cardItems: ItemKind = { entity: clusterCardEntity.name, key: clusterCardKey, query: cardsOfOrgQuery };
+const seriesItems: ItemKind = {
+  entity: clusterSeriesEntity.name,
+  key: clusterSeriesKey,
+  query: seriesOfOrgQuery,
+};
+
 /**
- * The dashboard items in scope (projected), or 404 for a cluster or an account the organization does not
- * have. One Query of the organization's `SERIES#` items, or one GetItem for a cluster. A cluster with no
- * dashboard item yet (discovered seconds ago, not collected) is read from its Cluster item when asked for
- * by id, and is absent from the fleet views until its first collection.
+ * The items of one kind in scope (projected), or 404 for a cluster or an account the organization does
+ * not have. One Query of the organization's items of that kind, or one GetItem for a cluster. A cluster
+ * with no such item yet (discovered seconds ago, not collected) is read from its Cluster item when asked
+ * for by id (`cluster`), and is absent from the fleet views until its first collection.
  */
 async function itemsInScope(
   orgId: string,
+  kind: ItemKind,
   query: DashboardQuery,
   attributes: readonly string[],
   accountExists: () => Promise<boolean>,
-): Promise<{ items: Item[]; fallback: DashboardCard | null }> {
-  const p = projection(['entity', 'clusterId', 'accountId', ...attributes]);
+): Promise<{ items: Item[]; cluster: ClusterItem | null }> {
+  const p = projection(['entity', 'accountId', ...attributes]);
   if (query.clusterId) {
-    const item = await getProjected(clusterSeriesKey(orgId, query.clusterId), p);
-    if (item?.entity === 'ClusterSeries' && typeof item.card === 'string') {
+    const item = await getProjected(kind.key(orgId, query.clusterId), p);
+    if (item?.entity === kind.entity) {
       if (query.accountId && item.accountId !== query.accountId)
         throw new NotFoundError(`The cluster "${query.clusterId}" in account "${query.accountId}"`);
-      return { items: [item], fallback: null };
+      return { items: [item], cluster: null };
     }
     const cluster = await getItem(clusterEntity, clusterKey(orgId, query.clusterId));
     if (!cluster) throw new NotFoundError(`The cluster "${query.clusterId}"`);
     if (query.accountId && cluster.accountId !== query.accountId)
       throw new NotFoundError(`The cluster "${query.clusterId}" in account "${query.accountId}"`);
-    return { items: item ? [item] : [], fallback: decodeCard(cardOfCluster(cluster)) };
+    return { items: [], cluster };
   }
   const [items, exists] = await Promise.all([
-    queryProjected(seriesOfOrgQuery(orgId), p, accountFilter(query.accountId)),
+    queryProjected(kind.query(orgId), p, accountFilter(query.accountId)),
     query.accountId ? accountExists() : Promise.resolve(true),
   ]);
-  const found = items.filter((i) => i.entity === 'ClusterSeries');
+  const found = items.filter((i) => i.entity === kind.entity);
   if (!exists && found.length === 0) throw new NotFoundError(`The account "${query.accountId}"`);
-  return { items: found, fallback: null };
+  return { items: found, cluster: null };
 }
 
-function cardOfCluster(c: z.infer<typeof clusterEntity.schema>): string {
+function cardOfCluster(c: ClusterItem): string {
   return encodeCard({
     clusterId: c.clusterId,
     name: c.name,
@@ -171,36 +197,34 @@ function cardOfCluster(c: z.infer<typeof clusterEntity.schema>): string {
   });
 }
 
-function cardsOf(
-  found: { items: Item[]; fallback: DashboardCard | null },
-  names: ReadonlyMap<string, string>,
-): DashboardClusterInput[] {
-  const cards = found.items.flatMap((i) => {
-    const card = decodeCard(typeof i.card === 'string' ? i.card : null);
-    return card ? [card] : [];
-  });
-  if (found.fallback) cards.push(found.fallback);
-  return cards.map((c) => ({ ...c, accountName: names.get(c.accountId) ?? null }));
-}
-
-/** `GET /api/client/dashboard`: every widget's figures for the clusters in scope. */
+/** `GET /api/client/dashboard`: every widget's figures for the clusters in scope (their cards only). */
 export async function getDashboard(
   orgId: string,
   query: DashboardQuery,
   now = new Date(),
 ): Promise<DashboardResponse> {
   const names = accountNames(orgId);
-  const found = await itemsInScope(orgId, query, ['card'], async () =>
+  const found = await itemsInScope(orgId, cardItems, query, ['card'], async () =>
     (await names).has(query.accountId as string),
   );
+  const encoded = found.items.map((i) => (typeof i.card === 'string' ? i.card : null));
+  if (found.cluster) encoded.push(cardOfCluster(found.cluster));
+  const accountName = await names;
+  const clusters: DashboardClusterInput[] = encoded.flatMap((e) => {
+    const card = decodeCard(e);
+    return card ? [{ ...card, accountName: accountName.get(card.accountId) ?? null }] : [];
+  });
   return buildDashboard({
-    clusters: cardsOf(found, await names),
+    clusters,
     scope: { accountId: query.accountId ?? null, clusterId: query.clusterId ?? null },
     now,
   });
 }
 
-/** `GET /api/client/dashboard/resource-gap`: capacity, requests and usage of one resource over a range. */
+/**
+ * `GET /api/client/dashboard/resource-gap`: capacity, requests and usage of one resource over a range, and
+ * the bin-packing figures, all from the series items (the cards are not read).
+ */
 export async function getResourceGap(
   orgId: string,
   query: ResourceGapQuery,
@@ -210,16 +234,24 @@ export async function getResourceGap(
   const accountExists = async () =>
     (await getProjected(cloudAccountKey(orgId, query.accountId as string), accountProjection))?.entity ===
     'CloudAccount';
-  const found = await itemsInScope(orgId, query, ['card', 'latest', attribute], accountExists);
+  const found = await itemsInScope(
+    orgId,
+    seriesItems,
+    query,
+    ['latest', 'packing', attribute],
+    accountExists,
+  );
   const series: ClusterSeriesInput[] = found.items.map((s) => ({
     encoded: typeof s[attribute] === 'string' && s[attribute] !== '' ? (s[attribute] as string) : null,
     latest: typeof s.latest === 'string' ? s.latest : null,
+    packing: decodePacking(typeof s.packing === 'string' ? s.packing : null),
   }));
-  return buildResourceGap({
-    range: query.range,
-    resource: query.resource,
-    series,
-    clusters: cardsOf(found, new Map()),
-    now,
-  });
+  // A cluster asked for by id and not collected yet: no series, its estimate (if any) from its summary.
+  if (found.cluster)
+    series.push({
+      encoded: null,
+      latest: null,
+      packing: decodePacking(encodePacking(cardOfCluster(found.cluster))),
+    });
+  return buildResourceGap({ range: query.range, resource: query.resource, series, now });
 }

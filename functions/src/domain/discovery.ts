@@ -10,6 +10,7 @@ import {
   agentTokenKey,
   autoScalingGroupEntity,
   autoScalingGroupsOfRegionQuery,
+  clusterCardKey,
   clusterChildrenQuery,
   clusterEntity,
   clusterKey,
@@ -505,7 +506,8 @@ async function removeCluster(cluster: ClusterItem) {
     ...nodes.map((n) => ({ delete: keysOf(nodeEntity.toItem(n)) })),
     ...workloads.map((w) => ({ delete: keysOf(workloadEntity.toItem(w)) })),
     { delete: clusterKey(cluster.orgId, cluster.clusterId) },
-    // The dashboard's series of the cluster lives beside it (no TTL): it goes with it.
+    // The dashboard's card and series of the cluster live beside it (no TTL): they go with it.
+    { delete: clusterCardKey(cluster.orgId, cluster.clusterId) },
     { delete: clusterSeriesKey(cluster.orgId, cluster.clusterId) },
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });

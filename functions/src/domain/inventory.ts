@@ -1,6 +1,12 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ClusterSnapshot, canonicalJson, savings } from '@spot/shared';
-import { buildSeriesAttributes, encodeCard, encodeLatest, hourPointOf } from '@spot/shared/dashboard/index';
+import {
+  buildSeriesAttributes,
+  encodeCard,
+  encodeLatest,
+  encodePacking,
+  hourPointOf,
+} from '@spot/shared/dashboard/index';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
 import {
@@ -12,6 +18,7 @@ import {
 import {
   accountRegionEntity,
   accountRegionKey,
+  clusterCardEntity,
   clusterChildrenQuery,
   clusterEntity,
   clusterKey,
@@ -26,7 +33,14 @@ import {
   workloadKeyOf,
   workloadRollupEntity,
 } from '../data/entities/inventory';
-import { getItem, isConditionalCheckFailed, queryAll } from '../data/repository';
+import {
+  cancelledConditions,
+  getItem,
+  queryAll,
+  type TransactItem,
+  transactPut,
+  transactWrite,
+} from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
 import { estimateBinPacking, type PackingOptions } from './clusters-packing';
 import {
@@ -453,10 +467,11 @@ async function writeHourRollup(cluster: ClusterItem, r: ReturnType<typeof hourRo
 }
 
 /**
- * The cluster's Resource Gap series: rewritten whole from the completed hours when the rollups were read
- * (once an hour, and right after a back-fill), otherwise only its `latest` point (one small update, no
- * read). The current hour is always `latest`, never a bucket, so the hourly rewrite and the per-snapshot
- * update cannot count it twice.
+ * The cluster's dashboard card and Resource Gap series, in one transaction (they belong together: the
+ * series item's bin-packing figures are the card's). The series is rewritten whole from the completed
+ * hours when the rollups were read (once an hour, and right after a back-fill), otherwise only its
+ * `latest` point and figures are set (no read). The current hour is always `latest`, never a bucket, so
+ * the hourly rewrite and the per-snapshot update cannot count it twice.
  */
 async function writeSeries(
   cluster: ClusterItem,
@@ -466,38 +481,79 @@ async function writeSeries(
   now: Date,
 ) {
   const latest = encodeLatest(hourPointOf(hour));
+  const packing = encodePacking(card);
   if (rollups) {
     const completed = rollups.filter((r) => r.hour < hour.hour).map(hourPointOf);
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: clusterSeriesEntity.toItem({
-          orgId: cluster.orgId,
-          clusterId: cluster.clusterId,
-          accountId: cluster.accountId,
-          computedAt: now.toISOString(),
-          latest,
-          card,
-          ...(buildSeriesAttributes(completed, now) as SeriesStrings),
-        }),
+    await transactWrite([
+      cardPut(cluster, card),
+      transactPut(clusterSeriesEntity, {
+        orgId: cluster.orgId,
+        clusterId: cluster.clusterId,
+        accountId: cluster.accountId,
+        computedAt: now.toISOString(),
+        latest,
+        packing,
+        ...(buildSeriesAttributes(completed, now) as SeriesStrings),
       }),
-    );
+    ]);
     return;
   }
+  await writeCardAndSeriesFields(cluster, card, { latest, packing });
+}
+
+const cardPut = (ids: { orgId: string; clusterId: string; accountId: string }, card: string) =>
+  transactPut(clusterCardEntity, {
+    orgId: ids.orgId,
+    clusterId: ids.clusterId,
+    accountId: ids.accountId,
+    card,
+  });
+
+/**
+ * The card (created if need be) and, in the same transaction, fields of the existing series item. With no
+ * series item yet (never read hourly, e.g. a cluster whose first collection failed), the card alone: the
+ * next hourly rewrite creates the series. Nothing when the cluster was removed meanwhile.
+ */
+async function writeCardAndSeriesFields(
+  ids: { orgId: string; clusterId: string; accountId: string },
+  card: string,
+  fields: Record<string, unknown>,
+) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields).map(([field, value]) => {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    return `#${field} = :${field}`;
+  });
+  const seriesUpdate: TransactItem = {
+    Update: {
+      TableName: tableName(),
+      Key: clusterSeriesKey(ids.orgId, ids.clusterId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
   try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: clusterSeriesKey(cluster.orgId, cluster.clusterId),
-        UpdateExpression: 'SET #latest = :latest, #card = :card',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#latest': 'latest', '#card': 'card' },
-        ExpressionAttributeValues: { ':latest': latest, ':card': card },
-      }),
-    );
+    await transactWrite([cardPut(ids, card), seriesUpdate]);
+    return;
   } catch (error) {
-    // No series yet (a cluster synced before series existed): the next hourly rewrite creates it.
-    if (!isConditionalCheckFailed(error)) throw error;
+    if (!cancelledConditions(error)?.[1]) throw error;
+  }
+  // The card alone, as long as its cluster exists (one removed meanwhile leaves no card behind).
+  const clusterExists: TransactItem = {
+    ConditionCheck: {
+      TableName: tableName(),
+      Key: clusterKey(ids.orgId, ids.clusterId),
+      ConditionExpression: 'attribute_exists(PK)',
+    },
+  };
+  try {
+    await transactWrite([cardPut(ids, card), clusterExists]);
+  } catch (error) {
+    if (!cancelledConditions(error)?.[1]) throw error;
   }
 }
 
@@ -587,35 +643,16 @@ function cardOf(c: ClusterItem): string {
 }
 
 /**
- * A collection status (or agent state) set outside a snapshot, e.g. a failed collection: the dashboard
- * card follows it. The card is rebuilt from the Cluster item as it is now; a cluster with no card yet (never
- * read) gets one, so a cluster that cannot be read still shows on the dashboard with its reason.
+ * A collection status set outside a snapshot, e.g. a failed collection: the dashboard card follows it. The
+ * card is rebuilt from the Cluster item as it is now; a cluster with no card yet (never read) gets one, so
+ * a cluster that cannot be read still shows on the dashboard with its reason. The series item's copy of
+ * the bin-packing figures follows the card in the same transaction.
  */
 async function refreshCard(orgId: string, clusterId: string) {
   const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId), true);
   if (!cluster) return;
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: clusterSeriesKey(orgId, clusterId),
-      UpdateExpression:
-        'SET #card = :card, #accountId = :accountId, #orgId = :orgId, #clusterId = :clusterId, #entity = :entity',
-      ExpressionAttributeNames: {
-        '#card': 'card',
-        '#accountId': 'accountId',
-        '#orgId': 'orgId',
-        '#clusterId': 'clusterId',
-        '#entity': 'entity',
-      },
-      ExpressionAttributeValues: {
-        ':card': cardOf(cluster),
-        ':accountId': cluster.accountId,
-        ':orgId': orgId,
-        ':clusterId': clusterId,
-        ':entity': clusterSeriesEntity.name,
-      },
-    }),
-  );
+  const card = cardOf(cluster);
+  await writeCardAndSeriesFields(cluster, card, { packing: encodePacking(card) });
 }
 
 export interface BackfillResult {

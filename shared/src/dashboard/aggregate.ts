@@ -17,7 +17,7 @@ import { type SpotReadinessRule, spotReadinessRules } from '../savings/spot';
 import { stabilityLevel } from '../savings/stability';
 import { SAVINGS_OVERLAP_RULE } from '../savings/summary';
 import { type ClusterSeriesInput, sumSeries } from './series';
-import { type SummaryView, spotRuleText } from './summary-view';
+import { type PackingView, type SummaryView, spotRuleText } from './summary-view';
 
 /**
  * The dashboard built from the clusters' precomputed summaries: pure (no I/O, `now` injected), so the
@@ -167,13 +167,6 @@ export function summarize(clusters: readonly DashboardClusterInput[]): Dashboard
 
 /** Bin packing over the clusters with an estimate: plan within (plan - bound) / plan of the best. */
 export function binPackingOf(clusters: readonly DashboardClusterInput[]): DashboardBinPacking {
-  let saving = 0;
-  let current = 0;
-  let plan = 0;
-  let bound = 0;
-  let estimated = 0;
-  let nodesNow = 0;
-  let nodesInPlan = 0;
   const now = {
     capacityCpuMilli: 0,
     requestedCpuMilli: 0,
@@ -193,7 +186,25 @@ export function binPackingOf(clusters: readonly DashboardClusterInput[]): Dashbo
       now.usedCpuMilli = (now.usedCpuMilli ?? 0) + nonNeg(s.capacity.usedCpuMilli);
     if (s.capacity.usedMemoryMiB !== null)
       now.usedMemoryMiB = (now.usedMemoryMiB ?? 0) + nonNeg(s.capacity.usedMemoryMiB);
-    const b = s.binPacking;
+  }
+  return { ...packingTotals(clusters.map((c) => c.summary?.binPacking)), now };
+}
+
+/**
+ * The packer estimates summed over the clusters that have one (the dashboard's Bin packing widget and the
+ * Resource Gap route's figures, from the cards and from the series items' copy respectively).
+ */
+export function packingTotals(
+  estimates: readonly (PackingView | null | undefined)[],
+): Omit<DashboardBinPacking, 'now'> {
+  let saving = 0;
+  let current = 0;
+  let plan = 0;
+  let bound = 0;
+  let estimated = 0;
+  let nodesNow = 0;
+  let nodesInPlan = 0;
+  for (const b of estimates) {
     if (!b) continue;
     estimated += 1;
     saving += nonNeg(b.monthlySavingUsd);
@@ -212,7 +223,6 @@ export function binPackingOf(clusters: readonly DashboardClusterInput[]): Dashbo
     clustersEstimated: estimated,
     nodesNow,
     nodesInPlan,
-    now,
   };
 }
 
@@ -511,13 +521,12 @@ export function buildDashboard(input: {
 export function buildResourceGap(input: {
   range: DashboardRange;
   resource: DashboardResource;
+  /** The clusters in scope: their series and their bin-packing estimates (`packing`). */
   series: readonly ClusterSeriesInput[];
-  /** The clusters in scope (only their bin-packing estimates are read). */
-  clusters: readonly DashboardClusterInput[];
   now: Date;
 }): ResourceGapResponse {
   const summed = sumSeries(input.series, input.range, input.resource, input.now);
-  const packing = binPackingOf(input.clusters);
+  const packing = packingTotals(input.series.map((s) => s.packing));
   return {
     range: input.range,
     resource: input.resource,

@@ -1,5 +1,5 @@
 import type { DashboardClusterInput } from './aggregate';
-import { parseSummaryView, type SummaryView } from './summary-view';
+import { type PackingView, parseSummaryView, type SummaryView } from './summary-view';
 
 /**
  * A cluster's dashboard card: what the dashboard reads of one cluster (its row fields and the parts of its
@@ -47,4 +47,31 @@ export function decodeCard(encoded: string | null | undefined): DashboardCard | 
   } catch {
     return null;
   }
+}
+
+const packingFields = [
+  'currentHourlyCostUsd',
+  'planHourlyCostUsd',
+  'lowerBoundHourlyCostUsd',
+  'monthlySavingUsd',
+  'nodesNow',
+  'nodesInPlan',
+] as const satisfies readonly (keyof PackingView)[];
+
+/**
+ * The bin-packing estimate of a card, as the cluster's series item keeps it for the Resource Gap route
+ * (`current,plan,bound,saving,nodesNow,nodesInPlan`; `null` when the card has none). Taken from the card
+ * itself, so the two can never disagree on a figure.
+ */
+export function encodePacking(card: string): string | null {
+  const b = decodeCard(card)?.summary?.binPacking;
+  return b ? packingFields.map((f) => b[f]).join(',') : null;
+}
+
+/** The estimate `encodePacking` wrote, `null` when there is none or it is unreadable. */
+export function decodePacking(encoded: string | null | undefined): PackingView | null {
+  if (!encoded) return null;
+  const values = encoded.split(',').map(Number);
+  if (values.length !== packingFields.length || !values.every(Number.isFinite)) return null;
+  return Object.fromEntries(packingFields.map((f, i) => [f, values[i]])) as PackingView;
 }

@@ -1,4 +1,5 @@
 import type { DashboardRange, DashboardResource } from '../model/dashboard';
+import type { PackingView } from './summary-view';
 
 /**
  * The Resource Gap series of one cluster, downsampled from its hourly rollups when they are read (once an
@@ -253,6 +254,8 @@ export interface ClusterSeriesInput {
   /** The stored string of the requested range x resource (`null`: none yet). */
   encoded: string | null;
   latest: string | null;
+  /** The cluster's bin-packing estimate (`decodePacking`; `null`: none). Not read by `sumSeries`. */
+  packing?: PackingView | null;
 }
 
 export interface GapPoint {

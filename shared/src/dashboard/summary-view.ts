@@ -152,6 +152,8 @@ export const summaryViewSchema = z.object({
   notes: z.array(z.string()).catch([]),
 });
 export type SummaryView = z.infer<typeof summaryViewSchema>;
+/** A cluster's bin-packing estimate as the dashboard reads it. */
+export type PackingView = NonNullable<SummaryView['binPacking']>;
 
 /** The stored summary as the dashboard reads it; `null` when there is none (not yet read). */
 export function parseSummaryView(summary: unknown): SummaryView | null {

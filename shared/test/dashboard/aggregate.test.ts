@@ -330,9 +330,8 @@ describe('tolerant reading of stored summaries', () => {
     ]);
     expect(d.stability.index).toBe(90);
     expect(
-      resourceGapResponseSchema.parse(
-        buildResourceGap({ range: '24h', resource: 'cpu', series: [], clusters: [], now }),
-      ).points,
+      resourceGapResponseSchema.parse(buildResourceGap({ range: '24h', resource: 'cpu', series: [], now }))
+        .points,
     ).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCard, encodeCard } from '../../src/dashboard/card';
+import { decodeCard, decodePacking, encodeCard, encodePacking } from '../../src/dashboard/card';
 
 const row = {
   clusterId: 'eks-1',
@@ -36,5 +36,25 @@ describe('dashboard card', () => {
     expect(decodeCard('{not json')).toBeNull();
     expect(decodeCard(JSON.stringify({ name: 'no id' }))).toBeNull();
     expect(decodeCard(null)).toBeNull();
+  });
+
+  it('copies the card’s bin-packing estimate for the series item, figure for figure', () => {
+    const binPacking = {
+      currentHourlyCostUsd: 1.25,
+      planHourlyCostUsd: 0.75,
+      lowerBoundHourlyCostUsd: 0.5,
+      monthlySavingUsd: 365,
+      nodesNow: 3,
+      nodesInPlan: 2,
+    };
+    const card = encodeCard({ ...row, summary: { binPacking } });
+    expect(decodePacking(encodePacking(card))).toEqual(decodeCard(card)?.summary?.binPacking);
+    expect(decodePacking(encodePacking(card))).toEqual(binPacking);
+    // No estimate (or no summary): nothing to copy, and nothing read from an unreadable string.
+    expect(encodePacking(encodeCard({ ...row, summary: { binPacking: null } }))).toBeNull();
+    expect(encodePacking(encodeCard({ ...row, summary: null }))).toBeNull();
+    expect(decodePacking('1,2,x,4,5,6')).toBeNull();
+    expect(decodePacking('1,2')).toBeNull();
+    expect(decodePacking(null)).toBeNull();
   });
 });

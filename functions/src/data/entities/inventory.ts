@@ -7,7 +7,8 @@ import { orgPk } from './organization';
  * caller's own items, and every item carries its source account for the global account filter.
  *
  * Partitions:
- * - `ORG#<orgId>`: the clusters (`CLUSTER#<clusterId>`), beside the organization's other top-level items;
+ * - `ORG#<orgId>`: the clusters (`CLUSTER#<clusterId>`) and their dashboard cards (`CARD#<clusterId>`) and
+ *   series (`SERIES#<clusterId>`), beside the organization's other top-level items;
  * - `ORG#<orgId>#ACCOUNT#<accountId>`: what discovery found in one cloud account, outside Kubernetes
  *   (`REGION#`, `INSTANCE#<region>#`, `ASG#<region>#`);
  * - `ORG#<orgId>#CLUSTER#<clusterId>`: one cluster's node groups, nodes and workloads;
@@ -102,11 +103,36 @@ export const clustersOfAccountQuery = (orgId: string, accountId: string) => ({
 });
 
 /**
- * The dashboard item of one cluster: its card and its Resource Gap series (`shared/src/dashboard`),
- * beside its Cluster item in the organization's partition so ONE Query (`begins_with(SK, 'SERIES#')`)
- * reads the whole fleet's dashboard. One compact string per range x resource, so a read projects only the one it draws; `latest` is
- * the current hour, refreshed on every snapshot. Rewritten whole once an hour (when the rollups are read),
+ * The dashboard card of one cluster (`shared/src/dashboard/card.ts`): its row fields and the summary parts
+ * the widgets read, as one JSON string. Its own small item beside the Cluster item, so ONE Query
+ * (`begins_with(SK, 'CARD#')`) of the organization's partition reads the whole fleet's dashboard and
+ * nothing else (a Query reads whole items: the series strings stay on the ClusterSeries item). Rewritten
+ * with every snapshot (in the same transaction as the series item) and every collection status change;
  * deleted with the cluster; it carries `accountId` for the account filter.
+ */
+export const clusterCardEntity = defineEntity(
+  'ClusterCard',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    /** A string, not a map: reading 50 of them stays cheap (no nested attribute decoding). */
+    card: z.string(),
+  }),
+  (c) => clusterCardKey(c.orgId, c.clusterId),
+);
+export const clusterCardKey = (orgId: string, clusterId: string) => ({
+  PK: orgPk(orgId),
+  SK: `CARD#${clusterId}`,
+});
+export const cardsOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'CARD#' });
+
+/**
+ * The Resource Gap series of one cluster (`shared/src/dashboard/series.ts`), beside its Cluster item so ONE
+ * Query (`begins_with(SK, 'SERIES#')`) reads the fleet's series. One compact string per range x resource,
+ * so a read projects only the one it draws; `latest` is the current hour, refreshed on every snapshot.
+ * Rewritten whole once an hour (when the rollups are read), deleted with the cluster; it carries
+ * `accountId` for the account filter.
  */
 export const clusterSeriesEntity = defineEntity(
   'ClusterSeries',
@@ -119,11 +145,11 @@ export const clusterSeriesEntity = defineEntity(
     /** `<hourEpochMinutes>,capCpu,reqCpu,usedCpu,capMem,reqMem,usedMem` of the current hour. */
     latest: z.string().nullable(),
     /**
-     * The cluster's dashboard card: its row fields and the summary parts the widgets read, as one JSON
-     * string (`shared/src/dashboard` DashboardCard), refreshed with every snapshot and every collection
-     * status change. A string, not a map: reading 50 of them stays cheap (no nested attribute decoding).
+     * The summary's bin-packing figures the Resource Gap route shows (`shared/src/dashboard`
+     * `encodePacking`), so that route reads no card. Derived from the same summary as the card and written
+     * in the same transaction; the dashboard route never reads it.
      */
-    card: z.string().nullable().default(null),
+    packing: z.string().nullable().default(null),
     gap24hCpu: z.string().default(''),
     gap24hMemory: z.string().default(''),
     gap7dCpu: z.string().default(''),
