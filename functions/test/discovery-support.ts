@@ -1,11 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LocalKeyService } from '@spot/local/keys';
 import { SandboxCloud, type SandboxOptions, sandboxKeys } from '@spot/local/sandbox/index';
+import { seedSandboxAccount as seedAccount } from '@spot/local/sandbox/seed-account';
 import { LocalStepFunctions } from '@spot/local/stepfunctions';
-import { accountSecretEntity } from '../src/data/entities/account-secret';
-import { cloudAccountEntity } from '../src/data/entities/cloud-account';
-import { putItem } from '../src/data/repository';
-import { sealSecret } from '../src/domain/envelope';
 import { configurePorts } from '../src/ports';
 import type { CloudTarget, CustomerCloudPort } from '../src/ports/cloud';
 import type { KubernetesPort } from '../src/ports/kubernetes';
@@ -77,33 +74,7 @@ export function useCloud(cloud: CustomerCloudPort, kubernetes?: KubernetesPort) 
 export async function seedSandboxAccount(harness: DiscoveryHarness, orgId: string, index = 0) {
   const keys = sandboxKeys(harness.sandbox).accounts[index];
   if (!keys) throw new Error(`The sandbox has no account #${index}`);
-  const accountId = randomUUID();
-  const now = new Date().toISOString();
-  await putItem(cloudAccountEntity, {
-    orgId,
-    accountId,
-    name: `Sandbox ${index}`,
-    awsAccountId: keys.awsAccountId,
-    region: keys.region,
-    method: 'access-key',
-    status: 'scanning',
-    statusReason: null,
-    roleArn: null,
-    externalId: null,
-    createdAt: now,
-    updatedAt: now,
-    lastDiscoveryAt: null,
-    lastExecutionArn: null,
-  });
-  const sealed = await sealSecret(keys.secretAccessKey, harness.keyService, `${orgId}/${accountId}`);
-  await putItem(accountSecretEntity, {
-    orgId,
-    accountId,
-    accessKeyId: keys.accessKeyId,
-    ...sealed,
-    createdAt: now,
-  });
-  return { accountId, awsAccountId: keys.awsAccountId, region: keys.region };
+  return seedAccount(orgId, keys, harness.keyService, `Sandbox ${index}`);
 }
 
 /** Runs one discovery of the account to its end. */

@@ -75,10 +75,7 @@ export async function run(): Promise<void> {
     const { LocalKeyService } = await import('../../local/src/keys');
     const { LocalStepFunctions } = await import('../../local/src/stepfunctions');
     const { startGateway } = await import('../../local/src/gateway');
-    const { putItem } = await import('../../functions/src/data/repository');
-    const { cloudAccountEntity } = await import('../../functions/src/data/entities/cloud-account');
-    const { accountSecretEntity } = await import('../../functions/src/data/entities/account-secret');
-    const { sealSecret } = await import('../../functions/src/domain/envelope');
+    const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');
 
     const sandbox = new SandboxCloud({ seed: 42, size: 'large' });
     const keyService = new LocalKeyService(randomBytes(32));
@@ -113,33 +110,7 @@ export async function run(): Promise<void> {
     // Every sandbox account connected and discovered (the real state machine, with the back-fill).
     const accounts: string[] = [];
     for (const keys of sandboxKeys(sandbox).accounts) {
-      const accountId = randomUUID();
-      const at = new Date().toISOString();
-      await putItem(cloudAccountEntity, {
-        orgId,
-        accountId,
-        name: `sandbox ${keys.awsAccountId}`,
-        awsAccountId: keys.awsAccountId,
-        region: keys.region,
-        method: 'access-key',
-        status: 'scanning',
-        statusReason: null,
-        roleArn: null,
-        externalId: null,
-        createdAt: at,
-        updatedAt: at,
-        lastDiscoveryAt: null,
-        lastExecutionArn: null,
-      });
-      const sealed = await sealSecret(keys.secretAccessKey, keyService, `${orgId}/${accountId}`);
-      await putItem(accountSecretEntity, {
-        orgId,
-        accountId,
-        accessKeyId: keys.accessKeyId,
-        ...sealed,
-        createdAt: at,
-      });
-      accounts.push(accountId);
+      accounts.push((await seedSandboxAccount(orgId, keys, keyService)).accountId);
     }
     const started = performance.now();
     const executions = await Promise.all(

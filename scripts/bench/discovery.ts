@@ -83,10 +83,7 @@ async function runSize(
   });
   const { db, resetDbClientForTests } = await import('../../functions/src/data/client');
   const { configurePorts, resetPorts } = await import('../../functions/src/ports');
-  const { putItem } = await import('../../functions/src/data/repository');
-  const { cloudAccountEntity } = await import('../../functions/src/data/entities/cloud-account');
-  const { accountSecretEntity } = await import('../../functions/src/data/entities/account-secret');
-  const { sealSecret } = await import('../../functions/src/domain/envelope');
+  const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');
   const { SandboxCloud, sandboxKeys } = await import('../../local/src/sandbox/index');
   const { LocalKeyService } = await import('../../local/src/keys');
   const { LocalStepFunctions } = await import('../../local/src/stepfunctions');
@@ -148,33 +145,7 @@ async function runSize(
   const orgId = randomUUID();
   const accounts: string[] = [];
   for (const keys of sandboxKeys(sandbox).accounts) {
-    const accountId = randomUUID();
-    const now = new Date().toISOString();
-    await putItem(cloudAccountEntity, {
-      orgId,
-      accountId,
-      name: `sandbox ${keys.awsAccountId}`,
-      awsAccountId: keys.awsAccountId,
-      region: keys.region,
-      method: 'access-key',
-      status: 'scanning',
-      statusReason: null,
-      roleArn: null,
-      externalId: null,
-      createdAt: now,
-      updatedAt: now,
-      lastDiscoveryAt: null,
-      lastExecutionArn: null,
-    });
-    const sealed = await sealSecret(keys.secretAccessKey, keyService, `${orgId}/${accountId}`);
-    await putItem(accountSecretEntity, {
-      orgId,
-      accountId,
-      accessKeyId: keys.accessKeyId,
-      ...sealed,
-      createdAt: now,
-    });
-    accounts.push(accountId);
+    accounts.push((await seedSandboxAccount(orgId, keys, keyService)).accountId);
   }
 
   const nodeGroups = world.clusters.reduce((sum, c) => sum + c.nodeGroups.length, 0);

@@ -13,7 +13,6 @@ import {
   type DashboardClusterInput,
   decodeCard,
   decodePacking,
-  encodeCard,
   encodePacking,
   seriesAttribute,
 } from '@spot/shared/dashboard/index';
@@ -31,6 +30,7 @@ import {
   seriesOfOrgQuery,
 } from '../data/entities/inventory';
 import { getItem, type KeyQuery } from '../data/repository';
+import { cardOf } from './cluster-card';
 
 /**
  * The read-only dashboard: reads only precomputed data with projections (the dashboard route each
@@ -179,24 +179,6 @@ async function itemsInScope(
   return { items: found, cluster: null };
 }
 
-function cardOfCluster(c: ClusterItem): string {
-  return encodeCard({
-    clusterId: c.clusterId,
-    name: c.name,
-    accountId: c.accountId,
-    region: c.region,
-    kubernetesVersion: c.kubernetesVersion,
-    nodeCount: c.nodeCount,
-    podCount: c.podCount,
-    monthlyRunRateUsd: c.monthlyRunRateUsd,
-    timeZone: c.timeZone,
-    tags: c.tags,
-    lastSyncedAt: c.lastSyncedAt,
-    collection: { status: c.collection.status, reason: c.collection.reason, source: c.collection.source },
-    summary: c.summary,
-  });
-}
-
 /** `GET /api/client/dashboard`: every widget's figures for the clusters in scope (their cards only). */
 export async function getDashboard(
   orgId: string,
@@ -208,7 +190,7 @@ export async function getDashboard(
     (await names).has(query.accountId as string),
   );
   const encoded = found.items.map((i) => (typeof i.card === 'string' ? i.card : null));
-  if (found.cluster) encoded.push(cardOfCluster(found.cluster));
+  if (found.cluster) encoded.push(cardOf(found.cluster));
   const accountName = await names;
   const clusters: DashboardClusterInput[] = encoded.flatMap((e) => {
     const card = decodeCard(e);
@@ -251,7 +233,7 @@ export async function getResourceGap(
     series.push({
       encoded: null,
       latest: null,
-      packing: decodePacking(encodePacking(cardOfCluster(found.cluster))),
+      packing: decodePacking(encodePacking(cardOf(found.cluster))),
     });
   return buildResourceGap({ range: query.range, resource: query.resource, series, now });
 }

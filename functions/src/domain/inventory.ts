@@ -2,7 +2,6 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ClusterSnapshot, canonicalJson, savings } from '@spot/shared';
 import {
   buildSeriesAttributes,
-  encodeCard,
   encodeLatest,
   encodePacking,
   hourPointOf,
@@ -42,6 +41,7 @@ import {
   transactWrite,
 } from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
+import { cardOf } from './cluster-card';
 import { estimateBinPacking, type PackingOptions } from './clusters-packing';
 import {
   type ClusterSummary,
@@ -621,25 +621,6 @@ async function updateClusterSummary(cluster: ClusterItem, fields: Record<string,
   };
   await setClusterFields(cluster.orgId, cluster.clusterId, written);
   return written as Partial<ClusterItem>;
-}
-
-/** The dashboard card of a Cluster item (`shared/src/dashboard/card.ts`). */
-function cardOf(c: ClusterItem): string {
-  return encodeCard({
-    clusterId: c.clusterId,
-    name: c.name,
-    accountId: c.accountId,
-    region: c.region,
-    kubernetesVersion: c.kubernetesVersion,
-    nodeCount: c.nodeCount,
-    podCount: c.podCount,
-    monthlyRunRateUsd: c.monthlyRunRateUsd,
-    timeZone: c.timeZone,
-    tags: c.tags,
-    lastSyncedAt: c.lastSyncedAt,
-    collection: { status: c.collection.status, reason: c.collection.reason, source: c.collection.source },
-    summary: c.summary,
-  });
 }
 
 /**
