@@ -1,6 +1,7 @@
-import { type ClusterSnapshot, savings } from '@spot/shared';
-import type { CapacityType } from '../ports/cloud';
-import { instanceFamily, type LivePrices, type NodePrice, priceNode } from './inventory-pricing';
+import type { ClusterSnapshot } from '../model/cluster-snapshot';
+import { type CapacityType, type OwnerKind, ownerKinds, type Pod, type PodOwner } from './cluster';
+import { requestHourlyCostUsd, unitPricesFromNodes } from './cost';
+import { type LivePrices, priceNode, type ResolvedNodePrice } from './node-pricing';
 
 /**
  * A cluster snapshot read for the inventory and the savings engine: nodes priced, pods attached to their
@@ -58,7 +59,7 @@ export interface ModelNode {
   ready: boolean;
   pressure: string[];
   createdAt: string;
-  price: NodePrice;
+  price: ResolvedNodePrice;
   requestedCpuMilli: number;
   requestedMemoryMiB: number;
   podCount: number;
@@ -71,7 +72,7 @@ export interface ModelPod {
   nodeName: string | null;
   phase: ClusterSnapshot['pods'][number]['phase'];
   workloadKey: string;
-  owner: savings.PodOwner | null;
+  owner: PodOwner | null;
   cpuRequestMilli: number;
   memoryRequestMiB: number;
   resources: Record<string, number>;
@@ -110,12 +111,12 @@ export interface SnapshotModel {
   workloads: ModelWorkload[];
 }
 
-const savingsOwnerKinds = new Set<string>(savings.ownerKinds);
+const savingsOwnerKinds = new Set<string>(ownerKinds);
 
 /** The snapshot's owner as the savings engine names it (unknown controller kinds are `Other`). */
-function ownerOf(owner: ClusterSnapshot['pods'][number]['owner']): savings.PodOwner | null {
+function ownerOf(owner: ClusterSnapshot['pods'][number]['owner']): PodOwner | null {
   if (!owner) return null;
-  const kind = (savingsOwnerKinds.has(owner.kind) ? owner.kind : 'Other') as savings.OwnerKind;
+  const kind = (savingsOwnerKinds.has(owner.kind) ? owner.kind : 'Other') as OwnerKind;
   return { kind, name: owner.name, ...(owner.replicas !== null ? { replicas: owner.replicas } : {}) };
 }
 
@@ -134,11 +135,18 @@ export function workloadIdentity(pod: ClusterSnapshot['pods'][number]): {
 const matches = (selector: Record<string, string>, target: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => target[k] === v);
 
-const pressureConditions = ['DiskPressure', 'MemoryPressure', 'PIDPressure'];
+/** Node conditions (and event reasons) that count as resource pressure. */
+export const pressureConditions: readonly string[] = ['DiskPressure', 'MemoryPressure', 'PIDPressure'];
 
 /** Pods that hold capacity: running, or pending (waiting for it). Finished pods are ignored. */
 const holdsCapacity = (phase: string) => phase === 'Running' || phase === 'Pending' || phase === 'Unknown';
 
+/**
+ * The snapshot as the inventory and the savings engine read it: each node priced (`priceNode`, USD/h) with
+ * the requests of its pods summed (millicores, MiB); the pods that hold capacity with their workload key,
+ * PDB and summed container requests; the workloads with their pods' sums and cost share
+ * (`requestHourlyCostUsd` at their node's unit prices, USD/h) and the resources an HPA scales.
+ */
 export function buildSnapshotModel(
   snapshot: ClusterSnapshot,
   region: string,
@@ -231,7 +239,7 @@ export function buildSnapshotModel(
       n.name,
       n.price.hourlyPriceUsd === null || n.allocatableCpuMilli <= 0 || n.allocatableMemoryMiB <= 0
         ? null
-        : savings.unitPricesFromNodes([
+        : unitPricesFromNodes([
             {
               hourlyPriceUsd: n.price.hourlyPriceUsd,
               allocatableCpuMilli: n.allocatableCpuMilli,
@@ -268,7 +276,7 @@ export function buildSnapshotModel(
     if (pod.usedMemoryMiB !== null) w.usedMemoryMiB = (w.usedMemoryMiB ?? 0) + pod.usedMemoryMiB;
     const unit = pod.nodeName ? unitPrices.get(pod.nodeName) : null;
     if (unit)
-      w.hourlyCostUsd += savings.requestHourlyCostUsd(pod.cpuRequestMilli, pod.memoryRequestMiB, unit);
+      w.hourlyCostUsd += requestHourlyCostUsd(pod.cpuRequestMilli, pod.memoryRequestMiB, unit);
   }
   for (const hpa of snapshot.hpas) {
     const w = byWorkload.get(`${hpa.namespace}#${hpa.target.kind}#${hpa.target.name}`);
@@ -287,7 +295,7 @@ export function buildSnapshotModel(
 }
 
 /** The savings engine's view of the scheduled pods (pending pods have no node to be moved from). */
-export function savingsPods(model: SnapshotModel): savings.Pod[] {
+export function savingsPods(model: SnapshotModel): Pod[] {
   return model.pods
     .filter((p) => p.nodeName !== null)
     .map((p) => ({
@@ -304,96 +312,3 @@ export function savingsPods(model: SnapshotModel): savings.Pod[] {
     }));
 }
 
-/** Start of the UTC hour of an instant, ISO 8601. */
-export const hourOf = (iso: string | Date) => {
-  const d = new Date(iso);
-  d.setUTCMinutes(0, 0, 0);
-  return d.toISOString();
-};
-
-export interface HourRollupFigures {
-  hour: string;
-  capacityCpuMilli: number;
-  requestedCpuMilli: number;
-  usedCpuMilli: number;
-  capacityMemoryMiB: number;
-  requestedMemoryMiB: number;
-  usedMemoryMiB: number;
-  usageKnown: boolean;
-  nodesByCapacityType: Record<string, number>;
-  nodesByFamily: Record<string, number>;
-  hourlyCostUsd: number;
-  apiRequestRate: number;
-  apiLatencyP99Ms: number | null;
-  pressureEvents: number;
-  spotInterruptions: number;
-  oomKills: number;
-}
-
-/** The figures of the snapshot's hour: capacity, requests, usage, fleet mix, cost and the hour's events. */
-export function hourRollupOf(model: SnapshotModel): HourRollupFigures {
-  const hour = hourOf(model.snapshot.capturedAt);
-  const start = Date.parse(hour);
-  const inHour = (at: string) => {
-    const t = Date.parse(at);
-    return t >= start && t < start + 3_600_000;
-  };
-  let capacityCpu = 0;
-  let capacityMem = 0;
-  let requestedCpu = 0;
-  let requestedMem = 0;
-  let nodeUsedCpu = 0;
-  let nodeUsedMem = 0;
-  let nodesWithUsage = 0;
-  let cost = 0;
-  const byCapacity: Record<string, number> = {};
-  const byFamily: Record<string, number> = {};
-  for (const n of model.nodes) {
-    capacityCpu += n.allocatableCpuMilli;
-    capacityMem += n.allocatableMemoryMiB;
-    requestedCpu += n.requestedCpuMilli;
-    requestedMem += n.requestedMemoryMiB;
-    if (n.usedCpuMilli !== null && n.usedMemoryMiB !== null) {
-      nodeUsedCpu += n.usedCpuMilli;
-      nodeUsedMem += n.usedMemoryMiB;
-      nodesWithUsage += 1;
-    }
-    cost += n.price.hourlyPriceUsd ?? 0;
-    byCapacity[n.capacityType] = (byCapacity[n.capacityType] ?? 0) + 1;
-    const family = instanceFamily(n.instanceType);
-    byFamily[family] = (byFamily[family] ?? 0) + 1;
-  }
-  let podUsedCpu = 0;
-  let podUsedMem = 0;
-  let podsWithUsage = 0;
-  for (const p of model.pods) {
-    if (p.usedCpuMilli === null) continue;
-    podUsedCpu += p.usedCpuMilli;
-    podUsedMem += p.usedMemoryMiB ?? 0;
-    podsWithUsage += 1;
-  }
-  const nodeUsageComplete = model.nodes.length > 0 && nodesWithUsage === model.nodes.length;
-  const count = (reasons: readonly string[]) =>
-    model.snapshot.events
-      .filter((e) => reasons.includes(e.reason) && inHour(e.at))
-      .reduce((s, e) => s + e.count, 0);
-  return {
-    hour,
-    capacityCpuMilli: capacityCpu,
-    requestedCpuMilli: requestedCpu,
-    usedCpuMilli: nodeUsageComplete ? nodeUsedCpu : podUsedCpu,
-    capacityMemoryMiB: capacityMem,
-    requestedMemoryMiB: requestedMem,
-    usedMemoryMiB: nodeUsageComplete ? nodeUsedMem : podUsedMem,
-    usageKnown: nodeUsageComplete || podsWithUsage > 0,
-    nodesByCapacityType: byCapacity,
-    nodesByFamily: byFamily,
-    hourlyCostUsd: cost,
-    apiRequestRate: model.snapshot.controlPlane.requestsPerMinute / 60,
-    apiLatencyP99Ms:
-      model.snapshot.controlPlane.latencyP99Ms > 0 ? model.snapshot.controlPlane.latencyP99Ms : null,
-    pressureEvents: count(pressureConditions),
-    spotInterruptions: count(['SpotInterruption']),
-    oomKills: count(['OOMKilled']),
-  };
-}
