@@ -1,15 +1,16 @@
 import type { ClusterSnapshot } from '@spot/shared';
 import { loadCatalog } from '@spot/shared/pricing/index';
-import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { estimateBinPacking } from '../src/domain/clusters-packing';
+import { estimateBinPacking } from '@spot/shared/savings/bin-packing';
 import {
   computeClusterSummary,
   defaultSummaryPolicy,
   type RollupSample,
-} from '../src/domain/clusters-summary';
-import { noLivePrices } from '../src/domain/inventory-pricing';
-import { buildSnapshotModel, hourRollupOf } from '../src/domain/inventory-snapshot';
+} from '@spot/shared/savings/cluster-summary/index';
+import { noLivePrices } from '@spot/shared/savings/node-pricing';
+import { hourRollupOf } from '@spot/shared/savings/rollups';
+import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureSnapshot } from './fixtures/k8s/snapshot';
 
 const now = new Date('2026-07-01T12:00:00.000Z');

@@ -1,4 +1,5 @@
 import { CloudAccessError } from '@spot/shared';
+import type { ClusterSummary } from '@spot/shared/savings/cluster-summary/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import {
@@ -16,7 +17,6 @@ import {
   workloadRollupsQuery,
 } from '../src/data/entities/inventory';
 import { getItem, putItem, queryAll } from '../src/data/repository';
-import type { ClusterSummary } from '../src/domain/clusters-summary';
 import { loadAccount } from '../src/domain/discovery';
 import {
   type DiscoveryHarness,

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudAccessError, clusterTimeZone, DomainError } from '@spot/shared';
+import { priceNode } from '@spot/shared/savings/node-pricing';
+import { hourOf } from '@spot/shared/savings/rollups';
+import { nodeGroupId } from '@spot/shared/savings/snapshot-model';
 import type { z } from 'zod';
 import { db, tableName } from '../data/client';
 import { cloudAccountKey } from '../data/entities/cloud-account';
@@ -40,8 +43,7 @@ import {
   updateClusterFields,
 } from './inventory';
 import { batchWrite, type WriteRequest } from './inventory-batch';
-import { fetchLivePrices, priceNode } from './inventory-pricing';
-import { hourOf, nodeGroupId } from './inventory-snapshot';
+import { fetchLivePrices } from './inventory-pricing';
 
 /**
  * The steps of the discovery workflow (one task module each, `functions/src/tasks/discovery/`). The state

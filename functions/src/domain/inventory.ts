@@ -6,6 +6,17 @@ import {
   encodePacking,
   hourPointOf,
 } from '@spot/shared/dashboard/index';
+import { estimateBinPacking, type PackingOptions } from '@spot/shared/savings/bin-packing';
+import {
+  type ClusterSummary,
+  computeClusterSummary,
+  defaultSummaryPolicy,
+  type SummaryPolicy,
+  type WorkloadUsage,
+} from '@spot/shared/savings/cluster-summary/index';
+import { instanceFamily, type LivePrices, noLivePrices, priceNode } from '@spot/shared/savings/node-pricing';
+import { hourOf, hourRollupOf } from '@spot/shared/savings/rollups';
+import { buildSnapshotModel, type ModelWorkload } from '@spot/shared/savings/snapshot-model';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
 import {
@@ -42,17 +53,7 @@ import {
 } from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
 import { cardOf } from './cluster-card';
-import { estimateBinPacking, type PackingOptions } from './clusters-packing';
-import {
-  type ClusterSummary,
-  computeClusterSummary,
-  defaultSummaryPolicy,
-  type SummaryPolicy,
-  type WorkloadUsage,
-} from './clusters-summary';
 import { batchWrite, type WriteRequest } from './inventory-batch';
-import { instanceFamily, type LivePrices, noLivePrices, priceNode } from './inventory-pricing';
-import { buildSnapshotModel, hourOf, hourRollupOf, type ModelWorkload } from './inventory-snapshot';
 
 export type ClusterItem = z.infer<typeof clusterEntity.schema>;
 type WorkloadItem = z.infer<typeof workloadEntity.schema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SpotReadinessRule } from '../savings/spot';
 
 /**
- * What the dashboard reads of a stored cluster summary (`functions/src/domain/clusters-summary.ts`),
+ * What the dashboard reads of a stored cluster summary (`shared/src/savings/cluster-summary/`),
  * parsed tolerantly: a summary written by an older version (fields missing) still parses, with the
  * missing parts empty, instead of failing the whole dashboard.
  */

@@ -275,8 +275,7 @@ export function buildSnapshotModel(
     if (pod.usedCpuMilli !== null) w.usedCpuMilli = (w.usedCpuMilli ?? 0) + pod.usedCpuMilli;
     if (pod.usedMemoryMiB !== null) w.usedMemoryMiB = (w.usedMemoryMiB ?? 0) + pod.usedMemoryMiB;
     const unit = pod.nodeName ? unitPrices.get(pod.nodeName) : null;
-    if (unit)
-      w.hourlyCostUsd += requestHourlyCostUsd(pod.cpuRequestMilli, pod.memoryRequestMiB, unit);
+    if (unit) w.hourlyCostUsd += requestHourlyCostUsd(pod.cpuRequestMilli, pod.memoryRequestMiB, unit);
   }
   for (const hpa of snapshot.hpas) {
     const w = byWorkload.get(`${hpa.namespace}#${hpa.target.kind}#${hpa.target.name}`);
@@ -311,4 +310,3 @@ export function savingsPods(model: SnapshotModel): Pod[] {
       ...(p.pdbName ? { pdbName: p.pdbName } : {}),
     }));
 }
-

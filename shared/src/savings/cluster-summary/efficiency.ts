@@ -5,7 +5,10 @@ export type EfficiencyFigures = EfficiencyResult & { basis: 'metrics-server' | '
 
 /** The priced nodes efficiency is graded on: those with usage metrics and a non-zero allocatable. */
 const graded = (n: PricedNode): n is PricedNode & { usedCpuMilli: number; usedMemoryMiB: number } =>
-  n.usedCpuMilli !== null && n.usedMemoryMiB !== null && n.allocatableCpuMilli > 0 && n.allocatableMemoryMiB > 0;
+  n.usedCpuMilli !== null &&
+  n.usedMemoryMiB !== null &&
+  n.allocatableCpuMilli > 0 &&
+  n.allocatableMemoryMiB > 0;
 
 /**
  * Efficiency: cost-weighted utilization (`clusterEfficiency`) of the priced nodes with usage metrics;

@@ -1,5 +1,5 @@
-import { combineSavings } from '../summary';
 import { savingsPods } from '../snapshot-model';
+import { combineSavings } from '../summary';
 import { capacityOf } from './capacity';
 import { pricedNodesOf, workloadDescriber } from './common';
 import { efficiencyOf } from './efficiency';
@@ -14,7 +14,7 @@ import {
 import { fleetComposition, runRateOf, unpricedNote } from './run-rate';
 import { spotReadinessOf, spotSavingsOf, spotSectionOf, workloadSpotStates } from './spot';
 import { recentStability, stabilityOf } from './stability';
-import { summarySchemaVersion, type SummaryInput } from './types';
+import { type SummaryInput, summarySchemaVersion } from './types';
 
 export type { CompactGrid } from './idle';
 export * from './types';

@@ -1,7 +1,8 @@
 import { spotRuleText } from '../../dashboard/summary-view';
 import type { ExemptionPolicy, Pod } from '../cluster';
 import { toMonthlyUsd } from '../cost';
-import { typePrices, type LivePrices } from '../node-pricing';
+import { type LivePrices, typePrices } from '../node-pricing';
+import type { SnapshotModel } from '../snapshot-model';
 import {
   type NodeSpotPricing,
   type SpotReadinessReport,
@@ -10,7 +11,6 @@ import {
   spotReadiness,
   spotSavings,
 } from '../spot';
-import type { SnapshotModel } from '../snapshot-model';
 import type { WorkloadRef } from './common';
 import type { WorkloadFigures } from './types';
 
