@@ -64,7 +64,7 @@ describe('workload spot states', () => {
   it('lists at most 10 blockers, most CPU first, with the text of their rule', () => {
     const many = Array.from({ length: 12 }, (_, i) => ({
       key: `ns#Deployment#w${i}`,
-      rule: 'no-pdb' as const,
+      rule: 'pdb-blocks-disruption' as const,
       cpuMilli: i * 100,
     }));
     const top = topSpotBlockers(many, describeWorkload);
@@ -75,8 +75,8 @@ describe('workload spot states', () => {
       kind: '',
       name: '',
       replicas: 0,
-      rule: 'no-pdb',
-      reason: spotRuleText['no-pdb'],
+      rule: 'pdb-blocks-disruption',
+      reason: spotRuleText['pdb-blocks-disruption'],
       requestCpuMilli: 1100,
     });
   });
