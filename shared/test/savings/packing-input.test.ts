@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/pricing/catalog';
 import { eksAllocatable } from '../../src/pricing/eks-allocatable';
 import { estimateBinPacking } from '../../src/savings/bin-packing';
+import { noLivePrices } from '../../src/savings/node-pricing';
 import {
   nodeSpecificLabel,
   packingInputOf,
@@ -181,12 +182,7 @@ describe('packingInputOf and packingProblem', () => {
   });
 
   it('is null when no node has a price', () => {
-    expect(
-      packingInputOf(
-        buildSnapshotModel(smallCluster(), 'ap-south-2', { onDemand: {}, spot: {}, spotHistory: {} }),
-        live,
-      ),
-    ).toBeNull();
+    expect(packingInputOf(buildSnapshotModel(smallCluster(), 'ap-south-2', noLivePrices), live)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hourOf, hourRollupOf } from '../../src/savings/rollups';
 import { buildSnapshotModel } from '../../src/savings/snapshot-model';
-import { capturedAt, live, smallCluster, snapNode, snapshotOf } from './snapshot-fixtures';
+import { capturedAt, event, live, smallCluster, snapNode, snapshotOf } from './snapshot-fixtures';
 
 it('hourOf is the start of the UTC hour', () => {
   expect(hourOf('2026-07-01T12:59:59.999Z')).toBe('2026-07-01T12:00:00.000Z');
@@ -13,38 +13,10 @@ describe('hourRollupOf', () => {
   it('sums capacity, requests and cost of the nodes and counts the hour’s events only', () => {
     const snap = smallCluster();
     snap.events = [
-      {
-        reason: 'MemoryPressure',
-        objectKind: 'Node',
-        objectName: 'od',
-        namespace: null,
-        at: '2026-07-01T12:05:00Z',
-        count: 2,
-      },
-      {
-        reason: 'DiskPressure',
-        objectKind: 'Node',
-        objectName: 'od',
-        namespace: null,
-        at: '2026-07-01T11:59:00Z',
-        count: 5,
-      },
-      {
-        reason: 'OOMKilled',
-        objectKind: 'Pod',
-        objectName: 'db-0',
-        namespace: 'db',
-        at: '2026-07-01T12:10:00Z',
-        count: 1,
-      },
-      {
-        reason: 'SpotInterruption',
-        objectKind: 'Node',
-        objectName: 'sp',
-        namespace: null,
-        at: '2026-07-01T13:00:00Z',
-        count: 1,
-      },
+      event('MemoryPressure', 'od', '2026-07-01T12:05:00Z', 2),
+      event('DiskPressure', 'od', '2026-07-01T11:59:00Z', 5),
+      event('OOMKilled', 'db-0', '2026-07-01T12:10:00Z', 1),
+      event('SpotInterruption', 'sp', '2026-07-01T13:00:00Z', 1),
     ];
     snap.controlPlane = { latencyP99Ms: 800, requestsPerMinute: 120 };
     const r = hourRollupOf(buildSnapshotModel(snap, 'us-east-1', live));

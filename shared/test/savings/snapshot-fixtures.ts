@@ -170,3 +170,18 @@ export const requestCostUsd = (
   const core = node.hourlyUsd / (node.cores + 0.1 * node.gib);
   return (cpuMilli / 1000) * core + (memoryMiB / 1024) * 0.1 * core;
 };
+
+/** A snapshot event on a node (a pod for `OOMKilled`). */
+export const event = (
+  reason: ClusterSnapshot['events'][number]['reason'],
+  objectName: string,
+  at: string,
+  count = 1,
+): ClusterSnapshot['events'][number] => ({
+  reason,
+  objectKind: reason === 'OOMKilled' ? 'Pod' : 'Node',
+  objectName,
+  namespace: reason === 'OOMKilled' ? 'db' : null,
+  at,
+  count,
+});

@@ -6,21 +6,7 @@ import {
   repricedIdle,
   weekWindowOf,
 } from '../../../src/savings/cluster-summary/idle';
-import type { RollupSample } from '../../../src/savings/cluster-summary/types';
-import { now } from './support';
-
-const hourAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
-const sample = (h: number, over: Partial<RollupSample> = {}): RollupSample => ({
-  hour: hourAgo(h),
-  capacityCpuMilli: 4000,
-  usedCpuMilli: h % 24 < 8 ? 100 : 3000,
-  usageKnown: true,
-  podChurn: 0,
-  apiRequestRate: 0,
-  pressureEvents: 0,
-  nodesByCapacityType: { 'on-demand': 2, spot: 1 },
-  ...over,
-});
+import { now, rollupSample as sample } from './support';
 
 describe('week window', () => {
   it('reads the last 7 days only: days = rollups / 24, mean nodes, pressure events summed', () => {

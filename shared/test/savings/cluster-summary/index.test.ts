@@ -4,9 +4,10 @@ import {
   defaultSummaryPolicy,
   type SummaryInput,
 } from '../../../src/savings/cluster-summary/index';
+import { noLivePrices } from '../../../src/savings/node-pricing';
 import { buildSnapshotModel } from '../../../src/savings/snapshot-model';
 import { live, smallCluster } from '../snapshot-fixtures';
-import { now, smallModel } from './support';
+import { now, rollupSample, smallModel } from './support';
 
 const input = (over: Partial<SummaryInput> = {}): SummaryInput => ({
   model: smallModel(),
@@ -55,11 +56,9 @@ describe('computeClusterSummary', () => {
     const model = buildSnapshotModel(
       { ...smallCluster(), nodes: smallCluster().nodes.map((n) => ({ ...n, usage: null })) },
       'ap-south-2',
-      { onDemand: {}, spot: {}, spotHistory: {} },
+      noLivePrices,
     );
-    const { summary } = computeClusterSummary(
-      input({ model, live: { onDemand: {}, spot: {}, spotHistory: {} } }),
-    );
+    const { summary } = computeClusterSummary(input({ model, live: noLivePrices }));
     expect(summary.cost).toMatchObject({ unpricedNodes: 3, hourlyCostUsd: 0, monthlyRunRateUsd: 0 });
     expect(summary.notes.slice(0, 2)).toEqual([
       '3 node(s) have an instance type with no live or catalog price in ap-south-2; they are not in the run rate.',
@@ -68,16 +67,7 @@ describe('computeClusterSummary', () => {
   });
 
   it('within the hour, reuses the history window and reprices the idle grid', () => {
-    const rollups = Array.from({ length: 14 * 24 }, (_, h) => ({
-      hour: new Date(now.getTime() - (h + 1) * 3_600_000).toISOString(),
-      capacityCpuMilli: 6000,
-      usedCpuMilli: h % 24 < 8 ? 100 : 4000,
-      usageKnown: true,
-      podChurn: 0,
-      apiRequestRate: 0,
-      pressureEvents: 0,
-      nodesByCapacityType: { 'on-demand': 2, spot: 1 },
-    }));
+    const rollups = Array.from({ length: 14 * 24 }, (_, h) => rollupSample(h + 1));
     const first = computeClusterSummary(input({ history: { rollups } })).summary;
     expect(first.idle?.idleCellsPerWeek).toBe(7 * 8);
     expect(first.historyWindow.recent?.length).toBeGreaterThanOrEqual(7);

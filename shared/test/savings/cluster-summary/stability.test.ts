@@ -5,41 +5,19 @@ import {
   recentStability,
   stabilityOf,
 } from '../../../src/savings/cluster-summary/stability';
-import type { RollupSample } from '../../../src/savings/cluster-summary/types';
 import { bucketFromIndex, estimateInterruption } from '../../../src/savings/interruption';
 import { typePrices } from '../../../src/savings/node-pricing';
 import { buildSnapshotModel } from '../../../src/savings/snapshot-model';
 import { stabilityIndex } from '../../../src/savings/stability';
-import { live, smallCluster } from '../snapshot-fixtures';
-import { now } from './support';
+import { event, live, smallCluster } from '../snapshot-fixtures';
+import { now, rollupSample } from './support';
 
 const withEvents = () => {
   const snap = smallCluster();
   snap.events = [
-    {
-      reason: 'MemoryPressure',
-      objectKind: 'Node',
-      objectName: 'od',
-      namespace: null,
-      at: '2026-07-01T10:00:00Z',
-      count: 2,
-    },
-    {
-      reason: 'PIDPressure',
-      objectKind: 'Node',
-      objectName: 'od',
-      namespace: null,
-      at: '2026-07-01T11:00:00Z',
-      count: 1,
-    },
-    {
-      reason: 'OOMKilled',
-      objectKind: 'Pod',
-      objectName: 'db-0',
-      namespace: 'db',
-      at: '2026-07-01T11:00:00Z',
-      count: 4,
-    },
+    event('MemoryPressure', 'od', '2026-07-01T10:00:00Z', 2),
+    event('PIDPressure', 'od', '2026-07-01T11:00:00Z', 1),
+    event('OOMKilled', 'db-0', '2026-07-01T11:00:00Z', 4),
   ];
   snap.controlPlane = { latencyP99Ms: 1200, requestsPerMinute: 60 };
   return buildSnapshotModel(snap, 'us-east-1', live);
@@ -97,28 +75,19 @@ describe('stabilityOf', () => {
   });
 });
 
-it('recentStability is the daily stability of the rollups', () => {
-  const rollups: RollupSample[] = Array.from({ length: 48 }, (_, h) => ({
-    hour: new Date(now.getTime() - (h + 1) * 3_600_000).toISOString(),
-    capacityCpuMilli: 1,
-    usedCpuMilli: 1,
-    usageKnown: true,
-    podChurn: 0,
-    apiRequestRate: 0,
-    pressureEvents: h === 5 ? 1 : 0,
-    nodesByCapacityType: { 'on-demand': 3 },
-    ...(h % 2 ? { apiLatencyP99Ms: 900 } : {}),
-  }));
-  expect(recentStability(rollups, now, 0.1)).toEqual(
-    dailyStability(
-      rollups.map((r) => ({
-        hour: r.hour,
-        pressureEvents: r.pressureEvents,
-        apiLatencyP99Ms: r.apiLatencyP99Ms ?? null,
-        nodesByCapacityType: r.nodesByCapacityType,
-      })),
-      now,
-      0.1,
-    ),
+it('recentStability is the daily stability of the rollups (latency unknown where not measured)', () => {
+  const rollups = Array.from({ length: 48 }, (_, h) =>
+    rollupSample(h + 1, { pressureEvents: h === 5 ? 1 : 0, ...(h % 2 ? { apiLatencyP99Ms: 900 } : {}) }),
   );
+  const expected = dailyStability(
+    Array.from({ length: 48 }, (_, h) => ({
+      hour: rollupSample(h + 1).hour,
+      pressureEvents: h === 5 ? 1 : 0,
+      apiLatencyP99Ms: h % 2 ? 900 : null,
+      nodesByCapacityType: { 'on-demand': 2, spot: 1 },
+    })),
+    now,
+    0.1,
+  );
+  expect(recentStability(rollups, now, 0.1)).toEqual(expected);
 });
