@@ -9,7 +9,6 @@ import {
 import { noLivePrices } from '@spot/shared/savings/node-pricing';
 import { hourRollupOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
-import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureSnapshot } from './fixtures/k8s/snapshot';
 
@@ -216,76 +215,5 @@ describe('cluster summary', () => {
       count: 1,
       capacityType: 'on-demand',
     });
-  });
-});
-
-describe('bin-packing estimate (property)', () => {
-  const types = ['m5.large', 'm5.xlarge', 'c5.large', 'r5.large'] as const;
-  const node = (i: number, type: string, capacityType: 'on-demand' | 'spot') => ({
-    name: `n${i}`,
-    instanceId: null,
-    instanceType: type,
-    capacityType,
-    zone: 'us-east-1a',
-    nodeGroup: `g-${capacityType}`,
-    allocatable: { cpuMilli: 1900, memoryMiB: 7000, pods: 29, resources: {} },
-    labels: { 'node.kubernetes.io/instance-type': type },
-    taints: [],
-    conditions: { Ready: 'True' as const },
-    usage: null,
-    createdAt: now.toISOString(),
-  });
-
-  it('never plans below its lower bound, never claims a negative saving or more than the cluster costs', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.tuple(fc.constantFrom(...types), fc.constantFrom('on-demand' as const, 'spot' as const)),
-          { minLength: 1, maxLength: 6 },
-        ),
-        fc.array(fc.tuple(fc.integer({ min: 10, max: 1500 }), fc.integer({ min: 16, max: 5000 }), fc.nat()), {
-          maxLength: 30,
-        }),
-        async (nodes, pods) => {
-          const snap: ClusterSnapshot = {
-            ...snapshot,
-            nodes: nodes.map(([t, c], i) => node(i, t, c)),
-            pods: pods.map(([cpu, mem, at], i) => ({
-              namespace: 'p',
-              name: `pod-${i}`,
-              nodeName: `n${at % nodes.length}`,
-              phase: 'Running' as const,
-              owner: { kind: 'Deployment', name: `d${i % 3}`, replicas: 2 },
-              qosClass: 'Burstable' as const,
-              containers: [
-                {
-                  name: 'c',
-                  requests: { cpuMilli: cpu, memoryMiB: mem, resources: {} },
-                  limits: {},
-                  usage: null,
-                  restarts: 0,
-                  lastTerminationReason: null,
-                },
-              ],
-              pvcNames: [],
-              labels: {},
-              annotations: {},
-              nodeSelector: {},
-              tolerations: [],
-            })),
-            events: [],
-            pdbs: [],
-            hpas: [],
-          };
-          const model = buildSnapshotModel(snap, 'us-east-1', noLivePrices);
-          const p = await estimateBinPacking(model, noLivePrices, { heuristicsOnly: true });
-          if (!p) return;
-          expect(p.lowerBoundHourlyCostUsd).toBeLessThanOrEqual(p.planHourlyCostUsd + 1e-9);
-          expect(p.monthlySavingUsd).toBeGreaterThanOrEqual(0);
-          expect(p.monthlySavingUsd).toBeLessThanOrEqual(p.currentHourlyCostUsd * 730 + 1e-6);
-        },
-      ),
-      { numRuns: 40 },
-    );
   });
 });

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/pricing/catalog';
 import { eksAllocatable } from '../../src/pricing/eks-allocatable';
-import { estimateBinPacking } from '../../src/savings/bin-packing';
 import { noLivePrices } from '../../src/savings/node-pricing';
 import {
   nodeSpecificLabel,
@@ -183,29 +182,5 @@ describe('packingInputOf and packingProblem', () => {
 
   it('is null when no node has a price', () => {
     expect(packingInputOf(buildSnapshotModel(smallCluster(), 'ap-south-2', noLivePrices), live)).toBeNull();
-  });
-});
-
-describe('estimateBinPacking', () => {
-  it('packs two half-empty nodes into one: saving = one node’s price x 730', async () => {
-    const snap = snapshotOf({
-      nodes: [snapNode({ name: 'a' }), snapNode({ name: 'b' })],
-      pods: [
-        snapPod({ name: 'w-a', nodeName: 'a' }, { cpuMilli: 500, memoryMiB: 1000 }),
-        snapPod({ name: 'w-b', nodeName: 'b' }, { cpuMilli: 500, memoryMiB: 1000 }),
-      ],
-    });
-    const estimate = await estimateBinPacking(modelOf(snap), live, { heuristicsOnly: true });
-    expect(estimate).toMatchObject({
-      currentHourlyCostUsd: 0.2,
-      planHourlyCostUsd: 0.1,
-      nodesNow: 2,
-      nodesInPlan: 1,
-      plan: [{ instanceType: 'm5.large', capacityType: 'on-demand', count: 1 }],
-      podsPacked: 2,
-      pinnedNodes: 0,
-      unplaceablePods: 0,
-    });
-    expect(estimate?.monthlySavingUsd).toBeCloseTo(0.1 * 730, 9);
   });
 });
