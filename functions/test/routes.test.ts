@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { collectStates } from '@spot/local/stepfunctions';
+import { apiContracts, type RouteContract } from '@spot/shared';
 import { describe, expect, it } from 'vitest';
-import { routes } from '../src/routes';
+import { routeKey, routes } from '../src/routes';
 import { workflows } from '../src/workflows';
 
 const handlersRoot = fileURLToPath(new URL('../src/handlers/', import.meta.url));
@@ -24,6 +25,21 @@ describe('route table', () => {
       // Every mutating route outside the sign-in flow leaves an audit record.
       const signInFlow = ['/api/auth/token', '/api/auth/refresh', '/api/auth/confirm'];
       if (route.method !== 'GET' && !signInFlow.includes(route.path)) expect(mod.handler.audited).toBe(true);
+    },
+  );
+
+  it('has one contract per route and one route per contract', () => {
+    expect(Object.keys(apiContracts).sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it.each(routes.map((r) => [routeKey(r), r] as const))(
+    '%s parses its input with the schemas of its contract',
+    async (key, route) => {
+      const mod = (await import(`${handlersRoot}${route.handler}.ts`)) as {
+        handler: { contract: RouteContract };
+      };
+      // Identity, not equality: the handler holds the very row the SPA and the OpenAPI document use.
+      expect(mod.handler.contract).toBe(apiContracts[key as keyof typeof apiContracts]);
     },
   );
 

@@ -42,8 +42,8 @@ import { signInInputSchema, signUpInputSchema } from './user';
 export interface RouteContract {
   readonly summary: string;
   readonly tags: readonly string[];
-  readonly path?: z.ZodType;
-  readonly query?: z.ZodType;
+  readonly path?: z.ZodObject;
+  readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
   /** The success statuses and their body; `null` for an empty body (204). */
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
