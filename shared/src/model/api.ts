@@ -68,7 +68,8 @@ export const openApiDocumentSchema = z
   .object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }).loose() })
   .loose();
 
-// Errors every signed-in route can answer: a bad input, no or a revoked token.
+// Errors every signed-in route can answer: a bad input, no or a revoked token; and routes naming an
+// account or cluster (path or filter) answer 404 for one not in the caller's organization.
 const signedIn = [400, 401] as const;
 const ofOneAccount = [...signedIn, 404] as const;
 
@@ -222,14 +223,14 @@ export const apiContracts = {
     tags: ['Dashboard'],
     query: dashboardQuerySchema,
     responses: { 200: dashboardResponseSchema },
-    errors: signedIn,
+    errors: ofOneAccount,
   },
   'GET /api/client/dashboard/resource-gap': {
     summary: 'Capacity, requests and usage of CPU or memory over 24 h, 7 d or 30 d',
     tags: ['Dashboard'],
     query: resourceGapQuerySchema,
     responses: { 200: resourceGapResponseSchema },
-    errors: signedIn,
+    errors: ofOneAccount,
   },
   'GET /api/admin/organizations': {
     summary: 'Every organization with its accounts (platform admins)',
