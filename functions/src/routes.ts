@@ -34,6 +34,7 @@ export type RoutePermission =
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/health', handler: 'health', auth: 'public' },
+  { method: 'GET', path: '/api/openapi.json', handler: 'openapi', auth: 'public' },
   {
     method: 'POST',
     path: '/api/auth/signup',

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, loadAllYaml } from '@kubernetes/client-node';
+import { ingestBodySchema } from '@spot/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentDeps } from '../../agent/src/agent';
 import { type AgentConfig, loadConfig } from '../../agent/src/config';
 import { collectClusterSnapshot } from '../src/collectors/kubernetes-snapshot';
-import { ingestBodySchema } from '../src/domain/ingest';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 interface Received {

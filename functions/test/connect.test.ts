@@ -1,11 +1,6 @@
+import { connectInputSchema } from '@spot/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connectInputSchema,
-  expectedRoleArn,
-  maskAccessKeyId,
-  onboardingSettings,
-  quickCreateUrl,
-} from '../src/domain/connect';
+import { expectedRoleArn, maskAccessKeyId, onboardingSettings, quickCreateUrl } from '../src/domain/connect';
 
 describe('CloudFormation quick-create link', () => {
   it('carries the template, stack name and every parameter, encoded', () => {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@spot/shared';
+import { ConflictError, NotFoundError, type RouteContract } from '@spot/shared';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -39,12 +39,23 @@ beforeEach(() => {
 });
 afterEach(() => resetPorts());
 
+/** A contract of a route that exists only in this test. */
+const testContract = <P extends Pick<RouteContract, 'body'>>(parts: P = {} as P) => ({
+  summary: 'test route',
+  tags: [],
+  responses: { 200: null },
+  errors: [],
+  ...parts,
+});
+
 const echo = httpHandler(
   {
     auth: 'public',
-    body: z.object({
-      name: z.string().min(2, 'Use at least 2 characters.'),
-      password: z.string().optional(),
+    contract: testContract({
+      body: z.object({
+        name: z.string().min(2, 'Use at least 2 characters.'),
+        password: z.string().optional(),
+      }),
     }),
   },
   async ({ body, now }) => ({ statusCode: 201, body: { hello: body.name, at: now.toISOString() } }),
@@ -71,20 +82,20 @@ describe('httpHandler', () => {
   });
 
   it('maps domain errors to their status with the message a person can act on', async () => {
-    const conflict = httpHandler({ auth: 'public' }, async () => {
+    const conflict = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');
     });
     const res = await conflict(event(), context);
     expect(res.statusCode).toBe(409);
     expect(JSON.parse(res.body ?? '')).toMatchObject({ code: 'EMAIL_TAKEN', requestId: 'req-1' });
-    const missing = httpHandler({ auth: 'public' }, async () => {
+    const missing = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new NotFoundError('The cluster');
     });
     expect((await missing(event(), context)).statusCode).toBe(404);
   });
 
   it('hides internal errors behind a 500 with the request id and no internals', async () => {
-    const boom = httpHandler({ auth: 'public' }, async () => {
+    const boom = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new Error('connect ECONNREFUSED 10.0.0.1:5432 secret-table-name');
     });
     const res = await boom(event(), context);
@@ -94,7 +105,7 @@ describe('httpHandler', () => {
   });
 
   it('rejects a user route without a bearer token with 401', async () => {
-    const guarded = httpHandler({ auth: 'user' }, async () => ({ body: {} }));
+    const guarded = httpHandler({ auth: 'user', contract: testContract() }, async () => ({ body: {} }));
     const res = await guarded(event(), context);
     expect(res.statusCode).toBe(401);
     expect(JSON.parse(res.body ?? '').message).toMatch(/Sign in/);

@@ -1,14 +1,21 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { collectStates } from '@spot/local/stepfunctions';
-import { describe, expect, it } from 'vitest';
-import { routes } from '../src/routes';
+import { apiContracts, type RouteContract } from '@spot/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routeKey, routes } from '../src/routes';
 import { workflows } from '../src/workflows';
 
 const handlersRoot = fileURLToPath(new URL('../src/handlers/', import.meta.url));
 const tasksRoot = fileURLToPath(new URL('../src/tasks/', import.meta.url));
 
 describe('route table', () => {
+  // The first import of a handler loads the whole middleware stack: paid once here, with room for a busy
+  // machine, instead of inside the first case's 5 s.
+  beforeAll(async () => {
+    await Promise.all(routes.map((r) => import(`${handlersRoot}${r.handler}.ts`)));
+  }, 60_000);
+
   it('has one row per method and path', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -24,6 +31,21 @@ describe('route table', () => {
       // Every mutating route outside the sign-in flow leaves an audit record.
       const signInFlow = ['/api/auth/token', '/api/auth/refresh', '/api/auth/confirm'];
       if (route.method !== 'GET' && !signInFlow.includes(route.path)) expect(mod.handler.audited).toBe(true);
+    },
+  );
+
+  it('has one contract per route and one route per contract', () => {
+    expect(Object.keys(apiContracts).sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it.each(routes.map((r) => [routeKey(r), r] as const))(
+    '%s parses its input with the schemas of its contract',
+    async (key, route) => {
+      const mod = (await import(`${handlersRoot}${route.handler}.ts`)) as {
+        handler: { contract: RouteContract };
+      };
+      // Identity, not equality: the handler holds the very row the SPA and the OpenAPI document use.
+      expect(mod.handler.contract).toBe(apiContracts[key as keyof typeof apiContracts]);
     },
   );
 

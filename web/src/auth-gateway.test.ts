@@ -19,6 +19,8 @@ const account = (status: string) => ({
   method: null,
   status,
   statusReason: null,
+  lastDiscoveryAt: null,
+  createdAt: '2026-11-01T00:00:00.000Z',
 });
 
 function stubApi(body: { me: unknown; accounts?: unknown[] }) {

@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, maskAwsAccountId, NotFoundError } from '@spot/shared';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { db, tableName } from '../data/client';
 import { accountSecretKey } from '../data/entities/account-secret';
 import { awsAccountClaimKey } from '../data/entities/aws-account-claim';
@@ -39,15 +39,6 @@ export const auditViewOf = (a: CloudAccount) => ({
   method: a.method,
   status: a.status,
 });
-
-export const accountNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'Give the account a name.')
-  .max(60, 'Keep the name to 60 characters or fewer.');
-
-/** Path parameter of the per-account routes; an id that cannot exist is a 404, not a 400. */
-export const accountPathSchema = z.object({ id: z.string().min(1).max(64) });
 
 /** Name of the periodic discovery schedule of an account (EventBridge Scheduler, product group). */
 export const discoveryScheduleName = (accountId: string) => `discovery-${accountId}`;

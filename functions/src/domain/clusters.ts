@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError, ValidationError } from '@spot/shared';
+import { type ListClustersQuery, NotFoundError, ValidationError } from '@spot/shared';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
 import {
@@ -22,20 +22,6 @@ import { getItem, queryAll, type TransactItem, transactPut, transactWrite } from
  * The cluster registry of an organization. Keys are built from the caller's organization only, so another
  * organization's cluster id is simply not found (404, never 403: ids leak nothing).
  */
-
-export const clusterPathSchema = z.object({ id: z.string().min(1).max(100) });
-
-export const listClustersQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
-  accountId: z.string().min(1).max(64).optional(),
-  region: z.string().min(1).max(32).optional(),
-  /** `key=value` (exact) or `key` (any value). */
-  tag: z.string().min(1).max(256).optional(),
-  /** Part of the cluster name (case-sensitive). */
-  q: z.string().min(1).max(100).optional(),
-});
-export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>;
 
 /** The attributes the list reads (the summary's headline figures, not the whole summary). */
 const listAttributes = [

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  awsAccountIdSchema,
-  awsRegionSchema,
   CloudAccessError,
   ConflictError,
+  type ConnectInput,
   maskAwsAccountId,
   NotFoundError,
+  type RoleSetupInput,
   ValidationError,
 } from '@spot/shared';
 import {
@@ -13,7 +13,6 @@ import {
   customerRoleName,
   customerRoleNamePrefix,
 } from '@spot/shared/model/customer-permissions';
-import { z } from 'zod';
 import { tableName } from '../data/client';
 import { accountSecretEntity, accountSecretKey } from '../data/entities/account-secret';
 import { awsAccountClaimEntity, awsAccountClaimKey } from '../data/entities/aws-account-claim';
@@ -25,76 +24,6 @@ import { port } from '../ports';
 import type { CloudTarget } from '../ports/cloud';
 import { auditViewOf, type CloudAccount, loadAccount, startDiscovery, toAccountView } from './accounts';
 import { openSecret, sealSecret } from './envelope';
-
-// ---------------------------------------------------------------------------------------------------
-// Input schemas (the SPA's forms check the same rules: web/src/lib/connect-form.ts)
-
-const externalIdSchema = z
-  .string()
-  .trim()
-  .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    'Use the External ID shown by the role setup step (a lowercase UUID).',
-  );
-
-const roleArnSchema = z
-  .string()
-  .trim()
-  .regex(
-    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
-    'A role ARN looks like arn:aws:iam::123456789012:role/SpotOptimizerReadOnly-3f2b9c1e.',
-  );
-
-const accessKeyIdSchema = z
-  .string()
-  .trim()
-  .regex(
-    /^[A-Z0-9]{16,128}$/,
-    'An access key id is 20 capital letters and digits, e.g. AKIAIOSFODNN7EXAMPLE.',
-  )
-  .refine((v) => !v.startsWith('ASIA'), {
-    message: 'Temporary (ASIA…) keys expire within hours; use a long-lived access key (AKIA…).',
-  });
-
-const secretAccessKeySchema = z
-  .string()
-  .trim()
-  .regex(/^\S{16,128}$/, 'A secret access key is 40 characters without spaces.');
-
-export const roleSetupInputSchema = z.object({
-  awsAccountId: awsAccountIdSchema,
-  region: awsRegionSchema,
-  /** Opt in to the template's write policy (hibernation, scaling). Off unless asked for. */
-  enableWriteActions: z.boolean().default(false),
-});
-export type RoleSetupInput = z.infer<typeof roleSetupInputSchema>;
-
-const accountNameInput = z
-  .string()
-  .trim()
-  .min(1, 'Give the account a name.')
-  .max(60, 'Keep the name to 60 characters or fewer.')
-  .optional();
-
-export const connectInputSchema = z.discriminatedUnion('method', [
-  z.object({
-    method: z.literal('role'),
-    awsAccountId: awsAccountIdSchema,
-    region: awsRegionSchema,
-    roleArn: roleArnSchema,
-    externalId: externalIdSchema,
-    name: accountNameInput,
-  }),
-  z.object({
-    method: z.literal('access-key'),
-    region: awsRegionSchema,
-    accessKeyId: accessKeyIdSchema,
-    secretAccessKey: secretAccessKeySchema,
-    awsAccountId: awsAccountIdSchema.optional(),
-    name: accountNameInput,
-  }),
-]);
-export type ConnectInput = z.infer<typeof connectInputSchema>;
 
 // ---------------------------------------------------------------------------------------------------
 // Role setup: External ID and CloudFormation quick-create link

@@ -1,31 +1,7 @@
-import { clusterSnapshotSchema, ForbiddenError, NotFoundError, ValidationError } from '@spot/shared';
-import { z } from 'zod';
+import { ForbiddenError, type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/inventory';
 import { getItem } from '../data/repository';
 import { applySnapshot, updateClusterFields } from './inventory';
-
-/**
- * What an in-cluster agent (or a sandbox cluster) sends to `POST /api/ingest/snapshots`: a heartbeat
- * (`kind: "heartbeat"`, every 30 s by default) or a snapshot (`kind: "snapshot"`, every 5 minutes). Both
- * are one envelope so one route, one token and one rate limit serve them; a snapshot counts as a heartbeat.
- */
-const agentVersion = z.string().min(1).max(64);
-/** Optional: an agent may name its cluster id; a mismatch with its token's cluster is refused (403). */
-const clusterId = z.string().min(1).max(100).optional();
-
-export const ingestBodySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('heartbeat'), agentVersion, clusterId, sentAt: z.string().optional() }),
-  z.object({
-    kind: z.literal('snapshot'),
-    agentVersion,
-    clusterId,
-    snapshot: clusterSnapshotSchema.refine((s) => s.source !== 'agentless', {
-      message: 'Only agents and sandbox clusters push snapshots (source "agent" or "sandbox").',
-      path: ['source'],
-    }),
-  }),
-]);
-export type IngestBody = z.infer<typeof ingestBodySchema>;
 
 /** Snapshots stamped further in the future than this are refused: they would write future rollups. */
 const maxClockSkewMs = 10 * 60_000;

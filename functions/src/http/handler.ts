@@ -5,6 +5,7 @@ import {
   DomainError,
   ForbiddenError,
   isDomainError,
+  type RouteContract,
   UnauthorizedError,
   ValidationError,
 } from '@spot/shared';
@@ -63,11 +64,10 @@ export interface HttpResult {
   body?: unknown;
 }
 
-interface RouteOptions<A extends RouteAuth, B extends ZodType, P extends ZodType, Q extends ZodType> {
+interface RouteOptions<A extends RouteAuth, C extends RouteContract> {
   auth: A;
-  body?: B;
-  path?: P;
-  query?: Q;
+  /** The route's row of `apiContracts` (`@spot/shared`): its path, query and body schemas parse the input. */
+  contract: C;
   /** Mutating routes name their audit action (`account.rename`) and resource type (`cloud-account`). */
   audit?: { action: string; resourceType: string };
 }
@@ -79,6 +79,16 @@ type CallerFor<A extends RouteAuth> = A extends 'public'
     : { caller: Caller };
 
 const empty = z.object({}).loose();
+type Empty = z.infer<typeof empty>;
+/** The parsed type of one input part of a contract; a part the contract does not name is an empty object. */
+type InputOf<C, K extends 'body' | 'path' | 'query'> = C extends { [k in K]: infer S extends ZodType }
+  ? z.infer<S>
+  : Empty;
+type InputFor<C extends RouteContract> = RequestInput<
+  InputOf<C, 'body'>,
+  InputOf<C, 'path'>,
+  InputOf<C, 'query'>
+>;
 
 const json = (statusCode: number, body: unknown, requestId: string): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -282,25 +292,18 @@ const parseMiddleware = (schemas: {
  * mutating requests, response and error mapping, JWT verification with organization scoping, and zod
  * parsing of body/path/query. The handler itself is then one domain call on parsed input.
  */
-export function httpHandler<
-  A extends RouteAuth,
-  B extends ZodType = typeof empty,
-  P extends ZodType = typeof empty,
-  Q extends ZodType = typeof empty,
->(
-  options: RouteOptions<A, B, P, Q>,
-  fn: (input: RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>> & CallerFor<A>) => Promise<HttpResult>,
+export function httpHandler<A extends RouteAuth, C extends RouteContract>(
+  options: RouteOptions<A, C>,
+  fn: (input: InputFor<C> & CallerFor<A>) => Promise<HttpResult>,
 ) {
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, SpotContext>()
     .use(requestContextMiddleware())
     .use(auditMiddleware(options.audit))
     .use(responseMiddleware())
     .use(authMiddleware(options.auth))
-    .use(parseMiddleware(options))
+    .use(parseMiddleware(options.contract))
     .handler(async (_event, context) => {
-      const result = await fn(
-        context.spot.input as RequestInput<z.infer<B>, z.infer<P>, z.infer<Q>> & CallerFor<A>,
-      );
+      const result = await fn(context.spot.input as InputFor<C> & CallerFor<A>);
       return result as APIGatewayProxyStructuredResultV2;
     });
   // Lambda (and the local gateway) call it with a plain context; the `spot` state is added by the stack.
@@ -308,7 +311,11 @@ export function httpHandler<
     event: APIGatewayProxyEventV2,
     context: Context,
   ) => Promise<APIGatewayProxyStructuredResultV2>;
-  return Object.assign(lambdaHandler, { auth: options.auth, audited: options.audit !== undefined });
+  return Object.assign(lambdaHandler, {
+    auth: options.auth,
+    audited: options.audit !== undefined,
+    contract: options.contract,
+  });
 }
 
 /** The agent of the token's cluster; the token itself is never stored, only its SHA-256. */

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createUserPool } from '@spot/local/cognito';
 import { ensureTable } from '@spot/local/dynamodb';
+import type { ApiRouteKey } from '@spot/shared';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { inject } from 'vitest';
 import { resetRuntime } from '../../src/lib/runtime';
 import { routes } from '../../src/routes';
+import { expectContractResponse } from './contract';
 
 /**
  * Points the functions at a fresh table in DynamoDB Local and a fresh user pool in cognito-local (both
@@ -98,7 +100,10 @@ export async function call(
   const res = await mod.handler(event, context);
   const raw = res.body ?? '';
   seenResponses.push(raw);
-  return { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
+  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
+  // Every answer any ddb test sees is checked against the route's contract (status and body shape).
+  expectContractResponse(routeKey as ApiRouteKey, response);
+  return response;
 }
 
 export const strongPassword = () => `Pw-${randomUUID().slice(0, 8)}-Aa1!`;

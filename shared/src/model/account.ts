@@ -19,3 +19,36 @@ export const awsRegionSchema = z
 /** `1234-****-****`: the first four digits identify the account to its owner without exposing it. */
 export const maskAwsAccountId = (awsAccountId: string | undefined): string | null =>
   awsAccountId ? `${awsAccountId.slice(0, 4)}-****-****` : null;
+
+/** The display name of a connected account (rename, connect). */
+export const accountNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Give the account a name.')
+  .max(60, 'Keep the name to 60 characters or fewer.');
+
+/** Path parameter of the per-account routes; an id that cannot exist is a 404, not a 400. */
+export const accountPathSchema = z.object({ id: z.string().min(1).max(64) });
+
+/** `PATCH /api/client/accounts/{id}`. */
+export const renameAccountInputSchema = z.object({ name: accountNameSchema });
+export type RenameAccountInput = z.infer<typeof renameAccountInputSchema>;
+
+/** The API view of an account: never the role's External ID, never anything of a stored secret. */
+export const accountViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** `1234-****-****`; null for the placeholder account made at sign-up, before any AWS account is linked. */
+  awsAccountIdMasked: z.string().nullable(),
+  region: z.string().nullable(),
+  method: connectionMethodSchema.nullable(),
+  status: accountStatusSchema,
+  statusReason: z.string().nullable(),
+  lastDiscoveryAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type AccountView = z.infer<typeof accountViewSchema>;
+/** The SPA's name for an account view. */
+export type AccountSummary = AccountView;
+
+export const accountListResponseSchema = z.object({ items: z.array(accountViewSchema) });

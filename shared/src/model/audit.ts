@@ -52,3 +52,20 @@ export function redactSecrets(value: unknown): unknown {
   }
   return value;
 }
+
+/** `GET /api/client/audit`: the newest records first. */
+export const auditListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type AuditListQuery = z.infer<typeof auditListQuerySchema>;
+
+/** A stored record as the API returns it: the entry with its id, time and hash chain fields. */
+export const auditRecordViewSchema = auditEntrySchema.extend({
+  auditId: z.string(),
+  seq: z.number().int().positive(),
+  createdAt: z.string(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export const auditListResponseSchema = z.object({ items: z.array(auditRecordViewSchema) });
+export type AuditListResponse = z.infer<typeof auditListResponseSchema>;

@@ -132,14 +132,17 @@ export interface FleetSlice {
   monthlyCostUsd: number;
   children?: FleetSlice[];
 }
-export const fleetSliceSchema: z.ZodType<FleetSlice> = z.lazy(() =>
-  z.object({
-    name: z.string(),
-    nodes: z.number().int().nonnegative(),
-    monthlyCostUsd: usd,
-    children: z.array(fleetSliceSchema).optional(),
-  }),
-);
+// The id names the recursive schema once, so generated documents (OpenAPI) can refer to it.
+export const fleetSliceSchema: z.ZodType<FleetSlice> = z
+  .lazy(() =>
+    z.object({
+      name: z.string(),
+      nodes: z.number().int().nonnegative(),
+      monthlyCostUsd: usd,
+      children: z.array(fleetSliceSchema).optional(),
+    }),
+  )
+  .meta({ id: 'FleetSlice' });
 
 const workloadRef = {
   clusterId: z.string(),

@@ -22,6 +22,16 @@ export const gradeThresholds: readonly { grade: EfficiencyGrade; minScore: numbe
   { grade: 'F', minScore: Number.NEGATIVE_INFINITY },
 ];
 
+/**
+ * The grading scale in words, from {@link gradeThresholds}: "A ≥ 80%, B ≥ 65%, C ≥ 50%, D ≥ 35%, else F"
+ * (each bound is the score fraction x 100).
+ */
+export function efficiencyGradeScale(): string {
+  const bounded = gradeThresholds.filter((t) => Number.isFinite(t.minScore));
+  const last = gradeThresholds.at(-1)?.grade ?? 'F';
+  return `${bounded.map((t) => `${t.grade} ≥ ${Math.round(t.minScore * 100)}%`).join(', ')}, else ${last}`;
+}
+
 /** Grade of a score (fraction): A >= 0.80, B >= 0.65, C >= 0.50, D >= 0.35, else F. */
 export function efficiencyGrade(score: number): EfficiencyGrade {
   for (const t of gradeThresholds) if (score >= t.minScore) return t.grade;

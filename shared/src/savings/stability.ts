@@ -64,10 +64,20 @@ export interface StabilityIndex {
   latency: StabilityComponent & { p99Ms: number | null; objectiveP99Ms: number };
 }
 
-/** Level of an index: green >= 80, orange >= 60, red below 60. */
+/** Lower bound (inclusive, index points 0-100) of each level, best first: green >= 80, orange >= 60, else red. */
+export const stabilityLevelThresholds: readonly { level: StabilityLevel; minIndex: number }[] = [
+  { level: 'green', minIndex: 80 },
+  { level: 'orange', minIndex: 60 },
+  { level: 'red', minIndex: Number.NEGATIVE_INFINITY },
+];
+
+/** The lowest index (points) of a level; `-Infinity` for red. */
+export const stabilityLevelMinIndex = (level: StabilityLevel): number =>
+  stabilityLevelThresholds.find((t) => t.level === level)?.minIndex ?? Number.NEGATIVE_INFINITY;
+
+/** Level of an index: green >= 80, orange >= 60, red below 60 ({@link stabilityLevelThresholds}). */
 export function stabilityLevel(index: number): StabilityLevel {
-  if (index >= 80) return 'green';
-  if (index >= 60) return 'orange';
+  for (const t of stabilityLevelThresholds) if (index >= t.minIndex) return t.level;
   return 'red';
 }
 

@@ -1,6 +1,6 @@
+import { accountListResponseSchema } from '@spot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, onSessionExpired } from './client';
-import { accountListSchema } from './schemas';
 import { clearSession, saveSession, session } from './session';
 
 type Reply = { status: number; body?: unknown };
@@ -46,7 +46,7 @@ describe('api client', () => {
 
   it('sends the bearer token and parses the body with the schema', async () => {
     const calls = stubFetch({ '/api/client/accounts': [{ status: 200, body: accounts }] });
-    await expect(api.get('/api/client/accounts', accountListSchema)).resolves.toEqual(accounts);
+    await expect(api.get('/api/client/accounts', accountListResponseSchema)).resolves.toEqual(accounts);
     expect(calls[0]?.authorization).toBe('Bearer at1');
   });
 
@@ -58,7 +58,7 @@ describe('api client', () => {
       ],
       '/api/auth/refresh': [{ status: 200, body: { accessToken: 'at2', idToken: 'id2', expiresIn: 3600 } }],
     });
-    await expect(api.get('/api/client/accounts', accountListSchema)).resolves.toEqual(accounts);
+    await expect(api.get('/api/client/accounts', accountListResponseSchema)).resolves.toEqual(accounts);
     expect(calls.map((c) => `${c.path} ${c.authorization ?? '-'}`)).toEqual([
       '/api/client/accounts Bearer at1',
       '/api/auth/refresh -',
@@ -139,7 +139,7 @@ describe('api client', () => {
 
   it('rejects a body that does not match the schema', async () => {
     stubFetch({ '/api/client/accounts': [{ status: 200, body: { items: [{ id: 1 }] } }] });
-    await expect(api.get('/api/client/accounts', accountListSchema)).rejects.toMatchObject({
+    await expect(api.get('/api/client/accounts', accountListResponseSchema)).rejects.toMatchObject({
       code: 'UNEXPECTED_RESPONSE',
     });
   });

@@ -1,5 +1,5 @@
+import { refreshResponseSchema } from '@spot/shared';
 import type { z } from 'zod';
-import { refreshResponseSchema } from './schemas';
 import { clearSession, saveSession, session, sessionFromTokens } from './session';
 
 /** An API call that did not succeed. `message` comes from the API and is written for a person. */

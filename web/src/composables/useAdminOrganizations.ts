@@ -1,6 +1,6 @@
+import { adminOrganizationListSchema } from '@spot/shared';
 import { computed } from 'vue';
 import { api } from '../api/client';
-import { adminOrganizationListSchema } from '../api/schemas';
 import { useAsyncData } from './useAsyncData';
 
 /** Every organization with its accounts, for the read-only admin console. */

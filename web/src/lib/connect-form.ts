@@ -1,41 +1,23 @@
-import { awsAccountIdSchema, awsRegionSchema } from '@spot/shared';
+import {
+  accessKeyIdSchema,
+  accountNameSchema,
+  awsAccountIdSchema,
+  awsRegionSchema,
+  roleArnSchema,
+  secretAccessKeySchema,
+} from '@spot/shared';
 import { z } from 'zod';
 
-// The connect forms check what the API checks (functions/src/domain/connect.ts), field by field, so a
-// mistake shows while typing instead of after a round trip. Empty optional fields mean "not given".
+// The connect forms check the API's own rules (shared/src/model/connect.ts), field by field, so a mistake
+// shows while typing instead of after a round trip. Empty optional fields mean "not given".
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
-export const accountNameField = z
-  .string()
-  .trim()
-  .min(1, 'Give the account a name.')
-  .max(60, 'Keep the name to 60 characters or fewer.');
-
-export const accessKeyIdField = z
-  .string()
-  .trim()
-  .regex(
-    /^[A-Z0-9]{16,128}$/,
-    'An access key id is 20 capital letters and digits, e.g. AKIAIOSFODNN7EXAMPLE.',
-  )
-  .refine((v) => !v.startsWith('ASIA'), {
-    message: 'Temporary (ASIA…) keys expire within hours; use a long-lived access key (AKIA…).',
-  });
-
-export const secretAccessKeyField = z
-  .string()
-  .trim()
-  .regex(/^\S{16,128}$/, 'A secret access key is 40 characters without spaces.');
-
-export const roleArnField = z
-  .string()
-  .trim()
-  .regex(
-    /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
-    'A role ARN looks like arn:aws:iam::123456789012:role/SpotOptimizerReadOnly-3f2b9c1e.',
-  );
+export const accountNameField = accountNameSchema;
+export const accessKeyIdField = accessKeyIdSchema;
+export const secretAccessKeyField = secretAccessKeySchema;
+export const roleArnField = roleArnSchema;
 
 export const roleSetupForm = z.object({
   awsAccountId: z.string().trim().pipe(awsAccountIdSchema),

@@ -1,32 +1,18 @@
+import {
+  type AccountSummary,
+  accountListResponseSchema,
+  accountViewSchema,
+  type ConnectInput,
+  type RoleSetup,
+  type RoleSetupInput,
+  roleSetupResponseSchema,
+} from '@spot/shared';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/client';
-import {
-  type AccountSummary,
-  accountListSchema,
-  accountSummarySchema,
-  type RoleSetup,
-  roleSetupResponseSchema,
-} from '../api/schemas';
 
 /** The body of `POST /api/client/accounts/connect` (the API contract's two shapes). */
-export type ConnectRequest =
-  | {
-      method: 'role';
-      awsAccountId: string;
-      region: string;
-      roleArn: string;
-      externalId: string;
-      name?: string | undefined;
-    }
-  | {
-      method: 'access-key';
-      region: string;
-      accessKeyId: string;
-      secretAccessKey: string;
-      awsAccountId?: string | undefined;
-      name?: string | undefined;
-    };
+export type ConnectRequest = ConnectInput;
 
 const accountPath = (id: string) => `/api/client/accounts/${encodeURIComponent(id)}`;
 
@@ -55,7 +41,7 @@ export const useAccountsStore = defineStore('accounts', () => {
       loading.value = true;
       error.value = null;
       try {
-        const body = await api.get('/api/client/accounts', accountListSchema);
+        const body = await api.get('/api/client/accounts', accountListResponseSchema);
         items.value = body.items;
         loaded.value = true;
       } catch (e) {
@@ -83,31 +69,27 @@ export const useAccountsStore = defineStore('accounts', () => {
   }
 
   async function fetchAccount(id: string): Promise<AccountSummary> {
-    return remember(await api.get(accountPath(id), accountSummarySchema));
+    return remember(await api.get(accountPath(id), accountViewSchema));
   }
 
-  function roleSetup(input: {
-    awsAccountId: string;
-    region: string;
-    enableWriteActions: boolean;
-  }): Promise<RoleSetup> {
+  function roleSetup(input: RoleSetupInput): Promise<RoleSetup> {
     return api.post('/api/client/accounts/role-setup', input, roleSetupResponseSchema);
   }
 
   /** Connects (or Verifies) an account; the answer is the account, `scanning` while discovery runs. */
   async function connect(request: ConnectRequest): Promise<AccountSummary> {
-    const account = await api.post('/api/client/accounts/connect', request, accountSummarySchema);
+    const account = await api.post('/api/client/accounts/connect', request, accountViewSchema);
     // The sign-up placeholder may have become this account: take the whole list again.
     await load().catch(() => remember(account));
     return account;
   }
 
   async function rename(id: string, name: string): Promise<AccountSummary> {
-    return remember(await api.patch(accountPath(id), { name }, accountSummarySchema));
+    return remember(await api.patch(accountPath(id), { name }, accountViewSchema));
   }
 
   async function resync(id: string): Promise<AccountSummary> {
-    return remember(await api.post(`${accountPath(id)}/resync`, {}, accountSummarySchema));
+    return remember(await api.post(`${accountPath(id)}/resync`, {}, accountViewSchema));
   }
 
   async function disconnect(id: string): Promise<void> {

@@ -1,14 +1,15 @@
-import type { SignInInput, SignUpInput } from '@spot/shared';
-import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import { ApiError, api, errorMessage, isApiError } from '../api/client';
 import {
   type Me,
-  meSchema,
+  meResponseSchema,
+  type SignInInput,
+  type SignUpInput,
   type SignUpResponse,
   signUpResponseSchema,
   tokenResponseSchema,
-} from '../api/schemas';
+} from '@spot/shared';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { ApiError, api, errorMessage, isApiError } from '../api/client';
 import { clearSession, saveSession, session, sessionFromTokens } from '../api/session';
 import { useAccountsStore } from './accounts';
 import { useDashboardStore } from './dashboard';
@@ -26,7 +27,7 @@ export const useAuthStore = defineStore('auth', () => {
 
   function loadMe(): Promise<Me> {
     meInFlight ??= api
-      .get('/api/me', meSchema)
+      .get('/api/me', meResponseSchema)
       .then((profile) => {
         me.value = profile;
         meError.value = null;

@@ -1,12 +1,12 @@
-import { maskAwsAccountId } from '@spot/shared';
-import { connectAccount, connectInputSchema } from '../../domain/connect';
+import { apiContracts, maskAwsAccountId } from '@spot/shared';
+import { connectAccount } from '../../domain/connect';
 import { httpHandler } from '../../http/handler';
 
 /** Verify (role) or Connect (access keys): proves the credentials, claims the AWS account, starts discovery. */
 export const handler = httpHandler(
   {
     auth: 'user',
-    body: connectInputSchema,
+    contract: apiContracts['POST /api/client/accounts/connect'],
     audit: { action: 'account.connect', resourceType: 'cloud-account' },
   },
   async ({ caller, body, now, audit }) => {

@@ -1,11 +1,12 @@
-import { accountPathSchema, disconnectAccount } from '../../domain/accounts';
+import { apiContracts } from '@spot/shared';
+import { disconnectAccount } from '../../domain/accounts';
 import { httpHandler } from '../../http/handler';
 
 /** Removes the account with its AWS account claim and stored secret; its audit records stay. */
 export const handler = httpHandler(
   {
     auth: 'user',
-    path: accountPathSchema,
+    contract: apiContracts['DELETE /api/client/accounts/{id}'],
     audit: { action: 'account.disconnect', resourceType: 'cloud-account' },
   },
   async ({ caller, path, audit }) => {

@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { accountNameSchema, accountPathSchema, renameAccount } from '../../domain/accounts';
+import { apiContracts } from '@spot/shared';
+import { renameAccount } from '../../domain/accounts';
 import { httpHandler } from '../../http/handler';
 
 export const handler = httpHandler(
   {
     auth: 'user',
-    path: accountPathSchema,
-    body: z.object({ name: accountNameSchema }),
+    contract: apiContracts['PATCH /api/client/accounts/{id}'],
     audit: { action: 'account.rename', resourceType: 'cloud-account' },
   },
   async ({ caller, path, body, now, audit }) => {

@@ -1,11 +1,12 @@
-import { accountPathSchema, resyncAccount } from '../../domain/accounts';
+import { apiContracts } from '@spot/shared';
+import { resyncAccount } from '../../domain/accounts';
 import { httpHandler } from '../../http/handler';
 
 /** Re-Sync: a fresh discovery now; the account is `scanning` until the workflow finishes. */
 export const handler = httpHandler(
   {
     auth: 'user',
-    path: accountPathSchema,
+    contract: apiContracts['POST /api/client/accounts/{id}/resync'],
     audit: { action: 'account.resync', resourceType: 'cloud-account' },
   },
   async ({ caller, path, now, audit }) => {

@@ -1,12 +1,12 @@
-import { maskAwsAccountId } from '@spot/shared';
-import { createRoleSetup, roleSetupInputSchema } from '../../domain/connect';
+import { apiContracts, maskAwsAccountId } from '@spot/shared';
+import { createRoleSetup } from '../../domain/connect';
 import { httpHandler } from '../../http/handler';
 
 /** Option A, first half: a fresh External ID and the CloudFormation quick-create link for it. */
 export const handler = httpHandler(
   {
     auth: 'user',
-    body: roleSetupInputSchema,
+    contract: apiContracts['POST /api/client/accounts/role-setup'],
     audit: { action: 'account.role-setup', resourceType: 'cloud-account' },
   },
   async ({ caller, body, now, audit }) => {

@@ -1,9 +1,8 @@
-import { z } from 'zod';
+import { apiContracts } from '@spot/shared';
 import { listAuditRecords } from '../../domain/audit-query';
 import { httpHandler } from '../../http/handler';
 
-const query = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
-
-export const handler = httpHandler({ auth: 'user', query }, async ({ caller, query }) => ({
-  body: { items: await listAuditRecords(caller.orgId, query.limit) },
-}));
+export const handler = httpHandler(
+  { auth: 'user', contract: apiContracts['GET /api/client/audit'] },
+  async ({ caller, query }) => ({ body: { items: await listAuditRecords(caller.orgId, query.limit) } }),
+);

@@ -1,17 +1,11 @@
-import { emailSchema } from '@spot/shared';
-import { z } from 'zod';
+import { apiContracts } from '@spot/shared';
 import { httpHandler } from '../../http/handler';
 import { port } from '../../ports';
 
-const body = z.object({
-  email: emailSchema,
-  code: z
-    .string()
-    .trim()
-    .regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'),
-});
-
-export const handler = httpHandler({ auth: 'public', body }, async ({ body }) => {
-  await port('identity').confirmUser(body.email, body.code);
-  return { statusCode: 204 };
-});
+export const handler = httpHandler(
+  { auth: 'public', contract: apiContracts['POST /api/auth/confirm'] },
+  async ({ body }) => {
+    await port('identity').confirmUser(body.email, body.code);
+    return { statusCode: 204 };
+  },
+);

@@ -1,4 +1,4 @@
-import { signUpInputSchema } from '@spot/shared';
+import { apiContracts } from '@spot/shared';
 import { signUp } from '../../domain/signup';
 import { httpHandler } from '../../http/handler';
 import { port } from '../../ports';
@@ -6,7 +6,7 @@ import { port } from '../../ports';
 export const handler = httpHandler(
   {
     auth: 'public',
-    body: signUpInputSchema,
+    contract: apiContracts['POST /api/auth/signup'],
     audit: { action: 'organization.signup', resourceType: 'organization' },
   },
   async ({ body, now, audit }) => {

@@ -1,7 +1,8 @@
-import { signInInputSchema } from '@spot/shared';
+import { apiContracts } from '@spot/shared';
 import { httpHandler } from '../../http/handler';
 import { port } from '../../ports';
 
-export const handler = httpHandler({ auth: 'public', body: signInInputSchema }, async ({ body }) => ({
-  body: await port('identity').signIn(body.email, body.password),
-}));
+export const handler = httpHandler(
+  { auth: 'public', contract: apiContracts['POST /api/auth/token'] },
+  async ({ body }) => ({ body: await port('identity').signIn(body.email, body.password) }),
+);

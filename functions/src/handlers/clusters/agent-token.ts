@@ -1,11 +1,12 @@
-import { clusterPathSchema, issueAgentToken } from '../../domain/clusters';
+import { apiContracts } from '@spot/shared';
+import { issueAgentToken } from '../../domain/clusters';
 import { httpHandler } from '../../http/handler';
 
 /** A new agent token for the cluster (shown once); the previous one stops working. */
 export const handler = httpHandler(
   {
     auth: 'user',
-    path: clusterPathSchema,
+    contract: apiContracts['POST /api/client/clusters/{id}/agent-token'],
     audit: { action: 'cluster.agent-token.issue', resourceType: 'cluster' },
   },
   async ({ caller, path, now, audit }) => {

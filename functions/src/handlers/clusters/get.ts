@@ -1,7 +1,9 @@
-import { clusterPathSchema, getCluster } from '../../domain/clusters';
+import { apiContracts } from '@spot/shared';
+import { getCluster } from '../../domain/clusters';
 import { httpHandler } from '../../http/handler';
 
 /** One cluster: summary, node groups, nodes and workloads. */
-export const handler = httpHandler({ auth: 'user', path: clusterPathSchema }, async ({ caller, path }) => ({
-  body: await getCluster(caller.orgId, path.id),
-}));
+export const handler = httpHandler(
+  { auth: 'user', contract: apiContracts['GET /api/client/clusters/{id}'] },
+  async ({ caller, path }) => ({ body: await getCluster(caller.orgId, path.id) }),
+);

@@ -1,10 +1,10 @@
-import { dashboardQuerySchema } from '@spot/shared';
+import { apiContracts } from '@spot/shared';
 import { getDashboard } from '../../domain/dashboard';
 import { httpHandler } from '../../http/handler';
 
 /** The dashboard of the organization, one account (`accountId`) or one cluster (`clusterId`). */
 export const handler = httpHandler(
-  { auth: 'user', query: dashboardQuerySchema },
+  { auth: 'user', contract: apiContracts['GET /api/client/dashboard'] },
   async ({ caller, query }) => ({
     body: await getDashboard(caller.orgId, query),
   }),

@@ -1,4 +1,5 @@
-import { ingest, ingestBodySchema } from '../../domain/ingest';
+import { apiContracts } from '@spot/shared';
+import { ingest } from '../../domain/ingest';
 import { httpHandler } from '../../http/handler';
 
 /**
@@ -7,7 +8,11 @@ import { httpHandler } from '../../http/handler';
  * push would bury people's actions in the chain.
  */
 export const handler = httpHandler(
-  { auth: 'agent', body: ingestBodySchema, audit: { action: 'cluster.agent.push', resourceType: 'cluster' } },
+  {
+    auth: 'agent',
+    contract: apiContracts['POST /api/ingest/snapshots'],
+    audit: { action: 'cluster.agent.push', resourceType: 'cluster' },
+  },
   async ({ caller, body, now, audit }) => {
     const result = await ingest(caller, body, now, ({ clusterName, after }) =>
       Object.assign(audit, {

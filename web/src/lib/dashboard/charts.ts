@@ -1,4 +1,5 @@
 import type { DashboardHeatmap, FleetSlice, ResourceGapResponse } from '@spot/shared';
+import { stabilityLevelMinIndex } from '@spot/shared/savings/stability';
 import type { ChartOption } from '../../charts/echarts';
 import { formatNumber, formatPercent, formatUsd } from '../format';
 import { capacityTypeColor, levelColor, palette, type StabilityLevel } from './colors';
@@ -220,9 +221,10 @@ export function stabilityGaugeOption(
         axisLine: {
           lineStyle: {
             width: 14,
+            // Band ends as fractions of the 0-100 track, at the savings engine's level thresholds.
             color: [
-              [0.6, '#fee2e2'],
-              [0.8, '#ffedd5'],
+              [stabilityLevelMinIndex('orange') / 100, '#fee2e2'],
+              [stabilityLevelMinIndex('green') / 100, '#ffedd5'],
               [1, '#dcfce7'],
             ],
           },

@@ -1,12 +1,12 @@
 import type { DashboardClusterRow, DashboardEfficiency } from '@spot/shared';
+import { efficiencyGradeScale, efficiencyGrades } from '@spot/shared/savings/efficiency';
 import { formatNumber, formatPercent, formatUsd, formatUsdPerHour } from '../format';
 
 type Grade = NonNullable<DashboardEfficiency['grade']>;
 
-const gradeOrder: Record<Grade, number> = { A: 0, B: 1, C: 2, D: 3, F: 4 };
-
 /** A grade's rank for sorting, best first; no grade sorts last. */
-export const gradeRank = (grade: Grade | null): number => (grade ? gradeOrder[grade] : 5);
+export const gradeRank = (grade: Grade | null): number =>
+  grade ? efficiencyGrades.indexOf(grade) : efficiencyGrades.length;
 
 /** The tag color of a grade (Naive UI tag types). */
 export function gradeTagType(grade: Grade | null): 'success' | 'info' | 'warning' | 'error' | 'default' {
@@ -116,5 +116,5 @@ export function efficiencyTooltipLines(efficiency: DashboardEfficiency): Tooltip
   return lines;
 }
 
-/** "A ≥ 80%, B ≥ 65%, …": the grading scale, shown under the tooltip's figures. */
-export const gradeScale = 'A ≥ 80%, B ≥ 65%, C ≥ 50%, D ≥ 35%, else F (cost-weighted mean of CPU and memory)';
+/** "A ≥ 80%, B ≥ 65%, …": the savings engine's grading scale, shown under the tooltip's figures. */
+export const gradeScale = `${efficiencyGradeScale()} (cost-weighted mean of CPU and memory)`;

@@ -1,3 +1,5 @@
+import { stabilityLevel as levelOfIndex, type StabilityLevel } from '@spot/shared/savings/stability';
+
 /** The dashboard's palette: one meaning per color on every widget. */
 export const palette = {
   capacity: '#dc2626',
@@ -15,14 +17,12 @@ export const palette = {
   muted: '#64748b',
 } as const;
 
-export type StabilityLevel = 'green' | 'orange' | 'red';
+export type { StabilityLevel };
 
-/** The level of a stability index: green >= 80, orange >= 60, red below (the product brief's thresholds). */
+/** The level of a stability index by the savings engine's thresholds; `null` when not measured. */
 export function stabilityLevel(index: number | null): StabilityLevel | null {
   if (index === null || !Number.isFinite(index)) return null;
-  if (index >= 80) return 'green';
-  if (index >= 60) return 'orange';
-  return 'red';
+  return levelOfIndex(index);
 }
 
 export const levelColor = (level: StabilityLevel | null): string => (level ? palette[level] : palette.muted);

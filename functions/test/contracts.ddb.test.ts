@@ -1,0 +1,99 @@
+import type { ApiRouteKey } from '@spot/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensurePlatformAdmin } from '../src/domain/admin';
+import { port } from '../src/ports';
+import { routeKey, routes } from '../src/routes';
+import { installDiscoveryHarness, runDiscovery, seedSandboxAccount } from './discovery-support';
+import { expectContractResponse } from './support/contract';
+import { call, signUpAndIn, strongPassword, useLocalServices } from './support/services';
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+let user: User;
+let adminToken: string;
+let accountId: string;
+let clusterId: string;
+
+beforeAll(async () => {
+  await useLocalServices();
+  const harness = installDiscoveryHarness();
+  user = await signUpAndIn('Contract Org');
+  // A discovered sandbox account: real summaries, nodes, workloads and series behind every read route.
+  ({ accountId } = await seedSandboxAccount(harness, user.orgId, 0));
+  const run = await runDiscovery(harness, user.orgId, accountId);
+  expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+  const clusters = await call('GET /api/client/clusters', { token: user.accessToken });
+  clusterId = String(clusters.body.items?.[0]?.id);
+  const email = `admin-${Date.now()}@spot.local`;
+  const password = strongPassword();
+  await ensurePlatformAdmin(port('identity'), email, password, new Date());
+  adminToken = (await port('identity').signIn(email, password)).accessToken;
+}, 120_000);
+
+/** How each read route is called: who calls it, with which path and query. */
+const reads: Record<string, () => Parameters<typeof call>[1]> = {
+  'GET /api/health': () => ({}),
+  'GET /api/openapi.json': () => ({}),
+  'GET /api/me': () => ({ token: user.accessToken }),
+  'GET /api/client/accounts': () => ({ token: user.accessToken }),
+  'GET /api/client/accounts/{id}': () => ({ token: user.accessToken, path: { id: accountId } }),
+  'GET /api/client/clusters': () => ({ token: user.accessToken, query: { limit: '10' } }),
+  'GET /api/client/clusters/{id}': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/audit': () => ({ token: user.accessToken }),
+  'GET /api/client/dashboard': () => ({ token: user.accessToken }),
+  'GET /api/client/dashboard/resource-gap': () => ({
+    token: user.accessToken,
+    query: { range: '30d', resource: 'memory' },
+  }),
+  'GET /api/admin/organizations': () => ({ token: adminToken }),
+};
+
+describe('responses match the contracts', () => {
+  it('calls every read route of the route table', () => {
+    const gets = routes.filter((r) => r.method === 'GET').map(routeKey);
+    expect(Object.keys(reads).sort()).toEqual(gets.sort());
+  });
+
+  it.each(Object.keys(reads))('%s answers what its contract says', async (key) => {
+    const res = await call(key, reads[key]?.());
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse(key as ApiRouteKey, res);
+  });
+
+  it('answers the writes of the connect flow and the agent token as their contracts say', async () => {
+    Object.assign(process.env, {
+      ONBOARDING_TEMPLATE_URL: 'https://spot-templates.s3.amazonaws.com/onboarding.template.json',
+      PLATFORM_PRINCIPAL_ARN: 'arn:aws:iam::111122223333:role/SpotOptimizerPlatform',
+    });
+    const setup = await call('POST /api/client/accounts/role-setup', {
+      token: user.accessToken,
+      body: { awsAccountId: '123456789012', region: 'eu-west-1' },
+    });
+    expect(setup.status, setup.raw).toBe(201);
+    expectContractResponse('POST /api/client/accounts/role-setup', setup);
+    const renamed = await call('PATCH /api/client/accounts/{id}', {
+      token: user.accessToken,
+      path: { id: accountId },
+      body: { name: 'Renamed' },
+    });
+    expect(renamed.status, renamed.raw).toBe(200);
+    expectContractResponse('PATCH /api/client/accounts/{id}', renamed);
+    const token = await call('POST /api/client/clusters/{id}/agent-token', {
+      token: user.accessToken,
+      path: { id: clusterId },
+    });
+    expect(token.status, token.raw).toBe(201);
+    expectContractResponse('POST /api/client/clusters/{id}/agent-token', token);
+  });
+
+  it('answers errors with the error shape and a status the contract declares', async () => {
+    const missing = await call('GET /api/client/accounts/{id}', {
+      token: user.accessToken,
+      path: { id: 'no-such-account' },
+    });
+    expect(missing.status).toBe(404);
+    expectContractResponse('GET /api/client/accounts/{id}', missing);
+    const unsigned = await call('GET /api/client/dashboard', {});
+    expect(unsigned.status).toBe(401);
+    expectContractResponse('GET /api/client/dashboard', unsigned);
+  });
+});

@@ -1,0 +1,23 @@
+import { type ApiRouteKey, apiContracts, apiErrorSchema, type RouteContract } from '@spot/shared';
+import { expect } from 'vitest';
+import type { ApiResponse } from './services';
+
+/**
+ * Checks a response against the route's contract: its status is one the contract names (a success, a
+ * declared error, or 500) and its body parses with that status's schema (`apiErrorSchema` for errors).
+ * Returns the parsed body.
+ */
+export function expectContractResponse(key: ApiRouteKey, res: ApiResponse): unknown {
+  const contract: RouteContract = apiContracts[key];
+  const errors = [...contract.errors, 500];
+  const declared = [...Object.keys(contract.responses).map(Number), ...errors];
+  expect(declared, `${key} answered ${res.status}, not in its contract: ${res.raw}`).toContain(res.status);
+  const schema = errors.includes(res.status) ? apiErrorSchema : contract.responses[res.status];
+  if (!schema) {
+    expect(res.raw, `${key} ${res.status} has no body in its contract`).toBe('');
+    return undefined;
+  }
+  const parsed = schema.safeParse(res.body);
+  expect(parsed.error?.issues ?? [], `${key} ${res.status} does not match its contract`).toEqual([]);
+  return parsed.data;
+}

@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import {
+  accountListResponseSchema,
+  accountPathSchema,
+  accountViewSchema,
+  renameAccountInputSchema,
+} from './account';
+import { adminOrganizationListSchema } from './admin';
+import { auditListQuerySchema, auditListResponseSchema } from './audit';
+import {
+  confirmSignUpInputSchema,
+  refreshInputSchema,
+  refreshResponseSchema,
+  signOutInputSchema,
+  signUpResponseSchema,
+  tokenResponseSchema,
+} from './auth';
+import {
+  agentTokenResponseSchema,
+  clusterDetailResponseSchema,
+  clusterListResponseSchema,
+  clusterPathSchema,
+  listClustersQuerySchema,
+} from './cluster';
+import { connectInputSchema, roleSetupInputSchema, roleSetupResponseSchema } from './connect';
+import {
+  dashboardQuerySchema,
+  dashboardResponseSchema,
+  resourceGapQuerySchema,
+  resourceGapResponseSchema,
+} from './dashboard';
+import { healthResponseSchema } from './health';
+import { ingestBodySchema, ingestResponseSchema } from './ingest';
+import { meResponseSchema, onboardingWizardInputSchema } from './me';
+import { signInInputSchema, signUpInputSchema } from './user';
+
+/**
+ * The contract of every route of the HTTP API, keyed like the route table (`GET /api/client/clusters`):
+ * what it takes (path, query, body) and what it answers. The handlers parse their input with these
+ * schemas, the SPA parses the answers with them, and the OpenAPI document is generated from them.
+ */
+export interface RouteContract {
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly path?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** The success statuses and their body; `null` for an empty body (204). */
+  readonly responses: Readonly<Record<number, z.ZodType | null>>;
+  /** The 4xx and 5xx statuses a caller can act on (any route may also answer 500), body {@link apiErrorSchema}. */
+  readonly errors: readonly number[];
+}
+
+/** The body of every error answer, as the HTTP adapter writes it (`functions/src/http/handler.ts`). */
+export const apiErrorSchema = z.object({
+  /** A message a person can act on; for a 500 only the request id to quote, never internals. */
+  message: z.string(),
+  /** Machine-readable (`VALIDATION_FAILED`, `NOT_FOUND`, `INTERNAL`, ...). */
+  code: z.string(),
+  requestId: z.string(),
+  /** Per-field issues of a 400 (`{ issues: [{ field, message }] }`) or the action a 422 names. */
+  details: z.unknown().optional(),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/** `GET /api/openapi.json`: an OpenAPI 3.1 document (its own schema is the OpenAPI specification). */
+export const openApiDocumentSchema = z
+  .object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }).loose() })
+  .loose();
+
+// Errors every signed-in route can answer: a bad input, no or a revoked token; and routes naming an
+// account or cluster (path or filter) answer 404 for one not in the caller's organization.
+const signedIn = [400, 401] as const;
+const ofOneAccount = [...signedIn, 404] as const;
+
+export const apiContracts = {
+  'GET /api/health': {
+    summary: 'Liveness of the API',
+    tags: ['System'],
+    responses: { 200: healthResponseSchema },
+    errors: [],
+  },
+  'GET /api/openapi.json': {
+    summary: 'This API as an OpenAPI 3.1 document',
+    tags: ['System'],
+    responses: { 200: openApiDocumentSchema },
+    errors: [],
+  },
+  'POST /api/auth/signup': {
+    summary: 'Sign up: a new organization, its first user and a placeholder account',
+    tags: ['Auth'],
+    body: signUpInputSchema,
+    responses: { 201: signUpResponseSchema },
+    errors: [400, 409],
+  },
+  'POST /api/auth/confirm': {
+    summary: 'Confirm the email of a new user with the emailed code',
+    tags: ['Auth'],
+    body: confirmSignUpInputSchema,
+    responses: { 204: null },
+    errors: [400, 401],
+  },
+  'POST /api/auth/token': {
+    summary: 'Sign in: tokens for an email and password',
+    tags: ['Auth'],
+    body: signInInputSchema,
+    responses: { 200: tokenResponseSchema },
+    errors: [400, 401],
+  },
+  'POST /api/auth/refresh': {
+    summary: 'New access and id tokens for a refresh token',
+    tags: ['Auth'],
+    body: refreshInputSchema,
+    responses: { 200: refreshResponseSchema },
+    errors: [400, 401],
+  },
+  'POST /api/auth/signout': {
+    summary: 'Sign out: revoke the session and earlier access tokens',
+    tags: ['Auth'],
+    body: signOutInputSchema,
+    responses: { 204: null },
+    errors: signedIn,
+  },
+  'GET /api/me': {
+    summary: 'The signed-in user and their organization',
+    tags: ['Me'],
+    responses: { 200: meResponseSchema },
+    errors: [401, 404],
+  },
+  'POST /api/me/onboarding-wizard': {
+    summary: 'Remember that the first-run wizard was seen',
+    tags: ['Me'],
+    body: onboardingWizardInputSchema,
+    responses: { 204: null },
+    errors: signedIn,
+  },
+  'GET /api/client/accounts': {
+    summary: "The organization's cloud accounts",
+    tags: ['Accounts'],
+    responses: { 200: accountListResponseSchema },
+    errors: [401],
+  },
+  'POST /api/client/accounts/role-setup': {
+    summary: 'A new External ID and the CloudFormation quick-create link of the read-only role',
+    tags: ['Accounts'],
+    body: roleSetupInputSchema,
+    responses: { 201: roleSetupResponseSchema },
+    errors: signedIn,
+  },
+  'POST /api/client/accounts/connect': {
+    summary: 'Verify a role or connect access keys: claims the AWS account and starts discovery',
+    tags: ['Accounts'],
+    body: connectInputSchema,
+    responses: { 200: accountViewSchema, 201: accountViewSchema },
+    errors: [...signedIn, 404, 409, 422, 502],
+  },
+  'GET /api/client/accounts/{id}': {
+    summary: 'One cloud account',
+    tags: ['Accounts'],
+    path: accountPathSchema,
+    responses: { 200: accountViewSchema },
+    errors: ofOneAccount,
+  },
+  'PATCH /api/client/accounts/{id}': {
+    summary: 'Rename a cloud account',
+    tags: ['Accounts'],
+    path: accountPathSchema,
+    body: renameAccountInputSchema,
+    responses: { 200: accountViewSchema },
+    errors: ofOneAccount,
+  },
+  'DELETE /api/client/accounts/{id}': {
+    summary: 'Disconnect a cloud account (its audit records stay)',
+    tags: ['Accounts'],
+    path: accountPathSchema,
+    responses: { 204: null },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/accounts/{id}/resync': {
+    summary: 'Start a fresh discovery of a cloud account',
+    tags: ['Accounts'],
+    path: accountPathSchema,
+    responses: { 202: accountViewSchema },
+    errors: [...ofOneAccount, 409],
+  },
+  'GET /api/client/clusters': {
+    summary: "One page of the organization's clusters, filtered by account, region, tag or name",
+    tags: ['Clusters'],
+    query: listClustersQuerySchema,
+    responses: { 200: clusterListResponseSchema },
+    errors: signedIn,
+  },
+  'GET /api/client/clusters/{id}': {
+    summary: 'One cluster: summary, node groups, nodes and workloads',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: clusterDetailResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/agent-token': {
+    summary: 'A new agent token for the cluster (shown once; the previous one stops working)',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 201: agentTokenResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/ingest/snapshots': {
+    summary: 'An agent push: heartbeat (200) or snapshot (202)',
+    tags: ['Ingest'],
+    body: ingestBodySchema,
+    responses: { 200: ingestResponseSchema, 202: ingestResponseSchema },
+    errors: [400, 401, 403, 404],
+  },
+  'GET /api/client/audit': {
+    summary: "The organization's newest audit records",
+    tags: ['Audit'],
+    query: auditListQuerySchema,
+    responses: { 200: auditListResponseSchema },
+    errors: signedIn,
+  },
+  'GET /api/client/dashboard': {
+    summary: 'The dashboard of the organization, one account or one cluster',
+    tags: ['Dashboard'],
+    query: dashboardQuerySchema,
+    responses: { 200: dashboardResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/client/dashboard/resource-gap': {
+    summary: 'Capacity, requests and usage of CPU or memory over 24 h, 7 d or 30 d',
+    tags: ['Dashboard'],
+    query: resourceGapQuerySchema,
+    responses: { 200: resourceGapResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/admin/organizations': {
+    summary: 'Every organization with its accounts (platform admins)',
+    tags: ['Admin'],
+    responses: { 200: adminOrganizationListSchema },
+    errors: [401, 403],
+  },
+} as const satisfies Record<string, RouteContract>;
+
+export type ApiRouteKey = keyof typeof apiContracts;

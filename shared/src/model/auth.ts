@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { emailSchema } from './user';
+
+/** Sign-up, confirmation, sign-in, refresh and sign-out (`/api/auth/*`). */
+
+/** `POST /api/auth/signup`: the new user, organization and its placeholder account. */
+export const signUpResponseSchema = z.object({
+  userId: z.string(),
+  orgId: z.string(),
+  accountId: z.string(),
+  confirmationRequired: z.boolean(),
+});
+export type SignUpResponse = z.infer<typeof signUpResponseSchema>;
+
+/** `POST /api/auth/confirm`: the code Cognito emailed at sign-up. */
+export const confirmSignUpInputSchema = z.object({
+  email: emailSchema,
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'),
+});
+export type ConfirmSignUpInput = z.infer<typeof confirmSignUpInputSchema>;
+
+/** `POST /api/auth/token`: the Cognito tokens of a session; `expiresIn` in seconds. */
+export const tokenResponseSchema = z.object({
+  accessToken: z.string().min(1),
+  idToken: z.string(),
+  refreshToken: z.string().min(1),
+  expiresIn: z.number().positive(),
+});
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** `POST /api/auth/refresh`. */
+export const refreshInputSchema = z.object({
+  refreshToken: z.string().min(20, 'Send the refresh token you received at sign-in.'),
+});
+export type RefreshInput = z.infer<typeof refreshInputSchema>;
+
+/** New access and id tokens; the refresh token stays the one sent. `expiresIn` in seconds. */
+export const refreshResponseSchema = z.object({
+  accessToken: z.string().min(1),
+  idToken: z.string(),
+  expiresIn: z.number().positive(),
+});
+export type RefreshResponse = z.infer<typeof refreshResponseSchema>;
+
+/** `POST /api/auth/signout`: the session's refresh token, revoked in Cognito when given. */
+export const signOutInputSchema = z.object({ refreshToken: z.string().min(20).optional() });
+export type SignOutInput = z.infer<typeof signOutInputSchema>;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** The cluster registry routes (`/api/client/clusters*`). */
+
+export const clusterPathSchema = z.object({ id: z.string().min(1).max(100) });
+
+/** `GET /api/client/clusters`: one page, filtered by account, region, tag or name. */
+export const listClustersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+  accountId: z.string().min(1).max(64).optional(),
+  region: z.string().min(1).max(32).optional(),
+  /** `key=value` (exact) or `key` (any value). */
+  tag: z.string().min(1).max(256).optional(),
+  /** Part of the cluster name (case-sensitive). */
+  q: z.string().min(1).max(100).optional(),
+});
+export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>;
+
+const agentStateSchema = z.object({
+  lastHeartbeatAt: z.string().nullable(),
+  lastSnapshotAt: z.string().nullable(),
+  version: z.string().nullable(),
+});
+
+/** The list row of a cluster: identity, fleet size, run rate (USD/month) and the headline scores. */
+export const clusterListItemSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  kubernetesVersion: z.string(),
+  status: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  nodeCount: z.number().int().nonnegative(),
+  podCount: z.number().int().nonnegative(),
+  monthlyRunRateUsd: z.number().nonnegative(),
+  vcpu: z.number().nonnegative().nullable(),
+  memoryGiB: z.number().nonnegative().nullable(),
+  zones: z.array(z.string()),
+  efficiencyScore: z.number().nullable(),
+  efficiencyGrade: z.string().nullable(),
+  stabilityIndex: z.number().nullable(),
+  stabilityLevel: z.string().nullable(),
+  spotReadinessScore: z.number().nullable(),
+  potentialSavingsMonthlyUsd: z.number().nullable(),
+  source: z.string().nullable(),
+  collection: z.object({ status: z.string(), reason: z.string().nullable() }).nullable(),
+  agent: agentStateSchema.nullable(),
+  lastSyncedAt: z.string().nullable(),
+});
+export type ClusterListItem = z.infer<typeof clusterListItemSchema>;
+
+/** `nextCursor` continues after the last item returned; null on the last page. */
+export const clusterListResponseSchema = z.object({
+  items: z.array(clusterListItemSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ClusterListResponse = z.infer<typeof clusterListResponseSchema>;
+
+/**
+ * `GET /api/client/clusters/{id}`: the cluster, its summary (what the dashboard shows), node groups, nodes
+ * and workloads. The named fields are the contract; the items carry more inventory fields, kept open
+ * (`loose`) because they follow the snapshot format (`cluster-snapshot.ts`).
+ */
+export const clusterDetailResponseSchema = z.object({
+  cluster: z
+    .object({
+      id: z.string(),
+      clusterId: z.string(),
+      name: z.string(),
+      accountId: z.string(),
+      region: z.string(),
+      agentConnected: z.boolean(),
+    })
+    .loose(),
+  summary: z.record(z.string(), z.unknown()).nullable(),
+  nodeGroups: z.array(z.object({ clusterId: z.string() }).loose()),
+  nodes: z.array(z.object({ clusterId: z.string() }).loose()),
+  workloads: z.array(z.object({ clusterId: z.string() }).loose()),
+});
+export type ClusterDetailResponse = z.infer<typeof clusterDetailResponseSchema>;
+
+/** `POST /api/client/clusters/{id}/agent-token`: the new token, shown once, and how to install the agent. */
+export const agentTokenResponseSchema = z.object({
+  token: z.string(),
+  clusterId: z.string(),
+  clusterName: z.string(),
+  ingestPath: z.string(),
+  revokedPrevious: z.boolean(),
+  install: z.object({ helm: z.string(), manifest: z.string() }),
+});
+export type AgentTokenResponse = z.infer<typeof agentTokenResponseSchema>;
