@@ -50,22 +50,22 @@ function firstIssuePerField(result: z.ZodSafeParseResult<unknown>): Record<strin
  * value (`isDirty`); it shows a field's mistake per `showErrors`, and maps an API error onto the fields
  * it names (`setServerErrors`), leaving the rest for a form-level alert (`formError`).
  *
+ * `Values` is the model as the inputs hold it (strings, where the schema may also take `undefined`).
  * Field components bind with `v-bind="form.field('name')"`.
  */
-export function useForm<S extends z.ZodType<Record<string, unknown>>>(
+export function useForm<S extends z.ZodType<Record<string, unknown>>, Values extends Record<string, unknown>>(
   schema: S,
-  initial: z.input<S>,
+  initial: Values,
   options: FormOptions = {},
 ) {
-  type Values = z.input<S>;
   type Field = keyof Values & string;
   const showErrors = options.showErrors ?? 'on-blur';
 
   const values = reactive({ ...initial }) as Values;
   // A ref, so a `reset` to new initial values re-runs what reads `isDirty`.
   const initialValues = shallowRef<Values>({ ...initial });
-  const edited = reactive(new Set<Field>());
-  const touched = reactive(new Set<Field>());
+  const edited = reactive(new Set<string>());
+  const touched = reactive(new Set<string>());
   const submitted = ref(false);
   const submitting = ref(false);
   const serverErrors = ref<Partial<Record<Field, string>>>({});
