@@ -35,15 +35,3 @@ export const accessKeyForm = z.object({
   name: optional(accountNameField),
 });
 export type AccessKeyForm = z.input<typeof accessKeyForm>;
-
-/** Per-field messages of a form model, for `n-form-item` feedback; empty when the model is valid. */
-export function fieldErrors(schema: z.ZodType, model: unknown): Record<string, string> {
-  const result = schema.safeParse(model);
-  if (result.success) return {};
-  const errors: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    errors[field] ??= issue.message;
-  }
-  return errors;
-}
