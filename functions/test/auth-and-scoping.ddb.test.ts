@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { emailClaimEntity, emailClaimKey } from '../src/data/entities/email-claim';
 import { userProfileEntity } from '../src/data/entities/user-profile';
 import { getItem, queryAll } from '../src/data/repository';

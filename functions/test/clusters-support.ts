@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { clusterEntity } from '../src/data/entities/inventory';
+import { clusterEntity } from '../src/data/entities/cluster';
 import { putItem } from '../src/data/repository';
 import { clusterIdFor } from '../src/domain/discovery';
 

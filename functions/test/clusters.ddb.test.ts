@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeEntity, nodeGroupEntity, workloadEntity } from '../src/data/entities/inventory';
+import { nodeEntity } from '../src/data/entities/node';
+import { nodeGroupEntity } from '../src/data/entities/node-group';
+import { workloadEntity } from '../src/data/entities/workload';
 import { putItem } from '../src/data/repository';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';

@@ -11,16 +11,9 @@ import {
 import { seriesResolutions } from '@spot/shared/dashboard/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db, tableName } from '../src/data/client';
-import {
-  cardsOfOrgQuery,
-  clusterCardEntity,
-  clusterCardKey,
-  clusterEntity,
-  clusterKey,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  seriesOfOrgQuery,
-} from '../src/data/entities/inventory';
+import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
+import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
+import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
 import { getItem, putItem, queryAll } from '../src/data/repository';
 import { updateClusterFields } from '../src/domain/inventory';
 import { type SeededCluster, seedCluster } from './clusters-support';

@@ -187,7 +187,7 @@ async function runSize(
     if (pass.startsWith('first')) {
       const { queryAll } = await import('../../functions/src/data/repository');
       const { accountRegionEntity, regionsOfAccountQuery } = await import(
-        '../../functions/src/data/entities/inventory'
+        '../../functions/src/data/entities/account-region'
       );
       const regions = (
         await Promise.all(accounts.map((a) => queryAll(accountRegionEntity, regionsOfAccountQuery(orgId, a))))
@@ -197,7 +197,7 @@ async function runSize(
         `    discovered ${instanceCount.toLocaleString('en-US')} EC2 instances in ${regions.filter((r) => r.instanceCount > 0).length} regions`,
       );
       const { clusterEntity, clustersOfAccountQuery } = await import(
-        '../../functions/src/data/entities/inventory'
+        '../../functions/src/data/entities/cluster'
       );
       const clusters = (
         await Promise.all(accounts.map((a) => queryAll(clusterEntity, clustersOfAccountQuery(orgId, a))))

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type AuditEntry, canonicalJson, redactSecrets } from '@spot/shared';
 import { tableName } from '../data/client';
-import { auditHeadEntity, auditHeadKey, auditRecordEntity } from '../data/entities/audit';
+import { auditHeadEntity, auditHeadKey } from '../data/entities/audit-head';
+import { auditRecordEntity } from '../data/entities/audit-record';
 import { cancelledConditions, getItem, transactPut, transactWrite } from '../data/repository';
 
 export const genesisHash = '0'.repeat(64);

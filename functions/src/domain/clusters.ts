@@ -3,19 +3,18 @@ import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, ValidationError } from '@spot/shared';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
+import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import {
-  agentTokenEntity,
-  agentTokenKey,
-  clusterChildrenQuery,
   clusterEntity,
   clusterKey,
   clusterKeys,
   clustersOfAccountQuery,
   clustersOfOrgQuery,
-  nodeEntity,
-  nodeGroupEntity,
-  workloadEntity,
-} from '../data/entities/inventory';
+} from '../data/entities/cluster';
+import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { workloadEntity } from '../data/entities/workload';
 import { getItem, queryAll, type TransactItem, transactPut, transactWrite } from '../data/repository';
 
 /**

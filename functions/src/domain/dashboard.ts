@@ -19,16 +19,9 @@ import {
 import type { z } from 'zod';
 import { db, tableName } from '../data/client';
 import { accountsOfOrgQuery, cloudAccountKey } from '../data/entities/cloud-account';
-import {
-  cardsOfOrgQuery,
-  clusterCardEntity,
-  clusterCardKey,
-  clusterEntity,
-  clusterKey,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  seriesOfOrgQuery,
-} from '../data/entities/inventory';
+import { clusterEntity, clusterKey } from '../data/entities/cluster';
+import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../data/entities/cluster-card';
+import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/cluster-series';
 import { getItem, type KeyQuery } from '../data/repository';
 import { cardOf } from './cluster-card';
 

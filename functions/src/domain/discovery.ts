@@ -3,27 +3,19 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudAccessError, clusterTimeZone, DomainError } from '@spot/shared';
 import type { z } from 'zod';
 import { db, tableName } from '../data/client';
+import { accountRegionEntity, accountRegionKey } from '../data/entities/account-region';
+import { agentTokenKey } from '../data/entities/agent-token';
+import { autoScalingGroupEntity, autoScalingGroupsOfRegionQuery } from '../data/entities/auto-scaling-group';
 import { cloudAccountKey } from '../data/entities/cloud-account';
-import {
-  accountRegionEntity,
-  accountRegionKey,
-  agentTokenKey,
-  autoScalingGroupEntity,
-  autoScalingGroupsOfRegionQuery,
-  clusterCardKey,
-  clusterChildrenQuery,
-  clusterEntity,
-  clusterKey,
-  clusterKeys,
-  clusterSeriesKey,
-  clustersOfAccountQuery,
-  instanceEntity,
-  instancesOfRegionQuery,
-  nodeEntity,
-  nodeGroupEntity,
-  workloadEntity,
-} from '../data/entities/inventory';
-import { getItem, queryAll } from '../data/repository';
+import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '../data/entities/cluster';
+import { clusterCardKey } from '../data/entities/cluster-card';
+import { clusterSeriesKey } from '../data/entities/cluster-series';
+import { instanceEntity, instancesOfRegionQuery } from '../data/entities/ec2-instance';
+import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { workloadEntity } from '../data/entities/workload';
+import { batchWrite, getItem, queryAll, type WriteRequest } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../ports/cloud';
@@ -39,7 +31,6 @@ import {
   livePricesOf,
   updateClusterFields,
 } from './inventory';
-import { batchWrite, type WriteRequest } from './inventory-batch';
 import { fetchLivePrices, priceNode } from './inventory-pricing';
 import { hourOf, nodeGroupId } from './inventory-snapshot';
 

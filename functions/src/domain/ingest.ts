@@ -1,6 +1,6 @@
 import { clusterSnapshotSchema, ForbiddenError, NotFoundError, ValidationError } from '@spot/shared';
 import { z } from 'zod';
-import { clusterEntity, clusterKey } from '../data/entities/inventory';
+import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem } from '../data/repository';
 import { applySnapshot, updateClusterFields } from './inventory';
 

@@ -8,37 +8,27 @@ import {
 } from '@spot/shared/dashboard/index';
 import { z } from 'zod';
 import { db, tableName } from '../data/client';
+import { accountRegionEntity, accountRegionKey } from '../data/entities/account-region';
+import { clusterEntity, clusterKey } from '../data/entities/cluster';
+import { clusterCardEntity } from '../data/entities/cluster-card';
+import { policyEntity, policyKey } from '../data/entities/cluster-policy';
+import { clusterRollupEntity, clusterRollupKey, clusterRollupsQuery } from '../data/entities/cluster-rollup';
+import { clusterSeriesEntity, clusterSeriesKey } from '../data/entities/cluster-series';
+import { hibernationScheduleEntity, hibernationScheduleKey } from '../data/entities/hibernation-schedule';
+import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
+import { workloadRollupEntity } from '../data/entities/workload-rollup';
 import {
-  hibernationScheduleEntity,
-  hibernationScheduleKey,
-  policyEntity,
-  policyKey,
-} from '../data/entities/configuration';
-import {
-  accountRegionEntity,
-  accountRegionKey,
-  clusterCardEntity,
-  clusterChildrenQuery,
-  clusterEntity,
-  clusterKey,
-  clusterRollupEntity,
-  clusterRollupKey,
-  clusterRollupsQuery,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  nodeEntity,
-  nodeGroupEntity,
-  workloadEntity,
-  workloadKeyOf,
-  workloadRollupEntity,
-} from '../data/entities/inventory';
-import {
+  batchWrite,
   cancelledConditions,
   getItem,
   queryAll,
   type TransactItem,
   transactPut,
   transactWrite,
+  type WriteRequest,
 } from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
 import { cardOf } from './cluster-card';
@@ -50,7 +40,6 @@ import {
   type SummaryPolicy,
   type WorkloadUsage,
 } from './clusters-summary';
-import { batchWrite, type WriteRequest } from './inventory-batch';
 import { instanceFamily, type LivePrices, noLivePrices, priceNode } from './inventory-pricing';
 import { buildSnapshotModel, hourOf, hourRollupOf, type ModelWorkload } from './inventory-snapshot';
 

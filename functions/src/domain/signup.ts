@@ -6,7 +6,7 @@ import { cloudAccountEntity } from '../data/entities/cloud-account';
 import { emailClaimEntity, emailClaimKey, staleReservationMs } from '../data/entities/email-claim';
 import { organizationEntity, organizationKey } from '../data/entities/organization';
 import { userProfileEntity } from '../data/entities/user-profile';
-import { isConditionalCheckFailed, putItem, transactPut, transactWrite } from '../data/repository';
+import { isConditionalCheckFailed, putItem, transactPut, transactWrite, where } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import type { IdentityPort } from '../ports';
 
@@ -36,14 +36,13 @@ export async function signUp(input: SignUpInput, identity: IdentityPort, now: Da
     await putItem(
       emailClaimEntity,
       { email: input.email, status: 'reserved', attemptId, reservedAt: nowIso, orgId: null, userId: null },
-      {
-        expression: 'attribute_not_exists(PK) OR (#status = :reserved AND #reservedAt < :stale)',
-        names: { '#status': 'status', '#reservedAt': 'reservedAt' },
-        values: {
-          ':reserved': 'reserved',
-          ':stale': new Date(now.getTime() - staleReservationMs).toISOString(),
-        },
-      },
+      where.or(
+        where.itemNotExists(),
+        where.and(
+          where.eq('status', 'reserved'),
+          where.lt('reservedAt', new Date(now.getTime() - staleReservationMs).toISOString()),
+        ),
+      ),
     );
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw emailTaken();

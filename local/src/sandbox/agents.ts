@@ -161,7 +161,7 @@ export class SandboxAgents {
     const { allAccountsQuery, cloudAccountEntity } = await import(
       '@spot/functions/data/entities/cloud-account'
     );
-    const { clustersOfAccountQuery } = await import('@spot/functions/data/entities/inventory');
+    const { clustersOfAccountQuery } = await import('@spot/functions/data/entities/cluster');
     const sandboxAccounts = new Set(this.options.sandbox.accounts.map((a) => a.awsAccountId));
     const accounts = (await queryAll(cloudAccountEntity, allAccountsQuery)).filter(
       (a) => a.awsAccountId !== null && sandboxAccounts.has(a.awsAccountId),
