@@ -21,9 +21,11 @@ import {
   type KeyQuery,
   type UpdateSpec,
 } from './expressions';
+import type { Item } from './items';
 
 export type { AttributePath, Condition, KeyQuery, UpdateSpec } from './expressions';
 export { InvalidAttributeNameError, where } from './expressions';
+export { attributesOf, type Item, keyOfItem } from './items';
 
 /**
  * The verbs the domain uses to reach the table. Entity modules provide every key; `expressions.ts` writes
@@ -32,8 +34,6 @@ export { InvalidAttributeNameError, where } from './expressions';
 
 type AnyEntity = Entity<z.ZodType<Record<string, unknown>>>;
 type Attrs<E extends AnyEntity> = z.infer<E['schema']>;
-/** An item as stored (keys and attributes), e.g. a projected read. */
-export type Item = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------------------------- get
 
@@ -117,9 +117,31 @@ export async function updateItem(
   return out.Attributes;
 }
 
+/** Changes named fields of an entity item and returns the item as it now is, validated. */
+export async function updateEntity<S extends z.ZodType<Record<string, unknown>>>(
+  entity: Entity<S>,
+  key: ItemKeys,
+  spec: UpdateSpec,
+  condition?: Condition,
+): Promise<z.infer<S>> {
+  const out = await updateItem(key, spec, { ...(condition ? { condition } : {}), returnValues: 'ALL_NEW' });
+  return entity.fromItem(out ?? {});
+}
+
+/**
+ * The UpdateItem request. Index keys given with `key` (e.g. an entity's `…Keys` builder) are set too, so
+ * an upsert keeps the item in its secondary indexes.
+ */
 function updateRequest(key: ItemKeys, spec: UpdateSpec, condition?: Condition) {
   const x = new ExpressionBuilder();
-  const update = x.update(spec);
+  const indexKeys = Object.fromEntries(
+    Object.entries(key).filter(
+      ([name]) => name !== tableDefinition.partitionKey && name !== tableDefinition.sortKey,
+    ),
+  );
+  const update = x.update(
+    Object.keys(indexKeys).length ? { ...spec, set: { ...indexKeys, ...spec.set } } : spec,
+  );
   const conditionExpression = condition ? x.condition(condition) : undefined;
   return {
     TableName: tableName(),

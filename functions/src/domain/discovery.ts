@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CloudAccessError, clusterTimeZone, DomainError } from '@spot/shared';
 import type { z } from 'zod';
-import { db, tableName } from '../data/client';
 import { accountRegionEntity, accountRegionKey } from '../data/entities/account-region';
 import { agentTokenKey } from '../data/entities/agent-token';
 import { autoScalingGroupEntity, autoScalingGroupsOfRegionQuery } from '../data/entities/auto-scaling-group';
@@ -15,7 +13,16 @@ import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
 import { nodeEntity } from '../data/entities/node';
 import { nodeGroupEntity } from '../data/entities/node-group';
 import { workloadEntity } from '../data/entities/workload';
-import { batchWrite, getItem, queryAll, type WriteRequest } from '../data/repository';
+import {
+  attributesOf,
+  batchWrite,
+  getItem,
+  keyOfItem,
+  queryAll,
+  updateItem,
+  type WriteRequest,
+  where,
+} from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../ports/cloud';
@@ -80,25 +87,17 @@ export async function loadAccount(input: DiscoveryInput & { executionArn?: strin
     );
   }
   const keepActive = account.status === 'active';
-  const sets = [
-    ...(keepActive ? [] : ['#status = :scanning', 'statusReason = :null', 'updatedAt = :now']),
-    ...(input.executionArn ? ['lastExecutionArn = :arn'] : []),
-  ];
-  if (sets.length > 0) {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: cloudAccountKey(input.orgId, input.accountId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        // Not recreated if disconnected meanwhile. An `active` account's status is not written at all,
-        // so a Re-Sync that sets `scanning` in the meantime is never overwritten.
-        ConditionExpression: 'attribute_exists(PK)',
-        ...(keepActive ? {} : { ExpressionAttributeNames: { '#status': 'status' } }),
-        ExpressionAttributeValues: {
-          ...(keepActive ? {} : { ':scanning': 'scanning', ':null': null, ':now': now.toISOString() }),
-          ...(input.executionArn ? { ':arn': input.executionArn } : {}),
-        },
-      }),
+  const fields = {
+    ...(keepActive ? {} : { status: 'scanning', statusReason: null, updatedAt: now.toISOString() }),
+    ...(input.executionArn ? { lastExecutionArn: input.executionArn } : {}),
+  };
+  if (Object.keys(fields).length > 0) {
+    // Not recreated if disconnected meanwhile. An `active` account's status is not written at all, so a
+    // Re-Sync that sets `scanning` in the meantime is never overwritten.
+    await updateItem(
+      cloudAccountKey(input.orgId, input.accountId),
+      { set: fields },
+      { condition: where.itemExists() },
     );
   }
   return { runId: now.toISOString(), homeRegion: account.region, awsAccountId: account.awsAccountId };
@@ -257,7 +256,7 @@ async function discoverRegionOnce(input: DiscoveryInput & { runId: string; regio
     const ids = new Set(current.map((g) => g.nodeGroupId));
     for (const g of previous.values()) {
       if (g.kind === 'managed-node-group' && !ids.has(g.nodeGroupId)) {
-        writes.push({ delete: keysOf(nodeGroupEntity.toItem(g)) });
+        writes.push({ delete: keyOfItem(nodeGroupEntity.toItem(g)) });
       }
     }
   });
@@ -271,9 +270,9 @@ async function discoverRegionOnce(input: DiscoveryInput & { runId: string; regio
   const seenInstances = new Set(instances.map((i) => i.instanceId));
   const seenGroups = new Set(groups.map((g) => g.name));
   for (const i of oldInstances)
-    if (!seenInstances.has(i.instanceId)) writes.push({ delete: keysOf(instanceEntity.toItem(i)) });
+    if (!seenInstances.has(i.instanceId)) writes.push({ delete: keyOfItem(instanceEntity.toItem(i)) });
   for (const g of oldGroups)
-    if (!seenGroups.has(g.name)) writes.push({ delete: keysOf(autoScalingGroupEntity.toItem(g)) });
+    if (!seenGroups.has(g.name)) writes.push({ delete: keyOfItem(autoScalingGroupEntity.toItem(g)) });
   const goneClusters = oldClusters.filter((c) => c.region === region && !clusterNames.has(c.name));
   await batchWrite(writes);
   await Promise.all(goneClusters.map((c) => removeCluster(c)));
@@ -295,8 +294,6 @@ async function discoverRegionOnce(input: DiscoveryInput & { runId: string; regio
     pricesError: live.error,
   };
 }
-
-const keysOf = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: String(item.SK) });
 
 function instanceAttributes(
   orgId: string,
@@ -425,22 +422,23 @@ async function upsertClusterMetadata(
   now: Date,
 ) {
   const clusterId = clusterIdFor(accountId, region, c.name);
-  const defaults = clusterEntity.toItem(
-    clusterEntity.schema.parse({
-      orgId,
-      clusterId,
-      accountId,
-      awsAccountId,
-      name: c.name,
-      region,
-      kubernetesVersion: c.kubernetesVersion,
-      nodeCount: 0,
-      monthlyRunRateUsd: 0,
-      discoveredAt: now.toISOString(),
-    }),
+  const defaults = attributesOf(
+    clusterEntity.toItem(
+      clusterEntity.schema.parse({
+        orgId,
+        clusterId,
+        accountId,
+        awsAccountId,
+        name: c.name,
+        region,
+        kubernetesVersion: c.kubernetesVersion,
+        nodeCount: 0,
+        monthlyRunRateUsd: 0,
+        discoveredAt: now.toISOString(),
+      }),
+    ),
   );
   const always = {
-    ...clusterKeys(orgId, clusterId, accountId),
     entity: defaults.entity,
     orgId,
     clusterId,
@@ -459,30 +457,9 @@ async function upsertClusterMetadata(
     // The version EKS reports wins over an older snapshot's.
     ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
   };
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  for (const [field, value] of Object.entries(always)) {
-    if (field === 'PK' || field === 'SK') continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  for (const [field, value] of Object.entries(defaults)) {
-    if (field in always) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = if_not_exists(#${field}, :${field})`);
-  }
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: clusterKey(orgId, clusterId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
+  const setIfAbsent = Object.fromEntries(Object.entries(defaults).filter(([field]) => !(field in always)));
+  // The full keys: the GSI1 keys (clusters of an account) are written with the item.
+  await updateItem(clusterKeys(orgId, clusterId, accountId), { set: always, setIfAbsent });
 }
 
 /** A cluster that no longer exists in EKS: its item, its node groups, nodes, workloads and agent token. */
@@ -493,9 +470,9 @@ async function removeCluster(cluster: ClusterItem) {
     queryAll(workloadEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'WORKLOAD')),
   ]);
   const deletes: WriteRequest[] = [
-    ...groups.map((g) => ({ delete: keysOf(nodeGroupEntity.toItem(g)) })),
-    ...nodes.map((n) => ({ delete: keysOf(nodeEntity.toItem(n)) })),
-    ...workloads.map((w) => ({ delete: keysOf(workloadEntity.toItem(w)) })),
+    ...groups.map((g) => ({ delete: keyOfItem(nodeGroupEntity.toItem(g)) })),
+    ...nodes.map((n) => ({ delete: keyOfItem(nodeEntity.toItem(n)) })),
+    ...workloads.map((w) => ({ delete: keyOfItem(workloadEntity.toItem(w)) })),
     { delete: clusterKey(cluster.orgId, cluster.clusterId) },
     // The dashboard's card and series of the cluster live beside it (no TTL): they go with it.
     { delete: clusterCardKey(cluster.orgId, cluster.clusterId) },
@@ -671,17 +648,12 @@ async function setStatus(
   reason: string | null,
   now: Date,
 ) {
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: cloudAccountKey(target.orgId, target.accountId),
-      UpdateExpression:
-        'SET #status = :status, statusReason = :reason, updatedAt = :now, lastDiscoveryAt = :now',
-      // A disconnected account stays gone: never recreate it from a late workflow step.
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status, ':reason': reason, ':now': now.toISOString() },
-    }),
+  const nowIso = now.toISOString();
+  // A disconnected account stays gone: never recreate it from a late workflow step.
+  await updateItem(
+    cloudAccountKey(target.orgId, target.accountId),
+    { set: { status, statusReason: reason, updatedAt: nowIso, lastDiscoveryAt: nowIso } },
+    { condition: where.itemExists() },
   );
 }
 

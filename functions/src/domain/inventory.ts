@@ -1,4 +1,3 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ClusterSnapshot, canonicalJson, savings } from '@spot/shared';
 import {
   buildSeriesAttributes,
@@ -7,7 +6,6 @@ import {
   hourPointOf,
 } from '@spot/shared/dashboard/index';
 import { z } from 'zod';
-import { db, tableName } from '../data/client';
 import { accountRegionEntity, accountRegionKey } from '../data/entities/account-region';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { clusterCardEntity } from '../data/entities/cluster-card';
@@ -21,14 +19,19 @@ import { nodeGroupEntity } from '../data/entities/node-group';
 import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
 import { workloadRollupEntity } from '../data/entities/workload-rollup';
 import {
+  attributesOf,
   batchWrite,
   cancelledConditions,
   getItem,
+  keyOfItem,
   queryAll,
-  type TransactItem,
+  transactCheck,
   transactPut,
+  transactUpdate,
   transactWrite,
+  updateItem,
   type WriteRequest,
+  where,
 } from '../data/repository';
 import type { ClusterHourSample } from '../ports/kubernetes';
 import { cardOf } from './cluster-card';
@@ -294,7 +297,7 @@ export async function applySnapshot(
     if (!previous || !unchanged(item, nodeEntity.toItem(previous))) writes.push({ put: item });
   }
   for (const n of existingNodes)
-    if (!nodeNames.has(n.nodeName)) writes.push({ delete: itemKey(nodeEntity.toItem(n)) });
+    if (!nodeNames.has(n.nodeName)) writes.push({ delete: keyOfItem(nodeEntity.toItem(n)) });
 
   // Workloads.
   for (const w of model.workloads) {
@@ -312,7 +315,7 @@ export async function applySnapshot(
   }
   for (const [key, w] of previousWorkloads) {
     if (nextUsage.has(key)) continue;
-    writes.push({ delete: itemKey(workloadEntity.toItem(w)) });
+    writes.push({ delete: keyOfItem(workloadEntity.toItem(w)) });
     // The last day of a workload that went away is kept in its month's rollup.
     if (w.today) {
       const days = { ...w.dailyUsage, [w.today.date]: dayFigures(w.today) };
@@ -420,8 +423,6 @@ function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: s
   };
 }
 
-const itemKey = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: String(item.SK) });
-
 /**
  * The hour's rollup: the gauges of the latest snapshot of the hour, pod churn added up over the hour's
  * snapshots (UpdateItem with ADD, so two snapshots in one hour both count).
@@ -435,24 +436,11 @@ async function writeHourRollup(cluster: ClusterItem, r: ReturnType<typeof hourRo
     podChurn: 0,
     source: 'snapshot',
   });
-  const names: Record<string, string> = { '#churn': 'podChurn' };
-  const values: Record<string, unknown> = { ':churn': podChurn };
-  const sets: string[] = [];
-  for (const [field, value] of Object.entries(item)) {
-    if (field === 'PK' || field === 'SK' || field === 'podChurn') continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: clusterRollupKey(cluster.orgId, cluster.clusterId, r.hour),
-      UpdateExpression: `SET ${sets.join(', ')} ADD #churn :churn`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
+  const { podChurn: _zero, ...fields } = attributesOf(item);
+  await updateItem(clusterRollupKey(cluster.orgId, cluster.clusterId, r.hour), {
+    set: fields,
+    add: { podChurn },
+  });
 }
 
 /**
@@ -508,23 +496,11 @@ async function writeCardAndSeriesFields(
   card: string,
   fields: Record<string, unknown>,
 ) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets = Object.entries(fields).map(([field, value]) => {
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    return `#${field} = :${field}`;
-  });
-  const seriesUpdate: TransactItem = {
-    Update: {
-      TableName: tableName(),
-      Key: clusterSeriesKey(ids.orgId, ids.clusterId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
+  const seriesUpdate = transactUpdate(
+    clusterSeriesKey(ids.orgId, ids.clusterId),
+    { set: fields },
+    where.itemExists(),
+  );
   try {
     await transactWrite([cardPut(ids, card), seriesUpdate]);
     return;
@@ -532,13 +508,7 @@ async function writeCardAndSeriesFields(
     if (!cancelledConditions(error)?.[1]) throw error;
   }
   // The card alone, as long as its cluster exists (one removed meanwhile leaves no card behind).
-  const clusterExists: TransactItem = {
-    ConditionCheck: {
-      TableName: tableName(),
-      Key: clusterKey(ids.orgId, ids.clusterId),
-      ConditionExpression: 'attribute_exists(PK)',
-    },
-  };
+  const clusterExists = transactCheck(clusterKey(ids.orgId, ids.clusterId), where.itemExists());
   try {
     await transactWrite([cardPut(ids, card), clusterExists]);
   } catch (error) {
@@ -576,26 +546,8 @@ const cardFields = new Set([
 ]);
 
 async function setClusterFields(orgId: string, clusterId: string, fields: Record<string, unknown>) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  for (const [field, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  if (sets.length === 0) return;
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: clusterKey(orgId, clusterId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
+  if (Object.values(fields).every((v) => v === undefined)) return;
+  await updateItem(clusterKey(orgId, clusterId), { set: fields }, { condition: where.itemExists() });
 }
 
 async function updateClusterSummary(cluster: ClusterItem, fields: Record<string, unknown>) {
