@@ -116,6 +116,14 @@ describe('GET /api/client/clusters', () => {
     expect((await list(a, { limit: '101' })).status).toBe(400);
   });
 
+  it('refuses a tag filter without a key with a message (never an empty name sent to DynamoDB)', async () => {
+    for (const tag of ['=prod', '=']) {
+      const res = await list(a, { tag });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/^tag:/);
+    }
+  });
+
   it('shows an organization only its own clusters', async () => {
     const res = await list(b, { limit: '100' });
     expect((res.body.items ?? []).map((i) => i.id)).toEqual([clusterOfB.clusterId]);

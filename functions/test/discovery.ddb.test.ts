@@ -11,7 +11,7 @@ import { workloadEntity } from '../src/data/entities/workload';
 import { workloadRollupEntity, workloadRollupsQuery } from '../src/data/entities/workload-rollup';
 import { getItem, putItem, queryAll } from '../src/data/repository';
 import type { ClusterSummary } from '../src/domain/clusters-summary';
-import { loadAccount } from '../src/domain/discovery';
+import { loadAccount } from '../src/domain/discovery/load-account';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,

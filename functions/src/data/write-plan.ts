@@ -34,12 +34,12 @@ export type WriteOperation =
   | { kind: 'update'; key: ItemKeys; spec: UpdateSpec; condition?: Condition }
   /**
    * All or nothing. When the transaction is cancelled because item `ifConditionFails.item` failed its
-   * condition, `ifConditionFails.then` runs instead (nothing when absent); any other failure fails the plan.
+   * condition, `ifConditionFails.instead` runs (nothing when absent); any other failure fails the plan.
    */
   | {
       kind: 'transaction';
       items: PlannedTransactItem[];
-      ifConditionFails?: { item: number; then?: WriteOperation };
+      ifConditionFails?: { item: number; instead?: WriteOperation };
     };
 
 function toTransactItem(item: PlannedTransactItem): TransactItem {
@@ -63,7 +63,7 @@ async function execute(op: WriteOperation): Promise<void> {
       } catch (error) {
         const fallback = op.ifConditionFails;
         if (!fallback || !cancelledConditions(error)?.[fallback.item]) throw error;
-        if (fallback.then) await execute(fallback.then);
+        if (fallback.instead) await execute(fallback.instead);
       }
       return;
   }

@@ -151,7 +151,7 @@ export async function listClusters(orgId: string, query: ListClustersQuery) {
   if (query.region) filters.push(where.eq('region', query.region));
   if (query.tag) {
     const [key = '', ...rest] = query.tag.split('=');
-    if (key.trim() === '') {
+    if (key === '') {
       throw new ValidationError('tag: give a tag key, as `key` or `key=value`.');
     }
     filters.push(rest.length ? where.eq(['tags', key], rest.join('=')) : where.exists(['tags', key]));
