@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ensureTable } from '@spot/local/dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { resetDbClientForTests } from '../src/data/client';
 import { clusterEntity, clusterKey, clustersOfAccountQuery } from '../src/data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
 import { policyEntity, policyKey } from '../src/data/entities/cluster-policy';
@@ -29,22 +27,10 @@ import {
   updateItem,
   where,
 } from '../src/data/repository';
+import { useLocalTable } from './support/services';
 
 beforeAll(async () => {
-  const endpoint = inject('dynamodbEndpoint');
-  const host = new URL(endpoint).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost')
-    throw new Error(`Refusing non-local endpoint ${endpoint}`);
-  const tableName = `repo-${randomUUID().slice(0, 8)}`;
-  await ensureTable(endpoint, tableName);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: endpoint,
-  });
-  resetDbClientForTests();
+  await useLocalTable(inject('dynamodbEndpoint'), 'repo');
 });
 
 const newOrg = () => `org-${randomUUID().slice(0, 8)}`;

@@ -91,6 +91,15 @@ export async function dynamoDbAnswers(endpoint: string): Promise<boolean> {
 /** Dummy credentials: DynamoDB Local and cognito-local accept anything, the SDK insists on some. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** The environment that points the functions of this process at `tableName` in a DynamoDB Local. */
+export const localTableEnvironment = (endpoint: string, tableName: string) => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+  TABLE_NAME: tableName,
+  DYNAMODB_ENDPOINT: endpoint,
+});
+
 /**
  * Creates `tableName` in the DynamoDB Local at `endpoint` unless it exists (the functions' data layer
  * owns the request); true when it created the table. Imported when called, so the globalSetup stays fast.

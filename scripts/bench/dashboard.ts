@@ -42,7 +42,7 @@ function percentile(sorted: readonly number[], q: number): number {
 export async function run(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable } = await import('../../local/src/dynamodb');
+  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('../../local/src/dynamodb');
   const { startCognitoLocal, createUserPool } = await import('../../local/src/cognito');
   const { findFreePort } = await import('../../local/src/ports');
   const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-cognito-'));
@@ -57,11 +57,7 @@ export async function run(): Promise<void> {
     await ensureTable(dynamodb.endpoint, tableName);
     const pool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      ...localTableEnvironment(dynamodb.endpoint, tableName),
       COGNITO_ENDPOINT: cognito.endpoint,
       COGNITO_USER_POOL_ID: pool.userPoolId,
       COGNITO_CLIENT_ID: pool.clientId,

@@ -74,13 +74,8 @@ async function runSize(
 ) {
   const tableName = `bench-${size}-${randomUUID().slice(0, 6)}`;
   await ensureTable(endpoint, tableName);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: endpoint,
-  });
+  const { localTableEnvironment } = await import('../../local/src/dynamodb');
+  Object.assign(process.env, localTableEnvironment(endpoint, tableName));
   const { db, resetDbClientForTests } = await import('../../functions/src/data/client');
   const { configurePorts, resetPorts } = await import('../../functions/src/ports');
   const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');

@@ -337,15 +337,11 @@ async function upsertClusterMetadata(
   now: Date,
 ) {
   const clusterId = clusterIdFor(accountId, region, c.name);
+  const identity = { orgId, clusterId, accountId, awsAccountId, name: c.name, region };
   const defaults = attributesOf(
     clusterEntity.toItem(
       clusterEntity.schema.parse({
-        orgId,
-        clusterId,
-        accountId,
-        awsAccountId,
-        name: c.name,
-        region,
+        ...identity,
         kubernetesVersion: c.kubernetesVersion,
         nodeCount: 0,
         monthlyRunRateUsd: 0,
@@ -355,12 +351,7 @@ async function upsertClusterMetadata(
   );
   const always = {
     entity: defaults.entity,
-    orgId,
-    clusterId,
-    accountId,
-    awsAccountId,
-    name: c.name,
-    region,
+    ...identity,
     arn: c.arn || null,
     status: c.status,
     endpoint: c.endpoint,
