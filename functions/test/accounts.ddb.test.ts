@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db, tableName } from '../src/data/client';
 import { accountSecretEntity, accountSecretKey } from '../src/data/entities/account-secret';
-import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { awsAccountClaimEntity, awsAccountClaimKey } from '../src/data/entities/aws-account-claim';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import { getItem, queryAll } from '../src/data/repository';

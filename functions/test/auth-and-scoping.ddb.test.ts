@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { emailClaimEntity, emailClaimKey } from '../src/data/entities/email-claim';
-import { userProfileEntity } from '../src/data/entities/user-profile';
+import { userProfileEntity, userProfileKey } from '../src/data/entities/user-profile';
 import { getItem, queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { verifyChain } from '../src/domain/audit';
@@ -91,9 +91,7 @@ describe('sign-up and sign-in', () => {
     // The Cognito user is gone, the email is free again, and the original profile is untouched.
     expect((await call('POST /api/auth/token', { body: { email, password } })).status).toBe(401);
     expect(await getItem(emailClaimEntity, emailClaimKey(email))).toBeUndefined();
-    expect((await getItem(userProfileEntity, { PK: `USER#${taken.userId}`, SK: 'PROFILE' }))?.email).toBe(
-      taken.email,
-    );
+    expect((await getItem(userProfileEntity, userProfileKey(taken.userId)))?.email).toBe(taken.email);
     const retry = await call('POST /api/auth/signup', {
       body: { organizationName: 'Half', email, password },
     });

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeEntity, nodeGroupEntity, workloadEntity } from '../src/data/entities/inventory';
+import { nodeEntity } from '../src/data/entities/node';
+import { nodeGroupEntity } from '../src/data/entities/node-group';
+import { workloadEntity } from '../src/data/entities/workload';
 import { putItem } from '../src/data/repository';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';
@@ -112,6 +114,14 @@ describe('GET /api/client/clusters', () => {
     expect(bad.body.message).toMatch(/^cursor:/);
     expect((await list(a, { limit: '0' })).status).toBe(400);
     expect((await list(a, { limit: '101' })).status).toBe(400);
+  });
+
+  it('refuses a tag filter without a key with a message (never an empty name sent to DynamoDB)', async () => {
+    for (const tag of ['=prod', '=']) {
+      const res = await list(a, { tag });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/^tag:/);
+    }
   });
 
   it('shows an organization only its own clusters', async () => {

@@ -2,7 +2,7 @@ import { LocalStepFunctions } from '@spot/local/stepfunctions';
 import { customerReadActions } from '@spot/shared/model/customer-permissions';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountSecretEntity, accountSecretKey } from '../src/data/entities/account-secret';
-import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { awsAccountClaimEntity, awsAccountClaimKey } from '../src/data/entities/aws-account-claim';
 import { accountsOfOrgQuery, cloudAccountEntity } from '../src/data/entities/cloud-account';
 import { roleSetupEntity, roleSetupKey } from '../src/data/entities/role-setup';

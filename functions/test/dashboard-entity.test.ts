@@ -1,13 +1,7 @@
 import { allSeriesAttributes } from '@spot/shared/dashboard/index';
 import { describe, expect, it } from 'vitest';
-import {
-  cardsOfOrgQuery,
-  clusterCardEntity,
-  clusterCardKey,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  seriesOfOrgQuery,
-} from '../src/data/entities/inventory';
+import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
+import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
 
 describe('ClusterSeries entity (the Resource Gap item)', () => {
   it('has one attribute per range x resource that the shared series code writes and reads', () => {

@@ -11,16 +11,9 @@ import {
 import { seriesResolutions } from '@spot/shared/dashboard/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db, tableName } from '../src/data/client';
-import {
-  cardsOfOrgQuery,
-  clusterCardEntity,
-  clusterCardKey,
-  clusterEntity,
-  clusterKey,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  seriesOfOrgQuery,
-} from '../src/data/entities/inventory';
+import { clusterEntity, clusterKey, clustersOfOrgQuery } from '../src/data/entities/cluster';
+import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
+import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
 import { getItem, putItem, queryAll } from '../src/data/repository';
 import { updateClusterFields } from '../src/domain/inventory';
 import { type SeededCluster, seedCluster } from './clusters-support';
@@ -116,7 +109,7 @@ describe('GET /api/client/dashboard', () => {
   });
 
   it('answers the whole organization with non-zero figures that parse with the shared contract', async () => {
-    const clusters = await queryAll(clusterEntity, { pk: `ORG#${a.orgId}`, skPrefix: 'CLUSTER#' });
+    const clusters = await queryAll(clusterEntity, clustersOfOrgQuery(a.orgId));
     expect(all.clusters.map((c) => c.clusterId).sort()).toEqual(clusters.map((c) => c.clusterId).sort());
     expect(all.scope).toEqual({ accountId: null, clusterId: null });
     expect(all.summary.clusterCount).toBeGreaterThan(1);

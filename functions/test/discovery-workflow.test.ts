@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { causeMessage, discoveryPackingBudget, planCollection } from '../src/domain/discovery';
+import { discoveryPackingBudget } from '../src/domain/discovery/collect-cluster';
+import { causeMessage } from '../src/domain/discovery/common';
+import { planCollection } from '../src/domain/discovery/plan-collection';
 import { discoveryWorkflow } from '../src/workflows/discovery';
 
 type State = {

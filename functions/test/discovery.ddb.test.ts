@@ -1,23 +1,17 @@
 import { CloudAccessError } from '@spot/shared';
 import type { ClusterSummary } from '@spot/shared/savings/cluster-summary/index';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { accountRegionEntity, regionsOfAccountQuery } from '../src/data/entities/account-region';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
-import {
-  accountRegionEntity,
-  clusterChildrenQuery,
-  clusterEntity,
-  clusterRollupEntity,
-  clusterRollupsQuery,
-  clustersOfAccountQuery,
-  instanceEntity,
-  nodeEntity,
-  regionsOfAccountQuery,
-  workloadEntity,
-  workloadRollupEntity,
-  workloadRollupsQuery,
-} from '../src/data/entities/inventory';
+import { clusterEntity, clustersOfAccountQuery } from '../src/data/entities/cluster';
+import { clusterRollupEntity, clusterRollupsQuery } from '../src/data/entities/cluster-rollup';
+import { instanceEntity } from '../src/data/entities/ec2-instance';
+import { clusterChildrenQuery } from '../src/data/entities/inventory-partitions';
+import { nodeEntity } from '../src/data/entities/node';
+import { workloadEntity } from '../src/data/entities/workload';
+import { workloadRollupEntity, workloadRollupsQuery } from '../src/data/entities/workload-rollup';
 import { getItem, putItem, queryAll } from '../src/data/repository';
-import { loadAccount } from '../src/domain/discovery';
+import { loadAccount } from '../src/domain/discovery/load-account';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type Gateway, startGateway } from '@spot/local/gateway';
 import { SandboxAgents } from '@spot/local/sandbox/agents';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clusterEntity, clusterKey, clustersOfAccountQuery } from '../src/data/entities/inventory';
+import { clusterEntity, clusterKey, clustersOfAccountQuery } from '../src/data/entities/cluster';
 import { getItem, queryAll } from '../src/data/repository';
 import { disconnectAccount } from '../src/domain/accounts';
 import { type SeededCluster, seedCluster } from './clusters-support';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
 import { logSink } from '../src/lib/logger';
 import { installConnectFakes, newAwsAccountId } from './connect-fakes';

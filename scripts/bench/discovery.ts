@@ -74,13 +74,8 @@ async function runSize(
 ) {
   const tableName = `bench-${size}-${randomUUID().slice(0, 6)}`;
   await ensureTable(endpoint, tableName);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: endpoint,
-  });
+  const { localTableEnvironment } = await import('../../local/src/dynamodb');
+  Object.assign(process.env, localTableEnvironment(endpoint, tableName));
   const { db, resetDbClientForTests } = await import('../../functions/src/data/client');
   const { configurePorts, resetPorts } = await import('../../functions/src/ports');
   const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');
@@ -187,7 +182,7 @@ async function runSize(
     if (pass.startsWith('first')) {
       const { queryAll } = await import('../../functions/src/data/repository');
       const { accountRegionEntity, regionsOfAccountQuery } = await import(
-        '../../functions/src/data/entities/inventory'
+        '../../functions/src/data/entities/account-region'
       );
       const regions = (
         await Promise.all(accounts.map((a) => queryAll(accountRegionEntity, regionsOfAccountQuery(orgId, a))))
@@ -197,7 +192,7 @@ async function runSize(
         `    discovered ${instanceCount.toLocaleString('en-US')} EC2 instances in ${regions.filter((r) => r.instanceCount > 0).length} regions`,
       );
       const { clusterEntity, clustersOfAccountQuery } = await import(
-        '../../functions/src/data/entities/inventory'
+        '../../functions/src/data/entities/cluster'
       );
       const clusters = (
         await Promise.all(accounts.map((a) => queryAll(clusterEntity, clustersOfAccountQuery(orgId, a))))

@@ -1,7 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, maskAwsAccountId, NotFoundError } from '@spot/shared';
 import type { z } from 'zod';
-import { db, tableName } from '../data/client';
 import { accountSecretKey } from '../data/entities/account-secret';
 import { awsAccountClaimKey } from '../data/entities/aws-account-claim';
 import {
@@ -11,7 +9,16 @@ import {
   cloudAccountKey,
 } from '../data/entities/cloud-account';
 import { allOrganizationsQuery, organizationEntity } from '../data/entities/organization';
-import { getItem, isConditionalCheckFailed, queryAll, transactWrite } from '../data/repository';
+import {
+  getItem,
+  isConditionalCheckFailed,
+  isTransactionCancelled,
+  queryAll,
+  transactDelete,
+  transactWrite,
+  updateEntity,
+  where,
+} from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 
@@ -83,18 +90,12 @@ export async function getAccount(orgId: string, accountId: string) {
 export async function renameAccount(orgId: string, accountId: string, name: string, now: Date) {
   const before = await loadAccount(orgId, accountId);
   try {
-    const out = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: cloudAccountKey(orgId, accountId),
-        UpdateExpression: 'SET #name = :name, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: { ':name': name, ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
+    const after = await updateEntity(
+      cloudAccountEntity,
+      cloudAccountKey(orgId, accountId),
+      { set: { name, updatedAt: now.toISOString() } },
+      where.itemExists(),
     );
-    const after = cloudAccountEntity.fromItem(out.Attributes ?? {});
     return { account: toAccountView(after), before: { name: before.name }, after: { name: after.name } };
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw accountNotFound();
@@ -109,31 +110,26 @@ export async function renameAccount(orgId: string, accountId: string, name: stri
  */
 export async function disconnectAccount(orgId: string, accountId: string) {
   const account = await loadAccount(orgId, accountId);
-  const items: Parameters<typeof transactWrite>[0] = [
-    {
-      Delete: {
-        TableName: tableName(),
-        Key: cloudAccountKey(orgId, accountId),
-        ConditionExpression: 'attribute_exists(PK)',
-      },
-    },
-    { Delete: { TableName: tableName(), Key: accountSecretKey(orgId, accountId) } },
+  const items = [
+    transactDelete(cloudAccountKey(orgId, accountId), where.itemExists()),
+    transactDelete(accountSecretKey(orgId, accountId)),
   ];
   if (account.awsAccountId) {
-    items.push({
-      Delete: {
-        TableName: tableName(),
-        Key: awsAccountClaimKey(account.awsAccountId),
+    items.push(
+      transactDelete(
+        awsAccountClaimKey(account.awsAccountId),
         // Only our own claim: a claim some other organization holds is never touched.
-        ConditionExpression: 'attribute_not_exists(PK) OR (orgId = :org AND accountId = :acct)',
-        ExpressionAttributeValues: { ':org': orgId, ':acct': accountId },
-      },
-    });
+        where.or(
+          where.itemNotExists(),
+          where.and(where.eq('orgId', orgId), where.eq('accountId', accountId)),
+        ),
+      ),
+    );
   }
   try {
     await transactWrite(items);
   } catch (error) {
-    if ((error as { name?: string }).name === 'TransactionCanceledException') throw accountNotFound();
+    if (isTransactionCancelled(error)) throw accountNotFound();
     throw error;
   }
   await port('scheduler').deleteSchedule(discoveryScheduleName(accountId));
@@ -162,28 +158,14 @@ export async function startDiscovery(account: CloudAccount, now: Date): Promise<
       statusReason: 'Discovery could not be started. Use Re-Sync to try again.',
     };
   }
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':now': now.toISOString() };
-  const sets = ['updatedAt = :now'];
-  for (const [field, value] of Object.entries(update)) {
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
   try {
-    const out = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: cloudAccountKey(account.orgId, account.accountId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        // Disconnected in the meantime: leave it gone.
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
+    return await updateEntity(
+      cloudAccountEntity,
+      cloudAccountKey(account.orgId, account.accountId),
+      { set: { updatedAt: now.toISOString(), ...update } },
+      // Disconnected in the meantime: leave it gone.
+      where.itemExists(),
     );
-    return cloudAccountEntity.fromItem(out.Attributes ?? {});
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw accountNotFound();
     throw error;
@@ -201,18 +183,12 @@ export async function resyncAccount(orgId: string, accountId: string, now: Date)
   }
   let scanning: CloudAccount;
   try {
-    const out = await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: cloudAccountKey(orgId, accountId),
-        UpdateExpression: 'SET #status = :scanning, statusReason = :null, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':scanning': 'scanning', ':null': null, ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
+    scanning = await updateEntity(
+      cloudAccountEntity,
+      cloudAccountKey(orgId, accountId),
+      { set: { status: 'scanning', statusReason: null, updatedAt: now.toISOString() } },
+      where.itemExists(),
     );
-    scanning = cloudAccountEntity.fromItem(out.Attributes ?? {});
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw accountNotFound();
     throw error;

@@ -1,4 +1,4 @@
-import { auditByTimeQuery, auditRecordEntity } from '../data/entities/audit';
+import { auditByTimeQuery, auditRecordEntity } from '../data/entities/audit-record';
 import { queryAll } from '../data/repository';
 
 /** The organization's newest audit records first (the Audit Logs screen pages and filters later). */

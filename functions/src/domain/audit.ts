@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type AuditEntry, canonicalJson, redactSecrets } from '@spot/shared';
-import { tableName } from '../data/client';
-import { auditHeadEntity, auditHeadKey, auditRecordEntity } from '../data/entities/audit';
-import { cancelledConditions, getItem, transactPut, transactWrite } from '../data/repository';
+import { auditHeadEntity, auditHeadKey } from '../data/entities/audit-head';
+import { auditRecordEntity } from '../data/entities/audit-record';
+import { cancelledConditions, getItem, transactPut, transactWrite, where } from '../data/repository';
 
 export const genesisHash = '0'.repeat(64);
 
@@ -31,19 +31,11 @@ export async function appendAudit(
     try {
       await transactWrite([
         transactPut(auditRecordEntity, { ...body, hash }, true),
-        {
-          Put: {
-            TableName: tableName(),
-            Item: auditHeadEntity.toItem({ orgId, seq, hash }),
-            ConditionExpression: head ? '#seq = :prev' : 'attribute_not_exists(PK)',
-            ...(head
-              ? {
-                  ExpressionAttributeNames: { '#seq': 'seq' },
-                  ExpressionAttributeValues: { ':prev': head.seq },
-                }
-              : {}),
-          },
-        },
+        transactPut(
+          auditHeadEntity,
+          { orgId, seq, hash },
+          head ? where.eq('seq', head.seq) : where.itemNotExists(),
+        ),
       ]);
       return { seq, hash };
     } catch (error) {

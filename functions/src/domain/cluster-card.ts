@@ -1,6 +1,6 @@
 import { encodeCard } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
-import type { clusterEntity } from '../data/entities/inventory';
+import type { clusterEntity } from '../data/entities/cluster';
 
 type ClusterItem = z.infer<typeof clusterEntity.schema>;
 

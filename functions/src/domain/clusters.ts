@@ -1,22 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { type ListClustersQuery, NotFoundError, ValidationError } from '@spot/shared';
+import { type ItemKeys, type ListClustersQuery, NotFoundError, ValidationError } from '@spot/shared';
 import { z } from 'zod';
-import { db, tableName } from '../data/client';
+import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import {
-  agentTokenEntity,
-  agentTokenKey,
-  clusterChildrenQuery,
   clusterEntity,
   clusterKey,
   clusterKeys,
   clustersOfAccountQuery,
   clustersOfOrgQuery,
-  nodeEntity,
-  nodeGroupEntity,
-  workloadEntity,
-} from '../data/entities/inventory';
-import { getItem, queryAll, type TransactItem, transactPut, transactWrite } from '../data/repository';
+} from '../data/entities/cluster';
+import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { workloadEntity } from '../data/entities/workload';
+import {
+  type AttributePath,
+  type Condition,
+  getItem,
+  queryAll,
+  queryPage,
+  type TransactItem,
+  transactDelete,
+  transactPut,
+  transactUpdate,
+  transactWrite,
+  where,
+} from '../data/repository';
 
 /**
  * The cluster registry of an organization. Keys are built from the caller's organization only, so another
@@ -24,7 +33,7 @@ import { getItem, queryAll, type TransactItem, transactPut, transactWrite } from
  */
 
 /** The attributes the list reads (the summary's headline figures, not the whole summary). */
-const listAttributes = [
+const listAttributes: AttributePath[] = [
   'clusterId',
   'name',
   'accountId',
@@ -38,37 +47,17 @@ const listAttributes = [
   'lastSyncedAt',
   'collection',
   'agent',
-  'summary.efficiency.score',
-  'summary.efficiency.grade',
-  'summary.stability.index',
-  'summary.stability.level',
-  'summary.spot.scoreByCount',
-  'summary.savings.totalMonthlyUsd',
-  'summary.capacity.cpuMilli',
-  'summary.capacity.memoryMiB',
-  'summary.capacity.zones',
-  'summary.source',
-] as const;
-
-interface Projection {
-  expression: string;
-  names: Record<string, string>;
-}
-
-function projection(): Projection {
-  const names: Record<string, string> = {};
-  const paths = listAttributes.map((path) =>
-    path
-      .split('.')
-      .map((part) => {
-        const alias = `#p_${part}`;
-        names[alias] = part;
-        return alias;
-      })
-      .join('.'),
-  );
-  return { expression: paths.join(', '), names };
-}
+  ['summary', 'efficiency', 'score'],
+  ['summary', 'efficiency', 'grade'],
+  ['summary', 'stability', 'index'],
+  ['summary', 'stability', 'level'],
+  ['summary', 'spot', 'scoreByCount'],
+  ['summary', 'savings', 'totalMonthlyUsd'],
+  ['summary', 'capacity', 'cpuMilli'],
+  ['summary', 'capacity', 'memoryMiB'],
+  ['summary', 'capacity', 'zones'],
+  ['summary', 'source'],
+];
 
 const cursorSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/) });
 
@@ -144,66 +133,34 @@ export async function listClusters(orgId: string, query: ListClustersQuery) {
   const keyQuery = byAccount
     ? clustersOfAccountQuery(orgId, query.accountId as string)
     : clustersOfOrgQuery(orgId);
-  const { expression, names } = projection();
-  const values: Record<string, unknown> = { ':pk': keyQuery.pk, ':sk': keyQuery.skPrefix };
-  const filters: string[] = [];
-  const filterNames: Record<string, string> = {};
-  if (query.region) {
-    filterNames['#f_region'] = 'region';
-    values[':region'] = query.region;
-    filters.push('#f_region = :region');
-  }
+  const filters: Condition[] = [];
+  if (query.region) filters.push(where.eq('region', query.region));
   if (query.tag) {
     const [key = '', ...rest] = query.tag.split('=');
-    filterNames['#f_tags'] = 'tags';
-    filterNames['#f_tagKey'] = key;
-    if (rest.length) {
-      values[':tagValue'] = rest.join('=');
-      filters.push('#f_tags.#f_tagKey = :tagValue');
-    } else {
-      filters.push('attribute_exists(#f_tags.#f_tagKey)');
+    if (key === '') {
+      throw new ValidationError('tag: give a tag key, as `key` or `key=value`.');
     }
+    filters.push(rest.length ? where.eq(['tags', key], rest.join('=')) : where.exists(['tags', key]));
   }
-  if (query.q) {
-    filterNames['#f_name'] = 'name';
-    values[':q'] = query.q;
-    filters.push('contains(#f_name, :q)');
-  }
-  const input: QueryCommandInput = {
-    TableName: tableName(),
-    ...(byAccount ? { IndexName: 'GSI1' } : {}),
-    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :sk)',
-    ProjectionExpression: expression,
-    ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-    ExpressionAttributeNames: {
-      ...names,
-      ...filterNames,
-      '#pk': byAccount ? 'GSI1PK' : 'PK',
-      '#sk': byAccount ? 'GSI1SK' : 'SK',
-    },
-    ExpressionAttributeValues: values,
-    Limit: Math.min(500, query.limit * 4),
-  };
-  let startKey: Record<string, unknown> | undefined;
+  if (query.q) filters.push(where.contains('name', query.q));
+  let startKey: ItemKeys | undefined;
   if (query.cursor) {
     const id = decodeCursor(query.cursor);
     startKey = byAccount ? clusterKeys(orgId, id, query.accountId as string) : clusterKey(orgId, id);
   }
-  const items: ListedItem[] = [];
-  let more = false;
-  do {
-    const out = await db().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    const page = (out.Items ?? []) as ListedItem[];
-    const room = query.limit - items.length;
-    items.push(...page.slice(0, room));
-    startKey = out.LastEvaluatedKey;
-    if (items.length >= query.limit) {
-      more = page.length > room || startKey !== undefined;
-      break;
-    }
-  } while (startKey);
+  const page = await queryPage(keyQuery, {
+    limit: query.limit,
+    projection: listAttributes,
+    ...(filters.length ? { filter: where.and(...filters) } : {}),
+    pageSize: Math.min(500, query.limit * 4),
+    ...(startKey ? { startKey } : {}),
+  });
+  const items = page.items as ListedItem[];
   const last = items.at(-1);
-  return { items: items.map(toListView), nextCursor: more && last ? encodeCursor(last.clusterId) : null };
+  return {
+    items: items.map(toListView),
+    nextCursor: page.hasMore && last ? encodeCursor(last.clusterId) : null,
+  };
 }
 
 /** The cluster of the caller's organization, or 404. */
@@ -251,18 +208,13 @@ export async function issueAgentToken(orgId: string, clusterId: string, createdB
       { tokenSha256, orgId, clusterId, createdAt: now.toISOString(), createdBy },
       true,
     ),
-    {
-      Update: {
-        TableName: tableName(),
-        Key: clusterKey(orgId, clusterId),
-        UpdateExpression: 'SET agentTokenSha256 = :sha',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':sha': tokenSha256 },
-      },
-    },
+    transactUpdate(
+      clusterKey(orgId, clusterId),
+      { set: { agentTokenSha256: tokenSha256 } },
+      where.itemExists(),
+    ),
   ];
-  if (cluster.agentTokenSha256)
-    items.push({ Delete: { TableName: tableName(), Key: agentTokenKey(cluster.agentTokenSha256) } });
+  if (cluster.agentTokenSha256) items.push(transactDelete(agentTokenKey(cluster.agentTokenSha256)));
   await transactWrite(items);
   return {
     body: {

@@ -13,12 +13,21 @@ import {
   customerRoleName,
   customerRoleNamePrefix,
 } from '@spot/shared/model/customer-permissions';
-import { tableName } from '../data/client';
 import { accountSecretEntity, accountSecretKey } from '../data/entities/account-secret';
 import { awsAccountClaimEntity, awsAccountClaimKey } from '../data/entities/aws-account-claim';
 import { accountsOfOrgQuery, cloudAccountEntity, cloudAccountKey } from '../data/entities/cloud-account';
 import { roleSetupEntity, roleSetupKey, roleSetupTtlDays } from '../data/entities/role-setup';
-import { getItem, putItem, queryAll, type TransactItem, transactWrite } from '../data/repository';
+import {
+  cancellationReasons,
+  getItem,
+  putItem,
+  queryAll,
+  type TransactItem,
+  transactDelete,
+  transactPut,
+  transactWrite,
+  where,
+} from '../data/repository';
 import { isLocalStack, optionalEnv, requiredEnv } from '../lib/env';
 import { port } from '../ports';
 import type { CloudTarget } from '../ports/cloud';
@@ -189,13 +198,6 @@ async function planTarget(orgId: string, awsAccountId: string): Promise<Plan> {
 
 const defaultName = (awsAccountId: string) => `AWS account ${awsAccountId.slice(0, 4)}`;
 
-function cancellationCodes(error: unknown): string[] | undefined {
-  if ((error as { name?: string } | null)?.name !== 'TransactionCanceledException') return undefined;
-  return ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
-    (r) => r.Code ?? 'None',
-  );
-}
-
 const maxAttempts = 8;
 
 /**
@@ -251,70 +253,48 @@ export async function connectAccount(orgId: string, input: ConnectInput, now: Da
       lastExecutionArn: previous?.lastExecutionArn ?? null,
     };
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: tableName(),
-          Item: awsAccountClaimEntity.toItem({ awsAccountId, orgId, accountId, claimedAt: nowIso }),
-          ...(plan.kind === 'reconnect'
-            ? {
-                ConditionExpression: 'orgId = :org AND accountId = :acct',
-                ExpressionAttributeValues: { ':org': orgId, ':acct': accountId },
-              }
-            : { ConditionExpression: 'attribute_not_exists(PK)' }),
-        },
-      },
-      {
-        Put: {
-          TableName: tableName(),
-          Item: cloudAccountEntity.toItem(account),
-          ...(plan.kind === 'new'
-            ? { ConditionExpression: 'attribute_not_exists(PK)' }
-            : plan.kind === 'placeholder'
-              ? {
-                  // Still the placeholder: a concurrent connection of another AWS id may have filled it.
-                  ConditionExpression: 'attribute_exists(PK) AND attribute_type(awsAccountId, :null)',
-                  ExpressionAttributeValues: { ':null': 'NULL' },
-                }
-              : {
-                  ConditionExpression: 'attribute_exists(PK) AND awsAccountId = :aws',
-                  ExpressionAttributeValues: { ':aws': awsAccountId },
-                }),
-        },
-      },
+      transactPut(
+        awsAccountClaimEntity,
+        { awsAccountId, orgId, accountId, claimedAt: nowIso },
+        plan.kind === 'reconnect'
+          ? where.and(where.eq('orgId', orgId), where.eq('accountId', accountId))
+          : where.itemNotExists(),
+      ),
+      transactPut(
+        cloudAccountEntity,
+        account,
+        plan.kind === 'new'
+          ? where.itemNotExists()
+          : plan.kind === 'placeholder'
+            ? // Still the placeholder: a concurrent connection of another AWS id may have filled it.
+              where.and(where.itemExists(), where.isNull('awsAccountId'))
+            : where.and(where.itemExists(), where.eq('awsAccountId', awsAccountId)),
+      ),
     ];
     if (input.method === 'access-key') {
       // Sealed for this row: the AAD binds the ciphertext to the organization and account.
       const sealed = await sealSecret(input.secretAccessKey, port('keyService'), `${orgId}/${accountId}`);
-      items.push({
-        Put: {
-          TableName: tableName(),
-          Item: accountSecretEntity.toItem({
-            orgId,
-            accountId,
-            accessKeyId: input.accessKeyId,
-            ...sealed,
-            createdAt: nowIso,
-          }),
-        },
-      });
+      items.push(
+        transactPut(accountSecretEntity, {
+          orgId,
+          accountId,
+          accessKeyId: input.accessKeyId,
+          ...sealed,
+          createdAt: nowIso,
+        }),
+      );
     } else {
       // A role connection keeps no credential: a key stored by an earlier access-key connection goes.
       if (plan.kind !== 'new') {
-        items.push({ Delete: { TableName: tableName(), Key: accountSecretKey(orgId, accountId) } });
+        items.push(transactDelete(accountSecretKey(orgId, accountId)));
       }
-      items.push({
-        Delete: {
-          TableName: tableName(),
-          Key: roleSetupKey(orgId, input.externalId),
-          // Each External ID connects once: of two concurrent Verify clicks one goes through.
-          ConditionExpression: 'attribute_exists(PK)',
-        },
-      });
+      // Each External ID connects once: of two concurrent Verify clicks one goes through.
+      items.push(transactDelete(roleSetupKey(orgId, input.externalId), where.itemExists()));
     }
     try {
       await transactWrite(items);
     } catch (error) {
-      const codes = cancellationCodes(error);
+      const codes = cancellationReasons(error);
       if (!codes) throw error;
       if (input.method === 'role' && codes.at(-1) === 'ConditionalCheckFailed') throw roleSetupInvalid();
       // A claim or row condition failed, or a concurrent transaction touched the same items: re-plan.

@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   type DashboardQuery,
   type DashboardResponse,
+  type ItemKeys,
   NotFoundError,
   type ResourceGapQuery,
   type ResourceGapResponse,
@@ -17,19 +17,11 @@ import {
   seriesAttribute,
 } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
-import { db, tableName } from '../data/client';
 import { accountsOfOrgQuery, cloudAccountKey } from '../data/entities/cloud-account';
-import {
-  cardsOfOrgQuery,
-  clusterCardEntity,
-  clusterCardKey,
-  clusterEntity,
-  clusterKey,
-  clusterSeriesEntity,
-  clusterSeriesKey,
-  seriesOfOrgQuery,
-} from '../data/entities/inventory';
-import { getItem, type KeyQuery } from '../data/repository';
+import { clusterEntity, clusterKey } from '../data/entities/cluster';
+import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../data/entities/cluster-card';
+import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/cluster-series';
+import { type Condition, getItem, getRaw, type KeyQuery, queryRaw, where } from '../data/repository';
 import { cardOf } from './cluster-card';
 
 /**
@@ -41,99 +33,25 @@ import { cardOf } from './cluster-card';
 
 type Item = Record<string, unknown>;
 
-/** `a.b.c` paths as a ProjectionExpression with placeholders (`#p0.#p1`), and their names. */
-function projection(paths: readonly string[]) {
-  const names: Record<string, string> = {};
-  const placeholder = new Map<string, string>();
-  const expression = paths
-    .map((path) =>
-      path
-        .split('.')
-        .map((part) => {
-          let p = placeholder.get(part);
-          if (!p) {
-            p = `#p${placeholder.size}`;
-            placeholder.set(part, p);
-            names[p] = part;
-          }
-          return p;
-        })
-        .join('.'),
-    )
-    .join(', ');
-  return { expression, names };
-}
-
-/** Every item of a key query (with pagination), projected, optionally filtered. */
-async function queryProjected(
-  q: KeyQuery & { skPrefix: string },
-  p: { expression: string; names: Record<string, string> },
-  filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
-): Promise<Item[]> {
-  const input: QueryCommandInput = {
-    TableName: tableName(),
-    ...(q.index ? { IndexName: q.index } : {}),
-    KeyConditionExpression: '#kpk = :kpk AND begins_with(#ksk, :ksk)',
-    ProjectionExpression: p.expression,
-    ...(filter ? { FilterExpression: filter.expression } : {}),
-    ExpressionAttributeNames: {
-      ...p.names,
-      ...(filter?.names ?? {}),
-      '#kpk': q.index ? `${q.index}PK` : 'PK',
-      '#ksk': q.index ? `${q.index}SK` : 'SK',
-    },
-    ExpressionAttributeValues: { ':kpk': q.pk, ':ksk': q.skPrefix, ...(filter?.values ?? {}) },
-  };
-  const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...((out.Items ?? []) as Item[]));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
-async function getProjected(
-  key: Record<string, string>,
-  p: { expression: string; names: Record<string, string> },
-) {
-  const out = await db().send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: key,
-      ProjectionExpression: p.expression,
-      ExpressionAttributeNames: p.names,
-    }),
-  );
-  return out.Item as Item | undefined;
-}
-
-const accountProjection = projection(['entity', 'accountId', 'name']);
+const accountProjection = ['entity', 'accountId', 'name'];
 
 async function accountNames(orgId: string): Promise<Map<string, string>> {
-  const items = await queryProjected(accountsOfOrgQuery(orgId), accountProjection);
+  const items = await queryRaw(accountsOfOrgQuery(orgId), { projection: accountProjection });
   return new Map(
     items.filter((i) => i.entity === 'CloudAccount').map((i) => [String(i.accountId), String(i.name)]),
   );
 }
 
 /** Only this account's items (cards and series carry `accountId`). */
-const accountFilter = (accountId: string | undefined) =>
-  accountId
-    ? {
-        expression: '#f_account = :account',
-        names: { '#f_account': 'accountId' },
-        values: { ':account': accountId },
-      }
-    : undefined;
+const accountFilter = (accountId: string | undefined): { filter?: Condition } =>
+  accountId ? { filter: where.eq('accountId', accountId) } : {};
 
 type ClusterItem = z.infer<typeof clusterEntity.schema>;
 
 /** Where one kind of per-cluster dashboard item lives: the card (dashboard) or the series (Resource Gap). */
 interface ItemKind {
   entity: string;
-  key: (orgId: string, clusterId: string) => Record<string, string>;
+  key: (orgId: string, clusterId: string) => ItemKeys;
   query: (orgId: string) => KeyQuery & { skPrefix: string };
 }
 const cardItems: ItemKind = { entity: clusterCardEntity.name, key: clusterCardKey, query: cardsOfOrgQuery };
@@ -156,9 +74,9 @@ async function itemsInScope(
   attributes: readonly string[],
   accountExists: () => Promise<boolean>,
 ): Promise<{ items: Item[]; cluster: ClusterItem | null }> {
-  const p = projection(['entity', 'accountId', ...attributes]);
+  const projection = ['entity', 'accountId', ...attributes];
   if (query.clusterId) {
-    const item = await getProjected(kind.key(orgId, query.clusterId), p);
+    const item = await getRaw(kind.key(orgId, query.clusterId), { projection });
     if (item?.entity === kind.entity) {
       if (query.accountId && item.accountId !== query.accountId)
         throw new NotFoundError(`The cluster "${query.clusterId}" in account "${query.accountId}"`);
@@ -171,7 +89,7 @@ async function itemsInScope(
     return { items: [], cluster };
   }
   const [items, exists] = await Promise.all([
-    queryProjected(kind.query(orgId), p, accountFilter(query.accountId)),
+    queryRaw(kind.query(orgId), { projection, ...accountFilter(query.accountId) }),
     query.accountId ? accountExists() : Promise.resolve(true),
   ]);
   const found = items.filter((i) => i.entity === kind.entity);
@@ -214,8 +132,8 @@ export async function getResourceGap(
 ): Promise<ResourceGapResponse> {
   const attribute = seriesAttribute(query.range, query.resource);
   const accountExists = async () =>
-    (await getProjected(cloudAccountKey(orgId, query.accountId as string), accountProjection))?.entity ===
-    'CloudAccount';
+    (await getRaw(cloudAccountKey(orgId, query.accountId as string), { projection: accountProjection }))
+      ?.entity === 'CloudAccount';
   const found = await itemsInScope(
     orgId,
     seriesItems,

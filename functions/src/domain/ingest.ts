@@ -1,5 +1,5 @@
 import { ForbiddenError, type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
-import { clusterEntity, clusterKey } from '../data/entities/inventory';
+import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem } from '../data/repository';
 import { applySnapshot, updateClusterFields } from './inventory';
 

@@ -1,6 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { db, tableName } from '../data/client';
 import { userProfileKey } from '../data/entities/user-profile';
+import { updateItem } from '../data/repository';
 import type { Caller } from '../http/handler';
 import type { IdentityPort } from '../ports';
 
@@ -15,12 +14,7 @@ export async function signOut(
   now: Date,
 ) {
   if (refreshToken) await identity.signOut(refreshToken);
-  await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: userProfileKey(caller.userId),
-      UpdateExpression: 'SET tokensRevokedBefore = :t',
-      ExpressionAttributeValues: { ':t': Math.floor(now.getTime() / 1000) },
-    }),
-  );
+  await updateItem(userProfileKey(caller.userId), {
+    set: { tokensRevokedBefore: Math.floor(now.getTime() / 1000) },
+  });
 }

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, type SignUpInput } from '@spot/shared';
-import { db, tableName } from '../data/client';
 import { cloudAccountEntity } from '../data/entities/cloud-account';
 import { emailClaimEntity, emailClaimKey, staleReservationMs } from '../data/entities/email-claim';
 import { organizationEntity, organizationKey } from '../data/entities/organization';
 import { userProfileEntity } from '../data/entities/user-profile';
-import { isConditionalCheckFailed, putItem, transactPut, transactWrite } from '../data/repository';
+import {
+  deleteItem,
+  isConditionalCheckFailed,
+  putItem,
+  transactPut,
+  transactUpdate,
+  transactWrite,
+  updateItem,
+  where,
+} from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import type { IdentityPort } from '../ports';
 
@@ -36,14 +43,13 @@ export async function signUp(input: SignUpInput, identity: IdentityPort, now: Da
     await putItem(
       emailClaimEntity,
       { email: input.email, status: 'reserved', attemptId, reservedAt: nowIso, orgId: null, userId: null },
-      {
-        expression: 'attribute_not_exists(PK) OR (#status = :reserved AND #reservedAt < :stale)',
-        names: { '#status': 'status', '#reservedAt': 'reservedAt' },
-        values: {
-          ':reserved': 'reserved',
-          ':stale': new Date(now.getTime() - staleReservationMs).toISOString(),
-        },
-      },
+      where.or(
+        where.itemNotExists(),
+        where.and(
+          where.eq('status', 'reserved'),
+          where.lt('reservedAt', new Date(now.getTime() - staleReservationMs).toISOString()),
+        ),
+      ),
     );
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw emailTaken();
@@ -93,21 +99,11 @@ export async function signUp(input: SignUpInput, identity: IdentityPort, now: Da
         },
         true,
       ),
-      {
-        Update: {
-          TableName: tableName(),
-          Key: emailClaimKey(input.email),
-          UpdateExpression: 'SET #status = :complete, orgId = :org, userId = :user',
-          ConditionExpression: 'attemptId = :attempt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':complete': 'complete',
-            ':org': orgId,
-            ':user': created.userId,
-            ':attempt': attemptId,
-          },
-        },
-      },
+      transactUpdate(
+        emailClaimKey(input.email),
+        { set: { status: 'complete', orgId, userId: created.userId } },
+        where.eq('attemptId', attemptId),
+      ),
     ]);
     return { userId: created.userId, orgId, accountId, confirmationRequired: created.confirmationRequired };
   } catch (error) {
@@ -119,14 +115,7 @@ export async function signUp(input: SignUpInput, identity: IdentityPort, now: Da
 async function undoSignUp(email: string, attemptId: string, userCreated: boolean, identity: IdentityPort) {
   try {
     if (userCreated) await identity.deleteUser(email);
-    await db().send(
-      new DeleteCommand({
-        TableName: tableName(),
-        Key: emailClaimKey(email),
-        ConditionExpression: 'attemptId = :attempt',
-        ExpressionAttributeValues: { ':attempt': attemptId },
-      }),
-    );
+    await deleteItem(emailClaimKey(email), where.eq('attemptId', attemptId));
   } catch (error) {
     // The reservation expires on its own; log so an operator can see the orphan if the user delete failed.
     logger.error('sign-up rollback incomplete', { email, ...errorFields(error) });
@@ -136,14 +125,10 @@ async function undoSignUp(email: string, attemptId: string, userCreated: boolean
 /** Records that the organization has seen (skipped or finished) the first-run wizard; the first time wins. */
 export async function markOnboardingWizardSeen(orgId: string, now: Date): Promise<void> {
   try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: organizationKey(orgId),
-        UpdateExpression: 'SET onboardingWizardSeenAt = :now',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_type(onboardingWizardSeenAt, :null)',
-        ExpressionAttributeValues: { ':now': now.toISOString(), ':null': 'NULL' },
-      }),
+    await updateItem(
+      organizationKey(orgId),
+      { set: { onboardingWizardSeenAt: now.toISOString() } },
+      { condition: where.and(where.itemExists(), where.isNull('onboardingWizardSeenAt')) },
     );
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;

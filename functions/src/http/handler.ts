@@ -11,7 +11,7 @@ import {
 } from '@spot/shared';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
-import { agentTokenEntity, agentTokenKey } from '../data/entities/inventory';
+import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import { userProfileEntity, userProfileKey } from '../data/entities/user-profile';
 import { getItem } from '../data/repository';
 import { appendAudit } from '../domain/audit';

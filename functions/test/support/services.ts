@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createUserPool } from '@spot/local/cognito';
-import { ensureTable } from '@spot/local/dynamodb';
+import { ensureTable, localTableEnvironment } from '@spot/local/dynamodb';
 import type { ApiRouteKey } from '@spot/shared';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { inject } from 'vitest';
@@ -21,20 +21,10 @@ export async function useLocalServices(): Promise<{
 }> {
   const dynamodbEndpoint = inject('dynamodbEndpoint');
   const cognitoEndpoint = inject('cognitoEndpoint');
-  for (const endpoint of [dynamodbEndpoint, cognitoEndpoint]) {
-    const host = new URL(endpoint).hostname;
-    if (host !== '127.0.0.1' && host !== 'localhost')
-      throw new Error(`Refusing non-local endpoint ${endpoint}`);
-  }
-  const tableName = `test-${randomUUID().slice(0, 8)}`;
-  await ensureTable(dynamodbEndpoint, tableName);
+  refuseNonLocal(cognitoEndpoint);
+  const tableName = await useLocalTable(dynamodbEndpoint, 'test');
   const pool = await createUserPool(cognitoEndpoint, `pool-${tableName}`);
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: dynamodbEndpoint,
     COGNITO_ENDPOINT: cognitoEndpoint,
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_CLIENT_ID: pool.clientId,
@@ -43,6 +33,25 @@ export async function useLocalServices(): Promise<{
   });
   resetRuntime();
   return { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId };
+}
+
+/**
+ * A fresh table in the DynamoDB Local at `endpoint` (refused unless it is on this machine), and the
+ * functions' environment pointing at it; returns the table's name.
+ */
+export async function useLocalTable(endpoint: string, prefix: string): Promise<string> {
+  refuseNonLocal(endpoint);
+  const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await ensureTable(endpoint, tableName);
+  Object.assign(process.env, localTableEnvironment(endpoint, tableName));
+  resetRuntime();
+  return tableName;
+}
+
+function refuseNonLocal(endpoint: string) {
+  const host = new URL(endpoint).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost')
+    throw new Error(`Refusing non-local endpoint ${endpoint}`);
 }
 
 export interface ApiResponse {

@@ -17,7 +17,7 @@
  * whose Secret was not updated; the next stack start installs it again). Only token hashes are stored,
  * so every stack start issues fresh tokens, which revokes those of the previous run.
  */
-import type { QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { KeyQuery } from '@spot/functions/data/repository';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import { Agent, type LogLevel } from '../../../agent/src/agent';
 import type { AgentConfig } from '../../../agent/src/config';
@@ -161,7 +161,7 @@ export class SandboxAgents {
     const { allAccountsQuery, cloudAccountEntity } = await import(
       '@spot/functions/data/entities/cloud-account'
     );
-    const { clustersOfAccountQuery } = await import('@spot/functions/data/entities/inventory');
+    const { clustersOfAccountQuery } = await import('@spot/functions/data/entities/cluster');
     const sandboxAccounts = new Set(this.options.sandbox.accounts.map((a) => a.awsAccountId));
     const accounts = (await queryAll(cloudAccountEntity, allAccountsQuery)).filter(
       (a) => a.awsAccountId !== null && sandboxAccounts.has(a.awsAccountId),
@@ -316,56 +316,23 @@ interface ClusterHead {
 
 /**
  * The fields the supervisor needs of an account's clusters, projected: a Cluster item carries its whole
- * summary (tens of KB), and this runs every 15 s on the developer's machine. A plain client on the
- * local stack's DynamoDB Local (the functions' repository reads whole items).
+ * summary (tens of KB), and this runs every 15 s on the developer's machine.
  */
-async function clusterHeads(q: { index: 'GSI1'; pk: string; skPrefix: string }): Promise<ClusterHead[]> {
-  const { DynamoDBClient, QueryCommand } = await import('@aws-sdk/client-dynamodb');
-  const { localCredentials } = await import('../dynamodb');
-  const client = new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: localCredentials,
+async function clusterHeads(q: KeyQuery): Promise<ClusterHead[]> {
+  const { queryRaw } = await import('@spot/functions/data/repository');
+  const items = await queryRaw(q, {
+    projection: ['orgId', 'accountId', 'clusterId', 'name', 'region', 'history', 'agentTokenSha256'],
   });
-  const heads: ClusterHead[] = [];
-  try {
-    let start: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const page: QueryCommandOutput = await client.send(
-        new QueryCommand({
-          TableName: process.env.TABLE_NAME,
-          IndexName: q.index,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :sk)',
-          ProjectionExpression: 'orgId, accountId, clusterId, #name, #region, #history, agentTokenSha256',
-          ExpressionAttributeNames: {
-            '#pk': `${q.index}PK`,
-            '#sk': `${q.index}SK`,
-            '#name': 'name',
-            '#region': 'region',
-            '#history': 'history',
-          },
-          ExpressionAttributeValues: { ':pk': { S: q.pk }, ':sk': { S: q.skPrefix } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        heads.push({
-          orgId: item.orgId?.S ?? '',
-          accountId: item.accountId?.S ?? '',
-          clusterId: item.clusterId?.S ?? '',
-          name: item.name?.S ?? '',
-          region: item.region?.S ?? '',
-          // `history` is a map once back-filled, NULL (or absent) before.
-          hasHistory: item.history?.M !== undefined,
-          agentTokenSha256: item.agentTokenSha256?.S ?? null,
-        });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  } finally {
-    client.destroy();
-  }
-  return heads;
+  return items.map((item) => ({
+    orgId: String(item.orgId ?? ''),
+    accountId: String(item.accountId ?? ''),
+    clusterId: String(item.clusterId ?? ''),
+    name: String(item.name ?? ''),
+    region: String(item.region ?? ''),
+    // `history` is a map once back-filled, null (or absent) before.
+    hasHistory: typeof item.history === 'object' && item.history !== null,
+    agentTokenSha256: typeof item.agentTokenSha256 === 'string' ? item.agentTokenSha256 : null,
+  }));
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

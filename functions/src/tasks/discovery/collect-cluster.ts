@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { collectCluster } from '../../domain/discovery';
+import { collectCluster } from '../../domain/discovery/collect-cluster';
 import { taskHandler } from '../task';
 import { runInput } from './inputs';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { completeDiscovery } from '../../domain/discovery';
+import { completeDiscovery } from '../../domain/discovery/complete';
 import { taskHandler } from '../task';
 import { clusterResult, regionResult, runInput } from './inputs';
 

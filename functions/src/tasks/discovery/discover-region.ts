@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { discoverRegion } from '../../domain/discovery';
+import { discoverRegion } from '../../domain/discovery/discover-region';
 import { taskHandler } from '../task';
 import { runInput } from './inputs';
 

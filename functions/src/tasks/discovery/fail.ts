@@ -1,4 +1,5 @@
-import { causeMessage, failDiscovery } from '../../domain/discovery';
+import { causeMessage } from '../../domain/discovery/common';
+import { failDiscovery } from '../../domain/discovery/fail';
 import { taskHandler } from '../task';
 import { discoveryInput, stateError } from './inputs';
 

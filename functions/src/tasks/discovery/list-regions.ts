@@ -1,4 +1,4 @@
-import { listRegions } from '../../domain/discovery';
+import { listRegions } from '../../domain/discovery/list-regions';
 import { taskHandler } from '../task';
 import { discoveryInput } from './inputs';
 

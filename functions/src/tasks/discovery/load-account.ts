@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadAccount } from '../../domain/discovery';
+import { loadAccount } from '../../domain/discovery/load-account';
 import { taskHandler } from '../task';
 import { discoveryInput } from './inputs';
 

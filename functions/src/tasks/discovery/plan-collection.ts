@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planCollection } from '../../domain/discovery';
+import { planCollection } from '../../domain/discovery/plan-collection';
 import { taskHandler } from '../task';
 import { discoveryInput, regionResult } from './inputs';
 

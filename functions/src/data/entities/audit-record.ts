@@ -28,11 +28,3 @@ export const auditRecordEntity = defineEntity(
 );
 export const auditRecordsQuery = (orgId: string) => ({ pk: auditPk(orgId), skPrefix: 'REC#' });
 export const auditByTimeQuery = (orgId: string) => ({ index: 'GSI1' as const, pk: `${auditPk(orgId)}#TIME` });
-
-/** The head of the chain: the last sequence number and hash; updated in the same transaction as the record. */
-export const auditHeadEntity = defineEntity(
-  'AuditHead',
-  z.object({ orgId: z.string(), seq: z.number().int().nonnegative(), hash: z.string() }),
-  (h) => auditHeadKey(h.orgId),
-);
-export const auditHeadKey = (orgId: string) => ({ PK: auditPk(orgId), SK: 'HEAD' });

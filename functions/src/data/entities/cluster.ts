@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { defineEntity } from '../entity';
+import { accountInventoryPk, tagsSchema } from './inventory-partitions';
+import { orgPk } from './organization';
+
+/** How the last collection of a cluster's Kubernetes data went. */
+export const collectionStateSchema = z.object({
+  status: z.enum(['pending', 'ok', 'error']),
+  /** Why it failed, in words a person can act on (e.g. the missing access entry). */
+  reason: z.string().nullable(),
+  source: z.enum(['agentless', 'agent', 'sandbox']).nullable(),
+  lastAttemptAt: z.string().nullable(),
+});
+
+export const agentStateSchema = z.object({
+  lastHeartbeatAt: z.string().nullable(),
+  lastSnapshotAt: z.string().nullable(),
+  version: z.string().nullable(),
+});
+
+export const clusterEntity = defineEntity(
+  'Cluster',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    awsAccountId: z.string(),
+    name: z.string(),
+    region: z.string(),
+    arn: z.string().nullable().default(null),
+    kubernetesVersion: z.string(),
+    /** EKS status (`ACTIVE`, `UPDATING`, …). */
+    status: z.string().default('ACTIVE'),
+    endpoint: z.string().nullable().default(null),
+    createdAt: z.string().nullable().default(null),
+    tags: tagsSchema.default({}),
+    nodeCount: z.number().int().nonnegative(),
+    podCount: z.number().int().nonnegative().default(0),
+    monthlyRunRateUsd: z.number().nonnegative(),
+    timeZone: z.string().default('UTC'),
+    /** The precomputed figures the dashboard reads (`ClusterSummary`, written after each snapshot). */
+    summary: z.record(z.string(), z.unknown()).nullable().default(null),
+    collection: collectionStateSchema.default({
+      status: 'pending',
+      reason: null,
+      source: null,
+      lastAttemptAt: null,
+    }),
+    agent: agentStateSchema.default({ lastHeartbeatAt: null, lastSnapshotAt: null, version: null }),
+    /** SHA-256 of the cluster's current agent token: issuing a new one revokes this one. */
+    agentTokenSha256: z.string().nullable().default(null),
+    /** When the 30-day history was back-filled, and from where (`null` = not yet). */
+    history: z
+      .object({ at: z.string(), status: z.enum(['done', 'unavailable']), hours: z.number().int() })
+      .nullable()
+      .default(null),
+    discoveredAt: z.string(),
+    lastDiscoveryRunId: z.string().nullable().default(null),
+    /** Time of the last applied snapshot (`null` until the first one). */
+    lastSyncedAt: z.string().nullable().default(null),
+  }),
+  (c) => clusterKeys(c.orgId, c.clusterId, c.accountId),
+);
+export const clusterKey = (orgId: string, clusterId: string) => ({
+  PK: orgPk(orgId),
+  SK: `CLUSTER#${clusterId}`,
+});
+/** Primary and GSI1 keys of a cluster: GSI1 lists the clusters of one account. */
+export const clusterKeys = (orgId: string, clusterId: string, accountId: string) => ({
+  ...clusterKey(orgId, clusterId),
+  GSI1PK: accountInventoryPk(orgId, accountId),
+  GSI1SK: `CLUSTER#${clusterId}`,
+});
+export const clustersOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'CLUSTER#' });
+export const clustersOfAccountQuery = (orgId: string, accountId: string) => ({
+  index: 'GSI1' as const,
+  pk: accountInventoryPk(orgId, accountId),
+  skPrefix: 'CLUSTER#',
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineEntity } from '../entity';
+import { capacityTypeSchema, clusterPk, inventoryPriceSourceSchema } from './inventory-partitions';
+
+export const nodeEntity = defineEntity(
+  'Node',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    nodeName: z.string(),
+    instanceId: z.string().nullable(),
+    instanceType: z.string(),
+    capacityType: capacityTypeSchema,
+    zone: z.string(),
+    nodeGroupId: z.string().nullable(),
+    allocatableCpuMilli: z.number().nonnegative(),
+    allocatableMemoryMiB: z.number().nonnegative(),
+    allocatablePods: z.number().int().nonnegative().default(0),
+    requestedCpuMilli: z.number().nonnegative().default(0),
+    requestedMemoryMiB: z.number().nonnegative().default(0),
+    usedCpuMilli: z.number().nonnegative().nullable().default(null),
+    usedMemoryMiB: z.number().nonnegative().nullable().default(null),
+    podCount: z.number().int().nonnegative().default(0),
+    ready: z.boolean().default(true),
+    /** Node conditions other than Ready that are True now (DiskPressure, MemoryPressure, PIDPressure). */
+    pressure: z.array(z.string()).default([]),
+    hourlyPriceUsd: z.number().nonnegative().nullable(),
+    priceSource: inventoryPriceSourceSchema,
+    launchedAt: z.string(),
+  }),
+  (n) => ({ PK: clusterPk(n.orgId, n.clusterId), SK: `NODE#${n.nodeName}` }),
+);

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { defineEntity } from '../entity';
+import { clusterPk } from './inventory-partitions';
+
+/** `<namespace>#<kind>#<name>`: a workload's identity in keys (Workload items and their daily rollups). */
+export const workloadKeyOf = (w: { namespace: string; kind: string; name: string }) =>
+  `${w.namespace}#${w.kind}#${w.name}`;
+
+/** One day of a workload's usage, per replica. */
+export const workloadDaySchema = z.object({
+  cpuP50Milli: z.number().nonnegative(),
+  cpuP95Milli: z.number().nonnegative(),
+  cpuMaxMilli: z.number().nonnegative(),
+  memoryPeakMiB: z.number().nonnegative(),
+  oomKills: z.number().int().nonnegative(),
+});
+
+export const workloadEntity = defineEntity(
+  'Workload',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    namespace: z.string(),
+    kind: z.string(),
+    name: z.string(),
+    replicas: z.number().int().nonnegative(),
+    /** Sum over the workload's pods, millicores / MiB. */
+    requestCpuMilli: z.number().nonnegative(),
+    requestMemoryMiB: z.number().nonnegative(),
+    usedCpuMilli: z.number().nonnegative().nullable().default(null),
+    usedMemoryMiB: z.number().nonnegative().nullable().default(null),
+    spotReady: z.boolean(),
+    /** The first failing spot-readiness rule of its pods (`null` when ready or not eligible). */
+    spotReason: z.string().nullable(),
+    spotEligible: z.boolean().default(true),
+    /** Cost share of the workload's requests on the nodes it runs on, USD/month. */
+    monthlyCostUsd: z.number().nonnegative(),
+    hpaScaledResources: z.array(z.enum(['cpu', 'memory'])).default([]),
+    /** Rightsizing per replica (the savings engine's recommendation), `null` when there is no usage yet. */
+    rightsizing: z
+      .object({
+        recommendedCpuMilli: z.number().nonnegative(),
+        recommendedMemoryMiB: z.number().nonnegative(),
+        monthlySavingUsd: z.number(),
+        status: z.enum(['apply', 'below-threshold', 'no-change']),
+      })
+      .nullable()
+      .default(null),
+    /**
+     * Finished days (per replica) by UTC date: the current month and at least the last 14 days (what
+     * rightsizing reads). Today's hourly CPU samples are kept in `today` until the day is over; then the
+     * day joins `dailyUsage` and its month's WorkloadRollup item is rewritten.
+     */
+    dailyUsage: z.record(z.string(), workloadDaySchema).default({}),
+    today: z
+      .object({
+        date: z.string(),
+        cpuByHourMilli: z.record(z.string(), z.number()),
+        cpuMaxMilli: z.number(),
+        memoryPeakMiB: z.number(),
+        oomByHour: z.record(z.string(), z.number()),
+      })
+      .nullable()
+      .default(null),
+  }),
+  (w) => ({ PK: clusterPk(w.orgId, w.clusterId), SK: `WORKLOAD#${workloadKeyOf(w)}` }),
+);

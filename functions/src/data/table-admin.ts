@@ -1,0 +1,71 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { tableDefinition } from '@spot/shared';
+
+/**
+ * Creating the table outside CDK: the local stack, the ddb tests and the benchmarks create it here from
+ * the shared {@link tableDefinition} (on-demand, GSIs projecting ALL, TTL on `expiresAt`), so the keys and
+ * indexes cannot drift from the deployed table.
+ */
+
+/** Creates `tableName` unless it exists and turns TTL on; true when it created the table. */
+export async function ensureTable(config: DynamoDBClientConfig, tableName: string): Promise<boolean> {
+  const client = new DynamoDBClient(config);
+  try {
+    let created = false;
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+    } catch (err) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+      created = true;
+    }
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+        }),
+      );
+    }
+    return created;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The CreateTable request for {@link tableDefinition}. */
+export function createTableInput(tableName: string) {
+  const keyNames = new Set<string>([tableDefinition.partitionKey, tableDefinition.sortKey]);
+  for (const gsi of tableDefinition.globalSecondaryIndexes) {
+    keyNames.add(gsi.partitionKey);
+    keyNames.add(gsi.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...keyNames].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((gsi) => ({
+      IndexName: gsi.indexName,
+      KeySchema: [
+        { AttributeName: gsi.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: gsi.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}

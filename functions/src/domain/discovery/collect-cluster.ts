@@ -1,0 +1,128 @@
+import { DomainError } from '@spot/shared';
+import { hourOf } from '@spot/shared/savings/rollups';
+import { clusterEntity, clusterKey } from '../../data/entities/cluster';
+import { getItem } from '../../data/repository';
+import { port } from '../../ports';
+import type { EksCluster } from '../../ports/cloud';
+import { asRetryable, describeFailure } from '../discovery-errors';
+import { discoveryTarget } from '../discovery-target';
+import {
+  applySnapshot,
+  backfillHistory,
+  backfillHours,
+  type ClusterItem,
+  livePricesOf,
+  updateClusterFields,
+} from '../inventory';
+import type { DiscoveryInput } from './common';
+
+export interface ClusterOutcome {
+  clusterId: string;
+  ok: boolean;
+  source?: string;
+  nodeCount?: number;
+  backfilledHours?: number;
+  error?: { code: string; message: string };
+}
+
+/** A cluster fed by its agent is not read agentlessly while the agent's last snapshot is this fresh. */
+export const agentFreshnessMs = 10 * 60_000;
+
+const toEksCluster = (c: ClusterItem): EksCluster => ({
+  name: c.name,
+  arn: c.arn ?? '',
+  kubernetesVersion: c.kubernetesVersion,
+  status: c.status,
+  endpoint: c.endpoint,
+  createdAt: c.createdAt ?? '',
+  tags: c.tags,
+});
+
+/**
+ * The packer's budget for one cluster in discovery. CollectCluster is a task of its own (a 5-minute
+ * Lambda, or one of four concurrent Map iterations locally), so it can afford what the packing benchmark
+ * gives an instance rather than the 300 ms an ingestion request gets: 1.5 ms per pod, between 0.4 s
+ * (small clusters close their gap in well under that; the solver stops early once it has) and 1.5 s
+ * (`pack()`'s own default, where a 10,000-pod plan lands within 3 % of its bound warm). Beyond 25,000
+ * pods the LP phases would not fit the Lambda's memory and time: heuristics and simple bounds only.
+ */
+export function discoveryPackingBudget(pods: number): { timeLimitMs: number; heuristicsOnly: boolean } {
+  return {
+    timeLimitMs: Math.round(Math.min(1_500, Math.max(400, pods * 1.5))),
+    heuristicsOnly: pods > 25_000,
+  };
+}
+
+/**
+ * Reads a cluster's Kubernetes side through the KubernetesPort, back-fills 30 days of history the first
+ * time (where the source keeps history), and applies the snapshot (inventory, rollups, summary). A
+ * cluster that cannot be read is reported on its item and in the result; the run goes on.
+ */
+export async function collectCluster(
+  input: DiscoveryInput & { runId: string; clusterId: string; region: string },
+  now: Date,
+): Promise<ClusterOutcome> {
+  const cluster = await getItem(clusterEntity, clusterKey(input.orgId, input.clusterId), true);
+  if (!cluster)
+    return {
+      clusterId: input.clusterId,
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'The cluster is gone.' },
+    };
+  const lastAgentSnapshot = cluster.agent.lastSnapshotAt ? Date.parse(cluster.agent.lastSnapshotAt) : 0;
+  if (now.getTime() - lastAgentSnapshot < agentFreshnessMs) {
+    return { clusterId: cluster.clusterId, ok: true, source: 'agent', nodeCount: cluster.nodeCount };
+  }
+  const kubernetes = port('kubernetes');
+  const eks = toEksCluster(cluster);
+  try {
+    const target = await discoveryTarget(input.orgId, input.accountId, cluster.region);
+    const snapshot = await kubernetes.collectSnapshot(target, eks);
+    const live = await livePricesOf(cluster.orgId, cluster.accountId, cluster.region);
+    let history = cluster.history;
+    let seeds: Awaited<ReturnType<typeof backfillHistory>>['seeds'] | undefined;
+    if (!history) {
+      const to = new Date(hourOf(now));
+      const from = new Date(to.getTime() - backfillHours * 3_600_000);
+      const samples = await kubernetes.history(target, eks, from, to);
+      if (samples && samples.length > 0) {
+        const result = await backfillHistory(cluster, samples, live, now);
+        seeds = result.seeds;
+        history = { at: now.toISOString(), status: 'done', hours: result.hours };
+      } else {
+        history = { at: now.toISOString(), status: 'unavailable', hours: 0 };
+      }
+    }
+    const applied = await applySnapshot(cluster, snapshot, {
+      now,
+      live,
+      packing: discoveryPackingBudget(snapshot.pods.length),
+      ...(seeds ? { seeds } : {}),
+      clusterUpdate: {
+        history,
+        collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: now.toISOString() },
+      },
+    });
+    return {
+      clusterId: cluster.clusterId,
+      ok: true,
+      source: snapshot.source,
+      nodeCount: applied.nodeCount,
+      backfilledHours: history.status === 'done' && !cluster.history ? history.hours : 0,
+    };
+  } catch (error) {
+    const retryable = asRetryable(error);
+    if (retryable !== error) throw retryable;
+    if (!(error instanceof DomainError)) throw error;
+    const failure = describeFailure(error);
+    await updateClusterFields(cluster.orgId, cluster.clusterId, {
+      collection: {
+        status: 'error',
+        reason: failure.message,
+        source: cluster.collection.source,
+        lastAttemptAt: now.toISOString(),
+      },
+    });
+    return { clusterId: cluster.clusterId, ok: false, error: failure };
+  }
+}

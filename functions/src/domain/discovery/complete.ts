@@ -1,0 +1,113 @@
+import { accountRegionEntity, accountRegionKey } from '../../data/entities/account-region';
+import { batchWrite, getItem } from '../../data/repository';
+import { errorFields, logger } from '../../lib/logger';
+import { port } from '../../ports';
+import { discoveryScheduleName } from '../accounts';
+import { appendAudit } from '../audit';
+import {
+  causeMessage,
+  type DiscoveryInput,
+  discoverySyncExpression,
+  discoverySyncPeriodMs,
+  setStatus,
+  systemActor,
+  truncate,
+} from './common';
+import type { RegionFailure, RegionResult } from './plan-collection';
+
+/** A CollectCluster outcome, or the ClusterFailed Pass state's `{ clusterId, ok: false, error }`. */
+export interface ClusterResult {
+  clusterId: string;
+  ok: boolean;
+  error?: { code: string; message: string } | { Error?: string; Cause?: string };
+}
+
+const messageOf = (r: { error?: unknown }) => {
+  const e = r.error as { message?: string; Error?: string; Cause?: string } | undefined;
+  return e?.message ?? causeMessage(e as { Error?: string; Cause?: string } | undefined);
+};
+
+/**
+ * The account becomes `active` (with a reason naming what could not be read, if anything), the failed
+ * regions are recorded, the periodic re-sync is (re)armed every 15 minutes, and the run is audited.
+ */
+export async function completeDiscovery(
+  input: DiscoveryInput & { runId: string; regionResults: RegionResult[]; clusterResults: ClusterResult[] },
+  now: Date,
+) {
+  const failedRegions = input.regionResults.filter((r): r is RegionFailure => !r.ok);
+  const failedClusters = input.clusterResults.filter((r) => !r.ok);
+  for (const f of failedRegions) {
+    const previous = await getItem(
+      accountRegionEntity,
+      accountRegionKey(input.orgId, input.accountId, f.region),
+    );
+    await batchWrite([
+      {
+        put: accountRegionEntity.toItem({
+          ...(previous ?? {
+            orgId: input.orgId,
+            accountId: input.accountId,
+            region: f.region,
+            instanceCount: 0,
+            runningInstanceCount: 0,
+            autoScalingGroupCount: 0,
+            clusterCount: 0,
+            monthlyRunRateUsd: 0,
+            onDemandPrices: {},
+            spotPrices: {},
+            spotHistory: {},
+            pricesError: null,
+          }),
+          ok: false,
+          error: { code: f.error?.Error ?? 'UNKNOWN', message: causeMessage(f.error) },
+          discoveredAt: now.toISOString(),
+          runId: input.runId,
+        }),
+      },
+    ]);
+  }
+  const problems = [
+    ...failedRegions.map((r) => `region ${r.region}: ${causeMessage(r.error)}`),
+    ...failedClusters.map((c) => `cluster ${c.clusterId}: ${messageOf(c)}`),
+  ];
+  const reason = problems.length
+    ? truncate(`Discovered with gaps (${problems.length}): ${problems.join('; ')}`, 900)
+    : null;
+  await setStatus(input, 'active', reason, now);
+  try {
+    await port('scheduler').upsertSchedule({
+      name: discoveryScheduleName(input.accountId),
+      expression: discoverySyncExpression,
+      timeZone: 'UTC',
+      target: { workflow: 'discovery', input: { orgId: input.orgId, accountId: input.accountId } },
+      // The account was just discovered: the next run is one period from now, not at once (a rate()
+      // schedule without a start fires immediately, which ran every first discovery twice).
+      startAt: new Date(now.getTime() + discoverySyncPeriodMs),
+    });
+  } catch (error) {
+    // The inventory is fresh and Re-Sync works: a missing schedule is an operational alarm, not a failure.
+    logger.error('periodic discovery not scheduled', { accountId: input.accountId, ...errorFields(error) });
+  }
+  const regionsRead = input.regionResults.filter((r) => r.ok).length;
+  await appendAudit(
+    input.orgId,
+    {
+      ...systemActor,
+      action: 'discovery.completed',
+      resourceType: 'cloud-account',
+      target: `cloud-account/${input.accountId}`,
+      accountId: input.accountId,
+      outcome: 'success',
+      after: {
+        regionsRead,
+        regionsFailed: failedRegions.map((r) => r.region),
+        clusters: input.clusterResults.length,
+        clustersFailed: failedClusters.length,
+      },
+      requestId: null,
+    },
+    now,
+  );
+  return { status: 'active' as const, reason, regionsRead, clusters: input.clusterResults.length };
+}

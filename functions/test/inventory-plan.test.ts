@@ -1,0 +1,160 @@
+import type { ClusterSnapshot } from '@spot/shared';
+import { defaultSummaryPolicy } from '@spot/shared/savings/cluster-summary/index';
+import { noLivePrices } from '@spot/shared/savings/node-pricing';
+import { hourOf } from '@spot/shared/savings/rollups';
+import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
+import { clusterRollupKey } from '../src/data/entities/cluster-rollup';
+import { clusterSeriesKey } from '../src/data/entities/cluster-series';
+import { nodeEntity } from '../src/data/entities/node';
+import { nodeGroupEntity } from '../src/data/entities/node-group';
+import { workloadEntity } from '../src/data/entities/workload';
+import { where } from '../src/data/expressions';
+import { keyOfItem } from '../src/data/items';
+import type { WriteOperation } from '../src/data/write-plan';
+import { type ClusterItem, planSnapshotWrites, type SnapshotPlanInput } from '../src/domain/inventory-plan';
+import { fixtureSnapshot } from './fixtures/k8s/snapshot';
+
+// The planner is pure: every case below runs without a database.
+const now = new Date('2026-07-01T12:00:00.000Z');
+let snapshot: ClusterSnapshot;
+
+beforeAll(async () => {
+  snapshot = await fixtureSnapshot({ now });
+});
+
+const cluster: ClusterItem = clusterEntity.schema.parse({
+  orgId: 'org-1',
+  clusterId: 'eks-1',
+  accountId: 'acct-1',
+  awsAccountId: '111122223333',
+  name: 'prod',
+  region: 'us-east-1',
+  kubernetesVersion: '1.29',
+  nodeCount: 0,
+  monthlyRunRateUsd: 0,
+  discoveredAt: '2026-07-01T00:00:00.000Z',
+});
+
+function input(overrides: Partial<SnapshotPlanInput> = {}): SnapshotPlanInput {
+  return {
+    cluster,
+    snapshot,
+    model: buildSnapshotModel(snapshot, cluster.region, noLivePrices),
+    live: noLivePrices,
+    nodes: [],
+    workloads: [],
+    nodeGroups: [],
+    rollups: [],
+    reuse: null,
+    policy: defaultSummaryPolicy,
+    timeZone: 'UTC',
+    binPacking: null,
+    now,
+    ...overrides,
+  };
+}
+
+const batchOf = (writes: WriteOperation[]) => {
+  const batch = writes[0];
+  if (batch?.kind !== 'batch') throw new Error('the plan starts with the batch');
+  return batch.requests;
+};
+const putsOf = (writes: WriteOperation[], entity: string) =>
+  batchOf(writes).flatMap((r) => ('put' in r && r.put.entity === entity ? [r.put] : []));
+const deletesOf = (writes: WriteOperation[]) =>
+  batchOf(writes).flatMap((r) => ('delete' in r ? [r.delete] : []));
+
+describe('planSnapshotWrites', () => {
+  it('writes every node, workload and node group of a first snapshot, then rollup, cluster and series', () => {
+    const plan = planSnapshotWrites(input());
+    expect(plan.writes.map((w) => w.kind)).toEqual(['batch', 'update', 'update', 'transaction']);
+    expect(putsOf(plan.writes, 'Node')).toHaveLength(3);
+    expect(putsOf(plan.writes, 'Workload')).toHaveLength(5);
+    expect(putsOf(plan.writes, 'NodeGroup').map((g) => g.nodeGroupId)).toEqual([
+      'mng-general',
+      'mng-spot-general',
+      'karpenter-gpu',
+    ]);
+    expect(deletesOf(plan.writes)).toEqual([]);
+
+    const [, rollup, clusterUpdate, series] = plan.writes;
+    expect(rollup).toMatchObject({
+      kind: 'update',
+      key: clusterRollupKey('org-1', 'eks-1', hourOf(snapshot.capturedAt)),
+      spec: { add: { podChurn: 8 } },
+    });
+    expect(clusterUpdate).toMatchObject({
+      kind: 'update',
+      key: clusterKey('org-1', 'eks-1'),
+      condition: where.itemExists(),
+      spec: { set: { nodeCount: 3, podCount: 8, collection: { status: 'ok', reason: null } } },
+    });
+    // Rollups were read: card and series are written whole, together.
+    expect(series).toMatchObject({ kind: 'transaction' });
+    if (series?.kind !== 'transaction') throw new Error('unreachable');
+    expect(series.items.map((i) => ('put' in i ? i.put.entity : 'other'))).toEqual([
+      'ClusterCard',
+      'ClusterSeries',
+    ]);
+    expect(plan).toMatchObject({ nodeCount: 3, podCount: 8, writeCount: 11 + 2 });
+  });
+
+  it('writes nothing for items that did not change, and deletes what went away', () => {
+    const first = planSnapshotWrites(input());
+    const nodes = putsOf(first.writes, 'Node').map((i) => nodeEntity.fromItem(i));
+    const workloads = putsOf(first.writes, 'Workload').map((i) => workloadEntity.fromItem(i));
+    const nodeGroups = putsOf(first.writes, 'NodeGroup').map((i) => nodeGroupEntity.fromItem(i));
+    const gone = { ...(nodes[0] as (typeof nodes)[number]), nodeName: 'ip-10-0-0-99.ec2.internal' };
+    const again = planSnapshotWrites(input({ nodes: [...nodes, gone], workloads, nodeGroups }));
+    expect(putsOf(again.writes, 'Node')).toEqual([]);
+    expect(putsOf(again.writes, 'Workload')).toEqual([]);
+    expect(putsOf(again.writes, 'NodeGroup')).toEqual([]);
+    expect(deletesOf(again.writes)).toEqual([keyOfItem(nodeEntity.toItem(gone))]);
+    expect(again.writes[1]).toMatchObject({ spec: { add: { podChurn: 0 } } });
+  });
+
+  it('flushes a finished day of a workload to its month rollup', () => {
+    const first = planSnapshotWrites(input());
+    const workloads = putsOf(first.writes, 'Workload').map((i) => workloadEntity.fromItem(i));
+    const yesterday = workloads.map((w) => ({
+      ...w,
+      today: w.today ? { ...w.today, date: '2026-06-30' } : null,
+    }));
+    const plan = planSnapshotWrites(input({ workloads: yesterday }));
+    const rollups = putsOf(plan.writes, 'WorkloadRollup');
+    expect(rollups).toHaveLength(5);
+    expect(
+      rollups.every((r) => r.month === '2026-06' && Object.keys(r.days as object)[0] === '2026-06-30'),
+    ).toBe(true);
+  });
+
+  it('updates only the series fields within the hour, with the card alone as a fallback', () => {
+    const first = planSnapshotWrites(input());
+    const summary = first.summary;
+    const plan = planSnapshotWrites(
+      input({
+        cluster: { ...cluster, summary: summary as unknown as Record<string, unknown> },
+        rollups: null,
+        reuse: { window: summary.historyWindow, idle: summary.idle },
+      }),
+    );
+    const series = plan.writes[3];
+    if (series?.kind !== 'transaction') throw new Error('the plan ends with the series transaction');
+    expect(series.items[1]).toMatchObject({
+      update: clusterSeriesKey('org-1', 'eks-1'),
+      condition: where.itemExists(),
+    });
+    expect(series.ifConditionFails).toMatchObject({
+      item: 1,
+      instead: { kind: 'transaction', items: [{}, { check: clusterKey('org-1', 'eks-1') }] },
+    });
+  });
+
+  it('keeps the fields a caller adds to the Cluster item (agent state)', () => {
+    const agent = { lastHeartbeatAt: now.toISOString(), lastSnapshotAt: now.toISOString(), version: '1.0.0' };
+    const plan = planSnapshotWrites(input({ clusterUpdate: { agent } }));
+    expect(plan.writes[2]).toMatchObject({ spec: { set: { agent } } });
+  });
+});
