@@ -50,6 +50,18 @@ describe('api client', () => {
     expect(calls[0]?.authorization).toBe('Bearer at1');
   });
 
+  it('keeps the field issues of a 400 so forms can show them under their field', async () => {
+    const issues = [{ field: 'name', message: 'Keep the name to 60 characters or fewer.' }];
+    stubFetch({
+      '/api/client/accounts': [
+        { status: 400, body: { message: 'name: too long', code: 'VALIDATION_FAILED', details: { issues } } },
+      ],
+    });
+    const error = await api.get('/api/client/accounts', accountListResponseSchema).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).details).toEqual({ issues });
+  });
+
   it('on a 401 refreshes once, keeps the refresh token and retries with the new access token', async () => {
     const calls = stubFetch({
       '/api/client/accounts': [

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     message: string,
     readonly requestId: string | null = null,
     options?: { cause?: unknown },
+    /** The error body's `details` (a validation failure lists its field issues there), kept for forms. */
+    readonly details?: unknown,
   ) {
     super(message, options);
     this.name = 'ApiError';
@@ -105,7 +107,7 @@ async function toApiError(response: Response): Promise<ApiError> {
         : `The request failed (HTTP ${response.status}).`;
   const code = typeof fields.code === 'string' ? fields.code : `HTTP_${response.status}`;
   const requestId = typeof fields.requestId === 'string' ? fields.requestId : requestIdFrom(response);
-  return new ApiError(response.status, code, message, requestId);
+  return new ApiError(response.status, code, message, requestId, undefined, fields.details);
 }
 
 let refreshInFlight: Promise<string> | null = null;
