@@ -27,6 +27,7 @@ import {
   updateItem,
   where,
 } from '../src/data/repository';
+import { executePlan } from '../src/data/write-plan';
 import { useLocalTable } from './support/services';
 
 beforeAll(async () => {
@@ -281,5 +282,54 @@ describe('transactions', () => {
     const orgId = newOrg();
     await putRaw(clusterCardEntity.toItem(card(orgId, 'raw')), where.itemNotExists());
     expect(await getItem(clusterCardEntity, clusterCardKey(orgId, 'raw'))).toEqual(card(orgId, 'raw'));
+  });
+});
+
+describe('write plans', () => {
+  it('runs the fallback when the named item fails its condition, and stops on any other failure', async () => {
+    const orgId = newOrg();
+    await putItem(clusterCardEntity, card(orgId, 'guard'));
+    // Item 1 fails (no such item): the fallback writes the card alone.
+    await executePlan([
+      {
+        kind: 'transaction',
+        items: [
+          { put: clusterCardEntity.toItem(card(orgId, 'a')) },
+          {
+            update: clusterCardKey(orgId, 'missing'),
+            spec: { set: { card: 'x' } },
+            condition: where.itemExists(),
+          },
+        ],
+        ifConditionFails: {
+          item: 1,
+          instead: {
+            kind: 'transaction',
+            items: [
+              { put: clusterCardEntity.toItem(card(orgId, 'b')) },
+              { check: clusterCardKey(orgId, 'guard'), condition: where.itemExists() },
+            ],
+          },
+        },
+      },
+    ]);
+    const written = await queryAll(clusterCardEntity, cardsOfOrgQuery(orgId));
+    expect(written.map((c) => c.clusterId)).toEqual(['b', 'guard']);
+    // Item 0 fails, the fallback names item 1: the plan fails and later operations do not run.
+    const error = await rejection(
+      executePlan([
+        {
+          kind: 'transaction',
+          items: [
+            { put: clusterCardEntity.toItem(card(orgId, 'guard')), condition: where.itemNotExists() },
+            { check: clusterCardKey(orgId, 'b'), condition: where.itemExists() },
+          ],
+          ifConditionFails: { item: 1 },
+        },
+        { kind: 'batch', requests: [{ put: clusterCardEntity.toItem(card(orgId, 'never')) }] },
+      ]),
+    );
+    expect(cancelledConditions(error)).toEqual([true, false]);
+    expect(await getRaw(clusterCardKey(orgId, 'never'))).toBeUndefined();
   });
 });
