@@ -101,7 +101,7 @@ async function itemsInScope(
 export async function getDashboard(
   orgId: string,
   query: DashboardQuery,
-  now = new Date(),
+  now: Date,
 ): Promise<DashboardResponse> {
   const names = accountNames(orgId);
   const found = await itemsInScope(orgId, cardItems, query, ['card'], async () =>
@@ -128,7 +128,7 @@ export async function getDashboard(
 export async function getResourceGap(
   orgId: string,
   query: ResourceGapQuery,
-  now = new Date(),
+  now: Date,
 ): Promise<ResourceGapResponse> {
   const attribute = seriesAttribute(query.range, query.resource);
   const accountExists = async () =>
