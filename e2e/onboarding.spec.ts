@@ -114,7 +114,7 @@ test.describe
       await shot(page, '10-empty-dashboard');
 
       await page.getByRole('button', { name: 'Connect AWS Account' }).click();
-      await expect(page).toHaveURL(/\/settings\/cloud-integrations/);
+      await expect(page).toHaveURL(/\/settings\/accounts/);
       await expect(page.getByRole('heading', { name: 'Connected Accounts' })).toBeVisible();
       const card = page.getByRole('listitem').filter({ hasText: 'My AWS account' });
       await expect(card.getByText('Pending')).toBeVisible();

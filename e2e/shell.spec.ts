@@ -16,7 +16,7 @@ const sidebar = [
   { entry: 'Optimization Policies', heading: 'Optimization Policies', path: '/policies' },
   { entry: 'Cluster Hibernation', heading: 'Cluster Hibernation', path: '/hibernation' },
   { entry: 'Audit Logs', heading: 'Audit Logs', path: '/audit-logs' },
-  { entry: 'Cloud Integrations', heading: 'Cloud Integrations', path: '/settings/cloud-integrations' },
+  { entry: 'Cloud Integrations', heading: 'Cloud Integrations', path: '/settings/accounts' },
 ];
 
 const user = {

@@ -5,7 +5,7 @@
  * library's 1.5 s plus room for a cold process compiling the solver's code on its first run).
  */
 import { readFileSync } from 'node:fs';
-import { InvalidPackingProblemError, pack, parsePackingProblem } from '../shared/src/packing';
+import { InvalidPackingProblemError, pack, parsePackingProblem } from '@spot/shared/packing/index';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));

@@ -23,7 +23,7 @@ import type {
   CatalogSource,
   InterruptionBucket,
   SpotAdvisorEntry,
-} from '../shared/src/pricing/catalog-types';
+} from '@spot/shared/pricing/catalog-types';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

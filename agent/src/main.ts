@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
-import { collectClusterSnapshot } from '../../functions/src/collectors/kubernetes-snapshot';
+import { collectClusterSnapshot } from '@spot/functions/ports/kubernetes-snapshot';
 import { Agent, type LogLevel } from './agent';
 import { agentVersion, loadConfig } from './config';
 

@@ -13,7 +13,7 @@ import {
   newAwsAccountId,
   type RecordingScheduler,
   type RecordingWorkflows,
-} from './connect-fakes';
+} from './accounts-connect-fakes';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 let cloud: FakeCloud;

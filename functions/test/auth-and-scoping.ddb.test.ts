@@ -5,7 +5,7 @@ import { userProfileEntity, userProfileKey } from '../src/data/entities/user-pro
 import { getItem, queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { verifyChain } from '../src/domain/audit';
-import { updateClusterFields } from '../src/domain/inventory';
+import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { configurePorts, port, resetPorts } from '../src/ports';
 import { seedCluster } from './clusters-support';
 import { call, signUpAndIn, strongPassword, useLocalServices } from './support/services';

@@ -15,7 +15,7 @@ import { clusterEntity, clusterKey, clustersOfOrgQuery } from '../src/data/entit
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
 import { getItem, putItem, queryAll } from '../src/data/repository';
-import { updateClusterFields } from '../src/domain/inventory';
+import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
   type DiscoveryHarness,

@@ -6,8 +6,8 @@ import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-
 import { clusterEntity, clustersOfAccountQuery } from '../src/data/entities/cluster';
 import { clusterRollupEntity, clusterRollupsQuery } from '../src/data/entities/cluster-rollup';
 import { instanceEntity } from '../src/data/entities/ec2-instance';
-import { clusterChildrenQuery } from '../src/data/entities/inventory-partitions';
 import { nodeEntity } from '../src/data/entities/node';
+import { clusterChildrenQuery } from '../src/data/entities/partitions';
 import { workloadEntity } from '../src/data/entities/workload';
 import { workloadRollupEntity, workloadRollupsQuery } from '../src/data/entities/workload-rollup';
 import { getItem, putItem, queryAll } from '../src/data/repository';

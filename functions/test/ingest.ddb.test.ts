@@ -1,8 +1,8 @@
 import type { ClusterSnapshot } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
-import { clusterChildrenQuery } from '../src/data/entities/inventory-partitions';
 import { nodeEntity } from '../src/data/entities/node';
+import { clusterChildrenQuery } from '../src/data/entities/partitions';
 import { getItem, queryAll } from '../src/data/repository';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { fixtureSnapshot } from './fixtures/k8s/snapshot';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
 import { logSink } from '../src/lib/logger';
-import { installConnectFakes, newAwsAccountId } from './connect-fakes';
+import { installConnectFakes, newAwsAccountId } from './accounts-connect-fakes';
 import { call, seenResponses, signUpAndIn, useLocalServices } from './support/services';
 
 /**

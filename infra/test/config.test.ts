@@ -39,7 +39,7 @@ describe('SPA rewrite function', () => {
   it('serves index.html for client-side routes', () => {
     expect(rewrite('/')).toBe('/index.html');
     expect(rewrite('/dashboard')).toBe('/index.html');
-    expect(rewrite('/settings/cloud-integrations')).toBe('/index.html');
+    expect(rewrite('/settings/accounts')).toBe('/index.html');
   });
 
   it('leaves files alone so a missing asset is not answered with HTML', () => {

@@ -16,10 +16,10 @@
 import { resolve } from 'node:path';
 import { LocalStackError } from './errors';
 import { defaultPaths } from './paths';
-import { portFromEnv } from './ports';
 import { sandboxAgentSettingsFromEnv } from './sandbox/agents';
 import type { SandboxSize } from './sandbox/index';
 import { type LocalStack, startLocalStack } from './stack';
+import { portFromEnv } from './tcp-ports';
 
 const log = (message: string) => console.log(`[local] ${message}`);
 

@@ -19,13 +19,13 @@ import { LocalStackError } from './errors';
 import { type ExtraRoute, type Gateway, startGateway } from './gateway';
 import { LocalKeyService } from './keys';
 import { defaultPaths, repoRoot } from './paths';
-import { assertPortFree, findFreePort } from './ports';
 import { commandLineOf, type ManagedProcess } from './processes';
 import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
 import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
 import { LocalStepFunctions } from './stepfunctions';
+import { assertPortFree, findFreePort } from './tcp-ports';
 
 export interface LocalStackOptions {
   /** Gateway + SPA port (0 = any free port). Default 3000. */

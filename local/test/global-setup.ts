@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCognitoLocal } from '../src/cognito';
 import { startDynamoDbLocal } from '../src/dynamodb';
-import { findFreePort } from '../src/ports';
+import { findFreePort } from '../src/tcp-ports';
 
 const testCognitoCode = '123456';
 

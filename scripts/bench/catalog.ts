@@ -12,7 +12,7 @@ export async function run(): Promise<void> {
   const gzipped = gzipSync(readFileSync(path)).length;
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  const { loadCatalog, eksAllocatable } = await import('../../shared/src/pricing');
+  const { loadCatalog, eksAllocatable } = await import('@spot/shared/pricing/index');
   const catalog = loadCatalog();
   const loadMs = performance.now() - t0;
   const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;

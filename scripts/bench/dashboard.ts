@@ -42,9 +42,9 @@ function percentile(sorted: readonly number[], q: number): number {
 export async function run(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('../../local/src/dynamodb');
-  const { startCognitoLocal, createUserPool } = await import('../../local/src/cognito');
-  const { findFreePort } = await import('../../local/src/ports');
+  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('@spot/local/dynamodb');
+  const { startCognitoLocal, createUserPool } = await import('@spot/local/cognito');
+  const { findFreePort } = await import('@spot/local/tcp-ports');
   const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-cognito-'));
   const code = '123456';
   const [dynamodb, cognito] = await Promise.all([
@@ -64,14 +64,14 @@ export async function run(): Promise<void> {
       COGNITO_AUTO_CONFIRM_CODE: code,
       JWT_ISSUER: pool.issuer,
     });
-    const { resetRuntime } = await import('../../functions/src/lib/runtime');
+    const { resetRuntime } = await import('@spot/functions/lib/runtime');
     resetRuntime();
-    const { configurePorts } = await import('../../functions/src/ports');
-    const { SandboxCloud, sandboxKeys } = await import('../../local/src/sandbox/index');
-    const { LocalKeyService } = await import('../../local/src/keys');
-    const { LocalStepFunctions } = await import('../../local/src/stepfunctions');
-    const { startGateway } = await import('../../local/src/gateway');
-    const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');
+    const { configurePorts } = await import('@spot/functions/ports/index');
+    const { SandboxCloud, sandboxKeys } = await import('@spot/local/sandbox/index');
+    const { LocalKeyService } = await import('@spot/local/keys');
+    const { LocalStepFunctions } = await import('@spot/local/stepfunctions');
+    const { startGateway } = await import('@spot/local/gateway');
+    const { seedSandboxAccount } = await import('@spot/local/sandbox/seed-account');
 
     const sandbox = new SandboxCloud({ seed: 42, size: 'large' });
     const keyService = new LocalKeyService(randomBytes(32));
@@ -130,9 +130,9 @@ export async function run(): Promise<void> {
     );
     // What the routes read: a Query reads whole items, whatever it projects. Each prefix's Query is also
     // timed alone and both in parallel (what a Resource Gap reading the cards as well would wait for).
-    const { queryRaw } = await import('../../functions/src/data/repository');
-    const { cardsOfOrgQuery } = await import('../../functions/src/data/entities/cluster-card');
-    const { seriesOfOrgQuery } = await import('../../functions/src/data/entities/cluster-series');
+    const { queryRaw } = await import('@spot/functions/data/repository');
+    const { cardsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-card');
+    const { seriesOfOrgQuery } = await import('@spot/functions/data/entities/cluster-series');
     const queries = { cards: cardsOfOrgQuery(orgId), series: seriesOfOrgQuery(orgId) };
     const readAll = (kind: keyof typeof queries) => queryRaw(queries[kind]);
     const medianMs = async (read: () => Promise<unknown>) => {

@@ -13,7 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { SandboxSize } from '../../local/src/sandbox/index';
+import type { SandboxSize } from '@spot/local/sandbox/index';
 
 const sizes: SandboxSize[] = ['default', 'large'];
 
@@ -54,8 +54,8 @@ function countWrites(client: { middlewareStack: { add: (...a: never[]) => void }
 export async function run(only?: SandboxSize[]): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable } = await import('../../local/src/dynamodb');
-  const { findFreePort } = await import('../../local/src/ports');
+  const { startDynamoDbLocal, ensureTable } = await import('@spot/local/dynamodb');
+  const { findFreePort } = await import('@spot/local/tcp-ports');
   const dynamodb = await startDynamoDbLocal({
     port: await findFreePort(),
     ...(process.env.BENCH_DDB_DIR ? { dataDir: process.env.BENCH_DDB_DIR } : {}),
@@ -74,14 +74,14 @@ async function runSize(
 ) {
   const tableName = `bench-${size}-${randomUUID().slice(0, 6)}`;
   await ensureTable(endpoint, tableName);
-  const { localTableEnvironment } = await import('../../local/src/dynamodb');
+  const { localTableEnvironment } = await import('@spot/local/dynamodb');
   Object.assign(process.env, localTableEnvironment(endpoint, tableName));
-  const { db, resetDbClientForTests } = await import('../../functions/src/data/client');
-  const { configurePorts, resetPorts } = await import('../../functions/src/ports');
-  const { seedSandboxAccount } = await import('../../local/src/sandbox/seed-account');
-  const { SandboxCloud, sandboxKeys } = await import('../../local/src/sandbox/index');
-  const { LocalKeyService } = await import('../../local/src/keys');
-  const { LocalStepFunctions } = await import('../../local/src/stepfunctions');
+  const { db, resetDbClientForTests } = await import('@spot/functions/data/client');
+  const { configurePorts, resetPorts } = await import('@spot/functions/ports/index');
+  const { seedSandboxAccount } = await import('@spot/local/sandbox/seed-account');
+  const { SandboxCloud, sandboxKeys } = await import('@spot/local/sandbox/index');
+  const { LocalKeyService } = await import('@spot/local/keys');
+  const { LocalStepFunctions } = await import('@spot/local/stepfunctions');
   resetDbClientForTests();
   resetPorts();
   const counters: Counters = { writes: 0, calls: {}, ms: {} };
@@ -180,9 +180,9 @@ async function runSize(
     );
     for (const k of Object.keys(cloudMs)) delete cloudMs[k];
     if (pass.startsWith('first')) {
-      const { queryAll } = await import('../../functions/src/data/repository');
+      const { queryAll } = await import('@spot/functions/data/repository');
       const { accountRegionEntity, regionsOfAccountQuery } = await import(
-        '../../functions/src/data/entities/account-region'
+        '@spot/functions/data/entities/account-region'
       );
       const regions = (
         await Promise.all(accounts.map((a) => queryAll(accountRegionEntity, regionsOfAccountQuery(orgId, a))))
@@ -191,9 +191,7 @@ async function runSize(
       console.log(
         `    discovered ${instanceCount.toLocaleString('en-US')} EC2 instances in ${regions.filter((r) => r.instanceCount > 0).length} regions`,
       );
-      const { clusterEntity, clustersOfAccountQuery } = await import(
-        '../../functions/src/data/entities/cluster'
-      );
+      const { clusterEntity, clustersOfAccountQuery } = await import('@spot/functions/data/entities/cluster');
       const clusters = (
         await Promise.all(accounts.map((a) => queryAll(clusterEntity, clustersOfAccountQuery(orgId, a))))
       ).flat();

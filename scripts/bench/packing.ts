@@ -22,13 +22,13 @@ import {
   type PanigrahySummaryRow,
   panigrahyInstances,
   parseSummary,
-} from '../../shared/src/packing/benchmark/panigrahy';
-import { syntheticCluster, typicalNodePool } from '../../shared/src/packing/benchmark/synthetic-cluster';
-import { loadHighs } from '../../shared/src/packing/highs';
-import { karpenterLikePlan } from '../../shared/src/packing/karpenter-baseline';
-import { buildClusterModel, pack } from '../../shared/src/packing/pack';
-import { parsePackingProblem } from '../../shared/src/packing/problem';
-import { solveVectorPacking } from '../../shared/src/packing/solve';
+} from '@spot/shared/packing/benchmark/panigrahy';
+import { syntheticCluster, typicalNodePool } from '@spot/shared/packing/benchmark/synthetic-cluster';
+import { loadHighs } from '@spot/shared/packing/highs';
+import { karpenterLikePlan } from '@spot/shared/packing/karpenter-baseline';
+import { buildClusterModel, pack } from '@spot/shared/packing/pack';
+import { parsePackingProblem } from '@spot/shared/packing/problem';
+import { solveVectorPacking } from '@spot/shared/packing/solve';
 
 const dataDir = fileURLToPath(new URL('../../shared/data/vector_binpacking/', import.meta.url));
 const self = fileURLToPath(import.meta.url);

@@ -24,7 +24,7 @@ import {
   type UnitPrices,
   unitPricesFromNodes,
   vpaBaselineRecommendation,
-} from '../../shared/src/savings/index';
+} from '@spot/shared/savings/index';
 
 const DATA = fileURLToPath(
   new URL('../../shared/data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),

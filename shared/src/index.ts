@@ -1,6 +1,7 @@
 export * from './data/table';
 export * from './errors';
 export * from './model/account';
+export * from './model/account-connect';
 export * from './model/admin';
 export * from './model/api';
 export * from './model/audit';
@@ -8,7 +9,6 @@ export * from './model/auth';
 export * from './model/canonical-json';
 export * from './model/cluster';
 export * from './model/cluster-snapshot';
-export * from './model/connect';
 export * from './model/customer-permissions';
 export * from './model/dashboard';
 export * from './model/health';

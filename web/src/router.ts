@@ -82,11 +82,13 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./pages/AuditLogsPage.vue'),
         meta: { title: 'Audit Logs' },
       },
-      { path: 'settings', redirect: { name: 'cloud-integrations' } },
+      { path: 'settings', redirect: { name: 'accounts' } },
+      // The page's earlier address, kept so bookmarks keep working.
+      { path: 'settings/cloud-integrations', redirect: { name: 'accounts' } },
       {
-        path: 'settings/cloud-integrations',
-        name: 'cloud-integrations',
-        component: () => import('./pages/CloudIntegrationsPage.vue'),
+        path: 'settings/accounts',
+        name: 'accounts',
+        component: () => import('./pages/AccountsPage.vue'),
         meta: { title: 'Cloud Integrations', accountFilter: false },
       },
       {

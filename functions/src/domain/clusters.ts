@@ -9,9 +9,9 @@ import {
   clustersOfAccountQuery,
   clustersOfOrgQuery,
 } from '../data/entities/cluster';
-import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
 import { nodeEntity } from '../data/entities/node';
 import { nodeGroupEntity } from '../data/entities/node-group';
+import { clusterChildrenQuery } from '../data/entities/partitions';
 import { workloadEntity } from '../data/entities/workload';
 import {
   type AttributePath,

@@ -1,7 +1,7 @@
 import { ForbiddenError, type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem } from '../data/repository';
-import { applySnapshot, updateClusterFields } from './inventory';
+import { applySnapshot, updateClusterFields } from './discovery/snapshot';
 
 /** Snapshots stamped further in the future than this are refused: they would write future rollups. */
 const maxClockSkewMs = 10 * 60_000;

@@ -1,8 +1,8 @@
-import { AgentlessKubernetes } from '../collectors/agentless';
 import { optionalEnv, requiredEnv } from '../lib/env';
 import { AwsCustomerCloud } from './aws/cloud';
 import { CognitoIdentity } from './aws/cognito';
 import { KmsKeyService } from './aws/kms';
+import { AgentlessKubernetes } from './aws/kubernetes';
 import { EventBridgeScheduler } from './aws/scheduler';
 import { StepFunctionsWorkflows } from './aws/workflows';
 import type { Ports } from './types';

@@ -1,6 +1,6 @@
 /**
  * The Kubernetes side of a customer's cluster as discovery sees it. The production adapter is the
- * agentless collector (`../collectors/agentless.ts`: an STS-presigned EKS token through a read-only access
+ * agentless collector (`aws/kubernetes.ts`: an STS-presigned EKS token through a read-only access
  * entry, @kubernetes/client-node); the sandbox cloud of the local stack implements the same interface over
  * its simulated clusters. Clusters with the in-cluster agent push the same `ClusterSnapshot` to the
  * ingestion route instead.

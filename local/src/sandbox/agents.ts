@@ -17,10 +17,11 @@
  * whose Secret was not updated; the next stack start installs it again). Only token hashes are stored,
  * so every stack start issues fresh tokens, which revokes those of the previous run.
  */
+
+import { Agent, type LogLevel } from '@spot/agent/agent';
+import type { AgentConfig } from '@spot/agent/config';
 import type { KeyQuery } from '@spot/functions/data/repository';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
-import { Agent, type LogLevel } from '../../../agent/src/agent';
-import type { AgentConfig } from '../../../agent/src/config';
 import type { SandboxCloud } from './cloud';
 
 /** What can be tuned (the local stack's option and environment). */

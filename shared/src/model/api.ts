@@ -5,6 +5,7 @@ import {
   accountViewSchema,
   renameAccountInputSchema,
 } from './account';
+import { connectInputSchema, roleSetupInputSchema, roleSetupResponseSchema } from './account-connect';
 import { adminOrganizationListSchema } from './admin';
 import { auditListQuerySchema, auditListResponseSchema } from './audit';
 import {
@@ -22,7 +23,6 @@ import {
   clusterPathSchema,
   listClustersQuerySchema,
 } from './cluster';
-import { connectInputSchema, roleSetupInputSchema, roleSetupResponseSchema } from './connect';
 import {
   dashboardQuerySchema,
   dashboardResponseSchema,

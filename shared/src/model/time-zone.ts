@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
  * A cluster's time zone: the hours of its activity heatmap, its idle windows and (later) its hibernation
  * schedules are in this zone. EKS has no time zone, so: a tag naming an IANA zone wins (teams whose
  * clusters serve another region's office tag them), else the zone of the AWS region's location, else UTC.
- * A hibernation schedule's own zone overrides both where one exists (functions/src/domain/inventory.ts).
+ * A hibernation schedule's own zone overrides both where one exists (functions/src/domain/discovery/snapshot.ts).
  */
 
 /** Tags read, in this order; values must be IANA names (`Europe/Berlin`), anything else is ignored. */

@@ -1,7 +1,7 @@
 import { signInInputSchema } from '@spot/shared';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { accessKeyForm } from '../lib/connect-form';
+import { accessKeyForm } from '../lib/account-connect-form';
 import { serverFieldIssues, useForm } from './useForm';
 
 const validKeys = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { accountInventoryPk } from './inventory-partitions';
+import { accountInventoryPk } from './partitions';
 
 /** One enabled region of an account as discovery last saw it, with the live prices it fetched there. */
 export const accountRegionEntity = defineEntity(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { accountInventoryPk, tagsSchema } from './inventory-partitions';
+import { accountInventoryPk, tagsSchema } from './partitions';
 
 export const autoScalingGroupEntity = defineEntity(
   'AutoScalingGroup',

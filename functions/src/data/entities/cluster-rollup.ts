@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { clusterPk, expiresFrom } from './inventory-partitions';
+import { clusterPk, expiresFrom } from './partitions';
 
 export const clusterRollupEntity = defineEntity(
   'ClusterRollup',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { accountInventoryPk, tagsSchema } from './inventory-partitions';
 import { orgPk } from './organization';
+import { accountInventoryPk, tagsSchema } from './partitions';
 
 /** How the last collection of a cluster's Kubernetes data went. */
 export const collectionStateSchema = z.object({

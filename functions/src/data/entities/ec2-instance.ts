@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import {
-  accountInventoryPk,
-  capacityTypeSchema,
-  inventoryPriceSourceSchema,
-  tagsSchema,
-} from './inventory-partitions';
+import { accountInventoryPk, capacityTypeSchema, inventoryPriceSourceSchema, tagsSchema } from './partitions';
 
 export const instanceEntity = defineEntity(
   'Ec2Instance',

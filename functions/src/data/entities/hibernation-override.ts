@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { clusterPk } from './inventory-partitions';
+import { clusterPk } from './partitions';
 
 /** A one-day exception to a cluster's hibernation schedule. */
 export const hibernationOverrideEntity = defineEntity(

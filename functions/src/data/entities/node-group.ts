@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { clusterPk, tagsSchema } from './inventory-partitions';
+import { clusterPk, tagsSchema } from './partitions';
 
 export const nodeGroupEntity = defineEntity(
   'NodeGroup',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { capacityTypeSchema, clusterPk, inventoryPriceSourceSchema } from './inventory-partitions';
+import { capacityTypeSchema, clusterPk, inventoryPriceSourceSchema } from './partitions';
 
 export const nodeEntity = defineEntity(
   'Node',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { clusterPk } from './inventory-partitions';
+import { clusterPk } from './partitions';
 
 /** `<namespace>#<kind>#<name>`: a workload's identity in keys (Workload items and their daily rollups). */
 export const workloadKeyOf = (w: { namespace: string; kind: string; name: string }) =>

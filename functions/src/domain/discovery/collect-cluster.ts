@@ -4,8 +4,8 @@ import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { getItem } from '../../data/repository';
 import { port } from '../../ports';
 import type { EksCluster } from '../../ports/cloud';
-import { asRetryable, describeFailure } from '../discovery-errors';
-import { discoveryTarget } from '../discovery-target';
+import type { DiscoveryInput } from './common';
+import { asRetryable, describeFailure } from './errors';
 import {
   applySnapshot,
   backfillHistory,
@@ -13,8 +13,8 @@ import {
   type ClusterItem,
   livePricesOf,
   updateClusterFields,
-} from '../inventory';
-import type { DiscoveryInput } from './common';
+} from './snapshot';
+import { discoveryTarget } from './target';
 
 export interface ClusterOutcome {
   clusterId: string;

@@ -12,9 +12,9 @@ import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '
 import { clusterCardKey } from '../../data/entities/cluster-card';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
 import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
-import { clusterChildrenQuery } from '../../data/entities/inventory-partitions';
 import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
+import { clusterChildrenQuery } from '../../data/entities/partitions';
 import { workloadEntity } from '../../data/entities/workload';
 import {
   attributesOf,
@@ -26,11 +26,11 @@ import {
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
-import { asRetryable } from '../discovery-errors';
-import { discoveryTarget, requireConnectedAccount } from '../discovery-target';
-import type { ClusterItem } from '../inventory';
-import { fetchLivePrices } from '../inventory-pricing';
 import { clusterIdFor, type DiscoveryInput } from './common';
+import { asRetryable } from './errors';
+import { fetchLivePrices } from './live-prices';
+import type { ClusterItem } from './snapshot';
+import { discoveryTarget, requireConnectedAccount } from './target';
 
 export interface RegionOutcome {
   region: string;

@@ -1,6 +1,6 @@
 import { port } from '../../ports';
-import { discoveryTarget, requireConnectedAccount } from '../discovery-target';
 import type { DiscoveryInput } from './common';
+import { discoveryTarget, requireConnectedAccount } from './target';
 
 export async function listRegions(input: DiscoveryInput) {
   const account = await requireConnectedAccount(input.orgId, input.accountId);

@@ -2,8 +2,8 @@ import { CloudAccessError } from '@spot/shared';
 import { cloudAccountKey } from '../../data/entities/cloud-account';
 import { updateItem, where } from '../../data/repository';
 import { port } from '../../ports';
-import { discoveryTarget, requireConnectedAccount } from '../discovery-target';
 import type { DiscoveryInput } from './common';
+import { discoveryTarget, requireConnectedAccount } from './target';
 
 /**
  * Loads the account, proves its credentials still work (STS) and still reach the same AWS account, and

@@ -1,6 +1,6 @@
-import { DiscoveryError } from '../discovery-errors';
 import { causeMessage, type DiscoveryInput } from './common';
 import type { RegionOutcome } from './discover-region';
+import { DiscoveryError } from './errors';
 
 export interface RegionFailure {
   region: string;

@@ -1,5 +1,5 @@
 import { apiContracts, maskAwsAccountId } from '@spot/shared';
-import { connectAccount } from '../../domain/connect';
+import { connectAccount } from '../../domain/accounts-connect';
 import { httpHandler } from '../../http/handler';
 
 /** Verify (role) or Connect (access keys): proves the credentials, claims the AWS account, starts discovery. */

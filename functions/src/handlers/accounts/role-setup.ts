@@ -1,5 +1,5 @@
 import { apiContracts, maskAwsAccountId } from '@spot/shared';
-import { createRoleSetup } from '../../domain/connect';
+import { createRoleSetup } from '../../domain/accounts-connect';
 import { httpHandler } from '../../http/handler';
 
 /** Option A, first half: a fresh External ID and the CloudFormation quick-create link for it. */

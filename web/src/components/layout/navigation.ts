@@ -26,7 +26,7 @@ export const mainNav: NavItem[] = [
 export const settingsNav: NavGroup = {
   key: 'settings',
   label: 'Settings',
-  items: [{ routeName: 'cloud-integrations', label: 'Cloud Integrations', icon: 'cloud' }],
+  items: [{ routeName: 'accounts', label: 'Cloud Integrations', icon: 'cloud' }],
 };
 
 export const adminNav: NavGroup = {

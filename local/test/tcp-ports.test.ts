@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortInUseError } from '../src/errors';
-import { assertPortFree, findFreePort, isPortFree, portFromEnv } from '../src/ports';
+import { assertPortFree, findFreePort, isPortFree, portFromEnv } from '../src/tcp-ports';
 
 const servers: Server[] = [];
 const occupy = (port: number, host = '127.0.0.1') =>

@@ -3,11 +3,11 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@spot/shared';
-import type { CloudTarget, CustomerCloudPort, EksCluster } from '../ports/cloud';
-import type { ClusterHourSample, KubernetesPort } from '../ports/kubernetes';
-import { containerInsightsHistory } from './container-insights';
-import { type AwsCredentials, eksToken } from './eks-token';
-import { KubernetesAccessError } from './errors';
+import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
+import type { ClusterHourSample, KubernetesPort } from '../kubernetes';
+import { KubernetesAccessError } from '../kubernetes-errors';
+import { containerInsightsHistory } from './kubernetes-container-insights';
+import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
 
 /**
  * The agentless collector: the production KubernetesPort. For each cluster it assumes the customer's role
@@ -67,7 +67,7 @@ export class AgentlessKubernetes implements KubernetesPort {
       now: this.clock.now(),
     });
     const kc = await kubeConfig(cluster.name, access, token, this.options.skipTlsVerify ?? false);
-    const { collectClusterSnapshot } = await import('./kubernetes-snapshot');
+    const { collectClusterSnapshot } = await import('../kubernetes-snapshot');
     return collectClusterSnapshot(kc, {
       clusterName: cluster.name,
       source: 'agentless',
@@ -84,7 +84,7 @@ export class AgentlessKubernetes implements KubernetesPort {
     to: Date,
   ): Promise<ClusterHourSample[] | null> {
     // The registry is imported here, not at the top: it imports this module.
-    const cloud = this.options.cloud?.() ?? (await import('../ports')).port('cloud');
+    const cloud = this.options.cloud?.() ?? (await import('../index')).port('cloud');
     return containerInsightsHistory(cloud, target, cluster, from, to);
   }
 

@@ -1,9 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesAccessError } from '../src/collectors/errors';
-import { collectClusterSnapshot } from '../src/collectors/kubernetes-snapshot';
-import { cpuMilli, memoryMiB, parseQuantity } from '../src/collectors/quantity';
+import { KubernetesAccessError } from '../src/ports/kubernetes-errors';
+import { cpuMilli, memoryMiB, parseQuantity } from '../src/ports/kubernetes-quantity';
+import { collectClusterSnapshot } from '../src/ports/kubernetes-snapshot';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 const now = new Date('2026-07-01T12:00:00.000Z');

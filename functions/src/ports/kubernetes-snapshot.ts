@@ -25,8 +25,8 @@ import {
   VersionApi,
 } from '@kubernetes/client-node';
 import { type ClusterSnapshot, clusterSnapshotSchema } from '@spot/shared/model/cluster-snapshot';
-import { KubernetesAccessError } from './errors';
-import { cpuMilli, memoryMiB, milliUnits } from './quantity';
+import { KubernetesAccessError } from './kubernetes-errors';
+import { cpuMilli, memoryMiB, milliUnits } from './kubernetes-quantity';
 
 export interface CollectOptions {
   clusterName: string;

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { LocalKeyService } from '@spot/local/keys';
 import { CloudAccessError } from '@spot/shared';
-import { configurePorts } from '../src/ports';
 import type { CloudTarget, CustomerCloudPort, PermissionCheck } from '../src/ports/cloud';
+import { configurePorts } from '../src/ports/index';
 import type { SchedulerPort, ScheduleSpec, WorkflowPort } from '../src/ports/types';
-import type { WorkflowName } from '../src/workflows';
+import type { WorkflowName } from '../src/workflows/index';
 import { call } from './support/services';
 
 /**

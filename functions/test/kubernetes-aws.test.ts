@@ -5,9 +5,9 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentlessKubernetes } from '../src/collectors/agentless';
-import { containerInsightsHistory } from '../src/collectors/container-insights';
-import { eksToken } from '../src/collectors/eks-token';
+import { AgentlessKubernetes } from '../src/ports/aws/kubernetes';
+import { containerInsightsHistory } from '../src/ports/aws/kubernetes-container-insights';
+import { eksToken } from '../src/ports/aws/kubernetes-eks-token';
 import type { CloudTarget, CustomerCloudPort, EksCluster, MetricQuery } from '../src/ports/cloud';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 

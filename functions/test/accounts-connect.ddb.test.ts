@@ -7,15 +7,15 @@ import { awsAccountClaimEntity, awsAccountClaimKey } from '../src/data/entities/
 import { accountsOfOrgQuery, cloudAccountEntity } from '../src/data/entities/cloud-account';
 import { roleSetupEntity, roleSetupKey } from '../src/data/entities/role-setup';
 import { getItem, queryAll } from '../src/data/repository';
-import { cloudTargetOf } from '../src/domain/connect';
-import { configurePorts } from '../src/ports';
+import { cloudTargetOf } from '../src/domain/accounts-connect';
+import { configurePorts } from '../src/ports/index';
 import {
   type FakeCloud,
   installConnectFakes,
   newAwsAccountId,
   type RecordingWorkflows,
   roleConnectBody,
-} from './connect-fakes';
+} from './accounts-connect-fakes';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 let cloud: FakeCloud;

@@ -29,8 +29,8 @@ import {
   where,
 } from '../data/repository';
 import { isLocalStack, optionalEnv, requiredEnv } from '../lib/env';
-import { port } from '../ports';
 import type { CloudTarget } from '../ports/cloud';
+import { port } from '../ports/index';
 import { auditViewOf, type CloudAccount, loadAccount, startDiscovery, toAccountView } from './accounts';
 import { openSecret, sealSecret } from './envelope';
 

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { cloudAccountEntity, cloudAccountKey } from '../data/entities/cloud-account';
-import { getItem } from '../data/repository';
-import type { CloudTarget } from '../ports/cloud';
-import { cloudTargetOf } from './connect';
-import { DiscoveryError } from './discovery-errors';
+import { cloudAccountEntity, cloudAccountKey } from '../../data/entities/cloud-account';
+import { getItem } from '../../data/repository';
+import type { CloudTarget } from '../../ports/cloud';
+import { cloudTargetOf } from '../accounts-connect';
+import { DiscoveryError } from './errors';
 
 export type CloudAccount = z.infer<typeof cloudAccountEntity.schema>;
 

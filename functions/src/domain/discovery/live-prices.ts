@@ -1,5 +1,5 @@
 import { type LivePrices, noLivePrices, spotPricesOf } from '@spot/shared/savings/node-pricing';
-import type { CloudTarget, CustomerCloudPort } from '../ports/cloud';
+import type { CloudTarget, CustomerCloudPort } from '../../ports/cloud';
 
 /**
  * Live prices of `instanceTypes` in the target's region. Prices are an input, not a precondition: a failure

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, loadAllYaml } from '@kubernetes/client-node';
+import { Agent, type AgentDeps } from '@spot/agent/agent';
+import { type AgentConfig, loadConfig } from '@spot/agent/config';
 import { ingestBodySchema } from '@spot/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent, type AgentDeps } from '../../agent/src/agent';
-import { type AgentConfig, loadConfig } from '../../agent/src/config';
-import { collectClusterSnapshot } from '../src/collectors/kubernetes-snapshot';
+import { collectClusterSnapshot } from '../src/ports/kubernetes-snapshot';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 interface Received {

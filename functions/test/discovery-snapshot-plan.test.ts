@@ -13,7 +13,11 @@ import { workloadEntity } from '../src/data/entities/workload';
 import { where } from '../src/data/expressions';
 import { keyOfItem } from '../src/data/items';
 import type { WriteOperation } from '../src/data/write-plan';
-import { type ClusterItem, planSnapshotWrites, type SnapshotPlanInput } from '../src/domain/inventory-plan';
+import {
+  type ClusterItem,
+  planSnapshotWrites,
+  type SnapshotPlanInput,
+} from '../src/domain/discovery/snapshot-plan';
 import { fixtureSnapshot } from './fixtures/k8s/snapshot';
 
 // The planner is pure: every case below runs without a database.

@@ -1,5 +1,5 @@
-import type { CapacityType, CloudTarget, CustomerCloudPort, EksCluster, MetricQuery } from '../ports/cloud';
-import type { ClusterHourSample } from '../ports/kubernetes';
+import type { CapacityType, CloudTarget, CustomerCloudPort, EksCluster, MetricQuery } from '../cloud';
+import type { ClusterHourSample } from '../kubernetes';
 
 /**
  * History of an EKS cluster for the agentless back-fill. The Kubernetes API keeps no history; CloudWatch

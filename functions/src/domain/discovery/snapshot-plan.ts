@@ -17,20 +17,20 @@ import type { LivePrices } from '@spot/shared/savings/node-pricing';
 import { hourOf, hourRollupOf } from '@spot/shared/savings/rollups';
 import type { ModelWorkload, SnapshotModel } from '@spot/shared/savings/snapshot-model';
 import type { z } from 'zod';
-import type { clusterEntity } from '../data/entities/cluster';
-import { clusterKey } from '../data/entities/cluster';
-import { clusterCardEntity } from '../data/entities/cluster-card';
-import { clusterRollupEntity, clusterRollupKey } from '../data/entities/cluster-rollup';
-import { clusterSeriesEntity, clusterSeriesKey } from '../data/entities/cluster-series';
-import { nodeEntity } from '../data/entities/node';
-import { nodeGroupEntity } from '../data/entities/node-group';
-import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
-import { workloadRollupEntity } from '../data/entities/workload-rollup';
-import { where } from '../data/expressions';
-import { attributesOf, keyOfItem } from '../data/items';
-import type { WriteRequest } from '../data/repository';
-import type { PlannedTransactItem, WriteOperation } from '../data/write-plan';
-import { cardOf } from './cluster-card';
+import type { clusterEntity } from '../../data/entities/cluster';
+import { clusterKey } from '../../data/entities/cluster';
+import { clusterCardEntity } from '../../data/entities/cluster-card';
+import { clusterRollupEntity, clusterRollupKey } from '../../data/entities/cluster-rollup';
+import { clusterSeriesEntity, clusterSeriesKey } from '../../data/entities/cluster-series';
+import { nodeEntity } from '../../data/entities/node';
+import { nodeGroupEntity } from '../../data/entities/node-group';
+import { workloadEntity, workloadKeyOf } from '../../data/entities/workload';
+import { workloadRollupEntity } from '../../data/entities/workload-rollup';
+import { where } from '../../data/expressions';
+import { attributesOf, keyOfItem } from '../../data/items';
+import type { WriteRequest } from '../../data/repository';
+import type { PlannedTransactItem, WriteOperation } from '../../data/write-plan';
+import { cardOf } from '../cluster-card';
 
 /**
  * Planning the writes of one snapshot, without a database: given the items read (nodes, workloads, node

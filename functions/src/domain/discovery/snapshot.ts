@@ -10,19 +10,19 @@ import { instanceFamily, type LivePrices, noLivePrices, priceNode } from '@spot/
 import { hourOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
 import { z } from 'zod';
-import { accountRegionEntity, accountRegionKey } from '../data/entities/account-region';
-import { clusterEntity, clusterKey } from '../data/entities/cluster';
-import { policyEntity, policyKey } from '../data/entities/cluster-policy';
-import { clusterRollupEntity, clusterRollupsQuery } from '../data/entities/cluster-rollup';
-import { hibernationScheduleEntity, hibernationScheduleKey } from '../data/entities/hibernation-schedule';
-import { clusterChildrenQuery } from '../data/entities/inventory-partitions';
-import { nodeEntity } from '../data/entities/node';
-import { nodeGroupEntity } from '../data/entities/node-group';
-import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
-import { batchWrite, getItem, queryAll, updateItem, type WriteRequest, where } from '../data/repository';
-import { executePlan } from '../data/write-plan';
-import type { ClusterHourSample } from '../ports/kubernetes';
-import { cardOf } from './cluster-card';
+import { accountRegionEntity, accountRegionKey } from '../../data/entities/account-region';
+import { clusterEntity, clusterKey } from '../../data/entities/cluster';
+import { policyEntity, policyKey } from '../../data/entities/cluster-policy';
+import { clusterRollupEntity, clusterRollupsQuery } from '../../data/entities/cluster-rollup';
+import { hibernationScheduleEntity, hibernationScheduleKey } from '../../data/entities/hibernation-schedule';
+import { nodeEntity } from '../../data/entities/node';
+import { nodeGroupEntity } from '../../data/entities/node-group';
+import { clusterChildrenQuery } from '../../data/entities/partitions';
+import { workloadEntity, workloadKeyOf } from '../../data/entities/workload';
+import { batchWrite, getItem, queryAll, updateItem, type WriteRequest, where } from '../../data/repository';
+import { executePlan } from '../../data/write-plan';
+import type { ClusterHourSample } from '../../ports/kubernetes';
+import { cardOf } from '../cluster-card';
 import {
   type ClusterItem,
   cardAndSeriesFieldsWrite,
@@ -32,10 +32,10 @@ import {
   planSnapshotWrites,
   trimDays,
   type WorkloadDay,
-} from './inventory-plan';
+} from './snapshot-plan';
 
-export type { ClusterItem } from './inventory-plan';
-export { usageLookbackDays } from './inventory-plan';
+export type { ClusterItem } from './snapshot-plan';
+export { usageLookbackDays } from './snapshot-plan';
 
 /** Hours of history a newly discovered cluster is back-filled with. */
 export const backfillHours = 30 * 24;

@@ -1,6 +1,11 @@
 import { connectInputSchema } from '@spot/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectedRoleArn, maskAccessKeyId, onboardingSettings, quickCreateUrl } from '../src/domain/connect';
+import {
+  expectedRoleArn,
+  maskAccessKeyId,
+  onboardingSettings,
+  quickCreateUrl,
+} from '../src/domain/accounts-connect';
 
 describe('CloudFormation quick-create link', () => {
   it('carries the template, stack name and every parameter, encoded', () => {
@@ -69,40 +74,4 @@ describe('connect input', () => {
   it('masks an access key id to its first and last four characters', () => {
     expect(maskAccessKeyId('AKIAIOSFODNN7EXAMPLE')).toBe('AKIA…MPLE');
   });
-});
-
-describe('the SPA checks what the API checks', () => {
-  // web/src/lib/connect-form.ts repeats the API's rules so forms can validate while typing.
-  const samples = {
-    accessKeyId: ['AKIAIOSFODNN7EXAMPLE', 'ASIAIOSFODNN7EXAMPLE', 'akia', ' AKIAIOSFODNN7EXAMPLE '],
-    secretAccessKey: [
-      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      'short',
-      'has a space in it, forty chars long!!',
-    ],
-    awsAccountId: ['123456789012', '12345', '1234567890123', ''],
-    region: ['us-east-1', 'eu-central-2', 'Frankfurt'],
-    name: ['Lab', '', 'x'.repeat(60), 'x'.repeat(61)],
-  };
-  const valid = {
-    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    region: 'us-east-1',
-  };
-  const empty = (v: string) => (v.trim() === '' ? undefined : v);
-
-  it.each(Object.entries(samples).flatMap(([field, values]) => values.map((v) => [field, v] as const)))(
-    '%s = %j',
-    async (field, value) => {
-      const { accessKeyForm } = await import('../../web/src/lib/connect-form');
-      const web = accessKeyForm.safeParse({ ...valid, [field]: value }).success;
-      const optionalField = field === 'awsAccountId' || field === 'name';
-      const api = connectInputSchema.safeParse({
-        method: 'access-key',
-        ...valid,
-        [field]: optionalField ? empty(value) : value,
-      }).success;
-      expect(web).toBe(api);
-    },
-  );
 });
