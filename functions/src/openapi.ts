@@ -4,7 +4,7 @@ import {
   type ResponseConfig,
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
-import { apiContracts, apiErrorSchema, type RouteContract } from '@spot/shared';
+import { apiContracts, apiErrorSchema, errorStatusesOf, type RouteContract } from '@spot/shared';
 import { type RouteAuth, type RouteDefinition, routeKey, routes } from './routes';
 
 /** Where the generated document is checked in (`npm run gen:openapi` writes it). */
@@ -21,6 +21,8 @@ const statusText: Record<number, string> = {
   403: 'The caller may not use this route',
   404: 'Not found in your organization',
   409: 'Conflicts with the current state',
+  413: 'The body is larger than the route takes',
+  415: 'The body is not JSON (send content-type application/json)',
   422: 'The cloud account refused what was asked (details name the action)',
   500: 'Something went wrong on our side (quote the request id)',
   502: 'An upstream service failed',
@@ -48,7 +50,7 @@ function pathOf(route: RouteDefinition, contract: RouteContract, error: Response
       ...(schema ? { content: { 'application/json': { schema } } } : {}),
     };
   }
-  for (const status of [...contract.errors, 500]) {
+  for (const status of errorStatusesOf(contract)) {
     responses[String(status)] = { ...error, description: statusText[status] ?? 'Error' };
   }
   return {

@@ -55,6 +55,28 @@ export class ConflictError extends DomainError {
   }
 }
 
+export class PayloadTooLargeError extends DomainError {
+  constructor(maxBytes: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `The request body is larger than this route takes (${Math.round(maxBytes / 1024)} KiB at most).`,
+      413,
+    );
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(contentType: string) {
+    super(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `This API takes JSON bodies: send content-type application/json (got ${contentType.slice(0, 60)}).`,
+      415,
+    );
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
 export class UpstreamError extends DomainError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, 502, undefined, options);

@@ -4,8 +4,9 @@ import type { Caller } from '../http/handler';
 import type { IdentityPort } from '../ports';
 
 /**
- * Sign-out: Cognito revokes the session's refresh token, and the profile records the instant so this API
- * refuses every access token of the user issued before it (they would otherwise stay valid until expiry).
+ * Sign-out: the profile records the instant so this API refuses every access token of the user issued
+ * before it (they would otherwise stay valid until expiry), then Cognito revokes the session's refresh
+ * token. In that order, so a directory failure never leaves the access token usable.
  */
 export async function signOut(
   caller: Caller,
@@ -13,8 +14,8 @@ export async function signOut(
   identity: IdentityPort,
   now: Date,
 ) {
-  if (refreshToken) await identity.signOut(refreshToken);
   await updateItem(userProfileKey(caller.userId), {
     set: { tokensRevokedBefore: Math.floor(now.getTime() / 1000) },
   });
+  if (refreshToken) await identity.signOut(refreshToken);
 }

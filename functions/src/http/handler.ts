@@ -3,10 +3,13 @@ import middy from '@middy/core';
 import {
   type AuditOutcome,
   DomainError,
+  defaultMaxBodyBytes,
   ForbiddenError,
   isDomainError,
+  PayloadTooLargeError,
   type RouteContract,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from '@spot/shared';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -255,17 +258,30 @@ const authMiddleware = (
   },
 });
 
-/** 5. zod parsing of body, path and query into the handler's input. */
+/** `application/json`, `application/merge-patch+json`, with or without parameters (charset). */
+const jsonMediaType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * 5. zod parsing of body, path and query into the handler's input. A body must be JSON: a declared other
+ * content type is a 415 (a missing header is taken as JSON, as curl and most SDKs send one anyway), and a
+ * body above the route's limit is a 413 before it is parsed.
+ */
 const parseMiddleware = (schemas: {
   body?: ZodType;
   path?: ZodType;
   query?: ZodType;
+  maxBodyBytes?: number;
 }): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
   before: (request) => {
     const { event, context } = request;
     let rawBody: unknown = {};
     if (event.body) {
+      const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
+      if (contentType !== undefined && !jsonMediaType.test(contentType))
+        throw new UnsupportedMediaTypeError(contentType);
       const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const maxBytes = schemas.maxBodyBytes ?? defaultMaxBodyBytes;
+      if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new PayloadTooLargeError(maxBytes);
       try {
         rawBody = JSON.parse(text);
       } catch {

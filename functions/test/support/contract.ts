@@ -1,4 +1,10 @@
-import { type ApiRouteKey, apiContracts, apiErrorSchema, type RouteContract } from '@spot/shared';
+import {
+  type ApiRouteKey,
+  apiContracts,
+  apiErrorSchema,
+  errorStatusesOf,
+  type RouteContract,
+} from '@spot/shared';
 import { expect } from 'vitest';
 import type { ApiResponse } from './services';
 
@@ -9,7 +15,7 @@ import type { ApiResponse } from './services';
  */
 export function expectContractResponse(key: ApiRouteKey, res: ApiResponse): unknown {
   const contract: RouteContract = apiContracts[key];
-  const errors = [...contract.errors, 500];
+  const errors = errorStatusesOf(contract);
   const declared = [...Object.keys(contract.responses).map(Number), ...errors];
   expect(declared, `${key} answered ${res.status}, not in its contract: ${res.raw}`).toContain(res.status);
   const schema = errors.includes(res.status) ? apiErrorSchema : contract.responses[res.status];

@@ -69,6 +69,10 @@ export async function call(
   options: {
     token?: string;
     body?: unknown;
+    /** A body sent as is (not JSON-encoded), for malformed or oversized input. */
+    rawBody?: string;
+    /** Extra request headers; a JSON body is sent with `content-type: application/json` unless set here. */
+    headers?: Record<string, string>;
     path?: Record<string, string>;
     query?: Record<string, string>;
   } = {},
@@ -87,11 +91,15 @@ export async function call(
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers: {
       'user-agent': 'vitest',
+      ...(options.body !== undefined || options.rawBody !== undefined
+        ? { 'content-type': 'application/json' }
+        : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
     },
     queryStringParameters: options.query,
     pathParameters: options.path,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     isBase64Encoded: false,
     requestContext: {
       requestId,

@@ -49,6 +49,19 @@ export interface RouteContract {
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   /** The 4xx and 5xx statuses a caller can act on (any route may also answer 500), body {@link apiErrorSchema}. */
   readonly errors: readonly number[];
+  /** The largest JSON body the route takes, bytes ({@link defaultMaxBodyBytes} when unset); larger is a 413. */
+  readonly maxBodyBytes?: number;
+}
+
+/** Every form of the product fits in a few KiB; only agent snapshots are larger. */
+export const defaultMaxBodyBytes = 64 * 1024;
+
+/**
+ * Every error status a route may answer: its declared ones, 413 and 415 for routes that take a body (the
+ * HTTP adapter checks size and content type of every body), and 500.
+ */
+export function errorStatusesOf(contract: RouteContract): number[] {
+  return [...contract.errors, ...(contract.body ? [413, 415] : []), 500];
 }
 
 /** The body of every error answer, as the HTTP adapter writes it (`functions/src/http/handler.ts`). */
@@ -210,6 +223,8 @@ export const apiContracts = {
     body: ingestBodySchema,
     responses: { 200: ingestResponseSchema, 202: ingestResponseSchema },
     errors: [400, 401, 403, 404],
+    // A 15,000-pod cluster's snapshot; Lambda's own payload limit is 6 MiB.
+    maxBodyBytes: 6 * 1024 * 1024,
   },
   'GET /api/client/audit': {
     summary: "The organization's newest audit records",

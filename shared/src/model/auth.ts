@@ -32,9 +32,13 @@ export const tokenResponseSchema = z.object({
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 /** `POST /api/auth/refresh`. */
-export const refreshInputSchema = z.object({
-  refreshToken: z.string().min(20, 'Send the refresh token you received at sign-in.'),
-});
+/** Cognito refresh tokens are about 1,800 characters; anything far longer is not one. */
+const refreshTokenSchema = z
+  .string()
+  .min(20, 'Send the refresh token you received at sign-in.')
+  .max(8192, 'This is not a refresh token (too long): send the one you received at sign-in.');
+
+export const refreshInputSchema = z.object({ refreshToken: refreshTokenSchema });
 export type RefreshInput = z.infer<typeof refreshInputSchema>;
 
 /** New access and id tokens; the refresh token stays the one sent. `expiresIn` in seconds. */
@@ -46,5 +50,5 @@ export const refreshResponseSchema = z.object({
 export type RefreshResponse = z.infer<typeof refreshResponseSchema>;
 
 /** `POST /api/auth/signout`: the session's refresh token, revoked in Cognito when given. */
-export const signOutInputSchema = z.object({ refreshToken: z.string().min(20).optional() });
+export const signOutInputSchema = z.object({ refreshToken: refreshTokenSchema.optional() });
 export type SignOutInput = z.infer<typeof signOutInputSchema>;

@@ -6,10 +6,26 @@ import { z } from 'zod';
  * through the same ingestion route. Quantities are normalized: CPU in millicores, memory in MiB,
  * extended resources (e.g. `nvidia.com/gpu`) in milli-units.
  */
+/**
+ * Upper bounds far above any real node or pod (the largest EC2 instance has 448 vCPU and 24 TiB), so a
+ * corrupt or hostile snapshot is refused with a message instead of overflowing the savings engine.
+ */
+const maxCpuMilli = 10_000_000;
+const maxMemoryMiB = 100_000_000;
+const maxResourceUnits = 1_000_000_000;
+const cpuMilliSchema = z
+  .number()
+  .nonnegative()
+  .max(maxCpuMilli, `CPU is in millicores and at most ${maxCpuMilli.toLocaleString('en-US')}.`);
+const memoryMiBSchema = z
+  .number()
+  .nonnegative()
+  .max(maxMemoryMiB, `Memory is in MiB and at most ${maxMemoryMiB.toLocaleString('en-US')}.`);
+
 const quantities = z.object({
-  cpuMilli: z.number().nonnegative(),
-  memoryMiB: z.number().nonnegative(),
-  resources: z.record(z.string(), z.number().nonnegative()).default({}),
+  cpuMilli: cpuMilliSchema,
+  memoryMiB: memoryMiBSchema,
+  resources: z.record(z.string(), z.number().nonnegative().max(maxResourceUnits)).default({}),
 });
 
 export const taintSchema = z.object({
@@ -25,12 +41,12 @@ export const snapshotNodeSchema = z.object({
   capacityType: z.enum(['on-demand', 'spot']),
   zone: z.string(),
   nodeGroup: z.string().nullable(),
-  allocatable: quantities.extend({ pods: z.number().int().nonnegative() }),
+  allocatable: quantities.extend({ pods: z.number().int().nonnegative().max(10_000) }),
   labels: z.record(z.string(), z.string()).default({}),
   taints: z.array(taintSchema).default([]),
   /** Condition type -> status, e.g. { Ready: 'True', MemoryPressure: 'False' }. */
   conditions: z.record(z.string(), z.enum(['True', 'False', 'Unknown'])).default({}),
-  usage: z.object({ cpuMilli: z.number().nonnegative(), memoryMiB: z.number().nonnegative() }).nullable(),
+  usage: z.object({ cpuMilli: cpuMilliSchema, memoryMiB: memoryMiBSchema }).nullable(),
   createdAt: z.string(),
 });
 
@@ -38,7 +54,7 @@ export const snapshotContainerSchema = z.object({
   name: z.string(),
   requests: quantities,
   limits: quantities.partial().default({}),
-  usage: z.object({ cpuMilli: z.number().nonnegative(), memoryMiB: z.number().nonnegative() }).nullable(),
+  usage: z.object({ cpuMilli: cpuMilliSchema, memoryMiB: memoryMiBSchema }).nullable(),
   restarts: z.number().int().nonnegative().default(0),
   lastTerminationReason: z.string().nullable().default(null),
 });
@@ -110,7 +126,11 @@ export const snapshotEventSchema = z.object({
 export const clusterSnapshotSchema = z.object({
   schemaVersion: z.literal(1),
   clusterName: z.string(),
-  capturedAt: z.string(),
+  /** ISO 8601 with a zone (`2026-12-04T10:00:00Z`). */
+  capturedAt: z.iso.datetime({
+    offset: true,
+    message: 'Send capturedAt as an ISO 8601 time, e.g. 2026-12-04T10:00:00Z.',
+  }),
   kubernetesVersion: z.string(),
   source: z.enum(['agentless', 'agent', 'sandbox']),
   nodes: z.array(snapshotNodeSchema),

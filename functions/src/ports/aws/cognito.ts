@@ -16,6 +16,13 @@ const errorName = (e: unknown) => (e && typeof e === 'object' ? (e as { name?: s
  * The user directory on Cognito. The same adapter talks to cognito-local in the local stack (`endpoint`),
  * where `autoConfirmCode` confirms sign-ups at once with cognito-local's fixed code.
  */
+/** What the directory answers for a refresh token that is not (or no longer) valid. */
+const refusedTokenErrors = new Set([
+  'NotAuthorizedException',
+  'InvalidParameterException',
+  'UnsupportedTokenTypeException',
+]);
+
 export class CognitoIdentity implements IdentityPort {
   private readonly client: CognitoIdentityProviderClient;
 
@@ -121,7 +128,13 @@ export class CognitoIdentity implements IdentityPort {
   }
 
   async signOut(refreshToken: string) {
-    await this.client.send(new RevokeTokenCommand({ ClientId: this.config.clientId, Token: refreshToken }));
+    try {
+      await this.client.send(new RevokeTokenCommand({ ClientId: this.config.clientId, Token: refreshToken }));
+    } catch (error) {
+      // A refresh token the directory does not know (mistyped, expired or already revoked) cannot start a
+      // session anyway: signing out of it is done, not a failure.
+      if (!refusedTokenErrors.has(errorName(error) ?? '')) throw error;
+    }
   }
 
   private async initiate(flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', params: Record<string, string>) {
@@ -141,6 +154,9 @@ export class CognitoIdentity implements IdentityPort {
       switch (errorName(error)) {
         case 'NotAuthorizedException':
         case 'UserNotFoundException':
+        // cognito-local answers a wrong password with InvalidPasswordException; Cognito with
+        // NotAuthorizedException. Both must look exactly like an unknown email (no account oracle).
+        case 'InvalidPasswordException':
           throw new UnauthorizedError(
             flow === 'REFRESH_TOKEN_AUTH' ? undefined : 'The email or password is wrong.',
             { cause: error },
