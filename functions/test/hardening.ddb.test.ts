@@ -110,3 +110,25 @@ describe('request bodies', () => {
     expect(absurd.raw).not.toMatch(/pack|highs|column/i);
   });
 });
+
+describe('one rule for AWS account ids and names', () => {
+  it('never returns a full 12-digit AWS account id: the cluster detail masks it like the account views', async () => {
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    expect(detail.status).toBe(200);
+    expect(detail.raw).not.toMatch(/\d{12}/);
+    expect((detail.body.cluster as { awsAccountIdMasked: string }).awsAccountIdMasked).toBe('1234-****-****');
+  });
+
+  it('refuses names with NUL, lone surrogates or bidi overrides, naming the field', async () => {
+    for (const organizationName of ['Evil\u0000Corp', 'Evil\ud800Corp', 'Evil\u202eCorp']) {
+      const res = await call('POST /api/auth/signup', {
+        body: { organizationName, email: `n-${Date.now()}@example.com`, password: 'Strong-Password-1!' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/organizationName/);
+    }
+  });
+});

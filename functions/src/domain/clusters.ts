@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type ItemKeys, type ListClustersQuery, NotFoundError, ValidationError } from '@spot/shared';
+import {
+  type ItemKeys,
+  type ListClustersQuery,
+  maskArnAccount,
+  maskAwsAccountId,
+  NotFoundError,
+  ValidationError,
+} from '@spot/shared';
 import { z } from 'zod';
 import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import {
@@ -180,9 +187,16 @@ export async function getCluster(orgId: string, clusterId: string) {
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
   ]);
-  const { summary, agentTokenSha256, orgId: _org, endpoint: _endpoint, ...rest } = cluster;
+  const { summary, agentTokenSha256, orgId: _org, endpoint: _endpoint, awsAccountId, arn, ...rest } = cluster;
   return {
-    cluster: { id: cluster.clusterId, ...rest, agentConnected: agentTokenSha256 !== null },
+    cluster: {
+      id: cluster.clusterId,
+      ...rest,
+      // Masked like every account view (the full id is never returned by the API).
+      awsAccountIdMasked: maskAwsAccountId(awsAccountId),
+      arn: maskArnAccount(arn),
+      agentConnected: agentTokenSha256 !== null,
+    },
     summary,
     nodeGroups: nodeGroups.map(withoutOrg),
     nodes: nodes.map(withoutOrg),

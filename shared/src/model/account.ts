@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayNameSchema } from './text';
 
 export const accountStatuses = ['pending', 'scanning', 'active', 'error'] as const;
 export const accountStatusSchema = z.enum(accountStatuses);
@@ -20,12 +21,22 @@ export const awsRegionSchema = z
 export const maskAwsAccountId = (awsAccountId: string | undefined): string | null =>
   awsAccountId ? `${awsAccountId.slice(0, 4)}-****-****` : null;
 
+/**
+ * An ARN with its account field masked the same way (`arn:aws:eks:us-east-1:1234-****-****:cluster/x`): the
+ * one rule for every answer of the API is that a full 12-digit AWS account id is never returned.
+ */
+export const maskArnAccount = (arn: string | null): string | null =>
+  arn?.replace(/^(arn:[^:]*:[^:]*:[^:]*:)(\d{12})(:)/, (_m, head: string, id: string, tail: string) => {
+    return `${head}${maskAwsAccountId(id)}${tail}`;
+  }) ?? null;
+
 /** The display name of a connected account (rename, connect). */
-export const accountNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'Give the account a name.')
-  .max(60, 'Keep the name to 60 characters or fewer.');
+export const accountNameSchema = displayNameSchema({
+  min: 1,
+  max: 60,
+  tooShort: 'Give the account a name.',
+  tooLong: 'Keep the name to 60 characters or fewer.',
+});
 
 /** Path parameter of the per-account routes; an id that cannot exist is a 404, not a 400. */
 export const accountPathSchema = z.object({ id: z.string().min(1).max(64) });

@@ -71,6 +71,8 @@ export const clusterDetailResponseSchema = z.object({
       name: z.string(),
       accountId: z.string(),
       region: z.string(),
+      awsAccountIdMasked: z.string().nullable(),
+      arn: z.string().nullable(),
       agentConnected: z.boolean(),
     })
     .loose(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayNameSchema } from './text';
 
 export const userRoles = ['admin', 'client'] as const;
 export const userRoleSchema = z.enum(userRoles);
@@ -49,7 +50,12 @@ export const passwordSchema = z
   });
 
 export const signUpInputSchema = z.object({
-  organizationName: z.string().trim().min(2, 'Enter an organization name of at least 2 characters.').max(100),
+  organizationName: displayNameSchema({
+    min: 2,
+    max: 100,
+    tooShort: 'Enter an organization name of at least 2 characters.',
+    tooLong: 'Keep the organization name to 100 characters or fewer.',
+  }),
   email: emailSchema,
   password: passwordSchema,
 });
