@@ -6,6 +6,7 @@
  * ingestion route instead.
  */
 import type { ClusterSnapshot } from '@spot/shared';
+import type { HourResourceFigures } from '@spot/shared/dashboard/series';
 import type { CapacityType, CloudTarget, EksCluster } from './cloud';
 
 /** One workload during one hour, per replica. */
@@ -25,15 +26,7 @@ export interface WorkloadHourSample {
 }
 
 /** One hour of a cluster, as a source that keeps history replays it. */
-export interface ClusterHourSample {
-  /** Start of the hour, ISO 8601 UTC (`2026-07-01T13:00:00.000Z`). */
-  hour: string;
-  capacityCpuMilli: number;
-  requestedCpuMilli: number;
-  usedCpuMilli: number;
-  capacityMemoryMiB: number;
-  requestedMemoryMiB: number;
-  usedMemoryMiB: number;
+export interface ClusterHourSample extends HourResourceFigures {
   /** The nodes that ran during the hour: cost, fleet mix and node counts are derived from these. */
   nodes: { instanceType: string; capacityType: CapacityType; count: number }[];
   /** Pods created + deleted during the hour. */

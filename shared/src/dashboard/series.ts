@@ -328,7 +328,11 @@ export function sumSeries(
   return { stepMinutes, points: out };
 }
 
-export const hourPointOf = (r: {
+/**
+ * One hour of a cluster's capacity (allocatable), requests and usage: what a rollup, a history sample and
+ * a series point share. CPU in millicores, memory in MiB; `hour` is the hour's start, ISO 8601 UTC.
+ */
+export interface HourResourceFigures {
   hour: string;
   capacityCpuMilli: number;
   requestedCpuMilli: number;
@@ -336,8 +340,9 @@ export const hourPointOf = (r: {
   capacityMemoryMiB: number;
   requestedMemoryMiB: number;
   usedMemoryMiB: number;
-  usageKnown: boolean;
-}): HourPoint => ({
+}
+
+export const hourPointOf = (r: HourResourceFigures & { usageKnown: boolean }): HourPoint => ({
   hourStartEpochMs: Date.parse(r.hour),
   capacityCpuMilli: Math.max(0, r.capacityCpuMilli),
   requestedCpuMilli: Math.max(0, r.requestedCpuMilli),

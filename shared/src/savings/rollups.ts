@@ -1,3 +1,4 @@
+import type { HourResourceFigures } from '../dashboard/series';
 import { instanceFamily } from './node-pricing';
 import { pressureConditions, type SnapshotModel } from './snapshot-model';
 
@@ -8,14 +9,7 @@ export const hourOf = (iso: string | Date) => {
   return d.toISOString();
 };
 
-export interface HourRollupFigures {
-  hour: string;
-  capacityCpuMilli: number;
-  requestedCpuMilli: number;
-  usedCpuMilli: number;
-  capacityMemoryMiB: number;
-  requestedMemoryMiB: number;
-  usedMemoryMiB: number;
+export interface HourRollupFigures extends HourResourceFigures {
   usageKnown: boolean;
   nodesByCapacityType: Record<string, number>;
   nodesByFamily: Record<string, number>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey } from './organization';
 
 /**
  * The envelope-encrypted secret access key of an access-key connection (AES-256-GCM under a data key
@@ -21,7 +21,4 @@ export const accountSecretEntity = defineEntity(
   }),
   (s) => accountSecretKey(s.orgId, s.accountId),
 );
-export const accountSecretKey = (orgId: string, accountId: string) => ({
-  PK: orgPk(orgId),
-  SK: `SECRET#${accountId}`,
-});
+export const accountSecretKey = orgItemKey('SECRET');

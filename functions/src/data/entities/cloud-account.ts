@@ -1,7 +1,7 @@
 import { accountStatusSchema, connectionMethodSchema } from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey, orgItemsQuery, orgPk } from './organization';
 
 export const cloudAccountEntity = defineEntity(
   'CloudAccount',
@@ -28,10 +28,7 @@ export const cloudAccountEntity = defineEntity(
     GSI2SK: `${orgPk(a.orgId)}#ACCOUNT#${a.accountId}`,
   }),
 );
-export const cloudAccountKey = (orgId: string, accountId: string) => ({
-  PK: orgPk(orgId),
-  SK: `ACCOUNT#${accountId}`,
-});
-export const accountsOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'ACCOUNT#' });
+export const cloudAccountKey = orgItemKey('ACCOUNT');
+export const accountsOfOrgQuery = orgItemsQuery('ACCOUNT');
 /** Admin console: every account of every organization. */
 export const allAccountsQuery = { index: 'GSI2' as const, pk: 'ACCOUNTS' };

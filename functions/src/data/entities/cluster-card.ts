@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey, orgItemsQuery } from './organization';
 
 /**
  * The dashboard card of one cluster (`shared/src/dashboard/card.ts`): its row fields and the summary parts
@@ -21,8 +21,5 @@ export const clusterCardEntity = defineEntity(
   }),
   (c) => clusterCardKey(c.orgId, c.clusterId),
 );
-export const clusterCardKey = (orgId: string, clusterId: string) => ({
-  PK: orgPk(orgId),
-  SK: `CARD#${clusterId}`,
-});
-export const cardsOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'CARD#' });
+export const clusterCardKey = orgItemKey('CARD');
+export const cardsOfOrgQuery = orgItemsQuery('CARD');

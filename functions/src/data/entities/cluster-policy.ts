@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey } from './organization';
 
 /** The optimization policy of one cluster. */
 export const policyEntity = defineEntity(
@@ -16,7 +16,4 @@ export const policyEntity = defineEntity(
   }),
   (p) => policyKey(p.orgId, p.clusterId),
 );
-export const policyKey = (orgId: string, clusterId: string) => ({
-  PK: orgPk(orgId),
-  SK: `POLICY#${clusterId}`,
-});
+export const policyKey = orgItemKey('POLICY');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey, orgItemsQuery } from './organization';
 
 /**
  * The Resource Gap series of one cluster (`shared/src/dashboard/series.ts`), beside its Cluster item so ONE
@@ -34,8 +34,5 @@ export const clusterSeriesEntity = defineEntity(
   }),
   (s) => clusterSeriesKey(s.orgId, s.clusterId),
 );
-export const clusterSeriesKey = (orgId: string, clusterId: string) => ({
-  PK: orgPk(orgId),
-  SK: `SERIES#${clusterId}`,
-});
-export const seriesOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'SERIES#' });
+export const clusterSeriesKey = orgItemKey('SERIES');
+export const seriesOfOrgQuery = orgItemsQuery('SERIES');

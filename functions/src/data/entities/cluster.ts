@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey, orgItemsQuery } from './organization';
 import { accountInventoryPk, tagsSchema } from './partitions';
 
 /** How the last collection of a cluster's Kubernetes data went. */
@@ -61,17 +61,14 @@ export const clusterEntity = defineEntity(
   }),
   (c) => clusterKeys(c.orgId, c.clusterId, c.accountId),
 );
-export const clusterKey = (orgId: string, clusterId: string) => ({
-  PK: orgPk(orgId),
-  SK: `CLUSTER#${clusterId}`,
-});
+export const clusterKey = orgItemKey('CLUSTER');
 /** Primary and GSI1 keys of a cluster: GSI1 lists the clusters of one account. */
 export const clusterKeys = (orgId: string, clusterId: string, accountId: string) => ({
   ...clusterKey(orgId, clusterId),
   GSI1PK: accountInventoryPk(orgId, accountId),
   GSI1SK: `CLUSTER#${clusterId}`,
 });
-export const clustersOfOrgQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'CLUSTER#' });
+export const clustersOfOrgQuery = orgItemsQuery('CLUSTER');
 export const clustersOfAccountQuery = (orgId: string, accountId: string) => ({
   index: 'GSI1' as const,
   pk: accountInventoryPk(orgId, accountId),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey } from './organization';
 
 /** When a cluster sleeps: a weekly grid in its time zone. */
 export const hibernationScheduleEntity = defineEntity(
@@ -22,7 +22,4 @@ export const hibernationScheduleEntity = defineEntity(
   }),
   (s) => hibernationScheduleKey(s.orgId, s.clusterId),
 );
-export const hibernationScheduleKey = (orgId: string, clusterId: string) => ({
-  PK: orgPk(orgId),
-  SK: `SCHEDULE#${clusterId}`,
-});
+export const hibernationScheduleKey = orgItemKey('SCHEDULE');

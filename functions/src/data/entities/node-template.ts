@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey, orgItemsQuery } from './organization';
 
 /** A node template the user configures (instance families, capacity type, labels), per organization. */
 export const nodeTemplateEntity = defineEntity(
@@ -17,8 +17,5 @@ export const nodeTemplateEntity = defineEntity(
   }),
   (t) => nodeTemplateKey(t.orgId, t.templateId),
 );
-export const nodeTemplateKey = (orgId: string, templateId: string) => ({
-  PK: orgPk(orgId),
-  SK: `TEMPLATE#${templateId}`,
-});
-export const nodeTemplatesQuery = (orgId: string) => ({ pk: orgPk(orgId), skPrefix: 'TEMPLATE#' });
+export const nodeTemplateKey = orgItemKey('TEMPLATE');
+export const nodeTemplatesQuery = orgItemsQuery('TEMPLATE');

@@ -3,6 +3,17 @@ import { defineEntity } from '../entity';
 
 export const orgPk = (orgId: string) => `ORG#${orgId}`;
 
+/** The key builder of an item in the organization's own partition: `ORG#<orgId>` / `<prefix>#<id>`. */
+export const orgItemKey =
+  (prefix: string) =>
+  (orgId: string, id: string): { PK: string; SK: string } => ({ PK: orgPk(orgId), SK: `${prefix}#${id}` });
+
+/** Every item of one type in the organization's partition (`begins_with(SK, '<prefix>#')`). */
+export const orgItemsQuery = (prefix: string) => (orgId: string) => ({
+  pk: orgPk(orgId),
+  skPrefix: `${prefix}#`,
+});
+
 export const organizationEntity = defineEntity(
   'Organization',
   z.object({

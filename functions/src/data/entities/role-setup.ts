@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEntity } from '../entity';
-import { orgPk } from './organization';
+import { orgItemKey } from './organization';
 
 /** How long an External ID handed out by role setup may be used to connect. */
 export const roleSetupTtlDays = 7;
@@ -21,7 +21,4 @@ export const roleSetupEntity = defineEntity(
   (r) => roleSetupKey(r.orgId, r.externalId),
   (r) => Math.floor(Date.parse(r.createdAt) / 1000) + roleSetupTtlDays * 86_400,
 );
-export const roleSetupKey = (orgId: string, externalId: string) => ({
-  PK: orgPk(orgId),
-  SK: `ROLESETUP#${externalId}`,
-});
+export const roleSetupKey = orgItemKey('ROLESETUP');
