@@ -5,6 +5,7 @@ import {
   DomainError,
   defaultMaxBodyBytes,
   ForbiddenError,
+  isAccessTokenRevoked,
   isDomainError,
   PayloadTooLargeError,
   type RouteContract,
@@ -361,7 +362,7 @@ async function authenticate(
   if (!profile)
     throw new UnauthorizedError('Your user has no organization yet. Sign up again or contact support.');
   // Cognito access tokens stay cryptographically valid after sign-out; the profile remembers the instant.
-  if (profile.tokensRevokedBefore !== null && token.issuedAt < profile.tokensRevokedBefore) {
+  if (isAccessTokenRevoked(token.issuedAt, profile.tokensRevokedBefore)) {
     throw new UnauthorizedError('You signed out of this session. Sign in again.');
   }
   const role = token.groups.includes('admin') ? 'admin' : 'client';

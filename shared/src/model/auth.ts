@@ -31,6 +31,31 @@ export const tokenResponseSchema = z.object({
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
+/**
+ * Sign-out revokes every access token of the user issued up to and including its own second: tokens
+ * carry whole seconds (`iat`), so "issued before the sign-out instant" cannot be told apart from "issued
+ * in the same second just after it", and refusing both is the safe side. Returns the first `iat` still
+ * accepted (epoch seconds).
+ */
+export function tokensRevokedBeforeOf(signedOutAt: Date): number {
+  return Math.floor(signedOutAt.getTime() / 1000) + 1;
+}
+
+/** Whether an access token issued at `issuedAtSeconds` falls under a sign-out (`revokedBefore`, epoch s). */
+export function isAccessTokenRevoked(issuedAtSeconds: number, revokedBefore: number | null): boolean {
+  return revokedBefore !== null && issuedAtSeconds < revokedBefore;
+}
+
+/**
+ * How long a sign-in or refresh must wait before asking for tokens again when the directory issued them
+ * in the second of a sign-out (they would be refused at once): until the revoked second is over, in ms;
+ * 0 when the tokens are not revoked.
+ */
+export function reissueDelayMs(issuedAtSeconds: number, revokedBefore: number | null, now: Date): number {
+  if (!isAccessTokenRevoked(issuedAtSeconds, revokedBefore) || revokedBefore === null) return 0;
+  return Math.max(0, revokedBefore * 1000 - now.getTime());
+}
+
 /** `POST /api/auth/refresh`. */
 /** Cognito refresh tokens are about 1,800 characters; anything far longer is not one. */
 const refreshTokenSchema = z

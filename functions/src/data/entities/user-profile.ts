@@ -11,7 +11,7 @@ export const userProfileEntity = defineEntity(
     email: z.string(),
     role: userRoleSchema,
     createdAt: z.string(),
-    /** Epoch seconds: access tokens issued before this (sign-out everywhere) are refused. */
+    /** Epoch seconds: access tokens issued before this (the second after the last sign-out) are refused. */
     tokensRevokedBefore: z.number().int().nullable().default(null),
   }),
   (u) => ({ PK: `USER#${u.userId}`, SK: 'PROFILE', GSI1PK: orgPk(u.orgId), GSI1SK: `USER#${u.userId}` }),
