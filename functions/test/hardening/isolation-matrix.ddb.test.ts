@@ -38,13 +38,15 @@ interface Org {
   actor: string[];
 }
 
-let cloud: ReturnType<typeof installConnectFakes>['cloud'];
+let fakes: ReturnType<typeof installConnectFakes>;
+/** Workflow starts and schedule deletions made while seeding, before any attacker request. */
+let seeded: { started: number; deleted: number };
 
 async function seedOrg(label: string): Promise<Org> {
   const tag = randomUUID().slice(0, 6);
   const user = await signUpAndIn(`Isolation ${label} ${tag}`);
   const awsAccountId = newAwsAccountId();
-  const keys = cloud.addAccessKey(awsAccountId);
+  const keys = fakes.cloud.addAccessKey(awsAccountId);
   const accountName = `acct-${label}-${tag}`;
   const connected = await call('POST /api/client/accounts/connect', {
     token: user.accessToken,
@@ -157,9 +159,10 @@ const probes = buildIsolationMatrix(routes, isolationCases);
 
 beforeAll(async () => {
   await useLocalServices();
-  ({ cloud } = installConnectFakes());
+  fakes = installConnectFakes();
   a = await seedOrg('A');
   b = await seedOrg('B');
+  seeded = { started: fakes.workflows.started.length, deleted: fakes.scheduler.deleted.length };
 });
 
 describe('listing and search routes never return a foreign item', () => {
@@ -207,6 +210,9 @@ describe('listing and search routes never return a foreign item', () => {
         }
       }
       expect(searches).toBeGreaterThan(0);
+      console.info(
+        `${direction}: ${listings.length} listing routes, ${searches} searches with the other's terms`,
+      );
     });
   }
 });
@@ -236,7 +242,10 @@ describe('tenant isolation matrix (generated from the route table)', () => {
     });
   }
 
-  it('leaves the victim untouched: account, agent token and audit trail', async () => {
+  it('leaves the victim untouched: account, agent token, workflows, schedules and audit trail', async () => {
+    // A resync or disconnect that got through would have started a discovery or deleted a schedule.
+    expect(fakes.workflows.started.length).toBe(seeded.started);
+    expect(fakes.scheduler.deleted.length).toBe(seeded.deleted);
     for (const victim of [a, b]) {
       const account = await call('GET /api/client/accounts/{id}', {
         token: victim.accessToken,
