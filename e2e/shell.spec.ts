@@ -28,7 +28,9 @@ const user = {
 test.describe
   .serial('the application shell', () => {
     test('a new user signs up, sees the live password policy, and lands on onboarding', async ({ page }) => {
-      await page.goto('/');
+      const first = await page.goto('/');
+      // The gateway sends CloudFront's security headers; the page below runs under this CSP.
+      expect(first?.headers()['content-security-policy']).toContain("script-src 'self';");
       await expect(page).toHaveURL(/\/login/);
       await shot(page, '01-login');
       await page.getByRole('tab', { name: 'Sign up' }).click();
@@ -44,6 +46,11 @@ test.describe
     });
 
     test('skipping onboarding shows the empty dashboard; every sidebar entry is routed', async ({ page }) => {
+      // Every page of the shell runs under the production CSP without a single refusal.
+      const cspViolations: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
       await signIn(page);
       await expect(page).toHaveURL(/\/onboarding/);
       await page.getByRole('button', { name: 'Skip for now' }).click();
@@ -58,6 +65,7 @@ test.describe
       await page.setViewportSize({ width: 1920, height: 1080 });
       await page.getByRole('menuitem', { name: 'Dashboard' }).first().click();
       await shot(page, '20-dashboard-1920');
+      expect(cspViolations).toEqual([]);
     });
 
     test('the next sign-in goes straight to the dashboard, and sign-out returns to the login page', async ({

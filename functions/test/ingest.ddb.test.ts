@@ -131,7 +131,8 @@ describe('POST /api/ingest/snapshots', () => {
 
   it('never writes to another cluster, let alone another organization’s', async () => {
     const claim = await push({ kind: 'heartbeat', agentVersion: '0.1.0', clusterId: theirs.clusterId });
-    expect(claim.status).toBe(403);
+    expect(claim.status).toBe(404);
+    expect(claim.raw).not.toContain(theirs.clusterId);
     const otherName = await push({
       kind: 'snapshot',
       agentVersion: '0.1.0',

@@ -141,7 +141,7 @@ describe('sandbox agents', () => {
         body: JSON.stringify(body),
       });
     const claimed = await push({ kind: 'heartbeat', agentVersion: '0.1.0', clusterId: theirs.clusterId });
-    expect(claimed.status).toBe(403);
+    expect(claimed.status).toBe(404);
     const snapshot = harness.sandbox.kubernetes.snapshotAt(
       harness.sandbox.world.clusters[0]?.name ?? '',
       new Date(),

@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { routeKey, routes } from '@spot/functions/routes';
 import { workflows } from '@spot/functions/workflows/index';
 import { tableDefinition } from '@spot/shared/data/table';
+import { contentSecurityPolicy, securityHeadersOf } from '@spot/shared/model/security-headers';
 import { passwordPolicy } from '@spot/shared/model/user';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,7 +13,6 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
 import type { ProductFunction } from '../src/constructs/product-function';
-import { contentSecurityPolicy } from '../src/stacks/web-stack';
 import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
 import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
 
@@ -543,6 +543,44 @@ describe('web stack', () => {
     });
     expect(contentSecurityPolicy).toContain("connect-src 'self'");
     expect(contentSecurityPolicy).toContain("frame-ancestors 'none'");
+  });
+
+  it('serves a CSP without inline or eval scripts, HSTS of at least a year and no framing (as synthesized)', () => {
+    const [policy] = Object.values(templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as {
+      Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Json; CustomHeadersConfig: Json } };
+    }[];
+    const headers = policy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig as {
+      ContentSecurityPolicy: { ContentSecurityPolicy: string };
+      StrictTransportSecurity: { AccessControlMaxAgeSec: number; IncludeSubdomains: boolean };
+      FrameOptions: { FrameOption: string };
+    };
+    const directives = new Map(
+      headers.ContentSecurityPolicy.ContentSecurityPolicy.split(';').map((d) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    const scripts = directives.get('script-src') ?? directives.get('default-src') ?? [];
+    expect(scripts).toEqual(["'self'"]);
+    expect(scripts.join(' ')).not.toMatch(/unsafe-inline|unsafe-eval|\*|data:|http:/);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.has('upgrade-insecure-requests')).toBe(true);
+    expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(365 * 24 * 3600);
+    expect(headers.StrictTransportSecurity.IncludeSubdomains).toBe(true);
+    expect(headers.FrameOptions.FrameOption).toBe('DENY');
+    // The same values the local gateway sends (one module): CloudFront's policy writes exactly these.
+    const https = securityHeadersOf({ https: true });
+    expect(headers.ContentSecurityPolicy.ContentSecurityPolicy).toBe(https['content-security-policy']);
+    expect(https['strict-transport-security']).toBe(
+      `max-age=${headers.StrictTransportSecurity.AccessControlMaxAgeSec}; includeSubDomains`,
+    );
+    expect(policy?.Properties.ResponseHeadersPolicyConfig.CustomHeadersConfig).toEqual({
+      Items: [
+        { Header: 'Permissions-Policy', Value: https['permissions-policy'], Override: true },
+        { Header: 'Cross-Origin-Opener-Policy', Value: https['cross-origin-opener-policy'], Override: true },
+      ],
+    });
   });
 
   it('skips the site deployment when there is no web build', () => {

@@ -6,7 +6,9 @@
  * cookies moved to `event.cookies`; the path and path parameters URL-decoded, `rawQueryString` as sent;
  * a structured result written as is, any other result sent as JSON with status 200; a handler that
  * throws answers 500 `{"message":"Internal Server Error"}`; a request body over 6 MB (the Lambda payload
- * limit) answers 413. What it does not: authorizers (the handlers verify tokens themselves), throttling,
+ * limit) answers 413. What it copies from CloudFront: the security headers of the response headers policy
+ * (CSP, HSTS, no framing, nosniff, ...) on every response, from the same module (`@spot/shared`). What it
+ * does not: authorizers (the handlers verify tokens themselves), throttling,
  * and the Lambda timeout (an overrun is logged, not cut off, so a debugger can pause a handler).
  */
 import { randomUUID } from 'node:crypto';
@@ -15,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { securityHeadersOf } from '@spot/shared/model/security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { defaultPaths } from './paths';
 
@@ -69,6 +72,8 @@ export interface Gateway {
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 const DEFAULT_TIMEOUT_SECONDS = 10;
+/** CloudFront's headers policy, for a plain-http origin (no upgrade-insecure-requests on 127.0.0.1). */
+const SECURITY_HEADERS = Object.entries(securityHeadersOf({ https: false }));
 
 interface CompiledRoute {
   method: string;
@@ -230,6 +235,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
+    // On every answer, SPA and API alike, as CloudFront's policy is attached to both behaviours.
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     let segments: string[];

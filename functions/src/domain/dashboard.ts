@@ -75,17 +75,18 @@ async function itemsInScope(
   accountExists: () => Promise<boolean>,
 ): Promise<{ items: Item[]; cluster: ClusterItem | null }> {
   const projection = ['entity', 'accountId', ...attributes];
+  // A 404 never echoes the id: the answer for another organization's id is the same as for a made-up one.
   if (query.clusterId) {
     const item = await getRaw(kind.key(orgId, query.clusterId), { projection });
     if (item?.entity === kind.entity) {
       if (query.accountId && item.accountId !== query.accountId)
-        throw new NotFoundError(`The cluster "${query.clusterId}" in account "${query.accountId}"`);
+        throw new NotFoundError('The cluster (in the chosen account)');
       return { items: [item], cluster: null };
     }
     const cluster = await getItem(clusterEntity, clusterKey(orgId, query.clusterId));
-    if (!cluster) throw new NotFoundError(`The cluster "${query.clusterId}"`);
+    if (!cluster) throw new NotFoundError('The cluster');
     if (query.accountId && cluster.accountId !== query.accountId)
-      throw new NotFoundError(`The cluster "${query.clusterId}" in account "${query.accountId}"`);
+      throw new NotFoundError('The cluster (in the chosen account)');
     return { items: [], cluster };
   }
   const [items, exists] = await Promise.all([
@@ -93,7 +94,7 @@ async function itemsInScope(
     query.accountId ? accountExists() : Promise.resolve(true),
   ]);
   const found = items.filter((i) => i.entity === kind.entity);
-  if (!exists && found.length === 0) throw new NotFoundError(`The account "${query.accountId}"`);
+  if (!exists && found.length === 0) throw new NotFoundError('The cloud account');
   return { items: found, cluster: null };
 }
 

@@ -1,4 +1,4 @@
-import { ForbiddenError, type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
+import { type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem } from '../data/repository';
 import { applySnapshot, updateClusterFields } from './discovery/snapshot';
@@ -22,9 +22,9 @@ export async function ingest(
 ): Promise<IngestResult> {
   if (body.clusterId !== undefined && body.clusterId !== agent.clusterId) {
     audit({ clusterName: null, after: { event: 'agent.refused', claimedClusterId: body.clusterId } });
-    throw new ForbiddenError(
-      'This agent token belongs to another cluster: an agent may only report its own cluster.',
-    );
+    // 404 like any id the caller may not see: whether the named cluster exists (in this organization or
+    // another) is none of the agent's business, and a 403 would confirm it.
+    throw new NotFoundError('The cluster this push names (an agent token reports only its own cluster)');
   }
   const cluster = await getItem(clusterEntity, clusterKey(agent.orgId, agent.clusterId), true);
   if (!cluster) throw new NotFoundError('The cluster of this agent token');

@@ -1,3 +1,11 @@
+import {
+  contentSecurityPolicy,
+  crossOriginOpenerPolicy,
+  frameOptions,
+  hstsMaxAgeSeconds,
+  permissionsPolicy,
+  referrerPolicy,
+} from '@spot/shared/model/security-headers';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -8,8 +16,8 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
-  HeadersFrameOption,
-  HeadersReferrerPolicy,
+  type HeadersFrameOption,
+  type HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -29,26 +37,6 @@ import { logRetention } from '../constructs/product-function';
 import type { Names } from '../naming';
 import { webDistExists } from '../paths';
 import { wildcardResourceAck } from '../policies/nag';
-
-/**
- * Content Security Policy for the Vue SPA: everything from our own origin (the API is same-origin under
- * /api). Inline styles are allowed because Vue style bindings, component libraries and ECharts tooltips
- * set them; scripts are never inline (Vite emits files). `data:`/`blob:` images for chart exports.
- */
-export const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  'upgrade-insecure-requests',
-].join('; ');
 
 /**
  * Viewer-request function of the SPA behaviour: a path without a file extension is a client-side route,
@@ -110,30 +98,24 @@ export class WebStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // The values come from `@spot/shared` (security-headers.ts), which the local gateway sends too.
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Spot Optimizer security headers (CSP for the SPA, HSTS, no framing)',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy, override: true },
         strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730),
+          accessControlMaxAge: Duration.seconds(hstsMaxAgeSeconds),
           includeSubdomains: true,
           override: true,
         },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        frameOptions: { frameOption: frameOptions as HeadersFrameOption, override: true },
         contentTypeOptions: { override: true },
-        referrerPolicy: {
-          referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-          override: true,
-        },
+        referrerPolicy: { referrerPolicy: referrerPolicy as HeadersReferrerPolicy, override: true },
       },
       customHeadersBehavior: {
         customHeaders: [
-          {
-            header: 'Permissions-Policy',
-            value: 'camera=(), microphone=(), geolocation=(), payment=()',
-            override: true,
-          },
-          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+          { header: 'Permissions-Policy', value: permissionsPolicy, override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: crossOriginOpenerPolicy, override: true },
         ],
       },
     });

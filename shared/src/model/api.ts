@@ -222,7 +222,7 @@ export const apiContracts = {
     tags: ['Ingest'],
     body: ingestBodySchema,
     responses: { 200: ingestResponseSchema, 202: ingestResponseSchema },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 404],
     // A 15,000-pod cluster's snapshot; Lambda's own payload limit is 6 MiB.
     maxBodyBytes: 6 * 1024 * 1024,
   },

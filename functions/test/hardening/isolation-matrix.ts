@@ -1,0 +1,150 @@
+import { apiContracts, type RouteContract } from '@spot/shared';
+import { z } from 'zod';
+import { type RouteDefinition, routeKey } from '../../src/routes';
+
+/**
+ * The tenant isolation matrix, generated from the route table: every place a request can name an object
+ * (a path parameter, an id-like query or body field) must say which of another organization's objects to
+ * put there, or why the field names no object. A route that gains such a field, or a new route with one,
+ * and no case here makes {@link buildIsolationMatrix} throw, so the suite fails until someone decides
+ * what the foreign id is.
+ */
+
+/** The kinds of object a foreign id can name; the suite seeds one of each in both organizations. */
+export type IdKind = 'account' | 'cluster' | 'clusterCursor';
+
+/** A field that looks like an id but names no object of the caller's organization, and why. */
+export interface NotAnObject {
+  readonly notAnObject: string;
+}
+
+export interface RouteCase {
+  /** `path.id`, `query.accountId`, `body.clusterId`: the kind of foreign object to put there. */
+  readonly ids: Readonly<Record<string, IdKind | NotAnObject>>;
+  /** The rest of a valid request body (the id fields are added to it). */
+  readonly body?: Record<string, unknown>;
+}
+
+/** A field name that names an object: `id`, `accountId`, `clusterId`, a pagination `cursor`. */
+const idLike = /^id$|Id$|^cursor$/;
+
+/** The object-naming places of a route: all its path parameters and its id-like query and body fields. */
+export function idSlotsOf(
+  route: Pick<RouteDefinition, 'path'>,
+  contract: RouteContract | undefined,
+): string[] {
+  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => `path.${m[1]}`);
+  const fields = (where: 'query' | 'body', schema: z.ZodType | undefined) =>
+    [...new Set(objectKeys(schema))].filter((k) => idLike.test(k)).map((k) => `${where}.${k}`);
+  return [...path, ...fields('query', contract?.query), ...fields('body', contract?.body)];
+}
+
+/** The keys of an object schema, of every option of a (discriminated) union, through wrappers. */
+function objectKeys(schema: z.ZodType | undefined): string[] {
+  if (!schema) return [];
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).flatMap(objectKeys);
+  if (schema instanceof z.ZodPipe) return objectKeys(schema.in as z.ZodType);
+  const inner = (schema as { unwrap?: () => z.ZodType }).unwrap;
+  return typeof inner === 'function' ? objectKeys(inner.call(schema)) : [];
+}
+
+/** One cell: a route, the place a foreign id goes, and what kind of object it is. */
+export interface IsolationProbe {
+  readonly route: RouteDefinition;
+  readonly key: string;
+  readonly slot: string;
+  readonly kind: IdKind;
+  readonly body?: Record<string, unknown>;
+}
+
+/**
+ * The probes of the matrix: one per route and object-naming place. Throws, naming every route and
+ * place, when a place has no case, or a case names a place the route does not have (a stale case).
+ */
+export function buildIsolationMatrix(
+  routeTable: readonly RouteDefinition[],
+  cases: Readonly<Record<string, RouteCase>>,
+  contracts: Readonly<Record<string, RouteContract>> = apiContracts,
+): IsolationProbe[] {
+  const probes: IsolationProbe[] = [];
+  const missing: string[] = [];
+  const stale: string[] = [];
+  for (const route of routeTable) {
+    if (route.auth === 'public') continue;
+    const key = routeKey(route);
+    const slots = idSlotsOf(route, contracts[key]);
+    const routeCase = cases[key];
+    for (const slot of slots) {
+      const kind = routeCase?.ids[slot];
+      if (kind === undefined) missing.push(`${key} ${slot}`);
+      else if (typeof kind === 'string') probes.push({ route, key, slot, kind, body: routeCase?.body });
+    }
+    for (const slot of Object.keys(routeCase?.ids ?? {}))
+      if (!slots.includes(slot)) stale.push(`${key} ${slot}`);
+  }
+  for (const key of Object.keys(cases))
+    if (!routeTable.some((r) => routeKey(r) === key)) stale.push(`${key} (no such route)`);
+  if (missing.length || stale.length) {
+    throw new Error(
+      [
+        missing.length
+          ? `No tenant isolation case for: ${missing.join(', ')}. Add the kind of foreign object to isolationCases.`
+          : '',
+        stale.length ? `Isolation cases for places that do not exist: ${stale.join(', ')}.` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    );
+  }
+  return probes;
+}
+
+/**
+ * The cases of today's routes. `body` is the rest of a request the route would accept, so a 404 is about
+ * the id and not a 400 about a missing field.
+ */
+export const isolationCases: Record<string, RouteCase> = {
+  'GET /api/client/accounts/{id}': { ids: { 'path.id': 'account' } },
+  'PATCH /api/client/accounts/{id}': { ids: { 'path.id': 'account' }, body: { name: 'Taken over' } },
+  'DELETE /api/client/accounts/{id}': { ids: { 'path.id': 'account' } },
+  'POST /api/client/accounts/{id}/resync': { ids: { 'path.id': 'account' } },
+  'GET /api/client/clusters': {
+    ids: { 'query.accountId': 'account', 'query.cursor': 'clusterCursor' },
+  },
+  'GET /api/client/clusters/{id}': { ids: { 'path.id': 'cluster' } },
+  'POST /api/client/clusters/{id}/agent-token': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/dashboard': { ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' } },
+  'GET /api/client/dashboard/resource-gap': {
+    ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' },
+  },
+  'POST /api/ingest/snapshots': {
+    ids: { 'body.clusterId': 'cluster' },
+    body: { kind: 'heartbeat', agentVersion: '0.1.0' },
+  },
+  'POST /api/client/accounts/role-setup': {
+    ids: {
+      'body.awsAccountId': {
+        notAnObject:
+          "the customer's 12-digit AWS account number: setting up a role names no stored object (accounts.ddb tests the claim)",
+      },
+    },
+  },
+  'POST /api/client/accounts/connect': {
+    ids: {
+      'body.awsAccountId': {
+        notAnObject:
+          'an AWS account belongs to one organization at a time; connecting a claimed one is the 409 of accounts.ddb',
+      },
+      'body.externalId': {
+        notAnObject: 'proved by assuming the customer role with it; a foreign one fails the role check',
+      },
+      'body.accessKeyId': { notAnObject: "the customer's own AWS credentials, checked against AWS" },
+    },
+  },
+};
+
+/** Routes whose answers list or search the organization's items: B's answers must hold nothing of A's. */
+export function listingRoutes(routeTable: readonly RouteDefinition[]): RouteDefinition[] {
+  return routeTable.filter((r) => r.auth === 'user' && r.method === 'GET' && !r.path.includes('{'));
+}
