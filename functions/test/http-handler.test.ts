@@ -81,6 +81,17 @@ describe('httpHandler', () => {
     });
   });
 
+  it('ignores any body on a route whose contract takes none (fuzz seed 1: GET /api/me with "{" was a 400)', async () => {
+    const bodiless = httpHandler({ auth: 'public', contract: testContract() }, async () => ({ body: {} }));
+    const sent = [
+      event('{'),
+      event('x'.repeat(100_000)),
+      event('{}', { headers: { 'content-type': 'text/plain' } }),
+      event('"just a string"'),
+    ];
+    for (const e of sent) expect((await bodiless(e, context)).statusCode).toBe(200);
+  });
+
   it('maps domain errors to their status with the message a person can act on', async () => {
     const conflict = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');

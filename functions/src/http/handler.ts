@@ -265,7 +265,7 @@ const jsonMediaType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 /**
  * 5. zod parsing of body, path and query into the handler's input. A body must be JSON: a declared other
  * content type is a 415 (a missing header is taken as JSON, as curl and most SDKs send one anyway), and a
- * body above the route's limit is a 413 before it is parsed.
+ * body above the route's limit is a 413 before it is parsed. Routes without a body schema ignore any body.
  */
 const parseMiddleware = (schemas: {
   body?: ZodType;
@@ -276,7 +276,9 @@ const parseMiddleware = (schemas: {
   before: (request) => {
     const { event, context } = request;
     let rawBody: unknown = {};
-    if (event.body) {
+    // A route whose contract takes no body never reads one: a body sent anyway (API Gateway passes it on
+    // a GET too) is ignored, not refused, so such a route answers only what its contract declares.
+    if (event.body && schemas.body) {
       const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
       if (contentType !== undefined && !jsonMediaType.test(contentType))
         throw new UnsupportedMediaTypeError(contentType);
