@@ -92,6 +92,36 @@ describe('httpHandler', () => {
     for (const e of sent) expect((await bodiless(e, context)).statusCode).toBe(200);
   });
 
+  it('words validation failures for people, never in zod terms (fuzz seed 1: ?limit=abc said "received NaN")', async () => {
+    const strict = httpHandler(
+      {
+        auth: 'public',
+        contract: {
+          ...testContract({
+            body: z.discriminatedUnion('kind', [
+              z.object({ kind: z.literal('a'), n: z.coerce.number().int().min(1).max(5) }),
+              z.object({ kind: z.literal('b'), s: z.string().min(2).max(4), e: z.enum(['x', 'y']) }),
+            ]),
+          }),
+        },
+      },
+      async () => ({ body: {} }),
+    );
+    const messageOf = async (body: unknown) =>
+      JSON.parse((await strict(event(JSON.stringify(body)), context)).body ?? '').message as string;
+    expect(await messageOf({ kind: 'z' })).toBe('kind: must be one of "a", "b".');
+    expect(await messageOf({ kind: 'a', n: 'abc' })).toBe('n: must be a number.');
+    expect(await messageOf({ kind: 'a', n: '1.5' })).toBe('n: must be a whole number.');
+    expect(await messageOf({ kind: 'a', n: 9 })).toBe('n: must be at most 5.');
+    expect(await messageOf({ kind: 'a' })).toBe('n: must be a number.');
+    expect(await messageOf({ kind: 'b', s: 'toolong', e: 'x' })).toBe(
+      's: must be at most 4 characters long.',
+    );
+    expect(await messageOf({ kind: 'b', e: 'x' })).toBe('s: is required.');
+    expect(await messageOf({ kind: 'b', s: 'abc', e: 'q' })).toBe('e: must be one of "x", "y".');
+    expect(await messageOf([])).toBe('body: must be an object.');
+  });
+
   it('maps domain errors to their status with the message a person can act on', async () => {
     const conflict = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');

@@ -112,6 +112,7 @@ describe('responseProblems', () => {
     ['an internal name', '{"message":"Failed: ConditionalCheckFailedException on write"}'],
     ['an internal name', '{"message":"body.name: invalid_type was found"}'],
     ['an internal name', '{"message":"The DynamoDB table refused it"}'],
+    ['an internal name', '{"message":"limit: Invalid input: expected number, received NaN"}'],
     ['a file path', '{"message":"Could not load /home/app/functions/src/x.ts please"}'],
     ['no message', '{"code":"X"}'],
   ])('flags %s', (problem, raw) => {

@@ -23,6 +23,7 @@ import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { RouteAuth } from '../routes';
 import { verifyAuthorizationHeader } from './auth';
+import { issueMessage } from './validation-messages';
 
 /** The signed-in caller. `orgId` comes from the caller's profile, found by the token's subject. */
 export interface Caller {
@@ -103,7 +104,10 @@ const json = (statusCode: number, body: unknown, requestId: string): APIGatewayP
 function parsePart<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const issues = result.error.issues.map((i) => ({
+    field: i.path.join('.') || where,
+    message: issueMessage(i),
+  }));
   const first = issues[0];
   throw new ValidationError(first ? `${first.field}: ${first.message}` : `Invalid ${where}.`, { issues });
 }

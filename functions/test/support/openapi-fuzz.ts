@@ -753,9 +753,10 @@ export function describe(value: unknown): string {
 export function responseProblems(status: number, raw: string): string[] {
   const problems: string[] = [];
   if (/\n\s+at \S+/.test(raw) || /\bat [\w.<>]+ \(.*:\d+:\d+\)/.test(raw)) problems.push('a stack trace');
+  // Success bodies carry the caller's own data and documentation (the OpenAPI text names source files).
+  if (status < 400) return problems;
   if (/(\/[\w.-]+)+\.(ts|js|mjs|cjs)\b|node_modules|\/var\/task|\/home\/|file:\/\//.test(raw))
     problems.push('a file path');
-  if (status < 400) return problems;
   let message: unknown;
   try {
     message = (JSON.parse(raw) as { message?: unknown }).message;
@@ -773,7 +774,7 @@ export function responseProblems(status: number, raw: string): string[] {
   )
     problems.push(`a generic message: ${JSON.stringify(text)}`);
   const internal =
-    /invalid_type|invalid_union|invalid_value|too_big|too_small|unrecognized_keys|ZodError|\bzod\b|\bExpected\b|\bReceived\b|[A-Z][a-z]+Exception\b|ResourceNotFound|ConditionalCheck|DynamoDB|ElectroDB|Cognito|\bmiddy\b|TypeError|ReferenceError|SyntaxError|Cannot read propert|undefined is not|\[object Object\]|\bNaN\b|Unexpected token|in JSON at position/;
+    /invalid_type|invalid_union|invalid_value|too_big|too_small|unrecognized_keys|ZodError|\bzod\b|\bExpected\b|\bReceived\b|expected \w+, received|Invalid input:|Invalid option:|Too (big|small):|Invalid discriminator|[A-Z][a-z]+Exception\b|ResourceNotFound|ConditionalCheck|DynamoDB|ElectroDB|Cognito|\bmiddy\b|TypeError|ReferenceError|SyntaxError|Cannot read propert|undefined is not|\[object Object\]|\bNaN\b|Unexpected token|in JSON at position/;
   const found = text.match(internal);
   if (found) problems.push(`an internal name in the message: "${found[0]}" in ${JSON.stringify(text)}`);
   return problems;
