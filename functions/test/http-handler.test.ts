@@ -122,6 +122,18 @@ describe('httpHandler', () => {
     expect(await messageOf([])).toBe('body: must be an object.');
   });
 
+  it('refuses a JSON null body as not an object (fuzz seed 2: sign-out with body null was a 204)', async () => {
+    const res = await echo(event('null'), context);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body ?? '').message).toBe('body: must be an object.');
+    const noBody = httpHandler(
+      { auth: 'public', contract: testContract({ body: z.object({ note: z.string().optional() }) }) },
+      async () => ({ body: {} }),
+    );
+    expect((await noBody(event(), context)).statusCode).toBe(200);
+    expect((await noBody(event('null'), context)).statusCode).toBe(400);
+  });
+
   it('maps domain errors to their status with the message a person can act on', async () => {
     const conflict = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');

@@ -102,7 +102,7 @@ const json = (statusCode: number, body: unknown, requestId: string): APIGatewayP
 });
 
 function parsePart<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
     field: i.path.join('.') || where,
@@ -298,8 +298,9 @@ const parseMiddleware = (schemas: {
     const { spot } = context;
     spot.input = {
       body: parsePart(schemas.body ?? empty, rawBody, 'body'),
-      path: parsePart(schemas.path ?? empty, event.pathParameters, 'path'),
-      query: parsePart(schemas.query ?? empty, event.queryStringParameters, 'query'),
+      // No parameters at all arrive as undefined (or null from some tools): the same as none.
+      path: parsePart(schemas.path ?? empty, event.pathParameters ?? {}, 'path'),
+      query: parsePart(schemas.query ?? empty, event.queryStringParameters ?? {}, 'query'),
       requestId: spot.requestId,
       sourceIp: spot.sourceIp,
       userAgent: spot.userAgent,
