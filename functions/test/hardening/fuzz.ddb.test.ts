@@ -158,84 +158,89 @@ interface Failure {
 }
 
 describe('fuzzing every route from the OpenAPI document', () => {
-  it('answers every generated request below 500, per contract, with an actionable message and no leak', async () => {
-    validate = responseValidator(doc);
-    const ops = operationsOf(doc);
-    // A route missing from the document (or the document missing a route) is a failure, not a skip.
-    expect(ops.map((o) => o.key).sort()).toEqual(routes.map(routeKey).sort());
-    const counts = new Map<string, Record<string, number>>();
-    const failures: Failure[] = [];
-    const started = Date.now();
-    for (const op of ops) {
-      const contract: RouteContract = apiContracts[op.key as ApiRouteKey];
-      const arb = requestArb(doc, op, { ...hints[op.key], maxBodyBytes: contract.maxBodyBytes });
-      const row: Record<string, number> = { sent: 0, '2xx': 0, '4xx': 0, '5xx': 0, ms: 0 };
-      const routeStarted = Date.now();
-      counts.set(op.key, row);
-      const samples = fc.sample(arb, { numRuns: runsPerRoute, seed });
-      for (const [index, req] of samples.entries()) {
-        const token =
-          req.auth === 'valid' ? tokenFor(op) : req.auth === 'garbage' ? 'garbage.token.x' : undefined;
-        let res: ApiResponse | undefined;
-        let problems: string[];
-        try {
-          res = await call(op.key, {
-            ...(token ? { token } : {}),
-            ...(req.rawBody !== undefined
-              ? { rawBody: req.rawBody }
-              : req.body !== undefined
-                ? { body: req.body }
-                : {}),
-            path: req.path,
-            query: req.query,
-            ...(req.headers ? { headers: req.headers } : {}),
-          });
-          problems = judge(op, req, res);
-        } catch (error) {
-          // `call` checks the zod contract with `expect`: a status or body the contract does not allow.
-          problems = [(error as Error).message.split('\n')[0] ?? 'threw'];
+  it(
+    'answers every generated request below 500, per contract, with an actionable message and no leak',
+    async () => {
+      validate = responseValidator(doc);
+      const ops = operationsOf(doc);
+      // A route missing from the document (or the document missing a route) is a failure, not a skip.
+      expect(ops.map((o) => o.key).sort()).toEqual(routes.map(routeKey).sort());
+      const counts = new Map<string, Record<string, number>>();
+      const failures: Failure[] = [];
+      const started = Date.now();
+      for (const op of ops) {
+        const contract: RouteContract = apiContracts[op.key as ApiRouteKey];
+        const arb = requestArb(doc, op, { ...hints[op.key], maxBodyBytes: contract.maxBodyBytes });
+        const row: Record<string, number> = { sent: 0, '2xx': 0, '4xx': 0, '5xx': 0, ms: 0 };
+        const routeStarted = Date.now();
+        counts.set(op.key, row);
+        const samples = fc.sample(arb, { numRuns: runsPerRoute, seed });
+        for (const [index, req] of samples.entries()) {
+          const token =
+            req.auth === 'valid' ? tokenFor(op) : req.auth === 'garbage' ? 'garbage.token.x' : undefined;
+          let res: ApiResponse | undefined;
+          let problems: string[];
+          try {
+            res = await call(op.key, {
+              ...(token ? { token } : {}),
+              ...(req.rawBody !== undefined
+                ? { rawBody: req.rawBody }
+                : req.body !== undefined
+                  ? { body: req.body }
+                  : {}),
+              path: req.path,
+              query: req.query,
+              ...(req.headers ? { headers: req.headers } : {}),
+            });
+            problems = judge(op, req, res);
+          } catch (error) {
+            // `call` checks the zod contract with `expect`: a status or body the contract does not allow.
+            problems = [(error as Error).message.split('\n')[0] ?? 'threw'];
+          }
+          row.sent = (row.sent ?? 0) + 1;
+          const band = res ? `${Math.floor(res.status / 100)}xx` : 'threw';
+          row[band] = (row[band] ?? 0) + 1;
+          if (problems.length > 0) {
+            failures.push({
+              route: op.key,
+              index,
+              kind: req.kind,
+              note: req.note,
+              status: res?.status ?? null,
+              problems,
+              body: (res?.raw ?? '').slice(0, 300),
+            });
+          }
+          row.ms = Date.now() - routeStarted;
+          // A successful sign-out revokes every session of the leaver; a new user is quicker than signing
+          // in again (which waits out the second of the sign-out).
+          if (op.key === 'POST /api/auth/signout' && res?.status === 204)
+            leaver = await signUpAndIn('Fuzz sign-out');
         }
-        row.sent = (row.sent ?? 0) + 1;
-        const band = res ? `${Math.floor(res.status / 100)}xx` : 'threw';
-        row[band] = (row[band] ?? 0) + 1;
-        if (problems.length > 0) {
-          failures.push({
-            route: op.key,
-            index,
-            kind: req.kind,
-            note: req.note,
-            status: res?.status ?? null,
-            problems,
-            body: (res?.raw ?? '').slice(0, 300),
-          });
-        }
-        row.ms = Date.now() - routeStarted;
-        // A successful sign-out revokes every session of the leaver; a new user is quicker than signing
-        // in again (which waits out the second of the sign-out).
-        if (op.key === 'POST /api/auth/signout' && res?.status === 204)
-          leaver = await signUpAndIn('Fuzz sign-out');
       }
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const total = [...counts.values()].reduce((sum, r) => sum + (r.sent ?? 0), 0);
-    console.log(
-      [
-        `fuzz: ${total} requests over ${counts.size} routes in ${seconds.toFixed(1)} s (seed ${seed}, ${runsPerRoute} per route; FUZZ_SEED=${seed} replays)`,
-        `${'route'.padEnd(44)} ${['sent', '2xx', '4xx', '5xx', 'ms'].map((h) => h.padStart(6)).join(' ')}`,
-        ...[...counts].map(
-          ([key, r]) =>
-            `${key.padEnd(44)} ${['sent', '2xx', '4xx', '5xx', 'ms'].map((h) => String(r[h] ?? 0).padStart(6)).join(' ')}`,
-        ),
-      ].join('\n'),
-    );
-    for (const route of routes) expect(counts.get(routeKey(route))?.sent, routeKey(route)).toBe(runsPerRoute);
-    // One line per failure, with the index of the sample: FUZZ_SEED and the index find the request again.
-    const report = failures.map(
-      (f) =>
-        `${f.route} #${f.index} [${f.kind}] ${f.note} -> ${f.status}: ${f.problems.join('; ')} ${f.body}`,
-    );
-    expect(report, `seed ${seed}`).toEqual([]);
-  }, Math.max(180_000, runsPerRoute * 24 * 250));
+      const seconds = (Date.now() - started) / 1000;
+      const total = [...counts.values()].reduce((sum, r) => sum + (r.sent ?? 0), 0);
+      console.log(
+        [
+          `fuzz: ${total} requests over ${counts.size} routes in ${seconds.toFixed(1)} s (seed ${seed}, ${runsPerRoute} per route; FUZZ_SEED=${seed} replays)`,
+          `${'route'.padEnd(44)} ${['sent', '2xx', '4xx', '5xx', 'ms'].map((h) => h.padStart(6)).join(' ')}`,
+          ...[...counts].map(
+            ([key, r]) =>
+              `${key.padEnd(44)} ${['sent', '2xx', '4xx', '5xx', 'ms'].map((h) => String(r[h] ?? 0).padStart(6)).join(' ')}`,
+          ),
+        ].join('\n'),
+      );
+      for (const route of routes)
+        expect(counts.get(routeKey(route))?.sent, routeKey(route)).toBe(runsPerRoute);
+      // One line per failure, with the index of the sample: FUZZ_SEED and the index find the request again.
+      const report = failures.map(
+        (f) =>
+          `${f.route} #${f.index} [${f.kind}] ${f.note} -> ${f.status}: ${f.problems.join('; ')} ${f.body}`,
+      );
+      expect(report, `seed ${seed}`).toEqual([]);
+    },
+    Math.max(180_000, runsPerRoute * 24 * 250),
+  );
 
   it('generates every kind of request over a run of the fast tier', () => {
     const kinds = new Set<string>();
