@@ -20,6 +20,8 @@ export default defineConfig({
           include: ['{shared,functions,local}/**/*.ddb.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./local/test/global-setup.ts'],
+          // Scans every response and log line of each file for credentials (issue 11, secrets).
+          setupFiles: ['./functions/test/support/ddb-secret-scan-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

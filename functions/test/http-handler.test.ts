@@ -81,6 +81,59 @@ describe('httpHandler', () => {
     });
   });
 
+  it('ignores any body on a route whose contract takes none (fuzz seed 1: GET /api/me with "{" was a 400)', async () => {
+    const bodiless = httpHandler({ auth: 'public', contract: testContract() }, async () => ({ body: {} }));
+    const sent = [
+      event('{'),
+      event('x'.repeat(100_000)),
+      event('{}', { headers: { 'content-type': 'text/plain' } }),
+      event('"just a string"'),
+    ];
+    for (const e of sent) expect((await bodiless(e, context)).statusCode).toBe(200);
+  });
+
+  it('words validation failures for people, never in zod terms (fuzz seed 1: ?limit=abc said "received NaN")', async () => {
+    const strict = httpHandler(
+      {
+        auth: 'public',
+        contract: {
+          ...testContract({
+            body: z.discriminatedUnion('kind', [
+              z.object({ kind: z.literal('a'), n: z.coerce.number().int().min(1).max(5) }),
+              z.object({ kind: z.literal('b'), s: z.string().min(2).max(4), e: z.enum(['x', 'y']) }),
+            ]),
+          }),
+        },
+      },
+      async () => ({ body: {} }),
+    );
+    const messageOf = async (body: unknown) =>
+      JSON.parse((await strict(event(JSON.stringify(body)), context)).body ?? '').message as string;
+    expect(await messageOf({ kind: 'z' })).toBe('kind: must be one of "a", "b".');
+    expect(await messageOf({ kind: 'a', n: 'abc' })).toBe('n: must be a number.');
+    expect(await messageOf({ kind: 'a', n: '1.5' })).toBe('n: must be a whole number.');
+    expect(await messageOf({ kind: 'a', n: 9 })).toBe('n: must be at most 5.');
+    expect(await messageOf({ kind: 'a' })).toBe('n: must be a number.');
+    expect(await messageOf({ kind: 'b', s: 'toolong', e: 'x' })).toBe(
+      's: must be at most 4 characters long.',
+    );
+    expect(await messageOf({ kind: 'b', e: 'x' })).toBe('s: is required.');
+    expect(await messageOf({ kind: 'b', s: 'abc', e: 'q' })).toBe('e: must be one of "x", "y".');
+    expect(await messageOf([])).toBe('body: must be an object.');
+  });
+
+  it('refuses a JSON null body as not an object (fuzz seed 2: sign-out with body null was a 204)', async () => {
+    const res = await echo(event('null'), context);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body ?? '').message).toBe('body: must be an object.');
+    const noBody = httpHandler(
+      { auth: 'public', contract: testContract({ body: z.object({ note: z.string().optional() }) }) },
+      async () => ({ body: {} }),
+    );
+    expect((await noBody(event(), context)).statusCode).toBe(200);
+    expect((await noBody(event('null'), context)).statusCode).toBe(400);
+  });
+
   it('maps domain errors to their status with the message a person can act on', async () => {
     const conflict = httpHandler({ auth: 'public', contract: testContract() }, async () => {
       throw new ConflictError('EMAIL_TAKEN', 'An account with this email already exists.');

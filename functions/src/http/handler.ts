@@ -23,6 +23,7 @@ import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { RouteAuth } from '../routes';
 import { verifyAuthorizationHeader } from './auth';
+import { issueMessage } from './validation-messages';
 
 /** The signed-in caller. `orgId` comes from the caller's profile, found by the token's subject. */
 export interface Caller {
@@ -101,9 +102,12 @@ const json = (statusCode: number, body: unknown, requestId: string): APIGatewayP
 });
 
 function parsePart<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const result = schema.safeParse(value ?? {});
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const issues = result.error.issues.map((i) => ({
+    field: i.path.join('.') || where,
+    message: issueMessage(i),
+  }));
   const first = issues[0];
   throw new ValidationError(first ? `${first.field}: ${first.message}` : `Invalid ${where}.`, { issues });
 }
@@ -265,7 +269,7 @@ const jsonMediaType = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 /**
  * 5. zod parsing of body, path and query into the handler's input. A body must be JSON: a declared other
  * content type is a 415 (a missing header is taken as JSON, as curl and most SDKs send one anyway), and a
- * body above the route's limit is a 413 before it is parsed.
+ * body above the route's limit is a 413 before it is parsed. Routes without a body schema ignore any body.
  */
 const parseMiddleware = (schemas: {
   body?: ZodType;
@@ -276,7 +280,9 @@ const parseMiddleware = (schemas: {
   before: (request) => {
     const { event, context } = request;
     let rawBody: unknown = {};
-    if (event.body) {
+    // A route whose contract takes no body never reads one: a body sent anyway (API Gateway passes it on
+    // a GET too) is ignored, not refused, so such a route answers only what its contract declares.
+    if (event.body && schemas.body) {
       const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
       if (contentType !== undefined && !jsonMediaType.test(contentType))
         throw new UnsupportedMediaTypeError(contentType);
@@ -292,8 +298,9 @@ const parseMiddleware = (schemas: {
     const { spot } = context;
     spot.input = {
       body: parsePart(schemas.body ?? empty, rawBody, 'body'),
-      path: parsePart(schemas.path ?? empty, event.pathParameters, 'path'),
-      query: parsePart(schemas.query ?? empty, event.queryStringParameters, 'query'),
+      // No parameters at all arrive as undefined (or null from some tools): the same as none.
+      path: parsePart(schemas.path ?? empty, event.pathParameters ?? {}, 'path'),
+      query: parsePart(schemas.query ?? empty, event.queryStringParameters ?? {}, 'query'),
       requestId: spot.requestId,
       sourceIp: spot.sourceIp,
       userAgent: spot.userAgent,

@@ -63,6 +63,16 @@ export interface ApiResponse {
 /** Every response body the suite saw: tests scan them for secrets. */
 export const seenResponses: string[] = [];
 
+/** Every request and answer through `call` in this test file, for the secret scan of the ddb run. */
+export interface Exchange {
+  routeKey: string;
+  status: number;
+  /** The body as sent (a JSON text or the raw body). */
+  requestBody: string;
+  raw: string;
+}
+export const seenExchanges: Exchange[] = [];
+
 /** Calls a route of the route table the way API Gateway would: `call('GET /api/me', { token })`. */
 export async function call(
   routeKey: string,
@@ -117,6 +127,7 @@ export async function call(
   const res = await mod.handler(event, context);
   const raw = res.body ?? '';
   seenResponses.push(raw);
+  seenExchanges.push({ routeKey, status: res.statusCode ?? 200, requestBody: event.body ?? '', raw });
   const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
   // Every answer any ddb test sees is checked against the route's contract (status and body shape).
   expectContractResponse(routeKey as ApiRouteKey, response);
