@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createUserPool } from '@spot/local/cognito';
 import { ensureTable, localTableEnvironment } from '@spot/local/dynamodb';
@@ -75,6 +75,8 @@ export async function call(
     headers?: Record<string, string>;
     path?: Record<string, string>;
     query?: Record<string, string>;
+    /** The caller's address as API Gateway reports it (abuse limits count per IP); 127.0.0.1 unless set. */
+    sourceIp?: string;
   } = {},
 ): Promise<ApiResponse> {
   const route = routes.find((r) => `${r.method} ${r.path}` === routeKey);
@@ -107,7 +109,7 @@ export async function call(
       http: {
         method: route.method,
         path: route.path,
-        sourceIp: '127.0.0.1',
+        sourceIp: options.sourceIp ?? '127.0.0.1',
         userAgent: 'vitest',
         protocol: 'HTTP/1.1',
       },
@@ -125,15 +127,26 @@ export async function call(
 
 export const strongPassword = () => `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
 
-/** Signs up a new organization and signs its user in. */
+/**
+ * A random address of 198.18.0.0/15 (reserved for benchmarks, RFC 2544): each simulated person calls from
+ * their own, as real ones do, so tests that sign up dozens of organizations stay under the per-IP limits.
+ */
+export const randomSourceIp = () => {
+  const [a = 0, b = 0, c = 0] = randomBytes(3);
+  return `198.${18 + (a & 1)}.${b}.${c}`;
+};
+
+/** Signs up a new organization and signs its user in (from an address of its own). */
 export async function signUpAndIn(orgName = `Org ${randomUUID().slice(0, 6)}`) {
   const email = `user-${randomUUID().slice(0, 8)}@example.com`;
   const password = strongPassword();
+  const sourceIp = randomSourceIp();
   const signup = await call('POST /api/auth/signup', {
     body: { organizationName: orgName, email, password },
+    sourceIp,
   });
   if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.raw}`);
-  const token = await call('POST /api/auth/token', { body: { email, password } });
+  const token = await call('POST /api/auth/token', { body: { email, password }, sourceIp });
   if (token.status !== 200) throw new Error(`sign-in failed: ${token.raw}`);
   return {
     email,
