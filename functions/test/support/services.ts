@@ -58,6 +58,8 @@ export interface ApiResponse {
   status: number;
   body: Record<string, unknown> & { items?: Record<string, unknown>[]; message?: string };
   raw: string;
+  /** Response headers, lower-case names (`retry-after` of a 429). */
+  headers: Record<string, string>;
 }
 
 /** Every response body the suite saw: tests scan them for secrets. */
@@ -83,7 +85,10 @@ export async function call(
   if (!route) throw new Error(`No route ${routeKey}`);
   const file = fileURLToPath(new URL(`../../src/handlers/${route.handler}.ts`, import.meta.url));
   const mod = (await import(/* @vite-ignore */ file)) as {
-    handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>;
+    handler: (
+      e: APIGatewayProxyEventV2,
+      c: Context,
+    ) => Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> }>;
   };
   const requestId = randomUUID();
   const event = {
@@ -119,7 +124,10 @@ export async function call(
   const res = await mod.handler(event, context);
   const raw = res.body ?? '';
   seenResponses.push(raw);
-  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
+  const headers = Object.fromEntries(
+    Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw, headers };
   // Every answer any ddb test sees is checked against the route's contract (status and body shape).
   expectContractResponse(routeKey as ApiRouteKey, response);
   return response;
