@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { startGateway } from '@spot/local/gateway';
 import { apiContracts } from '@spot/shared';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configurePorts, resetPorts } from '../../src/ports';
@@ -239,5 +241,37 @@ describe('ingest', () => {
     });
     expect(oversized.status).toBe(413);
     expect(oversized.body.message).toMatch(/6144 KiB at most/);
+  });
+});
+
+describe('the local gateway', () => {
+  it('applies the same limits to requests over HTTP, by the socket’s address', async () => {
+    const gateway = await startGateway({
+      port: 0,
+      handlersRoot: fileURLToPath(new URL('../../src/handlers/', import.meta.url)),
+      webDist: fileURLToPath(new URL('./no-web-dist/', import.meta.url)),
+      log: () => {},
+    });
+    try {
+      const perIp = signIn.perIp?.requests ?? 0;
+      pinClock(signIn.perIp?.windowSeconds ?? 60);
+      // Bodies that fail validation: counted per address all the same, and never reach the directory.
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < perIp + 2; i++) {
+        last = await fetch(`${gateway.url}/api/auth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'not-an-email', password: '' }),
+        });
+        statuses.push(last.status);
+        await last.arrayBuffer();
+      }
+      expect(statuses.filter((s) => s === 400)).toHaveLength(perIp);
+      expect(statuses.slice(perIp)).toEqual([429, 429]);
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await gateway.close();
+    }
   });
 });
