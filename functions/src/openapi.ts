@@ -24,8 +24,17 @@ const statusText: Record<number, string> = {
   413: 'The body is larger than the route takes',
   415: 'The body is not JSON (send content-type application/json)',
   422: 'The cloud account refused what was asked (details name the action)',
+  429: 'Too many requests from this address, email, organization or cluster: wait Retry-After seconds',
   500: 'Something went wrong on our side (quote the request id)',
   502: 'An upstream service failed',
+};
+
+/** What every 429 carries (`functions/src/http/handler.ts`): the window's remaining seconds. */
+const retryAfterHeader = {
+  'Retry-After': {
+    description: 'Whole seconds until the limit resets; the request may be retried then.',
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
 };
 
 const securityOf: Record<RouteAuth, RouteConfig['security']> = {
@@ -51,7 +60,11 @@ function pathOf(route: RouteDefinition, contract: RouteContract, error: Response
     };
   }
   for (const status of errorStatusesOf(contract)) {
-    responses[String(status)] = { ...error, description: statusText[status] ?? 'Error' };
+    responses[String(status)] = {
+      ...error,
+      description: statusText[status] ?? 'Error',
+      ...(status === 429 ? { headers: retryAfterHeader } : {}),
+    };
   }
   return {
     method: route.method.toLowerCase() as RouteConfig['method'],

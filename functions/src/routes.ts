@@ -1,3 +1,5 @@
+import type { RateLimit } from '@spot/shared';
+
 /**
  * The one route table of the HTTP API. The CDK API stack makes one Lambda function per row and the
  * local gateway mounts the same handler modules on the same paths, so the two cannot disagree.
@@ -22,6 +24,24 @@ export interface RouteDefinition {
    * in the product's group; `secrets`: KMS data keys; `customer-cloud`: sts:AssumeRole into customer roles.
    */
   readonly needs?: readonly RoutePermission[];
+  /** Abuse limits of routes a flood could hurt (guessing, sign-up spam, costly calls to the customer). */
+  readonly rateLimit?: RouteRateLimits;
+}
+
+/**
+ * Per-key limits, counted by the function before the handler (DynamoDB counters, so the Lambda functions in
+ * AWS and the local gateway enforce the same ones), and the route's throttle as a whole in API Gateway.
+ * `perIp` is counted before authentication (an unauthenticated flood is refused before any other work);
+ * the others once the caller or body is known: `perEmail` the email of the body, `perOrg` the caller's
+ * organization, `perCluster` the agent's cluster. A request refused by one limit is not counted by the next.
+ */
+export interface RouteRateLimits {
+  readonly perIp?: RateLimit;
+  readonly perEmail?: RateLimit;
+  readonly perOrg?: RateLimit;
+  readonly perCluster?: RateLimit;
+  /** API Gateway's stage throttle for this route key: all callers together, steady requests/s and burst. */
+  readonly gateway: { readonly requestsPerSecond: number; readonly burst: number };
 }
 
 export type RoutePermission =
@@ -42,10 +62,46 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'public',
     timeoutSeconds: 15,
     needs: ['table-write', 'identity'],
+    // A person signs up once; an office behind one NAT a handful of times an hour.
+    rateLimit: { perIp: { requests: 20, windowSeconds: 600 }, gateway: { requestsPerSecond: 10, burst: 20 } },
   },
-  { method: 'POST', path: '/api/auth/confirm', handler: 'auth/confirm', auth: 'public', needs: ['identity'] },
-  { method: 'POST', path: '/api/auth/token', handler: 'auth/token', auth: 'public', needs: ['identity'] },
-  { method: 'POST', path: '/api/auth/refresh', handler: 'auth/refresh', auth: 'public', needs: ['identity'] },
+  {
+    method: 'POST',
+    path: '/api/auth/confirm',
+    handler: 'auth/confirm',
+    auth: 'public',
+    needs: ['identity'],
+    // A 6-digit code: a few tries per email, so guessing one is hopeless.
+    rateLimit: {
+      perIp: { requests: 30, windowSeconds: 60 },
+      perEmail: { requests: 10, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 10, burst: 20 },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/token',
+    handler: 'auth/token',
+    auth: 'public',
+    needs: ['identity'],
+    // Per IP AND per email, and the email's budget is larger than one IP's in the same window: one source
+    // can never use up an account's budget (no lockout of the real user, who signs in from elsewhere), and
+    // spreading a guess over many sources is still capped per account.
+    rateLimit: {
+      perIp: { requests: 30, windowSeconds: 60 },
+      perEmail: { requests: 100, windowSeconds: 60 },
+      gateway: { requestsPerSecond: 25, burst: 50 },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/refresh',
+    handler: 'auth/refresh',
+    auth: 'public',
+    needs: ['identity'],
+    // The SPA refreshes about once an hour per tab.
+    rateLimit: { perIp: { requests: 60, windowSeconds: 60 }, gateway: { requestsPerSecond: 25, burst: 50 } },
+  },
   {
     method: 'POST',
     path: '/api/auth/signout',
@@ -77,6 +133,13 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     timeoutSeconds: 30,
     needs: ['table-write', 'secrets', 'customer-cloud', 'workflows', 'schedules'],
+    // Each attempt assumes a role in (or calls STS with keys of) the customer's cloud and may start a
+    // discovery: an organization connects a few accounts, not hundreds in minutes.
+    rateLimit: {
+      perIp: { requests: 120, windowSeconds: 600 },
+      perOrg: { requests: 20, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 5, burst: 10 },
+    },
   },
   { method: 'GET', path: '/api/client/accounts/{id}', handler: 'accounts/get', auth: 'user' },
   {
@@ -117,6 +180,14 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'agent',
     timeoutSeconds: 30,
     needs: ['table-write'],
+    // An agent pushes a snapshot every 5 min and a heartbeat every 30 s (5 s at the fastest setting); a
+    // customer's agents may share one NAT address, so the IP limit only stops floods without a token.
+    rateLimit: {
+      perIp: { requests: 6000, windowSeconds: 60 },
+      perCluster: { requests: 60, windowSeconds: 60 },
+      perOrg: { requests: 1200, windowSeconds: 60 },
+      gateway: { requestsPerSecond: 100, burst: 200 },
+    },
   },
   { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },
   // Dashboard (issue 6): read-only, precomputed summaries and series only

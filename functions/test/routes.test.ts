@@ -49,6 +49,13 @@ describe('route table', () => {
     },
   );
 
+  it('declares 429 in the contract of exactly the routes with abuse limits', () => {
+    for (const r of routes) {
+      const errors = apiContracts[routeKey(r) as keyof typeof apiContracts].errors as readonly number[];
+      expect(errors.includes(429), routeKey(r)).toBe(r.rateLimit !== undefined);
+    }
+  });
+
   it('only lets routes that write declare table-write', () => {
     for (const r of routes.filter((x) => x.method === 'GET'))
       expect(r.needs ?? []).not.toContain('table-write');

@@ -240,6 +240,34 @@ describe('api stack', () => {
     }
   });
 
+  it('throttles each rate-limited route at the stage with the route table’s gateway limits', () => {
+    const limited = routes.filter((r) => r.rateLimit);
+    expect(limited.map(routeKey)).toEqual(
+      expect.arrayContaining(['POST /api/auth/signup', 'POST /api/auth/token', 'POST /api/ingest/snapshots']),
+    );
+    const expected = Object.fromEntries(
+      limited.map((r) => [
+        routeKey(r),
+        {
+          ThrottlingRateLimit: r.rateLimit?.gateway.requestsPerSecond,
+          ThrottlingBurstLimit: r.rateLimit?.gateway.burst,
+        },
+      ]),
+    );
+    templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      RouteSettings: expected,
+    });
+    // Each route's own throttle is stricter than the stage's, or it would never apply.
+    for (const r of limited) expect(r.rateLimit?.gateway.requestsPerSecond).toBeLessThanOrEqual(50);
+    // The stage waits for the routes its settings name.
+    const [stage] = Object.values(templates.api.findResources('AWS::ApiGatewayV2::Stage')) as {
+      DependsOn?: string[];
+    }[];
+    expect(stage?.DependsOn?.length ?? 0).toBeGreaterThanOrEqual(limited.length);
+  });
+
   it('logs access to a log group', () => {
     templates.api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

@@ -1,3 +1,5 @@
+import { rateLimitedMessage } from './model/rate-limit';
+
 /**
  * Domain errors. Each carries a machine-readable `code` and the HTTP status the API adapter maps it to;
  * the message is written for a person and is safe to show (`expose`). Anything that is not a DomainError
@@ -74,6 +76,17 @@ export class UnsupportedMediaTypeError extends DomainError {
       415,
     );
     this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** A caller went over one of the route's abuse limits; `retryAfterSeconds` becomes the Retry-After header. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super('RATE_LIMITED', rateLimitedMessage(retryAfterSeconds), 429, { retryAfterSeconds }, options);
+    this.name = 'RateLimitedError';
   }
 }
 

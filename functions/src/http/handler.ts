@@ -8,6 +8,7 @@ import {
   isAccessTokenRevoked,
   isDomainError,
   PayloadTooLargeError,
+  RateLimitedError,
   type RouteContract,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -21,8 +22,9 @@ import { getItem } from '../data/repository';
 import { appendAudit } from '../domain/audit';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { RouteAuth } from '../routes';
+import type { RouteAuth, RouteRateLimits } from '../routes';
 import { verifyAuthorizationHeader } from './auth';
+import { enforceRateLimits, limitsOf, routeOfContract } from './rate-limit';
 import { issueMessage } from './validation-messages';
 
 /** The signed-in caller. `orgId` comes from the caller's profile, found by the token's subject. */
@@ -120,11 +122,14 @@ function outcomeOf(statusCode: number): AuditOutcome {
 /** Maps any error to a response: domain errors keep their message, everything else is an opaque 500. */
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
   if (isDomainError(error)) {
-    return json(
+    const response = json(
       error.statusCode,
       { message: error.message, code: error.code, requestId, details: error.details },
       requestId,
     );
+    if (error instanceof RateLimitedError)
+      response.headers = { ...response.headers, 'retry-after': String(error.retryAfterSeconds) };
+    return response;
   }
   logger.error('unhandled error', { requestId, ...errorFields(error), stack: (error as Error)?.stack });
   return json(
@@ -312,20 +317,53 @@ const parseMiddleware = (schemas: {
 });
 
 /**
+ * 6. Abuse limits of the route (route table `rateLimit`), counted in DynamoDB before the handler runs:
+ * `before-auth` counts the caller's IP (so a flood costs one conditional write per request and nothing
+ * else), `after-parse` the email of the body, the caller's organization and the agent's cluster. Over a
+ * limit is a 429 with Retry-After.
+ */
+const rateLimitMiddleware = (
+  scope: string,
+  limits: RouteRateLimits | undefined,
+  phase: 'before-auth' | 'after-parse',
+): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
+  before: async (request) => {
+    const { spot } = request.context;
+    const body = spot.input?.body as { email?: unknown } | undefined;
+    await enforceRateLimits(
+      scope,
+      limitsOf(limits, phase),
+      (dimension) => {
+        if (dimension === 'ip') return spot.sourceIp ?? 'unknown';
+        if (dimension === 'email')
+          return typeof body?.email === 'string' ? body.email.toLowerCase() : undefined;
+        if (dimension === 'org') return spot.caller?.orgId ?? spot.agent?.orgId;
+        return spot.agent?.clusterId;
+      },
+      spot.now,
+    );
+  },
+});
+
+/**
  * The one middleware stack of every HTTP handler (middy): request context and logging, audit of
- * mutating requests, response and error mapping, JWT verification with organization scoping, and zod
- * parsing of body/path/query. The handler itself is then one domain call on parsed input.
+ * mutating requests, response and error mapping, abuse limits, JWT verification with organization
+ * scoping, and zod parsing of body/path/query. The handler itself is then one domain call on parsed input.
  */
 export function httpHandler<A extends RouteAuth, C extends RouteContract>(
   options: RouteOptions<A, C>,
   fn: (input: InputFor<C> & CallerFor<A>) => Promise<HttpResult>,
 ) {
+  const route = routeOfContract(options.contract);
+  const scope = route?.handler ?? 'unknown';
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, SpotContext>()
     .use(requestContextMiddleware())
     .use(auditMiddleware(options.audit))
     .use(responseMiddleware())
+    .use(rateLimitMiddleware(scope, route?.rateLimit, 'before-auth'))
     .use(authMiddleware(options.auth))
     .use(parseMiddleware(options.contract))
+    .use(rateLimitMiddleware(scope, route?.rateLimit, 'after-parse'))
     .handler(async (_event, context) => {
       const result = await fn(context.spot.input as InputFor<C> & CallerFor<A>);
       return result as APIGatewayProxyStructuredResultV2;

@@ -10,7 +10,8 @@ import type { ApiResponse } from './services';
 
 /**
  * Checks a response against the route's contract: its status is one the contract names (a success, a
- * declared error, or 500) and its body parses with that status's schema (`apiErrorSchema` for errors).
+ * declared error, or 500) and its body parses with that status's schema (`apiErrorSchema` for errors);
+ * a 429 carries Retry-After.
  * Returns the parsed body.
  */
 export function expectContractResponse(key: ApiRouteKey, res: ApiResponse): unknown {
@@ -18,6 +19,9 @@ export function expectContractResponse(key: ApiRouteKey, res: ApiResponse): unkn
   const errors = errorStatusesOf(contract);
   const declared = [...Object.keys(contract.responses).map(Number), ...errors];
   expect(declared, `${key} answered ${res.status}, not in its contract: ${res.raw}`).toContain(res.status);
+  // A 429 tells the caller when to come back (the OpenAPI document declares the header).
+  if (res.status === 429)
+    expect(res.headers['retry-after'], `${key} 429 without Retry-After`).toMatch(/^[1-9]\d*$/);
   const schema = errors.includes(res.status) ? apiErrorSchema : contract.responses[res.status];
   if (!schema) {
     expect(res.raw, `${key} ${res.status} has no body in its contract`).toBe('');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createUserPool } from '@spot/local/cognito';
 import { ensureTable, localTableEnvironment } from '@spot/local/dynamodb';
@@ -58,6 +58,8 @@ export interface ApiResponse {
   status: number;
   body: Record<string, unknown> & { items?: Record<string, unknown>[]; message?: string };
   raw: string;
+  /** Response headers, lower-case names (`retry-after` of a 429). */
+  headers: Record<string, string>;
 }
 
 /** Every response body the suite saw: tests scan them for secrets. */
@@ -85,13 +87,18 @@ export async function call(
     headers?: Record<string, string>;
     path?: Record<string, string>;
     query?: Record<string, string>;
+    /** The caller's address as API Gateway reports it (abuse limits count per IP); 127.0.0.1 unless set. */
+    sourceIp?: string;
   } = {},
 ): Promise<ApiResponse> {
   const route = routes.find((r) => `${r.method} ${r.path}` === routeKey);
   if (!route) throw new Error(`No route ${routeKey}`);
   const file = fileURLToPath(new URL(`../../src/handlers/${route.handler}.ts`, import.meta.url));
   const mod = (await import(/* @vite-ignore */ file)) as {
-    handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>;
+    handler: (
+      e: APIGatewayProxyEventV2,
+      c: Context,
+    ) => Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> }>;
   };
   const requestId = randomUUID();
   const event = {
@@ -117,7 +124,7 @@ export async function call(
       http: {
         method: route.method,
         path: route.path,
-        sourceIp: '127.0.0.1',
+        sourceIp: options.sourceIp ?? '127.0.0.1',
         userAgent: 'vitest',
         protocol: 'HTTP/1.1',
       },
@@ -128,7 +135,10 @@ export async function call(
   const raw = res.body ?? '';
   seenResponses.push(raw);
   seenExchanges.push({ routeKey, status: res.statusCode ?? 200, requestBody: event.body ?? '', raw });
-  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw };
+  const headers = Object.fromEntries(
+    Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw, headers };
   // Every answer any ddb test sees is checked against the route's contract (status and body shape).
   expectContractResponse(routeKey as ApiRouteKey, response);
   return response;
@@ -136,15 +146,26 @@ export async function call(
 
 export const strongPassword = () => `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
 
-/** Signs up a new organization and signs its user in. */
+/**
+ * A random address of 198.18.0.0/15 (reserved for benchmarks, RFC 2544): each simulated person calls from
+ * their own, as real ones do, so tests that sign up dozens of organizations stay under the per-IP limits.
+ */
+export const randomSourceIp = () => {
+  const [a = 0, b = 0, c = 0] = randomBytes(3);
+  return `198.${18 + (a & 1)}.${b}.${c}`;
+};
+
+/** Signs up a new organization and signs its user in (from an address of its own). */
 export async function signUpAndIn(orgName = `Org ${randomUUID().slice(0, 6)}`) {
   const email = `user-${randomUUID().slice(0, 8)}@example.com`;
   const password = strongPassword();
+  const sourceIp = randomSourceIp();
   const signup = await call('POST /api/auth/signup', {
     body: { organizationName: orgName, email, password },
+    sourceIp,
   });
   if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.raw}`);
-  const token = await call('POST /api/auth/token', { body: { email, password } });
+  const token = await call('POST /api/auth/token', { body: { email, password }, sourceIp });
   if (token.status !== 200) throw new Error(`sign-in failed: ${token.raw}`);
   return {
     email,

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { type RouteDefinition, routeKey } from '@spot/functions/routes';
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -50,7 +56,7 @@ export class ApiStack extends Stack {
       logGroupName: `${n.logGroupPrefix}/api-access`,
       retention: logRetention,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -78,6 +84,10 @@ export class ApiStack extends Stack {
       userPoolClients: [props.userPoolClient],
     });
 
+    // The route table's `rateLimit.gateway`: each limited route's own throttle (all callers together), far
+    // below the stage's. Per-IP, per-email, per-organization and per-cluster limits are counted by the
+    // functions themselves (DynamoDB), as API Gateway HTTP APIs cannot throttle per caller.
+    const throttledRoutes: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of props.routes) {
       const fn = new ProductFunction(this, `Route-${moduleSlug(route.handler)}`, {
         entry: join(props.functionsSourceDir, 'handlers', `${route.handler}.ts`),
@@ -95,6 +105,14 @@ export class ApiStack extends Stack {
         integration: new HttpLambdaIntegration(`Integration-${moduleSlug(route.handler)}`, fn.function),
         ...(route.auth === 'public' || route.auth === 'agent' ? {} : { authorizer }),
       });
+      if (route.rateLimit && httpRoute) {
+        throttledRoutes[routeKey(route)] = {
+          ThrottlingRateLimit: route.rateLimit.gateway.requestsPerSecond,
+          ThrottlingBurstLimit: route.rateLimit.gateway.burst,
+        };
+        // Route settings name the route key, which must exist when the stage is updated.
+        stage.node.addDependency(httpRoute);
+      }
       if (route.auth === 'public' && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -108,6 +126,8 @@ export class ApiStack extends Stack {
         });
       }
     }
+
+    (stage.node.defaultChild as CfnStage).routeSettings = throttledRoutes;
 
     this.apiDomainName = `${this.httpApi.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
     new CfnOutput(this, 'ApiEndpoint', {

@@ -47,7 +47,10 @@ export interface RouteContract {
   readonly body?: z.ZodType;
   /** The success statuses and their body; `null` for an empty body (204). */
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
-  /** The 4xx and 5xx statuses a caller can act on (any route may also answer 500), body {@link apiErrorSchema}. */
+  /**
+   * The 4xx and 5xx statuses a caller can act on (any route may also answer 500), body {@link apiErrorSchema};
+   * 429 exactly for the routes with abuse limits in the route table (a unit test keeps the two in step).
+   */
   readonly errors: readonly number[];
   /** The largest JSON body the route takes, bytes ({@link defaultMaxBodyBytes} when unset); larger is a 413. */
   readonly maxBodyBytes?: number;
@@ -104,28 +107,28 @@ export const apiContracts = {
     tags: ['Auth'],
     body: signUpInputSchema,
     responses: { 201: signUpResponseSchema },
-    errors: [400, 409],
+    errors: [400, 409, 429],
   },
   'POST /api/auth/confirm': {
     summary: 'Confirm the email of a new user with the emailed code',
     tags: ['Auth'],
     body: confirmSignUpInputSchema,
     responses: { 204: null },
-    errors: [400, 401],
+    errors: [400, 401, 429],
   },
   'POST /api/auth/token': {
     summary: 'Sign in: tokens for an email and password',
     tags: ['Auth'],
     body: signInInputSchema,
     responses: { 200: tokenResponseSchema },
-    errors: [400, 401],
+    errors: [400, 401, 429],
   },
   'POST /api/auth/refresh': {
     summary: 'New access and id tokens for a refresh token',
     tags: ['Auth'],
     body: refreshInputSchema,
     responses: { 200: refreshResponseSchema },
-    errors: [400, 401],
+    errors: [400, 401, 429],
   },
   'POST /api/auth/signout': {
     summary: 'Sign out: revoke the session and earlier access tokens',
@@ -165,7 +168,7 @@ export const apiContracts = {
     tags: ['Accounts'],
     body: connectInputSchema,
     responses: { 200: accountViewSchema, 201: accountViewSchema },
-    errors: [...signedIn, 404, 409, 422, 502],
+    errors: [...signedIn, 404, 409, 422, 502, 429],
   },
   'GET /api/client/accounts/{id}': {
     summary: 'One cloud account',
@@ -222,7 +225,7 @@ export const apiContracts = {
     tags: ['Ingest'],
     body: ingestBodySchema,
     responses: { 200: ingestResponseSchema, 202: ingestResponseSchema },
-    errors: [400, 401, 404],
+    errors: [400, 401, 404, 429],
     // A 15,000-pod cluster's snapshot; Lambda's own payload limit is 6 MiB.
     maxBodyBytes: 6 * 1024 * 1024,
   },
