@@ -31,8 +31,10 @@ export default defineConfig({
           name: 'infra',
           include: ['infra/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
+          // Synthesizing the whole app (seven stacks, two regions) takes about a minute alone but several
+          // on a loaded 2-core machine; a timeout here says nothing about the infrastructure.
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
     ],

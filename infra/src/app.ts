@@ -2,13 +2,14 @@ import { routes as productRoutes, type RouteDefinition } from '@spot/functions/r
 import { workflows as productWorkflows, type WorkflowDefinition } from '@spot/functions/workflows/index';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readConfig } from './config';
+import { ConfigError, readConfig } from './config';
 import { names } from './naming';
 import { defaultWebDistDir, functionsSourceDir } from './paths';
 import type { ProductResources } from './policies';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
+import { EdgeSecurityStack, edgeRegion } from './stacks/edge-security-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
 import { WebStack } from './stacks/web-stack';
 import { WorkflowsStack } from './stacks/workflows-stack';
@@ -30,7 +31,8 @@ export interface SpotOptimizerAppOptions {
 /**
  * The whole product as one CDK app, with cdk-nag AwsSolutions checks run at synthesis. Stacks form a
  * straight line (data -> auth -> scheduling -> workflows -> api -> web), so there is no reference cycle
- * and `cdk deploy --all` deploys them in that order.
+ * and `cdk deploy --all` deploys them in that order; the edge stack (the CloudFront web ACL, pinned to
+ * us-east-1) deploys before web, which reads the ACL's ARN across regions.
  */
 export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
   const app = new App({
@@ -40,6 +42,11 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
   const config = readConfig(app);
   const n = names(config.stage);
   const env = config.env;
+  if (env.region === undefined) {
+    throw new ConfigError(
+      'The app needs a region (the web stack reads the web ACL ARN from us-east-1): run it through the CDK CLI, which sets CDK_DEFAULT_REGION from the profile, or pass -c region=eu-west-1.',
+    );
+  }
   const routes = options.routes ?? productRoutes;
   const workflows = options.workflows ?? productWorkflows;
   const sourceDir = options.functionsSourceDir ?? functionsSourceDir;
@@ -93,8 +100,18 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
   // The API starts executions by computed ARN, not by reference: deploy the state machines first anyway.
   api.addStackDependency(workflowsStack);
 
+  const edge = new EdgeSecurityStack(app, n.stacks.edge, {
+    env: { ...(env.account ? { account: env.account } : {}), region: edgeRegion },
+    names: n,
+    description:
+      'Spot Optimizer: WAF web ACL of the CloudFront distribution (managed rules, per-IP rate limits)',
+  });
+
   const web = new WebStack(app, n.stacks.web, {
     env,
+    // The web ACL lives in us-east-1; the web stack may not (a weak reference: Fn::GetStackOutput).
+    crossRegionReferences: true,
+    webAclArn: edge.webAcl.attrArn,
     names: n,
     apiDomainName: api.apiDomainName,
     webDistDir: options.webDistDir ?? defaultWebDistDir,
@@ -105,7 +122,12 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 
-  return { app, config, names: n, stacks: { data, auth, scheduling, workflows: workflowsStack, api, web } };
+  return {
+    app,
+    config,
+    names: n,
+    stacks: { data, auth, scheduling, workflows: workflowsStack, api, edge, web },
+  };
 }
 
 export type SpotOptimizerApp = ReturnType<typeof createSpotOptimizerApp>;

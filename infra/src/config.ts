@@ -7,7 +7,10 @@ import type { App, Environment } from 'aws-cdk-lib';
 export interface DeploymentConfig {
   /** Short lowercase name of the deployment (dev, staging, prod); part of every stack and resource name. */
   readonly stage: string;
-  /** Account/region from the CLI profile; undefined parts make environment-agnostic stacks. */
+  /**
+   * Account/region from the CLI profile (the CDK CLI always sets the region); `-c region=` when synthesizing
+   * without the CLI. The app needs a region: the web stack reads the web ACL's ARN from us-east-1.
+   */
   readonly env: Environment;
   /** Optional custom domain for CloudFront; needs `certificateArn` (an ACM certificate in us-east-1). */
   readonly domainName?: string;
@@ -34,7 +37,10 @@ export function readConfig(app: App): DeploymentConfig {
   }
   return {
     stage,
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: {
+      account: process.env.CDK_DEFAULT_ACCOUNT,
+      region: process.env.CDK_DEFAULT_REGION ?? optionalContext(app, 'region'),
+    },
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
   };
 }

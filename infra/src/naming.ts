@@ -17,6 +17,8 @@ export function names(stage: string) {
       workflows: `${stackPrefix}-Workflows`,
       api: `${stackPrefix}-Api`,
       web: `${stackPrefix}-Web`,
+      /** The CloudFront web ACL, always in us-east-1 (ADR 0022). */
+      edge: `${stackPrefix}-Edge`,
     },
     /** State machine `<prefix><workflow.name>`; functions get the ARN prefix as STATE_MACHINE_ARN_PREFIX. */
     stateMachineNamePrefix: `${stackPrefix}-Workflows-`,

@@ -13,6 +13,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
 import type { ProductFunction } from '../src/constructs/product-function';
+import { edgeRegion, managedRuleGroups, rateLimits } from '../src/stacks/edge-security-stack';
 import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
 import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
 
@@ -22,10 +23,11 @@ let assembly: CloudAssembly;
 const templates = {} as Record<keyof SpotOptimizerApp['stacks'], Template>;
 
 beforeAll(() => {
-  // An empty web dist keeps this test independent of whether someone has built the SPA.
+  // An empty web dist keeps this test independent of whether someone has built the SPA. A region other
+  // than us-east-1 (as most deployments) so the web ACL reference crosses regions.
   spot = createSpotOptimizerApp({
     outdir: tempOutdir('app'),
-    context: { ...cdkJsonContext(), stage: 'test' },
+    context: { ...cdkJsonContext(), stage: 'test', region: 'eu-west-1' },
     webDistDir: tempOutdir('no-web-build'),
   });
   // Throws with the full report if cdk-nag (or CloudFormation validation) finds an unacknowledged error.
@@ -105,7 +107,7 @@ describe('cdk-nag and synthesis', () => {
     }
   });
 
-  it('deploys the stacks in a straight line: data, auth, scheduling, workflows, api, web', () => {
+  it('deploys the stacks in a straight line: data, auth, scheduling, workflows, api, web (after edge)', () => {
     const s = spot.stacks;
     const deps = (stack: Stack) => stack.dependencies.map((d) => d.stackName).sort();
     expect(deps(s.data)).toEqual([]);
@@ -115,7 +117,16 @@ describe('cdk-nag and synthesis', () => {
     expect(deps(s.api)).toEqual(
       [s.auth.stackName, s.data.stackName, s.scheduling.stackName, s.workflows.stackName].sort(),
     );
-    expect(deps(s.web)).toEqual([s.api.stackName]);
+    expect(deps(s.edge)).toEqual([]);
+    expect(deps(s.web)).toEqual([s.api.stackName, s.edge.stackName].sort());
+  });
+
+  it('meets the WAF (CFR2) and threat protection (COG8) checks instead of acknowledging them', () => {
+    const acknowledged = spot.app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.keys(m.data as Record<string, string>));
+    expect(acknowledged.filter((id) => /CFR2|COG8/.test(id))).toEqual([]);
   });
 });
 
@@ -168,6 +179,20 @@ describe('auth stack', () => {
           RequireSymbols: passwordPolicy.requireSymbols,
         }),
       },
+    });
+  });
+
+  it('offers optional TOTP MFA so organization admins can enrol, and no SMS', () => {
+    templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    });
+  });
+
+  it('is on the Plus plan with threat protection enforced (not audit-only)', () => {
+    templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
     });
   });
 
@@ -491,6 +516,119 @@ describe('scheduling stack', () => {
       },
     });
     expect([...actionsOf(statementsOfRole(templates.scheduling, roleId))]).toEqual(['states:StartExecution']);
+  });
+});
+
+describe('edge security stack', () => {
+  const webAcl = () => {
+    const acls = Object.values(templates.edge.findResources('AWS::WAFv2::WebACL')) as { Properties: Json }[];
+    expect(acls).toHaveLength(1);
+    return acls[0]?.Properties as {
+      Scope: string;
+      DefaultAction: Json;
+      Rules: {
+        Name: string;
+        Priority: number;
+        Action?: Json;
+        OverrideAction?: Json;
+        Statement: {
+          ManagedRuleGroupStatement?: { VendorName: string; Name: string; RuleActionOverrides?: Json[] };
+          RateBasedStatement?: { Limit: number; AggregateKeyType: string; ScopeDownStatement?: Json };
+        };
+      }[];
+    };
+  };
+
+  it('lives in us-east-1 whatever the deployment region, as CloudFront requires', () => {
+    expect(edgeRegion).toBe('us-east-1');
+    expect(spot.stacks.edge.region).toBe('us-east-1');
+    expect(spot.stacks.web.region).toBe('eu-west-1');
+    expect(webAcl().Scope).toBe('CLOUDFRONT');
+  });
+
+  it('runs the IP reputation, common and known-bad-inputs managed rule groups, each blocking', () => {
+    const acl = webAcl();
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const managed = acl.Rules.filter((r) => r.Statement.ManagedRuleGroupStatement);
+    expect(managed.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).sort()).toEqual(
+      [
+        'AWSManagedRulesAmazonIpReputationList',
+        'AWSManagedRulesCommonRuleSet',
+        'AWSManagedRulesKnownBadInputsRuleSet',
+      ].sort(),
+    );
+    expect([...managedRuleGroups].sort()).toEqual(
+      managed.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).sort(),
+    );
+    for (const rule of managed) {
+      expect(rule.Statement.ManagedRuleGroupStatement?.VendorName, rule.Name).toBe('AWS');
+      // `None` keeps each group's own block actions; `Count` would turn the whole group into a monitor.
+      expect(rule.OverrideAction, rule.Name).toEqual({ None: {} });
+    }
+    const overrides = managed.flatMap(
+      (r) => r.Statement.ManagedRuleGroupStatement?.RuleActionOverrides ?? [],
+    );
+    // Only the 8 KB body limit counts instead of blocking: snapshots are larger; the handlers cap bodies.
+    expect(overrides).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(new Set(acl.Rules.map((r) => r.Priority)).size).toBe(acl.Rules.length);
+  });
+
+  it('blocks floods per IP, tighter on the sign-in and sign-up routes', () => {
+    const rate = webAcl().Rules.filter((r) => r.Statement.RateBasedStatement);
+    expect(rate).toHaveLength(2);
+    for (const rule of rate) {
+      expect(rule.Action, rule.Name).toEqual({ Block: {} });
+      expect(rule.Statement.RateBasedStatement?.AggregateKeyType).toBe('IP');
+    }
+    const auth = rate.find((r) => r.Statement.RateBasedStatement?.ScopeDownStatement);
+    expect(auth?.Statement.RateBasedStatement).toMatchObject({
+      Limit: rateLimits.authPerIp,
+      ScopeDownStatement: {
+        ByteMatchStatement: { SearchString: '/api/auth/', PositionalConstraint: 'STARTS_WITH' },
+      },
+    });
+    // Evaluated before the managed groups, so a flood is cut off before costlier rules run.
+    const managedPriorities = webAcl()
+      .Rules.filter((r) => r.Statement.ManagedRuleGroupStatement)
+      .map((r) => r.Priority);
+    for (const rule of rate) expect(rule.Priority).toBeLessThan(Math.min(...managedPriorities));
+  });
+
+  it('logs to an aws-waf-logs-* group with the Authorization header redacted', () => {
+    templates.edge.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `aws-waf-logs-${spot.names.apiName}`,
+    });
+    templates.edge.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      ResourceArn: { 'Fn::GetAtt': ['WebAcl', 'Arn'] },
+      LogDestinationConfigs: [Match.anyValue()],
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+    });
+    const logging = Object.values(templates.edge.findResources('AWS::WAFv2::LoggingConfiguration'))[0] as {
+      Properties: { LogDestinationConfigs: Json[] };
+    };
+    // WAF refuses a log group ARN ending in `:*` (what LogGroup.logGroupArn gives).
+    expect(flatten(logging.Properties.LogDestinationConfigs[0])).toMatch(
+      new RegExp(`:log-group:aws-waf-logs-${spot.names.apiName}$`),
+    );
+  });
+
+  it('is attached to the distribution, which serves both the SPA and /api/*', () => {
+    const config = (
+      Object.values(templates.web.findResources('AWS::CloudFront::Distribution'))[0] as {
+        Properties: { DistributionConfig: { WebACLId: Json; CacheBehaviors: Json[] } };
+      }
+    ).Properties.DistributionConfig;
+    // Read across regions from the edge stack's output holding the ACL's ARN.
+    const ref = config.WebACLId['Fn::GetStackOutput'] as {
+      StackName: string;
+      Region: string;
+      OutputName: string;
+    };
+    expect(ref).toMatchObject({ StackName: spot.stacks.edge.stackName, Region: 'us-east-1' });
+    expect(templates.edge.toJSON().Outputs[ref.OutputName].Value).toEqual({
+      'Fn::GetAtt': ['WebAcl', 'Arn'],
+    });
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toContain('/api/*');
   });
 });
 

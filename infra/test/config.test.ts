@@ -1,7 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { createSpotOptimizerApp } from '../src/app';
 import { ConfigError, readConfig } from '../src/config';
 import { spaRewriteFunctionCode } from '../src/stacks/web-stack';
+import { cdkJsonContext, tempOutdir } from './support/synth';
 
 describe('deployment config', () => {
   it('defaults the stage to dev and reads it from context', () => {
@@ -26,6 +28,33 @@ describe('deployment config', () => {
       }),
     );
     expect(config.domainName).toBe('app.example.com');
+  });
+});
+
+describe('deployment region', () => {
+  const withoutRegionEnv = (run: () => void) => {
+    const saved = process.env.CDK_DEFAULT_REGION;
+    delete process.env.CDK_DEFAULT_REGION;
+    try {
+      run();
+    } finally {
+      if (saved !== undefined) process.env.CDK_DEFAULT_REGION = saved;
+    }
+  };
+
+  it('takes the region from -c region= when the CDK CLI did not set one', () => {
+    withoutRegionEnv(() => {
+      expect(readConfig(new App({ context: { region: 'eu-west-1' } })).env.region).toBe('eu-west-1');
+      expect(readConfig(new App()).env.region).toBeUndefined();
+    });
+  });
+
+  it('refuses to build the app without a region, because the web ACL is read from us-east-1', () => {
+    withoutRegionEnv(() => {
+      expect(() =>
+        createSpotOptimizerApp({ outdir: tempOutdir('no-region'), context: cdkJsonContext() }),
+      ).toThrow(ConfigError);
+    });
   });
 });
 

@@ -23,6 +23,7 @@ describe('web stack with a web build', () => {
     const stack = new WebStack(app, 'Web', {
       names: names('test'),
       apiDomainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      webAclArn: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/spot-optimizer-test-edge/abc',
       webDistDir: dist,
     });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -4,6 +4,7 @@ import {
   AccountRecovery,
   FeaturePlan,
   Mfa,
+  StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
   VerificationEmailStyle,
@@ -17,7 +18,9 @@ export interface AuthStackProps extends StackProps {
 
 /**
  * Sign-up and sign-in: a user pool with self sign-up and email as the username, the shared password
- * policy, the groups `admin` and `client`, and one public app client for the API's auth routes.
+ * policy, the groups `admin` and `client`, and one public app client for the API's auth routes. The Plus
+ * plan's threat protection blocks sign-ins with leaked credentials and scores risky ones; MFA with an
+ * authenticator app (TOTP) is optional, so organization admins can enrol (ADR 0022).
  */
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
@@ -43,23 +46,19 @@ export class AuthStack extends Stack {
         tempPasswordValidity: Duration.days(3),
       },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
-      mfa: Mfa.OFF,
-      featurePlan: FeaturePlan.ESSENTIALS,
+      mfa: Mfa.OPTIONAL,
+      // TOTP only: SMS costs per message and needs an SNS role; email codes need SES.
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.userPool).acknowledge(
-      {
-        id: 'AwsSolutions-COG2',
-        reason:
-          'MFA is not offered yet: the sign-in route implements USER_PASSWORD_AUTH without an MFA challenge step. Planned with TOTP once the SPA has an MFA enrolment screen.',
-      },
-      {
-        id: 'AwsSolutions-COG8',
-        reason:
-          'Threat protection needs the Plus feature plan, billed per monthly active user; the product stays on Essentials (email sign-up, enforced password policy) until it has paying users. API throttling limits credential stuffing meanwhile.',
-      },
-    );
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is optional (TOTP), not required: every customer engineer signs up by self-service and the SPA has no enrolment screen yet, so required MFA would lock every new user out. Organization admins can enrol; threat protection (Plus, enforced) blocks leaked credentials for everyone.',
+    });
 
     for (const role of userRoles) {
       this.userPool.addGroup(`Group-${role}`, {

@@ -56,6 +56,8 @@ export interface WebStackProps extends StackProps {
   readonly names: Names;
   /** `<api-id>.execute-api.<region>.amazonaws.com`. */
   readonly apiDomainName: string;
+  /** ARN of the CLOUDFRONT-scoped WAF web ACL (EdgeSecurityStack, us-east-1). */
+  readonly webAclArn: string;
   /** The SPA build; deployed only if it holds an index.html. */
   readonly webDistDir: string;
   readonly domainName?: string;
@@ -64,7 +66,8 @@ export interface WebStackProps extends StackProps {
 
 /**
  * The SPA and the single public entry point: a private bucket behind CloudFront (origin access control),
- * `/api/*` routed to the HTTP API, security headers on every response, access logs for both.
+ * `/api/*` routed to the HTTP API, the WAF web ACL in front of both, security headers on every response,
+ * access logs for both.
  */
 export class WebStack extends Stack {
   readonly siteBucket: Bucket;
@@ -138,6 +141,7 @@ export class WebStack extends Stack {
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `Spot Optimizer ${props.names.apiName}`,
       defaultRootObject: 'index.html',
+      webAclId: props.webAclArn,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -167,17 +171,10 @@ export class WebStack extends Stack {
         },
       },
     });
-    Validations.of(this.distribution).acknowledge(
-      {
-        id: 'AwsSolutions-CFR1',
-        reason: 'Customers and their engineers are worldwide; no country is excluded by product policy.',
-      },
-      {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'No WAF web ACL yet (about $6/month at rest, created in us-east-1): the API is throttled at the stage and every non-public route requires a Cognito JWT. Planned before public launch.',
-      },
-    );
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Customers and their engineers are worldwide; no country is excluded by product policy.',
+    });
     if (!props.domainName) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',

@@ -23,6 +23,24 @@ const refusedTokenErrors = new Set([
   'UnsupportedTokenTypeException',
 ]);
 
+/**
+ * Cognito answers a challenge instead of tokens when the account needs one more step. The product's
+ * sign-in has no challenge step yet (ADR 0022), so each gets a 401 that says what the person can do,
+ * instead of a vague failure; the challenge's internal name is never shown.
+ */
+const mfaChallengeMessage =
+  'This account uses an authenticator app (multi-factor authentication), which this sign-in does not support yet. Ask support to reset multi-factor authentication for your account, then sign in with your password.';
+const challengeMessages: Record<string, string> = {
+  SOFTWARE_TOKEN_MFA: mfaChallengeMessage,
+  SMS_MFA: mfaChallengeMessage,
+  EMAIL_OTP: mfaChallengeMessage,
+  SELECT_MFA_TYPE: mfaChallengeMessage,
+  MFA_SETUP: mfaChallengeMessage,
+  NEW_PASSWORD_REQUIRED:
+    'This account must set a new password before it can sign in. Ask support to reset the password.',
+};
+const otherChallengeMessage = 'This account needs a sign-in step that is not supported yet. Contact support.';
+
 export class CognitoIdentity implements IdentityPort {
   private readonly client: CognitoIdentityProviderClient;
 
@@ -142,6 +160,9 @@ export class CognitoIdentity implements IdentityPort {
       const out = await this.client.send(
         new InitiateAuthCommand({ AuthFlow: flow, ClientId: this.config.clientId, AuthParameters: params }),
       );
+      if (out.ChallengeName) {
+        throw new UnauthorizedError(challengeMessages[out.ChallengeName] ?? otherChallengeMessage);
+      }
       const r = out.AuthenticationResult;
       if (!r?.AccessToken || !r.IdToken) throw new UnauthorizedError('Sign-in did not complete. Try again.');
       return {
