@@ -26,6 +26,7 @@ const statusText: Record<number, string> = {
   422: 'The cloud account refused what was asked (details name the action)',
   500: 'Something went wrong on our side (quote the request id)',
   502: 'An upstream service failed',
+  503: 'The service is busy (throttled); nothing was written, try again in a few seconds',
 };
 
 const securityOf: Record<RouteAuth, RouteConfig['security']> = {
