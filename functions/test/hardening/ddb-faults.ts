@@ -16,6 +16,8 @@ export interface DynamoFault {
   when: (call: { commandName: string; n: number }) => boolean;
   /** The error name DynamoDB answers (`ThrottlingException`, `ProvisionedThroughputExceededException`...). */
   errorName?: string;
+  /** More fields of the error (`CancellationReasons` of a cancelled transaction). */
+  errorFields?: Record<string, unknown>;
 }
 
 /** What an injected fault saw: logical calls, the ones failed, and wire attempts (SDK retries included). */
@@ -61,6 +63,7 @@ export function armDynamoFault(fault: DynamoFault): FaultLog {
             $fault: 'client',
             // DynamoDB answers throttling with a 400 and its internal errors with a 500, as here.
             $metadata: { httpStatusCode: name === 'InternalServerError' ? 500 : 400, attempts: 1 },
+            ...armed?.fault.errorFields,
           });
         }
         return next(args);

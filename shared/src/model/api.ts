@@ -216,7 +216,8 @@ export const apiContracts = {
     tags: ['Clusters'],
     path: clusterPathSchema,
     responses: { 201: agentTokenResponseSchema },
-    errors: ofOneAccount,
+    // 409: another token was issued for the cluster at the same moment.
+    errors: [...ofOneAccount, 409],
   },
   'POST /api/ingest/snapshots': {
     summary: 'An agent push: heartbeat (200) or snapshot (202)',
