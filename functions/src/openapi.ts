@@ -27,6 +27,7 @@ const statusText: Record<number, string> = {
   429: 'Too many requests from this address, email, organization or cluster: wait Retry-After seconds',
   500: 'Something went wrong on our side (quote the request id)',
   502: 'An upstream service failed',
+  503: 'The service is busy (throttled); nothing was written, try again in a few seconds',
 };
 
 /** What every 429 carries (`functions/src/http/handler.ts`): the window's remaining seconds. */

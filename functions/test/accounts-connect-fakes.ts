@@ -17,6 +17,15 @@ export class FakeCloud implements CustomerCloudPort {
   private readonly roles = new Map<string, string>();
   readonly denied = new Set<string>();
   readonly identified: CloudTarget[] = [];
+  /**
+   * Injected failures: the next calls of a method throw this error (as the real adapter would throw it,
+   * e.g. `toDomainError` of a timeout) until the fault is deleted.
+   */
+  readonly faults = new Map<'identify' | 'checkPermissions' | 'listRegions', unknown>();
+
+  private failIfFaulted(method: 'identify' | 'checkPermissions' | 'listRegions') {
+    if (this.faults.has(method)) throw this.faults.get(method);
+  }
 
   addAccessKey(awsAccountId: string) {
     const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -32,6 +41,7 @@ export class FakeCloud implements CustomerCloudPort {
 
   async identify(target: CloudTarget) {
     this.identified.push(target);
+    this.failIfFaulted('identify');
     const c = target.credentials;
     if (c.kind === 'access-key') {
       const key = this.keys.get(c.accessKeyId);
@@ -64,6 +74,7 @@ export class FakeCloud implements CustomerCloudPort {
   }
 
   async checkPermissions(_target: CloudTarget, actions: readonly string[]): Promise<PermissionCheck[]> {
+    this.failIfFaulted('checkPermissions');
     return actions.map((action) =>
       this.denied.has(action)
         ? { action, allowed: false, reason: 'AccessDenied: not authorized' }
@@ -72,6 +83,7 @@ export class FakeCloud implements CustomerCloudPort {
   }
 
   async listRegions(target: CloudTarget) {
+    this.failIfFaulted('listRegions');
     return [target.region];
   }
   async describeInstances() {

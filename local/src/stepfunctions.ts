@@ -74,6 +74,14 @@ export interface LocalStepFunctionsOptions {
   /** Every Retry pauses this long, in ms; omitted keeps the definition's intervals and backoff. */
   retryIntervalMs?: number;
   log?: (message: string) => void;
+  /**
+   * Wraps the handler of each Task state (fault injection: the hardening suite makes a state throw to
+   * check that every execution still ends in a final state with a reason). Omitted: the handlers as is.
+   */
+  wrapTask?: (
+    state: string,
+    run: (input: unknown) => Promise<unknown>,
+  ) => (input: unknown) => Promise<unknown>;
 }
 
 export class LocalStepFunctions implements WorkflowPort {
@@ -256,7 +264,8 @@ export class LocalStepFunctions implements WorkflowPort {
       const modulePath = definition.tasks[state] as string;
       // Loaded before the run starts, so a broken module fails startExecution, not a state.
       const mod = await this.loadTask(modulePath);
-      handlers[state] = async (input) => mod.handler(input);
+      const run = async (input: unknown) => mod.handler(input);
+      handlers[state] = this.options.wrapTask ? this.options.wrapTask(state, run) : run;
     }
     return handlers;
   }

@@ -97,6 +97,17 @@ export class UpstreamError extends DomainError {
   }
 }
 
+/**
+ * A store the request needs is throttling or briefly unavailable, after the SDK's own retries. Nothing was
+ * half-written (every multi-item write is one transaction), so the same request may simply be sent again.
+ */
+export class ServiceBusyError extends DomainError {
+  constructor(options?: { cause?: unknown }) {
+    super('SERVICE_BUSY', 'The service is busy; try again in a few seconds.', 503, undefined, options);
+    this.name = 'ServiceBusyError';
+  }
+}
+
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
 
 export const cloudAccessCodes = [

@@ -10,9 +10,9 @@ import {
 } from '../data/entities/cloud-account';
 import { allOrganizationsQuery, organizationEntity } from '../data/entities/organization';
 import {
+  cancelledConditions,
   getItem,
   isConditionalCheckFailed,
-  isTransactionCancelled,
   queryAll,
   transactDelete,
   transactWrite,
@@ -129,7 +129,9 @@ export async function disconnectAccount(orgId: string, accountId: string) {
   try {
     await transactWrite(items);
   } catch (error) {
-    if (isTransactionCancelled(error)) throw accountNotFound();
+    // Gone meanwhile (a concurrent disconnect) or the claim is not ours: 404. A conflict or throttling
+    // cancels the transaction too, but that is "busy, try again" (503), not "not found".
+    if (cancelledConditions(error)?.some(Boolean)) throw accountNotFound();
     throw error;
   }
   await port('scheduler').deleteSchedule(discoveryScheduleName(accountId));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  ConflictError,
   type ItemKeys,
   type ListClustersQuery,
   maskArnAccount,
@@ -23,6 +24,7 @@ import { workloadEntity } from '../data/entities/workload';
 import {
   type AttributePath,
   type Condition,
+  cancelledConditions,
   getItem,
   queryAll,
   queryPage,
@@ -225,11 +227,27 @@ export async function issueAgentToken(orgId: string, clusterId: string, createdB
     transactUpdate(
       clusterKey(orgId, clusterId),
       { set: { agentTokenSha256: tokenSha256 } },
-      where.itemExists(),
+      // Still the token this request read: of two concurrent issues only one replaces it, so the one it
+      // revokes is the one it read and no second valid token is left behind.
+      where.and(
+        where.itemExists(),
+        cluster.agentTokenSha256
+          ? where.eq('agentTokenSha256', cluster.agentTokenSha256)
+          : where.or(where.notExists('agentTokenSha256'), where.isNull('agentTokenSha256')),
+      ),
     ),
   ];
   if (cluster.agentTokenSha256) items.push(transactDelete(agentTokenKey(cluster.agentTokenSha256)));
-  await transactWrite(items);
+  try {
+    await transactWrite(items);
+  } catch (error) {
+    if (!cancelledConditions(error)?.some(Boolean)) throw error;
+    await loadCluster(orgId, clusterId); // 404 if it was deleted meanwhile
+    throw new ConflictError(
+      'AGENT_TOKEN_CHANGED',
+      'Another agent token was issued for this cluster at the same moment. Reload the cluster page and use the token shown there, or issue a new one.',
+    );
+  }
   return {
     body: {
       token,

@@ -10,12 +10,14 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   type RouteContract,
+  ServiceBusyError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '@spot/shared';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
+import { isBusyError } from '../data/client';
 import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import { userProfileEntity, userProfileKey } from '../data/entities/user-profile';
 import { getItem } from '../data/repository';
@@ -119,8 +121,23 @@ function outcomeOf(statusCode: number): AuditOutcome {
   return statusCode === 401 || statusCode === 403 ? 'denied' : 'failed';
 }
 
-/** Maps any error to a response: domain errors keep their message, everything else is an opaque 500. */
-export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+/**
+ * The one error mapping. A throttled table (after the SDK's retries) is a 503 the caller may retry; the
+ * other non-domain errors are faults of ours.
+ */
+export function asDomainError(error: unknown): unknown {
+  return isBusyError(error) ? new ServiceBusyError({ cause: error }) : error;
+}
+
+/**
+ * Maps any error to a response: domain errors keep their message, a busy table is a 503, everything else
+ * is an opaque 500.
+ */
+export function errorResponse(thrown: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+  const error = asDomainError(thrown);
+  if (error instanceof ServiceBusyError) {
+    logger.warn('table busy', { requestId, ...errorFields(thrown) });
+  }
   if (isDomainError(error)) {
     const response = json(
       error.statusCode,
@@ -249,7 +266,8 @@ const responseMiddleware = (): middy.MiddlewareObj<APIGatewayProxyEventV2, unkno
   },
   onError: (request) => {
     const { spot } = request.context;
-    spot.errorCode = request.error instanceof DomainError ? request.error.code : 'INTERNAL';
+    const error = asDomainError(request.error);
+    spot.errorCode = error instanceof DomainError ? error.code : 'INTERNAL';
     request.response = errorResponse(request.error, spot.requestId);
   },
 });

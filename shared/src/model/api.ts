@@ -61,10 +61,11 @@ export const defaultMaxBodyBytes = 64 * 1024;
 
 /**
  * Every error status a route may answer: its declared ones, 413 and 415 for routes that take a body (the
- * HTTP adapter checks size and content type of every body), and 500.
+ * HTTP adapter checks size and content type of every body), 500, and 503 (the table is throttling after
+ * the SDK's retries: nothing was written, send the request again).
  */
 export function errorStatusesOf(contract: RouteContract): number[] {
-  return [...contract.errors, ...(contract.body ? [413, 415] : []), 500];
+  return [...contract.errors, ...(contract.body ? [413, 415] : []), 500, 503];
 }
 
 /** The body of every error answer, as the HTTP adapter writes it (`functions/src/http/handler.ts`). */
@@ -218,7 +219,8 @@ export const apiContracts = {
     tags: ['Clusters'],
     path: clusterPathSchema,
     responses: { 201: agentTokenResponseSchema },
-    errors: ofOneAccount,
+    // 409: another token was issued for the cluster at the same moment.
+    errors: [...ofOneAccount, 409],
   },
   'POST /api/ingest/snapshots': {
     summary: 'An agent push: heartbeat (200) or snapshot (202)',

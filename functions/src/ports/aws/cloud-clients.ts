@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { STSClient } from '@aws-sdk/client-sts';
+import { type CallTimeouts, customerCallTimeouts, requestHandlerOptions } from './cloud-timeouts';
 
 /** A map that keeps the `capacity` most recently used entries and hands evicted values to `onEvict`. */
 export class BoundedCache<K, V> {
@@ -50,7 +51,8 @@ export type ClientCredentials =
 
 /**
  * The SDK clients for one set of customer credentials in one region, built on first use. `maxAttempts: 1`
- * leaves retries to the adapter's own policy (see `cloud-retry.ts`).
+ * leaves retries to the adapter's own policy (see `cloud-retry.ts`); every call has the time limits of
+ * `cloud-timeouts.ts`, so a customer endpoint that never answers cannot hang a request.
  */
 export class RegionClients {
   private ec2Client?: EC2Client;
@@ -63,10 +65,16 @@ export class RegionClients {
   constructor(
     readonly region: string,
     private readonly credentials: ClientCredentials,
+    private readonly timeouts: CallTimeouts = customerCallTimeouts,
   ) {}
 
   private get config() {
-    return { region: this.region, credentials: this.credentials, maxAttempts: 1 };
+    return {
+      region: this.region,
+      credentials: this.credentials,
+      maxAttempts: 1,
+      requestHandler: requestHandlerOptions(this.timeouts),
+    };
   }
 
   get ec2(): EC2Client {

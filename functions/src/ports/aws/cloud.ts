@@ -58,6 +58,7 @@ import {
 } from './cloud-mappers';
 import { permissionProbes } from './cloud-permissions';
 import { chunk, defaultRetryOptions, mapWithConcurrency, Retrier, type RetryOptions } from './cloud-retry';
+import { type CallTimeouts, customerCallTimeouts, requestHandlerOptions } from './cloud-timeouts';
 
 export { forEachRegion } from './cloud-regions';
 
@@ -65,7 +66,7 @@ export { forEachRegion } from './cloud-regions';
  * The platform's own STS client, configured once: it assumes customer roles with the Lambda's execution
  * role. Customer calls use per-target clients (see `RegionClients`).
  */
-const platformSts = new STSClient({ maxAttempts: 1 });
+const platformSts = new STSClient({ maxAttempts: 1, requestHandler: requestHandlerOptions() });
 
 /** The Pricing API answers in us-east-1 (and two other regions); prices for every region come from there. */
 export const pricingRegion = 'us-east-1';
@@ -105,6 +106,8 @@ export interface AwsCustomerCloudOptions {
   concurrency?: number;
   /** SDK client sets kept in memory, one per (region, credentials). */
   maxCachedClientSets?: number;
+  /** Time limits of each customer call ({@link customerCallTimeouts} by default). */
+  timeouts?: CallTimeouts;
 }
 
 /**
@@ -118,8 +121,10 @@ export class AwsCustomerCloud implements CustomerCloudPort {
   private readonly roles: RoleCredentialCache;
   private readonly clientSets: BoundedCache<string, RegionClients>;
   private readonly concurrency: number;
+  private readonly timeouts: CallTimeouts;
 
   constructor(options: AwsCustomerCloudOptions = {}) {
+    this.timeouts = options.timeouts ?? customerCallTimeouts;
     this.clock = options.clock ?? { now: () => new Date() };
     this.retrier = new Retrier({ ...defaultRetryOptions, ...options.retry });
     const sessionDurationSeconds = Math.min(3600, Math.max(900, options.sessionDurationSeconds ?? 3600));
@@ -477,6 +482,7 @@ export class AwsCustomerCloud implements CustomerCloudPort {
       credentials.kind === 'role'
         ? () => this.roles.resolve(credentials)
         : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      this.timeouts,
     );
     this.clientSets.set(key, built);
     return built;

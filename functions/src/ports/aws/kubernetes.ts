@@ -6,6 +6,7 @@ import type { ClusterSnapshot } from '@spot/shared';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
 import type { ClusterHourSample, KubernetesPort } from '../kubernetes';
 import { KubernetesAccessError } from '../kubernetes-errors';
+import { requestHandlerOptions } from './cloud-timeouts';
 import { containerInsightsHistory } from './kubernetes-container-insights';
 import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
 
@@ -49,7 +50,7 @@ const sessionSeconds = 3600;
 const refreshBeforeMs = 5 * 60_000;
 
 export class AgentlessKubernetes implements KubernetesPort {
-  private readonly sts = new STSClient({});
+  private readonly sts = new STSClient({ requestHandler: requestHandlerOptions() });
   private readonly roleCredentials = new Map<string, { credentials: AwsCredentials; expiresAt: number }>();
   private readonly clock: { now(): Date };
 
@@ -129,7 +130,7 @@ export async function describeClusterAccess(
   cluster: EksCluster,
   credentials: AwsCredentials,
 ): Promise<ClusterAccess> {
-  const eks = new EKSClient({ region: target.region, credentials });
+  const eks = new EKSClient({ region: target.region, credentials, requestHandler: requestHandlerOptions() });
   try {
     const out = await eks.send(new DescribeClusterCommand({ name: cluster.name }));
     const endpoint = out.cluster?.endpoint ?? cluster.endpoint;
