@@ -37,8 +37,15 @@ const clean: ScannedExchange[] = [
 const cleanLog = ['{"level":"info","message":"request","authorization":"[redacted]","route":"GET /api/me"}'];
 
 describe('scanForSecrets', () => {
-  it('accepts credentials only in the answers that issue them', () => {
+  it('accepts credentials only in the answers that issue them, and AWS documentation example keys', () => {
     expect(scanForSecrets({ exchanges: clean, logLines: cleanLog })).toEqual([]);
+    const hint = exchange(
+      'POST /api/client/accounts/connect',
+      {},
+      { message: 'e.g. AKIAIOSFODNN7EXAMPLE' },
+      400,
+    );
+    expect(scanForSecrets({ exchanges: [hint], logLines: [] })).toEqual([]);
   });
 
   it.each([

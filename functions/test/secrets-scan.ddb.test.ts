@@ -1,9 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
+import { ensurePlatformAdmin } from '../src/domain/admin';
 import { logSink } from '../src/lib/logger';
+import { port } from '../src/ports';
+import { routeKey, routes } from '../src/routes';
 import { installConnectFakes, newAwsAccountId } from './accounts-connect-fakes';
-import { call, seenResponses, signUpAndIn, useLocalServices } from './support/services';
+import { seedCluster } from './clusters-support';
+import { fixtureSnapshot } from './fixtures/k8s/snapshot';
+import { scanForSecrets } from './support/secret-scan';
+import {
+  call,
+  seenExchanges,
+  seenResponses,
+  signUpAndIn,
+  strongPassword,
+  useLocalServices,
+} from './support/services';
 
 /**
  * The secret access key of an access-key connection must never come back: not in any response body,
@@ -82,6 +95,97 @@ describe('the secret access key never leaves the envelope', () => {
         expect(logLines.filter((l) => l.includes(needle))).toEqual([]);
         expect(audit.filter((r) => r.includes(needle))).toEqual([]);
       }
+    }
+  });
+});
+
+describe('no credential leaves by any route', () => {
+  it('exercises every route with real credentials in play; none shows up outside the answer that issues it', async () => {
+    const { cloud } = installConnectFakes();
+    const user = await signUpAndIn('Secrets');
+    const leaver = await signUpAndIn('Secrets sign-out');
+    const adminEmail = `secrets-admin-${Date.now()}@spot.local`;
+    const adminPassword = strongPassword();
+    await ensurePlatformAdmin(port('identity'), adminEmail, adminPassword, new Date());
+    const admin = await port('identity').signIn(adminEmail, adminPassword);
+    const keys = cloud.addAccessKey(newAwsAccountId());
+    const token = user.accessToken;
+
+    await call('GET /api/health');
+    await call('GET /api/openapi.json');
+    await call('POST /api/auth/confirm', { body: { email: user.email, code: '123456' } });
+    const refreshed = await call('POST /api/auth/refresh', { body: { refreshToken: user.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    await call('GET /api/me', { token });
+    await call('POST /api/me/onboarding-wizard', { token, body: { outcome: 'completed' } });
+    await call('POST /api/client/accounts/role-setup', {
+      token,
+      body: { awsAccountId: newAwsAccountId(), region: 'eu-west-1' },
+    });
+    const connected = await call('POST /api/client/accounts/connect', {
+      token,
+      body: { method: 'access-key', region: 'us-east-1', ...keys },
+    });
+    expect(connected.status).toBeLessThan(300);
+    const id = String(connected.body.id);
+    await call('GET /api/client/accounts', { token });
+    await call('GET /api/client/accounts/{id}', { token, path: { id } });
+    await call('PATCH /api/client/accounts/{id}', { token, path: { id }, body: { name: 'Secrets lab' } });
+    await call('POST /api/client/accounts/{id}/resync', { token, path: { id } });
+    const cluster = await seedCluster(user.orgId, { name: 'prod' });
+    await call('GET /api/client/clusters', { token });
+    await call('GET /api/client/clusters/{id}', { token, path: { id: cluster.clusterId } });
+    const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+      token,
+      path: { id: cluster.clusterId },
+    });
+    const agentToken = String(issued.body.token);
+    const snapshot = await fixtureSnapshot({ clusterName: 'prod', now: new Date() });
+    expect(
+      (
+        await call('POST /api/ingest/snapshots', {
+          token: agentToken,
+          body: { kind: 'heartbeat', agentVersion: '1' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call('POST /api/ingest/snapshots', {
+          token: agentToken,
+          body: { kind: 'snapshot', agentVersion: '1', snapshot },
+        })
+      ).status,
+    ).toBe(202);
+    await call('GET /api/client/audit', { token });
+    await call('GET /api/client/dashboard', { token });
+    await call('GET /api/client/dashboard/resource-gap', { token, query: { clusterId: cluster.clusterId } });
+    await call('GET /api/admin/organizations', { token: admin.accessToken });
+    await call('DELETE /api/client/accounts/{id}', { token, path: { id } });
+    await call('POST /api/auth/signout', {
+      token: leaver.accessToken,
+      body: { refreshToken: leaver.refreshToken },
+    });
+
+    // Every route of the table is in the scanned set: a new route without a call here fails this test.
+    const exercised = new Set(seenExchanges.map((e) => e.routeKey));
+    expect(routes.map(routeKey).filter((key) => !exercised.has(key))).toEqual([]);
+    expect(scanForSecrets({ exchanges: seenExchanges, logLines })).toEqual([]);
+    // And by value, the credentials this test holds: only their issuing answer carries them.
+    const credentials = [
+      agentToken,
+      user.accessToken,
+      user.refreshToken,
+      String(refreshed.body.accessToken),
+      leaver.refreshToken,
+      admin.accessToken,
+      keys.secretAccessKey,
+      user.password,
+    ];
+    expect(agentToken).toMatch(/^spot_agt_/);
+    for (const secret of credentials) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+      expect(seenResponses.filter((r) => r.includes(secret)).length).toBeLessThanOrEqual(1);
     }
   });
 });

@@ -775,7 +775,8 @@ export function responseProblems(status: number, raw: string): string[] {
     problems.push(`a generic message: ${JSON.stringify(text)}`);
   const internal =
     /invalid_type|invalid_union|invalid_value|too_big|too_small|unrecognized_keys|ZodError|\bzod\b|\bExpected\b|\bReceived\b|expected \w+, received|Invalid input:|Invalid option:|Too (big|small):|Invalid discriminator|[A-Z][a-z]+Exception\b|ResourceNotFound|ConditionalCheck|DynamoDB|ElectroDB|Cognito|\bmiddy\b|TypeError|ReferenceError|SyntaxError|Cannot read propert|undefined is not|\[object Object\]|\bNaN\b|Unexpected token|in JSON at position/;
-  const found = text.match(internal);
+  // A quoted value is the caller's own input echoed back ("The cluster "NaN" was not found"), not a leak.
+  const found = text.replace(/"[^"]*"/g, '""').match(internal);
   if (found) problems.push(`an internal name in the message: "${found[0]}" in ${JSON.stringify(text)}`);
   return problems;
 }

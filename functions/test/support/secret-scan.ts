@@ -38,7 +38,8 @@ export const secretShapes: readonly { what: string; pattern: RegExp }[] = [
     pattern: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
   },
   { what: 'an agent token', pattern: /spot_agt_[A-Za-z0-9_-]{20,}/ },
-  { what: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
+  // AWS's documented example key (AKIAIOSFODNN7EXAMPLE) is what input hints show; it is no credential.
+  { what: 'an AWS access key id', pattern: /\b(AKIA|ASIA)(?![A-Z0-9]{9}EXAMPLE\b)[A-Z0-9]{16}\b/ },
   {
     what: 'an AWS secret access key',
     pattern: /aws_secret_access_key|"secretAccessKey"\s*:\s*"(?!\[redacted\])[^"]/i,

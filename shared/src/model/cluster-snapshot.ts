@@ -22,6 +22,29 @@ const memoryMiBSchema = z
   .nonnegative()
   .max(maxMemoryMiB, `Memory is in MiB and at most ${maxMemoryMiB.toLocaleString('en-US')}.`);
 
+/**
+ * Kubernetes names (DNS-1123: at most 253 characters; namespaces 63) and kinds. They become parts of item
+ * keys (a workload is `namespace/kind/name`, a node its name), which DynamoDB caps at 1,024 bytes, so a
+ * name no cluster can have is refused here with a message instead of failing the write.
+ */
+const k8sNamePattern = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const k8sNameRule =
+  'is a Kubernetes name: letters, digits, ".", "-" and "_", starting and ending with a letter or digit.';
+const objectNameSchema = z
+  .string()
+  .max(253, 'A Kubernetes name is at most 253 characters.')
+  .regex(k8sNamePattern, `A name ${k8sNameRule}`);
+const namespaceSchema = z
+  .string()
+  .max(63, 'A namespace is at most 63 characters.')
+  .regex(k8sNamePattern, `A namespace ${k8sNameRule}`);
+const kindSchema = z
+  .string()
+  .max(63, 'A kind is at most 63 characters.')
+  .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'A kind is one word of letters and digits, such as Deployment.');
+/** Other names and references: bounded, so a snapshot cannot carry a 100,000-character one. */
+const boundedName = z.string().max(253, 'A Kubernetes name is at most 253 characters.');
+
 const quantities = z.object({
   cpuMilli: cpuMilliSchema,
   memoryMiB: memoryMiBSchema,
@@ -35,12 +58,12 @@ export const taintSchema = z.object({
 });
 
 export const snapshotNodeSchema = z.object({
-  name: z.string(),
+  name: objectNameSchema,
   instanceId: z.string().nullable(),
-  instanceType: z.string(),
+  instanceType: boundedName,
   capacityType: z.enum(['on-demand', 'spot']),
-  zone: z.string(),
-  nodeGroup: z.string().nullable(),
+  zone: boundedName,
+  nodeGroup: boundedName.nullable(),
   allocatable: quantities.extend({ pods: z.number().int().nonnegative().max(10_000) }),
   labels: z.record(z.string(), z.string()).default({}),
   taints: z.array(taintSchema).default([]),
@@ -51,7 +74,7 @@ export const snapshotNodeSchema = z.object({
 });
 
 export const snapshotContainerSchema = z.object({
-  name: z.string(),
+  name: boundedName,
   requests: quantities,
   limits: quantities.partial().default({}),
   usage: z.object({ cpuMilli: cpuMilliSchema, memoryMiB: memoryMiBSchema }).nullable(),
@@ -60,21 +83,21 @@ export const snapshotContainerSchema = z.object({
 });
 
 export const snapshotPodSchema = z.object({
-  namespace: z.string(),
-  name: z.string(),
-  nodeName: z.string().nullable(),
+  namespace: namespaceSchema,
+  name: objectNameSchema,
+  nodeName: objectNameSchema.nullable(),
   phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']),
   /** The top-level controller (a ReplicaSet resolved to its Deployment), with its desired replicas. */
   owner: z
     .object({
-      kind: z.string(),
-      name: z.string(),
+      kind: kindSchema,
+      name: objectNameSchema,
       replicas: z.number().int().nonnegative().nullable(),
     })
     .nullable(),
   qosClass: z.enum(['Guaranteed', 'Burstable', 'BestEffort']),
   containers: z.array(snapshotContainerSchema).min(1),
-  pvcNames: z.array(z.string()).default([]),
+  pvcNames: z.array(boundedName).default([]),
   labels: z.record(z.string(), z.string()).default({}),
   annotations: z.record(z.string(), z.string()).default({}),
   nodeSelector: z.record(z.string(), z.string()).default({}),
@@ -91,16 +114,16 @@ export const snapshotPodSchema = z.object({
 });
 
 export const snapshotPdbSchema = z.object({
-  namespace: z.string(),
-  name: z.string(),
+  namespace: boundedName,
+  name: boundedName,
   matchLabels: z.record(z.string(), z.string()),
   disruptionsAllowed: z.number().int().nonnegative(),
 });
 
 export const snapshotHpaSchema = z.object({
-  namespace: z.string(),
-  name: z.string(),
-  target: z.object({ kind: z.string(), name: z.string() }),
+  namespace: namespaceSchema,
+  name: boundedName,
+  target: z.object({ kind: kindSchema, name: objectNameSchema }),
   /** The resources it scales on: rightsizing leaves these alone. */
   metrics: z.array(z.enum(['cpu', 'memory', 'custom'])),
   minReplicas: z.number().int().nonnegative(),
@@ -117,21 +140,21 @@ export const snapshotEventSchema = z.object({
     'NodeNotReady',
   ]),
   objectKind: z.enum(['Node', 'Pod']),
-  objectName: z.string(),
-  namespace: z.string().nullable(),
+  objectName: boundedName,
+  namespace: boundedName.nullable(),
   at: z.string(),
   count: z.number().int().positive().default(1),
 });
 
 export const clusterSnapshotSchema = z.object({
   schemaVersion: z.literal(1),
-  clusterName: z.string(),
+  clusterName: boundedName,
   /** ISO 8601 with a zone (`2026-12-04T10:00:00Z`). */
   capturedAt: z.iso.datetime({
     offset: true,
     message: 'Send capturedAt as an ISO 8601 time, e.g. 2026-12-04T10:00:00Z.',
   }),
-  kubernetesVersion: z.string(),
+  kubernetesVersion: z.string().max(64, 'A Kubernetes version is at most 64 characters.'),
   source: z.enum(['agentless', 'agent', 'sandbox']),
   nodes: z.array(snapshotNodeSchema),
   pods: z.array(snapshotPodSchema),
