@@ -186,7 +186,7 @@ export const routes: readonly RouteDefinition[] = [
       perIp: { requests: 6000, windowSeconds: 60 },
       perCluster: { requests: 60, windowSeconds: 60 },
       perOrg: { requests: 1200, windowSeconds: 60 },
-      gateway: { requestsPerSecond: 100, burst: 200 },
+      gateway: { requestsPerSecond: 50, burst: 100 },
     },
   },
   { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },

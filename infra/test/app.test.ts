@@ -284,7 +284,7 @@ describe('api stack', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       RouteSettings: expected,
     });
-    // Each route's own throttle is stricter than the stage's, or it would never apply.
+    // A route's setting replaces the stage default for it: no limited route may be looser than the rest.
     for (const r of limited) expect(r.rateLimit?.gateway.requestsPerSecond).toBeLessThanOrEqual(50);
     // The stage waits for the routes its settings name.
     const [stage] = Object.values(templates.api.findResources('AWS::ApiGatewayV2::Stage')) as {

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { securityHeadersOf } from '@spot/shared/model/security-headers';
@@ -61,6 +61,12 @@ export interface GatewayOptions {
   /** Prefix of function names in the Lambda context (`<prefix>-<handler>`). */
   functionPrefix?: string;
   log?: (message: string) => void;
+  /**
+   * Take the caller's address from the first `x-forwarded-for` hop of requests made from this machine
+   * (never of remote ones). For benchmarks simulating many people: the abuse limits count per address,
+   * and every simulated person would otherwise share 127.0.0.1's budget. Off by default.
+   */
+  trustForwardedFor?: boolean;
 }
 
 export interface Gateway {
@@ -281,6 +287,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestId,
       `${hit.route.method} ${hit.route.path}`,
       hit.params,
+      options.trustForwardedFor ?? false,
     );
     const deadline = Date.now() + hit.route.timeoutSeconds * 1000;
     const context = lambdaContext(hit.route.functionName, requestId, deadline);
@@ -388,6 +395,20 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
+const loopback = new Set(['127.0.0.1', '::1']);
+
+/** The caller's address: the socket's, or (trusted, from this machine) the first forwarded hop. */
+export function sourceIpOf(
+  remoteAddress: string | undefined,
+  forwardedFor: string | undefined,
+  trustForwardedFor: boolean,
+): string {
+  const socket = (remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  if (!trustForwardedFor || !loopback.has(socket) || !forwardedFor) return socket;
+  const first = forwardedFor.split(',')[0]?.trim() ?? '';
+  return isIP(first) ? first : socket;
+}
+
 /** Builds the payload-format-2.0 event API Gateway would send for this request. */
 export function toEvent(
   req: IncomingMessage,
@@ -397,6 +418,7 @@ export function toEvent(
   requestId: string,
   routeKey: string,
   pathParameters: Record<string, string>,
+  trustForwardedFor = false,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
@@ -417,7 +439,7 @@ export function toEvent(
       queryStringParameters[key] === undefined ? value : `${queryStringParameters[key]},${value}`;
   }
   const now = new Date();
-  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const sourceIp = sourceIpOf(req.socket.remoteAddress, headers['x-forwarded-for'], trustForwardedFor);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePath, type Gateway, startGateway } from '../src/gateway';
+import { compilePath, type Gateway, sourceIpOf, startGateway } from '../src/gateway';
 
 // Unit tier: the gateway listens on a loopback port with fixture handlers; nothing leaves the machine.
 const fixtures = resolve(import.meta.dirname, 'fixtures');
@@ -181,6 +181,37 @@ describe('gateway: API routes', () => {
       body: 'x'.repeat(6 * 1024 * 1024 + 1),
     });
     expect(response.status).toBe(413);
+  });
+});
+
+describe('gateway: the caller address', () => {
+  it('is the socket’s unless forwarded-for is trusted, and then only from this machine and only an IP', () => {
+    expect(sourceIpOf('::ffff:10.0.0.7', '198.18.0.1', false)).toBe('10.0.0.7');
+    expect(sourceIpOf('127.0.0.1', '198.18.0.1, 10.0.0.1', false)).toBe('127.0.0.1');
+    expect(sourceIpOf('127.0.0.1', '198.18.0.1, 10.0.0.1', true)).toBe('198.18.0.1');
+    expect(sourceIpOf('::1', '2001:db8::1', true)).toBe('2001:db8::1');
+    expect(sourceIpOf('10.0.0.7', '198.18.0.1', true)).toBe('10.0.0.7');
+    expect(sourceIpOf('127.0.0.1', 'not-an-ip', true)).toBe('127.0.0.1');
+    expect(sourceIpOf('127.0.0.1', undefined, true)).toBe('127.0.0.1');
+  });
+
+  it('reaches the handler from a gateway started with trustForwardedFor', async () => {
+    const trusting = await startGateway({
+      port: 0,
+      routes,
+      handlersRoot: join(fixtures, 'handlers'),
+      webDist: join(fixtures, 'web-dist'),
+      trustForwardedFor: true,
+    });
+    try {
+      const res = await fetch(`${trusting.url}/api/items/1`, {
+        headers: { 'x-forwarded-for': '198.18.3.4' },
+      });
+      const body = (await res.json()) as { event: APIGatewayProxyEventV2 };
+      expect(body.event.requestContext.http.sourceIp).toBe('198.18.3.4');
+    } finally {
+      await trusting.close();
+    }
   });
 });
 

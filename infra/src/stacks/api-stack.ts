@@ -84,8 +84,8 @@ export class ApiStack extends Stack {
       userPoolClients: [props.userPoolClient],
     });
 
-    // The route table's `rateLimit.gateway`: each limited route's own throttle (all callers together), far
-    // below the stage's. Per-IP, per-email, per-organization and per-cluster limits are counted by the
+    // The route table's `rateLimit.gateway`: each limited route's own throttle (all callers together),
+    // replacing the stage default for that route and never looser than it. Per-IP, per-email, per-organization and per-cluster limits are counted by the
     // functions themselves (DynamoDB), as API Gateway HTTP APIs cannot throttle per caller.
     const throttledRoutes: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of props.routes) {
