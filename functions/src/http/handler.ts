@@ -26,6 +26,7 @@ import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { RouteAuth, RouteRateLimits } from '../routes';
 import { verifyAuthorizationHeader } from './auth';
+import { clientAddressOf } from './client-address';
 import { enforceRateLimits, limitsOf, routeOfContract } from './rate-limit';
 import { issueMessage } from './validation-messages';
 
@@ -208,7 +209,7 @@ const requestContextMiddleware = (): middy.MiddlewareObj<
         started: Date.now(),
         now: port('clock').now(),
         audit: { target: null, accountId: null },
-        sourceIp: event.requestContext?.http?.sourceIp ?? null,
+        sourceIp: clientAddressOf(event),
         userAgent: event.requestContext?.http?.userAgent ?? event.headers?.['user-agent'] ?? null,
         caller: null,
         agent: null,
