@@ -13,7 +13,7 @@ export const writeCommands = [
 
 export interface DynamoFault {
   /** Which logical calls fail: by command name, or the n-th call (1-based) since the fault was armed. */
-  when: (call: { commandName: string; n: number }) => boolean;
+  when: (call: { commandName: string; n: number; rateLimit: boolean }) => boolean;
   /** The error name DynamoDB answers (`ThrottlingException`, `ProvisionedThroughputExceededException`...). */
   errorName?: string;
   /** More fields of the error (`CancellationReasons` of a cancelled transaction). */
@@ -22,7 +22,8 @@ export interface DynamoFault {
 
 /** What an injected fault saw: logical calls, the ones failed, and wire attempts (SDK retries included). */
 export interface FaultLog {
-  calls: { commandName: string; n: number; failed: boolean }[];
+  /** `rateLimit`: a rate-limit counter's write (the routes' limiter fails open, so a fault there is no 503). */
+  calls: { commandName: string; n: number; failed: boolean; rateLimit: boolean }[];
   attempts: number;
 }
 
@@ -45,8 +46,9 @@ export function armDynamoFault(fault: DynamoFault): FaultLog {
         if (state) {
           const n = state.log.calls.length + 1;
           const commandName = String((context as { commandName?: string }).commandName);
-          const failed = state.fault.when({ commandName, n });
-          state.log.calls.push({ commandName, n, failed });
+          const rateLimit = JSON.stringify((args as { input?: unknown }).input ?? {}).includes('"RATE#');
+          const failed = state.fault.when({ commandName, n, rateLimit });
+          state.log.calls.push({ commandName, n, failed, rateLimit });
           (context as { faultFailed?: boolean }).faultFailed = failed;
         }
         return next(args);
@@ -100,12 +102,15 @@ export async function tableItems(tableName: string): Promise<Map<string, Record<
   return items;
 }
 
-/** Keys added, removed or changed between two table images, leaving out audit records. */
+/**
+ * Keys added, removed or changed between two table images, leaving out audit records and rate-limit
+ * counters (every request counts against its caller's limits, refused or not: bookkeeping, not state).
+ */
 export function tableDiff(
   before: Map<string, Record<string, unknown>>,
   after: Map<string, Record<string, unknown>>,
 ): string[] {
-  const isAudit = (key: string) => key.includes('AUDIT');
+  const isAudit = (key: string) => key.includes('AUDIT') || key.startsWith('RATE#');
   const changed: string[] = [];
   for (const [key, item] of after) {
     if (isAudit(key)) continue;
