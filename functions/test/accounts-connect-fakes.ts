@@ -132,6 +132,11 @@ export class RecordingWorkflows implements WorkflowPort {
       executionArn: `arn:aws:states:us-east-1:000000000000:execution:discovery:${name ?? randomUUID()}`,
     };
   }
+  /** ARNs a test declares still running; every other execution counts as stopped. */
+  readonly running = new Set<string>();
+  async isExecutionRunning(executionArn: string) {
+    return this.running.has(executionArn);
+  }
 }
 
 export class RecordingScheduler implements SchedulerPort {

@@ -7,7 +7,7 @@
  * start (stack.ts) cover the remaining ways to leave an orphan `java` behind.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { ServiceStartError } from './errors';
 
@@ -143,5 +143,22 @@ export function commandLineOf(pid: number): string | undefined {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether a process has finished exiting: gone from /proc, or a zombie whose threads have all exited (its
+ * parent, here often an init that does not reap, has not collected it). Neither an empty command line nor
+ * a zombie main thread is enough: a killed JVM's other threads still hold its listening sockets.
+ */
+export function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ...`; comm may itself hold parentheses, so read after the last one.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state !== 'Z' && state !== 'X') return false;
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
+  } catch {
+    return true;
   }
 }

@@ -11,6 +11,8 @@
  *   its cadence (only the target changes).
  * - A one-time schedule whose time has already passed when it is created fires once, at the next tick.
  * - Fires missed while the stack was stopped are coalesced: one fire at start-up, then the normal cadence.
+ * - A fire is recorded before its target starts, so a stack killed while firing never fires that slot
+ *   twice after a restart.
  * - A one-time schedule stays listed after it fires (ActionAfterCompletion NONE) until deleted or re-armed
  *   with upsertSchedule.
  */
@@ -144,12 +146,16 @@ export class LocalScheduler implements SchedulerPort {
       (s) => s.nextFireAt !== null && Date.parse(s.nextFireAt) <= now.getTime(),
     );
     for (const state of due) {
-      const { spec } = state;
       state.lastFiredAt = now.toISOString();
       state.nextFireAt =
-        nextFireTime(spec.expression, spec.timeZone, now, {
+        nextFireTime(state.spec.expression, state.spec.timeZone, now, {
           startDate: new Date(state.startDate),
         })?.toISOString() ?? null;
+    }
+    // Recorded before anything fires: a stack killed mid-fire must not fire the same slot again when it
+    // restarts (at most once, like the service; a discovery cut off that way is resumed at start-up).
+    if (due.length) this.save();
+    for (const { spec } of due) {
       try {
         await this.options.fire(structuredClone(spec.target), structuredClone(spec));
         this.log(`schedule ${spec.name} fired (${spec.expression}, ${spec.timeZone})`);
@@ -157,7 +163,6 @@ export class LocalScheduler implements SchedulerPort {
         this.log(`schedule ${spec.name} failed to fire: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (due.length) this.save();
     return due.length;
   }
 

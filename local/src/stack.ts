@@ -19,12 +19,12 @@ import { LocalStackError } from './errors';
 import { type ExtraRoute, type Gateway, startGateway } from './gateway';
 import { LocalKeyService } from './keys';
 import { defaultPaths, repoRoot } from './paths';
-import { commandLineOf, type ManagedProcess } from './processes';
+import { commandLineOf, hasExited, type ManagedProcess } from './processes';
 import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
 import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
-import { LocalStepFunctions } from './stepfunctions';
+import { LocalStepFunctions, type LocalStepFunctionsOptions } from './stepfunctions';
 import { assertPortFree, findFreePort } from './tcp-ports';
 
 export interface LocalStackOptions {
@@ -56,6 +56,8 @@ export interface LocalStackOptions {
   sandboxAgents?: false | SandboxAgentSettings;
   /** Wait states of workflows pause this long (ms), or `'real'`. Default 1000. */
   workflowWaitMs?: number | 'real';
+  /** Fault injection for tests: wraps each Task state's handler (see LocalStepFunctionsOptions). */
+  wrapTask?: LocalStepFunctionsOptions['wrapTask'];
   /** Install the local adapters into the functions with `configurePorts` (default true). */
   configurePorts?: boolean;
   /** Echo the output of DynamoDB Local and cognito-local. */
@@ -211,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const workflows = new LocalStepFunctions({
       tasksRoot: options.tasksRoot,
       waitTimeMs: options.workflowWaitMs,
+      wrapTask: options.wrapTask,
       log,
     });
     const scheduler = new LocalScheduler({
@@ -236,6 +239,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The admin's profile lives in the table, which is ready only now; idempotent on restarts.
       const { ensurePlatformAdmin } = await import('@spot/functions/domain/admin');
       await ensurePlatformAdmin(functionsPort('identity'), admin.email, admin.password, new Date());
+      // A stack killed mid-discovery left accounts `scanning` with no run behind them (the runner kept
+      // its executions in memory): each is resumed once, or ends `error` with a reason. Before the
+      // gateway opens, so that no Re-Sync races the sweep.
+      const { resumeInterruptedDiscoveries } = await import('@spot/functions/domain/discovery/resume');
+      for (const r of await resumeInterruptedDiscoveries(new Date())) {
+        if (r.outcome !== 'running') log(`discovery of account ${r.accountId} was interrupted: ${r.outcome}`);
+      }
     }
 
     await webBuild;
@@ -327,9 +337,10 @@ async function claimDataDir(
       // Already gone.
     }
   }
-  // Wait until they are gone, so that their ports are free for the checks that follow.
-  const deadline = Date.now() + 5_000;
-  while (leftovers.some((child) => servedDataDir(child.pid, dataDir)) && Date.now() < deadline) {
+  // Wait until they have exited, so that their ports are free for the checks that follow (a killed JVM
+  // takes a moment to close its sockets after its command line is gone).
+  const deadline = Date.now() + 10_000;
+  while (leftovers.some((child) => !hasExited(child.pid)) && Date.now() < deadline) {
     await new Promise((resolveWait) => setTimeout(resolveWait, 50));
   }
   updateStackState(stateFile, { ownerPid: process.pid, children: undefined });

@@ -194,6 +194,11 @@ export class LocalStepFunctions implements WorkflowPort {
     }
   }
 
+  async isExecutionRunning(executionArn: string): Promise<boolean> {
+    // After a restart the map is empty: what ran before is not running any more.
+    return this.executions.get(executionArn)?.status === 'RUNNING';
+  }
+
   describeExecution(executionArn: string): ExecutionRecord | undefined {
     const record = this.executions.get(executionArn);
     return record && structuredClone(record);

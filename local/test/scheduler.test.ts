@@ -213,6 +213,30 @@ describe('LocalScheduler', () => {
     expect(await second.tick()).toBe(1);
   });
 
+  it('records a fire before its target starts: a stack killed mid-fire does not fire that slot again', async () => {
+    // The first scheduler's target never returns, as when the process is killed while it runs.
+    const killed = new LocalScheduler({
+      clock,
+      dataFile: join(dir, 'schedules.json'),
+      fire: (t, s) => {
+        fired.push({ target: t, name: s.name, at: clock.now().toISOString() });
+        return new Promise(() => {});
+      },
+    });
+    await killed.upsertSchedule(spec('wake', 'cron(0 8 ? * * *)'));
+    clock.set('2026-03-28T08:00:00Z');
+    void killed.tick();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fired).toHaveLength(1);
+    // Restarted from the file at the same instant: that 08:00 already fired; the next is tomorrow's.
+    const restarted = make();
+    expect(await restarted.tick()).toBe(0);
+    expect(restarted.getSchedule('wake')?.nextFireAt).toBe('2026-03-29T08:00:00.000Z');
+    clock.set('2026-03-29T08:00:00Z');
+    expect(await restarted.tick()).toBe(1);
+    expect(fired.map((f) => f.at)).toEqual(['2026-03-28T08:00:00.000Z', '2026-03-29T08:00:00.000Z']);
+  });
+
   it('works without a data file', async () => {
     const scheduler = make({ dataFile: null });
     await scheduler.upsertSchedule(spec('poll', 'rate(1 minute)'));

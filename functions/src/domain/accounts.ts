@@ -143,8 +143,12 @@ export async function disconnectAccount(orgId: string, accountId: string) {
  * workflow cannot be started the account turns `error` with a reason (the user can Re-Sync), and the
  * account is returned as it now is.
  */
-export async function startDiscovery(account: CloudAccount, now: Date): Promise<CloudAccount> {
-  const name = `sync-${account.accountId}-${now.getTime()}`;
+export async function startDiscovery(
+  account: CloudAccount,
+  now: Date,
+  namePrefix: 'sync' | 'resume' = 'sync',
+): Promise<CloudAccount> {
+  const name = `${namePrefix}-${account.accountId}-${now.getTime()}`;
   let update: { status?: 'error'; statusReason?: string; lastExecutionArn?: string };
   try {
     const { executionArn } = await port('workflows').startExecution(

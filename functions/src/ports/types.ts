@@ -18,6 +18,12 @@ export interface WorkflowPort {
     input: Record<string, unknown>,
     name?: string,
   ): Promise<{ executionArn: string }>;
+  /**
+   * Whether the execution is still running. False for one that stopped or that the service does not know
+   * (the local runner forgets its executions when the stack restarts); the sweep of interrupted
+   * discoveries relies on that.
+   */
+  isExecutionRunning(executionArn: string): Promise<boolean>;
 }
 
 export interface ScheduleSpec {

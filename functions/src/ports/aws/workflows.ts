@@ -1,4 +1,9 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { requiredEnv } from '../../lib/env';
 import type { WorkflowPort } from '../types';
 
@@ -16,5 +21,16 @@ export class StepFunctionsWorkflows implements WorkflowPort {
     );
     if (!out.executionArn) throw new Error('StartExecution returned no executionArn');
     return { executionArn: out.executionArn };
+  }
+
+  async isExecutionRunning(executionArn: string): Promise<boolean> {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING';
+    } catch (error) {
+      // Executions are kept 90 days after they stop; an unknown one is not running.
+      if (error instanceof ExecutionDoesNotExist) return false;
+      throw error;
+    }
   }
 }

@@ -1,0 +1,85 @@
+import { allAccountsQuery, cloudAccountEntity, cloudAccountKey } from '../../data/entities/cloud-account';
+import { isConditionalCheckFailed, queryAll, updateEntity, where } from '../../data/repository';
+import { logger } from '../../lib/logger';
+import { port } from '../../ports';
+import { type CloudAccount, executionNameOf, startDiscovery } from '../accounts';
+import { appendAudit } from '../audit';
+import { setStatus, systemActor } from './common';
+
+export type ResumeOutcome = 'running' | 'resumed' | 'failed';
+
+export interface ResumedDiscovery {
+  orgId: string;
+  accountId: string;
+  outcome: ResumeOutcome;
+}
+
+/** The reason an account shows when its discovery was cut off twice in a row. */
+export const interruptedTwiceReason =
+  'Discovery was interrupted twice (the platform restarted while it ran). Use Re-Sync to try again.';
+
+/**
+ * Finds the accounts left `scanning` whose discovery is no longer running (the process that ran it was
+ * killed, or the workflow's own failure handler failed) and ends each in a final state: a fresh discovery
+ * the first time, `error` with a reason when the interrupted run was itself a resumption, so a discovery
+ * that keeps killing its runner cannot loop. The local stack calls it at start-up, before it serves.
+ *
+ * Each account is claimed with a conditional write on the `updatedAt` it was read with, so two sweeps
+ * never resume the same account twice.
+ */
+export async function resumeInterruptedDiscoveries(now: Date): Promise<ResumedDiscovery[]> {
+  const accounts = await queryAll(cloudAccountEntity, allAccountsQuery);
+  const scanning = accounts.filter((a) => a.status === 'scanning' && a.awsAccountId);
+  const results: ResumedDiscovery[] = [];
+  for (const account of scanning) {
+    results.push({
+      orgId: account.orgId,
+      accountId: account.accountId,
+      outcome: await resumeOne(account, now),
+    });
+  }
+  return results;
+}
+
+async function resumeOne(account: CloudAccount, now: Date): Promise<ResumeOutcome> {
+  const previous = account.lastExecutionArn;
+  if (previous && (await port('workflows').isExecutionRunning(previous))) return 'running';
+  let claimed: CloudAccount;
+  try {
+    claimed = await updateEntity(
+      cloudAccountEntity,
+      cloudAccountKey(account.orgId, account.accountId),
+      { set: { updatedAt: now.toISOString() } },
+      where.and(where.eq('status', 'scanning'), where.eq('updatedAt', account.updatedAt)),
+    );
+  } catch (error) {
+    // Changed meanwhile (a Re-Sync, a disconnect, another sweep): whoever changed it owns it now.
+    if (isConditionalCheckFailed(error)) return 'running';
+    throw error;
+  }
+  const target = { orgId: account.orgId, accountId: account.accountId };
+  const interruptedResume = executionNameOf(account)?.startsWith('resume-') ?? false;
+  const after = interruptedResume ? undefined : await startDiscovery(claimed, now, 'resume');
+  if (interruptedResume) await setStatus(target, 'error', interruptedTwiceReason, now);
+  const outcome: ResumeOutcome = after && after.status === 'scanning' ? 'resumed' : 'failed';
+  logger.warn('interrupted discovery', { accountId: account.accountId, outcome });
+  await appendAudit(
+    account.orgId,
+    {
+      ...systemActor,
+      action: outcome === 'resumed' ? 'discovery.resumed' : 'discovery.failed',
+      resourceType: 'cloud-account',
+      target: `cloud-account/${account.accountId}`,
+      accountId: account.accountId,
+      outcome: outcome === 'resumed' ? 'success' : 'failed',
+      before: { execution: executionNameOf(account) },
+      after:
+        outcome === 'resumed'
+          ? { execution: after ? executionNameOf(after) : null }
+          : { reason: after?.statusReason ?? interruptedTwiceReason },
+      requestId: null,
+    },
+    now,
+  );
+  return outcome;
+}
