@@ -104,13 +104,20 @@ export async function run(): Promise<void> {
       keyService: new LocalKeyService(randomBytes(32)),
       scheduler: { upsertSchedule: async () => {}, deleteSchedule: async () => {} },
     });
-    const gateway = await startGateway({ port: 0, webDist: join(cognitoDir, 'no-web') });
+    // Each simulated person has an address of their own (X-Forwarded-For, trusted from loopback only), as
+    // behind CloudFront: on one shared 127.0.0.1 the per-address sign-up limit would refuse the 21st.
+    const gateway = await startGateway({
+      port: 0,
+      webDist: join(cognitoDir, 'no-web'),
+      trustForwardedFor: true,
+    });
     stops.unshift(() => gateway.close());
 
-    const request = async (method: string, path: string, bearer?: string, body?: unknown) => {
+    const request = async (method: string, path: string, bearer?: string, body?: unknown, from?: string) => {
       const res = await fetch(`${gateway.url}${path}`, {
         method,
         headers: {
+          ...(from ? { 'x-forwarded-for': from } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
         },
@@ -119,8 +126,8 @@ export async function run(): Promise<void> {
       const text = await res.text();
       return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
     };
-    const must = async (method: string, path: string, bearer?: string, body?: unknown) => {
-      const res = await request(method, path, bearer, body);
+    const must = async (method: string, path: string, bearer?: string, body?: unknown, from?: string) => {
+      const res = await request(method, path, bearer, body, from);
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
       return res.json;
     };
@@ -135,12 +142,15 @@ export async function run(): Promise<void> {
       async (i) => {
         const email = `load-${i}-${randomUUID().slice(0, 6)}@example.com`;
         const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
-        const signup = await must('POST', '/api/auth/signup', undefined, {
-          organizationName: `Load Org ${i}`,
-          email,
-          password,
-        });
-        const tokens = await must('POST', '/api/auth/token', undefined, { email, password });
+        const from = `198.18.${i >> 8}.${i & 255}`;
+        const signup = await must(
+          'POST',
+          '/api/auth/signup',
+          undefined,
+          { organizationName: `Load Org ${i}`, email, password },
+          from,
+        );
+        const tokens = await must('POST', '/api/auth/token', undefined, { email, password }, from);
         orgs.push({
           orgId: String(signup.orgId),
           accountId: String(signup.accountId),
