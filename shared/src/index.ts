@@ -14,6 +14,7 @@ export * from './model/dashboard';
 export * from './model/health';
 export * from './model/ingest';
 export * from './model/me';
+export * from './model/node-template';
 export * from './model/rate-limit';
 export * from './model/security-headers';
 export * from './model/text';
