@@ -198,6 +198,69 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'dashboard/resource-gap',
     auth: 'user',
   },
+  // Node templates (issue 12)
+  {
+    method: 'GET',
+    path: '/api/client/accounts/{id}/security-groups',
+    handler: 'accounts/security-groups',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['secrets', 'customer-cloud'],
+    // Each call reads the customer's EC2 API: the wizard asks once per account and region.
+    rateLimit: {
+      perOrg: { requests: 60, windowSeconds: 60 },
+      gateway: { requestsPerSecond: 10, burst: 20 },
+    },
+  },
+  { method: 'GET', path: '/api/client/node-templates', handler: 'node-templates/list', auth: 'user' },
+  {
+    method: 'POST',
+    path: '/api/client/node-templates',
+    handler: 'node-templates/create',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/node-templates/validate',
+    handler: 'node-templates/validate',
+    auth: 'user',
+  },
+  { method: 'GET', path: '/api/client/node-templates/{id}', handler: 'node-templates/get', auth: 'user' },
+  {
+    method: 'PUT',
+    path: '/api/client/node-templates/{id}',
+    handler: 'node-templates/update',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/client/node-templates/{id}',
+    handler: 'node-templates/delete',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/node-templates/{id}/clone',
+    handler: 'node-templates/clone',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/node-templates/{id}/default',
+    handler: 'node-templates/set-default',
+    auth: 'user',
+    needs: ['table-write'],
+  },
+  {
+    method: 'GET',
+    path: '/api/client/node-templates/{id}/karpenter',
+    handler: 'node-templates/karpenter',
+    auth: 'user',
+  },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];
 

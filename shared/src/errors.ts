@@ -51,8 +51,9 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, 409, undefined, options);
+  /** `details`: what the caller needs to resolve it (e.g. the current item of a stale update). */
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(code, message, 409, options?.details, options);
     this.name = 'ConflictError';
   }
 }

@@ -32,6 +32,22 @@ import {
 import { healthResponseSchema } from './health';
 import { ingestBodySchema, ingestResponseSchema } from './ingest';
 import { meResponseSchema, onboardingWizardInputSchema } from './me';
+import {
+  cloneNodeTemplateInputSchema,
+  karpenterQuerySchema,
+  karpenterResponseSchema,
+  listNodeTemplatesQuerySchema,
+  nodeTemplateDraftSchema,
+  nodeTemplateListResponseSchema,
+  nodeTemplatePathSchema,
+  nodeTemplateUpdateSchema,
+  nodeTemplateViewSchema,
+  securityGroupListResponseSchema,
+  securityGroupsQuerySchema,
+  validateNodeTemplateInputSchema,
+  validateNodeTemplateQuerySchema,
+  validateNodeTemplateResponseSchema,
+} from './node-template';
 import { signInInputSchema, signUpInputSchema } from './user';
 
 /**
@@ -251,6 +267,81 @@ export const apiContracts = {
     query: resourceGapQuerySchema,
     responses: { 200: resourceGapResponseSchema },
     errors: ofOneAccount,
+  },
+  'GET /api/client/accounts/{id}/security-groups': {
+    summary: "Security groups of a connected account in one region, read live from the customer's AWS",
+    tags: ['Accounts'],
+    path: accountPathSchema,
+    query: securityGroupsQuerySchema,
+    responses: { 200: securityGroupListResponseSchema },
+    errors: [...ofOneAccount, 409, 422, 502, 429],
+  },
+  'GET /api/client/node-templates': {
+    summary: "The organization's node templates (default first), optionally searched by name",
+    tags: ['Node templates'],
+    query: listNodeTemplatesQuerySchema,
+    responses: { 200: nodeTemplateListResponseSchema },
+    errors: signedIn,
+  },
+  'POST /api/client/node-templates': {
+    summary: 'Create a node template (names are unique per organization, case-insensitively)',
+    tags: ['Node templates'],
+    body: nodeTemplateDraftSchema,
+    responses: { 201: nodeTemplateViewSchema },
+    errors: [...signedIn, 409, 422],
+  },
+  'POST /api/client/node-templates/validate': {
+    summary: 'Conflicts, allowed instance types and the cost estimate of a draft (nothing is saved)',
+    tags: ['Node templates'],
+    query: validateNodeTemplateQuerySchema,
+    body: validateNodeTemplateInputSchema,
+    responses: { 200: validateNodeTemplateResponseSchema },
+    errors: [...signedIn, 404],
+  },
+  'GET /api/client/node-templates/{id}': {
+    summary: 'One node template',
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    responses: { 200: nodeTemplateViewSchema },
+    errors: [...signedIn, 404],
+  },
+  'PUT /api/client/node-templates/{id}': {
+    summary: 'Replace a node template; `version` must be the one read (409 with the current one if not)',
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    body: nodeTemplateUpdateSchema,
+    responses: { 200: nodeTemplateViewSchema },
+    errors: [...signedIn, 404, 409, 422],
+  },
+  'DELETE /api/client/node-templates/{id}': {
+    summary: 'Delete a node template; refused while a policy or cluster uses it, or while it is the default',
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    responses: { 204: null },
+    errors: [...signedIn, 404, 409],
+  },
+  'POST /api/client/node-templates/{id}/clone': {
+    summary: 'Copy a node template under a new name',
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    body: cloneNodeTemplateInputSchema,
+    responses: { 201: nodeTemplateViewSchema },
+    errors: [...signedIn, 404, 409],
+  },
+  'POST /api/client/node-templates/{id}/default': {
+    summary: "Make a node template the organization's default (the previous default is cleared at once)",
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    responses: { 200: nodeTemplateViewSchema },
+    errors: [...signedIn, 404],
+  },
+  'GET /api/client/node-templates/{id}/karpenter': {
+    summary: 'The template as a Karpenter v1 NodePool and EC2NodeClass (JSON and YAML) and an ASG policy',
+    tags: ['Node templates'],
+    path: nodeTemplatePathSchema,
+    query: karpenterQuerySchema,
+    responses: { 200: karpenterResponseSchema },
+    errors: [...signedIn, 404],
   },
   'GET /api/admin/organizations': {
     summary: 'Every organization with its accounts (platform admins)',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CatalogInstanceType } from '../pricing/catalog-types';
+import { awsRegionSchema } from './account';
 import { displayNameSchema, unsafeTextReason } from './text';
 
 /**
@@ -154,3 +155,78 @@ export function allowedInstanceTypes(
 ): CatalogInstanceType[] {
   return types.filter((t) => templateAllowsType(spec, t, region));
 }
+
+// ------------------------------------------------------------------------------------------- routes
+
+/** Path parameter of the per-template routes; an id that cannot exist is a 404, not a 400. */
+export const nodeTemplatePathSchema = z.object({ id: z.string().min(1).max(64) });
+
+export const listNodeTemplatesQuerySchema = z.object({
+  search: z.string().trim().max(63, 'Search for at most 63 characters.').optional(),
+});
+export const nodeTemplateListResponseSchema = z.object({ items: z.array(nodeTemplateViewSchema) });
+
+export const cloneNodeTemplateInputSchema = z.object({ name: templateNameSchema });
+
+/** Validate takes a draft whose name may still be empty (the wizard validates from its first step). */
+export const validateNodeTemplateInputSchema = nodeTemplateSpecSchema.extend({
+  name: z.string().trim().max(63).optional(),
+  /** The template being edited (its own name is not a duplicate). */
+  templateId: z.string().max(64).optional(),
+});
+export const validateNodeTemplateQuerySchema = z.object({
+  /** The account whose region prices the estimate; default: the organization's first connected account. */
+  accountId: z.string().min(1).max(64).optional(),
+  region: awsRegionSchema.optional(),
+});
+
+const priceRangeSchema = z.object({
+  avgHourlyUsdPerInstance: z.number(),
+  minHourlyUsd: z.number(),
+  maxHourlyUsd: z.number(),
+  avgHourlyUsdPerVcpu: z.number(),
+});
+export const templateEstimateSchema = z.object({
+  region: z.string(),
+  typeCount: z.number().int(),
+  onDemand: priceRangeSchema.nullable(),
+  spot: priceRangeSchema.nullable(),
+  priceSource: z.object({ kind: z.enum(['catalog', 'live']), asOf: z.string() }),
+});
+export const validateNodeTemplateResponseSchema = z.object({
+  conflicts: z.array(z.object({ field: z.string(), message: z.string() })),
+  allowedInstanceTypes: z.array(z.string()),
+  allowedCountByRegion: z.record(z.string(), z.number().int()),
+  /** Null when no region is known (no connected account and none asked for). */
+  estimate: templateEstimateSchema.nullable(),
+});
+
+export const karpenterQuerySchema = z.object({
+  clusterName: z
+    .string()
+    .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'An EKS cluster name is 1-100 letters, digits, - and _.')
+    .optional(),
+  region: awsRegionSchema.optional(),
+});
+export const karpenterResponseSchema = z.object({
+  nodePool: z.record(z.string(), z.unknown()),
+  ec2NodeClass: z.record(z.string(), z.unknown()),
+  /** Both objects as one multi-document YAML file, ready for `kubectl apply -f`. */
+  yaml: z.string(),
+  /** The same template as an EC2 Auto Scaling mixed instances policy, for groups Karpenter does not manage. */
+  mixedInstancesPolicy: z.record(z.string(), z.unknown()),
+});
+
+export const securityGroupsQuerySchema = z.object({
+  region: awsRegionSchema,
+});
+export const securityGroupListResponseSchema = z.object({
+  items: z.array(
+    z.object({
+      groupId: z.string(),
+      groupName: z.string(),
+      vpcId: z.string().nullable(),
+      description: z.string(),
+    }),
+  ),
+});

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { orgItemKey, orgItemsQuery } from './organization';
 
-/** A node template the user configures (instance families, capacity type, labels), per organization. */
+/**
+ * A node template the user configures (instance families, architecture, capacity type, disk, security
+ * groups), per organization. `spec` holds the shared contract's NodeTemplateSpec, parsed on the way out.
+ */
 export const nodeTemplateEntity = defineEntity(
   'NodeTemplate',
   z.object({
@@ -11,6 +14,8 @@ export const nodeTemplateEntity = defineEntity(
     name: z.string(),
     description: z.string().default(''),
     isDefault: z.boolean(),
+    /** Optimistic locking: an update names the version it edited. */
+    version: z.number().int().positive(),
     spec: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     updatedAt: z.string(),
