@@ -21,3 +21,4 @@ export * from './model/text';
 export * from './model/time-zone';
 export * from './model/user';
 export * as savings from './savings/index';
+export * from './templates/index';
