@@ -89,7 +89,7 @@ describe('node templates: create, list, get', () => {
     expect(conflicting.status).toBe(422);
     expect(conflicting.body.details).toMatchObject({
       conflicts: expect.arrayContaining([
-        { field: 'families', message: 'Instance type g4dn is incompatible with ARM64.' },
+        { field: 'architecture', message: 'Instance type g4dn is incompatible with ARM64.' },
       ]),
     });
     const bad = await call('POST /api/client/node-templates', {

@@ -11,14 +11,11 @@ import {
 import { loadCatalog } from '@spot/shared/pricing/catalog';
 import { validateNodeTemplate } from '@spot/shared/templates/validate';
 import type { z } from 'zod';
-import { policyEntity } from '../data/entities/cluster-policy';
 import { clusterEntity } from '../data/entities/cluster';
+import { policyEntity } from '../data/entities/cluster-policy';
 import { nodeTemplateEntity, nodeTemplateKey, nodeTemplatesQuery } from '../data/entities/node-template';
 import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entities/node-template-default';
-import {
-  nodeTemplateNameClaimEntity,
-  nodeTemplateNameKey,
-} from '../data/entities/node-template-name-claim';
+import { nodeTemplateNameClaimEntity, nodeTemplateNameKey } from '../data/entities/node-template-name-claim';
 import { orgItemsQuery } from '../data/entities/organization';
 import {
   cancellationReasons,

@@ -181,6 +181,7 @@ export const validateNodeTemplateQuerySchema = z.object({
 });
 
 const priceRangeSchema = z.object({
+  typeCount: z.number().int(),
   avgHourlyUsdPerInstance: z.number(),
   minHourlyUsd: z.number(),
   maxHourlyUsd: z.number(),
