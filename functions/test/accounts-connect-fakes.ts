@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { LocalKeyService } from '@spot/local/keys';
 import { CloudAccessError } from '@spot/shared';
-import type { CloudTarget, CustomerCloudPort, PermissionCheck } from '../src/ports/cloud';
+import type { CloudTarget, CustomerCloudPort, PermissionCheck, SecurityGroup } from '../src/ports/cloud';
 import { configurePorts } from '../src/ports/index';
 import type { SchedulerPort, ScheduleSpec, WorkflowPort } from '../src/ports/types';
 import type { WorkflowName } from '../src/workflows/index';
@@ -110,8 +110,19 @@ export class FakeCloud implements CustomerCloudPort {
   async getMetricData() {
     return [];
   }
-  async describeSecurityGroups() {
-    return [];
+  /** Security groups by region, as DescribeSecurityGroups would list them; every call's target is kept. */
+  readonly securityGroups = new Map<string, SecurityGroup[]>();
+  readonly securityGroupCalls: CloudTarget[] = [];
+  async describeSecurityGroups(target: CloudTarget) {
+    this.securityGroupCalls.push(target);
+    if (this.denied.has('ec2:DescribeSecurityGroups')) {
+      throw new CloudAccessError(
+        'ACCESS_DENIED',
+        'ec2:DescribeSecurityGroups is not allowed.',
+        'ec2:DescribeSecurityGroups',
+      );
+    }
+    return structuredClone(this.securityGroups.get(target.region) ?? []);
   }
   async updateAutoScalingGroup(): Promise<void> {
     throw new Error('The connect tests never change capacity');

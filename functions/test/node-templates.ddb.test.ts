@@ -3,6 +3,7 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { policyEntity } from '../src/data/entities/cluster-policy';
 import { nodeTemplateEntity, nodeTemplatesQuery } from '../src/data/entities/node-template';
 import { putItem, queryAll } from '../src/data/repository';
+import { type FakeCloud, installConnectFakes, newAwsAccountId } from './accounts-connect-fakes';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 type User = Awaited<ReturnType<typeof signUpAndIn>>;
@@ -213,5 +214,129 @@ describe('node templates: tenant isolation', () => {
     await create(b, 'Private');
     const mine = await list(a);
     expect(mine).toMatchObject([{ id: t.id, name: 'Private', version: 1 }]);
+  });
+});
+
+describe('security groups and the estimate of a connected account', () => {
+  let cloud: FakeCloud;
+  let org: User & { accountId: string };
+  beforeAll(async () => {
+    cloud = installConnectFakes().cloud;
+    const user = await signUpAndIn('Templates SG');
+    const keys = cloud.addAccessKey(newAwsAccountId());
+    const res = await call('POST /api/client/accounts/connect', {
+      token: user.accessToken,
+      // The vendored catalog prices us-east-1 on demand; the estimate never borrows another region's prices.
+      body: { method: 'access-key', region: 'us-east-1', ...keys },
+    });
+    expect(res.status, res.raw).toBe(200);
+    org = { ...user, accountId: String(res.body.id) };
+  });
+
+  it("reads the account's groups live in the region asked for, sorted by VPC and name", async () => {
+    cloud.securityGroups.set('eu-west-1', [
+      { groupId: 'sg-0b00000000000002', groupName: 'nodes', vpcId: 'vpc-2', description: 'EKS nodes' },
+      { groupId: 'sg-0a00000000000001', groupName: 'web', vpcId: 'vpc-1', description: 'Web tier' },
+      { groupId: 'sg-0a00000000000000', groupName: 'default', vpcId: 'vpc-1', description: 'default' },
+    ]);
+    const res = await call('GET /api/client/accounts/{id}/security-groups', {
+      token: org.accessToken,
+      path: { id: org.accountId },
+      query: { region: 'eu-west-1' },
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect((res.body.items as { groupName: string }[]).map((g) => g.groupName)).toEqual([
+      'default',
+      'web',
+      'nodes',
+    ]);
+    expect(cloud.securityGroupCalls.at(-1)?.region).toBe('eu-west-1');
+    const other = await call('GET /api/client/accounts/{id}/security-groups', {
+      token: org.accessToken,
+      path: { id: org.accountId },
+      query: { region: 'us-east-2' },
+    });
+    expect(other.body.items).toEqual([]);
+  });
+
+  it('answers 422 naming the permission when the role may not list groups, 400 for a bad region', async () => {
+    cloud.denied.add('ec2:DescribeSecurityGroups');
+    try {
+      const res = await call('GET /api/client/accounts/{id}/security-groups', {
+        token: org.accessToken,
+        path: { id: org.accountId },
+        query: { region: 'eu-west-1' },
+      });
+      expect(res.status).toBe(422);
+      expect(String(res.body.message)).toContain('ec2:DescribeSecurityGroups');
+    } finally {
+      cloud.denied.delete('ec2:DescribeSecurityGroups');
+    }
+    const bad = await call('GET /api/client/accounts/{id}/security-groups', {
+      token: org.accessToken,
+      path: { id: org.accountId },
+      query: { region: 'mars-1' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it("another organization's account is a 404 on both routes, and its groups are never read", async () => {
+    const stranger = await signUpAndIn('Templates SG stranger');
+    const calls = cloud.securityGroupCalls.length;
+    const groups = await call('GET /api/client/accounts/{id}/security-groups', {
+      token: stranger.accessToken,
+      path: { id: org.accountId },
+      query: { region: 'eu-west-1' },
+    });
+    expect(groups.status).toBe(404);
+    const validate = await call('POST /api/client/node-templates/validate', {
+      token: stranger.accessToken,
+      query: { accountId: org.accountId },
+      body: draft('x'),
+    });
+    expect(validate.status).toBe(404);
+    expect(cloud.securityGroupCalls.length).toBe(calls);
+  });
+
+  it('validates a draft live: conflicts, a taken name, allowed types and the estimate in the account region', async () => {
+    await create(org, 'Taken');
+    const res = await call('POST /api/client/node-templates/validate', {
+      token: org.accessToken,
+      body: draft('taken', { families: ['c5', 'g5g'], capacityType: 'hybrid' }),
+    });
+    expect(res.status, res.raw).toBe(200);
+    const body = res.body as {
+      conflicts: { field: string; message: string }[];
+      allowedInstanceTypes: string[];
+      allowedCountByRegion: Record<string, number>;
+      estimate: { region: string; typeCount: number; onDemand: unknown; spot: unknown } | null;
+    };
+    expect(body.conflicts[0]).toEqual({
+      field: 'name',
+      message: 'A template named "taken" already exists. Choose another name.',
+    });
+    expect(body.conflicts.map((c) => c.message)).toContain('Instance type g5g is incompatible with x86_64.');
+    expect(body.allowedInstanceTypes.every((t) => t.startsWith('c5'))).toBe(true);
+    expect(body.estimate).toMatchObject({ region: 'us-east-1', priceSource: { kind: 'catalog' } });
+    expect(body.estimate?.typeCount).toBe(body.allowedCountByRegion['us-east-1']);
+    expect(body.estimate?.typeCount).toBeGreaterThan(0);
+    expect(body.estimate?.onDemand).not.toBeNull();
+    expect(body.estimate?.spot).not.toBeNull();
+    // Its own name is not a conflict when editing.
+    const self = await call('GET /api/client/node-templates', { token: org.accessToken });
+    const taken = (self.body.items as { id: string; name: string }[]).find((t) => t.name === 'Taken');
+    const editing = await call('POST /api/client/node-templates/validate', {
+      token: org.accessToken,
+      body: draft('Taken', { templateId: taken?.id }),
+    });
+    expect((editing.body.conflicts as unknown[]).length).toBe(0);
+    // A region without prices in the catalog: no estimate figures rather than another region's.
+    const elsewhere = await call('POST /api/client/node-templates/validate', {
+      token: org.accessToken,
+      query: { region: 'eu-west-1' },
+      body: draft('Elsewhere'),
+    });
+    expect(elsewhere.body.conflicts).toEqual([]);
+    expect(elsewhere.body.estimate).toMatchObject({ region: 'eu-west-1', typeCount: 0, onDemand: null });
   });
 });

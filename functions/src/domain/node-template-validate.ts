@@ -22,7 +22,9 @@ type Query = z.infer<typeof validateNodeTemplateQuerySchema>;
 export async function validateDraft(orgId: string, input: Input, query: Query) {
   const catalog = loadCatalog();
   const { account, region } = await estimateRegion(orgId, query);
-  const result = validateNodeTemplate(input, catalog.instanceTypes, region ? { region } : {});
+  // Templates are organization-wide: conflicts and allowed types do not depend on the estimate's region
+  // (the catalog lacks prices for most regions; a missing price is not a reason to refuse a template).
+  const result = validateNodeTemplate(input, catalog.instanceTypes);
   const conflicts = [...result.conflicts];
   if (input.name && !(await templateNameFree(orgId, input.name, input.templateId))) {
     conflicts.unshift({
