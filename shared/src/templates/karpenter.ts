@@ -132,6 +132,10 @@ export function karpenterRequirements(
 function blockDeviceMappings(spec: NodeTemplateSpec): Record<string, unknown>[] {
   const { disk } = spec;
   if (disk.type === 'ephemeral') {
+    // The template's size is what pods expect of the instance store; the catalog does not record local
+    // NVMe sizes, so it is not turned into an `instance-local-nvme` requirement (that would also make the
+    // NodePool admit fewer types than the template allows).
+    // RAID0 puts kubelet and containerd on the instance store, so the EBS root only holds the OS.
     return [
       {
         deviceName: '/dev/xvda',
