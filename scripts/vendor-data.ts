@@ -7,6 +7,8 @@
  * - `catalog.json`: the EC2 instance catalog (specs, EKS max pods, on-demand prices where published,
  *   spot advisor figures), compact, one instance type per line;
  * - `vector_binpacking/` and `vm_utilization/`: benchmark and utilization files, byte-identical;
+ * - `karpenter_crds/`: Karpenter's v1 NodePool and EC2NodeClass CRDs, byte-identical (the schemas the
+ *   node template renderers are tested against);
  * - `SOURCES.md`: upstream repository, commit, licence and date of every file, and the vendoring date.
  *
  * Reproducible: the catalog's `generatedAt` is the latest date of its sources, not the clock, and the
@@ -46,7 +48,7 @@ interface SourceFacts extends CatalogSource {
 }
 
 const sources: Record<
-  'specs' | 'maxPods' | 'onDemand' | 'spotAdvisor' | 'panigrahy' | 'bitbrains',
+  'specs' | 'maxPods' | 'onDemand' | 'spotAdvisor' | 'panigrahy' | 'bitbrains' | 'karpenterCrds',
   SourceFacts
 > = {
   specs: {
@@ -127,6 +129,21 @@ const sources: Record<
     readme: 'vm_utilization/README.txt',
     readmeMustMention: ['9456294c', 'CCGrid 2015'],
   },
+  karpenterCrds: {
+    id: 'karpenter-v1-crds',
+    description:
+      'Karpenter v1 CustomResourceDefinitions (NodePool, EC2NodeClass), v1.14.0-68; the node template renderers are validated against them',
+    repo: 'aws/karpenter-provider-aws',
+    paths: [
+      'pkg/apis/crds/karpenter.sh_nodepools.yaml',
+      'pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml',
+    ],
+    commit: '1d927085dd81a9df9301e613f371dac5b4d16bfe',
+    license: 'Apache-2.0',
+    asOf: '2026-08-21',
+    readme: 'karpenter_crds/README.txt',
+    readmeMustMention: ['1d927085dd81a9df9301e613f371dac5b4d16bfe', 'v1.14.0-68', '2026-08-21', 'Apache-2.0'],
+  },
 };
 
 /** Files copied byte for byte, each with the source it comes from. */
@@ -136,6 +153,9 @@ const copiedFiles: readonly { path: string; source: keyof typeof sources }[] = [
   { path: 'vector_binpacking/Panigrahy_instances.tar.gz', source: 'panigrahy' },
   { path: 'vector_binpacking/Panigrahy_summary_known.tsv', source: 'panigrahy' },
   { path: 'vector_binpacking/README.txt', source: 'panigrahy' },
+  { path: 'karpenter_crds/karpenter.sh_nodepools.yaml', source: 'karpenterCrds' },
+  { path: 'karpenter_crds/karpenter.k8s.aws_ec2nodeclasses.yaml', source: 'karpenterCrds' },
+  { path: 'karpenter_crds/README.txt', source: 'karpenterCrds' },
 ];
 
 class VendorDataError extends Error {

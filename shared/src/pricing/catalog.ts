@@ -152,6 +152,8 @@ export interface InstanceTypeFilter {
   readonly excludeBareMetal?: boolean;
   /** Keep only types with a known on-demand price in this region. */
   readonly pricedInRegion?: string;
+  /** Keep only types EC2 sells as spot (`SupportedUsageClasses` has `spot`). */
+  readonly spotSupportedOnly?: boolean;
 }
 
 /** Kubernetes `kubernetes.io/arch` value of an EC2 architecture name. */
@@ -186,6 +188,7 @@ export function filterInstanceTypes(
       (!filter.currentGenerationOnly || t.currentGeneration) &&
       (!filter.excludeBurstable || !t.burstable) &&
       (!filter.excludeBareMetal || !t.bareMetal) &&
-      (filter.pricedInRegion === undefined || t.onDemandHourlyUsd[filter.pricedInRegion] !== undefined),
+      (filter.pricedInRegion === undefined || t.onDemandHourlyUsd[filter.pricedInRegion] !== undefined) &&
+      (!filter.spotSupportedOnly || t.spotSupported),
   );
 }
