@@ -186,6 +186,55 @@ describe('node templates: update, clone, default, delete', () => {
   });
 });
 
+describe('node templates: rendering', () => {
+  it('returns the NodePool and EC2NodeClass (JSON and YAML) and the ASG policy of the template', async () => {
+    const user = await signUpAndIn('Templates R');
+    const t = await create(user, 'Production General', {
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    const res = await call('GET /api/client/node-templates/{id}/karpenter', {
+      token: user.accessToken,
+      path: { id: t.id },
+      query: { clusterName: 'prod-eks', region: 'us-east-1' },
+    });
+    expect(res.status, res.raw).toBe(200);
+    const body = res.body as {
+      nodePool: {
+        apiVersion: string;
+        kind: string;
+        spec: { template: { spec: { requirements: unknown[] } } };
+      };
+      ec2NodeClass: { kind: string; spec: { securityGroupSelectorTerms: unknown[] } };
+      yaml: string;
+      mixedInstancesPolicy: { InstancesDistribution: Record<string, unknown> } | null;
+      clusterName: string;
+    };
+    expect(body.nodePool).toMatchObject({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool' });
+    expect(body.nodePool.spec.template.spec.requirements).toEqual(
+      expect.arrayContaining([
+        { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5', 'c5', 'r5'] },
+        { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] },
+      ]),
+    );
+    expect(body.ec2NodeClass.spec.securityGroupSelectorTerms).toEqual([{ id: 'sg-0123456789abcdef0' }]);
+    expect(body.yaml).toContain('kind: NodePool');
+    expect(body.yaml).toContain('kind: EC2NodeClass');
+    expect(body.mixedInstancesPolicy?.InstancesDistribution).toMatchObject({
+      OnDemandPercentageAboveBaseCapacity: 0,
+    });
+    // Outside the catalog's priced regions the manifests still render; the policy says why it cannot.
+    const elsewhere = await call('GET /api/client/node-templates/{id}/karpenter', {
+      token: user.accessToken,
+      path: { id: t.id },
+      query: { region: 'eu-west-1' },
+    });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body).toMatchObject({ mixedInstancesPolicy: null, clusterName: 'my-cluster' });
+    expect(String(elsewhere.body.mixedInstancesPolicyNote)).toContain('eu-west-1');
+  });
+});
+
 describe('node templates: tenant isolation', () => {
   it("answers 404 to every route naming another organization's template and changes nothing", async () => {
     const [a, b] = await Promise.all([signUpAndIn('Iso A'), signUpAndIn('Iso B')]);

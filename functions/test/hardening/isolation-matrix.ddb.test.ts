@@ -14,6 +14,7 @@ import {
   idSlotsOf,
   isolationCases,
   listingRoutes,
+  templateDraft,
 } from './isolation-matrix';
 
 /**
@@ -70,6 +71,13 @@ async function seedOrg(label: string): Promise<Org> {
     body: { kind: 'heartbeat', agentVersion: '0.1.0' },
   });
   if (beat.status !== 200) throw new Error(`heartbeat failed: ${beat.raw}`);
+  const templateName = `tmpl-${label}-${tag}`;
+  const template = await call('POST /api/client/node-templates', {
+    token: user.accessToken,
+    body: { ...templateDraft, name: templateName },
+  });
+  if (template.status !== 201) throw new Error(`template failed: ${template.raw}`);
+  const templateId = String(template.body.id);
   const page = await call('GET /api/client/clusters', { token: user.accessToken, query: { limit: '1' } });
   const audit = await call('GET /api/client/audit', { token: user.accessToken });
   const auditIds = (audit.body.items ?? []).map((r) => String(r.auditId));
@@ -81,7 +89,12 @@ async function seedOrg(label: string): Promise<Org> {
     accountName,
     clusterName: first.name,
     actor: [user.orgId, user.userId, user.email, `Agent of ${first.name}`],
-    ids: { account: accountId, cluster: first.clusterId, clusterCursor: String(page.body.nextCursor) },
+    ids: {
+      account: accountId,
+      cluster: first.clusterId,
+      clusterCursor: String(page.body.nextCursor),
+      nodeTemplate: templateId,
+    },
     searchTerms: [
       first.name,
       first.name.slice(0, 8),
@@ -89,6 +102,7 @@ async function seedOrg(label: string): Promise<Org> {
       `${tagKey}=${tagValue}`,
       accountName,
       user.email,
+      templateName,
     ],
     identifiers: [
       user.orgId,
@@ -97,6 +111,8 @@ async function seedOrg(label: string): Promise<Org> {
       `Isolation ${label} ${tag}`,
       accountId,
       accountName,
+      templateId,
+      templateName,
       awsAccountId,
       agentToken,
       tagKey,
@@ -114,7 +130,7 @@ const neverExisted = (kind: IdKind) =>
 /** The request of a probe: the slot gets `id`, other path parameters the attacker's own objects. */
 function requestOf(probe: IsolationProbe, id: string, attacker: Org) {
   const path: Record<string, string> = {};
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = { ...(probe.query ?? {}) };
   const body: Record<string, unknown> = { ...(probe.body ?? {}) };
   for (const slot of idSlotsOf(probe.route, apiContracts[probe.key as keyof typeof apiContracts])) {
     const [where, field] = slot.split('.') as ['path' | 'query' | 'body', string];

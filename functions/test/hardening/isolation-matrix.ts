@@ -11,7 +11,7 @@ import { type RouteDefinition, routeKey } from '../../src/routes';
  */
 
 /** The kinds of object a foreign id can name; the suite seeds one of each in both organizations. */
-export type IdKind = 'account' | 'cluster' | 'clusterCursor';
+export type IdKind = 'account' | 'cluster' | 'clusterCursor' | 'nodeTemplate';
 
 /** A field that looks like an id but names no object of the caller's organization, and why. */
 export interface NotAnObject {
@@ -23,6 +23,8 @@ export interface RouteCase {
   readonly ids: Readonly<Record<string, IdKind | NotAnObject>>;
   /** The rest of a valid request body (the id fields are added to it). */
   readonly body?: Record<string, unknown>;
+  /** Query fields the route needs besides the id fields (`region`). */
+  readonly query?: Record<string, string>;
 }
 
 /** A field name that names an object: `id`, `accountId`, `clusterId`, a pagination `cursor`. */
@@ -56,6 +58,7 @@ export interface IsolationProbe {
   readonly slot: string;
   readonly kind: IdKind;
   readonly body?: Record<string, unknown>;
+  readonly query?: Record<string, string>;
 }
 
 /**
@@ -78,7 +81,8 @@ export function buildIsolationMatrix(
     for (const slot of slots) {
       const kind = routeCase?.ids[slot];
       if (kind === undefined) missing.push(`${key} ${slot}`);
-      else if (typeof kind === 'string') probes.push({ route, key, slot, kind, body: routeCase?.body });
+      else if (typeof kind === 'string')
+        probes.push({ route, key, slot, kind, body: routeCase?.body, query: routeCase?.query });
     }
     for (const slot of Object.keys(routeCase?.ids ?? {}))
       if (!slots.includes(slot)) stale.push(`${key} ${slot}`);
@@ -99,6 +103,15 @@ export function buildIsolationMatrix(
   }
   return probes;
 }
+
+/** A node template body the routes accept (the seeding and the template probes use it). */
+export const templateDraft = {
+  name: 'Isolation template',
+  families: ['m5', 'c5'],
+  architecture: 'x86_64',
+  capacityType: 'spot',
+  disk: { type: 'gp3', sizeGiB: 50 },
+};
 
 /**
  * The cases of today's routes. `body` is the rest of a request the route would accept, so a 404 is about
@@ -142,6 +155,32 @@ export const isolationCases: Record<string, RouteCase> = {
       'body.accessKeyId': { notAnObject: "the customer's own AWS credentials, checked against AWS" },
     },
   },
+  'GET /api/client/accounts/{id}/security-groups': {
+    ids: { 'path.id': 'account' },
+    query: { region: 'eu-central-1' },
+  },
+  'POST /api/client/node-templates/validate': {
+    ids: {
+      'query.accountId': 'account',
+      'body.templateId': {
+        notAnObject:
+          "only exempts the template's own name from the duplicate check, among the caller's own name claims; node-templates.ddb tests it",
+      },
+    },
+    body: templateDraft,
+  },
+  'GET /api/client/node-templates/{id}': { ids: { 'path.id': 'nodeTemplate' } },
+  'PUT /api/client/node-templates/{id}': {
+    ids: { 'path.id': 'nodeTemplate' },
+    body: { ...templateDraft, name: 'Taken over', version: 1 },
+  },
+  'DELETE /api/client/node-templates/{id}': { ids: { 'path.id': 'nodeTemplate' } },
+  'POST /api/client/node-templates/{id}/clone': {
+    ids: { 'path.id': 'nodeTemplate' },
+    body: { name: 'Stolen copy' },
+  },
+  'POST /api/client/node-templates/{id}/default': { ids: { 'path.id': 'nodeTemplate' } },
+  'GET /api/client/node-templates/{id}/karpenter': { ids: { 'path.id': 'nodeTemplate' } },
 };
 
 /** Routes whose answers list or search the organization's items: B's answers must hold nothing of A's. */

@@ -215,7 +215,11 @@ export const karpenterResponseSchema = z.object({
   /** Both objects as one multi-document YAML file, ready for `kubectl apply -f`. */
   yaml: z.string(),
   /** The same template as an EC2 Auto Scaling mixed instances policy, for groups Karpenter does not manage. */
-  mixedInstancesPolicy: z.record(z.string(), z.unknown()),
+  mixedInstancesPolicy: z.record(z.string(), z.unknown()).nullable(),
+  /** Why there is no policy (no allowed type priced in the region, or more than AWS's 400 entries). */
+  mixedInstancesPolicyNote: z.string().nullable(),
+  region: z.string(),
+  clusterName: z.string(),
 });
 
 export const securityGroupsQuerySchema = z.object({

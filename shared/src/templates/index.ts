@@ -1,3 +1,4 @@
 export * from './categories';
 export * from './estimate';
+export * from './render';
 export * from './validate';
