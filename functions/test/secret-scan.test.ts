@@ -111,4 +111,19 @@ describe('scanForSecrets', () => {
     for (const f of findings)
       for (const s of [jwt, agentToken, refreshToken, password]) expect(f.excerpt).not.toContain(s);
   });
+
+  it('does not count a value also sent in a public place (a path id, a name) as a secret', () => {
+    const nasty = '<script>alert(1)</script>';
+    const sentAsSecret = exchange('POST /api/auth/signout', { refreshToken: nasty }, {}, 400);
+    const echoedInAudit = exchange('GET /api/client/audit', {}, { target: `cloud-account/${nasty}` });
+    const asPathId: ScannedExchange = {
+      ...exchange('PATCH /api/client/accounts/{id}', { name: 'x' }, {}, 404),
+      requestTarget: JSON.stringify({ path: { id: nasty }, query: {} }),
+    };
+    expect(scanForSecrets({ exchanges: [sentAsSecret, asPathId, echoedInAudit], logLines: [] })).toEqual([]);
+    // Without the public use, the same echo is a finding.
+    expect(
+      scanForSecrets({ exchanges: [sentAsSecret, echoedInAudit], logLines: [] }).map((f) => f.what),
+    ).toEqual(['a secret a request sent']);
+  });
 });

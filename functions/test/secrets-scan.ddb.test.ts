@@ -161,6 +161,37 @@ describe('no credential leaves by any route', () => {
     await call('GET /api/client/dashboard', { token });
     await call('GET /api/client/dashboard/resource-gap', { token, query: { clusterId: cluster.clusterId } });
     await call('GET /api/admin/organizations', { token: admin.accessToken });
+    // Node templates: the security groups are read with the account's access keys.
+    await call('GET /api/client/accounts/{id}/security-groups', {
+      token,
+      path: { id },
+      query: { region: 'us-east-1' },
+    });
+    const template = {
+      name: 'Secrets template',
+      families: ['m5'],
+      architecture: 'x86_64',
+      capacityType: 'spot',
+      disk: { type: 'gp3', sizeGiB: 50 },
+    };
+    await call('POST /api/client/node-templates/validate', { token, body: template });
+    const created = await call('POST /api/client/node-templates', { token, body: template });
+    expect(created.status).toBe(201);
+    const t = { id: String(created.body.id) };
+    await call('GET /api/client/node-templates', { token });
+    await call('GET /api/client/node-templates/{id}', { token, path: t });
+    await call('PUT /api/client/node-templates/{id}', { token, path: t, body: { ...template, version: 1 } });
+    const clone = await call('POST /api/client/node-templates/{id}/clone', {
+      token,
+      path: t,
+      body: { name: 'Secrets copy' },
+    });
+    await call('POST /api/client/node-templates/{id}/default', {
+      token,
+      path: { id: String(clone.body.id) },
+    });
+    await call('GET /api/client/node-templates/{id}/karpenter', { token, path: t });
+    await call('DELETE /api/client/node-templates/{id}', { token, path: t });
     await call('DELETE /api/client/accounts/{id}', { token, path: { id } });
     await call('POST /api/auth/signout', {
       token: leaver.accessToken,

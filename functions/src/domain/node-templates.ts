@@ -194,6 +194,8 @@ export async function updateTemplate(
   now: Date,
 ) {
   const spec = specOf(draft);
+  // A template that is not there (or is another organization's) is a 404 whatever the body says.
+  await loadTemplate(orgId, templateId);
   assertNoConflicts(spec);
   return withRetries(async () => {
     const before = await loadTemplate(orgId, templateId, true);

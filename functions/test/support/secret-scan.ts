@@ -9,6 +9,8 @@ export interface ScannedExchange {
   status: number;
   /** The request body as sent. */
   requestBody: string;
+  /** The path parameters and query as sent (JSON), public by nature. */
+  requestTarget?: string;
   /** The response body. */
   raw: string;
 }
@@ -97,9 +99,17 @@ export function scanForSecrets(input: {
   // Secrets by value: what requests sent in secret fields, and what issuing routes handed out.
   const sent = new Set<string>();
   const issued = new Map<string, string>();
+  // A value some request also sent in a public place (a path or query, a name field) is not a secret:
+  // the fuzzer puts its same nasty strings everywhere, and a 404 may echo an id into the audit trail.
+  const public_ = new Set<string>();
+  for (const e of input.exchanges) {
+    for (const [, value] of stringsIn(parse(e.requestTarget ?? ''))) public_.add(value);
+    for (const [key, value] of stringsIn(parse(e.requestBody)))
+      if (!secretRequestFields.has(key)) public_.add(value);
+  }
   for (const e of input.exchanges) {
     for (const [key, value] of stringsIn(parse(e.requestBody)))
-      if (secretRequestFields.has(key) && distinctive(value)) sent.add(value);
+      if (secretRequestFields.has(key) && distinctive(value) && !public_.has(value)) sent.add(value);
     const fields = issuingRoutes[e.routeKey];
     if (fields && e.status < 300)
       for (const [key, value] of stringsIn(parse(e.raw)))

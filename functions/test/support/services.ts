@@ -134,7 +134,13 @@ export async function call(
   const res = await mod.handler(event, context);
   const raw = res.body ?? '';
   seenResponses.push(raw);
-  seenExchanges.push({ routeKey, status: res.statusCode ?? 200, requestBody: event.body ?? '', raw });
+  seenExchanges.push({
+    routeKey,
+    status: res.statusCode ?? 200,
+    requestBody: event.body ?? '',
+    requestTarget: JSON.stringify({ path: options.path ?? {}, query: options.query ?? {} }),
+    raw,
+  });
   const headers = Object.fromEntries(
     Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
