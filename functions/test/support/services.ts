@@ -71,6 +71,8 @@ export interface Exchange {
   status: number;
   /** The body as sent (a JSON text or the raw body). */
   requestBody: string;
+  /** The path parameters and query as sent (JSON). */
+  requestTarget: string;
   raw: string;
 }
 export const seenExchanges: Exchange[] = [];
