@@ -28,7 +28,9 @@ step lint npx biome check --error-on-warnings .
 step typecheck npm run -s typecheck
 step "unit, ddb and infra tests" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
 step "web build" npm run -s build -w web
-step "browser tests" env PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" npx playwright test -c e2e/playwright.config.ts --reporter=list,json
+# Playwright resolves a relative report path from its config directory (e2e/), where the summary never
+# looked: a failed browser test was counted as "0 failed". Absolute, it lands beside vitest.json.
+step "browser tests" env PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$results/playwright.json" npx playwright test -c e2e/playwright.config.ts --reporter=list,json
 
 npx tsx scripts/test-summary.ts "$results" "${failed_steps[@]}"
 [ ${#failed_steps[@]} -eq 0 ]
