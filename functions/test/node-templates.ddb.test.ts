@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { accountRegionEntity } from '../src/data/entities/account-region';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { policyEntity } from '../src/data/entities/cluster-policy';
 import { nodeTemplateEntity, nodeTemplatesQuery } from '../src/data/entities/node-template';
@@ -379,6 +380,38 @@ describe('security groups and the estimate of a connected account', () => {
       body: draft('Taken', { templateId: taken?.id }),
     });
     expect((editing.body.conflicts as unknown[]).length).toBe(0);
+    // Prices discovery read live in a region price the estimate there, the catalog's gaps included.
+    const discoveredAt = '2026-12-01T06:00:00.000Z';
+    await putItem(accountRegionEntity, {
+      orgId: org.orgId,
+      accountId: org.accountId,
+      region: 'eu-west-1',
+      ok: true,
+      error: null,
+      instanceCount: 3,
+      runningInstanceCount: 3,
+      autoScalingGroupCount: 1,
+      clusterCount: 1,
+      monthlyRunRateUsd: 200,
+      onDemandPrices: { 'm5.large': 0.107, 'm5.xlarge': 0.214 },
+      spotPrices: { 'm5.large|eu-west-1a': 0.04, 'm5.large|eu-west-1b': 0.035 },
+      spotHistory: {},
+      pricesError: null,
+      discoveredAt,
+      runId: discoveredAt,
+    });
+    const live = await call('POST /api/client/node-templates/validate', {
+      token: org.accessToken,
+      query: { accountId: org.accountId, region: 'eu-west-1' },
+      body: draft('Live', { families: ['m5'], excludedSizes: [], capacityType: 'hybrid' }),
+    });
+    expect(live.body.estimate).toMatchObject({
+      region: 'eu-west-1',
+      typeCount: 2,
+      onDemand: { typeCount: 2, minHourlyUsd: 0.107, maxHourlyUsd: 0.214 },
+      spot: { minHourlyUsd: 0.035 },
+      priceSource: { kind: 'live', asOf: discoveredAt },
+    });
     // A region without prices in the catalog: no estimate figures rather than another region's.
     const elsewhere = await call('POST /api/client/node-templates/validate', {
       token: org.accessToken,

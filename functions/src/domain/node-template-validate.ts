@@ -16,8 +16,8 @@ type Query = z.infer<typeof validateNodeTemplateQuerySchema>;
 
 /**
  * The wizard's live check of a draft: conflicts (the same function that guards create and update, plus
- * a taken name), the instance types allowed and the cost estimate in the account's region. Spot prices
- * discovery last read live in that region win over the catalog's estimate; nothing is saved.
+ * a taken name), the instance types allowed and the cost estimate in the account's region. Prices
+ * discovery last read live in that region win over the catalog's; nothing is saved.
  */
 export async function validateDraft(orgId: string, input: Input, query: Query) {
   const catalog = loadCatalog();
@@ -34,7 +34,7 @@ export async function validateDraft(orgId: string, input: Input, query: Query) {
   }
   let estimate = null;
   if (region) {
-    const live = account ? await liveSpotPrices(orgId, account, region) : undefined;
+    const live = account ? await livePrices(orgId, account, region) : undefined;
     estimate = estimateTemplateCost(input, catalog, region, live ?? {});
   }
   return {
@@ -60,14 +60,21 @@ async function estimateRegion(orgId: string, query: Query) {
   return { account: first?.accountId, region: first?.region ?? undefined };
 }
 
-/** The cheapest live spot price per type over the region's zones, as discovery last read them. */
-async function liveSpotPrices(orgId: string, accountId: string, region: string) {
+/**
+ * The prices discovery last read live in the region: the Pricing API's on-demand prices and the cheapest
+ * spot price per type over the region's zones.
+ */
+async function livePrices(orgId: string, accountId: string, region: string) {
   const stored = await getItem(accountRegionEntity, accountRegionKey(orgId, accountId, region));
-  if (!stored || Object.keys(stored.spotPrices).length === 0) return undefined;
-  const byType: Record<string, number> = {};
+  if (!stored) return undefined;
+  const spot: Record<string, number> = {};
   for (const [key, usd] of Object.entries(stored.spotPrices)) {
     const type = key.split('|')[0] ?? key;
-    byType[type] = Math.min(byType[type] ?? Number.POSITIVE_INFINITY, usd);
+    spot[type] = Math.min(spot[type] ?? Number.POSITIVE_INFINITY, usd);
   }
-  return { liveSpotHourlyUsd: byType, liveAsOf: stored.discoveredAt };
+  return {
+    liveOnDemandHourlyUsd: stored.onDemandPrices,
+    liveSpotHourlyUsd: spot,
+    liveAsOf: stored.discoveredAt,
+  };
 }

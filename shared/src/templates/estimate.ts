@@ -31,7 +31,14 @@ export interface TemplateCostEstimate {
 export interface TemplateCostOptions {
   /** Live spot prices in the estimate's region, USD per hour by instance type; they win over the catalog. */
   liveSpotHourlyUsd?: Readonly<Record<string, number>>;
-  /** When the live spot prices were read (ISO 8601); required with them, as the clock is never read here. */
+  /**
+   * Live on-demand prices in the estimate's region (the Pricing API, as discovery read them), USD per hour
+   * by instance type. They win over the catalog and price the types the catalog has no price for in this
+   * region; a spot figure for such a type is the live on-demand price less the spot advisor's savings
+   * for this region. Still this region's prices only.
+   */
+  liveOnDemandHourlyUsd?: Readonly<Record<string, number>>;
+  /** When the live prices were read (ISO 8601); required with them, as the clock is never read here. */
   liveAsOf?: string;
 }
 
@@ -52,13 +59,29 @@ export function estimateTemplateCost(
   region: string,
   options: TemplateCostOptions = {},
 ): TemplateCostEstimate {
-  const types = allowedInstanceTypes(spec, catalog.instanceTypes, region);
+  const usable = (usd: number | undefined) =>
+    usd !== undefined && Number.isFinite(usd) && usd >= 0 ? usd : undefined;
+  const liveOnDemand = (type: CatalogInstanceType) => usable(options.liveOnDemandHourlyUsd?.[type.name]);
+  // Allowed in the region: the template allows the type and this region has a price for it.
+  const types = allowedInstanceTypes(spec, catalog.instanceTypes).filter(
+    (type) => liveOnDemand(type) !== undefined || catalog.onDemandHourlyUsd(type, region) !== undefined,
+  );
   const dates: string[] = [];
   let live = false;
+  const noteLive = () => {
+    live = true;
+    if (options.liveAsOf !== undefined) dates.push(options.liveAsOf);
+  };
 
   const onDemandPrices: Priced[] = [];
   if (spec.capacityType !== 'spot') {
     for (const type of types) {
+      const livePrice = liveOnDemand(type);
+      if (livePrice !== undefined) {
+        onDemandPrices.push({ type, hourlyUsd: livePrice });
+        noteLive();
+        continue;
+      }
       const quote = catalog.onDemandHourlyUsd(type, region);
       if (!quote) continue;
       onDemandPrices.push({ type, hourlyUsd: quote.hourlyUsd });
@@ -70,17 +93,25 @@ export function estimateTemplateCost(
   if (spec.capacityType !== 'on-demand') {
     for (const type of types) {
       // A live price for a type EC2 never sells as spot can only be an adapter's mistake.
-      const livePrice = type.spotSupported ? options.liveSpotHourlyUsd?.[type.name] : undefined;
-      if (livePrice !== undefined && Number.isFinite(livePrice) && livePrice >= 0) {
+      const livePrice = type.spotSupported ? usable(options.liveSpotHourlyUsd?.[type.name]) : undefined;
+      if (livePrice !== undefined) {
         spotPrices.push({ type, hourlyUsd: livePrice });
-        live = true;
-        if (options.liveAsOf !== undefined) dates.push(options.liveAsOf);
+        noteLive();
         continue;
       }
       const quote = catalog.spotHourlyEstimateUsd(type, region);
-      if (!quote) continue;
-      spotPrices.push({ type, hourlyUsd: quote.hourlyUsd });
-      dates.push(quote.asOf);
+      if (quote) {
+        spotPrices.push({ type, hourlyUsd: quote.hourlyUsd });
+        dates.push(quote.asOf);
+        continue;
+      }
+      // No catalog price here: the region's live on-demand price less the advisor's savings for it.
+      const advice = type.spotSupported ? type.spot[region] : undefined;
+      const onDemand = liveOnDemand(type);
+      if (advice && onDemand !== undefined) {
+        spotPrices.push({ type, hourlyUsd: Math.round(onDemand * (1 - advice[0] / 100) * 1e6) / 1e6 });
+        noteLive();
+      }
     }
   }
 

@@ -17,6 +17,24 @@ const catalog = syntheticCatalog([
 ]);
 
 describe('estimateTemplateCost on a synthetic catalog', () => {
+  it("prices the catalog's unpriced types from live on-demand prices of the region, spot via the advisor", () => {
+    // r2: the catalog prices a.large and a.2xlarge; a.xlarge only live (0.3, advisor -10% in r2).
+    const estimate = estimateTemplateCost(spec({ families: ['a'], capacityType: 'hybrid' }), catalog, 'r2', {
+      liveOnDemandHourlyUsd: { 'a.xlarge': 0.3, 'a.large': 0.4 },
+      liveAsOf: '2026-12-01T00:00:00Z',
+    });
+    expect(estimate.typeCount).toBe(3);
+    // Live wins over the catalog for a.large (0.4, not 0.5); a.2xlarge stays the catalog's 1.
+    expect(estimate.onDemand).toMatchObject({ typeCount: 3, minHourlyUsd: 0.3, maxHourlyUsd: 1 });
+    expect(estimate.onDemand?.avgHourlyUsdPerInstance).toBeCloseTo(1.7 / 3, 9);
+    // Spot: a.xlarge 0.3 x 0.9 = 0.27 (live + advisor); a.2xlarge 1 x 0.6 = 0.6 (catalog); a.large has no
+    // advisor entry in r2 and gets no spot figure.
+    expect(estimate.spot).toMatchObject({ typeCount: 2, minHourlyUsd: 0.27, maxHourlyUsd: 0.6 });
+    expect(estimate.priceSource.kind).toBe('live');
+    // Nothing live: r2 has only the catalog's two types.
+    expect(estimateTemplateCost(spec({ families: ['a'] }), catalog, 'r2').typeCount).toBe(2);
+  });
+
   it("prices a hybrid template both ways, over the region's priced types only", () => {
     const estimate = estimateTemplateCost(
       spec({ families: ['a', 'b'], capacityType: 'hybrid' }),
