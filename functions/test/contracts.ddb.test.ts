@@ -12,6 +12,7 @@ let user: User;
 let adminToken: string;
 let accountId: string;
 let clusterId: string;
+let templateId: string;
 
 beforeAll(async () => {
   await useLocalServices();
@@ -23,6 +24,19 @@ beforeAll(async () => {
   expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
   const clusters = await call('GET /api/client/clusters', { token: user.accessToken });
   clusterId = String(clusters.body.items?.[0]?.id);
+  const template = await call('POST /api/client/node-templates', {
+    token: user.accessToken,
+    body: {
+      name: 'Contract template',
+      families: ['m6g', 'c6g'],
+      architecture: 'arm64',
+      capacityType: 'hybrid',
+      disk: { type: 'io1', sizeGiB: 100, iops: 3000 },
+    },
+  });
+  expect(template.status, template.raw).toBe(201);
+  expectContractResponse('POST /api/client/node-templates', template);
+  templateId = String(template.body.id);
   const email = `admin-${Date.now()}@spot.local`;
   const password = strongPassword();
   await ensurePlatformAdmin(port('identity'), email, password, new Date());
@@ -45,6 +59,18 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
     query: { range: '30d', resource: 'memory' },
   }),
   'GET /api/admin/organizations': () => ({ token: adminToken }),
+  'GET /api/client/accounts/{id}/security-groups': () => ({
+    token: user.accessToken,
+    path: { id: accountId },
+    query: { region: 'us-east-1' },
+  }),
+  'GET /api/client/node-templates': () => ({ token: user.accessToken, query: { search: 'contract' } }),
+  'GET /api/client/node-templates/{id}': () => ({ token: user.accessToken, path: { id: templateId } }),
+  'GET /api/client/node-templates/{id}/karpenter': () => ({
+    token: user.accessToken,
+    path: { id: templateId },
+    query: { clusterName: 'prod' },
+  }),
 };
 
 describe('responses match the contracts', () => {
