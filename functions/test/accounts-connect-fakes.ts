@@ -139,11 +139,13 @@ export class RecordingWorkflows implements WorkflowPort {
   async startExecution(workflow: WorkflowName, input: Record<string, unknown>, name?: string) {
     if (this.fail) throw new Error('Step Functions is unavailable');
     this.started.push({ workflow, input, name });
-    return {
-      executionArn: `arn:aws:states:us-east-1:000000000000:execution:discovery:${name ?? randomUUID()}`,
-    };
+    const executionArn = `arn:aws:states:us-east-1:000000000000:execution:discovery:${name ?? randomUUID()}`;
+    // As in Step Functions, an execution runs once started: a second sweep racing the first must see the
+    // resumption it started as running, not as another cut-off run (the flake of "two sweeps at once").
+    this.running.add(executionArn);
+    return { executionArn };
   }
-  /** ARNs a test declares still running; every other execution counts as stopped. */
+  /** ARNs started here or declared still running by a test; every other execution counts as stopped. */
   readonly running = new Set<string>();
   async isExecutionRunning(executionArn: string) {
     return this.running.has(executionArn);

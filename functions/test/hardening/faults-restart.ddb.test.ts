@@ -102,6 +102,24 @@ describe('resumeInterruptedDiscoveries', () => {
     expect(workflows.started).toHaveLength(1);
   });
 
+  it('leaves a run another sweep has just claimed alone, and takes it over once that claim is stale', async () => {
+    const arn = await interrupted(`sync-${accountId}-6`);
+    // What a sweep that died (or is slow) between its claim and its start leaves behind.
+    await updateItem(cloudAccountKey(user.orgId, accountId), {
+      set: { resumingFrom: arn, updatedAt: now.toISOString() },
+    });
+    const soon = new Date(now.getTime() + 30_000);
+    expect(await resumeInterruptedDiscoveries(soon)).toEqual([
+      { orgId: user.orgId, accountId, outcome: 'running' },
+    ]);
+    expect(workflows.started).toEqual([]);
+    const stale = new Date(now.getTime() + 10 * 60_000);
+    expect(await resumeInterruptedDiscoveries(stale)).toEqual([
+      { orgId: user.orgId, accountId, outcome: 'resumed' },
+    ]);
+    expect(workflows.started).toHaveLength(1);
+  });
+
   it('ends a resumption that was cut off too in `error` with a reason, without a third attempt', async () => {
     await interrupted(`resume-${accountId}-4`);
     const results = await resumeInterruptedDiscoveries(new Date(now.getTime() + 240_000));

@@ -21,6 +21,11 @@ export const cloudAccountEntity = defineEntity(
     updatedAt: z.string(),
     lastDiscoveryAt: z.string().nullable().default(null),
     lastExecutionArn: z.string().nullable().default(null),
+    /**
+     * The interrupted execution a start-up sweep claimed to resume (`none` when there was none), until the
+     * sweep records the execution it started: a second sweep reading in between leaves it alone.
+     */
+    resumingFrom: z.string().optional(),
   }),
   (a) => ({
     ...cloudAccountKey(a.orgId, a.accountId),

@@ -24,8 +24,9 @@ export const interruptedTwiceReason =
  * the first time, `error` with a reason when the interrupted run was itself a resumption, so a discovery
  * that keeps killing its runner cannot loop. The local stack calls it at start-up, before it serves.
  *
- * Each account is claimed with a conditional write on the `updatedAt` it was read with, so two sweeps
- * never resume the same account twice.
+ * Each account is claimed with a conditional write on the `updatedAt` it was read with, marking the run
+ * it resumes (`resumingFrom`), so two sweeps never resume the same account twice: one that read before
+ * the claim fails its condition, one that read after it sees the mark.
  */
 export async function resumeInterruptedDiscoveries(now: Date): Promise<ResumedDiscovery[]> {
   const accounts = await queryAll(cloudAccountEntity, allAccountsQuery);
@@ -41,15 +42,23 @@ export async function resumeInterruptedDiscoveries(now: Date): Promise<ResumedDi
   return results;
 }
 
+/** How long a sweep's claim keeps other sweeps away while it starts the resumption (it may die meanwhile). */
+const claimLeaseMs = 120_000;
+
 async function resumeOne(account: CloudAccount, now: Date): Promise<ResumeOutcome> {
   const previous = account.lastExecutionArn;
+  // Another sweep claimed this very run and is starting its resumption (read between its two writes).
+  const claimedByOther =
+    account.resumingFrom === (previous ?? 'none') &&
+    now.getTime() - Date.parse(account.updatedAt) < claimLeaseMs;
+  if (claimedByOther) return 'running';
   if (previous && (await port('workflows').isExecutionRunning(previous))) return 'running';
   let claimed: CloudAccount;
   try {
     claimed = await updateEntity(
       cloudAccountEntity,
       cloudAccountKey(account.orgId, account.accountId),
-      { set: { updatedAt: now.toISOString() } },
+      { set: { updatedAt: now.toISOString(), resumingFrom: previous ?? 'none' } },
       where.and(where.eq('status', 'scanning'), where.eq('updatedAt', account.updatedAt)),
     );
   } catch (error) {
