@@ -197,6 +197,12 @@ export const api = {
     schema?: z.ZodType<T>,
     options: Omit<ApiRequestOptions<T>, 'schema' | 'method' | 'body'> = {},
   ) => apiRequest<T>(path, { ...options, method: 'POST', body, ...(schema ? { schema } : {}) }),
+  put: <T>(
+    path: string,
+    body: unknown,
+    schema?: z.ZodType<T>,
+    options: Omit<ApiRequestOptions<T>, 'schema' | 'method' | 'body'> = {},
+  ) => apiRequest<T>(path, { ...options, method: 'PUT', body, ...(schema ? { schema } : {}) }),
   patch: <T>(
     path: string,
     body: unknown,

@@ -13,6 +13,7 @@ import { ApiError, api, errorMessage, isApiError } from '../api/client';
 import { clearSession, saveSession, session, sessionFromTokens } from '../api/session';
 import { useAccountsStore } from './accounts';
 import { useDashboardStore } from './dashboard';
+import { useNodeTemplatesStore } from './nodeTemplates';
 
 /** Who is signed in: the tokens (persisted by the API client) and the profile from `GET /api/me`. */
 export const useAuthStore = defineStore('auth', () => {
@@ -105,6 +106,7 @@ export const useAuthStore = defineStore('auth', () => {
     meError.value = null;
     useAccountsStore().$reset();
     useDashboardStore().$reset();
+    useNodeTemplatesStore().$reset();
   }
 
   return {
