@@ -15,5 +15,7 @@ export default defineConfig({
   plugins: [vue()],
   server: { host: '127.0.0.1', port: 5173, proxy },
   preview: { host: '127.0.0.1', port: 4173, proxy },
+  // `"sideEffects": false` in shared/package.json lets the bundler leave unused shared modules out of the
+  // chunk every page loads: the instance catalog (0.8 MB of JSON) then ships only with the template wizard.
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });

@@ -30,5 +30,18 @@ export const themeOverrides: GlobalThemeOverrides = {
   Menu: {
     itemHeight: '40px',
     borderRadius: '6px',
+    // Naive's light grey group titles fall short of WCAG AA contrast (4.5:1) on white.
+    groupTextColor: '#475569',
+  },
+  Steps: {
+    // Steps still to come (and done) are greyed to the disabled colour by default: below AA on white.
+    headerTextColorWait: '#475569',
+    headerTextColorFinish: '#334155',
+    indicatorTextColorWait: '#475569',
+    indicatorBorderColorWait: '#64748b',
+  },
+  Empty: {
+    // Same for the empty-state sentence (its default is the disabled text colour).
+    textColor: '#475569',
   },
 };

@@ -21,6 +21,16 @@ const paths = {
   audit: ['M6 3h9l4 4v14H6z', 'M14 3v5h5', 'M9 12h7', 'M9 16h7'],
   cloud: ['M7 19h10.5a4 4 0 0 0 .6-7.96A6 6 0 0 0 6.4 10.2 4.5 4.5 0 0 0 7 19z'],
   admin: ['M12 3l8 3v6c0 4.6-3.4 8.4-8 9-4.6-.6-8-4.4-8-9V6z', 'M9 12l2 2 4-4'],
+  // Instance categories of the template wizard.
+  balance: ['M12 4v16', 'M7 20h10', 'M5 7h14', 'M5 7l-3 7a3 3 0 0 0 6 0z', 'M19 7l-3 7a3 3 0 0 0 6 0z'],
+  bolt: ['M13 3L5 14h6l-1 7 8-11h-6z'],
+  memory: ['M4 7h16v10H4z', 'M8 7v10', 'M12 7v10', 'M16 7v10', 'M6 17v3', 'M18 17v3'],
+  gpu: ['M3 6h18v11H3z', 'M7 17v3', 'M17 17v3', 'M8 9.5a2.5 2.5 0 1 0 0 .01', 'M14 9h4', 'M14 13h4'],
+  storage: [
+    'M5 6c0-1.7 3.1-3 7-3s7 1.3 7 3-3.1 3-7 3-7-1.3-7-3z',
+    'M5 6v12c0 1.7 3.1 3 7 3s7-1.3 7-3V6',
+    'M5 12c0 1.7 3.1 3 7 3s7-1.3 7-3',
+  ],
 } as const;
 
 export type IconName = keyof typeof paths;
@@ -42,4 +52,7 @@ export function iconVNode(name: IconName): VNode {
 }
 
 /** For `n-menu` options: `icon: renderIcon('dashboard')`. */
-export const renderIcon = (name: IconName) => () => h(NIcon, null, { default: () => iconVNode(name) });
+// NIcon renders `role="img"`; the menu's link text names the item, so the icon is hidden from assistive tech
+// (axe: role-img-alt).
+export const renderIcon = (name: IconName) => () =>
+  h(NIcon, { 'aria-hidden': 'true' }, { default: () => iconVNode(name) });
