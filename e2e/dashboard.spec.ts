@@ -1,5 +1,13 @@
 import { expect, type Page, test } from '@playwright/test';
-import { fillSandboxKeys, newUser, sandboxKeys, screenshotPath, screenshotter, signUp } from './helpers';
+import {
+  expectAccessible,
+  fillSandboxKeys,
+  newUser,
+  sandboxKeys,
+  screenshotPath,
+  screenshotter,
+  signUp,
+} from './helpers';
 
 const shot = screenshotter('dash-');
 
@@ -130,5 +138,43 @@ test.describe
       await page.unrouteAll();
       await retry.click();
       await expectNonZero(page, 'widget-summary', Date.now() + 30_000);
+    });
+
+    // Node templates on a connected account: the security groups come live from the sandbox cloud, and
+    // the estimator prices the template in the account's region (issue 12).
+    test('the template wizard lists the account security groups and prices in its region', async ({
+      page,
+    }) => {
+      test.setTimeout(120_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      await page.getByRole('menuitem', { name: 'Node Templates' }).first().click();
+      await page.getByTestId('create-template').click();
+      const wizard = page.getByTestId('template-wizard');
+      await wizard.getByLabel('Template Name').fill('Sandbox web');
+      await wizard.getByRole('button', { name: 'Next' }).click();
+      await wizard.getByTestId('category-general-purpose').click();
+      const estimator = wizard.getByTestId('cost-estimator');
+      await expect(estimator).toContainText(/priced in [a-z]+-[a-z]+-\d/);
+      await expect(estimator.getByTestId('estimate-spot')).toContainText(/\$\d+\.\d{4}\/hr/);
+      await wizard.getByRole('button', { name: 'Next' }).click();
+      await wizard.getByRole('button', { name: 'Next' }).click();
+      await expect(wizard.getByRole('heading', { name: 'Storage & Networking' })).toBeVisible();
+      await expect(wizard.getByText('Sandbox Lab ·')).toBeVisible();
+      await wizard.getByLabel('Security groups').click();
+      const options = page.locator('.n-base-select-option').filter({ hasText: /^sg-[0-9a-f]+ · / });
+      await expect(options.first()).toBeVisible();
+      await options.first().click();
+      await page.keyboard.press('Escape');
+      await shot(page, '30-template-security-groups');
+      await expectAccessible(page, 'the wizard with security groups', '.n-drawer');
+      await wizard.getByRole('button', { name: 'Next' }).click();
+      await expect(wizard.getByTestId('summary-json')).toContainText('"securityGroupIds": [\n    "sg-');
+      await wizard.getByRole('tab', { name: 'Karpenter NodePool' }).click();
+      await expect(wizard.getByTestId('summary-yaml')).toContainText('securityGroupSelectorTerms:');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await expect(
+        page.getByTestId('templates-table').getByText('Sandbox web', { exact: true }),
+      ).toBeVisible();
     });
   });

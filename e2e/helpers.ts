@@ -89,3 +89,22 @@ export async function fillSandboxKeys(page: Page, keys: SandboxKeys, accountName
   if (keys.region && keys.region !== 'us-east-1') await chooseRegion(page, keys.region);
   await wizard.getByLabel('Account name (optional)').fill(accountName);
 }
+
+/**
+ * WCAG 2.1 AA as axe-core checks it, on the page as it is now (or within `selector`). A violation fails
+ * with its rule, impact and the first offending nodes, so the report says what to fix.
+ */
+export async function expectAccessible(page: Page, what: string, selector?: string) {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  if (selector) builder = builder.include(selector);
+  const { violations } = await builder.analyze();
+  const summary = violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} -> ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
+  expect(summary, `axe-core violations on ${what}`).toEqual([]);
+}
