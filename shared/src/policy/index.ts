@@ -1,1 +1,2 @@
 export * from './merge';
+export * from './preview';
