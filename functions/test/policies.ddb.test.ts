@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PolicyPreviewResponse } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { cloudAccountEntity } from '../src/data/entities/cloud-account';
@@ -343,7 +344,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
     const versions = await get(user, 'GET /api/client/clusters/{id}/policy/versions', {
       id: cluster.clusterId,
     });
-    expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(versions.body.items?.map((v) => v.version)).toEqual([2, 1]);
     const restored = await call('POST /api/client/clusters/{id}/policy/versions/{version}/restore', {
       token: user.accessToken,
       path: { id: cluster.clusterId, version: '1' },
@@ -416,7 +417,7 @@ describe('policies: preview', () => {
     const level = async (aggressiveness: string) => {
       const res = await preview({ infrastructure: { binPacking: { aggressiveness } } });
       expect(res.status, res.raw).toBe(200);
-      return res.body.cards.binPacking.monthlySavingUsd as number;
+      return (res.body as PolicyPreviewResponse).cards.binPacking.monthlySavingUsd as number;
     };
     const [conservative, balanced, aggressive] = [
       await level('conservative'),
@@ -427,15 +428,16 @@ describe('policies: preview', () => {
     expect(balanced).toBeGreaterThanOrEqual(conservative);
     expect(aggressive).toBeGreaterThan(conservative);
 
-    const open = await preview({ governance: { excludedNamespaces: [] } });
-    const allExempt = await preview({ governance: { excludedNamespaces: ['shop', 'batch'] } });
-    expect(open.body.cards.rightsizing.monthlySavingUsd).toBeGreaterThan(0);
-    expect(allExempt.body.cards.rightsizing.monthlySavingUsd).toBe(0);
-    expect(allExempt.body.cards.binPacking.monthlySavingUsd).toBe(0);
-    expect(allExempt.body.unmanagedMonthlyCostUsd).toBe(160);
-    expect(open.body.totalMonthlySavingUsd).toBeLessThanOrEqual(open.body.monthlyRunRateUsd);
-    expect(open.body.cards.autoscaling.monthlySavingUsd).toBeNull();
-    expect(open.body.cards.autoscaling.note).toBeTruthy();
+    const open = (await preview({ governance: { excludedNamespaces: [] } })).body as PolicyPreviewResponse;
+    const allExempt = (await preview({ governance: { excludedNamespaces: ['shop', 'batch'] } }))
+      .body as PolicyPreviewResponse;
+    expect(open.cards.rightsizing.monthlySavingUsd).toBeGreaterThan(0);
+    expect(allExempt.cards.rightsizing.monthlySavingUsd).toBe(0);
+    expect(allExempt.cards.binPacking.monthlySavingUsd).toBe(0);
+    expect(allExempt.unmanagedMonthlyCostUsd).toBe(160);
+    expect(open.totalMonthlySavingUsd).toBeLessThanOrEqual(open.monthlyRunRateUsd);
+    expect(open.cards.autoscaling.monthlySavingUsd).toBeNull();
+    expect(open.cards.autoscaling.note).toBeTruthy();
 
     // Nothing was saved.
     expect(
