@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PolicyPreviewResponse } from '@spot/shared';
+import type { Policy, PolicyPreviewResponse } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { cloudAccountEntity } from '../src/data/entities/cloud-account';
@@ -10,6 +10,13 @@ import { type SeededCluster, seedCluster } from './clusters-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 type User = Awaited<ReturnType<typeof signUpAndIn>>;
+/** A policy as the tests edit it: sections of fields of any value (the bad-input cases set wrong types). */
+type Fields = Record<string, unknown>;
+type PolicyDoc = {
+  infrastructure: { autoscaling: Fields; binPacking: Fields };
+  workload: { rightsizing: Fields; spotRules: Fields };
+  governance: Fields;
+};
 
 beforeAll(async () => {
   await useLocalServices();
@@ -104,14 +111,14 @@ describe('policies: organization default', () => {
     const first = await get(user, 'GET /api/client/policy');
     expect(first.status, first.raw).toBe(200);
     expect(first.body).toMatchObject({ level: 'organization', version: 0, updatedBy: null });
-    expect(first.body.policy.governance.excludedNamespaces).toEqual(['kube-system']);
+    expect((first.body.policy as PolicyDoc).governance.excludedNamespaces).toEqual(['kube-system']);
 
-    const policy = structuredClone(first.body.policy);
+    const policy = structuredClone(first.body.policy as PolicyDoc);
     policy.infrastructure.binPacking.aggressiveness = 'aggressive';
     const saved = await put(user, 'PUT /api/client/policy', { version: 0, policy });
     expect(saved.status, saved.raw).toBe(200);
     expect(saved.body).toMatchObject({ version: 1, updatedBy: user.userId, updatedByEmail: user.email });
-    expect(saved.body.policy.infrastructure.binPacking.aggressiveness).toBe('aggressive');
+    expect((saved.body.policy as Policy).infrastructure.binPacking.aggressiveness).toBe('aggressive');
 
     policy.workload.rightsizing.safetyBufferPct = 30;
     const second = await put(user, 'PUT /api/client/policy', { version: 1, policy });
@@ -119,11 +126,11 @@ describe('policies: organization default', () => {
 
     const versions = await get(user, 'GET /api/client/policy/versions');
     expect(versions.status).toBe(200);
-    expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    expect(versions.body.items[0].changes).toEqual([
+    expect(versions.body.items?.map((v) => v.version)).toEqual([2, 1]);
+    expect(versions.body.items?.[0]?.changes).toEqual([
       { path: 'workload.rightsizing.safetyBufferPct', before: 20, after: 30 },
     ]);
-    expect(versions.body.items[1].changes).toEqual([
+    expect(versions.body.items?.[1]?.changes).toEqual([
       { path: 'infrastructure.binPacking.aggressiveness', before: 'balanced', after: 'aggressive' },
     ]);
     const audit = await queryAll(auditRecordEntity, auditRecordsQuery(user.orgId));
@@ -134,7 +141,7 @@ describe('policies: organization default', () => {
 
   it('refuses a stale save with 409 and the current policy; a second first save is stale too', async () => {
     const user = await signUpAndIn('Policies B');
-    const policy = (await get(user, 'GET /api/client/policy')).body.policy;
+    const policy = (await get(user, 'GET /api/client/policy')).body.policy as PolicyDoc;
     const [one, two] = await Promise.all([
       put(user, 'PUT /api/client/policy', { version: 0, policy }),
       put(user, 'PUT /api/client/policy', { version: 0, policy }),
@@ -148,7 +155,7 @@ describe('policies: organization default', () => {
 
   it('restores an old version as a new one (versioned and audited); 404 for a version that never was', async () => {
     const user = await signUpAndIn('Policies C');
-    const policy = (await get(user, 'GET /api/client/policy')).body.policy;
+    const policy = (await get(user, 'GET /api/client/policy')).body.policy as PolicyDoc;
     await put(user, 'PUT /api/client/policy', { version: 0, policy });
     const changed = structuredClone(policy);
     changed.workload.spotRules = { ...changed.workload.spotRules, forceSpot: true, preferSpot: false };
@@ -160,9 +167,9 @@ describe('policies: organization default', () => {
     expect(restored.status, restored.raw).toBe(200);
     expect(restored.body.version).toBe(3);
     expect(restored.body.policy).toEqual(policy);
-    const versions = (await get(user, 'GET /api/client/policy/versions')).body.items;
-    expect(versions[0]).toMatchObject({ version: 3, restoredFrom: 1 });
-    expect(versions[0].changes.map((c: { path: string }) => c.path)).toEqual([
+    const newest = (await get(user, 'GET /api/client/policy/versions')).body.items?.[0];
+    expect(newest).toMatchObject({ version: 3, restoredFrom: 1 });
+    expect((newest?.changes as { path: string }[] | undefined)?.map((c) => c.path)).toEqual([
       'workload.spotRules.forceSpot',
       'workload.spotRules.preferSpot',
     ]);
@@ -177,7 +184,7 @@ describe('policies: organization default', () => {
 
   it('refuses bad input on every field with a 400 naming the field and what to do', async () => {
     const user = await signUpAndIn('Policies D');
-    const base = (await get(user, 'GET /api/client/policy')).body.policy;
+    const base = (await get(user, 'GET /api/client/policy')).body.policy as PolicyDoc;
     const cases: [string, (p: typeof base) => void][] = [
       ['infrastructure.autoscaling.enabled', (p) => (p.infrastructure.autoscaling.enabled = 'yes')],
       ['infrastructure.autoscaling.strategy', (p) => (p.infrastructure.autoscaling.strategy = 'cheapest')],
@@ -247,7 +254,7 @@ describe('policies: organization default', () => {
       },
     });
     expect(created.status, created.raw).toBe(201);
-    const policy = (await get(user, 'GET /api/client/policy')).body.policy;
+    const policy = (await get(user, 'GET /api/client/policy')).body.policy as PolicyDoc;
     policy.infrastructure.autoscaling.nodeTemplateId = created.body.id;
     const refused = await put(user, 'PUT /api/client/policy', { version: 0, policy });
     expect(refused.status).toBe(422);
@@ -283,7 +290,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
     const user = await signUpAndIn('Policies F');
     const accountId = await seedAccount(user.orgId);
     const cluster = await seedCluster(user.orgId, { accountId });
-    const org = (await get(user, 'GET /api/client/policy')).body.policy;
+    const org = (await get(user, 'GET /api/client/policy')).body.policy as PolicyDoc;
     org.workload.rightsizing.mode = 'automatic';
     expect((await put(user, 'PUT /api/client/policy', { version: 0, policy: org })).status).toBe(200);
 
@@ -319,13 +326,13 @@ describe('policies: account and cluster overrides, effective policy', () => {
       id: cluster.clusterId,
     });
     expect(effective.status, effective.raw).toBe(200);
-    expect(effective.body.policy.infrastructure.binPacking).toEqual({
+    expect((effective.body.policy as Policy).infrastructure.binPacking).toEqual({
       aggressiveness: 'aggressive',
       method: 'delete-empty',
       stabilizationWindowMinutes: 10,
     });
-    expect(effective.body.policy.workload.rightsizing.mode).toBe('automatic');
-    expect(effective.body.policy.governance.excludedNamespaces).toEqual([]);
+    expect((effective.body.policy as Policy).workload.rightsizing.mode).toBe('automatic');
+    expect((effective.body.policy as Policy).governance.excludedNamespaces).toEqual([]);
     expect(effective.body.sources).toMatchObject({
       'infrastructure.binPacking.aggressiveness': 'cluster',
       'infrastructure.binPacking.method': 'account',
@@ -395,7 +402,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
     // B's organization default is its own: A's saves are not there.
     await put(a, 'PUT /api/client/policy', {
       version: 0,
-      policy: (await get(a, 'GET /api/client/policy')).body.policy,
+      policy: (await get(a, 'GET /api/client/policy')).body.policy as PolicyDoc,
     });
     expect((await get(b, 'GET /api/client/policy')).body.version).toBe(0);
     expect((await get(b, 'GET /api/client/policy/versions')).body.items).toEqual([]);
