@@ -253,7 +253,11 @@ export const putPolicyOverridesInputSchema = z.strictObject({
 /** `POST .../policy/versions/{version}/restore` names the version to restore in its path. */
 export const policyVersionPathSchema = z.object({
   id: z.string().min(1).max(100),
-  version: z.coerce.number().int().min(1).max(1_000_000_000),
+  // A path segment is text: a positive whole number of at most 10 digits, read as a number.
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, 'A version is a positive whole number, such as 3.')
+    .transform(Number),
 });
 export const organizationPolicyVersionPathSchema = policyVersionPathSchema.pick({ version: true });
 
