@@ -71,6 +71,22 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
     path: { id: templateId },
     query: { clusterName: 'prod' },
   }),
+  'GET /api/client/policy': () => ({ token: user.accessToken }),
+  'GET /api/client/policy/versions': () => ({ token: user.accessToken }),
+  'GET /api/client/accounts/{id}/policy': () => ({ token: user.accessToken, path: { id: accountId } }),
+  'GET /api/client/accounts/{id}/policy/versions': () => ({
+    token: user.accessToken,
+    path: { id: accountId },
+  }),
+  'GET /api/client/clusters/{id}/policy': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/policy/versions': () => ({
+    token: user.accessToken,
+    path: { id: clusterId },
+  }),
+  'GET /api/client/clusters/{id}/policy/effective': () => ({
+    token: user.accessToken,
+    path: { id: clusterId },
+  }),
 };
 
 describe('responses match the contracts', () => {

@@ -169,11 +169,12 @@ describe('node templates: update, clone, default, delete', () => {
     expect((await del(def.id)).body).toMatchObject({ code: 'TEMPLATE_DEFAULT_REQUIRED' });
     await putItem(policyEntity, {
       orgId: user.orgId,
-      clusterId: 'eks-0123456789abcdef0123',
+      scope: { level: 'cluster', id: 'eks-0123456789abcdef0123' },
       version: 1,
-      document: { nodeTemplateId: other.id },
+      document: { infrastructure: { autoscaling: { nodeTemplateId: other.id } } },
       updatedAt: new Date().toISOString(),
       updatedBy: user.userId,
+      updatedByEmail: 'someone@example.com',
     });
     const inUse = await del(other.id);
     expect(inUse.status).toBe(409);

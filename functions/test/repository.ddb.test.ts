@@ -30,6 +30,9 @@ import {
 import { executePlan } from '../src/data/write-plan';
 import { useLocalTable } from './support/services';
 
+/** A cluster's policy scope: the item the conditional-write tests use. */
+const c1 = { level: 'cluster' as const, id: 'c1' };
+
 beforeAll(async () => {
   await useLocalTable(inject('dynamodbEndpoint'), 'repo');
 });
@@ -69,14 +72,22 @@ describe('get / put / delete', () => {
     const missing = await rejection(putItem(clusterCardEntity, card(orgId, 'c2'), where.itemExists()));
     expect(isConditionalCheckFailed(missing)).toBe(true);
 
-    const policy = { orgId, clusterId: 'c1', version: 1, document: {}, updatedAt: 't', updatedBy: 'u' };
+    const policy = {
+      orgId,
+      scope: c1,
+      version: 1,
+      document: {},
+      updatedAt: 't',
+      updatedBy: 'u',
+      updatedByEmail: 'u@example.com',
+    };
     await putItem(policyEntity, policy, where.version('version', undefined));
     await putItem(policyEntity, { ...policy, version: 2 }, where.version('version', 1));
     const stale = await rejection(
       putItem(policyEntity, { ...policy, version: 3 }, where.version('version', 1)),
     );
     expect(isConditionalCheckFailed(stale)).toBe(true);
-    expect((await getItem(policyEntity, policyKey(orgId, 'c1')))?.version).toBe(2);
+    expect((await getItem(policyEntity, policyKey(orgId, c1)))?.version).toBe(2);
   });
 
   it('deletes, optionally on a condition', async () => {
@@ -94,14 +105,15 @@ describe('update', () => {
     const orgId = newOrg();
     await putItem(policyEntity, {
       orgId,
-      clusterId: 'c1',
+      scope: c1,
       version: 1,
       document: { a: 1 },
       updatedAt: 't0',
       updatedBy: 'u',
+      updatedByEmail: 'u@example.com',
     });
     const out = await updateItem(
-      policyKey(orgId, 'c1'),
+      policyKey(orgId, c1),
       {
         set: { updatedAt: 't1' },
         setPaths: [{ path: ['document', 'b'], value: 2 }],
@@ -113,7 +125,7 @@ describe('update', () => {
     expect(out).toMatchObject({ version: 2, updatedAt: 't1', document: { b: 2 } });
     const stale = await rejection(
       updateItem(
-        policyKey(orgId, 'c1'),
+        policyKey(orgId, c1),
         { set: { updatedAt: 't2' } },
         { condition: where.version('version', 1) },
       ),

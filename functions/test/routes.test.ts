@@ -30,8 +30,9 @@ describe('route table', () => {
       expect(mod.handler.auth).toBe(route.auth);
       // Every mutating route outside the sign-in flow leaves an audit record.
       const signInFlow = ['/api/auth/token', '/api/auth/refresh', '/api/auth/confirm'];
-      // POSTs that change nothing: the template wizard validates its draft as the user types.
-      const readOnly = ['/api/client/node-templates/validate'];
+      // POSTs that change nothing: the template wizard validates its draft as the user types; the policy
+      // page previews the savings of its unsaved draft.
+      const readOnly = ['/api/client/node-templates/validate', '/api/client/clusters/{id}/policy/preview'];
       if (route.method !== 'GET' && !signInFlow.includes(route.path) && !readOnly.includes(route.path))
         expect(mod.handler.audited).toBe(true);
     },

@@ -192,6 +192,29 @@ describe('no credential leaves by any route', () => {
     });
     await call('GET /api/client/node-templates/{id}/karpenter', { token, path: t });
     await call('DELETE /api/client/node-templates/{id}', { token, path: t });
+    const orgPolicy = await call('GET /api/client/policy', { token });
+    await call('PUT /api/client/policy', { token, body: { version: 0, policy: orgPolicy.body.policy } });
+    await call('GET /api/client/policy/versions', { token });
+    await call('POST /api/client/policy/versions/{version}/restore', { token, path: { version: '1' } });
+    for (const [scope, scopeId] of [
+      ['accounts', id],
+      ['clusters', cluster.clusterId],
+    ] as const) {
+      const path = { id: scopeId };
+      await call(`GET /api/client/${scope}/{id}/policy`, { token, path });
+      await call(`PUT /api/client/${scope}/{id}/policy`, { token, path, body: { version: 0, policy: {} } });
+      await call(`GET /api/client/${scope}/{id}/policy/versions`, { token, path });
+      await call(`POST /api/client/${scope}/{id}/policy/versions/{version}/restore`, {
+        token,
+        path: { ...path, version: '1' },
+      });
+    }
+    await call('GET /api/client/clusters/{id}/policy/effective', { token, path: { id: cluster.clusterId } });
+    await call('POST /api/client/clusters/{id}/policy/preview', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
+    });
     await call('DELETE /api/client/accounts/{id}', { token, path: { id } });
     await call('POST /api/auth/signout', {
       token: leaver.accessToken,

@@ -15,6 +15,7 @@ export * from './model/health';
 export * from './model/ingest';
 export * from './model/me';
 export * from './model/node-template';
+export * from './model/policy';
 export * from './model/rate-limit';
 export * from './model/security-headers';
 export * from './model/text';

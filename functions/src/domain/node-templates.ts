@@ -12,7 +12,7 @@ import { loadCatalog } from '@spot/shared/pricing/catalog';
 import { validateNodeTemplate } from '@spot/shared/templates/validate';
 import type { z } from 'zod';
 import { clusterEntity } from '../data/entities/cluster';
-import { policyEntity } from '../data/entities/cluster-policy';
+import { policiesOfOrgQuery, policyEntity } from '../data/entities/cluster-policy';
 import { nodeTemplateEntity, nodeTemplateKey, nodeTemplatesQuery } from '../data/entities/node-template';
 import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entities/node-template-default';
 import { nodeTemplateNameClaimEntity, nodeTemplateNameKey } from '../data/entities/node-template-name-claim';
@@ -286,17 +286,28 @@ export async function setDefaultTemplate(orgId: string, templateId: string, now:
 /** Where a template is used: the policies and clusters naming it (delete refuses while there are any). */
 async function usesOf(orgId: string, templateId: string) {
   const [policies, clusters] = await Promise.all([
-    queryAll(policyEntity, orgItemsQuery('POLICY')(orgId)),
+    queryAll(policyEntity, policiesOfOrgQuery(orgId)),
     queryAll(clusterEntity, orgItemsQuery('CLUSTER')(orgId)),
   ]);
+  const policyUses = (doc: Record<string, unknown>) => {
+    const autoscaling = (doc.infrastructure as { autoscaling?: { nodeTemplateId?: unknown } } | undefined)
+      ?.autoscaling;
+    return autoscaling?.nodeTemplateId === templateId;
+  };
   const usedBy = (doc: Record<string, unknown>) =>
     doc.nodeTemplateId === templateId ||
     (Array.isArray(doc.nodeTemplateIds) && doc.nodeTemplateIds.includes(templateId));
   const clusterNames = new Map(clusters.map((c) => [c.clusterId, c.name]));
   return [
     ...policies
-      .filter((p) => usedBy(p.document))
-      .map((p) => `the policy of cluster ${clusterNames.get(p.clusterId) ?? p.clusterId}`),
+      .filter((p) => policyUses(p.document))
+      .map((p) =>
+        p.scope.level === 'organization'
+          ? "the organization's default policy"
+          : p.scope.level === 'account'
+            ? `the policy of account ${p.scope.id}`
+            : `the policy of cluster ${clusterNames.get(p.scope.id) ?? p.scope.id}`,
+      ),
     ...clusters
       .filter((c) => usedBy(c as unknown as Record<string, unknown>))
       .map((c) => `cluster ${c.name}`),

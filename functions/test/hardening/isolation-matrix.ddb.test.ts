@@ -129,7 +129,7 @@ const neverExisted = (kind: IdKind) =>
 
 /** The request of a probe: the slot gets `id`, other path parameters the attacker's own objects. */
 function requestOf(probe: IsolationProbe, id: string, attacker: Org) {
-  const path: Record<string, string> = {};
+  const path: Record<string, string> = { ...(probe.path ?? {}) };
   const query: Record<string, string> = { ...(probe.query ?? {}) };
   const body: Record<string, unknown> = { ...(probe.body ?? {}) };
   for (const slot of idSlotsOf(probe.route, apiContracts[probe.key as keyof typeof apiContracts])) {

@@ -25,6 +25,8 @@ export interface RouteCase {
   readonly body?: Record<string, unknown>;
   /** Query fields the route needs besides the id fields (`region`). */
   readonly query?: Record<string, string>;
+  /** Path parameters that name no object (a policy `version`), so the request reaches the id check. */
+  readonly path?: Record<string, string>;
 }
 
 /** A field name that names an object: `id`, `accountId`, `clusterId`, a pagination `cursor`. */
@@ -59,6 +61,7 @@ export interface IsolationProbe {
   readonly kind: IdKind;
   readonly body?: Record<string, unknown>;
   readonly query?: Record<string, string>;
+  readonly path?: Record<string, string>;
 }
 
 /**
@@ -82,7 +85,15 @@ export function buildIsolationMatrix(
       const kind = routeCase?.ids[slot];
       if (kind === undefined) missing.push(`${key} ${slot}`);
       else if (typeof kind === 'string')
-        probes.push({ route, key, slot, kind, body: routeCase?.body, query: routeCase?.query });
+        probes.push({
+          route,
+          key,
+          slot,
+          kind,
+          body: routeCase?.body,
+          query: routeCase?.query,
+          path: routeCase?.path,
+        });
     }
     for (const slot of Object.keys(routeCase?.ids ?? {}))
       if (!slots.includes(slot)) stale.push(`${key} ${slot}`);
@@ -111,6 +122,11 @@ export const templateDraft = {
   architecture: 'x86_64',
   capacityType: 'spot',
   disk: { type: 'gp3', sizeGiB: 50 },
+};
+
+const policyVersion: NotAnObject = {
+  notAnObject:
+    'a version number within the scope the route names (the caller’s own organization, account or cluster)',
 };
 
 /**
@@ -181,6 +197,32 @@ export const isolationCases: Record<string, RouteCase> = {
   },
   'POST /api/client/node-templates/{id}/default': { ids: { 'path.id': 'nodeTemplate' } },
   'GET /api/client/node-templates/{id}/karpenter': { ids: { 'path.id': 'nodeTemplate' } },
+  'POST /api/client/policy/versions/{version}/restore': { ids: { 'path.version': policyVersion } },
+  'GET /api/client/accounts/{id}/policy': { ids: { 'path.id': 'account' } },
+  'PUT /api/client/accounts/{id}/policy': {
+    ids: { 'path.id': 'account' },
+    body: { version: 0, policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
+  },
+  'GET /api/client/accounts/{id}/policy/versions': { ids: { 'path.id': 'account' } },
+  'POST /api/client/accounts/{id}/policy/versions/{version}/restore': {
+    ids: { 'path.id': 'account', 'path.version': policyVersion },
+    path: { version: '1' },
+  },
+  'GET /api/client/clusters/{id}/policy': { ids: { 'path.id': 'cluster' } },
+  'PUT /api/client/clusters/{id}/policy': {
+    ids: { 'path.id': 'cluster' },
+    body: { version: 0, policy: { governance: { excludedNamespaces: [] } } },
+  },
+  'GET /api/client/clusters/{id}/policy/versions': { ids: { 'path.id': 'cluster' } },
+  'POST /api/client/clusters/{id}/policy/versions/{version}/restore': {
+    ids: { 'path.id': 'cluster', 'path.version': policyVersion },
+    path: { version: '1' },
+  },
+  'GET /api/client/clusters/{id}/policy/effective': { ids: { 'path.id': 'cluster' } },
+  'POST /api/client/clusters/{id}/policy/preview': {
+    ids: { 'path.id': 'cluster' },
+    body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
+  },
 };
 
 /** Routes whose answers list or search the organization's items: B's answers must hold nothing of A's. */

@@ -48,6 +48,18 @@ import {
   validateNodeTemplateQuerySchema,
   validateNodeTemplateResponseSchema,
 } from './node-template';
+import {
+  effectivePolicyResponseSchema,
+  organizationPolicyVersionPathSchema,
+  organizationPolicyViewSchema,
+  policyOverridesViewSchema,
+  policyPreviewInputSchema,
+  policyPreviewResponseSchema,
+  policyVersionListResponseSchema,
+  policyVersionPathSchema,
+  putOrganizationPolicyInputSchema,
+  putPolicyOverridesInputSchema,
+} from './policy';
 import { signInInputSchema, signUpInputSchema } from './user';
 
 /**
@@ -342,6 +354,107 @@ export const apiContracts = {
     query: karpenterQuerySchema,
     responses: { 200: karpenterResponseSchema },
     errors: [...signedIn, 404],
+  },
+  'GET /api/client/policy': {
+    summary: "The organization's default optimization policy (version 0: none saved, the product's default)",
+    tags: ['Policies'],
+    responses: { 200: organizationPolicyViewSchema },
+    errors: [401],
+  },
+  'PUT /api/client/policy': {
+    summary:
+      'Save the organization default; `version` must be the one read (409 with the current one if not)',
+    tags: ['Policies'],
+    body: putOrganizationPolicyInputSchema,
+    responses: { 200: organizationPolicyViewSchema },
+    errors: [...signedIn, 409, 422],
+  },
+  'GET /api/client/policy/versions': {
+    summary: "The saved versions of the organization's default policy, newest first, with their changes",
+    tags: ['Policies'],
+    responses: { 200: policyVersionListResponseSchema },
+    errors: [401],
+  },
+  'POST /api/client/policy/versions/{version}/restore': {
+    summary: 'Restore a version of the organization default (saved as a new version)',
+    tags: ['Policies'],
+    path: organizationPolicyVersionPathSchema,
+    responses: { 200: organizationPolicyViewSchema },
+    errors: [...signedIn, 404, 409, 422],
+  },
+  'GET /api/client/accounts/{id}/policy': {
+    summary: "The account's policy overrides (version 0: none saved, everything inherited)",
+    tags: ['Policies'],
+    path: accountPathSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: ofOneAccount,
+  },
+  'PUT /api/client/accounts/{id}/policy': {
+    summary: "Save the account's overrides; `version` must be the one read (409 with the current one if not)",
+    tags: ['Policies'],
+    path: accountPathSchema,
+    body: putPolicyOverridesInputSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'GET /api/client/accounts/{id}/policy/versions': {
+    summary: "The saved versions of the account's overrides, newest first, with their changes",
+    tags: ['Policies'],
+    path: accountPathSchema,
+    responses: { 200: policyVersionListResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/accounts/{id}/policy/versions/{version}/restore': {
+    summary: "Restore a version of the account's overrides (saved as a new version)",
+    tags: ['Policies'],
+    path: policyVersionPathSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'GET /api/client/clusters/{id}/policy': {
+    summary: "The cluster's policy overrides (version 0: none saved, everything inherited)",
+    tags: ['Policies'],
+    path: clusterPathSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: ofOneAccount,
+  },
+  'PUT /api/client/clusters/{id}/policy': {
+    summary: "Save the cluster's overrides; `version` must be the one read (409 with the current one if not)",
+    tags: ['Policies'],
+    path: clusterPathSchema,
+    body: putPolicyOverridesInputSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'GET /api/client/clusters/{id}/policy/versions': {
+    summary: "The saved versions of the cluster's overrides, newest first, with their changes",
+    tags: ['Policies'],
+    path: clusterPathSchema,
+    responses: { 200: policyVersionListResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/policy/versions/{version}/restore': {
+    summary: "Restore a version of the cluster's overrides (saved as a new version)",
+    tags: ['Policies'],
+    path: policyVersionPathSchema,
+    responses: { 200: policyOverridesViewSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'GET /api/client/clusters/{id}/policy/effective': {
+    summary:
+      "The cluster's effective policy (organization, then account, then cluster) and who set each field",
+    tags: ['Policies'],
+    path: clusterPathSchema,
+    responses: { 200: effectivePolicyResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/policy/preview': {
+    summary: 'Potential savings per card of the cluster under a draft of its overrides (nothing is saved)',
+    tags: ['Policies'],
+    path: clusterPathSchema,
+    body: policyPreviewInputSchema,
+    responses: { 200: policyPreviewResponseSchema },
+    errors: [...ofOneAccount, 422],
   },
   'GET /api/admin/organizations': {
     summary: 'Every organization with its accounts (platform admins)',

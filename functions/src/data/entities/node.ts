@@ -22,6 +22,23 @@ export const nodeEntity = defineEntity(
     usedCpuMilli: z.number().nonnegative().nullable().default(null),
     usedMemoryMiB: z.number().nonnegative().nullable().default(null),
     podCount: z.number().int().nonnegative().default(0),
+    /**
+     * Its movable pods (not DaemonSet or static) summed per namespace, for the policy preview's
+     * consolidation plan; `null` on items written before it was kept.
+     */
+    movablePods: z
+      .array(
+        z.object({
+          namespace: z.string(),
+          count: z.number().int().nonnegative(),
+          cpuMilli: z.number().nonnegative(),
+          memoryMiB: z.number().nonnegative(),
+        }),
+      )
+      .nullable()
+      .default(null),
+    /** A movable pod on it carries `karpenter.sh/do-not-disrupt`. */
+    doNotDisrupt: z.boolean().default(false),
     ready: z.boolean().default(true),
     /** Node conditions other than Ready that are True now (DiskPressure, MemoryPressure, PIDPressure). */
     pressure: z.array(z.string()).default([]),

@@ -5,6 +5,7 @@ import {
   encodePacking,
   hourPointOf,
 } from '@spot/shared/dashboard/index';
+import { movablePodsByNode } from '@spot/shared/policy/preview';
 import type { BinPackingEstimate } from '@spot/shared/savings/bin-packing';
 import {
   type ClusterSummary,
@@ -212,6 +213,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
   // Nodes: written when changed, deleted when gone.
   const nodeNames = new Set<string>();
   const previousNodes = new Map(existingNodes.map((n) => [n.nodeName, n]));
+  const podsByNode = movablePodsByNode(model.pods);
   for (const n of model.nodes) {
     nodeNames.add(n.name);
     const item = nodeEntity.toItem({
@@ -232,6 +234,8 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
       usedCpuMilli: n.usedCpuMilli,
       usedMemoryMiB: n.usedMemoryMiB,
       podCount: n.podCount,
+      movablePods: [...(podsByNode.get(n.name)?.movablePods ?? [])],
+      doNotDisrupt: podsByNode.get(n.name)?.doNotDisrupt ?? false,
       ready: n.ready,
       pressure: n.pressure,
       hourlyPriceUsd: n.price.hourlyPriceUsd,

@@ -1,18 +1,12 @@
 import { type ClusterSnapshot, savings } from '@spot/shared';
 import { encodePacking } from '@spot/shared/dashboard/index';
 import { estimateBinPacking, type PackingOptions } from '@spot/shared/savings/bin-packing';
-import {
-  type ClusterSummary,
-  defaultSummaryPolicy,
-  type SummaryPolicy,
-} from '@spot/shared/savings/cluster-summary/index';
+import type { ClusterSummary } from '@spot/shared/savings/cluster-summary/index';
 import { instanceFamily, type LivePrices, noLivePrices, priceNode } from '@spot/shared/savings/node-pricing';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
-import { z } from 'zod';
 import { accountRegionEntity, accountRegionKey } from '../../data/entities/account-region';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
-import { policyEntity, policyKey } from '../../data/entities/cluster-policy';
 import { clusterRollupEntity, clusterRollupsQuery } from '../../data/entities/cluster-rollup';
 import { hibernationScheduleEntity, hibernationScheduleKey } from '../../data/entities/hibernation-schedule';
 import { nodeEntity } from '../../data/entities/node';
@@ -23,6 +17,7 @@ import { batchWrite, getItem, queryAll, updateItem, type WriteRequest, where } f
 import { executePlan } from '../../data/write-plan';
 import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
+import { summaryPolicyOf } from '../policy-effective';
 import {
   type ClusterItem,
   cardAndSeriesFieldsWrite,
@@ -51,24 +46,6 @@ export async function livePricesOf(orgId: string, accountId: string, region: str
   return item
     ? { onDemand: item.onDemandPrices, spot: item.spotPrices, spotHistory: item.spotHistory }
     : noLivePrices;
-}
-
-const policyDocumentSchema = z
-  .object({
-    exemptions: savings.exemptionPolicySchema.optional(),
-    rightsizing: savings.rightsizingPolicySchema.partial().optional(),
-  })
-  .loose();
-
-/** The cluster policy's exemptions and rightsizing settings; the defaults where it has none. */
-async function summaryPolicyOf(orgId: string, clusterId: string): Promise<SummaryPolicy> {
-  const policy = await getItem(policyEntity, policyKey(orgId, clusterId));
-  const parsed = policyDocumentSchema.safeParse(policy?.document ?? {});
-  if (!parsed.success) return defaultSummaryPolicy;
-  return {
-    exemptions: parsed.data.exemptions ?? defaultSummaryPolicy.exemptions,
-    rightsizing: savings.rightsizingPolicySchema.parse(parsed.data.rightsizing ?? {}),
-  };
 }
 
 async function timeZoneOf(cluster: ClusterItem): Promise<string> {
@@ -124,7 +101,7 @@ export async function applySnapshot(
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
     reuse ? null : queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, clusterId, rollupFrom)),
-    summaryPolicyOf(orgId, clusterId),
+    summaryPolicyOf(orgId, cluster),
     timeZoneOf(cluster),
   ]);
   const allowedTypes = new Map(nodeGroups.map((g) => [g.nodeGroupId, g.instanceTypes]));

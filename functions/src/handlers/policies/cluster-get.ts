@@ -1,0 +1,8 @@
+import { apiContracts } from '@spot/shared';
+import { getPolicy } from '../../domain/policies';
+import { httpHandler } from '../../http/handler';
+
+export const handler = httpHandler(
+  { auth: 'user', contract: apiContracts['GET /api/client/clusters/{id}/policy'] },
+  async ({ caller, path }) => ({ body: await getPolicy(caller.orgId, { level: 'cluster', id: path.id }) }),
+);

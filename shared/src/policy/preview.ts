@@ -1,0 +1,380 @@
+import type { NodeTemplateSpec } from '../model/node-template';
+import { binPackingAggressiveness, type Policy } from '../model/policy';
+import { filterInstanceTypes } from '../pricing/catalog';
+import type { CatalogInstanceType } from '../pricing/catalog-types';
+import { eksAllocatable } from '../pricing/eks-allocatable';
+import { DO_NOT_DISRUPT_ANNOTATION, type Pod } from '../savings/cluster';
+import type { WorkloadUsage } from '../savings/cluster-summary/types';
+import { type ConsolidationNode, planConsolidation, type ReplacementOption } from '../savings/consolidation';
+import { toMonthlyUsd, unitPricesFromNodes } from '../savings/cost';
+import { type ContainerUsage, rightsizeContainers } from '../savings/rightsizing';
+import type { ModelPod } from '../savings/snapshot-model';
+import { combineSavings } from '../savings/summary';
+import { templateInstanceFilter } from '../templates/packing-filter';
+
+/**
+ * Potential savings of a cluster's current inventory under a policy, card by card, for the policy page's
+ * "Estimated impact" badges. Pure: the inventory, the catalog and the clock come in.
+ *
+ * - Bin packing: the consolidation planner (`planConsolidation`) under the policy's aggressiveness,
+ *   method and exemptions, replacements drawn from the catalog types the node template allows (burstable
+ *   families left out when the spot rules block them). The stabilization window delays actions, it does
+ *   not change what they save, so every eligible node counts as past it. A looser level may always do
+ *   what a stricter one does, so a level reports the best plan of itself and every stricter level.
+ * - Rightsizing: the engine's recommendations from the stored usage, at the policy's safety buffer and
+ *   severity threshold; 0 when the mode is off.
+ * - Spot rules: the last snapshot's spot savings, in proportion to the cost of the spot-ready workloads
+ *   the policy leaves managed; 0 when neither spot rule is on.
+ * - Autoscaling: not expressible from the stored inventory (it needs the pods' scheduling constraints):
+ *   `null` with the reason.
+ * - Governance: exemptions save nothing; their cost is reported as unmanaged.
+ * Exempt ("Unmanaged") workloads contribute to no card. The total combines the cards with the
+ * dashboard's overlap rule (`combineSavings`), so they are never counted twice.
+ */
+
+export interface PreviewNode {
+  name: string;
+  instanceType: string;
+  capacityType: 'on-demand' | 'spot';
+  /** `null`: no known price (left out of both sides, as everywhere). */
+  hourlyPriceUsd: number | null;
+  allocatableCpuMilli: number;
+  allocatableMemoryMiB: number;
+  allocatablePods: number;
+  requestedCpuMilli: number;
+  requestedMemoryMiB: number;
+  /** Pods that can move (not DaemonSet or static), summed per namespace; `null` when the inventory predates it. */
+  movablePods: readonly { namespace: string; count: number; cpuMilli: number; memoryMiB: number }[] | null;
+  /** A movable pod on the node carries `karpenter.sh/do-not-disrupt`. */
+  doNotDisrupt: boolean;
+}
+
+export interface PreviewWorkload {
+  key: string;
+  namespace: string;
+  replicas: number;
+  /** Sums over the workload's pods, millicores / MiB. */
+  requestCpuMilli: number;
+  requestMemoryMiB: number;
+  /** Cost share of its requests, USD/month. */
+  monthlyCostUsd: number;
+  spotReady: boolean;
+  hpaScaledResources: ('cpu' | 'memory')[];
+  usage: WorkloadUsage | null;
+}
+
+export interface PolicyPreviewInput {
+  region: string;
+  nodes: readonly PreviewNode[];
+  workloads: readonly PreviewWorkload[];
+  /** The catalog's instance types (replacement candidates). */
+  instanceTypes: readonly CatalogInstanceType[];
+  /** The spec of the node template the policy names (`null`: none named, or none found). */
+  template: Pick<NodeTemplateSpec, 'families' | 'architecture' | 'excludedSizes' | 'capacityType'> | null;
+  /** Spot savings of the last snapshot (the dashboard's figure), USD/month; `null` before the first one. */
+  lastSpotMonthlySavingUsd: number | null;
+  now: Date;
+}
+
+export interface PreviewCard {
+  monthlySavingUsd: number | null;
+  note: string | null;
+}
+
+export interface PolicyPreview {
+  cards: Record<'autoscaling' | 'binPacking' | 'rightsizing' | 'spotRules' | 'governance', PreviewCard>;
+  totalMonthlySavingUsd: number;
+  monthlyRunRateUsd: number;
+  unmanagedMonthlyCostUsd: number;
+  notes: string[];
+}
+
+/** Exempt by the policy's namespaces (label selectors need pod labels, which the inventory does not keep). */
+export const isWorkloadExempt = (policy: Policy, namespace: string) =>
+  policy.governance.excludedNamespaces.includes(namespace);
+
+/** Replacement candidates: the catalog's types allowed by the template and the spot rules, priced in the region. */
+export function replacementOptionsOf(input: PolicyPreviewInput, policy: Policy): ReplacementOption[] {
+  const allowed = filterInstanceTypes(input.instanceTypes, {
+    ...(input.template ? templateInstanceFilter(input.template, input.region) : {}),
+    pricedInRegion: input.region,
+    excludeBurstable: policy.workload.spotRules.blockBurstableFamilies,
+    gpu: 'exclude',
+  });
+  const options: ReplacementOption[] = [];
+  for (const t of allowed) {
+    const onDemand = t.onDemandHourlyUsd[input.region];
+    if (onDemand === undefined) continue;
+    const capacity = eksAllocatable(t);
+    if (capacity.cpuMilli <= 0 || capacity.memoryMiB <= 0) continue;
+    const shape = {
+      instanceType: t.name,
+      allocatableCpuMilli: capacity.cpuMilli,
+      allocatableMemoryMiB: capacity.memoryMiB,
+      maxPods: capacity.pods,
+    };
+    if (input.template?.capacityType !== 'spot') {
+      options.push({ ...shape, capacityType: 'on-demand', hourlyPriceUsd: onDemand });
+    }
+    const advisor = t.spot[input.region];
+    if (t.spotSupported && advisor && input.template?.capacityType !== 'on-demand') {
+      options.push({ ...shape, capacityType: 'spot', hourlyPriceUsd: onDemand * (1 - advisor[0] / 100) });
+    }
+  }
+  return options;
+}
+
+/** The nodes and synthetic pods the planner sees: one pod per movable pod, of its namespace's mean size. */
+function consolidationInputOf(nodes: readonly PreviewNode[]) {
+  const longAgo = new Date(0).toISOString();
+  const planNodes: ConsolidationNode[] = [];
+  const pods: Pod[] = [];
+  for (const n of nodes) {
+    if (n.hourlyPriceUsd === null || n.allocatableCpuMilli <= 0 || n.allocatableMemoryMiB <= 0) continue;
+    planNodes.push({
+      name: n.name,
+      instanceType: n.instanceType,
+      capacityType: n.capacityType,
+      hourlyPriceUsd: n.hourlyPriceUsd,
+      allocatableCpuMilli: n.allocatableCpuMilli,
+      allocatableMemoryMiB: n.allocatableMemoryMiB,
+      ...(n.allocatablePods > 0 ? { maxPods: n.allocatablePods } : {}),
+      labels: {},
+      annotations: {},
+      eligibleSince: longAgo,
+    });
+    let movableCpu = 0;
+    let movableMemory = 0;
+    for (const group of n.movablePods ?? []) {
+      for (let i = 0; i < group.count; i++) {
+        pods.push({
+          namespace: group.namespace,
+          name: `${n.name}/${group.namespace}/${i}`,
+          nodeName: n.name,
+          cpuRequestMilli: group.cpuMilli / group.count,
+          memoryRequestMiB: group.memoryMiB / group.count,
+          labels: {},
+          annotations: n.doNotDisrupt && i === 0 ? { [DO_NOT_DISRUPT_ANNOTATION]: 'true' } : {},
+          owner: { kind: 'ReplicaSet', name: group.namespace },
+          persistentVolumeClaimCount: 0,
+        });
+      }
+      movableCpu += group.cpuMilli;
+      movableMemory += group.memoryMiB;
+    }
+    // What the movable pods do not request is the DaemonSet and static pods' share: it stays with the node.
+    const boundCpu = Math.max(0, n.requestedCpuMilli - movableCpu);
+    const boundMemory = Math.max(0, n.requestedMemoryMiB - movableMemory);
+    if (boundCpu > 0 || boundMemory > 0) {
+      pods.push({
+        namespace: 'kube-system',
+        name: `${n.name}/daemonsets`,
+        nodeName: n.name,
+        cpuRequestMilli: boundCpu,
+        memoryRequestMiB: boundMemory,
+        labels: {},
+        annotations: {},
+        owner: { kind: 'DaemonSet', name: 'daemonsets' },
+        persistentVolumeClaimCount: 0,
+      });
+    }
+  }
+  return { nodes: planNodes, pods };
+}
+
+function binPackingCard(input: PolicyPreviewInput, policy: Policy): PreviewCard {
+  if (input.nodes.some((n) => n.movablePods === null)) {
+    return {
+      monthlySavingUsd: null,
+      note: 'The inventory predates the per-node pod summary: the figure appears after the next sync.',
+    };
+  }
+  const { aggressiveness, method } = policy.infrastructure.binPacking;
+  const { nodes, pods } = consolidationInputOf(input.nodes);
+  const exemptions = {
+    namespaces: policy.governance.excludedNamespaces,
+    labels: policy.governance.excludedLabelSelectors,
+  };
+  const replacementOptions = replacementOptionsOf(input, policy);
+  const levels = binPackingAggressiveness.slice(0, binPackingAggressiveness.indexOf(aggressiveness) + 1);
+  let best = 0;
+  for (const level of levels) {
+    const plan = planConsolidation(
+      {
+        nodes,
+        pods,
+        pdbs: [],
+        policy: {
+          aggressiveness: level,
+          method,
+          stabilizationWindowMinutes: 0,
+          exemptions,
+          podDisruptionCostUsd: 0.25,
+          movePaybackHours: 168,
+        },
+        replacementOptions,
+      },
+      input.now,
+    );
+    best = Math.max(best, plan.monthlySavingUsd);
+  }
+  return {
+    monthlySavingUsd: best,
+    note:
+      method === 'delete-empty'
+        ? 'Delete empty: only nodes with no movable pods count.'
+        : 'Pods of one namespace on one node are taken as equal in size; PodDisruptionBudgets are checked when the optimizer acts.',
+  };
+}
+
+function rightsizingCard(input: PolicyPreviewInput, policy: Policy, managed: readonly PreviewWorkload[]) {
+  const { mode, safetyBufferPct, severityThresholdUsdPerMonth } = policy.workload.rightsizing;
+  if (mode === 'off') return { monthlySavingUsd: 0, note: 'Rightsizing is off.' };
+  const unit = unitPricesFromNodes(
+    input.nodes
+      .filter((n) => n.hourlyPriceUsd !== null && n.allocatableCpuMilli > 0 && n.allocatableMemoryMiB > 0)
+      .map((n) => ({
+        hourlyPriceUsd: n.hourlyPriceUsd ?? 0,
+        allocatableCpuMilli: n.allocatableCpuMilli,
+        allocatableMemoryMiB: n.allocatableMemoryMiB,
+      })),
+  );
+  // One container per replica, as the dashboard's summary builds it (`containerUsageOf`): daily p95 CPU and
+  // peak memory, then today's samples; OOM kills at the request per replica (the limit is not stored).
+  const containers: ContainerUsage[] = managed
+    .filter((w) => w.replicas > 0)
+    .map((w) => {
+      const days = w.usage?.days ?? [];
+      const todayPeak = w.usage?.todayMemoryPeakMiB;
+      const ooms = days.reduce((s, d) => s + d.oomKills, 0) + (w.usage?.todayOomKills ?? 0);
+      return {
+        namespace: w.namespace,
+        workload: w.key,
+        container: '*',
+        replicas: w.replicas,
+        cpuRequestMilli: w.requestCpuMilli / w.replicas,
+        memoryRequestMiB: w.requestMemoryMiB / w.replicas,
+        cpuUsageMilli: [...days.map((d) => d.cpuP95Milli), ...(w.usage?.todayCpuMilli ?? [])],
+        memoryWorkingSetMiB: [
+          ...days.map((d) => d.memoryPeakMiB),
+          ...(todayPeak !== null && todayPeak !== undefined ? [todayPeak] : []),
+        ],
+        oomKills: Array.from({ length: ooms }, () => ({ memoryAtKillMiB: w.requestMemoryMiB / w.replicas })),
+        hpaScaledResources: w.hpaScaledResources,
+      };
+    });
+  const report = rightsizeContainers(
+    containers,
+    { headroomPercent: safetyBufferPct, severityThresholdMonthlyUsd: severityThresholdUsdPerMonth },
+    unit,
+  );
+  return {
+    monthlySavingUsd: report.monthlySavingUsd,
+    note:
+      mode === 'recommendations'
+        ? 'Recommendations only: the saving is realised when someone applies them.'
+        : null,
+  };
+}
+
+function spotCard(input: PolicyPreviewInput, policy: Policy, managed: readonly PreviewWorkload[]) {
+  const { forceSpot, preferSpot } = policy.workload.spotRules;
+  if (!forceSpot && !preferSpot) {
+    return { monthlySavingUsd: 0, note: 'Neither spot rule is on: no workload is moved to spot.' };
+  }
+  if (input.lastSpotMonthlySavingUsd === null) {
+    return { monthlySavingUsd: null, note: 'No snapshot yet: the spot figure appears after the first sync.' };
+  }
+  const readyCost = (ws: readonly PreviewWorkload[]) =>
+    ws.filter((w) => w.spotReady).reduce((s, w) => s + w.monthlyCostUsd, 0);
+  const all = readyCost(input.workloads);
+  const share = all > 0 ? readyCost(managed) / all : 0;
+  return {
+    monthlySavingUsd: input.lastSpotMonthlySavingUsd * share,
+    note: 'The last sync’s spot savings, in proportion to the spot-ready workloads this policy leaves managed.',
+  };
+}
+
+export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy): PolicyPreview {
+  const managed = input.workloads.filter((w) => !isWorkloadExempt(policy, w.namespace));
+  const unmanaged = input.workloads.filter((w) => isWorkloadExempt(policy, w.namespace));
+  const unmanagedMonthlyCostUsd = unmanaged.reduce((s, w) => s + w.monthlyCostUsd, 0);
+  const monthlyRunRateUsd = toMonthlyUsd(input.nodes.reduce((s, n) => s + (n.hourlyPriceUsd ?? 0), 0));
+  const autoscaling: PreviewCard = policy.infrastructure.autoscaling.enabled
+    ? {
+        monthlySavingUsd: null,
+        note: 'Provisioning savings need the pods’ scheduling constraints; the dashboard’s bin-packing figure shows them after each sync.',
+      }
+    : { monthlySavingUsd: 0, note: 'Autoscaling is off: no new nodes are launched, so none are cheaper.' };
+  const binPacking = binPackingCard(input, policy);
+  const rightsizing = rightsizingCard(input, policy, managed);
+  const spotRules = spotCard(input, policy, managed);
+  const governance: PreviewCard = {
+    monthlySavingUsd: 0,
+    note: `${unmanaged.length} workload(s) are Unmanaged: their cost stays in the spend, with no potential savings.`,
+  };
+  const combined = combineSavings({
+    monthlyRunRateUsd,
+    binPackingMonthlyUsd: binPacking.monthlySavingUsd ?? 0,
+    spotMonthlyUsd: spotRules.monthlySavingUsd ?? 0,
+    rightsizingMonthlyUsd: rightsizing.monthlySavingUsd ?? 0,
+  });
+  const notes =
+    policy.governance.excludedLabelSelectors.length > 0
+      ? [
+          'Label selectors need pod labels, which the stored inventory does not keep: the figures exempt by namespace only; the optimizer applies both.',
+        ]
+      : [];
+  return {
+    cards: { autoscaling, binPacking, rightsizing, spotRules, governance },
+    totalMonthlySavingUsd: combined.totalMonthlyUsd,
+    monthlyRunRateUsd,
+    unmanagedMonthlyCostUsd,
+    notes,
+  };
+}
+
+/**
+ * Per node: its movable pods (not DaemonSet or static) summed per namespace, and whether one carries
+ * `karpenter.sh/do-not-disrupt`. Discovery stores this on each Node item so the preview can plan
+ * consolidation without the whole snapshot.
+ */
+export function movablePodsByNode(
+  pods: readonly Pick<
+    ModelPod,
+    'namespace' | 'nodeName' | 'owner' | 'cpuRequestMilli' | 'memoryRequestMiB' | 'annotations'
+  >[],
+): Map<string, { movablePods: NonNullable<PreviewNode['movablePods']>; doNotDisrupt: boolean }> {
+  const out = new Map<
+    string,
+    {
+      byNamespace: Map<string, { count: number; cpuMilli: number; memoryMiB: number }>;
+      doNotDisrupt: boolean;
+    }
+  >();
+  for (const p of pods) {
+    if (!p.nodeName || p.owner?.kind === 'DaemonSet' || p.owner?.kind === 'Node') continue;
+    let node = out.get(p.nodeName);
+    if (!node) {
+      node = { byNamespace: new Map(), doNotDisrupt: false };
+      out.set(p.nodeName, node);
+    }
+    const group = node.byNamespace.get(p.namespace) ?? { count: 0, cpuMilli: 0, memoryMiB: 0 };
+    group.count += 1;
+    group.cpuMilli += p.cpuRequestMilli;
+    group.memoryMiB += p.memoryRequestMiB;
+    node.byNamespace.set(p.namespace, group);
+    if (p.annotations[DO_NOT_DISRUPT_ANNOTATION] === 'true') node.doNotDisrupt = true;
+  }
+  return new Map(
+    [...out].map(([name, n]) => [
+      name,
+      {
+        movablePods: [...n.byNamespace]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([namespace, g]) => ({ namespace, ...g })),
+        doNotDisrupt: n.doNotDisrupt,
+      },
+    ]),
+  );
+}
