@@ -122,7 +122,9 @@ test.describe
       await expect(created.getByText('DEFAULT')).toBeVisible();
       await expect(created.getByText('SPOT', { exact: true })).toBeVisible();
       await expect(created.getByText('gp3 (120 GiB)')).toBeVisible();
-      expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(true);
+      expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(
+        true,
+      );
       await shot(page, '08-list-created');
       await expectAccessible(page, 'the template list');
     });
