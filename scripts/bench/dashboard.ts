@@ -163,6 +163,28 @@ export async function run(): Promise<void> {
     const account = [...byAccount.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? accounts[0];
     const cluster = clusters[0]?.clusterId ?? '';
 
+    // Policy preview (issue 13: "answers in under 1 s"): every cluster once per aggressiveness, a draft the
+    // page would send, through the gateway (three Queries, the savings engine under the draft).
+    const previewTimes: number[] = [];
+    let previewFailures = 0;
+    for (const aggressiveness of ['conservative', 'balanced', 'aggressive']) {
+      for (const c of clusters) {
+        const t = performance.now();
+        const res = await fetch(`${gateway.url}/api/client/clusters/${c.clusterId}/policy/preview`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ policy: { infrastructure: { binPacking: { aggressiveness } } } }),
+        });
+        await res.arrayBuffer();
+        previewTimes.push(performance.now() - t);
+        if (res.status !== 200) previewFailures += 1;
+      }
+    }
+    previewTimes.sort((x, y) => x - y);
+    console.log(
+      `policy preview, ${previewTimes.length} requests (${clusters.length} clusters x 3 drafts, 1 connection): p50 ${percentile(previewTimes, 0.5).toFixed(0)} ms, p95 ${percentile(previewTimes, 0.95).toFixed(0)} ms, max ${(previewTimes.at(-1) ?? Number.NaN).toFixed(0)} ms, ${previewFailures} non-200`,
+    );
+
     // autocannon ships no types: the little used here is typed locally.
     const autocannonModule = 'autocannon';
     const { default: autocannon } = (await import(autocannonModule)) as { default: Autocannon };

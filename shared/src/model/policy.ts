@@ -329,6 +329,30 @@ export const policyPreviewResponseSchema = z.object({
   monthlyRunRateUsd: z.number().nonnegative(),
   /** Cost of the exempt ("Unmanaged") workloads: still in the spend, never in the savings, USD/month. */
   unmanagedMonthlyCostUsd: z.number().nonnegative(),
+  /** Rightsizing changes under the draft (per replica, with the evidence), largest saving first. */
+  recommendations: z.array(
+    z.object({
+      namespace: z.string(),
+      workload: z.string(),
+      replicas: z.number(),
+      cpuRequestMilli: z.object({ current: z.number(), recommended: z.number() }),
+      memoryRequestMiB: z.object({ current: z.number(), recommended: z.number() }),
+      monthlySavingUsd: z.number(),
+      status: z.enum(['apply', 'below-threshold']),
+      evidence: z.object({
+        cpuPercentile: z.number(),
+        cpuP95Milli: z.number().nullable(),
+        memoryPeakMiB: z.number().nullable(),
+        windowDays: z.number().int().nonnegative(),
+        oomKills: z.number().int().nonnegative(),
+        hpaScaled: z.array(z.enum(['cpu', 'memory'])),
+      }),
+    }),
+  ),
+  /** The exempt workloads ("Unmanaged"): cost kept in the spend, no savings anywhere. */
+  unmanagedWorkloads: z.array(
+    z.object({ namespace: z.string(), workload: z.string(), monthlyCostUsd: z.number(), reason: z.string() }),
+  ),
   /** When the inventory the preview used was last synced (`null`: never). */
   snapshotAt: z.string().nullable(),
   notes: z.array(z.string()),

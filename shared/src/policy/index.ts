@@ -1,2 +1,3 @@
 export * from './merge';
 export * from './preview';
+export * from './spot-rule-fields';

@@ -7,7 +7,7 @@ import { DO_NOT_DISRUPT_ANNOTATION, type Pod } from '../savings/cluster';
 import type { WorkloadUsage } from '../savings/cluster-summary/types';
 import { type ConsolidationNode, planConsolidation, type ReplacementOption } from '../savings/consolidation';
 import { toMonthlyUsd, unitPricesFromNodes } from '../savings/cost';
-import { type ContainerUsage, rightsizeContainers } from '../savings/rightsizing';
+import { type ContainerUsage, CPU_USAGE_PERCENTILE, rightsizeContainers } from '../savings/rightsizing';
 import type { ModelPod } from '../savings/snapshot-model';
 import { combineSavings } from '../savings/summary';
 import { templateInstanceFilter } from '../templates/packing-filter';
@@ -81,11 +81,45 @@ export interface PreviewCard {
   note: string | null;
 }
 
+/** One workload's rightsizing recommendation under the draft, per replica, with its evidence. */
+export interface PreviewRecommendation {
+  namespace: string;
+  workload: string;
+  replicas: number;
+  cpuRequestMilli: { current: number; recommended: number };
+  memoryRequestMiB: { current: number; recommended: number };
+  /** Positive = cheaper, negative = the requests must grow (under-provisioned), USD/month. */
+  monthlySavingUsd: number;
+  status: 'apply' | 'below-threshold';
+  evidence: {
+    cpuPercentile: number;
+    cpuP95Milli: number | null;
+    memoryPeakMiB: number | null;
+    /** Days of usage read (finished days, plus today when it has samples). */
+    windowDays: number;
+    oomKills: number;
+    /** Resources left alone because an HPA scales on them. */
+    hpaScaled: ('cpu' | 'memory')[];
+  };
+}
+
+/** An exempt workload: its cost stays in the spend, it saves nothing anywhere. */
+export interface PreviewUnmanagedWorkload {
+  namespace: string;
+  workload: string;
+  monthlyCostUsd: number;
+  /** Why it is exempt, e.g. "namespace kube-system". */
+  reason: string;
+}
+
 export interface PolicyPreview {
   cards: Record<'autoscaling' | 'binPacking' | 'rightsizing' | 'spotRules' | 'governance', PreviewCard>;
   totalMonthlySavingUsd: number;
   monthlyRunRateUsd: number;
   unmanagedMonthlyCostUsd: number;
+  /** The rightsizing changes worth making (above the severity threshold first), largest saving first. */
+  recommendations: PreviewRecommendation[];
+  unmanagedWorkloads: PreviewUnmanagedWorkload[];
   notes: string[];
 }
 
@@ -229,7 +263,7 @@ function binPackingCard(input: PolicyPreviewInput, policy: Policy): PreviewCard 
 
 function rightsizingCard(input: PolicyPreviewInput, policy: Policy, managed: readonly PreviewWorkload[]) {
   const { mode, safetyBufferPct, severityThresholdUsdPerMonth } = policy.workload.rightsizing;
-  if (mode === 'off') return { monthlySavingUsd: 0, note: 'Rightsizing is off.' };
+  if (mode === 'off') return { monthlySavingUsd: 0, note: 'Rightsizing is off.', recommendations: [] };
   const unit = unitPricesFromNodes(
     input.nodes
       .filter((n) => n.hourlyPriceUsd !== null && n.allocatableCpuMilli > 0 && n.allocatableMemoryMiB > 0)
@@ -268,12 +302,44 @@ function rightsizingCard(input: PolicyPreviewInput, policy: Policy, managed: rea
     { headroomPercent: safetyBufferPct, severityThresholdMonthlyUsd: severityThresholdUsdPerMonth },
     unit,
   );
+  const byWorkload = new Map(managed.map((w) => [w.key, w]));
+  const recommendations: PreviewRecommendation[] = report.containers
+    .filter((r): r is typeof r & { status: 'apply' | 'below-threshold' } => r.status !== 'no-change')
+    .map((r) => {
+      const usage = byWorkload.get(r.workload)?.usage;
+      const days = usage?.days ?? [];
+      const hasToday = (usage?.todayCpuMilli.length ?? 0) > 0 || (usage?.todayMemoryPeakMiB ?? null) !== null;
+      return {
+        namespace: r.namespace,
+        workload: r.workload,
+        replicas: r.replicas,
+        cpuRequestMilli: { current: r.cpu.currentMilli, recommended: r.cpu.recommendedMilli },
+        memoryRequestMiB: { current: r.memory.currentMiB, recommended: r.memory.recommendedMiB },
+        monthlySavingUsd: r.monthlySavingUsd,
+        status: r.status,
+        evidence: {
+          cpuPercentile: CPU_USAGE_PERCENTILE * 100,
+          cpuP95Milli: r.cpu.p95Milli,
+          memoryPeakMiB: r.memory.peakMiB,
+          windowDays: days.length + (hasToday ? 1 : 0),
+          oomKills: days.reduce((s, d) => s + d.oomKills, 0) + (usage?.todayOomKills ?? 0),
+          hpaScaled: byWorkload.get(r.workload)?.hpaScaledResources ?? [],
+        },
+      };
+    })
+    .sort(
+      (a, b) =>
+        Number(b.status === 'apply') - Number(a.status === 'apply') ||
+        Math.abs(b.monthlySavingUsd) - Math.abs(a.monthlySavingUsd) ||
+        a.workload.localeCompare(b.workload),
+    );
   return {
     monthlySavingUsd: report.monthlySavingUsd,
     note:
       mode === 'recommendations'
         ? 'Recommendations only: the saving is realised when someone applies them.'
         : null,
+    recommendations,
   };
 }
 
@@ -309,6 +375,14 @@ export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy):
   const binPacking = binPackingCard(input, policy);
   const rightsizing = rightsizingCard(input, policy, managed);
   const spotRules = spotCard(input, policy, managed);
+  const unmanagedWorkloads: PreviewUnmanagedWorkload[] = unmanaged
+    .map((w) => ({
+      namespace: w.namespace,
+      workload: w.key,
+      monthlyCostUsd: w.monthlyCostUsd,
+      reason: `namespace ${w.namespace} is excluded`,
+    }))
+    .sort((a, b) => b.monthlyCostUsd - a.monthlyCostUsd || a.workload.localeCompare(b.workload));
   const governance: PreviewCard = {
     monthlySavingUsd: 0,
     note: `${unmanaged.length} workload(s) are Unmanaged: their cost stays in the spend, with no potential savings.`,
@@ -326,10 +400,18 @@ export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy):
         ]
       : [];
   return {
-    cards: { autoscaling, binPacking, rightsizing, spotRules, governance },
+    cards: {
+      autoscaling,
+      binPacking,
+      rightsizing: { monthlySavingUsd: rightsizing.monthlySavingUsd, note: rightsizing.note },
+      spotRules,
+      governance,
+    },
     totalMonthlySavingUsd: combined.totalMonthlyUsd,
     monthlyRunRateUsd,
     unmanagedMonthlyCostUsd,
+    recommendations: rightsizing.recommendations,
+    unmanagedWorkloads,
     notes,
   };
 }

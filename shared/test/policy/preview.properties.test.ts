@@ -147,6 +147,21 @@ describe('policy preview', () => {
         const without = { ...input, workloads: input.workloads.filter((w) => w.namespace !== 'db') };
         // Spot is a share of the last sync's figure over all spot-ready workloads: compare the managed part only.
         expect(savingsOf(input, policy).rightsizing).toBeCloseTo(savingsOf(without, policy).rightsizing, 9);
+        // No recommendation names an exempt workload; the Unmanaged list is exactly the exempt ones.
+        const preview = previewPolicySavings(input, policy);
+        expect(preview.recommendations.filter((r) => r.namespace === 'db')).toEqual([]);
+        expect(preview.unmanagedWorkloads.map((w) => w.workload).sort()).toEqual(
+          input.workloads
+            .filter((w) => w.namespace === 'db')
+            .map((w) => w.key)
+            .sort(),
+        );
+        // The card is the sum of the recommendations worth applying (nothing else, nothing twice).
+        const applied = preview.recommendations.filter((r) => r.status === 'apply');
+        expect(applied.reduce((s, r) => s + r.monthlySavingUsd, 0)).toBeCloseTo(
+          preview.cards.rightsizing.monthlySavingUsd ?? 0,
+          6,
+        );
       }),
       { numRuns: 60 },
     );
