@@ -91,7 +91,7 @@ test.describe
     test('figures refresh by themselves when new snapshots arrive, without a page reload', async ({
       page,
     }) => {
-      test.setTimeout(240_000);
+      test.setTimeout(150_000);
       await signInAgain(page);
       const freshness = page.getByTestId('dashboard-freshness');
       await expect(freshness).toHaveAttribute('data-synced-at', /.+/);
