@@ -169,12 +169,100 @@ test.describe
       await shot(page, '30-template-security-groups');
       await expectAccessible(page, 'the wizard with security groups', '.n-drawer');
       await wizard.getByRole('button', { name: 'Next' }).click();
-      await expect(wizard.getByTestId('summary-json')).toContainText('"securityGroupIds": [\n    "sg-');
+      await expect(wizard.getByTestId('summary-json')).toContainText('"securityGroupIds": ["sg-');
       await wizard.getByRole('tab', { name: 'Karpenter NodePool' }).click();
       await expect(wizard.getByTestId('summary-yaml')).toContainText('securityGroupSelectorTerms:');
-      await page.getByRole('button', { name: 'Create' }).click();
+      await wizard.getByRole('button', { name: 'Create', exact: true }).click();
       await expect(
         page.getByTestId('templates-table').getByText('Sandbox web', { exact: true }),
       ).toBeVisible();
+    });
+
+    // Optimization policies on the discovered clusters (issue 13): every badge is the savings engine's
+    // figure under the unsaved draft; save, change, restore; leaving with unsaved changes asks first.
+    test('the policy page previews each change, saves, restores a version and guards unsaved edits', async ({
+      page,
+    }) => {
+      test.setTimeout(180_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      await page.getByRole('menuitem', { name: 'Optimization Policies' }).first().click();
+      await expect(page.getByRole('heading', { name: 'Optimization Policies', level: 1 })).toBeVisible();
+      await expect(page.getByTestId('preview-total')).toContainText(
+        /could save \$[\d,]+\/mo of \$[\d,]+\/mo/,
+      );
+      const badge = page.getByTestId('impact-binPacking');
+      await expect(badge).toContainText('Potential savings:');
+      await expect(page.getByTestId('last-updated')).toContainText('Never saved at this level');
+
+      // The aggressiveness changes the figure (the draft is previewed, nothing is saved).
+      const card = page.getByTestId('card-binPacking');
+      await card.getByRole('button', { name: /Aggressive/ }).click();
+      await expect(badge).not.toHaveText('Estimating…');
+      const aggressive = await expect
+        .poll(async () => badge.textContent(), { timeout: 20_000 })
+        .toMatch(/\$[\d,]+\/mo/)
+        .then(() => badge.textContent());
+      await card.getByRole('button', { name: /Conservative/ }).click();
+      await expect.poll(async () => badge.textContent(), { timeout: 20_000 }).not.toBe(aggressive);
+      await expect(page.getByTestId('unsaved-bar')).toContainText('You have unsaved changes (1 field)');
+      await shot(page, '40-policies-infrastructure');
+      await expectAccessible(page, 'the policy page, infrastructure tab');
+
+      // The workload tab: the exact Kubernetes fields of a rule, a safety buffer, an exempt namespace.
+      await page.getByRole('tab', { name: 'Workload Layer' }).click();
+      await page.getByTestId('multi-az').check();
+      await expect(page.getByTestId('multi-az-fields')).toContainText('topologySpreadConstraints:');
+      await expect(page.getByTestId('multi-az-fields')).toContainText(
+        'topologyKey: topology.kubernetes.io/zone',
+      );
+      await page.getByTestId('safety-buffer').focus();
+      await page.keyboard.press('ArrowRight');
+      await expect(page.getByText('Safety buffer: 25 %')).toBeVisible();
+      await expect(page.getByTestId('unmanaged')).toContainText('Unmanaged');
+      await expect(page.getByTestId('unsaved-bar')).toContainText('(3 fields)');
+      await shot(page, '41-policies-workload');
+      await expectAccessible(page, 'the policy page, workload tab');
+
+      // Save: version 1, by this user.
+      await page.getByTestId('save-policy').click();
+      await expect(page.getByTestId('unsaved-bar')).toBeHidden();
+      await expect(page.getByTestId('last-updated')).toContainText(`Last updated by ${user.email}, just now`);
+      await expect(page.getByTestId('last-updated')).toContainText('(version 1)');
+
+      // A second save, then back to version 1 from the history.
+      await page.getByRole('tab', { name: 'Infrastructure Layer' }).click();
+      await page.getByTestId('card-binPacking').getByText('Delete Empty', { exact: true }).click();
+      await page.getByTestId('save-policy').click();
+      await expect(page.getByTestId('last-updated')).toContainText('(version 2)');
+      await page.getByTestId('open-versions').click();
+      const history = page.getByTestId('policy-versions');
+      await expect(history.getByTestId('version-2')).toContainText('infrastructure.binPacking.method');
+      await shot(page, '42-policies-versions');
+      await history.getByRole('button', { name: 'Restore version 1' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Restore', exact: true }).click();
+      await expect(history.getByTestId('version-3')).toContainText('Restored from version 1.');
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('last-updated')).toContainText('(version 3)');
+      await expect(
+        page.getByTestId('card-binPacking').getByRole('radio', { name: /Replace & Move/ }),
+      ).toBeChecked();
+
+      // Leaving with unsaved changes asks first.
+      await page.getByTestId('card-autoscaling').getByText('Lowest Cost', { exact: true }).click();
+      await page.getByRole('menuitem', { name: 'Dashboard' }).first().click();
+      const ask = page.getByRole('dialog').filter({ hasText: 'Discard unsaved changes?' });
+      await ask.getByRole('button', { name: 'Keep editing' }).click();
+      await expect(page).toHaveURL(/\/policies/);
+      await page.getByRole('menuitem', { name: 'Dashboard' }).first().click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click();
+      await expect(page).toHaveURL(/\/dashboard/);
+
+      // A cluster's own level shows where each value comes from.
+      await page.getByRole('menuitem', { name: 'Optimization Policies' }).first().click();
+      await page.getByTestId('level-cluster').check();
+      await expect(page.getByText('Inherited from the organization').first()).toBeVisible();
+      await shot(page, '43-policies-cluster-level');
+      await expectAccessible(page, 'the policy page at a cluster');
     });
   });

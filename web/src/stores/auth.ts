@@ -14,6 +14,7 @@ import { clearSession, saveSession, session, sessionFromTokens } from '../api/se
 import { useAccountsStore } from './accounts';
 import { useDashboardStore } from './dashboard';
 import { useNodeTemplatesStore } from './nodeTemplates';
+import { usePoliciesStore } from './policies';
 
 /** Who is signed in: the tokens (persisted by the API client) and the profile from `GET /api/me`. */
 export const useAuthStore = defineStore('auth', () => {
@@ -107,6 +108,7 @@ export const useAuthStore = defineStore('auth', () => {
     useAccountsStore().$reset();
     useDashboardStore().$reset();
     useNodeTemplatesStore().$reset();
+    usePoliciesStore().$reset();
   }
 
   return {
