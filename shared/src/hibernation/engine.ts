@@ -208,3 +208,8 @@ export function nextScheduledWake(input: EngineInput, instant: Date): Date | nul
 
 /** Whether nodes should run in a state: pre-warm boots them, so it counts as running. */
 export const runsNodes = (state: HibernationState) => state !== 'sleep';
+
+/** The date (YYYY-MM-DD) on the wall clock of `timeZone` at `instant`. */
+export function localDateAt(timeZone: string, instant: Date): string {
+  return localSlotAt(zoneOf(timeZone), instant.getTime()).date;
+}

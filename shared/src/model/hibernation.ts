@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { emailSchema } from './user';
 
 /**
  * Cluster hibernation: the contract. A cluster's schedule is a weekly grid of 30-minute slots in its IANA
@@ -109,10 +110,7 @@ export type HibernationProtection = z.infer<typeof hibernationProtectionSchema>;
 export const hibernationNotificationsSchema = z.strictObject({
   /** Send an alert {@link notifyBeforeSleepMinutes} before each sleep. */
   enabled: z.boolean().default(false),
-  emails: z
-    .array(z.email('An email address such as ops@example.com.'))
-    .max(20, 'Notify at most 20 addresses.')
-    .default([]),
+  emails: z.array(emailSchema).max(20, 'Notify at most 20 addresses.').default([]),
   /** Whether a Slack incoming webhook is set; the URL itself is write-only (it is a credential). */
   slackWebhookConfigured: z.boolean().default(false),
 });
@@ -240,24 +238,24 @@ export const putHibernationInputSchema = z.strictObject({
 });
 export type PutHibernationInput = z.infer<typeof putHibernationInputSchema>;
 
-/** `POST .../hibernation/wake`: for some hours, or until an instant (ISO 8601 with an offset). */
-export const wakeInputSchema = z.union(
-  [
-    z.strictObject({
-      hours: z
-        .number({ error: 'hours is a number.' })
-        .min(0.5, 'Wake for at least half an hour.')
-        .max(72, 'Wake for at most 72 hours; edit the schedule for longer.'),
-    }),
-    z.strictObject({
-      until: z.iso.datetime({
+/** `POST .../hibernation/wake`: for some hours, or until an instant (ISO 8601 with an offset); one of the two. */
+export const wakeInputSchema = z
+  .strictObject({
+    hours: z
+      .number({ error: 'hours is a number.' })
+      .min(0.5, 'Wake for at least half an hour.')
+      .max(72, 'Wake for at most 72 hours; edit the schedule for longer.')
+      .optional(),
+    until: z.iso
+      .datetime({
         offset: true,
         error: 'until is a date and time with its offset, such as 2026-12-07T09:00:00+01:00.',
-      }),
-    }),
-  ],
-  { error: 'Send {"hours": 1} or {"until": "2026-12-07T09:00:00+01:00"}.' },
-);
+      })
+      .optional(),
+  })
+  .refine((b) => (b.hours === undefined) !== (b.until === undefined), {
+    message: 'Send either {"hours": 1} or {"until": "2026-12-07T09:00:00+01:00"}, not both or neither.',
+  });
 export type WakeInput = z.infer<typeof wakeInputSchema>;
 /** The longest a wake may last: beyond that, edit the schedule. */
 export const maxWakeHours = 72;
