@@ -4,7 +4,7 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { queryAll } from '../src/data/repository';
 import { cloudTargetOf } from '../src/domain/accounts-connect';
 import { hibernationScheduleName } from '../src/domain/hibernation-run';
-import { port } from '../src/ports';
+import { configurePorts, port } from '../src/ports';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,
@@ -255,6 +255,51 @@ describe('hibernation: acting on the sandbox', () => {
       fleet.body.items as { clusterId: string; status: { monthToDateSavingsUsd: number } }[]
     ).find((i) => i.clusterId === clusterId);
     expect(mine?.status.monthToDateSavingsUsd).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('hibernation: scheduled runs across a change of clock', () => {
+  it('sleeps and wakes at the grid’s wall-clock times on the spring-forward night (Berlin, 2027-03-28)', async () => {
+    let clock = new Date('2027-03-27T12:00:00Z');
+    configurePorts({ clock: { now: () => clock } });
+    try {
+      const current = await call('GET /api/client/clusters/{id}/hibernation', {
+        token: owner.accessToken,
+        path: path(),
+      });
+      const version = (current.body as unknown as HibernationView).version;
+      // Sunday 03:00-05:00 local (slots 6..9); the clock jumps from 02:00 CET to 03:00 CEST that night.
+      const weeklyGrid = grid(false);
+      for (let slot = 6; slot < 10; slot++) (weeklyGrid[6] as boolean[])[slot] = true;
+      const saved = await put(owner, {
+        version,
+        schedule: { enabled: true, timeZone: 'Europe/Berlin', weeklyGrid, preWarm: false },
+      });
+      expect(saved.status, saved.raw).toBe(200);
+      const before = await liveSizes();
+
+      const run = async (at: string) => {
+        clock = new Date(at);
+        const started = await harness.workflows.startExecution('hibernation', {
+          orgId: owner.orgId,
+          clusterId,
+        });
+        expect((await harness.workflows.waitForExecution(started.executionArn)).status).toBe('SUCCEEDED');
+        return harness.scheduler.schedules.get(hibernationScheduleName(clusterId))?.expression;
+      };
+      // 01:30 CET: asleep; the next run is armed at 03:00 CEST = 01:00Z (no lost or doubled hour).
+      expect(await run('2027-03-28T00:30:00Z')).toBe('at(2027-03-28T01:00:00)');
+      const asleep = await liveSizes();
+      for (const [name, [, desired]] of Object.entries(asleep.managed)) expect(desired, name).toBe(0);
+      // 03:00 CEST: awake at exactly the sizes recorded; armed for 05:00 CEST = 03:00Z.
+      expect(await run('2027-03-28T01:00:00Z')).toBe('at(2027-03-28T03:00:00)');
+      expect(await liveSizes()).toEqual(before);
+      // A late, duplicated delivery of the same transition changes nothing.
+      await run('2027-03-28T01:07:00Z');
+      expect(await liveSizes()).toEqual(before);
+    } finally {
+      configurePorts({ clock: { now: () => new Date() } });
+    }
   });
 });
 
