@@ -102,7 +102,11 @@ export const hibernationProtectionSchema = z.strictObject({
     .max(100, 'Protect at most 100 namespaces.')
     .transform((ns) => [...new Set(ns)])
     .default([]),
-  /** Node groups carrying one of these tags (and the value, when given) never sleep. */
+  /**
+   * Node groups carrying one of these (with the value, when given) never sleep. Matched against the group's
+   * Kubernetes node labels as discovery records them (`env=critical`); AWS tags of the group are not in the
+   * inventory yet.
+   */
   excludedTags: z.array(tagSelectorSchema).max(50, 'Use at most 50 tag rules.').default([]),
 });
 export type HibernationProtection = z.infer<typeof hibernationProtectionSchema>;

@@ -67,6 +67,27 @@ const overridesArb: fc.Arbitrary<DateOverride[]> = fc
     })),
   );
 
+/** Manual wakes and sleeps near an instant, starting and ending anywhere (not on a quarter hour), some open-ended. */
+const manualNear = (start: Date) =>
+  fc.option(
+    fc
+      .record({
+        state: fc.constantFrom('active' as const, 'sleep' as const),
+        offsetMs: fc.integer({ min: -2 * 24 * hourMs, max: 2 * 24 * hourMs }),
+        lengthMs: fc.option(fc.integer({ min: 1, max: 3 * 24 * hourMs }), { nil: null }),
+      })
+      .map(({ state, offsetMs, lengthMs }) => {
+        const fromMs = start.getTime() + offsetMs;
+        return {
+          state,
+          from: new Date(fromMs).toISOString(),
+          until: lengthMs === null ? null : new Date(fromMs + lengthMs).toISOString(),
+          by: 'user-1',
+        };
+      }),
+    { nil: null },
+  );
+
 const inputArb: fc.Arbitrary<EngineInput> = fc.record({
   schedule: fc.record({
     enabled: fc.constant(true),
@@ -82,10 +103,13 @@ describe('hibernation engine properties', () => {
   it('transitions are consistent: the state holds between them and changes exactly at each one', () => {
     fc.assert(
       fc.property(
-        inputArb,
-        instantArb,
+        fc
+          .tuple(inputArb, instantArb)
+          .chain(([input, start]) =>
+            manualNear(start).map((manualOverride) => [{ ...input, manualOverride }, start] as const),
+          ),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 8 }),
-        (input, start, fractions) => {
+        ([input, start], fractions) => {
           const transitions = nextTransitions(input, start, 3, { horizonMs: 9 * 24 * hourMs });
           let from = start.getTime();
           let state = desiredStateAt(input, start).state;
@@ -114,6 +138,7 @@ describe('hibernation engine properties', () => {
       fc.property(inputArb, instantArb, (input, instant) => {
         const gridBefore = JSON.stringify(input.schedule.weeklyGrid);
         const without: EngineInput = { ...input, overrides: [] };
+        if (input.manualOverride) return;
         const dates = new Set(input.overrides.map((o) => o.date));
         const localDate = (ms: number) =>
           new Date(ms).toLocaleDateString('en-CA', { timeZone: input.schedule.timeZone });
@@ -135,7 +160,12 @@ describe('hibernation engine properties', () => {
   it('across DST a week’s active time differs from the grid’s by at most the clock change', () => {
     fc.assert(
       fc.property(
-        inputArb.map((i) => ({ ...i, overrides: [], schedule: { ...i.schedule, preWarm: false } })),
+        inputArb.map((i) => ({
+          ...i,
+          overrides: [],
+          manualOverride: null,
+          schedule: { ...i.schedule, preWarm: false },
+        })),
         instantArb,
         (input, start) => {
           const weekMs = 7 * 24 * hourMs;
@@ -223,7 +253,7 @@ describe('exact restore', () => {
         fc.tuple(...kinds.map(sizeArb)),
         fc.array(stepArb, { minLength: 1, maxLength: 40 }),
         (engineInput, start, initialSizes, steps) => {
-          let input = engineInput;
+          let input: EngineInput = { ...engineInput, manualOverride: null };
           let now = start;
           const cloud = initialSizes.map((s) => ({ ...s }));
           /** What each group must be when the cluster is awake: its size, or a person's edit. */
