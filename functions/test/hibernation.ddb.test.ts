@@ -1,10 +1,11 @@
 import type { HibernationActionResponse, HibernationView } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
-import { queryAll } from '../src/data/repository';
+import { batchGet, queryAll } from '../src/data/repository';
 import { cloudTargetOf } from '../src/domain/accounts-connect';
-import { hibernationScheduleName } from '../src/domain/hibernation-run';
+import { hibernationKeysOf, hibernationScheduleName } from '../src/domain/hibernation';
 import { configurePorts, port } from '../src/ports';
+import { seedCluster } from './clusters-support';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,
@@ -301,6 +302,27 @@ describe('hibernation: scheduled runs across a change of clock', () => {
       configurePorts({ clock: { now: () => new Date() } });
     }
   });
+});
+
+describe('hibernation: a cluster gone from EKS', () => {
+  it('loses its schedule, overrides, run record and armed schedule with the next discovery', async () => {
+    const gone = await seedCluster(owner.orgId, { accountId, region: clusterRegion, name: 'gone' });
+    const saved = await call('PUT /api/client/clusters/{id}/hibernation', {
+      token: owner.accessToken,
+      path: { id: gone.clusterId },
+      body: {
+        version: 0,
+        schedule: { enabled: true, timeZone: 'UTC', weeklyGrid: grid(true) },
+        overrides: [{ date: isoDay(2), kind: 'holiday' }],
+      },
+    });
+    expect(saved.status, saved.raw).toBe(200);
+    expect(harness.scheduler.schedules.has(hibernationScheduleName(gone.clusterId))).toBe(true);
+    const run = await runDiscovery(harness, owner.orgId, accountId);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    expect(await hibernationKeysOf(owner.orgId, gone.clusterId).then((keys) => batchGet(keys))).toEqual([]);
+    expect(harness.scheduler.schedules.has(hibernationScheduleName(gone.clusterId))).toBe(false);
+  }, 120_000);
 });
 
 describe('hibernation: holiday import preview', () => {

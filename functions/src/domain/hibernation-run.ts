@@ -38,6 +38,7 @@ import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
 import {
   engineInputOf,
+  hibernationScheduleName,
   readOverrides,
   readRuntime,
   readSchedule,
@@ -66,9 +67,6 @@ const kindOf: Record<NodeGroup['kind'], NodeGroupKind> = {
   asg: 'asg',
   'karpenter-nodepool': 'karpenter',
 };
-
-/** The one schedule of a cluster in the product's EventBridge Scheduler group. */
-export const hibernationScheduleName = (clusterId: string) => `hibernation-${clusterId}`;
 
 /**
  * Nodes a group must keep for pods of critical namespaces: the fewest of its nodes that hold those pods'

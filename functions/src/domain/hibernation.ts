@@ -58,6 +58,9 @@ export type StoredSchedule = z.infer<typeof hibernationScheduleEntity.schema>;
 export type StoredRuntime = z.infer<typeof hibernationRuntimeEntity.schema>;
 type Cluster = z.infer<typeof clusterEntity.schema>;
 
+/** The one schedule of a cluster in the product's EventBridge Scheduler group. */
+export const hibernationScheduleName = (clusterId: string) => `hibernation-${clusterId}`;
+
 /** Who saves: the caller's user id and the email the audit names them by. */
 export interface HibernationAuthor {
   userId: string;
@@ -290,4 +293,14 @@ export async function saveHibernation(
     engineInput: engineInputOf(scheduleOf(cluster, stored), overrides, runtime),
     runtime,
   };
+}
+
+/** The keys of a cluster's hibernation items, for removing a cluster that no longer exists. */
+export async function hibernationKeysOf(orgId: string, clusterId: string) {
+  const overrides = await readOverrides(orgId, clusterId);
+  return [
+    hibernationScheduleKey(orgId, clusterId),
+    hibernationRuntimeKey(orgId, clusterId),
+    ...overrides.map((o) => hibernationOverrideKey(orgId, clusterId, o.date)),
+  ];
 }
