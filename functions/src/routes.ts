@@ -338,6 +338,44 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     timeoutSeconds: 15,
   },
+  // Cluster hibernation (issue 15)
+  { method: 'GET', path: '/api/client/hibernation', handler: 'hibernation/fleet', auth: 'user' },
+  {
+    method: 'GET',
+    path: '/api/client/clusters/{id}/hibernation',
+    handler: 'hibernation/cluster-get',
+    auth: 'user',
+  },
+  {
+    method: 'PUT',
+    path: '/api/client/clusters/{id}/hibernation',
+    handler: 'hibernation/cluster-put',
+    auth: 'user',
+    // The Slack webhook is sealed with a KMS data key; the cluster's schedule is re-armed.
+    needs: ['table-write', 'secrets', 'schedules'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/hibernation/wake',
+    handler: 'hibernation/wake',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/hibernation/sleep',
+    handler: 'hibernation/sleep',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/hibernation/holidays/preview',
+    handler: 'hibernation/holidays-preview',
+    auth: 'user',
+  },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];
 

@@ -87,6 +87,8 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
     token: user.accessToken,
     path: { id: clusterId },
   }),
+  'GET /api/client/hibernation': () => ({ token: user.accessToken }),
+  'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
 };
 
 describe('responses match the contracts', () => {

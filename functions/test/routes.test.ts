@@ -31,8 +31,12 @@ describe('route table', () => {
       // Every mutating route outside the sign-in flow leaves an audit record.
       const signInFlow = ['/api/auth/token', '/api/auth/refresh', '/api/auth/confirm'];
       // POSTs that change nothing: the template wizard validates its draft as the user types; the policy
-      // page previews the savings of its unsaved draft.
-      const readOnly = ['/api/client/node-templates/validate', '/api/client/clusters/{id}/policy/preview'];
+      // page previews the savings of its unsaved draft; the hibernation calendar previews a holiday import.
+      const readOnly = [
+        '/api/client/node-templates/validate',
+        '/api/client/clusters/{id}/policy/preview',
+        '/api/client/hibernation/holidays/preview',
+      ];
       if (route.method !== 'GET' && !signInFlow.includes(route.path) && !readOnly.includes(route.path))
         expect(mod.handler.audited).toBe(true);
     },

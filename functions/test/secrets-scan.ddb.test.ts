@@ -215,6 +215,35 @@ describe('no credential leaves by any route', () => {
       path: { id: cluster.clusterId },
       body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
     });
+    // Hibernation: a run opens the account's access key; the Slack webhook is write-only.
+    const hibernating = await seedCluster(user.orgId, { name: 'hibernating', accountId: id });
+    const h = { id: hibernating.clusterId };
+    await call('GET /api/client/hibernation', { token });
+    await call('GET /api/client/clusters/{id}/hibernation', { token, path: h });
+    const savedSchedule = await call('PUT /api/client/clusters/{id}/hibernation', {
+      token,
+      path: h,
+      body: {
+        version: 0,
+        schedule: {
+          enabled: true,
+          timeZone: 'Europe/Paris',
+          weeklyGrid: Array.from({ length: 7 }, () => Array.from({ length: 48 }, () => false)),
+        },
+        notifications: {
+          enabled: true,
+          emails: [],
+          slackWebhookUrl: 'https://hooks.slack.com/services/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',
+        },
+      },
+    });
+    expect(savedSchedule.status, savedSchedule.raw).toBe(200);
+    await call('POST /api/client/clusters/{id}/hibernation/sleep', { token, path: h });
+    await call('POST /api/client/clusters/{id}/hibernation/wake', { token, path: h, body: { hours: 1 } });
+    await call('POST /api/client/hibernation/holidays/preview', {
+      token,
+      body: { country: 'FR', year: 2027 },
+    });
     await call('DELETE /api/client/accounts/{id}', { token, path: { id } });
     await call('POST /api/auth/signout', {
       token: leaver.accessToken,

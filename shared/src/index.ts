@@ -12,6 +12,7 @@ export * from './model/cluster-snapshot';
 export * from './model/customer-permissions';
 export * from './model/dashboard';
 export * from './model/health';
+export * from './model/hibernation';
 export * from './model/ingest';
 export * from './model/me';
 export * from './model/node-template';

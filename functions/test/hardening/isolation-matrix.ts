@@ -223,6 +223,20 @@ export const isolationCases: Record<string, RouteCase> = {
     ids: { 'path.id': 'cluster' },
     body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
   },
+  'GET /api/client/clusters/{id}/hibernation': { ids: { 'path.id': 'cluster' } },
+  'PUT /api/client/clusters/{id}/hibernation': {
+    ids: { 'path.id': 'cluster' },
+    body: {
+      version: 0,
+      schedule: {
+        enabled: true,
+        timeZone: 'Europe/Berlin',
+        weeklyGrid: Array.from({ length: 7 }, () => Array.from({ length: 48 }, () => false)),
+      },
+    },
+  },
+  'POST /api/client/clusters/{id}/hibernation/wake': { ids: { 'path.id': 'cluster' }, body: { hours: 1 } },
+  'POST /api/client/clusters/{id}/hibernation/sleep': { ids: { 'path.id': 'cluster' } },
 };
 
 /** Routes whose answers list or search the organization's items: B's answers must hold nothing of A's. */

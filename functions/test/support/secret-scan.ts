@@ -31,7 +31,14 @@ export const issuingRoutes: Record<string, readonly string[]> = {
 };
 
 /** Request fields whose values are secrets: never echoed back, never logged. */
-const secretRequestFields = new Set(['password', 'secretAccessKey', 'sessionToken', 'refreshToken', 'token']);
+const secretRequestFields = new Set([
+  'password',
+  'secretAccessKey',
+  'sessionToken',
+  'refreshToken',
+  'token',
+  'slackWebhookUrl',
+]);
 
 /** Credential shapes that must appear in no response (outside what a route issues) and no log line. */
 export const secretShapes: readonly { what: string; pattern: RegExp }[] = [
@@ -50,6 +57,11 @@ export const secretShapes: readonly { what: string; pattern: RegExp }[] = [
     what: 'a kubeconfig credential',
     pattern:
       /client-key-data|client-certificate-data|-----BEGIN [A-Z ]*PRIVATE KEY-----|(^|\\n|\n)\s*(token|password):\s+[^\s"]{16,}/,
+  },
+  // A Slack incoming webhook URL is a credential (anyone holding it can post to the channel).
+  {
+    what: 'a Slack webhook',
+    pattern: /hooks\.slack\.com\/services\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]{8,}/,
   },
   {
     what: 'a SIEM token',

@@ -17,6 +17,8 @@ import type { ProductResources } from '../policies';
 export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission[]>> = {
   // CompleteDiscovery re-arms the account's 15-minute re-sync schedule.
   discovery: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+  // A run scales the customer's node groups (the role's optional write policy) and re-arms its schedule.
+  hibernation: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
 };
 const defaultTaskNeeds: readonly RoutePermission[] = ['table-write'];
 

@@ -30,6 +30,15 @@ import {
   resourceGapResponseSchema,
 } from './dashboard';
 import { healthResponseSchema } from './health';
+import {
+  hibernationActionResponseSchema,
+  hibernationFleetResponseSchema,
+  hibernationViewSchema,
+  holidayPreviewInputSchema,
+  holidayPreviewResponseSchema,
+  putHibernationInputSchema,
+  wakeInputSchema,
+} from './hibernation';
 import { ingestBodySchema, ingestResponseSchema } from './ingest';
 import { meResponseSchema, onboardingWizardInputSchema } from './me';
 import {
@@ -455,6 +464,51 @@ export const apiContracts = {
     body: policyPreviewInputSchema,
     responses: { 200: policyPreviewResponseSchema },
     errors: [...ofOneAccount, 422],
+  },
+  'GET /api/client/hibernation': {
+    summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',
+    tags: ['Hibernation'],
+    responses: { 200: hibernationFleetResponseSchema },
+    errors: [401],
+  },
+  'GET /api/client/clusters/{id}/hibernation': {
+    summary:
+      "The cluster's hibernation schedule, dated overrides, scope, protection, notifications and live status (version 0: none saved)",
+    tags: ['Hibernation'],
+    path: clusterPathSchema,
+    responses: { 200: hibernationViewSchema },
+    errors: ofOneAccount,
+  },
+  'PUT /api/client/clusters/{id}/hibernation': {
+    summary:
+      "Save the cluster's hibernation schedule and upcoming overrides; `version` must be the one read (409 with the current one if not)",
+    tags: ['Hibernation'],
+    path: clusterPathSchema,
+    body: putHibernationInputSchema,
+    responses: { 200: hibernationViewSchema },
+    errors: [...ofOneAccount, 409],
+  },
+  'POST /api/client/clusters/{id}/hibernation/wake': {
+    summary: 'Wake the cluster now for some hours or until an instant, without editing the schedule',
+    tags: ['Hibernation'],
+    path: clusterPathSchema,
+    body: wakeInputSchema,
+    responses: { 200: hibernationActionResponseSchema },
+    errors: [...ofOneAccount, 422],
+  },
+  'POST /api/client/clusters/{id}/hibernation/sleep': {
+    summary: 'Hibernate the cluster now until its schedule next wakes it, without editing the schedule',
+    tags: ['Hibernation'],
+    path: clusterPathSchema,
+    responses: { 200: hibernationActionResponseSchema },
+    errors: [...ofOneAccount, 422],
+  },
+  'POST /api/client/hibernation/holidays/preview': {
+    summary: "A country's (and region's) public holidays for a year, as holiday overrides (nothing is saved)",
+    tags: ['Hibernation'],
+    body: holidayPreviewInputSchema,
+    responses: { 200: holidayPreviewResponseSchema },
+    errors: signedIn,
   },
   'GET /api/admin/organizations': {
     summary: 'Every organization with its accounts (platform admins)',

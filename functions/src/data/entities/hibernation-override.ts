@@ -1,19 +1,24 @@
+import { overrideKinds } from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { clusterPk } from './partitions';
 
-/** A one-day exception to a cluster's hibernation schedule. */
+/** A one-day exception to a cluster's hibernation schedule, on the cluster's wall clock. */
 export const hibernationOverrideEntity = defineEntity(
   'HibernationOverride',
   z.object({
     orgId: z.string(),
     clusterId: z.string(),
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    kind: z.enum(['holiday', 'sprint-day']),
+    kind: z.enum(overrideKinds),
     label: z.string(),
   }),
-  (o) => ({ PK: clusterPk(o.orgId, o.clusterId), SK: `OVERRIDE#${o.date}` }),
+  (o) => hibernationOverrideKey(o.orgId, o.clusterId, o.date),
 );
+export const hibernationOverrideKey = (orgId: string, clusterId: string, date: string) => ({
+  PK: clusterPk(orgId, clusterId),
+  SK: `OVERRIDE#${date}`,
+});
 export const hibernationOverridesQuery = (orgId: string, clusterId: string) => ({
   pk: clusterPk(orgId, clusterId),
   skPrefix: 'OVERRIDE#',

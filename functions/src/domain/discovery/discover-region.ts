@@ -26,6 +26,7 @@ import {
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
+import { hibernationKeysOf, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
 import { asRetryable } from './errors';
 import { fetchLivePrices } from './live-prices';
@@ -369,12 +370,16 @@ async function upsertClusterMetadata(
   await updateItem(clusterKeys(orgId, clusterId, accountId), { set: always, setIfAbsent });
 }
 
-/** A cluster that no longer exists in EKS: its item, its node groups, nodes, workloads and agent token. */
+/**
+ * A cluster that no longer exists in EKS: its item, its node groups, nodes, workloads, agent token, and
+ * its hibernation schedule, overrides, run record and armed schedule.
+ */
 async function removeCluster(cluster: ClusterItem) {
-  const [groups, nodes, workloads] = await Promise.all([
+  const [groups, nodes, workloads, hibernation] = await Promise.all([
     queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
     queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'WORKLOAD')),
+    hibernationKeysOf(cluster.orgId, cluster.clusterId),
   ]);
   const deletes: WriteRequest[] = [
     ...groups.map((g) => ({ delete: keyOfItem(nodeGroupEntity.toItem(g)) })),
@@ -386,5 +391,7 @@ async function removeCluster(cluster: ClusterItem) {
     { delete: clusterSeriesKey(cluster.orgId, cluster.clusterId) },
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
+  deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
+  await port('scheduler').deleteSchedule(hibernationScheduleName(cluster.clusterId));
 }

@@ -1,0 +1,435 @@
+import {
+  type HibernationActionResponse,
+  isDomainError,
+  type ManualOverride,
+  maxWakeHours,
+  ValidationError,
+  type WakeInput,
+} from '@spot/shared';
+import {
+  desiredStateAt,
+  type EngineInput,
+  nextScheduledWake,
+  nextTransition,
+  runsNodes,
+  transitionHorizonMs,
+} from '@spot/shared/hibernation/engine';
+import {
+  type GroupAction,
+  type GroupSize,
+  type GroupSkip,
+  type NodeGroupKind,
+  type PlannedGroup,
+  planTransition,
+} from '@spot/shared/hibernation/planner';
+import { recentPeriods, type SleepPeriod } from '@spot/shared/hibernation/savings';
+import type { z } from 'zod';
+import type { clusterEntity } from '../data/entities/cluster';
+import { hibernationRuntimeEntity } from '../data/entities/hibernation-runtime';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { clusterChildrenQuery } from '../data/entities/partitions';
+import { isConditionalCheckFailed, putItem, queryAll, where } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
+import { port } from '../ports';
+import type { CloudTarget } from '../ports/cloud';
+import { cloudTargetOf } from './accounts-connect';
+import { appendAudit } from './audit';
+import { loadCluster } from './clusters';
+import {
+  engineInputOf,
+  hibernationScheduleName,
+  readOverrides,
+  readRuntime,
+  readSchedule,
+  type StoredRuntime,
+  scheduleOf,
+  statusOf,
+} from './hibernation';
+
+/**
+ * One hibernation run: what the engine wants now, planned by `shared/src/hibernation/planner.ts`, applied
+ * through the cloud port (the AWS adapter in AWS, the sandbox locally), recorded in the runtime item and
+ * audited; then the cluster's one schedule is re-armed for its next transition. Runs are idempotent: a
+ * repeated or late run finds the record and does nothing wrong (see the planner). The live sizes come
+ * from the cloud, not from the last discovery, so a person's change since is seen.
+ */
+
+type Cluster = z.infer<typeof clusterEntity.schema>;
+type NodeGroup = z.infer<typeof nodeGroupEntity.schema>;
+type NodeItem = z.infer<typeof nodeEntity.schema>;
+
+/** Who asked: a person (wake/sleep now, schedule saved) or the scheduler. */
+export type RunActor = { kind: 'user'; userId: string; email: string } | { kind: 'system' };
+
+const kindOf: Record<NodeGroup['kind'], NodeGroupKind> = {
+  'managed-node-group': 'managed',
+  asg: 'asg',
+  'karpenter-nodepool': 'karpenter',
+};
+
+/**
+ * Nodes a group must keep for pods of critical namespaces: the fewest of its nodes that hold those pods'
+ * requests by CPU and by memory (at least one when there is any such pod).
+ */
+export function protectedNodeCount(nodes: readonly NodeItem[], criticalNamespaces: readonly string[]) {
+  if (criticalNamespaces.length === 0 || nodes.length === 0) return 0;
+  const critical = new Set(criticalNamespaces);
+  let cpuMilli = 0;
+  let memoryMiB = 0;
+  let pods = 0;
+  for (const node of nodes)
+    for (const p of node.movablePods ?? [])
+      if (critical.has(p.namespace)) {
+        cpuMilli += p.cpuMilli;
+        memoryMiB += p.memoryMiB;
+        pods += p.count;
+      }
+  if (pods === 0) return 0;
+  const cpuPerNode = Math.max(...nodes.map((n) => n.allocatableCpuMilli));
+  const memPerNode = Math.max(...nodes.map((n) => n.allocatableMemoryMiB));
+  const byCpu = cpuPerNode > 0 ? Math.ceil(cpuMilli / cpuPerNode) : 1;
+  const byMem = memPerNode > 0 ? Math.ceil(memoryMiB / memPerNode) : 1;
+  return Math.min(nodes.length, Math.max(1, byCpu, byMem));
+}
+
+/** The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left out). */
+async function liveGroups(
+  cluster: Cluster,
+  target: CloudTarget,
+  criticalNamespaces: readonly string[],
+): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup> }> {
+  const [stored, nodes] = await Promise.all([
+    queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
+    queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
+  ]);
+  const cloud = port('cloud');
+  const needsAsgs = stored.some((g) => g.kind === 'asg');
+  const [managed, asgs] = await Promise.all([
+    stored.some((g) => g.kind === 'managed-node-group')
+      ? cloud.listNodegroups(target, cluster.name)
+      : Promise.resolve([]),
+    needsAsgs ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
+  ]);
+  const groups: PlannedGroup[] = [];
+  for (const g of stored) {
+    let size: GroupSize | undefined;
+    if (g.kind === 'managed-node-group') {
+      const live = managed.find((m) => m.name === g.name);
+      if (live) size = { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize };
+    } else if (g.kind === 'asg') {
+      const live = asgs.find((a) => a.name === (g.autoScalingGroupNames[0] ?? g.name));
+      if (live) size = { minSize: live.minSize, desiredSize: live.desiredCapacity, maxSize: live.maxSize };
+    } else {
+      size = { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize };
+    }
+    if (!size) continue;
+    const own = nodes.filter((n) => n.nodeGroupId === g.nodeGroupId);
+    groups.push({
+      nodeGroupId: g.nodeGroupId,
+      kind: kindOf[g.kind],
+      size,
+      tags: g.labels,
+      protectedNodeCount: protectedNodeCount(own, criticalNamespaces),
+      hourlyPricePerNodeUsd: g.nodeCount > 0 ? g.hourlyCostUsd / g.nodeCount : 0,
+    });
+  }
+  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])) };
+}
+
+async function apply(cluster: Cluster, target: CloudTarget, group: NodeGroup, action: GroupAction) {
+  const cloud = port('cloud');
+  if (action.kind === 'asg') {
+    await cloud.updateAutoScalingGroup(target, {
+      name: group.autoScalingGroupNames[0] ?? group.name,
+      minSize: action.to.minSize,
+      desiredCapacity: action.to.desiredSize,
+      maxSize: action.to.maxSize,
+    });
+  } else {
+    await cloud.updateNodegroupScaling(target, {
+      clusterName: cluster.name,
+      nodegroupName: group.name,
+      ...action.to,
+    });
+  }
+}
+
+function nextPeriods(
+  runtime: StoredRuntime | undefined,
+  direction: 'sleep' | 'wake',
+  savedUsdPerHour: number,
+  now: Date,
+): SleepPeriod[] {
+  const periods = [...(runtime?.sleepPeriods ?? [])];
+  const open = periods.at(-1)?.to === null ? periods.at(-1) : undefined;
+  const nowIso = now.toISOString();
+  if (direction === 'wake' && open) periods[periods.length - 1] = { ...open, to: nowIso };
+  if (direction === 'sleep' && !open && savedUsdPerHour > 0)
+    periods.push({ from: nowIso, to: null, savedUsdPerHour });
+  return recentPeriods(periods, now);
+}
+
+/** Arms the cluster's one schedule at its next transition (or deletes it when none is coming). */
+async function rearm(orgId: string, clusterId: string, at: Date | null) {
+  const scheduler = port('scheduler');
+  const name = hibernationScheduleName(clusterId);
+  if (!at) {
+    await scheduler.deleteSchedule(name);
+    return;
+  }
+  await scheduler.upsertSchedule({
+    name,
+    expression: `at(${at.toISOString().slice(0, 19)})`,
+    timeZone: 'UTC',
+    target: { workflow: 'hibernation', input: { orgId, clusterId } },
+  });
+}
+
+export interface RunResult {
+  response: HibernationActionResponse;
+  accountId: string;
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * Brings the cluster to what the engine wants at `now`, after setting `manual` (a person's wake or sleep;
+ * `undefined` leaves the current one). Records and audits what it did and re-arms the schedule.
+ */
+export async function runHibernation(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+  actor: RunActor,
+  manual?: ManualOverride | null,
+): Promise<RunResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runOnce(orgId, clusterId, now, actor, manual);
+    } catch (error) {
+      // Another run of the same cluster wrote first: plan again on what it left.
+      if (!(error instanceof RevisionConflict) || attempt >= 3) throw error;
+    }
+  }
+}
+
+class RevisionConflict extends Error {
+  constructor() {
+    super('hibernation runtime changed during the run');
+    this.name = 'RevisionConflict';
+  }
+}
+
+async function runOnce(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+  actor: RunActor,
+  manual: ManualOverride | null | undefined,
+): Promise<RunResult> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const [stored, overrides, runtime] = await Promise.all([
+    readSchedule(orgId, clusterId, true),
+    readOverrides(orgId, clusterId, true),
+    readRuntime(orgId, clusterId, true),
+  ]);
+  const schedule = scheduleOf(cluster, stored);
+  const previousManual = runtime?.manualOverride ?? null;
+  const chosen = manual === undefined ? previousManual : manual;
+  // An ended manual override is dropped so the schedule takes over again.
+  const liveManual =
+    chosen && (chosen.until === null || Date.parse(chosen.until) > now.getTime()) ? chosen : null;
+  const input = { schedule, overrides, manualOverride: liveManual };
+  const desired = desiredStateAt(input, now);
+
+  // The account's credentials, in the cluster's region (not the account's home region).
+  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+  const { groups, names } = await liveGroups(cluster, target, schedule.protection.criticalNamespaces);
+  const plan = planTransition(
+    runsNodes(desired.state),
+    groups,
+    schedule.scope,
+    schedule.protection,
+    runtime?.records ?? {},
+  );
+
+  const records = { ...plan.records };
+  const outcomes: HibernationActionResponse['actions'] = plan.skipped.map((s: GroupSkip) => ({
+    nodeGroupId: s.nodeGroupId,
+    outcome: s.outcome,
+    reason: s.reason,
+  }));
+  for (const action of plan.actions) {
+    const group = names.get(action.nodeGroupId) as NodeGroup;
+    try {
+      await apply(cluster, target, group, action);
+      outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'scaled', reason: null });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      // Not changed: a failed sleep is not recorded (nothing to restore), a failed wake keeps its record
+      // so the next run tries again.
+      if (plan.direction === 'sleep') delete records[action.nodeGroupId];
+      else if (runtime?.records[action.nodeGroupId])
+        records[action.nodeGroupId] = runtime.records[action.nodeGroupId] as (typeof records)[string];
+      outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'skipped', reason: error.message });
+    }
+  }
+
+  const sleeping = Object.keys(records).length > 0;
+  const next = nextTransition(input, now);
+  const nextRunAt =
+    next?.at ?? (schedule.enabled || liveManual ? new Date(now.getTime() + transitionHorizonMs) : null);
+  const savingsRate = sleeping ? (plan.direction === 'sleep' ? plan.savedUsdPerHour : 0) : 0;
+  const updated: StoredRuntime = {
+    orgId,
+    clusterId,
+    revision: (runtime?.revision ?? 0) + 1,
+    actual: sleeping ? 'sleeping' : 'running',
+    records,
+    manualOverride: liveManual,
+    sleepPeriods: nextPeriods(runtime, sleeping ? 'sleep' : 'wake', savingsRate, now),
+    savingsRateUsdPerHour: savingsRate,
+    lastRunAt: now.toISOString(),
+    nextRunAt: nextRunAt?.toISOString() ?? null,
+  };
+  try {
+    await putItem(
+      hibernationRuntimeEntity,
+      updated,
+      runtime ? where.eq('revision', runtime.revision) : where.itemNotExists(),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) throw new RevisionConflict();
+    throw error;
+  }
+
+  try {
+    await rearm(orgId, clusterId, nextRunAt);
+  } catch (error) {
+    // The cluster is where it should be; a missing schedule is an operational alarm, not a failed action.
+    logger.error('hibernation schedule not armed', { clusterId, ...errorFields(error) });
+  }
+
+  const changedGroups = outcomes.filter((o) => o.outcome === 'scaled').map((o) => o.nodeGroupId);
+  const before = { actual: runtime?.actual ?? null, manualOverride: previousManual };
+  const after = { actual: updated.actual, desired: desired.state, reason: desired.reason, changedGroups };
+  if (actor.kind === 'system') {
+    await appendAudit(
+      orgId,
+      {
+        actorType: 'system',
+        actorId: null,
+        actorName: 'system: hibernation scheduler',
+        action: plan.direction === 'sleep' ? 'hibernation.sleep' : 'hibernation.wake',
+        resourceType: 'cluster',
+        target: `cluster/${clusterId}`,
+        accountId: cluster.accountId,
+        outcome: outcomes.some(
+          (o) => o.outcome === 'skipped' && plan.actions.some((a) => a.nodeGroupId === o.nodeGroupId),
+        )
+          ? 'failed'
+          : 'success',
+        before,
+        after,
+        sourceIp: null,
+        userAgent: null,
+        requestId: null,
+      },
+      now,
+    );
+  }
+  return {
+    response: { clusterId, status: statusOf(input, updated, now), actions: outcomes },
+    accountId: cluster.accountId,
+    before,
+    after,
+  };
+}
+
+/** "Wake up now": active for some hours or until an instant (at most {@link maxWakeHours}), then the schedule. */
+export async function wakeCluster(
+  orgId: string,
+  clusterId: string,
+  body: WakeInput,
+  actor: RunActor & { kind: 'user' },
+  now: Date,
+) {
+  const until =
+    body.hours !== undefined
+      ? new Date(now.getTime() + body.hours * 3_600_000)
+      : new Date(body.until as string);
+  if (until.getTime() <= now.getTime()) {
+    throw new ValidationError(`until: ${until.toISOString()} is in the past; choose a later time.`, {
+      issues: [{ field: 'until', message: 'Choose a time after now.' }],
+    });
+  }
+  if (until.getTime() > now.getTime() + maxWakeHours * 3_600_000) {
+    throw new ValidationError(
+      `until: wake for at most ${maxWakeHours} hours; edit the schedule for longer.`,
+      {
+        issues: [{ field: 'until', message: `At most ${maxWakeHours} hours from now.` }],
+      },
+    );
+  }
+  const manual: ManualOverride = {
+    state: 'active',
+    from: now.toISOString(),
+    until: until.toISOString(),
+    by: actor.userId,
+  };
+  return runHibernation(orgId, clusterId, now, actor, manual);
+}
+
+/** "Hibernate now": asleep until the schedule next wants nodes up (or until someone wakes it). */
+export async function sleepCluster(
+  orgId: string,
+  clusterId: string,
+  actor: RunActor & { kind: 'user' },
+  now: Date,
+) {
+  const cluster = await loadCluster(orgId, clusterId);
+  const [stored, overrides] = await Promise.all([
+    readSchedule(orgId, clusterId),
+    readOverrides(orgId, clusterId),
+  ]);
+  const schedule = scheduleOf(cluster, stored);
+  const wake = schedule.enabled
+    ? nextScheduledWake(engineInputOf(schedule, overrides, undefined), now)
+    : null;
+  const manual: ManualOverride = {
+    state: 'sleep',
+    from: now.toISOString(),
+    until: wake?.toISOString() ?? null,
+    by: actor.userId,
+  };
+  return runHibernation(orgId, clusterId, now, actor, manual);
+}
+
+/**
+ * After a save: arm the cluster's schedule so a run brings it to the new schedule's state within a minute
+ * when it is not there now, else at its next transition; no schedule for a disabled one with nothing
+ * asleep and no manual override. Nothing is scaled by the save itself (the run is the one place that acts).
+ */
+export async function armAfterSave(
+  orgId: string,
+  clusterId: string,
+  input: EngineInput,
+  runtime: StoredRuntime | undefined,
+  now: Date,
+): Promise<Date | null> {
+  const wantsNodes = runsNodes(desiredStateAt(input, now).state);
+  const sleeping = runtime?.actual === 'sleeping';
+  const mismatch = wantsNodes === sleeping;
+  const next = nextTransition(input, now);
+  const at = mismatch
+    ? new Date(now.getTime() + 60_000)
+    : (next?.at ?? (input.schedule.enabled ? new Date(now.getTime() + transitionHorizonMs) : null));
+  try {
+    await rearm(orgId, clusterId, at);
+    return at;
+  } catch (error) {
+    logger.error('hibernation schedule not armed', { clusterId, ...errorFields(error) });
+    return null;
+  }
+}

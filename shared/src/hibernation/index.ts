@@ -1,0 +1,3 @@
+export * from './engine';
+export * from './planner';
+export * from './savings';
