@@ -161,7 +161,7 @@ test.describe
       await wizard.getByRole('button', { name: 'Next' }).click();
       await expect(wizard.getByRole('heading', { name: 'Storage & Networking' })).toBeVisible();
       await expect(wizard.getByText('Sandbox Lab ·')).toBeVisible();
-      await wizard.getByLabel('Security groups').click();
+      await wizard.getByTestId('security-groups').click();
       const options = page.locator('.n-base-select-option').filter({ hasText: /^sg-[0-9a-f]+ · / });
       await expect(options.first()).toBeVisible();
       await options.first().click();
