@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetDbClientForTests } from '../../src/data/client';
 import { awsAccountClaimEntity } from '../../src/data/entities/aws-account-claim';
 import { cloudAccountEntity } from '../../src/data/entities/cloud-account';
 import { putItem } from '../../src/data/repository';
@@ -51,6 +52,10 @@ describe('a table that throttles every call', () => {
       const path = Object.fromEntries(
         [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, randomUUID()]),
       );
+      // A fresh client per route, as a cold Lambda has: the SDK's retry quota (500 tokens, 5 per retried
+      // 5xx) is shared by one client, and 60-odd routes failing in a row would drain it, so the later
+      // routes would be answered without a retry (what this test checks happens) for a reason of its own.
+      resetDbClientForTests();
       // Transient 5xx retries with a 100 ms base instead of throttling's 500 ms: the same mapping, faster.
       const log = armDynamoFault({ when: () => true, errorName: 'InternalServerError' });
       const res = await call(`${route.method} ${route.path}`, {
