@@ -206,6 +206,13 @@ test.describe
       await card.getByRole('button', { name: /Conservative/ }).click();
       await expect.poll(async () => badge.textContent(), { timeout: 20_000 }).not.toBe(aggressive);
       await expect(page.getByTestId('unsaved-bar')).toContainText('You have unsaved changes (1 field)');
+      // The hibernation card is the cluster's one schedule (the Cluster Hibernation routes), with the override.
+      const hibernation = page.getByTestId('hibernation-summary');
+      await expect(hibernation).toContainText('the same one Cluster Hibernation edits');
+      await expect(page.getByTestId('hibernation-state')).toContainText('Now:');
+      await hibernation.getByTestId('wake-2h').click();
+      await expect(page.getByText('is awake for 2 hours; then the schedule resumes.')).toBeVisible();
+      await expect(page.getByTestId('hibernation-state')).toContainText('manual wake');
       await shot(page, '40-policies-infrastructure');
       await expectAccessible(page, 'the policy page, infrastructure tab');
 
