@@ -71,6 +71,8 @@ export async function previewPolicy(
         replicas: w.replicas,
         requestCpuMilli: w.requestCpuMilli,
         requestMemoryMiB: w.requestMemoryMiB,
+        limitCpuMilli: w.limitCpuMilli,
+        limitMemoryMiB: w.limitMemoryMiB,
         monthlyCostUsd: w.monthlyCostUsd,
         spotReady: w.spotReady,
         hpaScaledResources: w.hpaScaledResources,

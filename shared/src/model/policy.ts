@@ -337,6 +337,9 @@ export const policyPreviewResponseSchema = z.object({
       replicas: z.number(),
       cpuRequestMilli: z.object({ current: z.number(), recommended: z.number() }),
       memoryRequestMiB: z.object({ current: z.number(), recommended: z.number() }),
+      /** Per replica; the limit keeps its ratio to the request; `null`: the workload declares no limit. */
+      cpuLimitMilli: z.object({ current: z.number(), recommended: z.number() }).nullable(),
+      memoryLimitMiB: z.object({ current: z.number(), recommended: z.number() }).nullable(),
       monthlySavingUsd: z.number(),
       status: z.enum(['apply', 'below-threshold']),
       evidence: z.object({

@@ -56,6 +56,9 @@ export interface PreviewWorkload {
   /** Sums over the workload's pods, millicores / MiB. */
   requestCpuMilli: number;
   requestMemoryMiB: number;
+  /** Sums of the declared limits over the pods; `null` or absent when some container declares none. */
+  limitCpuMilli?: number | null;
+  limitMemoryMiB?: number | null;
   /** Cost share of its requests, USD/month. */
   monthlyCostUsd: number;
   spotReady: boolean;
@@ -88,6 +91,12 @@ export interface PreviewRecommendation {
   replicas: number;
   cpuRequestMilli: { current: number; recommended: number };
   memoryRequestMiB: { current: number; recommended: number };
+  /**
+   * Per replica, where the workload declares limits: the limit keeps its ratio to the request (a 2x burst
+   * allowance stays 2x), so `recommended = current x recommendedRequest / currentRequest`; `null`: no limit.
+   */
+  cpuLimitMilli: { current: number; recommended: number } | null;
+  memoryLimitMiB: { current: number; recommended: number } | null;
   /** Positive = cheaper, negative = the requests must grow (under-provisioned), USD/month. */
   monthlySavingUsd: number;
   status: 'apply' | 'below-threshold';
@@ -309,12 +318,28 @@ function rightsizingCard(input: PolicyPreviewInput, policy: Policy, managed: rea
       const usage = byWorkload.get(r.workload)?.usage;
       const days = usage?.days ?? [];
       const hasToday = (usage?.todayCpuMilli.length ?? 0) > 0 || (usage?.todayMemoryPeakMiB ?? null) !== null;
+      const w = byWorkload.get(r.workload);
+      const limitOf = (
+        total: number | null | undefined,
+        request: { current: number; recommended: number },
+      ) =>
+        total === null || total === undefined || r.replicas === 0 || request.current <= 0
+          ? null
+          : {
+              current: total / r.replicas,
+              // Tolerance: a ratio like 1.5 times a whole request must not round up on float noise.
+              recommended: Math.ceil(request.recommended * (total / r.replicas / request.current) - 1e-9),
+            };
+      const cpuRequest = { current: r.cpu.currentMilli, recommended: r.cpu.recommendedMilli };
+      const memoryRequest = { current: r.memory.currentMiB, recommended: r.memory.recommendedMiB };
       return {
         namespace: r.namespace,
         workload: r.workload,
         replicas: r.replicas,
-        cpuRequestMilli: { current: r.cpu.currentMilli, recommended: r.cpu.recommendedMilli },
-        memoryRequestMiB: { current: r.memory.currentMiB, recommended: r.memory.recommendedMiB },
+        cpuRequestMilli: cpuRequest,
+        memoryRequestMiB: memoryRequest,
+        cpuLimitMilli: limitOf(w?.limitCpuMilli, cpuRequest),
+        memoryLimitMiB: limitOf(w?.limitMemoryMiB, memoryRequest),
         monthlySavingUsd: r.monthlySavingUsd,
         status: r.status,
         evidence: {

@@ -77,6 +77,8 @@ export interface ModelPod {
   memoryRequestMiB: number;
   resources: Record<string, number>;
   memoryLimitMiB: number | null;
+  /** Sums of the containers' limits as declared; `null` when a container declares none. */
+  declaredLimits: { cpuMilli: number | null; memoryMiB: number | null };
   usedCpuMilli: number | null;
   usedMemoryMiB: number | null;
   pvcCount: number;
@@ -96,6 +98,9 @@ export interface ModelWorkload {
   /** Sums over the pods. */
   requestCpuMilli: number;
   requestMemoryMiB: number;
+  /** Sums of the declared limits over the pods; `null` when a pod has a container without one. */
+  limitCpuMilli: number | null;
+  limitMemoryMiB: number | null;
   usedCpuMilli: number | null;
   usedMemoryMiB: number | null;
   /** Cost share of the pods' requests on their nodes, USD/h. */
@@ -189,6 +194,8 @@ export function buildSnapshotModel(
     let usedCpu: number | null = null;
     let usedMem: number | null = null;
     let memoryLimit: number | null = 0;
+    let cpuLimitDeclared: number | null = 0;
+    let memoryLimitDeclared: number | null = 0;
     const resources: Record<string, number> = {};
     let cpu = 0;
     let mem = 0;
@@ -202,6 +209,11 @@ export function buildSnapshotModel(
       }
       const limit = c.limits.memoryMiB ?? (c.requests.memoryMiB > 0 ? c.requests.memoryMiB : null);
       memoryLimit = memoryLimit === null || limit === null ? null : memoryLimit + limit;
+      const cpuL = c.limits.cpuMilli;
+      const memL = c.limits.memoryMiB;
+      cpuLimitDeclared = cpuLimitDeclared === null || cpuL === undefined ? null : cpuLimitDeclared + cpuL;
+      memoryLimitDeclared =
+        memoryLimitDeclared === null || memL === undefined ? null : memoryLimitDeclared + memL;
     }
     const pdb = snapshot.pdbs.find((b) => b.namespace === p.namespace && matches(b.matchLabels, p.labels));
     pods.push({
@@ -216,6 +228,10 @@ export function buildSnapshotModel(
       memoryRequestMiB: mem,
       resources,
       memoryLimitMiB: memoryLimit,
+      declaredLimits:
+        p.containers.length === 0
+          ? { cpuMilli: null, memoryMiB: null }
+          : { cpuMilli: cpuLimitDeclared, memoryMiB: memoryLimitDeclared },
       usedCpuMilli: usedCpu,
       usedMemoryMiB: usedMem,
       pvcCount: p.pvcNames.length,
@@ -262,6 +278,8 @@ export function buildSnapshotModel(
         pods: [],
         requestCpuMilli: 0,
         requestMemoryMiB: 0,
+        limitCpuMilli: 0,
+        limitMemoryMiB: 0,
         usedCpuMilli: null,
         usedMemoryMiB: null,
         hourlyCostUsd: 0,
@@ -272,6 +290,10 @@ export function buildSnapshotModel(
     w.pods.push(pod);
     w.requestCpuMilli += pod.cpuRequestMilli;
     w.requestMemoryMiB += pod.memoryRequestMiB;
+    const lc = pod.declaredLimits.cpuMilli;
+    const lm = pod.declaredLimits.memoryMiB;
+    w.limitCpuMilli = w.limitCpuMilli === null || lc === null ? null : w.limitCpuMilli + lc;
+    w.limitMemoryMiB = w.limitMemoryMiB === null || lm === null ? null : w.limitMemoryMiB + lm;
     if (pod.usedCpuMilli !== null) w.usedCpuMilli = (w.usedCpuMilli ?? 0) + pod.usedCpuMilli;
     if (pod.usedMemoryMiB !== null) w.usedMemoryMiB = (w.usedMemoryMiB ?? 0) + pod.usedMemoryMiB;
     const unit = pod.nodeName ? unitPrices.get(pod.nodeName) : null;

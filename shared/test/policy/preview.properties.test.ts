@@ -64,6 +64,8 @@ const inputArb: fc.Arbitrary<PolicyPreviewInput> = fc
         replicas: fc.integer({ min: 1, max: 5 }),
         cpuP95Milli: fc.integer({ min: 1, max: 2000 }),
         requestCpuMilli: fc.integer({ min: 10, max: 8000 }),
+        /** Limit as a multiple of the request (`null`: no limit declared). */
+        limitRatio: fc.option(fc.constantFrom(1, 1.5, 2, 4), { nil: null }),
         spotReady: fc.boolean(),
       }),
       { maxLength: 6 },
@@ -79,6 +81,8 @@ const inputArb: fc.Arbitrary<PolicyPreviewInput> = fc
       replicas: w.replicas,
       requestCpuMilli: w.requestCpuMilli,
       requestMemoryMiB: 2048 * w.replicas,
+      limitCpuMilli: w.limitRatio === null ? null : w.requestCpuMilli * w.limitRatio,
+      limitMemoryMiB: w.limitRatio === null ? null : 2048 * w.replicas * w.limitRatio,
       monthlyCostUsd: w.requestCpuMilli / 100,
       spotReady: w.spotReady,
       hpaScaledResources: [],
@@ -162,6 +166,32 @@ describe('policy preview', () => {
           preview.cards.rightsizing.monthlySavingUsd ?? 0,
           6,
         );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps each declared limit in its ratio to the request, and shows none where none is declared', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        for (const r of previewPolicySavings(input, defaultPolicy).recommendations) {
+          const w = input.workloads.find((x) => x.key === r.workload);
+          if (!w) throw new Error(`no workload ${r.workload}`);
+          if (w.limitCpuMilli === null || w.limitCpuMilli === undefined) {
+            expect(r.cpuLimitMilli).toBeNull();
+            expect(r.memoryLimitMiB).toBeNull();
+            continue;
+          }
+          const ratio = w.limitCpuMilli / w.requestCpuMilli;
+          expect(r.cpuLimitMilli?.current).toBeCloseTo(r.cpuRequestMilli.current * ratio, 6);
+          // Rounded up to a whole millicore / MiB: never below the ratio, less than one unit above it.
+          const cpu = r.cpuLimitMilli?.recommended ?? Number.NaN;
+          expect(cpu).toBeGreaterThanOrEqual(r.cpuRequestMilli.recommended * ratio - 1e-9);
+          expect(cpu).toBeLessThan(r.cpuRequestMilli.recommended * ratio + 1);
+          const memory = r.memoryLimitMiB?.recommended ?? Number.NaN;
+          expect(memory).toBeGreaterThanOrEqual(r.memoryRequestMiB.recommended * ratio - 1e-9);
+          expect(memory).toBeLessThan(r.memoryRequestMiB.recommended * ratio + 1);
+        }
       }),
       { numRuns: 60 },
     );

@@ -28,6 +28,9 @@ export const workloadEntity = defineEntity(
     /** Sum over the workload's pods, millicores / MiB. */
     requestCpuMilli: z.number().nonnegative(),
     requestMemoryMiB: z.number().nonnegative(),
+    /** Sum of the declared limits; `null` when a container declares none (or before limits were kept). */
+    limitCpuMilli: z.number().nonnegative().nullable().default(null),
+    limitMemoryMiB: z.number().nonnegative().nullable().default(null),
     usedCpuMilli: z.number().nonnegative().nullable().default(null),
     usedMemoryMiB: z.number().nonnegative().nullable().default(null),
     spotReady: z.boolean(),

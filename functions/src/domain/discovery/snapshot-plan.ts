@@ -387,6 +387,8 @@ function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: s
     replicas: w.pods.length,
     requestCpuMilli: w.requestCpuMilli,
     requestMemoryMiB: w.requestMemoryMiB,
+    limitCpuMilli: w.limitCpuMilli,
+    limitMemoryMiB: w.limitMemoryMiB,
     usedCpuMilli: w.usedCpuMilli,
     usedMemoryMiB: w.usedMemoryMiB,
     monthlyCostUsd: savings.toMonthlyUsd(w.hourlyCostUsd),
