@@ -1,0 +1,5 @@
+export * from './chain';
+export * from './diff';
+export * from './event';
+export * from './export';
+export * from './filter';
