@@ -157,7 +157,28 @@ describe('no credential leaves by any route', () => {
         })
       ).status,
     ).toBe(202);
-    await call('GET /api/client/audit', { token });
+    const trail = await call('GET /api/client/audit', { token, query: { limit: '2' } });
+    await call('GET /api/client/audit', {
+      token,
+      query: { limit: '2', cursor: String(trail.body.nextCursor) },
+    });
+    await call('GET /api/client/audit/{id}', { token, path: { id: String(trail.body.items?.[0]?.auditId) } });
+    await call('GET /api/client/audit/verify', { token });
+    for (const format of ['json', 'csv'] as const) {
+      const file = await call('POST /api/client/audit/exports', {
+        token,
+        body: {
+          format,
+          from: new Date(Date.now() - 86_400_000).toISOString(),
+          to: new Date(Date.now() + 60_000).toISOString(),
+        },
+      });
+      expect(file.status, file.raw.slice(0, 200)).toBe(200);
+      await call('POST /api/client/audit/exports/verify', {
+        token,
+        body: { content: file.raw, signature: file.headers['x-audit-signature'] },
+      });
+    }
     await call('GET /api/client/dashboard', { token });
     await call('GET /api/client/dashboard/resource-gap', { token, query: { clusterId: cluster.clusterId } });
     await call('GET /api/admin/organizations', { token: admin.accessToken });

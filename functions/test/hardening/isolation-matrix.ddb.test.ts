@@ -94,6 +94,7 @@ async function seedOrg(label: string): Promise<Org> {
       cluster: first.clusterId,
       clusterCursor: String(page.body.nextCursor),
       nodeTemplate: templateId,
+      auditRecord: auditIds[0] as string,
     },
     searchTerms: [
       first.name,
