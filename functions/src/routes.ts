@@ -208,6 +208,14 @@ export const routes: readonly RouteDefinition[] = [
     timeoutSeconds: 30,
     rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
+  { method: 'GET', path: '/api/client/audit/settings', handler: 'audit/settings-get', auth: 'user' },
+  {
+    method: 'PUT',
+    path: '/api/client/audit/settings',
+    handler: 'audit/settings-put',
+    auth: 'user',
+    needs: ['table-write', 'secrets'],
+  },
   { method: 'GET', path: '/api/client/audit/{id}', handler: 'audit/get', auth: 'user' },
   {
     method: 'POST',

@@ -9,11 +9,14 @@ import {
 } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordKey, auditRecordsQuery } from '../src/data/entities/audit-record';
+import { auditDestinationSecretEntity, auditDestinationSecretKey } from '../src/data/entities/audit-settings';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import { deleteItem, getItem, getRaw, putItem, putRaw, queryAll } from '../src/data/repository';
 import { appendAudit, recordSystemEvent } from '../src/domain/audit';
+import { destinationSecretContext } from '../src/domain/audit-settings';
 import { failDiscovery } from '../src/domain/discovery/fail';
-import { configurePorts } from '../src/ports';
+import { openSecret, type SealedSecret } from '../src/domain/envelope';
+import { configurePorts, port } from '../src/ports';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 type User = Awaited<ReturnType<typeof signUpAndIn>>;
@@ -62,6 +65,28 @@ async function seedTrail(orgId: string) {
       new Date(start + i * 86_400_000 + (i % 7) * 1000),
     );
   }
+}
+
+async function seedAccount(orgId: string, status: 'scanning' | 'active' = 'active') {
+  const accountId = randomUUID();
+  const nowIso = new Date().toISOString();
+  await putItem(cloudAccountEntity, {
+    orgId,
+    accountId,
+    name: 'Lab',
+    awsAccountId: '123456789012',
+    region: 'us-east-1',
+    method: 'role',
+    status,
+    statusReason: null,
+    roleArn: null,
+    externalId: null,
+    createdAt: nowIso,
+    updatedAt: nowIso,
+    lastDiscoveryAt: null,
+    lastExecutionArn: null,
+  });
+  return accountId;
 }
 
 async function allPages(user: User, query: Record<string, string>) {
@@ -443,24 +468,7 @@ describe('system events', () => {
 
   it('a discovery status change and its record are one transaction (none without the other)', async () => {
     const user = await signUpAndIn('Audit discovery');
-    const accountId = randomUUID();
-    const nowIso = new Date().toISOString();
-    await putItem(cloudAccountEntity, {
-      orgId: user.orgId,
-      accountId,
-      name: 'Lab',
-      awsAccountId: '123456789012',
-      region: 'us-east-1',
-      method: 'role',
-      status: 'scanning',
-      statusReason: null,
-      roleArn: null,
-      externalId: null,
-      createdAt: nowIso,
-      updatedAt: nowIso,
-      lastDiscoveryAt: null,
-      lastExecutionArn: null,
-    });
+    const accountId = await seedAccount(user.orgId, 'scanning');
     await failDiscovery({ orgId: user.orgId, accountId }, 'AccessDenied on ec2:DescribeRegions', new Date());
     const account = await getItem(cloudAccountEntity, cloudAccountKey(user.orgId, accountId), true);
     expect(account?.status).toBe('error');
@@ -487,5 +495,158 @@ describe('system events', () => {
     });
     expect(after.body.items).toHaveLength(1);
     expect((await call('GET /api/client/audit/verify', { token: user.accessToken })).body.valid).toBe(true);
+  });
+});
+
+describe('compliance settings', () => {
+  const apiKey = randomBytes(16).toString('hex');
+  const hecToken = randomUUID();
+  const settingsOf = (user: User) => call('GET /api/client/audit/settings', { token: user.accessToken });
+  const save = (user: User, body: unknown) =>
+    call('PUT /api/client/audit/settings', { token: user.accessToken, body });
+
+  it('saves retention and destinations, seals the secrets and never returns or audits them', async () => {
+    const user = await signUpAndIn('Audit settings');
+    const other = await signUpAndIn('Audit settings other');
+    const accountId = await seedAccount(user.orgId);
+    const initial = await settingsOf(user);
+    expect(initial.body).toMatchObject({ version: 0, retentionDays: null, destinations: [] });
+    expect(initial.body.costWarning).toMatch(/> 1 year/);
+
+    const saved = await save(user, {
+      version: 0,
+      retentionDays: 90,
+      destinations: [
+        { kind: 'datadog', name: 'DD', site: 'datadoghq.eu', apiKey },
+        { kind: 'splunk', name: 'HEC', url: 'https://splunk.example.com:8088', hecToken },
+        { kind: 's3', name: 'Archive', cloudAccountId: accountId, bucket: 'acme-audit' },
+      ],
+    });
+    expect(saved.status, saved.raw).toBe(200);
+    expect(saved.body).toMatchObject({
+      version: 1,
+      retentionDays: 90,
+      costWarning: null,
+      updatedBy: user.email,
+    });
+    expect(saved.body.destinations).toMatchObject([
+      { kind: 'datadog', hasSecret: true, enabled: true },
+      { kind: 'splunk', hasSecret: true },
+      { kind: 's3', hasSecret: false, prefix: 'spot-audit/' },
+    ]);
+    const [dd, hec] = saved.body.destinations as { id: string }[];
+    const stored = await getItem(
+      auditDestinationSecretEntity,
+      auditDestinationSecretKey(user.orgId, String(dd?.id)),
+    );
+    expect(stored).toBeDefined();
+    const keys = port('keyService');
+    expect(
+      await openSecret(stored as SealedSecret, keys, destinationSecretContext(user.orgId, String(dd?.id))),
+    ).toBe(apiKey);
+
+    // Kept when not sent again; a removed destination's secret is deleted with the save.
+    const again = await save(user, {
+      version: 1,
+      retentionDays: null,
+      destinations: [
+        { kind: 'datadog', id: dd?.id, name: 'Datadog EU', site: 'datadoghq.eu', enabled: false },
+      ],
+    });
+    expect(again.status, again.raw).toBe(200);
+    expect(again.body.destinations).toEqual([
+      {
+        kind: 'datadog',
+        id: dd?.id,
+        name: 'Datadog EU',
+        site: 'datadoghq.eu',
+        enabled: false,
+        hasSecret: true,
+      },
+    ]);
+    expect(again.body.costWarning).toMatch(/additional storage fees/);
+    expect(
+      await getItem(auditDestinationSecretEntity, auditDestinationSecretKey(user.orgId, String(hec?.id))),
+    ).toBe(undefined);
+
+    const audit = (await queryAll(auditRecordEntity, auditRecordsQuery(user.orgId))).map((r) =>
+      JSON.stringify(r),
+    );
+    expect(audit.filter((r) => r.includes('audit.settings.update'))).toHaveLength(2);
+    for (const secret of [apiKey, hecToken]) {
+      expect(audit.filter((r) => r.includes(secret))).toEqual([]);
+      expect([initial, saved, again].filter((r) => r.raw.includes(secret))).toEqual([]);
+    }
+    // Another organization sees only its own (default) settings.
+    const theirs = await settingsOf(other);
+    expect(theirs.body).toMatchObject({ version: 0, destinations: [] });
+  });
+
+  it('refuses stale saves (409 with the current settings) and bad input with an actionable 4xx', async () => {
+    const user = await signUpAndIn('Audit settings errors');
+    const other = await signUpAndIn('Audit settings errors other');
+    const foreignAccount = await seedAccount(other.orgId);
+    const body = { version: 0, retentionDays: 30, destinations: [] };
+    const [a, b] = await Promise.all([save(user, body), save(user, body)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const stale = await save(user, body);
+    expect(stale.status).toBe(409);
+    expect((stale.body.details as { current: { version: number } }).current.version).toBe(1);
+
+    const cases: [unknown, number, RegExp][] = [
+      [{ version: 1, retentionDays: 10, destinations: [] }, 400, /^retentionDays/],
+      [{ version: 1, retentionDays: 400, destinations: [] }, 400, /^retentionDays/],
+      [
+        {
+          version: 1,
+          retentionDays: 30,
+          destinations: [{ kind: 'datadog', name: 'DD', site: 'datadoghq.com' }],
+        },
+        400,
+        /^destinations\.0\.apiKey: required for a new Datadog destination/,
+      ],
+      [
+        {
+          version: 1,
+          retentionDays: 30,
+          destinations: [{ kind: 'splunk', name: 'S', url: 'http://x.example.com', hecToken }],
+        },
+        400,
+        /^destinations\.0\.url/,
+      ],
+      [
+        {
+          version: 1,
+          retentionDays: 30,
+          destinations: [{ kind: 'datadog', name: 'DD', site: 'datadoghq.com', apiKey: 'short' }],
+        },
+        400,
+        /^destinations\.0\.apiKey/,
+      ],
+      [
+        {
+          version: 1,
+          retentionDays: 30,
+          destinations: [{ kind: 'datadog', id: randomUUID(), name: 'DD', site: 'datadoghq.com', apiKey }],
+        },
+        400,
+        /^destinations\.0\.id: no such destination/,
+      ],
+      [
+        {
+          version: 1,
+          retentionDays: 30,
+          destinations: [{ kind: 's3', name: 'S3', cloudAccountId: foreignAccount, bucket: 'acme-audit' }],
+        },
+        404,
+        /not found in your organization/,
+      ],
+    ];
+    for (const [input, status, message] of cases) {
+      const res = await save(user, input);
+      expect(res.status, `${JSON.stringify(input)} ${res.raw}`).toBe(status);
+      expect(res.body.message).toMatch(message);
+    }
+    expect((await settingsOf(user)).body).toMatchObject({ version: 1, retentionDays: 30, destinations: [] });
   });
 });

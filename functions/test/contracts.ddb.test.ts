@@ -57,6 +57,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters/{id}': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/audit': () => ({ token: user.accessToken }),
   'GET /api/client/audit/verify': () => ({ token: user.accessToken }),
+  'GET /api/client/audit/settings': () => ({ token: user.accessToken }),
   'GET /api/client/audit/{id}': () => ({ token: user.accessToken, path: { id: auditId } }),
   'GET /api/client/dashboard': () => ({ token: user.accessToken }),
   'GET /api/client/dashboard/resource-gap': () => ({

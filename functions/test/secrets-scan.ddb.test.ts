@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
@@ -164,6 +165,22 @@ describe('no credential leaves by any route', () => {
     });
     await call('GET /api/client/audit/{id}', { token, path: { id: String(trail.body.items?.[0]?.auditId) } });
     await call('GET /api/client/audit/verify', { token });
+    const siemKey = randomBytes(16).toString('hex');
+    const siemToken = randomUUID();
+    await call('GET /api/client/audit/settings', { token });
+    const settings = await call('PUT /api/client/audit/settings', {
+      token,
+      body: {
+        version: 0,
+        retentionDays: 365,
+        destinations: [
+          { kind: 'datadog', name: 'DD', site: 'datadoghq.com', apiKey: siemKey },
+          { kind: 'splunk', name: 'HEC', url: 'https://splunk.example.com:8088', hecToken: siemToken },
+        ],
+      },
+    });
+    expect(settings.status, settings.raw).toBe(200);
+    await call('GET /api/client/audit/settings', { token });
     for (const format of ['json', 'csv'] as const) {
       const file = await call('POST /api/client/audit/exports', {
         token,
@@ -257,6 +274,11 @@ describe('no credential leaves by any route', () => {
       keys.secretAccessKey,
       user.password,
     ];
+    // SIEM secrets: sent once, answered never, logged never, in no audit record or export.
+    for (const secret of [siemKey, siemToken]) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+      expect(seenResponses.filter((r) => r.includes(secret))).toEqual([]);
+    }
     expect(agentToken).toMatch(/^spot_agt_/);
     for (const secret of credentials) {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);

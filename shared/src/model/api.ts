@@ -17,7 +17,9 @@ import {
   auditListResponseSchema,
   auditPathSchema,
   auditRecordDetailSchema,
+  auditSettingsViewSchema,
   auditVerifyResponseSchema,
+  putAuditSettingsInputSchema,
 } from './audit';
 import {
   confirmSignUpInputSchema,
@@ -291,6 +293,22 @@ export const apiContracts = {
     tags: ['Audit'],
     responses: { 200: auditVerifyResponseSchema },
     errors: [401, 429],
+  },
+  'GET /api/client/audit/settings': {
+    summary:
+      'Compliance settings: retention (with the cost warning) and SIEM destinations, never their secrets',
+    tags: ['Audit'],
+    responses: { 200: auditSettingsViewSchema },
+    errors: [401],
+  },
+  'PUT /api/client/audit/settings': {
+    summary:
+      'Save retention and SIEM destinations; `version` must be the one read (409 with the current settings if not); a secret left out keeps the stored one',
+    tags: ['Audit'],
+    body: putAuditSettingsInputSchema,
+    responses: { 200: auditSettingsViewSchema },
+    // 404: an S3 destination names a cloud account not in the organization.
+    errors: [...signedIn, 404, 409],
   },
   'GET /api/client/audit/{id}': {
     summary: 'One audit record: its before/after diff field by field, source, request id and hashes',

@@ -35,6 +35,8 @@ export const secretFieldNames = [
   'refreshToken',
   'authorization',
   'token',
+  'apiKey',
+  'hecToken',
 ] as const;
 
 /** Deep copy of `value` with every secret field replaced by "[redacted]". */
@@ -243,3 +245,139 @@ export const auditExportVerifyResponseSchema = z.object({
   claims: auditExportClaimsSchema.nullable(),
 });
 export type AuditExportVerifyResponse = z.infer<typeof auditExportVerifyResponseSchema>;
+
+// ------------------------------------------------------------------------------- compliance settings
+
+/** Retention in days (30 days to 1 year), or null: kept indefinitely. */
+export const auditRetentionDaysSchema = z
+  .number()
+  .int()
+  .min(30, 'keep audit records at least 30 days')
+  .max(365, 'at most 365 days, or null to keep them indefinitely')
+  .nullable();
+
+/** The specification's cost warning, shown when records are kept longer than a year. */
+export const auditRetentionCostWarning = 'Retaining logs for > 1 year may incur additional storage fees.';
+export const auditRetentionWarningOf = (retentionDays: number | null) =>
+  retentionDays === null || retentionDays > 365 ? auditRetentionCostWarning : null;
+
+export const datadogSites = [
+  'datadoghq.com',
+  'us3.datadoghq.com',
+  'us5.datadoghq.com',
+  'datadoghq.eu',
+  'ap1.datadoghq.com',
+  'ddog-gov.com',
+] as const;
+
+const destinationName = z.string().trim().min(1).max(60);
+const destinationId = z.string().min(1).max(64);
+/** Splunk HEC endpoints are HTTPS URLs (port 8088 by default). */
+const httpsUrl = z
+  .string()
+  .max(300)
+  .regex(
+    /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[\w./-]*)?$/,
+    'an https:// URL of your Splunk HTTP Event Collector, e.g. https://splunk.example.com:8088',
+  );
+
+/** A SIEM destination as a person enters it; a secret omitted on an existing destination keeps the stored one. */
+export const auditDestinationInputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('datadog'),
+    id: destinationId.optional(),
+    name: destinationName,
+    enabled: z.boolean().default(true),
+    site: z.enum(datadogSites),
+    /** Datadog API keys are 32 hex digits. */
+    apiKey: z
+      .string()
+      .regex(/^[0-9a-fA-F]{32}$/, 'a Datadog API key (32 hex digits, Organization Settings → API Keys)')
+      .optional(),
+  }),
+  z.object({
+    kind: z.literal('splunk'),
+    id: destinationId.optional(),
+    name: destinationName,
+    enabled: z.boolean().default(true),
+    url: httpsUrl,
+    /** Splunk HEC tokens are GUIDs. */
+    hecToken: z
+      .string()
+      .regex(
+        /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+        'a Splunk HEC token (a GUID, Settings → Data inputs → HTTP Event Collector)',
+      )
+      .optional(),
+  }),
+  z.object({
+    kind: z.literal('s3'),
+    id: destinationId.optional(),
+    name: destinationName,
+    enabled: z.boolean().default(true),
+    /** The connected cloud account whose role writes to the bucket. */
+    cloudAccountId: z.string().min(1).max(64),
+    bucket: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'an S3 bucket name (3-63 lower-case letters, digits, . and -)',
+      ),
+    prefix: z
+      .string()
+      .max(200)
+      .regex(/^[\w!\-.*'()/]*$/, "an S3 key prefix (letters, digits and !-_.*'()/)")
+      .default('spot-audit/'),
+  }),
+]);
+export type AuditDestinationInput = z.infer<typeof auditDestinationInputSchema>;
+
+/** A destination as the API returns it: never its secret, only whether one is stored. */
+export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('datadog'),
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    site: z.enum(datadogSites),
+    hasSecret: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('splunk'),
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    url: z.string(),
+    hasSecret: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('s3'),
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    cloudAccountId: z.string(),
+    bucket: z.string(),
+    prefix: z.string(),
+    hasSecret: z.boolean(),
+  }),
+]);
+export type AuditDestinationView = z.infer<typeof auditDestinationViewSchema>;
+
+export const auditSettingsViewSchema = z.object({
+  /** 0: never saved (the defaults: kept indefinitely, no destination). */
+  version: z.number().int().nonnegative(),
+  retentionDays: auditRetentionDaysSchema,
+  costWarning: z.string().nullable(),
+  destinations: z.array(auditDestinationViewSchema),
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable(),
+});
+export type AuditSettingsView = z.infer<typeof auditSettingsViewSchema>;
+
+/** `PUT /api/client/audit/settings`: from the version read (409 with the current settings otherwise). */
+export const putAuditSettingsInputSchema = z.object({
+  version: z.number().int().nonnegative(),
+  retentionDays: auditRetentionDaysSchema,
+  destinations: z.array(auditDestinationInputSchema).max(5, 'at most 5 destinations'),
+});
+export type PutAuditSettingsInput = z.infer<typeof putAuditSettingsInputSchema>;
