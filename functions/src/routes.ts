@@ -216,6 +216,16 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     needs: ['table-write', 'secrets'],
   },
+  {
+    method: 'POST',
+    path: '/api/client/audit/settings/test-event',
+    handler: 'audit/settings-test-event',
+    auth: 'user',
+    timeoutSeconds: 15,
+    needs: ['table-write', 'secrets'],
+    // Each call reaches out to the customer's collector: a button a person presses, not a load generator.
+    rateLimit: { perOrg: { requests: 20, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
   { method: 'GET', path: '/api/client/audit/{id}', handler: 'audit/get', auth: 'user' },
   {
     method: 'POST',

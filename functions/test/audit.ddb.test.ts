@@ -1,4 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LocalKeyService } from '@spot/local/keys';
 import {
   type AuditEntry,
@@ -7,7 +9,7 @@ import {
   auditCsvColumns,
   matchesAuditFilter,
 } from '@spot/shared';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordKey, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { auditDestinationSecretEntity, auditDestinationSecretKey } from '../src/data/entities/audit-settings';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
@@ -17,6 +19,7 @@ import { destinationSecretContext } from '../src/domain/audit-settings';
 import { failDiscovery } from '../src/domain/discovery/fail';
 import { openSecret, type SealedSecret } from '../src/domain/envelope';
 import { configurePorts, port } from '../src/ports';
+import { HttpSiemSender } from '../src/ports/aws/siem';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 type User = Awaited<ReturnType<typeof signUpAndIn>>;
@@ -648,5 +651,105 @@ describe('compliance settings', () => {
       expect(res.body.message).toMatch(message);
     }
     expect((await settingsOf(user)).body).toMatchObject({ version: 1, retentionDays: 30, destinations: [] });
+  });
+});
+
+describe('SIEM test event (real HTTP receivers)', () => {
+  interface Received {
+    path: string;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }
+  const received: Received[] = [];
+  let server: Server;
+  let base = '';
+  let answer = 200;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers, body });
+        res.statusCode = answer;
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Everything that would go to Datadog or Splunk goes to the receiver, path kept.
+    configurePorts({
+      siem: new HttpSiemSender({ allowPrivate: true, rewrite: (url) => `${base}${new URL(url).pathname}` }),
+    });
+  });
+  afterAll(() => {
+    server.close();
+    configurePorts({ siem: new HttpSiemSender() });
+  });
+
+  it('delivers to Datadog and Splunk in each vendor’s format and auth header; reports a refused token', async () => {
+    const user = await signUpAndIn('Audit SIEM');
+    const other = await signUpAndIn('Audit SIEM other');
+    const apiKey = randomBytes(16).toString('hex');
+    const hecToken = randomUUID();
+    const saved = await call('PUT /api/client/audit/settings', {
+      token: user.accessToken,
+      body: {
+        version: 0,
+        retentionDays: 365,
+        destinations: [
+          { kind: 'datadog', name: 'DD', site: 'datadoghq.com', apiKey },
+          { kind: 'splunk', name: 'HEC', url: 'https://splunk.example.com:8088', hecToken },
+        ],
+      },
+    });
+    const [dd, hec] = saved.body.destinations as { id: string }[];
+    const send = (who: User, destinationId: string) =>
+      call('POST /api/client/audit/settings/test-event', { token: who.accessToken, body: { destinationId } });
+
+    const toDatadog = await send(user, String(dd?.id));
+    expect(toDatadog.body).toEqual({ delivered: true, status: 200, message: 'Delivered.' });
+    const ddRequest = received.at(-1) as Received;
+    expect(ddRequest.path).toBe('/api/v2/logs');
+    expect(ddRequest.headers['dd-api-key']).toBe(apiKey);
+    const logs = JSON.parse(ddRequest.body);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({
+      ddsource: 'spot-optimizer',
+      message: expect.stringMatching(/^Sent SIEM Test Event by /),
+    });
+
+    const toSplunk = await send(user, String(hec?.id));
+    expect(toSplunk.body.delivered).toBe(true);
+    const hecRequest = received.at(-1) as Received;
+    expect(hecRequest.path).toBe('/services/collector/event');
+    expect(hecRequest.headers.authorization).toBe(`Splunk ${hecToken}`);
+    expect(JSON.parse(hecRequest.body)).toMatchObject({
+      sourcetype: '_json',
+      event: { action: 'audit.settings.test-event' },
+    });
+
+    answer = 401;
+    const refused = await send(user, String(hec?.id));
+    answer = 200;
+    expect(refused.body).toMatchObject({ delivered: false, status: 401 });
+    expect(refused.raw).not.toContain(hecToken);
+
+    // Another organization cannot use (or learn of) the destination.
+    const before = received.length;
+    const foreign = await send(other, String(dd?.id));
+    const unknown = await send(other, randomUUID());
+    expect(foreign.status).toBe(404);
+    expect({ ...foreign.body, requestId: null }).toEqual({ ...unknown.body, requestId: null });
+    expect(received.length).toBe(before);
+
+    // Every attempt is in the trail with its result, never with the secret.
+    const trail = await call('GET /api/client/audit', {
+      token: user.accessToken,
+      query: { event: 'audit.settings.test-event' },
+    });
+    expect(trail.body.items).toHaveLength(3);
+    for (const secret of [apiKey, hecToken]) expect(trail.raw).not.toContain(secret);
   });
 });

@@ -4,7 +4,7 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { logSink } from '../src/lib/logger';
-import { port } from '../src/ports';
+import { configurePorts, port } from '../src/ports';
 import { routeKey, routes } from '../src/routes';
 import { installConnectFakes, newAwsAccountId } from './accounts-connect-fakes';
 import { seedCluster } from './clusters-support';
@@ -181,6 +181,19 @@ describe('no credential leaves by any route', () => {
     });
     expect(settings.status, settings.raw).toBe(200);
     await call('GET /api/client/audit/settings', { token });
+    // The collector answers 403 (so the refusal path runs too); what it was sent stays out of every answer.
+    const delivered: string[] = [];
+    configurePorts({
+      siem: {
+        deliver: async (destination) => {
+          delivered.push(JSON.stringify(destination));
+          return { delivered: false, status: 403, message: 'Not delivered (HTTP 403): refused.' };
+        },
+      },
+    });
+    for (const d of settings.body.destinations as { id: string }[])
+      await call('POST /api/client/audit/settings/test-event', { token, body: { destinationId: d.id } });
+    expect(delivered.join()).toContain(siemToken);
     for (const format of ['json', 'csv'] as const) {
       const file = await call('POST /api/client/audit/exports', {
         token,

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AuditSettingsView,
+  type AuditTestEventResponse,
   auditRetentionWarningOf,
   ConflictError,
+  NotFoundError,
   type PutAuditSettingsInput,
+  type SiemRecord,
   ValidationError,
 } from '@spot/shared';
 import {
@@ -22,9 +25,9 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
-import type { KeyServicePort } from '../ports';
+import type { KeyServicePort, SiemPort } from '../ports';
 import { loadAccount } from './accounts';
-import { sealSecret } from './envelope';
+import { openSecret, sealSecret } from './envelope';
 
 /**
  * The Compliance Center's settings: retention and SIEM destinations. Destination secrets (a Datadog API
@@ -152,4 +155,57 @@ export async function saveAuditSettings(
     throw error;
   }
   return { before: toView(current), settings: toView(saved) };
+}
+
+/**
+ * Sends one test record ("Sent SIEM Test Event", target the destination) to a saved destination with its
+ * stored secret, and says whether it arrived. 404 for a destination not in the organization's settings.
+ */
+export async function sendAuditTestEvent(
+  orgId: string,
+  destinationId: string,
+  actor: { userId: string; email: string },
+  ports: { keys: KeyServicePort; siem: SiemPort },
+  now: Date,
+): Promise<AuditTestEventResponse> {
+  const settings = await readSettings(orgId);
+  const destination = settings?.destinations.find((d) => d.id === destinationId);
+  if (!destination) throw new NotFoundError('This SIEM destination');
+  const record: SiemRecord = {
+    auditId: randomUUID(),
+    seq: 0,
+    createdAt: now.toISOString(),
+    actorType: 'user',
+    actorId: actor.userId,
+    actorName: actor.email,
+    action: 'audit.settings.test-event',
+    resourceType: 'audit-settings',
+    target: `audit-destination/${destination.id}`,
+    outcome: 'success',
+    test: true,
+  };
+  if (destination.kind === 's3')
+    return ports.siem.deliver(
+      {
+        kind: 's3',
+        cloudAccountId: destination.cloudAccountId,
+        bucket: destination.bucket,
+        prefix: destination.prefix,
+      },
+      [record],
+    );
+  const sealed = await getItem(
+    auditDestinationSecretEntity,
+    auditDestinationSecretKey(orgId, destination.id),
+    true,
+  );
+  if (!sealed)
+    return { delivered: false, status: null, message: 'No API key or token is stored: save one first.' };
+  const secret = await openSecret(sealed, ports.keys, destinationSecretContext(orgId, destination.id));
+  return ports.siem.deliver(
+    destination.kind === 'datadog'
+      ? { kind: 'datadog', site: destination.site, secret }
+      : { kind: 'splunk', url: destination.url, secret },
+    [record],
+  );
 }

@@ -11,7 +11,13 @@ import { type RouteDefinition, routeKey } from '../../src/routes';
  */
 
 /** The kinds of object a foreign id can name; the suite seeds one of each in both organizations. */
-export type IdKind = 'account' | 'cluster' | 'clusterCursor' | 'nodeTemplate' | 'auditRecord';
+export type IdKind =
+  | 'account'
+  | 'cluster'
+  | 'clusterCursor'
+  | 'nodeTemplate'
+  | 'auditRecord'
+  | 'auditDestination';
 
 /** A field that looks like an id but names no object of the caller's organization, and why. */
 export interface NotAnObject {
@@ -228,6 +234,7 @@ export const isolationCases: Record<string, RouteCase> = {
     },
   },
   'GET /api/client/audit/{id}': { ids: { 'path.id': 'auditRecord' } },
+  'POST /api/client/audit/settings/test-event': { ids: { 'body.destinationId': 'auditDestination' } },
   'POST /api/client/clusters/{id}/policy/preview': {
     ids: { 'path.id': 'cluster' },
     body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },

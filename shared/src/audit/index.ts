@@ -3,3 +3,4 @@ export * from './diff';
 export * from './event';
 export * from './export';
 export * from './filter';
+export * from './siem';

@@ -18,6 +18,8 @@ import {
   auditPathSchema,
   auditRecordDetailSchema,
   auditSettingsViewSchema,
+  auditTestEventInputSchema,
+  auditTestEventResponseSchema,
   auditVerifyResponseSchema,
   putAuditSettingsInputSchema,
 } from './audit';
@@ -309,6 +311,14 @@ export const apiContracts = {
     responses: { 200: auditSettingsViewSchema },
     // 404: an S3 destination names a cloud account not in the organization.
     errors: [...signedIn, 404, 409],
+  },
+  'POST /api/client/audit/settings/test-event': {
+    summary:
+      'Send a test record to a saved SIEM destination with its stored secret; answers whether it arrived and, if not, why',
+    tags: ['Audit'],
+    body: auditTestEventInputSchema,
+    responses: { 200: auditTestEventResponseSchema },
+    errors: [...signedIn, 404, 429],
   },
   'GET /api/client/audit/{id}': {
     summary: 'One audit record: its before/after diff field by field, source, request id and hashes',

@@ -381,3 +381,15 @@ export const putAuditSettingsInputSchema = z.object({
   destinations: z.array(auditDestinationInputSchema).max(5, 'at most 5 destinations'),
 });
 export type PutAuditSettingsInput = z.infer<typeof putAuditSettingsInputSchema>;
+
+/** `POST /api/client/audit/settings/test-event`: send one test record to a saved destination. */
+export const auditTestEventInputSchema = z.object({ destinationId: z.string().min(1).max(64) });
+export type AuditTestEventInput = z.infer<typeof auditTestEventInputSchema>;
+
+export const auditTestEventResponseSchema = z.object({
+  delivered: z.boolean(),
+  /** The destination's HTTP status, when it answered. */
+  status: z.number().int().nullable(),
+  message: z.string(),
+});
+export type AuditTestEventResponse = z.infer<typeof auditTestEventResponseSchema>;
