@@ -5,6 +5,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { apiContracts, apiErrorSchema, errorStatusesOf, type RouteContract } from '@spot/shared';
+import { z } from 'zod';
 import { type RouteAuth, type RouteDefinition, routeKey, routes } from './routes';
 
 /** Where the generated document is checked in (`npm run gen:openapi` writes it). */
@@ -55,9 +56,27 @@ export function contractOf(route: Pick<RouteDefinition, 'method' | 'path'>): Rou
 function pathOf(route: RouteDefinition, contract: RouteContract, error: ResponseConfig): RouteConfig {
   const responses: RouteConfig['responses'] = {};
   for (const [status, schema] of Object.entries(contract.responses)) {
+    // A file answer: its JSON form has the contract's schema, any other form (CSV) is text.
+    const media = contract.fileMediaTypes ?? ['application/json'];
+    const headers = Object.fromEntries(
+      Object.entries(contract.responseHeaders ?? {}).map(([name, description]) => [
+        name,
+        { description, schema: { type: 'string' as const } },
+      ]),
+    );
     responses[status] = {
       description: statusText[Number(status)] ?? 'Success',
-      ...(schema ? { content: { 'application/json': { schema } } } : {}),
+      ...(schema
+        ? {
+            content: Object.fromEntries(
+              media.map((type) => [
+                type,
+                { schema: type === 'application/json' ? schema : z.string().meta({ description: type }) },
+              ]),
+            ),
+          }
+        : {}),
+      ...(contract.responseHeaders ? { headers } : {}),
     };
   }
   for (const status of errorStatusesOf(contract)) {

@@ -189,7 +189,61 @@ export const routes: readonly RouteDefinition[] = [
       gateway: { requestsPerSecond: 50, burst: 100 },
     },
   },
-  { method: 'GET', path: '/api/client/audit', handler: 'audit/list', auth: 'user' },
+  // Audit Logs & Compliance Center (issue 16). Literal paths before `{id}`: the local gateway takes the
+  // first match (API Gateway prefers the literal one anyway).
+  {
+    method: 'GET',
+    path: '/api/client/audit',
+    handler: 'audit/list',
+    auth: 'user',
+    // The cursor is signed with a data key of the key service.
+    needs: ['secrets'],
+  },
+  {
+    method: 'GET',
+    path: '/api/client/audit/verify',
+    handler: 'audit/verify',
+    auth: 'user',
+    // Walks the whole chain: 100,000 records are about 100 pages of consistent reads.
+    timeoutSeconds: 30,
+    rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  { method: 'GET', path: '/api/client/audit/settings', handler: 'audit/settings-get', auth: 'user' },
+  {
+    method: 'PUT',
+    path: '/api/client/audit/settings',
+    handler: 'audit/settings-put',
+    auth: 'user',
+    needs: ['table-write', 'secrets'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/audit/settings/test-event',
+    handler: 'audit/settings-test-event',
+    auth: 'user',
+    timeoutSeconds: 15,
+    needs: ['table-write', 'secrets'],
+    // Each call reaches out to the customer's collector: a button a person presses, not a load generator.
+    rateLimit: { perOrg: { requests: 20, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  { method: 'GET', path: '/api/client/audit/{id}', handler: 'audit/get', auth: 'user' },
+  {
+    method: 'POST',
+    path: '/api/client/audit/exports',
+    handler: 'audit/export',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets'],
+    rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  {
+    method: 'POST',
+    path: '/api/client/audit/exports/verify',
+    handler: 'audit/export-verify',
+    auth: 'user',
+    timeoutSeconds: 15,
+    needs: ['table-write', 'secrets'],
+  },
   // Dashboard (issue 6): read-only, precomputed summaries and series only
   { method: 'GET', path: '/api/client/dashboard', handler: 'dashboard/get', auth: 'user' },
   {

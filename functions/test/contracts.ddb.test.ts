@@ -13,6 +13,7 @@ let adminToken: string;
 let accountId: string;
 let clusterId: string;
 let templateId: string;
+let auditId: string;
 
 beforeAll(async () => {
   await useLocalServices();
@@ -37,6 +38,8 @@ beforeAll(async () => {
   expect(template.status, template.raw).toBe(201);
   expectContractResponse('POST /api/client/node-templates', template);
   templateId = String(template.body.id);
+  const trail = await call('GET /api/client/audit', { token: user.accessToken, query: { limit: '1' } });
+  auditId = String(trail.body.items?.[0]?.auditId);
   const email = `admin-${Date.now()}@spot.local`;
   const password = strongPassword();
   await ensurePlatformAdmin(port('identity'), email, password, new Date());
@@ -53,6 +56,9 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters': () => ({ token: user.accessToken, query: { limit: '10' } }),
   'GET /api/client/clusters/{id}': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/audit': () => ({ token: user.accessToken }),
+  'GET /api/client/audit/verify': () => ({ token: user.accessToken }),
+  'GET /api/client/audit/settings': () => ({ token: user.accessToken }),
+  'GET /api/client/audit/{id}': () => ({ token: user.accessToken, path: { id: auditId } }),
   'GET /api/client/dashboard': () => ({ token: user.accessToken }),
   'GET /api/client/dashboard/resource-gap': () => ({
     token: user.accessToken,
@@ -127,6 +133,27 @@ describe('responses match the contracts', () => {
     });
     expect(token.status, token.raw).toBe(201);
     expectContractResponse('POST /api/client/clusters/{id}/agent-token', token);
+  });
+
+  it('answers the audit export (JSON and CSV files with their headers) and its verification as their contracts say', async () => {
+    const range = {
+      from: new Date(Date.now() - 30 * 86_400_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    };
+    for (const format of ['json', 'csv'] as const) {
+      const file = await call('POST /api/client/audit/exports', {
+        token: user.accessToken,
+        body: { format, ...range },
+      });
+      expect(file.status, file.raw.slice(0, 200)).toBe(200);
+      expectContractResponse('POST /api/client/audit/exports', file);
+      const verified = await call('POST /api/client/audit/exports/verify', {
+        token: user.accessToken,
+        body: { content: file.raw, signature: file.headers['x-audit-signature'] },
+      });
+      expect(verified.body.valid, verified.raw).toBe(true);
+      expectContractResponse('POST /api/client/audit/exports/verify', verified);
+    }
   });
 
   it('answers errors with the error shape and a status the contract declares', async () => {

@@ -1,9 +1,10 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { logSink } from '../src/lib/logger';
-import { port } from '../src/ports';
+import { configurePorts, port } from '../src/ports';
 import { routeKey, routes } from '../src/routes';
 import { installConnectFakes, newAwsAccountId } from './accounts-connect-fakes';
 import { seedCluster } from './clusters-support';
@@ -157,7 +158,57 @@ describe('no credential leaves by any route', () => {
         })
       ).status,
     ).toBe(202);
-    await call('GET /api/client/audit', { token });
+    const trail = await call('GET /api/client/audit', { token, query: { limit: '2' } });
+    await call('GET /api/client/audit', {
+      token,
+      query: { limit: '2', cursor: String(trail.body.nextCursor) },
+    });
+    await call('GET /api/client/audit/{id}', { token, path: { id: String(trail.body.items?.[0]?.auditId) } });
+    await call('GET /api/client/audit/verify', { token });
+    const siemKey = randomBytes(16).toString('hex');
+    const siemToken = randomUUID();
+    await call('GET /api/client/audit/settings', { token });
+    const settings = await call('PUT /api/client/audit/settings', {
+      token,
+      body: {
+        version: 0,
+        retentionDays: 365,
+        destinations: [
+          { kind: 'datadog', name: 'DD', site: 'datadoghq.com', apiKey: siemKey },
+          { kind: 'splunk', name: 'HEC', url: 'https://splunk.example.com:8088', hecToken: siemToken },
+        ],
+      },
+    });
+    expect(settings.status, settings.raw).toBe(200);
+    await call('GET /api/client/audit/settings', { token });
+    // The collector answers 403 (so the refusal path runs too); what it was sent stays out of every answer.
+    const delivered: string[] = [];
+    configurePorts({
+      siem: {
+        deliver: async (destination) => {
+          delivered.push(JSON.stringify(destination));
+          return { delivered: false, status: 403, message: 'Not delivered (HTTP 403): refused.' };
+        },
+      },
+    });
+    for (const d of settings.body.destinations as { id: string }[])
+      await call('POST /api/client/audit/settings/test-event', { token, body: { destinationId: d.id } });
+    expect(delivered.join()).toContain(siemToken);
+    for (const format of ['json', 'csv'] as const) {
+      const file = await call('POST /api/client/audit/exports', {
+        token,
+        body: {
+          format,
+          from: new Date(Date.now() - 86_400_000).toISOString(),
+          to: new Date(Date.now() + 60_000).toISOString(),
+        },
+      });
+      expect(file.status, file.raw.slice(0, 200)).toBe(200);
+      await call('POST /api/client/audit/exports/verify', {
+        token,
+        body: { content: file.raw, signature: file.headers['x-audit-signature'] },
+      });
+    }
     await call('GET /api/client/dashboard', { token });
     await call('GET /api/client/dashboard/resource-gap', { token, query: { clusterId: cluster.clusterId } });
     await call('GET /api/admin/organizations', { token: admin.accessToken });
@@ -265,6 +316,11 @@ describe('no credential leaves by any route', () => {
       keys.secretAccessKey,
       user.password,
     ];
+    // SIEM secrets: sent once, answered never, logged never, in no audit record or export.
+    for (const secret of [siemKey, siemToken]) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+      expect(seenResponses.filter((r) => r.includes(secret))).toEqual([]);
+    }
     expect(agentToken).toMatch(/^spot_agt_/);
     for (const secret of credentials) {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);

@@ -1,3 +1,4 @@
+export * from './audit/index';
 export * from './data/table';
 export * from './errors';
 export * from './model/account';

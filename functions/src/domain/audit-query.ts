@@ -1,8 +1,159 @@
-import { auditByTimeQuery, auditRecordEntity } from '../data/entities/audit-record';
-import { queryAll } from '../data/repository';
+import {
+  type AuditFilter,
+  type AuditListQuery,
+  type AuditListResponse,
+  type AuditRecordDetail,
+  type AuditRecordView,
+  type AuditVerifyResponse,
+  auditDiff,
+  auditEventLabel,
+  auditFilterOf,
+  type ChainedRecord,
+  ChainVerifier,
+  canonicalJson,
+  NotFoundError,
+  ValidationError,
+} from '@spot/shared';
+import { z } from 'zod';
+import { auditHeadEntity, auditHeadKey } from '../data/entities/audit-head';
+import {
+  type AuditRecord,
+  auditByIdQuery,
+  auditByTimeRangeQuery,
+  auditRecordBody,
+  auditRecordEntity,
+  auditRecordStartKey,
+  auditRecordsQuery,
+} from '../data/entities/audit-record';
+import { type Condition, getItem, queryAll, queryPage, queryPages, where } from '../data/repository';
+import type { KeyServicePort } from '../ports';
+import { sha256Hex } from './audit';
+import { signDetached, verifyDetached } from './signature';
 
-/** The organization's newest audit records first (the Audit Logs screen pages and filters later). */
-export async function listAuditRecords(orgId: string, limit: number) {
-  const records = await queryAll(auditRecordEntity, auditByTimeQuery(orgId), { limit, newestFirst: true });
-  return records.map(({ orgId: _org, ...r }) => r);
+/** A record as the API shows it: without the organization id, with the action in words. */
+export function toAuditView({ orgId: _org, ...r }: AuditRecord): AuditRecordView {
+  return { ...r, event: auditEventLabel(r.action) };
+}
+
+/** An instant as the records store it (`2026-07-01T00:00:00.000Z`), so key ranges compare as strings. */
+const storedInstant = (iso: string | undefined) => (iso ? new Date(iso).toISOString() : undefined);
+
+/** The DynamoDB filter of everything but the time range (the range is the key condition). */
+function filterCondition(f: AuditFilter): Condition | undefined {
+  const all: Condition[] = [];
+  if (f.actorType) all.push(where.eq('actorType', f.actorType));
+  if (f.outcome) all.push(where.eq('outcome', f.outcome));
+  if (f.event)
+    all.push(f.event.endsWith('.') ? where.beginsWith('action', f.event) : where.eq('action', f.event));
+  if (f.actor) all.push(where.or(where.contains('actorName', f.actor), where.contains('actorId', f.actor)));
+  if (f.target) all.push(where.contains('target', f.target));
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : where.and(...all);
+}
+
+// ------------------------------------------------------------------------------------------ cursor
+
+/**
+ * A cursor names where the next page starts (the last record shown) and is bound to the organization and
+ * the filters it was made for: its payload is signed ({@link signDetached}), so a cursor edited, forged,
+ * reused with other filters or by another organization is refused like any malformed one.
+ */
+const cursorPayloadSchema = z.object({
+  o: z.string(),
+  f: z.string(),
+  s: z.number().int().positive(),
+  t: z.string(),
+  i: z.string(),
+});
+const filterDigest = (f: AuditFilter) => sha256Hex(canonicalJson(auditFilterOf(f))).slice(0, 32);
+const invalidCursor = () =>
+  new ValidationError('cursor: not a cursor this list returned for these filters. Start again without it.');
+
+async function encodeCursor(orgId: string, f: AuditFilter, last: AuditRecord, keys: KeyServicePort) {
+  const payload = Buffer.from(
+    JSON.stringify({ o: orgId, f: filterDigest(f), s: last.seq, t: last.createdAt, i: last.auditId }),
+  ).toString('base64url');
+  return `${payload}.${await signDetached(`audit-cursor\n${payload}`, keys)}`;
+}
+
+async function decodeCursor(orgId: string, f: AuditFilter, cursor: string, keys: KeyServicePort) {
+  const dot = cursor.indexOf('.');
+  if (dot <= 0) throw invalidCursor();
+  const payload = cursor.slice(0, dot);
+  if (!(await verifyDetached(`audit-cursor\n${payload}`, cursor.slice(dot + 1), keys))) throw invalidCursor();
+  let parsed: z.infer<typeof cursorPayloadSchema>;
+  try {
+    parsed = cursorPayloadSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw invalidCursor();
+  }
+  if (parsed.o !== orgId || parsed.f !== filterDigest(f)) throw invalidCursor();
+  return auditRecordStartKey(orgId, { seq: parsed.s, createdAt: parsed.t, auditId: parsed.i });
+}
+
+// --------------------------------------------------------------------------------------------- list
+
+/**
+ * One page of the organization's trail, newest first, filtered on the server: the time range is a key
+ * range of the time index, the other filters a filter expression (same meaning as `matchesAuditFilter`).
+ */
+export async function listAuditRecords(
+  orgId: string,
+  query: AuditListQuery,
+  keys: KeyServicePort,
+): Promise<AuditListResponse> {
+  const f = auditFilterOf(query);
+  const startKey = query.cursor ? await decodeCursor(orgId, f, query.cursor, keys) : undefined;
+  const filter = filterCondition(f);
+  const page = await queryPage(auditByTimeRangeQuery(orgId, storedInstant(f.from), storedInstant(f.to)), {
+    limit: query.limit,
+    newestFirst: true,
+    ...(filter ? { filter } : {}),
+    ...(startKey ? { startKey } : {}),
+  });
+  const records = page.items.map((item) => auditRecordEntity.fromItem(item));
+  const last = records.at(-1);
+  return {
+    items: records.map(toAuditView),
+    nextCursor: page.hasMore && last ? await encodeCursor(orgId, f, last, keys) : null,
+  };
+}
+
+/** One record with its before/after diff field by field; 404 for an id not in the organization. */
+export async function getAuditRecord(orgId: string, auditId: string): Promise<AuditRecordDetail> {
+  const [record] = await queryAll(auditRecordEntity, auditByIdQuery(orgId, auditId), { limit: 1 });
+  if (!record) throw new NotFoundError('This audit record');
+  return { record: toAuditView(record), changes: auditDiff(record.before, record.after) };
+}
+
+// ------------------------------------------------------------------------------------------- verify
+
+/**
+ * Walks the organization's whole chain in order (consistent reads, page by page, holding one link) up to
+ * the head read first, so records appended meanwhile are left for the next run. Reports the first break
+ * with where (sequence number, record id) and why; a removed last record shows as a head beyond the
+ * records. Records are judged as stored, whatever shape an edit left them in.
+ */
+export async function verifyAuditTrail(orgId: string, now: Date): Promise<AuditVerifyResponse> {
+  const head = await getItem(auditHeadEntity, auditHeadKey(orgId), true);
+  const verifier = new ChainVerifier(sha256Hex);
+  const headSeq = head?.seq ?? 0;
+  let beyondHead = false;
+  for await (const page of queryPages(auditRecordsQuery(orgId), { consistent: true })) {
+    for (const item of page.items) {
+      if (item.entity !== auditRecordEntity.name) continue;
+      const body = auditRecordBody(item) as ChainedRecord;
+      if (typeof body.seq === 'number' && body.seq > headSeq) {
+        beyondHead = true;
+        break;
+      }
+      verifier.push(body);
+    }
+    if (beyondHead) break;
+  }
+  const result = verifier.finish(head ? { seq: head.seq, hash: head.hash } : null);
+  return {
+    ...result,
+    head: head ? { seq: head.seq, hash: head.hash } : null,
+    verifiedAt: now.toISOString(),
+  };
 }

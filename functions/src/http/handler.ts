@@ -72,6 +72,10 @@ export interface RequestInput<B, P, Q> {
 export interface HttpResult {
   statusCode?: number;
   body?: unknown;
+  /** A file answer (an export): sent as is with its media type instead of `body` as JSON. */
+  file?: { contentType: string; text: string; fileName: string };
+  /** Extra response headers (lower-case names), e.g. an export's checksum and signature. */
+  headers?: Record<string, string>;
 }
 
 interface RouteOptions<A extends RouteAuth, C extends RouteContract> {
@@ -263,7 +267,21 @@ const auditMiddleware = (
 const responseMiddleware = (): middy.MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SpotContext> => ({
   after: (request) => {
     const result = (request.response ?? {}) as HttpResult;
-    request.response = json(result.statusCode ?? 200, result.body, request.context.spot.requestId);
+    const { requestId } = request.context.spot;
+    const response = result.file
+      ? {
+          statusCode: result.statusCode ?? 200,
+          headers: {
+            'content-type': result.file.contentType,
+            'content-disposition': `attachment; filename="${result.file.fileName.replace(/[^\w.-]/g, '_')}"`,
+            'x-request-id': requestId,
+            'cache-control': 'no-store',
+          },
+          body: result.file.text,
+        }
+      : json(result.statusCode ?? 200, result.body, requestId);
+    if (result.headers) response.headers = { ...response.headers, ...result.headers };
+    request.response = response;
   },
   onError: (request) => {
     const { spot } = request.context;

@@ -4,6 +4,7 @@ import { CognitoIdentity } from './aws/cognito';
 import { KmsKeyService } from './aws/kms';
 import { AgentlessKubernetes } from './aws/kubernetes';
 import { EventBridgeScheduler } from './aws/scheduler';
+import { HttpSiemSender } from './aws/siem';
 import { StepFunctionsWorkflows } from './aws/workflows';
 import type { Ports } from './types';
 
@@ -41,6 +42,7 @@ const factories: { [K in keyof Ports]: () => Ports[K] } = {
     }),
   cloud: () => new AwsCustomerCloud(),
   kubernetes: () => new AgentlessKubernetes(),
+  siem: () => new HttpSiemSender(),
 };
 
 export function port<K extends keyof Ports>(key: K): Ports[K] {

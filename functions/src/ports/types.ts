@@ -1,3 +1,4 @@
+import type { SiemRecord } from '@spot/shared';
 /**
  * Ports: the outside world as the functions see it. Each has an AWS adapter (`./aws/*`) and a local
  * adapter (in `local/`), chosen once at start-up through `configurePorts`; the domain code and the
@@ -80,6 +81,25 @@ export interface IdentityPort {
   signOut(refreshToken: string): Promise<void>;
 }
 
+/** A SIEM destination with its opened secret (the API key or HEC token; none for S3). */
+export type SiemDestination =
+  | { kind: 'datadog'; site: string; secret: string }
+  | { kind: 'splunk'; url: string; secret: string }
+  | { kind: 's3'; cloudAccountId: string; bucket: string; prefix: string };
+
+export interface SiemDelivery {
+  delivered: boolean;
+  /** The destination's HTTP status, when it answered. */
+  status: number | null;
+  /** What happened, for a person (never the secret). */
+  message: string;
+}
+
+/** Streams audit records to a customer's SIEM (Datadog logs, Splunk HEC, S3 through the role). */
+export interface SiemPort {
+  deliver(destination: SiemDestination, records: readonly SiemRecord[]): Promise<SiemDelivery>;
+}
+
 export interface Ports {
   clock: Clock;
   workflows: WorkflowPort;
@@ -88,4 +108,5 @@ export interface Ports {
   identity: IdentityPort;
   cloud: CustomerCloudPort;
   kubernetes: KubernetesPort;
+  siem: SiemPort;
 }

@@ -79,6 +79,23 @@ async function seedOrg(label: string): Promise<Org> {
   if (template.status !== 201) throw new Error(`template failed: ${template.raw}`);
   const templateId = String(template.body.id);
   const page = await call('GET /api/client/clusters', { token: user.accessToken, query: { limit: '1' } });
+  const siem = await call('PUT /api/client/audit/settings', {
+    token: user.accessToken,
+    body: {
+      version: 0,
+      retentionDays: 365,
+      destinations: [
+        {
+          kind: 'splunk',
+          name: `hec-${tag}`,
+          url: 'https://splunk.example.com:8088',
+          hecToken: randomUUID(),
+        },
+      ],
+    },
+  });
+  if (siem.status !== 200) throw new Error(`audit settings failed: ${siem.raw}`);
+  const destinationId = String((siem.body.destinations as { id: string }[])[0]?.id);
   const audit = await call('GET /api/client/audit', { token: user.accessToken });
   const auditIds = (audit.body.items ?? []).map((r) => String(r.auditId));
   const [tagKey, tagValue] = Object.entries(tags)[0] as [string, string];
@@ -94,6 +111,8 @@ async function seedOrg(label: string): Promise<Org> {
       cluster: first.clusterId,
       clusterCursor: String(page.body.nextCursor),
       nodeTemplate: templateId,
+      auditRecord: auditIds[0] as string,
+      auditDestination: destinationId,
     },
     searchTerms: [
       first.name,
@@ -119,6 +138,7 @@ async function seedOrg(label: string): Promise<Org> {
       tagValue,
       ...clusters.flatMap((c) => [c.clusterId, c.name]),
       ...auditIds,
+      destinationId,
     ],
   };
 }

@@ -11,7 +11,13 @@ import { type RouteDefinition, routeKey } from '../../src/routes';
  */
 
 /** The kinds of object a foreign id can name; the suite seeds one of each in both organizations. */
-export type IdKind = 'account' | 'cluster' | 'clusterCursor' | 'nodeTemplate';
+export type IdKind =
+  | 'account'
+  | 'cluster'
+  | 'clusterCursor'
+  | 'nodeTemplate'
+  | 'auditRecord'
+  | 'auditDestination';
 
 /** A field that looks like an id but names no object of the caller's organization, and why. */
 export interface NotAnObject {
@@ -219,6 +225,16 @@ export const isolationCases: Record<string, RouteCase> = {
     path: { version: '1' },
   },
   'GET /api/client/clusters/{id}/policy/effective': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/audit': {
+    ids: {
+      'query.cursor': {
+        notAnObject:
+          'a signed cursor bound to the organization and filters it was made for: a foreign one is the same 400 as a forged one (audit.ddb tests it)',
+      },
+    },
+  },
+  'GET /api/client/audit/{id}': { ids: { 'path.id': 'auditRecord' } },
+  'POST /api/client/audit/settings/test-event': { ids: { 'body.destinationId': 'auditDestination' } },
   'POST /api/client/clusters/{id}/policy/preview': {
     ids: { 'path.id': 'cluster' },
     body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },

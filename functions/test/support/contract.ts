@@ -22,7 +22,16 @@ export function expectContractResponse(key: ApiRouteKey, res: ApiResponse): unkn
   // A 429 tells the caller when to come back (the OpenAPI document declares the header).
   if (res.status === 429)
     expect(res.headers['retry-after'], `${key} 429 without Retry-After`).toMatch(/^[1-9]\d*$/);
-  const schema = errors.includes(res.status) ? apiErrorSchema : contract.responses[res.status];
+  const success = !errors.includes(res.status);
+  if (success && contract.fileMediaTypes) {
+    // A file answer: one of the declared media types, with every declared header.
+    const type = (res.headers['content-type'] ?? '').split(';')[0] ?? '';
+    expect(contract.fileMediaTypes, `${key} answered a ${type} file`).toContain(type);
+    for (const header of Object.keys(contract.responseHeaders ?? {}))
+      expect(res.headers, `${key} without ${header}`).toHaveProperty(header);
+    if (type !== 'application/json') return res.raw;
+  }
+  const schema = success ? contract.responses[res.status] : apiErrorSchema;
   if (!schema) {
     expect(res.raw, `${key} ${res.status} has no body in its contract`).toBe('');
     return undefined;

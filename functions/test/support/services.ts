@@ -146,7 +146,14 @@ export async function call(
   const headers = Object.fromEntries(
     Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
-  const response = { status: res.statusCode ?? 200, body: raw ? JSON.parse(raw) : {}, raw, headers };
+  // A file answer (an export as CSV) is text: `raw` holds it and `body` stays empty.
+  const isJson = /^application\/json\b/.test(headers['content-type'] ?? 'application/json');
+  const response = {
+    status: res.statusCode ?? 200,
+    body: raw && isJson ? JSON.parse(raw) : {},
+    raw,
+    headers,
+  };
   // Every answer any ddb test sees is checked against the route's contract (status and body shape).
   expectContractResponse(routeKey as ApiRouteKey, response);
   return response;

@@ -7,7 +7,22 @@ import {
 } from './account';
 import { connectInputSchema, roleSetupInputSchema, roleSetupResponseSchema } from './account-connect';
 import { adminOrganizationListSchema } from './admin';
-import { auditListQuerySchema, auditListResponseSchema } from './audit';
+import {
+  auditExportDocumentSchema,
+  auditExportInputSchema,
+  auditExportMaxBytes,
+  auditExportVerifyInputSchema,
+  auditExportVerifyResponseSchema,
+  auditListQuerySchema,
+  auditListResponseSchema,
+  auditPathSchema,
+  auditRecordDetailSchema,
+  auditSettingsViewSchema,
+  auditTestEventInputSchema,
+  auditTestEventResponseSchema,
+  auditVerifyResponseSchema,
+  putAuditSettingsInputSchema,
+} from './audit';
 import {
   confirmSignUpInputSchema,
   refreshInputSchema,
@@ -91,6 +106,13 @@ export interface RouteContract {
   readonly errors: readonly number[];
   /** The largest JSON body the route takes, bytes ({@link defaultMaxBodyBytes} when unset); larger is a 413. */
   readonly maxBodyBytes?: number;
+  /**
+   * Routes answering a file (an export): the media types the success answer may have. Its
+   * `application/json` form is the success schema; any other form is text, described by `summary`.
+   */
+  readonly fileMediaTypes?: readonly string[];
+  /** Response headers of the success answer and what they carry. */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Every form of the product fits in a few KiB; only agent snapshots are larger. */
@@ -269,11 +291,77 @@ export const apiContracts = {
     maxBodyBytes: 6 * 1024 * 1024,
   },
   'GET /api/client/audit': {
-    summary: "The organization's newest audit records",
+    summary:
+      "The organization's audit trail, newest first: filtered by time range, actor, actor type, event, target and outcome; `nextCursor` continues with the same filters",
     tags: ['Audit'],
     query: auditListQuerySchema,
     responses: { 200: auditListResponseSchema },
     errors: signedIn,
+  },
+  'GET /api/client/audit/verify': {
+    summary:
+      "Walk the organization's whole hash chain: valid, or the first broken link (which record and why: altered, missing, moved, truncated)",
+    tags: ['Audit'],
+    responses: { 200: auditVerifyResponseSchema },
+    errors: [401, 429],
+  },
+  'GET /api/client/audit/settings': {
+    summary:
+      'Compliance settings: retention (with the cost warning) and SIEM destinations, never their secrets',
+    tags: ['Audit'],
+    responses: { 200: auditSettingsViewSchema },
+    errors: [401],
+  },
+  'PUT /api/client/audit/settings': {
+    summary:
+      'Save retention and SIEM destinations; `version` must be the one read (409 with the current settings if not); a secret left out keeps the stored one',
+    tags: ['Audit'],
+    body: putAuditSettingsInputSchema,
+    responses: { 200: auditSettingsViewSchema },
+    // 404: an S3 destination names a cloud account not in the organization.
+    errors: [...signedIn, 404, 409],
+  },
+  'POST /api/client/audit/settings/test-event': {
+    summary:
+      'Send a test record to a saved SIEM destination with its stored secret; answers whether it arrived and, if not, why',
+    tags: ['Audit'],
+    body: auditTestEventInputSchema,
+    responses: { 200: auditTestEventResponseSchema },
+    errors: [...signedIn, 404, 429],
+  },
+  'GET /api/client/audit/{id}': {
+    summary: 'One audit record: its before/after diff field by field, source, request id and hashes',
+    tags: ['Audit'],
+    path: auditPathSchema,
+    responses: { 200: auditRecordDetailSchema },
+    errors: [...signedIn, 404],
+  },
+  'POST /api/client/audit/exports': {
+    summary:
+      'Export the records of [from, to) as CSV or JSON, with the SHA-256 of the file and a signature the server re-verifies later',
+    tags: ['Audit'],
+    body: auditExportInputSchema,
+    responses: { 200: auditExportDocumentSchema },
+    fileMediaTypes: ['application/json', 'text/csv'],
+    responseHeaders: {
+      'x-content-sha256': 'SHA-256 of the file, 64 hex digits',
+      'x-audit-signature':
+        'The signature to keep with the file; POST it with the file to /api/client/audit/exports/verify',
+      'x-audit-covers':
+        'The chain segment the file covers: `<first seq>-<last seq> <last hash>` (empty: none)',
+    },
+    // 422: the range holds more than one answer can carry.
+    errors: [...signedIn, 422, 429],
+  },
+  'POST /api/client/audit/exports/verify': {
+    summary:
+      'Verify a downloaded export with its signature: signed here for your organization, checksum unchanged, records still chained',
+    tags: ['Audit'],
+    body: auditExportVerifyInputSchema,
+    responses: { 200: auditExportVerifyResponseSchema },
+    errors: signedIn,
+    // The file travels as a JSON string (escaping adds a little).
+    maxBodyBytes: auditExportMaxBytes + 1024 * 1024,
   },
   'GET /api/client/dashboard': {
     summary: 'The dashboard of the organization, one account or one cluster',

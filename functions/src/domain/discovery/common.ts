@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cloudAccountKey } from '../../data/entities/cloud-account';
-import { updateItem, where } from '../../data/repository';
+import type { AuditOutcome } from '@spot/shared';
+import { cloudAccountEntity, cloudAccountKey } from '../../data/entities/cloud-account';
+import { getItem, transactUpdate, where } from '../../data/repository';
+import { recordSystemEvent } from '../audit';
 
 /**
  * The steps of the discovery workflow (one task module each, `functions/src/tasks/discovery/`). The state
@@ -45,25 +47,50 @@ export function causeMessage(error: { Error?: string; Cause?: string } | undefin
 /** A reason kept short enough for the accounts page. */
 export const truncate = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
-export async function setStatus(
+/** The account's status write (a disconnected account stays gone: never recreated by a late step). */
+function statusUpdate(target: DiscoveryInput, status: 'active' | 'error', reason: string | null, now: Date) {
+  const nowIso = now.toISOString();
+  return transactUpdate(
+    cloudAccountKey(target.orgId, target.accountId),
+    { set: { status, statusReason: reason, updatedAt: nowIso, lastDiscoveryAt: nowIso } },
+    where.itemExists(),
+  );
+}
+
+/**
+ * Sets the account's status after a discovery and records the change (status before and after, and what
+ * the step reports) in the audit trail, in one transaction: a status never changes without its record.
+ */
+export async function setStatusAudited(
   target: DiscoveryInput,
   status: 'active' | 'error',
   reason: string | null,
   now: Date,
+  event: {
+    action: string;
+    outcome: AuditOutcome;
+    before?: Record<string, unknown>;
+    after?: Record<string, unknown>;
+  },
 ) {
-  const nowIso = now.toISOString();
-  // A disconnected account stays gone: never recreate it from a late workflow step.
-  await updateItem(
-    cloudAccountKey(target.orgId, target.accountId),
-    { set: { status, statusReason: reason, updatedAt: nowIso, lastDiscoveryAt: nowIso } },
-    { condition: where.itemExists() },
+  const current = await getItem(cloudAccountEntity, cloudAccountKey(target.orgId, target.accountId), true);
+  await recordSystemEvent(
+    target.orgId,
+    'discovery',
+    {
+      action: event.action,
+      resourceType: 'cloud-account',
+      target: `cloud-account/${target.accountId}`,
+      accountId: target.accountId,
+      outcome: event.outcome,
+      before: {
+        ...event.before,
+        status: current?.status ?? null,
+        statusReason: current?.statusReason ?? null,
+      },
+      after: { ...event.after, status, statusReason: reason },
+    },
+    now,
+    { with: [statusUpdate(target, status, reason, now)] },
   );
 }
-
-export const systemActor = {
-  actorType: 'system' as const,
-  actorId: null,
-  actorName: 'Discovery workflow',
-  sourceIp: null,
-  userAgent: null,
-};

@@ -3,14 +3,12 @@ import { batchWrite, getItem } from '../../data/repository';
 import { errorFields, logger } from '../../lib/logger';
 import { port } from '../../ports';
 import { discoveryScheduleName } from '../accounts';
-import { appendAudit } from '../audit';
 import {
   causeMessage,
   type DiscoveryInput,
   discoverySyncExpression,
   discoverySyncPeriodMs,
-  setStatus,
-  systemActor,
+  setStatusAudited,
   truncate,
 } from './common';
 import type { RegionFailure, RegionResult } from './plan-collection';
@@ -74,7 +72,17 @@ export async function completeDiscovery(
   const reason = problems.length
     ? truncate(`Discovered with gaps (${problems.length}): ${problems.join('; ')}`, 900)
     : null;
-  await setStatus(input, 'active', reason, now);
+  const regionsRead = input.regionResults.filter((r) => r.ok).length;
+  await setStatusAudited(input, 'active', reason, now, {
+    action: 'discovery.completed',
+    outcome: 'success',
+    after: {
+      regionsRead,
+      regionsFailed: failedRegions.map((r) => r.region),
+      clusters: input.clusterResults.length,
+      clustersFailed: failedClusters.length,
+    },
+  });
   try {
     await port('scheduler').upsertSchedule({
       name: discoveryScheduleName(input.accountId),
@@ -89,25 +97,5 @@ export async function completeDiscovery(
     // The inventory is fresh and Re-Sync works: a missing schedule is an operational alarm, not a failure.
     logger.error('periodic discovery not scheduled', { accountId: input.accountId, ...errorFields(error) });
   }
-  const regionsRead = input.regionResults.filter((r) => r.ok).length;
-  await appendAudit(
-    input.orgId,
-    {
-      ...systemActor,
-      action: 'discovery.completed',
-      resourceType: 'cloud-account',
-      target: `cloud-account/${input.accountId}`,
-      accountId: input.accountId,
-      outcome: 'success',
-      after: {
-        regionsRead,
-        regionsFailed: failedRegions.map((r) => r.region),
-        clusters: input.clusterResults.length,
-        clustersFailed: failedClusters.length,
-      },
-      requestId: null,
-    },
-    now,
-  );
   return { status: 'active' as const, reason, regionsRead, clusters: input.clusterResults.length };
 }

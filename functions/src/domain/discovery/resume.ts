@@ -3,8 +3,8 @@ import { isConditionalCheckFailed, queryAll, updateEntity, where } from '../../d
 import { logger } from '../../lib/logger';
 import { port } from '../../ports';
 import { type CloudAccount, executionNameOf, startDiscovery } from '../accounts';
-import { appendAudit } from '../audit';
-import { setStatus, systemActor } from './common';
+import { recordSystemEvent } from '../audit';
+import { setStatusAudited } from './common';
 
 export type ResumeOutcome = 'running' | 'resumed' | 'failed';
 
@@ -69,24 +69,33 @@ async function resumeOne(account: CloudAccount, now: Date): Promise<ResumeOutcom
   const target = { orgId: account.orgId, accountId: account.accountId };
   const interruptedResume = executionNameOf(account)?.startsWith('resume-') ?? false;
   const after = interruptedResume ? undefined : await startDiscovery(claimed, now, 'resume');
-  if (interruptedResume) await setStatus(target, 'error', interruptedTwiceReason, now);
   const outcome: ResumeOutcome = after && after.status === 'scanning' ? 'resumed' : 'failed';
   logger.warn('interrupted discovery', { accountId: account.accountId, outcome });
-  await appendAudit(
+  const before = { execution: executionNameOf(account) };
+  if (interruptedResume) {
+    // Interrupted twice: the account goes to `error` and the trail says why, in one transaction.
+    await setStatusAudited(target, 'error', interruptedTwiceReason, now, {
+      action: 'discovery.failed',
+      outcome: 'failed',
+      before,
+      after: { reason: interruptedTwiceReason },
+    });
+    return outcome;
+  }
+  await recordSystemEvent(
     account.orgId,
+    'discovery',
     {
-      ...systemActor,
       action: outcome === 'resumed' ? 'discovery.resumed' : 'discovery.failed',
       resourceType: 'cloud-account',
       target: `cloud-account/${account.accountId}`,
       accountId: account.accountId,
       outcome: outcome === 'resumed' ? 'success' : 'failed',
-      before: { execution: executionNameOf(account) },
+      before,
       after:
         outcome === 'resumed'
           ? { execution: after ? executionNameOf(after) : null }
           : { reason: after?.statusReason ?? interruptedTwiceReason },
-      requestId: null,
     },
     now,
   );

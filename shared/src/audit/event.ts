@@ -1,0 +1,39 @@
+/** The audit actions the product writes, in words for the grid's Event column. */
+const eventWords: Record<string, string> = {
+  'organization.signup': 'Created Organization',
+  'onboarding.wizard': 'Finished Onboarding Wizard',
+  'session.signout': 'Signed Out',
+  'account.role-setup': 'Prepared Role Setup',
+  'account.connect': 'Connected Cloud Account',
+  'account.rename': 'Renamed Cloud Account',
+  'account.resync': 'Started Re-Sync',
+  'account.disconnect': 'Disconnected Cloud Account',
+  'cluster.agent-token.issue': 'Issued Agent Token',
+  'cluster.agent.push': 'Agent Pushed Snapshot',
+  'node-template.create': 'Created Node Template',
+  'node-template.update': 'Modified Node Template',
+  'node-template.clone': 'Cloned Node Template',
+  'node-template.delete': 'Deleted Node Template',
+  'node-template.set-default': 'Set Default Node Template',
+  'policy.update': 'Modified Policy',
+  'policy.restore': 'Restored Policy Version',
+  'discovery.completed': 'Discovery Completed',
+  'discovery.failed': 'Discovery Failed',
+  'discovery.resumed': 'Resumed Interrupted Discovery',
+  'discovery.status': 'Changed Account Status',
+  'audit.export': 'Exported Audit Log',
+  'audit.settings.update': 'Modified Audit Settings',
+  'audit.settings.test-event': 'Sent SIEM Test Event',
+  'hibernation.schedule.update': 'Modified Hibernation Schedule',
+};
+
+/** "Modified Hibernation Schedule" for `hibernation.schedule.update`; unknown actions in title case. */
+export function auditEventLabel(action: string): string {
+  const known = eventWords[action];
+  if (known) return known;
+  return action
+    .split(/[.\-_]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,6 @@
+export * from './chain';
+export * from './diff';
+export * from './event';
+export * from './export';
+export * from './filter';
+export * from './siem';
