@@ -12,7 +12,7 @@ const shot = (page: Page, name: string) =>
 const sidebar = [
   { entry: 'Dashboard', heading: 'Dashboard', path: '/dashboard' },
   { entry: 'Clusters', heading: 'Clusters', path: '/clusters' },
-  { entry: 'Node Templates', heading: 'Node Templates', path: '/node-templates' },
+  { entry: 'Node Templates', heading: 'Node Provisioning Templates', path: '/node-templates' },
   { entry: 'Optimization Policies', heading: 'Optimization Policies', path: '/policies' },
   { entry: 'Cluster Hibernation', heading: 'Cluster Hibernation', path: '/hibernation' },
   { entry: 'Audit Logs', heading: 'Audit Logs', path: '/audit-logs' },
