@@ -4,7 +4,7 @@
  * machine, so a misconfigured test can never touch real AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { deleteTable, describeTable } from '@spot/functions/data/table-admin';
 import { inject } from 'vitest';
 import { createUserPool, type UserPoolInfo } from '../src/cognito';
 import { ensureTable, localCredentials } from '../src/dynamodb';
@@ -27,9 +27,9 @@ export function assertLocalEndpoint(endpoint: string): string {
 export interface TestTable {
   tableName: string;
   endpoint: string;
-  /** A client for the table's endpoint with dummy credentials. */
-  client: DynamoDBClient;
-  /** Deletes the table and closes the client (optional: DynamoDB Local is in memory). */
+  /** The table and its TTL as DynamoDB describes them. */
+  describe(): ReturnType<typeof describeTable>;
+  /** Deletes the table (optional: DynamoDB Local is in memory). */
   drop(): Promise<void>;
 }
 
@@ -41,15 +41,12 @@ export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   const endpoint = assertLocalEndpoint(inject('dynamodbEndpoint'));
   const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
   await ensureTable(endpoint, tableName);
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+  const config = { endpoint, region: 'us-east-1', credentials: localCredentials };
   return {
     tableName,
     endpoint,
-    client,
-    async drop() {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      client.destroy();
-    },
+    describe: () => describeTable(config, tableName),
+    drop: () => deleteTable(config, tableName),
   };
 }
 

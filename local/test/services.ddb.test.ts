@@ -11,7 +11,6 @@ import {
   ListGroupsCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { passwordPolicy } from '@spot/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminEmail, ensureAdminUser, ensureUserPool, generatePassword } from '../src/cognito';
@@ -38,7 +37,7 @@ describe('DynamoDB Local', () => {
   });
 
   it('creates the table from the shared definition: keys, GSIs with ALL projection, on demand, TTL', async () => {
-    const { Table } = await table.client.send(new DescribeTableCommand({ TableName: table.tableName }));
+    const { table: Table, ttl } = await table.describe();
     expect(Table?.KeySchema).toEqual([
       { AttributeName: 'PK', KeyType: 'HASH' },
       { AttributeName: 'SK', KeyType: 'RANGE' },
@@ -50,8 +49,7 @@ describe('DynamoDB Local', () => {
       ['GSI1', 'ALL'],
       ['GSI2', 'ALL'],
     ]);
-    const ttl = await table.client.send(new DescribeTimeToLiveCommand({ TableName: table.tableName }));
-    expect(ttl.TimeToLiveDescription).toMatchObject({
+    expect(ttl).toMatchObject({
       TimeToLiveStatus: 'ENABLED',
       AttributeName: 'expiresAt',
     });

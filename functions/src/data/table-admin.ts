@@ -1,13 +1,18 @@
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
   ResourceNotFoundException,
+  ScanCommand,
+  type TableDescription,
+  type TimeToLiveDescription,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { tableDefinition } from '@spot/shared';
 
 /**
@@ -69,3 +74,42 @@ export function createTableInput(tableName: string) {
     })),
   };
 }
+
+/** Runs `work` with a client of its own (never the runtime's, so test fault injection does not reach it). */
+async function withClient<T>(config: DynamoDBClientConfig, work: (client: DynamoDBClient) => Promise<T>) {
+  const client = new DynamoDBClient(config);
+  try {
+    return await work(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The table as DynamoDB describes it, with its TTL setting (what the tests check the definition against). */
+export const describeTable = (config: DynamoDBClientConfig, tableName: string) =>
+  withClient(config, async (client) => {
+    const [{ Table }, ttl] = await Promise.all([
+      client.send(new DescribeTableCommand({ TableName: tableName })),
+      client.send(new DescribeTimeToLiveCommand({ TableName: tableName })),
+    ]);
+    return { table: Table as TableDescription, ttl: ttl.TimeToLiveDescription as TimeToLiveDescription };
+  });
+
+/** Deletes `tableName` (test tables; DynamoDB Local keeps them in memory otherwise). */
+export const deleteTable = (config: DynamoDBClientConfig, tableName: string) =>
+  withClient(config, async (client) => {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  });
+
+/** Every item of the table, unmarshalled, page by page (test diffs of "nothing written"). */
+export const scanAllItems = (config: DynamoDBClientConfig, tableName: string) =>
+  withClient(config, async (client) => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+      for (const raw of page.Items ?? []) items.push(unmarshall(raw));
+      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    return items;
+  });

@@ -1,6 +1,5 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { db } from '../../src/data/client';
+import { scanAllItems } from '../../src/data/table-admin';
 
 /** DynamoDB operations that write. */
 export const writeCommands = [
@@ -84,22 +83,11 @@ export function disarmDynamoFault(): void {
 
 /** Every item of the table, read with a client of its own (never faulted), keyed `PK|SK`. */
 export async function tableItems(tableName: string): Promise<Map<string, Record<string, unknown>>> {
-  const client = new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-  });
-  const items = new Map<string, Record<string, unknown>>();
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    for (const raw of page.Items ?? []) {
-      const item = unmarshall(raw);
-      items.set(`${item.PK}|${item.SK}`, item);
-    }
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  client.destroy();
-  return items;
+  const items = await scanAllItems(
+    { endpoint: process.env.DYNAMODB_ENDPOINT, region: process.env.AWS_REGION ?? 'us-east-1' },
+    tableName,
+  );
+  return new Map(items.map((item) => [`${item.PK}|${item.SK}`, item]));
 }
 
 /**
