@@ -137,6 +137,55 @@ describe('cluster summary', () => {
     ]);
   });
 
+  it('marks exempt workloads Unmanaged: their cost stays in the run rate, no section counts a saving for them', async () => {
+    const model = buildSnapshotModel(snapshot, 'us-east-1', noLivePrices);
+    const exemptions = { namespaces: ['db'], labels: [{ key: 'app', value: 'web' }] };
+    const binPacking = await estimateBinPacking(model, noLivePrices, { timeLimitMs: 200, exemptions });
+    const exempt = computeClusterSummary({
+      model,
+      live: noLivePrices,
+      history: { rollups: [] },
+      usage: new Map(),
+      policy: { ...defaultSummaryPolicy, exemptions },
+      timeZone: 'Europe/Berlin',
+      binPacking,
+      now,
+    });
+    const managed = await summarize();
+    expect(exempt.workloadFigures.get('shop#Deployment#web')?.unmanagedReason).toBe(
+      'label app=web is excluded',
+    );
+    expect(exempt.workloadFigures.get('db#StatefulSet#postgres')?.unmanagedReason).toBe(
+      'namespace db is excluded',
+    );
+    expect(exempt.workloadFigures.get('shop#Deployment#api')?.unmanagedReason).toBeNull();
+    const cost = (key: string) => model.workloads.find((w) => w.key === key)?.hourlyCostUsd ?? Number.NaN;
+    expect(exempt.summary.unmanaged).toEqual({
+      workloadCount: 2,
+      nodeCount: 0,
+      monthlyCostUsd: expect.closeTo(
+        (cost('shop#Deployment#web') + cost('db#StatefulSet#postgres')) * 730,
+        9,
+      ),
+    });
+    expect(managed.summary.unmanaged).toEqual({ workloadCount: 0, nodeCount: 0, monthlyCostUsd: 0 });
+    // In the spend, out of every saving: spot, rightsizing, bin packing (their nodes stay as they are).
+    expect(exempt.summary.cost.monthlyRunRateUsd).toBe(managed.summary.cost.monthlyRunRateUsd);
+    expect(exempt.summary.spot.topCandidates.map((c) => c.key)).not.toContain('shop#Deployment#web');
+    expect(exempt.workloadFigures.get('shop#Deployment#web')).toMatchObject({
+      spotReason: 'exempt',
+      rightsizing: null,
+    });
+    expect(exempt.summary.rightsizing.monthlySavingUsd).toBeLessThanOrEqual(
+      managed.summary.rightsizing.monthlySavingUsd,
+    );
+    // The web and postgres pods run on the first two nodes: both are kept, only the GPU node can change.
+    expect(binPacking?.pinnedNodes).toBe(2);
+    expect(exempt.summary.savings.totalMonthlyUsd).toBeLessThanOrEqual(
+      managed.summary.savings.totalMonthlyUsd + 1e-9,
+    );
+  });
+
   it('grades stability from the snapshot’s pressure events without history, from the rollups with it', async () => {
     const { summary } = await summarize();
     expect(summary.stability.pressure.penalty).toBe(40);

@@ -1,8 +1,9 @@
-import type { ClusterSnapshot } from '@spot/shared';
+import type { ClusterSnapshot, DashboardResponse, PolicyPreviewResponse } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
 import { nodeEntity } from '../src/data/entities/node';
 import { clusterChildrenQuery } from '../src/data/entities/partitions';
+import { workloadEntity } from '../src/data/entities/workload';
 import { getItem, queryAll } from '../src/data/repository';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { fixtureSnapshot } from './fixtures/k8s/snapshot';
@@ -157,5 +158,69 @@ describe('POST /api/ingest/snapshots', () => {
     expect((await push({ kind: 'heartbeat', agentVersion: '0.1.0' }, String(again.body.token))).status).toBe(
       200,
     );
+  });
+});
+
+describe('exemptions on the dashboard', () => {
+  it('counts label-exempt workloads as Unmanaged: in the spend, 0 potential savings, exempt in the preview', async () => {
+    const shop = await seedCluster(a.orgId, { name: 'shop' });
+    const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+      token: a.accessToken,
+      path: { id: shop.clusterId },
+    });
+    const agentToken = String(issued.body.token);
+    const governance = { excludedLabelSelectors: [{ key: 'app', value: 'web' }] };
+    const saved = await call('PUT /api/client/clusters/{id}/policy', {
+      token: a.accessToken,
+      path: { id: shop.clusterId },
+      body: { version: 0, policy: { governance } },
+    });
+    expect(saved.status, saved.raw).toBe(200);
+    const res = await push(
+      { kind: 'snapshot', agentVersion: '0.1.0', snapshot: await snapshotOf('shop') },
+      agentToken,
+    );
+    expect(res.status, res.raw).toBe(202);
+
+    // The stored inventory keeps the labels and says why each exempt workload is Unmanaged.
+    const workloads = await queryAll(
+      workloadEntity,
+      clusterChildrenQuery(a.orgId, shop.clusterId, 'WORKLOAD'),
+    );
+    const web = workloads.find((w) => w.name === 'web');
+    expect(web).toMatchObject({ labels: { app: 'web' }, unmanagedReason: 'label app=web is excluded' });
+    expect(workloads.find((w) => w.name === 'aws-node')?.unmanagedReason).toBe(
+      'namespace kube-system is excluded',
+    );
+    expect(workloads.find((w) => w.name === 'api')?.unmanagedReason).toBeNull();
+
+    // The dashboard of that cluster: web's cost is in the run rate and in "Unmanaged", in no saving.
+    const dashboard = await call('GET /api/client/dashboard', {
+      token: a.accessToken,
+      query: { clusterId: shop.clusterId },
+    });
+    expect(dashboard.status, dashboard.raw).toBe(200);
+    const body = dashboard.body as DashboardResponse;
+    expect(body.summary.unmanaged.workloadCount).toBe(2);
+    expect(body.summary.unmanaged.monthlyCostUsd).toBeCloseTo(
+      workloads.filter((w) => w.unmanagedReason !== null).reduce((s, w) => s + w.monthlyCostUsd, 0),
+      6,
+    );
+    expect(body.summary.monthlyRunRateUsd).toBeGreaterThan(body.summary.unmanaged.monthlyCostUsd);
+    expect(JSON.stringify(body.spot)).not.toContain('"web"');
+    expect(web?.rightsizing).toBeNull();
+
+    // The policy page's preview reads the same labels: web is Unmanaged by its label.
+    const preview = await call('POST /api/client/clusters/{id}/policy/preview', {
+      token: a.accessToken,
+      path: { id: shop.clusterId },
+      body: { policy: { governance } },
+    });
+    expect(preview.status, preview.raw).toBe(200);
+    const unmanaged = (preview.body as PolicyPreviewResponse).unmanagedWorkloads;
+    expect(unmanaged.find((u) => u.workload === 'shop#Deployment#web')?.reason).toBe(
+      'label app=web is excluded',
+    );
+    expect((preview.body as PolicyPreviewResponse).notes).toEqual([]);
   });
 });

@@ -63,11 +63,13 @@ export async function previewPolicy(
         requestedCpuMilli: n.requestedCpuMilli,
         requestedMemoryMiB: n.requestedMemoryMiB,
         movablePods: n.movablePods,
+        ...(n.labels ? { labels: n.labels } : {}),
         doNotDisrupt: n.doNotDisrupt,
       })),
       workloads: workloads.map((w) => ({
         key: workloadKeyOf(w),
         namespace: w.namespace,
+        ...(w.labels ? { labels: w.labels } : {}),
         replicas: w.replicas,
         requestCpuMilli: w.requestCpuMilli,
         requestMemoryMiB: w.requestMemoryMiB,

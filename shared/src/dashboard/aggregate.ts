@@ -162,6 +162,13 @@ export function summarize(clusters: readonly DashboardClusterInput[]): Dashboard
       projectedMonthlyCostUsd: nonNeg(runRate - total),
     },
     overlapRule: SAVINGS_OVERLAP_RULE,
+    unmanaged: {
+      workloadCount: sum(
+        clusters.map((c) => Math.max(0, Math.round(c.summary?.unmanaged.workloadCount ?? 0))),
+      ),
+      nodeCount: sum(clusters.map((c) => Math.max(0, Math.round(c.summary?.unmanaged.nodeCount ?? 0)))),
+      monthlyCostUsd: sum(clusters.map((c) => nonNeg(c.summary?.unmanaged.monthlyCostUsd ?? 0))),
+    },
   };
 }
 

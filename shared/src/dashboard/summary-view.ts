@@ -140,6 +140,11 @@ export const summaryViewSchema = z.object({
     })
     .nullable()
     .catch(null),
+  /** Exempt by the policy ("Unmanaged"): in the spend, never in the savings; absent in older summaries. */
+  unmanaged: z
+    .object({ workloadCount: n, nodeCount: n, monthlyCostUsd: n })
+    .catch({ workloadCount: 0, nodeCount: 0, monthlyCostUsd: 0 })
+    .default({ workloadCount: 0, nodeCount: 0, monthlyCostUsd: 0 }),
   savings: z
     .object({
       steps: z.array(z.object({ source: str, standaloneMonthlyUsd: n, incrementalMonthlyUsd: n })).catch([]),

@@ -97,6 +97,12 @@ export const dashboardSummarySchema = z.object({
   }),
   /** How overlaps are handled, in words (`SAVINGS_OVERLAP_RULE`). */
   overlapRule: z.string(),
+  /** Exempt by the clusters' policies ("Unmanaged"): in the run rate, never in the savings. */
+  unmanaged: z.object({
+    workloadCount: z.number().int().nonnegative(),
+    nodeCount: z.number().int().nonnegative(),
+    monthlyCostUsd: usd,
+  }),
 });
 export type DashboardSummary = z.infer<typeof dashboardSummarySchema>;
 

@@ -3,7 +3,12 @@ import { binPackingAggressiveness, type Policy } from '../model/policy';
 import { filterInstanceTypes } from '../pricing/catalog';
 import type { CatalogInstanceType } from '../pricing/catalog-types';
 import { eksAllocatable } from '../pricing/eks-allocatable';
-import { DO_NOT_DISRUPT_ANNOTATION, type Pod } from '../savings/cluster';
+import {
+  DO_NOT_DISRUPT_ANNOTATION,
+  type ExemptionPolicy,
+  exemptionReasonOf,
+  type Pod,
+} from '../savings/cluster';
 import type { WorkloadUsage } from '../savings/cluster-summary/types';
 import { type ConsolidationNode, planConsolidation, type ReplacementOption } from '../savings/consolidation';
 import { toMonthlyUsd, unitPricesFromNodes } from '../savings/cost';
@@ -43,8 +48,15 @@ export interface PreviewNode {
   allocatablePods: number;
   requestedCpuMilli: number;
   requestedMemoryMiB: number;
-  /** Pods that can move (not DaemonSet or static), summed per namespace; `null` when the inventory predates it. */
-  movablePods: readonly { namespace: string; count: number; cpuMilli: number; memoryMiB: number }[] | null;
+  /**
+   * Pods that can move (not DaemonSet or static), summed per workload (`workload`: its key; absent in
+   * inventories summed per namespace); `null` when the inventory predates it.
+   */
+  movablePods:
+    | readonly { namespace: string; workload?: string; count: number; cpuMilli: number; memoryMiB: number }[]
+    | null;
+  /** The node's labels (absent: none known), for label exemptions. */
+  labels?: Readonly<Record<string, string>>;
   /** A movable pod on the node carries `karpenter.sh/do-not-disrupt`. */
   doNotDisrupt: boolean;
 }
@@ -52,6 +64,8 @@ export interface PreviewNode {
 export interface PreviewWorkload {
   key: string;
   namespace: string;
+  /** Its pods' labels (absent: none known), for label exemptions. */
+  labels?: Readonly<Record<string, string>>;
   replicas: number;
   /** Sums over the workload's pods, millicores / MiB. */
   requestCpuMilli: number;
@@ -132,9 +146,15 @@ export interface PolicyPreview {
   notes: string[];
 }
 
-/** Exempt by the policy's namespaces (label selectors need pod labels, which the inventory does not keep). */
-export const isWorkloadExempt = (policy: Policy, namespace: string) =>
-  policy.governance.excludedNamespaces.includes(namespace);
+/** The policy's exemptions in the savings engine's terms. */
+const exemptionsOf = (policy: Policy): ExemptionPolicy => ({
+  namespaces: policy.governance.excludedNamespaces,
+  labels: policy.governance.excludedLabelSelectors,
+});
+
+/** Why the policy exempts the workload ("Unmanaged"), by namespace or by its pods' labels; `null`: managed. */
+export const workloadExemptionOf = (policy: Policy, w: Pick<PreviewWorkload, 'namespace' | 'labels'>) =>
+  exemptionReasonOf(w.namespace, w.labels ? [w.labels] : [], exemptionsOf(policy));
 
 /** Replacement candidates: the catalog's types allowed by the template and the spot rules, priced in the region. */
 export function replacementOptionsOf(input: PolicyPreviewInput, policy: Policy): ReplacementOption[] {
@@ -167,8 +187,12 @@ export function replacementOptionsOf(input: PolicyPreviewInput, policy: Policy):
   return options;
 }
 
-/** The nodes and synthetic pods the planner sees: one pod per movable pod, of its namespace's mean size. */
-function consolidationInputOf(nodes: readonly PreviewNode[]) {
+/**
+ * The nodes and synthetic pods the planner sees: one pod per movable pod, of its workload's mean size on
+ * the node, with the node's and the workload's labels (so the planner applies label exemptions).
+ */
+function consolidationInputOf(nodes: readonly PreviewNode[], workloads: readonly PreviewWorkload[]) {
+  const labelsOf = new Map(workloads.map((w) => [w.key, w.labels ?? {}]));
   const longAgo = new Date(0).toISOString();
   const planNodes: ConsolidationNode[] = [];
   const pods: Pod[] = [];
@@ -182,23 +206,24 @@ function consolidationInputOf(nodes: readonly PreviewNode[]) {
       allocatableCpuMilli: n.allocatableCpuMilli,
       allocatableMemoryMiB: n.allocatableMemoryMiB,
       ...(n.allocatablePods > 0 ? { maxPods: n.allocatablePods } : {}),
-      labels: {},
+      labels: { ...n.labels },
       annotations: {},
       eligibleSince: longAgo,
     });
     let movableCpu = 0;
     let movableMemory = 0;
-    for (const group of n.movablePods ?? []) {
+    for (const [g, group] of (n.movablePods ?? []).entries()) {
       for (let i = 0; i < group.count; i++) {
+        const owner = group.workload ?? group.namespace;
         pods.push({
           namespace: group.namespace,
-          name: `${n.name}/${group.namespace}/${i}`,
+          name: `${n.name}/${g}/${i}`,
           nodeName: n.name,
           cpuRequestMilli: group.cpuMilli / group.count,
           memoryRequestMiB: group.memoryMiB / group.count,
-          labels: {},
+          labels: { ...(group.workload ? labelsOf.get(group.workload) : undefined) },
           annotations: n.doNotDisrupt && i === 0 ? { [DO_NOT_DISRUPT_ANNOTATION]: 'true' } : {},
-          owner: { kind: 'ReplicaSet', name: group.namespace },
+          owner: { kind: 'ReplicaSet', name: owner },
           persistentVolumeClaimCount: 0,
         });
       }
@@ -233,11 +258,8 @@ function binPackingCard(input: PolicyPreviewInput, policy: Policy): PreviewCard 
     };
   }
   const { aggressiveness, method } = policy.infrastructure.binPacking;
-  const { nodes, pods } = consolidationInputOf(input.nodes);
-  const exemptions = {
-    namespaces: policy.governance.excludedNamespaces,
-    labels: policy.governance.excludedLabelSelectors,
-  };
+  const { nodes, pods } = consolidationInputOf(input.nodes, input.workloads);
+  const exemptions = exemptionsOf(policy);
   const replacementOptions = replacementOptionsOf(input, policy);
   const levels = binPackingAggressiveness.slice(0, binPackingAggressiveness.indexOf(aggressiveness) + 1);
   let best = 0;
@@ -266,7 +288,7 @@ function binPackingCard(input: PolicyPreviewInput, policy: Policy): PreviewCard 
     note:
       method === 'delete-empty'
         ? 'Delete empty: only nodes with no movable pods count.'
-        : 'Pods of one namespace on one node are taken as equal in size; PodDisruptionBudgets are checked when the optimizer acts.',
+        : 'Pods of one workload on one node are taken as equal in size; PodDisruptionBudgets are checked when the optimizer acts.',
   };
 }
 
@@ -387,8 +409,9 @@ function spotCard(input: PolicyPreviewInput, policy: Policy, managed: readonly P
 }
 
 export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy): PolicyPreview {
-  const managed = input.workloads.filter((w) => !isWorkloadExempt(policy, w.namespace));
-  const unmanaged = input.workloads.filter((w) => isWorkloadExempt(policy, w.namespace));
+  const reasons = new Map(input.workloads.map((w) => [w.key, workloadExemptionOf(policy, w)]));
+  const managed = input.workloads.filter((w) => reasons.get(w.key) === null);
+  const unmanaged = input.workloads.filter((w) => reasons.get(w.key) !== null);
   const unmanagedMonthlyCostUsd = unmanaged.reduce((s, w) => s + w.monthlyCostUsd, 0);
   const monthlyRunRateUsd = toMonthlyUsd(input.nodes.reduce((s, n) => s + (n.hourlyPriceUsd ?? 0), 0));
   const autoscaling: PreviewCard = policy.infrastructure.autoscaling.enabled
@@ -405,7 +428,7 @@ export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy):
       namespace: w.namespace,
       workload: w.key,
       monthlyCostUsd: w.monthlyCostUsd,
-      reason: `namespace ${w.namespace} is excluded`,
+      reason: reasons.get(w.key) ?? '',
     }))
     .sort((a, b) => b.monthlyCostUsd - a.monthlyCostUsd || a.workload.localeCompare(b.workload));
   const governance: PreviewCard = {
@@ -418,12 +441,15 @@ export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy):
     spotMonthlyUsd: spotRules.monthlySavingUsd ?? 0,
     rightsizingMonthlyUsd: rightsizing.monthlySavingUsd ?? 0,
   });
-  const notes =
-    policy.governance.excludedLabelSelectors.length > 0
-      ? [
-          'Label selectors need pod labels, which the stored inventory does not keep: the figures exempt by namespace only; the optimizer applies both.',
-        ]
-      : [];
+  const unlabelled =
+    policy.governance.excludedLabelSelectors.length > 0 &&
+    input.workloads.length > 0 &&
+    input.workloads.every((w) => w.labels === undefined);
+  const notes = unlabelled
+    ? [
+        'This inventory predates the pods’ labels: the figures exempt by namespace only until the next sync; the optimizer applies both.',
+      ]
+    : [];
   return {
     cards: {
       autoscaling,
@@ -442,20 +468,26 @@ export function previewPolicySavings(input: PolicyPreviewInput, policy: Policy):
 }
 
 /**
- * Per node: its movable pods (not DaemonSet or static) summed per namespace, and whether one carries
+ * Per node: its movable pods (not DaemonSet or static) summed per workload, and whether one carries
  * `karpenter.sh/do-not-disrupt`. Discovery stores this on each Node item so the preview can plan
- * consolidation without the whole snapshot.
+ * consolidation (and apply label exemptions through the workload's labels) without the whole snapshot.
  */
 export function movablePodsByNode(
   pods: readonly Pick<
     ModelPod,
-    'namespace' | 'nodeName' | 'owner' | 'cpuRequestMilli' | 'memoryRequestMiB' | 'annotations'
+    | 'namespace'
+    | 'nodeName'
+    | 'owner'
+    | 'cpuRequestMilli'
+    | 'memoryRequestMiB'
+    | 'annotations'
+    | 'workloadKey'
   >[],
 ): Map<string, { movablePods: NonNullable<PreviewNode['movablePods']>; doNotDisrupt: boolean }> {
   const out = new Map<
     string,
     {
-      byNamespace: Map<string, { count: number; cpuMilli: number; memoryMiB: number }>;
+      byWorkload: Map<string, { namespace: string; count: number; cpuMilli: number; memoryMiB: number }>;
       doNotDisrupt: boolean;
     }
   >();
@@ -463,23 +495,28 @@ export function movablePodsByNode(
     if (!p.nodeName || p.owner?.kind === 'DaemonSet' || p.owner?.kind === 'Node') continue;
     let node = out.get(p.nodeName);
     if (!node) {
-      node = { byNamespace: new Map(), doNotDisrupt: false };
+      node = { byWorkload: new Map(), doNotDisrupt: false };
       out.set(p.nodeName, node);
     }
-    const group = node.byNamespace.get(p.namespace) ?? { count: 0, cpuMilli: 0, memoryMiB: 0 };
+    const group = node.byWorkload.get(p.workloadKey) ?? {
+      namespace: p.namespace,
+      count: 0,
+      cpuMilli: 0,
+      memoryMiB: 0,
+    };
     group.count += 1;
     group.cpuMilli += p.cpuRequestMilli;
     group.memoryMiB += p.memoryRequestMiB;
-    node.byNamespace.set(p.namespace, group);
+    node.byWorkload.set(p.workloadKey, group);
     if (p.annotations[DO_NOT_DISRUPT_ANNOTATION] === 'true') node.doNotDisrupt = true;
   }
   return new Map(
     [...out].map(([name, n]) => [
       name,
       {
-        movablePods: [...n.byNamespace]
+        movablePods: [...n.byWorkload]
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([namespace, g]) => ({ namespace, ...g })),
+          .map(([workload, g]) => ({ ...g, workload })),
         doNotDisrupt: n.doNotDisrupt,
       },
     ]),

@@ -1,6 +1,6 @@
 import { pack } from '../packing/pack';
 import { type PackingPlan, type PackingProblemInput, parsePackingProblem } from '../packing/problem';
-import type { CapacityType } from './cluster';
+import type { CapacityType, ExemptionPolicy } from './cluster';
 import { toMonthlyUsd } from './cost';
 import type { LivePrices } from './node-pricing';
 import { packingInputOf, packingProblem } from './packing-input';
@@ -41,6 +41,8 @@ export interface PackingOptions {
   timeLimitMs?: number;
   /** Skip the LP phases (heuristics and simple bounds only): for very large clusters. */
   heuristicsOnly?: boolean;
+  /** The policy's exemptions: their nodes and pods stay as they are (never a saving). */
+  exemptions?: ExemptionPolicy;
 }
 
 /** The bin-packing estimate of a cluster (see the module comment); `null` when nothing can be priced or packed. */
@@ -51,7 +53,7 @@ export async function estimateBinPacking(
 ): Promise<BinPackingEstimate | null> {
   const started = performance.now();
   const notes: string[] = [];
-  const input = packingInputOf(model, live, options.allowedTypes);
+  const input = packingInputOf(model, live, options.allowedTypes, options.exemptions);
   if (!input) return null;
   const { priced, nodeByName, movable, pinned } = input;
   if (priced.length < model.nodes.length) {

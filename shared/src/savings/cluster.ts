@@ -100,19 +100,44 @@ export function indexPdbs(pdbs: readonly Pdb[]): PdbIndex {
   return new Map(pdbs.map((p) => [`${p.namespace}/${p.name}`, p]));
 }
 
-/** True when `labels` match one of the policy's label selectors. */
-export function matchesExemptLabel(
-  labels: Readonly<Record<string, string>>,
-  policy: ExemptionPolicy,
-): boolean {
-  return policy.labels.some((sel) => {
+/** The first of the policy's label selectors that `labels` match, if any. */
+function matchingSelector(labels: Readonly<Record<string, string>>, policy: ExemptionPolicy) {
+  return policy.labels.find((sel) => {
     const actual = labels[sel.key];
     return actual !== undefined && (sel.value === undefined || sel.value === actual);
   });
 }
 
+/** True when `labels` match one of the policy's label selectors. */
+export function matchesExemptLabel(
+  labels: Readonly<Record<string, string>>,
+  policy: ExemptionPolicy,
+): boolean {
+  return matchingSelector(labels, policy) !== undefined;
+}
+
+/**
+ * Why a workload is exempt ("Unmanaged"), in words, or `null` when it is managed: its namespace is
+ * excluded, or the labels of one of its pods match a selector (pods of one workload share their template's
+ * labels, so one match exempts the whole workload; a half-managed workload would be neither).
+ */
+export function exemptionReasonOf(
+  namespace: string,
+  podLabels: readonly Readonly<Record<string, string>>[],
+  policy: ExemptionPolicy,
+): string | null {
+  if (policy.namespaces.includes(namespace)) return `namespace ${namespace} is excluded`;
+  for (const labels of podLabels) {
+    const selector = matchingSelector(labels, policy);
+    if (selector) {
+      return `label ${selector.key}${selector.value === undefined ? '' : `=${selector.value}`} is excluded`;
+    }
+  }
+  return null;
+}
+
 /** True when the pod is exempted by namespace or label: the optimizer must never act on it. */
-export function isPodExempt(pod: Pod, policy: ExemptionPolicy): boolean {
+export function isPodExempt(pod: Pick<Pod, 'namespace' | 'labels'>, policy: ExemptionPolicy): boolean {
   return policy.namespaces.includes(pod.namespace) || matchesExemptLabel(pod.labels, policy);
 }
 

@@ -1,7 +1,13 @@
 import type { InstanceTypeSpec, PackingProblemInput, Toleration } from '../packing/problem';
 import { loadCatalog } from '../pricing/catalog';
 import { eksAllocatable } from '../pricing/eks-allocatable';
-import type { CapacityType } from './cluster';
+import {
+  type CapacityType,
+  type ExemptionPolicy,
+  isPodExempt,
+  matchesExemptLabel,
+  noExemptions,
+} from './cluster';
 import { type LivePrices, typePrices } from './node-pricing';
 import { type ModelNode, type ModelPod, type SnapshotModel, labels as wellKnown } from './snapshot-model';
 
@@ -14,7 +20,9 @@ import { type ModelNode, type ModelPod, type SnapshotModel, labels as wellKnown 
  * - capacity types: those the cluster runs; a pod on a spot node may stay on spot, every other pod stays
  *   on on-demand (moving pods to spot is the spot figure: counting it here too would overlap);
  * - node selectors (zone selectors ignored: the plan is per cluster, not per zone) and tolerations.
- * Pods pinned to a hostname keep their node (see `packingProblem`'s `pinned`).
+ * Pods pinned to a hostname keep their node (see `packingProblem`'s `pinned`), and so does every pod of the
+ * policy's exemptions: an exempt ("Unmanaged") node, or a node running an exempt pod, stays as it is, so
+ * an exempt workload never shows up in the savings; an exempt pending pod is left out of both sides.
  */
 
 /** Labels that describe one node, not its type: never offered to a selector. */
@@ -158,7 +166,7 @@ export interface PackingInput {
   perNodeOverhead: { cpuMilli: number; memoryMiB: number; pods: number };
   /** Pods the packer may place: not node-bound, pending or on a priced node. */
   movable: ModelPod[];
-  /** Nodes kept as they are, with every pod on them: those of pods pinned to their hostname. */
+  /** Nodes kept as they are, with every pod on them: those of pods pinned to their hostname, and exempt ones. */
   pinned: Set<string>;
 }
 
@@ -170,17 +178,22 @@ export function packingInputOf(
   model: SnapshotModel,
   live: LivePrices,
   allowedTypes?: ReadonlyMap<string, readonly string[]>,
+  exemptions: ExemptionPolicy = noExemptions,
 ): PackingInput | null {
   const priced = model.nodes.filter((n) => n.price.hourlyPriceUsd !== null);
   if (priced.length === 0) return null;
   const nodeByName = new Map(priced.map((n) => [n.name, n]));
   const instanceTypes = packingInstanceTypes(priced, live, model.region, allowedTypes);
   if (instanceTypes.length === 0) return null;
+  const exempt = (p: ModelPod) => isPodExempt({ namespace: p.namespace, labels: p.labels }, exemptions);
   const movable = model.pods.filter(
-    (p) => !nodeBound(p) && (p.nodeName === null || nodeByName.has(p.nodeName)),
+    (p) => !nodeBound(p) && (p.nodeName === null ? !exempt(p) : nodeByName.has(p.nodeName)),
   );
   const pinned = new Set<string>();
-  for (const p of movable) if (p.nodeName && wellKnown.hostname in p.nodeSelector) pinned.add(p.nodeName);
+  for (const n of priced) if (matchesExemptLabel(n.labels, exemptions)) pinned.add(n.name);
+  for (const p of movable) {
+    if (p.nodeName && (wellKnown.hostname in p.nodeSelector || exempt(p))) pinned.add(p.nodeName);
+  }
   return {
     priced,
     nodeByName,

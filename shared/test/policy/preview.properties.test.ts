@@ -103,6 +103,31 @@ const inputArb: fc.Arbitrary<PolicyPreviewInput> = fc
     now: new Date('2026-07-01T12:00:00Z'),
   }));
 
+/**
+ * The same inventories with labels: workloads alternate `tier: web | batch`, every node carries a `pool`
+ * label, and each node's pod groups belong to the input's workloads (as discovery stores them).
+ */
+const labelledArb: fc.Arbitrary<PolicyPreviewInput> = inputArb
+  .filter((input) => input.workloads.length > 0)
+  .map((input) => {
+    const workloads = input.workloads.map((w, i) => ({
+      ...w,
+      labels: { tier: i % 2 === 0 ? 'web' : 'batch', app: `app-${i}` },
+    }));
+    return {
+      ...input,
+      workloads,
+      nodes: input.nodes.map((n, ni) => ({
+        ...n,
+        labels: { pool: ni % 3 === 0 ? 'reserved' : 'general' },
+        movablePods: (n.movablePods ?? []).map((g, gi) => {
+          const w = workloads[(ni + gi) % workloads.length];
+          return { ...g, namespace: w?.namespace ?? g.namespace, workload: w?.key ?? '' };
+        }),
+      })),
+    };
+  });
+
 const withExcluded = (excludedNamespaces: string[], extra = {}): Policy =>
   mergePolicy(defaultPolicy, { governance: { excludedNamespaces } }, extra);
 
@@ -225,6 +250,58 @@ describe('policy preview', () => {
         expect(buffer(50)).toBeLessThanOrEqual(buffer(10) + eps);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('exempts by label too: workloads whose pods carry an excluded label save nothing, on any card', () => {
+    fc.assert(
+      fc.property(labelledArb, fc.constantFrom('web', 'batch'), (input, tier) => {
+        const byLabel = mergePolicy(defaultPolicy, {
+          governance: { excludedNamespaces: [], excludedLabelSelectors: [{ key: 'tier', value: tier }] },
+        });
+        const exempt = input.workloads.filter((w) => w.labels?.tier === tier);
+        const preview = previewPolicySavings(input, byLabel);
+        // The Unmanaged list is exactly the labelled workloads, each with the selector as its reason.
+        expect(preview.unmanagedWorkloads.map((u) => u.workload).sort()).toEqual(
+          exempt.map((w) => w.key).sort(),
+        );
+        for (const u of preview.unmanagedWorkloads) expect(u.reason).toBe(`label tier=${tier} is excluded`);
+        expect(preview.recommendations.filter((r) => exempt.some((w) => w.key === r.workload))).toEqual([]);
+        // Rightsizing is what the managed workloads alone would save.
+        const managedOnly = { ...input, workloads: input.workloads.filter((w) => w.labels?.tier !== tier) };
+        expect(savingsOf(input, byLabel).rightsizing).toBeCloseTo(
+          savingsOf(managedOnly, byLabel).rightsizing,
+          9,
+        );
+
+        // A selector without a value matches every workload here: nothing but empty nodes can save.
+        const all = previewPolicySavings(
+          input,
+          mergePolicy(defaultPolicy, {
+            governance: { excludedNamespaces: [], excludedLabelSelectors: [{ key: 'tier' }] },
+          }),
+        );
+        const emptyNodesMonthlyUsd = input.nodes
+          .filter((n) => (n.movablePods ?? []).length === 0)
+          .reduce((s, n) => s + (n.hourlyPriceUsd ?? 0) * 730, 0);
+        expect(all.cards.binPacking.monthlySavingUsd ?? 0).toBeLessThanOrEqual(emptyNodesMonthlyUsd + 1e-9);
+        expect(all.cards.rightsizing.monthlySavingUsd ?? 0).toBe(0);
+        expect(all.cards.spotRules.monthlySavingUsd ?? 0).toBe(0);
+        expect(all.notes).toEqual([]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('an exempt node label keeps those nodes: every node exempt leaves nothing to consolidate', () => {
+    fc.assert(
+      fc.property(labelledArb, (input) => {
+        const policy = mergePolicy(defaultPolicy, {
+          governance: { excludedNamespaces: [], excludedLabelSelectors: [{ key: 'pool' }] },
+        });
+        expect(previewPolicySavings(input, policy).cards.binPacking.monthlySavingUsd).toBe(0);
+      }),
+      { numRuns: 30 },
     );
   });
 

@@ -30,6 +30,8 @@ export const nodeEntity = defineEntity(
       .array(
         z.object({
           namespace: z.string(),
+          /** The workload key (`namespace#kind#name`) of the pods; absent on items written before it was kept. */
+          workload: z.string().optional(),
           count: z.number().int().nonnegative(),
           cpuMilli: z.number().nonnegative(),
           memoryMiB: z.number().nonnegative(),
@@ -37,6 +39,8 @@ export const nodeEntity = defineEntity(
       )
       .nullable()
       .default(null),
+    /** The node's labels, for label exemptions (a node can be exempt itself). */
+    labels: z.record(z.string(), z.string()).optional(),
     /** A movable pod on it carries `karpenter.sh/do-not-disrupt`. */
     doNotDisrupt: z.boolean().default(false),
     ready: z.boolean().default(true),

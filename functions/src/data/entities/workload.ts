@@ -33,6 +33,10 @@ export const workloadEntity = defineEntity(
     limitMemoryMiB: z.number().nonnegative().nullable().default(null),
     usedCpuMilli: z.number().nonnegative().nullable().default(null),
     usedMemoryMiB: z.number().nonnegative().nullable().default(null),
+    /** Its pods' labels (of the first pod: a workload's pods share their template's), for label exemptions. */
+    labels: z.record(z.string(), z.string()).optional(),
+    /** Why the cluster's policy exempts it ("Unmanaged") at the last snapshot; `null` when managed. */
+    unmanagedReason: z.string().nullable().default(null),
     spotReady: z.boolean(),
     /** The first failing spot-readiness rule of its pods (`null` when ready or not eligible). */
     spotReason: z.string().nullable(),

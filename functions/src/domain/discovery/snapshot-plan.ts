@@ -235,6 +235,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
       usedMemoryMiB: n.usedMemoryMiB,
       podCount: n.podCount,
       movablePods: [...(podsByNode.get(n.name)?.movablePods ?? [])],
+      labels: boundedLabels(n.labels),
       doNotDisrupt: podsByNode.get(n.name)?.doNotDisrupt ?? false,
       ready: n.ready,
       pressure: n.pressure,
@@ -253,6 +254,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     const figures = computed.workloadFigures.get(w.key);
     const item = workloadEntity.toItem({
       ...workloadAttributes(w, { orgId, clusterId, accountId }),
+      unmanagedReason: figures?.unmanagedReason ?? null,
       spotReady: figures?.spotReady ?? false,
       spotReason: figures?.spotReason ?? null,
       spotEligible: figures?.spotEligible ?? false,
@@ -378,9 +380,22 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
   };
 }
 
+/**
+ * Labels kept on an item for the policy preview's label exemptions: at most 64, values cut at 256
+ * characters (Kubernetes allows 63 per value; the cap guards the item size against a misbehaving agent).
+ */
+function boundedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(labels)
+      .slice(0, 64)
+      .map(([k, v]) => [k.slice(0, 317), v.slice(0, 256)]),
+  );
+}
+
 function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: string; accountId: string }) {
   return {
     ...ids,
+    labels: boundedLabels(w.pods[0]?.labels ?? {}),
     namespace: w.namespace,
     kind: w.kind,
     name: w.name,

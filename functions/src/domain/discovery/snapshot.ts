@@ -105,7 +105,11 @@ export async function applySnapshot(
     timeZoneOf(cluster),
   ]);
   const allowedTypes = new Map(nodeGroups.map((g) => [g.nodeGroupId, g.instanceTypes]));
-  const binPacking = await estimateBinPacking(model, live, { allowedTypes, ...options.packing });
+  const binPacking = await estimateBinPacking(model, live, {
+    allowedTypes,
+    exemptions: policy.exemptions,
+    ...options.packing,
+  });
   const plan = planSnapshotWrites({
     cluster,
     snapshot,

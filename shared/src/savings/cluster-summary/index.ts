@@ -15,6 +15,7 @@ import { fleetComposition, runRateOf, unpricedNote } from './run-rate';
 import { spotReadinessOf, spotSavingsOf, spotSectionOf, workloadSpotStates } from './spot';
 import { recentStability, stabilityOf } from './stability';
 import { type SummaryInput, summarySchemaVersion } from './types';
+import { unmanagedOf } from './unmanaged';
 
 export type { CompactGrid } from './idle';
 export * from './types';
@@ -66,6 +67,11 @@ export function computeClusterSummary(input: SummaryInput) {
     if (figures) figures.rightsizing = rightsizing;
   }
   const rightsizing = rightsizingSectionOf(report, workloadCount, input.policy.rightsizing, describe);
+  const unmanaged = unmanagedOf(model, input.policy.exemptions);
+  for (const [key, reason] of unmanaged.reasons) {
+    const figures = workloadFigures.get(key);
+    if (figures) figures.unmanagedReason = reason;
+  }
 
   const combined = combineSavings({
     monthlyRunRateUsd: runRate.monthlyRunRateUsd,
@@ -99,6 +105,7 @@ export function computeClusterSummary(input: SummaryInput) {
     stability,
     rightsizing,
     binPacking: input.binPacking,
+    unmanaged: unmanaged.section,
     savings: combined,
     controlPlane: snapshot.controlPlane,
     historyWindow,

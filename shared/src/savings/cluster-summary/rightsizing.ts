@@ -1,4 +1,4 @@
-import type { ExemptionPolicy } from '../cluster';
+import { type ExemptionPolicy, exemptionReasonOf } from '../cluster';
 import { type UnitPrices, unitPricesFromNodes } from '../cost';
 import {
   type ContainerUsage,
@@ -56,7 +56,7 @@ export function containerUsageOf(w: ModelWorkload, usage: WorkloadUsage | undefi
   };
 }
 
-/** Rightsizing of the workloads outside the exempted namespaces, at the cluster's unit prices. */
+/** Rightsizing of the managed workloads (not exempt by namespace or label), at the cluster's unit prices. */
 export function rightsizeWorkloads(
   workloads: readonly ModelWorkload[],
   usage: ReadonlyMap<string, WorkloadUsage>,
@@ -64,7 +64,14 @@ export function rightsizeWorkloads(
   unit: UnitPrices,
 ): { report: RightsizingReport; workloadCount: number } {
   const containers = workloads
-    .filter((w) => !policy.exemptions.namespaces.includes(w.namespace))
+    .filter(
+      (w) =>
+        exemptionReasonOf(
+          w.namespace,
+          w.pods.map((p) => p.labels),
+          policy.exemptions,
+        ) === null,
+    )
     .map((w) => containerUsageOf(w, usage.get(w.key)));
   return {
     report: rightsizeContainers(containers, policy.rightsizing, unit),

@@ -91,6 +91,7 @@ export function workloadSpotStates(
     const firstUnready = eligible.find((r) => !r.ready) ?? (eligible.length === 0 ? states[0] : undefined);
     const spotReady = eligible.length > 0 && eligible.every((r) => r.ready);
     figures.set(w.key, {
+      unmanagedReason: null,
       spotEligible: eligible.length > 0,
       spotReady,
       spotReason: spotReady ? null : (firstUnready?.firstFailingRule ?? null),

@@ -74,6 +74,8 @@ export interface SummaryInput {
 
 /** What the summary says of one workload (stored on its Workload item). */
 export interface WorkloadFigures {
+  /** Why the policy exempts it ("Unmanaged"), `null` when managed. */
+  unmanagedReason: string | null;
   spotEligible: boolean;
   spotReady: boolean;
   spotReason: string | null;

@@ -41,20 +41,34 @@ describe('workload spot states', () => {
   it('is ready when every eligible pod is, with the first failing rule otherwise', () => {
     expect(Object.fromEntries(figures)).toEqual({
       'db#StatefulSet#db': {
+        unmanagedReason: null,
         spotEligible: true,
         spotReady: false,
         spotReason: 'not-replicated-controller',
         rightsizing: null,
       },
       'kube-system#DaemonSet#agent': {
+        unmanagedReason: null,
         spotEligible: false,
         spotReady: false,
         spotReason: 'daemonset',
         rightsizing: null,
       },
       // The pending pod was not assessed: no reason to give.
-      'shop#Deployment#api': { spotEligible: false, spotReady: false, spotReason: null, rightsizing: null },
-      'shop#Deployment#web': { spotEligible: true, spotReady: true, spotReason: null, rightsizing: null },
+      'shop#Deployment#api': {
+        unmanagedReason: null,
+        spotEligible: false,
+        spotReady: false,
+        spotReason: null,
+        rightsizing: null,
+      },
+      'shop#Deployment#web': {
+        unmanagedReason: null,
+        spotEligible: true,
+        spotReady: true,
+        spotReason: null,
+        rightsizing: null,
+      },
     });
     expect(blockers).toEqual([
       { key: 'db#StatefulSet#db', rule: 'not-replicated-controller', cpuMilli: 1000 },

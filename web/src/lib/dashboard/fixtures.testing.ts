@@ -87,6 +87,7 @@ export function dashboardBody(overrides: Partial<DashboardResponse> = {}): Dashb
         projectedMonthlyCostUsd: 8_000,
       },
       overlapRule: 'Bin packing first, then spot on what remains, then hibernation, then rightsizing.',
+      unmanaged: { workloadCount: 0, nodeCount: 0, monthlyCostUsd: 0 },
     },
     clusters: [
       clusterRow(),
