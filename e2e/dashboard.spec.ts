@@ -84,6 +84,10 @@ test.describe
         await expect(page.getByTestId(figure)).not.toHaveText(/^\$0(\.0+)?\b/);
       await expect(page.getByTestId('gap-within-best')).toContainText('% of the best possible');
       await expect(page.getByTestId('heatmap-time-zone')).toBeVisible();
+      // kube-system is exempt by default: its workloads are Unmanaged, priced, and saved nothing.
+      await expect(page.getByTestId('summary-unmanaged')).toContainText(
+        /Unmanaged \d+ workloads? .*exempted by the optimization policy: their \$[\d,]+\/month stays in the run rate/,
+      );
       await shot(page, '00-full');
       for (const id of widgets) await page.getByTestId(id).screenshot({ path: screenshotPath(`dash-${id}`) });
     });

@@ -103,7 +103,7 @@ export async function expectAccessible(page: Page, what: string, selector?: stri
     (v) =>
       `${v.id} (${v.impact}): ${v.help} -> ${v.nodes
         .slice(0, 3)
-        .map((n) => n.target.join(' '))
+        .map((n) => `${n.target.join(' ')} ${n.html.slice(0, 100)}`)
         .join(' | ')}`,
   );
   expect(summary, `axe-core violations on ${what}`).toEqual([]);

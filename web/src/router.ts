@@ -1,6 +1,7 @@
 import type { UserRole } from '@spot/shared';
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouteRecordSingleView } from 'vue-router';
 import { landingRoute } from './auth-gateway';
+import { type PageName, type PageRoute, pageRoutes } from './route-table';
 import { useAccountsStore } from './stores/accounts';
 import { useAuthStore } from './stores/auth';
 
@@ -19,13 +20,37 @@ declare module 'vue-router' {
   }
 }
 
-const routes: RouteRecordRaw[] = [
-  {
-    path: '/login',
-    name: 'login',
-    component: () => import('./pages/LoginPage.vue'),
-    meta: { public: true, title: 'Sign in' },
+/** The component of each page, lazily loaded; the record's type makes a page without one a type error. */
+const pageComponents: Record<PageName, RouteRecordSingleView['component']> = {
+  login: () => import('./pages/LoginPage.vue'),
+  // The first-run wizard, shown over the dashboard inside the shell.
+  onboarding: () => import('./pages/OnboardingPage.vue'),
+  dashboard: () => import('./pages/DashboardPage.vue'),
+  clusters: () => import('./pages/ClustersPage.vue'),
+  cluster: () => import('./pages/ClusterPage.vue'),
+  'node-templates': () => import('./pages/NodeTemplatesPage.vue'),
+  policies: () => import('./pages/PoliciesPage.vue'),
+  hibernation: () => import('./pages/HibernationPage.vue'),
+  'audit-logs': () => import('./pages/AuditLogsPage.vue'),
+  accounts: () => import('./pages/AccountsPage.vue'),
+  admin: () => import('./pages/AdminPage.vue'),
+};
+
+const recordOf = (page: PageRoute, path: string): RouteRecordRaw => ({
+  path,
+  name: page.name,
+  component: pageComponents[page.name as PageName],
+  meta: {
+    title: page.title,
+    ...(page.public ? { public: true } : {}),
+    ...(page.role ? { role: page.role } : {}),
+    ...(page.accountFilter === false ? { accountFilter: false } : {}),
+    ...(page.navKey ? { navKey: page.navKey } : {}),
   },
+});
+
+const routes: RouteRecordRaw[] = [
+  ...pageRoutes.filter((p) => 'public' in p && p.public).map((p) => recordOf(p, p.path)),
   {
     path: '/',
     component: () => import('./components/layout/AppShell.vue'),
@@ -33,70 +58,10 @@ const routes: RouteRecordRaw[] = [
     children: [
       // Never rendered: the guard sends `/` through the gateway.
       { path: '', name: 'home', component: { render: () => null } },
-      {
-        // The first-run wizard, shown over the dashboard inside the shell.
-        path: 'onboarding',
-        name: 'onboarding',
-        component: () => import('./pages/OnboardingPage.vue'),
-        meta: { title: 'Welcome', role: 'client', accountFilter: false },
-      },
-      {
-        path: 'dashboard',
-        name: 'dashboard',
-        component: () => import('./pages/DashboardPage.vue'),
-        meta: { title: 'Dashboard' },
-      },
-      {
-        path: 'clusters',
-        name: 'clusters',
-        component: () => import('./pages/ClustersPage.vue'),
-        meta: { title: 'Clusters' },
-      },
-      {
-        path: 'clusters/:id',
-        name: 'cluster',
-        component: () => import('./pages/ClusterPage.vue'),
-        meta: { title: 'Cluster', navKey: 'clusters' },
-      },
-      {
-        path: 'node-templates',
-        name: 'node-templates',
-        component: () => import('./pages/NodeTemplatesPage.vue'),
-        meta: { title: 'Node Templates' },
-      },
-      {
-        path: 'policies',
-        name: 'policies',
-        component: () => import('./pages/PoliciesPage.vue'),
-        meta: { title: 'Optimization Policies' },
-      },
-      {
-        path: 'hibernation',
-        name: 'hibernation',
-        component: () => import('./pages/HibernationPage.vue'),
-        meta: { title: 'Cluster Hibernation' },
-      },
-      {
-        path: 'audit-logs',
-        name: 'audit-logs',
-        component: () => import('./pages/AuditLogsPage.vue'),
-        meta: { title: 'Audit Logs' },
-      },
+      ...pageRoutes.filter((p) => !('public' in p && p.public)).map((p) => recordOf(p, p.path.slice(1))),
       { path: 'settings', redirect: { name: 'accounts' } },
       // The page's earlier address, kept so bookmarks keep working.
       { path: 'settings/cloud-integrations', redirect: { name: 'accounts' } },
-      {
-        path: 'settings/accounts',
-        name: 'accounts',
-        component: () => import('./pages/AccountsPage.vue'),
-        meta: { title: 'Cloud Integrations', accountFilter: false },
-      },
-      {
-        path: 'admin',
-        name: 'admin',
-        component: () => import('./pages/AdminPage.vue'),
-        meta: { title: 'Admin Console', role: 'admin', accountFilter: false },
-      },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

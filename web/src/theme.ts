@@ -38,7 +38,7 @@ export const themeOverrides: GlobalThemeOverrides = {
     headerTextColorWait: '#475569',
     headerTextColorFinish: '#334155',
     indicatorTextColorWait: '#475569',
-    indicatorBorderColorWait: '#64748b',
+    indicatorBorderColorWait: '#475569',
   },
   Empty: {
     // Same for the empty-state sentence (its default is the disabled text colour).

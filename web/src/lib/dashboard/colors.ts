@@ -10,11 +10,11 @@ export const palette = {
   noData: '#cbd5e1',
   spot: '#f59e0b',
   onDemand: '#2563eb',
-  other: '#64748b',
+  other: '#475569',
   green: '#16a34a',
   orange: '#ea580c',
   red: '#dc2626',
-  muted: '#64748b',
+  muted: '#475569',
 } as const;
 
 export type { StabilityLevel };
