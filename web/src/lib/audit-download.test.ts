@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type DownloadProgress, fileNameOf, readWithProgress, sha256Hex } from './audit-download';
 
@@ -27,10 +26,9 @@ describe('export download', () => {
     expect(seen.at(-1)).toEqual({ receivedBytes: 4, totalBytes: 4 });
   });
 
-  it('computes the SHA-256 the server states', async () => {
-    const text = 'a,b\n1,2\n';
-    expect(await sha256Hex(new TextEncoder().encode(text))).toBe(
-      createHash('sha256').update(text).digest('hex'),
+  it('computes SHA-256 as lower-case hex (the FIPS 180-2 "abc" test vector)', async () => {
+    expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
   });
 
