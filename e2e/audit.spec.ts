@@ -9,7 +9,9 @@ const user = newUser('Audit');
 /** The signed-in user's access token, for a request the UI would never send. */
 const accessToken = (page: Page) =>
   page.evaluate(() => {
-    const raw = globalThis.localStorage.getItem('spot.session');
+    const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } })
+      .localStorage;
+    const raw = storage.getItem('spot.session');
     return raw ? (JSON.parse(raw) as { accessToken: string }).accessToken : '';
   });
 
