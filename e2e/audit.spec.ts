@@ -87,11 +87,16 @@ test.describe
       await shot(page, '02-settings-saved');
 
       // 4. The trail, newest first, with the person's avatar initials and the events in words.
+      // Back on the trail tab, the records written meanwhile are there without a reload.
       await page.getByRole('tab', { name: 'Audit Trail' }).click();
-      await page.reload();
       await expect(trail(page)).toBeVisible();
       await expect(rowsOf(page).first()).toBeVisible();
-      for (const event of ['Modified Policy', 'Modified Audit Settings', 'Created Organization'])
+      for (const event of [
+        'Sent SIEM Test Event',
+        'Modified Policy',
+        'Modified Audit Settings',
+        'Created Organization',
+      ])
         await expect(trail(page).getByRole('button', { name: event, exact: true }).first()).toBeVisible();
       await expect(
         trail(page)
@@ -165,5 +170,12 @@ test.describe
       });
       await page.getByTestId('verify-export').click();
       await expect(page.getByTestId('verify-export-result')).toContainText('Not authentic');
+
+      // 10. The policy page's "Last updated by" link opens the trail filtered to policy events.
+      await page.getByRole('menuitem', { name: 'Optimization Policies' }).first().click();
+      await page.getByTestId('last-updated').getByRole('link').click();
+      await expect(page).toHaveURL(/\/audit-logs\?action=policy/);
+      await expect(rowsOf(page)).toHaveCount(1);
+      await expect(rowsOf(page).first()).toContainText('Modified Policy');
     });
   });
