@@ -27,6 +27,19 @@ const eventWords: Record<string, string> = {
   'hibernation.schedule.update': 'Modified Hibernation Schedule',
 };
 
+/**
+ * The event filter's choices: every known action in words, and one "any … event" prefix per area
+ * (`policy.`), sorted by label. The values are what `GET /api/client/audit?event=` accepts.
+ */
+export function auditEventOptions(): { value: string; label: string }[] {
+  const actions = Object.entries(eventWords).map(([value, label]) => ({ value, label }));
+  const areas = [...new Set(Object.keys(eventWords).map((a) => a.split('.')[0] as string))].map((area) => ({
+    value: `${area}.`,
+    label: `Any ${auditEventLabel(area).toLowerCase()} event`,
+  }));
+  return [...actions, ...areas].sort((a, b) => a.label.localeCompare(b.label, 'en'));
+}
+
 /** "Modified Hibernation Schedule" for `hibernation.schedule.update`; unknown actions in title case. */
 export function auditEventLabel(action: string): string {
   const known = eventWords[action];

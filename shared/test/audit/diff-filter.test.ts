@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditDiff, fieldLabel } from '../../src/audit/diff';
-import { auditEventLabel } from '../../src/audit/event';
+import { auditEventLabel, auditEventOptions } from '../../src/audit/event';
 import { matchesAuditFilter } from '../../src/audit/filter';
 import { auditFilterSchema, auditListQuerySchema } from '../../src/model/audit';
 
@@ -63,5 +63,15 @@ describe('audit filters', () => {
   it('words events', () => {
     expect(auditEventLabel('hibernation.schedule.update')).toBe('Modified Hibernation Schedule');
     expect(auditEventLabel('optimizer.node.replace')).toBe('Optimizer Node Replace');
+  });
+
+  it('offers every known action and one prefix per area as event filters the API accepts', () => {
+    const options = auditEventOptions();
+    expect(options).toContainEqual({ value: 'policy.update', label: 'Modified Policy' });
+    expect(options).toContainEqual({ value: 'policy.', label: 'Any policy event' });
+    expect(options).toContainEqual({ value: 'node-template.', label: 'Any node template event' });
+    expect(new Set(options.map((o) => o.value)).size).toBe(options.length);
+    for (const o of options)
+      expect(auditFilterSchema.safeParse({ event: o.value }).success, o.value).toBe(true);
   });
 });

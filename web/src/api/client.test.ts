@@ -1,6 +1,6 @@
 import { accountListResponseSchema } from '@spot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, onSessionExpired } from './client';
+import { ApiError, api, apiResponse, onSessionExpired } from './client';
 import { clearSession, saveSession, session } from './session';
 
 type Reply = { status: number; body?: unknown };
@@ -48,6 +48,29 @@ describe('api client', () => {
     const calls = stubFetch({ '/api/client/accounts': [{ status: 200, body: accounts }] });
     await expect(api.get('/api/client/accounts', accountListResponseSchema)).resolves.toEqual(accounts);
     expect(calls[0]?.authorization).toBe('Bearer at1');
+  });
+
+  it('hands back the raw response (headers, unread body) after the same refresh, or throws ApiError', async () => {
+    const calls = stubFetch({
+      '/api/client/audit/exports': [
+        { status: 401, body: { message: 'expired' } },
+        { status: 200, body: { records: [] } },
+        { status: 400, body: { message: 'to: from must be before to', code: 'VALIDATION_FAILED' } },
+      ],
+      '/api/auth/refresh': [{ status: 200, body: { accessToken: 'at2', idToken: 'id2', expiresIn: 3600 } }],
+    });
+    const response = await apiResponse('/api/client/audit/exports', {
+      method: 'POST',
+      body: { format: 'csv' },
+    });
+    expect(response.bodyUsed).toBe(false);
+    expect(await response.json()).toEqual({ records: [] });
+    expect(calls.at(-1)?.authorization).toBe('Bearer at2');
+    const error = await apiResponse('/api/client/audit/exports', { method: 'POST', body: {} }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('VALIDATION_FAILED');
   });
 
   it('keeps the field issues of a 400 so forms can show them under their field', async () => {

@@ -172,6 +172,17 @@ async function parseBody<T>(response: Response, schema: z.ZodType<T> | undefined
  * session-expired handler runs. Non-2xx answers are thrown as {@link ApiError}.
  */
 export async function apiRequest<T = unknown>(path: string, options: ApiRequestOptions<T> = {}): Promise<T> {
+  return parseBody(await apiResponse(path, options), options.schema);
+}
+
+/**
+ * {@link apiRequest} without reading the body: the successful response itself, for a caller that reads
+ * the body as a stream (an export with a progress bar) or needs its headers.
+ */
+export async function apiResponse(
+  path: string,
+  options: Omit<ApiRequestOptions<unknown>, 'schema'> = {},
+): Promise<Response> {
   const auth = options.auth ?? true;
   let response = await send(path, options, auth ? await currentAccessToken() : undefined);
   if (auth && response.status === 401) {
@@ -182,7 +193,7 @@ export async function apiRequest<T = unknown>(path: string, options: ApiRequestO
     }
   }
   if (!response.ok) throw await toApiError(response);
-  return parseBody(response, options.schema);
+  return response;
 }
 
 export const api = {

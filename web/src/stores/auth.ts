@@ -12,6 +12,7 @@ import { computed, ref } from 'vue';
 import { ApiError, api, errorMessage, isApiError } from '../api/client';
 import { clearSession, saveSession, session, sessionFromTokens } from '../api/session';
 import { useAccountsStore } from './accounts';
+import { useAuditStore } from './audit';
 import { useDashboardStore } from './dashboard';
 import { useNodeTemplatesStore } from './nodeTemplates';
 import { usePoliciesStore } from './policies';
@@ -106,6 +107,7 @@ export const useAuthStore = defineStore('auth', () => {
     me.value = null;
     meError.value = null;
     useAccountsStore().$reset();
+    useAuditStore().$reset();
     useDashboardStore().$reset();
     useNodeTemplatesStore().$reset();
     usePoliciesStore().$reset();

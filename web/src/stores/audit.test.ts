@@ -1,0 +1,134 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const get = vi.fn();
+const put = vi.fn();
+const apiResponse = vi.fn();
+vi.mock('../api/client', () => ({
+  api: { get: (...args: unknown[]) => get(...args), put: (...args: unknown[]) => put(...args) },
+  apiResponse: (...args: unknown[]) => apiResponse(...args),
+}));
+
+const { useAuditStore, auditPageSize } = await import('./audit');
+
+const record = (seq: number) => ({
+  auditId: `a-${seq}`,
+  seq,
+  createdAt: new Date(Date.UTC(2026, 11, 6, 0, 0, seq)).toISOString(),
+  prevHash: '0'.repeat(64),
+  hash: String(seq).padStart(64, '0'),
+  event: 'Modified Policy',
+  actorType: 'user',
+  actorId: 'u-1',
+  actorName: 'alice@example.com',
+  action: 'policy.update',
+  resourceType: 'policy',
+  target: 'policy/organization',
+  accountId: null,
+  outcome: 'success',
+  sourceIp: '127.0.0.1',
+  userAgent: 'test',
+  requestId: `r-${seq}`,
+});
+
+const settingsBody = (destination: Record<string, unknown>) => ({
+  version: 1,
+  retentionDays: 90,
+  costWarning: null,
+  destinations: [destination],
+  updatedAt: '2026-12-06T00:00:00.000Z',
+  updatedBy: 'alice@example.com',
+});
+const splunk = {
+  kind: 'splunk',
+  id: 'd-1',
+  name: 'Splunk',
+  enabled: true,
+  url: 'https://s.example.com',
+  hasSecret: true,
+};
+
+describe('audit store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    get.mockReset();
+    put.mockReset();
+    apiResponse.mockReset();
+  });
+
+  it('sends the filters and the page size, then continues with the cursor under the same filters', async () => {
+    get.mockResolvedValueOnce({ items: [record(3), record(2)], nextCursor: 'c1' });
+    get.mockResolvedValueOnce({ items: [record(1)], nextCursor: null });
+    const store = useAuditStore();
+    await store.load({ outcome: 'failed', event: 'policy.' });
+    await store.loadMore();
+    expect(get.mock.calls.map((c) => c[0])).toEqual([
+      `/api/client/audit?limit=${auditPageSize}&outcome=failed&event=policy.`,
+      `/api/client/audit?limit=${auditPageSize}&outcome=failed&event=policy.&cursor=c1`,
+    ]);
+    expect(store.items.map((r) => r.seq)).toEqual([3, 2, 1]);
+    expect(store.nextCursor).toBeNull();
+  });
+
+  it('lets only the latest filter write the list when answers arrive out of order', async () => {
+    let releaseOld: (v: unknown) => void = () => {};
+    get.mockImplementationOnce(() => new Promise((resolve) => (releaseOld = resolve)));
+    get.mockResolvedValueOnce({ items: [record(9)], nextCursor: null });
+    const store = useAuditStore();
+    const old = store.load({ outcome: 'denied' });
+    await store.load({ outcome: 'success' });
+    releaseOld({ items: [record(1)], nextCursor: 'stale' });
+    await old;
+    expect(store.items.map((r) => r.seq)).toEqual([9]);
+    expect(store.nextCursor).toBeNull();
+    expect(store.loading).toBe(false);
+  });
+
+  it('keeps a destination’s last delivery when the API reports one, and works without it', async () => {
+    const store = useAuditStore();
+    get.mockResolvedValueOnce(
+      settingsBody({ ...splunk, lastDelivered: { at: '2026-12-06T01:00:00Z', ok: true } }),
+    );
+    await store.loadSettings();
+    expect(store.settings?.lastDelivered['d-1']).toEqual({ at: '2026-12-06T01:00:00Z', ok: true });
+    expect(store.settings?.destinations[0]).not.toHaveProperty('lastDelivered');
+    get.mockResolvedValueOnce(settingsBody(splunk));
+    await store.loadSettings();
+    expect(store.settings?.lastDelivered['d-1']).toBeUndefined();
+    expect(store.settings?.retentionDays).toBe(90);
+  });
+
+  it('reads an export as it streams, with the checksum, signature and file name from the headers', async () => {
+    const body = 'seq,hash\n1,abc\n';
+    apiResponse.mockResolvedValueOnce(
+      new Response(body, {
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': 'attachment; filename="audit-2026-11-06-2026-12-06.csv"',
+          'x-content-sha256': 'f'.repeat(64),
+          'x-audit-signature': 'sig.v1.x',
+          'x-audit-covers': '1-1 abc',
+        },
+      }),
+    );
+    const store = useAuditStore();
+    const file = await store.exportFile({
+      format: 'csv',
+      from: '2026-11-06T00:00:00.000Z',
+      to: '2026-12-06T00:00:00.000Z',
+    });
+    expect(apiResponse.mock.calls[0]?.[1]).toMatchObject({ method: 'POST', body: { format: 'csv' } });
+    expect(new TextDecoder().decode(file.bytes)).toBe(body);
+    expect(file).toMatchObject({
+      fileName: 'audit-2026-11-06-2026-12-06.csv',
+      sha256: 'f'.repeat(64),
+      signature: 'sig.v1.x',
+      covers: '1-1 abc',
+    });
+    // The server's stated checksum is not the body's here: the page is told they differ.
+    expect(file.receivedSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(file.receivedSha256).not.toBe(file.sha256);
+    expect(store.exportProgress?.receivedBytes).toBe(body.length);
+    expect(store.exporting).toBe(false);
+  });
+});
