@@ -99,10 +99,14 @@ test.describe
         await page.setViewportSize(viewport);
         for (const route of shellPages) {
           await open(page, route.path);
-          const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-            scrollWidth: globalThis.document.documentElement.scrollWidth,
-            innerWidth: globalThis.innerWidth,
-          }));
+          // The e2e project has no DOM types: the window is read by shape.
+          const { scrollWidth, innerWidth } = await page.evaluate(() => {
+            const w = globalThis as unknown as {
+              innerWidth: number;
+              document: { documentElement: { scrollWidth: number } };
+            };
+            return { scrollWidth: w.document.documentElement.scrollWidth, innerWidth: w.innerWidth };
+          });
           if (scrollWidth > innerWidth) {
             overflowing.push(`${route.name} at ${viewport.width}px: ${scrollWidth}px wide`);
             await shot(page, `${route.name}-overflow-${viewport.width}`);
