@@ -88,6 +88,12 @@ test.describe
       await expect(page.getByTestId('summary-unmanaged')).toContainText(
         /Unmanaged \d+ workloads? .*exempted by the optimization policy: their \$[\d,]+\/month stays in the run rate/,
       );
+      // Every chart reads as a table too: the heatmap as 7 weekday rows of 24 hours.
+      const heatmap = page.getByTestId('widget-heatmap');
+      await heatmap.getByText('Show the data as a table').click();
+      await expect(heatmap.locator('table tbody tr')).toHaveCount(7);
+      await expect(heatmap.locator('table thead th')).toHaveCount(25);
+      await expectAccessible(page, 'the dashboard with data, a chart table open');
       await shot(page, '00-full');
       for (const id of widgets) await page.getByTestId(id).screenshot({ path: screenshotPath(`dash-${id}`) });
     });
