@@ -1,4 +1,6 @@
 import {
+  type AuditEntry,
+  type DateOverride,
   type HibernationActionResponse,
   isDomainError,
   type ManualOverride,
@@ -43,6 +45,7 @@ import {
   readRuntime,
   readSchedule,
   type StoredRuntime,
+  type StoredSchedule,
   scheduleOf,
   statusOf,
 } from './hibernation';
@@ -93,16 +96,17 @@ export function protectedNodeCount(nodes: readonly NodeItem[], criticalNamespace
   return Math.min(nodes.length, Math.max(1, byCpu, byMem));
 }
 
-/** The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left out). */
+/**
+ * The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left
+ * out); `stored` and `nodes` are what the last discovery recorded (names, prices, pods per node).
+ */
 async function liveGroups(
-  cluster: Cluster,
+  cluster: RunCluster,
   target: CloudTarget,
+  stored: readonly NodeGroup[],
+  nodes: readonly NodeItem[],
   criticalNamespaces: readonly string[],
 ): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup> }> {
-  const [stored, nodes] = await Promise.all([
-    queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
-    queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
-  ]);
   const cloud = port('cloud');
   const needsAsgs = stored.some((g) => g.kind === 'asg');
   const [managed, asgs] = await Promise.all([
@@ -137,7 +141,7 @@ async function liveGroups(
   return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])) };
 }
 
-async function apply(cluster: Cluster, target: CloudTarget, group: NodeGroup, action: GroupAction) {
+async function apply(cluster: RunCluster, target: CloudTarget, group: NodeGroup, action: GroupAction) {
   const cloud = port('cloud');
   if (action.kind === 'asg') {
     await cloud.updateAutoScalingGroup(target, {
@@ -193,6 +197,69 @@ export interface RunResult {
   after: unknown;
 }
 
+/** The cluster as a run needs it. */
+export type RunCluster = Pick<Cluster, 'clusterId' | 'name' | 'accountId' | 'region' | 'timeZone'>;
+
+/** Everything a run reads before acting (one consistent read of each item). */
+export interface RunInputs {
+  cluster: RunCluster;
+  stored: StoredSchedule | undefined;
+  overrides: DateOverride[];
+  runtime: StoredRuntime | undefined;
+  /** The account's credentials in the cluster's region. */
+  target: CloudTarget;
+  /** The node groups and nodes the last discovery recorded. */
+  nodeGroups: NodeGroup[];
+  nodes: NodeItem[];
+}
+
+/**
+ * Where a run reads its inputs and records what it did: DynamoDB in the product ({@link dynamoRunStore}),
+ * memory in the simulation that replays thousands of sequences through this same run code.
+ */
+export interface HibernationRunStore {
+  load(orgId: string, clusterId: string): Promise<RunInputs>;
+  /**
+   * Writes the runtime if its revision is still `previousRevision` (`null`: none yet); throws
+   * {@link RevisionConflict} when another run wrote first.
+   */
+  saveRuntime(runtime: StoredRuntime, previousRevision: number | null): Promise<void>;
+  /** Records a scheduler's run in the audit trail (a person's run is audited by its route). */
+  auditSystemRun(orgId: string, entry: AuditEntry, now: Date): Promise<void>;
+}
+
+export const dynamoRunStore: HibernationRunStore = {
+  async load(orgId, clusterId) {
+    const cluster = await loadCluster(orgId, clusterId);
+    const [stored, overrides, runtime, nodeGroups, nodes, credentials] = await Promise.all([
+      readSchedule(orgId, clusterId, true),
+      readOverrides(orgId, clusterId, true),
+      readRuntime(orgId, clusterId, true),
+      queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+      queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+      cloudTargetOf(orgId, cluster.accountId),
+    ]);
+    // The account's credentials, in the cluster's region (not the account's home region).
+    const target = { ...credentials, region: cluster.region };
+    return { cluster, stored, overrides, runtime, target, nodeGroups, nodes };
+  },
+  async saveRuntime(runtime, previousRevision) {
+    try {
+      await putItem(
+        hibernationRuntimeEntity,
+        runtime,
+        previousRevision === null ? where.itemNotExists() : where.eq('revision', previousRevision),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RevisionConflict();
+      throw error;
+    }
+  },
+  async auditSystemRun(orgId, entry, now) {
+    await appendAudit(orgId, entry, now);
+  },
+};
+
 /**
  * Brings the cluster to what the engine wants at `now`, after setting `manual` (a person's wake or sleep;
  * `undefined` leaves the current one). Records and audits what it did and re-arms the schedule.
@@ -203,10 +270,11 @@ export async function runHibernation(
   now: Date,
   actor: RunActor,
   manual?: ManualOverride | null,
+  store: HibernationRunStore = dynamoRunStore,
 ): Promise<RunResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await runOnce(orgId, clusterId, now, actor, manual);
+      return await runOnce(store, orgId, clusterId, now, actor, manual);
     } catch (error) {
       // Another run of the same cluster wrote first: plan again on what it left.
       if (!(error instanceof RevisionConflict) || attempt >= 3) throw error;
@@ -214,7 +282,7 @@ export async function runHibernation(
   }
 }
 
-class RevisionConflict extends Error {
+export class RevisionConflict extends Error {
   constructor() {
     super('hibernation runtime changed during the run');
     this.name = 'RevisionConflict';
@@ -222,18 +290,17 @@ class RevisionConflict extends Error {
 }
 
 async function runOnce(
+  store: HibernationRunStore,
   orgId: string,
   clusterId: string,
   now: Date,
   actor: RunActor,
   manual: ManualOverride | null | undefined,
 ): Promise<RunResult> {
-  const cluster = await loadCluster(orgId, clusterId);
-  const [stored, overrides, runtime] = await Promise.all([
-    readSchedule(orgId, clusterId, true),
-    readOverrides(orgId, clusterId, true),
-    readRuntime(orgId, clusterId, true),
-  ]);
+  const { cluster, stored, overrides, runtime, target, nodeGroups, nodes } = await store.load(
+    orgId,
+    clusterId,
+  );
   const schedule = scheduleOf(cluster, stored);
   const previousManual = runtime?.manualOverride ?? null;
   const chosen = manual === undefined ? previousManual : manual;
@@ -243,9 +310,13 @@ async function runOnce(
   const input = { schedule, overrides, manualOverride: liveManual };
   const desired = desiredStateAt(input, now);
 
-  // The account's credentials, in the cluster's region (not the account's home region).
-  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const { groups, names } = await liveGroups(cluster, target, schedule.protection.criticalNamespaces);
+  const { groups, names } = await liveGroups(
+    cluster,
+    target,
+    nodeGroups,
+    nodes,
+    schedule.protection.criticalNamespaces,
+  );
   const plan = planTransition(
     runsNodes(desired.state),
     groups,
@@ -293,16 +364,7 @@ async function runOnce(
     lastRunAt: now.toISOString(),
     nextRunAt: nextRunAt?.toISOString() ?? null,
   };
-  try {
-    await putItem(
-      hibernationRuntimeEntity,
-      updated,
-      runtime ? where.eq('revision', runtime.revision) : where.itemNotExists(),
-    );
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new RevisionConflict();
-    throw error;
-  }
+  await store.saveRuntime(updated, runtime ? runtime.revision : null);
 
   try {
     await rearm(orgId, clusterId, nextRunAt);
@@ -315,7 +377,7 @@ async function runOnce(
   const before = { actual: runtime?.actual ?? null, manualOverride: previousManual };
   const after = { actual: updated.actual, desired: desired.state, reason: desired.reason, changedGroups };
   if (actor.kind === 'system') {
-    await appendAudit(
+    await store.auditSystemRun(
       orgId,
       {
         actorType: 'system',
@@ -340,7 +402,7 @@ async function runOnce(
     );
   }
   return {
-    response: { clusterId, status: statusOf(input, updated, now), actions: outcomes },
+    response: { clusterId, status: statusOf(input, updated, now, next), actions: outcomes },
     accountId: cluster.accountId,
     before,
     after,
@@ -354,6 +416,7 @@ export async function wakeCluster(
   body: WakeInput,
   actor: RunActor & { kind: 'user' },
   now: Date,
+  store: HibernationRunStore = dynamoRunStore,
 ) {
   const until =
     body.hours !== undefined
@@ -378,7 +441,7 @@ export async function wakeCluster(
     until: until.toISOString(),
     by: actor.userId,
   };
-  return runHibernation(orgId, clusterId, now, actor, manual);
+  return runHibernation(orgId, clusterId, now, actor, manual, store);
 }
 
 /** "Hibernate now": asleep until the schedule next wants nodes up (or until someone wakes it). */
@@ -387,12 +450,9 @@ export async function sleepCluster(
   clusterId: string,
   actor: RunActor & { kind: 'user' },
   now: Date,
+  store: HibernationRunStore = dynamoRunStore,
 ) {
-  const cluster = await loadCluster(orgId, clusterId);
-  const [stored, overrides] = await Promise.all([
-    readSchedule(orgId, clusterId),
-    readOverrides(orgId, clusterId),
-  ]);
+  const { cluster, stored, overrides } = await store.load(orgId, clusterId);
   const schedule = scheduleOf(cluster, stored);
   const wake = schedule.enabled
     ? nextScheduledWake(engineInputOf(schedule, overrides, undefined), now)
@@ -403,7 +463,7 @@ export async function sleepCluster(
     until: wake?.toISOString() ?? null,
     by: actor.userId,
   };
-  return runHibernation(orgId, clusterId, now, actor, manual);
+  return runHibernation(orgId, clusterId, now, actor, manual, store);
 }
 
 /**

@@ -66,6 +66,11 @@ export interface SandboxOptions {
   /** Where scaling changes and deployed roles are kept (`<dataDir>/sandbox-state.json`); none = memory only. */
   stateFile?: string;
   log?: (message: string) => void;
+  /**
+   * A world already built from the same seed and size, shared instead of rebuilt (tests that need many
+   * sandboxes with their own scaling state, such as the hibernation simulation).
+   */
+  world?: SandboxWorld;
 }
 
 export interface Principal {
@@ -97,6 +102,7 @@ export class SandboxCloud implements CustomerCloudPort {
   private readonly state: SandboxState;
   private kubernetesAdapter: SandboxKubernetesPort | undefined;
   private built: { world: SandboxWorld; simulation: Simulation; kubernetes: SandboxKubernetes } | undefined;
+  private readonly prebuiltWorld: SandboxWorld | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -104,6 +110,7 @@ export class SandboxCloud implements CustomerCloudPort {
     this.clock = options.clock ?? { now: () => new Date() };
     this.accounts = buildAccounts(this.seed, this.size);
     this.state = new SandboxState(`${this.seed}/${this.size}`, options.stateFile, options.log);
+    this.prebuiltWorld = options.world;
   }
 
   /** The generated world, built on first use (about half a second for the default size). */
@@ -122,7 +129,7 @@ export class SandboxCloud implements CustomerCloudPort {
 
   private build() {
     if (!this.built) {
-      const world = buildWorld(this.seed, this.size);
+      const world = this.prebuiltWorld ?? buildWorld(this.seed, this.size);
       const simulation = new Simulation(world, this.state);
       this.built = { world, simulation, kubernetes: new SandboxKubernetes(simulation) };
     }

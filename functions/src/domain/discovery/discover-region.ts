@@ -249,7 +249,11 @@ function instanceAttributes(
 
 type NodeGroupAttributes = Omit<z.infer<typeof nodeGroupEntity.schema>, 'orgId' | 'clusterId' | 'accountId'>;
 
-function nodeGroupsOf(
+/**
+ * The node groups of one cluster as discovery records them: its EKS managed node groups, the self-managed
+ * ASGs tagged for it, and its Karpenter NodePools (from the instances that carry their label).
+ */
+export function nodeGroupsOf(
   cluster: EksCluster,
   nodegroups: readonly EksNodegroup[],
   groups: readonly AutoScalingGroup[],
