@@ -2,6 +2,7 @@ import {
   type AuditEntry,
   type DateOverride,
   type HibernationActionResponse,
+  type HibernationProtection,
   isDomainError,
   type ManualOverride,
   maxWakeHours,
@@ -34,7 +35,7 @@ import { clusterChildrenQuery } from '../data/entities/partitions';
 import { isConditionalCheckFailed, putItem, queryAll, where } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { CloudTarget } from '../ports/cloud';
+import type { CloudTarget, EksCluster } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
@@ -96,6 +97,34 @@ export function protectedNodeCount(nodes: readonly NodeItem[], criticalNamespace
   return Math.min(nodes.length, Math.max(1, byCpu, byMem));
 }
 
+/** The first excluded-tag rule a set of AWS tags matches (a rule without a value matches any value). */
+export function excludedTagOf(
+  tags: Readonly<Record<string, string>>,
+  rules: HibernationProtection['excludedTags'],
+): string | null {
+  for (const rule of rules) {
+    const value = tags[rule.key];
+    if (value !== undefined && (rule.value === undefined || rule.value === value)) return rule.key;
+  }
+  return null;
+}
+
+/**
+ * The nodes a group keeps for critical pods: the {@link protectedNodeCount} nodes holding the most of those
+ * pods' CPU (the ones whose removal would move the most). Names, for removing the others of a NodePool.
+ */
+export function protectedNodeNames(nodes: readonly NodeItem[], criticalNamespaces: readonly string[]) {
+  const count = protectedNodeCount(nodes, criticalNamespaces);
+  if (count === 0) return [];
+  const critical = new Set(criticalNamespaces);
+  const criticalCpu = (n: NodeItem) =>
+    (n.movablePods ?? []).filter((p) => critical.has(p.namespace)).reduce((sum, p) => sum + p.cpuMilli, 0);
+  return [...nodes]
+    .sort((a, b) => criticalCpu(b) - criticalCpu(a) || a.nodeName.localeCompare(b.nodeName))
+    .slice(0, count)
+    .map((n) => n.nodeName);
+}
+
 /**
  * The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left
  * out); `stored` and `nodes` are what the last discovery recorded (names, prices, pods per node).
@@ -105,43 +134,68 @@ async function liveGroups(
   target: CloudTarget,
   stored: readonly NodeGroup[],
   nodes: readonly NodeItem[],
-  criticalNamespaces: readonly string[],
-): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup> }> {
+  protection: HibernationProtection,
+): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup>; keep: Map<string, string[]> }> {
   const cloud = port('cloud');
-  const needsAsgs = stored.some((g) => g.kind === 'asg');
-  const [managed, asgs] = await Promise.all([
-    stored.some((g) => g.kind === 'managed-node-group')
-      ? cloud.listNodegroups(target, cluster.name)
+  const has = (kind: NodeGroup['kind']) => stored.some((g) => g.kind === kind);
+  const [managed, asgs, pools, instances] = await Promise.all([
+    has('managed-node-group') ? cloud.listNodegroups(target, cluster.name) : Promise.resolve([]),
+    has('asg') ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
+    has('karpenter-nodepool')
+      ? port('kubernetes').listNodePools(target, eksClusterOf(cluster))
       : Promise.resolve([]),
-    needsAsgs ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
+    // Instance tags only when some rule may match a node.
+    protection.excludedTags.length > 0 ? cloud.describeInstances(target) : Promise.resolve([]),
   ]);
+  const excludedNode = new Set(
+    instances
+      .filter((i) => i.privateDnsName && excludedTagOf(i.tags, protection.excludedTags))
+      .map((i) => i.privateDnsName as string),
+  );
   const groups: PlannedGroup[] = [];
+  const keep = new Map<string, string[]>();
   for (const g of stored) {
     let size: GroupSize | undefined;
+    // The live AWS tags (a tag added since the last discovery counts), over the stored ones and the labels.
+    let tags: Record<string, string> = { ...g.labels, ...g.tags };
     if (g.kind === 'managed-node-group') {
       const live = managed.find((m) => m.name === g.name);
       if (live) size = { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize };
+      if (live?.tags) tags = { ...g.labels, ...live.tags };
     } else if (g.kind === 'asg') {
       const live = asgs.find((a) => a.name === (g.autoScalingGroupNames[0] ?? g.name));
       if (live) size = { minSize: live.minSize, desiredSize: live.desiredCapacity, maxSize: live.maxSize };
+      if (live) tags = { ...g.labels, ...live.tags };
     } else {
-      size = { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize };
+      const live = pools.find((p) => p.name === g.name);
+      if (live)
+        size = { minSize: 0, desiredSize: live.nodeCount, maxSize: live.nodeCount, cpuLimit: live.cpuLimit };
     }
     if (!size) continue;
     const own = nodes.filter((n) => n.nodeGroupId === g.nodeGroupId);
+    const tagged = own.filter((n) => excludedNode.has(n.nodeName)).map((n) => n.nodeName);
+    const kept = [...new Set([...protectedNodeNames(own, protection.criticalNamespaces), ...tagged])];
+    keep.set(g.nodeGroupId, kept);
     groups.push({
       nodeGroupId: g.nodeGroupId,
       kind: kindOf[g.kind],
       size,
-      tags: g.labels,
-      protectedNodeCount: protectedNodeCount(own, criticalNamespaces),
+      tags,
+      taggedNodeNames: tagged,
+      protectedNodeCount: kept.length,
       hourlyPricePerNodeUsd: g.nodeCount > 0 ? g.hourlyCostUsd / g.nodeCount : 0,
     });
   }
-  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])) };
+  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])), keep };
 }
 
-async function apply(cluster: RunCluster, target: CloudTarget, group: NodeGroup, action: GroupAction) {
+async function apply(
+  cluster: RunCluster,
+  target: CloudTarget,
+  group: NodeGroup,
+  action: GroupAction,
+  keepNodeNames: readonly string[],
+) {
   const cloud = port('cloud');
   if (action.kind === 'asg') {
     await cloud.updateAutoScalingGroup(target, {
@@ -150,11 +204,21 @@ async function apply(cluster: RunCluster, target: CloudTarget, group: NodeGroup,
       desiredCapacity: action.to.desiredSize,
       maxSize: action.to.maxSize,
     });
+  } else if (action.kind === 'karpenter') {
+    const kubernetes = port('kubernetes');
+    const eks = eksClusterOf(cluster);
+    // The limit first, so Karpenter does not replace the nodes removed next.
+    if (action.to.cpuLimit !== action.from.cpuLimit)
+      await kubernetes.setNodePoolCpuLimit(target, eks, group.name, action.to.cpuLimit ?? null);
+    if (action.to.desiredSize < action.from.desiredSize)
+      await kubernetes.removeNodePoolNodes(target, eks, group.name, keepNodeNames);
   } else {
     await cloud.updateNodegroupScaling(target, {
       clusterName: cluster.name,
       nodegroupName: group.name,
-      ...action.to,
+      minSize: action.to.minSize,
+      desiredSize: action.to.desiredSize,
+      maxSize: action.to.maxSize,
     });
   }
 }
@@ -198,7 +262,21 @@ export interface RunResult {
 }
 
 /** The cluster as a run needs it. */
-export type RunCluster = Pick<Cluster, 'clusterId' | 'name' | 'accountId' | 'region' | 'timeZone'>;
+export type RunCluster = Pick<
+  Cluster,
+  'clusterId' | 'name' | 'accountId' | 'region' | 'timeZone' | 'arn' | 'endpoint'
+>;
+
+/** The cluster as the Kubernetes port addresses it (name, ARN and endpoint are what the adapters use). */
+const eksClusterOf = (cluster: RunCluster): EksCluster => ({
+  name: cluster.name,
+  arn: cluster.arn ?? '',
+  kubernetesVersion: '',
+  status: 'ACTIVE',
+  endpoint: cluster.endpoint,
+  createdAt: '',
+  tags: {},
+});
 
 /** Everything a run reads before acting (one consistent read of each item). */
 export interface RunInputs {
@@ -310,13 +388,7 @@ async function runOnce(
   const input = { schedule, overrides, manualOverride: liveManual };
   const desired = desiredStateAt(input, now);
 
-  const { groups, names } = await liveGroups(
-    cluster,
-    target,
-    nodeGroups,
-    nodes,
-    schedule.protection.criticalNamespaces,
-  );
+  const { groups, names, keep } = await liveGroups(cluster, target, nodeGroups, nodes, schedule.protection);
   const plan = planTransition(
     runsNodes(desired.state),
     groups,
@@ -334,7 +406,7 @@ async function runOnce(
   for (const action of plan.actions) {
     const group = names.get(action.nodeGroupId) as NodeGroup;
     try {
-      await apply(cluster, target, group, action);
+      await apply(cluster, target, group, action, keep.get(action.nodeGroupId) ?? []);
       outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'scaled', reason: null });
     } catch (error) {
       if (!isDomainError(error)) throw error;

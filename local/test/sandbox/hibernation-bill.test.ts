@@ -75,7 +75,7 @@ describe('hibernation bill (issue 15, figure)', () => {
     }
     const store = new MemoryRunStore(inputs);
     const scheduler = new MemoryScheduler();
-    configurePorts({ cloud, scheduler });
+    configurePorts({ cloud, scheduler, kubernetes: cloud.kubernetesPort });
     const schedule = {
       enabled: true,
       timeZone: 'America/New_York',

@@ -85,6 +85,8 @@ export async function runInputsOf(
       accountId: 'account-sim',
       region: target.region,
       timeZone: sandboxCluster?.timeZone ?? 'UTC',
+      arn: eks.arn,
+      endpoint: eks.endpoint,
     },
     target,
     nodeGroups: groups,
