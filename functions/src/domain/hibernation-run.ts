@@ -36,6 +36,7 @@ import { isConditionalCheckFailed, putItem, queryAll, where } from '../data/repo
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { CloudTarget, EksCluster } from '../ports/cloud';
+import { hibernationAccessHint } from '../ports/kubernetes-errors';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
@@ -135,15 +136,18 @@ async function liveGroups(
   stored: readonly NodeGroup[],
   nodes: readonly NodeItem[],
   protection: HibernationProtection,
-): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup>; keep: Map<string, string[]> }> {
+): Promise<{
+  groups: PlannedGroup[];
+  names: Map<string, NodeGroup>;
+  keep: Map<string, string[]>;
+  unreadable: GroupSkip[];
+}> {
   const cloud = port('cloud');
   const has = (kind: NodeGroup['kind']) => stored.some((g) => g.kind === kind);
   const [managed, asgs, pools, instances] = await Promise.all([
     has('managed-node-group') ? cloud.listNodegroups(target, cluster.name) : Promise.resolve([]),
     has('asg') ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
-    has('karpenter-nodepool')
-      ? port('kubernetes').listNodePools(target, eksClusterOf(cluster))
-      : Promise.resolve([]),
+    has('karpenter-nodepool') ? readNodePools(cluster, target) : Promise.resolve([]),
     // Instance tags only when some rule may match a node.
     protection.excludedTags.length > 0 ? cloud.describeInstances(target) : Promise.resolve([]),
   ]);
@@ -154,6 +158,7 @@ async function liveGroups(
   );
   const groups: PlannedGroup[] = [];
   const keep = new Map<string, string[]>();
+  const unreadable: GroupSkip[] = [];
   for (const g of stored) {
     let size: GroupSize | undefined;
     // The live AWS tags (a tag added since the last discovery counts), over the stored ones and the labels.
@@ -166,6 +171,8 @@ async function liveGroups(
       const live = asgs.find((a) => a.name === (g.autoScalingGroupNames[0] ?? g.name));
       if (live) size = { minSize: live.minSize, desiredSize: live.desiredCapacity, maxSize: live.maxSize };
       if (live) tags = { ...g.labels, ...live.tags };
+    } else if (pools instanceof Error) {
+      unreadable.push({ nodeGroupId: g.nodeGroupId, outcome: 'skipped', reason: pools.message });
     } else {
       const live = pools.find((p) => p.name === g.name);
       if (live)
@@ -186,7 +193,27 @@ async function liveGroups(
       hourlyPricePerNodeUsd: g.nodeCount > 0 ? g.hourlyCostUsd / g.nodeCount : 0,
     });
   }
-  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])), keep };
+  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])), keep, unreadable };
+}
+
+/**
+ * The cluster's NodePools, or why they cannot be read: a cluster whose Kubernetes API refuses or cannot
+ * be reached still has its ASGs and managed node groups hibernated; its pools are reported as skipped.
+ */
+async function readNodePools(cluster: RunCluster, target: CloudTarget) {
+  try {
+    return await port('kubernetes').listNodePools(target, eksClusterOf(cluster));
+  } catch (error) {
+    logger.warn('hibernation: NodePools not readable', {
+      clusterId: cluster.clusterId,
+      ...errorFields(error),
+    });
+    return new Error(
+      isDomainError(error)
+        ? error.message
+        : `The cluster's Kubernetes API could not be reached to read its Karpenter NodePools; they are left as they are. ${hibernationAccessHint}`,
+    );
+  }
 }
 
 async function apply(
@@ -388,7 +415,13 @@ async function runOnce(
   const input = { schedule, overrides, manualOverride: liveManual };
   const desired = desiredStateAt(input, now);
 
-  const { groups, names, keep } = await liveGroups(cluster, target, nodeGroups, nodes, schedule.protection);
+  const { groups, names, keep, unreadable } = await liveGroups(
+    cluster,
+    target,
+    nodeGroups,
+    nodes,
+    schedule.protection,
+  );
   const plan = planTransition(
     runsNodes(desired.state),
     groups,
@@ -398,11 +431,13 @@ async function runOnce(
   );
 
   const records = { ...plan.records };
-  const outcomes: HibernationActionResponse['actions'] = plan.skipped.map((s: GroupSkip) => ({
-    nodeGroupId: s.nodeGroupId,
-    outcome: s.outcome,
-    reason: s.reason,
-  }));
+  const outcomes: HibernationActionResponse['actions'] = [...unreadable, ...plan.skipped].map(
+    (s: GroupSkip) => ({
+      nodeGroupId: s.nodeGroupId,
+      outcome: s.outcome,
+      reason: s.reason,
+    }),
+  );
   for (const action of plan.actions) {
     const group = names.get(action.nodeGroupId) as NodeGroup;
     try {

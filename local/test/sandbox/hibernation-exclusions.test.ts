@@ -7,6 +7,7 @@
 import { hibernationScheduleName } from '@spot/functions/domain/hibernation';
 import { runHibernation, sleepCluster } from '@spot/functions/domain/hibernation-run';
 import { configurePorts, resetPorts } from '@spot/functions/ports/index';
+import { KubernetesAccessError } from '@spot/functions/ports/kubernetes-errors';
 import type { HibernationSchedule } from '@spot/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxCloud } from '../../src/sandbox/cloud';
@@ -140,5 +141,32 @@ describe('hibernation exclusions and protection (sandbox)', () => {
       systemBefore && [systemBefore.minSize, systemBefore.desiredSize, systemBefore.maxSize],
     );
     expect(store.runtime?.records).toEqual({});
+  });
+
+  it('still hibernates the other groups when the cluster refuses the NodePool calls', async () => {
+    const { cloud, store, time } = await setUp({ criticalNamespaces: [], excludedTags: [] });
+    const refused = new KubernetesAccessError(
+      'KUBERNETES_ACCESS_DENIED',
+      'Cluster staging refused (HTTP 403).',
+    );
+    configurePorts({
+      kubernetes: {
+        ...cloud.kubernetesPort,
+        collectSnapshot: (t, c) => cloud.kubernetesPort.collectSnapshot(t, c),
+        history: (t, c, f, u) => cloud.kubernetesPort.history(t, c, f, u),
+        listNodePools: () => Promise.reject(refused),
+        setNodePoolCpuLimit: () => Promise.reject(refused),
+        removeNodePoolNodes: () => Promise.reject(refused),
+      },
+    });
+    const sleep = await sleepCluster(orgId, clusterId, actor, new Date(time.ms), store);
+    const outcome = Object.fromEntries(sleep.response.actions.map((a) => [a.nodeGroupId, a]));
+    expect(outcome['karpenter-batch']).toEqual({
+      nodeGroupId: 'karpenter-batch',
+      outcome: 'skipped',
+      reason: 'Cluster staging refused (HTTP 403).',
+    });
+    expect(outcome['mng-system']?.outcome).toBe('scaled');
+    expect(Object.keys(store.runtime?.records ?? {})).not.toContain('karpenter-batch');
   });
 });

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@spot/shared';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
 import type { ClusterHourSample, KubernetesPort, NodePool } from '../kubernetes';
-import { KubernetesAccessError } from '../kubernetes-errors';
+import { hibernationAccessHint, KubernetesAccessError } from '../kubernetes-errors';
 import { requestHandlerOptions } from './cloud-timeouts';
 import { containerInsightsHistory } from './kubernetes-container-insights';
 import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
@@ -195,10 +195,6 @@ export class AgentlessKubernetes implements KubernetesPort {
 }
 
 const nodePools = { group: 'karpenter.sh', version: 'v1' } as const;
-
-/** What hibernation needs beyond the read-only access, said when the cluster refuses it. */
-export const hibernationAccessHint =
-  'Hibernating Karpenter NodePools needs the "spot-optimizer:hibernation" Kubernetes group on the Spot Optimizer role\'s EKS access entry and agent/manifests/hibernation-rbac.yaml (patch nodepools, delete nodeclaims).';
 
 /** A Kubernetes call of hibernation; a 401/403 becomes an access error that says what to grant. */
 async function hibernationCall<T>(clusterName: string, call: () => Promise<T>): Promise<T> {
