@@ -619,7 +619,7 @@ describe('reads', () => {
     });
   });
 
-  it('pages through managed node groups and maps scaling, capacity type and taints', async () => {
+  it('pages through managed node groups and maps scaling, capacity type, taints and tags', async () => {
     const { fake, inputs } = replies({ nodegroups: ['spot'], nextToken: 'n2' }, { nodegroups: ['base'] });
     eks.on(ListNodegroupsCommand).callsFake(fake);
     eks.on(DescribeNodegroupCommand).callsFake((input: { nodegroupName: string }) =>
@@ -633,6 +633,7 @@ describe('reads', () => {
           labels: { role: input.nodegroupName },
           taints: [{ key: 'spot', value: 'true', effect: 'NO_SCHEDULE' }],
           status: 'ACTIVE',
+          tags: { team: 'payments' },
         },
       }),
     );
@@ -653,6 +654,8 @@ describe('reads', () => {
       labels: { role: 'spot' },
       taints: [{ key: 'spot', value: 'true', effect: 'NoSchedule' }],
       status: 'ACTIVE',
+      // The group's AWS tags (hibernation's excluded tags).
+      tags: { team: 'payments' },
     });
     expect(nodegroups[1]?.capacityType).toBe('on-demand');
     expect(eks.commandCalls(DescribeNodegroupCommand)[1]?.args[0].input).toEqual({

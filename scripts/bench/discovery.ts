@@ -133,6 +133,12 @@ async function runSize(
           timing.histories += 1;
         }
       },
+      // Discovery never scales NodePools; the bench times reads only.
+      listNodePools: (target, cluster) => port.listNodePools(target, cluster),
+      setNodePoolCpuLimit: (target, cluster, pool, cpu) =>
+        port.setNodePoolCpuLimit(target, cluster, pool, cpu),
+      removeNodePoolNodes: (target, cluster, pool, keep) =>
+        port.removeNodePoolNodes(target, cluster, pool, keep),
     },
   });
   const sfn = new LocalStepFunctions({ retryIntervalMs: 50 });

@@ -1,5 +1,8 @@
 import {
+  type AuditEntry,
+  type DateOverride,
   type HibernationActionResponse,
+  type HibernationProtection,
   isDomainError,
   type ManualOverride,
   maxWakeHours,
@@ -32,7 +35,8 @@ import { clusterChildrenQuery } from '../data/entities/partitions';
 import { isConditionalCheckFailed, putItem, queryAll, where } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { CloudTarget } from '../ports/cloud';
+import type { CloudTarget, EksCluster } from '../ports/cloud';
+import { hibernationAccessHint } from '../ports/kubernetes-errors';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
@@ -43,6 +47,7 @@ import {
   readRuntime,
   readSchedule,
   type StoredRuntime,
+  type StoredSchedule,
   scheduleOf,
   statusOf,
 } from './hibernation';
@@ -93,51 +98,131 @@ export function protectedNodeCount(nodes: readonly NodeItem[], criticalNamespace
   return Math.min(nodes.length, Math.max(1, byCpu, byMem));
 }
 
-/** The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left out). */
+/** The first excluded-tag rule a set of AWS tags matches (a rule without a value matches any value). */
+export function excludedTagOf(
+  tags: Readonly<Record<string, string>>,
+  rules: HibernationProtection['excludedTags'],
+): string | null {
+  for (const rule of rules) {
+    const value = tags[rule.key];
+    if (value !== undefined && (rule.value === undefined || rule.value === value)) return rule.key;
+  }
+  return null;
+}
+
+/**
+ * The nodes a group keeps for critical pods: the {@link protectedNodeCount} nodes holding the most of those
+ * pods' CPU (the ones whose removal would move the most). Names, for removing the others of a NodePool.
+ */
+export function protectedNodeNames(nodes: readonly NodeItem[], criticalNamespaces: readonly string[]) {
+  const count = protectedNodeCount(nodes, criticalNamespaces);
+  if (count === 0) return [];
+  const critical = new Set(criticalNamespaces);
+  const criticalCpu = (n: NodeItem) =>
+    (n.movablePods ?? []).filter((p) => critical.has(p.namespace)).reduce((sum, p) => sum + p.cpuMilli, 0);
+  return [...nodes]
+    .sort((a, b) => criticalCpu(b) - criticalCpu(a) || a.nodeName.localeCompare(b.nodeName))
+    .slice(0, count)
+    .map((n) => n.nodeName);
+}
+
+/**
+ * The groups of the cluster with their live sizes from the cloud (a group the cloud no longer has is left
+ * out); `stored` and `nodes` are what the last discovery recorded (names, prices, pods per node).
+ */
 async function liveGroups(
-  cluster: Cluster,
+  cluster: RunCluster,
   target: CloudTarget,
-  criticalNamespaces: readonly string[],
-): Promise<{ groups: PlannedGroup[]; names: Map<string, NodeGroup> }> {
-  const [stored, nodes] = await Promise.all([
-    queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
-    queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
-  ]);
+  stored: readonly NodeGroup[],
+  nodes: readonly NodeItem[],
+  protection: HibernationProtection,
+): Promise<{
+  groups: PlannedGroup[];
+  names: Map<string, NodeGroup>;
+  keep: Map<string, string[]>;
+  unreadable: GroupSkip[];
+}> {
   const cloud = port('cloud');
-  const needsAsgs = stored.some((g) => g.kind === 'asg');
-  const [managed, asgs] = await Promise.all([
-    stored.some((g) => g.kind === 'managed-node-group')
-      ? cloud.listNodegroups(target, cluster.name)
-      : Promise.resolve([]),
-    needsAsgs ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
+  const has = (kind: NodeGroup['kind']) => stored.some((g) => g.kind === kind);
+  const [managed, asgs, pools, instances] = await Promise.all([
+    has('managed-node-group') ? cloud.listNodegroups(target, cluster.name) : Promise.resolve([]),
+    has('asg') ? cloud.describeAutoScalingGroups(target) : Promise.resolve([]),
+    has('karpenter-nodepool') ? readNodePools(cluster, target) : Promise.resolve([]),
+    // Instance tags only when some rule may match a node.
+    protection.excludedTags.length > 0 ? cloud.describeInstances(target) : Promise.resolve([]),
   ]);
+  const excludedNode = new Set(
+    instances
+      .filter((i) => i.privateDnsName && excludedTagOf(i.tags, protection.excludedTags))
+      .map((i) => i.privateDnsName as string),
+  );
   const groups: PlannedGroup[] = [];
+  const keep = new Map<string, string[]>();
+  const unreadable: GroupSkip[] = [];
   for (const g of stored) {
     let size: GroupSize | undefined;
+    // The live AWS tags (a tag added since the last discovery counts), over the stored ones and the labels.
+    let tags: Record<string, string> = { ...g.labels, ...g.tags };
     if (g.kind === 'managed-node-group') {
       const live = managed.find((m) => m.name === g.name);
       if (live) size = { minSize: live.minSize, desiredSize: live.desiredSize, maxSize: live.maxSize };
+      if (live?.tags) tags = { ...g.labels, ...live.tags };
     } else if (g.kind === 'asg') {
       const live = asgs.find((a) => a.name === (g.autoScalingGroupNames[0] ?? g.name));
       if (live) size = { minSize: live.minSize, desiredSize: live.desiredCapacity, maxSize: live.maxSize };
+      if (live) tags = { ...g.labels, ...live.tags };
+    } else if (pools instanceof Error) {
+      unreadable.push({ nodeGroupId: g.nodeGroupId, outcome: 'skipped', reason: pools.message });
     } else {
-      size = { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize };
+      const live = pools.find((p) => p.name === g.name);
+      if (live)
+        size = { minSize: 0, desiredSize: live.nodeCount, maxSize: live.nodeCount, cpuLimit: live.cpuLimit };
     }
     if (!size) continue;
     const own = nodes.filter((n) => n.nodeGroupId === g.nodeGroupId);
+    const tagged = own.filter((n) => excludedNode.has(n.nodeName)).map((n) => n.nodeName);
+    const kept = [...new Set([...protectedNodeNames(own, protection.criticalNamespaces), ...tagged])];
+    keep.set(g.nodeGroupId, kept);
     groups.push({
       nodeGroupId: g.nodeGroupId,
       kind: kindOf[g.kind],
       size,
-      tags: g.labels,
-      protectedNodeCount: protectedNodeCount(own, criticalNamespaces),
+      tags,
+      taggedNodeNames: tagged,
+      protectedNodeCount: kept.length,
       hourlyPricePerNodeUsd: g.nodeCount > 0 ? g.hourlyCostUsd / g.nodeCount : 0,
     });
   }
-  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])) };
+  return { groups, names: new Map(stored.map((g) => [g.nodeGroupId, g])), keep, unreadable };
 }
 
-async function apply(cluster: Cluster, target: CloudTarget, group: NodeGroup, action: GroupAction) {
+/**
+ * The cluster's NodePools, or why they cannot be read: a cluster whose Kubernetes API refuses or cannot
+ * be reached still has its ASGs and managed node groups hibernated; its pools are reported as skipped.
+ */
+async function readNodePools(cluster: RunCluster, target: CloudTarget) {
+  try {
+    return await port('kubernetes').listNodePools(target, eksClusterOf(cluster));
+  } catch (error) {
+    logger.warn('hibernation: NodePools not readable', {
+      clusterId: cluster.clusterId,
+      ...errorFields(error),
+    });
+    return new Error(
+      isDomainError(error)
+        ? error.message
+        : `The cluster's Kubernetes API could not be reached to read its Karpenter NodePools; they are left as they are. ${hibernationAccessHint}`,
+    );
+  }
+}
+
+async function apply(
+  cluster: RunCluster,
+  target: CloudTarget,
+  group: NodeGroup,
+  action: GroupAction,
+  keepNodeNames: readonly string[],
+) {
   const cloud = port('cloud');
   if (action.kind === 'asg') {
     await cloud.updateAutoScalingGroup(target, {
@@ -146,11 +231,21 @@ async function apply(cluster: Cluster, target: CloudTarget, group: NodeGroup, ac
       desiredCapacity: action.to.desiredSize,
       maxSize: action.to.maxSize,
     });
+  } else if (action.kind === 'karpenter') {
+    const kubernetes = port('kubernetes');
+    const eks = eksClusterOf(cluster);
+    // The limit first, so Karpenter does not replace the nodes removed next.
+    if (action.to.cpuLimit !== action.from.cpuLimit)
+      await kubernetes.setNodePoolCpuLimit(target, eks, group.name, action.to.cpuLimit ?? null);
+    if (action.to.desiredSize < action.from.desiredSize)
+      await kubernetes.removeNodePoolNodes(target, eks, group.name, keepNodeNames);
   } else {
     await cloud.updateNodegroupScaling(target, {
       clusterName: cluster.name,
       nodegroupName: group.name,
-      ...action.to,
+      minSize: action.to.minSize,
+      desiredSize: action.to.desiredSize,
+      maxSize: action.to.maxSize,
     });
   }
 }
@@ -193,6 +288,83 @@ export interface RunResult {
   after: unknown;
 }
 
+/** The cluster as a run needs it. */
+export type RunCluster = Pick<
+  Cluster,
+  'clusterId' | 'name' | 'accountId' | 'region' | 'timeZone' | 'arn' | 'endpoint'
+>;
+
+/** The cluster as the Kubernetes port addresses it (name, ARN and endpoint are what the adapters use). */
+const eksClusterOf = (cluster: RunCluster): EksCluster => ({
+  name: cluster.name,
+  arn: cluster.arn ?? '',
+  kubernetesVersion: '',
+  status: 'ACTIVE',
+  endpoint: cluster.endpoint,
+  createdAt: '',
+  tags: {},
+});
+
+/** Everything a run reads before acting (one consistent read of each item). */
+export interface RunInputs {
+  cluster: RunCluster;
+  stored: StoredSchedule | undefined;
+  overrides: DateOverride[];
+  runtime: StoredRuntime | undefined;
+  /** The account's credentials in the cluster's region. */
+  target: CloudTarget;
+  /** The node groups and nodes the last discovery recorded. */
+  nodeGroups: NodeGroup[];
+  nodes: NodeItem[];
+}
+
+/**
+ * Where a run reads its inputs and records what it did: DynamoDB in the product ({@link dynamoRunStore}),
+ * memory in the simulation that replays thousands of sequences through this same run code.
+ */
+export interface HibernationRunStore {
+  load(orgId: string, clusterId: string): Promise<RunInputs>;
+  /**
+   * Writes the runtime if its revision is still `previousRevision` (`null`: none yet); throws
+   * {@link RevisionConflict} when another run wrote first.
+   */
+  saveRuntime(runtime: StoredRuntime, previousRevision: number | null): Promise<void>;
+  /** Records a scheduler's run in the audit trail (a person's run is audited by its route). */
+  auditSystemRun(orgId: string, entry: AuditEntry, now: Date): Promise<void>;
+}
+
+export const dynamoRunStore: HibernationRunStore = {
+  async load(orgId, clusterId) {
+    const cluster = await loadCluster(orgId, clusterId);
+    const [stored, overrides, runtime, nodeGroups, nodes, credentials] = await Promise.all([
+      readSchedule(orgId, clusterId, true),
+      readOverrides(orgId, clusterId, true),
+      readRuntime(orgId, clusterId, true),
+      queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+      queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+      cloudTargetOf(orgId, cluster.accountId),
+    ]);
+    // The account's credentials, in the cluster's region (not the account's home region).
+    const target = { ...credentials, region: cluster.region };
+    return { cluster, stored, overrides, runtime, target, nodeGroups, nodes };
+  },
+  async saveRuntime(runtime, previousRevision) {
+    try {
+      await putItem(
+        hibernationRuntimeEntity,
+        runtime,
+        previousRevision === null ? where.itemNotExists() : where.eq('revision', previousRevision),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RevisionConflict();
+      throw error;
+    }
+  },
+  async auditSystemRun(orgId, entry, now) {
+    await appendAudit(orgId, entry, now);
+  },
+};
+
 /**
  * Brings the cluster to what the engine wants at `now`, after setting `manual` (a person's wake or sleep;
  * `undefined` leaves the current one). Records and audits what it did and re-arms the schedule.
@@ -203,10 +375,11 @@ export async function runHibernation(
   now: Date,
   actor: RunActor,
   manual?: ManualOverride | null,
+  store: HibernationRunStore = dynamoRunStore,
 ): Promise<RunResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await runOnce(orgId, clusterId, now, actor, manual);
+      return await runOnce(store, orgId, clusterId, now, actor, manual);
     } catch (error) {
       // Another run of the same cluster wrote first: plan again on what it left.
       if (!(error instanceof RevisionConflict) || attempt >= 3) throw error;
@@ -214,7 +387,7 @@ export async function runHibernation(
   }
 }
 
-class RevisionConflict extends Error {
+export class RevisionConflict extends Error {
   constructor() {
     super('hibernation runtime changed during the run');
     this.name = 'RevisionConflict';
@@ -222,18 +395,17 @@ class RevisionConflict extends Error {
 }
 
 async function runOnce(
+  store: HibernationRunStore,
   orgId: string,
   clusterId: string,
   now: Date,
   actor: RunActor,
   manual: ManualOverride | null | undefined,
 ): Promise<RunResult> {
-  const cluster = await loadCluster(orgId, clusterId);
-  const [stored, overrides, runtime] = await Promise.all([
-    readSchedule(orgId, clusterId, true),
-    readOverrides(orgId, clusterId, true),
-    readRuntime(orgId, clusterId, true),
-  ]);
+  const { cluster, stored, overrides, runtime, target, nodeGroups, nodes } = await store.load(
+    orgId,
+    clusterId,
+  );
   const schedule = scheduleOf(cluster, stored);
   const previousManual = runtime?.manualOverride ?? null;
   const chosen = manual === undefined ? previousManual : manual;
@@ -243,9 +415,13 @@ async function runOnce(
   const input = { schedule, overrides, manualOverride: liveManual };
   const desired = desiredStateAt(input, now);
 
-  // The account's credentials, in the cluster's region (not the account's home region).
-  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const { groups, names } = await liveGroups(cluster, target, schedule.protection.criticalNamespaces);
+  const { groups, names, keep, unreadable } = await liveGroups(
+    cluster,
+    target,
+    nodeGroups,
+    nodes,
+    schedule.protection,
+  );
   const plan = planTransition(
     runsNodes(desired.state),
     groups,
@@ -255,15 +431,17 @@ async function runOnce(
   );
 
   const records = { ...plan.records };
-  const outcomes: HibernationActionResponse['actions'] = plan.skipped.map((s: GroupSkip) => ({
-    nodeGroupId: s.nodeGroupId,
-    outcome: s.outcome,
-    reason: s.reason,
-  }));
+  const outcomes: HibernationActionResponse['actions'] = [...unreadable, ...plan.skipped].map(
+    (s: GroupSkip) => ({
+      nodeGroupId: s.nodeGroupId,
+      outcome: s.outcome,
+      reason: s.reason,
+    }),
+  );
   for (const action of plan.actions) {
     const group = names.get(action.nodeGroupId) as NodeGroup;
     try {
-      await apply(cluster, target, group, action);
+      await apply(cluster, target, group, action, keep.get(action.nodeGroupId) ?? []);
       outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'scaled', reason: null });
     } catch (error) {
       if (!isDomainError(error)) throw error;
@@ -293,16 +471,7 @@ async function runOnce(
     lastRunAt: now.toISOString(),
     nextRunAt: nextRunAt?.toISOString() ?? null,
   };
-  try {
-    await putItem(
-      hibernationRuntimeEntity,
-      updated,
-      runtime ? where.eq('revision', runtime.revision) : where.itemNotExists(),
-    );
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new RevisionConflict();
-    throw error;
-  }
+  await store.saveRuntime(updated, runtime ? runtime.revision : null);
 
   try {
     await rearm(orgId, clusterId, nextRunAt);
@@ -315,7 +484,7 @@ async function runOnce(
   const before = { actual: runtime?.actual ?? null, manualOverride: previousManual };
   const after = { actual: updated.actual, desired: desired.state, reason: desired.reason, changedGroups };
   if (actor.kind === 'system') {
-    await appendAudit(
+    await store.auditSystemRun(
       orgId,
       {
         actorType: 'system',
@@ -340,7 +509,7 @@ async function runOnce(
     );
   }
   return {
-    response: { clusterId, status: statusOf(input, updated, now), actions: outcomes },
+    response: { clusterId, status: statusOf(input, updated, now, next), actions: outcomes },
     accountId: cluster.accountId,
     before,
     after,
@@ -354,6 +523,7 @@ export async function wakeCluster(
   body: WakeInput,
   actor: RunActor & { kind: 'user' },
   now: Date,
+  store: HibernationRunStore = dynamoRunStore,
 ) {
   const until =
     body.hours !== undefined
@@ -378,7 +548,7 @@ export async function wakeCluster(
     until: until.toISOString(),
     by: actor.userId,
   };
-  return runHibernation(orgId, clusterId, now, actor, manual);
+  return runHibernation(orgId, clusterId, now, actor, manual, store);
 }
 
 /** "Hibernate now": asleep until the schedule next wants nodes up (or until someone wakes it). */
@@ -387,12 +557,9 @@ export async function sleepCluster(
   clusterId: string,
   actor: RunActor & { kind: 'user' },
   now: Date,
+  store: HibernationRunStore = dynamoRunStore,
 ) {
-  const cluster = await loadCluster(orgId, clusterId);
-  const [stored, overrides] = await Promise.all([
-    readSchedule(orgId, clusterId),
-    readOverrides(orgId, clusterId),
-  ]);
+  const { cluster, stored, overrides } = await store.load(orgId, clusterId);
   const schedule = scheduleOf(cluster, stored);
   const wake = schedule.enabled
     ? nextScheduledWake(engineInputOf(schedule, overrides, undefined), now)
@@ -403,7 +570,7 @@ export async function sleepCluster(
     until: wake?.toISOString() ?? null,
     by: actor.userId,
   };
-  return runHibernation(orgId, clusterId, now, actor, manual);
+  return runHibernation(orgId, clusterId, now, actor, manual, store);
 }
 
 /**

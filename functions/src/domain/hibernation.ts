@@ -15,6 +15,7 @@ import {
   type EngineInput,
   localDateAt,
   nextTransition,
+  type Transition,
 } from '@spot/shared/hibernation/engine';
 import { monthToDateSavingsUsd } from '@spot/shared/hibernation/savings';
 import type { z } from 'zod';
@@ -92,9 +93,10 @@ export function statusOf(
   input: EngineInput,
   runtime: StoredRuntime | undefined,
   now: Date,
+  /** The next transition when the caller has it already (a 35-day search is not free). */
+  next: Transition | null = nextTransition(input, now),
 ): HibernationStatus {
   const desired = desiredStateAt(input, now);
-  const next = nextTransition(input, now);
   const manual = input.manualOverride;
   const manualLive = manual && (manual.until === null || Date.parse(manual.until) > now.getTime());
   return {

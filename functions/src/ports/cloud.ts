@@ -67,6 +67,8 @@ export interface EksNodegroup {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   status: string;
+  /** The node group's AWS tags (hibernation's excluded tags); absent from sources that do not read them. */
+  tags?: Record<string, string>;
 }
 
 export interface InstanceTypeInfo {

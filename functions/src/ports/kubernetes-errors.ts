@@ -17,3 +17,7 @@ export class KubernetesAccessError extends DomainError {
     this.name = 'KubernetesAccessError';
   }
 }
+
+/** What hibernation needs beyond the read-only access, said when the cluster refuses it. */
+export const hibernationAccessHint =
+  'Hibernating Karpenter NodePools needs the "spot-optimizer:hibernation" Kubernetes group on the Spot Optimizer role\'s EKS access entry and agent/manifests/hibernation-rbac.yaml (patch nodepools, delete nodeclaims).';

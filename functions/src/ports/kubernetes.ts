@@ -42,6 +42,14 @@ export interface ClusterHourSample extends HourResourceFigures {
   workloads: WorkloadHourSample[];
 }
 
+/** A Karpenter NodePool as hibernation sees it: its CPU limit and how many nodes it runs now. */
+export interface NodePool {
+  name: string;
+  /** `spec.limits.cpu` as written (`"1000"`, `"500m"`); `null` when the pool has no CPU limit. */
+  cpuLimit: string | null;
+  nodeCount: number;
+}
+
 export interface KubernetesPort {
   /** What the cluster runs now: nodes, pods, PDBs, HPAs, recent events, usage from metrics-server. */
   collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot>;
@@ -55,4 +63,26 @@ export interface KubernetesPort {
     from: Date,
     to: Date,
   ): Promise<ClusterHourSample[] | null>;
+  /** The cluster's Karpenter NodePools (`karpenter.sh/v1`); none when Karpenter is not installed. */
+  listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]>;
+  /**
+   * Sets a NodePool's `spec.limits.cpu` (`null` removes it). A limit of `"0"` stops Karpenter launching
+   * nodes for the pool; the nodes it runs stay until removed.
+   */
+  setNodePoolCpuLimit(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    cpuLimit: string | null,
+  ): Promise<void>;
+  /**
+   * Deletes the pool's NodeClaims (Karpenter drains and terminates their nodes) except those of the nodes
+   * named in `keepNodeNames`. EBS volumes of the pods are not touched.
+   */
+  removeNodePoolNodes(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    keepNodeNames: readonly string[],
+  ): Promise<void>;
 }

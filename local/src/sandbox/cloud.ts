@@ -66,6 +66,11 @@ export interface SandboxOptions {
   /** Where scaling changes and deployed roles are kept (`<dataDir>/sandbox-state.json`); none = memory only. */
   stateFile?: string;
   log?: (message: string) => void;
+  /**
+   * A world already built from the same seed and size, shared instead of rebuilt (tests that need many
+   * sandboxes with their own scaling state, such as the hibernation simulation).
+   */
+  world?: SandboxWorld;
 }
 
 export interface Principal {
@@ -97,6 +102,7 @@ export class SandboxCloud implements CustomerCloudPort {
   private readonly state: SandboxState;
   private kubernetesAdapter: SandboxKubernetesPort | undefined;
   private built: { world: SandboxWorld; simulation: Simulation; kubernetes: SandboxKubernetes } | undefined;
+  private readonly prebuiltWorld: SandboxWorld | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -104,6 +110,7 @@ export class SandboxCloud implements CustomerCloudPort {
     this.clock = options.clock ?? { now: () => new Date() };
     this.accounts = buildAccounts(this.seed, this.size);
     this.state = new SandboxState(`${this.seed}/${this.size}`, options.stateFile, options.log);
+    this.prebuiltWorld = options.world;
   }
 
   /** The generated world, built on first use (about half a second for the default size). */
@@ -122,7 +129,7 @@ export class SandboxCloud implements CustomerCloudPort {
 
   private build() {
     if (!this.built) {
-      const world = buildWorld(this.seed, this.size);
+      const world = this.prebuiltWorld ?? buildWorld(this.seed, this.size);
       const simulation = new Simulation(world, this.state);
       this.built = { world, simulation, kubernetes: new SandboxKubernetes(simulation) };
     }
@@ -428,6 +435,7 @@ export class SandboxCloud implements CustomerCloudPort {
           labels: { ...ng.labels },
           taints: ng.taints.map((t) => ({ ...t })),
           status: 'ACTIVE',
+          tags: { ...cluster.tags, 'eks:cluster-name': cluster.name, 'eks:nodegroup-name': ng.name },
         };
       });
   }
@@ -652,6 +660,106 @@ export class SandboxCloud implements CustomerCloudPort {
   }
 
   // -------------------------------------------------------------------------------------------------
+  // Karpenter NodePools (Kubernetes objects: the sandbox's KubernetesPort answers through these).
+
+  /**
+   * A NodePool's `spec.limits.cpu` at an instant: the last one set through the port, else the pool's own,
+   * the CPUs of its largest size (max nodes x the vCPUs its pods may use per node, rounded up).
+   */
+  nodePoolCpuLimitAt(ng: SandboxNodeGroup, atMs: number): string | null {
+    const set = this.state.nodePoolLimitAt(ng.key, atMs);
+    if (set) return set.cpu;
+    return String(Math.ceil((ng.maxSize * ng.podCapacityPerNode.cpuMilli) / 1000));
+  }
+
+  private nodePoolOf(target: CloudTarget, clusterName: string, nodePool: string, ...actions: string[]) {
+    const cluster = this.clusterFor(target, clusterName, ...actions);
+    const ng = cluster.nodeGroups.find((g) => g.kind === 'karpenter' && g.name === nodePool);
+    if (!ng) throw new NotFoundError(`Karpenter NodePool ${nodePool} of ${clusterName}`);
+    return ng;
+  }
+
+  nodePools(
+    target: CloudTarget,
+    clusterName: string,
+  ): { name: string; cpuLimit: string | null; nodeCount: number }[] {
+    const cluster = this.clusterFor(target, clusterName, 'eks:DescribeCluster');
+    const now = this.now();
+    return cluster.nodeGroups
+      .filter((g) => g.kind === 'karpenter')
+      .map((g) => ({
+        name: g.name,
+        cpuLimit: this.nodePoolCpuLimitAt(g, now),
+        nodeCount: this.simulation.desiredAt(g, now),
+      }));
+  }
+
+  /**
+   * Sets the pool's CPU limit. Lowering it launches nothing and removes nothing (as in Karpenter); a
+   * limit that lets the pool grow again from empty makes it follow its pods from now on, within its
+   * size and the limit.
+   */
+  setNodePoolCpuLimit(target: CloudTarget, clusterName: string, nodePool: string, cpu: string | null): void {
+    // Kubernetes writes go through the hibernation access entry, granted with the write policy.
+    const ng = this.nodePoolOf(
+      target,
+      clusterName,
+      nodePool,
+      'eks:DescribeCluster',
+      'eks:UpdateNodegroupConfig',
+    );
+    const cpuMilli = cpu === null ? Number.POSITIVE_INFINITY : cpuQuantityMilli(cpu);
+    if (Number.isNaN(cpuMilli))
+      throw new ValidationError(
+        `spec.limits.cpu ${cpu} is not a Kubernetes CPU quantity (such as 64 or 500m).`,
+      );
+    const now = this.now();
+    this.state.setNodePoolLimit({ nodeGroupKey: ng.key, atMs: now, cpu });
+    const perNode = Math.max(1, ng.podCapacityPerNode.cpuMilli);
+    const maxNodes = Math.min(ng.maxSize, Math.floor(cpuMilli / perNode));
+    // Only a pool the product emptied (or capped) has a scaling change to lift; existing nodes stay.
+    if (maxNodes > 0 && this.simulation.overrideAt(ng, now)) {
+      const current = this.simulation.desiredAt(ng, now);
+      const needed = this.simulation.neededNodes(ng, Math.floor(now / HOUR_MS));
+      const minSize = Math.min(ng.minSize, maxNodes);
+      this.state.addOverride({
+        nodeGroupKey: ng.key,
+        atMs: now,
+        minSize,
+        desiredSize: Math.min(maxNodes, Math.max(minSize, needed, current)),
+        maxSize: Math.max(maxNodes, current),
+      });
+    }
+  }
+
+  /** Deletes the pool's NodeClaims except those of `keepNodeNames`: their nodes are gone from now on. */
+  removeNodePoolNodes(
+    target: CloudTarget,
+    clusterName: string,
+    nodePool: string,
+    keepNodeNames: readonly string[],
+  ): void {
+    const ng = this.nodePoolOf(
+      target,
+      clusterName,
+      nodePool,
+      'eks:DescribeCluster',
+      'eks:UpdateNodegroupConfig',
+    );
+    const now = this.now();
+    const keep = new Set(keepNodeNames);
+    const kept = this.simulation.nodesAt(ng, now).filter((n) => keep.has(n.name)).length;
+    // The sandbox's nodes are numbered slots: keeping k nodes keeps the first k.
+    this.state.addOverride({
+      nodeGroupKey: ng.key,
+      atMs: now,
+      minSize: kept,
+      desiredSize: kept,
+      maxSize: kept,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
   // Writes.
 
   async updateAutoScalingGroup(
@@ -704,6 +812,13 @@ export class SandboxCloud implements CustomerCloudPort {
       maxSize: update.maxSize,
     });
   }
+}
+
+/** A Kubernetes CPU quantity in millicores (`2`, `1.5`, `500m`); NaN when it is not one. */
+function cpuQuantityMilli(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
+  if (!match) return Number.NaN;
+  return match[2] === 'm' ? Number(match[1]) : Number(match[1]) * 1000;
 }
 
 function checkSizes(min: number, desired: number, max: number, desiredName: string): void {

@@ -4,7 +4,7 @@
  * Kubernetes API, the sandbox keeps history, so `history` back-fills up to 30 days (never past "now").
  */
 import type { CloudTarget, EksCluster } from '@spot/functions/ports/cloud';
-import type { ClusterHourSample, KubernetesPort } from '@spot/functions/ports/kubernetes';
+import type { ClusterHourSample, KubernetesPort, NodePool } from '@spot/functions/ports/kubernetes';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import type { SandboxCloud } from './cloud';
 
@@ -28,5 +28,27 @@ export class SandboxKubernetesPort implements KubernetesPort {
     const found = this.cloud.clusterFor(target, cluster.arn || cluster.name, ...collectActions);
     const end = new Date(Math.min(to.getTime(), this.cloud.now()));
     return this.cloud.kubernetes.historyHourly(found.name, from, end);
+  }
+
+  async listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]> {
+    return this.cloud.nodePools(target, cluster.name);
+  }
+
+  async setNodePoolCpuLimit(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    cpuLimit: string | null,
+  ): Promise<void> {
+    this.cloud.setNodePoolCpuLimit(target, cluster.name, nodePool, cpuLimit);
+  }
+
+  async removeNodePoolNodes(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    keepNodeNames: readonly string[],
+  ): Promise<void> {
+    this.cloud.removeNodePoolNodes(target, cluster.name, nodePool, keepNodeNames);
   }
 }

@@ -17,6 +17,18 @@ const overrideSchema = z.object({
   maxSize: z.number().int().nonnegative(),
 });
 
+const limitSchema = z.object({
+  nodeGroupKey: z.string(),
+  at: z.string(),
+  cpu: z.string().nullable(),
+});
+/** A Karpenter NodePool's `spec.limits.cpu` as set through the port, from `atMs` on. */
+export interface NodePoolLimit {
+  nodeGroupKey: string;
+  atMs: number;
+  cpu: string | null;
+}
+
 const roleSchema = z.object({
   awsAccountId: z.string(),
   roleName: z.string(),
@@ -32,12 +44,14 @@ const stateFileSchema = z.object({
   /** `<seed>/<size>`: scaling changes only make sense for the world they were made in. */
   world: z.string(),
   overrides: z.array(overrideSchema).default([]),
+  nodePoolLimits: z.array(limitSchema).default([]),
   roles: z.array(roleSchema).default([]),
 });
 
 export class SandboxState implements OverrideSource {
   private readonly overrides = new Map<string, ScalingOverride[]>();
   private readonly roles: DeployedRole[] = [];
+  private readonly limits = new Map<string, NodePoolLimit[]>();
 
   /**
    * @param worldId `<seed>/<size>` of the world this state belongs to
@@ -61,6 +75,7 @@ export class SandboxState implements OverrideSource {
     }
     if (parsed.world === this.worldId) {
       for (const o of parsed.overrides) this.insertOverride({ ...o, atMs: Date.parse(o.at) });
+      for (const l of parsed.nodePoolLimits) this.insertLimit({ ...l, atMs: Date.parse(l.at) });
       this.roles.push(...parsed.roles);
     } else {
       this.log(`sandbox: ${file} belongs to world ${parsed.world}, not ${this.worldId}: starting afresh`);
@@ -82,6 +97,28 @@ export class SandboxState implements OverrideSource {
     // Stable by time: two changes at the same instant keep their order.
     list.sort((a, b) => a.atMs - b.atMs);
     this.overrides.set(override.nodeGroupKey, list);
+  }
+
+  /** The NodePool's latest CPU limit set at or before `atMs`, or undefined when none was set. */
+  nodePoolLimitAt(nodeGroupKey: string, atMs: number): NodePoolLimit | undefined {
+    let found: NodePoolLimit | undefined;
+    for (const l of this.limits.get(nodeGroupKey) ?? []) {
+      if (l.atMs <= atMs) found = l;
+      else break;
+    }
+    return found;
+  }
+
+  setNodePoolLimit(limit: NodePoolLimit): void {
+    this.insertLimit(limit);
+    this.save();
+  }
+
+  private insertLimit(limit: NodePoolLimit): void {
+    const list = this.limits.get(limit.nodeGroupKey) ?? [];
+    list.push(limit);
+    list.sort((a, b) => a.atMs - b.atMs);
+    this.limits.set(limit.nodeGroupKey, list);
   }
 
   deployedRoles(awsAccountId?: string): readonly DeployedRole[] {
@@ -106,6 +143,9 @@ export class SandboxState implements OverrideSource {
       overrides: [...this.overrides.values()]
         .flat()
         .map(({ atMs, ...o }) => ({ ...o, at: new Date(atMs).toISOString() })),
+      nodePoolLimits: [...this.limits.values()]
+        .flat()
+        .map(({ atMs, ...l }) => ({ ...l, at: new Date(atMs).toISOString() })),
       roles: this.roles,
     };
     mkdirSync(dirname(this.file), { recursive: true });

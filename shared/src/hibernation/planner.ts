@@ -12,8 +12,10 @@ import type { HibernationProtection, HibernationScope } from '../model/hibernati
  *   restore with zeros), and one a person changed by hand while asleep is left alone.
  * - Wake restores the recorded sizes of every group still at what the sleep set; a group a person changed
  *   while asleep keeps the person's values. Either way the record is cleared.
- * - Karpenter NodePools are scaled through the in-cluster agent, which has no command for it yet: they are
- *   reported as skipped with that reason, never silently.
+ * - Karpenter NodePools sleep with `spec.limits.cpu` "0" (Karpenter launches nothing more) and their nodes
+ *   removed (but those critical pods need); wake writes the recorded limit back and Karpenter brings the
+ *   nodes the pods ask for. Their "size" is the limit: a pool whose limit a person changed while asleep
+ *   is theirs; how many nodes are still draining is not a change.
  */
 
 export type NodeGroupKind = 'asg' | 'managed' | 'karpenter';
@@ -22,6 +24,8 @@ export interface GroupSize {
   minSize: number;
   desiredSize: number;
   maxSize: number;
+  /** Karpenter NodePools only: `spec.limits.cpu` as written (`null`: no limit). Nodes are `desiredSize`. */
+  cpuLimit?: string | null;
 }
 
 export interface PlannedGroup {
@@ -31,6 +35,11 @@ export interface PlannedGroup {
   tags: Readonly<Record<string, string>>;
   /** Nodes that must stay for pods of critical namespaces (0: none). */
   protectedNodeCount: number;
+  /**
+   * Nodes of the group whose instance carries an excluded tag. A NodePool keeps exactly those nodes; an ASG
+   * or managed node group cannot be told which instances to keep, so such a group stays as it is.
+   */
+  taggedNodeNames?: readonly string[];
   /** What one node of the group costs, USD/h (for the savings rate). */
   hourlyPricePerNodeUsd: number;
 }
@@ -70,14 +79,28 @@ export interface WakePlan {
 }
 
 export const sameSize = (a: GroupSize, b: GroupSize) =>
-  a.minSize === b.minSize && a.desiredSize === b.desiredSize && a.maxSize === b.maxSize;
+  a.minSize === b.minSize &&
+  a.desiredSize === b.desiredSize &&
+  a.maxSize === b.maxSize &&
+  a.cpuLimit === b.cpuLimit;
+
+/**
+ * Whether a group holds the same settings a person would change: min/desired/max of an ASG or managed
+ * node group, the CPU limit of a NodePool (its node count follows Karpenter, not a person).
+ */
+export const sameSettings = (kind: NodeGroupKind, a: GroupSize, b: GroupSize) =>
+  kind === 'karpenter' ? a.cpuLimit === b.cpuLimit : sameSize(a, b);
 
 /** The size a group sleeps at, keeping `keep` nodes (critical pods). */
 export function sleepTarget(kind: NodeGroupKind, size: GroupSize, keep: number): GroupSize {
   const nodes = Math.max(0, Math.min(keep, size.desiredSize));
-  if (kind === 'asg') return { minSize: nodes, desiredSize: nodes, maxSize: nodes === 0 ? 0 : size.maxSize };
-  // EKS managed node groups refuse maxSize 0: keep the max, scale min and desired down.
-  return { minSize: nodes, desiredSize: nodes, maxSize: Math.max(1, size.maxSize) };
+  // A limit of 0 launches nothing; the kept nodes stay because only the others are removed.
+  if (kind === 'karpenter') return { minSize: 0, desiredSize: nodes, maxSize: nodes, cpuLimit: '0' };
+  // Kept nodes are pinned (max = kept): an autoscaler growing the group while asleep would look like a
+  // person's change, and the wake would leave the group at the sleeping size.
+  if (kind === 'asg') return { minSize: nodes, desiredSize: nodes, maxSize: nodes };
+  // EKS managed node groups refuse maxSize 0: with nothing kept, keep the max; min and desired go to 0.
+  return { minSize: nodes, desiredSize: nodes, maxSize: nodes === 0 ? Math.max(1, size.maxSize) : nodes };
 }
 
 function excludedByTag(group: PlannedGroup, protection: HibernationProtection): string | null {
@@ -108,7 +131,7 @@ export function planSleep(
     const recorded = records[id];
     if (recorded) {
       // Asleep already (a repeated or late run): the record stays, a hand edit stays.
-      const untouched = sameSize(g.size, recorded.sleptAs);
+      const untouched = sameSettings(g.kind, g.size, recorded.sleptAs);
       skipped.push({
         nodeGroupId: id,
         outcome: untouched ? 'unchanged' : 'skipped',
@@ -127,11 +150,12 @@ export function planSleep(
       skipped.push({ nodeGroupId: id, outcome: 'skipped', reason: tagReason });
       continue;
     }
-    if (g.kind === 'karpenter') {
+    const tagged = g.taggedNodeNames ?? [];
+    if (tagged.length > 0 && g.kind !== 'karpenter') {
       skipped.push({
         nodeGroupId: id,
         outcome: 'skipped',
-        reason: 'Karpenter NodePools are scaled by the in-cluster agent, which cannot do it yet',
+        reason: `node ${tagged[0]} carries an excluded tag, and the group cannot be told which nodes to keep: left as it is`,
       });
       continue;
     }
@@ -158,9 +182,9 @@ export function planWake(groups: readonly PlannedGroup[], records: SleepRecords)
       skipped.push({ nodeGroupId: id, outcome: 'skipped', reason: 'the node group no longer exists' });
       continue;
     }
-    if (sameSize(g.size, record.size)) {
+    if (sameSettings(g.kind, g.size, record.size)) {
       skipped.push({ nodeGroupId: id, outcome: 'unchanged', reason: 'already at its recorded size' });
-    } else if (!sameSize(g.size, record.sleptAs)) {
+    } else if (!sameSettings(g.kind, g.size, record.sleptAs)) {
       skipped.push({
         nodeGroupId: id,
         outcome: 'skipped',

@@ -103,9 +103,10 @@ export const hibernationProtectionSchema = z.strictObject({
     .transform((ns) => [...new Set(ns)])
     .default([]),
   /**
-   * Node groups carrying one of these (with the value, when given) never sleep. Matched against the group's
-   * Kubernetes node labels as discovery records them (`env=critical`); AWS tags of the group are not in the
-   * inventory yet.
+   * Node groups carrying one of these (with the value, when given) never sleep: matched against the group's
+   * live AWS tags (ASG, EKS node group, or all of a NodePool's nodes) and its Kubernetes node labels. A node
+   * whose instance carries one stays too: a NodePool keeps exactly those nodes, an ASG or managed node
+   * group holding one is left as it is (ADR 0031).
    */
   excludedTags: z.array(tagSelectorSchema).max(50, 'Use at most 50 tag rules.').default([]),
 });

@@ -31,7 +31,7 @@ describe('sleep planner', () => {
     expect(plan.savedUsdPerHour).toBeCloseTo(1.4, 6);
   });
 
-  it('keeps the nodes critical namespaces need, and leaves out-of-scope, tagged and Karpenter groups', () => {
+  it('keeps the nodes critical namespaces need (pinned), and leaves out-of-scope and tagged groups', () => {
     const plan = planSleep(
       [
         group('mng-monitoring', 'managed', 4, { protectedNodeCount: 1 }),
@@ -44,13 +44,38 @@ describe('sleep planner', () => {
       {},
     );
     expect(plan.actions.map((a) => [a.nodeGroupId, a.to])).toEqual([
-      ['mng-monitoring', { minSize: 1, desiredSize: 1, maxSize: 10 }],
+      ['mng-monitoring', { minSize: 1, desiredSize: 1, maxSize: 1 }],
+      ['karpenter-default', { minSize: 0, desiredSize: 0, maxSize: 0, cpuLimit: '0' }],
     ]);
     expect(Object.fromEntries(plan.skipped.map((s) => [s.nodeGroupId, s.reason]))).toEqual({
       'asg-db': 'not in the hibernation scope',
       'mng-gpu': 'tagged env=critical: excluded from hibernation',
-      'karpenter-default': 'Karpenter NodePools are scaled by the in-cluster agent, which cannot do it yet',
     });
+  });
+
+  it('sleeps a NodePool with a CPU limit of 0, keeps its tagged and critical nodes, and restores its limit', () => {
+    const pool = group('karpenter-default', 'karpenter', 5, {
+      size: { minSize: 0, desiredSize: 5, maxSize: 5, cpuLimit: '1000' },
+      protectedNodeCount: 2,
+      taggedNodeNames: ['ip-10-0-0-1'],
+    });
+    const asg = group('asg-batch', 'asg', 3, { taggedNodeNames: ['ip-10-0-0-9'] });
+    const sleep = planSleep([pool, asg], { kind: 'full' }, none, {});
+    expect(sleep.actions.map((a) => [a.nodeGroupId, a.to])).toEqual([
+      ['karpenter-default', { minSize: 0, desiredSize: 2, maxSize: 2, cpuLimit: '0' }],
+    ]);
+    expect(sleep.skipped.map((s) => s.nodeGroupId)).toEqual(['asg-batch']);
+    expect(sleep.skipped[0]?.reason).toContain('ip-10-0-0-9 carries an excluded tag');
+    // Asleep, with nodes still draining: not a person's change; the wake writes the limit back.
+    const draining = { ...pool, size: { minSize: 0, desiredSize: 4, maxSize: 4, cpuLimit: '0' } };
+    expect(planSleep([draining], { kind: 'full' }, none, sleep.records).skipped[0]?.outcome).toBe(
+      'unchanged',
+    );
+    const wake = planWake([draining], sleep.records);
+    expect(wake.actions.map((a) => a.to.cpuLimit)).toEqual(['1000']);
+    // A person raised the limit while asleep: theirs is kept.
+    const raised = { ...pool, size: { minSize: 0, desiredSize: 2, maxSize: 2, cpuLimit: '64' } };
+    expect(planWake([raised], sleep.records).skipped[0]?.reason).toContain('changed by hand');
   });
 
   it('a repeated sleep changes nothing and keeps the sizes to restore', () => {

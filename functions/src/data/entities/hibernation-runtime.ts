@@ -7,6 +7,8 @@ const sizeSchema = z.object({
   minSize: z.number().int().nonnegative(),
   desiredSize: z.number().int().nonnegative(),
   maxSize: z.number().int().nonnegative(),
+  /** Karpenter NodePools: `spec.limits.cpu` (`null`: none). */
+  cpuLimit: z.string().nullable().optional(),
 });
 
 /**

@@ -18,6 +18,8 @@ export const nodeGroupEntity = defineEntity(
     maxSize: z.number().int().nonnegative(),
     autoScalingGroupNames: z.array(z.string()).default([]),
     labels: tagsSchema.default({}),
+    /** AWS tags: of the EKS node group, the ASG, or those every node of a NodePool carries. */
+    tags: tagsSchema.default({}),
     taints: z
       .array(z.object({ key: z.string(), value: z.string().optional(), effect: z.string() }))
       .default([]),

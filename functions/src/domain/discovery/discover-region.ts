@@ -249,7 +249,11 @@ function instanceAttributes(
 
 type NodeGroupAttributes = Omit<z.infer<typeof nodeGroupEntity.schema>, 'orgId' | 'clusterId' | 'accountId'>;
 
-function nodeGroupsOf(
+/**
+ * The node groups of one cluster as discovery records them: its EKS managed node groups, the self-managed
+ * ASGs tagged for it, and its Karpenter NodePools (from the instances that carry their label).
+ */
+export function nodeGroupsOf(
   cluster: EksCluster,
   nodegroups: readonly EksNodegroup[],
   groups: readonly AutoScalingGroup[],
@@ -272,6 +276,7 @@ function nodeGroupsOf(
       autoScalingGroupNames: g.autoScalingGroupNames,
       labels: g.labels,
       taints: g.taints,
+      tags: g.tags ?? {},
       status: g.status,
       nodeCount: running.filter((i) => i.nodegroupName === g.name).length,
       hourlyCostUsd: 0,
@@ -294,6 +299,7 @@ function nodeGroupsOf(
       autoScalingGroupNames: [g.name],
       labels: {},
       taints: [],
+      tags: g.tags,
       status: null,
       nodeCount: g.instanceIds.length,
       hourlyCostUsd: 0,
@@ -319,6 +325,7 @@ function nodeGroupsOf(
       autoScalingGroupNames: [],
       labels: {},
       taints: [],
+      tags: commonTags(members.map((m) => m.tags)),
       status: null,
       nodeCount: members.length,
       hourlyCostUsd: 0,
@@ -326,6 +333,13 @@ function nodeGroupsOf(
     });
   }
   return out;
+}
+
+/** The tags every one of the lists carries with the same value (a NodePool's tags, from its instances). */
+function commonTags(lists: readonly Record<string, string>[]): Record<string, string> {
+  const [first, ...rest] = lists;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((t) => t[k] === v)));
 }
 
 /** Creates the Cluster item or refreshes its EKS metadata, leaving summary, agent and history alone. */

@@ -296,6 +296,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
       autoScalingGroupNames: [],
       labels: {},
       taints: [],
+      tags: {},
       status: null,
       nodeCount: 0,
       hourlyCostUsd: 0,

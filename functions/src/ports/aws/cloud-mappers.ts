@@ -146,6 +146,7 @@ export function toEksNodegroup(clusterName: string, nodegroup: Nodegroup): EksNo
         : [],
     ),
     status: nodegroup.status ?? 'UNKNOWN',
+    tags: { ...(nodegroup.tags ?? {}) },
   };
 }
 

@@ -4,8 +4,8 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@spot/shared';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
-import type { ClusterHourSample, KubernetesPort } from '../kubernetes';
-import { KubernetesAccessError } from '../kubernetes-errors';
+import type { ClusterHourSample, KubernetesPort, NodePool } from '../kubernetes';
+import { hibernationAccessHint, KubernetesAccessError } from '../kubernetes-errors';
 import { requestHandlerOptions } from './cloud-timeouts';
 import { containerInsightsHistory } from './kubernetes-container-insights';
 import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
@@ -58,7 +58,8 @@ export class AgentlessKubernetes implements KubernetesPort {
     this.clock = options.clock ?? { now: () => new Date() };
   }
 
-  async collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot> {
+  /** A client configuration for the cluster: endpoint and CA from EKS, a fresh EKS token. */
+  private async kubeConfigFor(target: CloudTarget, cluster: EksCluster): Promise<KubeConfig> {
     const credentials = await this.credentialsOf(target);
     const access = await (this.options.clusterAccess ?? describeClusterAccess)(target, cluster, credentials);
     const { token } = await eksToken({
@@ -67,7 +68,11 @@ export class AgentlessKubernetes implements KubernetesPort {
       credentials,
       now: this.clock.now(),
     });
-    const kc = await kubeConfig(cluster.name, access, token, this.options.skipTlsVerify ?? false);
+    return kubeConfig(cluster.name, access, token, this.options.skipTlsVerify ?? false);
+  }
+
+  async collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot> {
+    const kc = await this.kubeConfigFor(target, cluster);
     const { collectClusterSnapshot } = await import('../kubernetes-snapshot');
     return collectClusterSnapshot(kc, {
       clusterName: cluster.name,
@@ -87,6 +92,71 @@ export class AgentlessKubernetes implements KubernetesPort {
     // The registry is imported here, not at the top: it imports this module.
     const cloud = this.options.cloud?.() ?? (await import('../index')).port('cloud');
     return containerInsightsHistory(cloud, target, cluster, from, to);
+  }
+
+  async listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]> {
+    const kc = await this.kubeConfigFor(target, cluster);
+    const { CoreV1Api, CustomObjectsApi } = await import('@kubernetes/client-node');
+    return hibernationCall(cluster.name, async () => {
+      const pools = (await kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ ...nodePools, plural: 'nodepools' })) as {
+        items?: { metadata?: { name?: string }; spec?: { limits?: { cpu?: string | number } } }[];
+      };
+      const nodes = await kc.makeApiClient(CoreV1Api).listNode({ labelSelector: 'karpenter.sh/nodepool' });
+      const counts = new Map<string, number>();
+      for (const n of nodes.items) {
+        const pool = n.metadata?.labels?.['karpenter.sh/nodepool'];
+        if (pool) counts.set(pool, (counts.get(pool) ?? 0) + 1);
+      }
+      return (pools.items ?? []).flatMap((p) => {
+        const name = p.metadata?.name;
+        if (!name) return [];
+        const cpu = p.spec?.limits?.cpu;
+        return [{ name, cpuLimit: cpu === undefined ? null : String(cpu), nodeCount: counts.get(name) ?? 0 }];
+      });
+    });
+  }
+
+  async setNodePoolCpuLimit(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    cpuLimit: string | null,
+  ): Promise<void> {
+    const kc = await this.kubeConfigFor(target, cluster);
+    const { CustomObjectsApi, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+    await hibernationCall(cluster.name, () =>
+      kc.makeApiClient(CustomObjectsApi).patchClusterCustomObject(
+        // A JSON merge patch: `null` removes the limit.
+        { ...nodePools, plural: 'nodepools', name: nodePool, body: { spec: { limits: { cpu: cpuLimit } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+  }
+
+  async removeNodePoolNodes(
+    target: CloudTarget,
+    cluster: EksCluster,
+    nodePool: string,
+    keepNodeNames: readonly string[],
+  ): Promise<void> {
+    const kc = await this.kubeConfigFor(target, cluster);
+    const { CustomObjectsApi } = await import('@kubernetes/client-node');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const keep = new Set(keepNodeNames);
+    await hibernationCall(cluster.name, async () => {
+      const claims = (await api.listClusterCustomObject({
+        ...nodePools,
+        plural: 'nodeclaims',
+        labelSelector: `karpenter.sh/nodepool=${nodePool}`,
+      })) as { items?: { metadata?: { name?: string }; status?: { nodeName?: string } }[] };
+      for (const claim of claims.items ?? []) {
+        const name = claim.metadata?.name;
+        if (!name || keep.has(claim.status?.nodeName ?? '')) continue;
+        await api.deleteClusterCustomObject({ ...nodePools, plural: 'nodeclaims', name });
+      }
+    });
   }
 
   private async credentialsOf(target: CloudTarget): Promise<AwsCredentials> {
@@ -121,6 +191,24 @@ export class AgentlessKubernetes implements KubernetesPort {
       expiresAt: issued.Expiration?.getTime() ?? this.clock.now().getTime() + sessionSeconds * 1000,
     });
     return credentials;
+  }
+}
+
+const nodePools = { group: 'karpenter.sh', version: 'v1' } as const;
+
+/** A Kubernetes call of hibernation; a 401/403 becomes an access error that says what to grant. */
+async function hibernationCall<T>(clusterName: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 401 || code === 403)
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `Cluster ${clusterName} refused the change (HTTP ${code}). ${hibernationAccessHint}`,
+        { cause: error },
+      );
+    throw error;
   }
 }
 
