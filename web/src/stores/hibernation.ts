@@ -13,7 +13,7 @@ import {
 } from '@spot/shared';
 import { localDateAt } from '@spot/shared/hibernation/engine';
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, toRaw } from 'vue';
 import { z } from 'zod';
 import { api, errorMessage, isApiError } from '../api/client';
 import { upcomingOverrides } from '../lib/hibernation-display';
@@ -55,7 +55,9 @@ const workloadSchema = z.object({ namespace: z.string() }).loose();
 
 const path = (clusterId: string) => `/api/client/clusters/${encodeURIComponent(clusterId)}/hibernation`;
 
-function draftOf(view: HibernationView): HibernationDraft {
+function draftOf(reactiveView: HibernationView): HibernationDraft {
+  // A view held in a ref is a reactive proxy, which structuredClone refuses: clone the object under it.
+  const view = toRaw(reactiveView);
   return {
     schedule: structuredClone(view.schedule),
     overrides: structuredClone(view.overrides),
