@@ -342,6 +342,11 @@ test.describe
       await expect(page.locator(`[data-date="${sprint}"]`)).toHaveClass(/sprint-day/);
       await shot(page, 'hib-21-calendar');
       await expectAccessible(page, 'the hibernation page, calendar');
+      await page.getByRole('tab', { name: 'Scope, Protection & Alerts' }).click();
+      await expect(page.getByTestId('scope-full')).toBeChecked();
+      await expect(page.getByTestId('critical-namespaces')).toBeVisible();
+      await shot(page, 'hib-22-scope-protection-alerts');
+      await expectAccessible(page, 'the hibernation page, scope, protection and alerts');
 
       // Save: version 1.
       await expect(page.getByTestId('unsaved-bar')).toContainText('You have unsaved changes');
@@ -362,7 +367,7 @@ test.describe
       await expect(fleet.locator('tbody tr', { hasText: name }).getByTestId('fleet-state')).toHaveText(
         'HIBERNATING',
       );
-      await page.evaluate(() => globalThis.scrollTo(0, 0));
+      await page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 }).scrollIntoViewIfNeeded();
       await shot(page, 'hib-30-hibernating');
 
       // Wake up now for one hour.
@@ -370,7 +375,7 @@ test.describe
       await page.getByTestId('wake-modal').getByTestId('wake-1h').click();
       await expect(page.getByTestId('hibernation-badge')).toHaveText(/ACTIVE|WAKING/, { timeout: 30_000 });
       await expect(page.getByTestId('command-center')).toContainText('Kept awake by hand until');
-      await page.evaluate(() => globalThis.scrollTo(0, 0));
+      await page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 }).scrollIntoViewIfNeeded();
       await shot(page, 'hib-40-awake');
       await expectAccessible(page, 'the hibernation page after waking');
     });
