@@ -282,4 +282,111 @@ test.describe
       await shot(page, '43-policies-cluster-level');
       await expectAccessible(page, 'the policy page at a cluster');
     });
+
+    // Cluster hibernation on a discovered sandbox cluster (issue 15): paint the week with the mouse and the
+    // keyboard, import national holidays, save, hibernate now (the sandbox groups scale to zero and the rate
+    // shows), then wake for an hour.
+    test('the hibernation page paints a schedule, imports holidays, hibernates now and wakes for an hour', async ({
+      page,
+    }) => {
+      test.setTimeout(180_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      await page.getByRole('menuitem', { name: 'Cluster Hibernation' }).first().click();
+      await expect(page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 })).toBeVisible();
+      const fleet = page.getByTestId('fleet-list');
+      const rows = fleet.locator('tbody tr');
+      await expect(rows.first()).toBeVisible();
+      const pick = rows.last().locator('button.name');
+      const name = ((await pick.textContent()) ?? '').trim();
+      await pick.click();
+      await expect(page.getByTestId('editing-cluster')).toContainText(name);
+      await expect(page.getByTestId('command-center')).toBeVisible();
+
+      // Paint: clear the week, then drag Monday 08:00 to Friday 18:30 (one rectangle) with the mouse.
+      await page.getByTestId('schedule-enabled').click();
+      await page.getByRole('button', { name: 'Clear (always asleep)' }).click();
+      const painter = page.getByTestId('weekly-painter');
+      const cell = (day: number, slot: number) => painter.locator(`[data-day="${day}"][data-slot="${slot}"]`);
+      const from = await cell(0, 16).boundingBox();
+      const to = await cell(4, 37).boundingBox();
+      if (!from || !to) throw new Error('painter cells are not laid out');
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+      await page.mouse.up();
+      await expect(painter.getByRole('gridcell', { name: 'Friday 18:30–19:00, active' })).toBeVisible();
+      await expect(cell(0, 15)).toHaveAttribute('data-state', 'pre-warm');
+      await expect(cell(5, 20)).toHaveAttribute('data-state', 'sleep');
+      // The keyboard: from Friday 18:30 up to Wednesday, Home, then right to 12:00 and Space sleeps that half hour.
+      await cell(4, 37).focus();
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 24; i++) await page.keyboard.press('ArrowRight');
+      await expect(painter.getByRole('gridcell', { name: 'Wednesday 12:00–12:30, active' })).toBeFocused();
+      await page.keyboard.press('Space');
+      await expect(painter.getByRole('gridcell', { name: 'Wednesday 12:00–12:30, sleep' })).toBeFocused();
+      await expect(page.getByTestId('week-summary')).toContainText('Running 57.5 h of 168 h');
+      await expect(page.getByTestId('clocks')).toContainText('Your local time');
+      await shot(page, 'hib-10-weekly-painter');
+      await expectAccessible(page, 'the hibernation page, weekly schedule');
+
+      // Holidays: next year's US public holidays as calendar holidays, and a sprint day from a date's menu.
+      await page.getByRole('tab', { name: 'Holidays & Exceptions' }).click();
+      await page.getByTestId('import-holidays').click();
+      const importer = page.getByTestId('holiday-import');
+      const nextYear = new Date().getUTCFullYear() + 1;
+      await importer.getByLabel('Year').fill(String(nextYear));
+      await importer.getByTestId('holiday-preview').click();
+      await expect(importer.getByTestId('holiday-summary')).toContainText(/\d+ to add/);
+      await expect(importer.getByText(new RegExp(` 1 January ${nextYear}`))).toBeVisible();
+      await shot(page, 'hib-20-holiday-import');
+      await importer.getByTestId('holiday-confirm').click();
+      const list = page.getByTestId('override-list');
+      await expect(list).toContainText("New Year's Day");
+      await expect(page.locator(`[data-date="${nextYear}-01-01"]`)).toHaveClass(/holiday/);
+      const sprint = `${nextYear}-01-13`;
+      await page.locator(`[data-date="${sprint}"]`).click({ button: 'right' });
+      await page.getByRole('menuitem', { name: 'Set as Sprint Day (Active 24h)' }).click();
+      await expect(page.locator(`[data-date="${sprint}"]`)).toHaveClass(/sprint-day/);
+      await shot(page, 'hib-21-calendar');
+      await expectAccessible(page, 'the hibernation page, calendar');
+      await page.getByRole('tab', { name: 'Scope, Protection & Alerts' }).click();
+      await expect(page.getByTestId('scope-full')).toBeChecked();
+      await expect(page.getByTestId('critical-namespaces')).toBeVisible();
+      await shot(page, 'hib-22-scope-protection-alerts');
+      await expectAccessible(page, 'the hibernation page, scope, protection and alerts');
+
+      // Save: version 1.
+      await expect(page.getByTestId('unsaved-bar')).toContainText('You have unsaved changes');
+      await page.getByTestId('save-schedule').click();
+      await expect(page.getByTestId('unsaved-bar')).toBeHidden();
+      await expect(page.getByTestId('editing-cluster')).toContainText('schedule version 1');
+
+      // Hibernate now (confirmed): the badge sleeps and the savings rate is the sleeping groups' cost.
+      await page.getByTestId('hibernate-now').click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Hibernate now' }).click();
+      await expect(page.getByTestId('hibernation-badge')).toHaveText(/HIBERNATING/, { timeout: 30_000 });
+      const rate = page.getByTestId('savings-rate');
+      await expect(rate).toHaveText(/^\$[\d,.]+\/h$/);
+      await expect
+        .poll(async () => Number(((await rate.textContent()) ?? '').replace(/[^\d.]/g, '')))
+        .toBeGreaterThan(0);
+      await expect(page.getByTestId('countdown')).toContainText(/Time until wake up: \d+/);
+      await expect(fleet.locator('tbody tr', { hasText: name }).getByTestId('fleet-state')).toHaveText(
+        'HIBERNATING',
+      );
+      await page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 }).scrollIntoViewIfNeeded();
+      await shot(page, 'hib-30-hibernating');
+
+      // Wake up now for one hour.
+      await page.getByTestId('wake-now').click();
+      await page.getByTestId('wake-modal').getByTestId('wake-1h').click();
+      await expect(page.getByTestId('hibernation-badge')).toHaveText(/ACTIVE|WAKING/, { timeout: 30_000 });
+      await expect(page.getByTestId('command-center')).toContainText('Kept awake by hand until');
+      await page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 }).scrollIntoViewIfNeeded();
+      await shot(page, 'hib-40-awake');
+      await expectAccessible(page, 'the hibernation page after waking');
+    });
   });

@@ -1,3 +1,4 @@
 export * from './engine';
 export * from './planner';
 export * from './savings';
+export * from './week';
