@@ -18,7 +18,7 @@ import {
 } from '@spot/shared';
 import { leavesOf, mergePolicy } from '@spot/shared/policy/merge';
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, toRaw } from 'vue';
 import { z } from 'zod';
 import { api, isApiError } from '../api/client';
 import { effectiveOf, type PolicyEditState, unsavedChanges } from '../lib/policy-edit';
@@ -235,7 +235,8 @@ export const usePoliciesStore = defineStore('policies', () => {
   function reset(): void {
     if (staleCurrent.value) saved.value = staleCurrent.value;
     staleCurrent.value = null;
-    if (saved.value) draft.value = structuredClone(saved.value.policy) as Policy | PolicyOverrides;
+    // `saved` holds a reactive proxy, which structuredClone refuses (DataCloneError): clone the raw object.
+    if (saved.value) draft.value = structuredClone(toRaw(saved.value).policy) as Policy | PolicyOverrides;
   }
 
   async function loadVersions(): Promise<void> {
