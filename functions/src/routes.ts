@@ -204,8 +204,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/verify',
     handler: 'audit/verify',
     auth: 'user',
-    // Walks the whole chain: 100,000 records are about 100 pages of consistent reads.
+    // Walks the whole chain: 100,000 records are about 100 pages of consistent reads. The retention
+    // checkpoint's signature is checked with the key service.
     timeoutSeconds: 30,
+    needs: ['secrets'],
     rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
   { method: 'GET', path: '/api/client/audit/settings', handler: 'audit/settings-get', auth: 'user' },
@@ -214,7 +216,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/settings',
     handler: 'audit/settings-put',
     auth: 'user',
-    needs: ['table-write', 'secrets'],
+    // A retention change starts the audit-retention workflow (re-stamps existing records' TTL).
+    needs: ['table-write', 'secrets', 'workflows'],
   },
   {
     method: 'POST',
@@ -222,7 +225,8 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'audit/settings-test-event',
     auth: 'user',
     timeoutSeconds: 15,
-    needs: ['table-write', 'secrets'],
+    // S3 destinations write through the connected account's role (or its sealed access key).
+    needs: ['table-write', 'secrets', 'customer-cloud'],
     // Each call reaches out to the customer's collector: a button a person presses, not a load generator.
     rateLimit: { perOrg: { requests: 20, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },

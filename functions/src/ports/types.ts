@@ -100,6 +100,29 @@ export interface SiemPort {
   deliver(destination: SiemDestination, records: readonly SiemRecord[]): Promise<SiemDelivery>;
 }
 
+/**
+ * A batch of audit records that could not be delivered to one SIEM destination after every retry: what
+ * and where, never the records' content or the destination's secret (the records stay in the table and
+ * are re-read by seq to re-drive).
+ */
+export interface AuditDeadLetter {
+  orgId: string;
+  destinationId: string;
+  kind: 'datadog' | 'splunk' | 's3';
+  fromSeq: number;
+  toSeq: number;
+  auditIds: string[];
+  attempts: number;
+  status: number | null;
+  message: string;
+  failedAt: string;
+}
+
+/** The dead-letter queue of SIEM streaming (an encrypted SQS queue in AWS, a list locally). */
+export interface DeadLetterPort {
+  send(letter: AuditDeadLetter): Promise<void>;
+}
+
 export interface Ports {
   clock: Clock;
   workflows: WorkflowPort;
@@ -109,4 +132,5 @@ export interface Ports {
   cloud: CustomerCloudPort;
   kubernetes: KubernetesPort;
   siem: SiemPort;
+  deadLetters: DeadLetterPort;
 }

@@ -147,7 +147,15 @@ const chainBreakSchema = z.object({
   seq: z.number().int().nonnegative(),
   position: z.number().int().nonnegative(),
   auditId: z.string().nullable(),
-  reason: z.enum(['altered', 'broken-link', 'missing', 'out-of-order', 'truncated', 'head-mismatch']),
+  reason: z.enum([
+    'altered',
+    'broken-link',
+    'missing',
+    'out-of-order',
+    'truncated',
+    'head-mismatch',
+    'checkpoint-invalid',
+  ]),
   message: z.string(),
 });
 
@@ -159,6 +167,20 @@ export const auditVerifyResponseSchema = z.object({
   lastSeq: z.number().int().nullable(),
   lastHash: z.string().nullable(),
   head: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }).nullable(),
+  /**
+   * Where the walk started after retention expired the oldest records: the last expired record's seq and
+   * hash, when the checkpoint moved there, and whether its signature is this service's. Null: nothing
+   * has expired, the walk starts at the genesis.
+   */
+  checkpoint: z
+    .object({
+      seq: z.number().int().positive(),
+      hash: z.string(),
+      advancedAt: z.string(),
+      signed: z.boolean(),
+    })
+    .nullable()
+    .optional(),
   firstBreak: chainBreakSchema.nullable(),
   verifiedAt: z.string(),
 });
@@ -332,6 +354,28 @@ export const auditDestinationInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type AuditDestinationInput = z.infer<typeof auditDestinationInputSchema>;
 
+/**
+ * How streaming to a destination last went (written by the stream function; GET settings only): the
+ * last batch delivered and the last one that failed after its retries and went to the dead-letter
+ * queue. Null until the first batch.
+ */
+export const auditDestinationDeliverySchema = z.object({
+  lastAttemptAt: z.string(),
+  lastDeliveredAt: z.string().nullable(),
+  /** The highest sequence number delivered by the last successful batch. */
+  lastDeliveredSeq: z.number().int().nullable(),
+  lastErrorAt: z.string().nullable(),
+  /** What went wrong, in words (never a secret). */
+  lastError: z.string().nullable(),
+  /** The destination's HTTP status in the last attempt, when it answered. */
+  lastStatus: z.number().int().nullable(),
+  /** Batches sent to the dead-letter queue so far. */
+  deadLettered: z.number().int().nonnegative(),
+});
+export type AuditDestinationDelivery = z.infer<typeof auditDestinationDeliverySchema>;
+
+const deliveryField = { delivery: auditDestinationDeliverySchema.nullable().optional() };
+
 /** A destination as the API returns it: never its secret, only whether one is stored. */
 export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -341,6 +385,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean(),
     site: z.enum(datadogSites),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
   z.object({
     kind: z.literal('splunk'),
@@ -349,6 +394,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean(),
     url: z.string(),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
   z.object({
     kind: z.literal('s3'),
@@ -359,6 +405,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     bucket: z.string(),
     prefix: z.string(),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
 ]);
 export type AuditDestinationView = z.infer<typeof auditDestinationViewSchema>;

@@ -1,0 +1,8 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Item } from '../data/repository';
+
+/** A stream image (DynamoDB JSON, as Lambda receives it) as a plain item; undefined when absent. */
+export function imageOf(image: object | undefined): Item | undefined {
+  return image ? (unmarshall(image as Record<string, AttributeValue>) as Item) : undefined;
+}
