@@ -50,7 +50,9 @@ export type RoutePermission =
   | 'workflows'
   | 'schedules'
   | 'secrets'
-  | 'customer-cloud';
+  | 'customer-cloud'
+  /** Write audit exports too large for a response to the exports bucket and presign their download. */
+  | 'audit-exports';
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/health', handler: 'health', auth: 'public' },
@@ -236,8 +238,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/exports',
     handler: 'audit/export',
     auth: 'user',
-    timeoutSeconds: 30,
-    needs: ['table-write', 'secrets'],
+    // A large range streams to the exports bucket (ADR 0029): 100,000 records are ~100 MB of JSON.
+    timeoutSeconds: 120,
+    needs: ['table-write', 'secrets', 'audit-exports'],
     rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
   {

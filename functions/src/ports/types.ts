@@ -123,6 +123,22 @@ export interface DeadLetterPort {
   send(letter: AuditDeadLetter): Promise<void>;
 }
 
+/** One file being written to export storage, chunk by chunk (S3 multipart upload in AWS). */
+export interface ExportUpload {
+  write(chunk: string): Promise<void>;
+  /** Finishes the file; nothing is visible before. */
+  complete(): Promise<void>;
+  /** Drops what was written (an export that failed half-way). */
+  abort(): Promise<void>;
+}
+
+/** Where exports too large for a response are stored for a short while (the product's S3 bucket). */
+export interface ExportStoragePort {
+  startUpload(key: string, contentType: string): Promise<ExportUpload>;
+  /** A URL that downloads the file without credentials until it expires, as `fileName`. */
+  downloadUrl(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
+}
+
 export interface Ports {
   clock: Clock;
   workflows: WorkflowPort;
@@ -133,4 +149,5 @@ export interface Ports {
   kubernetes: KubernetesPort;
   siem: SiemPort;
   deadLetters: DeadLetterPort;
+  exportStorage: ExportStoragePort;
 }

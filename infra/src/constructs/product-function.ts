@@ -103,6 +103,7 @@ export class ProductFunction extends Construct {
         KMS_KEY_ID: r.secretsKey.keyArn,
         SCHEDULE_GROUP_NAME: r.names.scheduleGroupName,
         SCHEDULER_ROLE_ARN: r.schedulerRole.roleArn,
+        AUDIT_EXPORTS_BUCKET: r.exportsBucket.bucketName,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

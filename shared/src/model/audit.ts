@@ -193,9 +193,21 @@ export type AuditExportFormat = z.infer<typeof auditExportFormatSchema>;
 /** The longest range one export may cover (a quarter and a bit; larger ranges are split by the person). */
 export const auditExportMaxDays = 400;
 
+/**
+ * How an export reaches the person: `inline` in the response (up to {@link auditExportMaxBytes}, a 422
+ * above), `link` as a file stored for an hour behind a presigned download URL (201), `auto` inline when
+ * it fits and a link otherwise (ADR 0029).
+ */
+export const auditExportDeliveries = ['auto', 'inline', 'link'] as const;
+
 /** `POST /api/client/audit/exports`: the records created in [from, to), as CSV or JSON. */
 export const auditExportInputSchema = z
-  .object({ format: auditExportFormatSchema, from: isoInstant, to: isoInstant })
+  .object({
+    format: auditExportFormatSchema,
+    from: isoInstant,
+    to: isoInstant,
+    delivery: z.enum(auditExportDeliveries).default('auto'),
+  })
   .refine((f) => Date.parse(f.from) < Date.parse(f.to), { message: 'from must be before to', path: ['to'] })
   .refine((f) => Date.parse(f.to) - Date.parse(f.from) <= auditExportMaxDays * 86_400_000, {
     message: `an export covers at most ${auditExportMaxDays} days: split the range`,
@@ -239,14 +251,44 @@ export const auditExportClaimsSchema = z.object({
 });
 export type AuditExportClaims = z.infer<typeof auditExportClaimsSchema>;
 
+/**
+ * `POST /api/client/audit/exports` with 201: the export was too large for a response (or a link was
+ * asked for) and is stored for an hour; GET `url` downloads it. The checksum and signature are the same
+ * as the inline answer's headers (which the 201 carries too).
+ */
+export const auditExportLinkSchema = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  signature: z.string(),
+  covers: auditExportCoversSchema,
+});
+export type AuditExportLink = z.infer<typeof auditExportLinkSchema>;
+
 /** The largest export file `exports/verify` takes (and the largest an export may be: Lambda's 6 MiB). */
 export const auditExportMaxBytes = 5 * 1024 * 1024;
 
 /** `POST /api/client/audit/exports/verify`: a downloaded file and the signature it came with. */
-export const auditExportVerifyInputSchema = z.object({
-  content: z.string().max(auditExportMaxBytes),
-  signature: z.string().min(1).max(4096),
-});
+export const auditExportVerifyInputSchema = z
+  .object({
+    content: z.string().max(auditExportMaxBytes).optional(),
+    /**
+     * Instead of `content`: the SHA-256 (hex) of a file too large to upload (a linked export), computed
+     * by the person; then signature and checksum are checked, the records' chain is not (null).
+     */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the file, 64 lower-case hex digits')
+      .optional(),
+    signature: z.string().min(1).max(4096),
+  })
+  .refine((v) => (v.content === undefined) !== (v.sha256 === undefined), {
+    message: 'send the file as content, or the SHA-256 of a larger file as sha256 (one of the two)',
+    path: ['content'],
+  });
 export type AuditExportVerifyInput = z.infer<typeof auditExportVerifyInputSchema>;
 
 export const auditExportVerifyResponseSchema = z.object({
