@@ -1,9 +1,9 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { imageOf } from '../data/stream-image';
 import { recordAuditExpiry } from '../domain/audit-retention';
 import { logger } from '../lib/logger';
 import { port } from '../ports';
 import { auditExpiryFilter, matchesFilter } from './filters';
-import { imageOf } from './stream-event';
 
 /**
  * The retention function: fed by the table's stream, filtered to audit records removed by DynamoDB's

@@ -1,9 +1,9 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { imageOf } from '../data/stream-image';
 import { streamAuditRecords } from '../domain/audit-siem';
 import { logger } from '../lib/logger';
 import { port } from '../ports';
 import { auditInsertFilter, matchesFilter } from './filters';
-import { imageOf } from './stream-event';
 
 /**
  * The SIEM stream function: fed by the table's stream (filtered to inserted audit records, up to 100

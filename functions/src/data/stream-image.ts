@@ -1,6 +1,7 @@
+/** DynamoDB stream images (what the stream consumers receive) read as items: the SDK stays in the data layer. */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Item } from '../data/repository';
+import type { Item } from './items';
 
 /** A stream image (DynamoDB JSON, as Lambda receives it) as a plain item; undefined when absent. */
 export function imageOf(image: object | undefined): Item | undefined {
