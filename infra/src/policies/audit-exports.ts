@@ -1,4 +1,6 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { wildcardResourceAck } from './nag';
 import type { PolicyGrant, ProductResources } from './types';
 
 /** The key prefix of stored audit exports in the exports bucket (`audit-exports/<orgId>/...`). */
@@ -9,15 +11,22 @@ export const auditExportsPrefix = 'audit-exports/';
  * aborting a failed one, and GetObject, which the presigned download URL is signed with. Only under the
  * exports prefix of the product's bucket.
  */
-export function auditExports(r: ProductResources): PolicyGrant {
+export function auditExports(scope: Construct, r: ProductResources): PolicyGrant {
+  const objects = r.exportsBucket.arnForObjects(`${auditExportsPrefix}*`);
   return {
     statements: [
       new PolicyStatement({
         sid: 'AuditExports',
         actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
-        resources: [r.exportsBucket.arnForObjects(`${auditExportsPrefix}*`)],
+        resources: [objects],
       }),
     ],
-    acknowledgements: [],
+    acknowledgements: [
+      wildcardResourceAck(
+        scope,
+        objects,
+        'Each export is a new object named at run time (audit-exports/<orgId>/<uuid>/<file>); the grant is limited to the exports prefix of the product bucket, whose objects expire after a day.',
+      ),
+    ],
   };
 }

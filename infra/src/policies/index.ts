@@ -27,7 +27,7 @@ export function grantsFor(
     schedules: () => schedules(scope, r),
     secrets: () => secrets(r),
     'customer-cloud': () => customerCloud(scope),
-    'audit-exports': () => auditExports(r),
+    'audit-exports': () => auditExports(scope, r),
   };
   return [tableRead(r.table), ...[...new Set(needs)].map((need) => byNeed[need]())];
 }
