@@ -108,6 +108,9 @@ export async function listAuditRecords(
   const filter = filterCondition(f);
   const page = await queryPage(auditByTimeRangeQuery(orgId, storedInstant(f.from), storedInstant(f.to)), {
     limit: query.limit,
+    // Read what the page needs, not DynamoDB's default 1 MB (some 1,400 records): one more than the
+    // page without a filter (to know whether more follow), a few pages' worth with one.
+    pageSize: filter ? Math.min(1000, query.limit * 5) : query.limit + 1,
     newestFirst: true,
     ...(filter ? { filter } : {}),
     ...(startKey ? { startKey } : {}),
