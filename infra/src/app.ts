@@ -78,7 +78,6 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
     userPoolClientId: auth.userPoolClient.userPoolClientId,
     secretsKey: data.secretsKey,
     schedulerRole: scheduling.schedulerRole,
-    exportsBucket: data.exportsBucket,
     workflowNames,
   };
 

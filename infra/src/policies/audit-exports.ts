@@ -1,5 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { exportsBucketName } from '../naming';
 import { wildcardResourceAck } from './nag';
 import type { PolicyGrant, ProductResources } from './types';
 
@@ -12,7 +14,7 @@ export const auditExportsPrefix = 'audit-exports/';
  * exports prefix of the product's bucket.
  */
 export function auditExports(scope: Construct, r: ProductResources): PolicyGrant {
-  const objects = r.exportsBucket.arnForObjects(`${auditExportsPrefix}*`);
+  const objects = `arn:${Stack.of(scope).partition}:s3:::${exportsBucketName(scope, r.names)}/${auditExportsPrefix}*`;
   return {
     statements: [
       new PolicyStatement({

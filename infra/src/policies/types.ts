@@ -2,7 +2,6 @@ import type { Acknowledgment } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Names } from '../naming';
 
 /** The product resources a function may be granted access to; built once per stack by the app. */
@@ -14,8 +13,6 @@ export interface ProductResources {
   readonly userPoolClientId: string;
   readonly secretsKey: IKey;
   readonly schedulerRole: IRole;
-  /** Audit exports too large for a response, kept a day. */
-  readonly exportsBucket: IBucket;
   /** Workflow names whose state machines exist (`<stateMachineNamePrefix><name>`). */
   readonly workflowNames: readonly string[];
 }

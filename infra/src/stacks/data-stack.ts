@@ -17,7 +17,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { Names } from '../naming';
+import { exportsBucketName, type Names } from '../naming';
 
 export interface DataStackProps extends StackProps {
   readonly names: Names;
@@ -71,6 +71,8 @@ export class DataStack extends Stack {
     // person's browser through a presigned URL (CORS GET from any origin: the URL itself is the key),
     // deleted after a day.
     this.exportsBucket = new Bucket(this, 'ExportsBucket', {
+      // Named from strings so the functions find it without a cross-stack reference (naming.ts).
+      bucketName: exportsBucketName(this, props.names),
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
