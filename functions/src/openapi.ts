@@ -57,7 +57,7 @@ function pathOf(route: RouteDefinition, contract: RouteContract, error: Response
   const responses: RouteConfig['responses'] = {};
   for (const [status, schema] of Object.entries(contract.responses)) {
     // A file answer: its JSON form has the contract's schema, any other form (CSV) is text.
-    const media = contract.fileMediaTypes ?? ['application/json'];
+    const media = (status === '200' && contract.fileMediaTypes) || ['application/json'];
     const headers = Object.fromEntries(
       Object.entries(contract.responseHeaders ?? {}).map(([name, description]) => [
         name,

@@ -50,7 +50,9 @@ export type RoutePermission =
   | 'workflows'
   | 'schedules'
   | 'secrets'
-  | 'customer-cloud';
+  | 'customer-cloud'
+  /** Write audit exports too large for a response to the exports bucket and presign their download. */
+  | 'audit-exports';
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/health', handler: 'health', auth: 'public' },
@@ -204,8 +206,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/verify',
     handler: 'audit/verify',
     auth: 'user',
-    // Walks the whole chain: 100,000 records are about 100 pages of consistent reads.
+    // Walks the whole chain: 100,000 records are about 100 pages of consistent reads. The retention
+    // checkpoint's signature is checked with the key service.
     timeoutSeconds: 30,
+    needs: ['secrets'],
     rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
   { method: 'GET', path: '/api/client/audit/settings', handler: 'audit/settings-get', auth: 'user' },
@@ -214,7 +218,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/settings',
     handler: 'audit/settings-put',
     auth: 'user',
-    needs: ['table-write', 'secrets'],
+    // A retention change starts the audit-retention workflow (re-stamps existing records' TTL).
+    needs: ['table-write', 'secrets', 'workflows'],
   },
   {
     method: 'POST',
@@ -222,7 +227,8 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'audit/settings-test-event',
     auth: 'user',
     timeoutSeconds: 15,
-    needs: ['table-write', 'secrets'],
+    // S3 destinations write through the connected account's role (or its sealed access key).
+    needs: ['table-write', 'secrets', 'customer-cloud'],
     // Each call reaches out to the customer's collector: a button a person presses, not a load generator.
     rateLimit: { perOrg: { requests: 20, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
@@ -232,8 +238,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/audit/exports',
     handler: 'audit/export',
     auth: 'user',
-    timeoutSeconds: 30,
-    needs: ['table-write', 'secrets'],
+    // A large range streams to the exports bucket (ADR 0029): 100,000 records are ~100 MB of JSON.
+    timeoutSeconds: 120,
+    needs: ['table-write', 'secrets', 'audit-exports'],
     rateLimit: { perOrg: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
   {

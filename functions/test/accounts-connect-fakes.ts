@@ -127,6 +127,9 @@ export class FakeCloud implements CustomerCloudPort {
   async updateAutoScalingGroup(): Promise<void> {
     throw new Error('The connect tests never change capacity');
   }
+  async putObject(): Promise<void> {
+    throw new Error('The connect tests never write objects');
+  }
   async updateNodegroupScaling(): Promise<void> {
     throw new Error('The connect tests never change capacity');
   }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalKeyService } from '@spot/local/keys';
+import { LocalStepFunctions } from '@spot/local/stepfunctions';
 import {
   type AuditEntry,
   type AuditFilter,
@@ -27,7 +28,11 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 beforeAll(async () => {
   await useLocalServices();
-  configurePorts({ keyService: new LocalKeyService(randomBytes(32)) });
+  configurePorts({
+    keyService: new LocalKeyService(randomBytes(32)),
+    // A retention change starts the re-stamp workflow: run locally, never against AWS.
+    workflows: new LocalStepFunctions({ retryIntervalMs: 10, waitTimeMs: 10 }),
+  });
 });
 
 const base: AuditEntry = {

@@ -30,6 +30,8 @@ export function names(stage: string) {
     apiName: slug,
     userPoolName: slug,
     secretsKeyAlias: `alias/${slug}-secrets`,
+    /** Audit exports bucket `<prefix>-<account>-<region>`: bucket names are global. */
+    exportsBucketPrefix: `${slug}-audit-exports`,
   } as const;
 }
 
@@ -59,3 +61,9 @@ export function stateMachineArns(scope: Construct, n: Names, workflowNames: read
 
 /** `auth/signup` -> `auth-signup`: a handler or task module as a name segment. */
 export const moduleSlug = (module: string) => module.replace(/[^A-Za-z0-9]+/g, '-');
+
+/** The audit exports bucket's name, resolved in the consuming stack (no cross-stack reference). */
+export function exportsBucketName(scope: Construct, n: Names): string {
+  const stack = Stack.of(scope);
+  return `${n.exportsBucketPrefix}-${stack.account}-${stack.region}`;
+}

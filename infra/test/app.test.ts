@@ -70,6 +70,7 @@ const expectedActionsByNeed: Record<string, string[]> = {
   ],
   secrets: ['kms:GenerateDataKey', 'kms:Decrypt'],
   'customer-cloud': ['sts:AssumeRole'],
+  'audit-exports': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
 };
 const baseActions = [
   'logs:CreateLogStream',
@@ -402,6 +403,125 @@ describe('logs', () => {
         expect(groups[ref], String(fn.Properties.Description)).toBeDefined();
       }
     }
+  });
+});
+
+describe('audit exports bucket', () => {
+  it('is encrypted, private, SSL-only and forgets exports after a day', () => {
+    templates.data.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: Match.objectLike({}),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            ExpirationInDays: 1,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ],
+      },
+    });
+    templates.data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+  });
+});
+
+describe('audit stream functions', () => {
+  const streams = () => Object.entries(spot.stacks.workflows.auditStreams);
+  const streamActions = [
+    'dynamodb:DescribeStream',
+    'dynamodb:GetRecords',
+    'dynamodb:GetShardIterator',
+    'dynamodb:ListStreams',
+  ];
+
+  it('gives the table a stream with new and old images', () => {
+    templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('feeds each function from the stream, filtered, batched, retried, with an on-failure queue', () => {
+    templates.workflows.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    for (const [name, stream] of streams()) {
+      const mapping = Object.values(
+        templates.workflows.findResources('AWS::Lambda::EventSourceMapping'),
+      ).find((m) =>
+        JSON.stringify((m as { Properties: Json }).Properties.FunctionName).includes(
+          logicalId(stream.fn.function),
+        ),
+      ) as { Properties: Json } | undefined;
+      expect(mapping, name).toBeDefined();
+      expect(mapping?.Properties, name).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 5,
+        MaximumRetryAttempts: 5,
+        BisectBatchOnFunctionError: true,
+      });
+      const filters = JSON.stringify(mapping?.Properties.FilterCriteria);
+      expect(filters).toContain(name === 'siem' ? 'INSERT' : 'REMOVE');
+      expect(filters).toContain('AuditRecord');
+      expect(JSON.stringify(mapping?.Properties.DestinationConfig)).toContain(
+        logicalId(stream.deadLetterQueue),
+      );
+    }
+  });
+
+  it('encrypts the dead-letter queues and refuses plain HTTP to them', () => {
+    for (const [, stream] of streams()) {
+      const queue = templates.workflows.findResources('AWS::SQS::Queue')[
+        logicalId(stream.deadLetterQueue)
+      ] as {
+        Properties: Json;
+      };
+      expect(queue.Properties.KmsMasterKeyId).toBe('alias/aws/sqs');
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    }
+    templates.workflows.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+  });
+
+  it('grants each exactly its needs, the stream read and (SIEM only) sending to its own queue', () => {
+    for (const [name, stream] of streams()) {
+      const statements = statementsOfRole(templates.workflows, logicalId(stream.fn.role));
+      const expected = new Set([
+        ...expectedActions(stream.fn.needs),
+        ...streamActions,
+        'sqs:SendMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ]);
+      expect([...actionsOf(statements)].sort(), name).toEqual([...expected].sort());
+      for (const statement of statements) {
+        const resources = asArray(statement.Resource).map(flatten);
+        const actions = asArray(statement.Action);
+        if (resources.includes('*'))
+          expect(
+            actions.every((a) => a.startsWith('xray:') || a === 'dynamodb:ListStreams'),
+            `${name}: ${actions.join(',')}`,
+          ).toBe(true);
+      }
+    }
+    expect([...spot.stacks.workflows.auditStreams.siem.fn.needs].sort()).toEqual([
+      'customer-cloud',
+      'secrets',
+      'table-write',
+    ]);
   });
 });
 

@@ -14,8 +14,10 @@ import {
   startCognitoLocal,
   type UserPoolInfo,
 } from './cognito';
+import { LocalDeadLetters } from './dead-letters';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { LocalStackError } from './errors';
+import { LocalExportStorage, localExportRoutes, localExportsDir } from './export-storage';
 import { type ExtraRoute, type Gateway, startGateway } from './gateway';
 import { LocalKeyService } from './keys';
 import { defaultPaths, repoRoot } from './paths';
@@ -25,6 +27,7 @@ import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } f
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
 import { LocalStepFunctions, type LocalStepFunctionsOptions } from './stepfunctions';
+import { LocalTableStream } from './table-stream';
 import { assertPortFree, findFreePort } from './tcp-ports';
 
 export interface LocalStackOptions {
@@ -201,6 +204,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const keyService = LocalKeyService.fromFile(keyFile);
+    // Exports too large for a response; their download URLs point at this gateway once it listens.
+    let gatewayUrl = `http://127.0.0.1:${port}`;
+    const exportStorage = new LocalExportStorage(localExportsDir(dataDir), () => gatewayUrl);
     // The world itself is built on first use; only the accounts and their keys are made now.
     const sandbox = new SandboxCloud({
       seed: options.sandboxSeed ?? 42,
@@ -235,6 +241,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         keyService,
         cloud: sandbox,
         kubernetes: sandbox.kubernetesPort,
+        // SIEM batches that fail every retry: `.local/audit-dead-letters.jsonl` stands for the SQS queue.
+        deadLetters: new LocalDeadLetters(join(dataDir, 'audit-dead-letters.jsonl')),
+        exportStorage,
       });
       // The admin's profile lives in the table, which is ready only now; idempotent on restarts.
       const { ensurePlatformAdmin } = await import('@spot/functions/domain/admin');
@@ -253,12 +262,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port,
       handlersRoot: options.handlersRoot,
       webDist,
-      extraRoutes: [...sandboxRoutes(sandbox), ...(options.extraRoutes ?? [])],
+      extraRoutes: [
+        ...sandboxRoutes(sandbox),
+        ...localExportRoutes(exportStorage),
+        ...(options.extraRoutes ?? []),
+      ],
       log,
     });
     cleanups.push(() => gateway.close());
+    gatewayUrl = gateway.url;
     scheduler.start();
     cleanups.push(() => scheduler.stop());
+
+    // The table's stream, read from DynamoDB Local and handed to the same consumers the CDK app deploys.
+    if (options.configurePorts ?? true) {
+      const { auditExpiryFilter, auditInsertFilter } = await import('@spot/functions/streams/filters');
+      const siem = await import('@spot/functions/streams/audit-siem');
+      const expiry = await import('@spot/functions/streams/audit-expiry');
+      const tableStream = new LocalTableStream(
+        dynamodb.endpoint,
+        tableName,
+        [
+          { name: 'audit-siem', filter: auditInsertFilter, handler: siem.handler },
+          { name: 'audit-expiry', filter: auditExpiryFilter, handler: expiry.handler },
+        ],
+        log,
+      );
+      await tableStream.start();
+      cleanups.push(async () => tableStream.stop());
+    }
 
     let sandboxAgents: SandboxAgents | undefined;
     if (options.sandboxAgents !== false && (options.configurePorts ?? true)) {

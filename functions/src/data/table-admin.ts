@@ -64,6 +64,7 @@ export function createTableInput(tableName: string) {
       { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' as const },
       { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' as const },
     ],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
     GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((gsi) => ({
       IndexName: gsi.indexName,
       KeySchema: [

@@ -15,6 +15,7 @@ import {
   ValidationError,
 } from '@spot/shared';
 import { z } from 'zod';
+import { auditExpiredAfterQuery, auditExpiredEntity } from '../data/entities/audit-checkpoint';
 import { auditHeadEntity, auditHeadKey } from '../data/entities/audit-head';
 import {
   type AuditRecord,
@@ -28,6 +29,7 @@ import {
 import { type Condition, getItem, queryAll, queryPage, queryPages, where } from '../data/repository';
 import type { KeyServicePort } from '../ports';
 import { sha256Hex } from './audit';
+import { readAuditCheckpoint } from './audit-retention';
 import { signDetached, verifyDetached } from './signature';
 
 /** A record as the API shows it: without the organization id, with the action in words. */
@@ -106,6 +108,9 @@ export async function listAuditRecords(
   const filter = filterCondition(f);
   const page = await queryPage(auditByTimeRangeQuery(orgId, storedInstant(f.from), storedInstant(f.to)), {
     limit: query.limit,
+    // Read what the page needs, not DynamoDB's default 1 MB (some 1,400 records): one more than the
+    // page without a filter (to know whether more follow), a few pages' worth with one.
+    pageSize: filter ? Math.min(1000, query.limit * 5) : query.limit + 1,
     newestFirst: true,
     ...(filter ? { filter } : {}),
     ...(startKey ? { startKey } : {}),
@@ -132,28 +137,77 @@ export async function getAuditRecord(orgId: string, auditId: string): Promise<Au
  * the head read first, so records appended meanwhile are left for the next run. Reports the first break
  * with where (sequence number, record id) and why; a removed last record shows as a head beyond the
  * records. Records are judged as stored, whatever shape an edit left them in.
+ *
+ * After retention expired the oldest records, the walk starts from the signed checkpoint (the last
+ * expired record's seq and hash) instead of the genesis; a checkpoint whose signature is not ours is
+ * itself the first break.
  */
-export async function verifyAuditTrail(orgId: string, now: Date): Promise<AuditVerifyResponse> {
-  const head = await getItem(auditHeadEntity, auditHeadKey(orgId), true);
-  const verifier = new ChainVerifier(sha256Hex);
-  const headSeq = head?.seq ?? 0;
-  let beyondHead = false;
-  for await (const page of queryPages(auditRecordsQuery(orgId), { consistent: true })) {
+export async function verifyAuditTrail(
+  orgId: string,
+  now: Date,
+  keys: KeyServicePort,
+): Promise<AuditVerifyResponse> {
+  const [head, stored] = await Promise.all([
+    getItem(auditHeadEntity, auditHeadKey(orgId), true),
+    readAuditCheckpoint(orgId, keys),
+  ]);
+  const checkpoint = stored ? { seq: stored.checkpoint.seq, hash: stored.checkpoint.hash } : null;
+  const checkpointView = stored
+    ? { ...checkpoint, advancedAt: stored.checkpoint.advancedAt, signed: stored.signed }
+    : null;
+  const headPoint = head ? { seq: head.seq, hash: head.hash } : null;
+  if (stored && !stored.signed) {
+    return {
+      valid: false,
+      checked: 0,
+      firstSeq: null,
+      lastSeq: null,
+      lastHash: null,
+      head: headPoint,
+      checkpoint: checkpointView as NonNullable<AuditVerifyResponse['checkpoint']>,
+      firstBreak: {
+        seq: stored.checkpoint.seq,
+        position: 0,
+        auditId: null,
+        reason: 'checkpoint-invalid',
+        message:
+          'The retention checkpoint (where the chain continues after expired records) is not signed by this service: it was edited or forged.',
+      },
+      verifiedAt: now.toISOString(),
+    };
+  }
+  const verifier = new ChainVerifier(sha256Hex, checkpoint ?? undefined);
+  const fromSeq = (checkpoint?.seq ?? 0) + 1;
+  // Records at or below the checkpoint are expired; one still there (TTL is late, or a restore) is
+  // skipped. Without a head (it was removed) every record is read: they must still chain.
+  const toSeq = head ? Math.max(fromSeq, head.seq) : 999_999_999_999;
+  // Records TTL removed ahead of the checkpoint (it deletes in no particular order) are passed over by
+  // their markers, whose links were checked when they expired.
+  const expired = new Map(
+    (
+      await queryAll(auditExpiredEntity, auditExpiredAfterQuery(orgId, fromSeq - 1), { consistent: true })
+    ).map((m) => [m.seq, m]),
+  );
+  const passExpired = (upTo: number) => {
+    for (let m = expired.get(verifier.nextSeq); m && m.seq < upTo; m = expired.get(verifier.nextSeq))
+      if (!verifier.pushExpired(m)) break;
+  };
+  for await (const page of queryPages(auditRecordsQuery(orgId, fromSeq, toSeq), {
+    consistent: true,
+  })) {
     for (const item of page.items) {
       if (item.entity !== auditRecordEntity.name) continue;
       const body = auditRecordBody(item) as ChainedRecord;
-      if (typeof body.seq === 'number' && body.seq > headSeq) {
-        beyondHead = true;
-        break;
-      }
+      if (typeof body.seq === 'number') passExpired(body.seq);
       verifier.push(body);
     }
-    if (beyondHead) break;
   }
-  const result = verifier.finish(head ? { seq: head.seq, hash: head.hash } : null);
+  passExpired((head?.seq ?? 0) + 1);
+  const result = verifier.finish(headPoint);
   return {
     ...result,
-    head: head ? { seq: head.seq, hash: head.hash } : null,
+    head: headPoint,
+    checkpoint: checkpointView as AuditVerifyResponse['checkpoint'],
     verifiedAt: now.toISOString(),
   };
 }

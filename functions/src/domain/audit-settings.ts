@@ -25,9 +25,15 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
-import type { KeyServicePort, SiemPort } from '../ports';
+import { errorFields, logger } from '../lib/logger';
+import type { KeyServicePort, SiemPort, WorkflowPort } from '../ports';
+import type { CustomerCloudPort } from '../ports/cloud';
 import { loadAccount } from './accounts';
-import { openSecret, sealSecret } from './envelope';
+import { auditDeliveryStatuses, deliverToDestination, destinationSecretContext } from './audit-siem';
+
+export { destinationSecretContext };
+
+import { sealSecret } from './envelope';
 
 /**
  * The Compliance Center's settings: retention and SIEM destinations. Destination secrets (a Datadog API
@@ -37,10 +43,6 @@ import { openSecret, sealSecret } from './envelope';
 type Stored = Awaited<ReturnType<typeof readSettings>>;
 
 const readSettings = (orgId: string) => getItem(auditSettingsEntity, auditSettingsKey(orgId), true);
-
-/** The context a destination secret is sealed under: it opens only for this organization and destination. */
-export const destinationSecretContext = (orgId: string, destinationId: string) =>
-  `${orgId}/audit-destination/${destinationId}`;
 
 function toView(stored: Stored): AuditSettingsView {
   const retentionDays = stored?.retentionDays ?? null;
@@ -54,8 +56,14 @@ function toView(stored: Stored): AuditSettingsView {
   };
 }
 
+/** The settings with each destination's last delivery and last error (the stream function's record). */
 export async function getAuditSettings(orgId: string): Promise<AuditSettingsView> {
-  return toView(await readSettings(orgId));
+  const [stored, deliveries] = await Promise.all([readSettings(orgId), auditDeliveryStatuses(orgId)]);
+  const view = toView(stored);
+  return {
+    ...view,
+    destinations: view.destinations.map((d) => ({ ...d, delivery: deliveries.get(d.id) ?? null })),
+  };
 }
 
 const secretField = { datadog: 'apiKey', splunk: 'hecToken' } as const;
@@ -78,9 +86,10 @@ export async function saveAuditSettings(
   orgId: string,
   input: PutAuditSettingsInput,
   author: { email: string },
-  keys: KeyServicePort,
+  ports: { keys: KeyServicePort; workflows: WorkflowPort },
   now: Date,
 ): Promise<{ before: AuditSettingsView; settings: AuditSettingsView }> {
+  const { keys } = ports;
   const current = await readSettings(orgId);
   if ((current?.version ?? 0) !== input.version) throw staleSettings(current);
   const previous = new Map((current?.destinations ?? []).map((d) => [d.id, d]));
@@ -154,7 +163,27 @@ export async function saveAuditSettings(
     if (cancelledConditions(error)?.[0]) throw staleSettings(await readSettings(orgId));
     throw error;
   }
+  if ((current?.retentionDays ?? null) !== saved.retentionDays)
+    await startRetentionRestamp(orgId, saved.version, ports.workflows);
   return { before: toView(current), settings: toView(saved) };
+}
+
+/**
+ * Re-applies a changed retention to the records already written: the `audit-retention` workflow pages
+ * through them (ADR 0029). Named after the version, so it runs once per save. Records written from now on
+ * are stamped by `appendAudit` itself. A start that fails is logged: the save stands, and the next
+ * retention save re-stamps everything.
+ */
+async function startRetentionRestamp(orgId: string, version: number, workflows: WorkflowPort) {
+  try {
+    await workflows.startExecution(
+      'audit-retention',
+      { orgId, version, fromSeq: 1 },
+      `retention-${orgId}-v${version}`.slice(0, 80),
+    );
+  } catch (error) {
+    logger.error('audit retention re-stamp did not start', { orgId, version, ...errorFields(error) });
+  }
 }
 
 /**
@@ -165,7 +194,7 @@ export async function sendAuditTestEvent(
   orgId: string,
   destinationId: string,
   actor: { userId: string; email: string },
-  ports: { keys: KeyServicePort; siem: SiemPort },
+  ports: { keys: KeyServicePort; siem: SiemPort; cloud: CustomerCloudPort },
   now: Date,
 ): Promise<AuditTestEventResponse> {
   const settings = await readSettings(orgId);
@@ -184,28 +213,5 @@ export async function sendAuditTestEvent(
     outcome: 'success',
     test: true,
   };
-  if (destination.kind === 's3')
-    return ports.siem.deliver(
-      {
-        kind: 's3',
-        cloudAccountId: destination.cloudAccountId,
-        bucket: destination.bucket,
-        prefix: destination.prefix,
-      },
-      [record],
-    );
-  const sealed = await getItem(
-    auditDestinationSecretEntity,
-    auditDestinationSecretKey(orgId, destination.id),
-    true,
-  );
-  if (!sealed)
-    return { delivered: false, status: null, message: 'No API key or token is stored: save one first.' };
-  const secret = await openSecret(sealed, ports.keys, destinationSecretContext(orgId, destination.id));
-  return ports.siem.deliver(
-    destination.kind === 'datadog'
-      ? { kind: 'datadog', site: destination.site, secret }
-      : { kind: 'splunk', url: destination.url, secret },
-    [record],
-  );
+  return deliverToDestination(orgId, destination, [record], ports);
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   type AuditEntry,
   type AuditOutcome,
+  auditExpiryEpochSeconds,
   auditLinkHash,
   type ChainedRecord,
   genesisHash,
@@ -10,11 +11,14 @@ import {
 } from '@spot/shared';
 import { auditHeadEntity, auditHeadKey } from '../data/entities/audit-head';
 import { auditRecordEntity } from '../data/entities/audit-record';
+import { auditSettingsEntity, auditSettingsKey } from '../data/entities/audit-settings';
 import {
   cancelledConditions,
   getItem,
   type TransactItem,
+  transactCheck,
   transactPut,
+  transactPutRaw,
   transactWrite,
   where,
 } from '../data/repository';
@@ -41,6 +45,10 @@ export interface AuditedWrite {
  * we read, so two writers can never fork the chain and a change is never stored without its record; the
  * loser of a race on the head re-reads it and tries again. A failed condition of a `with` item is thrown
  * as DynamoDB reported it (the change is refused, nothing is written).
+ *
+ * The record carries its DynamoDB TTL (`expiresAt`) from the organization's retention setting; the
+ * transaction also checks that the settings are still the version read, so a record can never be
+ * stamped with a retention that a concurrent save (and its re-stamp job) has already replaced.
  */
 export async function appendAudit(
   orgId: string,
@@ -51,26 +59,41 @@ export async function appendAudit(
   const safe = { ...entry, before: redactSecrets(entry.before), after: redactSecrets(entry.after) };
   const extra = write.with ?? [];
   for (let attempt = 0; attempt < 8; attempt++) {
-    const head = await getItem(auditHeadEntity, auditHeadKey(orgId), true);
+    const [head, settings] = await Promise.all([
+      getItem(auditHeadEntity, auditHeadKey(orgId), true),
+      getItem(auditSettingsEntity, auditSettingsKey(orgId), true),
+    ]);
     const seq = (head?.seq ?? 0) + 1;
     const prevHash = head?.hash ?? genesisHash;
     const auditId = randomUUID();
-    const body = { ...safe, orgId, auditId, seq, createdAt: now.toISOString(), prevHash };
+    const createdAt = now.toISOString();
+    const body = { ...safe, orgId, auditId, seq, createdAt, prevHash };
     const hash = chainHash(prevHash, body);
+    const expiresAt = auditExpiryEpochSeconds(createdAt, settings?.retentionDays ?? null);
     try {
       await transactWrite([
-        transactPut(auditRecordEntity, { ...body, hash }, true),
+        transactPutRaw(
+          {
+            ...auditRecordEntity.toItem({ ...body, hash }),
+            ...(expiresAt === undefined ? {} : { expiresAt }),
+          },
+          true,
+        ),
         transactPut(
           auditHeadEntity,
           { orgId, seq, hash },
           head ? where.eq('seq', head.seq) : where.itemNotExists(),
+        ),
+        transactCheck(
+          auditSettingsKey(orgId),
+          settings ? where.eq('version', settings.version) : where.itemNotExists(),
         ),
         ...extra,
       ]);
       return { seq, hash, auditId };
     } catch (error) {
       const failed = cancelledConditions(error);
-      if (!failed?.slice(0, 2).some(Boolean) || failed.slice(2).some(Boolean)) throw error;
+      if (!failed?.slice(0, 3).some(Boolean) || failed.slice(3).some(Boolean)) throw error;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
     }
   }

@@ -149,6 +149,14 @@ export interface CustomerCloudPort {
     to: Date,
   ): Promise<MetricSeries[]>;
   describeSecurityGroups(target: CloudTarget): Promise<SecurityGroup[]>;
+  /**
+   * Writes one object to a bucket of the customer's account (audit records streamed to S3): allowed by
+   * the bucket's policy naming the onboarding role, which the customer adds for an S3 audit destination.
+   */
+  putObject(
+    target: CloudTarget,
+    object: { bucket: string; key: string; body: string; contentType: string },
+  ): Promise<void>;
   /** Write actions (hibernation, consolidation): need the optional write policy of the onboarding template. */
   updateAutoScalingGroup(
     target: CloudTarget,

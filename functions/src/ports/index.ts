@@ -1,6 +1,8 @@
 import { optionalEnv, requiredEnv } from '../lib/env';
 import { AwsCustomerCloud } from './aws/cloud';
 import { CognitoIdentity } from './aws/cognito';
+import { SqsDeadLetters } from './aws/dead-letters';
+import { S3ExportStorage } from './aws/export-storage';
 import { KmsKeyService } from './aws/kms';
 import { AgentlessKubernetes } from './aws/kubernetes';
 import { EventBridgeScheduler } from './aws/scheduler';
@@ -43,6 +45,8 @@ const factories: { [K in keyof Ports]: () => Ports[K] } = {
   cloud: () => new AwsCustomerCloud(),
   kubernetes: () => new AgentlessKubernetes(),
   siem: () => new HttpSiemSender(),
+  deadLetters: () => new SqsDeadLetters(requiredEnv('AUDIT_DLQ_URL')),
+  exportStorage: () => new S3ExportStorage(requiredEnv('AUDIT_EXPORTS_BUCKET')),
 };
 
 export function port<K extends keyof Ports>(key: K): Ports[K] {

@@ -100,6 +100,45 @@ export interface SiemPort {
   deliver(destination: SiemDestination, records: readonly SiemRecord[]): Promise<SiemDelivery>;
 }
 
+/**
+ * A batch of audit records that could not be delivered to one SIEM destination after every retry: what
+ * and where, never the records' content or the destination's secret (the records stay in the table and
+ * are re-read by seq to re-drive).
+ */
+export interface AuditDeadLetter {
+  orgId: string;
+  destinationId: string;
+  kind: 'datadog' | 'splunk' | 's3';
+  fromSeq: number;
+  toSeq: number;
+  auditIds: string[];
+  attempts: number;
+  status: number | null;
+  message: string;
+  failedAt: string;
+}
+
+/** The dead-letter queue of SIEM streaming (an encrypted SQS queue in AWS, a list locally). */
+export interface DeadLetterPort {
+  send(letter: AuditDeadLetter): Promise<void>;
+}
+
+/** One file being written to export storage, chunk by chunk (S3 multipart upload in AWS). */
+export interface ExportUpload {
+  write(chunk: string): Promise<void>;
+  /** Finishes the file; nothing is visible before. */
+  complete(): Promise<void>;
+  /** Drops what was written (an export that failed half-way). */
+  abort(): Promise<void>;
+}
+
+/** Where exports too large for a response are stored for a short while (the product's S3 bucket). */
+export interface ExportStoragePort {
+  startUpload(key: string, contentType: string): Promise<ExportUpload>;
+  /** A URL that downloads the file without credentials until it expires, as `fileName`. */
+  downloadUrl(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
+}
+
 export interface Ports {
   clock: Clock;
   workflows: WorkflowPort;
@@ -109,4 +148,6 @@ export interface Ports {
   cloud: CustomerCloudPort;
   kubernetes: KubernetesPort;
   siem: SiemPort;
+  deadLetters: DeadLetterPort;
+  exportStorage: ExportStoragePort;
 }

@@ -1,8 +1,13 @@
+import { auditRetentionWorkflow } from './audit-retention';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
 import type { WorkflowDefinition } from './types';
 
 export type { AslDefinition, WorkflowDefinition } from './types';
 /** Every state machine of the product; the CDK app deploys each and the local runner executes each. */
-export const workflows: readonly WorkflowDefinition[] = [discoveryWorkflow, hibernationWorkflow];
-export type WorkflowName = 'discovery' | 'hibernation';
+export const workflows: readonly WorkflowDefinition[] = [
+  discoveryWorkflow,
+  hibernationWorkflow,
+  auditRetentionWorkflow,
+];
+export type WorkflowName = 'discovery' | 'hibernation' | 'audit-retention';

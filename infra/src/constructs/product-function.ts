@@ -7,7 +7,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { stateMachineArnPrefix } from '../naming';
+import { exportsBucketName, stateMachineArnPrefix } from '../naming';
 import { lockFile, repoRoot } from '../paths';
 import { grantsFor, type ProductResources } from '../policies';
 import { runtime } from '../policies/runtime';
@@ -103,6 +103,7 @@ export class ProductFunction extends Construct {
         KMS_KEY_ID: r.secretsKey.keyArn,
         SCHEDULE_GROUP_NAME: r.names.scheduleGroupName,
         SCHEDULER_ROLE_ARN: r.schedulerRole.roleArn,
+        AUDIT_EXPORTS_BUCKET: exportsBucketName(this, r.names),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -1,5 +1,6 @@
 import type { RoutePermission } from '@spot/functions/routes';
 import type { Construct } from 'constructs';
+import { auditExports } from './audit-exports';
 import { customerCloud } from './customer-cloud';
 import { identity } from './identity';
 import { schedules } from './schedules';
@@ -26,6 +27,7 @@ export function grantsFor(
     schedules: () => schedules(scope, r),
     secrets: () => secrets(r),
     'customer-cloud': () => customerCloud(scope),
+    'audit-exports': () => auditExports(scope, r),
   };
   return [tableRead(r.table), ...[...new Set(needs)].map((need) => byNeed[need]())];
 }

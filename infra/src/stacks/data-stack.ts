@@ -1,9 +1,23 @@
 import { tableDefinition } from '@spot/shared/data/table';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { Names } from '../naming';
+import { exportsBucketName, type Names } from '../naming';
 
 export interface DataStackProps extends StackProps {
   readonly names: Names;
@@ -17,6 +31,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   readonly table: Table;
   readonly secretsKey: Key;
+  readonly exportsBucket: Bucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -28,7 +43,9 @@ export class DataStack extends Stack {
       // AWS-owned keys cannot be audited in CloudTrail; the AWS-managed key can and costs nothing.
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Audit retention: DynamoDB deletes records whose `expiresAt` (epoch seconds) has passed.
       timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      stream: StreamViewType[tableDefinition.streamViewType],
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -48,6 +65,30 @@ export class DataStack extends Stack {
       rotationPeriod: Duration.days(365),
       pendingWindow: Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Audit exports too large for a response (ADR 0029): written by the export route, downloaded by the
+    // person's browser through a presigned URL (CORS GET from any origin: the URL itself is the key),
+    // deleted after a day.
+    this.exportsBucket = new Bucket(this, 'ExportsBucket', {
+      // Named from strings so the functions find it without a cross-stack reference (naming.ts).
+      bucketName: exportsBucketName(this, props.names),
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        { expiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      cors: [
+        { allowedMethods: [HttpMethods.GET], allowedOrigins: ['*'], exposedHeaders: ['content-length'] },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.exportsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Objects live one day and are only written by the export function (CloudTrail records its calls, the trail records each export with its checksum); server access logs would add a second bucket for no new evidence.',
     });
   }
 }

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { RoutePermission } from '@spot/functions/routes';
+import { auditExpiryFilter, auditInsertFilter } from '@spot/functions/streams/filters';
 import type { WorkflowDefinition } from '@spot/functions/workflows/index';
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { AuditStreamFunction } from '../constructs/audit-stream-function';
 import { logRetention, ProductFunction } from '../constructs/product-function';
 import { moduleSlug } from '../naming';
 import type { ProductResources } from '../policies';
@@ -20,6 +22,15 @@ export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission
   // A run scales the customer's node groups (the role's optional write policy) and re-arms its schedule.
   hibernation: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
 };
+
+/**
+ * The table's stream consumers (ADR 0029): SIEM delivery opens destination secrets, writes delivery
+ * statuses and writes S3 objects through the customer's role; the expiry function signs checkpoints.
+ */
+export const auditStreamNeeds = {
+  siem: ['table-write', 'secrets', 'customer-cloud'],
+  expiry: ['table-write', 'secrets'],
+} as const satisfies Record<string, readonly RoutePermission[]>;
 const defaultTaskNeeds: readonly RoutePermission[] = ['table-write'];
 
 /** Discovery calls the customer's AWS in every enabled region; the state's Retry covers transient failures. */
@@ -40,14 +51,42 @@ export interface DeployedWorkflow {
 
 /**
  * One state machine per workflow, built from the same `definition` the local runner executes, with one
- * function per task state.
+ * function per task state; and the background functions fed by the table's stream (audit SIEM delivery
+ * and retention checkpoints).
  */
 export class WorkflowsStack extends Stack {
   readonly workflows = new Map<string, DeployedWorkflow>();
+  readonly auditStreams: { siem: AuditStreamFunction; expiry: AuditStreamFunction };
 
   constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
     super(scope, id, props);
     const n = props.resources.names;
+    // Lambda filter patterns are plain JSON; the shared ones are deeply readonly.
+    const pattern = (p: object) => JSON.parse(JSON.stringify(p)) as Record<string, unknown>;
+    this.auditStreams = {
+      siem: new AuditStreamFunction(this, 'AuditSiemStream', {
+        module: 'audit-siem',
+        description: 'audit SIEM streaming (inserted audit records to Datadog, Splunk, S3)',
+        logGroupName: `${n.logGroupPrefix}/streams/audit-siem`,
+        filter: pattern(auditInsertFilter),
+        needs: auditStreamNeeds.siem,
+        resources: props.resources,
+        table: props.resources.table,
+        functionsSourceDir: props.functionsSourceDir,
+        sendsDeadLetters: true,
+      }),
+      expiry: new AuditStreamFunction(this, 'AuditExpiryStream', {
+        module: 'audit-expiry',
+        description: 'audit retention checkpoint (records removed by TTL)',
+        logGroupName: `${n.logGroupPrefix}/streams/audit-expiry`,
+        filter: pattern(auditExpiryFilter),
+        needs: auditStreamNeeds.expiry,
+        resources: props.resources,
+        table: props.resources.table,
+        functionsSourceDir: props.functionsSourceDir,
+        sendsDeadLetters: false,
+      }),
+    };
 
     for (const workflow of props.workflows) {
       const tasks = new Map<string, ProductFunction>();

@@ -784,6 +784,26 @@ export class SandboxCloud implements CustomerCloudPort {
     });
   }
 
+  /** Objects written to the sandbox accounts' buckets: `<awsAccountId>/<bucket>/<key>` -> body. */
+  readonly objects = new Map<string, { body: string; contentType: string; writtenAt: string }>();
+
+  /**
+   * S3 PutObject into a bucket of the caller's account. The sandbox stands for a bucket whose policy
+   * grants the onboarding role `s3:PutObject` (what an S3 audit destination asks the customer to add),
+   * so any authenticated principal of the account may write; objects stay in memory.
+   */
+  async putObject(
+    target: CloudTarget,
+    object: { bucket: string; key: string; body: string; contentType: string },
+  ): Promise<void> {
+    const principal = this.authenticate(target.credentials);
+    this.objects.set(`${principal.account.awsAccountId}/${object.bucket}/${object.key}`, {
+      body: object.body,
+      contentType: object.contentType,
+      writtenAt: new Date(this.now()).toISOString(),
+    });
+  }
+
   async updateNodegroupScaling(
     target: CloudTarget,
     update: {

@@ -45,6 +45,8 @@ export const chainBreakReasons = [
   'truncated',
   /** The last record is not the one the head names. */
   'head-mismatch',
+  /** The retention checkpoint (where the chain continues after expired records) is not signed by us. */
+  'checkpoint-invalid',
 ] as const;
 export type ChainBreakReason = (typeof chainBreakReasons)[number];
 
@@ -125,6 +127,22 @@ export class ChainVerifier {
     this.prev = { seq: record.seq, hash };
     this.proven++;
     return null;
+  }
+
+  /** The sequence number the next record must have. */
+  get nextSeq(): number {
+    return this.prev.seq + 1;
+  }
+
+  /**
+   * Passes over a record retention already removed, known by its place and link only (its content was
+   * checked when it expired): true when it continues the chain here. It counts as neither checked nor
+   * proven; the next record must continue its hash.
+   */
+  pushExpired(point: { seq: number; prevHash: string; hash: string }): boolean {
+    if (this.firstBreak || point.seq !== this.prev.seq + 1 || point.prevHash !== this.prev.hash) return false;
+    this.prev = { seq: point.seq, hash: point.hash };
+    return true;
   }
 
   /** The verdict; `head` (the stored chain head) also proves nothing was removed after the last record. */

@@ -56,3 +56,23 @@ export function splunkEventUrl(base: string): string {
   const trimmed = base.replace(/\/+$/, '');
   return trimmed.endsWith('/services/collector/event') ? trimmed : `${trimmed}/services/collector/event`;
 }
+
+/**
+ * One S3 object per delivered batch: newline-delimited JSON (one record per line, what Athena, Splunk's
+ * S3 input and Datadog's log archives read), keyed by the first record's day, its sequence numbers and
+ * id, so a retried batch overwrites its own object instead of adding a duplicate.
+ */
+export function s3AuditObject(
+  records: readonly SiemRecord[],
+  prefix: string,
+): { key: string; body: string; contentType: string } {
+  const first = records[0];
+  const last = records.at(-1);
+  const day = (first?.createdAt ?? '1970-01-01').slice(0, 10).replace(/-/g, '/');
+  const seqs = `${String(first?.seq ?? 0).padStart(12, '0')}-${String(last?.seq ?? 0).padStart(12, '0')}`;
+  return {
+    key: `${prefix}${day}/${seqs}-${first?.auditId ?? 'empty'}.ndjson`,
+    body: records.map((r) => `${JSON.stringify({ ...r, event: auditEventLabel(r.action) })}\n`).join(''),
+    contentType: 'application/x-ndjson',
+  };
+}

@@ -8,6 +8,11 @@ export const tableDefinition = {
   sortKey: 'SK',
   /** Epoch seconds; DynamoDB deletes the item some time after it passes (time-series rollups, audit retention). */
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * The table's change stream: new and old images, so SIEM streaming reads inserted audit records and
+   * the retention checkpoint reads the records TTL removed (ADR 0029).
+   */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
   globalSecondaryIndexes: [
     { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
     { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },

@@ -10,6 +10,7 @@ import { adminOrganizationListSchema } from './admin';
 import {
   auditExportDocumentSchema,
   auditExportInputSchema,
+  auditExportLinkSchema,
   auditExportMaxBytes,
   auditExportVerifyInputSchema,
   auditExportVerifyResponseSchema,
@@ -341,7 +342,8 @@ export const apiContracts = {
       'Export the records of [from, to) as CSV or JSON, with the SHA-256 of the file and a signature the server re-verifies later',
     tags: ['Audit'],
     body: auditExportInputSchema,
-    responses: { 200: auditExportDocumentSchema },
+    // 200: the file itself; 201: a file too large for a response, stored behind a download URL.
+    responses: { 200: auditExportDocumentSchema, 201: auditExportLinkSchema },
     fileMediaTypes: ['application/json', 'text/csv'],
     responseHeaders: {
       'x-content-sha256': 'SHA-256 of the file, 64 hex digits',
@@ -350,7 +352,7 @@ export const apiContracts = {
       'x-audit-covers':
         'The chain segment the file covers: `<first seq>-<last seq> <last hash>` (empty: none)',
     },
-    // 422: the range holds more than one answer can carry.
+    // 422: the range holds more than one answer can carry and `delivery` is `inline`.
     errors: [...signedIn, 422, 429],
   },
   'POST /api/client/audit/exports/verify': {

@@ -147,7 +147,15 @@ const chainBreakSchema = z.object({
   seq: z.number().int().nonnegative(),
   position: z.number().int().nonnegative(),
   auditId: z.string().nullable(),
-  reason: z.enum(['altered', 'broken-link', 'missing', 'out-of-order', 'truncated', 'head-mismatch']),
+  reason: z.enum([
+    'altered',
+    'broken-link',
+    'missing',
+    'out-of-order',
+    'truncated',
+    'head-mismatch',
+    'checkpoint-invalid',
+  ]),
   message: z.string(),
 });
 
@@ -159,6 +167,20 @@ export const auditVerifyResponseSchema = z.object({
   lastSeq: z.number().int().nullable(),
   lastHash: z.string().nullable(),
   head: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }).nullable(),
+  /**
+   * Where the walk started after retention expired the oldest records: the last expired record's seq and
+   * hash, when the checkpoint moved there, and whether its signature is this service's. Null: nothing
+   * has expired, the walk starts at the genesis.
+   */
+  checkpoint: z
+    .object({
+      seq: z.number().int().positive(),
+      hash: z.string(),
+      advancedAt: z.string(),
+      signed: z.boolean(),
+    })
+    .nullable()
+    .optional(),
   firstBreak: chainBreakSchema.nullable(),
   verifiedAt: z.string(),
 });
@@ -171,9 +193,21 @@ export type AuditExportFormat = z.infer<typeof auditExportFormatSchema>;
 /** The longest range one export may cover (a quarter and a bit; larger ranges are split by the person). */
 export const auditExportMaxDays = 400;
 
+/**
+ * How an export reaches the person: `inline` in the response (up to {@link auditExportMaxBytes}, a 422
+ * above), `link` as a file stored for an hour behind a presigned download URL (201), `auto` inline when
+ * it fits and a link otherwise (ADR 0029).
+ */
+export const auditExportDeliveries = ['auto', 'inline', 'link'] as const;
+
 /** `POST /api/client/audit/exports`: the records created in [from, to), as CSV or JSON. */
 export const auditExportInputSchema = z
-  .object({ format: auditExportFormatSchema, from: isoInstant, to: isoInstant })
+  .object({
+    format: auditExportFormatSchema,
+    from: isoInstant,
+    to: isoInstant,
+    delivery: z.enum(auditExportDeliveries).default('auto'),
+  })
   .refine((f) => Date.parse(f.from) < Date.parse(f.to), { message: 'from must be before to', path: ['to'] })
   .refine((f) => Date.parse(f.to) - Date.parse(f.from) <= auditExportMaxDays * 86_400_000, {
     message: `an export covers at most ${auditExportMaxDays} days: split the range`,
@@ -217,14 +251,44 @@ export const auditExportClaimsSchema = z.object({
 });
 export type AuditExportClaims = z.infer<typeof auditExportClaimsSchema>;
 
+/**
+ * `POST /api/client/audit/exports` with 201: the export was too large for a response (or a link was
+ * asked for) and is stored for an hour; GET `url` downloads it. The checksum and signature are the same
+ * as the inline answer's headers (which the 201 carries too).
+ */
+export const auditExportLinkSchema = z.object({
+  url: z.string(),
+  expiresAt: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  signature: z.string(),
+  covers: auditExportCoversSchema,
+});
+export type AuditExportLink = z.infer<typeof auditExportLinkSchema>;
+
 /** The largest export file `exports/verify` takes (and the largest an export may be: Lambda's 6 MiB). */
 export const auditExportMaxBytes = 5 * 1024 * 1024;
 
 /** `POST /api/client/audit/exports/verify`: a downloaded file and the signature it came with. */
-export const auditExportVerifyInputSchema = z.object({
-  content: z.string().max(auditExportMaxBytes),
-  signature: z.string().min(1).max(4096),
-});
+export const auditExportVerifyInputSchema = z
+  .object({
+    content: z.string().max(auditExportMaxBytes).optional(),
+    /**
+     * Instead of `content`: the SHA-256 (hex) of a file too large to upload (a linked export), computed
+     * by the person; then signature and checksum are checked, the records' chain is not (null).
+     */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the file, 64 lower-case hex digits')
+      .optional(),
+    signature: z.string().min(1).max(4096),
+  })
+  .refine((v) => (v.content === undefined) !== (v.sha256 === undefined), {
+    message: 'send the file as content, or the SHA-256 of a larger file as sha256 (one of the two)',
+    path: ['content'],
+  });
 export type AuditExportVerifyInput = z.infer<typeof auditExportVerifyInputSchema>;
 
 export const auditExportVerifyResponseSchema = z.object({
@@ -332,6 +396,28 @@ export const auditDestinationInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type AuditDestinationInput = z.infer<typeof auditDestinationInputSchema>;
 
+/**
+ * How streaming to a destination last went (written by the stream function; GET settings only): the
+ * last batch delivered and the last one that failed after its retries and went to the dead-letter
+ * queue. Null until the first batch.
+ */
+export const auditDestinationDeliverySchema = z.object({
+  lastAttemptAt: z.string(),
+  lastDeliveredAt: z.string().nullable(),
+  /** The highest sequence number delivered by the last successful batch. */
+  lastDeliveredSeq: z.number().int().nullable(),
+  lastErrorAt: z.string().nullable(),
+  /** What went wrong, in words (never a secret). */
+  lastError: z.string().nullable(),
+  /** The destination's HTTP status in the last attempt, when it answered. */
+  lastStatus: z.number().int().nullable(),
+  /** Batches sent to the dead-letter queue so far. */
+  deadLettered: z.number().int().nonnegative(),
+});
+export type AuditDestinationDelivery = z.infer<typeof auditDestinationDeliverySchema>;
+
+const deliveryField = { delivery: auditDestinationDeliverySchema.nullable().optional() };
+
 /** A destination as the API returns it: never its secret, only whether one is stored. */
 export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -341,6 +427,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean(),
     site: z.enum(datadogSites),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
   z.object({
     kind: z.literal('splunk'),
@@ -349,6 +436,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     enabled: z.boolean(),
     url: z.string(),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
   z.object({
     kind: z.literal('s3'),
@@ -359,6 +447,7 @@ export const auditDestinationViewSchema = z.discriminatedUnion('kind', [
     bucket: z.string(),
     prefix: z.string(),
     hasSecret: z.boolean(),
+    ...deliveryField,
   }),
 ]);
 export type AuditDestinationView = z.infer<typeof auditDestinationViewSchema>;

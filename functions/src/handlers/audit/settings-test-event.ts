@@ -12,7 +12,7 @@ export const handler = httpHandler(
   },
   async ({ caller, body, now, audit }) => {
     audit.target = `audit-destination/${body.destinationId}`;
-    const ports = { keys: port('keyService'), siem: port('siem') };
+    const ports = { keys: port('keyService'), siem: port('siem'), cloud: port('cloud') };
     const result = await sendAuditTestEvent(caller.orgId, body.destinationId, caller, ports, now);
     audit.after = result;
     return { body: result };

@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { PricingClient } from '@aws-sdk/client-pricing';
+import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type CallTimeouts, customerCallTimeouts, requestHandlerOptions } from './cloud-timeouts';
 
@@ -61,6 +62,7 @@ export class RegionClients {
   private cloudWatchClient?: CloudWatchClient;
   private stsClient?: STSClient;
   private pricingClient?: PricingClient;
+  private s3Client?: S3Client;
 
   constructor(
     readonly region: string,
@@ -97,6 +99,11 @@ export class RegionClients {
     return this.cloudWatchClient;
   }
 
+  get s3(): S3Client {
+    this.s3Client ??= new S3Client(this.config);
+    return this.s3Client;
+  }
+
   get sts(): STSClient {
     this.stsClient ??= new STSClient(this.config);
     return this.stsClient;
@@ -116,6 +123,7 @@ export class RegionClients {
       this.cloudWatchClient,
       this.stsClient,
       this.pricingClient,
+      this.s3Client,
     ]) {
       client?.destroy();
     }

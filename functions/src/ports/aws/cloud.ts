@@ -20,6 +20,7 @@ import {
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { paginateGetProducts } from '@aws-sdk/client-pricing';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudAccessError, ValidationError } from '@spot/shared';
 import type {
@@ -403,6 +404,26 @@ export class AwsCustomerCloud implements CustomerCloudPort {
       (page) => page.NextToken,
     );
     return pages.flatMap((page) => present((page.SecurityGroups ?? []).map(toSecurityGroup)));
+  }
+
+  async putObject(
+    target: CloudTarget,
+    object: { bucket: string; key: string; body: string; contentType: string },
+  ): Promise<void> {
+    const clients = await this.clientsFor(target);
+    // The same key and body again after a throttled attempt: an overwrite with identical content.
+    await this.send(target, clients, 's3:PutObject', (c) =>
+      c.s3.send(
+        new PutObjectCommand({
+          Bucket: object.bucket,
+          Key: object.key,
+          Body: object.body,
+          ContentType: object.contentType,
+          // The bucket owner's default encryption applies; SSE-S3 at least when it has none.
+          ServerSideEncryption: 'AES256',
+        }),
+      ),
+    );
   }
 
   async updateAutoScalingGroup(

@@ -1,0 +1,131 @@
+/**
+ * The local emulation of the table's stream consumers (ADR 0029): DynamoDB Local keeps a real stream
+ * of the table (created with the shared definition's `streamViewType`); this poller reads it through
+ * the Streams API once a second and hands each consumer the records its filter pattern matches, in
+ * batches of up to 100, as the Lambda event source mappings do in AWS. The consumers are the same
+ * handler modules the CDK app deploys (`functions/src/streams/*`). DynamoDB Local never deletes by TTL,
+ * so locally the expiry consumer only ever sees what a test or a person deletes as the service would.
+ */
+import { matchesFilter } from '@spot/functions/streams/filters';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export interface StreamConsumer {
+  name: string;
+  filter: Parameters<typeof matchesFilter>[1];
+  handler: (event: DynamoDBStreamEvent) => Promise<void>;
+}
+
+/** A low-level call of DynamoDB Local's JSON API (it accepts any credentials). */
+async function api<T>(endpoint: string, target: string, body: unknown): Promise<T> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': target,
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as T & { message?: string };
+  if (!res.ok) throw new Error(`${target}: ${res.status} ${json.message ?? ''}`);
+  return json;
+}
+
+export class LocalTableStream {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly iterators = new Map<string, string>();
+  private streamArn = '';
+  private running = false;
+  private ticks = 0;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly tableName: string,
+    private readonly consumers: readonly StreamConsumer[],
+    private readonly log: (message: string) => void = () => {},
+    private readonly intervalMs = 1000,
+  ) {}
+
+  /** Enables the stream on a table created before streams (UpdateTable), then polls from now on. */
+  async start(): Promise<void> {
+    type Described = {
+      Table: { LatestStreamArn?: string; StreamSpecification?: { StreamEnabled?: boolean } };
+    };
+    let { Table } = await api<Described>(this.endpoint, 'DynamoDB_20120810.DescribeTable', {
+      TableName: this.tableName,
+    });
+    if (!Table.StreamSpecification?.StreamEnabled) {
+      await api(this.endpoint, 'DynamoDB_20120810.UpdateTable', {
+        TableName: this.tableName,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      });
+      ({ Table } = await api<Described>(this.endpoint, 'DynamoDB_20120810.DescribeTable', {
+        TableName: this.tableName,
+      }));
+    }
+    this.streamArn = String(Table.LatestStreamArn);
+    await this.discoverShards('LATEST');
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async discoverShards(position: 'LATEST' | 'TRIM_HORIZON') {
+    const { StreamDescription } = await api<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
+      this.endpoint,
+      'DynamoDBStreams_20120810.DescribeStream',
+      { StreamArn: this.streamArn },
+    );
+    for (const { ShardId } of StreamDescription.Shards) {
+      if (this.iterators.has(ShardId)) continue;
+      const { ShardIterator } = await api<{ ShardIterator: string }>(
+        this.endpoint,
+        'DynamoDBStreams_20120810.GetShardIterator',
+        { StreamArn: this.streamArn, ShardId, ShardIteratorType: position },
+      );
+      this.iterators.set(ShardId, ShardIterator);
+    }
+  }
+
+  /** One poll: new records of every shard, to each consumer whose filter they match. */
+  async tick(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    let seen = 0;
+    try {
+      // Shards appear as the stream rolls over; ones found later are read from their start.
+      if (this.ticks++ % 10 === 0) await this.discoverShards('TRIM_HORIZON');
+      const records: DynamoDBRecord[] = [];
+      for (const [shard, iterator] of this.iterators) {
+        const out = await api<{ Records: DynamoDBRecord[]; NextShardIterator?: string }>(
+          this.endpoint,
+          'DynamoDBStreams_20120810.GetRecords',
+          { ShardIterator: iterator },
+        );
+        records.push(...out.Records);
+        if (out.NextShardIterator) this.iterators.set(shard, out.NextShardIterator);
+        else this.iterators.delete(shard);
+      }
+      seen = records.length;
+      for (const consumer of this.consumers) {
+        const matching = records.filter((r) => matchesFilter(r, consumer.filter));
+        for (let i = 0; i < matching.length; i += 100) {
+          try {
+            await consumer.handler({ Records: matching.slice(i, i + 100) });
+          } catch (error) {
+            this.log(`stream consumer ${consumer.name} failed: ${(error as Error).message}`);
+          }
+        }
+      }
+    } catch (error) {
+      this.log(`table stream poll failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+    return seen;
+  }
+}

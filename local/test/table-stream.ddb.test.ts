@@ -1,0 +1,73 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { auditRecordKey, auditRecordsQuery } from '@spot/functions/data/entities/audit-record';
+import { deleteItem, queryRaw } from '@spot/functions/data/repository';
+import { appendAudit } from '@spot/functions/domain/audit';
+import { configurePorts } from '@spot/functions/ports/index';
+import { auditExpiryFilter, auditInsertFilter } from '@spot/functions/streams/filters';
+import { localTableEnvironment } from '@spot/local/dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalKeyService } from '../src/keys';
+import { LocalTableStream } from '../src/table-stream';
+import { createTestTable, type TestTable } from './ddb-helpers';
+
+let table: TestTable;
+let stream: LocalTableStream;
+const inserts: DynamoDBStreamEvent[] = [];
+const removals: DynamoDBStreamEvent[] = [];
+
+beforeAll(async () => {
+  table = await createTestTable('stream');
+  Object.assign(process.env, localTableEnvironment(table.endpoint, table.tableName));
+  const { resetRuntime } = await import('@spot/functions/lib/runtime');
+  resetRuntime();
+  configurePorts({ keyService: new LocalKeyService(randomBytes(32)) });
+  stream = new LocalTableStream(
+    table.endpoint,
+    table.tableName,
+    [
+      { name: 'inserts', filter: auditInsertFilter, handler: async (e) => void inserts.push(e) },
+      { name: 'removals', filter: auditExpiryFilter, handler: async (e) => void removals.push(e) },
+    ],
+    () => {},
+    60_000,
+  );
+  await stream.start();
+});
+afterAll(() => stream.stop());
+
+describe('local table stream (the stream consumers of the CDK app, fed from DynamoDB Local)', () => {
+  it('hands inserted audit records to the insert consumer, in batches, and nothing else', async () => {
+    const orgId = randomUUID();
+    for (let i = 0; i < 3; i++)
+      await appendAudit(
+        orgId,
+        {
+          actorType: 'user',
+          actorId: 'u',
+          actorName: 'a@example.com',
+          action: 'policy.update',
+          resourceType: 'policy',
+          target: null,
+          accountId: null,
+          outcome: 'success',
+          sourceIp: null,
+          userAgent: null,
+          requestId: null,
+        },
+        new Date(),
+      );
+    await stream.tick();
+    const records = inserts.flatMap((e) => e.Records);
+    expect(records.map((r) => r.dynamodb?.NewImage?.seq?.N)).toEqual(['1', '2', '3']);
+    expect(records.every((r) => r.eventName === 'INSERT')).toBe(true);
+
+    // A delete by a person is a REMOVE without the service identity: not for the expiry consumer.
+    const [first] = await queryRaw(auditRecordsQuery(orgId), { limit: 1 });
+    expect(first).toBeDefined();
+    await deleteItem(auditRecordKey(orgId, 1));
+    await stream.tick();
+    expect(removals).toEqual([]);
+    expect(inserts.flatMap((e) => e.Records)).toHaveLength(3);
+  });
+});
