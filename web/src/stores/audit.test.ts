@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { sha256Hex } from '../lib/audit-download';
 
 const get = vi.fn();
 const put = vi.fn();
@@ -130,5 +131,42 @@ describe('audit store', () => {
     expect(file.receivedSha256).not.toBe(file.sha256);
     expect(store.exportProgress?.receivedBytes).toBe(body.length);
     expect(store.exporting).toBe(false);
+  });
+
+  it('downloads a large export from the link a 201 answers, with the checksum and signature of its body', async () => {
+    const body = 'seq,hash\n1,abc\n2,def\n';
+    const sha256 = await sha256Hex(new TextEncoder().encode(body));
+    const covers = { count: 2, firstSeq: 1, lastSeq: 2, anchorHash: null, lastHash: 'def' };
+    apiResponse.mockResolvedValueOnce(
+      Response.json(
+        {
+          url: 'https://exports.example/a.csv?sig=1',
+          expiresAt: '2026-12-06T01:00:00.000Z',
+          fileName: 'audit-big.csv',
+          contentType: 'text/csv',
+          bytes: body.length,
+          sha256,
+          signature: 'sig.v1.y',
+          covers,
+        },
+        { status: 201 },
+      ),
+    );
+    const fetchSpy = vi.spyOn(globalThis, 'fetch').mockResolvedValueOnce(new Response(body));
+    try {
+      const store = useAuditStore();
+      const file = await store.exportFile({
+        format: 'csv',
+        from: '2026-11-06T00:00:00.000Z',
+        to: '2026-12-06T00:00:00.000Z',
+      });
+      expect(fetchSpy).toHaveBeenCalledWith('https://exports.example/a.csv?sig=1');
+      expect(file).toMatchObject({ fileName: 'audit-big.csv', sha256, signature: 'sig.v1.y' });
+      expect(file.receivedSha256).toBe(sha256);
+      expect(JSON.parse(file.covers)).toEqual(covers);
+      expect(store.exportProgress?.receivedBytes).toBe(body.length);
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 });

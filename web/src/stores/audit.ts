@@ -1,5 +1,4 @@
 import {
-  type AuditExportInput,
   type AuditExportVerifyResponse,
   type AuditFilter,
   type AuditRecordDetail,
@@ -7,6 +6,8 @@ import {
   type AuditSettingsView,
   type AuditTestEventResponse,
   type AuditVerifyResponse,
+  type auditExportInputSchema,
+  auditExportLinkSchema,
   auditExportVerifyResponseSchema,
   auditListResponseSchema,
   auditRecordDetailSchema,
@@ -17,10 +18,13 @@ import {
 } from '@spot/shared';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { z } from 'zod';
 import { api, apiResponse } from '../api/client';
 import { type DownloadProgress, fileNameOf, readWithProgress, sha256Hex } from '../lib/audit-download';
 
 const base = '/api/client/audit';
+/** What the page asks for: `delivery` defaults to `auto` (inline when it fits, a download link otherwise). */
+type AuditExportInput = z.input<typeof auditExportInputSchema>;
 /** Records per page of the trail: a screenful and a bit, well inside the API's 500. */
 export const auditPageSize = 50;
 
@@ -151,18 +155,39 @@ export const useAuditStore = defineStore('audit', () => {
     exportProgress.value = { receivedBytes: 0, totalBytes: null };
     try {
       const response = await apiResponse(`${base}/exports`, { method: 'POST', body: input });
-      const bytes = await readWithProgress(response, (p) => {
+      const onProgress = (p: DownloadProgress) => {
         exportProgress.value = p;
-      });
-      const result: AuditExportResult = {
-        fileName: fileNameOf(response.headers.get('content-disposition'), `audit-export.${input.format}`),
-        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-        bytes,
-        sha256: response.headers.get('x-content-sha256') ?? '',
-        signature: response.headers.get('x-audit-signature') ?? '',
-        covers: response.headers.get('x-audit-covers') ?? '',
-        receivedSha256: await sha256Hex(bytes),
       };
+      let result: AuditExportResult;
+      if (response.status === 201) {
+        // Too large for a response (ADR 0029): the file is stored behind a presigned link, downloaded
+        // here with the same progress; checksum and signature come in the answer's body.
+        const link = auditExportLinkSchema.parse(await response.json());
+        const file = await fetch(link.url);
+        if (!file.ok)
+          throw new Error(`The export could not be downloaded (HTTP ${file.status}). Export again.`);
+        const bytes = await readWithProgress(file, onProgress);
+        result = {
+          fileName: link.fileName,
+          contentType: link.contentType,
+          bytes,
+          sha256: link.sha256,
+          signature: link.signature,
+          covers: JSON.stringify(link.covers),
+          receivedSha256: await sha256Hex(bytes),
+        };
+      } else {
+        const bytes = await readWithProgress(response, onProgress);
+        result = {
+          fileName: fileNameOf(response.headers.get('content-disposition'), `audit-export.${input.format}`),
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          bytes,
+          sha256: response.headers.get('x-content-sha256') ?? '',
+          signature: response.headers.get('x-audit-signature') ?? '',
+          covers: response.headers.get('x-audit-covers') ?? '',
+          receivedSha256: await sha256Hex(bytes),
+        };
+      }
       lastExport.value = result;
       return result;
     } finally {
