@@ -28,6 +28,7 @@ import {
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudAccessError, UpstreamError, ValidationError } from '@spot/shared';
 import { customerReadActions, customerWriteActions } from '@spot/shared/model/customer-permissions';
@@ -43,6 +44,7 @@ const eks = mockClient(EKSClient);
 const cloudWatch = mockClient(CloudWatchClient);
 const pricing = mockClient(PricingClient);
 const sts = mockClient(STSClient);
+const s3 = mockClient(S3Client);
 
 const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLESECRET';
 const tempSecretAccessKey = 'TempSecretKeyFromAssumeRole0123456789abcd';
@@ -129,7 +131,7 @@ const assumed = (expiration = new Date(now.getTime() + 3600_000)) => ({
 });
 
 beforeEach(() => {
-  for (const mock of [ec2, autoScaling, eks, cloudWatch, pricing, sts]) mock.reset();
+  for (const mock of [ec2, autoScaling, eks, cloudWatch, pricing, sts, s3]) mock.reset();
   now = new Date('2026-03-02T10:00:00Z');
   delays = [];
   sts.on(AssumeRoleCommand).resolves(assumed());
@@ -1173,6 +1175,19 @@ describe('every call', () => {
           ? ec2.on(DescribeSecurityGroupsCommand).rejectsOnce(e).resolves({})
           : ec2.on(DescribeSecurityGroupsCommand).rejects(e),
       invoke: (cloud, target) => cloud.describeSecurityGroups(target),
+    },
+    {
+      method: 'putObject',
+      action: 's3:PutObject',
+      fail: (e, once) =>
+        once ? s3.on(PutObjectCommand).rejectsOnce(e).resolves({}) : s3.on(PutObjectCommand).rejects(e),
+      invoke: (cloud, target) =>
+        cloud.putObject(target, {
+          bucket: 'audit',
+          key: 'a.json',
+          body: '{}',
+          contentType: 'application/json',
+        }),
     },
     {
       method: 'updateAutoScalingGroup',
