@@ -306,8 +306,11 @@ describe('exact restore', () => {
                 const id = ids[step.group] as string;
                 const record = records[id];
                 cloud[step.group] = { ...step.size };
-                // A person's edit while asleep is kept on wake, unless it is exactly the sleeping size.
-                if (!record || !sameSize(step.size, record.sleptAs)) expected[step.group] = { ...step.size };
+                // A person's edit while asleep is kept on wake, unless it is exactly the sleeping size: then
+                // the group looks untouched and wakes at its recorded size, whatever was edited before.
+                expected[step.group] = {
+                  ...(record && sameSize(step.size, record.sleptAs) ? record.size : step.size),
+                };
                 break;
               }
               case 'wake-now':
