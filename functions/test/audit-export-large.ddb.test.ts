@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalExportStorage, localExportRoutes } from '@spot/local/export-storage';
 import { LocalKeyService } from '@spot/local/keys';
-import { verifyAuditExportDocument } from '@spot/shared';
+import { matchesAuditFilter, verifyAuditExportDocument } from '@spot/shared';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditHeadEntity, auditHeadKey } from '../src/data/entities/audit-head';
-import { auditRecordEntity } from '../src/data/entities/audit-record';
-import { getItem, putAll, putItem } from '../src/data/repository';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
+import { getItem, putAll, putItem, queryAll } from '../src/data/repository';
 import { chainHash, sha256Hex } from '../src/domain/audit';
 import { configurePorts } from '../src/ports';
 import { call, signUpAndIn, useLocalServices } from './support/services';
@@ -87,10 +87,13 @@ async function loadLargeTrail(orgId: string, count: number) {
 
 describe('exports larger than a response (stored, linked, streamed)', () => {
   const range = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
+  let user: Awaited<ReturnType<typeof signUpAndIn>>;
+  beforeAll(async () => {
+    user = await signUpAndIn('Audit large export');
+    await loadLargeTrail(user.orgId, 2600);
+  }, 120_000);
 
   it('answers a > 5 MiB range with a download link whose file matches the checksum and signature', async () => {
-    const user = await signUpAndIn('Audit large export');
-    await loadLargeTrail(user.orgId, 2600);
     const res = await call('POST /api/client/audit/exports', {
       token: user.accessToken,
       body: { format: 'json', ...range },
@@ -150,6 +153,41 @@ describe('exports larger than a response (stored, linked, streamed)', () => {
     expect(sha256(csvText)).toBe(csv.body.sha256);
     expect(csvText.trimEnd().split('\r\n')).toHaveLength(2601);
   }, 120_000);
+
+  it('pages a rare filter within the read budget: short pages say how far back they searched, and together list every match once', async () => {
+    const list = (query: Record<string, string>) =>
+      call('GET /api/client/audit', { token: user.accessToken, query: { limit: '100', ...query } });
+    // Nothing of the 2,601 records was denied: the first answer stops at the budget instead of reading all.
+    const none = await list({ outcome: 'denied' });
+    expect(none.status).toBe(200);
+    expect(none.body.items).toEqual([]);
+    expect(none.body.nextCursor).toEqual(expect.any(String));
+    expect(Date.parse(String(none.body.searchedThrough))).toBeLessThan(Date.parse(range.to));
+
+    const stored = await queryAll(auditRecordEntity, auditRecordsQuery(user.orgId));
+    const filter = { target: 'node-template/t-7' } as const;
+    const expected = stored
+      .filter((r) => matchesAuditFilter(r, filter))
+      .sort((a, b) => (`${b.createdAt}#${b.auditId}` < `${a.createdAt}#${a.auditId}` ? -1 : 1))
+      .map((r) => r.auditId);
+    const seen: string[] = [];
+    const reached: string[] = [];
+    let cursor: string | undefined;
+    for (let requests = 0; requests < 20; requests++) {
+      const res = await list({ ...filter, ...(cursor ? { cursor } : {}) });
+      expect(res.status, res.raw).toBe(200);
+      seen.push(...(res.body.items as { auditId: string }[]).map((r) => r.auditId));
+      if (res.body.searchedThrough) reached.push(String(res.body.searchedThrough));
+      cursor = (res.body.nextCursor as string | null) ?? undefined;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeUndefined();
+    expect(seen).toEqual(expected);
+    // 2,601 records at 1,000 a request: cut short twice, each time further back.
+    expect(reached.length).toBeGreaterThanOrEqual(2);
+    expect([...reached].sort().reverse()).toEqual(reached);
+    expect(new Set(reached).size).toBe(reached.length);
+  });
 
   it('links a small export on request; a forged or expired link downloads nothing; another org cannot verify it', async () => {
     const user = await signUpAndIn('Audit linked export');

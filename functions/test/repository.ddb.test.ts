@@ -214,6 +214,36 @@ describe('query', () => {
     expect(calls).toBe(3);
   });
 
+  it('stops a filtered page at maxRequests with where it stopped reading, and continues from there', async () => {
+    const orgId = newOrg();
+    const ids = Array.from({ length: 30 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+    await batchWrite(ids.map((id) => ({ put: clusterCardEntity.toItem(card(orgId, id)) })));
+    const wanted = ['c001', 'c017', 'c028'];
+    const seen: string[] = [];
+    let startKey: Awaited<ReturnType<typeof queryPage>>['lastKey'];
+    const cut: boolean[] = [];
+    do {
+      const page = await queryPage(cardsOfOrgQuery(orgId), {
+        limit: 10,
+        pageSize: 4,
+        maxRequests: 2,
+        filter: where.in('clusterId', wanted),
+        ...(startKey ? { startKey } : {}),
+      });
+      seen.push(...page.items.map((i) => String(i.clusterId)));
+      cut.push(page.cutShort);
+      // Cut short, the key is the last one read (8 per call here), not the last item returned.
+      if (page.cutShort)
+        expect(page.lastKey?.SK).toBe(
+          clusterCardEntity.toItem(card(orgId, ids[cut.length * 8 - 1] as string)).SK,
+        );
+      startKey = page.lastKey;
+    } while (startKey);
+    expect(seen).toEqual(wanted);
+    // 30 items at 8 a call: three calls cut short, the fourth reaches the end.
+    expect(cut).toEqual([true, true, true, false]);
+  });
+
   it('queries an index', async () => {
     const orgId = newOrg();
     const cluster = {

@@ -268,14 +268,24 @@ export async function queryAll<S extends z.ZodType<Record<string, unknown>>>(
  */
 export async function queryPage(
   q: KeyQuery,
-  options: QueryOptions & { limit: number },
-): Promise<{ items: Item[]; hasMore: boolean; lastKey: ItemKeys | undefined }> {
+  options: QueryOptions & {
+    limit: number;
+    /**
+     * Stop after this many DynamoDB requests even when the filter has not filled the page: a rare filter
+     * over a long range would otherwise read the whole range in one call. The page then comes back short
+     * with `cutShort`, and `lastKey` is where the read stopped (not the last item returned).
+     */
+    maxRequests?: number;
+  },
+): Promise<{ items: Item[]; hasMore: boolean; lastKey: ItemKeys | undefined; cutShort: boolean }> {
   const keyNames = keyAttributesOf(q);
   const projection = options.projection
     ? [...options.projection, ...keyNames.filter((k) => !options.projection?.includes(k))]
     : undefined;
   const items: Item[] = [];
   let hasMore = false;
+  let readKey: ItemKeys | undefined;
+  let requests = 0;
   for await (const page of queryPages(q, { ...options, ...(projection ? { projection } : {}) })) {
     const room = options.limit - items.length;
     items.push(...page.items.slice(0, room));
@@ -283,14 +293,23 @@ export async function queryPage(
       hasMore = page.items.length > room || page.lastKey !== undefined;
       break;
     }
+    if (++requests >= (options.maxRequests ?? Number.POSITIVE_INFINITY) && page.lastKey) {
+      readKey = page.lastKey;
+      break;
+    }
   }
   const last = items.at(-1);
-  const lastKey =
-    hasMore && last ? (Object.fromEntries(keyNames.map((k) => [k, last[k]])) as ItemKeys) : undefined;
+  const from: Item | undefined = readKey ?? (hasMore ? last : undefined);
+  const lastKey = from ? (Object.fromEntries(keyNames.map((k) => [k, from[k]])) as ItemKeys) : undefined;
   const stripped = options.projection
     ? items.map((i) => withoutUnaskedKeys(i, options.projection ?? []))
     : items;
-  return { items: stripped, hasMore, lastKey };
+  return {
+    items: stripped,
+    hasMore: hasMore || readKey !== undefined,
+    lastKey,
+    cutShort: readKey !== undefined,
+  };
 }
 
 function keyAttributesOf(q: KeyQuery): string[] {

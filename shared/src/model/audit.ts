@@ -117,10 +117,15 @@ export const auditRecordViewSchema = auditEntrySchema.extend({
   event: z.string(),
 });
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
-/** `nextCursor` continues after the last item with the same filters; null on the last page. */
+/**
+ * `nextCursor` continues after the last item with the same filters; null on the last page. A filtered
+ * page can be short (even empty) and still have a cursor: the server stopped at its read budget, and
+ * `searchedThrough` is the time of the oldest record it looked at (null when the page was not cut short).
+ */
 export const auditListResponseSchema = z.object({
   items: z.array(auditRecordViewSchema),
   nextCursor: z.string().nullable(),
+  searchedThrough: z.string().nullable(),
 });
 export type AuditListResponse = z.infer<typeof auditListResponseSchema>;
 

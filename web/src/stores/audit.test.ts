@@ -10,7 +10,7 @@ vi.mock('../api/client', () => ({
   apiResponse: (...args: unknown[]) => apiResponse(...args),
 }));
 
-const { useAuditStore, auditPageSize } = await import('./audit');
+const { useAuditStore, auditPageSize, autoSearchRequests } = await import('./audit');
 
 const record = (seq: number) => ({
   auditId: `a-${seq}`,
@@ -69,6 +69,48 @@ describe('audit store', () => {
     ]);
     expect(store.items.map((r) => r.seq)).toEqual([3, 2, 1]);
     expect(store.nextCursor).toBeNull();
+  });
+
+  it('searches on by itself while the server stops at its read budget, until the page is full', async () => {
+    get.mockResolvedValueOnce({ items: [], nextCursor: 'c1', searchedThrough: '2026-12-05T00:00:00.000Z' });
+    get.mockResolvedValueOnce({
+      items: [record(9)],
+      nextCursor: 'c2',
+      searchedThrough: '2026-12-01T00:00:00.000Z',
+    });
+    get.mockResolvedValueOnce({
+      items: Array.from({ length: auditPageSize }, (_, i) => record(8 - i)),
+      nextCursor: 'c3',
+      searchedThrough: null,
+    });
+    const store = useAuditStore();
+    await store.load({ outcome: 'denied' });
+    expect(get.mock.calls.map((c) => String(c[0]).split('cursor=')[1])).toEqual([undefined, 'c1', 'c2']);
+    expect(store.items).toHaveLength(auditPageSize + 1);
+    expect(store.nextCursor).toBe('c3');
+    expect(store.searchedThrough).toBeNull();
+    expect(store.searching).toBe(false);
+  });
+
+  it('stops searching on its own after its request budget and lets Load more go further back', async () => {
+    get.mockImplementation(async (url: string) => ({
+      items: [],
+      nextCursor: `c${get.mock.calls.length}`,
+      searchedThrough: new Date(Date.UTC(2026, 11, 6) - get.mock.calls.length * 3_600_000).toISOString(),
+      url,
+    }));
+    const store = useAuditStore();
+    await store.load({ outcome: 'denied' });
+    expect(get).toHaveBeenCalledTimes(1 + autoSearchRequests);
+    expect(store.items).toEqual([]);
+    expect(store.searchedThrough).toBe(
+      new Date(Date.UTC(2026, 11, 6) - (1 + autoSearchRequests) * 3_600_000).toISOString(),
+    );
+    await store.loadMore();
+    expect(get).toHaveBeenCalledTimes(2 + 2 * autoSearchRequests);
+    expect(String(get.mock.calls[1 + autoSearchRequests]?.[0])).toContain(
+      `cursor=c${1 + autoSearchRequests}`,
+    );
   });
 
   it('lets only the latest filter write the list when answers arrive out of order', async () => {

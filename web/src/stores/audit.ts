@@ -27,6 +27,12 @@ const base = '/api/client/audit';
 type AuditExportInput = z.input<typeof auditExportInputSchema>;
 /** Records per page of the trail: a screenful and a bit, well inside the API's 500. */
 export const auditPageSize = 50;
+/**
+ * Requests a filtered search makes on its own before it asks to go on: each reads at most the server's
+ * read budget (1,000 records), so a search goes some 40,000 records back (weeks of a busy organization)
+ * in a few seconds, showing how far it got.
+ */
+export const autoSearchRequests = 40;
 
 /** An export as it arrived: the file, what the server vouches for, and the checksum recomputed here. */
 export interface AuditExportResult {
@@ -80,6 +86,39 @@ export const useAuditStore = defineStore('audit', () => {
   /** Answers to an older filter arrive late sometimes; only the latest request may write the list. */
   let generation = 0;
 
+  /**
+   * How far back a filtered search has read when the server stopped at its read budget (its
+   * `searchedThrough`), null once a page came back complete. While `searching`, the store is still
+   * fetching the next stretch on its own.
+   */
+  const searchedThrough = ref<string | null>(null);
+  const searching = ref(false);
+
+  async function page(cursor: string | null) {
+    const body = await api.get(`${base}?${queryOf(filter.value, cursor)}`, auditListResponseSchema);
+    return { ...body, searchedThrough: body.searchedThrough ?? null };
+  }
+
+  /**
+   * Follows the cursor while the server keeps stopping at its read budget, until `wanted` more records
+   * arrived or {@link autoSearchRequests} requests were made; then Load more searches further.
+   */
+  async function searchOn(mine: number, wanted: number): Promise<void> {
+    let found = 0;
+    for (
+      let i = 0;
+      i < autoSearchRequests && nextCursor.value && searchedThrough.value && found < wanted;
+      i++
+    ) {
+      const next = await page(nextCursor.value);
+      if (mine !== generation) return;
+      items.value = [...items.value, ...next.items];
+      found += next.items.length;
+      nextCursor.value = next.nextCursor;
+      searchedThrough.value = next.searchedThrough;
+    }
+  }
+
   async function load(next: AuditFilter = filter.value): Promise<void> {
     const mine = ++generation;
     filter.value = next;
@@ -87,10 +126,11 @@ export const useAuditStore = defineStore('audit', () => {
     error.value = null;
     moreError.value = null;
     try {
-      const page = await api.get(`${base}?${queryOf(next, null)}`, auditListResponseSchema);
+      const first = await page(null);
       if (mine !== generation) return;
-      items.value = page.items;
-      nextCursor.value = page.nextCursor;
+      items.value = first.items;
+      nextCursor.value = first.nextCursor;
+      searchedThrough.value = first.searchedThrough;
       loaded.value = true;
     } catch (e) {
       if (mine !== generation) return;
@@ -99,27 +139,40 @@ export const useAuditStore = defineStore('audit', () => {
     } finally {
       if (mine === generation) loading.value = false;
     }
+    await continueSearch(mine, auditPageSize - items.value.length);
+  }
+
+  async function continueSearch(mine: number, wanted: number): Promise<void> {
+    if (wanted <= 0 || !searchedThrough.value) return;
+    searching.value = true;
+    try {
+      await searchOn(mine, wanted);
+    } catch (e) {
+      if (mine === generation) moreError.value = e;
+      throw e;
+    } finally {
+      if (mine === generation) searching.value = false;
+    }
   }
 
   async function loadMore(): Promise<void> {
-    if (!nextCursor.value || loadingMore.value) return;
+    if (!nextCursor.value || loadingMore.value || searching.value) return;
     const mine = generation;
     loadingMore.value = true;
     moreError.value = null;
     try {
-      const page = await api.get(
-        `${base}?${queryOf(filter.value, nextCursor.value)}`,
-        auditListResponseSchema,
-      );
+      const next = await page(nextCursor.value);
       if (mine !== generation) return;
-      items.value = [...items.value, ...page.items];
-      nextCursor.value = page.nextCursor;
+      items.value = [...items.value, ...next.items];
+      nextCursor.value = next.nextCursor;
+      searchedThrough.value = next.searchedThrough;
     } catch (e) {
       if (mine === generation) moreError.value = e;
       throw e;
     } finally {
       loadingMore.value = false;
     }
+    await continueSearch(mine, auditPageSize);
   }
 
   const detail = (id: string): Promise<AuditRecordDetail> =>
@@ -229,6 +282,8 @@ export const useAuditStore = defineStore('audit', () => {
     filter.value = {};
     items.value = [];
     nextCursor.value = null;
+    searchedThrough.value = null;
+    searching.value = false;
     loaded.value = false;
     loading.value = false;
     error.value = null;
@@ -246,6 +301,8 @@ export const useAuditStore = defineStore('audit', () => {
     filter,
     items,
     nextCursor,
+    searchedThrough,
+    searching,
     loaded,
     loading,
     error,

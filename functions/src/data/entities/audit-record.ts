@@ -1,4 +1,4 @@
-import { auditEntrySchema, keyAttributes } from '@spot/shared';
+import { auditEntrySchema, type ItemKeys, keyAttributes } from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import type { Item } from '../items';
@@ -64,6 +64,17 @@ export const auditRecordStartKey = (
   ...auditRecordKey(orgId, r.seq),
   ...auditRecordTimeKey(orgId, r.createdAt, r.auditId),
 });
+
+/** The position a key of the time index names (where a read stopped), as a cursor records it. */
+export function auditRecordPositionOf(
+  keys: ItemKeys,
+): { seq: number; createdAt: string; auditId: string } | undefined {
+  const seq = /^REC#(\d{12})$/.exec(keys.SK)?.[1];
+  const time = typeof keys.GSI1SK === 'string' ? keys.GSI1SK : '';
+  const hash = time.indexOf('#');
+  if (!seq || hash <= 0) return undefined;
+  return { seq: Number(seq), createdAt: time.slice(0, hash), auditId: time.slice(hash + 1) };
+}
 
 /**
  * A record as stored, without key attributes and NOT validated: chain verification must judge a
