@@ -3,6 +3,7 @@ import { workflows as productWorkflows, type WorkflowDefinition } from '@spot/fu
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, readConfig } from './config';
+import { bundleFunctions, functionEntry } from './constructs/function-bundles';
 import { names } from './naming';
 import { defaultWebDistDir, functionsSourceDir } from './paths';
 import type { ProductResources } from './policies';
@@ -12,7 +13,7 @@ import { DataStack } from './stacks/data-stack';
 import { EdgeSecurityStack, edgeRegion } from './stacks/edge-security-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
 import { WebStack } from './stacks/web-stack';
-import { WorkflowsStack } from './stacks/workflows-stack';
+import { auditStreamModules, WorkflowsStack } from './stacks/workflows-stack';
 
 export interface SpotOptimizerAppOptions {
   /** Cloud assembly directory; the CLI passes its own through the environment when unset. */
@@ -51,6 +52,12 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
   const workflows = options.workflows ?? productWorkflows;
   const sourceDir = options.functionsSourceDir ?? functionsSourceDir;
   const workflowNames = workflows.map((w) => w.name);
+  // Every function's bundle in one esbuild run before any stack asks for one (ADR 0036).
+  bundleFunctions([
+    ...routes.map((r) => functionEntry.route(sourceDir, r.handler)),
+    ...workflows.flatMap((w) => Object.values(w.tasks).map((m) => functionEntry.task(sourceDir, m))),
+    ...Object.values(auditStreamModules).map((m) => functionEntry.stream(sourceDir, m)),
+  ]);
 
   const data = new DataStack(app, n.stacks.data, {
     env,

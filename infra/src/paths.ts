@@ -5,9 +5,6 @@ import { fileURLToPath } from 'node:url';
 /** The repository root, found from this file so the app works from any working directory. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The lock file NodejsFunction hashes and the root esbuild resolves workspace packages from. */
-export const lockFile = join(repoRoot, 'package-lock.json');
-
 /** Where `routes[].handler` and `workflows[].tasks[]` modules live. */
 export const functionsSourceDir = join(repoRoot, 'functions', 'src');
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { RoutePermission } from '@spot/functions/routes';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +6,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ProductResources } from '../policies';
+import { functionEntry } from './function-bundles';
 import { ProductFunction } from './product-function';
 
 export interface AuditStreamFunctionProps {
@@ -50,7 +50,7 @@ export class AuditStreamFunction extends Construct {
     });
 
     this.fn = new ProductFunction(this, 'Fn', {
-      entry: join(props.functionsSourceDir, 'streams', `${props.module}.ts`),
+      entry: functionEntry.stream(props.functionsSourceDir, props.module),
       description: props.description,
       logGroupName: props.logGroupName,
       // Five attempts with backoff per destination and batch of 100 fit well within a minute.

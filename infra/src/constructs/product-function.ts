@@ -1,16 +1,13 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { RoutePermission } from '@spot/functions/routes';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { exportsBucketName, stateMachineArnPrefix } from '../naming';
-import { lockFile, repoRoot } from '../paths';
 import { grantsFor, type ProductResources } from '../policies';
 import { runtime } from '../policies/runtime';
+import { bundleDirOf } from './function-bundles';
 
 /**
  * Log retention of every function, the API access log and the state machines. One year: the product's
@@ -18,23 +15,6 @@ import { runtime } from '../policies/runtime';
  * operational evidence, and at this product's volume a year of logs costs cents a month.
  */
 export const logRetention = RetentionDays.ONE_YEAR;
-
-/**
- * HiGHS's WebAssembly (the packer's LP solver, loaded by `shared/src/packing/highs.ts`). esbuild inlines
- * the `highs` module into the bundle but not the binary it reads at run time: Emscripten's loader looks
- * for `highs.wasm` in the directory of the running script, i.e. next to the bundle's `index.mjs`.
- */
-export const highsWasmPath = createRequire(join(repoRoot, 'shared', 'package.json')).resolve('highs/runtime');
-
-/**
- * Shell commands run after esbuild: copy `highs.wasm` next to the bundle when the bundle contains the
- * loader (only functions that can pack: discovery's CollectCluster, the ingestion route, ...). The other
- * functions stay 3.5 MB smaller. Without the file the packer falls back to its heuristic plan, silently
- * worse, so the infra test asserts the file is there.
- */
-export const copyHighsWasm = (outputDir: string) => [
-  `if grep -q highs.wasm "${outputDir}/index.mjs"; then cp "${highsWasmPath}" "${outputDir}/highs.wasm"; fi`,
-];
 
 export interface ProductFunctionProps {
   /** Absolute path of the TypeScript module exporting `handler`. */
@@ -54,7 +34,7 @@ export interface ProductFunctionProps {
  * Every function gets the same environment, so a handler never depends on which construct built it.
  */
 export class ProductFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly needs: readonly RoutePermission[];
@@ -82,9 +62,10 @@ export class ProductFunction extends Construct {
       Validations.of(this).acknowledge(ack);
     }
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      // Bundled with every other function in one esbuild run (function-bundles.ts, ADR 0036).
+      code: Code.fromAsset(bundleDirOf(props.entry)),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -93,8 +74,6 @@ export class ProductFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      projectRoot: repoRoot,
-      depsLockFilePath: lockFile,
       environment: {
         TABLE_NAME: r.table.tableName,
         COGNITO_USER_POOL_ID: r.userPoolId,
@@ -105,28 +84,6 @@ export class ProductFunction extends Construct {
         SCHEDULER_ROLE_ARN: r.schedulerRole.roleArn,
         AUDIT_EXPORTS_BUCKET: exportsBucketName(this, r.names),
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Stack traces keep file and line numbers; the sources themselves stay out of the artifact.
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies may call require() for Node built-ins, which ESM lacks.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The Node.js 24 runtime ships AWS SDK v3; leaving it out keeps bundles small and cold starts fast.
-        externalModules: ['@aws-sdk/*'],
-        // esbuild's per-bundle size table adds nothing to a synth log of fifteen functions.
-        logLevel: LogLevel.ERROR,
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) => copyHighsWasm(outputDir),
-        },
       },
     });
     // Create the function after its permissions, so its first invocation cannot meet a half-built role.

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type RouteDefinition, routeKey } from '@spot/functions/routes';
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -14,6 +13,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionEntry } from '../constructs/function-bundles';
 import { logRetention, ProductFunction } from '../constructs/product-function';
 import { moduleSlug } from '../naming';
 import type { ProductResources } from '../policies';
@@ -90,7 +90,7 @@ export class ApiStack extends Stack {
     const throttledRoutes: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of props.routes) {
       const fn = new ProductFunction(this, `Route-${moduleSlug(route.handler)}`, {
-        entry: join(props.functionsSourceDir, 'handlers', `${route.handler}.ts`),
+        entry: functionEntry.route(props.functionsSourceDir, route.handler),
         description: routeKey(route),
         logGroupName: `${n.logGroupPrefix}/api/${moduleSlug(route.handler)}`,
         timeout: route.timeoutSeconds ? Duration.seconds(route.timeoutSeconds) : defaultRouteTimeout,

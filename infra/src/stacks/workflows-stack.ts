@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { RoutePermission } from '@spot/functions/routes';
 import { auditExpiryFilter, auditInsertFilter } from '@spot/functions/streams/filters';
 import type { WorkflowDefinition } from '@spot/functions/workflows/index';
@@ -8,6 +7,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AuditStreamFunction } from '../constructs/audit-stream-function';
+import { functionEntry } from '../constructs/function-bundles';
 import { logRetention, ProductFunction } from '../constructs/product-function';
 import { moduleSlug } from '../naming';
 import type { ProductResources } from '../policies';
@@ -54,6 +54,9 @@ export interface DeployedWorkflow {
  * function per task state; and the background functions fed by the table's stream (audit SIEM delivery
  * and retention checkpoints).
  */
+/** The table-stream consumers' modules under `functions/src/streams/`. */
+export const auditStreamModules = { siem: 'audit-siem', expiry: 'audit-expiry' } as const;
+
 export class WorkflowsStack extends Stack {
   readonly workflows = new Map<string, DeployedWorkflow>();
   readonly auditStreams: { siem: AuditStreamFunction; expiry: AuditStreamFunction };
@@ -65,7 +68,7 @@ export class WorkflowsStack extends Stack {
     const pattern = (p: object) => JSON.parse(JSON.stringify(p)) as Record<string, unknown>;
     this.auditStreams = {
       siem: new AuditStreamFunction(this, 'AuditSiemStream', {
-        module: 'audit-siem',
+        module: auditStreamModules.siem,
         description: 'audit SIEM streaming (inserted audit records to Datadog, Splunk, S3)',
         logGroupName: `${n.logGroupPrefix}/streams/audit-siem`,
         filter: pattern(auditInsertFilter),
@@ -76,7 +79,7 @@ export class WorkflowsStack extends Stack {
         sendsDeadLetters: true,
       }),
       expiry: new AuditStreamFunction(this, 'AuditExpiryStream', {
-        module: 'audit-expiry',
+        module: auditStreamModules.expiry,
         description: 'audit retention checkpoint (records removed by TTL)',
         logGroupName: `${n.logGroupPrefix}/streams/audit-expiry`,
         filter: pattern(auditExpiryFilter),
@@ -94,7 +97,7 @@ export class WorkflowsStack extends Stack {
         tasks.set(
           state,
           new ProductFunction(this, `${workflow.name}-${state}`, {
-            entry: join(props.functionsSourceDir, 'tasks', `${module}.ts`),
+            entry: functionEntry.task(props.functionsSourceDir, module),
             description: `${workflow.name} workflow task ${state} (${module})`,
             logGroupName: `${n.logGroupPrefix}/tasks/${workflow.name}/${moduleSlug(state)}`,
             timeout: taskTimeout,
