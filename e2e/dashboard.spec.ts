@@ -52,7 +52,7 @@ test.describe
       page,
     }) => {
       test.setTimeout(300_000);
-      // The second sandbox account: the onboarding spec connects the first to its own organization.
+      // The second sandbox account: the keyboard journey connects the first to its own organization.
       const keys = sandboxKeys(1);
       expect(keys, 'the local stack writes the sandbox keys to <dataDir>/sandbox.json').not.toBeNull();
       if (!keys) return;
