@@ -4,6 +4,7 @@ import {
   fillSandboxKeys,
   newUser,
   sandboxKeys,
+  screenshotAs,
   screenshotPath,
   screenshotter,
   signUp,
@@ -52,7 +53,7 @@ test.describe
       page,
     }) => {
       test.setTimeout(300_000);
-      // The second sandbox account: the onboarding spec connects the first to its own organization.
+      // The second sandbox account: the keyboard journey connects the first to its own organization.
       const keys = sandboxKeys(1);
       expect(keys, 'the local stack writes the sandbox keys to <dataDir>/sandbox.json').not.toBeNull();
       if (!keys) return;
@@ -95,6 +96,16 @@ test.describe
       await expect(heatmap.locator('table thead th')).toHaveCount(25);
       await expectAccessible(page, 'the dashboard with data, a chart table open');
       await shot(page, '00-full');
+      // The palette as people with red-green colour blindness see it (docs/accessibility.md), on a window
+      // tall enough to hold the whole dashboard (its content scrolls inside the layout).
+      await page.setViewportSize({ width: 1440, height: 4400 });
+      await page.locator('#main').evaluate((main) => main.scrollIntoView());
+      // The charts redraw at the new size after their resize handler's debounce.
+      await page.waitForTimeout(500);
+      for (const vision of ['protanopia', 'deuteranopia'] as const)
+        await screenshotAs(page, `dash-00-full-${vision}`, vision);
+      await shot(page, '00-full-tall');
+      await page.setViewportSize({ width: 1440, height: 900 });
       for (const id of widgets) await page.getByTestId(id).screenshot({ path: screenshotPath(`dash-${id}`) });
     });
 

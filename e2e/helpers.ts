@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import { machado2009 } from '../web/src/lib/colour-vision';
 import { e2eDataDir, screenshotDir } from './playwright.config';
 
 /** What the browser specs share: screenshots, new users, the sandbox's keys, the sign-up form. */
@@ -15,6 +16,42 @@ export const screenshotPath = (name: string) => join(root, screenshotDir, `${nam
 /** A full-page screenshot in `.test-results/screenshots/<prefix><name>.png`. */
 export const screenshotter = (prefix: string) => (page: Page, name: string) =>
   page.screenshot({ path: screenshotPath(`${prefix}${name}`), fullPage: true });
+
+/**
+ * A full-page screenshot of the page as a person with protanopia or deuteranopia sees it: Machado et al.
+ * 2009's matrix (severity 1.0, the one the palette's unit test uses) as an SVG `feColorMatrix` filter on
+ * the whole document. SVG filters work in linear RGB by default, as the matrices do.
+ */
+export async function screenshotAs(page: Page, name: string, vision: keyof typeof machado2009) {
+  const values = `${machado2009[vision].map((row) => `${row.join(' ')} 0 0`).join(' ')} 0 0 0 1 0`;
+  await page.evaluate((matrix) => {
+    const doc = (globalThis as unknown as { document: SimDocument }).document;
+    const holder = doc.createElement('div');
+    holder.id = 'cvd-simulation';
+    holder.innerHTML = `<svg width="0" height="0" style="position:absolute"><filter id="cvd-filter"><feColorMatrix type="matrix" values="${matrix}"/></filter></svg>`;
+    doc.body.appendChild(holder);
+    doc.documentElement.style.filter = 'url(#cvd-filter)';
+  }, values);
+  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+  await page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: SimDocument }).document;
+    doc.documentElement.style.filter = '';
+    doc.getElementById('cvd-simulation')?.remove();
+  });
+}
+
+interface SimElement {
+  id: string;
+  innerHTML: string;
+  style: { filter: string };
+  remove(): void;
+}
+interface SimDocument {
+  body: { appendChild(e: SimElement): void };
+  documentElement: SimElement;
+  createElement(tag: string): SimElement;
+  getElementById(id: string): SimElement | null;
+}
 
 export interface SandboxKeys {
   accessKeyId: string;

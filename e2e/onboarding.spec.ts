@@ -1,15 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { fillSandboxKeys, newUser, sandboxKeys, screenshotter, signUp } from './helpers';
+import { newUser, screenshotter, signUp } from './helpers';
 
 const shot = screenshotter('onb-');
 
 test.describe
   .serial('first-run onboarding and the accounts manager', () => {
-    test('the wizard connects the sandbox with access keys and waits for the first scan', async ({
+    test('the wizard explains both methods, checks the fields and reports a failed connection', async ({
       page,
     }) => {
-      // The first scan of the sandbox runs the real discovery over its regions and clusters.
-      test.setTimeout(420_000);
       await signUp(page, newUser('Onboarding'));
       const wizard = page.getByRole('dialog');
       await expect(wizard.getByRole('heading', { name: 'Welcome to Spot Optimizer!' })).toBeVisible();
@@ -55,55 +53,15 @@ test.describe
       await expect(wizard.getByText('A secret access key is 40 characters')).toBeVisible();
       await shot(page, '04-keys-validation');
 
-      const keys = sandboxKeys();
-      if (!keys) {
-        // No sandbox cloud in this stack yet: the connection cannot succeed, and the error must say why.
-        test.info().annotations.push({
-          type: 'gap',
-          description: 'no <dataDir>/sandbox.json: the successful connection was not exercised',
-        });
-        await wizard.getByLabel('Access Key ID').fill('AKIAIOSFODNN7EXAMPLE');
-        await wizard.getByLabel('Secret Access Key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
-        await wizard.getByRole('button', { name: 'Connect', exact: true }).click();
-        await expect(wizard.getByText('Could not connect')).toBeVisible({ timeout: 30_000 });
-        await shot(page, '05-keys-error');
-        await expect(page.locator('body')).not.toContainText('wJalrXUtnFEMI/K7MDENG');
-        return;
-      }
-      await fillSandboxKeys(page, keys, 'Sandbox Lab');
+      // Keys of the right shape that AWS (here the sandbox) does not know: the error says so, and the
+      // secret is not echoed. Connecting the sandbox for real, the scan and disconnecting are the keyboard
+      // journey's (keyboard-journey.spec.ts), which drives this wizard with the keyboard alone.
+      await wizard.getByLabel('Access Key ID').fill('AKIAIOSFODNN7EXAMPLE');
+      await wizard.getByLabel('Secret Access Key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
       await wizard.getByRole('button', { name: 'Connect', exact: true }).click();
-
-      await expect(wizard.getByRole('heading', { name: 'Account Connected!' })).toBeVisible({
-        timeout: 30_000,
-      });
-      await expect(
-        wizard.getByText('We are now scanning your fleet. This typically takes 2-3 minutes.'),
-      ).toBeVisible();
-      await shot(page, '05-connected-scanning');
-      await expect(wizard.getByText('Connection Established')).toBeVisible({ timeout: 300_000 });
-      await shot(page, '06-connection-established');
-      await expect(page.locator('body')).not.toContainText(keys.secretAccessKey);
-
-      await wizard.getByRole('button', { name: 'Go to Dashboard' }).click();
-      await expect(page).toHaveURL(/\/dashboard/);
-      await shot(page, '07-dashboard');
-
-      // The accounts manager shows the new account; disconnecting asks first, naming it.
-      await page.getByRole('menuitem', { name: 'Cloud Integrations' }).first().click();
-      const card = page.getByRole('listitem').filter({ hasText: 'Sandbox Lab' });
-      await expect(card.getByText('Access Key')).toBeVisible();
-      await expect(card.getByText('Active')).toBeVisible();
-      if (keys.awsAccountId)
-        await expect(card.getByText(`${keys.awsAccountId.slice(0, 4)}-****-****`)).toBeVisible();
-      await shot(page, '08-integrations-active');
-      await card.getByRole('button', { name: 'Actions for Sandbox Lab' }).click();
-      await page.getByText('Disconnect', { exact: true }).click();
-      const confirm = page.getByRole('dialog').filter({ hasText: 'Disconnect “Sandbox Lab”?' });
-      await expect(confirm).toBeVisible();
-      await shot(page, '09-disconnect-confirm');
-      await confirm.getByRole('button', { name: 'Disconnect' }).click();
-      await expect(page.getByRole('listitem').filter({ hasText: 'Sandbox Lab' })).toHaveCount(0);
-      await expect(page.getByText('No AWS accounts are connected yet.')).toBeVisible();
+      await expect(wizard.getByText('Could not connect')).toBeVisible({ timeout: 30_000 });
+      await shot(page, '05-keys-error');
+      await expect(page.locator('body')).not.toContainText('wJalrXUtnFEMI/K7MDENG');
     });
 
     test('skipping lands on the empty dashboard; Settings manages the placeholder', async ({ page }) => {

@@ -2,7 +2,7 @@ import type { DashboardHeatmap, FleetSlice, ResourceGapResponse } from '@spot/sh
 import { stabilityLevelMinIndex } from '@spot/shared/savings/stability';
 import type { ChartOption } from '../../charts/echarts';
 import { formatNumber, formatPercent, formatUsd } from '../format';
-import { capacityTypeColor, levelColor, palette, type StabilityLevel } from './colors';
+import { capacityTypeColor, levelBand, levelColor, palette, type StabilityLevel } from './colors';
 import { cellCode, cellColor, cellLabel, weekdays } from './heatmap';
 
 // ECharts option builders of the dashboard widgets: pure functions of the API's data, unit-tested. The
@@ -21,7 +21,7 @@ const gapSeries: { key: GapKey; name: string; color: string }[] = [
   { key: 'used', name: 'Used', color: palette.used },
 ];
 
-/** Capacity (red), requested (green) and used (blue) over time: the gap above green is paid-for empty space. */
+/** Capacity (red), requested (teal) and used (blue) over time: the gap above teal is paid-for empty space. */
 export function resourceGapOption(gap: ResourceGapResponse, animation = true): ChartOption {
   const digits = gap.unit === 'GiB' ? 1 : 2;
   const fmt = (v: unknown) =>
@@ -223,9 +223,9 @@ export function stabilityGaugeOption(
             width: 14,
             // Band ends as fractions of the 0-100 track, at the savings engine's level thresholds.
             color: [
-              [stabilityLevelMinIndex('orange') / 100, '#fee2e2'],
-              [stabilityLevelMinIndex('green') / 100, '#ffedd5'],
-              [1, '#dcfce7'],
+              [stabilityLevelMinIndex('orange') / 100, levelBand.red],
+              [stabilityLevelMinIndex('green') / 100, levelBand.orange],
+              [1, levelBand.green],
             ],
           },
         },

@@ -6,7 +6,6 @@ import {
   efficiencyTooltipLines,
   gradeRank,
   gradeScale,
-  gradeTagType,
   searchClusters,
 } from './clusters';
 import { clusterRow } from './fixtures.testing';
@@ -109,11 +108,5 @@ describe('efficiency tooltip', () => {
       if (Number.isFinite(t.minScore))
         expect(gradeScale).toContain(`${t.grade} ≥ ${Math.round(t.minScore * 100)}%`);
     }
-  });
-
-  it('colors grades', () => {
-    expect(gradeTagType('A')).toBe('success');
-    expect(gradeTagType('F')).toBe('error');
-    expect(gradeTagType(null)).toBe('default');
   });
 });

@@ -8,23 +8,6 @@ type Grade = NonNullable<DashboardEfficiency['grade']>;
 export const gradeRank = (grade: Grade | null): number =>
   grade ? efficiencyGrades.indexOf(grade) : efficiencyGrades.length;
 
-/** The tag color of a grade (Naive UI tag types). */
-export function gradeTagType(grade: Grade | null): 'success' | 'info' | 'warning' | 'error' | 'default' {
-  switch (grade) {
-    case 'A':
-      return 'success';
-    case 'B':
-      return 'info';
-    case 'C':
-      return 'warning';
-    case 'D':
-    case 'F':
-      return 'error';
-    default:
-      return 'default';
-  }
-}
-
 const haystack = (row: DashboardClusterRow): string =>
   [
     row.name,
