@@ -437,6 +437,27 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'hibernation/holidays-preview',
     auth: 'user',
   },
+  // A notice's Snooze link (no sign-in: the signed, single-use token is the credential; ADR 0032).
+  {
+    method: 'GET',
+    path: '/api/public/hibernation/snooze',
+    handler: 'hibernation/snooze-preview',
+    auth: 'public',
+    // Unwraps the token's data key with the key service.
+    needs: ['secrets'],
+    // A person opens a link a few times; guessing a token is hopeless, but each try costs a KMS call.
+    rateLimit: { perIp: { requests: 60, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  {
+    method: 'POST',
+    path: '/api/public/hibernation/snooze',
+    handler: 'hibernation/snooze',
+    auth: 'public',
+    timeoutSeconds: 30,
+    // Marks the link used, then wakes the cluster as "Wake up now" does.
+    needs: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+    rateLimit: { perIp: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];
 
