@@ -14,6 +14,7 @@ import { deleteItem, getItem, isConditionalCheckFailed, putItem, where } from '.
 import type { KeyServicePort } from '../ports';
 import { port } from '../ports';
 import { loadCluster } from './clusters';
+import { readSchedule, scheduleOf } from './hibernation';
 import { wakeCluster } from './hibernation-run';
 import { signDetached, verifyDetached } from './signature';
 
@@ -120,10 +121,17 @@ const usedLink = (usedAt: string) =>
     `This snooze link was already used (at ${usedAt}); each link works once. The cluster's state is on the Cluster Hibernation page.`,
   );
 
-/** The cluster the token names, in the organization it names (a 404 when either is gone). */
+/**
+ * The cluster the token names, in the organization it names (a 404 when either is gone), with the zone
+ * its schedule is read in (the one the notice wrote its times in).
+ */
 async function clusterOf(claims: SnoozeClaims) {
   try {
-    return await loadCluster(claims.orgId, claims.clusterId);
+    const [cluster, stored] = await Promise.all([
+      loadCluster(claims.orgId, claims.clusterId),
+      readSchedule(claims.orgId, claims.clusterId),
+    ]);
+    return { ...cluster, timeZone: scheduleOf(cluster, stored).timeZone };
   } catch (error) {
     if (isDomainError(error) && error.statusCode === 404)
       throw new DomainError(
