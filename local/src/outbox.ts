@@ -103,7 +103,13 @@ function slackBody(message: OutboxMessage): string {
   const texts = (blocks ?? []).map(
     (b) => b.text?.text ?? (b.elements ?? []).map((e) => e.text ?? '').join(' '),
   );
-  return (texts.length ? texts : [message.text]).map((t) => `<p>${slackHtml(t)}</p>`).join('');
+  // A block that is all `*bold*` (Slack's mrkdwn) is shown bold.
+  return (texts.length ? texts : [message.text])
+    .map((t) => {
+      const bold = t.match(/^\*([^*]+)\*$/);
+      return bold ? `<p><strong>${slackHtml(bold[1] ?? '')}</strong></p>` : `<p>${slackHtml(t)}</p>`;
+    })
+    .join('');
 }
 
 function page(messages: readonly OutboxMessage[]): string {

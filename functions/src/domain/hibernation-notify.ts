@@ -114,11 +114,15 @@ function groupsInScope(
   schedule: ReturnType<typeof scheduleOf>,
   groups: readonly z.infer<typeof nodeGroupEntity.schema>[],
 ): NoticeGroup[] {
-  return groups
-    .filter((g) => schedule.scope.kind === 'full' || schedule.scope.nodeGroupIds.includes(g.nodeGroupId))
-    .filter((g) => !excludedTagOf({ ...g.labels, ...g.tags }, schedule.protection.excludedTags))
-    .sort((a, b) => b.hourlyCostUsd - a.hourlyCostUsd || a.name.localeCompare(b.name))
-    .map((g) => ({ name: g.name, kind: g.kind, nodeCount: g.nodeCount, hourlyCostUsd: g.hourlyCostUsd }));
+  return (
+    groups
+      .filter((g) => schedule.scope.kind === 'full' || schedule.scope.nodeGroupIds.includes(g.nodeGroupId))
+      .filter((g) => !excludedTagOf({ ...g.labels, ...g.tags }, schedule.protection.excludedTags))
+      // A group with no node running has nothing to scale down.
+      .filter((g) => g.nodeCount > 0)
+      .sort((a, b) => b.hourlyCostUsd - a.hourlyCostUsd || a.name.localeCompare(b.name))
+      .map((g) => ({ name: g.name, kind: g.kind, nodeCount: g.nodeCount, hourlyCostUsd: g.hourlyCostUsd }))
+  );
 }
 
 /** The notice schedule fired for the sleep at `transitionAt`: send its notice once, if it is still due. */

@@ -179,7 +179,7 @@ export function renderSleepNotice(n: SleepNoticeInput): SleepNotice {
         type: 'mrkdwn',
         // Slack's link syntax: the URL is ours (base64url and dots only), the label plain text.
         text: n.snooze
-          ? `<${n.snooze.url}|Snooze ${snoozeHours} hours>: ${escapeSlack(l.snoozeLead)}`
+          ? `Need it longer? <${n.snooze.url}|Snooze ${snoozeHours} hours> keeps it awake ${snoozeHours} more hours.`
           : escapeSlack(l.snoozeLead),
       },
     },
