@@ -47,6 +47,61 @@ async function signInAgain(page: Page) {
   await expect(page).toHaveURL(/\/dashboard/);
 }
 
+/** A JSON call to the API from inside the page, with the signed-in user's token (as the SPA sends it). */
+async function apiCall(page: Page, path: string, init: { method?: string; body?: unknown } = {}) {
+  return page.evaluate(
+    async ({ path, init }) => {
+      const g = globalThis as unknown as {
+        localStorage: { getItem(key: string): string | null };
+        fetch: typeof fetch;
+      };
+      const token = (JSON.parse(g.localStorage.getItem('spot.session') ?? '{}') as { accessToken?: string })
+        .accessToken;
+      const res = await g.fetch(path, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    { path, init },
+  );
+}
+
+/** The weekday (0 = Monday), half-hour slot and minutes left in it, on the wall clock of `zone`. */
+function wallSlot(zone: string, at = new Date()) {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const minutes = Number(part('hour')) * 60 + Number(part('minute'));
+  return {
+    day: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(part('weekday')),
+    slot: Math.floor(minutes / 30),
+    minutesLeft: 30 - (minutes % 30),
+  };
+}
+
+/** Opens Cluster Hibernation on the first cluster that has no schedule, manual override or sleep yet. */
+async function openUnscheduledCluster(page: Page) {
+  await page.getByRole('menuitem', { name: 'Cluster Hibernation' }).first().click();
+  await expect(page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 })).toBeVisible();
+  const row = page
+    .getByTestId('fleet-list')
+    .locator('tbody tr')
+    .filter({ has: page.getByTestId('fleet-state').getByText('NO SCHEDULE', { exact: true }) });
+  await expect(row.first()).toBeVisible();
+  const clusterId = (await row.first().getAttribute('data-cluster')) ?? '';
+  const name = ((await row.first().locator('button.name').textContent()) ?? '').trim();
+  await row.first().locator('button.name').click();
+  await expect(page.getByTestId('editing-cluster')).toContainText(name);
+  return { clusterId, name };
+}
+
 test.describe
   .serial('the dashboard on the sandbox', () => {
     test('a new user connects the sandbox and sees every widget with data within two minutes', async ({
@@ -399,5 +454,204 @@ test.describe
       await page.getByRole('heading', { name: 'Cluster Hibernation', level: 1 }).scrollIntoViewIfNeeded();
       await shot(page, 'hib-40-awake');
       await expectAccessible(page, 'the hibernation page after waking');
+    });
+
+    // Notices (issue 15, item 6): a schedule whose sleep is less than 30 minutes away sends its notice at
+    // once; the local stack's outbox stands for SES and Slack; the Snooze link asks, then acts once.
+    test('a hibernation notice reaches the local outbox, and its Snooze link keeps the cluster awake', async ({
+      page,
+    }) => {
+      test.setTimeout(360_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      const { clusterId, name } = await openUnscheduledCluster(page);
+      const view = await apiCall(page, `/api/client/clusters/${clusterId}/hibernation`);
+      const zone = String((view.body.schedule as { timeZone: string }).timeZone);
+      // The sleep is the end of the current half hour: at least 4 minutes away, so the notice can arrive.
+      let now = wallSlot(zone);
+      if (now.minutesLeft < 4) {
+        await page.waitForTimeout((now.minutesLeft * 60 + 15) * 1000);
+        now = wallSlot(zone);
+      }
+
+      // Active only in the current half hour (cluster time), then asleep.
+      await page.getByTestId('schedule-enabled').click();
+      await page.getByRole('button', { name: 'Clear (always asleep)' }).click();
+      const cell = page
+        .getByTestId('weekly-painter')
+        .locator(`[data-day="${now.day}"][data-slot="${now.slot}"]`);
+      const box = await cell.boundingBox();
+      if (!box) throw new Error('painter cell is not laid out');
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.up();
+      await expect(cell).toHaveAttribute('data-state', 'active');
+
+      // Notifications: on, one email address and a Slack webhook (the local stack posts it to the outbox).
+      const recipient = `notify-${Date.now()}@example.com`;
+      await page.getByRole('tab', { name: 'Scope, Protection & Alerts' }).click();
+      await page.getByTestId('notify-enabled').click();
+      // Naive's tag select shows its input once focused: type into it, Enter makes the tag.
+      await page.getByTestId('notify-emails').click();
+      await page.keyboard.type(recipient);
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId('notify-emails')).toContainText(recipient);
+      await page
+        .getByTestId('notify-slack')
+        .locator('input')
+        .fill('https://hooks.slack.com/services/T0E2E000/B0E2E000/e2eWebhookSecret00000000');
+      await expect(page.getByTestId('notify-hint')).toContainText('a Snooze link of their own');
+      await page.getByTestId('notify-hint').scrollIntoViewIfNeeded();
+      await shot(page, 'hib-50-notification-settings');
+      await page.getByTestId('save-schedule').click();
+      await expect(page.getByTestId('unsaved-bar')).toBeHidden();
+      // Write-only: after the save the webhook is only "set", never shown.
+      await expect(
+        page.getByText('A webhook is set (it is a credential: it is never shown again).'),
+      ).toBeVisible();
+      await expect(page.getByTestId('notify-slack')).toHaveCount(0);
+      await expectAccessible(page, 'the hibernation page, notification settings');
+      await shot(page, 'hib-51-notification-settings-saved');
+
+      // The notice goes out within about a minute (EventBridge's precision, kept by the local scheduler).
+      await expect
+        .poll(
+          async () => {
+            const res = await page.request.get('/local/outbox/messages');
+            const items = ((await res.json()) as { items: { to: string; channel: string }[] }).items;
+            return items
+              .filter((m) => m.to === recipient || m.channel === 'slack')
+              .map((m) => m.channel)
+              .sort();
+          },
+          { timeout: 150_000, intervals: [2_000] },
+        )
+        .toEqual(expect.arrayContaining(['email', 'slack']));
+
+      await page.goto('/local/outbox');
+      const notice = page.locator('article[data-channel="email"]', { hasText: recipient });
+      await expect(notice).toContainText(`${name} goes to sleep in`);
+      await expect(notice).toContainText('Save your work!');
+      // When it sleeps, on the cluster's clock and in UTC.
+      await expect(notice).toContainText(zone);
+      await expect(notice).toContainText(' UTC)');
+      await expect(page.locator('article[data-channel="slack"]').first()).toContainText('Snooze 2 hours');
+      await shot(page, 'hib-60-outbox');
+
+      await notice.getByRole('link', { name: 'Snooze 2 hours' }).click();
+      await expect(page).toHaveURL(/\/snooze\?token=/);
+      const snoozeUrl = page.url();
+      await expect(page.getByRole('heading', { name: 'Snooze hibernation', level: 1 })).toBeVisible();
+      const preview = page.getByTestId('snooze-preview');
+      await expect(preview).toContainText(`${name}`);
+      await expect(preview).toContainText(recipient);
+      await expect(page.getByTestId('snooze-awake-until')).toContainText(zone);
+      await shot(page, 'hib-61-snooze-confirm');
+      await expectAccessible(page, 'the snooze confirmation');
+      await page.getByTestId('snooze-confirm').click();
+      await expect(page.getByTestId('snooze-done')).toContainText(`${name} stays awake until`);
+      await shot(page, 'hib-62-snoozed');
+      await expectAccessible(page, 'the snooze result');
+
+      // A second click of the same link: refused, and says why.
+      await page.goto(snoozeUrl);
+      await expect(page.getByTestId('snooze-error')).toContainText('This link was already used');
+      await expectAccessible(page, 'a used snooze link');
+      await shot(page, 'hib-63-snooze-used');
+
+      // The cluster: awake by the snooze, about 2 hours past its planned sleep.
+      await page.goto(`/hibernation?cluster=${clusterId}`);
+      await expect(page.getByTestId('editing-cluster')).toContainText(name);
+      await expect(page.getByTestId('hibernation-badge')).toHaveText(/ACTIVE/);
+      await expect(page.getByTestId('command-center')).toContainText('Kept awake by hand until');
+      const status = (await apiCall(page, `/api/client/clusters/${clusterId}/hibernation`)).body.status as {
+        manualOverride: { until: string; by: string } | null;
+      };
+      expect(status.manualOverride?.by).toBe('snooze-link');
+      const awakeMs = Date.parse(status.manualOverride?.until ?? '') - Date.now();
+      expect(awakeMs).toBeGreaterThan(2 * 3_600_000 - 5 * 60_000);
+      expect(awakeMs).toBeLessThanOrEqual(2.5 * 3_600_000);
+    });
+
+    // Two tabs on one schedule: the second save is refused (409) with a message, and the newer version loads.
+    test('a save over someone else’s newer save says so and offers their version', async ({
+      page,
+      context,
+    }) => {
+      test.setTimeout(120_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      const { clusterId, name } = await openUnscheduledCluster(page);
+      const other = await context.newPage();
+      await other.setViewportSize({ width: 1440, height: 900 });
+      await other.goto(`/hibernation?cluster=${clusterId}`);
+      await expect(other.getByTestId('editing-cluster')).toContainText(name);
+      await other.getByTestId('schedule-enabled').click();
+      await other.getByTestId('save-schedule').click();
+      await expect(other.getByTestId('editing-cluster')).toContainText('schedule version 1');
+      await other.close();
+
+      // This tab still edits version 0.
+      await page.getByRole('button', { name: 'Clear (always asleep)' }).click();
+      await page.getByTestId('save-schedule').click();
+      const alert = page.getByTestId('stale-alert');
+      await expect(alert).toContainText('Someone saved this schedule since you opened it');
+      await expect(alert).toContainText('Version 1 is the current one');
+      await expect(page.getByTestId('unsaved-bar')).toBeVisible();
+      await alert.scrollIntoViewIfNeeded();
+      await shot(page, 'hib-70-stale-save');
+      await expectAccessible(page, 'the hibernation page after a stale save');
+      await page.getByTestId('load-current').click();
+      await expect(page.getByTestId('stale-alert')).toBeHidden();
+      await expect(page.getByTestId('editing-cluster')).toContainText('schedule version 1');
+      await expect(page.getByTestId('unsaved-bar')).toBeHidden();
+    });
+
+    // Apply one saved schedule to several clusters at once (the fleet list's ticks).
+    test('one schedule is applied to several clusters at once', async ({ page }) => {
+      test.setTimeout(120_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      const source = await openUnscheduledCluster(page);
+      await page.getByTestId('schedule-enabled').click();
+      await page.getByRole('button', { name: 'Clear (always asleep)' }).click();
+      const painter = page.getByTestId('weekly-painter');
+      const from = await painter.locator('[data-day="0"][data-slot="18"]').boundingBox();
+      const to = await painter.locator('[data-day="3"][data-slot="33"]').boundingBox();
+      if (!from || !to) throw new Error('painter cells are not laid out');
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
+      await page.mouse.up();
+      const summary = ((await page.getByTestId('week-summary').textContent()) ?? '').trim();
+      // Four 8-hour days and a 30-minute pre-warm before each.
+      expect(summary).toContain('Running 34 h of 168 h');
+      await page.getByTestId('save-schedule').click();
+      await expect(page.getByTestId('editing-cluster')).toContainText('schedule version 1');
+
+      // Two other clusters (whatever their schedules were): each gets this week, keeping its own alerts.
+      const fleet = page.getByTestId('fleet-list');
+      const targets = fleet.locator('tbody tr').filter({ hasNotText: source.name });
+      await expect(targets.nth(1)).toBeVisible();
+      const names: string[] = [];
+      for (const i of [0, 1]) {
+        names.push(((await targets.nth(i).locator('button.name').textContent()) ?? '').trim());
+      }
+      for (const target of names)
+        await fleet.getByRole('checkbox', { name: `Apply the open schedule to ${target}` }).check();
+      await page.getByTestId('apply-schedule').click();
+      const dialog = page.getByRole('dialog');
+      await expect(dialog).toContainText(`Apply the schedule of ${source.name} to 2 clusters?`);
+      await dialog.getByRole('button', { name: 'Apply' }).click();
+      const results = page.getByTestId('apply-results');
+      await expect(results).toContainText('Applied to 2 clusters');
+      for (const target of names)
+        await expect(results).toContainText(new RegExp(`${target}: ✓ Saved \\(version \\d+\\)\\.`));
+      await results.scrollIntoViewIfNeeded();
+      await shot(page, 'hib-80-applied-to-many');
+      // Each target now runs the same week.
+      await fleet.getByTestId(`fleet-open-${names[1]}`).click();
+      await expect(page.getByTestId('editing-cluster')).toContainText(names[1] as string);
+      await expect(page.getByTestId('week-summary')).toHaveText(summary);
     });
   });

@@ -21,7 +21,8 @@ export interface RouteDefinition {
    * What the function may touch beyond reading the table; the CDK construct grants exactly these.
    * `table-write`: put/update/delete/transact on the table; `identity`: the Cognito user pool;
    * `workflows`: start executions of the product's state machines; `schedules`: EventBridge Scheduler
-   * in the product's group; `secrets`: KMS data keys; `customer-cloud`: sts:AssumeRole into customer roles.
+   * in the product's group; `secrets`: KMS data keys; `customer-cloud`: sts:AssumeRole into customer roles;
+   * `send-email`: SES from the notification sender; `app-url`: the web app's address (SSM parameter).
    */
   readonly needs?: readonly RoutePermission[];
   /** Abuse limits of routes a flood could hurt (guessing, sign-up spam, costly calls to the customer). */
@@ -52,7 +53,11 @@ export type RoutePermission =
   | 'secrets'
   | 'customer-cloud'
   /** Write audit exports too large for a response to the exports bucket and presign their download. */
-  | 'audit-exports';
+  | 'audit-exports'
+  /** Send email (ses:SendEmail) from the deployment's notification sender identity only. */
+  | 'send-email'
+  /** Read the web app's address (the SSM parameter the web stack writes), for links in messages. */
+  | 'app-url';
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/health', handler: 'health', auth: 'public' },
@@ -436,6 +441,27 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/hibernation/holidays/preview',
     handler: 'hibernation/holidays-preview',
     auth: 'user',
+  },
+  // A notice's Snooze link (no sign-in: the signed, single-use token is the credential; ADR 0032).
+  {
+    method: 'GET',
+    path: '/api/public/hibernation/snooze',
+    handler: 'hibernation/snooze-preview',
+    auth: 'public',
+    // Unwraps the token's data key with the key service.
+    needs: ['secrets'],
+    // A person opens a link a few times; guessing a token is hopeless, but each try costs a KMS call.
+    rateLimit: { perIp: { requests: 60, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  {
+    method: 'POST',
+    path: '/api/public/hibernation/snooze',
+    handler: 'hibernation/snooze',
+    auth: 'public',
+    timeoutSeconds: 30,
+    // Marks the link used, then wakes the cluster as "Wake up now" does.
+    needs: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+    rateLimit: { perIp: { requests: 30, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
   },
   { method: 'GET', path: '/api/admin/organizations', handler: 'admin/organizations', auth: 'admin' },
 ];

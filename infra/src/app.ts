@@ -86,6 +86,7 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
     secretsKey: data.secretsKey,
     schedulerRole: scheduling.schedulerRole,
     workflowNames,
+    ...(config.notificationSender ? { notificationSender: config.notificationSender } : {}),
   };
 
   const workflowsStack = new WorkflowsStack(app, n.stacks.workflows, {

@@ -15,6 +15,11 @@ export interface DeploymentConfig {
   /** Optional custom domain for CloudFront; needs `certificateArn` (an ACM certificate in us-east-1). */
   readonly domainName?: string;
   readonly certificateArn?: string;
+  /**
+   * The From address of hibernation notices (`-c notificationSender=alerts@example.com`): an address SES
+   * has verified, or one of a verified domain. Without it notices go to Slack only.
+   */
+  readonly notificationSender?: string;
 }
 
 const stagePattern = /^[a-z][a-z0-9]{1,11}$/;
@@ -35,6 +40,12 @@ export function readConfig(app: App): DeploymentConfig {
   if ((domainName === undefined) !== (certificateArn === undefined)) {
     throw new ConfigError('Context "domainName" and "certificateArn" go together: set both or neither.');
   }
+  const notificationSender = optionalContext(app, 'notificationSender');
+  if (notificationSender !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(notificationSender)) {
+    throw new ConfigError(
+      `Context "notificationSender" must be an email address SES may send from (got "${notificationSender}"), e.g. -c notificationSender=alerts@example.com`,
+    );
+  }
   return {
     stage,
     env: {
@@ -42,6 +53,7 @@ export function readConfig(app: App): DeploymentConfig {
       region: process.env.CDK_DEFAULT_REGION ?? optionalContext(app, 'region'),
     },
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+    ...(notificationSender ? { notificationSender } : {}),
   };
 }
 

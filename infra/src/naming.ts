@@ -30,6 +30,11 @@ export function names(stage: string) {
     apiName: slug,
     userPoolName: slug,
     secretsKeyAlias: `alias/${slug}-secrets`,
+    /**
+     * SSM parameter holding the web app's address (`https://...`), written by the web stack, which
+     * deploys after the functions that put it in links (hibernation notices' Snooze links).
+     */
+    appUrlParameterName: `/spot-optimizer/${stage}/app-url`,
     /** Audit exports bucket `<prefix>-<account>-<region>`: bucket names are global. */
     exportsBucketPrefix: `${slug}-audit-exports`,
   } as const;
@@ -66,4 +71,14 @@ export const moduleSlug = (module: string) => module.replace(/[^A-Za-z0-9]+/g, '
 export function exportsBucketName(scope: Construct, n: Names): string {
   const stack = Stack.of(scope);
   return `${n.exportsBucketPrefix}-${stack.account}-${stack.region}`;
+}
+
+/** The app URL parameter's ARN (`names().appUrlParameterName` starts with a slash, which the ARN drops). */
+export function appUrlParameterArn(scope: Construct, n: Names): string {
+  return Stack.of(scope).formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: n.appUrlParameterName.replace(/^\//, ''),
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }

@@ -27,7 +27,12 @@ beforeAll(() => {
   // than us-east-1 (as most deployments) so the web ACL reference crosses regions.
   spot = createSpotOptimizerApp({
     outdir: tempOutdir('app'),
-    context: { ...cdkJsonContext(), stage: 'test', region: 'eu-west-1' },
+    context: {
+      ...cdkJsonContext(),
+      stage: 'test',
+      region: 'eu-west-1',
+      notificationSender: 'alerts@notices.example.com',
+    },
     webDistDir: tempOutdir('no-web-build'),
   });
   // Throws with the full report if cdk-nag (or CloudFormation validation) finds an unacknowledged error.
@@ -71,6 +76,8 @@ const expectedActionsByNeed: Record<string, string[]> = {
   secrets: ['kms:GenerateDataKey', 'kms:Decrypt'],
   'customer-cloud': ['sts:AssumeRole'],
   'audit-exports': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
+  'send-email': ['ses:SendEmail'],
+  'app-url': ['ssm:GetParameter'],
 };
 const baseActions = [
   'logs:CreateLogStream',
@@ -252,6 +259,8 @@ describe('api stack', () => {
         'COGNITO_CLIENT_ID',
         'STATE_MACHINE_ARN_PREFIX',
         'KMS_KEY_ID',
+        'APP_URL_PARAMETER',
+        'NOTIFY_SENDER',
       ]) {
         expect(env[name], `${fn.Properties.Description}: ${name}`).toBeDefined();
       }
@@ -381,6 +390,27 @@ describe('least privilege', () => {
         ]);
       }
     }
+  });
+
+  it('lets the notice task email only from the sender and read only the app URL parameter', () => {
+    const notify = spot.stacks.workflows.workflows.get('hibernation-notify')?.tasks.get('Notify');
+    if (!notify) throw new Error('No hibernation-notify task');
+    const statements = statementsOfRole(templates.workflows, logicalId(notify.role));
+    const ses = statements.filter((s) => asArray(s.Action).includes('ses:SendEmail'));
+    expect(ses).toHaveLength(1);
+    expect(asArray(ses[0]?.Resource).map(flatten).sort()).toEqual([
+      expect.stringMatching(/:ses:eu-west-1:.*:identity\/alerts@notices\.example\.com$/),
+      expect.stringMatching(/:ses:eu-west-1:.*:identity\/notices\.example\.com$/),
+    ]);
+    expect(ses[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'alerts@notices.example.com' } });
+    const ssm = statements.filter((s) => asArray(s.Action).includes('ssm:GetParameter'));
+    expect(asArray(ssm[0]?.Resource).map(flatten)).toEqual([
+      expect.stringMatching(/:ssm:eu-west-1:.*:parameter\/spot-optimizer\/test\/app-url$/),
+    ]);
+    // No other function may send email.
+    for (const { name, statements: other } of functionsWithStatements())
+      if (name !== 'hibernation-notify/Notify')
+        expect(actionsOf(other).has('ses:SendEmail'), name).toBe(false);
   });
 });
 
@@ -867,6 +897,18 @@ describe('web stack', () => {
         { Header: 'Cross-Origin-Opener-Policy', Value: https['cross-origin-opener-policy'], Override: true },
       ],
     });
+  });
+
+  it('publishes the site address in the SSM parameter the notice links read', () => {
+    templates.web.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/spot-optimizer/test/app-url',
+      Type: 'String',
+      Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+    });
+    const [param] = Object.values(templates.web.findResources('AWS::SSM::Parameter')) as {
+      Properties: Json;
+    }[];
+    expect(flatten(param?.Properties.Value)).toMatch(/^https:\/\/<Distribution.*\.DomainName>$/);
   });
 
   it('skips the site deployment when there is no web build', () => {

@@ -29,6 +29,17 @@ describe('deployment config', () => {
     );
     expect(config.domainName).toBe('app.example.com');
   });
+
+  it('takes the notification sender as an email address, and has none by default', () => {
+    expect(readConfig(new App()).notificationSender).toBeUndefined();
+    expect(
+      readConfig(new App({ context: { notificationSender: 'alerts@example.com' } })).notificationSender,
+    ).toBe('alerts@example.com');
+    for (const notificationSender of ['example.com', 'alerts@', 'a b@example.com'])
+      expect(() => readConfig(new App({ context: { notificationSender } })), notificationSender).toThrow(
+        ConfigError,
+      );
+  });
 });
 
 describe('deployment region', () => {

@@ -20,6 +20,7 @@ import { LocalStackError } from './errors';
 import { LocalExportStorage, localExportRoutes, localExportsDir } from './export-storage';
 import { type ExtraRoute, type Gateway, startGateway } from './gateway';
 import { LocalKeyService } from './keys';
+import { LocalOutbox, localOutboxFile, localOutboxRoutes } from './outbox';
 import { defaultPaths, repoRoot } from './paths';
 import { commandLineOf, hasExited, type ManagedProcess } from './processes';
 import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
@@ -81,6 +82,8 @@ export interface LocalStack {
   workflows: LocalStepFunctions;
   scheduler: LocalScheduler;
   keyService: LocalKeyService;
+  /** Emails and Slack posts the product sent (`<dataDir>/outbox.jsonl`, shown at `/local/outbox`). */
+  outbox: LocalOutbox;
   /** The simulated customer cloud installed as the `cloud` port. */
   sandbox: SandboxCloud;
   /** `<dataDir>/sandbox.json`: the sandbox accounts' access keys (mode 0600). */
@@ -207,6 +210,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Exports too large for a response; their download URLs point at this gateway once it listens.
     let gatewayUrl = `http://127.0.0.1:${port}`;
     const exportStorage = new LocalExportStorage(localExportsDir(dataDir), () => gatewayUrl);
+    // Hibernation notices: emails and Slack posts land in the local outbox instead of SES and Slack.
+    const outbox = new LocalOutbox(localOutboxFile(dataDir));
     // The world itself is built on first use; only the accounts and their keys are made now.
     const sandbox = new SandboxCloud({
       seed: options.sandboxSeed ?? 42,
@@ -232,6 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.configurePorts ?? true) {
       // Imported only now: the functions read their environment, set just above, when first loaded.
       const { configurePorts, port: functionsPort } = await import('@spot/functions/ports/index');
+      const { SlackWebhookSender } = await import('@spot/functions/ports/aws/slack');
       // A restart in the same process (tests) must not reuse clients bound to the old endpoints.
       const { resetRuntime } = await import('@spot/functions/lib/runtime');
       resetRuntime();
@@ -244,6 +250,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // SIEM batches that fail every retry: `.local/audit-dead-letters.jsonl` stands for the SQS queue.
         deadLetters: new LocalDeadLetters(join(dataDir, 'audit-dead-letters.jsonl')),
         exportStorage,
+        email: outbox,
+        // The webhook URL is checked as the customer gave it, then posted to the outbox's receiver.
+        slack: new SlackWebhookSender({ rewrite: () => `${gatewayUrl}/local/slack` }),
+        // Snooze links point at this gateway, which serves the SPA.
+        site: { appUrl: async () => gatewayUrl },
       });
       // The admin's profile lives in the table, which is ready only now; idempotent on restarts.
       const { ensurePlatformAdmin } = await import('@spot/functions/domain/admin');
@@ -265,6 +276,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       extraRoutes: [
         ...sandboxRoutes(sandbox),
         ...localExportRoutes(exportStorage),
+        ...localOutboxRoutes(outbox),
         ...(options.extraRoutes ?? []),
       ],
       log,
@@ -326,6 +338,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workflows,
       scheduler,
       keyService,
+      outbox,
       sandbox,
       sandboxKeysFile,
       sandboxAgents,

@@ -21,6 +21,8 @@ export interface PageRoute {
 
 export const pageRoutes = [
   { name: 'login', path: '/login', title: 'Sign in', public: true },
+  // A hibernation notice's Snooze link: no sign-in, its signed token is the credential.
+  { name: 'snooze', path: '/snooze', title: 'Snooze hibernation', public: true },
   { name: 'onboarding', path: '/onboarding', title: 'Welcome', role: 'client', accountFilter: false },
   { name: 'dashboard', path: '/dashboard', title: 'Dashboard' },
   { name: 'clusters', path: '/clusters', title: 'Clusters' },

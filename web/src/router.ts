@@ -23,6 +23,7 @@ declare module 'vue-router' {
 /** The component of each page, lazily loaded; the record's type makes a page without one a type error. */
 const pageComponents: Record<PageName, RouteRecordSingleView['component']> = {
   login: () => import('./pages/LoginPage.vue'),
+  snooze: () => import('./pages/SnoozePage.vue'),
   // The first-run wizard, shown over the dashboard inside the shell.
   onboarding: () => import('./pages/OnboardingPage.vue'),
   dashboard: () => import('./pages/DashboardPage.vue'),

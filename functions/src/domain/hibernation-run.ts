@@ -41,8 +41,11 @@ import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
 import {
+  armNotice,
   engineInputOf,
   hibernationScheduleName,
+  type NoticeSettings,
+  noticeSettingsOf,
   readOverrides,
   readRuntime,
   readSchedule,
@@ -479,6 +482,8 @@ async function runOnce(
     // The cluster is where it should be; a missing schedule is an operational alarm, not a failed action.
     logger.error('hibernation schedule not armed', { clusterId, ...errorFields(error) });
   }
+  // A wake or sleep moves the next sleep: its notice follows.
+  await armNotice(orgId, clusterId, input, noticeSettingsOf(stored), now);
 
   const changedGroups = outcomes.filter((o) => o.outcome === 'scaled').map((o) => o.nodeGroupId);
   const before = { actual: runtime?.actual ?? null, manualOverride: previousManual };
@@ -577,14 +582,17 @@ export async function sleepCluster(
  * After a save: arm the cluster's schedule so a run brings it to the new schedule's state within a minute
  * when it is not there now, else at its next transition; no schedule for a disabled one with nothing
  * asleep and no manual override. Nothing is scaled by the save itself (the run is the one place that acts).
+ * The notice of the next sleep is armed (or removed) with it.
  */
 export async function armAfterSave(
   orgId: string,
   clusterId: string,
   input: EngineInput,
   runtime: StoredRuntime | undefined,
+  notices: NoticeSettings,
   now: Date,
 ): Promise<Date | null> {
+  await armNotice(orgId, clusterId, input, notices, now);
   const wantsNodes = runsNodes(desiredStateAt(input, now).state);
   const sleeping = runtime?.actual === 'sleeping';
   const mismatch = wantsNodes === sleeping;

@@ -7,6 +7,7 @@ import {
   type HibernationStatus,
   type HibernationView,
   hibernationScheduleSchema,
+  notifyBeforeSleepMinutes,
   type PutHibernationInput,
   ValidationError,
 } from '@spot/shared';
@@ -14,6 +15,7 @@ import {
   desiredStateAt,
   type EngineInput,
   localDateAt,
+  nextSleepTransition,
   nextTransition,
   type Transition,
 } from '@spot/shared/hibernation/engine';
@@ -45,6 +47,7 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import { loadCluster } from './clusters';
 import { sealSecret } from './envelope';
@@ -61,6 +64,96 @@ type Cluster = z.infer<typeof clusterEntity.schema>;
 
 /** The one schedule of a cluster in the product's EventBridge Scheduler group. */
 export const hibernationScheduleName = (clusterId: string) => `hibernation-${clusterId}`;
+
+/** The cluster's one notice schedule: the next sleep's notice (`hibernation-notify.ts`). */
+export const hibernationNoticeScheduleName = (clusterId: string) => `hibernation-notify-${clusterId}`;
+
+/** Whether and where notices go, as saved (the webhook only as "set": it stays sealed until sent). */
+export interface NoticeSettings {
+  enabled: boolean;
+  emails: readonly string[];
+  slackWebhookConfigured: boolean;
+}
+
+export const noticeSettingsOf = (stored: StoredSchedule | undefined): NoticeSettings => ({
+  enabled: stored?.notifications.enabled ?? false,
+  emails: stored?.notifications.emails ?? [],
+  slackWebhookConfigured: Boolean(stored?.slackWebhook),
+});
+
+const minuteMs = 60_000;
+/** A notice whose time has passed goes out this soon (EventBridge Scheduler fires with 60 s precision). */
+const noticeSoonMs = minuteMs;
+/** A sleep closer than this when its notice would be armed gets none: it could not arrive before it. */
+export const noticeMinLeadMs = 2 * minuteMs;
+
+export interface NoticePlan {
+  /** The sleep the notice warns of. */
+  transitionAt: Date;
+  /** When the notice schedule fires. */
+  sendAt: Date;
+}
+
+/**
+ * The notice to arm: for the first sleep after `after`, {@link notifyBeforeSleepMinutes} before it; when
+ * that instant has passed (a save or a wake less than 30 minutes before a sleep), at once; and none for
+ * a sleep less than {@link noticeMinLeadMs} away (the one after it is planned instead). `null` when
+ * notices are off, have nowhere to go, or no sleep is coming. A notice already sent for a sleep is not
+ * sent again (the sender's claim), so planning one twice is harmless.
+ */
+export function noticePlan(
+  input: EngineInput,
+  settings: NoticeSettings,
+  now: Date,
+  after: Date = now,
+): NoticePlan | null {
+  if (!settings.enabled || (settings.emails.length === 0 && !settings.slackWebhookConfigured)) return null;
+  let from = after;
+  for (;;) {
+    const next = nextSleepTransition(input, from);
+    if (!next) return null;
+    const notifyAtMs = next.at.getTime() - notifyBeforeSleepMinutes * minuteMs;
+    if (notifyAtMs > now.getTime()) return { transitionAt: next.at, sendAt: new Date(notifyAtMs) };
+    if (next.at.getTime() - now.getTime() >= noticeMinLeadMs)
+      return { transitionAt: next.at, sendAt: new Date(now.getTime() + noticeSoonMs) };
+    from = next.at;
+  }
+}
+
+/**
+ * Arms the cluster's notice schedule for {@link noticePlan} (or deletes it when there is none); re-armed
+ * after every save, every run and every notice, like the transition schedule. A failure is logged, not
+ * thrown: the schedule saved or the run done stays done.
+ */
+export async function armNotice(
+  orgId: string,
+  clusterId: string,
+  input: EngineInput,
+  settings: NoticeSettings,
+  now: Date,
+  after: Date = now,
+): Promise<NoticePlan | null> {
+  const scheduler = port('scheduler');
+  const name = hibernationNoticeScheduleName(clusterId);
+  try {
+    const plan = noticePlan(input, settings, now, after);
+    if (!plan) await scheduler.deleteSchedule(name);
+    else
+      await scheduler.upsertSchedule({
+        name,
+        expression: `at(${plan.sendAt.toISOString().slice(0, 19)})`,
+        timeZone: 'UTC',
+        target: {
+          workflow: 'hibernation-notify',
+          input: { orgId, clusterId, transitionAt: plan.transitionAt.toISOString() },
+        },
+      });
+    return plan;
+  } catch (error) {
+    logger.error('hibernation notice not armed', { clusterId, ...errorFields(error) });
+    return null;
+  }
+}
 
 /** Who saves: the caller's user id and the email the audit names them by. */
 export interface HibernationAuthor {

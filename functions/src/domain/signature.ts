@@ -32,6 +32,9 @@ export async function verifyDetached(
 ): Promise<boolean> {
   const parts = signature.split('.');
   if (parts.length !== 4 || parts[0] !== 'v1' || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return false;
+  // Only the one encoding signDetached writes: base64url's last character carries spare bits that the
+  // decoder ignores, so without this two different strings would verify as the same signature.
+  if (parts.slice(1).some((p) => Buffer.from(p, 'base64url').toString('base64url') !== p)) return false;
   const [, keyIdB64, wrappedB64, macB64] = parts as [string, string, string, string];
   const keyId = Buffer.from(keyIdB64, 'base64url').toString('utf8');
   let key: Uint8Array;

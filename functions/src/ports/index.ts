@@ -2,11 +2,14 @@ import { optionalEnv, requiredEnv } from '../lib/env';
 import { AwsCustomerCloud } from './aws/cloud';
 import { CognitoIdentity } from './aws/cognito';
 import { SqsDeadLetters } from './aws/dead-letters';
+import { SesEmailSender } from './aws/email';
 import { S3ExportStorage } from './aws/export-storage';
 import { KmsKeyService } from './aws/kms';
 import { AgentlessKubernetes } from './aws/kubernetes';
 import { EventBridgeScheduler } from './aws/scheduler';
 import { HttpSiemSender } from './aws/siem';
+import { SsmSiteUrl } from './aws/site';
+import { SlackWebhookSender } from './aws/slack';
 import { StepFunctionsWorkflows } from './aws/workflows';
 import type { Ports } from './types';
 
@@ -47,6 +50,9 @@ const factories: { [K in keyof Ports]: () => Ports[K] } = {
   siem: () => new HttpSiemSender(),
   deadLetters: () => new SqsDeadLetters(requiredEnv('AUDIT_DLQ_URL')),
   exportStorage: () => new S3ExportStorage(requiredEnv('AUDIT_EXPORTS_BUCKET')),
+  email: () => new SesEmailSender(),
+  slack: () => new SlackWebhookSender(),
+  site: () => new SsmSiteUrl(),
 };
 
 export function port<K extends keyof Ports>(key: K): Ports[K] {

@@ -139,6 +139,44 @@ export interface ExportStoragePort {
   downloadUrl(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
 }
 
+/** What a channel answered to one notice; `message` is for a person and never holds a secret or a link. */
+export interface NoticeDelivery {
+  delivered: boolean;
+  message: string;
+}
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Sends the product's own emails (hibernation notices): SES in AWS, a local outbox file locally. */
+export interface EmailPort {
+  send(message: EmailMessage): Promise<NoticeDelivery>;
+}
+
+/** A Slack incoming webhook's JSON body: `text` is the fallback of notifications, `blocks` the layout. */
+export interface SlackMessage {
+  text: string;
+  blocks?: readonly unknown[];
+}
+
+/**
+ * Posts to a customer's Slack incoming webhook (HTTPS to hooks.slack.com in AWS; locally rewritten to the
+ * local stack's receiver). The URL is a credential: it is never logged or put in a message.
+ */
+export interface SlackPort {
+  post(webhookUrl: string, message: SlackMessage): Promise<NoticeDelivery>;
+}
+
+/** Where the product's web app is, for links in messages (the CloudFront address in AWS, the gateway locally). */
+export interface SitePort {
+  /** The origin without a trailing slash: `https://app.example.com`. */
+  appUrl(): Promise<string>;
+}
+
 export interface Ports {
   clock: Clock;
   workflows: WorkflowPort;
@@ -150,4 +188,7 @@ export interface Ports {
   siem: SiemPort;
   deadLetters: DeadLetterPort;
   exportStorage: ExportStoragePort;
+  email: EmailPort;
+  slack: SlackPort;
+  site: SitePort;
 }

@@ -1,6 +1,7 @@
 import { auditRetentionWorkflow } from './audit-retention';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
+import { hibernationNotifyWorkflow } from './hibernation-notify';
 import type { WorkflowDefinition } from './types';
 
 export type { AslDefinition, WorkflowDefinition } from './types';
@@ -8,6 +9,7 @@ export type { AslDefinition, WorkflowDefinition } from './types';
 export const workflows: readonly WorkflowDefinition[] = [
   discoveryWorkflow,
   hibernationWorkflow,
+  hibernationNotifyWorkflow,
   auditRetentionWorkflow,
 ];
-export type WorkflowName = 'discovery' | 'hibernation' | 'audit-retention';
+export type WorkflowName = 'discovery' | 'hibernation' | 'hibernation-notify' | 'audit-retention';

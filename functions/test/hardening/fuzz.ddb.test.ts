@@ -5,6 +5,7 @@ import { type ApiRouteKey, apiContracts, type RouteContract } from '@spot/shared
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAdmin } from '../../src/domain/admin';
+import { issueSnoozeToken } from '../../src/domain/hibernation-snooze';
 import { port } from '../../src/ports';
 import { routeKey, routes } from '../../src/routes';
 import { installConnectFakes, newAwsAccountId } from '../accounts-connect-fakes';
@@ -79,6 +80,19 @@ beforeAll(async () => {
   doc = (await call('GET /api/openapi.json')).body as unknown as OpenApiDoc;
 
   const snapshot = await fixtureSnapshot({ clusterName: cluster.name, now: new Date() });
+  // Valid snooze links of the seeded clusters (the routes' only credential), besides the generated junk.
+  const snoozeToken = (clusterId: string) =>
+    issueSnoozeToken({
+      orgId: user.orgId,
+      clusterId,
+      transitionAt: new Date(Date.now() + 1_800_000),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      recipient: 'fuzz@example.com',
+    });
+  const snoozeTokens = await Promise.all([
+    snoozeToken(cluster.clusterId),
+    snoozeToken(tokenCluster.clusterId),
+  ]);
   const accountPath = { path: { id: [accountId] } };
   Object.assign(hints, {
     'POST /api/auth/signup': {
@@ -109,6 +123,8 @@ beforeAll(async () => {
     'GET /api/client/dashboard': {
       query: { clusterId: [cluster.clusterId], accountId: [cluster.accountId] },
     },
+    'GET /api/public/hibernation/snooze': { query: { token: snoozeTokens } },
+    'POST /api/public/hibernation/snooze': { bodies: snoozeTokens.map((token) => ({ token })) },
     'GET /api/client/dashboard/resource-gap': {
       query: { clusterId: [cluster.clusterId], accountId: [cluster.accountId] },
     },

@@ -22,6 +22,8 @@ const signIn = limitsOf('POST /api/auth/token');
 const signUp = limitsOf('POST /api/auth/signup');
 const connect = limitsOf('POST /api/client/accounts/connect');
 const ingest = limitsOf('POST /api/ingest/snapshots');
+const snoozePreview = limitsOf('GET /api/public/hibernation/snooze');
+const snoozeConfirm = limitsOf('POST /api/public/hibernation/snooze');
 
 /**
  * A clock standing still one second into the NEXT window (so no earlier request of the test, e.g. the
@@ -169,6 +171,30 @@ describe('sign-up', () => {
     expect(refused.body.code).toBe('RATE_LIMITED');
     const elsewhere = await call('POST /api/auth/signup', { body: valid(), sourceIp: randomSourceIp() });
     expect(elsewhere.status).toBe(201);
+  });
+});
+
+describe('snooze links', () => {
+  it('refuses an address guessing snooze tokens after the limit of each route; another address is still answered', async () => {
+    const guess = () => `${'A'.repeat(40)}.v1.${randomSourceIp()}`;
+    for (const [limits, send] of [
+      [
+        snoozePreview,
+        (sourceIp: string) =>
+          call('GET /api/public/hibernation/snooze', { query: { token: guess() }, sourceIp }),
+      ],
+      [
+        snoozeConfirm,
+        (sourceIp: string) =>
+          call('POST /api/public/hibernation/snooze', { body: { token: guess() }, sourceIp }),
+      ],
+    ] as const) {
+      const perIp = limits.perIp?.requests ?? 0;
+      pinClock(limits.perIp?.windowSeconds ?? 600);
+      const sourceIp = randomSourceIp();
+      expect(tally(await flood(perIp + 5, 10, () => send(sourceIp)))).toEqual({ 400: perIp, 429: 5 });
+      expect((await send(randomSourceIp())).status).toBe(400);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { auditExports } from './audit-exports';
 import { customerCloud } from './customer-cloud';
 import { identity } from './identity';
+import { appUrl, sendEmail } from './notifications';
 import { schedules } from './schedules';
 import { secrets } from './secrets';
 import { tableRead, tableWrite } from './table';
@@ -28,6 +29,8 @@ export function grantsFor(
     secrets: () => secrets(r),
     'customer-cloud': () => customerCloud(scope),
     'audit-exports': () => auditExports(scope, r),
+    'send-email': () => sendEmail(scope, r),
+    'app-url': () => appUrl(scope, r),
   };
   return [tableRead(r.table), ...[...new Set(needs)].map((need) => byNeed[need]())];
 }

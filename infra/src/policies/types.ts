@@ -15,6 +15,8 @@ export interface ProductResources {
   readonly schedulerRole: IRole;
   /** Workflow names whose state machines exist (`<stateMachineNamePrefix><name>`). */
   readonly workflowNames: readonly string[];
+  /** The From address of the product's emails (an SES identity, or an address of one); none: no email. */
+  readonly notificationSender?: string;
 }
 
 /**

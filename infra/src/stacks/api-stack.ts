@@ -116,7 +116,7 @@ export class ApiStack extends Stack {
       if (route.auth === 'public' && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by design (health check, sign-up, sign-in or token refresh): it is how a caller without a token gets one.`,
+          reason: `${routeKey(route)} is public by design (health check, sign-up, sign-in or token refresh: how a caller without a token gets one; or a hibernation notice's Snooze link, whose signed single-use token is the credential).`,
         });
       }
       if (route.auth === 'agent' && httpRoute) {

@@ -32,6 +32,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { logRetention } from '../constructs/product-function';
 import type { Names } from '../naming';
@@ -183,9 +184,16 @@ export class WebStack extends Stack {
       });
     }
 
+    const siteUrl = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
     new CfnOutput(this, 'SiteUrl', {
       description: 'The product: the SPA, and the API under /api',
-      value: `https://${props.domainName ?? this.distribution.distributionDomainName}`,
+      value: siteUrl,
+    });
+    // For links in messages (Snooze links): the functions deploy before this stack and read it at run time.
+    new StringParameter(this, 'AppUrl', {
+      parameterName: props.names.appUrlParameterName,
+      description: 'The web app address, for links in hibernation notices',
+      stringValue: siteUrl,
     });
 
     this.deploysSite = webDistExists(props.webDistDir);

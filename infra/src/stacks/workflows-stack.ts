@@ -21,6 +21,9 @@ export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission
   discovery: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
   // A run scales the customer's node groups (the role's optional write policy) and re-arms its schedule.
   hibernation: ['table-write', 'customer-cloud', 'secrets', 'schedules'],
+  // A notice opens the Slack webhook and signs Snooze links (KMS data keys), emails through SES, links to
+  // the web app, and re-arms the notice schedule.
+  'hibernation-notify': ['table-write', 'secrets', 'schedules', 'send-email', 'app-url'],
 };
 
 /**

@@ -6,7 +6,7 @@
  * Both shares are logged; they must agree within 2 percentage points.
  */
 import type { StoredSchedule } from '@spot/functions/domain/hibernation';
-import { hibernationScheduleName } from '@spot/functions/domain/hibernation';
+import { hibernationScheduleName, noticeSettingsOf } from '@spot/functions/domain/hibernation';
 import { armAfterSave, runHibernation } from '@spot/functions/domain/hibernation-run';
 import { configurePorts, resetPorts } from '@spot/functions/ports/index';
 import { defaultWeeklyGrid } from '@spot/shared';
@@ -100,6 +100,7 @@ describe('hibernation bill (issue 15, figure)', () => {
       clusterId,
       { schedule, overrides: [], manualOverride: null },
       undefined,
+      noticeSettingsOf(store.stored),
       new Date(time.ms),
     );
     // Every delivery on time, until the four weeks are over.

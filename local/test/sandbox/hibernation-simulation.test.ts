@@ -10,7 +10,7 @@
  * the hibernation workflow runs.
  */
 import type { StoredSchedule } from '@spot/functions/domain/hibernation';
-import { hibernationScheduleName } from '@spot/functions/domain/hibernation';
+import { hibernationScheduleName, noticeSettingsOf } from '@spot/functions/domain/hibernation';
 import {
   armAfterSave,
   runHibernation,
@@ -287,7 +287,14 @@ class Replay {
     };
     this.store.stored = stored;
     this.store.overrides = [...overrides].sort((a, b) => a.date.localeCompare(b.date));
-    await armAfterSave(orgId, clusterId, this.engineInput(this.now), this.store.runtime, new Date(this.now));
+    await armAfterSave(
+      orgId,
+      clusterId,
+      this.engineInput(this.now),
+      this.store.runtime,
+      noticeSettingsOf(stored),
+      new Date(this.now),
+    );
     this.checkedFrom = null;
   }
 

@@ -225,6 +225,23 @@ export function nextTransition(input: EngineInput, instant: Date): Transition | 
 }
 
 /**
+ * The next instant after `instant` at which the cluster goes to sleep (the schedule, a dated holiday or
+ * the end of a manual wake), or `null` when it does not within the horizon: what a sleep notification is
+ * sent before. A gap of 30 minutes between active blocks is pre-warm, not sleep, so the first sleep may
+ * come after several transitions.
+ */
+export function nextSleepTransition(input: EngineInput, instant: Date): Transition | null {
+  const endMs = instant.getTime() + transitionHorizonMs;
+  let from = instant;
+  for (;;) {
+    const next = nextTransition(input, from);
+    if (!next || next.at.getTime() > endMs) return null;
+    if (next.state === 'sleep') return next;
+    from = next.at;
+  }
+}
+
+/**
  * Until when "Hibernate now" lasts: the first instant after `instant` at which the schedule (without any
  * manual override) wants nodes up, pre-warm included; `null` when it does not within the horizon.
  */

@@ -1,4 +1,5 @@
 export * from './engine';
+export * from './notice';
 export * from './planner';
 export * from './savings';
 export * from './week';

@@ -53,6 +53,10 @@ import {
   holidayPreviewInputSchema,
   holidayPreviewResponseSchema,
   putHibernationInputSchema,
+  snoozeInputSchema,
+  snoozePreviewSchema,
+  snoozeQuerySchema,
+  snoozeResultSchema,
   wakeInputSchema,
 } from './hibernation';
 import { ingestBodySchema, ingestResponseSchema } from './ingest';
@@ -599,6 +603,22 @@ export const apiContracts = {
     body: holidayPreviewInputSchema,
     responses: { 200: holidayPreviewResponseSchema },
     errors: signedIn,
+  },
+  'GET /api/public/hibernation/snooze': {
+    summary:
+      "What a hibernation notice's Snooze link would do (no sign-in; nothing changes): 400 damaged, 404 cluster gone, 409 used, 410 expired",
+    tags: ['Hibernation'],
+    query: snoozeQuerySchema,
+    responses: { 200: snoozePreviewSchema },
+    errors: [400, 404, 409, 410, 429],
+  },
+  'POST /api/public/hibernation/snooze': {
+    summary:
+      'Confirm a Snooze link (no sign-in): the cluster stays awake 2 hours past its planned sleep; the link works once',
+    tags: ['Hibernation'],
+    body: snoozeInputSchema,
+    responses: { 200: snoozeResultSchema },
+    errors: [400, 404, 409, 410, 422, 429],
   },
   'GET /api/admin/organizations': {
     summary: 'Every organization with its accounts (platform admins)',

@@ -279,6 +279,49 @@ export const hibernationActionResponseSchema = z.object({
 });
 export type HibernationActionResponse = z.infer<typeof hibernationActionResponseSchema>;
 
+/**
+ * A Snooze link's token: `<payload>.<signature>`, base64url parts and dots (see
+ * `functions/src/domain/hibernation-snooze.ts`). Bounded so a pasted page of text is a 400, not work.
+ */
+const snoozeTokenSchema = z
+  .string({ error: 'The snooze link has no token: open the link from the notification again.' })
+  .trim()
+  .min(
+    20,
+    'The snooze link is incomplete: open it from the notification again (some mail apps cut long links).',
+  )
+  .max(2000, 'The snooze link is too long to be one of ours.')
+  .regex(/^[A-Za-z0-9_.-]+$/, 'The snooze link is damaged: open it from the notification again.');
+
+/** `GET /api/public/hibernation/snooze?token=`: what the link would do (nothing is changed). */
+export const snoozeQuerySchema = z.strictObject({ token: snoozeTokenSchema });
+/** `POST /api/public/hibernation/snooze`: the confirmation (a GET never acts: mail scanners open links). */
+export const snoozeInputSchema = z.strictObject({ token: snoozeTokenSchema });
+
+export const snoozePreviewSchema = z.object({
+  clusterName: z.string(),
+  region: z.string(),
+  timeZone: z.string(),
+  /** The sleep the notice was sent for. */
+  sleepAt: z.string(),
+  /** Until when a confirmation now keeps the cluster awake. */
+  awakeUntil: z.string(),
+  hours: z.number(),
+  /** The link works until then. */
+  expiresAt: z.string(),
+  /** Who the link was sent to (an email address, or "Slack"). */
+  recipient: z.string(),
+});
+export type SnoozePreview = z.infer<typeof snoozePreviewSchema>;
+
+export const snoozeResultSchema = z.object({
+  clusterName: z.string(),
+  timeZone: z.string(),
+  awakeUntil: z.string(),
+  state: z.enum(hibernationStates),
+});
+export type SnoozeResult = z.infer<typeof snoozeResultSchema>;
+
 export const holidayPreviewInputSchema = z.strictObject({
   country: z
     .string()

@@ -3,6 +3,7 @@ import {
   desiredStateAt,
   type EngineInput,
   nextScheduledWake,
+  nextSleepTransition,
   nextTransitions,
 } from '../../src/hibernation/engine';
 import { monthToDateSavingsUsd } from '../../src/hibernation/savings';
@@ -100,6 +101,50 @@ describe('hibernation engine: an ordinary week', () => {
     const off = { ...berlin, schedule: { ...berlin.schedule, enabled: false } };
     expect(desiredStateAt(off, at('2026-12-06T03:00:00Z'))).toEqual({ state: 'active', reason: 'disabled' });
     expect(nextTransitions(off, at('2026-12-06T03:00:00Z'), 1)).toEqual([]);
+  });
+});
+
+describe('hibernation engine: the next sleep (what a notification warns of)', () => {
+  it('skips pre-warm and active to the first sleep, and a 30-minute gap between blocks is no sleep', () => {
+    // Monday 09:00-10:00 and 10:30-12:00 UTC: the 10:00 gap is pre-warm (nodes stay), the sleep is at 12:00.
+    const grid = gridWith(0, 21, 24, gridWith(0, 18, 20));
+    const split: EngineInput = {
+      ...input('UTC', grid),
+      schedule: { ...input('UTC', grid).schedule, preWarm: true },
+    };
+    const mondayMorning = at('2026-12-07T06:00:00Z');
+    expect(nextTransitions(split, mondayMorning, 4).map((t) => t.state)).toEqual([
+      'pre-warm',
+      'active',
+      'pre-warm',
+      'active',
+    ]);
+    expect(iso(nextSleepTransition(split, mondayMorning)?.at as Date)).toBe('2026-12-07T12:00:00.000Z');
+    // Strictly after the instant: from the sleep itself, the next one is a week later.
+    expect(iso(nextSleepTransition(split, at('2026-12-07T12:00:00Z'))?.at as Date)).toBe(
+      '2026-12-14T12:00:00.000Z',
+    );
+  });
+
+  it('is the end of a manual wake when the schedule sleeps then, and none for an always-active cluster', () => {
+    const grid = gridWith(0, 18, 20);
+    const woken = input('UTC', grid, {
+      manualOverride: {
+        state: 'active',
+        from: '2026-12-08T01:00:00Z',
+        until: '2026-12-08T03:10:00Z',
+        by: 'u',
+      },
+    });
+    expect(nextSleepTransition(woken, at('2026-12-08T01:00:00Z'))).toMatchObject({
+      at: at('2026-12-08T03:10:00Z'),
+      state: 'sleep',
+    });
+    const always = input(
+      'UTC',
+      Array.from({ length: 7 }, () => Array(48).fill(true)),
+    );
+    expect(nextSleepTransition(always, at('2026-12-08T01:00:00Z'))).toBeNull();
   });
 });
 

@@ -26,7 +26,7 @@ import {
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
-import { hibernationKeysOf, hibernationScheduleName } from '../hibernation';
+import { hibernationKeysOf, hibernationNoticeScheduleName, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
 import { asRetryable } from './errors';
 import { fetchLivePrices } from './live-prices';
@@ -386,7 +386,8 @@ async function upsertClusterMetadata(
 
 /**
  * A cluster that no longer exists in EKS: its item, its node groups, nodes, workloads, agent token, and
- * its hibernation schedule, overrides, run record and armed schedule.
+ * its hibernation schedule, overrides, run record and armed schedules (transitions and notices; its sent
+ * notices and used snooze links expire by TTL).
  */
 async function removeCluster(cluster: ClusterItem) {
   const [groups, nodes, workloads, hibernation] = await Promise.all([
@@ -408,4 +409,5 @@ async function removeCluster(cluster: ClusterItem) {
   deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
   await port('scheduler').deleteSchedule(hibernationScheduleName(cluster.clusterId));
+  await port('scheduler').deleteSchedule(hibernationNoticeScheduleName(cluster.clusterId));
 }

@@ -16,7 +16,14 @@ export const handler = httpHandler(
     const saved = await saveHibernation(caller.orgId, path.id, body, author, now);
     audit.accountId = saved.cluster.accountId;
     Object.assign(audit, { before: saved.before, after: saved.view });
-    await armAfterSave(caller.orgId, path.id, saved.engineInput, saved.runtime, now);
+    await armAfterSave(
+      caller.orgId,
+      path.id,
+      saved.engineInput,
+      saved.runtime,
+      saved.view.notifications,
+      now,
+    );
     return { body: saved.view };
   },
 );
