@@ -6,6 +6,7 @@ import { port } from '../../ports';
 import type { EksCluster } from '../../ports/cloud';
 import type { DiscoveryInput } from './common';
 import { asRetryable, describeFailure } from './errors';
+import { markClusterQuietly } from './progress';
 import {
   applySnapshot,
   backfillHistory,
@@ -53,15 +54,21 @@ export function discoveryPackingBudget(pods: number): { timeLimitMs: number; heu
   };
 }
 
+type CollectInput = DiscoveryInput & { runId: string; clusterId: string; region: string };
+
 /**
  * Reads a cluster's Kubernetes side through the KubernetesPort, back-fills 30 days of history the first
  * time (where the source keeps history), and applies the snapshot (inventory, rollups, summary). A
- * cluster that cannot be read is reported on its item and in the result; the run goes on.
+ * cluster that cannot be read is reported on its item and in the result; the run goes on. Either way
+ * the run's progress counts the cluster (once, whatever the retries): its card is on the dashboard now.
  */
-export async function collectCluster(
-  input: DiscoveryInput & { runId: string; clusterId: string; region: string },
-  now: Date,
-): Promise<ClusterOutcome> {
+export async function collectCluster(input: CollectInput, now: Date): Promise<ClusterOutcome> {
+  const outcome = await collectOnce(input, now);
+  await markClusterQuietly(input, outcome.ok ? 'collected' : 'failed', now);
+  return outcome;
+}
+
+async function collectOnce(input: CollectInput, now: Date): Promise<ClusterOutcome> {
   const cluster = await getItem(clusterEntity, clusterKey(input.orgId, input.clusterId), true);
   if (!cluster)
     return {
