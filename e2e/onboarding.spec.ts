@@ -77,8 +77,13 @@ test.describe
         timeout: 30_000,
       });
       await expect(
-        wizard.getByText('We are now scanning your fleet. This typically takes 2-3 minutes.'),
+        wizard.getByText(
+          'We are now scanning your fleet. Each cluster appears on the dashboard as soon as it is collected.',
+        ),
       ).toBeVisible();
+      // The wizard follows the scan: "Scanning: 3 of 7 clusters collected" (a polite live region).
+      const progress = wizard.getByTestId('scan-progress').getByRole('status');
+      await expect(progress).toHaveText(/^Scanning: \d+ of \d+ clusters? collected/, { timeout: 60_000 });
       await shot(page, '05-connected-scanning');
       await expect(wizard.getByText('Connection Established')).toBeVisible({ timeout: 300_000 });
       await shot(page, '06-connection-established');
