@@ -14,7 +14,7 @@ import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
 import { clusterChildrenQuery } from '../../data/entities/partitions';
 import { workloadEntity, workloadKeyOf } from '../../data/entities/workload';
-import { batchWrite, getItem, queryAll, updateItem, type WriteRequest, where } from '../../data/repository';
+import { getItem, queryAll, updateItem, type WriteRequest, where } from '../../data/repository';
 import { executePlan } from '../../data/write-plan';
 import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
