@@ -60,16 +60,27 @@ type CollectInput = DiscoveryInput & { runId: string; clusterId: string; region:
 /**
  * Reads a cluster's Kubernetes side through the KubernetesPort, back-fills 30 days of history the first
  * time (where the source keeps history), and applies the snapshot (inventory, rollups, summary). A
- * cluster that cannot be read is reported on its item and in the result; the run goes on. Either way
- * the run's progress counts the cluster (once, whatever the retries): its card is on the dashboard now.
+ * cluster that cannot be read is reported on its item and in the result; the run goes on. The run's
+ * progress counts the cluster (once, whatever the retries) as soon as its figures are on the dashboard,
+ * which for a first collection is before its history is all stored.
  */
 export async function collectCluster(input: CollectInput, now: Date): Promise<ClusterOutcome> {
-  const outcome = await collectOnce(input, now);
-  await markClusterQuietly(input, outcome.ok ? 'collected' : 'failed', now);
+  let counted = false;
+  const count = async (status: 'collected' | 'failed') => {
+    if (counted) return;
+    counted = true;
+    await markClusterQuietly(input, status, now);
+  };
+  const outcome = await collectOnce(input, now, () => count('collected'));
+  await count(outcome.ok ? 'collected' : 'failed');
   return outcome;
 }
 
-async function collectOnce(input: CollectInput, now: Date): Promise<ClusterOutcome> {
+async function collectOnce(
+  input: CollectInput,
+  now: Date,
+  figuresIn: () => Promise<void>,
+): Promise<ClusterOutcome> {
   const cluster = await getItem(clusterEntity, clusterKey(input.orgId, input.clusterId), true);
   if (!cluster)
     return {
@@ -116,6 +127,7 @@ async function collectOnce(input: CollectInput, now: Date): Promise<ClusterOutco
         collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: now.toISOString() },
       },
     });
+    await figuresIn();
     await storing;
     if (backfill) await updateClusterFields(cluster.orgId, cluster.clusterId, { history });
     return {
