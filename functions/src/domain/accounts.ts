@@ -115,7 +115,8 @@ export async function getAccount(orgId: string, accountId: string) {
 }
 
 export async function renameAccount(orgId: string, accountId: string, name: string, now: Date) {
-  const before = await loadAccount(orgId, accountId);
+  // Everything read first: the update is the request's last call, so a failure never leaves it half done.
+  const [before, progress] = await Promise.all([loadAccount(orgId, accountId), progressOf(orgId, accountId)]);
   try {
     const after = await updateEntity(
       cloudAccountEntity,
@@ -124,7 +125,7 @@ export async function renameAccount(orgId: string, accountId: string, name: stri
       where.itemExists(),
     );
     return {
-      account: toAccountView(after, await progressOf(orgId, accountId)),
+      account: toAccountView(after, progress),
       before: { name: before.name },
       after: { name: after.name },
     };
