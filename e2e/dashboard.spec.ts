@@ -75,6 +75,7 @@ test.describe
       await expect(page).toHaveURL(/\/dashboard/);
       await expect(page.getByTestId('scan-progress').getByRole('status')).toContainText('Scanning:');
       await shot(page, '00-scan-started');
+      await expectAccessible(page, 'the dashboard as a first scan starts');
 
       // Time to value: the progress line and the dashboard's figures, read together every 200 ms.
       type Moment = {
@@ -117,6 +118,7 @@ test.describe
           });
           console.log(`[dashboard] time to value: the first cluster's figures ${since()} s after Connect`);
           await shot(page, '00-scan-mid');
+          await expectAccessible(page, 'the dashboard with the first cluster in, the scan going on');
         }
         if (firstFigures && m.collected === null) break;
         expect(Date.now(), 'the scan ends within the budget').toBeLessThan(deadline);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fillSandboxKeys, newUser, sandboxKeys, screenshotter, signUp } from './helpers';
+import { expectAccessible, fillSandboxKeys, newUser, sandboxKeys, screenshotter, signUp } from './helpers';
 
 const shot = screenshotter('onb-');
 
@@ -85,6 +85,7 @@ test.describe
       const progress = wizard.getByTestId('scan-progress').getByRole('status');
       await expect(progress).toHaveText(/^Scanning: \d+ of \d+ clusters? collected/, { timeout: 60_000 });
       await shot(page, '05-connected-scanning');
+      await expectAccessible(page, 'the wizard following the first scan', '[role="dialog"]');
       await expect(wizard.getByText('Connection Established')).toBeVisible({ timeout: 300_000 });
       await shot(page, '06-connection-established');
       await expect(page.locator('body')).not.toContainText(keys.secretAccessKey);
