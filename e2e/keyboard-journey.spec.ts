@@ -79,8 +79,15 @@ test('keyboard only: sign up, connect the sandbox, sort, open a cluster, switch 
   await activate(page, wizard.getByRole('button', { name: 'Connect', exact: true }));
   await expect(wizard.getByRole('heading', { name: 'Account Connected!' })).toBeFocused({ timeout: 30_000 });
   await expect(
-    wizard.getByText('We are now scanning your fleet. This typically takes 2-3 minutes.'),
+    wizard.getByText(
+      'We are now scanning your fleet. Each cluster appears on the dashboard as soon as it is collected.',
+    ),
   ).toBeVisible();
+  // The wizard follows the scan: "Scanning: 3 of 7 clusters collected" (a polite live region).
+  await expect(wizard.getByTestId('scan-progress').getByRole('status')).toHaveText(
+    /^Scanning: \d+ of \d+ clusters? collected/,
+    { timeout: 60_000 },
+  );
   await expect(wizard.getByText('Connection Established')).toBeVisible({ timeout: 300_000 });
   // Most of the test's time is this first scan; the rest is the keyboard's.
   const scan = `first scan ${((Date.now() - connectedAt) / 1000).toFixed(1)} s`;

@@ -85,5 +85,30 @@ export async function runDiscovery(harness: DiscoveryHarness, orgId: string, acc
   return { record, ms: Date.now() - started };
 }
 
+/**
+ * Runs one discovery of the account to its end, calling `watch` every `everyMs` while it runs (and once
+ * more at the end): what the API shows as the run goes.
+ */
+export async function runDiscoveryWatching<T>(
+  harness: DiscoveryHarness,
+  orgId: string,
+  accountId: string,
+  watch: () => Promise<T>,
+  everyMs = 100,
+) {
+  const { executionArn } = await harness.workflows.startExecution('discovery', { orgId, accountId });
+  const seen: T[] = [];
+  let done = false;
+  const finished = harness.workflows.waitForExecution(executionArn).finally(() => {
+    done = true;
+  });
+  while (!done) {
+    seen.push(await watch());
+    await Promise.race([finished, new Promise((r) => setTimeout(r, everyMs))]);
+  }
+  seen.push(await watch());
+  return { record: await finished, seen };
+}
+
 /** Every target region the cloud was asked about, for assertions on where calls went. */
 export const regionOf = (target: CloudTarget) => target.region;

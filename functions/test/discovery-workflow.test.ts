@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { discoveryPackingBudget } from '../src/domain/discovery/collect-cluster';
 import { causeMessage } from '../src/domain/discovery/common';
-import { planCollection } from '../src/domain/discovery/plan-collection';
+import { collectionOrder, planCollection } from '../src/domain/discovery/plan-collection';
 import { discoveryWorkflow } from '../src/workflows/discovery';
 
 type State = {
@@ -40,18 +41,29 @@ describe('discovery state machine', () => {
     }
   });
 
-  it('reads regions 4 at a time and clusters 4 at a time, reporting each failure instead of failing', () => {
-    for (const [map, task, failed] of [
-      ['DiscoverRegions', 'DiscoverRegion', 'RegionFailed'],
-      ['CollectClusters', 'CollectCluster', 'ClusterFailed'],
+  it('reads regions 8 at a time, the first cluster alone and the rest 4 at a time, reporting each failure instead of failing', () => {
+    for (const [map, concurrency, task, failed] of [
+      ['DiscoverRegions', 8, 'DiscoverRegion', 'RegionFailed'],
+      ['CollectFirstCluster', 1, 'CollectOneCluster', 'OneClusterFailed'],
+      ['CollectClusters', 4, 'CollectCluster', 'ClusterFailed'],
     ] as const) {
-      expect(states[map]).toMatchObject({ Type: 'Map', MaxConcurrency: 4 });
+      expect(states[map]).toMatchObject({ Type: 'Map', MaxConcurrency: concurrency });
       const inner = states[map]?.ItemProcessor?.States ?? {};
       expect(inner[task]?.Catch).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failed },
       ]);
       expect(inner[failed]).toMatchObject({ Type: 'Pass', End: true });
     }
+    expect(states.PlanCollection?.Next).toBe('CollectFirstCluster');
+    expect(states.CollectFirstCluster).toMatchObject({ ItemsPath: '$.plan.first', Next: 'CollectClusters' });
+    expect(states.CollectClusters).toMatchObject({ ItemsPath: '$.plan.rest', Next: 'CompleteDiscovery' });
+    // Both collection Maps run the same task module.
+    expect(discoveryWorkflow.tasks.CollectOneCluster).toBe(discoveryWorkflow.tasks.CollectCluster);
+  });
+
+  it('names every state once in the whole machine (AWS refuses a name repeated in another Map)', () => {
+    const names = allStates(states).map(([name]) => name);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('retries only transient failures and sends every other failure to FailDiscovery', () => {
@@ -68,6 +80,7 @@ describe('discovery state machine', () => {
       'PlanCollection',
       'CompleteDiscovery',
       'DiscoverRegions',
+      'CollectFirstCluster',
       'CollectClusters',
     ]) {
       expect(states[name]?.Catch?.[0]?.Next, name).toBe('FailDiscovery');
@@ -77,48 +90,71 @@ describe('discovery state machine', () => {
 });
 
 describe('PlanCollection', () => {
-  const ok = (region: string, clusters: string[]) => ({
+  const planned = (clusterId: string, nodeCount: number, region = 'us-east-1') => ({
+    clusterId,
     region,
-    ok: true as const,
-    instanceCount: 1,
-    runningInstanceCount: 1,
-    autoScalingGroupCount: 0,
-    monthlyRunRateUsd: 0,
-    clusters: clusters.map((c) => ({ clusterId: `id-${c}`, name: c })),
-    pricesError: null,
+    nodeCount,
   });
 
-  it('lists the clusters of the regions read and names the failed regions', () => {
-    const plan = planCollection({
-      orgId: 'o',
-      accountId: 'a',
-      regionResults: [
-        ok('us-east-1', ['a', 'b']),
-        { region: 'eu-west-1', ok: false, error: { Error: 'CloudAccessError', Cause: 'denied' } },
-        ok('us-west-2', ['c']),
+  it('collects the smallest cluster first, then the others largest first', () => {
+    expect(
+      collectionOrder([
+        planned('b', 40),
+        planned('a', 300, 'eu-west-1'),
+        planned('c', 6, 'us-west-2'),
+        planned('d', 120),
+      ]),
+    ).toEqual({
+      first: [{ clusterId: 'c', region: 'us-west-2' }],
+      rest: [
+        { clusterId: 'a', region: 'eu-west-1' },
+        { clusterId: 'd', region: 'us-east-1' },
+        { clusterId: 'b', region: 'us-east-1' },
       ],
     });
-    expect(plan).toEqual({
-      clusters: [
-        { clusterId: 'id-a', region: 'us-east-1' },
-        { clusterId: 'id-b', region: 'us-east-1' },
-        { clusterId: 'id-c', region: 'us-west-2' },
-      ],
-      regionsRead: 2,
-      regionsFailed: ['eu-west-1'],
-    });
+    expect(collectionOrder([])).toEqual({ first: [], rest: [] });
   });
 
-  it('fails the run when not one region could be read', () => {
-    expect(() =>
-      planCollection({
-        orgId: 'o',
-        accountId: 'a',
-        regionResults: [
-          { region: 'eu-west-1', ok: false, error: { Error: 'CloudAccessError', Cause: 'denied' } },
-        ],
-      }),
-    ).toThrow(/No region could be read \(1 failed; eu-west-1: denied\)/);
+  it('plans every cluster exactly once, the first no larger than any other, whatever the input order', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.record({ clusterId: fc.stringMatching(/^[0-9a-f]{1,8}$/), nodeCount: fc.nat(500) }),
+          {
+            selector: (c) => c.clusterId,
+            maxLength: 30,
+          },
+        ),
+        (clusters) => {
+          const input = clusters.map((c) => planned(c.clusterId, c.nodeCount));
+          const { first, rest } = collectionOrder(input);
+          const ids = [...first, ...rest].map((c) => c.clusterId);
+          expect(ids.sort()).toEqual(input.map((c) => c.clusterId).sort());
+          expect(first.length).toBe(input.length > 0 ? 1 : 0);
+          const size = new Map(input.map((c) => [c.clusterId, c.nodeCount]));
+          const firstSize = size.get(first[0]?.clusterId ?? '') ?? 0;
+          expect(rest.every((c) => (size.get(c.clusterId) ?? 0) >= firstSize)).toBe(true);
+          // Same input, any order: the same plan.
+          expect(collectionOrder([...input].reverse())).toEqual({ first, rest });
+        },
+      ),
+    );
+  });
+
+  it('fails the run when not one region could be read', async () => {
+    await expect(
+      planCollection(
+        {
+          orgId: 'o',
+          accountId: 'a',
+          runId: 'r',
+          regionResults: [
+            { region: 'eu-west-1', ok: false, error: { Error: 'CloudAccessError', Cause: 'denied' } },
+          ],
+        },
+        new Date(),
+      ),
+    ).rejects.toThrow(/No region could be read \(1 failed; eu-west-1: denied\)/);
   });
 
   it('reads the message of a failed state the way AWS and the local runner hand it over', () => {

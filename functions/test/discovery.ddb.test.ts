@@ -5,17 +5,21 @@ import { accountRegionEntity, regionsOfAccountQuery } from '../src/data/entities
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import { clusterEntity, clustersOfAccountQuery } from '../src/data/entities/cluster';
 import { clusterRollupEntity, clusterRollupsQuery } from '../src/data/entities/cluster-rollup';
+import { discoveryProgressEntity, discoveryProgressKey } from '../src/data/entities/discovery-progress';
 import { instanceEntity } from '../src/data/entities/ec2-instance';
 import { nodeEntity } from '../src/data/entities/node';
 import { clusterChildrenQuery } from '../src/data/entities/partitions';
 import { workloadEntity } from '../src/data/entities/workload';
 import { workloadRollupEntity, workloadRollupsQuery } from '../src/data/entities/workload-rollup';
 import { getItem, putItem, queryAll } from '../src/data/repository';
+import { getAccount } from '../src/domain/accounts';
+import { getDashboard } from '../src/domain/dashboard';
 import { loadAccount } from '../src/domain/discovery/load-account';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,
   runDiscovery,
+  runDiscoveryWatching,
   seedSandboxAccount,
   useCloud,
   withOverrides,
@@ -41,13 +45,55 @@ async function setAccountStatus(orgId: string, accountId: string, status: 'activ
 describe('discovery of a sandbox account (the real ASL on aws-local-stepfunctions, DynamoDB Local)', () => {
   let orgId: string;
   let accountId: string;
+  /** What the account's progress and the dashboard said as the first run went. */
+  let seen: {
+    progress: Awaited<ReturnType<typeof getAccount>>['discovery'];
+    clusters: number;
+    clusterNodes: number[];
+  }[];
 
   beforeAll(async () => {
     ({ orgId } = await signUpAndIn());
     ({ accountId } = await seedSandboxAccount(harness, orgId, 0));
-    const run = await runDiscovery(harness, orgId, accountId);
+    const run = await runDiscoveryWatching(harness, orgId, accountId, async () => {
+      const [account, dashboard] = await Promise.all([
+        getAccount(orgId, accountId),
+        getDashboard(orgId, {}, new Date()),
+      ]);
+      return {
+        progress: account.discovery,
+        clusters: dashboard.clusters.length,
+        clusterNodes: dashboard.clusters.map((c) => c.nodeCount),
+      };
+    });
     expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    seen = run.seen;
   }, 120_000);
+
+  it('shows the clusters as each is collected: the progress counts up, the smallest cluster first', async () => {
+    const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    const during = seen.filter((s) => s.progress !== null);
+    const counts = during.map((s) => s.progress?.clustersCollected ?? 0);
+    // Counts only go up, and the dashboard never shows fewer clusters than the progress says are in.
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+    for (const s of during) expect(s.clusters).toBeGreaterThanOrEqual(s.progress?.clustersCollected ?? 0);
+    expect(during.map((s) => s.progress?.clustersFound).filter((f) => f !== null)).toContain(clusters.length);
+    // The first cluster's figures were on the dashboard while the others were still being collected.
+    const first = during.find((s) => s.clusters > 0);
+    expect(first?.progress?.clustersCollected).toBeLessThan(clusters.length);
+    expect(first?.clusters).toBe(1);
+    expect(first?.clusterNodes[0]).toBe(Math.min(...clusters.map((c) => c.nodeCount)));
+    // Done: active, nothing shown; the record holds every cluster collected once.
+    expect(seen.at(-1)?.progress).toBeNull();
+    expect(
+      await getItem(discoveryProgressEntity, discoveryProgressKey(orgId, accountId), true),
+    ).toMatchObject({
+      clustersFound: clusters.length,
+      clustersCollected: clusters.length,
+      clustersFailed: 0,
+      completedAt: expect.any(String),
+    });
+  });
 
   it('moves the account scanning -> active, records the run and arms the 15-minute re-sync', async () => {
     const a = await account(orgId, accountId);

@@ -284,6 +284,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => gateway.close());
     gatewayUrl = gateway.url;
     scheduler.start();
+    // In the background once the gateway serves: the first Connect then starts its discovery at once.
+    if (options.configurePorts ?? true) void workflows.warm();
     cleanups.push(() => scheduler.stop());
 
     // The table's stream, read from DynamoDB Local and handed to the same consumers the CDK app deploys.

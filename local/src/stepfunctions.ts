@@ -218,6 +218,21 @@ export class LocalStepFunctions implements WorkflowPort {
     return finished;
   }
 
+  /**
+   * Prepares every workflow ahead of its first run (loads its task modules, validates its definition), as
+   * deploying the state machines and their functions does in AWS. Without it the first run of each
+   * workflow in a fresh process paid seconds of module loading: a Connect waited for it before discovery
+   * started. Failures are left to the first run, which prepares again and reports them.
+   */
+  async warm(): Promise<void> {
+    const results = await Promise.allSettled((await this.workflows()).map((w) => this.prepare(w)));
+    for (const r of results)
+      if (r.status === 'rejected')
+        this.log(
+          `workflow not prepared ahead: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+        );
+  }
+
   /** Resolves once no execution is running (used when the stack stops). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.done.values()]);

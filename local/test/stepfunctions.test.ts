@@ -193,6 +193,26 @@ describe('LocalStepFunctions', () => {
     expect(sfn.listExecutions()).toHaveLength(2);
   });
 
+  it('prepares every workflow ahead (warm), so that a first run loads nothing; a broken one is only logged', async () => {
+    const prepared: string[] = [];
+    const logs: string[] = [];
+    const sfn = runner({
+      wrapTask: (state, run) => {
+        prepared.push(state);
+        return run;
+      },
+      log: (m) => logs.push(m),
+    });
+    await sfn.warm();
+    expect([...prepared].sort()).toEqual(['Double', 'DoubleEach', 'Explode', 'Explode', 'Sleep']);
+    expect(logs.filter((l) => l.startsWith('workflow not prepared ahead'))).toEqual([
+      expect.stringContaining('Orphan'),
+    ]);
+    const { executionArn } = await start(sfn, 'double-then-wait', { value: 2 });
+    expect((await sfn.waitForExecution(executionArn)).output).toEqual({ value: 2, doubled: { value: 4 } });
+    expect(prepared).toHaveLength(5);
+  });
+
   it('builds ARNs the way the port documents them', () => {
     expect(localTaskArn('LoadAccount')).toBe('arn:aws:lambda:local:000000000000:function:LoadAccount');
     expect(localExecutionArn('discovery', 'x')).toBe(

@@ -7,7 +7,8 @@
  * The first run of an account back-fills 30 days of history (720 hourly rollups per cluster and daily
  * workload rollups); the second run (a re-sync) shows the steady state.
  *
- * `npm run bench discovery` or `npx tsx scripts/bench/discovery.ts [default|large]`. Measures; never fails.
+ * `npm run bench discovery` or `npx tsx scripts/bench/discovery.ts [default|large] [account index]` (an index: only
+ * that sandbox account, as after one Connect: the time-to-value case; the dashboard's browser test connects 1). Measures; never fails.
  * DynamoDB Local runs in memory; `BENCH_DDB_DIR=<dir>` puts its database on disk as `npm start` does
  * (SQLite: about 2.5x slower writes on this machine).
  */
@@ -50,6 +51,33 @@ function countWrites(client: { middlewareStack: { add: (...a: never[]) => void }
     };
   client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'benchWriteCounter' } as never);
 }
+
+/**
+ * Per state: runs, first start and last end (s after the executions started), summed time; then when the
+ * first and the last cluster were collected.
+ */
+function timeline(spans: { state: string; startMs: number; endMs: number }[], startedMs: number): string {
+  const s = (ms: number) => ((ms - startedMs) / 1000).toFixed(1);
+  const states = [...new Set(spans.map((x) => x.state))];
+  const parts = states.map((state) => {
+    const own = spans.filter((x) => x.state === state);
+    const summed = own.reduce((t, x) => t + x.endMs - x.startMs, 0) / 1000;
+    const first = Math.min(...own.map((x) => x.startMs));
+    const last = Math.max(...own.map((x) => x.endMs));
+    return `${state} x${own.length} ${s(first)}-${s(last)} s (${summed.toFixed(1)} s summed)`;
+  });
+  const collected = spans
+    .filter((x) => x.state === 'CollectOneCluster' || x.state === 'CollectCluster')
+    .map((x) => x.endMs)
+    .sort((a, b) => a - b);
+  if (collected.length > 0)
+    parts.push(
+      `first cluster collected at ${s(collected[0] as number)} s, last at ${s(collected.at(-1) as number)} s`,
+    );
+  return parts.join('; ');
+}
+
+let onlyAccount: number | undefined;
 
 export async function run(only?: SandboxSize[]): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -141,11 +169,25 @@ async function runSize(
         port.removeNodePoolNodes(target, cluster, pool, keep),
     },
   });
-  const sfn = new LocalStepFunctions({ retryIntervalMs: 50 });
+  // Every Task state's run, for the timeline: when the first cluster was collected, where the time went.
+  const spans: { state: string; startMs: number; endMs: number }[] = [];
+  const sfn = new LocalStepFunctions({
+    retryIntervalMs: 50,
+    wrapTask: (state, runTask) => async (input) => {
+      const startMs = performance.now();
+      try {
+        return await runTask(input);
+      } finally {
+        spans.push({ state, startMs, endMs: performance.now() });
+      }
+    },
+  });
 
   const orgId = randomUUID();
   const accounts: string[] = [];
-  for (const keys of sandboxKeys(sandbox).accounts) {
+  const keyList = sandboxKeys(sandbox).accounts;
+  // One account only, as after one Connect (the time-to-value case).
+  for (const keys of onlyAccount === undefined ? keyList : keyList.slice(onlyAccount, onlyAccount + 1)) {
     accounts.push((await seedSandboxAccount(orgId, keys, keyService)).accountId);
   }
 
@@ -158,6 +200,7 @@ async function runSize(
     counters.calls = {};
     counters.ms = {};
     Object.assign(timing, { snapshotMs: 0, historyMs: 0, snapshots: 0, histories: 0 });
+    spans.length = 0;
     const started = performance.now();
     const executions = await Promise.all(
       accounts.map((accountId) => sfn.startExecution('discovery', { orgId, accountId })),
@@ -185,6 +228,7 @@ async function runSize(
         .join(', ')}`,
     );
     for (const k of Object.keys(cloudMs)) delete cloudMs[k];
+    console.log(`    timeline: ${timeline(spans, started)}`);
     if (pass.startsWith('first')) {
       const { queryAll } = await import('@spot/functions/data/repository');
       const { accountRegionEntity, regionsOfAccountQuery } = await import(
@@ -225,5 +269,6 @@ async function runSize(
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = process.argv[2] as SandboxSize | undefined;
+  if (process.argv[3] !== undefined) onlyAccount = Number(process.argv[3]);
   await run(arg ? [arg] : undefined);
 }

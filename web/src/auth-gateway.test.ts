@@ -20,6 +20,7 @@ const account = (status: string) => ({
   status,
   statusReason: null,
   lastDiscoveryAt: null,
+  discovery: null,
   createdAt: '2026-11-01T00:00:00.000Z',
 });
 

@@ -8,12 +8,14 @@ import {
   cloudAccountEntity,
   cloudAccountKey,
 } from '../data/entities/cloud-account';
+import { discoveryProgressEntity, discoveryProgressKey } from '../data/entities/discovery-progress';
 import { allOrganizationsQuery, organizationEntity } from '../data/entities/organization';
 import {
   cancelledConditions,
   getItem,
   isConditionalCheckFailed,
   queryAll,
+  queryRaw,
   transactDelete,
   transactWrite,
   updateEntity,
@@ -21,12 +23,16 @@ import {
 } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
+import { type DiscoveryProgress, scanProgressOf } from './discovery/progress';
 
 export type CloudAccount = z.infer<typeof cloudAccountEntity.schema>;
 export type AccountView = ReturnType<typeof toAccountView>;
 
-/** The API shape of an account: never the role's External ID, never anything of a stored secret. */
-export const toAccountView = (a: CloudAccount) => ({
+/**
+ * The API shape of an account: never the role's External ID, never anything of a stored secret. With the
+ * progress of its latest discovery run when it was read (a scan that has just been started has none yet).
+ */
+export const toAccountView = (a: CloudAccount, progress: DiscoveryProgress | null = null) => ({
   id: a.accountId,
   name: a.name,
   awsAccountIdMasked: maskAwsAccountId(a.awsAccountId ?? undefined),
@@ -36,6 +42,7 @@ export const toAccountView = (a: CloudAccount) => ({
   statusReason: a.statusReason,
   lastDiscoveryAt: a.lastDiscoveryAt,
   createdAt: a.createdAt,
+  discovery: scanProgressOf(a.status, progress),
 });
 
 /** What an audit record keeps of an account: enough to tell which one and how it was linked, no secret. */
@@ -50,10 +57,25 @@ export const auditViewOf = (a: CloudAccount) => ({
 /** Name of the periodic discovery schedule of an account (EventBridge Scheduler, product group). */
 export const discoveryScheduleName = (accountId: string) => `discovery-${accountId}`;
 
+/** The organization's accounts with their discovery progress: one Query reads both (pattern 6). */
 export async function listAccounts(orgId: string) {
-  const accounts = await queryAll(cloudAccountEntity, accountsOfOrgQuery(orgId));
-  return accounts.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toAccountView);
+  const items = await queryRaw(accountsOfOrgQuery(orgId));
+  const progress = new Map(
+    items
+      .filter((i) => i.entity === discoveryProgressEntity.name)
+      .map((i) => discoveryProgressEntity.fromItem(i))
+      .map((p) => [p.accountId, p]),
+  );
+  return items
+    .filter((i) => i.entity === cloudAccountEntity.name)
+    .map((i) => cloudAccountEntity.fromItem(i))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((a) => toAccountView(a, progress.get(a.accountId) ?? null));
 }
+
+/** The progress of an account's latest discovery run, if it has one. */
+const progressOf = (orgId: string, accountId: string) =>
+  getItem(discoveryProgressEntity, discoveryProgressKey(orgId, accountId)).then((p) => p ?? null);
 
 /** Admin console: every organization with its accounts and their last discovery (read-only). */
 export async function listOrganizationsForAdmin() {
@@ -67,7 +89,8 @@ export async function listOrganizationsForAdmin() {
     orgId: o.orgId,
     name: o.name,
     createdAt: o.createdAt,
-    accounts: (byOrg.get(o.orgId) ?? []).map(toAccountView),
+    // Status and last discovery only: a scan's progress is not read for the console.
+    accounts: (byOrg.get(o.orgId) ?? []).map((a) => toAccountView(a)),
   }));
 }
 
@@ -84,11 +107,16 @@ export async function loadAccount(orgId: string, accountId: string): Promise<Clo
 }
 
 export async function getAccount(orgId: string, accountId: string) {
-  return toAccountView(await loadAccount(orgId, accountId));
+  const [account, progress] = await Promise.all([
+    loadAccount(orgId, accountId),
+    progressOf(orgId, accountId),
+  ]);
+  return toAccountView(account, progress);
 }
 
 export async function renameAccount(orgId: string, accountId: string, name: string, now: Date) {
-  const before = await loadAccount(orgId, accountId);
+  // Everything read first: the update is the request's last call, so a failure never leaves it half done.
+  const [before, progress] = await Promise.all([loadAccount(orgId, accountId), progressOf(orgId, accountId)]);
   try {
     const after = await updateEntity(
       cloudAccountEntity,
@@ -96,7 +124,11 @@ export async function renameAccount(orgId: string, accountId: string, name: stri
       { set: { name, updatedAt: now.toISOString() } },
       where.itemExists(),
     );
-    return { account: toAccountView(after), before: { name: before.name }, after: { name: after.name } };
+    return {
+      account: toAccountView(after, progress),
+      before: { name: before.name },
+      after: { name: after.name },
+    };
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw accountNotFound();
     throw error;
@@ -105,7 +137,7 @@ export async function renameAccount(orgId: string, accountId: string, name: stri
 
 /**
  * Disconnect: the account, its AWS account claim (so the id can be connected again, by anyone who
- * proves access to it) and its stored secret go in ONE transaction; then its periodic discovery
+ * proves access to it), its stored secret and its discovery progress go in ONE transaction; then its periodic discovery
  * schedule is deleted. Discovered inventory and audit records stay: audit records are never deleted.
  */
 export async function disconnectAccount(orgId: string, accountId: string) {
@@ -113,6 +145,9 @@ export async function disconnectAccount(orgId: string, accountId: string) {
   const items = [
     transactDelete(cloudAccountKey(orgId, accountId), where.itemExists()),
     transactDelete(accountSecretKey(orgId, accountId)),
+    // Its last scan's progress goes with it (a late step of a run still going writes nothing: each of
+    // its updates is conditioned on the run's id).
+    transactDelete(discoveryProgressKey(orgId, accountId)),
   ];
   if (account.awsAccountId) {
     items.push(

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   type ResourceGapQuery,
   type ResourceGapResponse,
+  type ScanProgress,
 } from '@spot/shared';
 import {
   buildDashboard,
@@ -17,12 +18,14 @@ import {
   seriesAttribute,
 } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
-import { accountsOfOrgQuery, cloudAccountKey } from '../data/entities/cloud-account';
+import { accountsOfOrgQuery, cloudAccountEntity, cloudAccountKey } from '../data/entities/cloud-account';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/cluster-series';
+import { discoveryProgressEntity } from '../data/entities/discovery-progress';
 import { type Condition, getItem, getRaw, type KeyQuery, queryRaw, where } from '../data/repository';
 import { cardOf } from './cluster-card';
+import { scanProgressOf } from './discovery/progress';
 
 /**
  * The read-only dashboard: reads only precomputed data with projections (the dashboard route each
@@ -34,12 +37,42 @@ import { cardOf } from './cluster-card';
 type Item = Record<string, unknown>;
 
 const accountProjection = ['entity', 'accountId', 'name'];
+/** The accounts' names and status, and their scans' counts (the progress items share their Query). */
+const accountsAndScansProjection = [
+  ...accountProjection,
+  'status',
+  'completedAt',
+  'clustersFound',
+  'clustersCollected',
+  'clustersFailed',
+];
 
-async function accountNames(orgId: string): Promise<Map<string, string>> {
-  const items = await queryRaw(accountsOfOrgQuery(orgId), { projection: accountProjection });
-  return new Map(
-    items.filter((i) => i.entity === 'CloudAccount').map((i) => [String(i.accountId), String(i.name)]),
+interface AccountsInScope {
+  names: Map<string, string>;
+  /** The progress of each account scanning now. */
+  scans: Map<string, ScanProgress>;
+}
+
+/** One Query of the organization's accounts (pattern 6), which reads their discovery progress too. */
+async function accountsAndScans(orgId: string): Promise<AccountsInScope> {
+  const items = await queryRaw(accountsOfOrgQuery(orgId), { projection: accountsAndScansProjection });
+  const accounts = items.filter((i) => i.entity === cloudAccountEntity.name);
+  const progress = new Map(
+    items
+      .filter((i) => i.entity === discoveryProgressEntity.name)
+      .map((i) => [
+        String(i.accountId),
+        discoveryProgressEntity.schema
+          .pick({ completedAt: true, clustersFound: true, clustersCollected: true, clustersFailed: true })
+          .parse(i),
+      ]),
   );
+  const scans = new Map<string, ScanProgress>();
+  for (const a of accounts) {
+    const scan = scanProgressOf(String(a.status), progress.get(String(a.accountId)) ?? null);
+    if (scan) scans.set(String(a.accountId), scan);
+  }
+  return { names: new Map(accounts.map((a) => [String(a.accountId), String(a.name)])), scans };
 }
 
 /** Only this account's items (cards and series carry `accountId`). */
@@ -104,20 +137,25 @@ export async function getDashboard(
   query: DashboardQuery,
   now: Date,
 ): Promise<DashboardResponse> {
-  const names = accountNames(orgId);
+  const accounts = accountsAndScans(orgId);
   const found = await itemsInScope(orgId, cardItems, query, ['card'], async () =>
-    (await names).has(query.accountId as string),
+    (await accounts).names.has(query.accountId as string),
   );
   const encoded = found.items.map((i) => (typeof i.card === 'string' ? i.card : null));
   if (found.cluster) encoded.push(cardOf(found.cluster));
-  const accountName = await names;
+  const { names, scans } = await accounts;
   const clusters: DashboardClusterInput[] = encoded.flatMap((e) => {
     const card = decodeCard(e);
-    return card ? [{ ...card, accountName: accountName.get(card.accountId) ?? null }] : [];
+    return card ? [{ ...card, accountName: names.get(card.accountId) ?? null }] : [];
   });
+  // The fleet views show the scans in scope (one account's, or all); a cluster's page shows its figures.
+  const scansInScope = query.clusterId
+    ? []
+    : [...scans].filter(([accountId]) => !query.accountId || accountId === query.accountId).map(([, s]) => s);
   return buildDashboard({
     clusters,
     scope: { accountId: query.accountId ?? null, clusterId: query.clusterId ?? null },
+    scans: scansInScope,
     now,
   });
 }

@@ -1,3 +1,4 @@
+import type { ScanProgress } from '../model/account';
 import type {
   DashboardBinPacking,
   DashboardClusterRow,
@@ -6,6 +7,7 @@ import type {
   DashboardRange,
   DashboardResource,
   DashboardResponse,
+  DashboardScan,
   DashboardSpot,
   DashboardStability,
   FleetSlice,
@@ -59,16 +61,41 @@ export const runRateOf = (c: DashboardClusterInput) =>
   nonNeg(c.summary ? c.summary.cost.monthlyRunRateUsd : c.monthlyRunRateUsd);
 
 /**
- * Changes whenever a summary in scope changes (or a cluster comes or goes): FNV-1a over the sorted
- * `clusterId@computedAt@lastSyncedAt`. Not a security hash: only a cache key for the SPA.
+ * The scans running in scope, one progress per scanning account, as one: `null` when none runs; the
+ * clusters found are unknown (`null`) while any account is still reading its regions.
  */
-export function dataVersionOf(clusters: readonly DashboardClusterInput[]): string {
-  const text = clusters
-    .map(
-      (c) => `${c.clusterId}@${c.summary?.computedAt ?? ''}@${c.lastSyncedAt ?? ''}@${c.collection.status}`,
-    )
-    .sort()
-    .join('\n');
+export function scanOf(scans: readonly ScanProgress[]): DashboardScan | null {
+  if (scans.length === 0) return null;
+  const found = scans.map((s) => s.clustersFound);
+  return {
+    accountsScanning: scans.length,
+    clustersFound: found.some((f) => f === null) ? null : sum(found as number[]),
+    clustersCollected: sum(scans.map((s) => s.clustersCollected)),
+    clustersFailed: sum(scans.map((s) => s.clustersFailed)),
+  };
+}
+
+/**
+ * Changes whenever a summary in scope changes (or a cluster comes or goes, or a scan moves on): FNV-1a
+ * over the sorted `clusterId@computedAt@lastSyncedAt` and the scan's counts. Not a security hash: only
+ * a cache key for the SPA.
+ */
+export function dataVersionOf(
+  clusters: readonly DashboardClusterInput[],
+  scan: DashboardScan | null = null,
+): string {
+  const text = [
+    ...clusters
+      .map(
+        (c) => `${c.clusterId}@${c.summary?.computedAt ?? ''}@${c.lastSyncedAt ?? ''}@${c.collection.status}`,
+      )
+      .sort(),
+    ...(scan
+      ? [
+          `scan@${scan.accountsScanning}@${scan.clustersFound}@${scan.clustersCollected}@${scan.clustersFailed}`,
+        ]
+      : []),
+  ].join('\n');
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   for (let i = 0; i < text.length; i += 1) {
@@ -490,8 +517,11 @@ export function efficiencyFleet(clusters: readonly DashboardClusterInput[]): Das
 export function buildDashboard(input: {
   clusters: readonly DashboardClusterInput[];
   scope: DashboardScope;
+  /** The progress of each scanning account in scope (none: no scan runs). */
+  scans?: readonly ScanProgress[];
   now: Date;
 }): DashboardResponse {
+  const scan = scanOf(input.scans ?? []);
   const clusters = [...input.clusters].sort(
     (a, b) => runRateOf(b) - runRateOf(a) || a.name.localeCompare(b.name),
   );
@@ -512,8 +542,9 @@ export function buildDashboard(input: {
   return {
     generatedAt: input.now.toISOString(),
     scope: input.scope,
-    dataVersion: dataVersionOf(clusters),
+    dataVersion: dataVersionOf(clusters, scan),
     lastSyncedAt: synced.sort().at(-1) ?? null,
+    scan,
     summary: summarize(clusters),
     clusters: clusters.map(clusterRow),
     binPacking: binPackingOf(clusters),

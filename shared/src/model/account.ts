@@ -45,6 +45,18 @@ export const accountPathSchema = z.object({ id: z.string().min(1).max(64) });
 export const renameAccountInputSchema = z.object({ name: accountNameSchema });
 export type RenameAccountInput = z.infer<typeof renameAccountInputSchema>;
 
+/**
+ * How far the scan a person waits for has got (a first scan, a Re-Sync): the clusters its regions hold
+ * (`null` while the regions are still being read) and how many of them are collected or failed so far.
+ * collected + failed <= found.
+ */
+export const scanProgressSchema = z.object({
+  clustersFound: z.number().int().nonnegative().nullable(),
+  clustersCollected: z.number().int().nonnegative(),
+  clustersFailed: z.number().int().nonnegative(),
+});
+export type ScanProgress = z.infer<typeof scanProgressSchema>;
+
 /** The API view of an account: never the role's External ID, never anything of a stored secret. */
 export const accountViewSchema = z.object({
   id: z.string(),
@@ -57,6 +69,11 @@ export const accountViewSchema = z.object({
   statusReason: z.string().nullable(),
   lastDiscoveryAt: z.string().nullable(),
   createdAt: z.string(),
+  /**
+   * While the account is `scanning`: the scan's progress (clusters appear on the dashboard as each is
+   * collected). `null` otherwise; a scheduled re-sync of an `active` account runs quietly.
+   */
+  discovery: scanProgressSchema.nullable(),
 });
 export type AccountView = z.infer<typeof accountViewSchema>;
 /** The SPA's name for an account view. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scanProgressSchema } from './account';
 
 /**
  * The contract of the read-only dashboard (`GET /api/client/dashboard` and
@@ -249,6 +250,16 @@ export const dashboardStabilitySchema = z.object({
 });
 export type DashboardStability = z.infer<typeof dashboardStabilitySchema>;
 
+/**
+ * The scans people wait for in scope (a first scan, a Re-Sync): their clusters appear as each is
+ * collected, so while one runs the totals cover only the clusters collected so far. `clustersFound` is
+ * `null` while some scanning account is still reading its regions.
+ */
+export const dashboardScanSchema = scanProgressSchema.extend({
+  accountsScanning: z.number().int().positive(),
+});
+export type DashboardScan = z.infer<typeof dashboardScanSchema>;
+
 export const dashboardResponseSchema = z.object({
   generatedAt: z.string(),
   scope: z.object({ accountId: z.string().nullable(), clusterId: z.string().nullable() }),
@@ -256,6 +267,8 @@ export const dashboardResponseSchema = z.object({
   dataVersion: z.string(),
   /** The most recent snapshot applied in scope. */
   lastSyncedAt: z.string().nullable(),
+  /** While a scan runs in scope: how far it has got (the figures are partial); `null` otherwise. */
+  scan: dashboardScanSchema.nullable(),
   summary: dashboardSummarySchema,
   clusters: z.array(dashboardClusterRowSchema),
   binPacking: dashboardBinPackingSchema,

@@ -5,6 +5,7 @@ import {
   buildResourceGap,
   type DashboardClusterInput,
   dataVersionOf,
+  scanOf,
 } from '../../src/dashboard/aggregate';
 import { dailyStability } from '../../src/dashboard/stability-recent';
 import { parseSummaryView } from '../../src/dashboard/summary-view';
@@ -279,6 +280,86 @@ describe('buildDashboard (properties over engine-computed summaries)', () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('a dashboard while a scan runs (clusters appear as each is collected)', () => {
+  const scanArb = fc
+    .record({
+      found: fc.option(fc.nat(40), { nil: null }),
+      collected: fc.nat(40),
+      failed: fc.nat(40),
+    })
+    .map(({ found, collected, failed }) => {
+      const c = found === null ? collected : Math.min(collected, found);
+      return {
+        clustersFound: found,
+        clustersCollected: c,
+        clustersFailed: found === null ? failed : Math.min(failed, found - c),
+      };
+    });
+
+  it('shows the collected clusters with totals of their own, equal to today’s once every cluster is in', () => {
+    fc.assert(
+      fc.property(
+        fleetArb,
+        fc.infiniteStream(fc.boolean()),
+        fc.array(scanArb, { minLength: 1, maxLength: 3 }),
+        (clusters, picks, scans) => {
+          const scope = { accountId: null, clusterId: null };
+          const collected = clusters.filter(() => picks.next().value);
+          const partial = dashboardResponseSchema.parse(
+            buildDashboard({ clusters: collected, scope, scans, now }),
+          );
+          // The partial figures are those of the clusters in, computed as for a complete fleet.
+          const { scan, dataVersion, ...figures } = partial;
+          const {
+            scan: none,
+            dataVersion: _v,
+            ...alone
+          } = buildDashboard({ clusters: collected, scope, now });
+          expect(figures).toEqual(alone);
+          expect(none).toBeNull();
+          expect(scan?.accountsScanning).toBe(scans.length);
+          expect(dataVersion).not.toBe(dataVersionOf(collected));
+          // The scan over: exactly today's dashboard, no trace of the scan.
+          expect(buildDashboard({ clusters, scope, scans: [], now })).toEqual(
+            buildDashboard({ clusters, scope, now }),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('adds the accounts’ progress; the clusters found stay unknown while one account still reads its regions', () => {
+    expect(scanOf([])).toBeNull();
+    expect(
+      scanOf([
+        { clustersFound: 7, clustersCollected: 3, clustersFailed: 1 },
+        { clustersFound: 5, clustersCollected: 5, clustersFailed: 0 },
+      ]),
+    ).toEqual({ accountsScanning: 2, clustersFound: 12, clustersCollected: 8, clustersFailed: 1 });
+    expect(
+      scanOf([
+        { clustersFound: 7, clustersCollected: 3, clustersFailed: 0 },
+        { clustersFound: null, clustersCollected: 0, clustersFailed: 0 },
+      ]),
+    ).toEqual({ accountsScanning: 2, clustersFound: null, clustersCollected: 3, clustersFailed: 0 });
+    fc.assert(
+      fc.property(fc.array(scanArb, { minLength: 1, maxLength: 5 }), (scans) => {
+        const s = scanOf(scans);
+        if (!s) throw new Error('a scan runs');
+        if (s.clustersFound !== null)
+          expect(s.clustersCollected + s.clustersFailed).toBeLessThanOrEqual(s.clustersFound);
+        // Each step of a scan is a new data version: the SPA refreshes as clusters come in.
+        const next = [
+          { ...scans[0], clustersCollected: (scans[0]?.clustersCollected ?? 0) + 1 },
+          ...scans.slice(1),
+        ];
+        expect(dataVersionOf([], scanOf(next as typeof scans))).not.toBe(dataVersionOf([], s));
+      }),
     );
   });
 });

@@ -1,17 +1,19 @@
 import { DomainError } from '@spot/shared';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
-import { getItem } from '../../data/repository';
+import { batchWrite, getItem } from '../../data/repository';
 import { port } from '../../ports';
 import type { EksCluster } from '../../ports/cloud';
 import type { DiscoveryInput } from './common';
 import { asRetryable, describeFailure } from './errors';
+import { markClusterQuietly } from './progress';
 import {
   applySnapshot,
-  backfillHistory,
+  type BackfillPlan,
   backfillHours,
   type ClusterItem,
   livePricesOf,
+  planBackfill,
   updateClusterFields,
 } from './snapshot';
 import { discoveryTarget } from './target';
@@ -53,14 +55,31 @@ export function discoveryPackingBudget(pods: number): { timeLimitMs: number; heu
   };
 }
 
+type CollectInput = DiscoveryInput & { runId: string; clusterId: string; region: string };
+
 /**
  * Reads a cluster's Kubernetes side through the KubernetesPort, back-fills 30 days of history the first
  * time (where the source keeps history), and applies the snapshot (inventory, rollups, summary). A
- * cluster that cannot be read is reported on its item and in the result; the run goes on.
+ * cluster that cannot be read is reported on its item and in the result; the run goes on. The run's
+ * progress counts the cluster (once, whatever the retries) as soon as its figures are on the dashboard,
+ * which for a first collection is before its history is all stored.
  */
-export async function collectCluster(
-  input: DiscoveryInput & { runId: string; clusterId: string; region: string },
+export async function collectCluster(input: CollectInput, now: Date): Promise<ClusterOutcome> {
+  let counted = false;
+  const count = async (status: 'collected' | 'failed') => {
+    if (counted) return;
+    counted = true;
+    await markClusterQuietly(input, status, now);
+  };
+  const outcome = await collectOnce(input, now, () => count('collected'));
+  await count(outcome.ok ? 'collected' : 'failed');
+  return outcome;
+}
+
+async function collectOnce(
+  input: CollectInput,
   now: Date,
+  figuresIn: () => Promise<void>,
 ): Promise<ClusterOutcome> {
   const cluster = await getItem(clusterEntity, clusterKey(input.orgId, input.clusterId), true);
   if (!cluster)
@@ -80,29 +99,37 @@ export async function collectCluster(
     const snapshot = await kubernetes.collectSnapshot(target, eks);
     const live = await livePricesOf(cluster.orgId, cluster.accountId, cluster.region);
     let history = cluster.history;
-    let seeds: Awaited<ReturnType<typeof backfillHistory>>['seeds'] | undefined;
+    let backfill: BackfillPlan | undefined;
     if (!history) {
       const to = new Date(hourOf(now));
       const from = new Date(to.getTime() - backfillHours * 3_600_000);
       const samples = await kubernetes.history(target, eks, from, to);
       if (samples && samples.length > 0) {
-        const result = await backfillHistory(cluster, samples, live, now);
-        seeds = result.seeds;
-        history = { at: now.toISOString(), status: 'done', hours: result.hours };
+        backfill = planBackfill(cluster, samples, live, now);
+        history = { at: now.toISOString(), status: 'done', hours: backfill.hours };
       } else {
         history = { at: now.toISOString(), status: 'unavailable', hours: 0 };
       }
     }
+    // The back-fill's Puts (about 750 for a small cluster, the bulk of a first collection's writes) are
+    // stored while the snapshot is applied with their hours in memory: the summary is the one the stored
+    // history gives, and the card is on the dashboard before the history is all written. The Cluster item
+    // says the history is done only once it is, so a collection that fails meanwhile back-fills again.
+    const storing = backfill ? batchWrite(backfill.writes) : Promise.resolve();
+    storing.catch(() => undefined); // awaited below; never an unhandled rejection while the apply runs
     const applied = await applySnapshot(cluster, snapshot, {
       now,
       live,
       packing: discoveryPackingBudget(snapshot.pods.length),
-      ...(seeds ? { seeds } : {}),
+      ...(backfill ? { seeds: backfill.seeds, backfilled: backfill.rollups } : {}),
       clusterUpdate: {
-        history,
+        ...(backfill ? {} : { history }),
         collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: now.toISOString() },
       },
     });
+    await figuresIn();
+    await storing;
+    if (backfill) await updateClusterFields(cluster.orgId, cluster.clusterId, { history });
     return {
       clusterId: cluster.clusterId,
       ok: true,

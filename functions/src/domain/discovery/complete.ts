@@ -12,6 +12,7 @@ import {
   truncate,
 } from './common';
 import type { RegionFailure, RegionResult } from './plan-collection';
+import { completeProgress } from './progress';
 
 /** A CollectCluster outcome, or the ClusterFailed Pass state's `{ clusterId, ok: false, error }`. */
 export interface ClusterResult {
@@ -27,14 +28,22 @@ const messageOf = (r: { error?: unknown }) => {
 
 /**
  * The account becomes `active` (with a reason naming what could not be read, if anything), the failed
- * regions are recorded, the periodic re-sync is (re)armed every 15 minutes, and the run is audited.
+ * regions are recorded, the run's progress is completed, the periodic re-sync is (re)armed every 15
+ * minutes, and the run is audited. The cluster results are those of both collection Maps (the first
+ * cluster, then the rest).
  */
 export async function completeDiscovery(
-  input: DiscoveryInput & { runId: string; regionResults: RegionResult[]; clusterResults: ClusterResult[] },
+  input: DiscoveryInput & {
+    runId: string;
+    regionResults: RegionResult[];
+    firstClusterResults: ClusterResult[];
+    clusterResults: ClusterResult[];
+  },
   now: Date,
 ) {
+  const clusterResults = [...input.firstClusterResults, ...input.clusterResults];
   const failedRegions = input.regionResults.filter((r): r is RegionFailure => !r.ok);
-  const failedClusters = input.clusterResults.filter((r) => !r.ok);
+  const failedClusters = clusterResults.filter((r) => !r.ok);
   for (const f of failedRegions) {
     const previous = await getItem(
       accountRegionEntity,
@@ -79,10 +88,17 @@ export async function completeDiscovery(
     after: {
       regionsRead,
       regionsFailed: failedRegions.map((r) => r.region),
-      clusters: input.clusterResults.length,
+      clusters: clusterResults.length,
       clustersFailed: failedClusters.length,
     },
   });
+  try {
+    // After the status (a `scanning` account whose run reads complete would show "looking for clusters"
+    // for a moment); the run's final counts are for the record, so a failure here fails nothing.
+    await completeProgress(input, clusterResults, now);
+  } catch (error) {
+    logger.warn('discovery progress not completed', { accountId: input.accountId, ...errorFields(error) });
+  }
   try {
     await port('scheduler').upsertSchedule({
       name: discoveryScheduleName(input.accountId),
@@ -97,5 +113,5 @@ export async function completeDiscovery(
     // The inventory is fresh and Re-Sync works: a missing schedule is an operational alarm, not a failure.
     logger.error('periodic discovery not scheduled', { accountId: input.accountId, ...errorFields(error) });
   }
-  return { status: 'active' as const, reason, regionsRead, clusters: input.clusterResults.length };
+  return { status: 'active' as const, reason, regionsRead, clusters: clusterResults.length };
 }

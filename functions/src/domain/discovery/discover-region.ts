@@ -40,7 +40,8 @@ export interface RegionOutcome {
   runningInstanceCount: number;
   autoScalingGroupCount: number;
   monthlyRunRateUsd: number;
-  clusters: { clusterId: string; name: string }[];
+  /** With the nodes EC2 runs for each (what PlanCollection orders the collection by). */
+  clusters: { clusterId: string; name: string; nodeCount: number }[];
   pricesError: string | null;
 }
 
@@ -207,7 +208,11 @@ async function discoverRegionOnce(input: DiscoveryInput & { runId: string; regio
     runningInstanceCount: instances.filter((i) => i.state === 'running').length,
     autoScalingGroupCount: groups.length,
     monthlyRunRateUsd,
-    clusters: eksClusters.map((c) => ({ clusterId: idOf(c.name), name: c.name })),
+    clusters: eksClusters.map((c) => ({
+      clusterId: idOf(c.name),
+      name: c.name,
+      nodeCount: instances.filter((i) => i.clusterName === c.name && activeStates.has(i.state)).length,
+    })),
     pricesError: live.error,
   };
 }

@@ -3,6 +3,7 @@ import { cloudAccountKey } from '../../data/entities/cloud-account';
 import { updateItem, where } from '../../data/repository';
 import { port } from '../../ports';
 import type { DiscoveryInput } from './common';
+import { startProgress } from './progress';
 import { discoveryTarget, requireConnectedAccount } from './target';
 
 /**
@@ -10,7 +11,8 @@ import { discoveryTarget, requireConnectedAccount } from './target';
  * marks it `scanning`, except an `active` account: connect and Re-Sync set `scanning` themselves before
  * they start a run, so an `active` account here is a scheduled re-sync, which keeps `active` (the
  * accounts page shows its last discovery) instead of flipping to Scanning every 15 minutes. A credential
- * problem fails the run here, with the message of the CloudAccessError.
+ * problem fails the run here, with the message of the CloudAccessError. The run's progress record starts
+ * here (`progress.ts`).
  */
 export async function loadAccount(input: DiscoveryInput & { executionArn?: string | undefined }, now: Date) {
   const account = await requireConnectedAccount(input.orgId, input.accountId);
@@ -36,5 +38,7 @@ export async function loadAccount(input: DiscoveryInput & { executionArn?: strin
       { condition: where.itemExists() },
     );
   }
-  return { runId: now.toISOString(), homeRegion: account.region, awsAccountId: account.awsAccountId };
+  const runId = now.toISOString();
+  await startProgress({ orgId: input.orgId, accountId: input.accountId, runId }, now);
+  return { runId, homeRegion: account.region, awsAccountId: account.awsAccountId };
 }

@@ -5,6 +5,7 @@ import type { ClusterSummary } from '@spot/shared/savings/cluster-summary/index'
 import { instanceFamily, type LivePrices, noLivePrices, priceNode } from '@spot/shared/savings/node-pricing';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
+import type { z } from 'zod';
 import { accountRegionEntity, accountRegionKey } from '../../data/entities/account-region';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { clusterRollupEntity, clusterRollupsQuery } from '../../data/entities/cluster-rollup';
@@ -13,7 +14,7 @@ import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
 import { clusterChildrenQuery } from '../../data/entities/partitions';
 import { workloadEntity, workloadKeyOf } from '../../data/entities/workload';
-import { batchWrite, getItem, queryAll, updateItem, type WriteRequest, where } from '../../data/repository';
+import { getItem, queryAll, updateItem, type WriteRequest, where } from '../../data/repository';
 import { executePlan } from '../../data/write-plan';
 import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
@@ -56,11 +57,19 @@ async function timeZoneOf(cluster: ClusterItem): Promise<string> {
   return schedule?.timeZone ?? cluster.timeZone;
 }
 
+type ClusterRollup = z.infer<typeof clusterRollupEntity.schema>;
+
 export interface ApplyOptions {
   now: Date;
   live?: LivePrices;
   /** Daily usage per workload key from a back-fill, merged where the workload has none yet. */
   seeds?: ReadonlyMap<string, Record<string, WorkloadDay>>;
+  /**
+   * The hours a back-fill is storing meanwhile: read with the table's rollups as if they were stored
+   * already (each replaces the stored one of its hour, as its Put will), so the summary need not wait
+   * for hundreds of writes.
+   */
+  backfilled?: readonly ClusterRollup[];
   packing?: PackingOptions;
   /** Extra fields for the Cluster item (agent state, history, collection). */
   clusterUpdate?: Partial<Pick<ClusterItem, 'agent' | 'history' | 'collection'>>;
@@ -100,7 +109,11 @@ export async function applySnapshot(
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
-    reuse ? null : queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, clusterId, rollupFrom)),
+    reuse
+      ? null
+      : queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, clusterId, rollupFrom)).then((stored) =>
+          options.backfilled ? withBackfilled(stored, options.backfilled, rollupFrom) : stored,
+        ),
     summaryPolicyOf(orgId, cluster),
     timeZoneOf(cluster),
   ]);
@@ -135,6 +148,23 @@ export async function applySnapshot(
     monthlyRunRateUsd: plan.monthlyRunRateUsd,
     writes: plan.writeCount,
   };
+}
+
+/**
+ * The rollups of the lookback as the table will hold them once a back-fill's Puts have landed: the stored
+ * ones, each hour replaced by the back-filled one, in hour order (the order of the Query), each as a read
+ * would return it (through the entity's schema, defaults included).
+ */
+export function withBackfilled(
+  stored: readonly ClusterRollup[],
+  backfilled: readonly ClusterRollup[],
+  fromHourIso: string,
+): ClusterRollup[] {
+  const byHour = new Map(stored.map((r) => [r.hour, r]));
+  for (const r of backfilled)
+    if (r.hour >= fromHourIso)
+      byHour.set(r.hour, clusterRollupEntity.fromItem(clusterRollupEntity.toItem(r)));
+  return [...byHour.values()].sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
 }
 
 /**
@@ -179,26 +209,30 @@ async function refreshCard(orgId: string, clusterId: string) {
   await executePlan([cardAndSeriesFieldsWrite(cluster, card, { packing: encodePacking(card) })]);
 }
 
-export interface BackfillResult {
+export interface BackfillPlan {
   hours: number;
-  writes: number;
+  /** Every Put of the history: the hourly ClusterRollups, then the monthly WorkloadRollups. */
+  writes: WriteRequest[];
+  /** The hourly rollups among them (what `applySnapshot` reads as `backfilled`). */
+  rollups: ClusterRollup[];
   /** Daily usage per workload key (the last 14 days), to seed the Workload items. */
   seeds: Map<string, Record<string, WorkloadDay>>;
 }
 
 /**
- * Writes the history of a newly discovered cluster: one ClusterRollup per hour (cost from the hour's node
- * mix at today's prices) and one WorkloadRollup per workload per day (p50 / p95 of the hourly means, max of
- * the hourly maxima, peak memory, OOM kills).
+ * The history of a newly discovered cluster, to write: one ClusterRollup per hour (cost from the hour's
+ * node mix at today's prices) and one WorkloadRollup per workload per day (p50 / p95 of the hourly means,
+ * max of the hourly maxima, peak memory, OOM kills). No I/O: the caller stores `writes` (`batchWrite`).
  */
-export async function backfillHistory(
+export function planBackfill(
   cluster: ClusterItem,
   samples: readonly ClusterHourSample[],
   live: LivePrices,
   now: Date,
-): Promise<BackfillResult> {
+): BackfillPlan {
   const { orgId, clusterId, accountId } = cluster;
   const writes: WriteRequest[] = [];
+  const rollups: ClusterRollup[] = [];
   const priceCache = new Map<string, number>();
   const hourlyPrice = (instanceType: string, capacityType: 'on-demand' | 'spot') => {
     const key = `${instanceType}|${capacityType}`;
@@ -220,31 +254,31 @@ export async function backfillHistory(
       nodesByFamily[family] = (nodesByFamily[family] ?? 0) + n.count;
       cost += hourlyPrice(n.instanceType, n.capacityType) * n.count;
     }
-    writes.push({
-      put: clusterRollupEntity.toItem({
-        orgId,
-        clusterId,
-        accountId,
-        hour: s.hour,
-        capacityCpuMilli: s.capacityCpuMilli,
-        requestedCpuMilli: s.requestedCpuMilli,
-        usedCpuMilli: s.usedCpuMilli,
-        capacityMemoryMiB: s.capacityMemoryMiB,
-        requestedMemoryMiB: s.requestedMemoryMiB,
-        usedMemoryMiB: s.usedMemoryMiB,
-        usageKnown: true,
-        nodesByCapacityType,
-        nodesByFamily,
-        hourlyCostUsd: cost,
-        podChurn: s.podChurn,
-        apiRequestRate: s.apiRequestRate,
-        apiLatencyP99Ms: s.apiLatencyP99Ms,
-        pressureEvents: s.pressureEvents,
-        spotInterruptions: s.spotInterruptions,
-        oomKills: s.workloads.reduce((sum, w) => sum + w.oomKills, 0),
-        source: 'history',
-      }),
-    });
+    const rollup: ClusterRollup = {
+      orgId,
+      clusterId,
+      accountId,
+      hour: s.hour,
+      capacityCpuMilli: s.capacityCpuMilli,
+      requestedCpuMilli: s.requestedCpuMilli,
+      usedCpuMilli: s.usedCpuMilli,
+      capacityMemoryMiB: s.capacityMemoryMiB,
+      requestedMemoryMiB: s.requestedMemoryMiB,
+      usedMemoryMiB: s.usedMemoryMiB,
+      usageKnown: true,
+      nodesByCapacityType,
+      nodesByFamily,
+      hourlyCostUsd: cost,
+      podChurn: s.podChurn,
+      apiRequestRate: s.apiRequestRate,
+      apiLatencyP99Ms: s.apiLatencyP99Ms,
+      pressureEvents: s.pressureEvents,
+      spotInterruptions: s.spotInterruptions,
+      oomKills: s.workloads.reduce((sum, w) => sum + w.oomKills, 0),
+      source: 'history',
+    };
+    rollups.push(rollup);
+    writes.push({ put: clusterRollupEntity.toItem(rollup) });
     const day = dayOf(s.hour);
     const perDay = days.get(day) ?? new Map();
     days.set(day, perDay);
@@ -281,6 +315,5 @@ export async function backfillHistory(
     }
     seeds.set(key, trimDays(seed, today));
   }
-  await batchWrite(writes);
-  return { hours: samples.length, writes: writes.length, seeds };
+  return { hours: samples.length, writes, rollups, seeds };
 }

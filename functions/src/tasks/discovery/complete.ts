@@ -5,6 +5,7 @@ import { clusterResult, regionResult, runInput } from './inputs';
 
 const input = runInput.extend({
   regionResults: z.array(regionResult),
+  firstClusterResults: z.array(clusterResult),
   clusterResults: z.array(clusterResult),
 });
 

@@ -17,7 +17,9 @@ export const regionResult = z.union([
       runningInstanceCount: z.number(),
       autoScalingGroupCount: z.number(),
       monthlyRunRateUsd: z.number(),
-      clusters: z.array(z.object({ clusterId: z.string(), name: z.string() })),
+      clusters: z.array(
+        z.object({ clusterId: z.string(), name: z.string(), nodeCount: z.number().int().nonnegative() }),
+      ),
       pricesError: z.string().nullable(),
     })
     .loose(),

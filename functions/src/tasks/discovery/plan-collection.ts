@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { planCollection } from '../../domain/discovery/plan-collection';
 import { taskHandler } from '../task';
-import { discoveryInput, regionResult } from './inputs';
+import { regionResult, runInput } from './inputs';
 
-const input = discoveryInput.extend({ regionResults: z.array(regionResult) });
+const input = runInput.extend({ regionResults: z.array(regionResult) });
 
-/** The clusters of the regions that were read, as the items of the CollectClusters Map. */
-export const handler = taskHandler('discovery/plan-collection', input, async (i) => planCollection(i));
+/** The clusters of the regions read, in collection order (the items of the two Maps), published as pending. */
+export const handler = taskHandler('discovery/plan-collection', input, (i, now) => planCollection(i, now));

@@ -73,6 +73,7 @@ export function dashboardBody(overrides: Partial<DashboardResponse> = {}): Dashb
     scope: { accountId: null, clusterId: null },
     dataVersion: 'v1',
     lastSyncedAt: '2026-11-26T18:00:00.000Z',
+    scan: null,
     summary: {
       clusterCount: 2,
       nodeCount: 20,
