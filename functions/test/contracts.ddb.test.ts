@@ -1,6 +1,7 @@
 import type { ApiRouteKey } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAdmin } from '../src/domain/admin';
+import { issueSnoozeToken } from '../src/domain/hibernation-snooze';
 import { port } from '../src/ports';
 import { routeKey, routes } from '../src/routes';
 import { installDiscoveryHarness, runDiscovery, seedSandboxAccount } from './discovery-support';
@@ -14,6 +15,7 @@ let accountId: string;
 let clusterId: string;
 let templateId: string;
 let auditId: string;
+let snoozeToken: string;
 
 beforeAll(async () => {
   await useLocalServices();
@@ -40,6 +42,14 @@ beforeAll(async () => {
   templateId = String(template.body.id);
   const trail = await call('GET /api/client/audit', { token: user.accessToken, query: { limit: '1' } });
   auditId = String(trail.body.items?.[0]?.auditId);
+  // A Snooze link of the cluster, as a hibernation notice would carry it (the public route's credential).
+  snoozeToken = await issueSnoozeToken({
+    orgId: user.orgId,
+    clusterId,
+    transitionAt: new Date(Date.now() + 1_800_000),
+    expiresAt: new Date(Date.now() + 86_400_000),
+    recipient: 'contract@example.com',
+  });
   const email = `admin-${Date.now()}@spot.local`;
   const password = strongPassword();
   await ensurePlatformAdmin(port('identity'), email, password, new Date());
@@ -95,6 +105,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   }),
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
 };
 
 describe('responses match the contracts', () => {

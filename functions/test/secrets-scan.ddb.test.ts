@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
+import { issueSnoozeToken } from '../src/domain/hibernation-snooze';
 import { logSink } from '../src/lib/logger';
 import { configurePorts, port } from '../src/ports';
 import { routeKey, routes } from '../src/routes';
@@ -291,6 +292,16 @@ describe('no credential leaves by any route', () => {
     expect(savedSchedule.status, savedSchedule.raw).toBe(200);
     await call('POST /api/client/clusters/{id}/hibernation/sleep', { token, path: h });
     await call('POST /api/client/clusters/{id}/hibernation/wake', { token, path: h, body: { hours: 1 } });
+    // A notice's Snooze link: its token is the public routes' only credential (shown, then used once).
+    const snoozeToken = await issueSnoozeToken({
+      orgId: user.orgId,
+      clusterId: hibernating.clusterId,
+      transitionAt: new Date(Date.now() + 1_800_000),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      recipient: 'secrets@example.com',
+    });
+    await call('GET /api/public/hibernation/snooze', { query: { token: snoozeToken } });
+    await call('POST /api/public/hibernation/snooze', { body: { token: snoozeToken } });
     await call('POST /api/client/hibernation/holidays/preview', {
       token,
       body: { country: 'FR', year: 2027 },
@@ -317,7 +328,7 @@ describe('no credential leaves by any route', () => {
       user.password,
     ];
     // SIEM secrets: sent once, answered never, logged never, in no audit record or export.
-    for (const secret of [siemKey, siemToken]) {
+    for (const secret of [siemKey, siemToken, snoozeToken]) {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
       expect(seenResponses.filter((r) => r.includes(secret))).toEqual([]);
     }

@@ -294,7 +294,17 @@ function stringArb(schema: JsonSchema, mode: Mode): fc.Arbitrary<string> {
       arb = fc.stringMatching(new RegExp(schema.pattern));
       patternArbs.set(schema.pattern, arb);
     }
-    return arb;
+    if (schema.minLength === undefined && schema.maxLength === undefined) return arb;
+    // A pattern with length bounds (a snooze token: `^[A-Za-z0-9_.-]+$`, 20 to 2000 characters): the
+    // pattern's own strings are mostly short, so a short one is repeated up to the minimum; the result is
+    // kept only if it still matches (true for repeated character classes, the case the routes have).
+    const re = new RegExp(schema.pattern);
+    const minLength = schema.minLength ?? 0;
+    const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
+    return arb
+      .filter((s) => s.length > 0 || minLength === 0)
+      .map((s) => (s.length >= minLength ? s : s.repeat(Math.ceil(minLength / s.length))).slice(0, maxLength))
+      .filter((s) => s.length >= minLength && re.test(s));
   }
   const minLength = schema.minLength ?? 0;
   const maxLength = schema.maxLength ?? 40;
