@@ -1,3 +1,4 @@
+import { retryTransient } from './retry';
 import type { WorkflowDefinition } from './types';
 
 /**
@@ -19,20 +20,7 @@ export const auditRetentionWorkflow: WorkflowDefinition = {
         Resource: taskArn('Restamp'),
         Parameters: { 'orgId.$': '$.orgId', 'version.$': '$.version', 'fromSeq.$': '$.fromSeq' },
         TimeoutSeconds: 120,
-        Retry: [
-          {
-            ErrorEquals: [
-              'Discovery.Retryable',
-              'Lambda.ServiceException',
-              'Lambda.AWSLambdaException',
-              'Lambda.SdkClientException',
-              'Lambda.TooManyRequestsException',
-            ],
-            IntervalSeconds: 5,
-            MaxAttempts: 5,
-            BackoffRate: 2,
-          },
-        ],
+        Retry: retryTransient({ intervalSeconds: 5, maxAttempts: 5 }),
         Next: 'More',
       },
       More: {

@@ -1,3 +1,4 @@
+import { retryTransient } from './retry';
 import type { WorkflowDefinition } from './types';
 
 /**
@@ -16,20 +17,7 @@ import type { WorkflowDefinition } from './types';
  */
 
 /** Transient failures worth another attempt: throttling in the customer's account, Lambda hiccups. */
-const retryTransient = [
-  {
-    ErrorEquals: [
-      'Discovery.Retryable',
-      'Lambda.ServiceException',
-      'Lambda.AWSLambdaException',
-      'Lambda.SdkClientException',
-      'Lambda.TooManyRequestsException',
-    ],
-    IntervalSeconds: 2,
-    MaxAttempts: 3,
-    BackoffRate: 2,
-  },
-];
+const transientRetry = retryTransient({ intervalSeconds: 2, maxAttempts: 3 });
 const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailDiscovery' }];
 const ids = { 'orgId.$': '$.orgId', 'accountId.$': '$.accountId' };
 /**
@@ -72,7 +60,7 @@ function collectClusters(
           Type: 'Task',
           Resource: taskArn(states.task),
           TimeoutSeconds: longTaskSeconds,
-          Retry: retryTransient,
+          Retry: transientRetry,
           Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: states.failed }],
           End: true,
         },
@@ -112,7 +100,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
         Parameters: { ...ids, 'executionArn.$': '$$.Execution.Id' },
         ResultPath: '$.scan',
         TimeoutSeconds: shortTaskSeconds,
-        Retry: retryTransient,
+        Retry: transientRetry,
         Catch: catchAll,
         Next: 'ListRegions',
       },
@@ -122,7 +110,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
         Parameters: ids,
         ResultPath: '$.regions',
         TimeoutSeconds: shortTaskSeconds,
-        Retry: retryTransient,
+        Retry: transientRetry,
         Catch: catchAll,
         Next: 'DiscoverRegions',
       },
@@ -139,7 +127,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
               Type: 'Task',
               Resource: taskArn('DiscoverRegion'),
               TimeoutSeconds: longTaskSeconds,
-              Retry: retryTransient,
+              Retry: transientRetry,
               Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RegionFailed' }],
               End: true,
             },
@@ -160,7 +148,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
         Parameters: { ...ids, 'runId.$': '$.scan.runId', 'regionResults.$': '$.regionResults' },
         ResultPath: '$.plan',
         TimeoutSeconds: shortTaskSeconds,
-        Retry: retryTransient,
+        Retry: transientRetry,
         Catch: catchAll,
         Next: 'CollectFirstCluster',
       },
@@ -197,7 +185,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
           'clusterResults.$': '$.clusterResults',
         },
         TimeoutSeconds: shortTaskSeconds,
-        Retry: retryTransient,
+        Retry: transientRetry,
         Catch: catchAll,
         End: true,
       },
@@ -206,7 +194,7 @@ export const discoveryWorkflow: WorkflowDefinition = {
         Resource: taskArn('FailDiscovery'),
         Parameters: { ...ids, 'error.$': '$.error' },
         TimeoutSeconds: shortTaskSeconds,
-        Retry: retryTransient,
+        Retry: transientRetry,
         Next: 'DiscoveryFailed',
       },
       DiscoveryFailed: { Type: 'Fail', Error: 'DiscoveryFailed', Cause: 'See the account status reason' },

@@ -1,3 +1,4 @@
+import { retryTransient } from './retry';
 import type { WorkflowDefinition } from './types';
 
 /**
@@ -18,20 +19,7 @@ export const hibernationWorkflow: WorkflowDefinition = {
         Resource: taskArn('Transition'),
         Parameters: { 'orgId.$': '$.orgId', 'clusterId.$': '$.clusterId' },
         TimeoutSeconds: 120,
-        Retry: [
-          {
-            ErrorEquals: [
-              'Discovery.Retryable',
-              'Lambda.ServiceException',
-              'Lambda.AWSLambdaException',
-              'Lambda.SdkClientException',
-              'Lambda.TooManyRequestsException',
-            ],
-            IntervalSeconds: 5,
-            MaxAttempts: 3,
-            BackoffRate: 2,
-          },
-        ],
+        Retry: retryTransient({ intervalSeconds: 5, maxAttempts: 3 }),
         End: true,
       },
     },
