@@ -11,22 +11,9 @@
  * LIMIT (100, the page size the Audit page asks for). Measures; never fails on a time.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-const envInt = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
+import { envInt, jsonPoster, percentile, startBenchServices } from './local-services';
 
 const actions = [
   'policy.update',
@@ -44,49 +31,17 @@ export async function run(): Promise<void> {
   const recordCount = envInt('RECORDS', 100_000);
   const samples = envInt('SAMPLES', 40);
   const limit = envInt('LIMIT', 100);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('@spot/local/dynamodb');
-  const { startCognitoLocal, createUserPool } = await import('@spot/local/cognito');
-  const { findFreePort } = await import('@spot/local/tcp-ports');
-  const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
-  const code = '123456';
-  const [dynamodb, cognito] = await Promise.all([
-    findFreePort().then((port) => startDynamoDbLocal({ port })),
-    findFreePort().then((port) => startCognitoLocal({ port, dataDir: cognitoDir, code })),
-  ]);
-  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => cognito.stop()];
+  const services = await startBenchServices('audit');
+  const { stops } = services;
   try {
-    const tableName = `bench-audit-${randomUUID().slice(0, 6)}`;
-    await ensureTable(dynamodb.endpoint, tableName);
-    const pool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
-    Object.assign(process.env, {
-      ...localTableEnvironment(dynamodb.endpoint, tableName),
-      COGNITO_ENDPOINT: cognito.endpoint,
-      COGNITO_USER_POOL_ID: pool.userPoolId,
-      COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_AUTO_CONFIRM_CODE: code,
-      JWT_ISSUER: pool.issuer,
-    });
-    const { resetRuntime } = await import('@spot/functions/lib/runtime');
-    resetRuntime();
     const { configurePorts } = await import('@spot/functions/ports/index');
     const { LocalKeyService } = await import('@spot/local/keys');
     const { startGateway } = await import('@spot/local/gateway');
     configurePorts({ keyService: new LocalKeyService(randomBytes(32)) });
-    const gateway = await startGateway({ port: 0, webDist: join(cognitoDir, 'no-web') });
+    const gateway = await startGateway({ port: 0, webDist: join(services.dir, 'no-web') });
     stops.unshift(() => gateway.close());
 
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${gateway.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const post = jsonPoster(gateway.url);
     const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
     const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
     const signup = await post('/api/auth/signup', { organizationName: 'Audit Bench', email, password });
@@ -208,8 +163,7 @@ export async function run(): Promise<void> {
       `all GET /api/client/audit requests (limit ${limit}, 1 connection): p50 ${percentile(all, 0.5).toFixed(1)} ms, p95 ${percentile(all, 0.95).toFixed(1)} ms, max ${(all.at(-1) ?? Number.NaN).toFixed(1)} ms over ${all.length} requests (target p95 < 200 ms)`,
     );
   } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    rmSync(cognitoDir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 

@@ -10,10 +10,9 @@
  * `npm run bench dashboard` or `npx tsx scripts/bench/dashboard.ts`. Measures; never fails on a time.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { jsonPoster, percentile, startBenchServices } from './local-services';
 
 const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
 /**
@@ -33,39 +32,10 @@ type Autocannon = (
   ): void;
 };
 
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
-
 export async function run(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.LOG_LEVEL ??= 'warn';
-  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('@spot/local/dynamodb');
-  const { startCognitoLocal, createUserPool } = await import('@spot/local/cognito');
-  const { findFreePort } = await import('@spot/local/tcp-ports');
-  const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-cognito-'));
-  const code = '123456';
-  const [dynamodb, cognito] = await Promise.all([
-    findFreePort().then((port) => startDynamoDbLocal({ port })),
-    findFreePort().then((port) => startCognitoLocal({ port, dataDir: cognitoDir, code })),
-  ]);
-  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => cognito.stop()];
+  const services = await startBenchServices('dashboard');
+  const { stops } = services;
   try {
-    const tableName = `bench-dashboard-${randomUUID().slice(0, 6)}`;
-    await ensureTable(dynamodb.endpoint, tableName);
-    const pool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
-    Object.assign(process.env, {
-      ...localTableEnvironment(dynamodb.endpoint, tableName),
-      COGNITO_ENDPOINT: cognito.endpoint,
-      COGNITO_USER_POOL_ID: pool.userPoolId,
-      COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_AUTO_CONFIRM_CODE: code,
-      JWT_ISSUER: pool.issuer,
-    });
-    const { resetRuntime } = await import('@spot/functions/lib/runtime');
-    resetRuntime();
     const { configurePorts } = await import('@spot/functions/ports/index');
     const { SandboxCloud, sandboxKeys } = await import('@spot/local/sandbox/index');
     const { LocalKeyService } = await import('@spot/local/keys');
@@ -83,22 +53,13 @@ export async function run(): Promise<void> {
       workflows,
       scheduler: { upsertSchedule: async () => {}, deleteSchedule: async () => {} },
     });
-    const gateway = await startGateway({ port: 0, webDist: join(cognitoDir, 'no-web') });
+    const gateway = await startGateway({ port: 0, webDist: join(services.dir, 'no-web') });
     stops.unshift(() => gateway.close());
 
     // A user signs up and in through the API, as the SPA does.
     const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
     const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${gateway.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const post = jsonPoster(gateway.url);
     const signup = await post('/api/auth/signup', { organizationName: 'Bench Corp', email, password });
     const orgId = String(signup.orgId);
     const token = String((await post('/api/auth/token', { email, password })).accessToken);
@@ -243,8 +204,7 @@ export async function run(): Promise<void> {
       }
     }
   } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    rmSync(cognitoDir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 

@@ -14,25 +14,12 @@
  * ROUNDS (3), USERS (20), INGEST_CONCURRENCY (8, agents pushing at once). Measures; never fails on a time.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClusterSnapshot } from '@spot/shared';
-
-const envInt = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
+import { envInt, percentile, startBenchServices } from './local-services';
 
 const periodMs = 5 * 60_000;
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
 
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
@@ -62,33 +49,9 @@ export async function run(): Promise<void> {
   const rounds = envInt('ROUNDS', 3);
   const userCount = Math.min(envInt('USERS', 20), orgCount);
   const ingestConcurrency = envInt('INGEST_CONCURRENCY', 8);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.LOG_LEVEL ??= 'warn';
-
-  const { startDynamoDbLocal, ensureTable, localTableEnvironment } = await import('@spot/local/dynamodb');
-  const { startCognitoLocal, createUserPool } = await import('@spot/local/cognito');
-  const { findFreePort } = await import('@spot/local/tcp-ports');
-  const cognitoDir = mkdtempSync(join(tmpdir(), 'bench-hardening-'));
-  const code = '123456';
-  const [dynamodb, cognito] = await Promise.all([
-    findFreePort().then((port) => startDynamoDbLocal({ port })),
-    findFreePort().then((port) => startCognitoLocal({ port, dataDir: cognitoDir, code })),
-  ]);
-  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => cognito.stop()];
+  const services = await startBenchServices('hardening');
+  const { stops } = services;
   try {
-    const tableName = `bench-hardening-${randomUUID().slice(0, 6)}`;
-    await ensureTable(dynamodb.endpoint, tableName);
-    const userPool = await createUserPool(cognito.endpoint, `pool-${tableName}`);
-    Object.assign(process.env, {
-      ...localTableEnvironment(dynamodb.endpoint, tableName),
-      COGNITO_ENDPOINT: cognito.endpoint,
-      COGNITO_USER_POOL_ID: userPool.userPoolId,
-      COGNITO_CLIENT_ID: userPool.clientId,
-      COGNITO_AUTO_CONFIRM_CODE: code,
-      JWT_ISSUER: userPool.issuer,
-    });
-    const { resetRuntime } = await import('@spot/functions/lib/runtime');
-    resetRuntime();
     const { configurePorts } = await import('@spot/functions/ports/index');
     const { LocalKeyService } = await import('@spot/local/keys');
     const { startGateway } = await import('@spot/local/gateway');
@@ -108,7 +71,7 @@ export async function run(): Promise<void> {
     // behind CloudFront: on one shared 127.0.0.1 the per-address sign-up limit would refuse the 21st.
     const gateway = await startGateway({
       port: 0,
-      webDist: join(cognitoDir, 'no-web'),
+      webDist: join(services.dir, 'no-web'),
       trustForwardedFor: true,
     });
     stops.unshift(() => gateway.close());
@@ -304,8 +267,7 @@ export async function run(): Promise<void> {
       `lost snapshots: ${lost.length}${lost.length > 0 ? ` (first: ${lost.slice(0, 5).join('; ')})` : ' (every accepted snapshot reflected in its cluster, card and hourly rollup)'}`,
     );
   } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    rmSync(cognitoDir, { recursive: true, force: true });
+    await services.stop();
   }
 }
 
