@@ -221,6 +221,10 @@ test.describe
       await heatmap.getByText('Show the data as a table').click();
       await expect(heatmap.locator('table tbody tr')).toHaveCount(7);
       await expect(heatmap.locator('table thead th')).toHaveCount(25);
+      // The wide table scrolls inside its card: the card stays within the page's content column.
+      const cardBox = await heatmap.boundingBox();
+      const mainBox = await page.locator('#main').boundingBox();
+      expect(cardBox && mainBox && cardBox.x + cardBox.width <= mainBox.x + mainBox.width + 1).toBe(true);
       await expectAccessible(page, 'the dashboard with data, a chart table open');
       await shot(page, '00-full');
       // The palette as people with red-green colour blindness see it (docs/accessibility.md), on a window
