@@ -83,7 +83,9 @@ export async function planClusterConsolidation(
         name: g.name,
         kind: g.kind,
         minSize: g.minSize,
-        autoScalingGroupName: g.autoScalingGroupNames[0] ?? null,
+        // A self-managed group is named after its ASG (a group known only from the agent lists none);
+        // a managed node group's ASG is known only once discovery described the node group.
+        autoScalingGroupName: g.autoScalingGroupNames[0] ?? (g.kind === 'asg' ? g.name : null),
       })),
       instanceTypes: loadCatalog().instanceTypes,
       template: template ? nodeTemplateSpecSchema.parse(template.spec) : null,
