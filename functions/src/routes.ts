@@ -404,6 +404,21 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'user',
     timeoutSeconds: 15,
   },
+  // Consolidation (issue 14): the plan (dry run) and the optimizer's actions
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/consolidation',
+    handler: 'consolidation/start',
+    auth: 'user',
+    // Plans over the cluster's whole inventory, as the policy preview does.
+    timeoutSeconds: 15,
+  },
+  {
+    method: 'GET',
+    path: '/api/client/clusters/{id}/actions',
+    handler: 'consolidation/actions',
+    auth: 'user',
+  },
   // Cluster hibernation (issue 15)
   { method: 'GET', path: '/api/client/hibernation', handler: 'hibernation/fleet', auth: 'user' },
   {

@@ -133,6 +133,9 @@ export class FakeCloud implements CustomerCloudPort {
   async updateNodegroupScaling(): Promise<void> {
     throw new Error('The connect tests never change capacity');
   }
+  async terminateInstanceInAutoScalingGroup(): Promise<never> {
+    throw new Error('The connect tests never terminate instances');
+  }
 }
 
 /** Records every execution it is asked to start; `fail` makes the next starts throw. */

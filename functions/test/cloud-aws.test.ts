@@ -1,6 +1,7 @@
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -348,6 +349,9 @@ describe('checkPermissions', () => {
       .rejects(awsError('ValidationError', 'AutoScalingGroup name not found'));
     eks.on(UpdateNodegroupConfigCommand).rejects(awsError('ResourceNotFoundException', 'No cluster found'));
     ec2.on(CreateTagsCommand).rejects(awsError('UnauthorizedOperation', 'not authorized'));
+    autoScaling
+      .on(TerminateInstanceInAutoScalingGroupCommand)
+      .rejects(awsError('ValidationError', 'Instance Id not found - No managed instance found'));
     const checks = await newCloud().checkPermissions(
       roleTarget,
       customerWriteActions.map((p) => p.action),
@@ -356,7 +360,11 @@ describe('checkPermissions', () => {
       ['autoscaling:UpdateAutoScalingGroup', true],
       ['eks:UpdateNodegroupConfig', true],
       ['ec2:CreateTags', false],
+      ['autoscaling:TerminateInstanceInAutoScalingGroup', true],
     ]);
+    expect(
+      autoScaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]?.args[0].input.InstanceId,
+    ).toBe('i-00000000000000000');
     expect(checks[2]?.reason).toContain('EnableWriteActions=true');
     expect(ec2.commandCalls(CreateTagsCommand)[0]?.args[0].input.DryRun).toBe(true);
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)[0]?.args[0].input).toEqual({
@@ -962,6 +970,81 @@ describe('writes', () => {
     expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(0);
   });
 
+  it('terminates a drained instance in its Auto Scaling group, decrementing the desired capacity', async () => {
+    autoScaling
+      .on(TerminateInstanceInAutoScalingGroupCommand)
+      .rejectsOnce(awsError('Throttling'))
+      .resolves({
+        Activity: { ActivityId: 'act-1', Description: 'Terminating EC2 instance: i-0abc' } as never,
+      });
+    const result = await newCloud().terminateInstanceInAutoScalingGroup(roleTarget, {
+      instanceId: 'i-0abc',
+      decrementDesiredCapacity: true,
+    });
+    expect(result).toEqual({
+      outcome: 'terminating',
+      activityId: 'act-1',
+      description: 'Terminating EC2 instance: i-0abc',
+    });
+    const calls = autoScaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.args[0].input).toEqual({ InstanceId: 'i-0abc', ShouldDecrementDesiredCapacity: true });
+  });
+
+  it('skips a termination the role may not make, naming the permission and the stack option', async () => {
+    autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).rejects(awsError('AccessDenied'));
+    const result = await newCloud().terminateInstanceInAutoScalingGroup(roleTarget, {
+      instanceId: 'i-0abc',
+      decrementDesiredCapacity: true,
+    });
+    expectNoSecret(result);
+    expect(result).toMatchObject({ outcome: 'skipped', reason: 'access-denied' });
+    const message = (result as { message: string }).message;
+    expect(message).toContain('autoscaling:TerminateInstanceInAutoScalingGroup');
+    expect(message).toContain('EnableWriteActions=true');
+  });
+
+  it('gives up on a termination that stays throttled, naming the action', async () => {
+    autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).rejects(awsError('Throttling'));
+    const error = await rejection(
+      newCloud().terminateInstanceInAutoScalingGroup(roleTarget, {
+        instanceId: 'i-0abc',
+        decrementDesiredCapacity: true,
+      }),
+    );
+    expect(error).toMatchObject({
+      cloudCode: 'THROTTLED',
+      action: 'autoscaling:TerminateInstanceInAutoScalingGroup',
+    });
+  });
+
+  it('skips a termination below the group minimum or of an instance no longer in the group', async () => {
+    autoScaling
+      .on(TerminateInstanceInAutoScalingGroupCommand)
+      .rejectsOnce(
+        awsError(
+          'ValidationError',
+          "Currently, desiredSize equals minSize (2). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.",
+        ),
+      )
+      .rejectsOnce(
+        awsError(
+          'ValidationError',
+          'Instance Id not found - No managed instance found for instance ID i-0abc',
+        ),
+      );
+    const cloud = newCloud();
+    const request = { instanceId: 'i-0abc', decrementDesiredCapacity: true };
+    expect(await cloud.terminateInstanceInAutoScalingGroup(roleTarget, request)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'group-minimum',
+    });
+    expect(await cloud.terminateInstanceInAutoScalingGroup(roleTarget, request)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'not-in-group',
+    });
+  });
+
   it('points to the write option of the stack when a write is denied', async () => {
     autoScaling.on(UpdateAutoScalingGroupCommand).rejects(awsError('AccessDenied'));
     const error = await rejection(
@@ -1223,7 +1306,11 @@ describe('every call', () => {
         name !== 'constructor' && !['clientsFor', 'context', 'toError', 'send', 'pages'].includes(name),
     );
     const invoked = new Set(cases.map((c) => c.invoke.toString().match(/cloud\.(\w+)\(/)?.[1]));
-    expect(methods.filter((method) => !invoked.has(method))).toEqual(['checkPermissions']);
+    // A denied termination is a skip with its reason, not an error: its own cases are under 'writes'.
+    expect(methods.filter((method) => !invoked.has(method))).toEqual([
+      'checkPermissions',
+      'terminateInstanceInAutoScalingGroup',
+    ]);
   });
 
   it.each(cases)('$action: AccessDenied names the action', async ({ action, fail, invoke }) => {

@@ -1,7 +1,8 @@
 import type { HibernationActionResponse, HibernationView } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
-import { batchGet, queryAll } from '../src/data/repository';
+import { clusterActionEntity, doneActionsQuery } from '../src/data/entities/cluster-action';
+import { batchGet, putItem, queryAll } from '../src/data/repository';
 import { cloudTargetOf } from '../src/domain/accounts-connect';
 import { hibernationKeysOf, hibernationScheduleName } from '../src/domain/hibernation';
 import { configurePorts, port } from '../src/ports';
@@ -318,10 +319,29 @@ describe('hibernation: a cluster gone from EKS', () => {
     });
     expect(saved.status, saved.raw).toBe(200);
     expect(harness.scheduler.schedules.has(hibernationScheduleName(gone.clusterId))).toBe(true);
+    // The optimizer's action history goes with the cluster too (its audit records stay).
+    await putItem(clusterActionEntity, {
+      orgId: owner.orgId,
+      clusterId: gone.clusterId,
+      actionId: 'a1',
+      runId: 'r1',
+      kind: 'remove-node',
+      node: 'n1',
+      instanceId: 'i-1',
+      instanceType: 'm5.large',
+      nodeGroupId: null,
+      state: 'done',
+      result: 'Terminated.',
+      predictedMonthlySavingUsd: 70,
+      realizedMonthlySavingUsd: 70,
+      startedAt: '2026-06-01T10:00:00.000Z',
+      finishedAt: '2026-06-01T10:10:00.000Z',
+    });
     const run = await runDiscovery(harness, owner.orgId, accountId);
     expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
     expect(await hibernationKeysOf(owner.orgId, gone.clusterId).then((keys) => batchGet(keys))).toEqual([]);
     expect(harness.scheduler.schedules.has(hibernationScheduleName(gone.clusterId))).toBe(false);
+    expect(await queryAll(clusterActionEntity, doneActionsQuery(owner.orgId, gone.clusterId))).toEqual([]);
   }, 120_000);
 });
 

@@ -330,6 +330,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
       aggressiveness: 'aggressive',
       method: 'delete-empty',
       stabilizationWindowMinutes: 10,
+      maxNodesInFlight: 1,
     });
     expect((effective.body.policy as Policy).workload.rightsizing.mode).toBe('automatic');
     expect((effective.body.policy as Policy).governance.excludedNamespaces).toEqual([]);

@@ -267,6 +267,12 @@ describe('no credential leaves by any route', () => {
       path: { id: cluster.clusterId },
       body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
     });
+    await call('POST /api/client/clusters/{id}/consolidation', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { dryRun: true },
+    });
+    await call('GET /api/client/clusters/{id}/actions', { token, path: { id: cluster.clusterId } });
     // Hibernation: a run opens the account's access key; the Slack webhook is write-only.
     const hibernating = await seedCluster(user.orgId, { name: 'hibernating', accountId: id });
     const h = { id: hibernating.clusterId };

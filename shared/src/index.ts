@@ -10,6 +10,7 @@ export * from './model/auth';
 export * from './model/canonical-json';
 export * from './model/cluster';
 export * from './model/cluster-snapshot';
+export * from './model/consolidation';
 export * from './model/customer-permissions';
 export * from './model/dashboard';
 export * from './model/health';

@@ -123,6 +123,14 @@ export interface RegionResult<T> {
   error?: { code: string; message: string };
 }
 
+/**
+ * What terminating one instance of an Auto Scaling group did: the activity started, or why nothing was
+ * done (the role lacks the permission, the group is at its minimum, the instance is no longer in it).
+ */
+export type InstanceTermination =
+  | { outcome: 'terminating'; activityId: string | null; description: string | null }
+  | { outcome: 'skipped'; reason: 'access-denied' | 'group-minimum' | 'not-in-group'; message: string };
+
 export interface CustomerCloudPort {
   /** STS: assume the role with its External ID (or use the keys) and return who we are. */
   identify(target: CloudTarget): Promise<{ awsAccountId: string; arn: string }>;
@@ -162,6 +170,14 @@ export interface CustomerCloudPort {
     target: CloudTarget,
     update: { name: string; minSize: number; desiredCapacity: number; maxSize: number },
   ): Promise<void>;
+  /**
+   * Consolidation: terminate one (drained) instance of its Auto Scaling group (self-managed, or the one
+   * behind a managed node group), decrementing the desired capacity so no replacement is launched.
+   */
+  terminateInstanceInAutoScalingGroup(
+    target: CloudTarget,
+    request: { instanceId: string; decrementDesiredCapacity: boolean },
+  ): Promise<InstanceTermination>;
   updateNodegroupScaling(
     target: CloudTarget,
     update: {

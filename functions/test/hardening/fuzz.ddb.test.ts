@@ -114,6 +114,11 @@ beforeAll(async () => {
     },
     'GET /api/client/clusters/{id}': { path: { id: [cluster.clusterId] } },
     'POST /api/client/clusters/{id}/agent-token': { path: { id: [tokenCluster.clusterId] } },
+    'POST /api/client/clusters/{id}/consolidation': {
+      path: { id: [cluster.clusterId] },
+      bodies: [{ dryRun: true }, { dryRun: false }],
+    },
+    'GET /api/client/clusters/{id}/actions': { path: { id: [cluster.clusterId] } },
     'POST /api/ingest/snapshots': {
       bodies: [
         { kind: 'heartbeat', agentVersion: '0.1.0' },

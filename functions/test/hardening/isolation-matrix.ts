@@ -239,6 +239,16 @@ export const isolationCases: Record<string, RouteCase> = {
     ids: { 'path.id': 'cluster' },
     body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
   },
+  'POST /api/client/clusters/{id}/consolidation': { ids: { 'path.id': 'cluster' }, body: { dryRun: true } },
+  'GET /api/client/clusters/{id}/actions': {
+    ids: {
+      'path.id': 'cluster',
+      'query.cursor': {
+        notAnObject:
+          "a position among the done actions of the cluster in the path; the server builds the partition from the caller's organization and that cluster",
+      },
+    },
+  },
   'GET /api/client/clusters/{id}/hibernation': { ids: { 'path.id': 'cluster' } },
   'PUT /api/client/clusters/{id}/hibernation': {
     ids: { 'path.id': 'cluster' },

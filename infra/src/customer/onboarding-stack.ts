@@ -141,7 +141,7 @@ export class CustomerOnboardingStack extends Stack {
     Validations.of(writePolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'The node groups, Auto Scaling groups and instances to change are chosen by the customer in the product after discovery, so their ARNs are unknown when this template is deployed; the three actions are listed one by one and exist only when EnableWriteActions is true.',
+        'The node groups, Auto Scaling groups and instances to change are chosen by the customer in the product after discovery, so their ARNs are unknown when this template is deployed; the actions are listed one by one and exist only when EnableWriteActions is true.',
     });
 
     new CfnOutput(this, 'RoleArn', {

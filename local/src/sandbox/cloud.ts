@@ -17,6 +17,7 @@ import type {
   Ec2Instance,
   EksCluster,
   EksNodegroup,
+  InstanceTermination,
   InstanceTypeInfo,
   MetricQuery,
   MetricSeries,
@@ -782,6 +783,65 @@ export class SandboxCloud implements CustomerCloudPort {
       desiredSize: update.desiredCapacity,
       maxSize: update.maxSize,
     });
+  }
+
+  /**
+   * TerminateInstanceInAutoScalingGroup. Refused as AWS refuses it: a role without the write option is
+   * skipped with the permission named, a decrement below the minimum and an instance no group holds are
+   * skipped too. The sandbox's nodes are numbered slots, so the group gives up its last slot: the count,
+   * the desired capacity and the bill drop by one node, as in AWS, and the named instance is the one that
+   * goes when it holds that slot (a consolidation plan's nodes are compared by count, not identity).
+   */
+  async terminateInstanceInAutoScalingGroup(
+    target: CloudTarget,
+    request: { instanceId: string; decrementDesiredCapacity: boolean },
+  ): Promise<InstanceTermination> {
+    const action = 'autoscaling:TerminateInstanceInAutoScalingGroup';
+    let principal: Principal;
+    try {
+      principal = this.authorize(target, action);
+    } catch (error) {
+      if (error instanceof CloudAccessError && error.cloudCode === 'ACCESS_DENIED')
+        return { outcome: 'skipped', reason: 'access-denied', message: error.message };
+      throw error;
+    }
+    const now = this.now();
+    const ng = this.clustersIn(principal, target.region)
+      .flatMap((c) => c.nodeGroups)
+      .find(
+        (g) =>
+          g.autoScalingGroupName !== null &&
+          this.simulation.nodesAt(g, now).some((n) => n.instanceId === request.instanceId),
+      );
+    if (!ng)
+      return {
+        outcome: 'skipped',
+        reason: 'not-in-group',
+        message: `${request.instanceId} is not (or no longer) an in-service instance of an Auto Scaling group: nothing was terminated.`,
+      };
+    const scaling = this.simulation.scalingAt(ng, now);
+    if (!request.decrementDesiredCapacity) {
+      // The group launches a replacement at once: same size, nothing to record.
+      return { outcome: 'terminating', activityId: `sandbox-${now}`, description: null };
+    }
+    if (scaling.desiredSize - 1 < scaling.minSize)
+      return {
+        outcome: 'skipped',
+        reason: 'group-minimum',
+        message: `The Auto Scaling group of ${request.instanceId} is at its minimum size: lower the minimum to let the optimizer remove it.`,
+      };
+    this.state.addOverride({
+      nodeGroupKey: ng.key,
+      atMs: now,
+      minSize: scaling.minSize,
+      desiredSize: scaling.desiredSize - 1,
+      maxSize: scaling.maxSize,
+    });
+    return {
+      outcome: 'terminating',
+      activityId: `sandbox-${now}`,
+      description: `Terminating EC2 instance: ${request.instanceId}`,
+    };
   }
 
   /** Objects written to the sandbox accounts' buckets: `<awsAccountId>/<bucket>/<key>` -> body. */

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxCloud } from '../../src/sandbox/cloud';
 import { HOUR_MS } from '../../src/sandbox/cycles';
 import { writeSandboxKeysFile } from '../../src/sandbox/index';
+import { sandboxOnDemandUsd } from '../../src/sandbox/prices';
 import { sandboxRoutes } from '../../src/sandbox/routes';
 import { keyTarget, testSandbox, WEEKDAY_NOON_NY } from './fixtures';
 
@@ -126,6 +127,14 @@ describe('STS: who may call', { timeout: 30_000 }, () => {
     );
     expect(denied.cloudCode).toBe('ACCESS_DENIED');
     expect(denied.message).toContain('EnableWriteActions=true');
+    const skipped = await cloud.terminateInstanceInAutoScalingGroup(roleTarget(readOnly, externalId), {
+      instanceId: 'i-0abc',
+      decrementDesiredCapacity: true,
+    });
+    expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'access-denied' });
+    expect((skipped as { message: string }).message).toContain(
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+    );
     cloud.deployOnboardingStack(account.awsAccountId, externalId, true);
     const all = await cloud.checkPermissions(roleTarget(readOnly, externalId), actions);
     expect(all.every((c) => c.allowed)).toBe(true);
@@ -397,6 +406,52 @@ describe('writes change the world', { timeout: 30_000 }, () => {
       (g) => g.name === 'dev-platform-use1-legacy-workers',
     );
     expect(after).toMatchObject({ minSize: 0, desiredCapacity: 0, instanceIds: [] });
+  });
+
+  it('terminates an instance of an ASG with decrement: one node and its price fewer, never below the minimum', async () => {
+    const { cloud, clock } = testSandbox();
+    const target = keyTarget(cloud, 1, 'us-east-1');
+    const name = 'dev-platform-use1-legacy-workers';
+    const asgOf = async () => (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === name);
+    const costOf = async (ids: readonly string[]) =>
+      (await cloud.describeInstances(target))
+        .filter((i) => ids.includes(i.instanceId))
+        .reduce((sum, i) => sum + (sandboxOnDemandUsd(i.instanceType, 'us-east-1') ?? 0), 0);
+    const before = await asgOf();
+    const ids = before?.instanceIds ?? [];
+    expect(ids.length).toBeGreaterThan(1);
+    // Room to remove exactly one: the minimum one below the current size.
+    await cloud.updateAutoScalingGroup(target, {
+      name,
+      minSize: ids.length - 1,
+      desiredCapacity: ids.length,
+      maxSize: before?.maxSize ?? ids.length,
+    });
+    clock.advance(1_000);
+    const last = ids.at(-1) as string;
+    const billBefore = await costOf(ids);
+    const done = await cloud.terminateInstanceInAutoScalingGroup(target, {
+      instanceId: last,
+      decrementDesiredCapacity: true,
+    });
+    expect(done).toMatchObject({ outcome: 'terminating' });
+    clock.advance(1_000);
+    const after = await asgOf();
+    expect(after?.desiredCapacity).toBe(ids.length - 1);
+    expect(after?.instanceIds).toHaveLength(ids.length - 1);
+    expect(after?.instanceIds).not.toContain(last);
+    expect(await costOf(after?.instanceIds ?? [])).toBeLessThan(billBefore);
+
+    const atMinimum = await cloud.terminateInstanceInAutoScalingGroup(target, {
+      instanceId: after?.instanceIds[0] as string,
+      decrementDesiredCapacity: true,
+    });
+    expect(atMinimum).toMatchObject({ outcome: 'skipped', reason: 'group-minimum' });
+    const gone = await cloud.terminateInstanceInAutoScalingGroup(target, {
+      instanceId: last,
+      decrementDesiredCapacity: true,
+    });
+    expect(gone).toMatchObject({ outcome: 'skipped', reason: 'not-in-group' });
   });
 
   it('writes the keys file readable by its owner only', () => {

@@ -40,6 +40,12 @@ import {
   listClustersQuerySchema,
 } from './cluster';
 import {
+  clusterActionsQuerySchema,
+  clusterActionsResponseSchema,
+  consolidationPlanResponseSchema,
+  consolidationRequestSchema,
+} from './consolidation';
+import {
   dashboardQuerySchema,
   dashboardResponseSchema,
   resourceGapQuerySchema,
@@ -558,6 +564,24 @@ export const apiContracts = {
     body: policyPreviewInputSchema,
     responses: { 200: policyPreviewResponseSchema },
     errors: [...ofOneAccount, 422],
+  },
+  'POST /api/client/clusters/{id}/consolidation': {
+    summary:
+      'Consolidation of the cluster: `dryRun: true` answers the plan (nodes to remove in waves, pods to move, what stays and why, the saving) and changes nothing; `dryRun: false` starts a run (409 while automatic consolidation is not available for the cluster)',
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    body: consolidationRequestSchema,
+    responses: { 200: consolidationPlanResponseSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'GET /api/client/clusters/{id}/actions': {
+    summary:
+      "The optimizer's actions on the cluster: in flight first, then done (newest first), each with its result and predicted and realized saving; `nextCursor` continues",
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    query: clusterActionsQuerySchema,
+    responses: { 200: clusterActionsResponseSchema },
+    errors: ofOneAccount,
   },
   'GET /api/client/hibernation': {
     summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',

@@ -51,6 +51,10 @@ export const customerWriteActions: readonly CustomerPermission[] = [
   },
   { action: 'eks:UpdateNodegroupConfig', why: 'hibernate and wake managed node groups (min 0 / desired 0)' },
   { action: 'ec2:CreateTags', why: 'record the sizes to restore on the resources the product changed' },
+  {
+    action: 'autoscaling:TerminateInstanceInAutoScalingGroup',
+    why: 'remove a node consolidation drained, lowering the desired capacity so the group does not replace it',
+  },
 ];
 
 /**

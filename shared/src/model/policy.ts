@@ -82,6 +82,12 @@ const binPackingShape = {
     .int('Use a whole number of minutes.')
     .min(0, 'The stabilization window cannot be negative.')
     .max(1440, 'Keep the stabilization window to 1440 minutes (one day) or less.'),
+  /** Nodes the optimizer drains at once in a cluster (one wave of a consolidation run). */
+  maxNodesInFlight: z
+    .number({ error: 'The nodes in flight is a number of nodes.' })
+    .int('Use a whole number of nodes.')
+    .min(1, 'At least one node is drained at a time.')
+    .max(20, 'Drain at most 20 nodes at once.'),
 };
 const rightsizingShape = {
   mode: z.enum(rightsizingModes, { error: 'The rightsizing mode is off, recommendations or automatic.' }),
@@ -129,6 +135,8 @@ export const policySchema = z
             aggressiveness: binPackingShape.aggressiveness.default('balanced'),
             method: binPackingShape.method.default('replace-and-move'),
             stabilizationWindowMinutes: binPackingShape.stabilizationWindowMinutes.default(10),
+            // One at a time until the customer chooses otherwise: the slowest, safest drain.
+            maxNodesInFlight: binPackingShape.maxNodesInFlight.default(1),
           })
           .prefault({}),
       })

@@ -191,7 +191,7 @@ export function replacementOptionsOf(input: PolicyPreviewInput, policy: Policy):
  * The nodes and synthetic pods the planner sees: one pod per movable pod, of its workload's mean size on
  * the node, with the node's and the workload's labels (so the planner applies label exemptions).
  */
-function consolidationInputOf(nodes: readonly PreviewNode[], workloads: readonly PreviewWorkload[]) {
+export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: readonly PreviewWorkload[]) {
   const labelsOf = new Map(workloads.map((w) => [w.key, w.labels ?? {}]));
   const longAgo = new Date(0).toISOString();
   const planNodes: ConsolidationNode[] = [];

@@ -1,5 +1,6 @@
 export * from './cluster';
 export * from './consolidation';
+export * from './consolidation-run';
 export * from './cost';
 export * from './efficiency';
 export * from './errors';

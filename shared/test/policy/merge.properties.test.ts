@@ -53,6 +53,7 @@ const overridesArb: fc.Arbitrary<PolicyOverrides> = fc
               ),
               method: maybe(fc.constantFrom('delete-empty' as const, 'replace-and-move' as const)),
               stabilizationWindowMinutes: maybe(fc.integer({ min: 0, max: 1440 })),
+              maxNodesInFlight: maybe(fc.integer({ min: 1, max: 20 })),
             })
             .map(clean),
         ),
@@ -208,6 +209,7 @@ describe('policy schema', () => {
         'conservative, balanced or aggressive',
       ],
       [{ infrastructure: { binPacking: { stabilizationWindowMinutes: -1 } } }, 'cannot be negative'],
+      [{ infrastructure: { binPacking: { maxNodesInFlight: 0 } } }, 'At least one node'],
       [{ infrastructure: { autoscaling: { strategy: 'cheap' } } }, 'lowest-cost or capacity-optimized'],
       [{ workload: { spotRules: { forceSpot: true, preferSpot: true } } }, 'not both'],
       [{ governance: { excludedNamespaces: ['Bad_NS'] } }, 'lowercase letters'],

@@ -9,6 +9,7 @@ import {
   autoScalingGroupsOfRegionQuery,
 } from '../../data/entities/auto-scaling-group';
 import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '../../data/entities/cluster';
+import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../../data/entities/cluster-action';
 import { clusterCardKey } from '../../data/entities/cluster-card';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
 import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
@@ -392,19 +393,22 @@ async function upsertClusterMetadata(
 /**
  * A cluster that no longer exists in EKS: its item, its node groups, nodes, workloads, agent token, and
  * its hibernation schedule, overrides, run record and armed schedules (transitions and notices; its sent
- * notices and used snooze links expire by TTL).
+ * notices and used snooze links expire by TTL), and the optimizer's actions on it.
  */
 async function removeCluster(cluster: ClusterItem) {
-  const [groups, nodes, workloads, hibernation] = await Promise.all([
+  const [groups, nodes, workloads, hibernation, openActions, doneActions] = await Promise.all([
     queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
     queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'WORKLOAD')),
     hibernationKeysOf(cluster.orgId, cluster.clusterId),
+    queryAll(clusterActionEntity, openActionsQuery(cluster.orgId, cluster.clusterId)),
+    queryAll(clusterActionEntity, doneActionsQuery(cluster.orgId, cluster.clusterId)),
   ]);
   const deletes: WriteRequest[] = [
     ...groups.map((g) => ({ delete: keyOfItem(nodeGroupEntity.toItem(g)) })),
     ...nodes.map((n) => ({ delete: keyOfItem(nodeEntity.toItem(n)) })),
     ...workloads.map((w) => ({ delete: keyOfItem(workloadEntity.toItem(w)) })),
+    ...[...openActions, ...doneActions].map((a) => ({ delete: keyOfItem(clusterActionEntity.toItem(a)) })),
     { delete: clusterKey(cluster.orgId, cluster.clusterId) },
     // The dashboard's card and series of the cluster live beside it (no TTL): they go with it.
     { delete: clusterCardKey(cluster.orgId, cluster.clusterId) },

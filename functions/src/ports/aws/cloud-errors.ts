@@ -178,7 +178,12 @@ export function safeCause(
 }
 
 const isWriteAction = (action: string) =>
-  ['autoscaling:UpdateAutoScalingGroup', 'eks:UpdateNodegroupConfig', 'ec2:CreateTags'].includes(action);
+  [
+    'autoscaling:UpdateAutoScalingGroup',
+    'autoscaling:TerminateInstanceInAutoScalingGroup',
+    'eks:UpdateNodegroupConfig',
+    'ec2:CreateTags',
+  ].includes(action);
 
 /** The sentence that tells a person how to grant `action` to the credentials in use. */
 export function missingPermissionMessage(action: string, credentials: CloudCredentials): string {

@@ -1,5 +1,6 @@
 import {
   DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -142,6 +143,17 @@ export const permissionProbes: Readonly<Record<string, PermissionProbe>> = {
     call: ({ regional }) =>
       regional.autoScaling.send(
         new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: probeResourceName }),
+      ),
+    authorizedCodes: ['ValidationError'],
+  },
+  'autoscaling:TerminateInstanceInAutoScalingGroup': {
+    // An instance id that cannot exist: allowed callers get a ValidationError, nothing is terminated.
+    call: ({ regional }) =>
+      regional.autoScaling.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: 'i-00000000000000000',
+          ShouldDecrementDesiredCapacity: true,
+        }),
       ),
     authorizedCodes: ['ValidationError'],
   },

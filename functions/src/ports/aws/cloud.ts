@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   paginateDescribeAutoScalingGroups,
+  TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
@@ -30,6 +31,7 @@ import type {
   Ec2Instance,
   EksCluster,
   EksNodegroup,
+  InstanceTermination,
   InstanceTypeInfo,
   MetricQuery,
   MetricSeries,
@@ -448,6 +450,56 @@ export class AwsCustomerCloud implements CustomerCloudPort {
         }),
       ),
     );
+  }
+
+  async terminateInstanceInAutoScalingGroup(
+    target: CloudTarget,
+    request: { instanceId: string; decrementDesiredCapacity: boolean },
+  ): Promise<InstanceTermination> {
+    const action = 'autoscaling:TerminateInstanceInAutoScalingGroup';
+    const clients = await this.clientsFor(target);
+    try {
+      // Retried on throttling only (nothing was done then). A retry after a lost answer finds the
+      // instance already terminating: AWS's ValidationError, reported below as no longer in the group.
+      const out = await this.retrier.run(() =>
+        clients.autoScaling.send(
+          new TerminateInstanceInAutoScalingGroupCommand({
+            InstanceId: request.instanceId,
+            ShouldDecrementDesiredCapacity: request.decrementDesiredCapacity,
+          }),
+        ),
+      );
+      return {
+        outcome: 'terminating',
+        activityId: out.Activity?.ActivityId ?? null,
+        description: out.Activity?.Description ?? null,
+      };
+    } catch (error) {
+      if (isAccessDenied(error)) {
+        return {
+          outcome: 'skipped',
+          reason: 'access-denied',
+          message: missingPermissionMessage(action, target.credentials),
+        };
+      }
+      const message = error instanceof Error ? error.message : '';
+      if (awsErrorCode(error) === 'ValidationError') {
+        // AWS refuses a decrement below the group's minimum, and an instance it does not (or no longer) hold.
+        if (/min(imum)?[ _]?size/i.test(message)) {
+          return {
+            outcome: 'skipped',
+            reason: 'group-minimum',
+            message: `The Auto Scaling group of ${request.instanceId} is at its minimum size: lower the minimum to let the optimizer remove it.`,
+          };
+        }
+        return {
+          outcome: 'skipped',
+          reason: 'not-in-group',
+          message: `${request.instanceId} is not (or no longer) an in-service instance of an Auto Scaling group: nothing was terminated.`,
+        };
+      }
+      throw this.toError(error, target, action);
+    }
   }
 
   async updateNodegroupScaling(

@@ -1,0 +1,72 @@
+import { clusterActionKinds, clusterActionStates, openActionStates } from '@spot/shared';
+import { z } from 'zod';
+import { defineEntity } from '../entity';
+import { clusterPk } from './partitions';
+
+/**
+ * One thing the optimizer does to one node of a cluster (remove it, or replace it with a cheaper one),
+ * under the cluster's partition. In flight it sorts under `ACTIONOPEN#<startedAt>#<id>`, done under
+ * `ACTION#<finishedAt>#<id>`: the Activity list reads the few open ones whole, then the done ones newest
+ * first a page at a time, with no index and no filter. Finishing an action moves it (one transaction:
+ * delete the open key, put the done one).
+ */
+const clusterActionSchema = z.object({
+  orgId: z.string(),
+  clusterId: z.string(),
+  actionId: z.string(),
+  runId: z.string(),
+  kind: z.enum(clusterActionKinds),
+  node: z.string(),
+  instanceId: z.string().nullable(),
+  instanceType: z.string(),
+  nodeGroupId: z.string().nullable(),
+  state: z.enum(clusterActionStates),
+  result: z.string().nullable(),
+  predictedMonthlySavingUsd: z.number(),
+  realizedMonthlySavingUsd: z.number().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export const clusterActionEntity = defineEntity('ClusterAction', clusterActionSchema, (a) =>
+  clusterActionKey(a),
+);
+
+export const openActionPrefix = 'ACTIONOPEN#';
+export const doneActionPrefix = 'ACTION#';
+
+export function clusterActionKey(
+  a: Pick<
+    z.infer<typeof clusterActionSchema>,
+    'orgId' | 'clusterId' | 'actionId' | 'state' | 'startedAt' | 'finishedAt'
+  >,
+) {
+  const open = openActionStates.includes(a.state) || a.finishedAt === null;
+  return {
+    PK: clusterPk(a.orgId, a.clusterId),
+    SK: open
+      ? `${openActionPrefix}${a.startedAt}#${a.actionId}`
+      : `${doneActionPrefix}${a.finishedAt}#${a.actionId}`,
+  };
+}
+
+export const openActionsQuery = (orgId: string, clusterId: string) => ({
+  pk: clusterPk(orgId, clusterId),
+  skPrefix: openActionPrefix,
+});
+export const doneActionsQuery = (orgId: string, clusterId: string) => ({
+  pk: clusterPk(orgId, clusterId),
+  skPrefix: doneActionPrefix,
+});
+
+/**
+ * A page position of the done actions, as the list's cursor carries it: the sort key of the last one
+ * shown (only ever a position inside the caller's own cluster partition, which the server builds).
+ */
+export const doneActionPosition = (item: Record<string, unknown>): string | null =>
+  typeof item.SK === 'string' && item.SK.startsWith(doneActionPrefix) ? item.SK : null;
+
+/** The start key after a position, or `null` when the text is not one. */
+export function doneActionsAfter(orgId: string, clusterId: string, position: string) {
+  if (!position.startsWith(doneActionPrefix) || position.length > 300) return null;
+  return { PK: clusterPk(orgId, clusterId), SK: position };
+}

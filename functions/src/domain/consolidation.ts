@@ -1,0 +1,147 @@
+import {
+  type ClusterActionsQuery,
+  type ClusterActionsResponse,
+  ConflictError,
+  type ConsolidationPlanResponse,
+  nodeTemplateSpecSchema,
+  ValidationError,
+} from '@spot/shared';
+import { consolidationPlanOf } from '@spot/shared/policy/consolidation-plan';
+import { loadCatalog } from '@spot/shared/pricing/catalog';
+import {
+  clusterActionEntity,
+  doneActionPosition,
+  doneActionsAfter,
+  doneActionsQuery,
+  openActionsQuery,
+} from '../data/entities/cluster-action';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { nodeTemplateEntity, nodeTemplateKey } from '../data/entities/node-template';
+import { clusterChildrenQuery } from '../data/entities/partitions';
+import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
+import { getItem, queryAll, queryPage } from '../data/repository';
+import { loadCluster } from './clusters';
+import { PolicyTemplateNotFoundError } from './policies';
+import { effectivePolicyOf } from './policy-effective';
+
+/**
+ * The consolidation plan of a cluster (dry run): its effective policy over its latest stored inventory,
+ * node groups included (owners and minimum sizes). Nothing is written.
+ */
+export async function planClusterConsolidation(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+): Promise<ConsolidationPlanResponse> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const [effective, groups, nodes, workloads] = await Promise.all([
+    effectivePolicyOf(orgId, cluster),
+    queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+    queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+    queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
+  ]);
+  const { policy } = effective;
+  const templateId = policy.infrastructure.autoscaling.nodeTemplateId;
+  const template = templateId ? await getItem(nodeTemplateEntity, nodeTemplateKey(orgId, templateId)) : null;
+  if (templateId && !template) throw new PolicyTemplateNotFoundError(templateId);
+  return consolidationPlanOf(
+    {
+      clusterId,
+      snapshotAt: cluster.lastSyncedAt,
+      region: cluster.region,
+      nodes: nodes.map((n) => ({
+        name: n.nodeName,
+        instanceId: n.instanceId,
+        nodeGroupId: n.nodeGroupId,
+        instanceType: n.instanceType,
+        capacityType: n.capacityType,
+        hourlyPriceUsd: n.hourlyPriceUsd,
+        allocatableCpuMilli: n.allocatableCpuMilli,
+        allocatableMemoryMiB: n.allocatableMemoryMiB,
+        allocatablePods: n.allocatablePods,
+        requestedCpuMilli: n.requestedCpuMilli,
+        requestedMemoryMiB: n.requestedMemoryMiB,
+        movablePods: n.movablePods,
+        ...(n.labels ? { labels: n.labels } : {}),
+        doNotDisrupt: n.doNotDisrupt,
+      })),
+      workloads: workloads.map((w) => ({
+        key: workloadKeyOf(w),
+        namespace: w.namespace,
+        ...(w.labels ? { labels: w.labels } : {}),
+        replicas: w.replicas,
+        requestCpuMilli: w.requestCpuMilli,
+        requestMemoryMiB: w.requestMemoryMiB,
+        monthlyCostUsd: w.monthlyCostUsd,
+        spotReady: w.spotReady,
+        hpaScaledResources: w.hpaScaledResources,
+        usage: null,
+      })),
+      groups: groups.map((g) => ({
+        id: g.nodeGroupId,
+        name: g.name,
+        kind: g.kind,
+        minSize: g.minSize,
+        // A self-managed group is named after its ASG (a group known only from the agent lists none);
+        // a managed node group's ASG is known only once discovery described the node group.
+        autoScalingGroupName: g.autoScalingGroupNames[0] ?? (g.kind === 'asg' ? g.name : null),
+      })),
+      instanceTypes: loadCatalog().instanceTypes,
+      template: template ? nodeTemplateSpecSchema.parse(template.spec) : null,
+      now,
+    },
+    policy,
+  );
+}
+
+/**
+ * Starting a run needs the in-cluster agent's command channel (cordon, evict) and the consolidation
+ * workflow; until both exist for the cluster the answer is a 409 that says so, never a pretend start.
+ */
+export async function startClusterConsolidation(orgId: string, clusterId: string): Promise<never> {
+  const cluster = await loadCluster(orgId, clusterId);
+  throw new ConflictError(
+    'CONSOLIDATION_NOT_ENABLED',
+    `Automatic consolidation is not enabled yet for cluster ${cluster.name}: it needs the agent's node commands (cordon and evict), which this deployment does not offer yet. Preview the plan with dryRun: true; the Activity view will list each action once runs are available.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------- actions
+
+type ActionItem = ReturnType<typeof clusterActionEntity.fromItem>;
+
+const view = ({ orgId: _o, clusterId: _c, instanceId: _i, ...a }: ActionItem) => a;
+
+const encodeCursor = (position: string) => Buffer.from(position, 'utf8').toString('base64url');
+const invalidCursor = () =>
+  new ValidationError('cursor: not a cursor this list returned. Start again without it.');
+
+/**
+ * In flight first (every one of them, on the first page: a run has at most a few nodes in flight), then
+ * done, newest first, `limit` per page.
+ */
+export async function listClusterActions(
+  orgId: string,
+  clusterId: string,
+  query: ClusterActionsQuery,
+): Promise<ClusterActionsResponse> {
+  await loadCluster(orgId, clusterId);
+  const startKey = query.cursor
+    ? doneActionsAfter(orgId, clusterId, Buffer.from(query.cursor, 'base64url').toString('utf8'))
+    : undefined;
+  if (startKey === null) throw invalidCursor();
+  const open = startKey ? [] : await queryAll(clusterActionEntity, openActionsQuery(orgId, clusterId));
+  const page = await queryPage(doneActionsQuery(orgId, clusterId), {
+    limit: query.limit,
+    newestFirst: true,
+    ...(startKey ? { startKey } : {}),
+  });
+  const done = page.items.map((i) => clusterActionEntity.fromItem(i));
+  const last = page.items.at(-1);
+  const position = last ? doneActionPosition(last) : null;
+  return {
+    items: [...open, ...done].map(view),
+    nextCursor: page.hasMore && position ? encodeCursor(position) : null,
+  };
+}

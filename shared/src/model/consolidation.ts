@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { binPackingAggressiveness, consolidationMethods } from './policy';
+
+/**
+ * Consolidation: the optimizer removing nodes a cluster does not need. `POST .../consolidation` with
+ * `dryRun: true` answers the plan (what would go, how, what stays and why, the saving) and changes
+ * nothing; `GET .../actions` lists what the optimizer did or is doing on the cluster.
+ */
+
+export const consolidationRequestSchema = z.strictObject({
+  dryRun: z.boolean({
+    error: 'Send dryRun: true for the plan alone, or false to start consolidating the cluster.',
+  }),
+});
+export type ConsolidationRequest = z.infer<typeof consolidationRequestSchema>;
+
+export const nodeOwnerKinds = ['asg', 'managed-node-group', 'karpenter-nodepool'] as const;
+export const terminations = ['asg-terminate-decrement', 'karpenter-delete-node'] as const;
+export const consolidationSkipReasons = [
+  'owner-unknown',
+  'group-minimum',
+  'replacement-needs-karpenter',
+  'protected-pod',
+  'pdb-budget',
+] as const;
+
+/** Pods of one workload leaving a node, and where they land. */
+export const planPodGroupSchema = z.object({
+  namespace: z.string(),
+  workload: z.string(),
+  count: z.number().int().positive(),
+  toNodes: z.array(z.string()),
+});
+
+export const planStepSchema = z.object({
+  node: z.string(),
+  /** 0-based: the nodes of a wave are drained together; the next wave starts when they are gone. */
+  wave: z.number().int().nonnegative(),
+  kind: z.enum(['delete', 'replace']),
+  instanceId: z.string().nullable(),
+  instanceType: z.string(),
+  nodeGroupId: z.string(),
+  nodeGroupKind: z.enum(nodeOwnerKinds),
+  /** ASG (self-managed or a managed node group's) TerminateInstanceInAutoScalingGroup with decrement, or Karpenter. */
+  termination: z.enum(terminations),
+  autoScalingGroupName: z.string().nullable(),
+  pods: z.array(planPodGroupSchema),
+  hourlySavingUsd: z.number(),
+  monthlySavingUsd: z.number(),
+});
+export type PlanStep = z.infer<typeof planStepSchema>;
+
+export const planSkippedSchema = z.object({
+  node: z.string(),
+  reason: z.enum(consolidationSkipReasons),
+  message: z.string(),
+  hourlyPriceUsd: z.number(),
+});
+
+export const planHeldSchema = z.object({
+  node: z.string(),
+  status: z.enum(['unmanaged', 'blocked']),
+  /** The planner's blockers (`pod-do-not-disrupt`, `node-exempt`, ...). */
+  reasons: z.array(z.string()),
+});
+
+export const consolidationPlanResponseSchema = z.object({
+  clusterId: z.string(),
+  dryRun: z.literal(true),
+  /** When the inventory the plan reads was collected (`null`: never). */
+  snapshotAt: z.string().nullable(),
+  policy: z.object({
+    aggressiveness: z.enum(binPackingAggressiveness),
+    method: z.enum(consolidationMethods),
+    stabilizationWindowMinutes: z.number(),
+    maxNodesInFlight: z.number().int().positive(),
+  }),
+  steps: z.array(planStepSchema),
+  skipped: z.array(planSkippedSchema),
+  held: z.array(planHeldSchema),
+  replacements: z.array(
+    z.object({
+      name: z.string(),
+      instanceType: z.string(),
+      capacityType: z.enum(['on-demand', 'spot']),
+      hourlyPriceUsd: z.number(),
+    }),
+  ),
+  waves: z.number().int().nonnegative(),
+  podsEvicted: z.number().int().nonnegative(),
+  hourlySavingUsd: z.number(),
+  monthlySavingUsd: z.number(),
+  /** The planner's figure before owners, group minimums and waves (the policy page's bin-packing card). */
+  plannedMonthlySavingUsd: z.number(),
+  /** What the plan could not take into account, in words. */
+  notes: z.array(z.string()),
+});
+export type ConsolidationPlanResponse = z.infer<typeof consolidationPlanResponseSchema>;
+
+// ------------------------------------------------------------------------------------------- actions
+
+export const clusterActionKinds = ['remove-node', 'replace-node'] as const;
+export const clusterActionStates = [
+  'pending',
+  'draining',
+  'terminating',
+  'done',
+  'failed',
+  'skipped',
+] as const;
+export type ClusterActionState = (typeof clusterActionStates)[number];
+/** States of an action still in flight (listed first). */
+export const openActionStates: readonly ClusterActionState[] = ['pending', 'draining', 'terminating'];
+
+export const clusterActionViewSchema = z.object({
+  actionId: z.string(),
+  runId: z.string(),
+  kind: z.enum(clusterActionKinds),
+  node: z.string(),
+  instanceType: z.string(),
+  nodeGroupId: z.string().nullable(),
+  state: z.enum(clusterActionStates),
+  /** What happened, in words (`null` while in flight). */
+  result: z.string().nullable(),
+  predictedMonthlySavingUsd: z.number(),
+  /** Measured once the node is gone (`null` before, or when it failed). */
+  realizedMonthlySavingUsd: z.number().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type ClusterActionView = z.infer<typeof clusterActionViewSchema>;
+
+export const clusterActionsQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: 'limit is a number of actions.' })
+    .int('limit is a whole number.')
+    .min(1, 'limit is at least 1.')
+    .max(100, 'limit is at most 100.')
+    .default(50),
+  /** The `nextCursor` of the previous page. */
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/, 'cursor: send the nextCursor of the previous page as it came.')
+    .optional(),
+});
+export type ClusterActionsQuery = z.infer<typeof clusterActionsQuerySchema>;
+
+/** In flight first (oldest first), then done (newest first); `nextCursor` null on the last page. */
+export const clusterActionsResponseSchema = z.object({
+  items: z.array(clusterActionViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ClusterActionsResponse = z.infer<typeof clusterActionsResponseSchema>;

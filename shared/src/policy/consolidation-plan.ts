@@ -1,0 +1,128 @@
+import type { ConsolidationPlanResponse } from '../model/consolidation';
+import type { Policy } from '../model/policy';
+import {
+  type ConsolidationRunInput,
+  planConsolidationRun,
+  type RunNodeGroup,
+} from '../savings/consolidation-run';
+import {
+  consolidationInputOf,
+  type PolicyPreviewInput,
+  type PreviewNode,
+  replacementOptionsOf,
+} from './preview';
+
+/**
+ * The consolidation plan of a cluster's stored inventory under its effective policy, as the dry run
+ * answers it. The inventory keeps each node's movable pods summed per workload, so the planner sees them
+ * as pods of equal size (as the policy preview does), and the pods to move are reported per workload.
+ */
+
+export interface PlanInventoryNode extends PreviewNode {
+  instanceId: string | null;
+  nodeGroupId: string | null;
+}
+
+export interface ConsolidationPlanInput
+  extends Omit<PolicyPreviewInput, 'nodes' | 'workloads' | 'lastSpotMonthlySavingUsd'> {
+  clusterId: string;
+  snapshotAt: string | null;
+  nodes: readonly PlanInventoryNode[];
+  workloads: PolicyPreviewInput['workloads'];
+  groups: readonly RunNodeGroup[];
+}
+
+export function consolidationPlanOf(
+  input: ConsolidationPlanInput,
+  policy: Policy,
+): ConsolidationPlanResponse {
+  const { aggressiveness, method, stabilizationWindowMinutes, maxNodesInFlight } =
+    policy.infrastructure.binPacking;
+  const notes: string[] = [];
+  const unsummed = input.nodes.filter((n) => n.movablePods === null);
+  if (unsummed.length > 0) {
+    notes.push(
+      `${unsummed.length} node(s) come from an inventory that predates the per-node pod summary: they are left out until the next sync.`,
+    );
+  }
+  const summed = input.nodes.filter((n) => n.movablePods !== null);
+  const { nodes, pods } = consolidationInputOf(summed, input.workloads);
+  const owners: ConsolidationRunInput['owners'] = Object.fromEntries(
+    summed.map((n) => [n.name, { instanceId: n.instanceId, nodeGroupId: n.nodeGroupId }]),
+  );
+  const run = planConsolidationRun(
+    {
+      consolidation: {
+        nodes,
+        pods,
+        // The stored inventory keeps no PodDisruptionBudgets: the agent's evictions go through the
+        // Eviction API, which refuses any eviction a PDB does not allow at that moment.
+        pdbs: [],
+        policy: {
+          aggressiveness,
+          method,
+          // Eligibility is not tracked between syncs: the window is waited for when the run executes.
+          stabilizationWindowMinutes: 0,
+          exemptions: {
+            namespaces: policy.governance.excludedNamespaces,
+            labels: policy.governance.excludedLabelSelectors,
+          },
+          podDisruptionCostUsd: 0.25,
+          movePaybackHours: 168,
+        },
+        replacementOptions: replacementOptionsOf(
+          { ...input, nodes: summed, workloads: input.workloads, lastSpotMonthlySavingUsd: null },
+          policy,
+        ),
+      },
+      groups: input.groups,
+      owners,
+      maxNodesInFlight,
+    },
+    input.now,
+  );
+  notes.push(
+    'PodDisruptionBudgets are not part of the stored inventory: each eviction is checked against them when it is made, and a node whose pods cannot leave is uncordoned and reported.',
+  );
+  if (stabilizationWindowMinutes > 0) {
+    notes.push(
+      `A node must stay eligible for the stabilization window (${stabilizationWindowMinutes} min) before a run removes it.`,
+    );
+  }
+  const podsOf = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  return {
+    clusterId: input.clusterId,
+    dryRun: true,
+    snapshotAt: input.snapshotAt,
+    policy: { aggressiveness, method, stabilizationWindowMinutes, maxNodesInFlight: run.maxNodesInFlight },
+    steps: run.steps.map(({ evictions, ...step }) => {
+      const groups = new Map<
+        string,
+        { namespace: string; workload: string; count: number; toNodes: Set<string> }
+      >();
+      for (const e of evictions) {
+        // The synthetic pods carry the workload key as their owner's name (see consolidationInputOf).
+        const workload = podsOf.get(e.pod)?.owner?.name ?? e.workload;
+        const g = groups.get(workload) ?? { namespace: e.namespace, workload, count: 0, toNodes: new Set() };
+        g.count += 1;
+        g.toNodes.add(e.toNode);
+        groups.set(workload, g);
+      }
+      return {
+        ...step,
+        pods: [...groups.values()]
+          .sort((a, b) => b.count - a.count || a.workload.localeCompare(b.workload))
+          .map((g) => ({ ...g, toNodes: [...g.toNodes].sort() })),
+      };
+    }),
+    skipped: run.skipped,
+    held: run.held,
+    replacements: run.replacements,
+    waves: run.waves,
+    podsEvicted: run.podsEvicted,
+    hourlySavingUsd: run.hourlySavingUsd,
+    monthlySavingUsd: run.monthlySavingUsd,
+    plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
+    notes,
+  };
+}

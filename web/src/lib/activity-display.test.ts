@@ -1,0 +1,81 @@
+import type { ConsolidationPlanResponse } from '@spot/shared';
+import { describe, expect, it } from 'vitest';
+import { heldReason, planSummary, podMovesLabel, terminationLabel, workloadLabel } from './activity-display';
+
+const plan = (steps: number, waves: number): ConsolidationPlanResponse => ({
+  clusterId: 'eks-1',
+  dryRun: true,
+  snapshotAt: null,
+  policy: {
+    aggressiveness: 'balanced',
+    method: 'replace-and-move',
+    stabilizationWindowMinutes: 10,
+    maxNodesInFlight: 1,
+  },
+  steps: Array.from({ length: steps }, (_, i) => ({
+    node: `n${i}`,
+    wave: i,
+    kind: 'delete' as const,
+    instanceId: `i-${i}`,
+    instanceType: 'm5.large',
+    nodeGroupId: 'asg-web',
+    nodeGroupKind: 'asg' as const,
+    termination: 'asg-terminate-decrement' as const,
+    autoScalingGroupName: 'web-asg',
+    pods: [],
+    hourlySavingUsd: 0.096,
+    monthlySavingUsd: 70.08,
+  })),
+  skipped: [],
+  held: [],
+  replacements: [],
+  waves,
+  podsEvicted: 3,
+  hourlySavingUsd: 0.096 * steps,
+  monthlySavingUsd: 70.08 * steps,
+  plannedMonthlySavingUsd: 70.08 * steps,
+  notes: [],
+});
+
+describe('activity display', () => {
+  it('names workloads by namespace, name and kind', () => {
+    expect(workloadLabel('shop#Deployment#web')).toBe('shop/web (Deployment)');
+    expect(workloadLabel('batch')).toBe('batch');
+  });
+
+  it('says how a node goes and which pods move where', () => {
+    expect(
+      terminationLabel({
+        termination: 'asg-terminate-decrement',
+        autoScalingGroupName: 'web-asg',
+        nodeGroupKind: 'asg',
+      }),
+    ).toBe('terminated in web-asg (Auto Scaling group), desired capacity −1');
+    expect(
+      terminationLabel({
+        termination: 'karpenter-delete-node',
+        autoScalingGroupName: null,
+        nodeGroupKind: 'karpenter-nodepool',
+      }),
+    ).toBe('Karpenter removes it');
+    expect(
+      podMovesLabel({
+        pods: [{ namespace: 'shop', workload: 'shop#Deployment#web', count: 2, toNodes: ['a', 'b'] }],
+      }),
+    ).toEqual(['2 pods of shop/web (Deployment) → a, b']);
+  });
+
+  it('sums the plan up in one sentence, or says there is nothing to do', () => {
+    expect(planSummary(plan(2, 2))).toBe(
+      'Removes 2 nodes in 2 waves (at most 1 at a time), moving 3 pods, and saves $140 per month.',
+    );
+    expect(planSummary(plan(0, 0))).toBe('Nothing to remove now: every node is needed or protected.');
+  });
+
+  it('explains why a protected node stays', () => {
+    expect(heldReason(['pod-do-not-disrupt', 'above-threshold'])).toBe(
+      'a pod on it is marked karpenter.sh/do-not-disrupt',
+    );
+    expect(heldReason([])).toBe('protected by the policy');
+  });
+});

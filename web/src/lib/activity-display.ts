@@ -1,0 +1,68 @@
+import type { ClusterActionView, ConsolidationPlanResponse, PlanStep } from '@spot/shared';
+import { formatNumber, formatUsd } from './format';
+
+/** View logic of the cluster page's Activity section: words for what the optimizer did or would do. */
+
+/** `shop#Deployment#web` → `shop/web (Deployment)`; a bare namespace stays as it is. */
+export function workloadLabel(key: string): string {
+  const [namespace, kind, ...name] = key.split('#');
+  return kind && name.length > 0 ? `${namespace}/${name.join('#')} (${kind})` : key;
+}
+
+const groupKinds: Record<PlanStep['nodeGroupKind'], string> = {
+  asg: 'Auto Scaling group',
+  'managed-node-group': 'managed node group',
+  'karpenter-nodepool': 'Karpenter NodePool',
+};
+
+/** How the node goes once drained, in words. */
+export function terminationLabel(
+  step: Pick<PlanStep, 'termination' | 'autoScalingGroupName' | 'nodeGroupKind'>,
+) {
+  return step.termination === 'karpenter-delete-node'
+    ? 'Karpenter removes it'
+    : `terminated in ${step.autoScalingGroupName ?? 'its Auto Scaling group'} (${groupKinds[step.nodeGroupKind]}), desired capacity −1`;
+}
+
+/** "3 pods of shop/web (Deployment) → node-b" per workload. */
+export function podMovesLabel(step: Pick<PlanStep, 'pods'>): string[] {
+  return step.pods.map(
+    (p) =>
+      `${formatNumber(p.count)} pod${p.count === 1 ? '' : 's'} of ${workloadLabel(p.workload)} → ${p.toNodes.join(', ')}`,
+  );
+}
+
+const blockerWords: Record<string, string> = {
+  'node-exempt': 'the node matches an excluded label',
+  'pod-exempt': 'it runs a pod of an excluded namespace or label',
+  'node-do-not-disrupt': 'the node is marked karpenter.sh/do-not-disrupt',
+  'pod-do-not-disrupt': 'a pod on it is marked karpenter.sh/do-not-disrupt',
+  'pod-pdb-blocked': 'a PodDisruptionBudget allows no eviction',
+};
+
+/** Why a node the planner would not touch stays, in words. */
+export const heldReason = (reasons: readonly string[]): string =>
+  reasons
+    .filter((r) => r in blockerWords)
+    .map((r) => blockerWords[r])
+    .join('; ') || 'protected by the policy';
+
+/** The plan in one sentence. */
+export function planSummary(plan: ConsolidationPlanResponse): string {
+  if (plan.steps.length === 0) return 'Nothing to remove now: every node is needed or protected.';
+  const nodes = plan.steps.length;
+  const waves = plan.waves;
+  return `Removes ${formatNumber(nodes)} node${nodes === 1 ? '' : 's'} in ${formatNumber(waves)} wave${waves === 1 ? '' : 's'} (at most ${formatNumber(plan.policy.maxNodesInFlight)} at a time), moving ${formatNumber(plan.podsEvicted)} pod${plan.podsEvicted === 1 ? '' : 's'}, and saves ${formatUsd(plan.monthlySavingUsd)} per month.`;
+}
+
+const stateWords: Record<ClusterActionView['state'], string> = {
+  pending: 'Waiting',
+  draining: 'Draining',
+  terminating: 'Terminating',
+  done: 'Done',
+  failed: 'Failed',
+  skipped: 'Skipped',
+};
+export const actionStateLabel = (state: ClusterActionView['state']) => stateWords[state];
+export const actionKindLabel = (kind: ClusterActionView['kind']) =>
+  kind === 'replace-node' ? 'Replace node' : 'Remove node';
