@@ -37,6 +37,7 @@ async function expectNonZero(page: Page, testId: string, deadline: number) {
 }
 
 const user = newUser('Dashboard');
+const activityShot = screenshotter('activity-');
 
 /** Signs in again as the user of the first test: the dashboard is where a user with data lands. */
 async function signInAgain(page: Page) {
@@ -274,6 +275,73 @@ test.describe
       await expectNonZero(page, 'widget-summary', Date.now() + 30_000);
       await expect(page.getByTestId('widget-clusters')).toHaveCount(0);
       await shot(page, '10-cluster-page');
+    });
+
+    // Issue 14: the cluster page's Activity section and the consolidation dry run, on the sandbox cloud.
+    test('a cluster page lists the activity and previews consolidation before anything runs', async ({
+      page,
+    }) => {
+      test.setTimeout(180_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      // The first cluster opens its page (the keyboard: focus the row, Enter).
+      const row = page.getByTestId('widget-clusters').locator('tbody tr').first();
+      await expect(row).toBeVisible({ timeout: 60_000 });
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(/\/clusters\/eks-/);
+      const clusterId = new URL(page.url()).pathname.split('/').pop() ?? '';
+
+      // The Activity section: nothing has run yet, and it says so.
+      const activity = page.getByTestId('activity');
+      await expect(activity.getByRole('heading', { name: 'Activity', level: 2 })).toBeVisible();
+      await expect(activity.getByTestId('activity-empty')).toBeVisible();
+
+      // The dry run, from the keyboard: the panel opens and takes the focus on its heading.
+      const button = activity.getByTestId('preview-consolidation');
+      await button.focus();
+      await page.keyboard.press('Enter');
+      const preview = activity.getByTestId('consolidation-preview');
+      await expect(preview).toBeVisible({ timeout: 30_000 });
+      await expect(preview.getByRole('heading', { name: 'Consolidation preview (dry run)' })).toBeFocused();
+      await expect(button).toHaveAttribute('aria-expanded', 'true');
+      const summary = (await preview.getByTestId('plan-summary').textContent()) ?? '';
+      expect(summary).toMatch(
+        /^(Removes \d+ nodes? in \d+ waves? .* saves \$[\d,.]+ per month\.|Nothing to remove now)/,
+      );
+
+      // What the panel shows is the route's plan, figure for figure.
+      const plan = await apiCall(page, `/api/client/clusters/${clusterId}/consolidation`, {
+        method: 'POST',
+        body: { dryRun: true },
+      });
+      expect(plan.status).toBe(200);
+      const steps = plan.body.steps as { node: string; wave: number }[];
+      if (steps.length > 0) {
+        await expect(preview.getByTestId('plan-steps').locator('tbody tr')).toHaveCount(steps.length);
+        await expect(preview.getByTestId('plan-steps')).toContainText(steps[0]?.node ?? '');
+        // Never more nodes in one wave than the policy lets drain at once (1 by default).
+        const perWave = new Map<number, number>();
+        for (const s of steps) perWave.set(s.wave, (perWave.get(s.wave) ?? 0) + 1);
+        expect(Math.max(...perWave.values())).toBeLessThanOrEqual(1);
+      }
+      await expect(preview).toContainText('PodDisruptionBudgets');
+      await preview.scrollIntoViewIfNeeded();
+      await activityShot(page, 'preview');
+      await expectAccessible(page, 'the cluster page with the consolidation preview open');
+
+      // Starting a run is refused, with the reason (no pretend start); the activity stays empty.
+      const start = await apiCall(page, `/api/client/clusters/${clusterId}/consolidation`, {
+        method: 'POST',
+        body: { dryRun: false },
+      });
+      expect(start.status).toBe(409);
+      expect(String(start.body.message)).toContain('not enabled yet');
+
+      await preview.getByTestId('close-preview').click();
+      await expect(preview).toHaveCount(0);
+      await expect(button).toHaveAttribute('aria-expanded', 'false');
+      await activityShot(page, 'empty');
     });
 
     test('a failed load says so and recovers with Retry', async ({ page }) => {
