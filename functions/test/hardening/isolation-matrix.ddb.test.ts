@@ -313,8 +313,8 @@ describe('tenant isolation matrix (generated from the route table)', () => {
       });
       expect(beat.status).toBe(200);
       // A result posted by the other organization's agent would have closed this command.
-      const own = orgIds.get(victim.name) as { orgId: string; clusterId: string };
-      const command = await getAgentCommand(own.orgId, own.clusterId, victim.ids.agentCommand);
+      const victimIds = orgIds.get(victim.name) as { orgId: string; clusterId: string };
+      const command = await getAgentCommand(victimIds.orgId, victimIds.clusterId, victim.ids.agentCommand);
       expect(command.status).toBe('pending');
       // Maintenance switched on by the other organization would show here.
       const detail = await call('GET /api/client/clusters/{id}', {
