@@ -102,7 +102,7 @@ export class CommandRunner {
   async pollOnce(): Promise<PollOutcome> {
     if (!this.config.writeMode) return { ok: true, status: null, ran: 0, reported: 0 };
     const response = await this.request('GET', commandsPath);
-    if (!response || !response.ok) {
+    if (!response?.ok) {
       return { ok: false, status: response?.status ?? null, ran: 0, reported: 0 };
     }
     const parsed = agentCommandsResponseSchema.safeParse(await response.json().catch(() => null));
