@@ -220,7 +220,8 @@ export async function pendingCommandsForAgent(
 /** One command of the agent's own cluster, or 404 (a command of another cluster is never found). */
 export async function getAgentCommand(orgId: string, clusterId: string, commandId: string) {
   const found = await getItem(agentCommandEntity, agentCommandKey(orgId, clusterId, commandId), true);
-  if (!found) throw new NotFoundError(`Command ${commandId} of this cluster`);
+  // The id is not echoed: an answer about another cluster's id must read like one about an unknown id.
+  if (!found) throw new NotFoundError("The command (of this agent's cluster)");
   return viewOf(found);
 }
 
