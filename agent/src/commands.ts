@@ -117,7 +117,11 @@ export class CommandRunner {
     for (const { id, command } of parsed.data.commands) {
       let result = this.executed.get(id);
       if (!result) {
-        result = await this.execute(command, parsed.data.exemptions, parsed.data.maintenance);
+        const exemptions = parsed.data.exemptions;
+        // Never without the exemption list: what the policy protects is not known.
+        result = exemptions
+          ? await this.execute(command, exemptions, parsed.data.maintenance)
+          : { outcome: 'refused', reason: 'the answer carried no exemption list' };
         this.remember(id, result);
         ran++;
       }

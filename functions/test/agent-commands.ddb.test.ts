@@ -84,9 +84,13 @@ describe('enqueueing commands', () => {
     ).rejects.toThrow(AgentUnavailableError);
     expect(await getRaw(agentCommandKey(owner.orgId, prod.clusterId, 'first-0001'))).toBeUndefined();
     const first = await poll(tokens.prod as string);
-    expect(first).toMatchObject({ clusterId: prod.clusterId, commands: [], maintenance: false });
-    // The policy's default exemption travels with the commands.
-    expect(first.exemptions.namespaces).toContain('kube-system');
+    // An idle poll reads no policy: no commands, no exemption list.
+    expect(first).toMatchObject({
+      clusterId: prod.clusterId,
+      commands: [],
+      maintenance: false,
+      exemptions: null,
+    });
     const queued = await enqueueAgentCommands(owner.orgId, prod.clusterId, [cordon('first-0001')], clock);
     expect(queued).toEqual({ enqueued: ['first-0001'], existing: [] });
   });
@@ -133,6 +137,8 @@ describe('GET /api/agent/commands', () => {
     const got = await poll(tokens.prod as string);
     expect(got.commands.map((c) => c.id)).toEqual(['first-0001', 'first-0002']);
     expect(got.commands[0]).toMatchObject({ attempt: 1, command: { type: 'cordon', node: 'ip-10-0-1-1' } });
+    // The policy's default exemption travels with the commands.
+    expect(got.exemptions?.namespaces).toContain('kube-system');
     // Within the lease, another poll (a second replica, a retry) gets nothing.
     expect((await poll(tokens.prod as string)).commands).toEqual([]);
     clock = at(commandLeaseMs + 1_000);

@@ -30,7 +30,10 @@ interface Delivered {
 }
 
 /** The two command routes: each poll answers the next batch; results are recorded. */
-function fakeApi(batches: Delivered[][], options: { maintenance?: boolean; resultStatus?: number[] } = {}) {
+function fakeApi(
+  batches: Delivered[][],
+  options: { maintenance?: boolean; resultStatus?: number[]; exemptions?: AgentExemptions | null } = {},
+) {
   const posted: { id: string; body: { outcome: string; reason: string | null } }[] = [];
   const requests: string[] = [];
   const fetchStub = (async (url: string | URL, init?: RequestInit) => {
@@ -51,7 +54,7 @@ function fakeApi(batches: Delivered[][], options: { maintenance?: boolean; resul
       JSON.stringify({
         clusterId: 'eks-1',
         commands,
-        exemptions,
+        exemptions: options.exemptions === undefined ? exemptions : options.exemptions,
         maintenance: options.maintenance ?? false,
         serverTime: '2027-01-01T00:00:00.000Z',
       }),
@@ -238,6 +241,17 @@ describe('the agent’s command loop', () => {
     const result = await r.execute({ type: 'cordon', node: 'n1' }, exemptions);
     expect(result.outcome).toBe('refused');
     expect(result.reason).toContain('write mode is off');
+    expect(k8s.writes).toEqual([]);
+  });
+
+  it('refuses commands that come without the exemption list', async () => {
+    const api = fakeApi([[evict('cmd-00000008', 'web-1')]], { exemptions: null });
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body).toEqual({
+      outcome: 'refused',
+      reason: 'the answer carried no exemption list',
+    });
     expect(k8s.writes).toEqual([]);
   });
 

@@ -182,13 +182,12 @@ export async function pendingCommandsForAgent(
 ): Promise<AgentCommandsResponse> {
   const { orgId, clusterId } = agent;
   const nowIso = now.toISOString();
-  const [maintenance, exemptions] = await Promise.all([
+  const [maintenance] = await Promise.all([
     maintenanceOf(orgId, clusterId, true),
-    exemptionsOf(orgId, clusterId),
     putItem(agentChannelEntity, { orgId, clusterId, lastPollAt: nowIso }),
   ]);
-  const base = { clusterId, exemptions, maintenance: maintenance.enabled, serverTime: nowIso };
-  if (maintenance.enabled) return { ...base, commands: [] };
+  const base = { clusterId, maintenance: maintenance.enabled, serverTime: nowIso };
+  if (maintenance.enabled) return { ...base, commands: [], exemptions: null };
   // The index is eventually consistent: a command closed a moment ago may still be listed; the lease's
   // condition on the table item is what decides.
   const open = await queryAll(agentCommandEntity, openAgentCommandsQuery(orgId, clusterId), {
@@ -214,7 +213,9 @@ export async function pendingCommandsForAgent(
       if (!isConditionalCheckFailed(error)) throw error;
     }
   }
-  return { ...base, commands };
+  // Read with the commands they apply to: an idle poll (every 15 s per cluster) stays two small writes
+  // and a Query, without the cluster and its three policy levels.
+  return { ...base, commands, exemptions: commands.length ? await exemptionsOf(orgId, clusterId) : null };
 }
 
 /** One command of the agent's own cluster, or 404 (a command of another cluster is never found). */

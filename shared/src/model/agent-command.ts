@@ -131,7 +131,8 @@ export const agentCommandsResponseSchema = z.object({
       attempt: z.number(),
     }),
   ),
-  exemptions: agentExemptionsSchema,
+  /** The policy's exemptions the commands of this answer are checked against; null when there is none. */
+  exemptions: agentExemptionsSchema.nullable(),
   /** While true the agent runs nothing (a command leased before maintenance was switched on is refused). */
   maintenance: z.boolean(),
   serverTime: z.string(),
