@@ -273,7 +273,9 @@ test.describe
 
       // Maintenance mode (issue 14): switched from the keyboard, confirmed in a dialog, shown, axe-clean.
       const toggle = page.getByTestId('maintenance-switch');
-      await expect(toggle).toBeEnabled({ timeout: 30_000 });
+      // Focusable once its state is read (a disabled NSwitch has no tabindex).
+      await expect(toggle).toHaveAttribute('tabindex', '0', { timeout: 30_000 });
+      await expect(toggle).toHaveAttribute('aria-checked', 'false');
       await expect(page.getByTestId('maintenance')).toContainText('Maintenance off');
       await toggle.focus();
       await page.keyboard.press('Space');
@@ -286,6 +288,8 @@ test.describe
       await expect(page.getByTestId('maintenance')).toContainText('Automation paused');
       await expectAccessible(page, 'the cluster page in maintenance', '[data-testid="cluster-header"]');
       await shot(page, '11-cluster-maintenance');
+      await expect(toggle).toHaveAttribute('aria-checked', 'true');
+      await expect(toggle).toHaveAttribute('tabindex', '0');
       await toggle.focus();
       await page.keyboard.press('Space');
       await page.getByRole('dialog').getByRole('button', { name: 'End maintenance' }).click();
