@@ -211,6 +211,29 @@ describe('POST /api/agent/commands/{id}/result', () => {
   });
 });
 
+describe('races', () => {
+  it('hands each command to exactly one of several concurrent polls, and records one of two racing results', async () => {
+    await poll(tokens.staging as string);
+    const ids = Array.from({ length: 6 }, (_, i) => `race-000${i}`);
+    await enqueueAgentCommands(
+      owner.orgId,
+      staging.clusterId,
+      ids.map((id) => cordon(id)),
+      clock,
+    );
+    const polls = await Promise.all(Array.from({ length: 4 }, () => poll(tokens.staging as string)));
+    const handed = polls.flatMap((p) => p.commands.map((c) => c.id));
+    expect(handed.sort()).toEqual(ids);
+    const [first, second] = await Promise.all([
+      report(tokens.staging as string, 'race-0000', { outcome: 'succeeded' }),
+      report(tokens.staging as string, 'race-0000', { outcome: 'failed', reason: 'node gone' }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const stored = await getAgentCommand(owner.orgId, staging.clusterId, 'race-0000');
+    expect(stored.outcome).toBe(first.status === 200 ? 'succeeded' : 'failed');
+  });
+});
+
 describe('maintenance mode', () => {
   it('switched on mid-run: refuses the pending commands and new ones, lets the leased one report, is audited', async () => {
     await poll(tokens.prod as string);
