@@ -85,12 +85,9 @@ function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
       pods.delete(`${namespace}/${pod}`);
       return { outcome: 'evicted' };
     },
-    async workloadTemplateLabels(_kind, namespace, name) {
-      return name === 'web'
-        ? { app: 'web' }
-        : namespace === 'shop' && name === 'vault'
-          ? { 'spot.io/do-not-touch': 'x' }
-          : null;
+    async workloadTemplateLabels(_kind, namespace, name): Promise<Record<string, string> | null> {
+      if (name === 'web') return { app: 'web' };
+      return namespace === 'shop' && name === 'vault' ? { 'spot.io/do-not-touch': 'x' } : null;
     },
     async patchWorkload(command) {
       writes.push(`patch ${command.kind} ${command.namespace}/${command.name}`);
