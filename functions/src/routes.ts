@@ -212,11 +212,12 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'agent',
     // Leases commands and records the poll.
     needs: ['table-write'],
-    // An agent in write mode polls every 15 s; the IP limit only stops floods without a token.
+    // An agent in write mode polls every 15 s (4 a minute); an organization's limit leaves room for 1,000
+    // clusters. The IP limit only stops floods without a token.
     rateLimit: {
       perIp: { requests: 6000, windowSeconds: 60 },
       perCluster: { requests: 30, windowSeconds: 60 },
-      perOrg: { requests: 1200, windowSeconds: 60 },
+      perOrg: { requests: 4800, windowSeconds: 60 },
       gateway: { requestsPerSecond: 50, burst: 100 },
     },
   },
