@@ -269,6 +269,9 @@ describe('maintenance mode', () => {
       enabled: true,
       reason: 'node upgrade',
     });
+    // And when the agent last asked for commands (write mode).
+    const channel = (detail.body.cluster as { commandChannel: { lastPollAt: string | null } }).commandChannel;
+    expect(channel.lastPollAt).toBe(clock.toISOString());
 
     const off = await maintenance(owner, prod, false);
     expect(off.body).toMatchObject({ maintenance: { enabled: false } });

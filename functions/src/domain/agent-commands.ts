@@ -4,6 +4,7 @@ import {
   type AgentCommandsResponse,
   type AgentCommandView,
   type AgentExemptions,
+  agentCanAct,
   agentCommandInputSchema,
   ConflictError,
   DomainError,
@@ -40,8 +41,6 @@ import { effectivePolicyOf } from './policy-effective';
 
 /** How long a fetched command is held by the agent; a crashed agent gets it again after this. */
 export const commandLeaseMs = 5 * 60_000;
-/** The agent polls every 15 s in write mode; no poll for this long means it cannot act (offline or read-only). */
-export const agentWriteModeWindowMs = 3 * 60_000;
 /** Commands handed out per poll: the agent runs them one by one within the lease. */
 export const commandsPerPoll = 10;
 /** Commands one enqueue may carry (a consolidation step drains a few nodes at a time). */
@@ -130,8 +129,7 @@ export async function enqueueAgentCommands(
   ]);
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
   const lastPollAt = channel?.lastPollAt ?? null;
-  if (!lastPollAt || now.getTime() - Date.parse(lastPollAt) > agentWriteModeWindowMs)
-    throw new AgentUnavailableError(clusterId, lastPollAt);
+  if (!agentCanAct(lastPollAt, now)) throw new AgentUnavailableError(clusterId, lastPollAt);
   for (const { id, command } of parsed) {
     const namespace = 'namespace' in command ? command.namespace : null;
     if (namespace && exemptions.namespaces.includes(namespace))

@@ -204,6 +204,17 @@ export const maintenanceResponseSchema = z.object({
 });
 export type MaintenanceResponse = z.infer<typeof maintenanceResponseSchema>;
 
+/**
+ * An agent in write mode polls every 15 s; with no poll for this long it cannot act (offline, or its write
+ * mode was switched off), and no command is enqueued for it.
+ */
+export const agentWriteModeWindowMs = 3 * 60_000;
+
+/** Pure: whether the cluster's agent can take commands at `now`, from its last poll (ISO or null). */
+export function agentCanAct(lastPollAt: string | null, now: Date): boolean {
+  return lastPollAt !== null && now.getTime() - Date.parse(lastPollAt) <= agentWriteModeWindowMs;
+}
+
 /** Pure: whether the exemptions cover a pod (its namespace, or a label selector it matches). */
 export function exemptionOf(
   exemptions: AgentExemptions,

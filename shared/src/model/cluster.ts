@@ -77,6 +77,8 @@ export const clusterDetailResponseSchema = z.object({
       agentConnected: z.boolean(),
       /** Maintenance mode: while enabled no automated action runs on the cluster (ADR 0037). */
       maintenance: maintenanceStateSchema,
+      /** The agent's last command poll (write mode; `agentCanAct` says whether it can act now). */
+      commandChannel: z.object({ lastPollAt: z.string().nullable() }),
     })
     .loose(),
   summary: z.record(z.string(), z.unknown()).nullable(),
