@@ -275,6 +275,30 @@ test.describe
       await expectNonZero(page, 'widget-summary', Date.now() + 30_000);
       await expect(page.getByTestId('widget-clusters')).toHaveCount(0);
       await shot(page, '10-cluster-page');
+
+      // Maintenance mode (issue 14): switched from the keyboard, confirmed in a dialog, shown, axe-clean.
+      const toggle = page.getByTestId('maintenance-switch');
+      // Focusable once its state is read (a disabled NSwitch has no tabindex).
+      await expect(toggle).toHaveAttribute('tabindex', '0', { timeout: 30_000 });
+      await expect(toggle).toHaveAttribute('aria-checked', 'false');
+      await expect(page.getByTestId('maintenance')).toContainText('Maintenance off');
+      await toggle.focus();
+      await page.keyboard.press('Space');
+      const confirm = page.getByRole('dialog');
+      await expect(confirm).toContainText('Every automated action on this cluster pauses');
+      await expectAccessible(page, 'the maintenance confirmation');
+      await confirm.getByRole('button', { name: 'Start maintenance' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId('maintenance')).toContainText('Maintenance on');
+      await expect(page.getByTestId('maintenance')).toContainText('Automation paused');
+      await expectAccessible(page, 'the cluster page in maintenance', '[data-testid="cluster-header"]');
+      await shot(page, '11-cluster-maintenance');
+      await expect(toggle).toHaveAttribute('aria-checked', 'true');
+      await expect(toggle).toHaveAttribute('tabindex', '0');
+      await toggle.focus();
+      await page.keyboard.press('Space');
+      await page.getByRole('dialog').getByRole('button', { name: 'End maintenance' }).click();
+      await expect(page.getByTestId('maintenance')).toContainText('Maintenance off');
     });
 
     // Issue 14: the cluster page's Activity section and the consolidation dry run, on the sandbox cloud.

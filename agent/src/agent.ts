@@ -1,4 +1,5 @@
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import { CommandRunner, type KubernetesExecutor } from './commands';
 import { type AgentConfig, agentVersion } from './config';
 
 /**
@@ -6,7 +7,8 @@ import { type AgentConfig, agentVersion } from './config';
  * every `heartbeatIntervalMs` in between, both to `POST <api>/api/ingest/snapshots` with the cluster's
  * token. A failed push is retried with exponential backoff (5 s doubling up to 5 minutes); a refused token
  * (401) or cluster (403/404) is logged with what to do and retried at the slow pace, since a new token
- * may be put in the Secret meanwhile.
+ * may be put in the Secret meanwhile. In write mode (off by default) a second loop polls the cluster's
+ * commands every `commandPollIntervalMs` and runs them ({@link CommandRunner}, ADR 0037).
  */
 
 export const ingestPath = '/api/ingest/snapshots';
@@ -23,6 +25,8 @@ export interface AgentDeps {
   /** Resolves after `ms`, or early when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** What runs the commands in write mode (the Kubernetes API, or the sandbox's model). */
+  executor?: KubernetesExecutor;
 }
 
 export interface PushOutcome {
@@ -41,11 +45,23 @@ export interface AgentState {
 
 export class Agent {
   readonly state: AgentState = { lastSuccessAt: null, lastSnapshotAt: null, consecutiveFailures: 0 };
+  /** Set in write mode. */
+  readonly commands: CommandRunner | null;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly deps: AgentDeps,
-  ) {}
+  ) {
+    if (config.writeMode && !deps.executor)
+      throw new Error('Write mode needs a Kubernetes executor to run the commands.');
+    this.commands =
+      config.writeMode && deps.executor
+        ? new CommandRunner(
+            { apiUrl: config.apiUrl, token: config.token, writeMode: true },
+            { executor: deps.executor, fetch: deps.fetch, log: deps.log },
+          )
+        : null;
+  }
 
   heartbeat(): Promise<PushOutcome> {
     return this.post({ kind: 'heartbeat', agentVersion, sentAt: this.deps.now().toISOString() });
@@ -66,8 +82,33 @@ export class Agent {
     return outcome;
   }
 
-  /** Runs until `signal` aborts. */
+  /** Runs until `signal` aborts: pushes, and in write mode the command loop beside them. */
   async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([this.pushLoop(signal), this.commandLoop(signal)]);
+  }
+
+  /** Polls commands every `commandPollIntervalMs`; backs off like the pushes when Spot Optimizer fails. */
+  private async commandLoop(signal: AbortSignal): Promise<void> {
+    const runner = this.commands;
+    if (!runner) return;
+    let failures = 0;
+    while (!signal.aborted) {
+      const outcome = await runner.pollOnce();
+      failures = outcome.ok ? 0 : failures + 1;
+      const refused = outcome.status === 401 || outcome.status === 403 || outcome.status === 404;
+      const wait = outcome.ok
+        ? this.config.commandPollIntervalMs
+        : refused
+          ? maxBackoffMs
+          : Math.min(
+              maxBackoffMs,
+              Math.max(this.config.commandPollIntervalMs, minBackoffMs * 2 ** (failures - 1)),
+            );
+      await this.deps.sleep(wait, signal);
+    }
+  }
+
+  private async pushLoop(signal: AbortSignal): Promise<void> {
     let nextSnapshot = 0;
     let nextHeartbeat = 0;
     while (!signal.aborted) {

@@ -13,6 +13,8 @@ import { z } from 'zod';
  * | SPOT_HEARTBEAT_INTERVAL_SECONDS | 30 | how often a heartbeat is pushed between snapshots |
  * | SPOT_HEALTH_PORT | 8080 | `/healthz` for the kubelet's probes (0 = off) |
  * | SPOT_KUBECONFIG | unset | outside a cluster (development): the kubeconfig to read instead |
+ * | SPOT_WRITE_MODE | false | `true`: poll and run the optimizer's commands (needs the write RBAC; ADR 0037) |
+ * | SPOT_COMMAND_POLL_SECONDS | 15 | in write mode, how often commands are fetched |
  */
 export const agentVersion = '0.1.0';
 
@@ -27,6 +29,12 @@ export const agentConfigSchema = z.object({
   SPOT_HEARTBEAT_INTERVAL_SECONDS: seconds(30, 5),
   SPOT_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   SPOT_KUBECONFIG: z.string().optional(),
+  // Off unless spelled out: an agent acts on the cluster only when someone chose so.
+  SPOT_WRITE_MODE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  SPOT_COMMAND_POLL_SECONDS: seconds(15, 5),
 });
 
 export interface AgentConfig {
@@ -37,6 +45,9 @@ export interface AgentConfig {
   heartbeatIntervalMs: number;
   healthPort: number;
   kubeconfig: string | undefined;
+  /** Poll and run commands (off by default). */
+  writeMode: boolean;
+  commandPollIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -54,5 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     heartbeatIntervalMs: c.SPOT_HEARTBEAT_INTERVAL_SECONDS * 1000,
     healthPort: c.SPOT_HEALTH_PORT,
     kubeconfig: c.SPOT_KUBECONFIG,
+    writeMode: c.SPOT_WRITE_MODE,
+    commandPollIntervalMs: c.SPOT_COMMAND_POLL_SECONDS * 1000,
   };
 }

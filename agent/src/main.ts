@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { collectClusterSnapshot } from '@spot/functions/ports/kubernetes-snapshot';
 import { Agent, type LogLevel } from './agent';
 import { agentVersion, loadConfig } from './config';
+import { kubernetesExecutor } from './kubernetes-executor';
 
 const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
   // One JSON object per line; the token is never a field.
@@ -38,6 +39,7 @@ const agent = new Agent(config, {
       });
     }),
   log,
+  ...(config.writeMode ? { executor: await kubernetesExecutor(kc) } : {}),
 });
 
 // Healthy while pushes succeed, or for three heartbeat intervals after the last success (a short outage
@@ -55,7 +57,12 @@ if (config.healthPort > 0) {
 
 const controller = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => controller.abort());
-log('info', 'agent started', { version: agentVersion, cluster: config.clusterName, api: config.apiUrl });
+log('info', 'agent started', {
+  version: agentVersion,
+  cluster: config.clusterName,
+  api: config.apiUrl,
+  writeMode: config.writeMode,
+});
 await agent.run(controller.signal);
 log('info', 'agent stopped');
 process.exit(0);

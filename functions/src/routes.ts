@@ -196,6 +196,45 @@ export const routes: readonly RouteDefinition[] = [
       gateway: { requestsPerSecond: 50, burst: 100 },
     },
   },
+  // The optimizer acts (issue 14): maintenance mode and the command channel to the cluster's agent (ADR 0037).
+  {
+    method: 'PUT',
+    path: '/api/client/clusters/{id}/maintenance',
+    handler: 'clusters/maintenance',
+    auth: 'user',
+    // Switching it off arms a hibernation run to catch up on a missed transition.
+    needs: ['table-write', 'schedules'],
+  },
+  {
+    method: 'GET',
+    path: '/api/agent/commands',
+    handler: 'agent/commands',
+    auth: 'agent',
+    // Leases commands and records the poll.
+    needs: ['table-write'],
+    // An agent in write mode polls every 15 s (4 a minute); an organization's limit leaves room for 1,000
+    // clusters. The IP limit only stops floods without a token.
+    rateLimit: {
+      perIp: { requests: 6000, windowSeconds: 60 },
+      perCluster: { requests: 30, windowSeconds: 60 },
+      perOrg: { requests: 4800, windowSeconds: 60 },
+      gateway: { requestsPerSecond: 50, burst: 100 },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/agent/commands/{id}/result',
+    handler: 'agent/command-result',
+    auth: 'agent',
+    needs: ['table-write'],
+    // One result per command, at most ten commands per poll.
+    rateLimit: {
+      perIp: { requests: 6000, windowSeconds: 60 },
+      perCluster: { requests: 120, windowSeconds: 60 },
+      perOrg: { requests: 2400, windowSeconds: 60 },
+      gateway: { requestsPerSecond: 50, burst: 100 },
+    },
+  },
   // Audit Logs & Compliance Center (issue 16). Literal paths before `{id}`: the local gateway takes the
   // first match (API Gateway prefers the literal one anyway).
   {

@@ -1,6 +1,7 @@
 import type { ApiRouteKey } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAdmin } from '../src/domain/admin';
+import { enqueueAgentCommands } from '../src/domain/agent-commands';
 import { issueSnoozeToken } from '../src/domain/hibernation-snooze';
 import { port } from '../src/ports';
 import { routeKey, routes } from '../src/routes';
@@ -16,6 +17,9 @@ let clusterId: string;
 let templateId: string;
 let auditId: string;
 let snoozeToken: string;
+/** An agent token of another cluster than `clusterId` (whose token a write test below replaces). */
+let agentToken: string;
+let agentClusterId: string;
 
 beforeAll(async () => {
   await useLocalServices();
@@ -27,6 +31,12 @@ beforeAll(async () => {
   expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
   const clusters = await call('GET /api/client/clusters', { token: user.accessToken });
   clusterId = String(clusters.body.items?.[0]?.id);
+  agentClusterId = String((clusters.body.items?.[1] ?? clusters.body.items?.[0])?.id);
+  const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+    token: user.accessToken,
+    path: { id: agentClusterId },
+  });
+  agentToken = String(issued.body.token);
   const template = await call('POST /api/client/node-templates', {
     token: user.accessToken,
     body: {
@@ -107,6 +117,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
+  'GET /api/agent/commands': () => ({ token: agentToken }),
 };
 
 describe('responses match the contracts', () => {
@@ -166,6 +177,42 @@ describe('responses match the contracts', () => {
       expect(verified.body.valid, verified.raw).toBe(true);
       expectContractResponse('POST /api/client/audit/exports/verify', verified);
     }
+  });
+
+  it('answers maintenance mode and the command channel as their contracts say', async () => {
+    for (const enabled of [true, false]) {
+      const switched = await call('PUT /api/client/clusters/{id}/maintenance', {
+        token: user.accessToken,
+        path: { id: agentClusterId },
+        body: { enabled, reason: 'contract check' },
+      });
+      expect(switched.status, switched.raw).toBe(200);
+      expectContractResponse('PUT /api/client/clusters/{id}/maintenance', switched);
+    }
+    await call('GET /api/agent/commands', { token: agentToken });
+    await enqueueAgentCommands(
+      user.orgId,
+      agentClusterId,
+      [{ id: 'contract-evict-1', command: { type: 'evict', namespace: 'shop', pod: 'web-1' } }],
+      new Date(),
+    );
+    const poll = await call('GET /api/agent/commands', { token: agentToken });
+    expectContractResponse('GET /api/agent/commands', poll);
+    expect(poll.body.commands).toHaveLength(1);
+    const result = await call('POST /api/agent/commands/{id}/result', {
+      token: agentToken,
+      path: { id: 'contract-evict-1' },
+      body: { outcome: 'wait', reason: 'Cannot evict pod as it would violate the pod disruption budget.' },
+    });
+    expect(result.status, result.raw).toBe(200);
+    expectContractResponse('POST /api/agent/commands/{id}/result', result);
+    const conflict = await call('POST /api/agent/commands/{id}/result', {
+      token: agentToken,
+      path: { id: 'contract-evict-1' },
+      body: { outcome: 'succeeded' },
+    });
+    expect(conflict.status).toBe(409);
+    expectContractResponse('POST /api/agent/commands/{id}/result', conflict);
   });
 
   it('answers errors with the error shape and a status the contract declares', async () => {

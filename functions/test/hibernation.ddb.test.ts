@@ -305,6 +305,75 @@ describe('hibernation: scheduled runs across a change of clock', () => {
   });
 });
 
+describe('hibernation: maintenance mode (ADR 0037)', () => {
+  it('skips scheduled runs with a recorded reason, still runs a person’s Hibernate Now, and catches up when switched off', async () => {
+    const clusters = await call('GET /api/client/clusters', { token: owner.accessToken });
+    const second = clusters.body.items?.[1] as { id: string; name: string; region: string };
+    const target = { ...(await cloudTargetOf(owner.orgId, accountId)), region: second.region };
+    const sizes = async () =>
+      Object.fromEntries(
+        (await port('cloud').listNodegroups(target, second.name)).map((g) => [g.name, g.desiredSize]),
+      );
+    const running = await sizes();
+    expect(Object.values(running).some((d) => d > 0)).toBe(true);
+    const p = { id: second.id };
+    const saved = await call('PUT /api/client/clusters/{id}/hibernation', {
+      token: owner.accessToken,
+      path: p,
+      body: { version: 0, schedule: { enabled: true, timeZone: 'UTC', weeklyGrid: grid(false) } },
+    });
+    expect(saved.status, saved.raw).toBe(200);
+    const on = await call('PUT /api/client/clusters/{id}/maintenance', {
+      token: owner.accessToken,
+      path: p,
+      body: { enabled: true, reason: 'EKS upgrade' },
+    });
+    expect(on.status, on.raw).toBe(200);
+
+    // The scheduler's run: the schedule wants sleep, maintenance says no; skipped, audited, re-armed.
+    harness.scheduler.schedules.delete(hibernationScheduleName(second.id));
+    const started = await harness.workflows.startExecution('hibernation', {
+      orgId: owner.orgId,
+      clusterId: second.id,
+    });
+    expect((await harness.workflows.waitForExecution(started.executionArn)).status).toBe('SUCCEEDED');
+    expect(await sizes()).toEqual(running);
+    const skipped = (await queryAll(auditRecordEntity, auditRecordsQuery(owner.orgId))).filter(
+      (r) => r.action === 'hibernation.skipped' && r.target === `cluster/${second.id}`,
+    );
+    expect(skipped).toHaveLength(1);
+    expect(JSON.stringify(skipped[0]?.after)).toContain('maintenance mode');
+    expect(harness.scheduler.schedules.has(hibernationScheduleName(second.id))).toBe(true);
+
+    // A person's explicit Hibernate Now still acts in maintenance, and Wake Up Now brings it back.
+    const slept = await call('POST /api/client/clusters/{id}/hibernation/sleep', {
+      token: owner.accessToken,
+      path: p,
+    });
+    expect(slept.status, slept.raw).toBe(200);
+    expect(Object.values(await sizes()).every((d) => d === 0)).toBe(true);
+    const woken = await call('POST /api/client/clusters/{id}/hibernation/wake', {
+      token: owner.accessToken,
+      path: p,
+      body: { hours: 1 },
+    });
+    expect(woken.status, woken.raw).toBe(200);
+    expect(await sizes()).toEqual(running);
+
+    // Switched off: a run is armed within a minute to catch up on what the schedule wants.
+    harness.scheduler.schedules.delete(hibernationScheduleName(second.id));
+    const off = await call('PUT /api/client/clusters/{id}/maintenance', {
+      token: owner.accessToken,
+      path: p,
+      body: { enabled: false },
+    });
+    expect(off.status, off.raw).toBe(200);
+    const armed = harness.scheduler.schedules.get(hibernationScheduleName(second.id))?.expression ?? '';
+    const armedAt = Date.parse(`${armed.slice(3, -1)}Z`);
+    expect(armedAt - Date.now()).toBeLessThanOrEqual(61_000);
+  }, 60_000);
+});
+
 describe('hibernation: a cluster gone from EKS', () => {
   it('loses its schedule, overrides, run record and armed schedule with the next discovery', async () => {
     const gone = await seedCluster(owner.orgId, { accountId, region: clusterRegion, name: 'gone' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
+import { enqueueAgentCommands } from '../src/domain/agent-commands';
 import { issueSnoozeToken } from '../src/domain/hibernation-snooze';
 import { logSink } from '../src/lib/logger';
 import { configurePorts, port } from '../src/ports';
@@ -159,6 +160,25 @@ describe('no credential leaves by any route', () => {
         })
       ).status,
     ).toBe(202);
+    // The command channel (write mode) and maintenance: the agent token is the agent routes' credential.
+    await call('GET /api/agent/commands', { token: agentToken });
+    await enqueueAgentCommands(
+      user.orgId,
+      cluster.clusterId,
+      [{ id: 'secrets-cordon-1', command: { type: 'cordon', node: 'ip-10-0-0-1' } }],
+      new Date(),
+    );
+    await call('GET /api/agent/commands', { token: agentToken });
+    await call('POST /api/agent/commands/{id}/result', {
+      token: agentToken,
+      path: { id: 'secrets-cordon-1' },
+      body: { outcome: 'succeeded' },
+    });
+    await call('PUT /api/client/clusters/{id}/maintenance', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { enabled: true },
+    });
     const trail = await call('GET /api/client/audit', { token, query: { limit: '2' } });
     await call('GET /api/client/audit', {
       token,

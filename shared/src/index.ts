@@ -4,6 +4,7 @@ export * from './errors';
 export * from './model/account';
 export * from './model/account-connect';
 export * from './model/admin';
+export * from './model/agent-command';
 export * from './model/api';
 export * from './model/audit';
 export * from './model/auth';

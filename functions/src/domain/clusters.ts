@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '@spot/shared';
 import { z } from 'zod';
+import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import {
   clusterEntity,
@@ -35,6 +36,7 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { maintenanceOf } from './maintenance';
 
 /**
  * The cluster registry of an organization. Keys are built from the caller's organization only, so another
@@ -184,10 +186,12 @@ const withoutOrg = <T extends { orgId: string }>({ orgId: _org, ...rest }: T) =>
 /** One cluster: its summary (what the dashboard shows), node groups, nodes and workloads. */
 export async function getCluster(orgId: string, clusterId: string) {
   const cluster = await loadCluster(orgId, clusterId);
-  const [nodeGroups, nodes, workloads] = await Promise.all([
+  const [nodeGroups, nodes, workloads, maintenance, channel] = await Promise.all([
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
+    maintenanceOf(orgId, clusterId, false),
+    getItem(agentChannelEntity, agentChannelKey(orgId, clusterId)),
   ]);
   const { summary, agentTokenSha256, orgId: _org, endpoint: _endpoint, awsAccountId, arn, ...rest } = cluster;
   return {
@@ -198,6 +202,8 @@ export async function getCluster(orgId: string, clusterId: string) {
       awsAccountIdMasked: maskAwsAccountId(awsAccountId),
       arn: maskArnAccount(arn),
       agentConnected: agentTokenSha256 !== null,
+      maintenance,
+      commandChannel: { lastPollAt: channel?.lastPollAt ?? null },
     },
     summary,
     nodeGroups: nodeGroups.map(withoutOrg),

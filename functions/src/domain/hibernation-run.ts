@@ -608,3 +608,78 @@ export async function armAfterSave(
     return null;
   }
 }
+
+/**
+ * A scheduled run while the cluster is in maintenance (ADR 0037): nothing is scaled; the skip is recorded
+ * in the audit trail with its reason and the schedule is re-armed at the next transition, so hibernation
+ * resumes by itself (switching maintenance off also arms a run within a minute, {@link resumeAfterMaintenance}).
+ * A person's Wake Up Now / Hibernate Now does not come here: explicit actions still run in maintenance.
+ */
+export async function skipScheduledRunInMaintenance(
+  orgId: string,
+  clusterId: string,
+  maintenance: { since: string | null; by: string | null; reason: string | null },
+  now: Date,
+  store: HibernationRunStore = dynamoRunStore,
+): Promise<{ skipped: true; reason: string; nextRunAt: string | null }> {
+  const { cluster, stored, overrides, runtime } = await store.load(orgId, clusterId);
+  const input = engineInputOf(scheduleOf(cluster, stored), overrides, runtime);
+  const next = nextTransition(input, now);
+  const nextRunAt =
+    next?.at ?? (input.schedule.enabled ? new Date(now.getTime() + transitionHorizonMs) : null);
+  const reason = `cluster in maintenance mode since ${maintenance.since ?? 'now'}${maintenance.by ? ` (switched on by ${maintenance.by})` : ''}: the scheduled ${runsNodes(desiredStateAt(input, now).state) ? 'wake' : 'sleep'} was skipped`;
+  try {
+    await rearm(orgId, clusterId, nextRunAt);
+  } catch (error) {
+    logger.error('hibernation schedule not armed', { clusterId, ...errorFields(error) });
+  }
+  await store.auditSystemRun(
+    orgId,
+    {
+      actorType: 'system',
+      actorId: null,
+      actorName: 'system: hibernation scheduler',
+      action: 'hibernation.skipped',
+      resourceType: 'cluster',
+      target: `cluster/${clusterId}`,
+      accountId: cluster.accountId,
+      outcome: 'denied',
+      before: { actual: runtime?.actual ?? null },
+      after: {
+        skipped: true,
+        reason,
+        maintenanceReason: maintenance.reason,
+        nextRunAt: nextRunAt?.toISOString() ?? null,
+      },
+      sourceIp: null,
+      userAgent: null,
+      requestId: null,
+    },
+    now,
+  );
+  return { skipped: true, reason, nextRunAt: nextRunAt?.toISOString() ?? null };
+}
+
+/**
+ * After maintenance is switched off: a run within a minute brings the cluster to what its schedule wants
+ * (it may have missed a transition meanwhile). Nothing for a cluster without an enabled schedule.
+ */
+export async function resumeAfterMaintenance(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+): Promise<Date | null> {
+  const [stored, runtime] = await Promise.all([
+    readSchedule(orgId, clusterId, true),
+    readRuntime(orgId, clusterId, true),
+  ]);
+  if (!stored?.enabled && runtime?.actual !== 'sleeping') return null;
+  const at = new Date(now.getTime() + 60_000);
+  try {
+    await rearm(orgId, clusterId, at);
+    return at;
+  } catch (error) {
+    logger.error('hibernation schedule not armed', { clusterId, ...errorFields(error) });
+    return null;
+  }
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { apiContracts, type RouteContract } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { enqueueAgentCommands, getAgentCommand } from '../../src/domain/agent-commands';
 import { clusterIdFor } from '../../src/domain/discovery/common';
 import { routeKey, routes } from '../../src/routes';
 import { installConnectFakes, newAwsAccountId } from '../accounts-connect-fakes';
@@ -40,6 +41,8 @@ interface Org {
 }
 
 let fakes: ReturnType<typeof installConnectFakes>;
+/** Each organization's own ids, for reading its command behind the API. */
+const orgIds = new Map<string, { orgId: string; clusterId: string }>();
 /** Workflow starts and schedule deletions made while seeding, before any attacker request. */
 let seeded: { started: number; deleted: number };
 
@@ -66,11 +69,22 @@ async function seedOrg(label: string): Promise<Org> {
     path: { id: first.clusterId },
   });
   const agentToken = String(issued.body.token);
+  orgIds.set(label, { orgId: user.orgId, clusterId: first.clusterId });
   const beat = await call('POST /api/ingest/snapshots', {
     token: agentToken,
     body: { kind: 'heartbeat', agentVersion: '0.1.0' },
   });
   if (beat.status !== 200) throw new Error(`heartbeat failed: ${beat.raw}`);
+  // A command for the agent (it polls once in write mode, then the workflow's call enqueues one).
+  const poll = await call('GET /api/agent/commands', { token: agentToken });
+  if (poll.status !== 200) throw new Error(`command poll failed: ${poll.raw}`);
+  const commandId = `iso-${label}-${tag}-cordon`;
+  await enqueueAgentCommands(
+    user.orgId,
+    first.clusterId,
+    [{ id: commandId, command: { type: 'cordon', node: `node-${tag}` } }],
+    new Date(),
+  );
   const templateName = `tmpl-${label}-${tag}`;
   const template = await call('POST /api/client/node-templates', {
     token: user.accessToken,
@@ -113,6 +127,7 @@ async function seedOrg(label: string): Promise<Org> {
       nodeTemplate: templateId,
       auditRecord: auditIds[0] as string,
       auditDestination: destinationId,
+      agentCommand: commandId,
     },
     searchTerms: [
       first.name,
@@ -139,6 +154,7 @@ async function seedOrg(label: string): Promise<Org> {
       ...clusters.flatMap((c) => [c.clusterId, c.name]),
       ...auditIds,
       destinationId,
+      commandId,
     ],
   };
 }
@@ -296,6 +312,16 @@ describe('tenant isolation matrix (generated from the route table)', () => {
         body: { kind: 'heartbeat', agentVersion: '0.1.0' },
       });
       expect(beat.status).toBe(200);
+      // A result posted by the other organization's agent would have closed this command.
+      const victimIds = orgIds.get(victim.name) as { orgId: string; clusterId: string };
+      const command = await getAgentCommand(victimIds.orgId, victimIds.clusterId, victim.ids.agentCommand);
+      expect(command.status).toBe('pending');
+      // Maintenance switched on by the other organization would show here.
+      const detail = await call('GET /api/client/clusters/{id}', {
+        token: victim.accessToken,
+        path: { id: victim.ids.cluster },
+      });
+      expect((detail.body.cluster as { maintenance: { enabled: boolean } }).maintenance.enabled).toBe(false);
       const audit = await call('GET /api/client/audit', {
         token: victim.accessToken,
         query: { limit: '500' },

@@ -17,7 +17,9 @@ export type IdKind =
   | 'clusterCursor'
   | 'nodeTemplate'
   | 'auditRecord'
-  | 'auditDestination';
+  | 'auditDestination'
+  /** A command queued for the cluster's agent (issue 14): named by the agent routes with an agent token. */
+  | 'agentCommand';
 
 /** A field that looks like an id but names no object of the caller's organization, and why. */
 export interface NotAnObject {
@@ -263,6 +265,11 @@ export const isolationCases: Record<string, RouteCase> = {
   },
   'POST /api/client/clusters/{id}/hibernation/wake': { ids: { 'path.id': 'cluster' }, body: { hours: 1 } },
   'POST /api/client/clusters/{id}/hibernation/sleep': { ids: { 'path.id': 'cluster' } },
+  'PUT /api/client/clusters/{id}/maintenance': { ids: { 'path.id': 'cluster' }, body: { enabled: true } },
+  'POST /api/agent/commands/{id}/result': {
+    ids: { 'path.id': 'agentCommand' },
+    body: { outcome: 'succeeded' },
+  },
 };
 
 /** Routes whose answers list or search the organization's items: B's answers must hold nothing of A's. */

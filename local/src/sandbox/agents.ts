@@ -16,12 +16,17 @@
  * and when someone issues a new token on the cluster page (the old one is revoked, as a real agent
  * whose Secret was not updated; the next stack start installs it again). Only token hashes are stored,
  * so every stack start issues fresh tokens, which revokes those of the previous run.
+ *
+ * The agents run in write mode (ADR 0037): they poll `GET /api/agent/commands` and run the optimizer's
+ * commands on the sandbox cluster's model (`agent-writes.ts`), as a customer's agent installed with
+ * `writeMode.enabled=true` would.
  */
 
 import { Agent, type LogLevel } from '@spot/agent/agent';
 import type { AgentConfig } from '@spot/agent/config';
 import type { KeyQuery } from '@spot/functions/data/repository';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import { sandboxExecutor } from './agent-writes';
 import type { SandboxCloud } from './cloud';
 
 /** What can be tuned (the local stack's option and environment). */
@@ -37,6 +42,10 @@ export interface SandboxAgentSettings {
    * first snapshot at the same instant right after a discovery. Default 2 s.
    */
   staggerMs?: number;
+  /** Write mode of the agents (default on): they fetch and run the optimizer's commands. */
+  writeMode?: boolean;
+  /** How often an agent in write mode fetches commands (the real agent's default: 15 s). */
+  commandPollMs?: number;
 }
 
 export interface SandboxAgentsOptions extends SandboxAgentSettings {
@@ -255,6 +264,8 @@ export class SandboxAgents {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 30_000,
       healthPort: 0,
       kubeconfig: undefined,
+      writeMode: this.options.writeMode ?? true,
+      commandPollIntervalMs: this.options.commandPollMs ?? 15_000,
     };
     const sandbox = this.options.sandbox;
     const key = keyOf(cluster.orgId, cluster.clusterId);
@@ -265,6 +276,7 @@ export class SandboxAgents {
       fetch: this.options.fetch ?? globalThis.fetch,
       now: () => new Date(),
       sleep: abortableSleep,
+      executor: sandboxExecutor(sandbox, cluster.name),
       log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
         // Routine pushes stay quiet; what needs attention is shown.
         if (level === 'info') return;

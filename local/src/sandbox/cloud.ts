@@ -709,6 +709,23 @@ export class SandboxCloud implements CustomerCloudPort {
       'eks:DescribeCluster',
       'eks:UpdateNodegroupConfig',
     );
+    this.limitNodePool(ng, cpu);
+  }
+
+  /**
+   * The in-cluster agent's server-side apply of a NodePool that exists in the sandbox cluster (write mode,
+   * ADR 0037): its `spec.limits.cpu` is the pool's limit from now on. The agent's own RBAC is the check.
+   */
+  applyNodePoolFromAgent(clusterName: string, nodePool: string, cpu: string | null): boolean {
+    const ng = this.simulation
+      .cluster(clusterName)
+      ?.nodeGroups.find((g) => g.kind === 'karpenter' && g.name === nodePool);
+    if (!ng) return false;
+    this.limitNodePool(ng, cpu);
+    return true;
+  }
+
+  private limitNodePool(ng: SandboxNodeGroup, cpu: string | null): void {
     const cpuMilli = cpu === null ? Number.POSITIVE_INFINITY : cpuQuantityMilli(cpu);
     if (Number.isNaN(cpuMilli))
       throw new ValidationError(

@@ -10,12 +10,14 @@
  *
  * Simplifications: pods are assigned to one node group (their pool) and stay Pending when it is empty
  * rather than moving to another group; placement is recomputed per snapshot, so a pod may sit on another
- * node in the next one.
+ * node in the next one. What agents in write mode changed (cordons, evictions, patches, Karpenter objects)
+ * is applied from the instant it was made (`agent-writes.ts`).
  */
 
 import type { ClusterHourSample } from '@spot/functions/ports/kubernetes';
 import type { ClusterSnapshot, SnapshotNode, SnapshotPod } from '@spot/shared/model/cluster-snapshot';
 import { instanceCategory, kubernetesArchitecture } from '@spot/shared/pricing/index';
+import { replacementStartMs, SandboxWrites } from './agent-writes';
 import { HOUR_MS, hourOf } from './cycles';
 import { clusterHour, daemonSetsOn, type WorkloadDailyPoint, workloadDaily } from './history';
 import { catalogType } from './prices';
@@ -42,10 +44,56 @@ interface PodDraft {
   index: number;
   name: string;
   ownerReplicas: number | null;
+  /** A replacement of an evicted pod is Pending until this instant (ms). */
+  startingUntilMs: number;
 }
 
 export class SandboxKubernetes {
+  /** What the clusters' agents in write mode changed. */
+  readonly writes = new SandboxWrites();
+
   constructor(private readonly sim: Simulation) {}
+
+  /**
+   * The workload as it runs at `t`: with the requests, limits and scheduling fields of the patches made
+   * before `t`. Usage shares are rescaled so the pods use what they used before (a patch changes what a
+   * pod asks for, not what it needs).
+   */
+  effectiveWorkload(w: SandboxWorkload, t: number): SandboxWorkload {
+    const patch = this.writes.patchAt(w.key, t);
+    if (!patch) return w;
+    const containers = w.containers.map((c) => {
+      const p = patch.containers.get(c.name);
+      if (!p) return c;
+      const requests = {
+        ...c.requests,
+        ...(p.requests.cpuMilli !== undefined ? { cpuMilli: p.requests.cpuMilli } : {}),
+        ...(p.requests.memoryMiB !== undefined ? { memoryMiB: p.requests.memoryMiB } : {}),
+      };
+      return {
+        ...c,
+        requests,
+        limits: { ...c.limits, ...p.limits },
+        cpuShare:
+          c.requests.cpuMilli > 0 ? (c.cpuShare * c.requests.cpuMilli) / requests.cpuMilli : c.cpuShare,
+        memoryShare:
+          c.requests.memoryMiB > 0
+            ? (c.memoryShare * c.requests.memoryMiB) / requests.memoryMiB
+            : c.memoryShare,
+      };
+    });
+    return {
+      ...w,
+      containers,
+      requests: {
+        ...w.requests,
+        cpuMilli: containers.reduce((sum, c) => sum + c.requests.cpuMilli, 0),
+        memoryMiB: containers.reduce((sum, c) => sum + c.requests.memoryMiB, 0),
+      },
+      nodeSelector: patch.nodeSelector ?? w.nodeSelector,
+      tolerations: patch.tolerations ?? w.tolerations,
+    };
+  }
 
   /** The cluster by name or EKS ARN; throws for one the sandbox does not have. */
   cluster(clusterArnOrName: string): SandboxCluster {
@@ -101,7 +149,8 @@ export class SandboxKubernetes {
         const gpu = req.resources['nvidia.com/gpu'] ?? 0;
         let best: NodeState | undefined;
         let bestScore = Number.NEGATIVE_INFINITY;
-        for (const state of states) {
+        // The replacement of an evicted pod is still starting: Pending, on no node yet.
+        for (const state of draft.startingUntilMs > t ? [] : states) {
           const f = state.free;
           if (f.pods < 1 || f.cpuMilli < req.cpuMilli || f.memoryMiB < req.memoryMiB || f.gpuMilli < gpu)
             continue;
@@ -217,20 +266,28 @@ export class SandboxKubernetes {
   /** The pods a group's workloads want at instant t (replicas now; CronJobs while a run is active). */
   private podDrafts(cluster: SandboxCluster, ng: SandboxNodeGroup, t: number, hour: number): PodDraft[] {
     const drafts: PodDraft[] = [];
-    for (const w of this.sim.workloadsOf(ng)) {
-      const rollout = w.cron || w.kind === 'StatefulSet' ? 0 : this.sim.lastRollout(w, cluster, t);
+    for (const seeded of this.sim.workloadsOf(ng)) {
+      const w = this.effectiveWorkload(seeded, t);
+      const patchedAt = this.writes.patchAt(w.key, t)?.atMs ?? 0;
+      // A patch rolls the pods out: a new ReplicaSet hash, like a roll-out of the workload's own.
+      const rollout =
+        w.cron || w.kind === 'StatefulSet' ? 0 : Math.max(this.sim.lastRollout(w, cluster, t), patchedAt);
+      const evictions = this.writes.evictions(w.key);
       const count = w.cron
         ? this.sim.cronRunAt(w, t) !== null
           ? w.replicas
           : 0
         : this.sim.replicas(w, cluster, hour);
       for (let index = 0; index < count; index++) {
-        drafts.push({
-          workload: w,
-          index,
-          name: this.podName(cluster, w, index, t, rollout),
-          ownerReplicas: w.cron ? null : count,
-        });
+        let name = this.podName(cluster, w, index, t, rollout);
+        let startingUntilMs = 0;
+        // Each eviction of the pod's name before t replaced it (a StatefulSet's replacement keeps the name).
+        for (const e of evictions) {
+          if (e.atMs > t || e.podName !== name) continue;
+          if (w.kind !== 'StatefulSet') name = `${name.slice(0, -5)}${suffix(5, w.hash, e.atMs, index)}`;
+          startingUntilMs = e.atMs + replacementStartMs;
+        }
+        drafts.push({ workload: w, index, name, ownerReplicas: w.cron ? null : count, startingUntilMs });
       }
     }
     return drafts;
@@ -405,7 +462,13 @@ export class SandboxKubernetes {
         resources: { ...slot.allocatable.resources },
       },
       labels,
-      taints: ng.taints.map((taint) => ({ ...taint })),
+      taints: [
+        ...ng.taints.map((taint) => ({ ...taint })),
+        // kubectl cordon: the node controller adds this taint to an unschedulable node.
+        ...(this.writes.isCordoned(cluster.name, node.name, t)
+          ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' as const }]
+          : []),
+      ],
       conditions,
       usage: {
         cpuMilli: round1(Math.min(capacityCpu, state.usage.cpuMilli)),

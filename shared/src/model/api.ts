@@ -8,6 +8,14 @@ import {
 import { connectInputSchema, roleSetupInputSchema, roleSetupResponseSchema } from './account-connect';
 import { adminOrganizationListSchema } from './admin';
 import {
+  agentCommandPathSchema,
+  agentCommandResultBodySchema,
+  agentCommandsResponseSchema,
+  agentCommandViewSchema,
+  maintenanceInputSchema,
+  maintenanceResponseSchema,
+} from './agent-command';
+import {
   auditExportDocumentSchema,
   auditExportInputSchema,
   auditExportLinkSchema,
@@ -300,6 +308,31 @@ export const apiContracts = {
     errors: [400, 401, 404, 429],
     // A 15,000-pod cluster's snapshot; Lambda's own payload limit is 6 MiB.
     maxBodyBytes: 6 * 1024 * 1024,
+  },
+  'PUT /api/client/clusters/{id}/maintenance': {
+    summary:
+      "Switch maintenance mode of a cluster: while on, no automated action runs on it (a person's Wake Up Now / Hibernate Now still does)",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    body: maintenanceInputSchema,
+    responses: { 200: maintenanceResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/agent/commands': {
+    summary:
+      "The commands for the agent's cluster to run now (write mode), each leased to it for a few minutes, with the policy's exemptions",
+    tags: ['Ingest'],
+    responses: { 200: agentCommandsResponseSchema },
+    errors: [401, 404, 429],
+  },
+  'POST /api/agent/commands/{id}/result': {
+    summary:
+      'The outcome of one command: the same outcome again is a no-op (200), a different one a 409; a command of another cluster is a 404',
+    tags: ['Ingest'],
+    path: agentCommandPathSchema,
+    body: agentCommandResultBodySchema,
+    responses: { 200: agentCommandViewSchema },
+    errors: [400, 401, 404, 409, 429],
   },
   'GET /api/client/audit': {
     summary:

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maintenanceStateSchema } from './agent-command';
 
 /** The cluster registry routes (`/api/client/clusters*`). */
 
@@ -74,6 +75,10 @@ export const clusterDetailResponseSchema = z.object({
       awsAccountIdMasked: z.string().nullable(),
       arn: z.string().nullable(),
       agentConnected: z.boolean(),
+      /** Maintenance mode: while enabled no automated action runs on the cluster (ADR 0037). */
+      maintenance: maintenanceStateSchema,
+      /** The agent's last command poll (write mode; `agentCanAct` says whether it can act now). */
+      commandChannel: z.object({ lastPollAt: z.string().nullable() }),
     })
     .loose(),
   summary: z.record(z.string(), z.unknown()).nullable(),

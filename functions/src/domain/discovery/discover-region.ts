@@ -3,6 +3,7 @@ import { priceNode } from '@spot/shared/savings/node-pricing';
 import { nodeGroupId } from '@spot/shared/savings/snapshot-model';
 import type { z } from 'zod';
 import { accountRegionEntity } from '../../data/entities/account-region';
+import { agentChannelKey } from '../../data/entities/agent-channel';
 import { agentTokenKey } from '../../data/entities/agent-token';
 import {
   autoScalingGroupEntity,
@@ -11,6 +12,7 @@ import {
 import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '../../data/entities/cluster';
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../../data/entities/cluster-action';
 import { clusterCardKey } from '../../data/entities/cluster-card';
+import { clusterMaintenanceKey } from '../../data/entities/cluster-maintenance';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
 import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
 import { nodeEntity } from '../../data/entities/node';
@@ -413,6 +415,9 @@ async function removeCluster(cluster: ClusterItem) {
     // The dashboard's card and series of the cluster live beside it (no TTL): they go with it.
     { delete: clusterCardKey(cluster.orgId, cluster.clusterId) },
     { delete: clusterSeriesKey(cluster.orgId, cluster.clusterId) },
+    // Its maintenance switch and command channel (its commands expire by TTL).
+    { delete: clusterMaintenanceKey(cluster.orgId, cluster.clusterId) },
+    { delete: agentChannelKey(cluster.orgId, cluster.clusterId) },
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));

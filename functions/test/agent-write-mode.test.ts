@@ -1,0 +1,427 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { Agent } from '@spot/agent/agent';
+import {
+  CommandRunner,
+  type KubernetesExecutor,
+  KubernetesForbiddenError,
+  type PatchWorkloadCommand,
+} from '@spot/agent/commands';
+import { loadConfig } from '@spot/agent/config';
+import { workloadPatchBody } from '@spot/agent/kubernetes-executor';
+import type { AgentCommandSpec, AgentExemptions } from '@spot/shared';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The agent's write mode (issue 14, ADR 0037), without a network: Spot Optimizer's command routes are a
+ * fetch stub, Kubernetes a recording executor.
+ */
+
+const exemptions: AgentExemptions = {
+  namespaces: ['kube-system'],
+  labels: [{ key: 'spot.io/do-not-touch' }, { key: 'tier', value: 'critical' }],
+};
+
+interface Delivered {
+  id: string;
+  command: AgentCommandSpec;
+}
+
+/** The two command routes: each poll answers the next batch; results are recorded. */
+function fakeApi(
+  batches: Delivered[][],
+  options: { maintenance?: boolean; resultStatus?: number[]; exemptions?: AgentExemptions | null } = {},
+) {
+  const posted: { id: string; body: { outcome: string; reason: string | null } }[] = [];
+  const requests: string[] = [];
+  const fetchStub = (async (url: string | URL, init?: RequestInit) => {
+    const path = new URL(String(url)).pathname;
+    requests.push(`${init?.method ?? 'GET'} ${path}`);
+    if (init?.method === 'POST') {
+      const id = decodeURIComponent(path.split('/')[4] ?? '');
+      posted.push({ id, body: JSON.parse(String(init.body)) });
+      const status = options.resultStatus?.shift() ?? 200;
+      return new Response(JSON.stringify({}), { status });
+    }
+    const commands = (batches.shift() ?? []).map((c) => ({
+      ...c,
+      leaseUntil: '2027-01-01T00:05:00.000Z',
+      attempt: 1,
+    }));
+    return new Response(
+      JSON.stringify({
+        clusterId: 'eks-1',
+        commands,
+        exemptions: options.exemptions === undefined ? exemptions : options.exemptions,
+        maintenance: options.maintenance ?? false,
+        serverTime: '2027-01-01T00:00:00.000Z',
+      }),
+      { status: 200 },
+    );
+  }) as typeof fetch;
+  return { fetch: fetchStub, posted, requests };
+}
+
+/** A cluster with pods and workloads; records every write. */
+function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
+  const writes: string[] = [];
+  const pods = new Map<string, Record<string, string>>([
+    ['shop/web-1', { app: 'web' }],
+    ['shop/web-2', { app: 'web' }],
+    ['shop/db-0', { app: 'db', tier: 'critical' }],
+    ['kube-system/coredns-1', { app: 'coredns' }],
+  ]);
+  const executor: KubernetesExecutor = {
+    async setUnschedulable(node, unschedulable) {
+      writes.push(`${unschedulable ? 'cordon' : 'uncordon'} ${node}`);
+    },
+    async podLabels(namespace, pod) {
+      return pods.get(`${namespace}/${pod}`) ?? null;
+    },
+    async evict(namespace, pod) {
+      writes.push(`evict ${namespace}/${pod}`);
+      pods.delete(`${namespace}/${pod}`);
+      return { outcome: 'evicted' };
+    },
+    async workloadTemplateLabels(_kind, namespace, name): Promise<Record<string, string> | null> {
+      if (name === 'web') return { app: 'web' };
+      return namespace === 'shop' && name === 'vault' ? { 'spot.io/do-not-touch': 'x' } : null;
+    },
+    async patchWorkload(command) {
+      writes.push(`patch ${command.kind} ${command.namespace}/${command.name}`);
+    },
+    async applyKarpenter(manifest) {
+      writes.push(`apply ${manifest.kind} ${manifest.metadata.name}`);
+    },
+    ...overrides,
+  };
+  return { executor, writes };
+}
+
+const runner = (api: ReturnType<typeof fakeApi>, executor: KubernetesExecutor, writeMode = true) =>
+  new CommandRunner(
+    { apiUrl: 'https://spot.example.com', token: 'spot_agt_test', writeMode },
+    { executor, fetch: api.fetch, log: () => {} },
+  );
+
+const evict = (id: string, pod: string, namespace = 'shop'): Delivered => ({
+  id,
+  command: { type: 'evict', namespace, pod },
+});
+
+describe('the agent’s command loop', () => {
+  it('runs a command id once even when it is delivered twice, and reports it both times', async () => {
+    const api = fakeApi([[evict('cmd-00000001', 'web-1')], [evict('cmd-00000001', 'web-1')]], {
+      // The first result POST is lost (503): the server leases the command again after the lease.
+      resultStatus: [503, 200],
+    });
+    const k8s = recordingExecutor();
+    const r = runner(api, k8s.executor);
+    expect(await r.pollOnce()).toMatchObject({ ok: true, ran: 1, reported: 0 });
+    expect(await r.pollOnce()).toMatchObject({ ok: true, ran: 0, reported: 1 });
+    expect(k8s.writes).toEqual(['evict shop/web-1']);
+    expect(api.posted.map((p) => [p.id, p.body.outcome])).toEqual([
+      ['cmd-00000001', 'succeeded'],
+      ['cmd-00000001', 'succeeded'],
+    ]);
+  });
+
+  it('never runs one id twice, whatever the order and repetition of deliveries (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 4 }), { maxLength: 6 }),
+        async (polls) => {
+          const batches = polls.map((ids) => ids.map((i) => evict(`cmd-0000000${i}`, `web-${i}`)));
+          const api = fakeApi(batches.map((b) => [...b]));
+          const runs = new Map<string, number>();
+          const k8s = recordingExecutor({
+            async podLabels() {
+              return { app: 'web' };
+            },
+            async evict(_ns, pod) {
+              runs.set(pod, (runs.get(pod) ?? 0) + 1);
+              return { outcome: 'evicted' };
+            },
+          });
+          const r = runner(api, k8s.executor);
+          for (let i = 0; i < batches.length; i++) await r.pollOnce();
+          const delivered = new Set(polls.flat());
+          expect([...runs.values()].every((n) => n === 1)).toBe(true);
+          expect(runs.size).toBe(delivered.size);
+          // Every delivery is answered, the repeated ones with the remembered outcome.
+          expect(api.posted.length).toBe(polls.flat().length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reports a PodDisruptionBudget’s 429 as wait, with the API’s message', async () => {
+    const api = fakeApi([[evict('cmd-00000002', 'web-2')]]);
+    const k8s = recordingExecutor({
+      async evict() {
+        return {
+          outcome: 'blocked',
+          message: "Cannot evict pod as it would violate the pod's disruption budget.",
+        };
+      },
+    });
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body).toEqual({
+      outcome: 'wait',
+      reason: "Cannot evict pod as it would violate the pod's disruption budget.",
+    });
+  });
+
+  it('refuses exempt pods and workloads (namespace, label, label value) without touching them', async () => {
+    const patch = (name: string): Delivered => ({
+      id: `patch-${name}-1`,
+      command: {
+        type: 'patch-workload',
+        kind: 'Deployment',
+        namespace: 'shop',
+        name,
+        containers: [{ name: 'app', requests: { cpuMilli: 100 } }],
+      },
+    });
+    const api = fakeApi([
+      [
+        evict('cmd-00000003', 'coredns-1', 'kube-system'),
+        evict('cmd-00000004', 'db-0'),
+        patch('vault'),
+        patch('web'),
+        patch('gone'),
+      ],
+    ]);
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted.map((p) => [p.id, p.body.outcome])).toEqual([
+      ['cmd-00000003', 'refused'],
+      ['cmd-00000004', 'refused'],
+      ['patch-vault-1', 'refused'],
+      ['patch-web-1', 'succeeded'],
+      ['patch-gone-1', 'failed'],
+    ]);
+    expect(api.posted[0]?.body.reason).toContain('namespace kube-system is excluded');
+    expect(api.posted[1]?.body.reason).toContain('label tier=critical');
+    expect(k8s.writes).toEqual(['patch Deployment shop/web']);
+  });
+
+  it('refuses with the RBAC to grant when the API server says 403', async () => {
+    const api = fakeApi([[{ id: 'cordon-0000001', command: { type: 'cordon', node: 'ip-10-0-0-1' } }]]);
+    const k8s = recordingExecutor({
+      async setUnschedulable() {
+        throw new KubernetesForbiddenError('patch node ip-10-0-0-1: HTTP 403');
+      },
+    });
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body.outcome).toBe('refused');
+    expect(api.posted[0]?.body.reason).toContain('writeMode.enabled=true');
+  });
+
+  it('counts an evicted-already pod as done: a restarted agent never evicts twice', async () => {
+    const api = fakeApi([[evict('cmd-00000005', 'web-9')]]);
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body).toEqual({ outcome: 'succeeded', reason: 'the pod was already gone' });
+    expect(k8s.writes).toEqual([]);
+  });
+
+  it('refuses everything while write mode is off, and never polls', async () => {
+    const api = fakeApi([[evict('cmd-00000006', 'web-1')]]);
+    const k8s = recordingExecutor();
+    const r = runner(api, k8s.executor, false);
+    expect(await r.pollOnce()).toMatchObject({ ran: 0, status: null });
+    expect(api.requests).toEqual([]);
+    const result = await r.execute({ type: 'cordon', node: 'n1' }, exemptions);
+    expect(result.outcome).toBe('refused');
+    expect(result.reason).toContain('write mode is off');
+    expect(k8s.writes).toEqual([]);
+  });
+
+  it('refuses commands that come without the exemption list', async () => {
+    const api = fakeApi([[evict('cmd-00000008', 'web-1')]], { exemptions: null });
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body).toEqual({
+      outcome: 'refused',
+      reason: 'the answer carried no exemption list',
+    });
+    expect(k8s.writes).toEqual([]);
+  });
+
+  it('refuses in maintenance mode', async () => {
+    const api = fakeApi([[evict('cmd-00000007', 'web-1')]], { maintenance: true });
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body.outcome).toBe('refused');
+    expect(k8s.writes).toEqual([]);
+  });
+});
+
+describe('the agent’s configuration and loop', () => {
+  const env = {
+    SPOT_API_URL: 'https://spot.example.com',
+    SPOT_AGENT_TOKEN: 'spot_agt_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG',
+    SPOT_CLUSTER_NAME: 'prod',
+  };
+
+  it('keeps write mode off unless SPOT_WRITE_MODE says true', () => {
+    expect(loadConfig(env)).toMatchObject({ writeMode: false, commandPollIntervalMs: 15_000 });
+    expect(loadConfig({ ...env, SPOT_WRITE_MODE: 'true', SPOT_COMMAND_POLL_SECONDS: '30' })).toMatchObject({
+      writeMode: true,
+      commandPollIntervalMs: 30_000,
+    });
+    expect(() => loadConfig({ ...env, SPOT_WRITE_MODE: 'yes please' })).toThrow('SPOT_WRITE_MODE');
+  });
+
+  it('an agent without write mode never asks for commands', async () => {
+    const api = fakeApi([]);
+    const controller = new AbortController();
+    let sleeps = 0;
+    const agent = new Agent(loadConfig(env), {
+      collect: async () => {
+        throw new Error('no cluster here');
+      },
+      fetch: (async (url: string | URL, init?: RequestInit) => {
+        if (String(url).includes('/api/agent/')) return api.fetch(url, init);
+        return new Response('{}', { status: 200 });
+      }) as typeof fetch,
+      now: () => new Date(),
+      sleep: async () => {
+        if (++sleeps >= 3) controller.abort();
+      },
+      log: () => {},
+    });
+    await agent.run(controller.signal);
+    expect(agent.commands).toBeNull();
+    expect(api.requests).toEqual([]);
+  });
+
+  it('an agent in write mode polls beside its pushes and needs an executor', async () => {
+    const writeEnv = { ...env, SPOT_WRITE_MODE: 'true' };
+    expect(
+      () =>
+        new Agent(loadConfig(writeEnv), {
+          collect: async () => {
+            throw new Error('unused');
+          },
+          fetch,
+          now: () => new Date(),
+          sleep: async () => {},
+          log: () => {},
+        }),
+    ).toThrow('executor');
+    const api = fakeApi([[{ id: 'cordon-0000002', command: { type: 'cordon', node: 'n1' } }]]);
+    const k8s = recordingExecutor();
+    const controller = new AbortController();
+    let sleeps = 0;
+    const agent = new Agent(loadConfig(writeEnv), {
+      collect: async () => {
+        throw new Error('no cluster here');
+      },
+      fetch: (async (url: string | URL, init?: RequestInit) => {
+        if (String(url).includes('/api/agent/')) return api.fetch(url, init);
+        return new Response('{}', { status: 200 });
+      }) as typeof fetch,
+      now: () => new Date(),
+      sleep: async () => {
+        if (++sleeps >= 4) controller.abort();
+      },
+      log: () => {},
+      executor: k8s.executor,
+    });
+    await agent.run(controller.signal);
+    expect(k8s.writes).toEqual(['cordon n1']);
+    expect(api.posted.map((p) => p.body.outcome)).toEqual(['succeeded']);
+  });
+});
+
+describe('workload patches', () => {
+  it('are a strategic merge patch of the pod template, in Kubernetes quantities', () => {
+    const command: PatchWorkloadCommand = {
+      type: 'patch-workload',
+      kind: 'StatefulSet',
+      namespace: 'shop',
+      name: 'db',
+      containers: [
+        { name: 'postgres', requests: { cpuMilli: 250, memoryMiB: 512 }, limits: { memoryMiB: 1024 } },
+      ],
+      scheduling: {
+        nodeSelector: { 'karpenter.sh/capacity-type': 'spot' },
+        tolerations: [{ key: 'spot', operator: 'Exists' }],
+      },
+    };
+    expect(workloadPatchBody(command)).toEqual({
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'postgres',
+                resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1024Mi' } },
+              },
+            ],
+            nodeSelector: { 'karpenter.sh/capacity-type': 'spot' },
+            tolerations: [{ key: 'spot', operator: 'Exists' }],
+          },
+        },
+      },
+    });
+  });
+});
+
+describe('write RBAC', () => {
+  const read = (path: string) =>
+    readFileSync(fileURLToPath(new URL(`../../agent/${path}`, import.meta.url)), 'utf8');
+  type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
+  const roles = (yaml: string) =>
+    (loadAllYaml(yaml) as { kind: string; rules?: Rule[] }[]).filter((o) => o.kind === 'ClusterRole');
+  const helmTemplate = read('helm/spot-optimizer-agent/templates/clusterrole-write.yaml');
+  const helm = roles(
+    helmTemplate
+      .split('\n')
+      .filter((l) => !l.includes('{{'))
+      .join('\n'),
+  );
+  const manifest = roles(read('manifests/write-rbac.yaml'));
+
+  it('is granted by the Helm chart only when writeMode.enabled, and off by default', () => {
+    const lines = helmTemplate.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    expect(lines[0]).toBe('{{- if .Values.writeMode.enabled }}');
+    expect(lines.at(-1)).toBe('{{- end }}');
+    expect(read('helm/spot-optimizer-agent/values.yaml')).toMatch(/writeMode:\n {2}enabled: false/);
+    expect(read('manifests/agent.yaml')).toMatch(/SPOT_WRITE_MODE\n\s+value: "false"/);
+    // The read-only role stays read-only.
+    expect(read('helm/spot-optimizer-agent/templates/clusterrole.yaml')).not.toMatch(/patch|create|eviction/);
+  });
+
+  it('has the same rules in the chart and the plain manifest: exactly what the commands need', () => {
+    expect(helm).toHaveLength(1);
+    expect(manifest).toHaveLength(1);
+    expect(helm[0]?.rules).toEqual(manifest[0]?.rules);
+    const grants = (manifest[0]?.rules ?? []).flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) =>
+        (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)),
+      ),
+    );
+    expect(grants.sort()).toEqual(
+      [
+        '/nodes:patch',
+        '/pods/eviction:create',
+        'apps/deployments:get',
+        'apps/deployments:patch',
+        'apps/statefulsets:get',
+        'apps/statefulsets:patch',
+        'karpenter.sh/nodepools:get',
+        'karpenter.sh/nodepools:create',
+        'karpenter.sh/nodepools:patch',
+        'karpenter.k8s.aws/ec2nodeclasses:get',
+        'karpenter.k8s.aws/ec2nodeclasses:create',
+        'karpenter.k8s.aws/ec2nodeclasses:patch',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * What the sandbox clusters' agents in write mode changed (issue 14, ADR 0037): cordoned nodes, evicted
+ * pods, patched workloads and applied Karpenter objects, each from the instant it was made. The Kubernetes
+ * model (`kubernetes.ts`) reads them in every snapshot after that instant:
+ *
+ * - a cordoned node carries the `node.kubernetes.io/unschedulable` taint (its pods stay, as in Kubernetes);
+ * - an evicted pod is replaced: a Deployment's replacement has a new name, a StatefulSet's the same one,
+ *   and it is Pending for {@link replacementStartMs}, so the workload's PodDisruptionBudget allows one
+ *   disruption fewer meanwhile; an eviction the budget does not allow is refused like the API's 429;
+ * - a patched workload rolls out: from the patch on, its pods (a new ReplicaSet hash for a Deployment)
+ *   carry the new requests, limits and scheduling fields; usage stays what the workload uses;
+ * - an applied NodePool of the cluster sets the pool's CPU limit (what `listNodePools` reports); every
+ *   applied object is kept and listed by {@link SandboxWrites.karpenterObjects}.
+ *
+ * Kept in memory: a restart of the local stack starts from the seeded clusters again (the pool limits
+ * excepted, which live in the sandbox state file).
+ */
+import type { KubernetesExecutor, PatchWorkloadCommand } from '@spot/agent/commands';
+import type { KarpenterManifest } from '@spot/shared/model/agent-command';
+import type { SandboxCloud } from './cloud';
+
+/** How long a replacement pod is Pending after an eviction (image pull, start, readiness). */
+export const replacementStartMs = 60_000;
+
+export interface WorkloadPatch {
+  atMs: number;
+  containers: Map<
+    string,
+    { requests: { cpuMilli?: number; memoryMiB?: number }; limits: { cpuMilli?: number; memoryMiB?: number } }
+  >;
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[];
+}
+
+export interface Eviction {
+  podName: string;
+  atMs: number;
+}
+
+export class SandboxWrites {
+  /** `<cluster>/<node>` → cordoned at, ms (uncordon removes it). */
+  private readonly cordons = new Map<string, number>();
+  private readonly evictionsByWorkload = new Map<string, Eviction[]>();
+  private readonly patchesByWorkload = new Map<string, WorkloadPatch[]>();
+  private readonly karpenter = new Map<
+    string,
+    Map<string, { manifest: KarpenterManifest; appliedAtMs: number }>
+  >();
+
+  isCordoned(cluster: string, node: string, atMs: number): boolean {
+    const at = this.cordons.get(`${cluster}/${node}`);
+    return at !== undefined && at <= atMs;
+  }
+
+  setCordon(cluster: string, node: string, cordoned: boolean, atMs: number): void {
+    const key = `${cluster}/${node}`;
+    if (!cordoned) this.cordons.delete(key);
+    else if (!this.cordons.has(key)) this.cordons.set(key, atMs);
+  }
+
+  /** The evictions of a workload's pods, oldest first. */
+  evictions(workloadKey: string): readonly Eviction[] {
+    return this.evictionsByWorkload.get(workloadKey) ?? [];
+  }
+
+  addEviction(workloadKey: string, eviction: Eviction): void {
+    const list = this.evictionsByWorkload.get(workloadKey) ?? [];
+    list.push(eviction);
+    this.evictionsByWorkload.set(workloadKey, list);
+  }
+
+  /** The workload's patches in force at `atMs` (each patch on top of the ones before), or undefined. */
+  patchAt(workloadKey: string, atMs: number): WorkloadPatch | undefined {
+    let found: WorkloadPatch | undefined;
+    for (const p of this.patchesByWorkload.get(workloadKey) ?? []) {
+      if (p.atMs <= atMs) found = p;
+      else break;
+    }
+    return found;
+  }
+
+  addPatch(workloadKey: string, command: PatchWorkloadCommand, atMs: number): void {
+    const list = this.patchesByWorkload.get(workloadKey) ?? [];
+    const previous = list.at(-1);
+    const containers = new Map(previous?.containers ?? []);
+    for (const c of command.containers ?? []) {
+      const before = containers.get(c.name);
+      containers.set(c.name, {
+        requests: { ...before?.requests, ...c.requests },
+        limits: { ...before?.limits, ...c.limits },
+      });
+    }
+    const s = command.scheduling;
+    const nodeSelector = s?.nodeSelector ?? previous?.nodeSelector;
+    const tolerations = s?.tolerations ?? previous?.tolerations;
+    list.push({
+      atMs,
+      containers,
+      ...(nodeSelector ? { nodeSelector } : {}),
+      ...(tolerations ? { tolerations } : {}),
+    });
+    this.patchesByWorkload.set(workloadKey, list);
+  }
+
+  applyKarpenter(cluster: string, manifest: KarpenterManifest, atMs: number): void {
+    const objects = this.karpenter.get(cluster) ?? new Map();
+    objects.set(`${manifest.kind}/${manifest.metadata.name}`, { manifest, appliedAtMs: atMs });
+    this.karpenter.set(cluster, objects);
+  }
+
+  /** The NodePools and EC2NodeClasses applied to a cluster, as last applied. */
+  karpenterObjects(cluster: string): KarpenterManifest[] {
+    return [...(this.karpenter.get(cluster)?.values() ?? [])].map((o) => o.manifest);
+  }
+}
+
+/** The message of the eviction API's 429 when a PodDisruptionBudget allows no disruption. */
+export const pdbViolationMessage = "Cannot evict pod as it would violate the pod's disruption budget.";
+
+/**
+ * The sandbox agent's {@link KubernetesExecutor}: the same commands as the real agent, applied to the
+ * sandbox cluster's model at the sandbox's clock.
+ */
+export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): KubernetesExecutor {
+  const k8s = cloud.kubernetes;
+  const writes = k8s.writes;
+  const snapshot = () => k8s.snapshotAt(clusterName, new Date(cloud.now()));
+  const workload = (kind: string, namespace: string, name: string) =>
+    k8s
+      .cluster(clusterName)
+      .workloads.find((w) => w.kind === kind && w.namespace === namespace && w.name === name);
+  return {
+    async setUnschedulable(node, unschedulable) {
+      if (!snapshot().nodes.some((n) => n.name === node)) throw new Error(`nodes "${node}" not found`);
+      writes.setCordon(clusterName, node, unschedulable, cloud.now());
+    },
+    async podLabels(namespace, pod) {
+      const found = snapshot().pods.find((p) => p.namespace === namespace && p.name === pod);
+      return found ? { ...found.labels } : null;
+    },
+    async evict(namespace, pod) {
+      const now = cloud.now();
+      const current = snapshot();
+      const found = current.pods.find((p) => p.namespace === namespace && p.name === pod);
+      if (!found) return { outcome: 'gone' };
+      const owner = found.owner ? workload(found.owner.kind, namespace, found.owner.name) : undefined;
+      // A DaemonSet's pod comes back on the same node; nothing of the model changes.
+      if (!owner) return { outcome: 'evicted' };
+      if (owner.pdb) {
+        const budget = current.pdbs.find((b) => b.namespace === namespace && b.name === owner.pdb?.name);
+        if (budget && budget.disruptionsAllowed <= 0)
+          return { outcome: 'blocked', message: pdbViolationMessage };
+      }
+      writes.addEviction(owner.key, { podName: pod, atMs: now });
+      return { outcome: 'evicted' };
+    },
+    async workloadTemplateLabels(kind, namespace, name) {
+      const found = workload(kind, namespace, name);
+      return found ? { ...found.labels } : null;
+    },
+    async patchWorkload(command) {
+      const found = workload(command.kind, command.namespace, command.name);
+      if (!found) throw new Error(`${command.kind.toLowerCase()}s.apps "${command.name}" not found`);
+      writes.addPatch(found.key, command, cloud.now());
+    },
+    async applyKarpenter(manifest) {
+      writes.applyKarpenter(clusterName, manifest, cloud.now());
+      if (manifest.kind === 'NodePool') {
+        const limits = (manifest.spec.limits ?? {}) as { cpu?: unknown };
+        const cpu =
+          typeof limits.cpu === 'string' || typeof limits.cpu === 'number' ? String(limits.cpu) : null;
+        cloud.applyNodePoolFromAgent(clusterName, manifest.metadata.name, cpu);
+      }
+    },
+  };
+}
