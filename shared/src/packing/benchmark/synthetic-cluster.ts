@@ -5,7 +5,7 @@
  */
 import { type CatalogInstanceType, instanceCategory, loadCatalog } from '../../pricing';
 import { instanceTypesFromCatalog } from '../catalog-input';
-import type { PackingProblemInput, PodSpec } from '../problem';
+import type { PackingProblemInput } from '../problem';
 
 /** mulberry32: a small seeded PRNG, so the cluster is the same on every run. */
 export function mulberry32(seed: number): () => number {
@@ -78,7 +78,7 @@ export function syntheticCluster(options: SyntheticClusterOptions): PackingProbl
   const random = mulberry32(options.seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const totalWeight = archetypes.reduce((s, a) => s + a.weight, 0);
-  const pods: PodSpec[] = [];
+  const pods: PackingProblemInput['pods'] = [];
   let remaining = options.pods;
   let n = 0;
   while (remaining > 0) {
