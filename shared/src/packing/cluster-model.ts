@@ -277,9 +277,13 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
       if (spread.whenUnsatisfiable === 'DoNotSchedule')
         addGroup('spread', spread.topologyKey, spread.labelSelector, spread.maxSkew);
   }
+  // A group no pod matches constrains nothing (and an extra dimension would only perturb the heuristics).
+  const live = groups.filter((g) =>
+    drafts.some((draft) => matchesLabelSelector(draft.pod.labels ?? {}, g.selector)),
+  );
   // Zones not modelled: a plan has a single (unnamed) zone, where zone constraints hold trivially.
-  const zoneGroups = problem.zones.length > 0 ? groups.filter((g) => g.topologyKey === TOPOLOGY_ZONE) : [];
-  const hostnameGroups = groups.filter((g) => g.topologyKey === TOPOLOGY_HOSTNAME);
+  const zoneGroups = problem.zones.length > 0 ? live.filter((g) => g.topologyKey === TOPOLOGY_ZONE) : [];
+  const hostnameGroups = live.filter((g) => g.topologyKey === TOPOLOGY_HOSTNAME);
   const dimensions = [...base, ...hostnameGroups.map((g, n) => `${g.kind}:${TOPOLOGY_HOSTNAME}:${n}`)];
   const d = dimensions.length;
   const finalGroups: PodGroup[] = [
@@ -387,11 +391,12 @@ const fitsCapacity = (size: Float64Array, capacity: Float64Array) =>
   size.every((s, k) => s <= (capacity[k] ?? 0));
 
 /**
- * Zone constraints: every pod of a zone group gets a zone, one copy at a time, to the least-loaded zone
- * its class may use (classes with the fewest usable zones first; ties: the zones' order in the problem).
- * Pods already on kept nodes count where they are. Anti-affinity allows one pod per zone; for spread, if
- * the counts still differ by more than maxSkew (some class may only use some zones), copies are taken off
- * the fullest zone until they do not, and reported unplaced.
+ * Zone constraints: every pod of a zone group gets a zone, one copy at a time (classes with the fewest
+ * usable zones first), to a zone its class may use where no anti-affinity group of its already has a
+ * pod, choosing the zone where its spread groups hold the fewest pods (ties: the zones' order in the
+ * problem). Pods on kept nodes count where they are. If a spread group's counts still differ by more than
+ * maxSkew over the zones its pods may use (some class may only use some zones), copies are taken off its
+ * fullest zone until they do not, and reported unplaced.
  */
 function splitByZone(
   problem: PackingProblem,
@@ -401,6 +406,7 @@ function splitByZone(
   zoneGroups: readonly PodGroup[],
   kept: readonly KeptNode[],
 ): { classes: PodClass[]; zoneUnplaced: { pod: string; reason: string }[] } {
+  if (zoneGroups.length === 0) return { classes: [...baseClasses], zoneUnplaced: [] };
   const m = baseClasses.length;
   const zones = problem.zones;
   const UNSET = -1;
@@ -408,7 +414,6 @@ function splitByZone(
   /** `assigned[c][copy]`: zone index, UNSET, or UNPLACED. */
   const assigned: Int32Array[] = baseClasses.map((c) => new Int32Array(c.copies.length).fill(UNSET));
   const reasons = new Map<string, string>();
-  if (zoneGroups.length === 0) return { classes: [...baseClasses], zoneUnplaced: [] };
   const usableZones = baseClasses.map((podClass, c) => {
     const usable = new Set<number>();
     for (const [o, option] of options.entries())
@@ -420,80 +425,91 @@ function splitByZone(
         usable.add(zones.indexOf(option.zone));
     return [...usable].sort((a, b) => a - b);
   });
-  for (const group of zoneGroups) {
-    const members = baseClasses
-      .map((_, c) => c)
-      .filter((c) => matchesLabelSelector(baseClasses[c]?.labels ?? {}, group.selector));
-    const domains = new Set<number>();
-    for (const c of members) for (const z of usableZones[c] ?? []) domains.add(z);
-    const counts = new Int32Array(zones.length);
+  const groupsOf = baseClasses.map((podClass) =>
+    zoneGroups.flatMap((g, n) => (matchesLabelSelector(podClass.labels, g.selector) ? [n] : [])),
+  );
+  const counts = zoneGroups.map((g) => {
+    const count = new Int32Array(zones.length);
     for (const node of kept) {
       const z = node.node.zone === undefined ? -1 : zones.indexOf(node.node.zone);
       if (z < 0) continue;
       for (const { spec } of node.pods)
-        if (matchesLabelSelector(spec.labels ?? {}, group.selector))
-          counts[z] = (counts[z] ?? 0) + spec.count;
+        if (matchesLabelSelector(spec.labels ?? {}, g.selector)) count[z] = (count[z] ?? 0) + spec.count;
     }
-    for (const c of members) for (const z of assigned[c] ?? []) if (z >= 0) counts[z] = (counts[z] ?? 0) + 1;
-    const selector = canonical(group.selector);
-    const placedHere: [number, number][] = [];
-    const order = members
-      .filter((c) => (assigned[c] ?? []).some((z) => z === UNSET))
-      .sort((x, y) => (usableZones[x]?.length ?? 0) - (usableZones[y]?.length ?? 0) || x - y);
-    for (const c of order) {
-      const copies = assigned[c] as Int32Array;
-      const usable = usableZones[c] ?? [];
-      for (let k = 0; k < copies.length; k++) {
-        if (copies[k] !== UNSET) continue;
-        let best = -1;
-        for (const z of usable) if (best < 0 || (counts[z] ?? 0) < (counts[best] ?? 0)) best = z;
-        if (best < 0) continue; // fits no option at all: reported by pack() as unplaced
-        if (group.kind === 'anti-affinity' && (counts[best] ?? 0) >= 1) {
-          copies[k] = UNPLACED;
-          reasons.set(
-            baseClasses[c]?.copies[k] ?? '',
-            `pod anti-affinity over zones: every zone it may use already runs a pod matching ${selector}`,
-          );
-          continue;
+    return count;
+  });
+  const move = (c: number, z: number, delta: number) => {
+    for (const g of groupsOf[c] ?? []) {
+      const count = counts[g] as Int32Array;
+      count[z] = (count[z] ?? 0) + delta;
+    }
+  };
+  const placed: [number, number][] = [];
+  const order = baseClasses
+    .map((_, c) => c)
+    .filter((c) => (groupsOf[c]?.length ?? 0) > 0)
+    .sort((x, y) => (usableZones[x]?.length ?? 0) - (usableZones[y]?.length ?? 0) || x - y);
+  for (const c of order) {
+    const copies = assigned[c] as Int32Array;
+    const mine = groupsOf[c] ?? [];
+    for (let k = 0; k < copies.length; k++) {
+      let best = -1;
+      let bestLoad = Number.POSITIVE_INFINITY;
+      let anyUsable = false;
+      for (const z of usableZones[c] ?? []) {
+        anyUsable = true;
+        if (mine.some((g) => zoneGroups[g]?.kind === 'anti-affinity' && (counts[g]?.[z] ?? 0) >= 1)) continue;
+        let load = 0;
+        for (const g of mine) load = Math.max(load, counts[g]?.[z] ?? 0);
+        if (load < bestLoad) {
+          best = z;
+          bestLoad = load;
         }
-        copies[k] = best;
-        counts[best] = (counts[best] ?? 0) + 1;
-        placedHere.push([c, k]);
       }
-    }
-    if (group.kind === 'spread') {
-      const skew = () => {
-        let max = -1;
-        let min = Number.POSITIVE_INFINITY;
-        for (const z of domains) {
-          if (max < 0 || (counts[z] ?? 0) > (counts[max] ?? 0)) max = z;
-          min = Math.min(min, counts[z] ?? 0);
-        }
-        return { max, over: max >= 0 ? (counts[max] ?? 0) - min - group.limit : 0 };
-      };
-      for (let s = skew(); s.over > 0; s = skew()) {
-        const at = placedHere.findLastIndex(([c, k]) => assigned[c]?.[k] === s.max);
-        if (at < 0) {
-          // Only pods that cannot move make the skew: place none of this group's new pods.
-          for (const [c, k] of placedHere) {
-            const copies = assigned[c] as Int32Array;
-            if ((copies[k] ?? -1) >= 0) counts[copies[k] ?? 0] = (counts[copies[k] ?? 0] ?? 0) - 1;
-            copies[k] = UNPLACED;
-            reasons.set(
-              baseClasses[c]?.copies[k] ?? '',
-              `topology spread over zones (maxSkew ${group.limit}) cannot be met for pods matching ${selector}: pods that stay already exceed it`,
-            );
-          }
-          break;
-        }
-        const [c, k] = placedHere[at] as [number, number];
-        placedHere.splice(at, 1);
-        (assigned[c] as Int32Array)[k] = UNPLACED;
-        counts[s.max] = (counts[s.max] ?? 0) - 1;
+      if (!anyUsable) continue; // fits no option at all: pack() reports it with the reason
+      if (best < 0) {
+        copies[k] = UNPLACED;
         reasons.set(
           baseClasses[c]?.copies[k] ?? '',
-          `topology spread over zones (maxSkew ${group.limit}) cannot be met for pods matching ${selector}: the zones its pods may use are too unequal`,
+          'pod anti-affinity over zones: every zone it may use already runs a pod of its group',
         );
+        continue;
+      }
+      copies[k] = best;
+      move(c, best, 1);
+      placed.push([c, k]);
+    }
+  }
+  // Spread repair: each step unplaces one copy, so it ends.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [g, group] of zoneGroups.entries()) {
+      if (group.kind !== 'spread') continue;
+      const domains = new Set<number>();
+      for (const [c, mine] of groupsOf.entries())
+        if (mine.includes(g)) for (const z of usableZones[c] ?? []) domains.add(z);
+      const count = counts[g] as Int32Array;
+      let max = -1;
+      let min = Number.POSITIVE_INFINITY;
+      for (const z of domains) {
+        if (max < 0 || (count[z] ?? 0) > (count[max] ?? 0)) max = z;
+        min = Math.min(min, count[z] ?? 0);
+      }
+      if (max < 0 || (count[max] ?? 0) - min <= group.limit) continue;
+      const at = placed.findLastIndex(([c, k]) => assigned[c]?.[k] === max && groupsOf[c]?.includes(g));
+      const victims =
+        at >= 0
+          ? [placed[at] as [number, number]]
+          : placed.filter(([c, k]) => (assigned[c]?.[k] ?? -1) >= 0 && groupsOf[c]?.includes(g));
+      for (const [c, k] of victims) {
+        const copies = assigned[c] as Int32Array;
+        move(c, copies[k] ?? 0, -1);
+        copies[k] = UNPLACED;
+        reasons.set(
+          baseClasses[c]?.copies[k] ?? '',
+          `topology spread over zones (maxSkew ${group.limit}) cannot be met: the zones its group may use, or the pods that stay, are too unequal`,
+        );
+        changed = true;
       }
     }
   }
