@@ -23,7 +23,7 @@ const ZONES = ['z1', 'z2', 'z3'];
 type Labels = Record<string, string>;
 interface Requirement {
   key: string;
-  operator: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
   values?: string[] | undefined;
 }
 
