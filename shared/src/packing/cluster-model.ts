@@ -59,6 +59,10 @@ export interface PodClass {
   readonly nodeAffinity: NodeAffinitySpec;
   readonly podAntiAffinity: readonly PodAntiAffinityTerm[];
   readonly topologySpreadConstraints: readonly TopologySpreadConstraint[];
+  /** Most copies per node (hostname anti-affinity or spread of a group of this class alone). */
+  readonly maxPerNode?: number;
+  /** The part of `maxPerNode` that is exact (anti-affinity): kept in the bound's relaxation. */
+  readonly maxPerNodeExact?: number;
   /** Set on the per-zone parts of a class: only options of this zone take it. */
   readonly zone?: string;
   /** Index of the class in `baseClasses` this one was split from (itself when not split). */
@@ -207,44 +211,7 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
   for (const pod of movable)
     for (const [name, amount] of Object.entries(pod.resources ?? {})) if (amount > 0) extended.add(name);
 
-  // Pod classes (before groups are known: sizes get the group dimensions below).
   const base = ['cpuMilli', 'memoryMiB', 'pods', ...[...extended].sort()];
-  interface Draft {
-    key: string;
-    pod: PodSpec;
-    tolerations: Toleration[];
-    copies: string[];
-  }
-  const drafts: Draft[] = [];
-  const byKey = new Map<string, Draft>();
-  for (const pod of movable) {
-    const tolerations = [...(pod.tolerations ?? [])].sort((a, b) =>
-      JSON.stringify(a) < JSON.stringify(b) ? -1 : 1,
-    );
-    const constraints =
-      pod.labels || pod.nodeAffinity || pod.podAntiAffinity?.length || pod.topologySpreadConstraints?.length
-        ? [
-            canonical(pod.labels ?? {}),
-            canonical(pod.nodeAffinity ?? {}),
-            canonical(pod.podAntiAffinity ?? []),
-            canonical(pod.topologySpreadConstraints ?? []),
-          ]
-        : [];
-    const key = JSON.stringify([
-      Array.from(podSize(pod, base)),
-      pod.spotReady,
-      sortedEntries(pod.nodeSelector),
-      tolerations,
-      ...constraints,
-    ]);
-    let draft = byKey.get(key);
-    if (!draft) {
-      draft = { key, pod, tolerations, copies: [] };
-      byKey.set(key, draft);
-      drafts.push(draft);
-    }
-    for (let k = 0; k < pod.count; k++) draft.copies.push(`${pod.id}#${k}`);
-  }
 
   // Groups: one per (kind, topology key, selector); the tightest limit wins.
   const groups: {
@@ -270,44 +237,94 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
     groupIndex.set(key, groups.length);
     groups.push({ kind, topologyKey, selector, limit });
   };
-  for (const { pod } of drafts) {
+  for (const pod of movable) {
     for (const term of pod.podAntiAffinity ?? [])
       addGroup('anti-affinity', term.topologyKey, term.labelSelector, 1);
     for (const spread of pod.topologySpreadConstraints ?? [])
       if (spread.whenUnsatisfiable === 'DoNotSchedule')
         addGroup('spread', spread.topologyKey, spread.labelSelector, spread.maxSkew);
   }
-  // A group no pod matches constrains nothing (and an extra dimension would only perturb the heuristics).
-  const live = groups.filter((g) =>
-    drafts.some((draft) => matchesLabelSelector(draft.pod.labels ?? {}, g.selector)),
-  );
   // Zones not modelled: a plan has a single (unnamed) zone, where zone constraints hold trivially.
-  const zoneGroups = problem.zones.length > 0 ? live.filter((g) => g.topologyKey === TOPOLOGY_ZONE) : [];
-  const hostnameGroups = live.filter((g) => g.topologyKey === TOPOLOGY_HOSTNAME);
-  const dimensions = [...base, ...hostnameGroups.map((g, n) => `${g.kind}:${TOPOLOGY_HOSTNAME}:${n}`)];
+  const relevant = groups.filter((g) => g.topologyKey === TOPOLOGY_HOSTNAME || problem.zones.length > 0);
+  const membershipOf = (pod: PodSpec) =>
+    relevant.flatMap((g, n) => (matchesLabelSelector(pod.labels ?? {}, g.selector) ? [n] : []));
+
+  // Pod classes: identical requests, spot readiness, selector, tolerations, node affinity and group
+  // memberships (labels matter only through the groups they put a pod in, so unconstrained pods of many
+  // workloads still share a class).
+  interface Draft {
+    key: string;
+    pod: PodSpec;
+    tolerations: Toleration[];
+    membership: number[];
+    copies: string[];
+  }
+  const drafts: Draft[] = [];
+  const byKey = new Map<string, Draft>();
+  for (const pod of movable) {
+    const tolerations = [...(pod.tolerations ?? [])].sort((a, b) =>
+      JSON.stringify(a) < JSON.stringify(b) ? -1 : 1,
+    );
+    const membership = relevant.length > 0 ? membershipOf(pod) : [];
+    const constraints =
+      pod.nodeAffinity || membership.length > 0 ? [canonical(pod.nodeAffinity ?? {}), membership] : [];
+    const key = JSON.stringify([
+      Array.from(podSize(pod, base)),
+      pod.spotReady,
+      sortedEntries(pod.nodeSelector),
+      tolerations,
+      ...constraints,
+    ]);
+    let draft = byKey.get(key);
+    if (!draft) {
+      draft = { key, pod, tolerations, membership, copies: [] };
+      byKey.set(key, draft);
+      drafts.push(draft);
+    }
+    for (let k = 0; k < pod.count; k++) draft.copies.push(`${pod.id}#${k}`);
+  }
+
+  // A group no pod matches constrains nothing. A hostname group of one class is a cap on that class per
+  // node; a hostname group of several classes is a dimension (capacity = the limit, size 1 per member).
+  const members = relevant.map((_, n) =>
+    drafts.flatMap((draft, c) => (draft.membership.includes(n) ? [c] : [])),
+  );
+  const live = relevant.map((g, n) => ({ ...g, n })).filter((g) => (members[g.n]?.length ?? 0) > 0);
+  const zoneGroups = live.filter((g) => g.topologyKey === TOPOLOGY_ZONE);
+  const dimensionGroups = live.filter(
+    (g) => g.topologyKey === TOPOLOGY_HOSTNAME && (members[g.n]?.length ?? 0) > 1,
+  );
+  const capGroups = live.filter((g) => g.topologyKey === TOPOLOGY_HOSTNAME && members[g.n]?.length === 1);
+  const dimensions = [...base, ...dimensionGroups.map((g, n) => `${g.kind}:${TOPOLOGY_HOSTNAME}:${n}`)];
   const d = dimensions.length;
   const finalGroups: PodGroup[] = [
-    ...hostnameGroups.map((g, n) => ({ ...g, dimension: base.length + n })),
-    ...zoneGroups,
+    ...dimensionGroups.map((g, n) => ({ ...strip(g), dimension: base.length + n })),
+    ...capGroups.map(strip),
+    ...zoneGroups.map(strip),
   ];
-  const spreadDimensions = finalGroups
-    .filter((g) => g.kind === 'spread' && g.dimension !== undefined)
-    .map((g) => g.dimension as number);
+  const spreadDimensions = dimensionGroups.flatMap((g, n) => (g.kind === 'spread' ? [base.length + n] : []));
 
   const baseClasses: PodClass[] = drafts.map((draft, c) => {
-    const labels = draft.pod.labels ?? {};
     const size = podSize(draft.pod, dimensions);
-    for (const g of finalGroups)
-      if (g.dimension !== undefined && matchesLabelSelector(labels, g.selector)) size[g.dimension] = 1;
+    for (const [n, g] of dimensionGroups.entries()) if (members[g.n]?.includes(c)) size[base.length + n] = 1;
+    let maxPerNode: number | undefined;
+    let maxPerNodeExact: number | undefined;
+    for (const g of capGroups) {
+      if (!members[g.n]?.includes(c)) continue;
+      maxPerNode = Math.min(maxPerNode ?? g.limit, g.limit);
+      if (g.kind === 'anti-affinity') maxPerNodeExact = Math.min(maxPerNodeExact ?? g.limit, g.limit);
+    }
     return {
       key: draft.key,
       spotReady: draft.pod.spotReady,
       nodeSelector: draft.pod.nodeSelector ?? {},
       tolerations: draft.tolerations,
-      labels,
+      labels: draft.pod.labels ?? {},
       nodeAffinity: draft.pod.nodeAffinity ?? {},
       podAntiAffinity: draft.pod.podAntiAffinity ?? [],
       topologySpreadConstraints: draft.pod.topologySpreadConstraints ?? [],
+      ...(maxPerNode !== undefined ? { maxPerNode } : {}),
+      ...(maxPerNodeExact !== undefined ? { maxPerNodeExact } : {}),
       base: c,
       size,
       copies: draft.copies,
@@ -326,7 +343,7 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
       const name = dimensions[k] ?? '';
       capacity[k] = (type.resources?.[name] ?? 0) - (overhead.resources?.[name] ?? 0);
     }
-    for (const g of finalGroups) if (g.dimension !== undefined) capacity[g.dimension] = g.limit;
+    for (const [n, g] of dimensionGroups.entries()) capacity[base.length + n] = g.limit;
     if (capacity.some((c) => c < 0)) continue;
     for (const capacityType of problem.capacityTypes)
       for (const zone of zones) {
@@ -351,9 +368,30 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
 
   const mBase = baseClasses.length;
   const baseCompatible = new Uint8Array(options.length * mBase);
-  for (const [o, option] of options.entries())
-    for (const [c, podClass] of baseClasses.entries())
-      baseCompatible[o * mBase + c] = podAllowedOn(podClass, option) ? 1 : 0;
+  // Options come zone by zone for one type and capacity type: a class whose selector and affinity never
+  // name the zone gets the same answer in every zone, so only the first zone is evaluated.
+  const zoneSensitive = baseClasses.map(
+    (podClass) =>
+      LABEL_ZONE in podClass.nodeSelector ||
+      (podClass.nodeAffinity.required ?? []).some((term) =>
+        term.matchExpressions.some((r) => r.key === LABEL_ZONE),
+      ),
+  );
+  for (let o = 0; o < options.length; o++) {
+    const option = options[o] as NodeOption;
+    const previous = options[o - 1];
+    const sameButZone =
+      option.zone !== undefined &&
+      previous?.type === option.type &&
+      previous.capacityType === option.capacityType;
+    for (let c = 0; c < mBase; c++)
+      baseCompatible[o * mBase + c] =
+        sameButZone && !zoneSensitive[c]
+          ? (baseCompatible[(o - 1) * mBase + c] ?? 0)
+          : podAllowedOn(baseClasses[c] as PodClass, option)
+            ? 1
+            : 0;
+  }
 
   const { classes, zoneUnplaced } = splitByZone(
     problem,
@@ -365,13 +403,18 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
   );
   const m = classes.length;
   const compatible = new Uint8Array(options.length * m);
-  for (const [o, option] of options.entries())
-    for (const [c, podClass] of classes.entries())
+  const zoneIndex = (zone: string | undefined) => (zone === undefined ? -1 : problem.zones.indexOf(zone));
+  const optionZone = Int32Array.from(options, (option) => zoneIndex(option.zone));
+  const classZone = Int32Array.from(classes, (podClass) => zoneIndex(podClass.zone));
+  const classBase = Int32Array.from(classes, (podClass) => podClass.base);
+  for (let o = 0; o < options.length; o++) {
+    const z = optionZone[o] ?? -1;
+    for (let c = 0; c < m; c++) {
+      const cz = classZone[c] ?? -1;
       compatible[o * m + c] =
-        baseCompatible[o * mBase + podClass.base] === 1 &&
-        (podClass.zone === undefined || podClass.zone === option.zone)
-          ? 1
-          : 0;
+        baseCompatible[o * mBase + (classBase[c] ?? 0)] === 1 && (cz < 0 || cz === z) ? 1 : 0;
+    }
+  }
   return {
     dimensions,
     options,
@@ -386,6 +429,11 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
     zoneUnplaced,
   };
 }
+
+const strip = <T extends { n: number }>(g: T): Omit<T, 'n'> => {
+  const { n: _, ...rest } = g;
+  return rest;
+};
 
 const fitsCapacity = (size: Float64Array, capacity: Float64Array) =>
   size.every((s, k) => s <= (capacity[k] ?? 0));
@@ -416,13 +464,16 @@ function splitByZone(
   const reasons = new Map<string, string>();
   const usableZones = baseClasses.map((podClass, c) => {
     const usable = new Set<number>();
-    for (const [o, option] of options.entries())
+    for (let o = 0; o < options.length; o++) {
+      const option = options[o] as NodeOption;
       if (
         baseCompatible[o * m + c] === 1 &&
         option.zone !== undefined &&
+        !usable.has(zones.indexOf(option.zone)) &&
         fitsCapacity(podClass.size, option.capacity)
       )
         usable.add(zones.indexOf(option.zone));
+    }
     return [...usable].sort((a, b) => a - b);
   });
   const groupsOf = baseClasses.map((podClass) =>

@@ -71,6 +71,7 @@ function vectorOf(
   demand: readonly number[],
   minBins: number,
   dropDimensions: readonly number[] = [],
+  cap: (podClass: PodClass) => number | undefined = (podClass) => podClass.maxPerNode,
 ): VectorProblem {
   const d = model.dimensions.length;
   const m = classes.length;
@@ -80,12 +81,21 @@ function vectorOf(
     for (const k of dropDimensions) sizes[n * d + k] = 0;
   }
   const compat = new Uint8Array(model.options.length * chosen.length);
+  const n = chosen.length;
   for (let o = 0; o < model.options.length; o++)
-    for (const [n, c] of chosen.entries()) compat[o * chosen.length + n] = compatible[o * m + c] ?? 0;
+    for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
+  const capped = chosen.some((c) => cap(classes[c] as PodClass) !== undefined);
   return {
     dims: d,
     sizes,
     demand: Int32Array.from(demand),
+    ...(capped
+      ? {
+          maxPerBin: Int32Array.from(chosen, (c) =>
+            Math.min(cap(classes[c] as PodClass) ?? 2 ** 31 - 1, 2 ** 31 - 1),
+          ),
+        }
+      : {}),
     capacities: Float64Array.from(model.options.flatMap((option) => Array.from(option.capacity))),
     costs: Float64Array.from(model.options, (option) => option.hourlyUsd),
     compatible: compat,
@@ -159,7 +169,10 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
 
   // Spread constraints and the zone split are stricter than Kubernetes (cluster-model.ts): the bound
   // comes from the same pods without them, a relaxation, so it stays a bound for the real rules.
-  const relaxed = model.spreadDimensions.length > 0 || model.zoneSplit;
+  const relaxed =
+    model.spreadDimensions.length > 0 ||
+    model.zoneSplit ||
+    model.classes.some((c) => c.maxPerNode !== c.maxPerNodeExact);
   let relaxedBound: number | undefined;
   let budget = options.timeLimitMs ?? 1500;
   if (relaxed) {
@@ -177,10 +190,13 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       chosen.map((c) => demand[c] ?? 0),
       minBins,
       model.spreadDimensions,
+      (podClass) => podClass.maxPerNodeExact,
     );
     const share = Math.round(budget * 0.35);
     budget -= share;
-    relaxedBound = (await solveVectorPacking(relaxedVector, { ...options, timeLimitMs: share })).lowerBound;
+    relaxedBound = (
+      await solveVectorPacking(relaxedVector, { ...options, timeLimitMs: share, boundOnly: true })
+    ).lowerBound;
   }
   const result = await solveVectorPacking(vector, { ...options, timeLimitMs: budget });
   const bins = preferFreeOptions(model, placeable, result.bins);
