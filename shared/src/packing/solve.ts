@@ -376,7 +376,7 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
-      if (binTypeCount(p) > 1) {
+      if (binTypeCount(p) > 1 && now() < deadline) {
         const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
           now,
           deadline: now() + (deadline - now()) * 0.3,
