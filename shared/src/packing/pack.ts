@@ -182,15 +182,18 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       demand[podClass.base] = (demand[podClass.base] ?? 0) + podClass.copies.length;
     }
     const chosen = demand.map((_, c) => c).filter((c) => (demand[c] ?? 0) > 0);
-    const relaxedVector = vectorOf(
+    const relaxedVector = collapseZones(
       model,
-      model.baseClasses,
-      model.baseCompatible,
-      chosen,
-      chosen.map((c) => demand[c] ?? 0),
-      minBins,
-      model.spreadDimensions,
-      (podClass) => podClass.maxPerNodeExact,
+      vectorOf(
+        model,
+        model.baseClasses,
+        model.baseCompatible,
+        chosen,
+        chosen.map((c) => demand[c] ?? 0),
+        minBins,
+        model.spreadDimensions,
+        (podClass) => podClass.maxPerNodeExact,
+      ),
     );
     const share = Math.round(budget * 0.35);
     budget -= share;
@@ -218,6 +221,36 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       lpOptimal: result.stats.lpOptimal,
     },
   };
+}
+
+/**
+ * The relaxation's options without zones: one option per instance type and capacity type, at its
+ * cheapest zone's price, accepting a class when some zone does. Any plan maps onto it at no greater cost,
+ * so its bound is a bound of the zoned problem, for a third of the options.
+ */
+function collapseZones(model: ClusterModel, v: VectorProblem): VectorProblem {
+  if (!model.options.some((option) => option.zone !== undefined)) return v;
+  const d = v.dims;
+  const m = v.demand.length;
+  const groups: number[][] = [];
+  for (let o = 0; o < model.options.length; o++) {
+    const option = model.options[o] as NodeOption;
+    const previous = model.options[o - 1];
+    const last = groups[groups.length - 1];
+    if (last && previous?.type === option.type && previous.capacityType === option.capacityType) last.push(o);
+    else groups.push([o]);
+  }
+  const capacities = new Float64Array(groups.length * d);
+  const costs = new Float64Array(groups.length);
+  const compatible = new Uint8Array(groups.length * m);
+  for (const [g, members] of groups.entries()) {
+    const first = members[0] ?? 0;
+    capacities.set(v.capacities.subarray(first * d, first * d + d), g * d);
+    costs[g] = Math.min(...members.map((o) => v.costs[o] ?? 0));
+    for (const o of members)
+      for (let i = 0; i < m; i++) if (v.compatible[o * m + i] === 1) compatible[g * m + i] = 1;
+  }
+  return { ...v, capacities, costs, compatible };
 }
 
 /**
