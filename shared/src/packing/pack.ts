@@ -181,6 +181,29 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       const podClass = model.classes[c] as PodClass;
       demand[podClass.base] = (demand[podClass.base] ?? 0) + podClass.copies.length;
     }
+    // Without spread, classes that differed only by their spread groups are the same: one class each,
+    // demands added (same size once spread dimensions are dropped, same exact cap, same options).
+    const mBase = model.baseClasses.length;
+    const spread = new Set(model.spreadDimensions);
+    const representative = new Map<string, number>();
+    for (let c = 0; c < mBase; c++) {
+      if ((demand[c] ?? 0) === 0) continue;
+      const podClass = model.baseClasses[c] as PodClass;
+      let column = '';
+      for (let o = 0; o < model.options.length; o++)
+        column += model.baseCompatible[o * mBase + c] === 1 ? '1' : '0';
+      const key = JSON.stringify([
+        Array.from(podClass.size, (x, k) => (spread.has(k) ? 0 : x)),
+        podClass.maxPerNodeExact ?? null,
+        column,
+      ]);
+      const first = representative.get(key);
+      if (first === undefined) representative.set(key, c);
+      else {
+        demand[first] = (demand[first] ?? 0) + (demand[c] ?? 0);
+        demand[c] = 0;
+      }
+    }
     const chosen = demand.map((_, c) => c).filter((c) => (demand[c] ?? 0) > 0);
     const relaxedVector = collapseZones(
       model,
