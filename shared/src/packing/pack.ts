@@ -12,7 +12,9 @@ import {
   sortedEntries,
 } from './cluster-model';
 import { InvalidPackingProblemError } from './errors';
-import type { PackingPlan, PackingProblem, PlannedNode, UnplacedPod } from './problem';
+import type { LabelSelectorSpec, PackingPlan, PackingProblem, PlannedNode, UnplacedPod } from './problem';
+import { TOPOLOGY_ZONE } from './problem';
+import { matchesLabelSelector } from './selectors';
 import { type SolveOptions, solveVectorPacking } from './solve';
 import type { PackedBin, VectorProblem } from './vector';
 
@@ -277,9 +279,10 @@ function collapseZones(model: ClusterModel, v: VectorProblem): VectorProblem {
 }
 
 /**
- * Preferred node affinity, honoured when it costs nothing: each node that holds pods with preferences
- * takes, among the options no dearer than its own that hold and accept its pods, the one whose labels
- * score best (sum over its pods of the matched terms' weights); the cheaper one on ties, then its own.
+ * Preferred node affinity and soft zone spread, honoured when they cost nothing: each node that holds
+ * pods with preferences takes, among the options no dearer than its own that hold and accept its pods,
+ * the one whose labels score best (sum over its pods of the matched terms' weights); on ties the cheaper
+ * one, then the zone where its pods' ScheduleAnyway zone-spread groups have the fewest pods so far.
  */
 function preferFreeOptions(
   model: ClusterModel,
@@ -287,48 +290,86 @@ function preferFreeOptions(
   bins: PackedBin[],
 ): PackedBin[] {
   const m = model.classes.length;
-  const prefers = placeable.map(
-    (c) => ((model.classes[c] as PodClass).nodeAffinity.preferred?.length ?? 0) > 0,
+  const classOf = (i: number) => model.classes[placeable[i] ?? 0] as PodClass;
+  const prefers = placeable.map((_, i) => (classOf(i).nodeAffinity.preferred?.length ?? 0) > 0);
+  // Soft zone spread (ScheduleAnyway): among otherwise equal options, the zone where the group has the
+  // fewest pods so far.
+  const softSelectors = new Map<string, LabelSelectorSpec>();
+  if (model.options.some((option) => option.zone !== undefined))
+    for (let i = 0; i < placeable.length; i++)
+      for (const t of classOf(i).topologySpreadConstraints)
+        if (t.whenUnsatisfiable === 'ScheduleAnyway' && t.topologyKey === TOPOLOGY_ZONE)
+          softSelectors.set(JSON.stringify(t.labelSelector), t.labelSelector);
+  const soft = [...softSelectors.values()];
+  const softOf = placeable.map((_, i) =>
+    soft.flatMap((selector, g) => (matchesLabelSelector(classOf(i).labels, selector) ? [g] : [])),
   );
-  if (!prefers.some(Boolean)) return bins;
+  if (!prefers.some(Boolean) && soft.length === 0) return bins;
+  const zoneCounts = soft.map(() => new Map<string, number>());
   const byCost = model.options
     .map((_, o) => o)
     .sort((x, y) => (model.options[x]?.hourlyUsd ?? 0) - (model.options[y]?.hourlyUsd ?? 0) || x - y);
   const d = model.dimensions.length;
+  const count = (bin: PackedBin, zone: string | undefined) => {
+    if (zone === undefined) return;
+    for (const [j, i] of bin.classes.entries())
+      for (const g of softOf[i] ?? []) {
+        const counts = zoneCounts[g] as Map<string, number>;
+        counts.set(zone, (counts.get(zone) ?? 0) + (bin.counts[j] ?? 0));
+      }
+  };
   return bins.map((bin) => {
-    if (!bin.classes.some((i) => prefers[i])) return bin;
+    if (!bin.classes.some((i) => prefers[i] || (softOf[i]?.length ?? 0) > 0)) {
+      count(bin, model.options[bin.type]?.zone);
+      return bin;
+    }
     const load = new Float64Array(d);
     for (const [j, i] of bin.classes.entries()) {
-      const size = (model.classes[placeable[i] ?? 0] as PodClass).size;
+      const size = classOf(i).size;
       for (let k = 0; k < d; k++) load[k] = (load[k] ?? 0) + (bin.counts[j] ?? 0) * (size[k] ?? 0);
     }
     const score = (o: number) => {
       const option = model.options[o] as NodeOption;
       let s = 0;
       for (const [j, i] of bin.classes.entries())
-        if (prefers[i])
-          s +=
-            (bin.counts[j] ?? 0) *
-            preferenceScore((model.classes[placeable[i] ?? 0] as PodClass).nodeAffinity, option.labels);
+        if (prefers[i]) s += (bin.counts[j] ?? 0) * preferenceScore(classOf(i).nodeAffinity, option.labels);
       return s;
+    };
+    /** Pods of this node's soft spread groups already in the option's zone. */
+    const crowding = (o: number) => {
+      const zone = model.options[o]?.zone;
+      if (zone === undefined) return 0;
+      let c = 0;
+      for (const [j, i] of bin.classes.entries())
+        for (const g of softOf[i] ?? []) c += (bin.counts[j] ?? 0) * (zoneCounts[g]?.get(zone) ?? 0);
+      return c;
     };
     const own = model.options[bin.type] as NodeOption;
     let best = bin.type;
     let bestScore = score(bin.type);
     let bestCost = own.hourlyUsd;
+    let bestCrowding = crowding(bin.type);
     for (const o of byCost) {
       const option = model.options[o] as NodeOption;
       if (option.hourlyUsd > own.hourlyUsd) break;
       if (o === bin.type || !fitsCapacity(load, option.capacity)) continue;
       if (!bin.classes.every((i) => model.compatible[o * m + (placeable[i] ?? 0)] === 1)) continue;
       const s = score(o);
-      if (s > bestScore || (s === bestScore && option.hourlyUsd < bestCost)) {
+      const c = crowding(o);
+      if (
+        s > bestScore ||
+        (s === bestScore && option.hourlyUsd < bestCost) ||
+        (s === bestScore && option.hourlyUsd === bestCost && c < bestCrowding)
+      ) {
         best = o;
         bestScore = s;
         bestCost = option.hourlyUsd;
+        bestCrowding = c;
       }
     }
-    return { ...bin, type: best };
+    const chosen = { ...bin, type: best };
+    count(chosen, model.options[best]?.zone);
+    return chosen;
   });
 }
 

@@ -97,6 +97,37 @@ describe('scheduling constraints, hand-checked', () => {
     expect(plan.lowerBoundHourlyUsd).toBeLessThanOrEqual(0.1);
   });
 
+  it('soft zone spread (ScheduleAnyway) balances the zones when it costs nothing', async () => {
+    const zonesOf = async (soft: boolean) => {
+      const plan = await solve({
+        pods: [
+          web(6, {
+            podAntiAffinity: [{ topologyKey: HOST, labelSelector: { matchLabels: { app: 'web' } } }],
+            ...(soft
+              ? {
+                  topologySpreadConstraints: [
+                    {
+                      maxSkew: 1,
+                      topologyKey: ZONE,
+                      whenUnsatisfiable: 'ScheduleAnyway' as const,
+                      labelSelector: { matchLabels: { app: 'web' } },
+                    },
+                  ],
+                }
+              : {}),
+          }),
+        ],
+        instanceTypes: [small],
+        capacityTypes: ['on-demand'],
+        zones: ['a', 'b', 'c'],
+      });
+      expect(plan.hourlyCostUsd).toBeCloseTo(0.6, 9);
+      return plan.nodes.map((n) => n.zone).sort();
+    };
+    expect(await zonesOf(false)).toEqual(['a', 'a', 'a', 'a', 'a', 'a']);
+    expect(await zonesOf(true)).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
+  });
+
   it('zone anti-affinity: one pod per zone, the rest unplaced with the reason', async () => {
     const plan = await solve({
       pods: [
