@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  generation,
   InvalidPackingProblemError,
+  instanceTypesFromCatalog,
   type PackingProblemInput,
   pack,
   parsePackingProblem,
 } from '../../src/packing';
 import { loadHighs } from '../../src/packing/highs';
+import { loadCatalog } from '../../src/pricing/catalog';
 
 const highs = await loadHighs();
 const HOST = 'kubernetes.io/hostname';
@@ -237,6 +240,21 @@ describe('scheduling constraints, hand-checked', () => {
     ]);
     expect(plan.hourlyCostUsd).toBeCloseTo(0.5, 9);
     expect(plan.lowerBoundHourlyUsd).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it("labels catalog types with Karpenter's integer labels, for Gt and Lt", () => {
+    const [type] = instanceTypesFromCatalog(loadCatalog(), {
+      region: 'us-east-1',
+      filter: { names: ['m6i.large'] },
+    });
+    expect(type?.labels).toMatchObject({
+      'karpenter.k8s.aws/instance-cpu': '2',
+      'karpenter.k8s.aws/instance-memory': '8192',
+      'karpenter.k8s.aws/instance-generation': '6',
+      'karpenter.k8s.aws/instance-family': 'm6i',
+    });
+    expect(generation('c5a')).toBe(5);
+    expect(generation('u-6tb1')).toBeUndefined();
   });
 
   it('rejects malformed constraints with a message per problem', () => {
