@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -104,6 +105,81 @@ describe('collectClusterSnapshot against recorded API responses', () => {
     expect(trainer?.tolerations).toEqual([
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
     ]);
+  });
+
+  it('reads node affinity, required pod anti-affinity and topology spread as the pod declares them', async () => {
+    const pods = JSON.parse(readFileSync(new URL('./fixtures/k8s/pods.json', import.meta.url), 'utf8')) as {
+      items: { metadata: { name: string }; spec: Record<string, unknown> }[];
+    };
+    const web = pods.items.find((p) => p.metadata.name === 'web-7d9f8c6b5-x2k9p');
+    if (!web) throw new Error('fixture changed');
+    web.spec.affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-cpu', operator: 'Gt', values: ['2'] }] },
+          ],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 20,
+            preference: {
+              matchExpressions: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] }],
+            },
+          },
+        ],
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+        ],
+        // Preferred anti-affinity costs nothing to ignore: not read.
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 1, podAffinityTerm: { topologyKey: 'topology.kubernetes.io/zone', labelSelector: {} } },
+        ],
+      },
+    };
+    web.spec.topologySpreadConstraints = [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] },
+      },
+    ];
+    api.serve('/api/v1/pods', pods);
+    const s = await collect();
+    const read = s.pods.find((p) => p.name === 'web-7d9f8c6b5-x2k9p');
+    expect(read?.affinity).toEqual({
+      nodeAffinity: {
+        required: [
+          { matchExpressions: [{ key: 'karpenter.k8s.aws/instance-cpu', operator: 'Gt', values: ['2'] }] },
+        ],
+        preferred: [
+          {
+            weight: 20,
+            preference: {
+              matchExpressions: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] }],
+            },
+          },
+        ],
+      },
+      podAntiAffinity: [
+        { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+      ],
+    });
+    expect(read?.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] },
+      },
+    ]);
+    // Pods that declare none carry no field at all: older snapshots and new ones compare equal.
+    const pg = s.pods.find((p) => p.name === 'postgres-0');
+    expect(pg && 'affinity' in pg).toBe(false);
+    expect(pg && 'topologySpreadConstraints' in pg).toBe(false);
   });
 
   it('reads PDBs, HPAs (scaled resources) and maps events, with OOM kills from container states', async () => {

@@ -3,12 +3,14 @@
  *
  * 1. Synthetic EKS clusters against a Karpenter-like greedy baseline, full us-east-1 catalog: cost, gap
  *    to the proven bound, time and peak memory (one core).
+ * 3. The same kind of cluster with affinity, anti-affinity, topology spread, zones and do-not-disrupt
+ *    pods (`--only constraints`, 15,000 pods by default): time, peak memory, gap, constraint counts.
  * 2. The Panigrahy vector packing set (1,620 instances, identical bins, known optima for 1,200): share
  *    at the optimum and mean bins / optimum, beside first fit decreasing and the best heuristic of
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
- * `npx tsx scripts/bench/packing.ts [--only cluster|panigrahy] [--sample N | --all] [--workers W]
- *  [--pods N] [--seed S]`, or through `npm run bench` (scripts/bench.ts calls `run()`).
+ * `npx tsx scripts/bench/packing.ts [--only cluster|constraints|panigrahy] [--sample N | --all]
+ *  [--workers W] [--pods N] [--constrained-pods N] [--seed S]`, or through `npm run bench` (scripts/bench.ts calls `run()`).
  * Default Panigrahy run: an evenly spaced sample of 180 instances (a few minutes on 2 cores); `--all`
  * runs the whole set.
  */
@@ -23,7 +25,11 @@ import {
   panigrahyInstances,
   parseSummary,
 } from '@spot/shared/packing/benchmark/panigrahy';
-import { syntheticCluster, typicalNodePool } from '@spot/shared/packing/benchmark/synthetic-cluster';
+import {
+  syntheticCluster,
+  syntheticConstrainedCluster,
+  typicalNodePool,
+} from '@spot/shared/packing/benchmark/synthetic-cluster';
 import { loadHighs } from '@spot/shared/packing/highs';
 import { karpenterLikePlan } from '@spot/shared/packing/karpenter-baseline';
 import { buildClusterModel, pack } from '@spot/shared/packing/pack';
@@ -46,6 +52,7 @@ interface Flags {
   sample: number;
   workers: number;
   pods: number[];
+  constrainedPods: number;
   seed: number;
 }
 
@@ -59,6 +66,7 @@ function flags(argv: readonly string[]): Flags {
     sample: argv.includes('--all') ? 0 : Number(value('--sample') ?? 180),
     workers: Number(value('--workers') ?? 2),
     pods: (value('--pods') ?? '1000,10000').split(',').map(Number),
+    constrainedPods: Number(value('--constrained-pods') ?? 15_000),
     seed: Number(value('--seed') ?? 7),
   };
 }
@@ -122,6 +130,36 @@ async function clusterBenchmark(f: Flags): Promise<void> {
       `  time:     packer ${packMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (all threads), baseline ${baselineMs.toFixed(0)} ms; load average ${loadavg()[0]?.toFixed(1)}; rss ${mb(rssBefore)} -> ${mb(rssAfter)}, maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
     );
   }
+}
+
+async function constraintsBenchmark(f: Flags): Promise<void> {
+  console.log('\n--- Scheduling constraints: affinity, anti-affinity, spread, 3 zones, do-not-disrupt ---');
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticConstrainedCluster({ pods: 300, seed: f.seed + 1 })), { highs });
+  const pods = f.constrainedPods;
+  const input = syntheticConstrainedCluster({ pods, seed: f.seed });
+  const count = (test: (p: (typeof input.pods)[number]) => boolean) =>
+    input.pods.filter(test).reduce((s, p) => s + (p.count ?? 1), 0);
+  const rssBefore = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const problem = parsePackingProblem(input);
+  const plan = await pack(problem, { highs, now: cpuClockMs });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const placed = plan.nodes.reduce((s, n) => s + n.pods.length, 0);
+  console.log(
+    `${pods} pods (${count((p) => Boolean(p.topologySpreadConstraints?.some((t) => t.topologyKey.endsWith('zone'))))} with zone spread, ${count((p) => Boolean(p.topologySpreadConstraints?.some((t) => t.topologyKey.endsWith('hostname'))))} hostname spread, ${count((p) => Boolean(p.podAntiAffinity))} anti-affinity, ${count((p) => Boolean(p.nodeAffinity?.required))} required and ${count((p) => Boolean(p.nodeAffinity?.preferred))} preferred node affinity, ${count((p) => Boolean(p.doNotDisrupt))} do-not-disrupt) in ${plan.stats.podClasses} classes; ${problem.instanceTypes.length} types x 2 capacity types x ${problem.zones.length} zones -> ${plan.stats.nodeOptions} node options (${plan.stats.nodeOptionsKept} not dominated)`,
+  );
+  console.log(
+    `  packer: $${plan.hourlyCostUsd.toFixed(3)}/h on ${plan.nodes.length} nodes (${plan.nodes.filter((n) => n.existingNode).length} kept, ${plan.nodes.filter((n) => n.capacityType === 'spot').length} spot), ${placed} placed, ${plan.unplaced.length} unplaced, from ${plan.stats.origin}`,
+  );
+  console.log(
+    `  bound:  $${plan.lowerBoundHourlyUsd.toFixed(3)}/h (relaxation without spread), gap ${plan.gapPct.toFixed(2)}%`,
+  );
+  console.log(
+    `  time:   ${wallMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (parse + model + solve); load average ${loadavg()[0]?.toFixed(1)}; rss ${mb(rssBefore)} -> ${mb(process.memoryUsage().rss)}, maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+  );
 }
 
 interface InstanceResult {
@@ -257,6 +295,7 @@ async function panigrahyBenchmark(f: Flags): Promise<void> {
 export async function run(): Promise<void> {
   const f = flags(process.argv.slice(2));
   if (!f.only || f.only === 'cluster') await clusterBenchmark(f);
+  if (!f.only || f.only === 'constraints') await constraintsBenchmark(f);
   if (!f.only || f.only === 'panigrahy') await panigrahyBenchmark(f);
 }
 

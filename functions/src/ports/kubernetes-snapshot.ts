@@ -500,5 +500,75 @@ function toSnapshotPod(
       ...(t.value !== undefined ? { value: t.value } : {}),
       ...(t.effect !== undefined ? { effect: t.effect } : {}),
     })),
+    ...schedulingConstraintsOf(p),
+  };
+}
+
+type Requirements = { key: string; operator: string; values?: string[] }[] | undefined;
+const requirementsOf = (expressions: Requirements) =>
+  (expressions ?? []).slice(0, 20).map((r) => ({
+    key: r.key,
+    operator: r.operator,
+    ...(r.values?.length ? { values: r.values.slice(0, 100) } : {}),
+  }));
+const selectorOf = (
+  s: { matchLabels?: Record<string, string>; matchExpressions?: Requirements } | undefined,
+) => ({
+  ...(s?.matchLabels ? { matchLabels: s.matchLabels } : {}),
+  ...(s?.matchExpressions?.length ? { matchExpressions: requirementsOf(s.matchExpressions) } : {}),
+});
+
+/**
+ * Node affinity, required pod anti-affinity and topology spread, for the bin-packing plan (issue 18).
+ * Only set when the pod declares them, so snapshots of unconstrained pods are unchanged.
+ */
+function schedulingConstraintsOf(p: V1Pod): Pick<SnapshotPod, 'affinity' | 'topologySpreadConstraints'> {
+  const node = p.spec?.affinity?.nodeAffinity;
+  const required = node?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const preferred = node?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  const anti = p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  const spread = p.spec?.topologySpreadConstraints ?? [];
+  const affinity: NonNullable<SnapshotPod['affinity']> = {
+    ...(required.length || preferred.length
+      ? {
+          nodeAffinity: {
+            ...(required.length
+              ? {
+                  required: required
+                    .slice(0, 20)
+                    .map((t) => ({ matchExpressions: requirementsOf(t.matchExpressions) })),
+                }
+              : {}),
+            ...(preferred.length
+              ? {
+                  preferred: preferred.slice(0, 20).map((t) => ({
+                    weight: t.weight,
+                    preference: { matchExpressions: requirementsOf(t.preference.matchExpressions) },
+                  })),
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(anti.length
+      ? {
+          podAntiAffinity: anti
+            .slice(0, 20)
+            .map((t) => ({ topologyKey: t.topologyKey, labelSelector: selectorOf(t.labelSelector) })),
+        }
+      : {}),
+  };
+  return {
+    ...(Object.keys(affinity).length > 0 ? { affinity } : {}),
+    ...(spread.length
+      ? {
+          topologySpreadConstraints: spread.slice(0, 20).map((t) => ({
+            maxSkew: t.maxSkew,
+            topologyKey: t.topologyKey,
+            whenUnsatisfiable: t.whenUnsatisfiable,
+            labelSelector: selectorOf(t.labelSelector),
+          })),
+        }
+      : {}),
   };
 }

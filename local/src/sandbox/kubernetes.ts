@@ -32,6 +32,87 @@ const suffix = (length: number, ...values: number[]): string => {
   return out;
 };
 
+/**
+ * A few realistic scheduling constraints, chosen from the workload's hash (not the world's random stream,
+ * so every other figure of the sandbox stays as it was): StatefulSets mostly keep replicas on separate
+ * nodes; some Deployments spread over zones (hard or soft) or hosts (soft); some avoid the smallest types
+ * or prefer spot. Every pod of a workload carries the same constraints.
+ */
+export function schedulingConstraintsOf(
+  w: Pick<SandboxWorkload, 'kind' | 'hash' | 'replicas' | 'labels'>,
+): Pick<SnapshotPod, 'affinity' | 'topologySpreadConstraints'> {
+  const app = w.labels.app;
+  if (!app || w.kind === 'CronJob') return {};
+  const bucket = mix(w.hash, 18) % 20;
+  const selector = { matchLabels: { app } };
+  if (w.kind === 'StatefulSet')
+    return bucket < 14
+      ? {
+          affinity: { podAntiAffinity: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: selector }] },
+        }
+      : {};
+  if (bucket < 4 && w.replicas >= 3)
+    return {
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: bucket < 2 ? 'DoNotSchedule' : 'ScheduleAnyway',
+          labelSelector: selector,
+        },
+      ],
+    };
+  if (bucket < 6 && w.replicas >= 2)
+    return {
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: selector,
+        },
+      ],
+    };
+  if (bucket < 8 && w.replicas <= 4)
+    return {
+      affinity: { podAntiAffinity: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: selector }] },
+    };
+  if (bucket < 10)
+    return {
+      affinity: {
+        nodeAffinity: {
+          required: [
+            {
+              matchExpressions: [
+                {
+                  key: 'node.kubernetes.io/instance-type',
+                  operator: 'NotIn',
+                  values: ['t3.nano', 't3.micro', 't3.small'],
+                },
+              ],
+            },
+          ],
+        },
+      },
+    };
+  if (bucket < 12)
+    return {
+      affinity: {
+        nodeAffinity: {
+          preferred: [
+            {
+              weight: 50,
+              preference: {
+                matchExpressions: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] }],
+              },
+            },
+          ],
+        },
+      },
+    };
+  return {};
+}
+
 interface NodeState {
   node: SandboxNode;
   free: { cpuMilli: number; memoryMiB: number; pods: number; gpuMilli: number };
@@ -399,6 +480,7 @@ export class SandboxKubernetes {
       annotations: { ...w.annotations },
       nodeSelector: { ...w.nodeSelector },
       tolerations: w.tolerations.map((t) => ({ ...t })),
+      ...schedulingConstraintsOf(w),
     };
   }
 

@@ -32,6 +32,30 @@ describe('cluster snapshots', { timeout: 30_000 }, () => {
     }
   });
 
+  it('gives some workloads realistic scheduling constraints, the same on every pod of a workload', () => {
+    const seen = { anti: 0, zoneSpread: 0, hostSpread: 0, required: 0, preferred: 0 };
+    for (const snapshot of allSnapshots()) {
+      const byWorkload = new Map<string, string>();
+      for (const pod of snapshot.pods) {
+        if (!pod.owner || pod.owner.kind === 'DaemonSet' || pod.owner.kind === 'Node') continue;
+        const text = JSON.stringify([pod.affinity ?? null, pod.topologySpreadConstraints ?? null]);
+        const key = `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}`;
+        expect(byWorkload.get(key) ?? text, key).toBe(text);
+        byWorkload.set(key, text);
+        if (pod.affinity?.podAntiAffinity) seen.anti++;
+        if (pod.affinity?.nodeAffinity?.required) seen.required++;
+        if (pod.affinity?.nodeAffinity?.preferred) seen.preferred++;
+        for (const t of pod.topologySpreadConstraints ?? [])
+          if (t.topologyKey === 'kubernetes.io/hostname') seen.hostSpread++;
+          else seen.zoneSpread++;
+        // Selectors select the workload's own pods.
+        for (const t of [...(pod.affinity?.podAntiAffinity ?? []), ...(pod.topologySpreadConstraints ?? [])])
+          expect(t.labelSelector.matchLabels?.app).toBe(pod.labels.app);
+      }
+    }
+    for (const [kind, count] of Object.entries(seen)) expect(count, kind).toBeGreaterThan(0);
+  });
+
   it('never places more requests on a node than it can allocate', () => {
     const problems: string[] = [];
     for (const snapshot of allSnapshots()) {

@@ -82,6 +82,47 @@ export const snapshotContainerSchema = z.object({
   lastTerminationReason: z.string().nullable().default(null),
 });
 
+/**
+ * Scheduling constraints as the pod spec declares them (operators and keys kept as text: the packer reads
+ * the ones it models and says which it ignores). Optional: older collectors and agents send none.
+ */
+const snapshotRequirementSchema = z.object({
+  key: z.string().max(317),
+  operator: z.string().max(32),
+  values: z.array(z.string().max(317)).max(100).optional(),
+});
+const snapshotLabelSelectorSchema = z.object({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z.array(snapshotRequirementSchema).max(20).optional(),
+});
+const snapshotTermSchema = z.object({
+  matchExpressions: z.array(snapshotRequirementSchema).max(20).default([]),
+});
+export const snapshotAffinitySchema = z.object({
+  nodeAffinity: z
+    .object({
+      required: z.array(snapshotTermSchema).max(20).optional(),
+      preferred: z
+        .array(z.object({ weight: z.number().int().min(1).max(100), preference: snapshotTermSchema }))
+        .max(20)
+        .optional(),
+    })
+    .optional(),
+  /** requiredDuringSchedulingIgnoredDuringExecution terms only (the preferred ones cost nothing to ignore). */
+  podAntiAffinity: z
+    .array(
+      z.object({ topologyKey: z.string().max(317), labelSelector: snapshotLabelSelectorSchema.default({}) }),
+    )
+    .max(20)
+    .optional(),
+});
+export const snapshotTopologySpreadSchema = z.object({
+  maxSkew: z.number().int().positive(),
+  topologyKey: z.string().max(317),
+  whenUnsatisfiable: z.string().max(32).default('DoNotSchedule'),
+  labelSelector: snapshotLabelSelectorSchema.default({}),
+});
+
 export const snapshotPodSchema = z.object({
   namespace: namespaceSchema,
   name: objectNameSchema,
@@ -111,6 +152,8 @@ export const snapshotPodSchema = z.object({
       }),
     )
     .default([]),
+  affinity: snapshotAffinitySchema.optional(),
+  topologySpreadConstraints: z.array(snapshotTopologySpreadSchema).max(20).optional(),
 });
 
 export const snapshotPdbSchema = z.object({

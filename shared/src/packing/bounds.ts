@@ -57,6 +57,19 @@ export function simpleLowerBound(p: VectorProblem): number {
     normalized[k] = maxCapacity > 0 ? 1 / maxCapacity : 0;
   }
   best = Math.max(best, resourcePriceBound(p, normalized));
+  // Per-bin caps: class i needs at least ceil(demand_i / cap_i) bins, each of a type it may use.
+  if (p.maxPerBin) {
+    const m = classCount(p);
+    for (let i = 0; i < m; i++) {
+      const cap = p.maxPerBin[i] ?? 0;
+      if (cap <= 0 || (p.demand[i] ?? 0) <= cap) continue;
+      let cheapestFor = Number.POSITIVE_INFINITY;
+      for (let b = 0; b < binTypeCount(p); b++)
+        if (p.compatible[b * m + i] === 1) cheapestFor = Math.min(cheapestFor, p.costs[b] ?? 0);
+      if (Number.isFinite(cheapestFor))
+        best = Math.max(best, Math.ceil((p.demand[i] ?? 0) / cap) * cheapestFor);
+    }
+  }
   let cheapest = Number.POSITIVE_INFINITY;
   for (const c of p.costs) cheapest = Math.min(cheapest, c);
   if (p.minBins > 0 && Number.isFinite(cheapest)) best = Math.max(best, p.minBins * cheapest);

@@ -24,6 +24,12 @@ export interface CatalogInstanceTypesOptions extends EksAllocatableOptions {
   readonly gpuTaints?: readonly Taint[];
 }
 
+/** Karpenter's instance generation: the number in the family name (`m6i` -> 6, `c5a` -> 5). */
+export function generation(family: string): number | undefined {
+  const match = /^[a-z]+(\d+)/.exec(family);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** `InstanceTypeSpec`s for every catalog type that passes the filter and has an on-demand price. */
 export function instanceTypesFromCatalog(
   catalog: Catalog,
@@ -51,6 +57,12 @@ export function instanceTypesFromCatalog(
         'karpenter.k8s.aws/instance-family': type.family,
         'karpenter.k8s.aws/instance-category': instanceCategory(type.family),
         'karpenter.k8s.aws/instance-size': type.size,
+        // Integers, for Gt / Lt node affinity (Karpenter's well-known labels).
+        'karpenter.k8s.aws/instance-cpu': String(type.vcpu),
+        'karpenter.k8s.aws/instance-memory': String(type.memoryMiB),
+        ...(generation(type.family) !== undefined
+          ? { 'karpenter.k8s.aws/instance-generation': String(generation(type.family)) }
+          : {}),
         ...(type.gpu ? { 'karpenter.k8s.aws/instance-gpu-count': String(type.gpu.count) } : {}),
       },
       ...(type.gpu && options.gpuTaints?.length ? { taints: [...options.gpuTaints] } : {}),

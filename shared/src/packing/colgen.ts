@@ -32,7 +32,7 @@ import {
   surrogateWeights,
 } from './knapsack';
 import type { KnapsackLpBound } from './knapsack-lp';
-import { addToBin, classCount, type PackedBin, type VectorProblem } from './vector';
+import { addToBin, classCount, type PackedBin, perBinCap, type VectorProblem } from './vector';
 
 export interface Column {
   readonly bin: number;
@@ -210,7 +210,7 @@ export function extendPattern(
   for (const i of order) {
     if (p.compatible[bin * m + i] !== 1) continue;
     const have = result.counts[result.classes.indexOf(i)] ?? 0;
-    let fit = (demand[i] ?? 0) - have;
+    let fit = perBinCap(p, i, demand[i] ?? 0) - have;
     for (let k = 0; k < d && fit > 0; k++) {
       const w = p.sizes[i * d + k] ?? 0;
       if (w > 0) fit = Math.min(fit, Math.floor(((p.capacities[bin * d + k] ?? 0) - (load[k] ?? 0)) / w));

@@ -10,6 +10,7 @@ import {
   cloneBin,
   downsizeBins,
   type PackedBin,
+  perBinCap,
   solutionCost,
   type VectorProblem,
 } from './vector';
@@ -33,16 +34,17 @@ function normalizedSize(p: VectorProblem, i: number, reference: ArrayLike<number
   return s;
 }
 
-/** Copies of class i that still fit a bin with this load, capped at `limit`. */
+/** Copies of class i that still fit a bin with this load holding `have` of them, capped at `limit`. */
 function copiesThatFit(
   p: VectorProblem,
   b: number,
   load: ArrayLike<number>,
   i: number,
   limit: number,
+  have = 0,
 ): number {
   const d = p.dims;
-  let fit = limit;
+  let fit = Math.min(limit, perBinCap(p, i, limit + have) - have);
   for (let k = 0; k < d && fit > 0; k++) {
     const w = p.sizes[i * d + k] ?? 0;
     if (w > 0) fit = Math.min(fit, Math.floor(((p.capacities[b * d + k] ?? 0) - (load[k] ?? 0)) / w));
@@ -82,7 +84,7 @@ export function firstFitDecreasing(p: VectorProblem, demand?: ArrayLike<number>)
       const bin = bins[n] as PackedBin;
       if (p.compatible[bin.type * m + i] !== 1) continue;
       const load = loads[n] as Float64Array;
-      const fit = copiesThatFit(p, bin.type, load, i, remaining);
+      const fit = copiesThatFit(p, bin.type, load, i, remaining, bin.counts[bin.classes.indexOf(i)] ?? 0);
       if (fit > 0) {
         addToBin(bin, i, fit);
         addLoad(p, load, i, fit);
@@ -163,30 +165,76 @@ export function costAwareGreedy(
   const bins: PackedBin[] = [];
   const load = new Float64Array(d);
   let left = remaining.reduce((s, v) => s + v, 0);
+  // An order's greedy pattern only changes when a class in it loses copies (the room it leaves is the
+  // same, and classes that did not fit still do not): patterns are cached and recomputed only then.
+  const cached: (PackedBin | null | undefined)[] = new Array(orders.length).fill(undefined);
+  const ratios = new Float64Array(orders.length);
+  /** Step at which each class last lost copies, and at which each cached pattern was computed. */
+  const changedAt = new Int32Array(m).fill(-1);
+  const computedAt = new Int32Array(orders.length);
+  let step = 0;
+  // Optimistic ratio per bin type: its value is at most capacity_k x the best value per unit of k over
+  // the classes it takes (for any dimension every such class uses). Orders are visited by optimistic
+  // ratio and the scan stops once no later one can beat the best (ties: the lower order, as before).
+  const optimistic = new Float64Array(orders.length);
+  for (let o = 0; o < orders.length; o++) {
+    const b = o >> 1;
+    let bound = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < d; k++) {
+      let best = 0;
+      let everyUses = true;
+      for (const i of orders[o] ?? []) {
+        const w = p.sizes[i * d + k] ?? 0;
+        if (w <= 0) {
+          everyUses = false;
+          break;
+        }
+        best = Math.max(best, Math.max(values[i] ?? 0, 1e-9) / w);
+      }
+      if (everyUses && (orders[o]?.length ?? 0) > 0)
+        bound = Math.min(bound, (p.capacities[b * d + k] ?? 0) * best);
+    }
+    optimistic[o] = bound > 0 ? (p.costs[b] ?? 0) / bound : Number.POSITIVE_INFINITY;
+  }
+  const visit = Array.from({ length: orders.length }, (_, o) => o).sort(
+    (x, y) => (optimistic[x] ?? 0) - (optimistic[y] ?? 0) || x - y,
+  );
   while (left > 0) {
     let best: PackedBin | undefined;
     let bestRatio = Number.POSITIVE_INFINITY;
-    for (let o = 0; o < orders.length; o++) {
+    let bestOrder = -1;
+    for (const o of visit) {
+      const floor = optimistic[o] ?? 0;
+      if (floor > bestRatio * (1 + 1e-12)) break;
       const b = o >> 1;
-      load.fill(0);
-      const pattern: PackedBin = { type: b, classes: [], counts: [] };
-      let value = 0;
-      for (const i of orders[o] ?? []) {
-        const r = remaining[i] ?? 0;
-        if (r === 0) continue;
-        const fit = copiesThatFit(p, b, load, i, r);
-        if (fit > 0) {
-          pattern.classes.push(i);
-          pattern.counts.push(fit);
-          addLoad(p, load, i, fit);
-          value += fit * Math.max(values[i] ?? 0, 1e-9);
+      let pattern = cached[o];
+      if (pattern?.classes.some((i) => (changedAt[i] ?? -1) >= (computedAt[o] ?? 0))) pattern = undefined;
+      if (pattern === undefined) {
+        load.fill(0);
+        const fresh: PackedBin = { type: b, classes: [], counts: [] };
+        let value = 0;
+        for (const i of orders[o] ?? []) {
+          const r = remaining[i] ?? 0;
+          if (r === 0) continue;
+          const fit = copiesThatFit(p, b, load, i, r);
+          if (fit > 0) {
+            fresh.classes.push(i);
+            fresh.counts.push(fit);
+            addLoad(p, load, i, fit);
+            value += fit * Math.max(values[i] ?? 0, 1e-9);
+          }
         }
+        pattern = fresh.classes.length === 0 ? null : fresh;
+        cached[o] = pattern;
+        computedAt[o] = step;
+        ratios[o] = pattern ? (p.costs[b] ?? 0) / value : Number.POSITIVE_INFINITY;
       }
-      if (pattern.classes.length === 0) continue;
-      const ratio = (p.costs[b] ?? 0) / value;
-      if (ratio < bestRatio) {
+      if (pattern === null) continue;
+      const ratio = ratios[o] ?? Number.POSITIVE_INFINITY;
+      if (ratio < bestRatio || (ratio === bestRatio && o < bestOrder)) {
         bestRatio = ratio;
         best = pattern;
+        bestOrder = o;
       }
     }
     if (!best) throw new Error('a remaining class fits no bin type');
@@ -200,7 +248,9 @@ export function costAwareGreedy(
       const used = repeat * (best.counts[j] ?? 0);
       remaining[i] = (remaining[i] ?? 0) - used;
       left -= used;
+      changedAt[i] = step;
     }
+    step++;
   }
   downsizeBins(p, bins);
   return bins;
@@ -226,6 +276,12 @@ function emptyInto(
     .map((i, j) => [i, bin.counts[j] ?? 0] as const)
     .sort((x, y) => normalizedSize(p, y[0], reference) - normalizedSize(p, x[0], reference) || x[0] - y[0]);
   const moves: [number, number, number][] = [];
+  /** Copies of a class a target bin holds, counting the moves not committed yet (per-bin caps). */
+  const pending = new Map<number, number>();
+  const held = (n: number, i: number) => {
+    const target = bins[n] as PackedBin;
+    return (target.counts[target.classes.indexOf(i)] ?? 0) + (pending.get(n * classCount(p) + i) ?? 0);
+  };
   const undo = () => {
     for (const [i, target, count] of moves) addLoad(p, loads[target] as Float64Array, i, -count);
   };
@@ -239,7 +295,7 @@ function emptyInto(
         const t = (bins[n] as PackedBin).type;
         if (p.compatible[t * m + i] !== 1) continue;
         const load = loads[n] as Float64Array;
-        if (copiesThatFit(p, t, load, i, 1) < 1) continue;
+        if (copiesThatFit(p, t, load, i, 1, held(n, i)) < 1) continue;
         let slack = 0;
         for (let k = 0; k < d; k++) {
           const c = p.capacities[t * d + k] ?? 0;
@@ -255,9 +311,10 @@ function emptyInto(
         return false;
       }
       const t = (bins[target] as PackedBin).type;
-      const count = copiesThatFit(p, t, loads[target] as Float64Array, i, left);
+      const count = copiesThatFit(p, t, loads[target] as Float64Array, i, left, held(target, i));
       addLoad(p, loads[target] as Float64Array, i, count);
       moves.push([i, target, count]);
+      pending.set(target * classCount(p) + i, (pending.get(target * classCount(p) + i) ?? 0) + count);
       left -= count;
     }
   }

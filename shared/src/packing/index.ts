@@ -4,5 +4,6 @@ export * from './errors';
 export * from './karpenter-baseline';
 export * from './pack';
 export * from './problem';
+export * from './selectors';
 export * from './solve';
 export * from './vector';

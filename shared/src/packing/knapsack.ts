@@ -11,7 +11,7 @@
  * items is an upper bound (dropping the other dimensions and integrality only enlarges the feasible set);
  * the minimum over k is therefore one too.
  */
-import { classCount, type VectorProblem } from './vector';
+import { classCount, perBinCap, type VectorProblem } from './vector';
 
 export interface KnapsackResult {
   /** Best pattern value found (0 for the empty pattern). */
@@ -156,7 +156,7 @@ export function knapsackDualBound(
 /** Copies of class i that fit an empty bin of type b, capped at `maxCount`. */
 export function itemCap(p: VectorProblem, b: number, i: number, maxCount: number): number {
   const d = p.dims;
-  let cap = maxCount;
+  let cap = perBinCap(p, i, maxCount);
   for (let k = 0; k < d && cap > 0; k++) {
     const w = p.sizes[i * d + k] ?? 0;
     if (w > 0) cap = Math.min(cap, Math.floor((p.capacities[b * d + k] ?? 0) / w));
@@ -456,7 +456,7 @@ export function seededGreedyPatterns(
       let value = 0;
       for (const i of [seed, ...order]) {
         if (i === seed && classes.length > 0) continue;
-        const c = fit(i, maxCount[i] ?? 0);
+        const c = fit(i, perBinCap(p, i, maxCount[i] ?? 0));
         if (c <= 0) continue;
         classes.push(i);
         counts.push(c);

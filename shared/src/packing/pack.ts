@@ -1,169 +1,35 @@
 /**
- * Kubernetes pods onto priced node options: builds the vector problem (pod classes x instance type and
- * capacity type options), solves it (solve.ts) and expands the result into a plan of named pod copies.
+ * Kubernetes pods onto priced node options: builds the vector problem (cluster-model.ts: pod classes x
+ * instance type, capacity type and zone options, constraints included), solves it (solve.ts) and expands
+ * the result into a plan of named pod copies, with the existing nodes that stay.
  */
+import {
+  buildClusterModel,
+  type ClusterModel,
+  type NodeOption,
+  type PodClass,
+  preferenceScore,
+  sortedEntries,
+} from './cluster-model';
 import { InvalidPackingProblemError } from './errors';
-import type {
-  InstanceTypeSpec,
-  PackingCapacityType,
-  PackingPlan,
-  PackingProblem,
-  PlannedNode,
-  PodSpec,
-  Taint,
-  Toleration,
-  UnplacedPod,
-} from './problem';
+import type { LabelSelectorSpec, PackingPlan, PackingProblem, PlannedNode, UnplacedPod } from './problem';
+import { TOPOLOGY_ZONE } from './problem';
+import { matchesLabelSelector } from './selectors';
 import { type SolveOptions, solveVectorPacking } from './solve';
 import type { PackedBin, VectorProblem } from './vector';
 
-/** Well-known node labels the packer adds to every node option. */
-export const LABEL_INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
-export const LABEL_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
-export const LABEL_EKS_CAPACITY_TYPE = 'eks.amazonaws.com/capacityType';
-
-/** One priced way to run a node: an instance type with a capacity type. */
-export interface NodeOption {
-  readonly type: InstanceTypeSpec;
-  readonly capacityType: PackingCapacityType;
-  readonly hourlyUsd: number;
-  readonly labels: Readonly<Record<string, string>>;
-  /** Capacity left for pods after the per-node overhead, per dimension. */
-  readonly capacity: Float64Array;
-}
-
-/** Pods with identical requests and constraints: packed as one class with many copies. */
-export interface PodClass {
-  readonly key: string;
-  readonly spotReady: boolean;
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly tolerations: readonly Toleration[];
-  /** Request per dimension. */
-  readonly size: Float64Array;
-  /** Copy names, in input order. */
-  readonly copies: string[];
-}
-
-/** The problem in vector form: dimensions are CPU, memory, pod slots, then extended resources (sorted). */
-export interface ClusterModel {
-  readonly dimensions: readonly string[];
-  readonly options: readonly NodeOption[];
-  readonly classes: readonly PodClass[];
-  /** `compatible[o * classes + c]`: labels, taints and spot readiness allow class c on option o. */
-  readonly compatible: Uint8Array;
-}
-
-/** Kubernetes taint toleration: key and effect match, and value matches unless the operator is Exists. */
-export function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    if (t.key !== taint.key) return false;
-    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
-  });
-}
-
-/** A pod may land on a node when its selector matches and it tolerates every hard taint. */
-export function podAllowedOn(
-  pod: {
-    nodeSelector: Readonly<Record<string, string>>;
-    tolerations: readonly Toleration[];
-    spotReady: boolean;
-  },
-  option: Pick<NodeOption, 'labels' | 'capacityType' | 'type'>,
-): boolean {
-  if (option.capacityType === 'spot' && !pod.spotReady) return false;
-  for (const [key, value] of Object.entries(pod.nodeSelector)) if (option.labels[key] !== value) return false;
-  for (const taint of option.type.taints ?? [])
-    if (taint.effect !== 'PreferNoSchedule' && !tolerates(pod.tolerations, taint)) return false;
-  return true;
-}
-
-const sortedEntries = (record: Readonly<Record<string, string | number>> | undefined) =>
-  Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
-/** Builds dimensions, priced options and pod classes. Options whose overhead exceeds the node are dropped. */
-export function buildClusterModel(problem: PackingProblem): ClusterModel {
-  const extended = new Set<string>();
-  for (const pod of problem.pods)
-    for (const [name, amount] of Object.entries(pod.resources ?? {})) if (amount > 0) extended.add(name);
-  const dimensions = ['cpuMilli', 'memoryMiB', 'pods', ...[...extended].sort()];
-  const d = dimensions.length;
-  const overhead = problem.perNodeOverhead;
-
-  const options: NodeOption[] = [];
-  for (const type of problem.instanceTypes) {
-    const capacity = new Float64Array(d);
-    capacity[0] = type.cpuMilli - overhead.cpuMilli;
-    capacity[1] = type.memoryMiB - overhead.memoryMiB;
-    capacity[2] = type.maxPods - overhead.pods;
-    for (let k = 3; k < d; k++) {
-      const name = dimensions[k] ?? '';
-      capacity[k] = (type.resources?.[name] ?? 0) - (overhead.resources?.[name] ?? 0);
-    }
-    if (capacity.some((c) => c < 0)) continue;
-    for (const capacityType of problem.capacityTypes) {
-      const hourlyUsd = capacityType === 'spot' ? type.spotHourlyUsd : type.onDemandHourlyUsd;
-      if (hourlyUsd === undefined) continue;
-      options.push({
-        type,
-        capacityType,
-        hourlyUsd,
-        capacity,
-        labels: {
-          ...type.labels,
-          [LABEL_INSTANCE_TYPE]: type.name,
-          [LABEL_CAPACITY_TYPE]: capacityType,
-          [LABEL_EKS_CAPACITY_TYPE]: capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND',
-        },
-      });
-    }
-  }
-
-  const classes: PodClass[] = [];
-  const byKey = new Map<string, PodClass>();
-  for (const pod of problem.pods) {
-    const size = podSize(pod, dimensions);
-    const tolerations = [...(pod.tolerations ?? [])].sort((a, b) =>
-      JSON.stringify(a) < JSON.stringify(b) ? -1 : 1,
-    );
-    const key = JSON.stringify([
-      Array.from(size),
-      pod.spotReady,
-      sortedEntries(pod.nodeSelector),
-      tolerations,
-    ]);
-    let podClass = byKey.get(key);
-    if (!podClass) {
-      podClass = {
-        key,
-        spotReady: pod.spotReady,
-        nodeSelector: pod.nodeSelector ?? {},
-        tolerations,
-        size,
-        copies: [],
-      };
-      byKey.set(key, podClass);
-      classes.push(podClass);
-    }
-    for (let k = 0; k < pod.count; k++) podClass.copies.push(`${pod.id}#${k}`);
-  }
-
-  const compatible = new Uint8Array(options.length * classes.length);
-  for (const [o, option] of options.entries())
-    for (const [c, podClass] of classes.entries())
-      compatible[o * classes.length + c] = podAllowedOn(podClass, option) ? 1 : 0;
-  return { dimensions, options, classes, compatible };
-}
-
-function podSize(pod: PodSpec, dimensions: readonly string[]): Float64Array {
-  const size = new Float64Array(dimensions.length);
-  size[0] = pod.cpuMilli;
-  size[1] = pod.memoryMiB;
-  size[2] = 1;
-  for (let k = 3; k < dimensions.length; k++) size[k] = pod.resources?.[dimensions[k] ?? ''] ?? 0;
-  return size;
-}
+export {
+  buildClusterModel,
+  type ClusterModel,
+  LABEL_CAPACITY_TYPE,
+  LABEL_EKS_CAPACITY_TYPE,
+  LABEL_INSTANCE_TYPE,
+  LABEL_ZONE,
+  type NodeOption,
+  type PodClass,
+  podAllowedOn,
+  tolerates,
+} from './cluster-model';
 
 const fitsCapacity = (size: Float64Array, capacity: Float64Array) =>
   size.every((s, k) => s <= (capacity[k] ?? 0));
@@ -180,7 +46,8 @@ function unplacedReason(model: ClusterModel, c: number, problem: PackingProblem)
     const selector = sortedEntries(podClass.nodeSelector)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    return `no allowed instance type matches its node selector${selector ? ` {${selector}}` : ''} and tolerates the type's taints${podClass.spotReady ? '' : ' on on-demand capacity'}`;
+    const affinity = podClass.nodeAffinity.required?.length ? ' and required node affinity' : '';
+    return `no allowed instance type matches its node selector${selector ? ` {${selector}}` : ''}${affinity} and tolerates the type's taints${podClass.spotReady ? '' : ' on on-demand capacity'}`;
   }
   const needs = model.dimensions
     .map((name, k) => ({ name, need: podClass.size[k] ?? 0 }))
@@ -197,16 +64,60 @@ function unplacedReason(model: ClusterModel, c: number, problem: PackingProblem)
 
 export interface PackOptions extends SolveOptions {}
 
+/** The vector problem of some classes (indices into `classes`) over all options. */
+function vectorOf(
+  model: ClusterModel,
+  classes: readonly PodClass[],
+  compatible: Uint8Array,
+  chosen: readonly number[],
+  demand: readonly number[],
+  minBins: number,
+  dropDimensions: readonly number[] = [],
+  cap: (podClass: PodClass) => number | undefined = (podClass) => podClass.maxPerNode,
+): VectorProblem {
+  const d = model.dimensions.length;
+  const m = classes.length;
+  const sizes = new Float64Array(chosen.length * d);
+  for (const [n, c] of chosen.entries()) {
+    sizes.set((classes[c] as PodClass).size, n * d);
+    for (const k of dropDimensions) sizes[n * d + k] = 0;
+  }
+  const compat = new Uint8Array(model.options.length * chosen.length);
+  const n = chosen.length;
+  for (let o = 0; o < model.options.length; o++)
+    for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
+  const capped = chosen.some((c) => cap(classes[c] as PodClass) !== undefined);
+  return {
+    dims: d,
+    sizes,
+    demand: Int32Array.from(demand),
+    ...(capped
+      ? {
+          maxPerBin: Int32Array.from(chosen, (c) =>
+            Math.min(cap(classes[c] as PodClass) ?? 2 ** 31 - 1, 2 ** 31 - 1),
+          ),
+        }
+      : {}),
+    capacities: Float64Array.from(model.options.flatMap((option) => Array.from(option.capacity))),
+    costs: Float64Array.from(model.options, (option) => option.hourlyUsd),
+    compatible: compat,
+    minBins,
+  };
+}
+
 /**
  * Packs the pods onto the cheapest set of nodes (USD/h) the constraints allow: spot only for spot-ready
- * pods, node selectors and taints respected, every dimension within the node's capacity after the
- * per-node overhead, at least `minNodeCount` nodes. Pods no allowed node can hold are listed as
+ * pods, node selectors, required node affinity and taints respected, hostname anti-affinity and topology
+ * spread (DoNotSchedule) held per node, zone ones by giving each pod a zone, every dimension within the
+ * node's capacity after the per-node overhead, existing nodes that must stay (or run a do-not-disrupt
+ * pod) kept with their pods, at least `minNodeCount` nodes. Among equally priced options a node takes
+ * the one its pods' preferred node affinity likes best. Pods no allowed node can hold are listed as
  * unplaced with the reason. The plan's lower bound is proven (docs/packing.md, "Why the bound is valid").
  */
 export async function pack(problem: PackingProblem, options: PackOptions = {}): Promise<PackingPlan> {
   const model = buildClusterModel(problem);
   const m = model.classes.length;
-  const unplaced: UnplacedPod[] = [];
+  const unplaced: UnplacedPod[] = [...model.zoneUnplaced];
   const placeable: number[] = [];
   for (let c = 0; c < m; c++) {
     const podClass = model.classes[c] as PodClass;
@@ -219,28 +130,33 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       for (const pod of podClass.copies) unplaced.push({ pod, reason });
     }
   }
-  if (problem.minNodeCount > 0 && model.options.length === 0)
+  const keptNodes: PlannedNode[] = model.kept.map((kept) => ({
+    instanceType: kept.node.instanceType,
+    capacityType: kept.node.capacityType,
+    ...(kept.node.zone !== undefined ? { zone: kept.node.zone } : {}),
+    existingNode: kept.node.name,
+    pods: kept.pods.flatMap((pod) => pod.copies),
+  }));
+  const keptCost = model.kept.reduce((sum, kept) => sum + kept.hourlyUsd, 0);
+  const minBins = Math.max(0, problem.minNodeCount - model.kept.length);
+  if (minBins > 0 && model.options.length === 0)
     throw new InvalidPackingProblemError(
       'minNodeCount cannot be met: no instance type has a price for the allowed capacity types and room for the per-node overhead.',
     );
 
-  const d = model.dimensions.length;
-  const vector: VectorProblem = {
-    dims: d,
-    sizes: Float64Array.from(placeable.flatMap((c) => Array.from((model.classes[c] as PodClass).size))),
-    demand: Int32Array.from(placeable, (c) => (model.classes[c] as PodClass).copies.length),
-    capacities: Float64Array.from(model.options.flatMap((option) => Array.from(option.capacity))),
-    costs: Float64Array.from(model.options, (option) => option.hourlyUsd),
-    compatible: Uint8Array.from(
-      model.options.flatMap((_, o) => placeable.map((c) => model.compatible[o * m + c] ?? 0)),
-    ),
-    minBins: problem.minNodeCount,
-  };
+  const vector = vectorOf(
+    model,
+    model.classes,
+    model.compatible,
+    placeable,
+    placeable.map((c) => (model.classes[c] as PodClass).copies.length),
+    minBins,
+  );
   if (model.options.length === 0)
     return {
-      nodes: [],
-      hourlyCostUsd: 0,
-      lowerBoundHourlyUsd: 0,
+      nodes: keptNodes,
+      hourlyCostUsd: roundUsd(keptCost),
+      lowerBoundHourlyUsd: floorUsd(keptCost),
       gapPct: 0,
       unplaced,
       stats: {
@@ -253,11 +169,70 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       },
     };
 
-  const result = await solveVectorPacking(vector, options);
-  const { nodes, hourlyCostUsd } = expandPlan(model, placeable, result.bins);
-  const lowerBound = Math.min(result.lowerBound, hourlyCostUsd);
+  // Spread constraints and the zone split are stricter than Kubernetes (cluster-model.ts): the bound
+  // comes from the same pods without them, a relaxation, so it stays a bound for the real rules.
+  const relaxed =
+    model.spreadDimensions.length > 0 ||
+    model.zoneSplit ||
+    model.classes.some((c) => c.maxPerNode !== c.maxPerNodeExact);
+  let relaxedBound: number | undefined;
+  let budget = options.timeLimitMs ?? 1500;
+  if (relaxed) {
+    const demand = new Array<number>(model.baseClasses.length).fill(0);
+    for (const c of placeable) {
+      const podClass = model.classes[c] as PodClass;
+      demand[podClass.base] = (demand[podClass.base] ?? 0) + podClass.copies.length;
+    }
+    // Without spread, classes that differed only by their spread groups are the same: one class each,
+    // demands added (same size once spread dimensions are dropped, same exact cap, same options).
+    const mBase = model.baseClasses.length;
+    const spread = new Set(model.spreadDimensions);
+    const representative = new Map<string, number>();
+    for (let c = 0; c < mBase; c++) {
+      if ((demand[c] ?? 0) === 0) continue;
+      const podClass = model.baseClasses[c] as PodClass;
+      let column = '';
+      for (let o = 0; o < model.options.length; o++)
+        column += model.baseCompatible[o * mBase + c] === 1 ? '1' : '0';
+      const key = JSON.stringify([
+        Array.from(podClass.size, (x, k) => (spread.has(k) ? 0 : x)),
+        podClass.maxPerNodeExact ?? null,
+        column,
+      ]);
+      const first = representative.get(key);
+      if (first === undefined) representative.set(key, c);
+      else {
+        demand[first] = (demand[first] ?? 0) + (demand[c] ?? 0);
+        demand[c] = 0;
+      }
+    }
+    const chosen = demand.map((_, c) => c).filter((c) => (demand[c] ?? 0) > 0);
+    const relaxedVector = collapseZones(
+      model,
+      vectorOf(
+        model,
+        model.baseClasses,
+        model.baseCompatible,
+        chosen,
+        chosen.map((c) => demand[c] ?? 0),
+        minBins,
+        model.spreadDimensions,
+        (podClass) => podClass.maxPerNodeExact,
+      ),
+    );
+    const share = Math.round(budget * 0.35);
+    budget -= share;
+    relaxedBound = (
+      await solveVectorPacking(relaxedVector, { ...options, timeLimitMs: share, boundOnly: true })
+    ).lowerBound;
+  }
+  const result = await solveVectorPacking(vector, { ...options, timeLimitMs: budget });
+  const bins = preferFreeOptions(model, placeable, result.bins);
+  const { nodes, hourlyCostUsd: newCost } = expandPlan(model, placeable, bins);
+  const hourlyCostUsd = newCost + keptCost;
+  const lowerBound = Math.min((relaxedBound ?? result.lowerBound) + keptCost, hourlyCostUsd);
   return {
-    nodes,
+    nodes: [...keptNodes, ...nodes],
     hourlyCostUsd: roundUsd(hourlyCostUsd),
     lowerBoundHourlyUsd: floorUsd(lowerBound),
     gapPct: hourlyCostUsd > 0 ? Math.round(((hourlyCostUsd - lowerBound) / hourlyCostUsd) * 10_000) / 100 : 0,
@@ -271,6 +246,131 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
       lpOptimal: result.stats.lpOptimal,
     },
   };
+}
+
+/**
+ * The relaxation's options without zones: one option per instance type and capacity type, at its
+ * cheapest zone's price, accepting a class when some zone does. Any plan maps onto it at no greater cost,
+ * so its bound is a bound of the zoned problem, for a third of the options.
+ */
+function collapseZones(model: ClusterModel, v: VectorProblem): VectorProblem {
+  if (!model.options.some((option) => option.zone !== undefined)) return v;
+  const d = v.dims;
+  const m = v.demand.length;
+  const groups: number[][] = [];
+  for (let o = 0; o < model.options.length; o++) {
+    const option = model.options[o] as NodeOption;
+    const previous = model.options[o - 1];
+    const last = groups[groups.length - 1];
+    if (last && previous?.type === option.type && previous.capacityType === option.capacityType) last.push(o);
+    else groups.push([o]);
+  }
+  const capacities = new Float64Array(groups.length * d);
+  const costs = new Float64Array(groups.length);
+  const compatible = new Uint8Array(groups.length * m);
+  for (const [g, members] of groups.entries()) {
+    const first = members[0] ?? 0;
+    capacities.set(v.capacities.subarray(first * d, first * d + d), g * d);
+    costs[g] = Math.min(...members.map((o) => v.costs[o] ?? 0));
+    for (const o of members)
+      for (let i = 0; i < m; i++) if (v.compatible[o * m + i] === 1) compatible[g * m + i] = 1;
+  }
+  return { ...v, capacities, costs, compatible };
+}
+
+/**
+ * Preferred node affinity and soft zone spread, honoured when they cost nothing: each node that holds
+ * pods with preferences takes, among the options no dearer than its own that hold and accept its pods,
+ * the one whose labels score best (sum over its pods of the matched terms' weights); on ties the cheaper
+ * one, then the zone where its pods' ScheduleAnyway zone-spread groups have the fewest pods so far.
+ */
+function preferFreeOptions(
+  model: ClusterModel,
+  placeable: readonly number[],
+  bins: PackedBin[],
+): PackedBin[] {
+  const m = model.classes.length;
+  const classOf = (i: number) => model.classes[placeable[i] ?? 0] as PodClass;
+  const prefers = placeable.map((_, i) => (classOf(i).nodeAffinity.preferred?.length ?? 0) > 0);
+  // Soft zone spread (ScheduleAnyway): among otherwise equal options, the zone where the group has the
+  // fewest pods so far.
+  const softSelectors = new Map<string, LabelSelectorSpec>();
+  if (model.options.some((option) => option.zone !== undefined))
+    for (let i = 0; i < placeable.length; i++)
+      for (const t of classOf(i).topologySpreadConstraints)
+        if (t.whenUnsatisfiable === 'ScheduleAnyway' && t.topologyKey === TOPOLOGY_ZONE)
+          softSelectors.set(JSON.stringify(t.labelSelector), t.labelSelector);
+  const soft = [...softSelectors.values()];
+  const softOf = placeable.map((_, i) =>
+    soft.flatMap((selector, g) => (matchesLabelSelector(classOf(i).labels, selector) ? [g] : [])),
+  );
+  if (!prefers.some(Boolean) && soft.length === 0) return bins;
+  const zoneCounts = soft.map(() => new Map<string, number>());
+  const byCost = model.options
+    .map((_, o) => o)
+    .sort((x, y) => (model.options[x]?.hourlyUsd ?? 0) - (model.options[y]?.hourlyUsd ?? 0) || x - y);
+  const d = model.dimensions.length;
+  const count = (bin: PackedBin, zone: string | undefined) => {
+    if (zone === undefined) return;
+    for (const [j, i] of bin.classes.entries())
+      for (const g of softOf[i] ?? []) {
+        const counts = zoneCounts[g] as Map<string, number>;
+        counts.set(zone, (counts.get(zone) ?? 0) + (bin.counts[j] ?? 0));
+      }
+  };
+  return bins.map((bin) => {
+    if (!bin.classes.some((i) => prefers[i] || (softOf[i]?.length ?? 0) > 0)) {
+      count(bin, model.options[bin.type]?.zone);
+      return bin;
+    }
+    const load = new Float64Array(d);
+    for (const [j, i] of bin.classes.entries()) {
+      const size = classOf(i).size;
+      for (let k = 0; k < d; k++) load[k] = (load[k] ?? 0) + (bin.counts[j] ?? 0) * (size[k] ?? 0);
+    }
+    const score = (o: number) => {
+      const option = model.options[o] as NodeOption;
+      let s = 0;
+      for (const [j, i] of bin.classes.entries())
+        if (prefers[i]) s += (bin.counts[j] ?? 0) * preferenceScore(classOf(i).nodeAffinity, option.labels);
+      return s;
+    };
+    /** Pods of this node's soft spread groups already in the option's zone. */
+    const crowding = (o: number) => {
+      const zone = model.options[o]?.zone;
+      if (zone === undefined) return 0;
+      let c = 0;
+      for (const [j, i] of bin.classes.entries())
+        for (const g of softOf[i] ?? []) c += (bin.counts[j] ?? 0) * (zoneCounts[g]?.get(zone) ?? 0);
+      return c;
+    };
+    const own = model.options[bin.type] as NodeOption;
+    let best = bin.type;
+    let bestScore = score(bin.type);
+    let bestCost = own.hourlyUsd;
+    let bestCrowding = crowding(bin.type);
+    for (const o of byCost) {
+      const option = model.options[o] as NodeOption;
+      if (option.hourlyUsd > own.hourlyUsd) break;
+      if (o === bin.type || !fitsCapacity(load, option.capacity)) continue;
+      if (!bin.classes.every((i) => model.compatible[o * m + (placeable[i] ?? 0)] === 1)) continue;
+      const s = score(o);
+      const c = crowding(o);
+      if (
+        s > bestScore ||
+        (s === bestScore && option.hourlyUsd < bestCost) ||
+        (s === bestScore && option.hourlyUsd === bestCost && c < bestCrowding)
+      ) {
+        best = o;
+        bestScore = s;
+        bestCost = option.hourlyUsd;
+        bestCrowding = c;
+      }
+    }
+    const chosen = { ...bin, type: best };
+    count(chosen, model.options[best]?.zone);
+    return chosen;
+  });
 }
 
 /** Cost rounding to 1e-9 USD keeps float noise out of the document; the bound is rounded down. */
@@ -294,13 +394,24 @@ function expandPlan(
       pods.push(...copies.slice(from, from + count));
       next[c] = from + count;
     }
-    return { option, node: { instanceType: option.type.name, capacityType: option.capacityType, pods } };
+    return {
+      option,
+      node: {
+        instanceType: option.type.name,
+        capacityType: option.capacityType,
+        ...(option.zone !== undefined ? { zone: option.zone } : {}),
+        pods,
+      },
+    };
   });
+  const text = (a: string | undefined, b: string | undefined) =>
+    (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
   nodes.sort(
     (a, b) =>
       b.option.hourlyUsd - a.option.hourlyUsd ||
-      (a.node.instanceType < b.node.instanceType ? -1 : a.node.instanceType > b.node.instanceType ? 1 : 0) ||
-      (a.node.capacityType < b.node.capacityType ? -1 : a.node.capacityType > b.node.capacityType ? 1 : 0),
+      text(a.node.instanceType, b.node.instanceType) ||
+      text(a.node.capacityType, b.node.capacityType) ||
+      text(a.option.zone, b.option.zone),
   );
   let hourlyCostUsd = 0;
   for (const n of nodes) hourlyCostUsd += n.option.hourlyUsd;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { InvalidPackingProblemError } from './errors';
+import { labelSelectorOperators, nodeSelectorOperators } from './selectors';
 
 export const capacityTypes = ['on-demand', 'spot'] as const;
 export type PackingCapacityType = (typeof capacityTypes)[number];
@@ -33,6 +34,73 @@ export const tolerationSchema = z.object({
 });
 export type Toleration = z.infer<typeof tolerationSchema>;
 
+/** Well-known topology keys: one node, one availability zone. */
+export const TOPOLOGY_HOSTNAME = 'kubernetes.io/hostname';
+export const TOPOLOGY_ZONE = 'topology.kubernetes.io/zone';
+const topologyKeySchema = z.enum([TOPOLOGY_HOSTNAME, TOPOLOGY_ZONE]);
+
+export const nodeSelectorRequirementSchema = z
+  .object({
+    key: z.string().min(1),
+    operator: z.enum(nodeSelectorOperators),
+    values: z.array(z.string()).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const n = r.values?.length ?? 0;
+    if ((r.operator === 'In' || r.operator === 'NotIn') && n === 0)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.operator} needs at least one value.` });
+    if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && n > 0)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `${r.operator} takes no values.` });
+    if ((r.operator === 'Gt' || r.operator === 'Lt') && (n !== 1 || !/^[-+]?\d+$/.test(r.values?.[0] ?? '')))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `${r.operator} takes exactly one integer value.`,
+      });
+  });
+export const nodeSelectorTermSchema = z.object({
+  matchExpressions: z.array(nodeSelectorRequirementSchema).min(1, 'A term needs at least one requirement.'),
+});
+
+export const labelSelectorSchema = z.object({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      z.object({
+        key: z.string().min(1),
+        operator: z.enum(labelSelectorOperators),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+export type LabelSelectorSpec = z.infer<typeof labelSelectorSchema>;
+
+export const nodeAffinitySchema = z.object({
+  /** requiredDuringSchedulingIgnoredDuringExecution: the node matches at least one term. */
+  required: z.array(nodeSelectorTermSchema).optional(),
+  /** preferredDuringSchedulingIgnoredDuringExecution: honoured when it costs nothing. */
+  preferred: z
+    .array(z.object({ weight: z.number().int().min(1).max(100), preference: nodeSelectorTermSchema }))
+    .optional(),
+});
+export type NodeAffinitySpec = z.infer<typeof nodeAffinitySchema>;
+
+/** Required pod anti-affinity: at most one pod matching the selector per node (hostname) or per zone. */
+export const podAntiAffinityTermSchema = z.object({
+  topologyKey: topologyKeySchema,
+  labelSelector: labelSelectorSchema,
+});
+export type PodAntiAffinityTerm = z.infer<typeof podAntiAffinityTermSchema>;
+
+export const topologySpreadConstraintSchema = z.object({
+  maxSkew: z.number().int().positive(),
+  topologyKey: topologyKeySchema,
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']).default('DoNotSchedule'),
+  labelSelector: labelSelectorSchema,
+});
+export type TopologySpreadConstraint = z.infer<typeof topologySpreadConstraintSchema>;
+
 export const podSpecSchema = z.object({
   id: z.string().min(1),
   cpuMilli: quantity,
@@ -44,6 +112,15 @@ export const podSpecSchema = z.object({
   resources: resourcesSchema.optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
   tolerations: z.array(tolerationSchema).optional(),
+  /** The pod's own labels, for anti-affinity and topology spread selectors. */
+  labels: z.record(z.string(), z.string()).optional(),
+  nodeAffinity: nodeAffinitySchema.optional(),
+  podAntiAffinity: z.array(podAntiAffinityTermSchema).optional(),
+  topologySpreadConstraints: z.array(topologySpreadConstraintSchema).optional(),
+  /** The existing node the pod runs on (one of `existingNodes`); other names are ignored. */
+  nodeName: z.string().min(1).optional(),
+  /** `karpenter.sh/do-not-disrupt`: the pod stays on `nodeName`, so that node stays too. */
+  doNotDisrupt: z.boolean().default(false),
 });
 export type PodSpec = z.infer<typeof podSpecSchema>;
 
@@ -54,12 +131,24 @@ export const instanceTypeSpecSchema = z.object({
   maxPods: z.number().int().positive(),
   onDemandHourlyUsd: z.number().positive().finite(),
   spotHourlyUsd: z.number().positive().finite().optional(),
+  /** Spot price per zone where known; zones not listed use `spotHourlyUsd`. */
+  spotHourlyUsdByZone: z.record(z.string(), z.number().positive().finite()).optional(),
   resources: resourcesSchema.optional(),
   /** Node labels besides the well-known ones the packer adds (instance type, capacity type). */
   labels: z.record(z.string(), z.string()).optional(),
   taints: z.array(taintSchema).optional(),
 });
 export type InstanceTypeSpec = z.infer<typeof instanceTypeSpecSchema>;
+
+/** Hourly price of a node of this type, capacity type and zone: the zone's spot price where known. */
+export function nodeHourlyUsd(
+  type: Pick<InstanceTypeSpec, 'onDemandHourlyUsd' | 'spotHourlyUsd' | 'spotHourlyUsdByZone'>,
+  capacityType: PackingCapacityType,
+  zone: string | undefined,
+): number | undefined {
+  if (capacityType === 'on-demand') return type.onDemandHourlyUsd;
+  return (zone !== undefined ? type.spotHourlyUsdByZone?.[zone] : undefined) ?? type.spotHourlyUsd;
+}
 
 export const perNodeOverheadSchema = z.object({
   cpuMilli: quantity.default(0),
@@ -68,6 +157,16 @@ export const perNodeOverheadSchema = z.object({
   pods: quantity.default(0),
   resources: resourcesSchema.optional(),
 });
+
+/** A node of the cluster today. Kept in the plan as it is when `mustStay` or it runs a do-not-disrupt pod. */
+export const existingNodeSchema = z.object({
+  name: z.string().min(1),
+  instanceType: z.string().min(1),
+  capacityType: z.enum(capacityTypes),
+  zone: z.string().min(1).optional(),
+  mustStay: z.boolean().default(false),
+});
+export type ExistingNode = z.infer<typeof existingNodeSchema>;
 
 export const packingProblemSchema = z
   .object({
@@ -80,6 +179,12 @@ export const packingProblemSchema = z
     perNodeOverhead: perNodeOverheadSchema.default({ cpuMilli: 0, memoryMiB: 0, pods: 0 }),
     /** The plan has at least this many nodes (empty ones of the cheapest type if needed). */
     minNodeCount: z.number().int().nonnegative().default(0),
+    /**
+     * Availability zones new nodes may use: each instance type x capacity type is offered once per zone
+     * (label `topology.kubernetes.io/zone`). Empty: zones are not modelled.
+     */
+    zones: z.array(z.string().min(1)).default([]),
+    existingNodes: z.array(existingNodeSchema).default([]),
   })
   .superRefine((problem, ctx) => {
     const seen = new Set<string>();
@@ -102,6 +207,31 @@ export const packingProblemSchema = z
         });
       names.add(type.name);
     }
+    const nodeNames = new Set<string>();
+    for (const [n, node] of problem.existingNodes.entries()) {
+      if (nodeNames.has(node.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingNodes', n, 'name'],
+          message: `Node "${node.name}" is listed twice.`,
+        });
+      nodeNames.add(node.name);
+      const type = problem.instanceTypes.find((t) => t.name === node.instanceType);
+      if (!type)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingNodes', n, 'instanceType'],
+          message: `Node "${node.name}" runs "${node.instanceType}", which is not among instanceTypes: list it so its price is known.`,
+        });
+      else if (nodeHourlyUsd(type, node.capacityType, node.zone) === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['existingNodes', n, 'capacityType'],
+          message: `Node "${node.name}" is spot but "${type.name}" has no spot price.`,
+        });
+    }
+    if (new Set(problem.zones).size !== problem.zones.length)
+      ctx.addIssue({ code: 'custom', path: ['zones'], message: 'A zone is listed twice.' });
   });
 export type PackingProblem = z.infer<typeof packingProblemSchema>;
 export type PackingProblemInput = z.input<typeof packingProblemSchema>;
@@ -109,6 +239,10 @@ export type PackingProblemInput = z.input<typeof packingProblemSchema>;
 export interface PlannedNode {
   readonly instanceType: string;
   readonly capacityType: PackingCapacityType;
+  /** Zone of the node, when the problem models zones. */
+  readonly zone?: string;
+  /** Name of the existing node kept as it is (must stay, or runs a do-not-disrupt pod). */
+  readonly existingNode?: string;
   /** Pod copies on the node, `id#k`. */
   readonly pods: string[];
 }

@@ -44,6 +44,12 @@ export interface SolveOptions {
   readonly highs?: Highs;
   /** Skip the LP phases (heuristics and simple bounds only). */
   readonly heuristicsOnly?: boolean;
+  /**
+   * Only the lower bound is wanted (the bound of a relaxation): first fit decreasing stands in for the
+   * plan, and the phases that only improve plans (greedy, local search, LP-guided plans, dive, MIP) are
+   * skipped.
+   */
+  readonly boundOnly?: boolean;
   /** Stop when (cost - bound) <= relativeGap x cost (default 1e-4). */
   readonly relativeGap?: number;
   /** Branch-and-bound nodes per pricing knapsack (default 2000; a proof search may use 25x). */
@@ -165,6 +171,7 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
       costs: Float64Array.from(kept, (b) => p.costs[b] ?? 0),
       compatible,
       minBins: p.minBins,
+      ...(p.maxPerBin ? { maxPerBin: p.maxPerBin } : {}),
     },
     original,
   };
@@ -227,6 +234,9 @@ function sizeOrder(p: VectorProblem): number[] {
   return Array.from({ length: classCount(p) }, (_, i) => i).sort((x, y) => size(y) - size(x) || x - y);
 }
 
+/** Classes x options above which the dive completes with FFD only (unconstrained clusters stay far below). */
+const LARGE_GREEDY = 100_000;
+
 /**
  * Diving: solve the LP, fix every column used at least once (rounded down) or else the one with the
  * largest value, shrink the demand, re-solve; abandon as soon as the fixed cost plus the residual bound
@@ -251,6 +261,9 @@ function dive(
   const completed = (): PackedBin[] => {
     if (!residual.some((r) => r > 0)) return tidy(p, fixed.map(cloneBin));
     const ffd = firstFitDecreasing(p, residual);
+    // The greedy scans every class for every option: on hundreds of each (constrained clusters split by
+    // zone and group) one completion costs more than the dive's whole budget, so FFD alone completes.
+    if (classCount(p) * binTypeCount(p) > LARGE_GREEDY) return tidy(p, [...fixed.map(cloneBin), ...ffd]);
     const greedy = costAwareGreedy(p, resourceValues(p), residual);
     return tidy(p, [
       ...fixed.map(cloneBin),
@@ -336,12 +349,14 @@ export async function solveVectorPacking(
   const timings: SolveTimings = { heuristicsMs: 0, fluidMs: 0, rootLpMs: 0, diveMs: 0, mipMs: 0, totalMs: 0 };
   let lowerBound = roundBound(simpleLowerBound(p));
   const ffd = tidy(p, firstFitDecreasing(p));
-  const greedy = tidy(p, costAwareGreedy(p, resourceValues(p)));
-  let best = eliminateBins(p, cheaper(p, ffd, greedy));
+  const boundOnly = options.boundOnly ?? false;
+  const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p)));
+  let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy));
   let origin: PlanOrigin = solutionCost(p, greedy) < solutionCost(p, ffd) ? 'greedy' : 'ffd';
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
   const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin) => {
-    if (!candidate) return;
+    // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
+    if (!candidate || (p.maxPerBin && checkSolution(p, candidate))) return;
     const improved = eliminateBins(p, candidate);
     if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
       best = improved;
@@ -361,7 +376,7 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
-      if (binTypeCount(p) > 1) {
+      if (binTypeCount(p) > 1 && now() < deadline) {
         const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
           now,
           deadline: now() + (deadline - now()) * 0.3,
@@ -370,7 +385,7 @@ export async function solveVectorPacking(
           const bound = fluid.lowerBound;
           lowerBound = Math.max(lowerBound, roundBound(bound));
           initialCenter = { pi: fluid.duals, mu: fluid.mu, bound };
-          if (!done()) consider(tidy(p, roundFluidSolution(p, fluid)), 'fluid');
+          if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid)), 'fluid');
         }
       }
       timings.fluidMs = now() - start - timings.heuristicsMs;
@@ -402,14 +417,14 @@ export async function solveVectorPacking(
         lowerBound = Math.max(lowerBound, roundBound(root.lowerBound));
       }
       timings.rootLpMs = now() - phase;
-      if (root && !done()) {
+      if (root && !done() && !boundOnly) {
         // Duals as values; a trace of the resource values breaks ties between zero-dual classes.
         const resource = resourceValues(p);
         const values = Float64Array.from(root.lp.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
         consider(tidy(p, costAwareGreedy(p, values)), 'lp-greedy');
       }
       phase = now();
-      if (!done() && now() < deadline) {
+      if (!done() && now() < deadline && !boundOnly) {
         const diveDeadline = now() + (deadline - now()) * 0.55;
         consider(
           dive(
@@ -427,7 +442,7 @@ export async function solveVectorPacking(
       phase = now();
       // The restricted-master MIP helps small and medium plans; on hundreds of nodes it rarely beats
       // the dive within any sensible budget.
-      if (!done() && now() < deadline && best.length <= 300) {
+      if (!done() && now() < deadline && best.length <= 300 && !boundOnly) {
         master.addColumns(best.map(sortedColumn));
         const startX = new Float64Array(master.columns.length);
         for (const bin of best) {

@@ -25,7 +25,18 @@ export interface VectorProblem {
   readonly compatible: Uint8Array;
   /** At least this many bins in total (empty ones count). */
   readonly minBins: number;
+  /**
+   * Most copies of class i one bin may hold, whatever its type (pod anti-affinity or topology spread over
+   * hostnames); absent: no cap besides capacity.
+   */
+  readonly maxPerBin?: Int32Array;
 }
+
+/** Most copies of class i a bin may hold besides capacity (`limit` when uncapped). */
+export const perBinCap = (p: VectorProblem, i: number, limit: number): number => {
+  const cap = p.maxPerBin?.[i];
+  return cap === undefined ? limit : Math.min(limit, cap);
+};
 
 export const classCount = (p: VectorProblem): number => p.demand.length;
 export const binTypeCount = (p: VectorProblem): number => p.costs.length;
@@ -94,6 +105,8 @@ export function checkSolution(p: VectorProblem, bins: readonly PackedBin[]): str
     if (!loadFits(p, bin.type, binLoad(p, bin))) return `bin ${n} is over capacity`;
     for (let j = 0; j < bin.classes.length; j++) {
       const i = bin.classes[j] ?? 0;
+      if ((bin.counts[j] ?? 0) > perBinCap(p, i, Number.MAX_SAFE_INTEGER))
+        return `bin ${n} holds more copies of class ${i} than one bin may`;
       placed[i] = (placed[i] ?? 0) + (bin.counts[j] ?? 0);
     }
   }

@@ -86,6 +86,8 @@ export interface ModelPod {
   annotations: Record<string, string>;
   nodeSelector: Record<string, string>;
   tolerations: ClusterSnapshot['pods'][number]['tolerations'];
+  affinity?: ClusterSnapshot['pods'][number]['affinity'];
+  topologySpreadConstraints?: ClusterSnapshot['pods'][number]['topologySpreadConstraints'];
   pdbName: string | undefined;
 }
 
@@ -239,6 +241,8 @@ export function buildSnapshotModel(
       annotations: p.annotations,
       nodeSelector: p.nodeSelector,
       tolerations: p.tolerations,
+      ...(p.affinity ? { affinity: p.affinity } : {}),
+      ...(p.topologySpreadConstraints ? { topologySpreadConstraints: p.topologySpreadConstraints } : {}),
       pdbName: pdb?.name,
     });
     const node = p.nodeName ? nodeByName.get(p.nodeName) : undefined;

@@ -8,6 +8,7 @@ export function vectorProblem(input: {
   costs: number[];
   compatible?: number[][];
   minBins?: number;
+  maxPerBin?: number[];
 }): VectorProblem {
   const dims = input.capacities[0]?.length ?? input.sizes[0]?.length ?? 1;
   const m = input.demand.length;
@@ -21,6 +22,7 @@ export function vectorProblem(input: {
       input.compatible?.flat() ?? new Array<number>(input.costs.length * m).fill(1),
     ),
     minBins: input.minBins ?? 0,
+    ...(input.maxPerBin ? { maxPerBin: Int32Array.from(input.maxPerBin) } : {}),
   };
 }
 
@@ -34,7 +36,8 @@ export function bruteForceOptimum(p: VectorProblem): number {
   const m = p.demand.length;
   const items: number[] = [];
   for (let i = 0; i < m; i++) for (let c = 0; c < (p.demand[i] ?? 0); c++) items.push(i);
-  const bins: { type: number; load: number[] }[] = [];
+  const bins: { type: number; load: number[]; counts: number[] }[] = [];
+  const capOf = (i: number) => p.maxPerBin?.[i] ?? Number.POSITIVE_INFINITY;
   let best = Number.POSITIVE_INFINITY;
   const fits = (type: number, load: number[], i: number) => {
     if (p.compatible[type * m + i] !== 1) return false;
@@ -52,16 +55,20 @@ export function bruteForceOptimum(p: VectorProblem): number {
     }
     const i = items[n] ?? 0;
     for (const bin of bins) {
-      if (!fits(bin.type, bin.load, i)) continue;
+      if (!fits(bin.type, bin.load, i) || (bin.counts[i] ?? 0) >= capOf(i)) continue;
       for (let k = 0; k < d; k++) bin.load[k] = (bin.load[k] ?? 0) + (p.sizes[i * d + k] ?? 0);
+      bin.counts[i] = (bin.counts[i] ?? 0) + 1;
       place(n + 1, cost);
+      bin.counts[i] = (bin.counts[i] ?? 0) - 1;
       for (let k = 0; k < d; k++) bin.load[k] = (bin.load[k] ?? 0) - (p.sizes[i * d + k] ?? 0);
     }
     for (let type = 0; type < p.costs.length; type++) {
       const load = new Array<number>(d).fill(0);
       if (!fits(type, load, i)) continue;
       for (let k = 0; k < d; k++) load[k] = p.sizes[i * d + k] ?? 0;
-      bins.push({ type, load });
+      const counts = new Array<number>(m).fill(0);
+      counts[i] = 1;
+      bins.push({ type, load, counts });
       place(n + 1, cost + (p.costs[type] ?? 0));
       bins.pop();
     }

@@ -57,6 +57,26 @@ describe('vector packing solver', () => {
     );
   }, 60_000);
 
+  it('honours per-bin caps (anti-affinity of one class) with a bound never above the exact optimum', async () => {
+    const capped = fc
+      .tuple(tinyProblem, fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 3, maxLength: 3 }))
+      .map(([p, caps]) => ({ ...p, maxPerBin: Int32Array.from(caps.slice(0, p.demand.length)) }));
+    await fc.assert(
+      fc.asyncProperty(capped, fc.boolean(), async (p, heuristicsOnly) => {
+        const optimum = bruteForceOptimum(p);
+        const result = await solveVectorPacking(p, { highs, heuristicsOnly });
+        expect(checkSolution(p, result.bins)).toBeUndefined();
+        for (const bin of result.bins)
+          for (const [j, i] of bin.classes.entries())
+            expect(bin.counts[j] ?? 0).toBeLessThanOrEqual(p.maxPerBin[i] ?? 0);
+        expect(result.cost).toBeGreaterThanOrEqual(optimum - 1e-9);
+        expect(result.lowerBound).toBeLessThanOrEqual(optimum + 1e-9);
+        expect(simpleLowerBound(p)).toBeLessThanOrEqual(optimum + 1e-9);
+      }),
+      { numRuns: 120, seed: 39 },
+    );
+  }, 60_000);
+
   it('keeps the optimum when removing dominated bin types', () => {
     fc.assert(
       fc.property(tinyProblem, (p) => {

@@ -9,6 +9,34 @@ import { live, snapNode, snapPod, snapshotOf } from './snapshot-fixtures';
 const modelOf = (snap: ClusterSnapshot) => buildSnapshotModel(snap, 'us-east-1', live);
 
 describe('estimateBinPacking', () => {
+  it('keeps anti-affine pods apart and do-not-disrupt nodes as they are', async () => {
+    const anti = {
+      podAntiAffinity: [
+        { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'w' } } },
+      ],
+    };
+    const snap = snapshotOf({
+      nodes: [snapNode({ name: 'a' }), snapNode({ name: 'b' }), snapNode({ name: 'c' })],
+      pods: [
+        snapPod(
+          { name: 'w-a', nodeName: 'a', labels: { app: 'w' }, affinity: anti },
+          { cpuMilli: 500, memoryMiB: 1000 },
+        ),
+        snapPod(
+          { name: 'w-b', nodeName: 'b', labels: { app: 'w' }, affinity: anti },
+          { cpuMilli: 500, memoryMiB: 1000 },
+        ),
+        snapPod(
+          { name: 'j-c', nodeName: 'c', annotations: { 'karpenter.sh/do-not-disrupt': 'true' } },
+          { cpuMilli: 100, memoryMiB: 100 },
+        ),
+      ],
+    });
+    const estimate = await estimateBinPacking(modelOf(snap), live, { heuristicsOnly: true });
+    // Without the anti-affinity the two pods would share one node (the test above).
+    expect(estimate).toMatchObject({ nodesNow: 3, nodesInPlan: 3, pinnedNodes: 1, podsPacked: 2 });
+  });
+
   it('packs two half-empty nodes into one: saving = one node’s price x 730', async () => {
     const snap = snapshotOf({
       nodes: [snapNode({ name: 'a' }), snapNode({ name: 'b' })],

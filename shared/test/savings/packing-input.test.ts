@@ -184,3 +184,110 @@ describe('packingInputOf and packingProblem', () => {
     expect(packingInputOf(buildSnapshotModel(smallCluster(), 'ap-south-2', noLivePrices), live)).toBeNull();
   });
 });
+
+describe('scheduling constraints from the snapshot', () => {
+  const constrained = () =>
+    snapshotOf({
+      nodes: [
+        snapNode({ name: 'a', zone: 'us-east-1a', labels: { 'topology.kubernetes.io/zone': 'us-east-1a' } }),
+        snapNode({ name: 'b', zone: 'us-east-1b', labels: { 'topology.kubernetes.io/zone': 'us-east-1b' } }),
+        snapNode({ name: 'c', zone: 'us-east-1b' }),
+      ],
+      pods: [
+        snapPod({
+          name: 'web-1',
+          nodeName: 'a',
+          labels: { app: 'web', 'pod-template-hash': 'abc' },
+          affinity: {
+            nodeAffinity: {
+              required: [
+                {
+                  matchExpressions: [
+                    { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
+                    { key: 'topology.kubernetes.io/region', operator: 'In', values: ['us-east-1'] },
+                  ],
+                },
+              ],
+              preferred: [
+                {
+                  weight: 10,
+                  preference: {
+                    matchExpressions: [
+                      { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] },
+                    ],
+                  },
+                },
+              ],
+            },
+            podAntiAffinity: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web' } } },
+              { topologyKey: 'example.com/rack', labelSelector: { matchLabels: { app: 'web' } } },
+            ],
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'web' } },
+            },
+          ],
+        }),
+        snapPod({ name: 'api-1', nodeName: 'b', labels: { app: 'api' } }),
+        snapPod({ name: 'db-1', nodeName: 'c', annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }),
+        snapPod({
+          name: 'pinned-1',
+          nodeName: 'b',
+          affinity: {
+            nodeAffinity: {
+              required: [
+                { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['b'] }] },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+
+  it('feeds node affinity, anti-affinity and spread, confined to the namespace, and models zones when needed', () => {
+    const input = packingInputOf(modelOf(constrained()), noLivePrices);
+    expect(input).not.toBeNull();
+    if (!input) return;
+    // do-not-disrupt and a hostname affinity pin their nodes.
+    expect([...input.pinned].sort()).toEqual(['b', 'c']);
+    const problem = packingProblem(input);
+    expect(problem.zones).toEqual(['us-east-1a', 'us-east-1b']);
+    const web = problem.pods.find((p) => p.id.includes('web-1'));
+    expect(web?.labels).toEqual({ app: 'web', 'spot-optimizer.io/namespace': 'shop' });
+    // The region requirement names a node-specific label the options do not carry: relaxed away.
+    expect(web?.nodeAffinity?.required).toEqual([
+      {
+        matchExpressions: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] }],
+      },
+    ]);
+    expect(web?.nodeAffinity?.preferred).toHaveLength(1);
+    // The rack topology key is not modelled: only the hostname term stays.
+    expect(web?.podAntiAffinity).toEqual([
+      {
+        topologyKey: 'kubernetes.io/hostname',
+        labelSelector: {
+          matchLabels: { app: 'web', 'spot-optimizer.io/namespace': 'shop' },
+          matchExpressions: [],
+        },
+      },
+    ]);
+    expect(web?.topologySpreadConstraints?.[0]).toMatchObject({
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+    });
+  });
+
+  it('leaves problems without constraints as they were (no labels, no zones)', () => {
+    const input = packingInputOf(modelOf(), noLivePrices);
+    if (!input) throw new Error('no input');
+    const problem = packingProblem(input);
+    expect(problem.zones).toBeUndefined();
+    expect(problem.pods.every((p) => p.labels === undefined && p.nodeAffinity === undefined)).toBe(true);
+  });
+});

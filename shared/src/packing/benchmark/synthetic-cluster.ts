@@ -5,7 +5,7 @@
  */
 import { type CatalogInstanceType, instanceCategory, loadCatalog } from '../../pricing';
 import { instanceTypesFromCatalog } from '../catalog-input';
-import type { PackingProblemInput, PodSpec } from '../problem';
+import type { PackingProblemInput } from '../problem';
 
 /** mulberry32: a small seeded PRNG, so the cluster is the same on every run. */
 export function mulberry32(seed: number): () => number {
@@ -78,7 +78,7 @@ export function syntheticCluster(options: SyntheticClusterOptions): PackingProbl
   const random = mulberry32(options.seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const totalWeight = archetypes.reduce((s, a) => s + a.weight, 0);
-  const pods: PodSpec[] = [];
+  const pods: PackingProblemInput['pods'] = [];
   let remaining = options.pods;
   let n = 0;
   while (remaining > 0) {
@@ -129,4 +129,85 @@ export function syntheticCluster(options: SyntheticClusterOptions): PackingProbl
     // aws-node, kube-proxy, ebs-csi-node, node-exporter, fluent-bit.
     perNodeOverhead: { cpuMilli: 355, memoryMiB: 600, pods: 5 },
   };
+}
+
+/** The three zones of the constrained benchmark (most EKS clusters span three). */
+export const benchmarkZones = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
+
+/**
+ * The benchmark cluster with the scheduling constraints real clusters use, drawn per deployment from a
+ * second seeded stream (so the pods themselves are those of `syntheticCluster`): zone spread (30% of
+ * deployments with 3+ replicas, maxSkew 1, hard), hostname spread (10%, maxSkew 2, hard; 10% soft),
+ * hostname anti-affinity (10% of deployments with at most 5 replicas), required node affinity (25%:
+ * generation > 5, category c/m/r, or at most 64 vCPU), preferred node affinity (20%: a zone or spot),
+ * and 12 stateful pods marked do-not-disrupt on existing nodes that therefore stay.
+ */
+export function syntheticConstrainedCluster(options: SyntheticClusterOptions): PackingProblemInput {
+  const base = syntheticCluster(options);
+  const random = mulberry32(options.seed + 18);
+  const pods: PackingProblemInput['pods'] = [];
+  const existingNodes: NonNullable<PackingProblemInput['existingNodes']> = [];
+  const hostname = 'kubernetes.io/hostname';
+  const zone = 'topology.kubernetes.io/zone';
+  for (const pod of base.pods) {
+    const count = pod.count ?? 1;
+    const selector = { matchLabels: { app: pod.id } };
+    const shape = random();
+    const affinity = random();
+    const preference = random();
+    const constraints: Partial<PackingProblemInput['pods'][number]> = { labels: { app: pod.id } };
+    if (shape < 0.3 && count >= 3)
+      constraints.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: zone, labelSelector: selector }];
+    else if (shape < 0.4 && count >= 4)
+      constraints.topologySpreadConstraints = [
+        { maxSkew: 2, topologyKey: hostname, labelSelector: selector },
+      ];
+    else if (shape < 0.5 && count >= 2)
+      constraints.topologySpreadConstraints = [
+        { maxSkew: 1, topologyKey: hostname, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+      ];
+    else if (shape < 0.6 && count <= 5)
+      constraints.podAntiAffinity = [{ topologyKey: hostname, labelSelector: selector }];
+    const required =
+      affinity < 0.1
+        ? { key: 'karpenter.k8s.aws/instance-generation', operator: 'Gt' as const, values: ['5'] }
+        : affinity < 0.2
+          ? { key: 'karpenter.k8s.aws/instance-category', operator: 'In' as const, values: ['c', 'm', 'r'] }
+          : affinity < 0.25
+            ? { key: 'karpenter.k8s.aws/instance-cpu', operator: 'Lt' as const, values: ['65'] }
+            : undefined;
+    const preferred =
+      preference < 0.1
+        ? { key: zone, operator: 'In' as const, values: [benchmarkZones[0]] }
+        : preference < 0.2
+          ? { key: 'karpenter.sh/capacity-type', operator: 'In' as const, values: ['spot'] }
+          : undefined;
+    if (required || preferred)
+      constraints.nodeAffinity = {
+        ...(required ? { required: [{ matchExpressions: [required] }] } : {}),
+        ...(preferred ? { preferred: [{ weight: 20, preference: { matchExpressions: [preferred] } }] } : {}),
+      };
+    // A few stateful replicas are do-not-disrupt: their existing nodes stay in the plan.
+    if (pod.id.startsWith('stateful') && count >= 2 && existingNodes.length < 12) {
+      const name = `existing-${existingNodes.length}`;
+      existingNodes.push({
+        name,
+        instanceType: 'm6i.2xlarge',
+        capacityType: 'on-demand',
+        zone: benchmarkZones[existingNodes.length % benchmarkZones.length] as string,
+      });
+      pods.push({
+        ...pod,
+        ...constraints,
+        id: `${pod.id}-pinned`,
+        count: 1,
+        nodeName: name,
+        doNotDisrupt: true,
+      });
+      pods.push({ ...pod, ...constraints, count: count - 1 });
+      continue;
+    }
+    pods.push({ ...pod, ...constraints });
+  }
+  return { ...base, pods, zones: [...benchmarkZones], existingNodes };
 }
