@@ -7,7 +7,7 @@ import { consolidationRunEntity, consolidationRunKey } from '../src/data/entitie
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity } from '../src/data/entities/node-group';
 import { getItem, putItem, queryAll } from '../src/data/repository';
-import { pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
+import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
 import { setMaintenance } from '../src/domain/maintenance';
 import { configurePorts } from '../src/ports';
 import type { CustomerCloudPort, InstanceTermination } from '../src/ports/cloud';
@@ -166,7 +166,11 @@ async function seed(name: string) {
   return user;
 }
 
+/** The agent's first poll: a run starts only for a cluster whose agent takes commands. */
+const agentOnline = () => pendingCommandsForAgent({ orgId, clusterId: cluster.clusterId }, clock);
+
 async function runToEnd(token: string) {
+  if (scenario.agent) await agentOnline();
   const res = await call('POST /api/client/clusters/{id}/consolidation', {
     token,
     path: { id: cluster.clusterId },
@@ -239,6 +243,7 @@ describe('consolidation run (workflow)', () => {
         if (step === 2) await gate;
       },
     };
+    await agentOnline();
     const first = call('POST /api/client/clusters/{id}/consolidation', {
       token: user.accessToken,
       path: { id: cluster.clusterId },
@@ -340,16 +345,64 @@ describe('consolidation run (workflow)', () => {
     expect(audit.find((r) => r.action === 'consolidation.node.remove')).toMatchObject({ outcome: 'failed' });
   });
 
-  it('an agent that cannot take commands stops the run with the reason', async () => {
+  it('an agent that cannot take commands: the start is refused, nothing is written', async () => {
     const user = await seed('offline');
     scenario = { termination: terminating };
+    const res = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(res.status, res.raw).toBe(409);
+    expect(res.body).toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    expect(String(res.body.message)).toContain('has never fetched commands');
+    expect(await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId))).toEqual([]);
+    expect(
+      await getItem(consolidationRunEntity, consolidationRunKey(orgId, cluster.clusterId)),
+    ).toBeUndefined();
+  });
+
+  it('an agent going offline mid-run stops the run with the reason, the node left cordoned and said so', async () => {
+    const user = await seed('gone');
+    const answer = ({ type }: { type: string }): Outcome => (type === 'cordon' ? succeed() : null);
+    scenario = {
+      agent: answer,
+      termination: terminating,
+      // The agent answers the cordon at step 1, then never polls again (3 minutes later it cannot act).
+      beforeStep: async (step) => {
+        if (step === 2) scenario = { termination: terminating };
+      },
+    };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
     expect(run).toMatchObject({ state: 'stopped' });
-    expect(run?.reason).toContain('has never fetched commands');
-    expect(done[0]).toMatchObject({ state: 'skipped' });
-    expect(done[0]?.result).toContain('has never fetched commands');
+    expect(run?.reason).toContain('has not fetched commands since');
+    expect(done[0]?.state).toBe('failed');
+    expect(done[0]?.result).toContain('has not fetched commands since');
+    expect(done[0]?.result).toContain('kubectl uncordon web-1');
     expect(terminated).toEqual([]);
+  });
+
+  it('an unexpected failure stops the run: the step closed with the reason, the node uncordoned, the execution failed', async () => {
+    const user = await seed('boom');
+    scenario = {
+      agent: succeed,
+      termination: () => {
+        throw new Error('socket hang up');
+      },
+    };
+    const { done, open, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('FAILED');
+    expect(open).toEqual([]);
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('The run stopped: An internal step (consolidation/advance) failed');
+    expect(done[0]).toMatchObject({ state: 'failed' });
+    expect(done[0]?.result).toContain('uncordoned');
+    // The internals stay in the logs.
+    expect(done[0]?.result).not.toContain('socket hang up');
+    // Enqueued after the agent's last turn: it waits in the channel.
+    const uncordon = await getAgentCommand(orgId, cluster.clusterId, `${done[0]?.actionId}:uncordon`);
+    expect(uncordon).toMatchObject({ status: 'pending', command: { type: 'uncordon', node: done[0]?.node } });
   });
 
   it('maintenance switched on mid-run stops it: no further command, the reason recorded', async () => {

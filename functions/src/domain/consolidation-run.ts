@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   type AgentCommandInput,
+  agentCanAct,
   ConflictError,
   type ConsolidationStartResponse,
   isDomainError,
 } from '@spot/shared';
+import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import {
   type ClusterAction,
   clusterActionEntity,
@@ -91,6 +93,8 @@ export async function startConsolidationRun(
       'The plan removes no node of this cluster: preview it with dryRun: true to see what stays and why.',
     );
   }
+  // A run needs the agent to cordon and evict: refused up front rather than started to stop at once.
+  await assertAgentCanAct(orgId, clusterId, now);
   const steps = plan.steps.slice(0, maxStepsPerRun);
   const runId = newRunId(now);
   const startedAt = now.toISOString();
@@ -173,6 +177,13 @@ export async function startConsolidationRun(
 
 // ------------------------------------------------------------------------------------------- steps
 
+/** Throws {@link AgentUnavailableError} when the cluster's agent has not polled in write mode lately. */
+async function assertAgentCanAct(orgId: string, clusterId: string, now: Date): Promise<void> {
+  const channel = await getItem(agentChannelEntity, agentChannelKey(orgId, clusterId), true);
+  const lastPollAt = channel?.lastPollAt ?? null;
+  if (!agentCanAct(lastPollAt, now)) throw new AgentUnavailableError(clusterId, lastPollAt);
+}
+
 interface RunContext {
   orgId: string;
   clusterId: string;
@@ -216,7 +227,7 @@ async function uncordon(ctx: RunContext, action: ClusterAction): Promise<string>
       ctx.now,
       'system: optimizer',
     );
-    return ' The node was uncordoned.';
+    return ' The node is being uncordoned (the command was sent to the agent).';
   } catch (error) {
     if (!isDomainError(error)) throw error;
     return ` The node stays cordoned (${error.message}): run kubectl uncordon ${action.node} once the cluster is reachable.`;
@@ -454,6 +465,8 @@ export async function advanceConsolidationRun(
   }
   const wave = Math.min(...open.map((a) => a.wave ?? 0));
   try {
+    // An agent gone quiet mid-run stops it now, instead of each drain waiting for its timeout.
+    await assertAgentCanAct(orgId, clusterId, now);
     for (const action of open.filter((a) => (a.wave ?? 0) === wave)) {
       if (action.state === 'pending') await startDrain(ctx, action);
       else await checkDrain(ctx, action);
