@@ -64,11 +64,11 @@ export class ConsolidationRunningError extends ConflictError {
   }
 }
 
-const newRunId = (now: Date) =>
+export const newRunId = (now: Date) =>
   `cr-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
 /** Command ids are at most 100 characters: pod names are hashed, never spelled out. */
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
-const evictionId = (actionId: string, pod: string, attempt: number) =>
+export const evictionId = (actionId: string, pod: string, attempt: number) =>
   `${actionId}:evict:${shortHash(pod)}:${attempt}`;
 
 /**
