@@ -108,7 +108,7 @@ beforeAll(async () => {
 });
 
 /** Three m5.large nodes of one ASG (minimum 1): web-1 and web-2 nearly empty, web-3 busy. */
-async function seed(name: string) {
+async function seed(name: string, minSize = 2) {
   const user = await signUpAndIn(`Run ${name}`);
   orgId = user.orgId;
   cluster = await seedCluster(user.orgId, { name });
@@ -122,7 +122,7 @@ async function seed(name: string) {
       kind: 'asg',
       capacityType: 'on-demand',
       instanceTypes: ['m5.large'],
-      minSize: 2,
+      minSize,
       desiredSize: 3,
       maxSize: 6,
       autoScalingGroupNames: ['web-asg'],
@@ -227,6 +227,26 @@ describe('consolidation run (workflow)', () => {
     const items = (list.body as { items: Record<string, unknown>[] }).items;
     expect(items[0]).toMatchObject({ state: 'done' });
     expect(items[0]).not.toHaveProperty('evictions');
+  });
+
+  it('drains one wave at a time (maxNodesInFlight 1) and never below the group minimum', async () => {
+    const user = await seed('waves', 1);
+    let mostInFlight = 0;
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async () => {
+        const open = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+        mostInFlight = Math.max(mostInFlight, open.filter((a) => a.state === 'draining').length);
+      },
+    };
+    const { started, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    // Three nodes, minimum one: two go, in two waves.
+    expect(started).toMatchObject({ nodes: 2, waves: 2 });
+    expect(done.map((a) => a.state)).toEqual(['done', 'done']);
+    expect(terminated.sort()).toEqual(done.map((a) => a.instanceId).sort());
+    expect(mostInFlight).toBe(1);
   });
 
   it('a second start while a run is in progress is a 409', async () => {
