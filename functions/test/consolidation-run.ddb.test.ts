@@ -345,6 +345,24 @@ describe('consolidation run (workflow)', () => {
     expect(terminated).toEqual([]);
   });
 
+  it('a pod of an exempt namespace found on the node keeps it: skipped, nothing cordoned', async () => {
+    const user = await seed('exempt');
+    const policy = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 0, policy: { governance: { excludedNamespaces: ['shop'] } } },
+    });
+    expect(policy.status, policy.raw).toBe(200);
+    scenario = { agent: succeed, termination: terminating };
+    const { done, execution, run } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done[0]).toMatchObject({ node: 'web-1', state: 'skipped' });
+    expect(done[0]?.result).toContain('namespace shop is excluded by the optimization policy');
+    expect(enqueuedTypes).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(run?.state).toBe('finished');
+  });
+
   it('a missing AWS permission skips the termination, names the permission and uncordons', async () => {
     const user = await seed('denied');
     scenario = {

@@ -26,7 +26,13 @@ import {
 import { port } from '../ports';
 import type { EksCluster } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
-import { AgentUnavailableError, enqueueAgentCommands, getAgentCommand } from './agent-commands';
+import {
+  AgentUnavailableError,
+  CommandExemptError,
+  enqueueAgentCommands,
+  getAgentCommand,
+  maxCommandsPerEnqueue,
+} from './agent-commands';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
@@ -331,7 +337,23 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
       command: { type: 'evict' as const, namespace: p.namespace, pod: p.name },
     })),
   ];
-  await enqueueAgentCommands(ctx.orgId, ctx.clusterId, commands, ctx.now, 'system: optimizer');
+  try {
+    // The cordon goes in the first batch, so it is fetched before the evictions.
+    for (let i = 0; i < commands.length; i += maxCommandsPerEnqueue) {
+      const batch = commands.slice(i, i + maxCommandsPerEnqueue);
+      await enqueueAgentCommands(ctx.orgId, ctx.clusterId, batch, ctx.now, 'system: optimizer');
+    }
+  } catch (error) {
+    // A pod the policy exempts is on the node now (the inventory did not show it): the node stays. The
+    // batch was refused whole; a cordon of an earlier batch is undone.
+    if (!(error instanceof CommandExemptError)) throw error;
+    const cordoned =
+      commands.length > maxCommandsPerEnqueue
+        ? await uncordon(ctx, { ...action, drainStartedAt: ctx.now.toISOString() })
+        : '';
+    await closeAction(action, 'skipped', `${error.message} The node stays.${cordoned}`, ctx.now);
+    return;
+  }
   await replaceOpen(action, {
     state: 'draining',
     drainStartedAt: ctx.now.toISOString(),
