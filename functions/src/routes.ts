@@ -449,8 +449,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/consolidation',
     handler: 'consolidation/start',
     auth: 'user',
-    // Plans over the cluster's whole inventory, as the policy preview does.
+    // Plans over the cluster's whole inventory, as the policy preview does; a real start writes the run
+    // and its node steps and starts the consolidation workflow (ADR 0040).
     timeoutSeconds: 15,
+    needs: ['table-write', 'workflows'],
   },
   {
     method: 'GET',

@@ -135,18 +135,23 @@ describe('consolidation: the dry run', () => {
     expect(await queryAll(clusterActionEntity, doneActionsQuery(user.orgId, cluster.clusterId))).toEqual([]);
   });
 
-  it('answers a start with 409 and an actionable message, and records nothing', async () => {
+  it('answers a start with 409 when the plan removes no node, records no action and audits the attempt', async () => {
     const user = await signUpAndIn('Consolidation B');
     const cluster = await seedCluster(user.orgId, { name: 'batch' });
     const res = await plan(user.accessToken, cluster.clusterId, { dryRun: false });
     expect(res.status, res.raw).toBe(409);
-    expect(res.body).toMatchObject({ code: 'CONSOLIDATION_NOT_ENABLED' });
-    expect(String(res.body.message)).toContain('not enabled yet for cluster batch');
+    expect(res.body).toMatchObject({ code: 'CONSOLIDATION_NOTHING_TO_DO' });
+    expect(String(res.body.message)).toContain('removes no node');
     const bad = await plan(user.accessToken, cluster.clusterId, {});
     expect(bad.status).toBe(400);
     expect(String(bad.raw)).toContain('dryRun');
+    expect(await queryAll(clusterActionEntity, openActionsQuery(user.orgId, cluster.clusterId))).toEqual([]);
     const audit = await queryAll(auditRecordEntity, auditRecordsQuery(user.orgId));
-    expect(audit.filter((r) => JSON.stringify(r).includes('consolidation'))).toEqual([]);
+    const starts = audit.filter((r) => r.action === 'cluster.consolidation');
+    expect(starts.map((r) => [r.outcome, r.target])).toContainEqual([
+      'failed',
+      `cluster/${cluster.clusterId}`,
+    ]);
   });
 
   it("is another organization's cluster: 404 for both routes", async () => {

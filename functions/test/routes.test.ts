@@ -36,9 +36,6 @@ describe('route table', () => {
         '/api/client/node-templates/validate',
         '/api/client/clusters/{id}/policy/preview',
         '/api/client/hibernation/holidays/preview',
-        // The consolidation dry run writes nothing; a real start answers 409 until runs exist (a start
-        // will then be audited with the user as actor).
-        '/api/client/clusters/{id}/consolidation',
       ];
       if (route.method !== 'GET' && !signInFlow.includes(route.path) && !readOnly.includes(route.path))
         expect(mod.handler.audited).toBe(true);
@@ -72,6 +69,13 @@ describe('route table', () => {
     const leasingReads = new Set(['GET /api/agent/commands']);
     for (const r of routes.filter((x) => x.method === 'GET' && !leasingReads.has(routeKey(x))))
       expect(r.needs ?? []).not.toContain('table-write');
+  });
+});
+
+describe('consolidation start', () => {
+  it('writes the run and starts its workflow, so it needs both (ADR 0040)', () => {
+    const route = routes.find((r) => routeKey(r) === 'POST /api/client/clusters/{id}/consolidation');
+    expect(route?.needs).toEqual(expect.arrayContaining(['table-write', 'workflows']));
   });
 });
 

@@ -358,6 +358,20 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets the consolidation tasks assume the customer role and write the table, nothing else (ADR 0040)', () => {
+    const tasks = functionsWithStatements().filter((f) => f.name.startsWith('consolidation/'));
+    expect(tasks.map((t) => t.name).sort()).toEqual(['consolidation/Advance', 'consolidation/Stop']);
+    for (const { name, statements } of tasks) {
+      const actions = actionsOf(statements);
+      expect(actions.has('sts:AssumeRole'), name).toBe(true);
+      expect(actions.has('dynamodb:PutItem'), name).toBe(true);
+      expect(
+        [...actions].some((a) => a.startsWith('scheduler:') || a.startsWith('ses:')),
+        name,
+      ).toBe(false);
+    }
+  });
+
   it('keeps the health function read-only and lets sign-up call Cognito SignUp', () => {
     const byName = new Map(functionsWithStatements().map((f) => [f.name, actionsOf(f.statements)]));
     const health = byName.get('GET /api/health');

@@ -1,7 +1,6 @@
 import {
   type ClusterActionsQuery,
   type ClusterActionsResponse,
-  ConflictError,
   type ConsolidationPlanResponse,
   nodeTemplateSpecSchema,
   ValidationError,
@@ -95,23 +94,22 @@ export async function planClusterConsolidation(
   );
 }
 
-/**
- * Starting a run needs the in-cluster agent's command channel (cordon, evict) and the consolidation
- * workflow; until both exist for the cluster the answer is a 409 that says so, never a pretend start.
- */
-export async function startClusterConsolidation(orgId: string, clusterId: string): Promise<never> {
-  const cluster = await loadCluster(orgId, clusterId);
-  throw new ConflictError(
-    'CONSOLIDATION_NOT_ENABLED',
-    `Automatic consolidation is not enabled yet for cluster ${cluster.name}: it needs the agent's node commands (cordon and evict), which this deployment does not offer yet. Preview the plan with dryRun: true; the Activity view will list each action once runs are available.`,
-  );
-}
-
 // ---------------------------------------------------------------------------------------- actions
 
 type ActionItem = ReturnType<typeof clusterActionEntity.fromItem>;
 
-const view = ({ orgId: _o, clusterId: _c, instanceId: _i, ...a }: ActionItem) => a;
+/** The view: the keys and the workflow's working fields (waves, evictions, timings) stay inside. */
+const view = ({
+  orgId: _o,
+  clusterId: _c,
+  instanceId: _i,
+  wave: _w,
+  termination: _t,
+  hourlySavingUsd: _h,
+  drainStartedAt: _d,
+  evictions: _e,
+  ...a
+}: ActionItem) => a;
 
 const encodeCursor = (position: string) => Buffer.from(position, 'utf8').toString('base64url');
 const invalidCursor = () =>

@@ -1,4 +1,5 @@
 import { auditRetentionWorkflow } from './audit-retention';
+import { consolidationWorkflow } from './consolidation';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
 import { hibernationNotifyWorkflow } from './hibernation-notify';
@@ -11,5 +12,11 @@ export const workflows: readonly WorkflowDefinition[] = [
   hibernationWorkflow,
   hibernationNotifyWorkflow,
   auditRetentionWorkflow,
+  consolidationWorkflow,
 ];
-export type WorkflowName = 'discovery' | 'hibernation' | 'hibernation-notify' | 'audit-retention';
+export type WorkflowName =
+  | 'discovery'
+  | 'hibernation'
+  | 'hibernation-notify'
+  | 'audit-retention'
+  | 'consolidation';

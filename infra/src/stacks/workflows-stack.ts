@@ -24,6 +24,9 @@ export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission
   // A notice opens the Slack webhook and signs Snooze links (KMS data keys), emails through SES, links to
   // the web app, and re-arms the notice schedule.
   'hibernation-notify': ['table-write', 'secrets', 'schedules', 'send-email', 'app-url'],
+  // A consolidation step reads the node's live pods (EKS through the role), enqueues the agent's commands
+  // and terminates the drained instance in its ASG (the role's optional write policy). ADR 0040.
+  consolidation: ['table-write', 'customer-cloud', 'secrets'],
 };
 
 /**

@@ -52,6 +52,7 @@ import {
   clusterActionsResponseSchema,
   consolidationPlanResponseSchema,
   consolidationRequestSchema,
+  consolidationStartResponseSchema,
 } from './consolidation';
 import {
   dashboardQuerySchema,
@@ -600,11 +601,11 @@ export const apiContracts = {
   },
   'POST /api/client/clusters/{id}/consolidation': {
     summary:
-      'Consolidation of the cluster: `dryRun: true` answers the plan (nodes to remove in waves, pods to move, what stays and why, the saving) and changes nothing; `dryRun: false` starts a run (409 while automatic consolidation is not available for the cluster)',
+      'Consolidation of the cluster: `dryRun: true` answers the plan (nodes to remove in waves, pods to move, what stays and why, the saving) and changes nothing; `dryRun: false` starts a run of the consolidation workflow (202; 409 while a run is in progress, in maintenance mode, when the plan removes no node or the agent cannot take commands)',
     tags: ['Consolidation'],
     path: clusterPathSchema,
     body: consolidationRequestSchema,
-    responses: { 200: consolidationPlanResponseSchema },
+    responses: { 200: consolidationPlanResponseSchema, 202: consolidationStartResponseSchema },
     errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/clusters/{id}/actions': {

@@ -97,6 +97,18 @@ export const consolidationPlanResponseSchema = z.object({
 });
 export type ConsolidationPlanResponse = z.infer<typeof consolidationPlanResponseSchema>;
 
+/** `dryRun: false`: the run started (202); its node steps show in `GET .../actions` as they progress. */
+export const consolidationStartResponseSchema = z.object({
+  clusterId: z.string(),
+  dryRun: z.literal(false),
+  runId: z.string(),
+  /** Nodes the run will try to remove, and in how many waves. */
+  nodes: z.number().int().positive(),
+  waves: z.number().int().positive(),
+  predictedMonthlySavingUsd: z.number(),
+});
+export type ConsolidationStartResponse = z.infer<typeof consolidationStartResponseSchema>;
+
 // ------------------------------------------------------------------------------------------- actions
 
 export const clusterActionKinds = ['remove-node', 'replace-node'] as const;

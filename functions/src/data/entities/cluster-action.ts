@@ -26,7 +26,19 @@ const clusterActionSchema = z.object({
   realizedMonthlySavingUsd: z.number().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  // What the consolidation workflow needs to carry the step out (never shown: the view drops them).
+  /** The run's wave: the nodes of the lowest open wave are drained together. */
+  wave: z.number().int().nonnegative().optional(),
+  termination: z.enum(['asg-terminate-decrement', 'karpenter-delete-node']).optional(),
+  hourlySavingUsd: z.number().optional(),
+  /** When the cordon and the evictions were enqueued (the drain timeout counts from it). */
+  drainStartedAt: z.string().nullable().optional(),
+  /** The pods being evicted (`namespace/name`) and the id of the latest eviction command of each. */
+  evictions: z
+    .array(z.object({ pod: z.string(), commandId: z.string(), attempt: z.number().int() }))
+    .optional(),
 });
+export type ClusterAction = z.infer<typeof clusterActionSchema>;
 export const clusterActionEntity = defineEntity('ClusterAction', clusterActionSchema, (a) =>
   clusterActionKey(a),
 );

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { defineEntity } from '../entity';
+import { clusterPk } from './partitions';
+
+/**
+ * A cluster's latest consolidation run (ADR 0040), one item per cluster: starting a run puts it on the
+ * condition that no run is `running`, so two starts racing never both run. Its node steps are
+ * ClusterAction items of the same `runId`; the run ends when the last of them is closed, or earlier
+ * with `reason` (maintenance mode, agent offline, an unexpected failure).
+ */
+export const consolidationRunEntity = defineEntity(
+  'ConsolidationRun',
+  z.object({
+    orgId: z.string(),
+    clusterId: z.string(),
+    accountId: z.string(),
+    runId: z.string(),
+    state: z.enum(['running', 'finished', 'stopped']),
+    /** The email of the person who started it. */
+    startedBy: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    /** Why it stopped early (`null` when every step ran). */
+    reason: z.string().nullable(),
+    executionArn: z.string().nullable(),
+  }),
+  (r) => consolidationRunKey(r.orgId, r.clusterId),
+);
+export const consolidationRunKey = (orgId: string, clusterId: string) => ({
+  PK: clusterPk(orgId, clusterId),
+  SK: 'CONSOLIDATIONRUN',
+});

@@ -1,0 +1,503 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  type AgentCommandInput,
+  agentCanAct,
+  ConflictError,
+  type ConsolidationStartResponse,
+  isDomainError,
+} from '@spot/shared';
+import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
+import {
+  type ClusterAction,
+  clusterActionEntity,
+  clusterActionKey,
+  openActionsQuery,
+} from '../data/entities/cluster-action';
+import { consolidationRunEntity, consolidationRunKey } from '../data/entities/consolidation-run';
+import {
+  getItem,
+  putItem,
+  queryAll,
+  transactDelete,
+  transactPut,
+  transactWrite,
+  where,
+} from '../data/repository';
+import { port } from '../ports';
+import type { EksCluster } from '../ports/cloud';
+import { cloudTargetOf } from './accounts-connect';
+import {
+  AgentUnavailableError,
+  CommandExemptError,
+  enqueueAgentCommands,
+  getAgentCommand,
+  maxCommandsPerEnqueue,
+} from './agent-commands';
+import { appendAudit } from './audit';
+import { loadCluster } from './clusters';
+import { planClusterConsolidation } from './consolidation';
+import { MaintenanceModeError, maintenanceOf } from './maintenance';
+
+/**
+ * A consolidation run (issue 14, ADR 0040): the `consolidation` workflow executes the plan of
+ * `planClusterConsolidation` node by node. The start writes the run and one open ClusterAction per node
+ * (`pending`); the workflow then calls {@link advanceConsolidationRun} every few seconds until it answers
+ * `done`. Each call first checks maintenance mode, then moves every node of the lowest open wave one step:
+ * pending → cordon + evictions enqueued (`draining`) → every eviction succeeded → terminated through the
+ * node's owner → closed with the realized saving. A blocked eviction, a drain past the timeout or a
+ * termination the cloud skips uncordons the node and closes its action with the reason; maintenance mode
+ * or an agent that cannot take commands stops the whole run, each open action closed with why.
+ */
+
+/** The system actor of the optimizer's own audit records. */
+const optimizer = { actorType: 'system', actorId: null, actorName: 'system: optimizer' } as const;
+/** How long a node may take to drain (PDB waits included) before the step gives up and uncordons it. */
+export const drainTimeoutMs = 15 * 60_000;
+/** A month of hours, as every monthly figure of the product counts it. */
+const hoursPerMonth = 730;
+/** At most this many node steps per run: they are written in one transaction with the run. */
+const maxStepsPerRun = 90;
+/** Pods whose eviction would only bring them back on the same node (the agent would refuse them). */
+const notEvicted = new Set(['DaemonSet', 'Node']);
+
+export class ConsolidationRunningError extends ConflictError {
+  constructor(runId: string) {
+    super(
+      'CONSOLIDATION_RUNNING',
+      `Consolidation run ${runId} is still in progress on this cluster: follow it in the Activity view and start another once it has finished.`,
+      { details: { runId } },
+    );
+  }
+}
+
+export const newRunId = (now: Date) =>
+  `cr-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
+/** Command ids are at most 100 characters: pod names are hashed, never spelled out. */
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+export const evictionId = (actionId: string, pod: string, attempt: number) =>
+  `${actionId}:evict:${shortHash(pod)}:${attempt}`;
+
+/**
+ * Starts a run: plans, writes the run and its node steps (one transaction, on the condition that no run is
+ * in progress), then starts the workflow execution named after the run (a duplicate start is a no-op).
+ */
+export async function startConsolidationRun(
+  orgId: string,
+  clusterId: string,
+  actor: { email: string },
+  now: Date,
+): Promise<{ response: ConsolidationStartResponse; accountId: string }> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const maintenance = await maintenanceOf(orgId, clusterId, true);
+  if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  const current = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
+  if (current?.state === 'running') throw new ConsolidationRunningError(current.runId);
+  const plan = await planClusterConsolidation(orgId, clusterId, now);
+  if (plan.steps.length === 0) {
+    throw new ConflictError(
+      'CONSOLIDATION_NOTHING_TO_DO',
+      'The plan removes no node of this cluster: preview it with dryRun: true to see what stays and why.',
+    );
+  }
+  // A run needs the agent to cordon and evict: refused up front rather than started to stop at once.
+  await assertAgentCanAct(orgId, clusterId, now);
+  const steps = plan.steps.slice(0, maxStepsPerRun);
+  const runId = newRunId(now);
+  const startedAt = now.toISOString();
+  const actions: ClusterAction[] = steps.map((s, i) => ({
+    orgId,
+    clusterId,
+    actionId: `${runId}-n${i}`,
+    runId,
+    kind: s.kind === 'replace' ? 'replace-node' : 'remove-node',
+    node: s.node,
+    instanceId: s.instanceId,
+    instanceType: s.instanceType,
+    nodeGroupId: s.nodeGroupId,
+    state: 'pending',
+    result: null,
+    predictedMonthlySavingUsd: s.monthlySavingUsd,
+    realizedMonthlySavingUsd: null,
+    startedAt,
+    finishedAt: null,
+    wave: s.wave,
+    termination: s.termination,
+    hourlySavingUsd: s.hourlySavingUsd,
+    drainStartedAt: null,
+    evictions: [],
+  }));
+  try {
+    await transactWrite([
+      transactPut(
+        consolidationRunEntity,
+        {
+          orgId,
+          clusterId,
+          accountId: cluster.accountId,
+          runId,
+          state: 'running',
+          startedBy: actor.email,
+          startedAt,
+          finishedAt: null,
+          reason: null,
+          executionArn: null,
+        },
+        where.or(where.itemNotExists(), where.ne('state', 'running')),
+      ),
+      ...actions.map((a) => transactPut(clusterActionEntity, a)),
+    ]);
+  } catch (error) {
+    const raced = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
+    if (raced?.state === 'running') throw new ConsolidationRunningError(raced.runId);
+    throw error;
+  }
+  const { executionArn } = await port('workflows').startExecution(
+    'consolidation',
+    { orgId, clusterId, runId },
+    runId,
+  );
+  await putItem(consolidationRunEntity, {
+    orgId,
+    clusterId,
+    accountId: cluster.accountId,
+    runId,
+    state: 'running',
+    startedBy: actor.email,
+    startedAt,
+    finishedAt: null,
+    reason: null,
+    executionArn,
+  });
+  return {
+    response: {
+      clusterId,
+      dryRun: false,
+      runId,
+      nodes: actions.length,
+      waves: new Set(steps.map((s) => s.wave)).size,
+      predictedMonthlySavingUsd: steps.reduce((sum, s) => sum + s.monthlySavingUsd, 0),
+    },
+    accountId: cluster.accountId,
+  };
+}
+
+// ------------------------------------------------------------------------------------------- steps
+
+/** Throws {@link AgentUnavailableError} when the cluster's agent has not polled in write mode lately. */
+async function assertAgentCanAct(orgId: string, clusterId: string, now: Date): Promise<void> {
+  const channel = await getItem(agentChannelEntity, agentChannelKey(orgId, clusterId), true);
+  const lastPollAt = channel?.lastPollAt ?? null;
+  if (!agentCanAct(lastPollAt, now)) throw new AgentUnavailableError(clusterId, lastPollAt);
+}
+
+interface RunContext {
+  orgId: string;
+  clusterId: string;
+  runId: string;
+  now: Date;
+}
+
+const openActionsOf = async ({ orgId, clusterId, runId }: RunContext) =>
+  (await queryAll(clusterActionEntity, openActionsQuery(orgId, clusterId), { consistent: true })).filter(
+    (a) => a.runId === runId,
+  );
+
+/** Moves the action from its open key to its done key (one transaction). */
+async function closeAction(
+  action: ClusterAction,
+  state: 'done' | 'failed' | 'skipped',
+  result: string,
+  now: Date,
+  realizedMonthlySavingUsd: number | null = null,
+): Promise<void> {
+  await transactWrite([
+    transactDelete(clusterActionKey(action)),
+    transactPut(clusterActionEntity, {
+      ...action,
+      state,
+      result,
+      realizedMonthlySavingUsd,
+      finishedAt: now.toISOString(),
+    }),
+  ]);
+}
+
+/** Asks the agent to uncordon a node it cordoned; says in words when that could not be asked. */
+async function uncordon(ctx: RunContext, action: ClusterAction): Promise<string> {
+  if (action.drainStartedAt == null) return '';
+  try {
+    await enqueueAgentCommands(
+      ctx.orgId,
+      ctx.clusterId,
+      [{ id: `${action.actionId}:uncordon`, command: { type: 'uncordon', node: action.node } }],
+      ctx.now,
+      'system: optimizer',
+    );
+    return ' The node is being uncordoned (the command was sent to the agent).';
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    return ` The node stays cordoned (${error.message}): run kubectl uncordon ${action.node} once the cluster is reachable.`;
+  }
+}
+
+async function auditStep(ctx: RunContext, action: string, outcome: 'success' | 'failed', after: unknown) {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(ctx.orgId, ctx.clusterId), true);
+  await appendAudit(
+    ctx.orgId,
+    {
+      ...optimizer,
+      action,
+      resourceType: 'cluster',
+      target: `cluster/${ctx.clusterId}`,
+      accountId: run?.accountId ?? null,
+      outcome,
+      before: null,
+      after: { runId: ctx.runId, ...(after as Record<string, unknown>) },
+      sourceIp: null,
+      userAgent: null,
+      requestId: null,
+    },
+    ctx.now,
+  );
+}
+
+/** Ends the run early: every open action of it is closed with the reason (uncordoned where possible). */
+export async function stopConsolidationRun(
+  orgId: string,
+  clusterId: string,
+  runId: string,
+  reason: string,
+  now: Date,
+): Promise<{ done: true; stopped: string }> {
+  const ctx = { orgId, clusterId, runId, now };
+  for (const action of await openActionsOf(ctx)) {
+    const cordoned = await uncordon(ctx, action);
+    await closeAction(
+      action,
+      action.drainStartedAt == null ? 'skipped' : 'failed',
+      `${reason}${cordoned}`,
+      now,
+    );
+  }
+  await finishRun(ctx, reason);
+  return { done: true, stopped: reason };
+}
+
+async function finishRun(ctx: RunContext, reason: string | null) {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(ctx.orgId, ctx.clusterId), true);
+  if (!run || run.runId !== ctx.runId || run.state !== 'running') return;
+  await putItem(consolidationRunEntity, {
+    ...run,
+    state: reason ? 'stopped' : 'finished',
+    reason,
+    finishedAt: ctx.now.toISOString(),
+  });
+  await auditStep(
+    ctx,
+    reason ? 'consolidation.run.stop' : 'consolidation.run.finish',
+    reason ? 'failed' : 'success',
+    {
+      reason,
+    },
+  );
+}
+
+/** Live pods of the node that a drain evicts (the agent reads each pod again before evicting it). */
+async function podsToEvict(orgId: string, clusterId: string, node: string) {
+  const cluster = await loadCluster(orgId, clusterId);
+  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+  const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  return snapshot.pods
+    .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
+    .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
+    .map((p) => ({ namespace: p.namespace, name: p.name }));
+}
+
+const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksCluster => ({
+  name: cluster.name,
+  arn: cluster.arn ?? '',
+  kubernetesVersion: '',
+  status: 'ACTIVE',
+  endpoint: cluster.endpoint,
+  createdAt: '',
+  tags: {},
+});
+
+/** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
+async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const pods = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const evictions = pods.map((p) => {
+    const pod = `${p.namespace}/${p.name}`;
+    return { pod, commandId: evictionId(action.actionId, pod, 0), attempt: 0 };
+  });
+  const commands: AgentCommandInput[] = [
+    { id: `${action.actionId}:cordon`, command: { type: 'cordon', node: action.node } },
+    ...pods.map((p, i) => ({
+      id: evictions[i]?.commandId ?? '',
+      command: { type: 'evict' as const, namespace: p.namespace, pod: p.name },
+    })),
+  ];
+  try {
+    // The cordon goes in the first batch, so it is fetched before the evictions.
+    for (let i = 0; i < commands.length; i += maxCommandsPerEnqueue) {
+      const batch = commands.slice(i, i + maxCommandsPerEnqueue);
+      await enqueueAgentCommands(ctx.orgId, ctx.clusterId, batch, ctx.now, 'system: optimizer');
+    }
+  } catch (error) {
+    // A pod the policy exempts is on the node now (the inventory did not show it): the node stays. The
+    // batch was refused whole; a cordon of an earlier batch is undone.
+    if (!(error instanceof CommandExemptError)) throw error;
+    const cordoned =
+      commands.length > maxCommandsPerEnqueue
+        ? await uncordon(ctx, { ...action, drainStartedAt: ctx.now.toISOString() })
+        : '';
+    await closeAction(action, 'skipped', `${error.message} The node stays.${cordoned}`, ctx.now);
+    return;
+  }
+  await replaceOpen(action, {
+    state: 'draining',
+    drainStartedAt: ctx.now.toISOString(),
+    evictions,
+  });
+}
+
+/** An open action rewritten in place (its key does not change while it is open). */
+async function replaceOpen(action: ClusterAction, changes: Partial<ClusterAction>) {
+  await putItem(clusterActionEntity, { ...action, ...changes });
+}
+
+/** draining → terminate when every eviction succeeded; re-ask a PDB `wait`; give up past the timeout. */
+async function checkDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const { orgId, clusterId, now } = ctx;
+  const cordon = await getAgentCommand(orgId, clusterId, `${action.actionId}:cordon`);
+  if (cordon.outcome === 'failed' || cordon.outcome === 'refused') {
+    await closeAction(action, 'failed', `The agent could not cordon the node: ${cordon.reason}.`, now);
+    return;
+  }
+  const evictions = action.evictions ?? [];
+  const results = await Promise.all(evictions.map((e) => getAgentCommand(orgId, clusterId, e.commandId)));
+  const blocked = results.findIndex((r) => r.outcome === 'failed' || r.outcome === 'refused');
+  if (blocked >= 0) {
+    const why = `Eviction of ${evictions[blocked]?.pod} was blocked: ${results[blocked]?.reason}.`;
+    await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
+    return;
+  }
+  const startedAt = Date.parse(action.drainStartedAt ?? now.toISOString());
+  const waiting = evictions.filter((_, i) => results[i]?.outcome !== 'succeeded');
+  if (cordon.outcome === 'succeeded' && waiting.length === 0) {
+    await terminate(ctx, action);
+    return;
+  }
+  if (now.getTime() - startedAt > drainTimeoutMs) {
+    const reasons = waiting
+      .map((e) => {
+        const r = results[evictions.indexOf(e)];
+        return `${e.pod}${r?.reason ? ` (${r.reason})` : ''}`;
+      })
+      .join(', ');
+    const why = `Drain timed out after ${drainTimeoutMs / 60_000} minutes, still waiting for ${reasons || 'the cordon'}.`;
+    await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
+    return;
+  }
+  // A PodDisruptionBudget allowed no disruption: the agent closed the command as `wait`; ask again.
+  const retries = evictions.map((e, i) =>
+    results[i]?.outcome === 'wait'
+      ? { ...e, commandId: evictionId(action.actionId, e.pod, e.attempt + 1), attempt: e.attempt + 1 }
+      : e,
+  );
+  const again = retries.filter((e, i) => e.commandId !== evictions[i]?.commandId);
+  if (again.length === 0) return;
+  await enqueueAgentCommands(
+    orgId,
+    clusterId,
+    again.map((e) => {
+      const [namespace = '', pod = ''] = e.pod.split('/');
+      return { id: e.commandId, command: { type: 'evict' as const, namespace, pod } };
+    }),
+    now,
+    'system: optimizer',
+  );
+  await replaceOpen(action, { evictions: retries });
+}
+
+/** The drained node goes away through its owner; the cloud's refusal closes the step as skipped. */
+async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const { orgId, clusterId, now } = ctx;
+  if (action.termination !== 'asg-terminate-decrement' || !action.instanceId) {
+    const why =
+      'Removing a Karpenter node is not automated yet: its pods were moved, delete the node (kubectl delete node) to let Karpenter terminate it.';
+    await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
+    return;
+  }
+  const cluster = await loadCluster(orgId, clusterId);
+  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+  const outcome = await port('cloud').terminateInstanceInAutoScalingGroup(target, {
+    instanceId: action.instanceId,
+    decrementDesiredCapacity: true,
+  });
+  if (outcome.outcome === 'skipped') {
+    await closeAction(action, 'skipped', `${outcome.message}${await uncordon(ctx, action)}`, now);
+    await auditStep(ctx, 'consolidation.node.remove', 'failed', {
+      node: action.node,
+      reason: outcome.reason,
+    });
+    return;
+  }
+  const realized = Math.round((action.hourlySavingUsd ?? 0) * hoursPerMonth * 100) / 100;
+  await closeAction(
+    action,
+    'done',
+    `Drained (${action.evictions?.length ?? 0} pod(s) evicted) and terminated in its Auto Scaling group, desired capacity decremented.`,
+    now,
+    realized,
+  );
+  await auditStep(ctx, 'consolidation.node.remove', 'success', {
+    node: action.node,
+    instanceId: action.instanceId,
+    realizedMonthlySavingUsd: realized,
+  });
+}
+
+/**
+ * One step of the run, called by the workflow until it answers `done`. Maintenance mode or an agent that
+ * cannot take commands stops the run (every open action closed with the reason); anything else unexpected
+ * is thrown, and the workflow's catch stops the run with it.
+ */
+export async function advanceConsolidationRun(
+  orgId: string,
+  clusterId: string,
+  runId: string,
+  now: Date,
+): Promise<{ done: boolean; stopped?: string }> {
+  const ctx = { orgId, clusterId, runId, now };
+  const maintenance = await maintenanceOf(orgId, clusterId, true);
+  if (maintenance.enabled) {
+    return stopConsolidationRun(
+      orgId,
+      clusterId,
+      runId,
+      new MaintenanceModeError(clusterId, maintenance).message,
+      now,
+    );
+  }
+  const open = await openActionsOf(ctx);
+  if (open.length === 0) {
+    await finishRun(ctx, null);
+    return { done: true };
+  }
+  const wave = Math.min(...open.map((a) => a.wave ?? 0));
+  try {
+    // An agent gone quiet mid-run stops it now, instead of each drain waiting for its timeout.
+    await assertAgentCanAct(orgId, clusterId, now);
+    for (const action of open.filter((a) => (a.wave ?? 0) === wave)) {
+      if (action.state === 'pending') await startDrain(ctx, action);
+      else await checkDrain(ctx, action);
+    }
+  } catch (error) {
+    if (error instanceof AgentUnavailableError || error instanceof MaintenanceModeError) {
+      return stopConsolidationRun(orgId, clusterId, runId, error.message, now);
+    }
+    throw error;
+  }
+  return { done: false };
+}

@@ -1,0 +1,479 @@
+import { LocalStepFunctions } from '@spot/local/stepfunctions';
+import type { AgentCommandResultBody, ClusterSnapshot, ConsolidationStartResponse } from '@spot/shared';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
+import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
+import { consolidationRunEntity, consolidationRunKey } from '../src/data/entities/consolidation-run';
+import { nodeEntity } from '../src/data/entities/node';
+import { nodeGroupEntity } from '../src/data/entities/node-group';
+import { getItem, putItem, queryAll } from '../src/data/repository';
+import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
+import { setMaintenance } from '../src/domain/maintenance';
+import { configurePorts } from '../src/ports';
+import type { CustomerCloudPort, InstanceTermination } from '../src/ports/cloud';
+import type { KubernetesPort } from '../src/ports/kubernetes';
+import { type SeededCluster, seedCluster } from './clusters-support';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+/**
+ * The consolidation workflow (ADR 0040) run by the local Step Functions runner from its ASL, against
+ * DynamoDB Local, with fakes for the outside world: the cloud port (the ASG termination), the Kubernetes
+ * port (the live pods of a node) and the cluster's agent, which the test plays before each `Advance` step
+ * (it polls, then reports each command as the scenario says). The clock moves one minute per step, so a
+ * drain times out after 15 steps.
+ */
+
+vi.mock('../src/domain/accounts-connect', async (original) => ({
+  ...(await original<typeof import('../src/domain/accounts-connect')>()),
+  cloudTargetOf: async () => ({
+    region: 'us-east-1',
+    credentials: { kind: 'role', roleArn: 'arn:aws:iam::111122223333:role/spot', externalId: 'ext' },
+  }),
+}));
+
+type Outcome = AgentCommandResultBody | null;
+interface Scenario {
+  /** The agent's answer to a command (null: it does not answer yet); undefined agent: offline. */
+  agent?: (command: { id: string; type: string; step: number }) => Outcome;
+  termination: (instanceId: string) => InstanceTermination;
+  /** Runs before the step's agent turn. */
+  beforeStep?: (step: number) => Promise<void>;
+}
+
+let scenario: Scenario;
+let clock = new Date('2026-12-01T10:00:00Z');
+let steps = 0;
+let cluster: SeededCluster;
+let orgId: string;
+const terminated: string[] = [];
+const enqueuedTypes: string[] = [];
+
+const kubernetes = {
+  async collectSnapshot() {
+    const pod = (name: string, nodeName: string, kind = 'ReplicaSet') => ({
+      namespace: 'shop',
+      name,
+      nodeName,
+      phase: 'Running',
+      owner: { kind, name: 'web', replicas: 2 },
+    });
+    return {
+      pods: [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')],
+    } as unknown as ClusterSnapshot;
+  },
+} as unknown as KubernetesPort;
+
+const cloud = {
+  async terminateInstanceInAutoScalingGroup(_target: unknown, request: { instanceId: string }) {
+    const answer = scenario.termination(request.instanceId);
+    if (answer.outcome === 'terminating') terminated.push(request.instanceId);
+    return answer;
+  },
+} as unknown as CustomerCloudPort;
+
+const terminating = (): InstanceTermination => ({
+  outcome: 'terminating',
+  activityId: 'a-1',
+  description: null,
+});
+
+/** The agent's turn: poll (fetches the open commands) and answer each as the scenario says. */
+async function agentTurn() {
+  if (!scenario.agent) return;
+  const polled = await pendingCommandsForAgent({ orgId, clusterId: cluster.clusterId }, clock);
+  for (const c of polled.commands) {
+    enqueuedTypes.push(c.command.type);
+    const outcome = scenario.agent({ id: c.id, type: c.command.type, step: steps });
+    if (outcome) await recordCommandResult({ orgId, clusterId: cluster.clusterId }, c.id, outcome, clock);
+  }
+}
+
+const workflows = new LocalStepFunctions({
+  retryIntervalMs: 5,
+  waitTimeMs: 5,
+  wrapTask: (state, run) => async (input) => {
+    if (state === 'Advance') {
+      steps += 1;
+      clock = new Date(clock.getTime() + 60_000);
+      await scenario.beforeStep?.(steps);
+      await agentTurn();
+    }
+    return run(input);
+  },
+});
+
+beforeAll(async () => {
+  await useLocalServices();
+  configurePorts({ workflows, cloud, kubernetes, clock: { now: () => clock } });
+});
+
+/** Three m5.large nodes of one ASG (minimum 1): web-1 and web-2 nearly empty, web-3 busy. */
+async function seed(name: string, minSize = 2) {
+  const user = await signUpAndIn(`Run ${name}`);
+  orgId = user.orgId;
+  cluster = await seedCluster(user.orgId, { name });
+  const ids = { orgId, clusterId: cluster.clusterId, accountId: cluster.accountId };
+  await putItem(
+    nodeGroupEntity,
+    nodeGroupEntity.schema.parse({
+      ...ids,
+      nodeGroupId: 'asg-web',
+      name: 'web',
+      kind: 'asg',
+      capacityType: 'on-demand',
+      instanceTypes: ['m5.large'],
+      minSize,
+      desiredSize: 3,
+      maxSize: 6,
+      autoScalingGroupNames: ['web-asg'],
+    }),
+  );
+  const node = (nodeName: string, cpu: number, count: number) =>
+    putItem(
+      nodeEntity,
+      nodeEntity.schema.parse({
+        ...ids,
+        nodeName,
+        instanceId: `i-${nodeName}`,
+        instanceType: 'm5.large',
+        capacityType: 'on-demand',
+        zone: 'us-east-1a',
+        nodeGroupId: 'asg-web',
+        allocatableCpuMilli: 1930,
+        allocatableMemoryMiB: 7000,
+        allocatablePods: 29,
+        requestedCpuMilli: cpu,
+        requestedMemoryMiB: 100 * count,
+        movablePods: count
+          ? [
+              {
+                namespace: 'shop',
+                workload: 'shop#Deployment#web',
+                count,
+                cpuMilli: cpu,
+                memoryMiB: 100 * count,
+              },
+            ]
+          : [],
+        hourlyPriceUsd: 0.096,
+        priceSource: 'catalog',
+        launchedAt: '2026-06-20T08:12:44Z',
+      }),
+    );
+  await node('web-1', 0, 0);
+  await node('web-2', 200, 1);
+  await node('web-3', 1500, 3);
+  return user;
+}
+
+/** The agent's first poll: a run starts only for a cluster whose agent takes commands. */
+const agentOnline = () => pendingCommandsForAgent({ orgId, clusterId: cluster.clusterId }, clock);
+
+async function runToEnd(token: string) {
+  if (scenario.agent) await agentOnline();
+  const res = await call('POST /api/client/clusters/{id}/consolidation', {
+    token,
+    path: { id: cluster.clusterId },
+    body: { dryRun: false },
+  });
+  expect(res.status, res.raw).toBe(202);
+  const started = res.body as ConsolidationStartResponse;
+  const execution = await workflows.waitForExecution(
+    `arn:aws:states:local:000000000000:execution:consolidation:${started.runId}`,
+  );
+  const done = await queryAll(clusterActionEntity, doneActionsQuery(orgId, cluster.clusterId));
+  const open = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(orgId, cluster.clusterId));
+  const audit = await queryAll(auditRecordEntity, auditRecordsQuery(orgId));
+  return { started, execution, done, open, run, audit };
+}
+
+const succeed = (): Outcome => ({ outcome: 'succeeded', reason: null });
+
+beforeEach(() => {
+  steps = 0;
+  terminated.length = 0;
+  enqueuedTypes.length = 0;
+});
+
+describe('consolidation run (workflow)', () => {
+  it('drains and terminates a node through its ASG, records the realized saving, audits as system: optimizer', async () => {
+    const user = await seed('happy');
+    scenario = { agent: succeed, termination: terminating };
+    const { started, execution, done, open, run, audit } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started.nodes).toBe(1);
+    expect(open).toEqual([]);
+    expect(done).toHaveLength(1);
+    const [action] = done;
+    expect(action).toMatchObject({ state: 'done', runId: started.runId });
+    expect(terminated).toEqual([action?.instanceId]);
+    expect(action?.realizedMonthlySavingUsd).toBeCloseTo((action?.hourlySavingUsd ?? 0) * 730, 1);
+    expect(action?.realizedMonthlySavingUsd).toBeGreaterThan(0);
+    // The DaemonSet pod is not evicted; the node's other pod is.
+    expect(enqueuedTypes.sort()).toEqual(['cordon', 'evict']);
+    expect(run).toMatchObject({ state: 'finished', reason: null });
+    const system = audit.filter((r) => r.actorName === 'system: optimizer').map((r) => r.action);
+    expect(system).toEqual(expect.arrayContaining(['consolidation.node.remove', 'consolidation.run.finish']));
+    const start = audit.find((r) => r.action === 'cluster.consolidation');
+    expect(start).toMatchObject({ actorType: 'user', outcome: 'success' });
+
+    // The Activity list shows it, without the workflow's working fields.
+    const list = await call('GET /api/client/clusters/{id}/actions', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    expect(list.status).toBe(200);
+    const items = (list.body as { items: Record<string, unknown>[] }).items;
+    expect(items[0]).toMatchObject({ state: 'done' });
+    expect(items[0]).not.toHaveProperty('evictions');
+  });
+
+  it('drains one wave at a time (maxNodesInFlight 1) and never below the group minimum', async () => {
+    const user = await seed('waves', 1);
+    let mostInFlight = 0;
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async () => {
+        const open = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+        mostInFlight = Math.max(mostInFlight, open.filter((a) => a.state === 'draining').length);
+      },
+    };
+    const { started, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    // Three nodes, minimum one: two go, in two waves.
+    expect(started).toMatchObject({ nodes: 2, waves: 2 });
+    expect(done.map((a) => a.state)).toEqual(['done', 'done']);
+    expect(terminated.sort()).toEqual(done.map((a) => a.instanceId).sort());
+    expect(mostInFlight).toBe(1);
+  });
+
+  it('a second start while a run is in progress is a 409', async () => {
+    const user = await seed('twice');
+    // The agent never answers: the first run keeps waiting for its drain.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    scenario = {
+      agent: () => null,
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 2) await gate;
+      },
+    };
+    await agentOnline();
+    const first = call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    const res = await first;
+    expect(res.status).toBe(202);
+    const again = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(again.status, again.raw).toBe(409);
+    expect(again.body).toMatchObject({ code: 'CONSOLIDATION_RUNNING' });
+    // Let it end: maintenance on stops it.
+    await setMaintenance(
+      orgId,
+      cluster.clusterId,
+      { enabled: true, reason: 'test' },
+      { email: 'ops@x.io' },
+      clock,
+    );
+    release();
+    const runId = (res.body as ConsolidationStartResponse).runId;
+    const execution = await workflows.waitForExecution(
+      `arn:aws:states:local:000000000000:execution:consolidation:${runId}`,
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+
+  it('waits while a PDB allows no eviction, then removes the node', async () => {
+    const user = await seed('pdb');
+    scenario = {
+      agent: ({ type, step }) =>
+        type === 'evict' && step < 4
+          ? { outcome: 'wait', reason: "Cannot evict pod as it would violate the pod's disruption budget." }
+          : succeed(),
+      termination: terminating,
+    };
+    const { execution, done } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done[0]).toMatchObject({ state: 'done' });
+    expect(done[0]?.evictions?.[0]?.attempt).toBeGreaterThanOrEqual(2);
+    expect(terminated).toHaveLength(1);
+  });
+
+  it('gives up a drain past the timeout: uncordons and records why', async () => {
+    const user = await seed('timeout');
+    scenario = {
+      agent: ({ type }) =>
+        type === 'evict'
+          ? { outcome: 'wait', reason: 'PodDisruptionBudget web allows 0 disruptions' }
+          : succeed(),
+      termination: terminating,
+    };
+    const { execution, done, run } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done[0]?.state).toBe('failed');
+    expect(done[0]?.result).toContain('Drain timed out after 15 minutes');
+    expect(done[0]?.result).toContain('shop/web-a');
+    expect(done[0]?.result).toContain('uncordoned');
+    expect(enqueuedTypes).toContain('uncordon');
+    expect(terminated).toEqual([]);
+    expect(run?.state).toBe('finished');
+  });
+
+  it('a blocked eviction uncordons the node and names the reason', async () => {
+    const user = await seed('blocked');
+    scenario = {
+      agent: ({ type }) =>
+        type === 'evict' ? { outcome: 'refused', reason: 'the pod is exempt by label team=core' } : succeed(),
+      termination: terminating,
+    };
+    const { done } = await runToEnd(user.accessToken);
+    expect(done[0]?.state).toBe('failed');
+    expect(done[0]?.result).toContain(
+      'Eviction of shop/web-a was blocked: the pod is exempt by label team=core',
+    );
+    expect(terminated).toEqual([]);
+  });
+
+  it('a pod of an exempt namespace found on the node keeps it: skipped, nothing cordoned', async () => {
+    const user = await seed('exempt');
+    const policy = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 0, policy: { governance: { excludedNamespaces: ['shop'] } } },
+    });
+    expect(policy.status, policy.raw).toBe(200);
+    scenario = { agent: succeed, termination: terminating };
+    const { done, execution, run } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done[0]).toMatchObject({ node: 'web-1', state: 'skipped' });
+    expect(done[0]?.result).toContain('namespace shop is excluded by the optimization policy');
+    expect(enqueuedTypes).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(run?.state).toBe('finished');
+  });
+
+  it('a missing AWS permission skips the termination, names the permission and uncordons', async () => {
+    const user = await seed('denied');
+    scenario = {
+      agent: succeed,
+      termination: () => ({
+        outcome: 'skipped',
+        reason: 'access-denied',
+        message:
+          'The role is not allowed autoscaling:TerminateInstanceInAutoScalingGroup: add the write policy of the onboarding template.',
+      }),
+    };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done[0]?.state).toBe('skipped');
+    expect(done[0]?.result).toContain('autoscaling:TerminateInstanceInAutoScalingGroup');
+    expect(done[0]?.result).toContain('uncordoned');
+    expect(done[0]?.realizedMonthlySavingUsd).toBeNull();
+    expect(audit.find((r) => r.action === 'consolidation.node.remove')).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('an agent that cannot take commands: the start is refused, nothing is written', async () => {
+    const user = await seed('offline');
+    scenario = { termination: terminating };
+    const res = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(res.status, res.raw).toBe(409);
+    expect(res.body).toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    expect(String(res.body.message)).toContain('has never fetched commands');
+    expect(await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId))).toEqual([]);
+    expect(
+      await getItem(consolidationRunEntity, consolidationRunKey(orgId, cluster.clusterId)),
+    ).toBeUndefined();
+  });
+
+  it('an agent going offline mid-run stops the run with the reason, the node left cordoned and said so', async () => {
+    const user = await seed('gone');
+    const answer = ({ type }: { type: string }): Outcome => (type === 'cordon' ? succeed() : null);
+    scenario = {
+      agent: answer,
+      termination: terminating,
+      // The agent answers the cordon at step 1, then never polls again (3 minutes later it cannot act).
+      beforeStep: async (step) => {
+        if (step === 2) scenario = { termination: terminating };
+      },
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('has not fetched commands since');
+    expect(done[0]?.state).toBe('failed');
+    expect(done[0]?.result).toContain('has not fetched commands since');
+    expect(done[0]?.result).toContain('kubectl uncordon web-1');
+    expect(terminated).toEqual([]);
+  });
+
+  it('an unexpected failure stops the run: the step closed with the reason, the node uncordoned, the execution failed', async () => {
+    const user = await seed('boom');
+    scenario = {
+      agent: succeed,
+      termination: () => {
+        throw new Error('socket hang up');
+      },
+    };
+    const { done, open, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('FAILED');
+    expect(open).toEqual([]);
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('The run stopped: An internal step (consolidation/advance) failed');
+    expect(done[0]).toMatchObject({ state: 'failed' });
+    expect(done[0]?.result).toContain('uncordoned');
+    // The internals stay in the logs.
+    expect(done[0]?.result).not.toContain('socket hang up');
+    // Enqueued after the agent's last turn: it waits in the channel.
+    const uncordon = await getAgentCommand(orgId, cluster.clusterId, `${done[0]?.actionId}:uncordon`);
+    expect(uncordon).toMatchObject({ status: 'pending', command: { type: 'uncordon', node: done[0]?.node } });
+  });
+
+  it('maintenance switched on mid-run stops it: no further command, the reason recorded', async () => {
+    const user = await seed('maint');
+    const afterMaintenance: string[] = [];
+    let inMaintenance = false;
+    scenario = {
+      agent: ({ type }) => {
+        if (inMaintenance) afterMaintenance.push(type);
+        return type === 'evict' ? null : succeed();
+      },
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 3) {
+          await setMaintenance(
+            orgId,
+            cluster.clusterId,
+            { enabled: true, reason: 'upgrade' },
+            { email: 'ops@x.io' },
+            clock,
+          );
+          inMaintenance = true;
+        }
+      },
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('maintenance mode');
+    expect(done[0]?.state).toBe('failed');
+    expect(done[0]?.result).toContain('maintenance mode');
+    expect(done[0]?.result).toContain('kubectl uncordon web-1');
+    expect(afterMaintenance).toEqual([]);
+    expect(terminated).toEqual([]);
+  });
+});
