@@ -172,4 +172,21 @@ describe('the hibernation store', () => {
     expect(store.dirty).toBe(false);
     expect(store.stale).toBe(false);
   });
+
+  it('shows no schedule while another cluster loads: an edit cannot land in the previous cluster’s draft', async () => {
+    const store = await opened();
+    expect(store.draft?.schedule.enabled).toBe(true);
+    const opening = store.open('c2');
+    // Loading c2: nothing of c1 is left to edit under c2's name.
+    expect(store.selectedId).toBe('c2');
+    expect(store.saved).toBeNull();
+    expect(store.draft).toBeNull();
+    await opening;
+    expect(store.saved?.clusterId).toBe('c2');
+    expect(store.draft?.schedule.scope).toEqual({ kind: 'selected', nodeGroupIds: ['ng-9'] });
+    // Opening the same cluster again keeps what is shown while it reloads.
+    const again = store.open('c2');
+    expect(store.saved?.clusterId).toBe('c2');
+    await again;
+  });
 });

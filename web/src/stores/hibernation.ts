@@ -204,6 +204,12 @@ export const useHibernationStore = defineStore('hibernation', () => {
 
   /** Opens one cluster's schedule as the draft. */
   async function open(clusterId: string): Promise<void> {
+    // Another cluster: its editor shows loading, not the previous cluster's schedule under the new name (an
+    // edit made there in the meantime went to the old draft and was then silently replaced).
+    if (saved.value?.clusterId !== clusterId) {
+      saved.value = null;
+      draft.value = null;
+    }
     selectedId.value = clusterId;
     loading.value = true;
     error.value = null;
