@@ -23,6 +23,7 @@ import { getItem, queryAll, queryPage } from '../data/repository';
 import { loadCluster } from './clusters';
 import { PolicyTemplateNotFoundError } from './policies';
 import { effectivePolicyOf } from './policy-effective';
+import { plannerNodeOf } from './policy-preview';
 
 /**
  * The consolidation plan of a cluster (dry run): its effective policy over its latest stored inventory,
@@ -50,20 +51,9 @@ export async function planClusterConsolidation(
       snapshotAt: cluster.lastSyncedAt,
       region: cluster.region,
       nodes: nodes.map((n) => ({
-        name: n.nodeName,
+        ...plannerNodeOf(n),
         instanceId: n.instanceId,
         nodeGroupId: n.nodeGroupId,
-        instanceType: n.instanceType,
-        capacityType: n.capacityType,
-        hourlyPriceUsd: n.hourlyPriceUsd,
-        allocatableCpuMilli: n.allocatableCpuMilli,
-        allocatableMemoryMiB: n.allocatableMemoryMiB,
-        allocatablePods: n.allocatablePods,
-        requestedCpuMilli: n.requestedCpuMilli,
-        requestedMemoryMiB: n.requestedMemoryMiB,
-        movablePods: n.movablePods,
-        ...(n.labels ? { labels: n.labels } : {}),
-        doNotDisrupt: n.doNotDisrupt,
       })),
       workloads: workloads.map((w) => ({
         key: workloadKeyOf(w),

@@ -13,6 +13,25 @@ import { PolicyTemplateNotFoundError } from './policies';
 import { effectivePolicyOf } from './policy-effective';
 
 type WorkloadItem = Awaited<ReturnType<typeof queryAll<typeof workloadEntity.schema>>>[number];
+type NodeItem = Awaited<ReturnType<typeof queryAll<typeof nodeEntity.schema>>>[number];
+
+/** A stored node as the savings engine's planners read it (the preview and the consolidation plan). */
+export function plannerNodeOf(n: NodeItem) {
+  return {
+    name: n.nodeName,
+    instanceType: n.instanceType,
+    capacityType: n.capacityType,
+    hourlyPriceUsd: n.hourlyPriceUsd,
+    allocatableCpuMilli: n.allocatableCpuMilli,
+    allocatableMemoryMiB: n.allocatableMemoryMiB,
+    allocatablePods: n.allocatablePods,
+    requestedCpuMilli: n.requestedCpuMilli,
+    requestedMemoryMiB: n.requestedMemoryMiB,
+    movablePods: n.movablePods,
+    ...(n.labels ? { labels: n.labels } : {}),
+    doNotDisrupt: n.doNotDisrupt,
+  };
+}
 
 /** The usage the rightsizer reads, from a stored Workload item: the last 14 finished days and today. */
 function usageOf(w: WorkloadItem, now: Date): WorkloadUsage {
@@ -52,20 +71,7 @@ export async function previewPolicy(
   const preview = previewPolicySavings(
     {
       region: cluster.region,
-      nodes: nodes.map((n) => ({
-        name: n.nodeName,
-        instanceType: n.instanceType,
-        capacityType: n.capacityType,
-        hourlyPriceUsd: n.hourlyPriceUsd,
-        allocatableCpuMilli: n.allocatableCpuMilli,
-        allocatableMemoryMiB: n.allocatableMemoryMiB,
-        allocatablePods: n.allocatablePods,
-        requestedCpuMilli: n.requestedCpuMilli,
-        requestedMemoryMiB: n.requestedMemoryMiB,
-        movablePods: n.movablePods,
-        ...(n.labels ? { labels: n.labels } : {}),
-        doNotDisrupt: n.doNotDisrupt,
-      })),
+      nodes: nodes.map(plannerNodeOf),
       workloads: workloads.map((w) => ({
         key: workloadKeyOf(w),
         namespace: w.namespace,
