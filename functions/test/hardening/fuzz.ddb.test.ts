@@ -1,12 +1,15 @@
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LocalExportStorage } from '@spot/local/export-storage';
 import { type Gateway, startGateway } from '@spot/local/gateway';
 import { type ApiRouteKey, apiContracts, type RouteContract } from '@spot/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAdmin } from '../../src/domain/admin';
 import { issueSnoozeToken } from '../../src/domain/hibernation-snooze';
-import { port } from '../../src/ports';
+import { configurePorts, port } from '../../src/ports';
 import { routeKey, routes } from '../../src/routes';
 import { installConnectFakes, newAwsAccountId } from '../accounts-connect-fakes';
 import { type SeededCluster, seedCluster } from '../clusters-support';
@@ -52,6 +55,13 @@ const hints: Partial<Record<string, FuzzHints>> = {};
 beforeAll(async () => {
   await useLocalServices();
   const { cloud } = installConnectFakes();
+  // An export over 5 MiB (the fuzzing fills the trail) goes to the exports bucket: a local one here.
+  configurePorts({
+    exportStorage: new LocalExportStorage(
+      mkdtempSync(join(tmpdir(), 'fuzz-exports-')),
+      () => 'http://127.0.0.1',
+    ),
+  });
   [user, leaver] = await Promise.all([signUpAndIn('Fuzz'), signUpAndIn('Fuzz sign-out')]);
   const adminEmail = `fuzz-admin-${Date.now()}@spot.local`;
   const adminPassword = strongPassword();
