@@ -1,16 +1,68 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// One config, three tiers. The tier is in the file name (house style): `*.ddb.test.ts` needs DynamoDB
+// One config, four tiers. The tier is in the file name (house style): `*.ddb.test.ts` needs DynamoDB
 // Local and cognito-local (started once by the globalSetup), `infra/**` synthesizes the CDK app, every
 // other `*.test.ts` is a pure unit test with no network.
+//
+// Pure unit tests share one module graph per worker (`isolate: false`): loading the AWS SDK and the
+// handlers again for each of ~140 files was two thirds of the tier's time (174 s -> about 50 s on the
+// 2-core machine). A file that replaces a module (vi.mock), an SDK client's prototype (aws-sdk-client-mock)
+// or a global would leak into the next file of its worker, so such files are found here by what they
+// contain and run isolated in `unit-isolated`; a new test that mocks is placed there without anyone
+// having to remember it.
+const mocking = /\b(vi\.(mock|doMock|stubGlobal|stubEnv|resetModules)|mockClient)\(/;
+const unitRoots = ['shared', 'functions', 'local', 'web/src'];
+const unitFiles = unitRoots.flatMap((root) =>
+  (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.test.ts') && !f.endsWith('.ddb.test.ts') && !f.includes('node_modules'))
+    .map((f) => join(root, f)),
+);
+const isolatedFiles = unitFiles.filter((f) => mocking.test(readFileSync(f, 'utf8')));
+
+// Files that take a minute or more alone. Vitest orders by the durations of the last run, but CI runs a
+// clean clone with no such record, and a 100-second file that starts last leaves the other worker idle
+// for its whole length; these start first instead.
+const slowFirst = [
+  'local/test/restart.ddb.test.ts',
+  'functions/test/sandbox-agents.ddb.test.ts',
+  'functions/test/hardening/fuzz.ddb.test.ts',
+  'local/test/sandbox/hibernation-simulation.test.ts',
+  'infra/test/app.test.ts',
+];
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = slowFirst.findIndex((s) => f.moduleId.endsWith(s));
+      return i === -1 ? slowFirst.length : i;
+    };
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map((x) => x.f);
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {
           name: 'unit',
           include: ['{shared,functions,local}/**/*.test.ts', 'web/src/**/*.test.ts'],
-          exclude: ['**/*.ddb.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.ddb.test.ts', '**/node_modules/**', ...isolatedFiles],
+          environment: 'node',
+          isolate: false,
+        },
+      },
+      {
+        test: {
+          name: 'unit-isolated',
+          include: isolatedFiles,
           environment: 'node',
         },
       },

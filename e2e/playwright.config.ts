@@ -59,6 +59,8 @@ export default defineConfig({
       SPOT_DYNAMODB_PORT: String(Number(process.env.E2E_DYNAMODB_PORT ?? 8310)),
       SPOT_COGNITO_PORT: String(Number(process.env.E2E_COGNITO_PORT ?? 9310)),
       SPOT_DATA_DIR: e2eDataDir,
+      // One run, never restarted: the table in memory makes the first scans' history writes ~2.5x faster.
+      SPOT_DYNAMODB_IN_MEMORY: '1',
       // The sandbox agents push a snapshot every 40 s instead of every 5 min: "figures refresh by themselves"
       // then waits for one push, not for whichever part of a 5-minute cycle the run happens to start in.
       SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS: '40',

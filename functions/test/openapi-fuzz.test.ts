@@ -32,7 +32,9 @@ describe('operationsOf', () => {
   });
 });
 
-describe('requestArb', () => {
+// Each property below runs over every route of the contract (about 100 and growing): seconds of work
+// that a loaded 2-core machine stretches past vitest's 5 s default, which says nothing about the generator.
+describe('requestArb', { timeout: 60_000 }, () => {
   it('makes valid and boundary bodies that satisfy the body schema, and path ids within theirs', () => {
     for (const op of ops) {
       const validBody = op.body ? validatorOf(op.body) : undefined;

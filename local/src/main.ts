@@ -7,6 +7,7 @@
  * | SPOT_DYNAMODB_PORT | 8000 | DynamoDB Local |
  * | SPOT_COGNITO_PORT | 9229 | cognito-local |
  * | SPOT_DATA_DIR | `<repo>/.local` | data kept between runs (git-ignored) |
+ * | SPOT_DYNAMODB_IN_MEMORY | unset | `1` keeps the table in memory: faster, lost on stop (browser tests) |
  * | SPOT_COGNITO_CODE | 123456 | the confirmation code of every sign-up |
  * | SPOT_WORKFLOW_WAIT_MS | 1000 | how long Wait states of workflows pause (`real` to keep theirs) |
  * | SPOT_VERBOSE | unset | `1` echoes the output of DynamoDB Local and cognito-local |
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     dynamodbPort: portFromEnv('SPOT_DYNAMODB_PORT', 8000),
     cognitoPort: portFromEnv('SPOT_COGNITO_PORT', 9229),
     dataDir: process.env.SPOT_DATA_DIR ? resolve(process.env.SPOT_DATA_DIR) : defaultPaths.dataDir,
+    dynamodbInMemory: process.env.SPOT_DYNAMODB_IN_MEMORY === '1',
     cognitoCode: process.env.SPOT_COGNITO_CODE || '123456',
     workflowWaitMs: workflowWaitFromEnv(),
     echoServices: process.env.SPOT_VERBOSE === '1',
