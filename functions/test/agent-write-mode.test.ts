@@ -418,9 +418,11 @@ describe('write RBAC', () => {
         'karpenter.sh/nodepools:get',
         'karpenter.sh/nodepools:create',
         'karpenter.sh/nodepools:patch',
+        'karpenter.sh/nodepools:delete',
         'karpenter.k8s.aws/ec2nodeclasses:get',
         'karpenter.k8s.aws/ec2nodeclasses:create',
         'karpenter.k8s.aws/ec2nodeclasses:patch',
+        'karpenter.k8s.aws/ec2nodeclasses:delete',
       ].sort(),
     );
   });

@@ -9,6 +9,7 @@ import {
   renderKarpenter,
   templateLabelDomain,
 } from '../templates/karpenter';
+import { carriesSpotOptimizerMark, managedByKey, managedByValue } from './marker';
 
 /**
  * The Karpenter objects Spot Optimizer itself keeps in a cluster while the policy's Intelligent
@@ -17,9 +18,7 @@ import {
  * exactly these and never a NodePool the customer wrote.
  */
 
-/** The label (and annotation) that marks an object as Spot Optimizer's own; its value is {@link managedByValue}. */
-export const managedByKey = `${templateLabelDomain}/managed-by`;
-export const managedByValue = 'spot-optimizer';
+export { managedByKey, managedByValue } from './marker';
 /** Karpenter has no per-pool allocation setting; the strategy is recorded for people and the sandbox. */
 export const provisioningStrategyKey = `${templateLabelDomain}/provisioning-strategy`;
 /** Whether a spot launch refused for capacity may be retried as on-demand. */
@@ -38,7 +37,7 @@ export interface LiveKarpenterObject {
 
 /** Pure: whether an object carries Spot Optimizer's mark (the label; the annotation alone is not enough). */
 export function isManagedBySpotOptimizer(object: Pick<LiveKarpenterObject, 'labels'>): boolean {
-  return object.labels[managedByKey] === managedByValue;
+  return carriesSpotOptimizerMark(object.labels);
 }
 
 /** Karpenter's `consolidateAfter` from the stabilization window (minutes): `0s` consolidates at once. */
