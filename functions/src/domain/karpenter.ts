@@ -71,7 +71,8 @@ async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> 
   const enabled = policy.infrastructure.autoscaling.enabled;
   let templateId = policy.infrastructure.autoscaling.nodeTemplateId;
   if (templateId === null)
-    templateId = (await getItem(nodeTemplateDefaultEntity, nodeTemplateDefaultKey(orgId)))?.templateId ?? null;
+    templateId =
+      (await getItem(nodeTemplateDefaultEntity, nodeTemplateDefaultKey(orgId)))?.templateId ?? null;
   let desired: KarpenterObject[] | null = null;
   let note: string | null = null;
   if (enabled && templateId === null)
@@ -174,8 +175,11 @@ export async function reconcileKarpenter(
     );
   }
   const live = view.live;
-  const commands: (AgentCommandInput & { action: 'apply' | 'delete'; kind: 'NodePool' | 'EC2NodeClass'; name: string })[] =
-    [];
+  const commands: (AgentCommandInput & {
+    action: 'apply' | 'delete';
+    kind: 'NodePool' | 'EC2NodeClass';
+    name: string;
+  })[] = [];
   for (const o of view.plan.apply) {
     const manifest = karpenterManifestSchema.parse(o);
     commands.push({

@@ -6,8 +6,8 @@
  * ingestion route instead.
  */
 import type { ClusterSnapshot } from '@spot/shared';
-import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { HourResourceFigures } from '@spot/shared/dashboard/series';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CapacityType, CloudTarget, EksCluster } from './cloud';
 
 /** One workload during one hour, per replica. */

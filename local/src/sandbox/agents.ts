@@ -139,7 +139,9 @@ export class SandboxAgents {
       try {
         sandbox.kubernetes.karpenterTick(agent.clusterName, new Date(sandbox.now()));
       } catch (error) {
-        this.log(`sandbox Karpenter of ${agent.clusterName}: ${error instanceof Error ? error.message : String(error)}`);
+        this.log(
+          `sandbox Karpenter of ${agent.clusterName}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

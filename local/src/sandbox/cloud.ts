@@ -26,8 +26,8 @@ import type {
   SpotPricePoint,
 } from '@spot/functions/ports/cloud';
 import type { Clock } from '@spot/functions/ports/types';
-import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import { CloudAccessError, NotFoundError, ValidationError } from '@spot/shared/errors';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import {
   customerReadActions,
   customerRoleName,
@@ -716,7 +716,9 @@ export class SandboxCloud implements CustomerCloudPort {
           metadata: { labels: { ...g.labels } },
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-            requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...g.instanceTypes] }],
+            requirements: [
+              { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...g.instanceTypes] },
+            ],
             taints: g.taints.map((t) => ({ ...t })),
           },
         },
@@ -724,7 +726,13 @@ export class SandboxCloud implements CustomerCloudPort {
       },
     }));
     if (seeded.length > 0)
-      out.push({ kind: 'EC2NodeClass', name: 'default', labels: {}, annotations: {}, spec: { role: `KarpenterNodeRole-${clusterName}` } });
+      out.push({
+        kind: 'EC2NodeClass',
+        name: 'default',
+        labels: {},
+        annotations: {},
+        spec: { role: `KarpenterNodeRole-${clusterName}` },
+      });
     for (const m of this.kubernetes.writes.karpenterObjects(clusterName)) {
       const meta = m.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> };
       const at = out.findIndex((o) => o.kind === m.kind && o.name === m.metadata.name);
