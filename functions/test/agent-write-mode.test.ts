@@ -95,7 +95,7 @@ function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
     async applyKarpenter(manifest) {
       writes.push(`apply ${manifest.kind} ${manifest.metadata.name}`);
     },
-    async karpenterObjectLabels(kind, name) {
+    async karpenterObjectLabels(kind, name): Promise<Record<string, string> | null> {
       if (kind === 'NodePool' && name === 'team-pool') return { team: 'shop' };
       if (name === 'spot-general') return { 'spot-optimizer.io/managed-by': 'spot-optimizer' };
       return null;

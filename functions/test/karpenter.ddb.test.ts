@@ -52,7 +52,7 @@ async function seed(name: string, autoscaling: Record<string, unknown> = {}) {
   orgId = user.orgId;
   token = user.accessToken;
   cluster = await seedCluster(orgId, { name });
-  const template = await createTemplate(
+  const { template } = await createTemplate(
     orgId,
     nodeTemplateDraftSchema.parse({
       name: 'General',

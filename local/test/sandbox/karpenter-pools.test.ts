@@ -193,7 +193,10 @@ describe('the sandbox’s Karpenter pools', () => {
               // A cordon keeps new pods off; the pods already there stay (placement is recomputed).
               if (taint.effect === 'PreferNoSchedule' || taint.key === 'node.kubernetes.io/unschedulable')
                 continue;
-              expect(tolerates(pod.tolerations, taint), `${pod.name} on ${taint.key}`).toBe(true);
+              expect(
+                tolerates(pod.tolerations as Parameters<typeof tolerates>[0], taint),
+                `${pod.name} on ${taint.key}`,
+              ).toBe(true);
             }
           }
           for (const { node, cpu, memory, pods } of byNode.values()) {
