@@ -12,6 +12,7 @@ export interface SchedulablePod {
   readonly memoryMiB: number;
   readonly gpuMilli: number;
   readonly nodeSelector: Readonly<Record<string, string>>;
+  /** As Kubernetes writes them (operator `Exists` or `Equal`, an absent operator meaning `Equal`). */
   readonly tolerations: readonly { key?: string; operator?: string; value?: string; effect?: string }[];
   readonly requiredNodeAffinity?: readonly NodeSelectorTerm[] | undefined;
 }
