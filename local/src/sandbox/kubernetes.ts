@@ -236,6 +236,8 @@ export class SandboxKubernetes {
     const windowStart = t - HOUR_MS;
     const runningByWorkload = new Map<string, number>();
     const unplaced: { draft: PodDraft; pod: SchedulablePod }[] = [];
+    // One scheduler view per workload: every replica asks for the same.
+    const schedulables = new Map<SandboxWorkload, SchedulablePod>();
 
     for (const ng of cluster.nodeGroups) {
       const groupNodes = sim.nodesAt(ng, t);
@@ -273,7 +275,11 @@ export class SandboxKubernetes {
         let best: NodeState | undefined;
         let bestScore = Number.NEGATIVE_INFINITY;
         // The replacement of an evicted pod is still starting: Pending, on no node yet.
-        const pod = schedulableOf(draft.workload);
+        let pod = schedulables.get(draft.workload);
+        if (!pod) {
+          pod = schedulableOf(draft.workload);
+          schedulables.set(draft.workload, pod);
+        }
         for (const state of draft.startingUntilMs > t ? [] : states) {
           const f = state.free;
           if (unfitReason(pod, state) !== null) continue;
