@@ -1,3 +1,4 @@
+import { carriesSpotOptimizerMark, managedByKey } from '@spot/shared/karpenter/marker';
 import {
   type AgentCommandOutcome,
   type AgentCommandSpec,
@@ -47,7 +48,13 @@ export interface KubernetesExecutor {
   patchWorkload(command: PatchWorkloadCommand): Promise<void>;
   /** Server-side apply (field manager `spot-optimizer`) of a NodePool or EC2NodeClass. */
   applyKarpenter(manifest: KarpenterManifest): Promise<void>;
+  /** The labels of a live NodePool or EC2NodeClass, or `null` when it does not exist. */
+  karpenterObjectLabels(kind: KarpenterKind, name: string): Promise<Record<string, string> | null>;
+  /** Deletes a NodePool (Karpenter drains and terminates its nodes) or an EC2NodeClass. */
+  deleteKarpenter(kind: KarpenterKind, name: string): Promise<void>;
 }
+
+export type KarpenterKind = KarpenterManifest['kind'];
 
 /** The API server refused the call (401/403): the agent's RBAC does not allow it. */
 export class KubernetesForbiddenError extends Error {
@@ -83,6 +90,9 @@ export interface PollOutcome {
 
 const rbacHint =
   'Install the agent with write mode (Helm value writeMode.enabled=true, or agent/manifests/write-rbac.yaml with SPOT_WRITE_MODE=true).';
+
+const notOurs = (kind: string, name: string) =>
+  `${kind} ${name} has no ${managedByKey} label: it is not Spot Optimizer's, and the agent never changes or deletes it`;
 
 export class CommandRunner {
   /** Outcomes of the command ids this agent ran, oldest first (a Map keeps insertion order). */
@@ -174,9 +184,27 @@ export class CommandRunner {
           await x.patchWorkload(command);
           return { outcome: 'succeeded', reason: 'patched; the controller rolls the pods out' };
         }
-        case 'apply-karpenter':
+        case 'apply-karpenter': {
+          const { kind, metadata } = command.manifest;
+          const labels = (metadata as { labels?: Record<string, string> }).labels ?? {};
+          // An object Spot Optimizer renders as its own never takes over a live one the customer wrote.
+          if (carriesSpotOptimizerMark(labels)) {
+            const live = await x.karpenterObjectLabels(kind, metadata.name);
+            if (live !== null && !carriesSpotOptimizerMark(live))
+              return { outcome: 'refused', reason: notOurs(kind, metadata.name) };
+          }
           await x.applyKarpenter(command.manifest);
           return { outcome: 'succeeded', reason: null };
+        }
+        case 'delete-karpenter': {
+          const live = await x.karpenterObjectLabels(command.kind, command.name);
+          if (live === null)
+            return { outcome: 'succeeded', reason: `${command.kind} ${command.name} was already gone` };
+          if (!carriesSpotOptimizerMark(live))
+            return { outcome: 'refused', reason: notOurs(command.kind, command.name) };
+          await x.deleteKarpenter(command.kind, command.name);
+          return { outcome: 'succeeded', reason: null };
+        }
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

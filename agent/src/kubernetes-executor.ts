@@ -10,6 +10,7 @@ import { type KubernetesExecutor, KubernetesForbiddenError, type PatchWorkloadCo
  */
 
 const fieldManager = 'spot-optimizer';
+const karpenterApiVersion = { NodePool: 'karpenter.sh/v1', EC2NodeClass: 'karpenter.k8s.aws/v1' } as const;
 
 /** The strategic merge patch of a workload's pod template (containers merge by name). */
 export function workloadPatchBody(command: PatchWorkloadCommand): Record<string, unknown> {
@@ -119,6 +120,27 @@ export async function kubernetesExecutor(kc: KubeConfig): Promise<KubernetesExec
           ? apps.patchNamespacedDeployment(request, strategic)
           : apps.patchNamespacedStatefulSet(request, strategic),
       );
+    },
+    async karpenterObjectLabels(kind, name) {
+      try {
+        const found = await call(`get ${kind} ${name}`, () =>
+          objects.read({ apiVersion: karpenterApiVersion[kind], kind, metadata: { name } }),
+        );
+        return found.metadata?.labels ?? {};
+      } catch (error) {
+        if (codeOf(error) === 404) return null;
+        throw error;
+      }
+    },
+    async deleteKarpenter(kind, name) {
+      try {
+        await call(`delete ${kind} ${name}`, () =>
+          objects.delete({ apiVersion: karpenterApiVersion[kind], kind, metadata: { name } }),
+        );
+      } catch (error) {
+        // Already gone: the delete is done.
+        if (codeOf(error) !== 404) throw error;
+      }
     },
     async applyKarpenter(manifest: KarpenterManifest) {
       await call(`apply ${manifest.kind} ${manifest.metadata.name}`, () =>

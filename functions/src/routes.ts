@@ -460,6 +460,24 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'consolidation/actions',
     auth: 'user',
   },
+  // Karpenter integration (issue 14, ADR 0042): Spot Optimizer's own NodePool/EC2NodeClass, drift, reconcile.
+  {
+    method: 'GET',
+    path: '/api/client/clusters/{id}/karpenter',
+    handler: 'karpenter/get',
+    auth: 'user',
+    // Reads the cluster's live objects through the customer role and the collector's access entry.
+    timeoutSeconds: 15,
+    needs: ['secrets', 'customer-cloud'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/karpenter/reconcile',
+    handler: 'karpenter/reconcile',
+    auth: 'user',
+    timeoutSeconds: 15,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+  },
   // Cluster hibernation (issue 15)
   { method: 'GET', path: '/api/client/hibernation', handler: 'hibernation/fleet', auth: 'user' },
   {

@@ -95,6 +95,14 @@ function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
     async applyKarpenter(manifest) {
       writes.push(`apply ${manifest.kind} ${manifest.metadata.name}`);
     },
+    async karpenterObjectLabels(kind, name): Promise<Record<string, string> | null> {
+      if (kind === 'NodePool' && name === 'team-pool') return { team: 'shop' };
+      if (name === 'spot-general') return { 'spot-optimizer.io/managed-by': 'spot-optimizer' };
+      return null;
+    },
+    async deleteKarpenter(kind, name) {
+      writes.push(`delete ${kind} ${name}`);
+    },
     ...overrides,
   };
   return { executor, writes };
@@ -373,6 +381,64 @@ describe('workload patches', () => {
   });
 });
 
+describe('Karpenter objects (ADR 0042)', () => {
+  const none: AgentExemptions = { namespaces: [], labels: [] };
+  const marked = { 'spot-optimizer.io/managed-by': 'spot-optimizer' };
+  const pool = (name: string, labels: Record<string, string>) => ({
+    apiVersion: 'karpenter.sh/v1' as const,
+    kind: 'NodePool' as const,
+    metadata: { name, labels },
+    spec: {},
+  });
+
+  it('deletes only objects carrying Spot Optimizer’s label; a customer’s pool is refused and untouched', async () => {
+    const k8s = recordingExecutor();
+    const r = runner(fakeApi([]), k8s.executor);
+    expect(
+      await r.execute({ type: 'delete-karpenter', kind: 'NodePool', name: 'spot-general' }, none),
+    ).toEqual({
+      outcome: 'succeeded',
+      reason: null,
+    });
+    const refused = await r.execute({ type: 'delete-karpenter', kind: 'NodePool', name: 'team-pool' }, none);
+    expect(refused.outcome).toBe('refused');
+    expect(refused.reason).toContain('not Spot Optimizer');
+    expect(
+      await r.execute({ type: 'delete-karpenter', kind: 'EC2NodeClass', name: 'gone' }, none),
+    ).toMatchObject({
+      outcome: 'succeeded',
+    });
+    expect(k8s.writes).toEqual(['delete NodePool spot-general']);
+  });
+
+  it('never applies a marked object over a customer’s object of the same name', async () => {
+    const k8s = recordingExecutor();
+    const r = runner(fakeApi([]), k8s.executor);
+    const over = await r.execute({ type: 'apply-karpenter', manifest: pool('team-pool', marked) }, none);
+    expect(over.outcome).toBe('refused');
+    expect(
+      await r.execute({ type: 'apply-karpenter', manifest: pool('spot-general', marked) }, none),
+    ).toMatchObject({
+      outcome: 'succeeded',
+    });
+    expect(k8s.writes).toEqual(['apply NodePool spot-general']);
+  });
+
+  it('reports an apply the RBAC forbids as refused', async () => {
+    const k8s = recordingExecutor({
+      async applyKarpenter() {
+        throw new KubernetesForbiddenError('apply NodePool spot-general: HTTP 403');
+      },
+    });
+    const result = await runner(fakeApi([]), k8s.executor).execute(
+      { type: 'apply-karpenter', manifest: pool('spot-general', marked) },
+      none,
+    );
+    expect(result.outcome).toBe('refused');
+    expect(result.reason).toContain('RBAC');
+  });
+});
+
 describe('write RBAC', () => {
   const read = (path: string) =>
     readFileSync(fileURLToPath(new URL(`../../agent/${path}`, import.meta.url)), 'utf8');
@@ -418,9 +484,11 @@ describe('write RBAC', () => {
         'karpenter.sh/nodepools:get',
         'karpenter.sh/nodepools:create',
         'karpenter.sh/nodepools:patch',
+        'karpenter.sh/nodepools:delete',
         'karpenter.k8s.aws/ec2nodeclasses:get',
         'karpenter.k8s.aws/ec2nodeclasses:create',
         'karpenter.k8s.aws/ec2nodeclasses:patch',
+        'karpenter.k8s.aws/ec2nodeclasses:delete',
       ].sort(),
     );
   });

@@ -114,6 +114,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
     path: { id: clusterId },
   }),
   'GET /api/client/clusters/{id}/actions': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/karpenter': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),

@@ -163,6 +163,7 @@ async function runSize(
       },
       // Discovery never scales NodePools; the bench times reads only.
       listNodePools: (target, cluster) => port.listNodePools(target, cluster),
+      listKarpenterObjects: (target, cluster) => port.listKarpenterObjects(target, cluster),
       setNodePoolCpuLimit: (target, cluster, pool, cpu) =>
         port.setNodePoolCpuLimit(target, cluster, pool, cpu),
       removeNodePoolNodes: (target, cluster, pool, keep) =>

@@ -17,6 +17,7 @@ export * from './model/dashboard';
 export * from './model/health';
 export * from './model/hibernation';
 export * from './model/ingest';
+export * from './model/karpenter';
 export * from './model/me';
 export * from './model/node-template';
 export * from './model/policy';

@@ -7,6 +7,7 @@
  */
 import type { ClusterSnapshot } from '@spot/shared';
 import type { HourResourceFigures } from '@spot/shared/dashboard/series';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CapacityType, CloudTarget, EksCluster } from './cloud';
 
 /** One workload during one hour, per replica. */
@@ -63,6 +64,11 @@ export interface KubernetesPort {
     from: Date,
     to: Date,
   ): Promise<ClusterHourSample[] | null>;
+  /**
+   * The cluster's NodePools and EC2NodeClasses as the API server has them (labels, annotations, spec),
+   * for the Karpenter reconciler's drift (ADR 0042); none when Karpenter is not installed.
+   */
+  listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]>;
   /** The cluster's Karpenter NodePools (`karpenter.sh/v1`); none when Karpenter is not installed. */
   listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]>;
   /**

@@ -129,6 +129,8 @@ beforeAll(async () => {
       bodies: [{ dryRun: true }, { dryRun: false }],
     },
     'GET /api/client/clusters/{id}/actions': { path: { id: [cluster.clusterId] } },
+    'GET /api/client/clusters/{id}/karpenter': { path: { id: [cluster.clusterId] } },
+    'POST /api/client/clusters/{id}/karpenter/reconcile': { path: { id: [cluster.clusterId] } },
     'POST /api/ingest/snapshots': {
       bodies: [
         { kind: 'heartbeat', agentVersion: '0.1.0' },

@@ -251,6 +251,8 @@ export const isolationCases: Record<string, RouteCase> = {
       },
     },
   },
+  'GET /api/client/clusters/{id}/karpenter': { ids: { 'path.id': 'cluster' } },
+  'POST /api/client/clusters/{id}/karpenter/reconcile': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/clusters/{id}/hibernation': { ids: { 'path.id': 'cluster' } },
   'PUT /api/client/clusters/{id}/hibernation': {
     ids: { 'path.id': 'cluster' },

@@ -108,6 +108,11 @@ export class SandboxWrites {
     this.karpenter.set(cluster, objects);
   }
 
+  /** Deletes an applied object; false when the cluster has none of that kind and name. */
+  deleteKarpenter(cluster: string, kind: KarpenterManifest['kind'], name: string): boolean {
+    return this.karpenter.get(cluster)?.delete(`${kind}/${name}`) ?? false;
+  }
+
   /** The NodePools and EC2NodeClasses applied to a cluster, as last applied. */
   karpenterObjects(cluster: string): KarpenterManifest[] {
     return [...(this.karpenter.get(cluster)?.values() ?? [])].map((o) => o.manifest);
@@ -163,8 +168,19 @@ export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): Kuber
       if (!found) throw new Error(`${command.kind.toLowerCase()}s.apps "${command.name}" not found`);
       writes.addPatch(found.key, command, cloud.now());
     },
+    async karpenterObjectLabels(kind, name) {
+      const found = cloud.karpenterObjects(clusterName).find((o) => o.kind === kind && o.name === name);
+      return found ? { ...found.labels } : null;
+    },
+    async deleteKarpenter(kind, name) {
+      // A seeded pool is the customer's: the agent refuses it before it gets here (it has no mark).
+      writes.deleteKarpenter(clusterName, kind, name);
+      if (kind === 'NodePool') k8s.pools.removePool(clusterName, name, cloud.now());
+    },
     async applyKarpenter(manifest) {
       writes.applyKarpenter(clusterName, manifest, cloud.now());
+      // Karpenter reacts to a new pool within seconds: pending pods get their nodes now.
+      if (manifest.kind === 'NodePool') k8s.karpenterTick(clusterName, new Date(cloud.now()));
       if (manifest.kind === 'NodePool') {
         const limits = (manifest.spec.limits ?? {}) as { cpu?: unknown };
         const cpu =

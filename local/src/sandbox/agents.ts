@@ -118,12 +118,32 @@ export class SandboxAgents {
     const loop = () => {
       this.timer = setTimeout(async () => {
         await this.reconcile();
+        this.karpenterTick();
         if (this.timer) loop();
       }, this.options.pollMs ?? 15_000);
       this.timer.unref();
     };
     void this.reconcile();
     loop();
+  }
+
+  /**
+   * The sandbox's Karpenter of each cluster with an agent: pending pods get nodes from the NodePools
+   * Spot Optimizer applied, empty ones go (ADR 0042). Runs with the supervisor's loop, so within one
+   * poll interval of a pod going Pending.
+   */
+  karpenterTick(): void {
+    const sandbox = this.options.sandbox;
+    for (const agent of this.running.values()) {
+      if (sandbox.kubernetes.writes.karpenterObjects(agent.clusterName).length === 0) continue;
+      try {
+        sandbox.kubernetes.karpenterTick(agent.clusterName, new Date(sandbox.now()));
+      } catch (error) {
+        this.log(
+          `sandbox Karpenter of ${agent.clusterName}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   /** Stops the loop and every agent, and waits for pushes in flight. */

@@ -27,6 +27,7 @@ import type {
 } from '@spot/functions/ports/cloud';
 import type { Clock } from '@spot/functions/ports/types';
 import { CloudAccessError, NotFoundError, ValidationError } from '@spot/shared/errors';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import {
   customerReadActions,
   customerRoleName,
@@ -693,6 +694,65 @@ export class SandboxCloud implements CustomerCloudPort {
         cpuLimit: this.nodePoolCpuLimitAt(g, now),
         nodeCount: this.simulation.desiredAt(g, now),
       }));
+  }
+
+  /**
+   * The cluster's Karpenter objects as the API server would list them: each seeded Karpenter group is a
+   * NodePool the customer wrote (no Spot Optimizer mark) with its `default` EC2NodeClass, then the objects
+   * agents applied, as applied (ADR 0042).
+   */
+  karpenterObjects(clusterName: string): LiveKarpenterObject[] {
+    const cluster = this.simulation.cluster(clusterName);
+    if (!cluster) return [];
+    const now = this.now();
+    const seeded = cluster.nodeGroups.filter((g) => g.kind === 'karpenter');
+    const out: LiveKarpenterObject[] = seeded.map((g) => ({
+      kind: 'NodePool',
+      name: g.name,
+      labels: {},
+      annotations: {},
+      spec: {
+        template: {
+          metadata: { labels: { ...g.labels } },
+          spec: {
+            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+            requirements: [
+              { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...g.instanceTypes] },
+            ],
+            taints: g.taints.map((t) => ({ ...t })),
+          },
+        },
+        limits: { cpu: this.nodePoolCpuLimitAt(g, now) },
+      },
+    }));
+    if (seeded.length > 0)
+      out.push({
+        kind: 'EC2NodeClass',
+        name: 'default',
+        labels: {},
+        annotations: {},
+        spec: { role: `KarpenterNodeRole-${clusterName}` },
+      });
+    for (const m of this.kubernetes.writes.karpenterObjects(clusterName)) {
+      const meta = m.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> };
+      const at = out.findIndex((o) => o.kind === m.kind && o.name === m.metadata.name);
+      const object: LiveKarpenterObject = {
+        kind: m.kind,
+        name: m.metadata.name,
+        labels: { ...(at >= 0 ? out[at]?.labels : {}), ...meta.labels },
+        annotations: { ...(at >= 0 ? out[at]?.annotations : {}), ...meta.annotations },
+        spec: { ...(at >= 0 ? out[at]?.spec : {}), ...structuredClone(m.spec) },
+      };
+      if (at >= 0) out[at] = object;
+      else out.push(object);
+    }
+    return out;
+  }
+
+  /** {@link karpenterObjects} through the port: the collector's access entry reads them. */
+  listKarpenterObjects(target: CloudTarget, clusterName: string): LiveKarpenterObject[] {
+    const cluster = this.clusterFor(target, clusterName, 'eks:DescribeCluster');
+    return this.karpenterObjects(cluster.name);
   }
 
   /**

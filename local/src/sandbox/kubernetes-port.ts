@@ -5,6 +5,7 @@
  */
 import type { CloudTarget, EksCluster } from '@spot/functions/ports/cloud';
 import type { ClusterHourSample, KubernetesPort, NodePool } from '@spot/functions/ports/kubernetes';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import type { SandboxCloud } from './cloud';
 
@@ -28,6 +29,10 @@ export class SandboxKubernetesPort implements KubernetesPort {
     const found = this.cloud.clusterFor(target, cluster.arn || cluster.name, ...collectActions);
     const end = new Date(Math.min(to.getTime(), this.cloud.now()));
     return this.cloud.kubernetes.historyHourly(found.name, from, end);
+  }
+
+  async listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]> {
+    return this.cloud.listKarpenterObjects(target, cluster.name);
   }
 
   async listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]> {

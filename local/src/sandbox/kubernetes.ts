@@ -16,12 +16,15 @@
 
 import type { ClusterHourSample } from '@spot/functions/ports/kubernetes';
 import type { ClusterSnapshot, SnapshotNode, SnapshotPod } from '@spot/shared/model/cluster-snapshot';
+import type { NodeSelectorOperator } from '@spot/shared/packing/selectors';
 import { instanceCategory, kubernetesArchitecture } from '@spot/shared/pricing/index';
 import { replacementStartMs, SandboxWrites } from './agent-writes';
 import { HOUR_MS, hourOf } from './cycles';
 import { clusterHour, daemonSetsOn, type WorkloadDailyPoint, workloadDaily } from './history';
+import { type LaunchedNode, type PendingForPools, SandboxKarpenterPools } from './karpenter-pools';
 import { catalogType } from './prices';
 import { hashString, mix, unit } from './random';
+import { bind, type SchedulableNode, type SchedulablePod, unfitReason } from './scheduler';
 import type { SandboxNode, Simulation } from './simulation';
 import type { SandboxCluster, SandboxDaemonSet, SandboxNodeGroup, SandboxWorkload } from './world';
 
@@ -113,11 +116,44 @@ export function schedulingConstraintsOf(
   return {};
 }
 
-interface NodeState {
-  node: SandboxNode;
+/** A node as the scheduler fills it: what is free, and what its pods use. */
+interface Placeable extends SchedulableNode {
+  name: string;
   free: { cpuMilli: number; memoryMiB: number; pods: number; gpuMilli: number };
   allocatableCpuMilli: number;
   usage: { cpuMilli: number; memoryMiB: number };
+}
+
+interface NodeState extends Placeable {
+  node: SandboxNode;
+}
+
+/** The scheduler's view of a pod of a workload (its requests and constraints at the instant). */
+function schedulableOf(w: SandboxWorkload): SchedulablePod {
+  const required = schedulingConstraintsOf(w).affinity?.nodeAffinity?.required;
+  return {
+    cpuMilli: w.requests.cpuMilli,
+    memoryMiB: w.requests.memoryMiB,
+    gpuMilli: w.requests.resources['nvidia.com/gpu'] ?? 0,
+    nodeSelector: w.nodeSelector,
+    tolerations: w.tolerations,
+    requiredNodeAffinity: required?.map((t) => ({
+      matchExpressions: t.matchExpressions.map((e) => ({
+        key: e.key,
+        operator: e.operator as NodeSelectorOperator,
+        values: e.values,
+      })),
+    })),
+  };
+}
+
+/** What a snapshot's scheduling left for the sandbox's Karpenter pools. */
+export interface ScheduleOutcome {
+  snapshot: ClusterSnapshot;
+  /** Pods Pending for want of a node (a replacement still starting is not among them). */
+  pending: PendingForPools[];
+  /** Workload pods on each node launched by a managed pool. */
+  podsOnLaunched: Map<string, number>;
 }
 
 interface PodDraft {
@@ -132,6 +168,8 @@ interface PodDraft {
 export class SandboxKubernetes {
   /** What the clusters' agents in write mode changed. */
   readonly writes = new SandboxWrites();
+  /** The sandbox's Karpenter for the NodePools Spot Optimizer applied. */
+  readonly pools = new SandboxKarpenterPools();
 
   constructor(private readonly sim: Simulation) {}
 
@@ -186,8 +224,8 @@ export class SandboxKubernetes {
     return cluster;
   }
 
-  /** The cluster as an agent would report it at instant `at`. */
-  snapshotAt(clusterArnOrName: string, at: Date): ClusterSnapshot {
+  /** The cluster as an agent would report it at instant `at`, and what its scheduling left Pending. */
+  scheduleAt(clusterArnOrName: string, at: Date): ScheduleOutcome {
     const cluster = this.cluster(clusterArnOrName);
     const sim = this.sim;
     const t = at.getTime();
@@ -197,11 +235,18 @@ export class SandboxKubernetes {
     const events: ClusterSnapshot['events'] = [];
     const windowStart = t - HOUR_MS;
     const runningByWorkload = new Map<string, number>();
+    const unplaced: { draft: PodDraft; pod: SchedulablePod }[] = [];
+    // One scheduler view per workload: every replica asks for the same.
+    const schedulables = new Map<SandboxWorkload, SchedulablePod>();
 
     for (const ng of cluster.nodeGroups) {
       const groupNodes = sim.nodesAt(ng, t);
       const states: NodeState[] = groupNodes.map((node) => ({
         node,
+        name: node.name,
+        labels: this.nodeLabels(cluster, ng, node),
+        // A cordon does not move the pods the snapshot places again: it only keeps new ones off (below).
+        taints: ng.taints,
         free: {
           cpuMilli: node.slot.allocatable.cpuMilli,
           memoryMiB: node.slot.allocatable.memoryMiB,
@@ -227,14 +272,17 @@ export class SandboxKubernetes {
       );
       for (const draft of drafts) {
         const req = draft.workload.requests;
-        const gpu = req.resources['nvidia.com/gpu'] ?? 0;
         let best: NodeState | undefined;
         let bestScore = Number.NEGATIVE_INFINITY;
         // The replacement of an evicted pod is still starting: Pending, on no node yet.
+        let pod = schedulables.get(draft.workload);
+        if (!pod) {
+          pod = schedulableOf(draft.workload);
+          schedulables.set(draft.workload, pod);
+        }
         for (const state of draft.startingUntilMs > t ? [] : states) {
           const f = state.free;
-          if (f.pods < 1 || f.cpuMilli < req.cpuMilli || f.memoryMiB < req.memoryMiB || f.gpuMilli < gpu)
-            continue;
+          if (unfitReason(pod, state) !== null) continue;
           const score = (f.cpuMilli - req.cpuMilli) / Math.max(1, state.allocatableCpuMilli);
           if (score > bestScore) {
             bestScore = score;
@@ -242,13 +290,11 @@ export class SandboxKubernetes {
           }
         }
         if (best) {
-          best.free.cpuMilli -= req.cpuMilli;
-          best.free.memoryMiB -= req.memoryMiB;
-          best.free.pods -= 1;
-          best.free.gpuMilli -= gpu;
+          bind(pod, best);
           runningByWorkload.set(draft.workload.key, (runningByWorkload.get(draft.workload.key) ?? 0) + 1);
-        }
-        pods.push(this.workloadPod(cluster, draft, best, t, hour));
+          pods.push(this.workloadPod(cluster, draft, best, t, hour));
+        } else if (draft.startingUntilMs > t) pods.push(this.workloadPod(cluster, draft, undefined, t, hour));
+        else unplaced.push({ draft, pod });
       }
       for (const state of states) nodes.push(this.snapshotNode(cluster, ng, state, t, hour));
       // Events of the last hour.
@@ -277,6 +323,41 @@ export class SandboxKubernetes {
           }
         }
       }
+    }
+    // Pods no node of their group could take: onto the nodes Spot Optimizer's pools launched, where they
+    // fit (a cordoned launched node takes none), else Pending.
+    const launched: Placeable[] = this.pools.nodesAt(cluster.name, t).map((n) => ({
+      name: n.name,
+      labels: n.labels,
+      taints: this.writes.isCordoned(cluster.name, n.name, t)
+        ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' as const }]
+        : [],
+      free: { ...n.allocatable, gpuMilli: 0 },
+      allocatableCpuMilli: n.allocatable.cpuMilli,
+      usage: { cpuMilli: 0, memoryMiB: 0 },
+    }));
+    const pending: PendingForPools[] = [];
+    const podsOnLaunched = new Map<string, number>();
+    for (const { draft, pod } of unplaced) {
+      const host = launched.find((n) => unfitReason(pod, n) === null);
+      if (host) {
+        bind(pod, host);
+        podsOnLaunched.set(host.name, (podsOnLaunched.get(host.name) ?? 0) + 1);
+        runningByWorkload.set(draft.workload.key, (runningByWorkload.get(draft.workload.key) ?? 0) + 1);
+      } else
+        pending.push({
+          name: `${draft.workload.namespace}/${draft.name}`,
+          cpuMilli: pod.cpuMilli,
+          memoryMiB: pod.memoryMiB,
+          nodeSelector: pod.nodeSelector,
+          requiredNodeAffinity: pod.requiredNodeAffinity,
+          tolerations: pod.tolerations,
+        });
+      pods.push(this.workloadPod(cluster, draft, host, t, hour));
+    }
+    for (const n of this.pools.nodesAt(cluster.name, t)) {
+      const state = launched.find((l) => l.name === n.name) as Placeable;
+      nodes.push(this.launchedNode(n, state));
     }
     for (const w of cluster.workloads) {
       if (w.oomHourlyProbability === 0) continue;
@@ -326,7 +407,7 @@ export class SandboxKubernetes {
       });
     const churn = clusterHour(sim, cluster, hour, false).podChurn;
     const controlPlane = sim.controlPlane(cluster, hour, nodes.length, churn);
-    return {
+    const snapshot: ClusterSnapshot = {
       schemaVersion: 1,
       clusterName: cluster.name,
       capturedAt: at.toISOString(),
@@ -341,6 +422,41 @@ export class SandboxKubernetes {
         latencyP99Ms: controlPlane.latencyP99Ms,
         requestsPerMinute: controlPlane.requestsPerMinute,
       },
+    };
+    return { snapshot, pending, podsOnLaunched };
+  }
+
+  /** The cluster as an agent would report it at instant `at`. */
+  snapshotAt(clusterArnOrName: string, at: Date): ClusterSnapshot {
+    return this.scheduleAt(clusterArnOrName, at).snapshot;
+  }
+
+  /**
+   * The sandbox's Karpenter at `at` for the NodePools Spot Optimizer applied to the cluster: launches
+   * nodes for the pods left Pending and removes the empty ones (`karpenter-pools.ts`). Returns what it
+   * launched.
+   */
+  karpenterTick(clusterName: string, at: Date): LaunchedNode[] {
+    const cluster = this.cluster(clusterName);
+    const { pending, podsOnLaunched } = this.scheduleAt(clusterName, at);
+    const pools = this.writes.karpenterObjects(cluster.name).filter((m) => m.kind === 'NodePool');
+    return this.pools.tick(cluster, pools, pending, podsOnLaunched, at.getTime());
+  }
+
+  private launchedNode(n: LaunchedNode, state: Placeable): SnapshotNode {
+    return {
+      name: n.name,
+      instanceId: n.instanceId,
+      instanceType: n.instanceType,
+      capacityType: n.capacityType,
+      zone: n.zone,
+      nodeGroup: n.nodePool,
+      allocatable: { ...n.allocatable, resources: {} },
+      labels: { ...n.labels },
+      taints: state.taints.map((taint) => ({ ...taint })),
+      conditions: { Ready: 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' },
+      usage: { cpuMilli: round1(state.usage.cpuMilli), memoryMiB: round1(state.usage.memoryMiB) },
+      createdAt: new Date(n.launchedAtMs).toISOString(),
     };
   }
 
@@ -431,7 +547,7 @@ export class SandboxKubernetes {
   private workloadPod(
     cluster: SandboxCluster,
     draft: PodDraft,
-    placed: NodeState | undefined,
+    placed: Placeable | undefined,
     t: number,
     hour: number,
   ): SnapshotPod {
@@ -470,7 +586,7 @@ export class SandboxKubernetes {
     return {
       namespace: w.namespace,
       name: draft.name,
-      nodeName: placed ? placed.node.name : null,
+      nodeName: placed ? placed.name : null,
       phase: placed ? 'Running' : 'Pending',
       owner: { kind: w.kind, name: w.name, replicas: draft.ownerReplicas },
       qosClass: bestEffort ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable',
@@ -484,14 +600,12 @@ export class SandboxKubernetes {
     };
   }
 
-  private snapshotNode(
+  /** The labels EKS, Karpenter and the kubelet set on a group's node. */
+  private nodeLabels(
     cluster: SandboxCluster,
     ng: SandboxNodeGroup,
-    state: NodeState,
-    t: number,
-    hour: number,
-  ): SnapshotNode {
-    const { node } = state;
+    node: SandboxNode,
+  ): Record<string, string> {
     const slot = node.slot;
     const labels: Record<string, string> = {
       'kubernetes.io/arch': kubernetesArchitecture(slot.architecture),
@@ -515,6 +629,20 @@ export class SandboxKubernetes {
       labels['node.kubernetes.io/lifecycle'] = slot.capacityType === 'spot' ? 'spot' : 'normal';
     }
     if (ng.role === 'gpu') labels['nvidia.com/gpu.present'] = 'true';
+    return labels;
+  }
+
+  private snapshotNode(
+    cluster: SandboxCluster,
+    ng: SandboxNodeGroup,
+    state: NodeState,
+    t: number,
+    hour: number,
+  ): SnapshotNode {
+    const { node } = state;
+    const slot = node.slot;
+    // A copy: a consumer may change its snapshot, never the scheduler's view.
+    const labels = { ...state.labels };
     // Conditions: a pressure event in the last 15 minutes is still in force.
     const conditions: Record<string, 'True' | 'False' | 'Unknown'> = {
       Ready: 'True',

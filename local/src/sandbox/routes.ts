@@ -3,6 +3,8 @@
  *
  * - `POST /sandbox/accounts/{awsAccountId}/onboarding-stack` `{ externalId, enableWriteActions? }`
  *   stands for the customer deploying the onboarding template in that account; answers `{ roleArn }`.
+ * - `PUT /sandbox/clusters/{name}/spot-capacity` `{ nodePool?, available, instanceTypes? }`: spot capacity of
+ *   Spot Optimizer's Karpenter pools runs out (InsufficientInstanceCapacity) or comes back (ADR 0042).
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */
@@ -36,8 +38,42 @@ function parseBody(event: APIGatewayProxyEventV2): unknown {
   return JSON.parse(text);
 }
 
+/** `PUT /sandbox/clusters/{name}/spot-capacity`: spot capacity of a Karpenter pool runs out, or comes back. */
+const spotCapacityBodySchema = z.object({
+  /** The NodePool, or `*` for every pool of the cluster. */
+  nodePool: z.string().min(1).max(253).default('*'),
+  available: z.boolean(),
+  /** Only these instance types run out (all when absent). */
+  instanceTypes: z.array(z.string().min(1).max(64)).max(100).optional(),
+});
+
 export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
   return [
+    {
+      method: 'PUT',
+      path: '/sandbox/clusters/{name}/spot-capacity',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        if (!sandbox.world.clusters.some((c) => c.name === name))
+          return json(404, {
+            message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
+          });
+        let body: unknown;
+        try {
+          body = parseBody(event);
+        } catch {
+          return json(400, { message: 'The body must be JSON: {"nodePool": "*", "available": false}.' });
+        }
+        const parsed = spotCapacityBodySchema.safeParse(body);
+        if (!parsed.success)
+          return json(400, {
+            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+          });
+        const { nodePool, available, instanceTypes } = parsed.data;
+        sandbox.kubernetes.pools.setSpotShortage(name, nodePool, available ? null : (instanceTypes ?? 'all'));
+        return json(200, { cluster: name, nodePool, available, instanceTypes: instanceTypes ?? null });
+      },
+    },
     {
       method: 'POST',
       path: '/sandbox/accounts/{awsAccountId}/onboarding-stack',

@@ -155,6 +155,7 @@ describe('hibernation exclusions and protection (sandbox)', () => {
         collectSnapshot: (t, c) => cloud.kubernetesPort.collectSnapshot(t, c),
         history: (t, c, f, u) => cloud.kubernetesPort.history(t, c, f, u),
         listNodePools: () => Promise.reject(refused),
+        listKarpenterObjects: () => Promise.reject(refused),
         setNodePoolCpuLimit: () => Promise.reject(refused),
         removeNodePoolNodes: () => Promise.reject(refused),
       },

@@ -96,6 +96,12 @@ export const agentCommandSpecSchema = z.discriminatedUnion('type', [
       path: ['containers'],
     }),
   z.strictObject({ type: z.literal('apply-karpenter'), manifest: karpenterManifestSchema }),
+  /** Deletes one of Spot Optimizer's own Karpenter objects; the agent refuses one without its label (ADR 0042). */
+  z.strictObject({
+    type: z.literal('delete-karpenter'),
+    kind: z.enum(['NodePool', 'EC2NodeClass']),
+    name: objectName,
+  }),
 ]);
 export type AgentCommandSpec = z.infer<typeof agentCommandSpecSchema>;
 export type AgentCommandType = AgentCommandSpec['type'];

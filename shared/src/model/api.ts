@@ -75,6 +75,7 @@ import {
   wakeInputSchema,
 } from './hibernation';
 import { ingestBodySchema, ingestResponseSchema } from './ingest';
+import { karpenterStateResponseSchema } from './karpenter';
 import { meResponseSchema, onboardingWizardInputSchema } from './me';
 import {
   cloneNodeTemplateInputSchema,
@@ -616,6 +617,22 @@ export const apiContracts = {
     query: clusterActionsQuerySchema,
     responses: { 200: clusterActionsResponseSchema },
     errors: ofOneAccount,
+  },
+  'GET /api/client/clusters/{id}/karpenter': {
+    summary:
+      "Karpenter integration of the cluster: the NodePool and EC2NodeClass Spot Optimizer applies while Intelligent Autoscaling is on, the cluster's live objects, the drift, what a reconcile would do and the last reconcile's command outcomes",
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    responses: { 200: karpenterStateResponseSchema },
+    errors: [...ofOneAccount, 422],
+  },
+  'POST /api/client/clusters/{id}/karpenter/reconcile': {
+    summary:
+      "Reconcile now: apply Spot Optimizer's NodePool/EC2NodeClass where missing or drifted, or remove its own (never a customer's) when Intelligent Autoscaling is off, through the agent (409 in maintenance mode or when the agent cannot take commands; 422 when the objects cannot be read)",
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    responses: { 200: karpenterStateResponseSchema },
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/hibernation': {
     summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',

@@ -15,6 +15,7 @@ import { clusterCardKey } from '../../data/entities/cluster-card';
 import { clusterMaintenanceKey } from '../../data/entities/cluster-maintenance';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
 import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
+import { karpenterStateKey } from '../../data/entities/karpenter-state';
 import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
 import { clusterChildrenQuery } from '../../data/entities/partitions';
@@ -418,6 +419,7 @@ async function removeCluster(cluster: ClusterItem) {
     // Its maintenance switch and command channel (its commands expire by TTL).
     { delete: clusterMaintenanceKey(cluster.orgId, cluster.clusterId) },
     { delete: agentChannelKey(cluster.orgId, cluster.clusterId) },
+    { delete: karpenterStateKey(cluster.orgId, cluster.clusterId) },
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));

@@ -3,6 +3,7 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@spot/shared';
+import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
 import type { ClusterHourSample, KubernetesPort, NodePool } from '../kubernetes';
 import { hibernationAccessHint, KubernetesAccessError } from '../kubernetes-errors';
@@ -116,6 +117,50 @@ export class AgentlessKubernetes implements KubernetesPort {
         return [{ name, cpuLimit: cpu === undefined ? null : String(cpu), nodeCount: counts.get(name) ?? 0 }];
       });
     });
+  }
+
+  async listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]> {
+    const kc = await this.kubeConfigFor(target, cluster);
+    const { CustomObjectsApi } = await import('@kubernetes/client-node');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    type Listed = {
+      items?: {
+        metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+        spec?: Record<string, unknown>;
+      }[];
+    };
+    const list = async (kind: LiveKarpenterObject['kind'], group: string, plural: string) => {
+      try {
+        const listed = (await api.listClusterCustomObject({ group, version: 'v1', plural })) as Listed;
+        return (listed.items ?? []).flatMap((o) =>
+          o.metadata?.name
+            ? [
+                {
+                  kind,
+                  name: o.metadata.name,
+                  labels: o.metadata.labels ?? {},
+                  annotations: o.metadata.annotations ?? {},
+                  spec: o.spec ?? {},
+                },
+              ]
+            : [],
+        );
+      } catch (error) {
+        // No Karpenter CRDs in the cluster: nothing to list.
+        if ((error as { code?: number }).code === 404) return [];
+        const code = (error as { code?: number }).code;
+        if (code === 401 || code === 403)
+          throw new KubernetesAccessError(
+            'KUBERNETES_ACCESS_DENIED',
+            `Cluster ${cluster.name} does not let Spot Optimizer list ${plural}.${group}: ${accessEntryHint}`,
+          );
+        throw error;
+      }
+    };
+    return [
+      ...(await list('NodePool', 'karpenter.sh', 'nodepools')),
+      ...(await list('EC2NodeClass', 'karpenter.k8s.aws', 'ec2nodeclasses')),
+    ];
   }
 
   async setNodePoolCpuLimit(
