@@ -21,6 +21,8 @@ const stack = await startLocalStack({
   buildWeb: false,
   webDist: join(import.meta.dirname, 'fixtures', 'web-dist'),
   workflowWaitMs: 0,
+  // Whole discoveries run three times here; what is tested is their resumption, not the fleet's size.
+  sandboxSize: 'small',
   sandboxAgents: false,
   log: (message) => console.log(`[local] ${message}`),
   wrapTask: (state, run) =>

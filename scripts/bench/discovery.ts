@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { SandboxSize } from '@spot/local/sandbox/index';
 
 const sizes: SandboxSize[] = ['default', 'large'];
+// `small` (7 of the default clusters) is measured only when asked: `discovery.ts small`.
 
 interface Counters {
   writes: number;

@@ -4,7 +4,8 @@
  * usage, interruptions) is computed from it by `simulation.ts`. Same seed and size, same world.
  *
  * Sizes: `default` is 2 accounts, 4 regions, 12 clusters of 5 to 300 nodes (~820 nodes at the weekday
- * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak).
+ * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak); `small` keeps the
+ * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet).
  */
 import { type EksAllocatable, eksAllocatable } from '@spot/shared/pricing/index';
 import type { Environment } from './cycles';
@@ -12,7 +13,7 @@ import { catalogType, sandboxOnDemandUsd, spotAdvice, spotHourlyHazard } from '.
 import { hashString, hexId, Rng } from './random';
 import { utilizationTraces } from './traces';
 
-export type SandboxSize = 'default' | 'large';
+export type SandboxSize = 'default' | 'large' | 'small';
 export type NodeGroupKind = 'managed' | 'self-managed' | 'karpenter';
 export type PoolRole = 'system' | 'general' | 'memory' | 'batch' | 'gpu' | 'burstable';
 export type GroupCapacity = 'on-demand' | 'spot' | 'mixed';
@@ -263,6 +264,14 @@ const extraTeams = [
   'growth',
   'ads',
 ];
+
+function plansOf(seed: number, size: SandboxSize): readonly ClusterPlan[] {
+  if (size === 'large') return largePlans(seed);
+  // The same clusters as in `default` (same names, ids and workloads), only fewer: a whole discovery of
+  // account 0 is 2 clusters of 40 and 20 nodes instead of 7 of up to 300.
+  if (size === 'small') return defaultPlans.filter((p) => p.peakNodes <= 40);
+  return defaultPlans;
+}
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */
 function largePlans(seed: number): ClusterPlan[] {
@@ -523,14 +532,14 @@ export function clusterDirectory(
   seed: number,
   size: SandboxSize,
 ): { name: string; account: number; region: string; env: Environment }[] {
-  const plans = size === 'large' ? largePlans(seed) : defaultPlans;
+  const plans = plansOf(seed, size);
   return plans.map((p) => ({ name: p.name, account: p.account, region: p.region, env: p.env }));
 }
 
 /** The accounts alone (cheap: the stack prints their keys without building the clusters). */
 export function buildAccounts(seed: number, size: SandboxSize): SandboxAccount[] {
   const count = size === 'large' ? 4 : 2;
-  const plans = size === 'large' ? largePlans(seed) : defaultPlans;
+  const plans = plansOf(seed, size);
   const accounts: SandboxAccount[] = [];
   const ids = new Set<string>();
   for (let i = 0; i < count; i++) {
@@ -553,7 +562,7 @@ export function buildAccounts(seed: number, size: SandboxSize): SandboxAccount[]
 /** The whole world for a seed and size. Pure: same inputs, same world. */
 export function buildWorld(seed: number, size: SandboxSize = 'default'): SandboxWorld {
   const accounts = buildAccounts(seed, size);
-  const plans = size === 'large' ? largePlans(seed) : defaultPlans;
+  const plans = plansOf(seed, size);
   const traceCount = utilizationTraces().length;
   const clusters = plans.map((p) => {
     const account = accounts[p.account];
