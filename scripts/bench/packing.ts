@@ -30,6 +30,8 @@ import {
   syntheticConstrainedCluster,
   typicalNodePool,
 } from '@spot/shared/packing/benchmark/synthetic-cluster';
+import { parseTrace, traceCluster } from '@spot/shared/packing/benchmark/trace-cluster';
+import { convergedLp } from '@spot/shared/packing/converged-lp';
 import { loadHighs } from '@spot/shared/packing/highs';
 import { karpenterLikePlan } from '@spot/shared/packing/karpenter-baseline';
 import { buildClusterModel, pack } from '@spot/shared/packing/pack';
@@ -54,6 +56,7 @@ interface Flags {
   pods: number[];
   constrainedPods: number;
   seed: number;
+  lpBudgetMs: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -68,6 +71,7 @@ function flags(argv: readonly string[]): Flags {
     pods: (value('--pods') ?? '1000,10000').split(',').map(Number),
     constrainedPods: Number(value('--constrained-pods') ?? 15_000),
     seed: Number(value('--seed') ?? 7),
+    lpBudgetMs: Number(value('--lp-budget-ms') ?? 180_000),
   };
 }
 
@@ -292,8 +296,79 @@ async function panigrahyBenchmark(f: Flags): Promise<void> {
   );
 }
 
+/** The Bitbrains trace rows (vendored, shared/data/vm_utilization). */
+const loadTrace = () =>
+  parseTrace(
+    gunzipSync(
+      readFileSync(
+        fileURLToPath(
+          new URL(
+            '../../shared/data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz',
+            import.meta.url,
+          ),
+        ),
+      ),
+    ).toString('utf8'),
+  );
+
+/**
+ * Bound quality: for each cluster, the plan and bound `pack()` reports within its default budget, then
+ * the configuration LP of the very problem that bound is computed on (the relaxation without spread
+ * for constrained clusters) run to convergence with exact pricing and a long budget (`--lp-budget-ms`,
+ * default 180 s of CPU): plan / bound and bound / converged LP.
+ */
+async function boundBenchmark(f: Flags): Promise<void> {
+  console.log(
+    '\n--- Bound quality: reported bound vs the converged configuration LP (full us-east-1 catalog) ---',
+  );
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  const trace = loadTrace();
+  const scenarios = [
+    ...f.pods.map((pods) => ({
+      label: `synthetic, ${pods} pods`,
+      input: () => syntheticCluster({ pods, seed: f.seed }),
+    })),
+    ...f.pods.map((pods) => ({
+      label: `Bitbrains trace, ${pods} pods`,
+      input: () => traceCluster(trace, { pods, seed: f.seed }),
+    })),
+    {
+      label: `synthetic with constraints, ${f.constrainedPods} pods`,
+      input: () => syntheticConstrainedCluster({ pods: f.constrainedPods, seed: f.seed }),
+    },
+  ];
+  for (const scenario of scenarios) {
+    const problem = parsePackingProblem(scenario.input());
+    let boundProblem: { vector: Parameters<typeof convergedLp>[0]; kept: number } | undefined;
+    const cpu0 = process.cpuUsage();
+    const plan = await pack(problem, {
+      highs,
+      now: cpuClockMs,
+      onBoundProblem: (vector, kept) => {
+        boundProblem = { vector, kept };
+      },
+    });
+    const cpu = process.cpuUsage(cpu0);
+    if (!boundProblem) continue;
+    const c0 = process.cpuUsage();
+    const lp = await convergedLp(boundProblem.vector, { highs, now: cpuClockMs, timeLimitMs: f.lpBudgetMs });
+    const lpCpu = process.cpuUsage(c0);
+    const lower = lp.lower + boundProblem.kept;
+    const upper = lp.upper + boundProblem.kept;
+    const bound = plan.lowerBoundHourlyUsd;
+    console.log(
+      `${scenario.label}: plan $${plan.hourlyCostUsd.toFixed(3)}/h, bound $${bound.toFixed(3)}/h (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU); converged LP in [$${lower.toFixed(3)}, $${upper.toFixed(3)}] (${lp.proven ? 'proven' : `bracket ${pct((upper - lower) / upper)}`}, ${lp.iterations} iterations, ${lp.columns} columns, ${((lpCpu.user + lpCpu.system) / 1e6).toFixed(0)} s CPU)`,
+    );
+    console.log(
+      `  plan / bound ${(plan.hourlyCostUsd / bound).toFixed(4)}; bound / converged LP ${(bound / upper).toFixed(4)} to ${(bound / lower).toFixed(4)}; plan / converged LP ${(plan.hourlyCostUsd / upper).toFixed(4)}`,
+    );
+  }
+}
+
 export async function run(): Promise<void> {
   const f = flags(process.argv.slice(2));
+  if (f.only === 'bound') await boundBenchmark(f);
   if (!f.only || f.only === 'cluster') await clusterBenchmark(f);
   if (!f.only || f.only === 'constraints') await constraintsBenchmark(f);
   if (!f.only || f.only === 'panigrahy') await panigrahyBenchmark(f);
