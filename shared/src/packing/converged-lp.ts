@@ -23,6 +23,8 @@ export interface ConvergedLpOptions {
   readonly now?: () => number;
   /** Stop when upper - lower <= relativeGap x upper (default 1e-4). */
   readonly relativeGap?: number;
+  /** Every Farley bound reached (tests). */
+  readonly onIterationBound?: (bound: number) => void;
 }
 
 export interface ConvergedLp {
@@ -73,6 +75,9 @@ export async function convergedLp(
         now,
         extendOrder: sizeOrder(p),
         routineExactEvery: 1,
+        exhaustivePricing: true,
+        exactPricingHighs: highs,
+        ...(options.onIterationBound ? { onIterationBound: options.onIterationBound } : {}),
         knapsackLp,
         ...(fluid && iterations === 0
           ? { initialCenter: { pi: fluid.duals, mu: fluid.mu, bound: fluid.lowerBound } }

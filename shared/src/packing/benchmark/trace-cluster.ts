@@ -55,8 +55,8 @@ export interface TraceClusterOptions {
 }
 
 /**
- * `pods` pods, each a VM-hour drawn (seeded) from the trace: CPU request = cores x p95 % (at least 10 m),
- * memory request = the hour's peak (at least 64 MiB); 70% spot-ready. Identical requests are merged into
+ * `pods` pods, each a VM-hour drawn (seeded) from the trace: CPU request = cores x p95 % (at least 50 m),
+ * memory request = the hour's peak (at least 128 MiB); 70% spot-ready. Identical requests are merged into
  * one pod spec with a count. Full us-east-1 catalog, the synthetic cluster's daemonset overhead.
  */
 export function traceCluster(rows: readonly TraceRow[], options: TraceClusterOptions): PackingProblemInput {
@@ -65,9 +65,9 @@ export function traceCluster(rows: readonly TraceRow[], options: TraceClusterOpt
   const specs = new Map<string, PodInput & { count: number }>();
   for (let n = 0; n < options.pods; n++) {
     const row = rows[Math.floor(random() * rows.length)] as TraceRow;
-    // Requests rounded up to what people write (25 m, 64 MiB steps) so VM-hours share pod specs.
-    const cpuMilli = Math.max(25, Math.ceil((row.cpuCores * 10 * row.cpuP95Pct) / 25) * 25);
-    const memoryMiB = Math.max(64, Math.ceil(row.memMaxMiB / 64) * 64);
+    // Requests rounded up to what people write (50 m, 128 MiB steps) so VM-hours share pod specs.
+    const cpuMilli = Math.max(50, Math.ceil((row.cpuCores * 10 * row.cpuP95Pct) / 50) * 50);
+    const memoryMiB = Math.max(128, Math.ceil(row.memMaxMiB / 128) * 128);
     const spotReady = random() < 0.7;
     const key = `${cpuMilli}|${memoryMiB}|${spotReady}`;
     const spec = specs.get(key);
