@@ -9,7 +9,12 @@
  *    at the optimum and mean bins / optimum, beside first fit decreasing and the best heuristic of
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
- * `npx tsx scripts/bench/packing.ts [--only cluster|constraints|panigrahy] [--sample N | --all]
+ * 4. Generated classes (`--only classes`, `--seeds S`): the Triplet and New classes of Mommessin et al.
+ *    and 1-D hard sets (generators.ts): at-OPT share and bins / OPT per family.
+ * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
+ *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
+ *
+ * `npx tsx scripts/bench/packing.ts [--only cluster|constraints|panigrahy|classes|bound] [--sample N | --all]
  *  [--workers W] [--pods N] [--constrained-pods N] [--seed S]`, or through `npm run bench` (scripts/bench.ts calls `run()`).
  * Default Panigrahy run: an evenly spaced sample of 180 instances (a few minutes on 2 cores); `--all`
  * runs the whole set.
@@ -19,6 +24,13 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import {
+  falkenauerT,
+  type GeneratedInstance,
+  newClassInstance,
+  perfectPackingInstance,
+  tripletInstance,
+} from '@spot/shared/packing/benchmark/generators';
 import {
   type PanigrahyInstance,
   type PanigrahySummaryRow,
@@ -30,6 +42,8 @@ import {
   syntheticConstrainedCluster,
   typicalNodePool,
 } from '@spot/shared/packing/benchmark/synthetic-cluster';
+import { parseTrace, traceCluster } from '@spot/shared/packing/benchmark/trace-cluster';
+import { convergedLp } from '@spot/shared/packing/converged-lp';
 import { loadHighs } from '@spot/shared/packing/highs';
 import { karpenterLikePlan } from '@spot/shared/packing/karpenter-baseline';
 import { buildClusterModel, pack } from '@spot/shared/packing/pack';
@@ -54,6 +68,8 @@ interface Flags {
   pods: number[];
   constrainedPods: number;
   seed: number;
+  lpBudgetMs: number;
+  seeds: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -68,6 +84,8 @@ function flags(argv: readonly string[]): Flags {
     pods: (value('--pods') ?? '1000,10000').split(',').map(Number),
     constrainedPods: Number(value('--constrained-pods') ?? 15_000),
     seed: Number(value('--seed') ?? 7),
+    lpBudgetMs: Number(value('--lp-budget-ms') ?? 180_000),
+    seeds: Number(value('--seeds') ?? 2),
   };
 }
 
@@ -178,7 +196,9 @@ interface InstanceResult {
  */
 const instanceTimeLimitMs = (items: number) => Math.min(8000, Math.max(600, items * 14));
 
-async function solveInstances(instances: readonly PanigrahyInstance[]): Promise<InstanceResult[]> {
+async function solveInstances(
+  instances: readonly Pick<PanigrahyInstance, 'name' | 'problem' | 'items'>[],
+): Promise<InstanceResult[]> {
   const highs = await loadHighs();
   const results: InstanceResult[] = [];
   for (const instance of instances) {
@@ -292,15 +312,184 @@ async function panigrahyBenchmark(f: Flags): Promise<void> {
   );
 }
 
+/** The Bitbrains trace rows (vendored, shared/data/vm_utilization). */
+const loadTrace = () =>
+  parseTrace(
+    gunzipSync(
+      readFileSync(
+        fileURLToPath(
+          new URL(
+            '../../shared/data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz',
+            import.meta.url,
+          ),
+        ),
+      ),
+    ).toString('utf8'),
+  );
+
+/**
+ * Bound quality: for each cluster, the plan and bound `pack()` reports within its default budget, then
+ * the configuration LP of the very problem that bound is computed on (the relaxation without spread
+ * for constrained clusters) run to convergence with exact pricing and a long budget (`--lp-budget-ms`,
+ * default 180 s of CPU): plan / bound and bound / converged LP.
+ */
+async function boundBenchmark(f: Flags): Promise<void> {
+  console.log(
+    '\n--- Bound quality: reported bound vs the converged configuration LP (full us-east-1 catalog) ---',
+  );
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  const trace = loadTrace();
+  const scenarios = [
+    ...f.pods.map((pods) => ({
+      label: `synthetic, ${pods} pods`,
+      input: () => syntheticCluster({ pods, seed: f.seed }),
+    })),
+    ...f.pods.map((pods) => ({
+      label: `Bitbrains trace, ${pods} pods`,
+      input: () => traceCluster(trace, { pods, seed: f.seed }),
+    })),
+    {
+      label: `synthetic with constraints, ${f.constrainedPods} pods`,
+      input: () => syntheticConstrainedCluster({ pods: f.constrainedPods, seed: f.seed }),
+    },
+  ];
+  for (const scenario of scenarios) {
+    const problem = parsePackingProblem(scenario.input());
+    let boundProblem: { vector: Parameters<typeof convergedLp>[0]; kept: number } | undefined;
+    const cpu0 = process.cpuUsage();
+    const plan = await pack(problem, {
+      highs,
+      now: cpuClockMs,
+      onBoundProblem: (vector, kept) => {
+        boundProblem = { vector, kept };
+      },
+    });
+    const cpu = process.cpuUsage(cpu0);
+    if (!boundProblem) continue;
+    const c0 = process.cpuUsage();
+    const lp = await convergedLp(boundProblem.vector, { highs, now: cpuClockMs, timeLimitMs: f.lpBudgetMs });
+    const lpCpu = process.cpuUsage(c0);
+    const lower = lp.lower + boundProblem.kept;
+    const upper = lp.upper + boundProblem.kept;
+    const bound = plan.lowerBoundHourlyUsd;
+    console.log(
+      `${scenario.label}: plan $${plan.hourlyCostUsd.toFixed(3)}/h, bound $${bound.toFixed(3)}/h (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU); converged LP in [$${lower.toFixed(3)}, $${upper.toFixed(3)}] (${lp.proven ? 'proven' : `bracket ${pct((upper - lower) / upper)}`}, ${lp.iterations} iterations, ${lp.columns} columns, ${((lpCpu.user + lpCpu.system) / 1e6).toFixed(0)} s CPU)`,
+    );
+    console.log(
+      `  plan / bound ${(plan.hourlyCostUsd / bound).toFixed(4)}; bound / converged LP ${(bound / upper).toFixed(4)} to ${(bound / lower).toFixed(4)}; plan / converged LP ${(plan.hourlyCostUsd / upper).toFixed(4)}`,
+    );
+  }
+}
+
+/**
+ * Published means of the best heuristic per instance (Mommessin et al. 2024, results_data/
+ * Triplet_summary_known.csv of Vectorpack/experiments_vector_paper, commit 3efe3d42, "best_overall"),
+ * over their 120 instances per class (n = 60-501, d = 3/5/10): no heuristic reaches OPT on any. The
+ * Mommessin triplet class is not in that summary.
+ */
+const publishedBest: Record<string, { atOpt: number; meanRatio: number }> = {
+  'Triplet Falkenauer': { atOpt: 0, meanRatio: 1.1451 },
+  'Triplet Caprara': { atOpt: 0, meanRatio: 1.1903 },
+};
+
+/** The generated classes (generators.ts): `seeds` instances per family, size and dimension. */
+function generatedInstances(seeds: number): GeneratedInstance[] {
+  const all: GeneratedInstance[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    for (const kind of ['Falkenauer', 'Caprara', 'Mommessin'] as const)
+      for (const n of [60, 120, 249]) for (const d of [3, 5, 10]) all.push(tripletInstance(kind, n, d, seed));
+    for (const cls of [1, 2, 3, 4, 5, 6] as const)
+      for (const n of [40, 120]) for (const d of [3, 5, 10]) all.push(newClassInstance(cls, n, d, seed));
+    for (const n of [60, 120, 249, 501]) all.push(falkenauerT(n, seed));
+    for (const bins of [20, 50, 100]) all.push(perfectPackingInstance(bins, seed));
+  }
+  return all;
+}
+
+interface ClassResult extends InstanceResult {
+  family: string;
+  opt?: number;
+}
+
+async function classesWorker(index: number, workers: number, seeds: number): Promise<void> {
+  const mine = generatedInstances(seeds).filter((_, n) => n % workers === index);
+  const results = await solveInstances(
+    mine.map((g) => ({ name: g.name, problem: g.problem, items: g.items })),
+  );
+  process.send?.(
+    results.map((r, n): ClassResult => {
+      const g = mine[n] as GeneratedInstance;
+      return { ...r, family: g.family, ...(g.opt !== undefined ? { opt: g.opt } : {}) };
+    }),
+  );
+}
+
+/**
+ * At-OPT share and mean bins / OPT per generated family (OPT known by construction for the triplet,
+ * Falkenauer T and perfect-packing families); for the "New" classes, whose optimum is unknown, the
+ * share proven optimal by our own bound and mean bins / our bound (an upper bound on bins / OPT).
+ */
+async function classesBenchmark(f: Flags): Promise<void> {
+  console.log(
+    `\n--- Generated vector classes (Triplet, New) and 1-D hard sets, ${f.seeds} seed(s) each, ${f.workers} worker processes ---`,
+  );
+  const t0 = performance.now();
+  const parts = await Promise.all(
+    Array.from(
+      { length: f.workers },
+      (_, index) =>
+        new Promise<ClassResult[]>((resolve, reject) => {
+          const child = fork(self, ['--classes-worker', String(index), String(f.workers), String(f.seeds)], {
+            execArgv: process.execArgv,
+          });
+          child.on('message', (message) => resolve(message as ClassResult[]));
+          child.on('error', reject);
+          child.on('exit', (code) => code !== 0 && reject(new Error(`worker ${index} exited with ${code}`)));
+        }),
+    ),
+  );
+  const results = parts.flat();
+  const families = [...new Set(results.map((r) => r.family))];
+  console.log(
+    'family                           n    at OPT  bins/OPT   FFD at OPT  FFD bins/OPT  published best (at OPT, bins/OPT)',
+  );
+  for (const family of families) {
+    const rows = results.filter((r) => r.family === family);
+    const known = rows.every((r) => r.opt !== undefined);
+    const ref = (r: ClassResult) => r.opt ?? r.lowerBound;
+    const share = (x: (r: ClassResult) => number) => rows.filter((r) => x(r) === ref(r)).length / rows.length;
+    const mean = (x: (r: ClassResult) => number) => rows.reduce((s, r) => s + x(r) / ref(r), 0) / rows.length;
+    const published = publishedBest[family];
+    console.log(
+      `${`${family}${known ? '' : ' (vs own bound)'}`.padEnd(32)} ${String(rows.length).padStart(3)}  ${pct(share((r) => r.bins)).padStart(7)}  ${mean((r) => r.bins).toFixed(4)}   ${pct(share((r) => r.ffd)).padStart(7)}     ${mean((r) => r.ffd).toFixed(4)}      ${published ? `${pct(published.atOpt)}, ${published.meanRatio.toFixed(4)}` : '-'}`,
+    );
+  }
+  const times = results.map((r) => r.ms).sort((a, b) => a - b);
+  console.log(
+    `  time per instance: median ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(0)} ms, max ${(times.at(-1) ?? 0).toFixed(0)} ms; wall ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+}
+
 export async function run(): Promise<void> {
   const f = flags(process.argv.slice(2));
+  if (f.only === 'bound') await boundBenchmark(f);
   if (!f.only || f.only === 'cluster') await clusterBenchmark(f);
   if (!f.only || f.only === 'constraints') await constraintsBenchmark(f);
   if (!f.only || f.only === 'panigrahy') await panigrahyBenchmark(f);
+  if (!f.only || f.only === 'classes') await classesBenchmark(f);
 }
 
 const workerAt = process.argv.indexOf('--panigrahy-worker');
-if (workerAt >= 0) {
+const classesWorkerAt = process.argv.indexOf('--classes-worker');
+if (classesWorkerAt >= 0) {
+  await classesWorker(
+    Number(process.argv[classesWorkerAt + 1]),
+    Number(process.argv[classesWorkerAt + 2]),
+    Number(process.argv[classesWorkerAt + 3]),
+  );
+  process.exit(0);
+} else if (workerAt >= 0) {
   await panigrahyWorker(
     Number(process.argv[workerAt + 1]),
     Number(process.argv[workerAt + 2]),

@@ -32,6 +32,7 @@ import {
   surrogateWeights,
 } from './knapsack';
 import type { KnapsackLpBound } from './knapsack-lp';
+import { solveKnapsackMip } from './knapsack-mip';
 import { addToBin, classCount, type PackedBin, perBinCap, type VectorProblem } from './vector';
 
 export interface Column {
@@ -251,6 +252,16 @@ export interface ColumnGenerationOptions {
   readonly finalBound?: boolean;
   /** Allow one long branch-and-bound proof when nothing else finds a column (default true). */
   readonly allowProof?: boolean;
+  /**
+   * Price every bin type whose fractional bound allows a column by branch and bound with the full node
+   * limit, large nodes included (no knapsack-LP rounding, no early stop once enough columns are in
+   * hand): slow, for running the LP to convergence (converged-lp.ts). Default false.
+   */
+  readonly exhaustivePricing?: boolean;
+  /** Called with the Farley bound of every iteration (tests check each is a valid bound). */
+  readonly onIterationBound?: (bound: number) => void;
+  /** With `exhaustivePricing`: price every bin type exactly by HiGHS' MIP (knapsack-mip.ts). */
+  readonly exactPricingHighs?: Highs;
 }
 
 export interface ColumnGenerationResult {
@@ -325,6 +336,7 @@ function price(
     // Search the most promising types; once enough columns are in hand, the rest keep their
     // fractional bound (still a valid kappa, only less tight).
     const enough =
+      !options.exhaustivePricing &&
       searched >= (types <= 3 ? types : 8) &&
       (patterns.length >= options.columnsPerIteration || (patterns.length > 0 && searched >= 16));
     if (enough || options.now() > options.deadline) {
@@ -334,9 +346,23 @@ function price(
     }
     searched++;
     const threshold = cost * (1 + EPS) - mu;
+    if (options.exhaustivePricing && options.exactPricingHighs) {
+      const exact = solveKnapsackMip(options.exactPricingHighs, p, bin, pi, demand, 5);
+      if (exact) {
+        let upperBound = exact.upperBound;
+        if (!exact.complete) {
+          complete = false;
+          const lp = options.knapsackLp?.bound(bin, pi, demand);
+          if (lp !== undefined) upperBound = Math.min(upperBound, Math.max(lp, threshold));
+        }
+        kappa = Math.max(kappa, Math.min(ratio, (upperBound + mu) / cost));
+        if (exact.value > threshold) patterns.push({ bin, classes: exact.classes, counts: exact.counts });
+        continue;
+      }
+    }
     // Large nodes (many pods fit): the knapsack LP, rounded, prices well and bounds tightly, where the
     // branch and bound could not finish. Small nodes: the branch and bound, usually exact.
-    if (options.knapsackLp && types > 3 && podsPerNode(p, bin) > 16) {
+    if (options.knapsackLp && !options.exhaustivePricing && types > 3 && podsPerNode(p, bin) > 16) {
       const lp = options.knapsackLp.solve(bin, pi, demand);
       if (lp) {
         complete = false;
@@ -346,7 +372,10 @@ function price(
       }
     }
     // Many node types: many knapsacks per round, each kept short (the LP bound covers the rest).
-    const nodeLimit = types <= 3 ? options.nodeLimit : Math.max(100, Math.floor(options.nodeLimit / 8));
+    const nodeLimit =
+      types <= 3 || options.exhaustivePricing
+        ? options.nodeLimit
+        : Math.max(100, Math.floor(options.nodeLimit / 8));
     let result = solveKnapsack(p, bin, pi, demand, { threshold, nodeLimit, collect: types <= 3 ? 20 : 8 });
     if (!result.complete && proof && !proved && result.patterns.length === 0) {
       result = solveKnapsack(p, bin, pi, demand, { threshold, nodeLimit: options.nodeLimit * 25 });
@@ -458,6 +487,7 @@ export function columnGeneration(
     if (pricing.proved) proofsLeft--;
     // Relative safety margin for floating-point error in the dual objective and the knapsack bounds.
     const bound = (dualObjective(pi, mu) / pricing.kappa) * (1 - 1e-9);
+    options.onIterationBound?.(bound);
     lowerBound = Math.max(lowerBound, bound);
     if (!center || bound > center.bound) center = { pi: Float64Array.from(pi), mu, bound };
 

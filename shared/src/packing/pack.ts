@@ -62,7 +62,14 @@ function unplacedReason(model: ClusterModel, c: number, problem: PackingProblem)
   return `larger than every allowed instance type: ${detail || 'no single type holds all its requests'}`;
 }
 
-export interface PackOptions extends SolveOptions {}
+export interface PackOptions extends SolveOptions {
+  /**
+   * Called with the vector problem whose lower bound the plan reports (the relaxation without spread
+   * when the problem has spread or a zone split) and the kept nodes' cost added to it: benchmarks
+   * compare the reported bound with that problem's converged LP (converged-lp.ts).
+   */
+  readonly onBoundProblem?: (vector: VectorProblem, keptHourlyUsd: number) => void;
+}
 
 /** The vector problem of some classes (indices into `classes`) over all options. */
 function vectorOf(
@@ -220,12 +227,14 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
         (podClass) => podClass.maxPerNodeExact,
       ),
     );
+    options.onBoundProblem?.(relaxedVector, keptCost);
     const share = Math.round(budget * 0.35);
     budget -= share;
     relaxedBound = (
       await solveVectorPacking(relaxedVector, { ...options, timeLimitMs: share, boundOnly: true })
     ).lowerBound;
   }
+  if (!relaxed) options.onBoundProblem?.(vector, keptCost);
   const result = await solveVectorPacking(vector, { ...options, timeLimitMs: budget });
   const bins = preferFreeOptions(model, placeable, result.bins);
   const { nodes, hourlyCostUsd: newCost } = expandPlan(model, placeable, bins);

@@ -178,7 +178,7 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
 }
 
 /** Seed columns: the plan's patterns, each class alone on its cheapest type, an empty bin for minBins. */
-function seedColumns(p: VectorProblem, plan: readonly PackedBin[]): Column[] {
+export function seedColumns(p: VectorProblem, plan: readonly PackedBin[]): Column[] {
   const columns: Column[] = plan.map(sortedColumn);
   const m = classCount(p);
   const d = p.dims;
@@ -220,7 +220,7 @@ function tidy(p: VectorProblem, bins: PackedBin[]): PackedBin[] {
 }
 
 /** Largest classes first (sum of sizes over the largest capacity per dimension). */
-function sizeOrder(p: VectorProblem): number[] {
+export function sizeOrder(p: VectorProblem): number[] {
   const d = p.dims;
   const maxCapacity = new Float64Array(d);
   for (let b = 0; b < binTypeCount(p); b++)

@@ -33,6 +33,11 @@ export function readTar(archive: Uint8Array): TarEntry[] {
   return entries;
 }
 
+/** A benchmark file that does not describe a valid instance (negative or fractional sizes, bad syntax). */
+export class InvalidInstanceError extends Error {
+  override readonly name = 'InvalidInstanceError';
+}
+
 export interface PanigrahyInstance {
   readonly name: string;
   readonly problem: VectorProblem;
@@ -47,19 +52,26 @@ export function parseVbp(name: string, text: string): PanigrahyInstance {
     .filter((t) => t !== '')
     .map(Number);
   let at = 0;
-  const next = () => {
+  // Some published files carry negative or fractional sizes: the instance is rejected with where and
+  // what, rather than solved as something it is not (issue 18).
+  const next = (what: string, positive = false) => {
     const value = numbers[at++];
-    if (value === undefined || !Number.isFinite(value)) throw new Error(`${name}: malformed .vbp`);
+    if (value === undefined || !Number.isFinite(value))
+      throw new InvalidInstanceError(`${name}: malformed .vbp (expected ${what}, token ${at})`);
+    if (!Number.isInteger(value) || value < 0 || (positive && value === 0))
+      throw new InvalidInstanceError(
+        `${name}: ${what} is ${value}; sizes, capacities and multiplicities must be ${positive ? 'positive' : 'non-negative'} integers`,
+      );
     return value;
   };
-  const dims = next();
-  const capacity = Array.from({ length: dims }, next);
-  const lines = next();
+  const dims = next('the dimension count', true);
+  const capacity = Array.from({ length: dims }, (_, k) => next(`capacity ${k + 1}`, true));
+  const lines = next('the item line count');
   const sizes: number[] = [];
   const demand: number[] = [];
   for (let l = 0; l < lines; l++) {
-    for (let k = 0; k < dims; k++) sizes.push(next());
-    demand.push(next());
+    for (let k = 0; k < dims; k++) sizes.push(next(`item ${l + 1} size ${k + 1}`));
+    demand.push(next(`item ${l + 1} multiplicity`));
   }
   const classes = demand.length;
   return {
