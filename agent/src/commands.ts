@@ -47,6 +47,11 @@ export interface KubernetesExecutor {
   patchWorkload(command: PatchWorkloadCommand): Promise<void>;
   /** Server-side apply (field manager `spot-optimizer`) of a NodePool or EC2NodeClass. */
   applyKarpenter(manifest: KarpenterManifest): Promise<void>;
+  /**
+   * Deletes a Node object that Karpenter owns (label `karpenter.sh/nodepool`): its finalizer drains and
+   * terminates the instance. `not-karpenter`: nothing deleted (an ASG would launch a replacement).
+   */
+  deleteNode(node: string): Promise<'deleted' | 'gone' | 'not-karpenter'>;
 }
 
 /** The API server refused the call (401/403): the agent's RBAC does not allow it. */
@@ -177,6 +182,15 @@ export class CommandRunner {
         case 'apply-karpenter':
           await x.applyKarpenter(command.manifest);
           return { outcome: 'succeeded', reason: null };
+        case 'delete-node': {
+          const deleted = await x.deleteNode(command.node);
+          if (deleted === 'not-karpenter')
+            return {
+              outcome: 'refused',
+              reason: `node ${command.node} is not a Karpenter node (no karpenter.sh/nodepool label): only Karpenter nodes are deleted`,
+            };
+          return { outcome: 'succeeded', reason: deleted === 'gone' ? 'the node was already gone' : null };
+        }
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -163,6 +163,14 @@ export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): Kuber
       if (!found) throw new Error(`${command.kind.toLowerCase()}s.apps "${command.name}" not found`);
       writes.addPatch(found.key, command, cloud.now());
     },
+    async deleteNode(node) {
+      const found = snapshot().nodes.find((n) => n.name === node);
+      if (!found) return 'gone';
+      if (!found.labels['karpenter.sh/nodepool']) return 'not-karpenter';
+      // Karpenter's finalizer terminates the instance: its pool has one node fewer from now on.
+      cloud.removeKarpenterNodeFromAgent(clusterName, node);
+      return 'deleted';
+    },
     async applyKarpenter(manifest) {
       writes.applyKarpenter(clusterName, manifest, cloud.now());
       if (manifest.kind === 'NodePool') {

@@ -96,6 +96,8 @@ export const agentCommandSpecSchema = z.discriminatedUnion('type', [
       path: ['containers'],
     }),
   z.strictObject({ type: z.literal('apply-karpenter'), manifest: karpenterManifestSchema }),
+  /** A drained Karpenter node: deleting the Node object lets Karpenter's finalizer terminate its instance. */
+  z.strictObject({ type: z.literal('delete-node'), node: objectName }),
 ]);
 export type AgentCommandSpec = z.infer<typeof agentCommandSpecSchema>;
 export type AgentCommandType = AgentCommandSpec['type'];

@@ -70,6 +70,13 @@ export const doneActionsQuery = (orgId: string, clusterId: string) => ({
   skPrefix: doneActionPrefix,
 });
 
+/** The done actions that finished at or after `sinceIso` (the stabilization window's reads, ADR 0044). */
+export const doneActionsSinceQuery = (orgId: string, clusterId: string, sinceIso: string) => ({
+  pk: clusterPk(orgId, clusterId),
+  // `~` sorts after every character of an ISO instant and an action id.
+  skBetween: [`${doneActionPrefix}${sinceIso}`, `${doneActionPrefix}~`] as const,
+});
+
 /**
  * A page position of the done actions, as the list's cursor carries it: the sort key of the last one
  * shown (only ever a position inside the caller's own cluster partition, which the server builds).
