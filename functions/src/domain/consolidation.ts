@@ -110,7 +110,10 @@ async function lastActedOnWithin(
     if (seen === undefined || seen < at) latest[node] = at;
   };
   for (const a of open) note(a.node, a.startedAt);
-  const done = await queryAll(clusterActionEntity, doneActionsSinceQuery(orgId, clusterId, since.toISOString()));
+  const done = await queryAll(
+    clusterActionEntity,
+    doneActionsSinceQuery(orgId, clusterId, since.toISOString()),
+  );
   for (const a of done) note(a.node, a.finishedAt ?? a.startedAt);
   return latest;
 }
