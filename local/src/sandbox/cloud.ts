@@ -738,9 +738,9 @@ export class SandboxCloud implements CustomerCloudPort {
       ?.nodeGroups.find(
         (g) =>
           g.kind === 'karpenter' &&
-          this.kubernetes.snapshotAt(clusterName, new Date(now)).nodes.some(
-            (n) => n.name === node && n.labels['karpenter.sh/nodepool'] === g.name,
-          ),
+          this.kubernetes
+            .snapshotAt(clusterName, new Date(now))
+            .nodes.some((n) => n.name === node && n.labels['karpenter.sh/nodepool'] === g.name),
       );
     if (!ng) return false;
     const scaling = this.simulation.scalingAt(ng, now);

@@ -269,11 +269,7 @@ export function planConsolidationRun(
   const steps = assignWaves(chosen, consolidation, podsByKey, maxNodesInFlight, skip);
   const maxNodes = input.maxNodes ?? Number.POSITIVE_INFINITY;
   for (const step of steps.splice(maxNodes)) {
-    skip(
-      step.node,
-      'run-cap',
-      `A run removes at most ${maxNodes} nodes: this one waits for the next run.`,
-    );
+    skip(step.node, 'run-cap', `A run removes at most ${maxNodes} nodes: this one waits for the next run.`);
   }
   const kept = new Set(steps.map((s) => s.node));
   const replacements = plan.actions
