@@ -52,6 +52,11 @@ export interface KubernetesExecutor {
   karpenterObjectLabels(kind: KarpenterKind, name: string): Promise<Record<string, string> | null>;
   /** Deletes a NodePool (Karpenter drains and terminates its nodes) or an EC2NodeClass. */
   deleteKarpenter(kind: KarpenterKind, name: string): Promise<void>;
+  /**
+   * Deletes a Node object that Karpenter owns (label `karpenter.sh/nodepool`): its finalizer drains and
+   * terminates the instance. `not-karpenter`: nothing deleted (an ASG would launch a replacement).
+   */
+  deleteNode(node: string): Promise<'deleted' | 'gone' | 'not-karpenter'>;
 }
 
 export type KarpenterKind = KarpenterManifest['kind'];
@@ -204,6 +209,15 @@ export class CommandRunner {
             return { outcome: 'refused', reason: notOurs(command.kind, command.name) };
           await x.deleteKarpenter(command.kind, command.name);
           return { outcome: 'succeeded', reason: null };
+        }
+        case 'delete-node': {
+          const deleted = await x.deleteNode(command.node);
+          if (deleted === 'not-karpenter')
+            return {
+              outcome: 'refused',
+              reason: `node ${command.node} is not a Karpenter node (no karpenter.sh/nodepool label): only Karpenter nodes are deleted`,
+            };
+          return { outcome: 'succeeded', reason: deleted === 'gone' ? 'the node was already gone' : null };
         }
       }
     } catch (error) {

@@ -142,6 +142,17 @@ export async function kubernetesExecutor(kc: KubeConfig): Promise<KubernetesExec
         if (codeOf(error) !== 404) throw error;
       }
     },
+    async deleteNode(node) {
+      try {
+        const found = await call(`get node ${node}`, () => core.readNode({ name: node }));
+        if (!found.metadata?.labels?.['karpenter.sh/nodepool']) return 'not-karpenter';
+        await call(`delete node ${node}`, () => core.deleteNode({ name: node }));
+        return 'deleted';
+      } catch (error) {
+        if (codeOf(error) === 404) return 'gone';
+        throw error;
+      }
+    },
     async applyKarpenter(manifest: KarpenterManifest) {
       await call(`apply ${manifest.kind} ${manifest.metadata.name}`, () =>
         objects.patch(

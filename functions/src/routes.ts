@@ -373,7 +373,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/policy',
     handler: 'policies/organization-put',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   {
     method: 'GET',
@@ -386,7 +387,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/policy/versions/{version}/restore',
     handler: 'policies/organization-restore',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   { method: 'GET', path: '/api/client/accounts/{id}/policy', handler: 'policies/account-get', auth: 'user' },
   {
@@ -394,7 +396,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/accounts/{id}/policy',
     handler: 'policies/account-put',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   {
     method: 'GET',
@@ -407,7 +410,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/accounts/{id}/policy/versions/{version}/restore',
     handler: 'policies/account-restore',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   { method: 'GET', path: '/api/client/clusters/{id}/policy', handler: 'policies/cluster-get', auth: 'user' },
   {
@@ -415,7 +419,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/policy',
     handler: 'policies/cluster-put',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   {
     method: 'GET',
@@ -428,7 +433,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/policy/versions/{version}/restore',
     handler: 'policies/cluster-restore',
     auth: 'user',
-    needs: ['table-write'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
+    needs: ['table-write', 'schedules'],
   },
   {
     method: 'GET',

@@ -103,6 +103,12 @@ function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
     async deleteKarpenter(kind, name) {
       writes.push(`delete ${kind} ${name}`);
     },
+    async deleteNode(node) {
+      if (node === 'gone-node') return 'gone';
+      if (!node.startsWith('kp-')) return 'not-karpenter';
+      writes.push(`delete node ${node}`);
+      return 'deleted';
+    },
     ...overrides,
   };
   return { executor, writes };
@@ -258,6 +264,22 @@ describe('the agent’s command loop', () => {
       reason: 'the answer carried no exemption list',
     });
     expect(k8s.writes).toEqual([]);
+  });
+
+  it('deletes a Karpenter node only, and counts a node already gone as done (ADR 0044)', async () => {
+    const api = fakeApi([
+      [
+        { id: 'delete-00000001', command: { type: 'delete-node', node: 'kp-1' } },
+        { id: 'delete-00000002', command: { type: 'delete-node', node: 'web-node' } },
+        { id: 'delete-00000003', command: { type: 'delete-node', node: 'gone-node' } },
+      ],
+    ]);
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted.map((p) => p.body.outcome)).toEqual(['succeeded', 'refused', 'succeeded']);
+    expect(api.posted[1]?.body.reason).toContain('not a Karpenter node');
+    expect(api.posted[2]?.body.reason).toBe('the node was already gone');
+    expect(k8s.writes).toEqual(['delete node kp-1']);
   });
 
   it('refuses in maintenance mode', async () => {
@@ -476,6 +498,7 @@ describe('write RBAC', () => {
     expect(grants.sort()).toEqual(
       [
         '/nodes:patch',
+        '/nodes:delete',
         '/pods/eviction:create',
         'apps/deployments:get',
         'apps/deployments:patch',

@@ -69,6 +69,27 @@ const cloud = {
     if (answer.outcome === 'terminating') terminated.push(request.instanceId);
     return answer;
   },
+  // The bill (ADR 0044): the ASG's instances that are not terminated, m5.large on-demand.
+  async describeInstances() {
+    return ['web-1', 'web-2', 'web-3']
+      .filter((n) => !terminated.includes(`i-${n}`))
+      .map((n) => ({
+        instanceId: `i-${n}`,
+        instanceType: 'm5.large',
+        capacityType: 'on-demand',
+        availabilityZone: 'us-east-1a',
+        state: 'running',
+        tags: {},
+        clusterName: cluster.name,
+        autoScalingGroupName: 'web-asg',
+      }));
+  },
+  async onDemandPrices() {
+    return { 'm5.large': 0.096 };
+  },
+  async spotPriceHistory() {
+    return [];
+  },
 } as unknown as CustomerCloudPort;
 
 const terminating = (): InstanceTermination => ({

@@ -331,6 +331,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
       method: 'delete-empty',
       stabilizationWindowMinutes: 10,
       maxNodesInFlight: 1,
+      automationEnabled: false,
     });
     expect((effective.body.policy as Policy).workload.rightsizing.mode).toBe('automatic');
     expect((effective.body.policy as Policy).governance.excludedNamespaces).toEqual([]);

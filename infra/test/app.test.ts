@@ -372,6 +372,15 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets the scheduled consolidation task start runs and remove its schedule, never reach the customer (ADR 0044)', () => {
+    const [task] = functionsWithStatements().filter((f) => f.name.startsWith('consolidation-schedule/'));
+    expect(task?.name).toBe('consolidation-schedule/Start');
+    const actions = actionsOf(task?.statements ?? []);
+    expect(actions.has('states:StartExecution')).toBe(true);
+    expect(actions.has('scheduler:DeleteSchedule')).toBe(true);
+    expect(actions.has('sts:AssumeRole')).toBe(false);
+  });
+
   it('keeps the health function read-only and lets sign-up call Cognito SignUp', () => {
     const byName = new Map(functionsWithStatements().map((f) => [f.name, actionsOf(f.statements)]));
     const health = byName.get('GET /api/health');

@@ -4,6 +4,7 @@ import {
   agentCanAct,
   ConflictError,
   type ConsolidationStartResponse,
+  consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
@@ -14,6 +15,8 @@ import {
   openActionsQuery,
 } from '../data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../data/entities/consolidation-run';
+import { nodeGroupEntity } from '../data/entities/node-group';
+import { clusterChildrenQuery } from '../data/entities/partitions';
 import {
   getItem,
   putItem,
@@ -36,6 +39,7 @@ import {
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
+import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 
 /**
@@ -56,7 +60,7 @@ export const drainTimeoutMs = 15 * 60_000;
 /** A month of hours, as every monthly figure of the product counts it. */
 const hoursPerMonth = 730;
 /** At most this many node steps per run: they are written in one transaction with the run. */
-const maxStepsPerRun = 90;
+const maxStepsPerRun = consolidationRunMaxNodes;
 /** Pods whose eviction would only bring them back on the same node (the agent would refuse them). */
 const notEvicted = new Set(['DaemonSet', 'Node']);
 
@@ -102,6 +106,18 @@ export async function startConsolidationRun(
   // A run needs the agent to cordon and evict: refused up front rather than started to stop at once.
   await assertAgentCanAct(orgId, clusterId, now);
   const steps = plan.steps.slice(0, maxStepsPerRun);
+  const groupNames = new Map(
+    (await queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP'))).map((g) => [
+      g.nodeGroupId,
+      g.name,
+    ]),
+  );
+  const billScopeOf = (s: (typeof steps)[number]): BillScope | null =>
+    s.termination === 'karpenter-delete-node'
+      ? { kind: 'nodepool', name: groupNames.get(s.nodeGroupId) ?? s.nodeGroupId }
+      : s.autoScalingGroupName
+        ? { kind: 'asg', name: s.autoScalingGroupName }
+        : null;
   const runId = newRunId(now);
   const startedAt = now.toISOString();
   const actions: ClusterAction[] = steps.map((s, i) => ({
@@ -125,6 +141,9 @@ export async function startConsolidationRun(
     hourlySavingUsd: s.hourlySavingUsd,
     drainStartedAt: null,
     evictions: [],
+    billScope: billScopeOf(s),
+    billBeforeHourlyUsd: null,
+    terminatingAt: null,
   }));
   try {
     await transactWrite([
@@ -271,6 +290,16 @@ export async function stopConsolidationRun(
 ): Promise<{ done: true; stopped: string }> {
   const ctx = { orgId, clusterId, runId, now };
   for (const action of await openActionsOf(ctx)) {
+    if (action.state === 'terminating') {
+      // Its termination was already asked for: the node goes, only its saving is left unmeasured.
+      await closeAction(
+        action,
+        'done',
+        `Terminated; the run stopped before its saving was measured: ${reason}`,
+        now,
+      );
+      continue;
+    }
     const cordoned = await uncordon(ctx, action);
     await closeAction(
       action,
@@ -420,17 +449,50 @@ async function checkDrain(ctx: RunContext, action: ClusterAction): Promise<void>
   await replaceOpen(action, { evictions: retries });
 }
 
-/** The drained node goes away through its owner; the cloud's refusal closes the step as skipped. */
+async function billTargetOf(ctx: RunContext) {
+  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
+  return { cluster, target };
+}
+
+/** The node's group's hourly bill now (ADR 0044); `null` when the step has no group to read it from. */
+async function billNow(ctx: RunContext, action: ClusterAction): Promise<number | null> {
+  if (!action.billScope) return null;
+  const { cluster, target } = await billTargetOf(ctx);
+  return groupHourlyBillUsd(target, cluster.name, action.billScope, ctx.now);
+}
+
+/**
+ * The drained node goes away through its owner: an Auto Scaling group (self-managed, or the one behind a
+ * managed node group) terminates it with the desired capacity decremented; a Karpenter node is deleted by
+ * the agent (`delete-node`) and Karpenter's finalizer terminates it. The group's bill is read first; the
+ * step is `terminating` until the next call reads it again. The cloud's refusal closes it as skipped.
+ */
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
-  if (action.termination !== 'asg-terminate-decrement' || !action.instanceId) {
-    const why =
-      'Removing a Karpenter node is not automated yet: its pods were moved, delete the node (kubectl delete node) to let Karpenter terminate it.';
+  if (action.termination === 'karpenter-delete-node') {
+    const billBeforeHourlyUsd = await billNow(ctx, action);
+    await enqueueAgentCommands(
+      orgId,
+      clusterId,
+      [{ id: `${action.actionId}:delete`, command: { type: 'delete-node', node: action.node } }],
+      now,
+      'system: optimizer',
+    );
+    await replaceOpen(action, {
+      state: 'terminating',
+      billBeforeHourlyUsd,
+      terminatingAt: now.toISOString(),
+    });
+    return;
+  }
+  if (!action.instanceId) {
+    const why = 'Its EC2 instance is not known: it was drained but not terminated.';
     await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
     return;
   }
-  const cluster = await loadCluster(orgId, clusterId);
-  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+  const { target } = await billTargetOf(ctx);
+  const billBeforeHourlyUsd = await billNow(ctx, action);
   const outcome = await port('cloud').terminateInstanceInAutoScalingGroup(target, {
     instanceId: action.instanceId,
     decrementDesiredCapacity: true,
@@ -443,20 +505,59 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
     });
     return;
   }
-  const realized = Math.round((action.hourlySavingUsd ?? 0) * hoursPerMonth * 100) / 100;
-  await closeAction(
-    action,
-    'done',
-    `Drained (${action.evictions?.length ?? 0} pod(s) evicted) and terminated in its Auto Scaling group, desired capacity decremented.`,
-    now,
-    realized,
-  );
+  await replaceOpen(action, { state: 'terminating', billBeforeHourlyUsd, terminatingAt: now.toISOString() });
+}
+
+/**
+ * terminating → done with the realized saving: the drop of the group's hourly bill since the termination
+ * (never below zero: a group the autoscaler grew meanwhile saved nothing measurable) × 730. A Karpenter
+ * node waits for the agent's delete-node result first; a refused or failed delete uncordons the node.
+ */
+async function finishTermination(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const { orgId, clusterId, now } = ctx;
+  const karpenter = action.termination === 'karpenter-delete-node';
+  if (karpenter) {
+    const deleted = await getAgentCommand(orgId, clusterId, `${action.actionId}:delete`);
+    if (deleted.outcome === 'failed' || deleted.outcome === 'refused') {
+      const why = `The agent could not delete the node: ${deleted.reason}.`;
+      await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
+      await auditStep(ctx, 'consolidation.node.remove', 'failed', {
+        node: action.node,
+        reason: deleted.reason,
+      });
+      return;
+    }
+    if (deleted.outcome !== 'succeeded') {
+      const since = Date.parse(action.terminatingAt ?? now.toISOString());
+      if (now.getTime() - since <= drainTimeoutMs) return;
+      const why = `The agent did not delete the node within ${drainTimeoutMs / 60_000} minutes.`;
+      await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
+      return;
+    }
+  }
+  const after = await billNow(ctx, action);
+  const before = action.billBeforeHourlyUsd ?? null;
+  const realized =
+    before === null || after === null
+      ? null
+      : Math.round(Math.max(0, before - after) * hoursPerMonth * 100) / 100;
+  const pods = `${action.evictions?.length ?? 0} pod(s) evicted`;
+  const how = karpenter
+    ? `Drained (${pods}) and deleted: Karpenter terminated its instance.`
+    : `Drained (${pods}) and terminated in its Auto Scaling group, desired capacity decremented.`;
+  const measured =
+    realized === null
+      ? ' The bill of its group could not be read: no realized saving recorded.'
+      : ` Its group's bill dropped by ${formatUsdPerMonth(realized)} per month.`;
+  await closeAction(action, 'done', `${how}${measured}`, now, realized);
   await auditStep(ctx, 'consolidation.node.remove', 'success', {
     node: action.node,
     instanceId: action.instanceId,
     realizedMonthlySavingUsd: realized,
   });
 }
+
+const formatUsdPerMonth = (usd: number) => `$${usd.toFixed(2)}`;
 
 /**
  * One step of the run, called by the workflow until it answers `done`. Maintenance mode or an agent that
@@ -491,6 +592,7 @@ export async function advanceConsolidationRun(
     await assertAgentCanAct(orgId, clusterId, now);
     for (const action of open.filter((a) => (a.wave ?? 0) === wave)) {
       if (action.state === 'pending') await startDrain(ctx, action);
+      else if (action.state === 'terminating') await finishTermination(ctx, action);
       else await checkDrain(ctx, action);
     }
   } catch (error) {

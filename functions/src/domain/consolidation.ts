@@ -12,6 +12,7 @@ import {
   doneActionPosition,
   doneActionsAfter,
   doneActionsQuery,
+  doneActionsSinceQuery,
   openActionsQuery,
 } from '../data/entities/cluster-action';
 import { nodeEntity } from '../data/entities/node';
@@ -35,13 +36,20 @@ export async function planClusterConsolidation(
   now: Date,
 ): Promise<ConsolidationPlanResponse> {
   const cluster = await loadCluster(orgId, clusterId);
-  const [effective, groups, nodes, workloads] = await Promise.all([
+  const [effective, groups, nodes, workloads, open] = await Promise.all([
     effectivePolicyOf(orgId, cluster),
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
+    queryAll(clusterActionEntity, openActionsQuery(orgId, clusterId)),
   ]);
   const { policy } = effective;
+  const lastActedOn = await lastActedOnWithin(
+    orgId,
+    clusterId,
+    open,
+    new Date(now.getTime() - policy.infrastructure.binPacking.stabilizationWindowMinutes * 60_000),
+  );
   const templateId = policy.infrastructure.autoscaling.nodeTemplateId;
   const template = templateId ? await getItem(nodeTemplateEntity, nodeTemplateKey(orgId, templateId)) : null;
   if (templateId && !template) throw new PolicyTemplateNotFoundError(templateId);
@@ -54,7 +62,9 @@ export async function planClusterConsolidation(
         ...plannerNodeOf(n),
         instanceId: n.instanceId,
         nodeGroupId: n.nodeGroupId,
+        launchedAt: n.launchedAt,
       })),
+      lastActedOn,
       workloads: workloads.map((w) => ({
         key: workloadKeyOf(w),
         namespace: w.namespace,
@@ -82,6 +92,30 @@ export async function planClusterConsolidation(
     },
     policy,
   );
+}
+
+/**
+ * The optimizer's latest action per node since `since` (stabilization, ADR 0044): the actions in flight
+ * (by their start) and the done ones that finished since then, read newest first and no further back.
+ */
+async function lastActedOnWithin(
+  orgId: string,
+  clusterId: string,
+  open: readonly ActionItem[],
+  since: Date,
+): Promise<Record<string, string>> {
+  const latest: Record<string, string> = {};
+  const note = (node: string, at: string) => {
+    const seen = latest[node];
+    if (seen === undefined || seen < at) latest[node] = at;
+  };
+  for (const a of open) note(a.node, a.startedAt);
+  const done = await queryAll(
+    clusterActionEntity,
+    doneActionsSinceQuery(orgId, clusterId, since.toISOString()),
+  );
+  for (const a of done) note(a.node, a.finishedAt ?? a.startedAt);
+  return latest;
 }
 
 // ---------------------------------------------------------------------------------------- actions

@@ -24,8 +24,10 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
 import { loadAccount } from './accounts';
 import { loadCluster } from './clusters';
+import { syncConsolidationSchedules } from './consolidation-schedule';
 import { effectivePolicyOf } from './policy-effective';
 
 /**
@@ -181,6 +183,28 @@ async function writeVersion(
   });
 }
 
+const automationOf = (view: PolicyView) =>
+  (view.policy as PolicyOverrides).infrastructure?.binPacking?.automationEnabled;
+
+/**
+ * A save that switched consolidation automation (at any level) re-arms the schedules of the clusters it
+ * covers (ADR 0044). The policy is saved either way: a schedule that could not be written is an alarm in
+ * the logs, and the scheduled task checks the effective policy again when it fires.
+ */
+async function afterSave(
+  orgId: string,
+  scope: PolicyScope,
+  saved: { before: PolicyView; policy: PolicyView },
+  now: Date,
+) {
+  if (automationOf(saved.before) === automationOf(saved.policy)) return;
+  try {
+    await syncConsolidationSchedules(orgId, scope, now);
+  } catch (error) {
+    logger.error('consolidation schedules not synced', { orgId, level: scope.level, ...errorFields(error) });
+  }
+}
+
 /** Save: `policy` becomes the next version, only from the version the caller read. */
 export async function savePolicy(
   orgId: string,
@@ -190,7 +214,9 @@ export async function savePolicy(
   now: Date,
 ) {
   await assertScope(orgId, scope);
-  return writeVersion(orgId, scope, body.policy, body.version, author, now, null);
+  const saved = await writeVersion(orgId, scope, body.policy, body.version, author, now, null);
+  await afterSave(orgId, scope, saved, now);
+  return saved;
 }
 
 function toVersionView(v: Awaited<ReturnType<typeof queryAll<typeof policyVersionEntity.schema>>>[number]) {
@@ -230,7 +256,17 @@ export async function restorePolicyVersion(
   for (let i = 0; ; i++) {
     const current = await readCurrent(orgId, scope, true);
     try {
-      return await writeVersion(orgId, scope, document, current?.version ?? 0, author, now, version);
+      const restored = await writeVersion(
+        orgId,
+        scope,
+        document,
+        current?.version ?? 0,
+        author,
+        now,
+        version,
+      );
+      await afterSave(orgId, scope, restored, now);
+      return restored;
     } catch (error) {
       // Another save landed between our read and our write: restore on top of it instead.
       if (!(error instanceof ConflictError) || error.code !== 'POLICY_VERSION_STALE' || i >= 5) throw error;

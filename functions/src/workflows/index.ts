@@ -1,5 +1,6 @@
 import { auditRetentionWorkflow } from './audit-retention';
 import { consolidationWorkflow } from './consolidation';
+import { consolidationScheduleWorkflow } from './consolidation-schedule';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
 import { hibernationNotifyWorkflow } from './hibernation-notify';
@@ -13,10 +14,12 @@ export const workflows: readonly WorkflowDefinition[] = [
   hibernationNotifyWorkflow,
   auditRetentionWorkflow,
   consolidationWorkflow,
+  consolidationScheduleWorkflow,
 ];
 export type WorkflowName =
   | 'discovery'
   | 'hibernation'
   | 'hibernation-notify'
   | 'audit-retention'
-  | 'consolidation';
+  | 'consolidation'
+  | 'consolidation-schedule';

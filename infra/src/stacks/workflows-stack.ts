@@ -27,6 +27,9 @@ export const workflowTaskNeeds: Readonly<Record<string, readonly RoutePermission
   // A consolidation step reads the node's live pods (EKS through the role), enqueues the agent's commands
   // and terminates the drained instance in its ASG (the role's optional write policy). ADR 0040.
   consolidation: ['table-write', 'customer-cloud', 'secrets'],
+  // A scheduled run plans from the table and starts the consolidation workflow; automation switched off
+  // removes the cluster's schedule. ADR 0044.
+  'consolidation-schedule': ['table-write', 'workflows', 'schedules'],
 };
 
 /**

@@ -177,6 +177,16 @@ export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): Kuber
       writes.deleteKarpenter(clusterName, kind, name);
       if (kind === 'NodePool') k8s.pools.removePool(clusterName, name, cloud.now());
     },
+    async deleteNode(node) {
+      const found = snapshot().nodes.find((n) => n.name === node);
+      if (!found) return 'gone';
+      if (!found.labels['karpenter.sh/nodepool']) return 'not-karpenter';
+      // Karpenter's finalizer terminates the instance: its pool has one node fewer from now on (a seeded
+      // Karpenter group of the world, or a node our own NodePool launched).
+      if (!cloud.removeKarpenterNodeFromAgent(clusterName, node))
+        k8s.pools.removeNode(clusterName, node, cloud.now());
+      return 'deleted';
+    },
     async applyKarpenter(manifest) {
       writes.applyKarpenter(clusterName, manifest, cloud.now());
       // Karpenter reacts to a new pool within seconds: pending pods get their nodes now.

@@ -785,6 +785,36 @@ export class SandboxCloud implements CustomerCloudPort {
     return true;
   }
 
+  /**
+   * The agent deleted a drained node of a Karpenter NodePool (`delete-node`, ADR 0044): Karpenter's
+   * finalizer terminates its instance, so the pool runs one node fewer from now on, its bill with it. Like
+   * an ASG termination here (ADR 0038), the pool's last slot goes; the pool's autoscaling sizes it again at
+   * the next hour, as Karpenter provisions for pending pods.
+   */
+  removeKarpenterNodeFromAgent(clusterName: string, node: string): boolean {
+    const now = this.now();
+    const ng = this.simulation
+      .cluster(clusterName)
+      ?.nodeGroups.find(
+        (g) =>
+          g.kind === 'karpenter' &&
+          this.kubernetes
+            .snapshotAt(clusterName, new Date(now))
+            .nodes.some((n) => n.name === node && n.labels['karpenter.sh/nodepool'] === g.name),
+      );
+    if (!ng) return false;
+    const scaling = this.simulation.scalingAt(ng, now);
+    const desiredSize = Math.max(0, scaling.desiredSize - 1);
+    this.state.addOverride({
+      nodeGroupKey: ng.key,
+      atMs: now,
+      minSize: Math.min(scaling.minSize, desiredSize),
+      desiredSize,
+      maxSize: scaling.maxSize,
+    });
+    return true;
+  }
+
   private limitNodePool(ng: SandboxNodeGroup, cpu: string | null): void {
     const cpuMilli = cpu === null ? Number.POSITIVE_INFINITY : cpuQuantityMilli(cpu);
     if (Number.isNaN(cpuMilli))

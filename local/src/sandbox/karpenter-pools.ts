@@ -142,6 +142,15 @@ export class SandboxKarpenterPools {
     this.events.set(cluster, list);
   }
 
+  /** One launched node's Node object was deleted (the optimizer's delete-node): its instance goes. */
+  removeNode(cluster: string, node: string, atMs: number): boolean {
+    const found = this.nodesAt(cluster, atMs).find((n) => n.name === node);
+    if (!found) return false;
+    found.terminatedAtMs = atMs;
+    this.event(cluster, { reason: 'Deleted', objectName: node, atMs, message: `Node ${node} was deleted` });
+    return true;
+  }
+
   /** The pool was deleted: Karpenter's finalizer terminates its nodes. */
   removePool(cluster: string, pool: string, atMs: number): void {
     for (const n of this.nodesAt(cluster, atMs))

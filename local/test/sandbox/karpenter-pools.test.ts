@@ -130,6 +130,36 @@ describe('the sandbox’s Karpenter pools', () => {
     expect(cloud.karpenterObjects(cluster.name).some((o) => o.name === pool.name)).toBe(true);
   }, 60_000);
 
+  it('delete-node on a node our pool launched terminates that instance only, and its bill stops', async () => {
+    const { cloud, clock } = testSandbox();
+    const { cluster, pool } = emptiedPool(cloud);
+    clock.advance(60_000);
+    const { nodePool, ec2NodeClass } = managedPool(pool, true);
+    const x = sandboxExecutor(cloud, cluster.name);
+    await x.applyKarpenter(ec2NodeClass);
+    await x.applyKarpenter(nodePool);
+    const launched = cloud.kubernetes.pools.nodesAt(cluster.name, clock.now().getTime());
+    const [gone, ...kept] = launched;
+    if (!gone) throw new Error('the pool launched nothing');
+    const runner = new CommandRunner(
+      { apiUrl: 'http://unused', token: 't', writeMode: true },
+      { executor: x, fetch: globalThis.fetch, log: () => {} },
+    );
+    const none = { namespaces: [], labels: [] };
+    expect(await runner.execute({ type: 'delete-node', node: gone.name }, none)).toEqual({
+      outcome: 'succeeded',
+      reason: null,
+    });
+    const deletedAt = clock.now().getTime();
+    clock.advance(3_600_000);
+    const running = cloud.kubernetes.pools.nodesAt(cluster.name, clock.now().getTime());
+    expect(running.map((n) => n.name)).toEqual(kept.map((n) => n.name));
+    expect(cloud.kubernetes.pools.costUsd(cluster.name, deletedAt, clock.now().getTime())).toBeCloseTo(
+      kept.reduce((s, n) => s + n.hourlyPriceUsd, 0),
+      6,
+    );
+  }, 60_000);
+
   it('fall back to on-demand when spot runs out, only where the pool allows it', async () => {
     for (const fallback of [true, false]) {
       const { cloud, clock } = testSandbox();

@@ -102,6 +102,8 @@ export const agentCommandSpecSchema = z.discriminatedUnion('type', [
     kind: z.enum(['NodePool', 'EC2NodeClass']),
     name: objectName,
   }),
+  /** A drained Karpenter node: deleting the Node object lets Karpenter's finalizer terminate its instance. */
+  z.strictObject({ type: z.literal('delete-node'), node: objectName }),
 ]);
 export type AgentCommandSpec = z.infer<typeof agentCommandSpecSchema>;
 export type AgentCommandType = AgentCommandSpec['type'];

@@ -22,7 +22,10 @@ export const consolidationSkipReasons = [
   'replacement-needs-karpenter',
   'protected-pod',
   'pdb-budget',
+  'run-cap',
 ] as const;
+/** A run holds at most this many node steps (they are written in one transaction with the run). */
+export const consolidationRunMaxNodes = 90;
 
 /** Pods of one workload leaving a node, and where they land. */
 export const planPodGroupSchema = z.object({
@@ -59,9 +62,12 @@ export const planSkippedSchema = z.object({
 
 export const planHeldSchema = z.object({
   node: z.string(),
-  status: z.enum(['unmanaged', 'blocked']),
+  /** `stabilizing`: launched or acted on within the policy's stabilization window (ADR 0044). */
+  status: z.enum(['unmanaged', 'blocked', 'stabilizing']),
   /** The planner's blockers (`pod-do-not-disrupt`, `node-exempt`, ...). */
   reasons: z.array(z.string()),
+  /** A stabilizing node: when its window ends. */
+  actionableAt: z.string().optional(),
 });
 
 export const consolidationPlanResponseSchema = z.object({

@@ -88,6 +88,11 @@ const binPackingShape = {
     .int('Use a whole number of nodes.')
     .min(1, 'At least one node is drained at a time.')
     .max(20, 'Drain at most 20 nodes at once.'),
+  /**
+   * Consolidation runs on the cluster's schedule (hourly) without a person starting them (ADR 0044). Off
+   * by default: a person previews the plan and switches it on.
+   */
+  automationEnabled: z.boolean({ error: 'Automation is on (true) or off (false).' }),
 };
 const rightsizingShape = {
   mode: z.enum(rightsizingModes, { error: 'The rightsizing mode is off, recommendations or automatic.' }),
@@ -137,6 +142,7 @@ export const policySchema = z
             stabilizationWindowMinutes: binPackingShape.stabilizationWindowMinutes.default(10),
             // One at a time until the customer chooses otherwise: the slowest, safest drain.
             maxNodesInFlight: binPackingShape.maxNodesInFlight.default(1),
+            automationEnabled: binPackingShape.automationEnabled.default(false),
           })
           .prefault({}),
       })

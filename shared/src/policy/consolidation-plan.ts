@@ -1,4 +1,4 @@
-import type { ConsolidationPlanResponse } from '../model/consolidation';
+import { type ConsolidationPlanResponse, consolidationRunMaxNodes } from '../model/consolidation';
 import type { Policy } from '../model/policy';
 import {
   type ConsolidationRunInput,
@@ -21,6 +21,8 @@ import {
 export interface PlanInventoryNode extends PreviewNode {
   instanceId: string | null;
   nodeGroupId: string | null;
+  /** When the node was launched (ISO; absent: unknown, long ago). */
+  launchedAt?: string;
 }
 
 export interface ConsolidationPlanInput
@@ -30,7 +32,15 @@ export interface ConsolidationPlanInput
   nodes: readonly PlanInventoryNode[];
   workloads: PolicyPreviewInput['workloads'];
   groups: readonly RunNodeGroup[];
+  /**
+   * The optimizer's latest action on a node by name (ISO: when it finished, or started while in flight):
+   * a node acted on within the stabilization window is not planned again (ADR 0044).
+   */
+  lastActedOn?: Readonly<Record<string, string>>;
 }
+
+const later = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
 
 export function consolidationPlanOf(
   input: ConsolidationPlanInput,
@@ -45,7 +55,15 @@ export function consolidationPlanOf(
       `${unsummed.length} node(s) come from an inventory that predates the per-node pod summary: they are left out until the next sync.`,
     );
   }
-  const summed = input.nodes.filter((n) => n.movablePods !== null);
+  // The stabilization window counts from the node's launch or the optimizer's last action on it,
+  // whichever is later: a new node or one just acted on is not a candidate yet (it may still be a
+  // destination for other nodes' pods).
+  const summed = input.nodes
+    .filter((n) => n.movablePods !== null)
+    .map((n) => {
+      const since = later(n.launchedAt, input.lastActedOn?.[n.name]);
+      return since === undefined ? n : { ...n, eligibleSince: since };
+    });
   const { nodes, pods } = consolidationInputOf(summed, input.workloads);
   const owners: ConsolidationRunInput['owners'] = Object.fromEntries(
     summed.map((n) => [n.name, { instanceId: n.instanceId, nodeGroupId: n.nodeGroupId }]),
@@ -61,8 +79,7 @@ export function consolidationPlanOf(
         policy: {
           aggressiveness,
           method,
-          // Eligibility is not tracked between syncs: the window is waited for when the run executes.
-          stabilizationWindowMinutes: 0,
+          stabilizationWindowMinutes,
           exemptions: {
             namespaces: policy.governance.excludedNamespaces,
             labels: policy.governance.excludedLabelSelectors,
@@ -78,15 +95,17 @@ export function consolidationPlanOf(
       groups: input.groups,
       owners,
       maxNodesInFlight,
+      maxNodes: consolidationRunMaxNodes,
     },
     input.now,
   );
   notes.push(
     'PodDisruptionBudgets are not part of the stored inventory: each eviction is checked against them when it is made, and a node whose pods cannot leave is uncordoned and reported.',
   );
-  if (stabilizationWindowMinutes > 0) {
+  const stabilizing = run.held.filter((h) => h.status === 'stabilizing').length;
+  if (stabilizing > 0) {
     notes.push(
-      `A node must stay eligible for the stabilization window (${stabilizationWindowMinutes} min) before a run removes it.`,
+      `${stabilizing} node(s) were launched or acted on within the stabilization window (${stabilizationWindowMinutes} min): they are planned once it has passed.`,
     );
   }
   const podsOf = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));

@@ -59,6 +59,11 @@ export interface PreviewNode {
   labels?: Readonly<Record<string, string>>;
   /** A movable pod on the node carries `karpenter.sh/do-not-disrupt`. */
   doNotDisrupt: boolean;
+  /**
+   * Since when the node may be a candidate (ISO): its launch or the optimizer's last action on it, for the
+   * stabilization window of a consolidation run. Absent: long ago (the preview does not wait).
+   */
+  eligibleSince?: string;
 }
 
 export interface PreviewWorkload {
@@ -208,7 +213,7 @@ export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: r
       ...(n.allocatablePods > 0 ? { maxPods: n.allocatablePods } : {}),
       labels: { ...n.labels },
       annotations: {},
-      eligibleSince: longAgo,
+      eligibleSince: n.eligibleSince ?? longAgo,
     });
     let movableCpu = 0;
     let movableMemory = 0;

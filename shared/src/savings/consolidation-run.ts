@@ -49,6 +49,8 @@ export interface ConsolidationRunInput {
   owners: Readonly<Record<string, RunNodeOwner>>;
   /** Nodes drained at once (policy `infrastructure.binPacking.maxNodesInFlight`), at least 1. */
   maxNodesInFlight: number;
+  /** At most this many nodes in the plan (a run's cap); the rest are skipped as `run-cap`. Default: no cap. */
+  maxNodes?: number;
 }
 
 /** How the node goes away once drained. */
@@ -85,7 +87,8 @@ export type SkipReason =
   | 'group-minimum'
   | 'replacement-needs-karpenter'
   | 'protected-pod'
-  | 'pdb-budget';
+  | 'pdb-budget'
+  | 'run-cap';
 
 export interface SkippedNode {
   node: string;
@@ -98,8 +101,10 @@ export interface SkippedNode {
 /** A node the planner would not touch at all, with every failing condition. */
 export interface HeldNode {
   node: string;
-  status: 'unmanaged' | 'blocked';
+  status: 'unmanaged' | 'blocked' | 'stabilizing';
   reasons: NodeBlocker[];
+  /** A stabilizing node: when its window ends (ISO). */
+  actionableAt?: string;
 }
 
 export interface ConsolidationRunPlan {
@@ -262,6 +267,10 @@ export function planConsolidationRun(
   }
 
   const steps = assignWaves(chosen, consolidation, podsByKey, maxNodesInFlight, skip);
+  const maxNodes = input.maxNodes ?? Number.POSITIVE_INFINITY;
+  for (const step of steps.splice(maxNodes)) {
+    skip(step.node, 'run-cap', `A run removes at most ${maxNodes} nodes: this one waits for the next run.`);
+  }
   const kept = new Set(steps.map((s) => s.node));
   const replacements = plan.actions
     .filter((a) => a.replacement !== null && a.nodes.every((n) => kept.has(n)))
@@ -271,8 +280,13 @@ export function planConsolidationRun(
     steps,
     skipped,
     held: plan.nodes
-      .filter((n) => n.status === 'unmanaged' || n.status === 'blocked')
-      .map((n) => ({ node: n.node, status: n.status as HeldNode['status'], reasons: n.reasons })),
+      .filter((n) => n.status === 'unmanaged' || n.status === 'blocked' || n.status === 'stabilizing')
+      .map((n) => ({
+        node: n.node,
+        status: n.status as HeldNode['status'],
+        reasons: n.reasons,
+        ...(n.status === 'stabilizing' && n.actionableAt ? { actionableAt: n.actionableAt } : {}),
+      })),
     replacements,
     waves: steps.length === 0 ? 0 : Math.max(...steps.map((s) => s.wave)) + 1,
     maxNodesInFlight,

@@ -56,7 +56,54 @@ describe('consolidationPlanOf (the dry run of a stored inventory)', () => {
     );
     expect(plan.policy.maxNodesInFlight).toBe(1);
     expect(plan.notes.some((n) => n.includes('PodDisruptionBudgets'))).toBe(true);
-    expect(plan.notes.some((n) => n.includes('stabilization window (10 min)'))).toBe(true);
+    // Nothing was launched or acted on lately: no node waits for the stabilization window.
+    expect(plan.notes.some((n) => n.includes('stabilization window'))).toBe(false);
+  });
+
+  it('does not plan a node launched or acted on within the stabilization window (ADR 0044)', () => {
+    const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
+    const nodes = [
+      node('new', { launchedAt: minutesAgo(5) }),
+      node('acted', { launchedAt: minutesAgo(600) }),
+      node('old', { launchedAt: minutesAgo(600) }),
+      node('busy', {
+        launchedAt: minutesAgo(600),
+        requestedCpuMilli: 1500,
+        requestedMemoryMiB: 1500,
+        movablePods: [{ namespace: 'shop', count: 3, cpuMilli: 1500, memoryMiB: 1500 }],
+      }),
+    ];
+    const plan = consolidationPlanOf(
+      { ...input(nodes), lastActedOn: { acted: minutesAgo(3) } },
+      defaultPolicy,
+    );
+    expect(plan.steps.map((s) => s.node)).toEqual(['old']);
+    const held = plan.held.filter((h) => h.status === 'stabilizing');
+    expect(held.map((h) => h.node).sort()).toEqual(['acted', 'new']);
+    expect(held.find((h) => h.node === 'new')?.actionableAt).toBe(
+      new Date(NOW.getTime() + 5 * 60_000).toISOString(),
+    );
+    expect(
+      plan.notes.some((n) =>
+        n.includes('2 node(s) were launched or acted on within the stabilization window (10 min)'),
+      ),
+    ).toBe(true);
+    // A window of 0: the same nodes are all candidates.
+    const now = consolidationPlanOf(
+      { ...input(nodes), lastActedOn: { acted: minutesAgo(3) } },
+      policySchema.parse({ infrastructure: { binPacking: { stabilizationWindowMinutes: 0 } } }),
+    );
+    expect(now.steps.map((s) => s.node).sort()).toEqual(['acted', 'new', 'old']);
+  });
+
+  it('plans at most 90 nodes per run, the rest skipped as run-cap', () => {
+    const nodes = Array.from({ length: 100 }, (_, i) => node(`n${String(i).padStart(3, '0')}`));
+    const plan = consolidationPlanOf(input(nodes), defaultPolicy);
+    expect(plan.steps).toHaveLength(90);
+    const capped = plan.skipped.filter((s) => s.reason === 'run-cap');
+    // 100 empty nodes, minimum 1: 99 could go, 90 are planned, 9 wait for the next run.
+    expect(capped).toHaveLength(9);
+    expect(plan.monthlySavingUsd).toBeCloseTo(90 * 0.096 * 730, 6);
   });
 
   it('leaves out nodes without the per-node pod summary, and says how many', () => {

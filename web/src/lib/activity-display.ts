@@ -38,6 +38,7 @@ const blockerWords: Record<string, string> = {
   'node-do-not-disrupt': 'the node is marked karpenter.sh/do-not-disrupt',
   'pod-do-not-disrupt': 'a pod on it is marked karpenter.sh/do-not-disrupt',
   'pod-pdb-blocked': 'a PodDisruptionBudget allows no eviction',
+  stabilizing: 'launched or acted on within the stabilization window',
 };
 
 /** Why a node the planner would not touch stays, in words. */

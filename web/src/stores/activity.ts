@@ -1,11 +1,16 @@
 import {
   type ClusterActionView,
   type ConsolidationPlanResponse,
+  type ConsolidationStartResponse,
   clusterActionsResponseSchema,
   consolidationPlanResponseSchema,
+  consolidationStartResponseSchema,
+  effectivePolicyResponseSchema,
+  openActionStates,
+  policyOverridesViewSchema,
 } from '@spot/shared';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import { api } from '../api/client';
 
 const base = (clusterId: string) => `/api/client/clusters/${encodeURIComponent(clusterId)}`;
@@ -20,6 +25,23 @@ export const useActivityStore = defineStore('activity', () => {
   const plan = ref<ConsolidationPlanResponse | null>(null);
   const planning = ref(false);
   const planError = ref<unknown>(null);
+  /** Consolidation automation in the effective policy, and the level that set it. */
+  const automation = ref<{ enabled: boolean; source: string } | null>(null);
+  const switching = ref(false);
+  const started = ref<ConsolidationStartResponse | null>(null);
+  const starting = ref(false);
+  const runError = ref<unknown>(null);
+  let polling: ReturnType<typeof setTimeout> | undefined;
+
+  /** The run in flight: its nodes still open, and how many of the run's nodes are closed. */
+  const progress = computed(() => {
+    const open = actions.value.filter((a) => openActionStates.includes(a.state));
+    const runId = open[0]?.runId ?? started.value?.runId ?? null;
+    if (runId === null) return null;
+    const ofRun = actions.value.filter((a) => a.runId === runId);
+    const closed = ofRun.filter((a) => !openActionStates.includes(a.state)).length;
+    return { runId, open: open.length, closed, total: Math.max(ofRun.length, started.value?.nodes ?? 0) };
+  });
 
   async function load(id: string, more = false): Promise<void> {
     if (id !== clusterId.value) {
@@ -28,6 +50,11 @@ export const useActivityStore = defineStore('activity', () => {
       nextCursor.value = null;
       plan.value = null;
       planError.value = null;
+      automation.value = null;
+      started.value = null;
+      runError.value = null;
+      clearTimeout(polling);
+      void loadAutomation(id);
     }
     loading.value = true;
     error.value = null;
@@ -62,6 +89,75 @@ export const useActivityStore = defineStore('activity', () => {
     }
   }
 
+  async function loadAutomation(id: string): Promise<void> {
+    try {
+      const effective = await api.get(`${base(id)}/policy/effective`, effectivePolicyResponseSchema);
+      if (clusterId.value !== id) return;
+      automation.value = {
+        enabled: effective.policy.infrastructure.binPacking.automationEnabled,
+        source: effective.sources['infrastructure.binPacking.automationEnabled'] ?? 'default',
+      };
+    } catch (e) {
+      runError.value = e;
+    }
+  }
+
+  /** The switch writes the cluster's own policy override (a new, audited version), which arms the schedule. */
+  async function setAutomation(id: string, enabled: boolean): Promise<void> {
+    switching.value = true;
+    runError.value = null;
+    try {
+      const current = await api.get(`${base(id)}/policy`, policyOverridesViewSchema);
+      const policy = current.policy;
+      await api.put(
+        `${base(id)}/policy`,
+        {
+          version: current.version,
+          policy: {
+            ...policy,
+            infrastructure: {
+              ...policy.infrastructure,
+              binPacking: { ...policy.infrastructure?.binPacking, automationEnabled: enabled },
+            },
+          },
+        },
+        policyOverridesViewSchema,
+      );
+      await loadAutomation(id);
+    } catch (e) {
+      runError.value = e;
+    } finally {
+      switching.value = false;
+    }
+  }
+
+  /** Start now: the same run the schedule starts; the list refreshes every 5 s while a node is in flight. */
+  async function start(id: string): Promise<void> {
+    starting.value = true;
+    runError.value = null;
+    try {
+      started.value = await api.post(
+        `${base(id)}/consolidation`,
+        { dryRun: false },
+        consolidationStartResponseSchema,
+      );
+      plan.value = null;
+      await follow(id);
+    } catch (e) {
+      runError.value = e;
+    } finally {
+      starting.value = false;
+    }
+  }
+
+  async function follow(id: string): Promise<void> {
+    clearTimeout(polling);
+    await load(id);
+    if (clusterId.value === id && (progress.value?.open ?? 0) > 0) {
+      polling = setTimeout(() => void follow(id), 5_000);
+    }
+  }
+
   const closePreview = () => {
     plan.value = null;
     planError.value = null;
@@ -79,5 +175,14 @@ export const useActivityStore = defineStore('activity', () => {
     load,
     preview,
     closePreview,
+    automation,
+    switching,
+    started,
+    starting,
+    runError,
+    progress,
+    setAutomation,
+    start,
+    follow,
   };
 });

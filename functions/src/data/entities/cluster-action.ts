@@ -37,6 +37,15 @@ const clusterActionSchema = z.object({
   evictions: z
     .array(z.object({ pod: z.string(), commandId: z.string(), attempt: z.number().int() }))
     .optional(),
+  /** The group whose bill the realized saving is read from (its ASG, or its Karpenter NodePool). */
+  billScope: z
+    .object({ kind: z.enum(['asg', 'nodepool']), name: z.string() })
+    .nullable()
+    .optional(),
+  /** The group's hourly bill right before the termination, USD/h (ADR 0044). */
+  billBeforeHourlyUsd: z.number().nullable().optional(),
+  /** When the termination was asked for (the ASG call, or the agent's delete-node command enqueued). */
+  terminatingAt: z.string().nullable().optional(),
 });
 export type ClusterAction = z.infer<typeof clusterActionSchema>;
 export const clusterActionEntity = defineEntity('ClusterAction', clusterActionSchema, (a) =>
@@ -68,6 +77,13 @@ export const openActionsQuery = (orgId: string, clusterId: string) => ({
 export const doneActionsQuery = (orgId: string, clusterId: string) => ({
   pk: clusterPk(orgId, clusterId),
   skPrefix: doneActionPrefix,
+});
+
+/** The done actions that finished at or after `sinceIso` (the stabilization window's reads, ADR 0044). */
+export const doneActionsSinceQuery = (orgId: string, clusterId: string, sinceIso: string) => ({
+  pk: clusterPk(orgId, clusterId),
+  // `~` sorts after every character of an ISO instant and an action id.
+  skBetween: [`${doneActionPrefix}${sinceIso}`, `${doneActionPrefix}~`] as const,
 });
 
 /**
