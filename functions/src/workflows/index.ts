@@ -3,6 +3,7 @@ import { consolidationWorkflow } from './consolidation';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
 import { hibernationNotifyWorkflow } from './hibernation-notify';
+import { rightsizingWorkflow } from './rightsizing';
 import type { WorkflowDefinition } from './types';
 
 export type { AslDefinition, WorkflowDefinition } from './types';
@@ -13,10 +14,12 @@ export const workflows: readonly WorkflowDefinition[] = [
   hibernationNotifyWorkflow,
   auditRetentionWorkflow,
   consolidationWorkflow,
+  rightsizingWorkflow,
 ];
 export type WorkflowName =
   | 'discovery'
   | 'hibernation'
   | 'hibernation-notify'
   | 'audit-retention'
-  | 'consolidation';
+  | 'consolidation'
+  | 'rightsizing';

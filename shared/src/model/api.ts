@@ -105,6 +105,11 @@ import {
   putPolicyOverridesInputSchema,
 } from './policy';
 import { signInInputSchema, signUpInputSchema } from './user';
+import {
+  rightsizingPlanResponseSchema,
+  rightsizingRequestSchema,
+  rightsizingStartResponseSchema,
+} from './workload-patch';
 
 /**
  * The contract of every route of the HTTP API, keyed like the route table (`GET /api/client/clusters`):
@@ -616,6 +621,15 @@ export const apiContracts = {
     query: clusterActionsQuerySchema,
     responses: { 200: clusterActionsResponseSchema },
     errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/rightsizing': {
+    summary:
+      'Workload patches of the cluster (rightsizing in automatic mode, the spot rules): `dryRun: true` answers the patches (before and after per workload, what stays and why) and changes nothing; `dryRun: false` starts a run of the rightsizing workflow (202; 409 while a run is in progress, in maintenance mode, when nothing is to patch or the agent cannot take commands)',
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    body: rightsizingRequestSchema,
+    responses: { 200: rightsizingPlanResponseSchema, 202: rightsizingStartResponseSchema },
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/hibernation': {
     summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',
