@@ -129,6 +129,10 @@ beforeAll(async () => {
       bodies: [{ dryRun: true }, { dryRun: false }],
     },
     'GET /api/client/clusters/{id}/actions': { path: { id: [cluster.clusterId] } },
+    'POST /api/client/clusters/{id}/rightsizing': {
+      path: { id: [cluster.clusterId] },
+      bodies: [{ dryRun: true }, { dryRun: false }],
+    },
     'POST /api/ingest/snapshots': {
       bodies: [
         { kind: 'heartbeat', agentVersion: '0.1.0' },
