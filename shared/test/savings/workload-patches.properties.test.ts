@@ -50,7 +50,7 @@ const candidate: fc.Arbitrary<PatchCandidate> = fc
     kind: r.kind,
     name: r.name,
     replicas: r.replicas,
-    labels: r.team ? { app: r.name, team: r.team } : { app: r.name },
+    labels: (r.team ? { app: r.name, team: r.team } : { app: r.name }) as Record<string, string>,
     unmanagedReason: r.unmanaged,
     hpaScaledResources: r.hpa,
     spotReady: r.spotReady,
