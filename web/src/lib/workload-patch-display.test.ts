@@ -44,7 +44,10 @@ describe('workload patch display', () => {
       monthlySavingUsd: 80,
     } as unknown as RightsizingPlanResponse;
     expect(rightsizingSummary(plan)).toMatch(
-      /^Patches 2 workloads \(one rollout each\), resizes 1 for .*80.* per month, applies the spot rules to 1 more\.$/,
+      /^Patches 2 workloads \(one rollout each\): resizes 1 for .*80.* per month and applies only the spot rules to 1\.$/,
+    );
+    expect(rightsizingSummary({ ...plan, patches: [{ resizes: false }] } as RightsizingPlanResponse)).toBe(
+      'Patches 1 workload (one rollout each): applies only the spot rules to 1.',
     );
     expect(rightsizingSummary({ ...plan, patches: [] })).toMatch(/^Nothing to patch now/);
   });

@@ -53,12 +53,9 @@ export function rightsizingSummary(plan: RightsizingPlanResponse): string {
   const n = plan.patches.length;
   if (n === 0) return 'Nothing to patch now: every workload is sized, exempt or rolled out recently.';
   const resized = plan.patches.filter((p) => p.resizes).length;
-  const parts = [
-    `Patches ${formatNumber(n)} workload${n === 1 ? '' : 's'} (one rollout each)`,
-    resized > 0
-      ? `resizes ${formatNumber(resized)} for ${formatUsd(plan.monthlySavingUsd)} per month`
-      : 'resizes none',
-  ];
-  if (n > resized) parts.push(`applies the spot rules to ${formatNumber(n - resized)} more`);
-  return `${parts.join(', ')}.`;
+  const parts: string[] = [];
+  if (resized > 0)
+    parts.push(`resizes ${formatNumber(resized)} for ${formatUsd(plan.monthlySavingUsd)} per month`);
+  if (n > resized) parts.push(`applies only the spot rules to ${formatNumber(n - resized)}`);
+  return `Patches ${formatNumber(n)} workload${n === 1 ? '' : 's'} (one rollout each): ${parts.join(' and ')}.`;
 }
