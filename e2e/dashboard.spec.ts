@@ -363,6 +363,53 @@ test.describe
       await activityShot(page, 'empty');
     });
 
+    // Issue 14 (ADR 0043): the rightsizing and spot-rule patches as a dry run, from the Activity section.
+    test('a cluster page previews rightsizing patches before anything runs', async ({ page }) => {
+      test.setTimeout(120_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signInAgain(page);
+      const row = page.getByTestId('widget-clusters').locator('tbody tr').first();
+      await expect(row).toBeVisible({ timeout: 60_000 });
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(/\/clusters\/eks-/);
+      const clusterId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      const activity = page.getByTestId('activity');
+      const button = activity.getByTestId('preview-rightsizing');
+      await button.focus();
+      await page.keyboard.press('Enter');
+      const preview = activity.getByTestId('rightsizing-preview');
+      await expect(preview).toBeVisible({ timeout: 30_000 });
+      await expect(preview.getByRole('heading', { name: 'Rightsizing preview (dry run)' })).toBeFocused();
+      await expect(button).toHaveAttribute('aria-expanded', 'true');
+      // What the panel shows is the route's plan: one row per patched workload.
+      const plan = await apiCall(page, `/api/client/clusters/${clusterId}/rightsizing`, {
+        method: 'POST',
+        body: { dryRun: true },
+      });
+      expect(plan.status).toBe(200);
+      const patches = plan.body.patches as { workload: { namespace: string; name: string } }[];
+      if (patches.length > 0) {
+        await expect(preview.getByTestId('rightsizing-patches').locator('tbody tr')).toHaveCount(
+          patches.length,
+        );
+        const first = patches[0]?.workload;
+        await expect(preview.getByTestId('rightsizing-patches')).toContainText(
+          `${first?.namespace}/${first?.name}`,
+        );
+      } else {
+        await expect(preview.getByTestId('rightsizing-summary')).toContainText('Nothing to patch now');
+      }
+      await preview.scrollIntoViewIfNeeded();
+      await activityShot(page, 'rightsizing-preview');
+      await expectAccessible(page, 'the cluster page with the rightsizing preview open');
+      // No run here either: it would patch the shared sandbox cluster's workloads the other specs read
+      // (the run is covered by functions/test/rightsizing-run.ddb.test.ts).
+      await preview.getByTestId('close-rightsizing-preview').click();
+      await expect(preview).toHaveCount(0);
+      await expect(button).toHaveAttribute('aria-expanded', 'false');
+    });
+
     test('a failed load says so and recovers with Retry', async ({ page }) => {
       await page.route('**/api/client/dashboard?**', (route) =>
         route.fulfill({ status: 503, contentType: 'application/json', body: '{"message":"Service busy"}' }),

@@ -35,6 +35,7 @@ export function workloadPatchBody(command: PatchWorkloadCommand): Record<string,
   if (s?.nodeSelector) podSpec.nodeSelector = s.nodeSelector;
   if (s?.tolerations) podSpec.tolerations = s.tolerations;
   if (s?.affinity) podSpec.affinity = s.affinity;
+  if (s?.topologySpreadConstraints) podSpec.topologySpreadConstraints = s.topologySpreadConstraints;
   if (s?.priorityClassName) podSpec.priorityClassName = s.priorityClassName;
   return { spec: { template: { spec: podSpec } } };
 }

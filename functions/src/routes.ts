@@ -484,6 +484,17 @@ export const routes: readonly RouteDefinition[] = [
     timeoutSeconds: 15,
     needs: ['table-write', 'secrets', 'customer-cloud'],
   },
+  // Workload patches (issue 14, ADR 0043): rightsizing in automatic mode and the spot rules
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/rightsizing',
+    handler: 'rightsizing/start',
+    auth: 'user',
+    // Plans over the cluster's stored workloads; a real start writes the run and its steps and starts the
+    // rightsizing workflow.
+    timeoutSeconds: 15,
+    needs: ['table-write', 'workflows'],
+  },
   // Cluster hibernation (issue 15)
   { method: 'GET', path: '/api/client/hibernation', handler: 'hibernation/fleet', auth: 'user' },
   {

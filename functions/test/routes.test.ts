@@ -79,6 +79,13 @@ describe('consolidation start', () => {
   });
 });
 
+describe('rightsizing start', () => {
+  it('writes the run and starts its workflow, so it needs both (ADR 0043)', () => {
+    const route = routes.find((r) => routeKey(r) === 'POST /api/client/clusters/{id}/rightsizing');
+    expect(route?.needs).toEqual(expect.arrayContaining(['table-write', 'workflows']));
+  });
+});
+
 describe('workflow definitions', () => {
   it.each(workflows.map((w) => [w.name, w] as const))(
     '%s is valid ASL and every task has a module',

@@ -298,6 +298,11 @@ describe('no credential leaves by any route', () => {
       token,
       path: { id: cluster.clusterId },
     });
+    await call('POST /api/client/clusters/{id}/rightsizing', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { dryRun: true },
+    });
     // Hibernation: a run opens the account's access key; the Slack webhook is write-only.
     const hibernating = await seedCluster(user.orgId, { name: 'hibernating', accountId: id });
     const h = { id: hibernating.clusterId };

@@ -26,5 +26,6 @@ export * from './model/security-headers';
 export * from './model/text';
 export * from './model/time-zone';
 export * from './model/user';
+export * from './model/workload-patch';
 export * as savings from './savings/index';
 export * from './templates/index';

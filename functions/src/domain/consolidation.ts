@@ -122,7 +122,10 @@ async function lastActedOnWithin(
 
 type ActionItem = ReturnType<typeof clusterActionEntity.fromItem>;
 
-/** The view: the keys and the workflow's working fields (waves, evictions, timings) stay inside. */
+/**
+ * The view: the keys and the workflows' working fields (waves, evictions, timings, the bill read before a
+ * termination, a workload patch's `work`) stay inside.
+ */
 const view = ({
   orgId: _o,
   clusterId: _c,
@@ -132,6 +135,10 @@ const view = ({
   hourlySavingUsd: _h,
   drainStartedAt: _d,
   evictions: _e,
+  billScope: _bs,
+  billBeforeHourlyUsd: _bb,
+  terminatingAt: _ta,
+  work: _wk,
   ...a
 }: ActionItem) => a;
 

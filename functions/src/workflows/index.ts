@@ -4,6 +4,7 @@ import { consolidationScheduleWorkflow } from './consolidation-schedule';
 import { discoveryWorkflow } from './discovery';
 import { hibernationWorkflow } from './hibernation';
 import { hibernationNotifyWorkflow } from './hibernation-notify';
+import { rightsizingWorkflow } from './rightsizing';
 import type { WorkflowDefinition } from './types';
 
 export type { AslDefinition, WorkflowDefinition } from './types';
@@ -15,6 +16,7 @@ export const workflows: readonly WorkflowDefinition[] = [
   auditRetentionWorkflow,
   consolidationWorkflow,
   consolidationScheduleWorkflow,
+  rightsizingWorkflow,
 ];
 export type WorkflowName =
   | 'discovery'
@@ -22,4 +24,5 @@ export type WorkflowName =
   | 'hibernation-notify'
   | 'audit-retention'
   | 'consolidation'
-  | 'consolidation-schedule';
+  | 'consolidation-schedule'
+  | 'rightsizing';

@@ -131,6 +131,10 @@ beforeAll(async () => {
     'GET /api/client/clusters/{id}/actions': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/karpenter': { path: { id: [cluster.clusterId] } },
     'POST /api/client/clusters/{id}/karpenter/reconcile': { path: { id: [cluster.clusterId] } },
+    'POST /api/client/clusters/{id}/rightsizing': {
+      path: { id: [cluster.clusterId] },
+      bodies: [{ dryRun: true }, { dryRun: false }],
+    },
     'POST /api/ingest/snapshots': {
       bodies: [
         { kind: 'heartbeat', agentVersion: '0.1.0' },

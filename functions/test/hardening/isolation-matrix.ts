@@ -242,6 +242,7 @@ export const isolationCases: Record<string, RouteCase> = {
     body: { policy: { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } } },
   },
   'POST /api/client/clusters/{id}/consolidation': { ids: { 'path.id': 'cluster' }, body: { dryRun: true } },
+  'POST /api/client/clusters/{id}/rightsizing': { ids: { 'path.id': 'cluster' }, body: { dryRun: true } },
   'GET /api/client/clusters/{id}/actions': {
     ids: {
       'path.id': 'cluster',

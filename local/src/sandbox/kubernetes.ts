@@ -158,12 +158,18 @@ export interface ScheduleOutcome {
 
 interface PodDraft {
   workload: SandboxWorkload;
+  /** The workload as seeded (what its pods need, whatever a patch asks for). */
+  seeded: SandboxWorkload;
   index: number;
   name: string;
   ownerReplicas: number | null;
   /** A replacement of an evicted pod is Pending until this instant (ms). */
   startingUntilMs: number;
 }
+
+/** A pod starved of memory by a patch is first OOM-killed this long after the rollout, then every {@link patchOomEveryMs}. */
+export const patchOomFirstMs = 2 * 60_000;
+export const patchOomEveryMs = 5 * 60_000;
 
 export class SandboxKubernetes {
   /** What the clusters' agents in write mode changed. */
@@ -212,6 +218,30 @@ export class SandboxKubernetes {
       nodeSelector: patch.nodeSelector ?? w.nodeSelector,
       tolerations: patch.tolerations ?? w.tolerations,
     };
+  }
+
+  /**
+   * The OOM kills of a pod whose patch left it less memory than it needs (the seeded workload's working set
+   * this hour above the patched memory limit, or above the patched request when it has no limit: the
+   * sandbox packs nodes to their requests, so a pod above its request is the kernel's first victim under
+   * pressure). The first kill {@link patchOomFirstMs} after the patch, then one every
+   * {@link patchOomEveryMs}, at most the last 24 hours' worth. Empty when the pod has what it needs.
+   */
+  patchOomKills(cluster: SandboxCluster, draft: PodDraft, t: number, hour: number): number[] {
+    const patch = this.writes.patchAt(draft.seeded.key, t);
+    if (!patch || draft.seeded.cron) return [];
+    const need = this.sim.podUsage(draft.seeded, cluster, hour, draft.index);
+    const starved = draft.workload.containers.some((c, i) => {
+      const threshold = c.limits.memoryMiB ?? c.requests.memoryMiB;
+      return threshold > 0 && (need.containers[i]?.memoryMiB ?? 0) > threshold;
+    });
+    if (!starved) return [];
+    const first = patch.atMs + patchOomFirstMs;
+    if (first > t) return [];
+    const skipped = Math.max(0, Math.ceil((t - 24 * HOUR_MS - first) / patchOomEveryMs));
+    const out: number[] = [];
+    for (let at = first + skipped * patchOomEveryMs; at <= t; at += patchOomEveryMs) out.push(at);
+    return out;
   }
 
   /** The cluster by name or EKS ARN; throws for one the sandbox does not have. */
@@ -293,6 +323,17 @@ export class SandboxKubernetes {
           bind(pod, best);
           runningByWorkload.set(draft.workload.key, (runningByWorkload.get(draft.workload.key) ?? 0) + 1);
           pods.push(this.workloadPod(cluster, draft, best, t, hour));
+          // A patch that starves the pod of memory: each of its OOM kills in the last hour is an event.
+          for (const atMs of this.patchOomKills(cluster, draft, t, hour))
+            if (atMs > windowStart)
+              events.push({
+                reason: 'OOMKilled',
+                objectKind: 'Pod',
+                objectName: draft.name,
+                namespace: draft.workload.namespace,
+                at: new Date(atMs).toISOString(),
+                count: 1,
+              });
         } else if (draft.startingUntilMs > t) pods.push(this.workloadPod(cluster, draft, undefined, t, hour));
         else unplaced.push({ draft, pod });
       }
@@ -484,7 +525,14 @@ export class SandboxKubernetes {
           if (w.kind !== 'StatefulSet') name = `${name.slice(0, -5)}${suffix(5, w.hash, e.atMs, index)}`;
           startingUntilMs = e.atMs + replacementStartMs;
         }
-        drafts.push({ workload: w, index, name, ownerReplicas: w.cron ? null : count, startingUntilMs });
+        drafts.push({
+          workload: w,
+          seeded,
+          index,
+          name,
+          ownerReplicas: w.cron ? null : count,
+          startingUntilMs,
+        });
       }
     }
     return drafts;
@@ -552,12 +600,14 @@ export class SandboxKubernetes {
     hour: number,
   ): SnapshotPod {
     const w = draft.workload;
-    // Restarts: OOM kills of this pod over the last 24 hours.
-    let ooms = 0;
+    // Restarts: OOM kills of this pod over the last 24 hours; a patch rolled the pods out, so only the
+    // kills since then count (and the kills the patch itself causes when it starves the pod of memory).
+    const patchedAt = this.writes.patchAt(w.key, t)?.atMs ?? 0;
+    let ooms = placed ? this.patchOomKills(cluster, draft, t, hour).length : 0;
     if (w.oomHourlyProbability > 0 && placed) {
       for (let h = hour - 23; h <= hour; h++)
         for (const oom of this.sim.oomKills(w, cluster, h))
-          if (oom.podIndex === draft.index && oom.atMs <= t) ooms++;
+          if (oom.podIndex === draft.index && oom.atMs <= t && oom.atMs >= patchedAt) ooms++;
     }
     const podUsage = placed ? this.sim.podUsage(w, cluster, hour, draft.index) : null;
     if (placed && podUsage) {

@@ -51,6 +51,8 @@ export const schedulingPatchSchema = z.strictObject({
     .optional(),
   /** `affinity` as Kubernetes writes it (node/pod affinity); passed through as is. */
   affinity: z.record(z.string(), z.unknown()).optional(),
+  /** `topologySpreadConstraints` as Kubernetes writes them (the multi-AZ spread rule); passed through. */
+  topologySpreadConstraints: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
   priorityClassName: objectName.optional(),
 });
 

@@ -106,6 +106,11 @@ import {
   putPolicyOverridesInputSchema,
 } from './policy';
 import { signInInputSchema, signUpInputSchema } from './user';
+import {
+  rightsizingPlanResponseSchema,
+  rightsizingRequestSchema,
+  rightsizingStartResponseSchema,
+} from './workload-patch';
 
 /**
  * The contract of every route of the HTTP API, keyed like the route table (`GET /api/client/clusters`):
@@ -632,6 +637,15 @@ export const apiContracts = {
     tags: ['Consolidation'],
     path: clusterPathSchema,
     responses: { 200: karpenterStateResponseSchema },
+    errors: [...ofOneAccount, 409, 422],
+  },
+  'POST /api/client/clusters/{id}/rightsizing': {
+    summary:
+      'Workload patches of the cluster (rightsizing in automatic mode, the spot rules): `dryRun: true` answers the patches (before and after per workload, what stays and why) and changes nothing; `dryRun: false` starts a run of the rightsizing workflow (202; 409 while a run is in progress, in maintenance mode, when nothing is to patch or the agent cannot take commands)',
+    tags: ['Consolidation'],
+    path: clusterPathSchema,
+    body: rightsizingRequestSchema,
+    responses: { 200: rightsizingPlanResponseSchema, 202: rightsizingStartResponseSchema },
     errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/hibernation': {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { binPackingAggressiveness, consolidationMethods } from './policy';
+import { workloadPatchStateSchema, workloadRefSchema } from './workload-patch';
 
 /**
  * Consolidation: the optimizer removing nodes a cluster does not need. `POST .../consolidation` with
@@ -117,7 +118,13 @@ export type ConsolidationStartResponse = z.infer<typeof consolidationStartRespon
 
 // ------------------------------------------------------------------------------------------- actions
 
-export const clusterActionKinds = ['remove-node', 'replace-node'] as const;
+/** Node actions of consolidation; workload patches of rightsizing and the spot rules (ADR 0043). */
+export const clusterActionKinds = [
+  'remove-node',
+  'replace-node',
+  'rightsize-workload',
+  'spot-rules-workload',
+] as const;
 export const clusterActionStates = [
   'pending',
   'draining',
@@ -125,10 +132,22 @@ export const clusterActionStates = [
   'done',
   'failed',
   'skipped',
+  // Workload patches (ADR 0043): the patch command is out, the rollout is watched, the rollback is out.
+  'patching',
+  'watching',
+  'rolling-back',
+  'rolled-back',
 ] as const;
 export type ClusterActionState = (typeof clusterActionStates)[number];
 /** States of an action still in flight (listed first). */
-export const openActionStates: readonly ClusterActionState[] = ['pending', 'draining', 'terminating'];
+export const openActionStates: readonly ClusterActionState[] = [
+  'pending',
+  'draining',
+  'terminating',
+  'patching',
+  'watching',
+  'rolling-back',
+];
 
 export const clusterActionViewSchema = z.object({
   actionId: z.string(),
@@ -145,6 +164,11 @@ export const clusterActionViewSchema = z.object({
   realizedMonthlySavingUsd: z.number().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** The patched workload (workload actions only; `node` and `instanceType` are then empty). */
+  workload: workloadRefSchema.optional(),
+  /** Per replica, before and after the patch (workload actions only). */
+  before: workloadPatchStateSchema.optional(),
+  after: workloadPatchStateSchema.optional(),
 });
 export type ClusterActionView = z.infer<typeof clusterActionViewSchema>;
 

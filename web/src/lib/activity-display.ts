@@ -63,7 +63,16 @@ const stateWords: Record<ClusterActionView['state'], string> = {
   done: 'Done',
   failed: 'Failed',
   skipped: 'Skipped',
+  patching: 'Patching',
+  watching: 'Watching the rollout',
+  'rolling-back': 'Rolling back',
+  'rolled-back': 'Rolled back',
 };
 export const actionStateLabel = (state: ClusterActionView['state']) => stateWords[state];
-export const actionKindLabel = (kind: ClusterActionView['kind']) =>
-  kind === 'replace-node' ? 'Replace node' : 'Remove node';
+const kindWords: Record<ClusterActionView['kind'], string> = {
+  'remove-node': 'Remove node',
+  'replace-node': 'Replace node',
+  'rightsize-workload': 'Rightsize workload',
+  'spot-rules-workload': 'Apply spot rules',
+};
+export const actionKindLabel = (kind: ClusterActionView['kind']) => kindWords[kind];

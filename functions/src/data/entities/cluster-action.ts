@@ -1,4 +1,10 @@
-import { clusterActionKinds, clusterActionStates, openActionStates } from '@spot/shared';
+import {
+  clusterActionKinds,
+  clusterActionStates,
+  openActionStates,
+  workloadPatchStateSchema,
+  workloadRefSchema,
+} from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { clusterPk } from './partitions';
@@ -46,6 +52,36 @@ const clusterActionSchema = z.object({
   billBeforeHourlyUsd: z.number().nullable().optional(),
   /** When the termination was asked for (the ASG call, or the agent's delete-node command enqueued). */
   terminatingAt: z.string().nullable().optional(),
+  // Workload patches (ADR 0043): the workload, its state per replica before and after (shown), and what
+  // the rightsizing workflow needs to carry the patch out and watch it (`work`, never meant to be shown).
+  workload: workloadRefSchema.optional(),
+  before: workloadPatchStateSchema.optional(),
+  after: workloadPatchStateSchema.optional(),
+  work: z
+    .object({
+      resizes: z.object({ cpu: z.boolean(), memory: z.boolean() }),
+      rules: z.array(z.string()),
+      /** The live containers when the patch went out (what a rollback restores). */
+      containers: z
+        .array(
+          z.object({
+            name: z.string(),
+            requestCpuMilli: z.number(),
+            requestMemoryMiB: z.number(),
+            limitCpuMilli: z.number().nullable(),
+            limitMemoryMiB: z.number().nullable(),
+          }),
+        )
+        .default([]),
+      /** Restarts of each pod of the workload when the patch went out. */
+      restartsBefore: z.record(z.string(), z.number()).default({}),
+      baseline: z.object({ oomKills: z.number(), restarts: z.number() }).nullable().default(null),
+      observed: z.object({ oomKills: z.number(), restarts: z.number() }).nullable().default(null),
+      patchEnqueuedAt: z.string().nullable().default(null),
+      patchedAt: z.string().nullable().default(null),
+      rollbackReason: z.string().nullable().default(null),
+    })
+    .optional(),
 });
 export type ClusterAction = z.infer<typeof clusterActionSchema>;
 export const clusterActionEntity = defineEntity('ClusterAction', clusterActionSchema, (a) =>
