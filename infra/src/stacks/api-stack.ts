@@ -1,5 +1,5 @@
 import { type RouteDefinition, routeKey } from '@spot/functions/routes';
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -39,6 +39,13 @@ export interface ApiStackProps extends StackProps {
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
   readonly functions = new Map<string, ProductFunction>();
+  /**
+   * The route functions live in nested stacks, one per handler directory (`clusters`, `policies`, ...):
+   * each route is 7 resources (function, role, policy, log group, permission, integration, route) and a
+   * CloudFormation stack holds at most 500, which 71 routes reached (ADR 0048). A route's nested stack
+   * follows from its handler, so adding a route never moves another route's function.
+   */
+  readonly routeStacks = new Map<string, NestedStack>();
   /** `<api-id>.execute-api.<region>.amazonaws.com`, the CloudFront origin. */
   readonly apiDomainName: string;
 
@@ -88,8 +95,19 @@ export class ApiStack extends Stack {
     // replacing the stage default for that route and never looser than it. Per-IP, per-email, per-organization and per-cluster limits are counted by the
     // functions themselves (DynamoDB), as API Gateway HTTP APIs cannot throttle per caller.
     const throttledRoutes: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const routeStackOf = (route: RouteDefinition) => {
+      const group = route.handler.includes('/') ? (route.handler.split('/')[0] as string) : 'root';
+      let nested = this.routeStacks.get(group);
+      if (!nested) {
+        nested = new NestedStack(this, `Routes-${moduleSlug(group)}`, {
+          description: `Spot Optimizer API: the functions of the ${group} routes`,
+        });
+        this.routeStacks.set(group, nested);
+      }
+      return nested;
+    };
     for (const route of props.routes) {
-      const fn = new ProductFunction(this, `Route-${moduleSlug(route.handler)}`, {
+      const fn = new ProductFunction(routeStackOf(route), `Route-${moduleSlug(route.handler)}`, {
         entry: functionEntry.route(props.functionsSourceDir, route.handler),
         description: routeKey(route),
         logGroupName: `${n.logGroupPrefix}/api/${moduleSlug(route.handler)}`,
