@@ -96,6 +96,8 @@ export const agentCommandSpecSchema = z.discriminatedUnion('type', [
       path: ['containers'],
     }),
   z.strictObject({ type: z.literal('apply-karpenter'), manifest: karpenterManifestSchema }),
+  /** Run this agent release (the registry's bulk "Upgrade agent", ADR 0045); heartbeats report the version. */
+  z.strictObject({ type: z.literal('upgrade-agent'), version: z.string().regex(/^\d+\.\d+\.\d+$/) }),
 ]);
 export type AgentCommandSpec = z.infer<typeof agentCommandSpecSchema>;
 export type AgentCommandType = AgentCommandSpec['type'];

@@ -39,6 +39,7 @@ export const registryRowSchema = z.object({
   efficiencyScore: z.number().nullable().catch(null),
   efficiencyGrade: z.string().nullable().catch(null),
   stabilityIndex: z.number().nullable().catch(null),
+  stabilityLevel: z.string().nullable().catch(null),
   spotReadinessScore: z.number().nullable().catch(null),
   apiLatencyP99Ms: z.number().nullable().catch(null),
   latencyObjectiveP99Ms: z.number().catch(1000),

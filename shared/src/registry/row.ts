@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import { parseSummaryView } from '../dashboard/summary-view';
+import type { ClusterListItem } from '../model/cluster';
 import {
   type ClusterEnvironment,
   latestAgentVersion,
   type RegistryRow,
   type RegistryTrend,
   type registryFieldsShape,
+  registryRowSchema,
+  registryTrendSchema,
 } from '../model/cluster-registry';
 import { eksVersionStatus } from './eks-versions';
 import { healthScore } from './health';
@@ -33,6 +36,16 @@ const zonesOf = (summary: unknown): string[] => {
   return Array.isArray(zones) ? zones.filter((z): z is string => typeof z === 'string') : [];
 };
 
+const sourceOf = (summary: unknown): string | null => {
+  const source = (summary as { source?: unknown } | null)?.source;
+  return typeof source === 'string' ? source : null;
+};
+
+const stabilityLevelOf = (summary: unknown): string | null => {
+  const level = (summary as { stability?: { level?: unknown } } | null)?.stability?.level;
+  return typeof level === 'string' ? level : null;
+};
+
 /** The stored row of a cluster: its identity and the summary's figures the grid and status bar show. */
 export function registryRowOf(c: RegistryRowInput): RegistryRow {
   const s = parseSummaryView(c.summary);
@@ -54,12 +67,13 @@ export function registryRowOf(c: RegistryRowInput): RegistryRow {
     efficiencyScore: s?.efficiency?.score ?? null,
     efficiencyGrade: s?.efficiency?.grade ?? null,
     stabilityIndex: s?.stability?.index ?? null,
+    stabilityLevel: stabilityLevelOf(c.summary),
     spotReadinessScore: s?.spot?.scoreByCount ?? null,
     apiLatencyP99Ms: s?.stability?.latency.p99Ms ?? null,
     latencyObjectiveP99Ms: s?.stability?.latency.objectiveP99Ms ?? 1000,
     pressureEventsPerNodeDay: s?.stability?.pressure.eventsPerNodeDay ?? null,
     collection: c.collection ? { status: c.collection.status, reason: c.collection.reason } : null,
-    source: s?.source ?? c.collection?.source ?? null,
+    source: sourceOf(c.summary) ?? c.collection?.source ?? null,
     agent: c.agent ?? null,
     lastSyncedAt: c.lastSyncedAt ?? null,
   };
@@ -204,4 +218,29 @@ export function registryFieldsOf(row: RegistryRow, trend: RegistryTrend | null, 
     health,
     compliance: { status, checks },
   };
+}
+
+/** A stored row (and trend) as the list answers it at `now`; `null` for a row that does not parse. */
+export function registryItemOf(rowText: string, trendText: string | null, now: Date): ClusterListItem | null {
+  let row: RegistryRow;
+  let trend: RegistryTrend | null = null;
+  try {
+    const parsed = registryRowSchema.safeParse(JSON.parse(rowText));
+    if (!parsed.success) return null;
+    row = parsed.data;
+    if (trendText) {
+      const t = registryTrendSchema.safeParse(JSON.parse(trendText));
+      trend = t.success ? t.data : null;
+    }
+  } catch {
+    return null;
+  }
+  const {
+    clusterId,
+    apiLatencyP99Ms: _l,
+    latencyObjectiveP99Ms: _o,
+    pressureEventsPerNodeDay: _p,
+    ...rest
+  } = row;
+  return { id: clusterId, ...rest, ...registryFieldsOf(row, trend, now) };
 }
