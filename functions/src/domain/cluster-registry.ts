@@ -23,7 +23,8 @@ import {
 } from '@spot/shared/registry/index';
 import { z } from 'zod';
 import { clusterRegistryRowKey, registryRowsOfOrgQuery } from '../data/entities/cluster-registry-row';
-import { batchGet, queryRaw } from '../data/repository';
+import { nodeTemplateEntity, nodeTemplateKey } from '../data/entities/node-template';
+import { batchGet, getItem, queryRaw } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { enqueueAgentCommands } from './agent-commands';
 import { appendAudit } from './audit';
@@ -258,6 +259,12 @@ export async function bulkAction(
   actor: BulkActor,
   now: Date,
 ): Promise<BulkActionResponse> {
+  // The template is the caller's or the whole request is a 404 (never one failure per cluster).
+  if (
+    body.action === 'apply-template' &&
+    !(await getItem(nodeTemplateEntity, nodeTemplateKey(orgId, body.templateId)))
+  )
+    throw new NotFoundError('templateId: the node template');
   const results: BulkActionResponse['results'] = [];
   const audit = auditActions[body.action];
   for (const id of body.ids) {

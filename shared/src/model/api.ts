@@ -314,7 +314,7 @@ export const apiContracts = {
     tags: ['Clusters'],
     body: bulkActionBodySchema,
     responses: { 200: bulkActionResponseSchema },
-    errors: signedIn,
+    errors: [...signedIn, 404],
   },
   'GET /api/client/clusters/{id}': {
     summary: 'One cluster: summary, node groups, nodes and workloads',
