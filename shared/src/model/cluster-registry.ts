@@ -185,12 +185,12 @@ export type RegistrySummaryResponse = z.infer<typeof registrySummaryResponseSche
 
 const clusterIds = z
   .array(z.string().min(1).max(100))
-  .min(1, 'ids: select at least one cluster.')
-  .max(50, 'ids: at most 50 clusters at a time.')
-  .refine((ids) => new Set(ids).size === ids.length, 'ids: a cluster is listed twice.');
+  .min(1, 'Select at least one cluster.')
+  .max(50, 'At most 50 clusters at a time.')
+  .refine((ids) => new Set(ids).size === ids.length, 'A cluster is listed twice.');
 
 export const compareClustersBodySchema = z.strictObject({
-  ids: clusterIds.refine((ids) => ids.length >= 2 && ids.length <= 6, 'ids: compare 2 to 6 clusters.'),
+  ids: clusterIds.refine((ids) => ids.length >= 2 && ids.length <= 6, 'Compare 2 to 6 clusters.'),
 });
 export type CompareClustersBody = z.infer<typeof compareClustersBodySchema>;
 
@@ -235,7 +235,7 @@ export const bulkActionBodySchema = z.discriminatedUnion('action', [
     ids: clusterIds,
     version: z
       .string()
-      .regex(/^\d+\.\d+\.\d+$/, 'version: a release like 0.1.0.')
+      .regex(/^\d+\.\d+\.\d+$/, 'The version is a release like 0.1.0.')
       .default(latestAgentVersion),
   }),
 ]);
