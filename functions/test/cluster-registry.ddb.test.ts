@@ -1,4 +1,5 @@
 import { registryRowSchema } from '@spot/shared';
+import { encodeRegistryRow } from '@spot/shared/registry/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterRegistryRowEntity } from '../src/data/entities/cluster-registry-row';
 import { putItem } from '../src/data/repository';
@@ -103,7 +104,7 @@ async function seedRow(orgId: string, c: SeededCluster, p: (typeof plan)[number]
     orgId,
     clusterId: c.clusterId,
     accountId: c.accountId,
-    row: JSON.stringify(row),
+    row: encodeRegistryRow(row),
     trend: JSON.stringify({
       nodes24h: Array.from({ length: 24 }, (_, h) => 3 + (h % 3)),
       costLast7dUsd: 110 + i,

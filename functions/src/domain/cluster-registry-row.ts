@@ -1,5 +1,5 @@
 import type { RegistryRowInput, TrendHour } from '@spot/shared/registry/index';
-import { registryRowOf, registryTrendOf } from '@spot/shared/registry/index';
+import { encodeRegistryRow, registryRowOf, registryTrendOf } from '@spot/shared/registry/index';
 import { clusterRegistryRowEntity, clusterRegistryRowKey } from '../data/entities/cluster-registry-row';
 import { attributesOf, updateItem } from '../data/repository';
 import type { PlannedTransactItem } from '../data/write-plan';
@@ -12,7 +12,7 @@ import type { PlannedTransactItem } from '../data/write-plan';
 type Ids = { orgId: string; clusterId: string; accountId: string };
 
 /** The row of a cluster as stored (`shared/src/registry/row.ts`), a JSON string. */
-export const registryRowText = (cluster: RegistryRowInput) => JSON.stringify(registryRowOf(cluster));
+export const registryRowText = (cluster: RegistryRowInput) => encodeRegistryRow(registryRowOf(cluster));
 
 /** The hourly trend of a cluster from its rollups, a JSON string. */
 export const registryTrendText = (hours: readonly TrendHour[], now: Date) =>

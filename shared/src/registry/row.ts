@@ -220,21 +220,60 @@ export function registryFieldsOf(row: RegistryRow, trend: RegistryTrend | null, 
   };
 }
 
-/** A stored row (and trend) as the list answers it at `now`; `null` for a row that does not parse. */
-export function registryItemOf(rowText: string, trendText: string | null, now: Date): ClusterListItem | null {
-  let row: RegistryRow;
-  let trend: RegistryTrend | null = null;
+/**
+ * The stored text of a row: a JSON array of its values in {@link rowFields} order, after a format
+ * version. Positional rather than keyed: 500 rows are read by every registry request, and the keys were
+ * half of the bytes DynamoDB had to return (ADR 0045).
+ */
+const rowFormat = 1;
+const rowFields = Object.keys(registryRowSchema.shape) as (keyof RegistryRow)[];
+
+export function encodeRegistryRow(row: RegistryRow): string {
+  return JSON.stringify([rowFormat, ...rowFields.map((f) => row[f])]);
+}
+
+/**
+ * The row a text holds, `null` when unreadable. A row of this format is trusted as written (the hot
+ * path: no schema parse); any other shape goes through the tolerant schema.
+ */
+export function decodeRegistryRow(text: string): RegistryRow | null {
+  let raw: unknown;
   try {
-    const parsed = registryRowSchema.safeParse(JSON.parse(rowText));
-    if (!parsed.success) return null;
-    row = parsed.data;
-    if (trendText) {
-      const t = registryTrendSchema.safeParse(JSON.parse(trendText));
-      trend = t.success ? t.data : null;
-    }
+    raw = JSON.parse(text);
   } catch {
     return null;
   }
+  if (Array.isArray(raw) && raw[0] === rowFormat && raw.length === rowFields.length + 1) {
+    const row = Object.fromEntries(rowFields.map((f, i) => [f, raw[i + 1]])) as RegistryRow;
+    return typeof row.clusterId === 'string' && typeof row.name === 'string' ? row : null;
+  }
+  const parsed = registryRowSchema.safeParse(Array.isArray(raw) ? null : raw);
+  return parsed.success ? parsed.data : null;
+}
+
+function decodeTrend(text: string | null): RegistryTrend | null {
+  if (!text) return null;
+  try {
+    const raw = JSON.parse(text) as Partial<RegistryTrend>;
+    if (Array.isArray(raw.nodes24h)) {
+      return {
+        nodes24h: raw.nodes24h,
+        costLast7dUsd: typeof raw.costLast7dUsd === 'number' ? raw.costLast7dUsd : null,
+        costPrev7dUsd: typeof raw.costPrev7dUsd === 'number' ? raw.costPrev7dUsd : null,
+      };
+    }
+    const t = registryTrendSchema.safeParse(raw);
+    return t.success ? t.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stored row (and trend) as the list answers it at `now`; `null` for a row that does not parse. */
+export function registryItemOf(rowText: string, trendText: string | null, now: Date): ClusterListItem | null {
+  const row = decodeRegistryRow(rowText);
+  if (!row) return null;
+  const trend = decodeTrend(trendText);
   const {
     clusterId,
     apiLatencyP99Ms: _l,

@@ -5,7 +5,14 @@ import { registrySortFields } from '../../src/model/cluster-registry';
 import { compareClusters } from '../../src/registry/compare';
 import { healthScore } from '../../src/registry/health';
 import { filterRegistry, pageAfter, sortRegistry, sortValue, topSpenderIds } from '../../src/registry/query';
-import { environmentOf, registryItemOf, registryRowOf, registryTrendOf } from '../../src/registry/row';
+import {
+  decodeRegistryRow,
+  encodeRegistryRow,
+  environmentOf,
+  registryItemOf,
+  registryRowOf,
+  registryTrendOf,
+} from '../../src/registry/row';
 import { registrySummary } from '../../src/registry/summary';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -63,6 +70,25 @@ describe('registry paging (server-side sort and cursor)', () => {
     const without = sorted.filter((i) => i.id !== first.items.at(-1)?.id);
     const next = pageAfter(without, 'monthlyRunRateUsd', 'desc', first.last, 3);
     expect(next.items.map((i) => i.id)).toEqual(sorted.slice(3, 6).map((i) => i.id));
+  });
+});
+
+describe('stored row', () => {
+  it('decodes its compact format and the keyed one to the same row; refuses what is not a row', () => {
+    const row = registryRowOf({
+      clusterId: 'eks-1',
+      name: 'a',
+      accountId: 'x',
+      region: 'us-east-1',
+      kubernetesVersion: '1.31',
+      nodeCount: 3,
+      monthlyRunRateUsd: 10,
+      tags: { env: 'prod' },
+    });
+    expect(decodeRegistryRow(encodeRegistryRow(row))).toEqual(row);
+    expect(decodeRegistryRow(JSON.stringify(row))).toEqual(row);
+    expect(encodeRegistryRow(row).length).toBeLessThan(JSON.stringify(row).length * 0.7);
+    for (const bad of ['', 'nope', '[2,"x"]', '{"name":1}']) expect(decodeRegistryRow(bad)).toBeNull();
   });
 });
 

@@ -22,7 +22,7 @@ export interface RegistryPills {
   topSpenders: boolean;
 }
 
-const pageSize = 100;
+const pageSize = 50;
 
 /**
  * The Command Center's registry (ADR 0045): the status bar, and the grid's rows fetched page by page in
