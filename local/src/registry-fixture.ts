@@ -40,7 +40,14 @@ export interface FleetOptions {
   /** Per cluster index: fields to force (a name, a version, a last contact in minutes). */
   overrides?: Record<
     number,
-    { name?: string; version?: string; contactMinutesAgo?: number | null; p99Ms?: number }
+    {
+      name?: string;
+      tags?: Record<string, string>;
+      version?: string;
+      contactMinutesAgo?: number | null;
+      p99Ms?: number;
+      monthlyRunRateUsd?: number;
+    }
   >;
 }
 
@@ -61,7 +68,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
     const nodeCount = 3 + Math.floor(random() * 60);
     const cpuMilli = nodeCount * 8000;
     const memoryMiB = nodeCount * 32768;
-    const monthlyRunRateUsd = Math.round(nodeCount * (150 + random() * 250));
+    const monthlyRunRateUsd = o.monthlyRunRateUsd ?? Math.round(nodeCount * (150 + random() * 250));
     const score = 0.25 + random() * 0.65;
     const p99 = o.p99Ms ?? Math.round(100 + random() * random() * 2400);
     const contact = o.contactMinutesAgo === undefined ? Math.floor(random() * 20) : o.contactMinutesAgo;
@@ -118,7 +125,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
       name,
       region,
       kubernetesVersion: o.version ?? (versions[Math.floor(random() * versions.length)] as string),
-      tags: { env, team },
+      tags: o.tags ?? { env, team },
       nodeCount,
       podCount: nodeCount * (8 + Math.floor(random() * 20)),
       monthlyRunRateUsd,

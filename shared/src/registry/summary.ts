@@ -54,7 +54,7 @@ export const registryAlertRules: readonly AlertRuleDef[] = [
     severity: 'critical',
     ruleText: 'Kubernetes version past the end of EKS extended support',
     matches: (c) => c.eks.status === 'end-of-life',
-    message: (n) => `${clusters(n)} run an end-of-life Kubernetes version`,
+    message: (n) => `${clusters(n)} ${n === 1 ? 'runs' : 'run'} an end-of-life Kubernetes version`,
   },
   {
     rule: 'kubernetes-extended-support',

@@ -9,11 +9,11 @@ import {
 } from './cluster-registry-display';
 
 describe('registry display', () => {
-  it('flags regions by their longest known prefix, with a globe for an unknown one', () => {
-    expect(regionFlag('us-west-2')).toBe('🇺🇸');
-    expect(regionFlag('ap-northeast-2')).toBe('🇰🇷');
-    expect(regionFlag('ap-northeast-1')).toBe('🇯🇵');
-    expect(regionFlag('xx-nowhere-1')).toBe('🌐');
+  it('gives regions their country by the longest known prefix, dots for an unknown one', () => {
+    expect(regionFlag('us-west-2')).toBe('US');
+    expect(regionFlag('ap-northeast-2')).toBe('KR');
+    expect(regionFlag('ap-northeast-1')).toBe('JP');
+    expect(regionFlag('xx-nowhere-1')).toBe('··');
   });
 
   it('badges a version by its support status and says what extended support costs', () => {

@@ -6,41 +6,45 @@ import type { z } from 'zod';
  * bulk presets. Numbers come from the API (computed in `shared/src/registry`); this only presents them.
  */
 
-/** The country flag of an AWS region (emoji; decorative, the code is always shown beside it). */
+/**
+ * The country of an AWS region as a two-letter code, drawn as a small flag chip (decorative: the region
+ * code is always shown beside it). Not an emoji flag: without a colour emoji font (Debian's chromium has
+ * none by default) those render as two empty boxes.
+ */
 const flags: Record<string, string> = {
-  'us-': '🇺🇸',
-  'ca-': '🇨🇦',
-  'sa-': '🇧🇷',
-  'mx-': '🇲🇽',
-  'eu-west-1': '🇮🇪',
-  'eu-west-2': '🇬🇧',
-  'eu-west-3': '🇫🇷',
-  'eu-central-1': '🇩🇪',
-  'eu-central-2': '🇨🇭',
-  'eu-north-1': '🇸🇪',
-  'eu-south-1': '🇮🇹',
-  'eu-south-2': '🇪🇸',
-  'il-': '🇮🇱',
-  'me-south-1': '🇧🇭',
-  'me-central-1': '🇦🇪',
-  'af-': '🇿🇦',
-  'ap-south-': '🇮🇳',
-  'ap-east-1': '🇭🇰',
-  'ap-northeast-2': '🇰🇷',
-  'ap-northeast-': '🇯🇵',
-  'ap-southeast-1': '🇸🇬',
-  'ap-southeast-2': '🇦🇺',
-  'ap-southeast-3': '🇮🇩',
-  'ap-southeast-4': '🇦🇺',
-  'ap-southeast-5': '🇲🇾',
-  'ap-southeast-7': '🇹🇭',
+  'us-': 'US',
+  'ca-': 'CA',
+  'sa-': 'BR',
+  'mx-': 'MX',
+  'eu-west-1': 'IE',
+  'eu-west-2': 'GB',
+  'eu-west-3': 'FR',
+  'eu-central-1': 'DE',
+  'eu-central-2': 'CH',
+  'eu-north-1': 'SE',
+  'eu-south-1': 'IT',
+  'eu-south-2': 'ES',
+  'il-': 'IL',
+  'me-south-1': 'BH',
+  'me-central-1': 'AE',
+  'af-': 'ZA',
+  'ap-south-': 'IN',
+  'ap-east-1': 'HK',
+  'ap-northeast-2': 'KR',
+  'ap-northeast-': 'JP',
+  'ap-southeast-1': 'SG',
+  'ap-southeast-2': 'AU',
+  'ap-southeast-3': 'ID',
+  'ap-southeast-4': 'AU',
+  'ap-southeast-5': 'MY',
+  'ap-southeast-7': 'TH',
 };
 
 export function regionFlag(region: string): string {
   const key = Object.keys(flags)
     .filter((k) => region.startsWith(k))
     .sort((a, b) => b.length - a.length)[0];
-  return key ? (flags[key] as string) : '🌐';
+  return key ? (flags[key] as string) : '··';
 }
 
 /** The version badge: a short label and its tone; null for a current version (no badge). */
