@@ -391,6 +391,20 @@ describe('POST /api/client/clusters/bulk', () => {
       { type: 'upgrade-agent', version: '0.1.0' },
     ]);
     expect((await auditOf(a, 'cluster.agent.upgrade')).length).toBe(2);
+    // The version a heartbeat reports reaches the registry: an older agent is drift.
+    const beat = await call('POST /api/ingest/snapshots', {
+      token: agentToken,
+      body: { kind: 'heartbeat', agentVersion: '0.0.9', sentAt: fixedNow.toISOString() },
+    });
+    expect(beat.status, beat.raw).toBe(200);
+    const row = (await list(a, { q: four.name })).body.items?.[0] as {
+      agent: { version: string };
+      compliance: { checks: { rule: string; kind: string }[] };
+    };
+    expect(row.agent.version).toBe('0.0.9');
+    expect(row.compliance.checks).toContainEqual(
+      expect.objectContaining({ rule: 'agent-current', kind: 'drift' }),
+    );
   });
 
   it('refuses a template of another organization as a whole (404) and bad bodies (400)', async () => {

@@ -106,7 +106,25 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
         recent: [],
       },
       spot: null,
-      idle: null,
+      // A 7 x 24 activity grid like a real one's (the dashboard's heatmap reads it): busy on weekdays.
+      idle: {
+        timeZone: 'UTC',
+        windowStart: new Date(now.getTime() - 28 * 86_400_000).toISOString(),
+        windowEnd: now.toISOString(),
+        idleThreshold: 0.1,
+        grid: Array.from({ length: 7 }, (_, d) =>
+          Array.from(
+            { length: 24 },
+            (_, h) => Math.round((d < 5 && h >= 8 && h < 19 ? 0.6 : 0.05) * 1000 * random()) / 1000,
+          ),
+        ),
+        classification: Array.from({ length: 7 }, (_, d) =>
+          Array.from({ length: 24 }, (_, h) => (d < 5 && h >= 8 && h < 19 ? 'active' : 'idle')),
+        ),
+        idleCellsPerWeek: 113,
+        hourlyClusterCostUsd: monthlyRunRateUsd / 730,
+        monthlyHibernationSavingsUsd: Math.round(monthlyRunRateUsd * 0.3),
+      },
       rightsizing: { monthlySavingUsd: 0 },
       binPacking: null,
       savings: {

@@ -45,7 +45,11 @@ export async function run(): Promise<void> {
     console.log(`${clusterCount} clusters seeded in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`);
     // The machine's load, printed beside the figures: on a shared 2-core machine it moves them a lot.
     const { loadavg, cpus } = await import('node:os');
-    console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} CPUs`);
+    console.log(
+      `  load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} on ${cpus().length} CPUs`,
+    );
 
     // What the list reads: one Query of the registry rows (a Query reads whole items).
     const { queryRaw } = await import('@spot/functions/data/repository');
@@ -71,6 +75,8 @@ export async function run(): Promise<void> {
       ],
       ['registry, search "payments"', '/api/client/clusters?limit=100&q=payments'],
       ['status bar (summary)', '/api/client/clusters/summary'],
+      // The dashboard over the same 500 clusters (their cards), for issue 17's dashboard target.
+      ['dashboard, all clusters', '/api/client/dashboard'],
     ];
     for (const connections of connectionCounts) {
       console.log(`${connections} connection${connections === 1 ? '' : 's'} x ${durationSeconds} s:`);
