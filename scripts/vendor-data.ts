@@ -48,7 +48,14 @@ interface SourceFacts extends CatalogSource {
 }
 
 const sources: Record<
-  'specs' | 'maxPods' | 'onDemand' | 'spotAdvisor' | 'panigrahy' | 'bitbrains' | 'karpenterCrds' | 'eksVersions',
+  | 'specs'
+  | 'maxPods'
+  | 'onDemand'
+  | 'spotAdvisor'
+  | 'panigrahy'
+  | 'bitbrains'
+  | 'karpenterCrds'
+  | 'eksVersions',
   SourceFacts
 > = {
   specs: {
