@@ -407,6 +407,49 @@ describe('POST /api/client/clusters/bulk', () => {
     );
   });
 
+  it('applies a node template and a hibernation schedule to each cluster with the features’ own saves', async () => {
+    const [, , , , , six, seven] = clusters as SeededCluster[];
+    const ids = [six?.clusterId, seven?.clusterId];
+    const template = await call('POST /api/client/node-templates', {
+      token: a.accessToken,
+      body: {
+        name: 'Bulk',
+        families: ['m5'],
+        architecture: 'x86_64',
+        capacityType: 'spot',
+        disk: { type: 'gp3', sizeGiB: 50 },
+      },
+    });
+    expect(template.status, template.raw).toBe(201);
+    const applied = await bulk(a, { action: 'apply-template', ids, templateId: String(template.body.id) });
+    expect(applied.body).toMatchObject({ succeeded: 2, failed: 0 });
+    const policy = await call('GET /api/client/clusters/{id}/policy', {
+      token: a.accessToken,
+      path: { id: six?.clusterId },
+    });
+    expect(policy.body).toMatchObject({
+      policy: { infrastructure: { autoscaling: { nodeTemplateId: template.body.id } } },
+    });
+    const weeklyGrid = Array.from({ length: 7 }, (_, d) =>
+      Array.from({ length: 48 }, (_, h) => d < 5 && h >= 14 && h < 40),
+    );
+    const slept = await bulk(a, {
+      action: 'apply-hibernation',
+      ids,
+      schedule: { enabled: true, timeZone: 'Europe/Paris', weeklyGrid },
+    });
+    expect(slept.body, slept.raw).toMatchObject({ succeeded: 2, failed: 0 });
+    const schedule = await call('GET /api/client/clusters/{id}/hibernation', {
+      token: a.accessToken,
+      path: { id: seven?.clusterId },
+    });
+    expect(schedule.body).toMatchObject({
+      version: 1,
+      schedule: { enabled: true, timeZone: 'Europe/Paris', weeklyGrid },
+    });
+    expect((await auditOf(a, 'hibernation.update')).map((r) => r.outcome)).toEqual(['success', 'success']);
+  });
+
   it('refuses a template of another organization as a whole (404) and bad bodies (400)', async () => {
     const ids = [clusters[0]?.clusterId];
     const created = await call('POST /api/client/node-templates', {

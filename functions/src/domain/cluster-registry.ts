@@ -12,6 +12,7 @@ import {
   type RegistrySummaryResponse,
   ValidationError,
 } from '@spot/shared';
+import { localDateAt } from '@spot/shared/hibernation/engine';
 import {
   compareClusters,
   filterRegistry,
@@ -209,7 +210,9 @@ async function applyOne(
         {
           version: current.version,
           schedule: body.schedule,
-          overrides: current.overrides.filter((o) => o.date >= now.toISOString().slice(0, 10)),
+          // The upcoming dated overrides as they are (today on, in the schedule's zone: what the save
+          // compares); earlier ones are history the save keeps without being sent.
+          overrides: current.overrides.filter((o) => o.date >= localDateAt(body.schedule.timeZone, now)),
           notifications: { enabled: current.notifications.enabled, emails: current.notifications.emails },
         },
         author,
@@ -223,7 +226,10 @@ async function applyOne(
       };
     }
     case 'upgrade-agent': {
-      const commandId = `upgrade-agent:${body.version}:${actor.requestId}`.slice(0, 100);
+      // The request id is the idempotency key (a retried request enqueues nothing twice); API Gateway's ids
+      // may hold characters a command id does not allow.
+      const commandId =
+        `upgrade-agent:${body.version}:${actor.requestId.replace(/[^A-Za-z0-9._:-]/g, '-')}`.slice(0, 100);
       await enqueueAgentCommands(
         orgId,
         clusterId,

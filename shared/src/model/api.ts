@@ -52,6 +52,7 @@ import {
   bulkActionResponseSchema,
   compareClustersBodySchema,
   compareClustersResponseSchema,
+  registrySummaryQuerySchema,
   registrySummaryResponseSchema,
 } from './cluster-registry';
 import {
@@ -297,7 +298,7 @@ export const apiContracts = {
   'GET /api/client/clusters/summary': {
     summary: 'The registry status bar: clusters, capacity, efficiency grade, run rate and critical alerts',
     tags: ['Clusters'],
-    query: z.object({ accountId: z.string().min(1).max(64).optional() }),
+    query: registrySummaryQuerySchema,
     responses: { 200: registrySummaryResponseSchema },
     errors: signedIn,
   },

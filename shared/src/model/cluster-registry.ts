@@ -166,6 +166,9 @@ export const registryAlertSchema = z.object({
 });
 export type RegistryAlert = z.infer<typeof registryAlertSchema>;
 
+/** `GET /api/client/clusters/summary?accountId=`: one account's clusters, or all. */
+export const registrySummaryQuerySchema = z.object({ accountId: z.string().min(1).max(64).optional() });
+
 /** `GET /api/client/clusters/summary`: the status bar. */
 export const registrySummaryResponseSchema = z.object({
   clusterCount: z.number().int().nonnegative(),
