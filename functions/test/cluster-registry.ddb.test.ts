@@ -408,8 +408,8 @@ describe('POST /api/client/clusters/bulk', () => {
   });
 
   it('applies a node template and a hibernation schedule to each cluster with the features’ own saves', async () => {
-    const [, , , , , six, seven] = clusters as SeededCluster[];
-    const ids = [six?.clusterId, seven?.clusterId];
+    const [six, seven] = clusters.slice(5, 7) as [SeededCluster, SeededCluster];
+    const ids = [six.clusterId, seven.clusterId];
     const template = await call('POST /api/client/node-templates', {
       token: a.accessToken,
       body: {
@@ -425,7 +425,7 @@ describe('POST /api/client/clusters/bulk', () => {
     expect(applied.body).toMatchObject({ succeeded: 2, failed: 0 });
     const policy = await call('GET /api/client/clusters/{id}/policy', {
       token: a.accessToken,
-      path: { id: six?.clusterId },
+      path: { id: six.clusterId },
     });
     expect(policy.body).toMatchObject({
       policy: { infrastructure: { autoscaling: { nodeTemplateId: template.body.id } } },
@@ -441,7 +441,7 @@ describe('POST /api/client/clusters/bulk', () => {
     expect(slept.body, slept.raw).toMatchObject({ succeeded: 2, failed: 0 });
     const schedule = await call('GET /api/client/clusters/{id}/hibernation', {
       token: a.accessToken,
-      path: { id: seven?.clusterId },
+      path: { id: seven.clusterId },
     });
     expect(schedule.body).toMatchObject({
       version: 1,
