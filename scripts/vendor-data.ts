@@ -48,7 +48,14 @@ interface SourceFacts extends CatalogSource {
 }
 
 const sources: Record<
-  'specs' | 'maxPods' | 'onDemand' | 'spotAdvisor' | 'panigrahy' | 'bitbrains' | 'karpenterCrds',
+  | 'specs'
+  | 'maxPods'
+  | 'onDemand'
+  | 'spotAdvisor'
+  | 'panigrahy'
+  | 'bitbrains'
+  | 'karpenterCrds'
+  | 'eksVersions',
   SourceFacts
 > = {
   specs: {
@@ -144,6 +151,18 @@ const sources: Record<
     readme: 'karpenter_crds/README.txt',
     readmeMustMention: ['1d927085dd81a9df9301e613f371dac5b4d16bfe', 'v1.14.0-68', '2026-08-21', 'Apache-2.0'],
   },
+  eksVersions: {
+    id: 'eks-version-calendar',
+    description:
+      'Amazon EKS Kubernetes version calendar (release, end of standard and of extended support); the registry’s version badges (shared/src/registry/eks-versions.ts)',
+    repo: 'endoflife-date/endoflife.date',
+    paths: ['products/amazon-eks.md'],
+    commit: '05b554b26898bda7aee70d803bc17ea05f461f77',
+    license: 'MIT',
+    asOf: 'newest version 1.34',
+    readme: 'eks_versions/README.txt',
+    readmeMustMention: ['05b554b26898bda7aee70d803bc17ea05f461f77', 'endoflife.date', '1.34'],
+  },
 };
 
 /** Files copied byte for byte, each with the source it comes from. */
@@ -156,6 +175,8 @@ const copiedFiles: readonly { path: string; source: keyof typeof sources }[] = [
   { path: 'karpenter_crds/karpenter.sh_nodepools.yaml', source: 'karpenterCrds' },
   { path: 'karpenter_crds/karpenter.k8s.aws_ec2nodeclasses.yaml', source: 'karpenterCrds' },
   { path: 'karpenter_crds/README.txt', source: 'karpenterCrds' },
+  { path: 'eks_versions/eks_versions.tsv', source: 'eksVersions' },
+  { path: 'eks_versions/README.txt', source: 'eksVersions' },
 ];
 
 class VendorDataError extends Error {

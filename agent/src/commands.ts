@@ -219,6 +219,15 @@ export class CommandRunner {
             };
           return { outcome: 'succeeded', reason: deleted === 'gone' ? 'the node was already gone' : null };
         }
+        case 'upgrade-agent':
+          // The agent does not replace its own Deployment (its RBAC grants no write on it): it answers
+          // with the command that does, and the next heartbeat reports the version it then runs.
+          if (command.version === agentVersion)
+            return { outcome: 'succeeded', reason: `already running ${agentVersion}` };
+          return {
+            outcome: 'refused',
+            reason: `this agent (${agentVersion}) cannot replace itself; run: helm upgrade spot-optimizer-agent agent/helm/spot-optimizer-agent --namespace spot-optimizer --reuse-values --set image.tag=${command.version}`,
+          };
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -172,6 +172,18 @@ export const routes: readonly RouteDefinition[] = [
   },
   // Inventory (discovery issue)
   { method: 'GET', path: '/api/client/clusters', handler: 'clusters/list', auth: 'user' },
+  // The Multi-Cluster Command Center (issue 17, ADR 0045); before `{id}`, which would match them too.
+  { method: 'GET', path: '/api/client/clusters/summary', handler: 'clusters/summary', auth: 'user' },
+  { method: 'POST', path: '/api/client/clusters/compare', handler: 'clusters/compare', auth: 'user' },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/bulk',
+    handler: 'clusters/bulk',
+    auth: 'user',
+    timeoutSeconds: 30,
+    // Saves policies and hibernation schedules (re-arming their schedules), enqueues agent commands.
+    needs: ['table-write', 'schedules'],
+  },
   { method: 'GET', path: '/api/client/clusters/{id}', handler: 'clusters/get', auth: 'user' },
   {
     method: 'POST',

@@ -243,6 +243,23 @@ describe('the agent’s command loop', () => {
     expect(k8s.writes).toEqual([]);
   });
 
+  it('answers an agent upgrade: done when already at that release, else refused with the helm command', async () => {
+    const { agentVersion } = await import('@spot/agent/config');
+    const api = fakeApi([
+      [
+        { id: 'upgrade-agent:same', command: { type: 'upgrade-agent', version: agentVersion } },
+        { id: 'upgrade-agent:next', command: { type: 'upgrade-agent', version: '9.9.9' } },
+      ],
+    ]);
+    const k8s = recordingExecutor();
+    await runner(api, k8s.executor).pollOnce();
+    expect(api.posted[0]?.body).toEqual({ outcome: 'succeeded', reason: `already running ${agentVersion}` });
+    expect(api.posted[1]?.body.outcome).toBe('refused');
+    expect(api.posted[1]?.body.reason).toContain('helm upgrade spot-optimizer-agent');
+    expect(api.posted[1]?.body.reason).toContain('image.tag=9.9.9');
+    expect(k8s.writes).toEqual([]);
+  });
+
   it('refuses everything while write mode is off, and never polls', async () => {
     const api = fakeApi([[evict('cmd-00000006', 'web-1')]]);
     const k8s = recordingExecutor();

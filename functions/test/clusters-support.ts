@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { clusterEntity } from '../src/data/entities/cluster';
 import { putItem } from '../src/data/repository';
+import { refreshRegistryRow } from '../src/domain/cluster-registry-row';
 import { clusterIdFor } from '../src/domain/discovery/common';
 
 export interface SeededCluster {
@@ -28,21 +29,21 @@ export async function seedCluster(
   const name = fields.name ?? `cluster-${randomUUID().slice(0, 6)}`;
   const clusterId = clusterIdFor(accountId, region, name);
   const tags = fields.tags ?? {};
-  await putItem(
-    clusterEntity,
-    clusterEntity.schema.parse({
-      orgId,
-      clusterId,
-      accountId,
-      awsAccountId: '123456789012',
-      name,
-      region,
-      kubernetesVersion: '1.29',
-      tags,
-      nodeCount: fields.nodeCount ?? 0,
-      monthlyRunRateUsd: fields.monthlyRunRateUsd ?? 0,
-      discoveredAt: new Date().toISOString(),
-    }),
-  );
+  const item = clusterEntity.schema.parse({
+    orgId,
+    clusterId,
+    accountId,
+    awsAccountId: '123456789012',
+    name,
+    region,
+    kubernetesVersion: '1.29',
+    tags,
+    nodeCount: fields.nodeCount ?? 0,
+    monthlyRunRateUsd: fields.monthlyRunRateUsd ?? 0,
+    discoveredAt: new Date().toISOString(),
+  });
+  await putItem(clusterEntity, item);
+  // Listed in the registry as discovery lists a new cluster (ADR 0045).
+  await refreshRegistryRow(item);
   return { clusterId, name, accountId, region, tags };
 }

@@ -74,6 +74,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/accounts': () => ({ token: user.accessToken }),
   'GET /api/client/accounts/{id}': () => ({ token: user.accessToken, path: { id: accountId } }),
   'GET /api/client/clusters': () => ({ token: user.accessToken, query: { limit: '10' } }),
+  'GET /api/client/clusters/summary': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/audit': () => ({ token: user.accessToken }),
   'GET /api/client/audit/verify': () => ({ token: user.accessToken }),
@@ -157,6 +158,23 @@ describe('responses match the contracts', () => {
     });
     expect(token.status, token.raw).toBe(201);
     expectContractResponse('POST /api/client/clusters/{id}/agent-token', token);
+  });
+
+  it('answers the registry’s compare and bulk routes as their contracts say', async () => {
+    const clusters = await call('GET /api/client/clusters', { token: user.accessToken });
+    const ids = (clusters.body.items ?? []).slice(0, 2).map((i) => String(i.id));
+    const compared = await call('POST /api/client/clusters/compare', {
+      token: user.accessToken,
+      body: { ids },
+    });
+    expect(compared.status, compared.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/compare', compared);
+    const bulk = await call('POST /api/client/clusters/bulk', {
+      token: user.accessToken,
+      body: { action: 'apply-policy', ids, policy: { workload: { spotRules: { preferSpot: true } } } },
+    });
+    expect(bulk.status, bulk.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/bulk', bulk);
   });
 
   it('answers the audit export (JSON and CSV files with their headers) and its verification as their contracts say', async () => {

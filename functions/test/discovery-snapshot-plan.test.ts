@@ -1,10 +1,12 @@
 import type { ClusterSnapshot } from '@spot/shared';
+import { decodeRegistryRow } from '@spot/shared/registry/index';
 import { defaultSummaryPolicy } from '@spot/shared/savings/cluster-summary/index';
 import { noLivePrices } from '@spot/shared/savings/node-pricing';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
+import { clusterRegistryRowKey } from '../src/data/entities/cluster-registry-row';
 import { clusterRollupKey } from '../src/data/entities/cluster-rollup';
 import { clusterSeriesKey } from '../src/data/entities/cluster-series';
 import { nodeEntity } from '../src/data/entities/node';
@@ -95,13 +97,21 @@ describe('planSnapshotWrites', () => {
       condition: where.itemExists(),
       spec: { set: { nodeCount: 3, podCount: 8, collection: { status: 'ok', reason: null } } },
     });
-    // Rollups were read: card and series are written whole, together.
+    // Rollups were read: card, registry row (with its trend) and series are written whole, together.
     expect(series).toMatchObject({ kind: 'transaction' });
     if (series?.kind !== 'transaction') throw new Error('unreachable');
     expect(series.items.map((i) => ('put' in i ? i.put.entity : 'other'))).toEqual([
       'ClusterCard',
+      'ClusterRegistryRow',
       'ClusterSeries',
     ]);
+    const registry = series.items[1] as { put: { row: string; trend: string } };
+    expect(decodeRegistryRow(registry.put.row)).toMatchObject({
+      clusterId: 'eks-1',
+      nodeCount: 3,
+      podCount: 8,
+    });
+    expect(JSON.parse(registry.put.trend).nodes24h).toHaveLength(24);
     expect(plan).toMatchObject({ nodeCount: 3, podCount: 8, writeCount: 11 + 2 });
   });
 
@@ -150,9 +160,12 @@ describe('planSnapshotWrites', () => {
       update: clusterSeriesKey('org-1', 'eks-1'),
       condition: where.itemExists(),
     });
+    // The registry row follows the card, in both the transaction and its fallback (ADR 0045).
+    const registryRow = { update: clusterRegistryRowKey('org-1', 'eks-1') };
+    expect(series.items[2]).toMatchObject(registryRow);
     expect(series.ifConditionFails).toMatchObject({
       item: 1,
-      instead: { kind: 'transaction', items: [{}, { check: clusterKey('org-1', 'eks-1') }] },
+      instead: { kind: 'transaction', items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow] },
     });
   });
 

@@ -138,6 +138,15 @@ describe('no credential leaves by any route', () => {
     const cluster = await seedCluster(user.orgId, { name: 'prod' });
     await call('GET /api/client/clusters', { token });
     await call('GET /api/client/clusters/{id}', { token, path: { id: cluster.clusterId } });
+    await call('GET /api/client/clusters/summary', { token });
+    await call('POST /api/client/clusters/compare', {
+      token,
+      body: { ids: [cluster.clusterId, cluster.clusterId.replace(/.$/, '0')] },
+    });
+    await call('POST /api/client/clusters/bulk', {
+      token,
+      body: { action: 'upgrade-agent', ids: [cluster.clusterId] },
+    });
     const issued = await call('POST /api/client/clusters/{id}/agent-token', {
       token,
       path: { id: cluster.clusterId },

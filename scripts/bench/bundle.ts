@@ -16,6 +16,7 @@ const dist = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 const routes = [
   { route: '/dashboard', chunks: ['AppShell', 'DashboardPage'] },
   { route: '/clusters/:id', chunks: ['AppShell', 'ClusterPage'] },
+  { route: '/clusters', chunks: ['AppShell', 'ClustersPage'] },
   { route: '/login', chunks: ['LoginPage'] },
 ];
 const lazyChunks = ['echarts'];

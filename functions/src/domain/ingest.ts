@@ -1,6 +1,7 @@
 import { type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem } from '../data/repository';
+import { refreshRegistryRow } from './cluster-registry-row';
 import { applySnapshot, updateClusterFields } from './discovery/snapshot';
 
 /** Snapshots stamped further in the future than this are refused: they would write future rollups. */
@@ -43,9 +44,10 @@ export async function ingest(
   }
 
   if (body.kind === 'heartbeat') {
-    await updateClusterFields(agent.orgId, agent.clusterId, {
-      agent: { ...cluster.agent, lastHeartbeatAt: nowIso, version: body.agentVersion },
-    });
+    const agentState = { ...cluster.agent, lastHeartbeatAt: nowIso, version: body.agentVersion };
+    await updateClusterFields(agent.orgId, agent.clusterId, { agent: agentState });
+    // The registry's health and agent version follow heartbeats too (ADR 0045).
+    await refreshRegistryRow({ ...cluster, agent: agentState });
     return {
       statusCode: 200,
       body: { accepted: 'heartbeat', clusterId: agent.clusterId, serverTime: nowIso },

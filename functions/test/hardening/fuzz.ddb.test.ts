@@ -123,6 +123,10 @@ beforeAll(async () => {
       query: { accountId: [cluster.accountId], tag: ['env=prod', 'env'], region: ['us-east-1'], q: ['prod'] },
     },
     'GET /api/client/clusters/{id}': { path: { id: [cluster.clusterId] } },
+    'POST /api/client/clusters/compare': { bodies: [{ ids: [cluster.clusterId, tokenCluster.clusterId] }] },
+    'POST /api/client/clusters/bulk': {
+      bodies: [{ action: 'upgrade-agent', ids: [cluster.clusterId, tokenCluster.clusterId] }],
+    },
     'POST /api/client/clusters/{id}/agent-token': { path: { id: [tokenCluster.clusterId] } },
     'POST /api/client/clusters/{id}/consolidation': {
       path: { id: [cluster.clusterId] },

@@ -150,6 +150,12 @@ export const isolationCases: Record<string, RouteCase> = {
     ids: { 'query.accountId': 'account', 'query.cursor': 'clusterCursor' },
   },
   'GET /api/client/clusters/{id}': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/clusters/summary': { ids: { 'query.accountId': 'account' } },
+  // The clusters of `ids` are checked one by one (each its own result, tested in cluster-registry.ddb).
+  'POST /api/client/clusters/bulk': {
+    ids: { 'body.templateId': 'nodeTemplate' },
+    body: { action: 'apply-template', ids: ['eks-00000000000000000000'] },
+  },
   'POST /api/client/clusters/{id}/agent-token': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/dashboard': { ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' } },
   'GET /api/client/dashboard/resource-gap': {

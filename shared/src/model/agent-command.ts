@@ -106,6 +106,8 @@ export const agentCommandSpecSchema = z.discriminatedUnion('type', [
   }),
   /** A drained Karpenter node: deleting the Node object lets Karpenter's finalizer terminate its instance. */
   z.strictObject({ type: z.literal('delete-node'), node: objectName }),
+  /** Run this agent release (the registry's bulk "Upgrade agent", ADR 0045); heartbeats report the version. */
+  z.strictObject({ type: z.literal('upgrade-agent'), version: z.string().regex(/^\d+\.\d+\.\d+$/) }),
 ]);
 export type AgentCommandSpec = z.infer<typeof agentCommandSpecSchema>;
 export type AgentCommandType = AgentCommandSpec['type'];

@@ -48,6 +48,14 @@ import {
   listClustersQuerySchema,
 } from './cluster';
 import {
+  bulkActionBodySchema,
+  bulkActionResponseSchema,
+  compareClustersBodySchema,
+  compareClustersResponseSchema,
+  registrySummaryQuerySchema,
+  registrySummaryResponseSchema,
+} from './cluster-registry';
+import {
   clusterActionsQuerySchema,
   clusterActionsResponseSchema,
   consolidationPlanResponseSchema,
@@ -286,11 +294,34 @@ export const apiContracts = {
     errors: [...ofOneAccount, 409],
   },
   'GET /api/client/clusters': {
-    summary: "One page of the organization's clusters, filtered by account, region, tag or name",
+    summary:
+      'One page of the cluster registry, sorted by any column and filtered by account, region, tag, search and quick filters',
     tags: ['Clusters'],
     query: listClustersQuerySchema,
     responses: { 200: clusterListResponseSchema },
     errors: signedIn,
+  },
+  'GET /api/client/clusters/summary': {
+    summary: 'The registry status bar: clusters, capacity, efficiency grade, run rate and critical alerts',
+    tags: ['Clusters'],
+    query: registrySummaryQuerySchema,
+    responses: { 200: registrySummaryResponseSchema },
+    errors: signedIn,
+  },
+  'POST /api/client/clusters/compare': {
+    summary: 'Two to six clusters side by side, configuration and figures, differences flagged',
+    tags: ['Clusters'],
+    body: compareClustersBodySchema,
+    responses: { 200: compareClustersResponseSchema },
+    errors: [...signedIn, 404],
+  },
+  'POST /api/client/clusters/bulk': {
+    summary:
+      'A node template, policy, hibernation schedule or agent upgrade applied to each selected cluster, one audited change per cluster',
+    tags: ['Clusters'],
+    body: bulkActionBodySchema,
+    responses: { 200: bulkActionResponseSchema },
+    errors: [...signedIn, 404],
   },
   'GET /api/client/clusters/{id}': {
     summary: 'One cluster: summary, node groups, nodes and workloads',

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { maintenanceStateSchema } from './agent-command';
+import { registryFieldsShape, registryQueryShape } from './cluster-registry';
 
 /** The cluster registry routes (`/api/client/clusters*`). */
 
 export const clusterPathSchema = z.object({ id: z.string().min(1).max(100) });
 
-/** `GET /api/client/clusters`: one page, filtered by account, region, tag or name. */
+/**
+ * `GET /api/client/clusters`: one page of the registry, sorted by any column (`sort`, `dir`), filtered by
+ * account, region, tag, the search `q` and the quick filters (ADR 0045).
+ */
 export const listClustersQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(512).optional(),
@@ -13,8 +17,9 @@ export const listClustersQuerySchema = z.object({
   region: z.string().min(1).max(32).optional(),
   /** `key=value` (exact) or `key` (any value). */
   tag: z.string().min(1).max(256).optional(),
-  /** Part of the cluster name (case-sensitive). */
-  q: z.string().min(1).max(100).optional(),
+  /** Search: part of the name, id, a tag key or value, or the region (any case). */
+  q: z.string().trim().min(1).max(100).optional(),
+  ...registryQueryShape,
 });
 export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>;
 
@@ -49,12 +54,17 @@ export const clusterListItemSchema = z.object({
   collection: z.object({ status: z.string(), reason: z.string().nullable() }).nullable(),
   agent: agentStateSchema.nullable(),
   lastSyncedAt: z.string().nullable(),
+  ...registryFieldsShape,
 });
 export type ClusterListItem = z.infer<typeof clusterListItemSchema>;
 
-/** `nextCursor` continues after the last item returned; null on the last page. */
+/**
+ * `nextCursor` continues after the last item returned, in the same order (pass the same sort and
+ * filters); null on the last page. `total`: the clusters matching the filters, on every page.
+ */
 export const clusterListResponseSchema = z.object({
   items: z.array(clusterListItemSchema),
+  total: z.number().int().nonnegative(),
   nextCursor: z.string().nullable(),
 });
 export type ClusterListResponse = z.infer<typeof clusterListResponseSchema>;

@@ -13,6 +13,7 @@ import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../../data/entities/cluster-action';
 import { clusterCardKey } from '../../data/entities/cluster-card';
 import { clusterMaintenanceKey } from '../../data/entities/cluster-maintenance';
+import { clusterRegistryRowKey } from '../../data/entities/cluster-registry-row';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
 import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
 import { karpenterStateKey } from '../../data/entities/karpenter-state';
@@ -30,6 +31,7 @@ import {
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
+import { refreshRegistryRow } from '../cluster-registry-row';
 import { hibernationKeysOf, hibernationNoticeScheduleName, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
 import { asRetryable } from './errors';
@@ -391,6 +393,11 @@ async function upsertClusterMetadata(
   const setIfAbsent = Object.fromEntries(Object.entries(defaults).filter(([field]) => !(field in always)));
   // The full keys: the GSI1 keys (clusters of an account) are written with the item.
   await updateItem(clusterKeys(orgId, clusterId, accountId), { set: always, setIfAbsent });
+  // Listed in the registry from its discovery on, before its first collection (ADR 0045).
+  await refreshRegistryRow(
+    clusterEntity.schema.parse({ ...defaults, ...always, tags: c.tags, status: c.status }),
+    true,
+  );
 }
 
 /**
@@ -416,6 +423,7 @@ async function removeCluster(cluster: ClusterItem) {
     // The dashboard's card and series of the cluster live beside it (no TTL): they go with it.
     { delete: clusterCardKey(cluster.orgId, cluster.clusterId) },
     { delete: clusterSeriesKey(cluster.orgId, cluster.clusterId) },
+    { delete: clusterRegistryRowKey(cluster.orgId, cluster.clusterId) },
     // Its maintenance switch and command channel (its commands expire by TTL).
     { delete: clusterMaintenanceKey(cluster.orgId, cluster.clusterId) },
     { delete: agentChannelKey(cluster.orgId, cluster.clusterId) },

@@ -32,6 +32,12 @@ import { attributesOf, keyOfItem } from '../../data/items';
 import type { WriteRequest } from '../../data/repository';
 import type { PlannedTransactItem, WriteOperation } from '../../data/write-plan';
 import { cardOf } from '../cluster-card';
+import {
+  registryRowPut,
+  registryRowText,
+  registryRowUpdate,
+  registryTrendText,
+} from '../cluster-registry-row';
 
 /**
  * Planning the writes of one snapshot, without a database: given the items read (nodes, workloads, node
@@ -371,6 +377,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
         hourFigures,
         cardOf({ ...cluster, ...written } as ClusterItem),
         now,
+        registryRowText({ ...cluster, ...written } as ClusterItem),
       ),
     ],
     summary: computed.summary,
@@ -449,6 +456,7 @@ function seriesWrite(
   hour: ReturnType<typeof hourRollupOf>,
   card: string,
   now: Date,
+  registryRow: string,
 ): WriteOperation {
   const latest = encodeLatest(hourPointOf(hour));
   const packing = encodePacking(card);
@@ -458,6 +466,7 @@ function seriesWrite(
       kind: 'transaction',
       items: [
         cardPut(cluster, card),
+        registryRowPut(cluster, registryRow, registryTrendText(rollups, now)),
         {
           put: clusterSeriesEntity.toItem({
             orgId: cluster.orgId,
@@ -472,7 +481,7 @@ function seriesWrite(
       ],
     };
   }
-  return cardAndSeriesFieldsWrite(cluster, card, { latest, packing });
+  return cardAndSeriesFieldsWrite(cluster, card, { latest, packing }, registryRow);
 }
 
 type Ids = { orgId: string; clusterId: string; accountId: string };
@@ -495,7 +504,11 @@ export function cardAndSeriesFieldsWrite(
   ids: Ids,
   card: string,
   fields: Record<string, unknown>,
+  registryRow: string,
 ): WriteOperation {
+  // The registry row follows the card (ADR 0045); last in each transaction, so the items the conditions
+  // name keep their positions.
+  const row = registryRowUpdate(ids, registryRow);
   const clusterExists: PlannedTransactItem = {
     check: clusterKey(ids.orgId, ids.clusterId),
     condition: where.itemExists(),
@@ -509,13 +522,14 @@ export function cardAndSeriesFieldsWrite(
         spec: { set: fields },
         condition: where.itemExists(),
       },
+      row,
     ],
     ifConditionFails: {
       item: 1,
       // The card alone, as long as its cluster exists (one removed meanwhile leaves no card behind).
       instead: {
         kind: 'transaction',
-        items: [cardPut(ids, card), clusterExists],
+        items: [cardPut(ids, card), clusterExists, row],
         ifConditionFails: { item: 1 },
       },
     },

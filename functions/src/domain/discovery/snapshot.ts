@@ -18,6 +18,7 @@ import { getItem, queryAll, updateItem, type WriteRequest, where } from '../../d
 import { executePlan } from '../../data/write-plan';
 import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
+import { registryRowText } from '../cluster-registry-row';
 import { summaryPolicyOf } from '../policy-effective';
 import {
   type ClusterItem,
@@ -206,7 +207,9 @@ async function refreshCard(orgId: string, clusterId: string) {
   const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId), true);
   if (!cluster) return;
   const card = cardOf(cluster);
-  await executePlan([cardAndSeriesFieldsWrite(cluster, card, { packing: encodePacking(card) })]);
+  await executePlan([
+    cardAndSeriesFieldsWrite(cluster, card, { packing: encodePacking(card) }, registryRowText(cluster)),
+  ]);
 }
 
 export interface BackfillPlan {

@@ -1,11 +1,9 @@
 import { apiContracts } from '@spot/shared';
-import { listClusters } from '../../domain/clusters';
+import { listRegistry } from '../../domain/cluster-registry';
 import { httpHandler } from '../../http/handler';
 
-/** The organization's clusters, paginated (`limit`, `cursor`), filtered by account, region, tag or name. */
+/** One page of the registry: sorted by any column, filtered, with a cursor (ADR 0045). */
 export const handler = httpHandler(
   { auth: 'user', contract: apiContracts['GET /api/client/clusters'] },
-  async ({ caller, query }) => ({
-    body: await listClusters(caller.orgId, query),
-  }),
+  async ({ caller, query, now }) => ({ body: await listRegistry(caller.orgId, query, now) }),
 );

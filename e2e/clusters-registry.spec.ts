@@ -1,0 +1,204 @@
+import { expect, type Page, test } from '@playwright/test';
+import { expectAccessible, newUser, screenshotter, signUp } from './helpers';
+
+/**
+ * The Multi-Cluster Command Center (issue 17): status bar, search, a quick-filter pill, server-side sort,
+ * selection + compare, a bulk apply where one cluster fails (reported per cluster), keyboard use and axe.
+ * Its own organization, its fleet written straight to the local stack's table through the test-only
+ * fixture (`local/src/registry-fixture.ts`): no sandbox account is connected (accounts 0 and 1 belong to
+ * other specs).
+ */
+const shot = screenshotter('clusters-registry-');
+const user = newUser('Registry');
+
+const accessToken = (page: Page) =>
+  page.evaluate(() => {
+    const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } })
+      .localStorage;
+    const raw = storage.getItem('spot.session');
+    return raw ? (JSON.parse(raw) as { accessToken: string }).accessToken : '';
+  });
+
+/** Twelve clusters with known names, tags and costs (env tag, team tag), the rest generated. */
+const fleet: { name: string; env: string; team: string; cost: number; version?: string; p99Ms?: number }[] = [
+  { name: 'payments-prod', env: 'prod', team: 'checkout', cost: 9100, p99Ms: 1800 },
+  { name: 'payments-staging', env: 'staging', team: 'checkout', cost: 2100 },
+  { name: 'payments-dev', env: 'dev', team: 'checkout', cost: 700 },
+  { name: 'search-prod', env: 'prod', team: 'discovery', cost: 6400, version: '1.29' },
+  { name: 'search-staging', env: 'staging', team: 'discovery', cost: 1500 },
+  { name: 'search-dev', env: 'dev', team: 'discovery', cost: 500 },
+  { name: 'data-prod', env: 'prod', team: 'analytics', cost: 7300, p99Ms: 2600 },
+  { name: 'ml-staging', env: 'staging', team: 'analytics', cost: 3300 },
+  { name: 'data-dev', env: 'dev', team: 'analytics', cost: 900 },
+  { name: 'web-prod', env: 'prod', team: 'frontend', cost: 5200 },
+  { name: 'web-staging', env: 'staging', team: 'frontend', cost: 1200 },
+  { name: 'web-dev', env: 'dev', team: 'frontend', cost: 400 },
+];
+
+async function seedFleet(orgId: string): Promise<Record<string, string>> {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TABLE_NAME: 'spot-optimizer-local',
+    DYNAMODB_ENDPOINT: `http://127.0.0.1:${Number(process.env.E2E_DYNAMODB_PORT ?? 8310)}`,
+  });
+  const { seedRegistryFleet } = await import('../local/src/registry-fixture');
+  const seeded = await seedRegistryFleet(orgId, fleet.length, {
+    seed: 5,
+    accountId: 'acct-registry-e2e',
+    overrides: Object.fromEntries(
+      fleet.map((c, i) => [
+        i,
+        {
+          name: c.name,
+          tags: { env: c.env, team: c.team },
+          monthlyRunRateUsd: c.cost,
+          version: c.version ?? '1.33',
+          contactMinutesAgo: 2,
+          p99Ms: c.p99Ms ?? 250,
+        },
+      ]),
+    ),
+  });
+  return Object.fromEntries(seeded.map((s) => [s.name, s.clusterId]));
+}
+
+const grid = (page: Page) => page.getByRole('table', { name: 'Clusters' });
+const rowNames = (page: Page) => grid(page).locator('[role="row"] .name').allInnerTexts();
+
+test.describe
+  .serial('multi-cluster command center', () => {
+    test('status bar, search, pills, sort, compare, a bulk apply with one failure, keyboard and axe', async ({
+      page,
+    }) => {
+      test.setTimeout(180_000);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await signUp(page, user);
+      await page.getByRole('dialog').getByRole('button', { name: 'Skip for now' }).click();
+      await expect(page).toHaveURL(/\/dashboard/);
+      const token = await accessToken(page);
+      const me = await page.request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
+      const ids = await seedFleet(String((await me.json()).orgId));
+
+      // 1. The registry and its status bar.
+      await page.getByRole('menuitem', { name: 'Clusters' }).first().click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Clusters' })).toBeVisible();
+      await expect(page.getByTestId('status-clusters')).toHaveText('12');
+      const alerts = page.getByRole('heading', { name: 'Critical alerts' }).locator('..');
+      await expect(alerts).toContainText('2 clusters have API high latency');
+      await expect(alerts).toContainText('Rule: API server p99 latency above its objective');
+      // The default order is the highest cost first.
+      await expect
+        .poll(() => rowNames(page))
+        .toEqual([...fleet].sort((a, b) => b.cost - a.cost).map((c) => c.name));
+      await expect(grid(page).locator('.badge', { hasText: 'EOL' })).toBeVisible();
+      await shot(page, 'registry');
+      await expectAccessible(page, 'the cluster registry');
+
+      // 2. Search by a tag value, then clear it.
+      const search = page.getByRole('searchbox', { name: /Search clusters/ });
+      await search.fill('analytics');
+      await expect.poll(() => rowNames(page)).toEqual(['data-prod', 'ml-staging', 'data-dev']);
+      await search.fill('');
+      await expect.poll(async () => (await rowNames(page)).length).toBe(12);
+
+      // 3. A quick-filter pill: Prod only.
+      await page.getByRole('button', { name: 'Prod', exact: true }).click();
+      await expect(page.getByRole('button', { name: 'Prod', exact: true })).toHaveAttribute(
+        'aria-pressed',
+        'true',
+      );
+      await expect
+        .poll(() => rowNames(page))
+        .toEqual(['payments-prod', 'data-prod', 'search-prod', 'web-prod']);
+      await expect(page.getByRole('button', { name: /GKE/ })).toBeDisabled();
+
+      // 4. Sort on the server: by name (ascending), again for descending.
+      await page.getByRole('button', { name: 'Cluster', exact: true }).click();
+      await expect
+        .poll(() => rowNames(page))
+        .toEqual(['data-prod', 'payments-prod', 'search-prod', 'web-prod']);
+      await expect(page.getByRole('columnheader', { name: 'Cluster', exact: true })).toHaveAttribute(
+        'aria-sort',
+        'ascending',
+      );
+      await page.getByRole('button', { name: 'Cluster', exact: true }).click();
+      await expect
+        .poll(() => rowNames(page))
+        .toEqual(['web-prod', 'search-prod', 'payments-prod', 'data-prod']);
+
+      // 5. Select two and compare them side by side.
+      await page.getByRole('checkbox', { name: 'Select data-prod' }).check();
+      await page.getByRole('checkbox', { name: 'Select search-prod' }).check();
+      await expect(page.getByText('2 selected')).toBeVisible();
+      await page.getByRole('button', { name: 'Compare', exact: true }).click();
+      const compare = page.getByRole('dialog');
+      await expect(compare.getByRole('columnheader', { name: 'data-prod' })).toBeVisible();
+      await expect(compare.getByRole('rowheader', { name: /Kubernetes version \(differs\)/ })).toBeVisible();
+      await expect(compare.getByRole('rowheader', { name: 'Environment', exact: true })).toBeVisible();
+      await shot(page, 'compare');
+      await expectAccessible(page, 'the compare dialog');
+      await page.keyboard.press('Escape');
+      await expect(compare).toBeHidden();
+
+      // 6. A bulk apply where one cluster fails: web-prod is in maintenance mode.
+      const maintenance = await page.request.put(`/api/client/clusters/${ids['web-prod']}/maintenance`, {
+        headers: { authorization: `Bearer ${token}` },
+        data: { enabled: true, reason: 'control plane upgrade' },
+      });
+      expect(maintenance.status()).toBe(200);
+      await page.getByRole('checkbox', { name: 'Select web-prod' }).check();
+      await page.getByRole('button', { name: 'Apply policy' }).click();
+      const apply = page.getByRole('dialog');
+      await apply.getByRole('radio', { name: 'Prefer spot instances' }).check();
+      await apply.getByRole('button', { name: 'Apply to 3' }).click();
+      const results = page.getByRole('dialog', { name: 'Bulk action results' });
+      await expect(results.getByRole('status')).toHaveText('2 succeeded, 1 failed.');
+      const failed = results.getByRole('row', { name: /web-prod/ });
+      await expect(failed).toContainText('Failed');
+      await expect(failed).toContainText('maintenance mode');
+      await expect(results.getByRole('row', { name: /data-prod/ })).toContainText('Succeeded');
+      await shot(page, 'bulk-results');
+      await expectAccessible(page, 'the bulk results');
+      await page.keyboard.press('Escape');
+      await expect(results).toBeHidden();
+      // Each cluster's change is its own audit record.
+      const audit = await page.request.get('/api/client/audit?limit=50', {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const records = (
+        (await audit.json()).items as { action: string; target: string; outcome: string }[]
+      ).filter((r) => r.action === 'policy.update');
+      expect(records.map((r) => `${r.target} ${r.outcome}`).sort()).toEqual(
+        [
+          `cluster/${ids['data-prod']} success`,
+          `cluster/${ids['search-prod']} success`,
+          `cluster/${ids['web-prod']} failed`,
+        ].sort(),
+      );
+
+      // 7. Keyboard only: a pill off with Space, a sort with Enter, a row selected with Space.
+      await page.getByRole('button', { name: 'Clear selection' }).click();
+      await page.getByRole('button', { name: 'Prod', exact: true }).focus();
+      await page.keyboard.press('Space');
+      await expect(page.getByRole('button', { name: 'Prod', exact: true })).toHaveAttribute(
+        'aria-pressed',
+        'false',
+      );
+      await page.getByRole('button', { name: 'Monthly cost' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('columnheader', { name: 'Monthly cost', exact: true })).toHaveAttribute(
+        'aria-sort',
+        'descending',
+      );
+      await expect.poll(async () => (await rowNames(page))[0]).toBe('payments-prod');
+      await page.getByRole('checkbox', { name: 'Select payments-prod' }).focus();
+      await page.keyboard.press('Space');
+      await expect(page.getByText('1 selected')).toBeVisible();
+      await page.keyboard.press('Tab');
+      await expect(page.getByRole('link', { name: 'payments-prod' })).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(new RegExp(`/clusters/${ids['payments-prod']}`));
+    });
+  });

@@ -1,0 +1,185 @@
+import { clusterEntity } from '@spot/functions/data/entities/cluster';
+import { clusterCardEntity } from '@spot/functions/data/entities/cluster-card';
+import { clusterRegistryRowEntity } from '@spot/functions/data/entities/cluster-registry-row';
+import { batchWrite, type WriteRequest } from '@spot/functions/data/repository';
+import { cardOf } from '@spot/functions/domain/cluster-card';
+import { registryRowText } from '@spot/functions/domain/cluster-registry-row';
+import { clusterIdFor } from '@spot/functions/domain/discovery/common';
+
+/**
+ * A synthetic fleet for the registry's benchmark and browser test (ADR 0045): Cluster items with a small
+ * summary, their registry rows (with a 24-hour node trend and two weeks of cost) and dashboard cards,
+ * written straight to the table of the current environment. A test-only path: it stands for discovery
+ * having found `count` clusters, without connecting a sandbox account. Deterministic for a seed.
+ */
+
+/** mulberry32: a small seeded generator, so the same seed gives the same fleet. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2', 'ap-northeast-1'];
+const versions = ['1.34', '1.33', '1.32', '1.31', '1.30', '1.29'];
+const environments = ['prod', 'staging', 'dev'];
+const teams = ['payments', 'search', 'data', 'platform', 'ml', 'web'];
+
+export interface FleetOptions {
+  /** Default 17. */
+  seed?: number;
+  now?: Date;
+  accountId?: string;
+  /** Names are `<prefix>-<n>` (default `cluster`). */
+  namePrefix?: string;
+  /** Per cluster index: fields to force (a name, a version, a last contact in minutes). */
+  overrides?: Record<
+    number,
+    {
+      name?: string;
+      tags?: Record<string, string>;
+      version?: string;
+      contactMinutesAgo?: number | null;
+      p99Ms?: number;
+      monthlyRunRateUsd?: number;
+    }
+  >;
+}
+
+/** Writes `count` clusters into the organization; returns their ids and names, in index order. */
+export async function seedRegistryFleet(orgId: string, count: number, options: FleetOptions = {}) {
+  const random = rng(options.seed ?? 17);
+  const now = options.now ?? new Date();
+  const accountId = options.accountId ?? 'acct-fixture';
+  const writes: WriteRequest[] = [];
+  const seeded: { clusterId: string; name: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = options.overrides?.[i] ?? {};
+    const env = environments[i % environments.length] as string;
+    const team = teams[Math.floor(random() * teams.length)] as string;
+    const region = regions[Math.floor(random() * regions.length)] as string;
+    const name = o.name ?? `${options.namePrefix ?? 'cluster'}-${team}-${env}-${i}`;
+    const clusterId = clusterIdFor(accountId, region, name);
+    const nodeCount = 3 + Math.floor(random() * 60);
+    const cpuMilli = nodeCount * 8000;
+    const memoryMiB = nodeCount * 32768;
+    const monthlyRunRateUsd = o.monthlyRunRateUsd ?? Math.round(nodeCount * (150 + random() * 250));
+    const score = 0.25 + random() * 0.65;
+    const p99 = o.p99Ms ?? Math.round(100 + random() * random() * 2400);
+    const contact = o.contactMinutesAgo === undefined ? Math.floor(random() * 20) : o.contactMinutesAgo;
+    const contactAt = contact === null ? null : new Date(now.getTime() - contact * 60_000).toISOString();
+    const summary = {
+      computedAt: now.toISOString(),
+      source: 'agent',
+      capacity: {
+        cpuMilli,
+        memoryMiB,
+        requestedCpuMilli: cpuMilli * 0.6,
+        requestedMemoryMiB: memoryMiB * 0.5,
+        usedCpuMilli: cpuMilli * score,
+        usedMemoryMiB: memoryMiB * score,
+        zones: [`${region}a`, `${region}b`, `${region}c`].slice(0, 2 + (i % 2)),
+      },
+      cost: { hourlyCostUsd: monthlyRunRateUsd / 730, monthlyRunRateUsd },
+      efficiency: {
+        score,
+        grade: score >= 0.8 ? 'A' : score >= 0.65 ? 'B' : score >= 0.5 ? 'C' : score >= 0.35 ? 'D' : 'F',
+        cpuUtilization: score,
+        memoryUtilization: score,
+        totalHourlyCostUsd: monthlyRunRateUsd / 730,
+        nodeCount,
+        basis: 'metrics-server',
+      },
+      stability: {
+        index: 90,
+        level: 'stable',
+        pressure: { value: 0, penalty: 0, weight: 0.4, eventsPerNodeDay: random() < 0.05 ? 0.8 : 0 },
+        spot: { value: 0, penalty: 0, weight: 0.3, spotShare: 0.4, meanSpotMonthlyProbability: null },
+        latency: { value: p99, penalty: 0, weight: 0.3, p99Ms: p99, objectiveP99Ms: 1000 },
+        windowDays: 1,
+        pressureEventCount: 0,
+        recent: [],
+      },
+      spot: null,
+      // A 7 x 24 activity grid like a real one's (the dashboard's heatmap reads it): busy on weekdays.
+      idle: {
+        timeZone: 'UTC',
+        windowStart: new Date(now.getTime() - 28 * 86_400_000).toISOString(),
+        windowEnd: now.toISOString(),
+        idleThreshold: 0.1,
+        grid: Array.from({ length: 7 }, (_, d) =>
+          Array.from(
+            { length: 24 },
+            (_, h) => Math.round((d < 5 && h >= 8 && h < 19 ? 0.6 : 0.05) * 1000 * random()) / 1000,
+          ),
+        ),
+        classification: Array.from({ length: 7 }, (_, d) =>
+          Array.from({ length: 24 }, (_, h) => (d < 5 && h >= 8 && h < 19 ? 'active' : 'idle')),
+        ),
+        idleCellsPerWeek: 113,
+        hourlyClusterCostUsd: monthlyRunRateUsd / 730,
+        monthlyHibernationSavingsUsd: Math.round(monthlyRunRateUsd * 0.3),
+      },
+      rightsizing: { monthlySavingUsd: 0 },
+      binPacking: null,
+      savings: {
+        steps: [],
+        totalMonthlyUsd: Math.round(monthlyRunRateUsd * random() * 0.4),
+        naiveSumMonthlyUsd: 0,
+        projectedMonthlyCostUsd: 0,
+      },
+      notes: [],
+    };
+    const cluster = clusterEntity.schema.parse({
+      orgId,
+      clusterId,
+      accountId,
+      awsAccountId: '000000000000',
+      name,
+      region,
+      kubernetesVersion: o.version ?? (versions[Math.floor(random() * versions.length)] as string),
+      tags: o.tags ?? { env, team },
+      nodeCount,
+      podCount: nodeCount * (8 + Math.floor(random() * 20)),
+      monthlyRunRateUsd,
+      summary,
+      collection: { status: 'ok', reason: null, source: 'agent', lastAttemptAt: contactAt },
+      agent: {
+        lastHeartbeatAt: contactAt,
+        lastSnapshotAt: contactAt,
+        version: random() < 0.2 ? '0.0.9' : '0.1.0',
+      },
+      discoveredAt: now.toISOString(),
+      lastSyncedAt: contactAt,
+    });
+    const hourly = monthlyRunRateUsd / 730;
+    const trend = JSON.stringify({
+      nodes24h: Array.from({ length: 24 }, (_, h) =>
+        Math.max(1, Math.round(nodeCount * (0.8 + 0.3 * Math.sin((h + i) / 4)))),
+      ),
+      costLast7dUsd: Math.round(hourly * 168 * (0.9 + random() * 0.25)),
+      costPrev7dUsd: Math.round(hourly * 168),
+    });
+    writes.push(
+      { put: clusterEntity.toItem(cluster) },
+      {
+        put: clusterRegistryRowEntity.toItem({
+          orgId,
+          clusterId,
+          accountId,
+          row: registryRowText(cluster),
+          trend,
+        }),
+      },
+      { put: clusterCardEntity.toItem({ orgId, clusterId, accountId, card: cardOf(cluster) }) },
+    );
+    seeded.push({ clusterId, name });
+  }
+  await batchWrite(writes);
+  return seeded;
+}

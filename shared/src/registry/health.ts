@@ -1,0 +1,80 @@
+/**
+ * A cluster's health score (0-100), the registry's gauge. Three factors, each scored 0-100 and weighted;
+ * a factor with no measurement is left out and the others' weights renormalised (an agentless cluster
+ * has no API latency figure, which is no reason to call it unhealthy):
+ * - control-plane latency, weight 0.4: the API server's p99 (the stability index's latency input) against
+ *   its objective (1000 ms by default): 100 up to half the objective, 0 at twice it, linear between;
+ * - error rate, weight 0.3: node pressure events per node-day (the stability index's pressure input):
+ *   100 at none, 0 at one per node-day or more, linear between;
+ * - agent heartbeat, weight 0.3: minutes since the last contact (agent heartbeat or snapshot, whichever is
+ *   later): 100 up to 15 min, 0 at 120 min or never, linear between.
+ */
+export const healthWeights = { latency: 0.4, errors: 0.3, heartbeat: 0.3 } as const;
+/** At or above this score a cluster is "healthy"; below it, "degraded". */
+export const healthyMinScore = 70;
+const heartbeatFreshMinutes = 15;
+const heartbeatLostMinutes = 120;
+
+export interface HealthInput {
+  apiLatencyP99Ms: number | null;
+  latencyObjectiveP99Ms: number;
+  pressureEventsPerNodeDay: number | null;
+  /** ISO time of the last contact (heartbeat or snapshot); null when never. */
+  lastContactAt: string | null;
+}
+
+export interface HealthScore {
+  /** 0-100, rounded. */
+  score: number;
+  status: 'healthy' | 'degraded';
+  factors: {
+    latency: number | null;
+    errors: number | null;
+    heartbeat: number;
+  };
+  /** Minutes since the last contact, null when never. */
+  minutesSinceContact: number | null;
+}
+
+/** 100 at or below `good`, 0 at or above `bad`, linear between (good < bad). */
+function linear(value: number, good: number, bad: number): number {
+  if (value <= good) return 100;
+  if (value >= bad) return 0;
+  return (100 * (bad - value)) / (bad - good);
+}
+
+/** The weighted score of the factors measured (see the module comment for each factor's curve). */
+export function healthScore(input: HealthInput, now: Date): HealthScore {
+  const objective = input.latencyObjectiveP99Ms > 0 ? input.latencyObjectiveP99Ms : 1000;
+  const latency =
+    input.apiLatencyP99Ms === null || !Number.isFinite(input.apiLatencyP99Ms)
+      ? null
+      : linear(input.apiLatencyP99Ms, objective / 2, objective * 2);
+  const errors =
+    input.pressureEventsPerNodeDay === null || !Number.isFinite(input.pressureEventsPerNodeDay)
+      ? null
+      : linear(input.pressureEventsPerNodeDay, 0, 1);
+  const contact = input.lastContactAt ? Date.parse(input.lastContactAt) : Number.NaN;
+  const minutesSinceContact = Number.isFinite(contact)
+    ? Math.max(0, (now.getTime() - contact) / 60_000)
+    : null;
+  const heartbeat =
+    minutesSinceContact === null
+      ? 0
+      : linear(minutesSinceContact, heartbeatFreshMinutes, heartbeatLostMinutes);
+  const parts: [number | null, number][] = [
+    [latency, healthWeights.latency],
+    [errors, healthWeights.errors],
+    [heartbeat, healthWeights.heartbeat],
+  ];
+  const measured = parts.filter((p): p is [number, number] => p[0] !== null);
+  const weight = measured.reduce((s, [, w]) => s + w, 0);
+  const score = Math.round(measured.reduce((s, [v, w]) => s + v * w, 0) / weight);
+  const round = (v: number | null) => (v === null ? null : Math.round(v));
+  return {
+    score,
+    status: score >= healthyMinScore ? 'healthy' : 'degraded',
+    factors: { latency: round(latency), errors: round(errors), heartbeat: Math.round(heartbeat) },
+    minutesSinceContact: minutesSinceContact === null ? null : Math.round(minutesSinceContact),
+  };
+}

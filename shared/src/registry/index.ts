@@ -1,0 +1,6 @@
+export * from './compare';
+export * from './eks-versions';
+export * from './health';
+export * from './query';
+export * from './row';
+export * from './summary';

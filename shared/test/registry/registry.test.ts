@@ -1,0 +1,198 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ClusterListItem } from '../../src/model/cluster';
+import { registrySortFields } from '../../src/model/cluster-registry';
+import { compareClusters } from '../../src/registry/compare';
+import { healthScore } from '../../src/registry/health';
+import { filterRegistry, pageAfter, sortRegistry, sortValue, topSpenderIds } from '../../src/registry/query';
+import {
+  decodeRegistryRow,
+  encodeRegistryRow,
+  environmentOf,
+  registryItemOf,
+  registryRowOf,
+  registryTrendOf,
+} from '../../src/registry/row';
+import { registrySummary } from '../../src/registry/summary';
+
+const now = new Date('2026-06-01T12:00:00Z');
+
+function item(i: number, over: Partial<Parameters<typeof registryRowOf>[0]> = {}): ClusterListItem {
+  const row = registryRowOf({
+    clusterId: `eks-${String(i).padStart(4, '0')}`,
+    name: `cluster-${i}`,
+    accountId: i % 2 ? 'a1' : 'a2',
+    region: ['us-east-1', 'eu-west-1'][i % 2] as string,
+    kubernetesVersion: `1.${28 + (i % 7)}`,
+    nodeCount: (i * 7) % 13,
+    podCount: (i * 11) % 50,
+    monthlyRunRateUsd: (i * 37) % 100,
+    lastSyncedAt: new Date(now.getTime() - ((i * 13) % 200) * 60_000).toISOString(),
+    ...over,
+  });
+  return registryItemOf(JSON.stringify(row), null, now) as ClusterListItem;
+}
+
+describe('registry paging (server-side sort and cursor)', () => {
+  it('pages through any sort in any direction: every item once, in the sorted order (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.constantFrom(...registrySortFields),
+        fc.constantFrom('asc' as const, 'desc' as const),
+        fc.integer({ min: 1, max: 17 }),
+        (n, field, dir, limit) => {
+          const items = Array.from({ length: n }, (_, i) => item(i));
+          const sorted = sortRegistry(items, field, dir);
+          const seen: string[] = [];
+          let after = null;
+          for (let guard = 0; guard < 100; guard++) {
+            const page = pageAfter(sorted, field, dir, after, limit);
+            seen.push(...page.items.map((i) => i.id));
+            if (!page.hasMore) break;
+            after = page.last;
+          }
+          expect(seen).toEqual(sorted.map((i) => i.id));
+          expect(new Set(seen).size).toBe(n);
+          // Nulls last, whatever the direction.
+          const values = sorted.map((i) => sortValue(i, field));
+          const firstNull = values.indexOf(null);
+          if (firstNull >= 0) expect(values.slice(firstNull).every((v) => v === null)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('continues after a position even when that item is gone (clusters removed meanwhile)', () => {
+    const items = Array.from({ length: 10 }, (_, i) => item(i));
+    const sorted = sortRegistry(items, 'monthlyRunRateUsd', 'desc');
+    const first = pageAfter(sorted, 'monthlyRunRateUsd', 'desc', null, 3);
+    const without = sorted.filter((i) => i.id !== first.items.at(-1)?.id);
+    const next = pageAfter(without, 'monthlyRunRateUsd', 'desc', first.last, 3);
+    expect(next.items.map((i) => i.id)).toEqual(sorted.slice(3, 6).map((i) => i.id));
+  });
+});
+
+describe('stored row', () => {
+  it('decodes its compact format and the keyed one to the same row; refuses what is not a row', () => {
+    const row = registryRowOf({
+      clusterId: 'eks-1',
+      name: 'a',
+      accountId: 'x',
+      region: 'us-east-1',
+      kubernetesVersion: '1.31',
+      nodeCount: 3,
+      monthlyRunRateUsd: 10,
+      tags: { env: 'prod' },
+    });
+    expect(decodeRegistryRow(encodeRegistryRow(row))).toEqual(row);
+    expect(decodeRegistryRow(JSON.stringify(row))).toEqual(row);
+    expect(encodeRegistryRow(row).length).toBeLessThan(JSON.stringify(row).length * 0.7);
+    for (const bad of ['', 'nope', '[2,"x"]', '{"name":1}']) expect(decodeRegistryRow(bad)).toBeNull();
+  });
+});
+
+describe('registry filters', () => {
+  it('takes the top 10 % spenders, at least one', () => {
+    const items = Array.from({ length: 25 }, (_, i) => item(i));
+    const top = topSpenderIds(items);
+    expect(top.size).toBe(3);
+    const threshold = Math.min(...items.filter((i) => top.has(i.id)).map((i) => i.monthlyRunRateUsd));
+    expect(items.filter((i) => !top.has(i.id)).every((i) => i.monthlyRunRateUsd <= threshold)).toBe(true);
+    expect(topSpenderIds([item(1)]).size).toBe(1);
+  });
+
+  it('searches name, id, tags and region in any case', () => {
+    const items = [item(1, { tags: { Team: 'Payments' } }), item(2), item(3)];
+    expect(filterRegistry(items, { q: 'payments' }).map((i) => i.id)).toEqual(['eks-0001']);
+    expect(filterRegistry(items, { q: 'EU-WEST' }).map((i) => i.id)).toEqual(['eks-0001', 'eks-0003']);
+    expect(filterRegistry(items, { q: '0003' }).map((i) => i.id)).toEqual(['eks-0003']);
+    expect(filterRegistry(items, { tag: 'Team=Payments' }).map((i) => i.id)).toEqual(['eks-0001']);
+  });
+
+  it('reads the environment from a tag first, then from the name', () => {
+    expect(environmentOf({ Environment: 'Production' }, 'x')).toBe('prod');
+    expect(environmentOf({}, 'payments-staging-eu')).toBe('staging');
+    expect(environmentOf({ env: 'dev' }, 'shop-prod')).toBe('dev');
+    expect(environmentOf({}, 'product-catalog')).toBeNull();
+  });
+});
+
+describe('health score', () => {
+  it('stays within 0-100 and is monotone in latency (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }), { nil: null }),
+        fc.option(fc.double({ min: 0, max: 5, noNaN: true }), { nil: null }),
+        fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
+        (p99, pressure, minutes) => {
+          const input = {
+            apiLatencyP99Ms: p99,
+            latencyObjectiveP99Ms: 1000,
+            pressureEventsPerNodeDay: pressure,
+            lastContactAt: minutes === null ? null : new Date(now.getTime() - minutes * 60_000).toISOString(),
+          };
+          const h = healthScore(input, now);
+          expect(h.score).toBeGreaterThanOrEqual(0);
+          expect(h.score).toBeLessThanOrEqual(100);
+          if (p99 !== null)
+            expect(healthScore({ ...input, apiLatencyP99Ms: p99 + 100 }, now).score).toBeLessThanOrEqual(
+              h.score,
+            );
+        },
+      ),
+    );
+  });
+
+  it('weighs latency 0.4, errors 0.3, heartbeat 0.3 and leaves out what is not measured', () => {
+    const base = { latencyObjectiveP99Ms: 1000, lastContactAt: now.toISOString() };
+    expect(healthScore({ ...base, apiLatencyP99Ms: 2000, pressureEventsPerNodeDay: 0 }, now).score).toBe(60);
+    expect(healthScore({ ...base, apiLatencyP99Ms: null, pressureEventsPerNodeDay: 1 }, now).score).toBe(50);
+    expect(
+      healthScore(
+        { ...base, apiLatencyP99Ms: null, pressureEventsPerNodeDay: null, lastContactAt: null },
+        now,
+      ),
+    ).toMatchObject({
+      score: 0,
+      status: 'degraded',
+    });
+  });
+});
+
+describe('trend, summary and compare', () => {
+  it('builds 24 hourly node counts and two weeks of cost from the rollups', () => {
+    const hours = Array.from({ length: 14 * 24 + 3 }, (_, h) => ({
+      hour: new Date(Date.parse('2026-06-01T12:00:00Z') - (h + 1) * 3_600_000).toISOString(),
+      nodesByCapacityType: { spot: h % 5, 'on-demand': 2 },
+      hourlyCostUsd: h < 168 ? 2 : 1,
+    }));
+    const t = registryTrendOf(hours, new Date('2026-06-01T12:30:00Z'));
+    expect(t.nodes24h).toHaveLength(24);
+    expect(t.nodes24h.at(-1)).toBe(2);
+    expect(t).toMatchObject({ costLast7dUsd: 336, costPrev7dUsd: 168 });
+    expect(registryTrendOf(hours.slice(0, 100), now)).toMatchObject({
+      costLast7dUsd: null,
+      costPrev7dUsd: null,
+    });
+  });
+
+  it('sums the fleet and weights efficiency by run rate', () => {
+    const a = item(1, { monthlyRunRateUsd: 300, summary: { efficiency: { score: 0.9, grade: 'A' } } });
+    const b = item(2, { monthlyRunRateUsd: 100, summary: { efficiency: { score: 0.5, grade: 'C' } } });
+    const s = registrySummary([a, b]);
+    expect(s).toMatchObject({
+      clusterCount: 2,
+      monthlyRunRateUsd: 400,
+      efficiencyScore: 0.8,
+      efficiencyGrade: 'A',
+    });
+  });
+
+  it('flags exactly the rows whose values differ', () => {
+    const c = compareClusters([item(1), item(3)]);
+    expect(c.rows.find((r) => r.key === 'region')?.differs).toBe(false);
+    expect(c.rows.find((r) => r.key === 'kubernetesVersion')?.differs).toBe(true);
+    for (const r of c.rows) expect(r.differs).toBe(new Set(r.values).size > 1);
+  });
+});
