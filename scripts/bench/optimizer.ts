@@ -7,10 +7,12 @@
  * sandbox's Kubernetes model (`sandboxExecutor`); it polls once per workflow step, and the sandbox clock
  * (also the functions' clock) moves 15 s per step, the workflow's wait between two checks.
  *
- * Realized saving = what a twin sandbox (same world, no writes) bills per hour for the cluster at the end
- * of the run, minus what the acted-on sandbox bills, x 730: the drop the customer's bill shows, with the
- * load and autoscaling of the run's minutes the same on both sides. The product's own figure (the sum of
- * the done steps' realizedMonthlySavingUsd) is printed next to it.
+ * Realized saving of a run = how much further the acted-on sandbox's hourly bill for the cluster fell below
+ * a twin sandbox's (same world and clock, nothing written) between the run's start and end, x 730: the drop
+ * the customer's bill shows, with the load and autoscaling of the run's minutes the same on both sides.
+ * The sandbox's autoscaled groups go back to their load model's size at each full hour, so every run is
+ * kept within one sandbox hour (the clock jumps to the next hour, inventory re-synced, when it might not
+ * fit). The product's own figure (the done steps' realizedMonthlySavingUsd) is printed next to it.
  *
  * 1. balanced policy: predicted (dry run) vs realized, target within 10 %;
  * 2. aggressive policy (inventory re-synced first): realized over both runs vs the dashboard's bin-packing
