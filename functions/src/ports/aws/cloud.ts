@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DescribeScalingActivitiesCommand,
   paginateDescribeAutoScalingGroups,
-  paginateDescribeScalingActivities,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -513,27 +513,32 @@ export class AwsCustomerCloud implements CustomerCloudPort {
     const out: ScalingActivity[] = [];
     const clients = await this.clientsFor(target);
     // Newest first: stop paging at the first activity older than `since` (a busy group keeps weeks).
-    const pages = paginateDescribeScalingActivities(
-      { client: clients.autoScaling },
-      { AutoScalingGroupName: groupName, MaxRecords: 100 },
-    );
-    try {
-      for await (const page of pages) {
-        for (const a of page.Activities ?? []) {
-          const startTime = a.StartTime?.toISOString();
-          if (!a.ActivityId || !startTime) continue;
-          if (Date.parse(startTime) < since.getTime()) return out;
-          out.push({
-            activityId: a.ActivityId,
-            statusCode: a.StatusCode ?? 'Unknown',
-            statusMessage: a.StatusMessage ?? null,
-            description: a.Description ?? null,
-            startTime,
-          });
-        }
+    let nextToken: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const token = nextToken;
+      const answer = await this.send(target, clients, 'autoscaling:DescribeScalingActivities', (c) =>
+        c.autoScaling.send(
+          new DescribeScalingActivitiesCommand({
+            AutoScalingGroupName: groupName,
+            MaxRecords: 100,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const a of answer?.Activities ?? []) {
+        const startTime = a.StartTime?.toISOString();
+        if (!a.ActivityId || !startTime) continue;
+        if (Date.parse(startTime) < since.getTime()) return out;
+        out.push({
+          activityId: a.ActivityId,
+          statusCode: a.StatusCode ?? 'Unknown',
+          statusMessage: a.StatusMessage ?? null,
+          description: a.Description ?? null,
+          startTime,
+        });
       }
-    } catch (error) {
-      throw this.toError(error, target, 'autoscaling:DescribeScalingActivities');
+      nextToken = answer?.NextToken;
+      if (!nextToken) break;
     }
     return out;
   }
