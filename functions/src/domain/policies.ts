@@ -26,6 +26,7 @@ import {
 } from '../data/repository';
 import { loadAccount } from './accounts';
 import { loadCluster } from './clusters';
+import { karpenterFingerprintsOf, reconcileAfterPolicySave } from './karpenter-trigger';
 import { effectivePolicyOf } from './policy-effective';
 
 /**
@@ -190,7 +191,10 @@ export async function savePolicy(
   now: Date,
 ) {
   await assertScope(orgId, scope);
-  return writeVersion(orgId, scope, body.policy, body.version, author, now, null);
+  const karpenterBefore = await karpenterFingerprintsOf(orgId, scope);
+  const saved = await writeVersion(orgId, scope, body.policy, body.version, author, now, null);
+  await reconcileAfterPolicySave(orgId, scope, karpenterBefore, now); // ADR 0046; never fails the save
+  return saved;
 }
 
 function toVersionView(v: Awaited<ReturnType<typeof queryAll<typeof policyVersionEntity.schema>>>[number]) {
@@ -227,10 +231,13 @@ export async function restorePolicyVersion(
   const old = await getItem(policyVersionEntity, policyVersionKey(orgId, scope, version));
   if (!old) throw new NotFoundError(`Version ${version} of this policy`);
   const document = documentOf(scope, old.document);
+  const karpenterBefore = await karpenterFingerprintsOf(orgId, scope);
   for (let i = 0; ; i++) {
     const current = await readCurrent(orgId, scope, true);
     try {
-      return await writeVersion(orgId, scope, document, current?.version ?? 0, author, now, version);
+      const saved = await writeVersion(orgId, scope, document, current?.version ?? 0, author, now, version);
+      await reconcileAfterPolicySave(orgId, scope, karpenterBefore, now); // ADR 0046; never fails the restore
+      return saved;
     } catch (error) {
       // Another save landed between our read and our write: restore on top of it instead.
       if (!(error instanceof ConflictError) || error.code !== 'POLICY_VERSION_STALE' || i >= 5) throw error;
