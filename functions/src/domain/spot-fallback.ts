@@ -146,7 +146,8 @@ export async function runSpotFallback(
     },
     now,
   );
-  const skippedNow = new Set(plan.skipped.map((s) => s.group));
+  // Groups neither skipped nor about to be switched again: an earlier skip is over.
+  const skippedNow = new Set([...plan.skipped, ...plan.switches].map((s) => s.group));
   for (const c of candidates)
     if (!skippedNow.has(c.name) && records.get(c.name)?.reason)
       await clearSkip(orgId, clusterId, subjectOf(c.name));
