@@ -316,6 +316,24 @@ test.describe
       await expect(page).toHaveURL(/\/clusters\/eks-/);
       const clusterId = new URL(page.url()).pathname.split('/').pop() ?? '';
 
+      // ADR 0046: the Karpenter card shows applied vs live and the last reconcile; "Reconcile now" asks
+      // first (cancelled here: a reconcile would change the shared sandbox cluster the other specs read).
+      const karpenter = page.getByTestId('karpenter');
+      await expect(karpenter.getByRole('heading', { name: 'Karpenter', level: 2 })).toBeVisible();
+      await expect(karpenter.getByTestId('karpenter-last')).toContainText('Last reconcile', {
+        timeout: 30_000,
+      });
+      const reconcile = karpenter.getByTestId('karpenter-reconcile');
+      await expect(reconcile).toBeEnabled();
+      await reconcile.focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('dialog')).toContainText('Reconcile Karpenter objects');
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      await karpenter.scrollIntoViewIfNeeded();
+      await activityShot(page, 'karpenter');
+      await expectAccessible(page, 'the cluster page with the Karpenter card');
+
       // The Activity section: nothing has run yet, and it says so.
       const activity = page.getByTestId('activity');
       await expect(activity.getByRole('heading', { name: 'Activity', level: 2 })).toBeVisible();

@@ -136,6 +136,12 @@ export class FakeCloud implements CustomerCloudPort {
   async terminateInstanceInAutoScalingGroup(): Promise<never> {
     throw new Error('The connect tests never terminate instances');
   }
+  async describeScalingActivities(): Promise<never> {
+    throw new Error('The connect tests never read scaling activities');
+  }
+  async updateOnDemandDistribution(): Promise<never> {
+    throw new Error('The connect tests never change a distribution');
+  }
 }
 
 /** Records every execution it is asked to start; `fail` makes the next starts throw. */

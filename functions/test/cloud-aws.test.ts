@@ -1,6 +1,7 @@
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -361,6 +362,7 @@ describe('checkPermissions', () => {
       ['eks:UpdateNodegroupConfig', true],
       ['ec2:CreateTags', false],
       ['autoscaling:TerminateInstanceInAutoScalingGroup', true],
+      ['autoscaling:DescribeScalingActivities', true],
     ]);
     expect(
       autoScaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]?.args[0].input.InstanceId,
@@ -582,6 +584,7 @@ describe('reads', () => {
         instanceIds: ['i-1'],
         instanceTypes: ['m5.large', 'm6i.large'],
         onDemandPercentageAboveBase: 20,
+        onDemandBaseCapacity: 0,
         tags: { team: 'web' },
       },
       {
@@ -592,6 +595,7 @@ describe('reads', () => {
         instanceIds: ['i-9'],
         instanceTypes: ['c5.xlarge'],
         onDemandPercentageAboveBase: null,
+        onDemandBaseCapacity: null,
         tags: {},
       },
     ]);
@@ -1045,6 +1049,74 @@ describe('writes', () => {
     });
   });
 
+  it('reads scaling activities newest first and stops paging at the first one older than asked', async () => {
+    autoScaling
+      .on(DescribeScalingActivitiesCommand)
+      .resolvesOnce({
+        Activities: [
+          {
+            ActivityId: 'a-2',
+            AutoScalingGroupName: 'workers',
+            Cause: 'capacity',
+            StartTime: new Date('2026-12-01T11:50:00Z'),
+            StatusCode: 'Failed',
+            StatusMessage:
+              'We currently do not have sufficient m5.large capacity (InsufficientInstanceCapacity).',
+            Description: 'Launching a new EC2 instance.  Status Reason: ...',
+          },
+          {
+            ActivityId: 'a-1',
+            AutoScalingGroupName: 'workers',
+            Cause: 'capacity',
+            StartTime: new Date('2026-12-01T09:00:00Z'),
+            StatusCode: 'Successful',
+          },
+        ],
+        NextToken: 'more',
+      })
+      .resolves({ Activities: [] });
+    const activities = await newCloud().describeScalingActivities(
+      roleTarget,
+      'workers',
+      new Date('2026-12-01T11:00:00Z'),
+    );
+    expect(activities).toEqual([
+      {
+        activityId: 'a-2',
+        statusCode: 'Failed',
+        statusMessage:
+          'We currently do not have sufficient m5.large capacity (InsufficientInstanceCapacity).',
+        description: 'Launching a new EC2 instance.  Status Reason: ...',
+        startTime: '2026-12-01T11:50:00.000Z',
+      },
+    ]);
+    // The older activity ended the read: the second page was never asked for.
+    expect(autoScaling.commandCalls(DescribeScalingActivitiesCommand)).toHaveLength(1);
+    expect(autoScaling.commandCalls(DescribeScalingActivitiesCommand)[0]?.args[0].input).toMatchObject({
+      AutoScalingGroupName: 'workers',
+    });
+  });
+
+  it("sets only a group's on-demand distribution, and skips naming the permission when denied", async () => {
+    autoScaling.on(UpdateAutoScalingGroupCommand).resolvesOnce({}).rejectsOnce(awsError('AccessDenied'));
+    const cloud = newCloud();
+    const update = { name: 'workers', onDemandBaseCapacity: 1, onDemandPercentageAboveBase: 100 };
+    expect(await cloud.updateOnDemandDistribution(roleTarget, update)).toEqual({ outcome: 'updated' });
+    expect(autoScaling.commandCalls(UpdateAutoScalingGroupCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'workers',
+      MixedInstancesPolicy: {
+        InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 100 },
+      },
+    });
+    const denied = await cloud.updateOnDemandDistribution(roleTarget, update);
+    expectNoSecret(denied);
+    expect(denied).toMatchObject({ outcome: 'skipped', reason: 'access-denied' });
+    expect((denied as { message: string }).message).toContain('autoscaling:UpdateAutoScalingGroup');
+    await expect(
+      cloud.updateOnDemandDistribution(roleTarget, { ...update, onDemandPercentageAboveBase: 101 }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('points to the write option of the stack when a write is denied', async () => {
     autoScaling.on(UpdateAutoScalingGroupCommand).rejects(awsError('AccessDenied'));
     const error = await rejection(
@@ -1283,6 +1355,15 @@ describe('every call', () => {
         cloud.updateAutoScalingGroup(target, { name: 'web', minSize: 0, desiredCapacity: 0, maxSize: 1 }),
     },
     {
+      method: 'describeScalingActivities',
+      action: 'autoscaling:DescribeScalingActivities',
+      fail: (e, once) =>
+        once
+          ? autoScaling.on(DescribeScalingActivitiesCommand).rejectsOnce(e).resolves({})
+          : autoScaling.on(DescribeScalingActivitiesCommand).rejects(e),
+      invoke: (cloud, target) => cloud.describeScalingActivities(target, 'workers', day),
+    },
+    {
       method: 'updateNodegroupScaling',
       action: 'eks:UpdateNodegroupConfig',
       fail: (e, once) =>
@@ -1310,6 +1391,7 @@ describe('every call', () => {
     expect(methods.filter((method) => !invoked.has(method))).toEqual([
       'checkPermissions',
       'terminateInstanceInAutoScalingGroup',
+      'updateOnDemandDistribution',
     ]);
   });
 

@@ -28,6 +28,7 @@ import { errorFields, logger } from '../lib/logger';
 import { loadAccount } from './accounts';
 import { loadCluster } from './clusters';
 import { syncConsolidationSchedules } from './consolidation-schedule';
+import { karpenterFingerprintsOf, reconcileAfterPolicySave } from './karpenter-trigger';
 import { effectivePolicyOf } from './policy-effective';
 
 /**
@@ -214,8 +215,10 @@ export async function savePolicy(
   now: Date,
 ) {
   await assertScope(orgId, scope);
+  const karpenterBefore = await karpenterFingerprintsOf(orgId, scope);
   const saved = await writeVersion(orgId, scope, body.policy, body.version, author, now, null);
   await afterSave(orgId, scope, saved, now);
+  await reconcileAfterPolicySave(orgId, scope, karpenterBefore, now); // ADR 0046; never fails the save
   return saved;
 }
 
@@ -253,6 +256,7 @@ export async function restorePolicyVersion(
   const old = await getItem(policyVersionEntity, policyVersionKey(orgId, scope, version));
   if (!old) throw new NotFoundError(`Version ${version} of this policy`);
   const document = documentOf(scope, old.document);
+  const karpenterBefore = await karpenterFingerprintsOf(orgId, scope);
   for (let i = 0; ; i++) {
     const current = await readCurrent(orgId, scope, true);
     try {
@@ -266,6 +270,7 @@ export async function restorePolicyVersion(
         version,
       );
       await afterSave(orgId, scope, restored, now);
+      await reconcileAfterPolicySave(orgId, scope, karpenterBefore, now); // ADR 0046; never fails the restore
       return restored;
     } catch (error) {
       // Another save landed between our read and our write: restore on top of it instead.

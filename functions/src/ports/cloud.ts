@@ -42,8 +42,26 @@ export interface AutoScalingGroup {
   instanceTypes: string[];
   /** Share of on-demand above base in a mixed-instances policy (100 = all on-demand). */
   onDemandPercentageAboveBase: number | null;
+  /** On-demand instances before the percentage applies (mixed instances policy); absent where unknown. */
+  onDemandBaseCapacity?: number | null;
   tags: Record<string, string>;
 }
+
+/** One scaling activity of an Auto Scaling group (DescribeScalingActivities). */
+export interface ScalingActivity {
+  activityId: string;
+  /** AWS's status code: `Successful`, `Failed`, `Cancelled`, `InProgress`, ... */
+  statusCode: string;
+  /** Why it failed, as AWS words it (e.g. `... InsufficientInstanceCapacity ...`); null when none. */
+  statusMessage: string | null;
+  description: string | null;
+  startTime: string;
+}
+
+/** What setting a group's on-demand distribution did, or why nothing was done. */
+export type DistributionUpdate =
+  | { outcome: 'updated' }
+  | { outcome: 'skipped'; reason: 'access-denied' | 'not-found'; message: string };
 
 export interface EksCluster {
   name: string;
@@ -178,6 +196,17 @@ export interface CustomerCloudPort {
     target: CloudTarget,
     request: { instanceId: string; decrementDesiredCapacity: boolean },
   ): Promise<InstanceTermination>;
+  /** The group's scaling activities started since `since`, newest first (spot fallback, ADR 0046). */
+  describeScalingActivities(target: CloudTarget, groupName: string, since: Date): Promise<ScalingActivity[]>;
+  /**
+   * Spot fallback (ADR 0046): sets the on-demand base and percentage of the group's mixed instances
+   * policy (UpdateAutoScalingGroup), leaving its sizes, types and spot strategy as they are. A role
+   * without the write option is skipped with the permission named.
+   */
+  updateOnDemandDistribution(
+    target: CloudTarget,
+    update: { name: string; onDemandBaseCapacity: number; onDemandPercentageAboveBase: number },
+  ): Promise<DistributionUpdate>;
   updateNodegroupScaling(
     target: CloudTarget,
     update: {

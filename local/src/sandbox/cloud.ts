@@ -14,6 +14,7 @@ import type {
   CloudCredentials,
   CloudTarget,
   CustomerCloudPort,
+  DistributionUpdate,
   Ec2Instance,
   EksCluster,
   EksNodegroup,
@@ -22,6 +23,7 @@ import type {
   MetricQuery,
   MetricSeries,
   PermissionCheck,
+  ScalingActivity,
   SecurityGroup,
   SpotPricePoint,
 } from '@spot/functions/ports/cloud';
@@ -35,6 +37,7 @@ import {
   customerWriteActions,
 } from '@spot/shared/model/customer-permissions';
 import { loadCatalog } from '@spot/shared/pricing/index';
+import { AsgSpotCapacity } from './asg-spot-capacity';
 import { HOUR_MS, hourOf } from './cycles';
 import { SandboxKubernetes } from './kubernetes';
 import { SandboxKubernetesPort } from './kubernetes-port';
@@ -395,7 +398,15 @@ export class SandboxCloud implements CustomerCloudPort {
           instanceIds: this.simulation.nodesAt(ng, now).map((n) => n.instanceId),
           instanceTypes: [...ng.instanceTypes],
           // A mixed instances policy exists for spot and mixed groups; a plain launch template otherwise.
-          onDemandPercentageAboveBase: ng.capacity === 'on-demand' ? null : ng.onDemandPercentAboveBase,
+          onDemandPercentageAboveBase:
+            ng.capacity === 'on-demand'
+              ? null
+              : (this.asgSpot.distributionOf(ng.autoScalingGroupName)?.onDemandPercentageAboveBase ??
+                ng.onDemandPercentAboveBase),
+          onDemandBaseCapacity:
+            ng.capacity === 'on-demand'
+              ? null
+              : (this.asgSpot.distributionOf(ng.autoScalingGroupName)?.onDemandBaseCapacity ?? 0),
           tags,
         });
       }
@@ -949,6 +960,57 @@ export class SandboxCloud implements CustomerCloudPort {
       activityId: `sandbox-${now}`,
       description: `Terminating EC2 instance: ${request.instanceId}`,
     };
+  }
+
+  /** Spot shortages and on-demand distributions of the sandbox's Auto Scaling groups (ADR 0046). */
+  readonly asgSpot = new AsgSpotCapacity();
+
+  private groupNamed(principal: Principal, region: string, name: string) {
+    return this.clustersIn(principal, region)
+      .flatMap((c) => c.nodeGroups)
+      .find((g) => g.autoScalingGroupName === name);
+  }
+
+  async describeScalingActivities(
+    target: CloudTarget,
+    groupName: string,
+    since: Date,
+  ): Promise<ScalingActivity[]> {
+    const principal = this.authorize(target, 'autoscaling:DescribeScalingActivities');
+    const ng = this.groupNamed(principal, target.region, groupName);
+    if (!ng || ng.capacity === 'on-demand') return [];
+    return this.asgSpot.activities(
+      groupName,
+      ng.onDemandPercentAboveBase,
+      since.getTime(),
+      this.now(),
+      ng.instanceTypes[0] ?? 'm5.large',
+    );
+  }
+
+  /** UpdateAutoScalingGroup's MixedInstancesPolicy distribution; refused as AWS refuses it. */
+  async updateOnDemandDistribution(
+    target: CloudTarget,
+    update: { name: string; onDemandBaseCapacity: number; onDemandPercentageAboveBase: number },
+  ): Promise<DistributionUpdate> {
+    const action = 'autoscaling:UpdateAutoScalingGroup';
+    let principal: Principal;
+    try {
+      principal = this.authorize(target, action);
+    } catch (error) {
+      if (error instanceof CloudAccessError && error.cloudCode === 'ACCESS_DENIED')
+        return { outcome: 'skipped', reason: 'access-denied', message: error.message };
+      throw error;
+    }
+    const ng = this.groupNamed(principal, target.region, update.name);
+    if (!ng || ng.capacity === 'on-demand')
+      return {
+        outcome: 'skipped',
+        reason: 'not-found',
+        message: `Auto Scaling group ${update.name} has no mixed instances policy in ${target.region}: nothing was changed.`,
+      };
+    this.asgSpot.setDistribution(update.name, update, this.now());
+    return { outcome: 'updated' };
   }
 
   /** Objects written to the sandbox accounts' buckets: `<awsAccountId>/<bucket>/<key>` -> body. */

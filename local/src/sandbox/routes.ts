@@ -4,7 +4,8 @@
  * - `POST /sandbox/accounts/{awsAccountId}/onboarding-stack` `{ externalId, enableWriteActions? }`
  *   stands for the customer deploying the onboarding template in that account; answers `{ roleArn }`.
  * - `PUT /sandbox/clusters/{name}/spot-capacity` `{ nodePool?, available, instanceTypes? }`: spot capacity of
- *   Spot Optimizer's Karpenter pools runs out (InsufficientInstanceCapacity) or comes back (ADR 0042).
+ *   Spot Optimizer's Karpenter pools runs out (InsufficientInstanceCapacity) or comes back (ADR 0042);
+ *   with `autoScalingGroup`, that group's spot launches fail instead (ADR 0046).
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */
@@ -45,6 +46,8 @@ const spotCapacityBodySchema = z.object({
   available: z.boolean(),
   /** Only these instance types run out (all when absent). */
   instanceTypes: z.array(z.string().min(1).max(64)).max(100).optional(),
+  /** An Auto Scaling group of the cluster instead of its Karpenter pools (ADR 0046). */
+  autoScalingGroup: z.string().min(1).max(255).optional(),
 });
 
 export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
@@ -69,7 +72,14 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
           return json(400, {
             message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
           });
-        const { nodePool, available, instanceTypes } = parsed.data;
+        const { nodePool, available, instanceTypes, autoScalingGroup } = parsed.data;
+        if (autoScalingGroup !== undefined) {
+          const cluster = sandbox.world.clusters.find((c) => c.name === name);
+          if (!cluster?.nodeGroups.some((g) => g.autoScalingGroupName === autoScalingGroup))
+            return json(404, { message: `Cluster ${name} has no Auto Scaling group ${autoScalingGroup}.` });
+          sandbox.asgSpot.setShortage(autoScalingGroup, !available, sandbox.now());
+          return json(200, { cluster: name, autoScalingGroup, available });
+        }
         sandbox.kubernetes.pools.setSpotShortage(name, nodePool, available ? null : (instanceTypes ?? 'all'));
         return json(200, { cluster: name, nodePool, available, instanceTypes: instanceTypes ?? null });
       },

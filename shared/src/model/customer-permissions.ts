@@ -55,6 +55,10 @@ export const customerWriteActions: readonly CustomerPermission[] = [
     action: 'autoscaling:TerminateInstanceInAutoScalingGroup',
     why: 'remove a node consolidation drained, lowering the desired capacity so the group does not replace it',
   },
+  {
+    action: 'autoscaling:DescribeScalingActivities',
+    why: 'see spot launches failing for lack of capacity, to fall back to on-demand and back (ADR 0046)',
+  },
 ];
 
 /**

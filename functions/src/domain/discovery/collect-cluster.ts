@@ -4,6 +4,8 @@ import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { batchWrite, getItem } from '../../data/repository';
 import { port } from '../../ports';
 import type { EksCluster } from '../../ports/cloud';
+import { autoReconcileKarpenterQuietly } from '../karpenter-trigger';
+import { runSpotFallbackQuietly } from '../spot-fallback';
 import type { DiscoveryInput } from './common';
 import { asRetryable, describeFailure } from './errors';
 import { markClusterQuietly } from './progress';
@@ -73,6 +75,12 @@ export async function collectCluster(input: CollectInput, now: Date): Promise<Cl
   };
   const outcome = await collectOnce(input, now, () => count('collected'));
   await count(outcome.ok ? 'collected' : 'failed');
+  // The periodic actions ride on this 15-minute task (ADR 0046): it already runs per cluster with the
+  // account's credentials, agent-fed or not; both never fail the collection.
+  if (outcome.ok) {
+    await autoReconcileKarpenterQuietly(input.orgId, input.clusterId, now);
+    await runSpotFallbackQuietly(input.orgId, input.clusterId, now);
+  }
   return outcome;
 }
 

@@ -19,6 +19,11 @@ import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-
 import { karpenterStateKey } from '../../data/entities/karpenter-state';
 import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
+import {
+  optimizerSkipEntity,
+  optimizerSkipKey,
+  optimizerSkipsQuery,
+} from '../../data/entities/optimizer-skip';
 import { clusterChildrenQuery } from '../../data/entities/partitions';
 import { workloadEntity } from '../../data/entities/workload';
 import {
@@ -406,14 +411,17 @@ async function upsertClusterMetadata(
  * notices and used snooze links expire by TTL), and the optimizer's actions on it.
  */
 async function removeCluster(cluster: ClusterItem) {
-  const [groups, nodes, workloads, hibernation, openActions, doneActions] = await Promise.all([
-    queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
-    queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
-    queryAll(workloadEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'WORKLOAD')),
-    hibernationKeysOf(cluster.orgId, cluster.clusterId),
-    queryAll(clusterActionEntity, openActionsQuery(cluster.orgId, cluster.clusterId)),
-    queryAll(clusterActionEntity, doneActionsQuery(cluster.orgId, cluster.clusterId)),
-  ]);
+  const [groups, nodes, workloads, hibernation, openActions, doneActions, optimizerSkips] = await Promise.all(
+    [
+      queryAll(nodeGroupEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODEGROUP')),
+      queryAll(nodeEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'NODE')),
+      queryAll(workloadEntity, clusterChildrenQuery(cluster.orgId, cluster.clusterId, 'WORKLOAD')),
+      hibernationKeysOf(cluster.orgId, cluster.clusterId),
+      queryAll(clusterActionEntity, openActionsQuery(cluster.orgId, cluster.clusterId)),
+      queryAll(clusterActionEntity, doneActionsQuery(cluster.orgId, cluster.clusterId)),
+      queryAll(optimizerSkipEntity, optimizerSkipsQuery(cluster.orgId, cluster.clusterId)),
+    ],
+  );
   const deletes: WriteRequest[] = [
     ...groups.map((g) => ({ delete: keyOfItem(nodeGroupEntity.toItem(g)) })),
     ...nodes.map((n) => ({ delete: keyOfItem(nodeEntity.toItem(n)) })),
@@ -428,6 +436,7 @@ async function removeCluster(cluster: ClusterItem) {
     { delete: clusterMaintenanceKey(cluster.orgId, cluster.clusterId) },
     { delete: agentChannelKey(cluster.orgId, cluster.clusterId) },
     { delete: karpenterStateKey(cluster.orgId, cluster.clusterId) },
+    ...optimizerSkips.map((s) => ({ delete: optimizerSkipKey(s.orgId, s.clusterId, s.subject) })),
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));

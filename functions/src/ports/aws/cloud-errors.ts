@@ -1,4 +1,5 @@
 import { CloudAccessError, UpstreamError } from '@spot/shared';
+import { customerWriteActions } from '@spot/shared/model/customer-permissions';
 import type { CloudCredentials } from '../cloud';
 
 /**
@@ -177,13 +178,9 @@ export function safeCause(
   );
 }
 
-const isWriteAction = (action: string) =>
-  [
-    'autoscaling:UpdateAutoScalingGroup',
-    'autoscaling:TerminateInstanceInAutoScalingGroup',
-    'eks:UpdateNodegroupConfig',
-    'ec2:CreateTags',
-  ].includes(action);
+// The onboarding template's write option (customerWriteActions), which also grants the spot fallback's
+// DescribeScalingActivities (ADR 0046).
+const isWriteAction = (action: string) => customerWriteActions.some((a) => a.action === action);
 
 /** The sentence that tells a person how to grant `action` to the credentials in use. */
 export function missingPermissionMessage(action: string, credentials: CloudCredentials): string {

@@ -96,6 +96,7 @@ export function toAutoScalingGroup(group: AsgDescription): AutoScalingGroup | nu
     onDemandPercentageAboveBase: mixed
       ? (mixed.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity ?? 100)
       : null,
+    onDemandBaseCapacity: mixed ? (mixed.InstancesDistribution?.OnDemandBaseCapacity ?? 0) : null,
     tags: tagsToRecord(group.Tags),
   };
 }

@@ -1,5 +1,6 @@
 import {
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -145,6 +146,10 @@ export const permissionProbes: Readonly<Record<string, PermissionProbe>> = {
         new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: probeResourceName }),
       ),
     authorizedCodes: ['ValidationError'],
+  },
+  'autoscaling:DescribeScalingActivities': {
+    call: ({ regional }) =>
+      regional.autoScaling.send(new DescribeScalingActivitiesCommand({ MaxRecords: 1 })),
   },
   'autoscaling:TerminateInstanceInAutoScalingGroup': {
     // An instance id that cannot exist: allowed callers get a ValidationError, nothing is terminated.

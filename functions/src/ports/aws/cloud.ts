@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DescribeScalingActivitiesCommand,
   paginateDescribeAutoScalingGroups,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
@@ -28,6 +29,7 @@ import type {
   AutoScalingGroup,
   CloudTarget,
   CustomerCloudPort,
+  DistributionUpdate,
   Ec2Instance,
   EksCluster,
   EksNodegroup,
@@ -36,6 +38,7 @@ import type {
   MetricQuery,
   MetricSeries,
   PermissionCheck,
+  ScalingActivity,
   SecurityGroup,
   SpotPricePoint,
 } from '../cloud';
@@ -498,6 +501,97 @@ export class AwsCustomerCloud implements CustomerCloudPort {
           message: `${request.instanceId} is not (or no longer) an in-service instance of an Auto Scaling group: nothing was terminated.`,
         };
       }
+      throw this.toError(error, target, action);
+    }
+  }
+
+  async describeScalingActivities(
+    target: CloudTarget,
+    groupName: string,
+    since: Date,
+  ): Promise<ScalingActivity[]> {
+    const out: ScalingActivity[] = [];
+    const clients = await this.clientsFor(target);
+    // Newest first: stop paging at the first activity older than `since` (a busy group keeps weeks).
+    let nextToken: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const token = nextToken;
+      const answer = await this.send(target, clients, 'autoscaling:DescribeScalingActivities', (c) =>
+        c.autoScaling.send(
+          new DescribeScalingActivitiesCommand({
+            AutoScalingGroupName: groupName,
+            MaxRecords: 100,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const a of answer?.Activities ?? []) {
+        const startTime = a.StartTime?.toISOString();
+        if (!a.ActivityId || !startTime) continue;
+        if (Date.parse(startTime) < since.getTime()) return out;
+        out.push({
+          activityId: a.ActivityId,
+          statusCode: a.StatusCode ?? 'Unknown',
+          statusMessage: a.StatusMessage ?? null,
+          description: a.Description ?? null,
+          startTime,
+        });
+      }
+      nextToken = answer?.NextToken;
+      if (!nextToken) break;
+    }
+    return out;
+  }
+
+  async updateOnDemandDistribution(
+    target: CloudTarget,
+    update: { name: string; onDemandBaseCapacity: number; onDemandPercentageAboveBase: number },
+  ): Promise<DistributionUpdate> {
+    const action = 'autoscaling:UpdateAutoScalingGroup';
+    if (
+      !Number.isInteger(update.onDemandBaseCapacity) ||
+      update.onDemandBaseCapacity < 0 ||
+      !Number.isInteger(update.onDemandPercentageAboveBase) ||
+      update.onDemandPercentageAboveBase < 0 ||
+      update.onDemandPercentageAboveBase > 100
+    )
+      throw new ValidationError(
+        `Auto Scaling group ${update.name}: the on-demand base is a whole number of instances and the percentage above it a whole number from 0 to 100.`,
+      );
+    const clients = await this.clientsFor(target);
+    try {
+      // Absolute values: a retry after throttling sets the same distribution again. Only the
+      // distribution is sent, so the group's launch template, overrides and spot strategy stay.
+      await this.retrier.run(() =>
+        clients.autoScaling.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: update.name,
+            MixedInstancesPolicy: {
+              InstancesDistribution: {
+                OnDemandBaseCapacity: update.onDemandBaseCapacity,
+                OnDemandPercentageAboveBaseCapacity: update.onDemandPercentageAboveBase,
+              },
+            },
+          }),
+        ),
+      );
+      return { outcome: 'updated' };
+    } catch (error) {
+      if (isAccessDenied(error))
+        return {
+          outcome: 'skipped',
+          reason: 'access-denied',
+          message: missingPermissionMessage(action, target.credentials),
+        };
+      if (
+        awsErrorCode(error) === 'ValidationError' &&
+        /not found|no such/i.test(error instanceof Error ? error.message : '')
+      )
+        return {
+          outcome: 'skipped',
+          reason: 'not-found',
+          message: `Auto Scaling group ${update.name} was not found (deleted since discovery): nothing was changed.`,
+        };
       throw this.toError(error, target, action);
     }
   }
