@@ -1,8 +1,9 @@
 import { type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
-import { getItem } from '../data/repository';
-import { refreshRegistryRow } from './cluster-registry-row';
-import { applySnapshot, updateClusterFields } from './discovery/snapshot';
+import { getItem, where } from '../data/repository';
+import { executePlan } from '../data/write-plan';
+import { registryRowText, registryRowUpdate } from './cluster-registry-row';
+import { applySnapshot } from './discovery/snapshot';
 
 /** Snapshots stamped further in the future than this are refused: they would write future rollups. */
 const maxClockSkewMs = 10 * 60_000;
@@ -45,9 +46,21 @@ export async function ingest(
 
   if (body.kind === 'heartbeat') {
     const agentState = { ...cluster.agent, lastHeartbeatAt: nowIso, version: body.agentVersion };
-    await updateClusterFields(agent.orgId, agent.clusterId, { agent: agentState });
-    // The registry's health and agent version follow heartbeats too (ADR 0045).
-    await refreshRegistryRow({ ...cluster, agent: agentState });
+    // The registry's health and agent version follow heartbeats too (ADR 0045): both in one transaction,
+    // so a write refused halfway never leaves the registry telling another story than the cluster.
+    await executePlan([
+      {
+        kind: 'transaction',
+        items: [
+          {
+            update: clusterKey(agent.orgId, agent.clusterId),
+            spec: { set: { agent: agentState } },
+            condition: where.itemExists(),
+          },
+          registryRowUpdate(cluster, registryRowText({ ...cluster, agent: agentState })),
+        ],
+      },
+    ]);
     return {
       statusCode: 200,
       body: { accepted: 'heartbeat', clusterId: agent.clusterId, serverTime: nowIso },

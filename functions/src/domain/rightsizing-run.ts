@@ -30,7 +30,7 @@ import {
 } from '../data/entities/cluster-action';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import { rightsizingRunEntity, rightsizingRunKey } from '../data/entities/rightsizing-run';
-import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
+import { workloadEntity, workloadKey, workloadKeyOf } from '../data/entities/workload';
 import {
   workloadRolloutEntity,
   workloadRolloutKey,
@@ -465,10 +465,7 @@ async function startPatch(ctx: RunContext, action: ClusterAction): Promise<void>
     if (!isDomainError(error)) throw error;
     return closeAction(action, 'skipped', `Not patched: ${error.message}`, ctx.now);
   }
-  const workload = await getItem(workloadEntity, {
-    PK: clusterActionKey(action).PK,
-    SK: `WORKLOAD#${workloadKeyOf(w)}`,
-  });
+  const workload = await getItem(workloadEntity, workloadKey(action.orgId, action.clusterId, w));
   const days = Object.values(workload?.dailyUsage ?? {}).map((d) => d.oomKills);
   const liveBefore = {
     cpuMilli: containers.reduce((s, c) => s + c.requestCpuMilli, 0),

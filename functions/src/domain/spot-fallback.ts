@@ -23,7 +23,8 @@ import { effectivePolicyOf } from './policy-effective';
  * `planSpotFallback` (shared, pure), checks maintenance mode again right before each switch, sets the
  * group's on-demand distribution through the cloud port and audits it as `system: optimizer`. A role
  * without the permission is skipped with the permission named (audited once). What it switched is
- * remembered per group (`OPTIMIZER#asg:<name>`) so the original distribution can be put back.
+ * remembered per group (an OptimizerSkip item of subject `asg:<name>`) so the original distribution can
+ * be put back.
  */
 
 const subjectOf = (group: string) => `asg:${group}`;

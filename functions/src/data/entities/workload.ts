@@ -71,5 +71,14 @@ export const workloadEntity = defineEntity(
       .nullable()
       .default(null),
   }),
-  (w) => ({ PK: clusterPk(w.orgId, w.clusterId), SK: `WORKLOAD#${workloadKeyOf(w)}` }),
+  (w) => workloadKey(w.orgId, w.clusterId, w),
 );
+
+/** The key of one workload of a cluster (a GetItem by its identity). */
+export function workloadKey(
+  orgId: string,
+  clusterId: string,
+  w: { namespace: string; kind: string; name: string },
+) {
+  return { PK: clusterPk(orgId, clusterId), SK: `WORKLOAD#${workloadKeyOf(w)}` };
+}
