@@ -1,31 +1,11 @@
-import { z } from 'zod';
 import { stopConsolidationRun } from '../../domain/consolidation-run';
+import { runStopInputSchema, runStopReason } from '../run-stop';
 import { taskHandler } from '../task';
 
 /**
  * The workflow's catch: an unexpected failure stops the run, each open step closed with the reason and
  * its node uncordoned, so the cluster is left as it was except for the nodes already removed.
  */
-export const handler = taskHandler(
-  'consolidation/stop',
-  z.object({
-    orgId: z.string().min(1),
-    clusterId: z.string().min(1),
-    runId: z.string().min(1),
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose(),
-  }),
-  async (input, now) => {
-    const cause = input.error.Cause ? parseCause(input.error.Cause) : (input.error.Error ?? 'unknown error');
-    return stopConsolidationRun(input.orgId, input.clusterId, input.runId, `The run stopped: ${cause}`, now);
-  },
+export const handler = taskHandler('consolidation/stop', runStopInputSchema, async (input, now) =>
+  stopConsolidationRun(input.orgId, input.clusterId, input.runId, runStopReason(input.error), now),
 );
-
-/** A Lambda error's cause is JSON (`errorMessage`); a Fail state's is plain text. */
-function parseCause(cause: string): string {
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
-}
