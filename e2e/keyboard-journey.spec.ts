@@ -44,6 +44,8 @@ test('keyboard only: sign up, connect the sandbox, sort, open a cluster, switch 
 
   // Sign up: the tab list by arrow keys, then the form.
   await page.goto('/login');
+  // The first Tab must land in the rendered app: a Tab before Vue mounts focuses nothing (CI failed so).
+  await expect(page.getByRole('tab', { name: 'Sign in' })).toBeVisible();
   await tabTo(page, page.getByRole('tab', { name: 'Sign in' }));
   await press(page, 'ArrowRight');
   await expect(page.getByRole('tab', { name: 'Sign up' })).toBeFocused();
