@@ -10,6 +10,7 @@ export * from './model/audit';
 export * from './model/auth';
 export * from './model/canonical-json';
 export * from './model/cluster';
+export * from './model/cluster-detail';
 export * from './model/cluster-registry';
 export * from './model/cluster-snapshot';
 export * from './model/consolidation';

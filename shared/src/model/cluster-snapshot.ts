@@ -123,6 +123,25 @@ export const snapshotTopologySpreadSchema = z.object({
   labelSelector: snapshotLabelSelectorSchema.default({}),
 });
 
+/**
+ * What the CIS EKS benchmark's pod rules read (issue 17, ADR 0052), folded over the pod's containers:
+ * `privileged` / `allowPrivilegeEscalation` if any container has it; `runAsRoot` if any container may run
+ * as UID 0 (runAsUser 0, or neither runAsNonRoot nor a non-zero runAsUser at pod or container level);
+ * `automountServiceAccountToken` as the pod spec says (Kubernetes mounts the token when unset).
+ * Optional: collectors older than this field send none, and the rules then say "not collected".
+ */
+export const snapshotPodSecuritySchema = z.object({
+  privileged: z.boolean(),
+  allowPrivilegeEscalation: z.boolean().default(false),
+  runAsRoot: z.boolean(),
+  hostNetwork: z.boolean(),
+  hostPID: z.boolean(),
+  hostIPC: z.boolean().default(false),
+  serviceAccountName: boundedName.default('default'),
+  automountServiceAccountToken: z.boolean(),
+});
+export type SnapshotPodSecurity = z.infer<typeof snapshotPodSecuritySchema>;
+
 export const snapshotPodSchema = z.object({
   namespace: namespaceSchema,
   name: objectNameSchema,
@@ -154,6 +173,7 @@ export const snapshotPodSchema = z.object({
     .default([]),
   affinity: snapshotAffinitySchema.optional(),
   topologySpreadConstraints: z.array(snapshotTopologySpreadSchema).max(20).optional(),
+  security: snapshotPodSecuritySchema.optional(),
 });
 
 export const snapshotPdbSchema = z.object({

@@ -1,0 +1,5 @@
+export * from './compliance';
+export * from './drift';
+export * from './node-group-update';
+export * from './overview';
+export * from './workloads';

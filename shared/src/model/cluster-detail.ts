@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * Contracts of the cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the
+ * CIS EKS benchmark subset, and editing one node group's sizes and spot mode. The handlers and the SPA
+ * import these; the rules behind them live in `shared/src/cluster-detail/`.
+ */
+
+export const nodeGroupLauncherKinds = ['asg', 'managed-node-group', 'karpenter-nodepool', 'manual'] as const;
+export type NodeGroupLauncherKind = (typeof nodeGroupLauncherKinds)[number];
+
+export const driftReasonCodes = [
+  'family-not-allowed',
+  'architecture-not-allowed',
+  'size-excluded',
+  'capacity-type-not-allowed',
+  'unknown-instance-type',
+] as const;
+export type DriftReasonCode = (typeof driftReasonCodes)[number];
+
+export const driftedNodeSchema = z.object({
+  nodeName: z.string(),
+  instanceType: z.string(),
+  capacityType: z.enum(['on-demand', 'spot']),
+  zone: z.string(),
+  reasons: z.array(z.object({ code: z.enum(driftReasonCodes), message: z.string() })),
+  /** Who launched it: its ASG, managed node group or NodePool, or nobody we know ("manual"). */
+  launchedBy: z.object({ kind: z.enum(nodeGroupLauncherKinds), name: z.string().nullable() }),
+  launchedAt: z.string(),
+});
+export type DriftedNode = z.infer<typeof driftedNodeSchema>;
+
+export const clusterDriftResponseSchema = z.object({
+  clusterId: z.string(),
+  /** The template the nodes are checked against (the policy's, else the organization's default). */
+  template: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** Why nothing could be checked (no template), `null` when checked. */
+  note: z.string().nullable(),
+  checkedNodes: z.number().int().nonnegative(),
+  drifted: z.array(driftedNodeSchema),
+});
+export type ClusterDriftResponse = z.infer<typeof clusterDriftResponseSchema>;
+
+export const complianceStatuses = ['pass', 'fail', 'not-evaluated'] as const;
+export const complianceSeverities = ['high', 'medium', 'low'] as const;
+
+export const complianceObjectSchema = z.object({
+  kind: z.string(),
+  namespace: z.string().nullable(),
+  name: z.string(),
+  /** Pods of the object the finding covers (1 for the cluster itself). */
+  podCount: z.number().int().nonnegative(),
+});
+export type ComplianceObject = z.infer<typeof complianceObjectSchema>;
+
+export const complianceFindingSchema = z.object({
+  ruleId: z.string(),
+  /** `CIS Amazon EKS Benchmark v1.5.0`, or the guide a rule comes from where CIS has none. */
+  benchmark: z.string(),
+  title: z.string(),
+  severity: z.enum(complianceSeverities),
+  status: z.enum(complianceStatuses),
+  /** One sentence: what was found (or why it could not be evaluated) and what to do. */
+  message: z.string(),
+  objects: z.array(complianceObjectSchema),
+  podCount: z.number().int().nonnegative(),
+});
+export type ComplianceFinding = z.infer<typeof complianceFindingSchema>;
+
+export const clusterComplianceResponseSchema = z.object({
+  clusterId: z.string(),
+  /** When the snapshot the rules read was taken; `null` before the first one. */
+  evaluatedAt: z.string().nullable(),
+  findings: z.array(complianceFindingSchema),
+  summary: z.object({
+    failed: z.number().int().nonnegative(),
+    passed: z.number().int().nonnegative(),
+    notEvaluated: z.number().int().nonnegative(),
+    /** No failed rule: the registry's green shield. */
+    compliant: z.boolean(),
+  }),
+});
+export type ClusterComplianceResponse = z.infer<typeof clusterComplianceResponseSchema>;
+
+const sizeSchema = z
+  .number({ message: 'Give the size as a whole number of nodes.' })
+  .int('Give the size as a whole number of nodes.')
+  .min(0, 'A size is 0 or more nodes.')
+  .max(100_000, 'A size is at most 100,000 nodes.');
+
+/** `PUT /api/client/clusters/{id}/node-groups/{groupId}`. `spotMode` absent: leave the purchase option. */
+export const nodeGroupUpdateInputSchema = z
+  .object({
+    minSize: sizeSchema,
+    maxSize: sizeSchema,
+    spotMode: z.boolean().optional(),
+  })
+  .refine((b) => b.minSize <= b.maxSize, {
+    message: 'minSize must not exceed maxSize.',
+    path: ['minSize'],
+  });
+export type NodeGroupUpdateInput = z.infer<typeof nodeGroupUpdateInputSchema>;
+
+export const nodeGroupPathSchema = z.object({
+  id: z.string().min(1).max(128),
+  groupId: z.string().min(1).max(300),
+});
+
+export const nodeGroupSizesSchema = z.object({
+  minSize: z.number().int(),
+  desiredSize: z.number().int(),
+  maxSize: z.number().int(),
+});
+
+export const nodeGroupUpdateResponseSchema = z.object({
+  clusterId: z.string(),
+  nodeGroupId: z.string(),
+  before: nodeGroupSizesSchema.extend({ capacityType: z.enum(['on-demand', 'spot', 'mixed']) }),
+  after: nodeGroupSizesSchema.extend({ capacityType: z.enum(['on-demand', 'spot', 'mixed']) }),
+  /** What the cloud port was asked to do, in order (e.g. `autoscaling:UpdateAutoScalingGroup`). */
+  actions: z.array(z.string()),
+  /** Adjustments made to keep AWS's rules (desired moved into [min, max]). */
+  notes: z.array(z.string()),
+});
+export type NodeGroupUpdateResponse = z.infer<typeof nodeGroupUpdateResponseSchema>;
