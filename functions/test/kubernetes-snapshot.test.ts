@@ -107,6 +107,36 @@ describe('collectClusterSnapshot against recorded API responses', () => {
     ]);
   });
 
+  it('reads the security context the CIS checks need (privileged, root, host namespaces, token automount)', async () => {
+    const s = await collect();
+    expect(s.pods.find((p) => p.name === 'aws-node-4xq7d')?.security).toEqual({
+      privileged: true,
+      allowPrivilegeEscalation: true,
+      runAsRoot: true,
+      hostNetwork: true,
+      hostPID: false,
+      hostIPC: false,
+      serviceAccountName: 'aws-node',
+      automountServiceAccountToken: true,
+    });
+    expect(s.pods.find((p) => p.name === 'postgres-0')?.security).toEqual({
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      runAsRoot: false,
+      hostNetwork: false,
+      hostPID: false,
+      hostIPC: false,
+      serviceAccountName: 'postgres',
+      automountServiceAccountToken: false,
+    });
+    // Nothing declared: the defaults Kubernetes applies (the default service account, its token mounted).
+    expect(s.pods.find((p) => p.name === 'web-7d9f8c6b5-x2k9p')?.security).toMatchObject({
+      serviceAccountName: 'default',
+      automountServiceAccountToken: true,
+      runAsRoot: true,
+    });
+  });
+
   it('reads node affinity, required pod anti-affinity and topology spread as the pod declares them', async () => {
     const pods = JSON.parse(readFileSync(new URL('./fixtures/k8s/pods.json', import.meta.url), 'utf8')) as {
       items: { metadata: { name: string }; spec: Record<string, unknown> }[];

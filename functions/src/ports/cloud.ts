@@ -69,8 +69,18 @@ export interface EksCluster {
   kubernetesVersion: string;
   status: string;
   endpoint: string | null;
+  /** DescribeCluster `resourcesVpcConfig` (CIS 5.4.2); absent from sources that do not read it. */
+  endpointAccess?: EndpointAccess | null;
   createdAt: string;
   tags: Record<string, string>;
+}
+
+/** Who can reach the cluster's Kubernetes API endpoint. */
+export interface EndpointAccess {
+  publicAccess: boolean;
+  privateAccess: boolean;
+  /** CIDRs allowed to reach the public endpoint (`0.0.0.0/0` = anyone). */
+  publicAccessCidrs: string[];
 }
 
 export interface EksNodegroup {

@@ -501,6 +501,37 @@ function toSnapshotPod(
       ...(t.effect !== undefined ? { effect: t.effect } : {}),
     })),
     ...schedulingConstraintsOf(p),
+    security: securityOf(p),
+  };
+}
+
+/**
+ * The security context the CIS checks read (ADR 0052), folded over the pod's containers (init containers
+ * too: they run with the same privileges). A container runs as root unless it (or the pod) sets
+ * runAsNonRoot or a non-zero runAsUser; the image's USER is not visible here, so "may run as root" counts.
+ */
+function securityOf(p: V1Pod): NonNullable<SnapshotPod['security']> {
+  const spec = p.spec;
+  const pod = spec?.securityContext;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  const runAsRoot = containers.some((c) => {
+    const user = c.securityContext?.runAsUser ?? pod?.runAsUser;
+    const nonRoot = c.securityContext?.runAsNonRoot ?? pod?.runAsNonRoot;
+    return user === 0 || (user === undefined && nonRoot !== true);
+  });
+  return {
+    privileged: containers.some((c) => c.securityContext?.privileged === true),
+    // Kubernetes allows escalation unless a container sets it false (or it is privileged, which implies it).
+    allowPrivilegeEscalation: containers.some(
+      (c) => c.securityContext?.allowPrivilegeEscalation !== false || c.securityContext?.privileged === true,
+    ),
+    runAsRoot,
+    hostNetwork: spec?.hostNetwork === true,
+    hostPID: spec?.hostPID === true,
+    hostIPC: spec?.hostIPC === true,
+    serviceAccountName: (spec?.serviceAccountName ?? 'default').slice(0, 253),
+    // Unset means mounted (unless the service account opts out, which the pod spec does not show).
+    automountServiceAccountToken: spec?.automountServiceAccountToken !== false,
   };
 }
 

@@ -422,6 +422,8 @@ export class SandboxCloud implements CustomerCloudPort {
       kubernetesVersion: c.kubernetesVersion,
       status: 'ACTIVE',
       endpoint: c.endpoint,
+      // EKS's default when a cluster is created: public, from anywhere, no private access.
+      endpointAccess: { publicAccess: true, privateAccess: false, publicAccessCidrs: ['0.0.0.0/0'] },
       createdAt: new Date(c.createdAtMs).toISOString(),
       tags: { ...c.tags },
     }));

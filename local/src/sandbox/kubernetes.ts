@@ -22,6 +22,7 @@ import { replacementStartMs, SandboxWrites } from './agent-writes';
 import { HOUR_MS, hourOf } from './cycles';
 import { clusterHour, daemonSetsOn, type WorkloadDailyPoint, workloadDaily } from './history';
 import { type LaunchedNode, type PendingForPools, SandboxKarpenterPools } from './karpenter-pools';
+import { daemonSetSecurity, workloadSecurity } from './pod-security';
 import { catalogType } from './prices';
 import { hashString, mix, unit } from './random';
 import { bind, type SchedulableNode, type SchedulablePod, unfitReason } from './scheduler';
@@ -589,6 +590,7 @@ export class SandboxKubernetes {
       annotations: {},
       nodeSelector: {},
       tolerations: [{ operator: 'Exists' }],
+      security: daemonSetSecurity(ds.name),
     };
   }
 
@@ -647,6 +649,7 @@ export class SandboxKubernetes {
       nodeSelector: { ...w.nodeSelector },
       tolerations: w.tolerations.map((t) => ({ ...t })),
       ...schedulingConstraintsOf(w),
+      security: workloadSecurity(w),
     };
   }
 

@@ -89,6 +89,8 @@ export interface ModelPod {
   affinity?: ClusterSnapshot['pods'][number]['affinity'];
   topologySpreadConstraints?: ClusterSnapshot['pods'][number]['topologySpreadConstraints'];
   pdbName: string | undefined;
+  /** The pod's security context as collected (CIS checks); absent from older collectors. */
+  security?: ClusterSnapshot['pods'][number]['security'];
 }
 
 export interface ModelWorkload {
@@ -244,6 +246,7 @@ export function buildSnapshotModel(
       ...(p.affinity ? { affinity: p.affinity } : {}),
       ...(p.topologySpreadConstraints ? { topologySpreadConstraints: p.topologySpreadConstraints } : {}),
       pdbName: pdb?.name,
+      ...(p.security ? { security: p.security } : {}),
     });
     const node = p.nodeName ? nodeByName.get(p.nodeName) : undefined;
     if (node) {

@@ -32,6 +32,15 @@ export const clusterEntity = defineEntity(
     /** EKS status (`ACTIVE`, `UPDATING`, …). */
     status: z.string().default('ACTIVE'),
     endpoint: z.string().nullable().default(null),
+    /** Who can reach the API endpoint (DescribeCluster), for CIS 5.4.2; `null` until discovery reads it. */
+    endpointAccess: z
+      .object({
+        publicAccess: z.boolean(),
+        privateAccess: z.boolean(),
+        publicAccessCidrs: z.array(z.string()),
+      })
+      .nullable()
+      .default(null),
     createdAt: z.string().nullable().default(null),
     tags: tagsSchema.default({}),
     nodeCount: z.number().int().nonnegative(),

@@ -37,6 +37,23 @@ export const workloadEntity = defineEntity(
     labels: z.record(z.string(), z.string()).optional(),
     /** Why the cluster's policy exempts it ("Unmanaged") at the last snapshot; `null` when managed. */
     unmanagedReason: z.string().nullable().default(null),
+    /**
+     * Its pods' security context folded (any pod privileged = the workload privileged), for the CIS
+     * checks of the Compliance tab; `null` when the collector sent none.
+     */
+    security: z
+      .object({
+        privileged: z.boolean(),
+        allowPrivilegeEscalation: z.boolean(),
+        runAsRoot: z.boolean(),
+        hostNetwork: z.boolean(),
+        hostPID: z.boolean(),
+        hostIPC: z.boolean(),
+        serviceAccountName: z.string(),
+        automountServiceAccountToken: z.boolean(),
+      })
+      .nullable()
+      .default(null),
     spotReady: z.boolean(),
     /** The first failing spot-readiness rule of its pods (`null` when ready or not eligible). */
     spotReason: z.string().nullable(),

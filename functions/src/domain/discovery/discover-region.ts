@@ -387,6 +387,7 @@ async function upsertClusterMetadata(
     arn: c.arn || null,
     status: c.status,
     endpoint: c.endpoint,
+    ...(c.endpointAccess ? { endpointAccess: c.endpointAccess } : {}),
     createdAt: c.createdAt || null,
     tags: c.tags,
     // Hours of the heatmap and idle windows: a time-zone tag, else the region's location.

@@ -1,4 +1,5 @@
 import { type ClusterSnapshot, canonicalJson, savings } from '@spot/shared';
+import { workloadSecurityOf } from '@spot/shared/cluster-detail/compliance';
 import {
   buildSeriesAttributes,
   encodeLatest,
@@ -416,6 +417,7 @@ function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: s
     usedMemoryMiB: w.usedMemoryMiB,
     monthlyCostUsd: savings.toMonthlyUsd(w.hourlyCostUsd),
     hpaScaledResources: w.hpaScaledResources,
+    security: workloadSecurityOf(w.pods),
   };
 }
 /**

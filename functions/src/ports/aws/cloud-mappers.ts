@@ -109,6 +109,13 @@ export function toEksCluster(cluster: Cluster): EksCluster | null {
     kubernetesVersion: cluster.version ?? '',
     status: cluster.status ?? 'UNKNOWN',
     endpoint: cluster.endpoint ?? null,
+    endpointAccess: cluster.resourcesVpcConfig
+      ? {
+          publicAccess: cluster.resourcesVpcConfig.endpointPublicAccess ?? true,
+          privateAccess: cluster.resourcesVpcConfig.endpointPrivateAccess ?? false,
+          publicAccessCidrs: [...(cluster.resourcesVpcConfig.publicAccessCidrs ?? [])],
+        }
+      : null,
     createdAt: cluster.createdAt?.toISOString() ?? '',
     tags: { ...(cluster.tags ?? {}) },
   };
