@@ -217,6 +217,25 @@ export const routes: readonly RouteDefinition[] = [
     // Switching it off arms a hibernation run to catch up on a missed transition.
     needs: ['table-write', 'schedules'],
   },
+  // The cluster detail tabs (issue 17 item 5, ADR 0052).
+  { method: 'GET', path: '/api/client/clusters/{id}/drift', handler: 'clusters/drift', auth: 'user' },
+  {
+    method: 'GET',
+    path: '/api/client/clusters/{id}/compliance',
+    handler: 'clusters/compliance',
+    auth: 'user',
+  },
+  {
+    method: 'PUT',
+    path: '/api/client/clusters/{id}/node-groups/{groupId}',
+    handler: 'clusters/node-group-update',
+    auth: 'user',
+    timeoutSeconds: 30,
+    // Reads the live group and writes it through the customer's role (its write option); updates the item.
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+    // Each call reaches the customer's Auto Scaling / EKS API: a form a person submits.
+    rateLimit: { perOrg: { requests: 60, windowSeconds: 60 }, gateway: { requestsPerSecond: 10, burst: 20 } },
+  },
   {
     method: 'GET',
     path: '/api/agent/commands',

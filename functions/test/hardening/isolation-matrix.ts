@@ -275,6 +275,19 @@ export const isolationCases: Record<string, RouteCase> = {
   'POST /api/client/clusters/{id}/hibernation/wake': { ids: { 'path.id': 'cluster' }, body: { hours: 1 } },
   'POST /api/client/clusters/{id}/hibernation/sleep': { ids: { 'path.id': 'cluster' } },
   'PUT /api/client/clusters/{id}/maintenance': { ids: { 'path.id': 'cluster' }, body: { enabled: true } },
+  'GET /api/client/clusters/{id}/drift': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/clusters/{id}/compliance': { ids: { 'path.id': 'cluster' } },
+  'PUT /api/client/clusters/{id}/node-groups/{groupId}': {
+    ids: {
+      'path.id': 'cluster',
+      'path.groupId': {
+        notAnObject:
+          "a node group of the cluster in the path: its key is built from the caller's organization and that cluster",
+      },
+    },
+    path: { groupId: 'asg-workers' },
+    body: { minSize: 0, maxSize: 3 },
+  },
   'POST /api/agent/commands/{id}/result': {
     ids: { 'path.id': 'agentCommand' },
     body: { outcome: 'succeeded' },

@@ -25,6 +25,7 @@ const eventWords: Record<string, string> = {
   'audit.settings.update': 'Modified Audit Settings',
   'audit.settings.test-event': 'Sent SIEM Test Event',
   'hibernation.schedule.update': 'Modified Hibernation Schedule',
+  'cluster.node-group.update': 'Modified Node Group',
 };
 
 /**

@@ -48,6 +48,13 @@ import {
   listClustersQuerySchema,
 } from './cluster';
 import {
+  clusterComplianceResponseSchema,
+  clusterDriftResponseSchema,
+  nodeGroupPathSchema,
+  nodeGroupUpdateInputSchema,
+  nodeGroupUpdateResponseSchema,
+} from './cluster-detail';
+import {
   bulkActionBodySchema,
   bulkActionResponseSchema,
   compareClustersBodySchema,
@@ -356,6 +363,33 @@ export const apiContracts = {
     responses: { 200: maintenanceResponseSchema },
     errors: ofOneAccount,
   },
+  // The cluster detail tabs (issue 17 item 5, ADR 0052).
+  'GET /api/client/clusters/{id}/drift': {
+    summary:
+      "Nodes running instance types the cluster's node template forbids, with who launched them (ASG, managed node group, NodePool or by hand) and when",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: clusterDriftResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/client/clusters/{id}/compliance': {
+    summary:
+      'A CIS Amazon EKS Benchmark subset evaluated on the last snapshot: privileged or root pods, host namespaces, default service account tokens, missing limits, public endpoint',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: clusterComplianceResponseSchema },
+    errors: ofOneAccount,
+  },
+  'PUT /api/client/clusters/{id}/node-groups/{groupId}': {
+    summary:
+      "Set a node group's min/max size and spot mode through the customer's cloud (audited; refused in maintenance mode; 422 naming a missing permission)",
+    tags: ['Clusters'],
+    path: nodeGroupPathSchema,
+    body: nodeGroupUpdateInputSchema,
+    responses: { 200: nodeGroupUpdateResponseSchema },
+    // 409: maintenance mode; 422: the role lacks the write permission (named).
+    errors: [...ofOneAccount, 409, 422, 502, 429],
+  },
   'GET /api/agent/commands': {
     summary:
       "The commands for the agent's cluster to run now (write mode), each leased to it for a few minutes, with the policy's exemptions",
@@ -575,7 +609,7 @@ export const apiContracts = {
     path: accountPathSchema,
     body: putPolicyOverridesInputSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/accounts/{id}/policy/versions': {
     summary: "The saved versions of the account's overrides, newest first, with their changes",
@@ -589,7 +623,7 @@ export const apiContracts = {
     tags: ['Policies'],
     path: policyVersionPathSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/clusters/{id}/policy': {
     summary: "The cluster's policy overrides (version 0: none saved, everything inherited)",
@@ -604,7 +638,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: putPolicyOverridesInputSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/clusters/{id}/policy/versions': {
     summary: "The saved versions of the cluster's overrides, newest first, with their changes",
@@ -618,7 +652,7 @@ export const apiContracts = {
     tags: ['Policies'],
     path: policyVersionPathSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/clusters/{id}/policy/effective': {
     summary:
@@ -643,7 +677,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: consolidationRequestSchema,
     responses: { 200: consolidationPlanResponseSchema, 202: consolidationStartResponseSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/clusters/{id}/actions': {
     summary:
@@ -668,7 +702,7 @@ export const apiContracts = {
     tags: ['Consolidation'],
     path: clusterPathSchema,
     responses: { 200: karpenterStateResponseSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'POST /api/client/clusters/{id}/rightsizing': {
     summary:
@@ -677,7 +711,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: rightsizingRequestSchema,
     responses: { 200: rightsizingPlanResponseSchema, 202: rightsizingStartResponseSchema },
-    errors: [...ofOneAccount, 409, 422],
+    errors: [...ofOneAccount, 409, 422, 502, 429],
   },
   'GET /api/client/hibernation': {
     summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',

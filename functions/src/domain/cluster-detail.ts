@@ -1,0 +1,271 @@
+import {
+  CloudAccessError,
+  type ClusterComplianceResponse,
+  type ClusterDriftResponse,
+  ConflictError,
+  type NodeGroupUpdateInput,
+  type NodeGroupUpdateResponse,
+  NotFoundError,
+  nodeTemplateSpecSchema,
+} from '@spot/shared';
+import { evaluateCompliance } from '@spot/shared/cluster-detail/compliance';
+import { type DriftGroup, detectDrift } from '@spot/shared/cluster-detail/drift';
+import { type EditableGroup, planNodeGroupUpdate } from '@spot/shared/cluster-detail/node-group-update';
+import { alertFeed, type ClusterAlert } from '@spot/shared/cluster-detail/overview';
+import { loadCatalog } from '@spot/shared/pricing/catalog';
+import type { z } from 'zod';
+import type { clusterEntity } from '../data/entities/cluster';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
+import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entities/node-template-default';
+import { clusterChildrenQuery } from '../data/entities/partitions';
+import { workloadEntity } from '../data/entities/workload';
+import { getItem, queryAll, updateItem } from '../data/repository';
+import { port } from '../ports';
+import type { CloudTarget } from '../ports/cloud';
+import { cloudTargetOf } from './accounts-connect';
+import { loadCluster } from './clusters';
+import { MaintenanceModeError, maintenanceOf } from './maintenance';
+import { getTemplate } from './node-templates';
+import { effectivePolicyOf } from './policy-effective';
+
+/**
+ * The cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the CIS EKS
+ * subset, the alert feed, and a person's edit of one node group. The rules are in
+ * `shared/src/cluster-detail/`; this module reads the items and applies the edit through the cloud port.
+ */
+
+type ClusterItem = z.infer<typeof clusterEntity.schema>;
+type NodeItem = z.infer<typeof nodeEntity.schema>;
+type NodeGroupItem = z.infer<typeof nodeGroupEntity.schema>;
+
+/** The template the cluster's nodes should match: its policy's, else the organization's default. */
+async function templateOf(orgId: string, cluster: ClusterItem) {
+  const { policy } = await effectivePolicyOf(orgId, {
+    clusterId: cluster.clusterId,
+    accountId: cluster.accountId,
+  });
+  const templateId =
+    policy.infrastructure.autoscaling.nodeTemplateId ??
+    (await getItem(nodeTemplateDefaultEntity, nodeTemplateDefaultKey(orgId)))?.templateId ??
+    null;
+  if (templateId === null) return null;
+  try {
+    return await getTemplate(orgId, templateId);
+  } catch (error) {
+    // A policy naming a deleted template: report it instead of failing the tab.
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+/** `GET /api/client/clusters/{id}/drift`. */
+export async function clusterDrift(orgId: string, clusterId: string): Promise<ClusterDriftResponse> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const [template, nodes, groups] = await Promise.all([
+    templateOf(orgId, cluster),
+    queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+    queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+  ]);
+  if (!template)
+    return {
+      clusterId,
+      template: null,
+      note: 'No node template bounds this cluster: choose one in its policy (Intelligent Autoscaling) or set a default template, and drift is checked against it.',
+      checkedNodes: 0,
+      drifted: [],
+    };
+  const catalog = loadCatalog();
+  const drifted = detectDrift(
+    nodeTemplateSpecSchema.parse(template),
+    nodes.map((n) => ({
+      nodeName: n.nodeName,
+      instanceType: n.instanceType,
+      capacityType: n.capacityType,
+      zone: n.zone,
+      nodeGroupId: n.nodeGroupId,
+      launchedAt: n.launchedAt,
+    })),
+    groups.map((g): DriftGroup => ({ nodeGroupId: g.nodeGroupId, name: g.name, kind: g.kind })),
+    (name) => catalog.instanceType(name),
+  );
+  return {
+    clusterId,
+    template: { id: template.id, name: template.name },
+    note: null,
+    checkedNodes: nodes.length,
+    drifted,
+  };
+}
+
+/** `GET /api/client/clusters/{id}/compliance`: the CIS subset on the workloads of the last snapshot. */
+export async function clusterCompliance(
+  orgId: string,
+  clusterId: string,
+): Promise<ClusterComplianceResponse> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const workloads = await queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD'));
+  return evaluateCompliance(clusterId, {
+    workloads: workloads.map((w) => ({
+      namespace: w.namespace,
+      kind: w.kind,
+      name: w.name,
+      replicas: w.replicas,
+      security: w.security,
+      limitCpuMilli: w.limitCpuMilli,
+      limitMemoryMiB: w.limitMemoryMiB,
+    })),
+    endpointPublicAccess: cluster.endpointAccess?.publicAccess ?? null,
+    publicAccessCidrs: cluster.endpointAccess?.publicAccessCidrs ?? [],
+    evaluatedAt: cluster.lastSyncedAt,
+  });
+}
+
+/** The alert feed of the Overview tab, from the items `getCluster` read. */
+export function clusterAlerts(cluster: ClusterItem, nodes: readonly NodeItem[], now: Date): ClusterAlert[] {
+  const catalog = loadCatalog();
+  const capacity = (cluster.summary as { capacity?: { pendingPods?: unknown } } | null)?.capacity;
+  const contacts = [cluster.agent.lastHeartbeatAt, cluster.agent.lastSnapshotAt, cluster.lastSyncedAt]
+    .filter((t): t is string => t !== null)
+    .sort();
+  return alertFeed({
+    nodes: nodes.map((n) => ({
+      nodeName: n.nodeName,
+      instanceType: n.instanceType,
+      capacityType: n.capacityType,
+      zone: n.zone,
+      nodeGroupId: n.nodeGroupId,
+      ready: n.ready,
+      pressure: n.pressure,
+      hourlyPriceUsd: n.hourlyPriceUsd,
+    })),
+    spotBucketOf: (type) => {
+      const entry = catalog.instanceType(type)?.spot[cluster.region];
+      if (!entry) return null;
+      const bucket = catalog.interruptionBuckets[entry[1]];
+      return bucket ? { index: bucket.index, label: bucket.label } : null;
+    },
+    pendingPods: typeof capacity?.pendingPods === 'number' ? capacity.pendingPods : 0,
+    lastContactAt: contacts.at(-1) ?? null,
+    agentConnected: cluster.agentTokenSha256 !== null,
+    now,
+  });
+}
+
+const sizesOf = (g: { minSize: number; desiredSize: number; maxSize: number }) => ({
+  minSize: g.minSize,
+  desiredSize: g.desiredSize,
+  maxSize: g.maxSize,
+});
+
+/** The group as AWS has it now (a person may have changed it since the last discovery). */
+async function liveGroup(
+  target: CloudTarget,
+  cluster: ClusterItem,
+  group: NodeGroupItem,
+): Promise<EditableGroup> {
+  const cloud = port('cloud');
+  const base = { kind: group.kind, name: group.name, capacityType: group.capacityType };
+  if (group.kind === 'asg') {
+    const name = group.autoScalingGroupNames[0] ?? group.name;
+    const asg = (await cloud.describeAutoScalingGroups(target)).find((a) => a.name === name);
+    // A group seen only in node labels (no Auto Scaling group read yet) cannot be edited blind.
+    if (!asg)
+      throw new ConflictError(
+        'NODE_GROUP_NOT_READ',
+        `The Auto Scaling group behind ${group.name} is not known (${name} is not in the account): rescan the account so discovery reads it, then try again.`,
+      );
+    return {
+      ...base,
+      minSize: asg.minSize,
+      desiredSize: asg.desiredCapacity,
+      maxSize: asg.maxSize,
+      mixedInstancesPolicy: asg.onDemandPercentageAboveBase !== null,
+    };
+  }
+  if (group.kind === 'managed-node-group') {
+    const ng = (await cloud.listNodegroups(target, cluster.name)).find((g) => g.name === group.name);
+    if (!ng) throw new NotFoundError(`Managed node group ${group.name}`);
+    return {
+      ...base,
+      capacityType: ng.capacityType,
+      minSize: ng.minSize,
+      desiredSize: ng.desiredSize,
+      maxSize: ng.maxSize,
+      mixedInstancesPolicy: false,
+    };
+  }
+  return { ...base, ...sizesOf(group), mixedInstancesPolicy: false };
+}
+
+/**
+ * `PUT /api/client/clusters/{id}/node-groups/{groupId}`: a person's edit of a group's sizes and spot
+ * mode. Refused while the cluster is in maintenance (nothing of ours touches it during an upgrade); AWS's
+ * rules are checked by the planner before any call; a role without the write option is a 422 naming the
+ * permission (the cloud port's CloudAccessError). The stored group is updated so the page shows it at once.
+ */
+export async function updateNodeGroup(
+  orgId: string,
+  clusterId: string,
+  nodeGroupId: string,
+  input: NodeGroupUpdateInput,
+): Promise<{ response: NodeGroupUpdateResponse; accountId: string }> {
+  const cluster = await loadCluster(orgId, clusterId);
+  const group = await getItem(nodeGroupEntity, nodeGroupKey(orgId, clusterId, nodeGroupId), true);
+  if (!group) throw new NotFoundError('The node group');
+  // Checked right before acting, as every action on customer infrastructure is.
+  const maintenance = await maintenanceOf(orgId, clusterId, true);
+  if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+  const live = await liveGroup(target, cluster, group);
+  const plan = planNodeGroupUpdate(live, input);
+  const cloud = port('cloud');
+  const actions: string[] = [];
+  if (plan.sizes && group.kind === 'asg') {
+    await cloud.updateAutoScalingGroup(target, {
+      name: group.autoScalingGroupNames[0] ?? group.name,
+      minSize: plan.sizes.minSize,
+      desiredCapacity: plan.sizes.desiredSize,
+      maxSize: plan.sizes.maxSize,
+    });
+    actions.push('autoscaling:UpdateAutoScalingGroup');
+  } else if (plan.sizes) {
+    await cloud.updateNodegroupScaling(target, {
+      clusterName: cluster.name,
+      nodegroupName: group.name,
+      ...plan.sizes,
+    });
+    actions.push('eks:UpdateNodegroupConfig');
+  }
+  if (plan.distribution) {
+    const update = await cloud.updateOnDemandDistribution(target, {
+      name: group.autoScalingGroupNames[0] ?? group.name,
+      ...plan.distribution,
+    });
+    if (update.outcome === 'skipped')
+      throw update.reason === 'access-denied'
+        ? new CloudAccessError('ACCESS_DENIED', update.message, 'autoscaling:UpdateAutoScalingGroup')
+        : new NotFoundError(`A mixed instances policy on ${group.name}`);
+    actions.push('autoscaling:UpdateAutoScalingGroup (mixed instances distribution)');
+  }
+  const after = { ...(plan.sizes ?? sizesOf(live)), capacityType: plan.capacityTypeAfter };
+  await updateItem(nodeGroupKey(orgId, clusterId, nodeGroupId), {
+    set: {
+      minSize: after.minSize,
+      desiredSize: after.desiredSize,
+      maxSize: after.maxSize,
+      capacityType: after.capacityType,
+    },
+  });
+  return {
+    response: {
+      clusterId,
+      nodeGroupId,
+      before: { ...sizesOf(live), capacityType: live.capacityType },
+      after,
+      actions,
+      notes: plan.notes,
+    },
+    accountId: cluster.accountId,
+  };
+}

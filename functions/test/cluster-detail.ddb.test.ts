@@ -1,0 +1,292 @@
+import { sandboxKeys } from '@spot/local/sandbox/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
+import { getItem, putItem } from '../src/data/repository';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  runDiscovery,
+  seedSandboxAccount,
+} from './discovery-support';
+import { expectContractResponse } from './support/contract';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+/**
+ * The cluster detail tabs' routes (issue 17 item 5, ADR 0052) against DynamoDB Local and a discovered
+ * sandbox account: drift against the node template, the CIS subset on the snapshot, and editing a node
+ * group through the sandbox cloud (sizes written, audited; AWS's rules, maintenance mode, a missing
+ * permission and another organization's ids refused).
+ */
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+type Group = {
+  nodeGroupId: string;
+  name: string;
+  kind: string;
+  minSize: number;
+  maxSize: number;
+  desiredSize: number;
+};
+let a: User;
+let b: User;
+let harness: DiscoveryHarness;
+let accountId: string;
+let clusterId: string;
+let groups: Group[];
+
+const groupOf = (kind: string) => {
+  // An ASG discovery found through the Auto Scaling API (a group known only from node labels has no ASG name).
+  const g = groups.find((x) => x.kind === kind && (kind !== 'asg' || x.autoScalingGroupNames.length > 0));
+  if (!g) throw new Error(`the sandbox cluster has no ${kind}`);
+  return g;
+};
+const put = (token: string, groupId: string, body: unknown, id = clusterId) =>
+  call('PUT /api/client/clusters/{id}/node-groups/{groupId}', { token, path: { id, groupId }, body });
+/** The group's Auto Scaling group as the sandbox cloud has it now, read with the account's own keys. */
+async function liveAsg(groupName: string) {
+  const keys = sandboxKeys(harness.sandbox).accounts[0];
+  if (!keys) throw new Error('no sandbox account');
+  const detail = await call('GET /api/client/clusters/{id}', {
+    token: a.accessToken,
+    path: { id: clusterId },
+  });
+  const group = (detail.body.nodeGroups as { name: string; autoScalingGroupNames: string[] }[]).find(
+    (g) => g.name === groupName,
+  );
+  const asgName = group?.autoScalingGroupNames[0] ?? groupName;
+  const all = await harness.sandbox.describeAutoScalingGroups({
+    region: String((detail.body.cluster as { region: string }).region),
+    credentials: { kind: 'access-key', accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+  });
+  return all.find((g) => g.name === asgName);
+}
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness();
+  a = await signUpAndIn('Detail Org A');
+  b = await signUpAndIn('Detail Org B');
+  ({ accountId } = await seedSandboxAccount(harness, a.orgId, 0));
+  const run = await runDiscovery(harness, a.orgId, accountId);
+  expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+  const list = await call('GET /api/client/clusters', { token: a.accessToken });
+  // A cluster with an Auto Scaling group: the sandbox's clusters mix ASGs, managed node groups and pools.
+  for (const item of list.body.items as { id: string }[]) {
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: item.id },
+    });
+    const gs = detail.body.nodeGroups as Group[];
+    if (gs.some((g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0)) {
+      clusterId = item.id;
+      groups = gs;
+      break;
+    }
+  }
+  expect(clusterId).toBeDefined();
+}, 240_000);
+
+describe('GET /api/client/clusters/{id}/drift', () => {
+  it('says why nothing is checked without a template, then lists the nodes the default template forbids', async () => {
+    const none = await call('GET /api/client/clusters/{id}/drift', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(none.status, none.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/drift', none);
+    expect(none.body).toMatchObject({ template: null, checkedNodes: 0, drifted: [] });
+    expect(String(none.body.note)).toContain('No node template');
+
+    const template = await call('POST /api/client/node-templates', {
+      token: a.accessToken,
+      body: {
+        name: 'Graviton only',
+        families: ['m7g'],
+        architecture: 'arm64',
+        capacityType: 'spot',
+        disk: { type: 'gp3', sizeGiB: 50 },
+        isDefault: true,
+      },
+    });
+    expect(template.status, template.raw).toBe(201);
+    const drift = await call('GET /api/client/clusters/{id}/drift', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expectContractResponse('GET /api/client/clusters/{id}/drift', drift);
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    const nodes = detail.body.nodes as {
+      nodeName: string;
+      instanceType: string;
+      nodeGroupId: string | null;
+    }[];
+    expect(drift.body.template).toEqual({ id: template.body.id, name: 'Graviton only' });
+    expect(drift.body.checkedNodes).toBe(nodes.length);
+    const drifted = drift.body.drifted as {
+      nodeName: string;
+      instanceType: string;
+      launchedBy: { kind: string; name: string | null };
+      reasons: { code: string }[];
+    }[];
+    // Every node that is not an m7g is reported, with the group that launched it.
+    const expected = nodes.filter((n) => !n.instanceType.startsWith('m7g.'));
+    expect(drifted.map((d) => d.nodeName).sort()).toEqual(expected.map((n) => n.nodeName).sort());
+    for (const d of drifted) {
+      const node = nodes.find((n) => n.nodeName === d.nodeName);
+      const group = groups.find((g) => g.nodeGroupId === node?.nodeGroupId);
+      expect(d.launchedBy).toEqual(
+        group ? { kind: group.kind, name: group.name } : { kind: 'manual', name: null },
+      );
+      expect(d.reasons.map((r) => r.code)).toContain('family-not-allowed');
+    }
+  });
+});
+
+describe('GET /api/client/clusters/{id}/compliance', () => {
+  it('finds the privileged, host-network DaemonSets and the public endpoint, each with its CIS rule id', async () => {
+    const res = await call('GET /api/client/clusters/{id}/compliance', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/compliance', res);
+    const findings = res.body.findings as {
+      ruleId: string;
+      status: string;
+      objects: { kind: string; namespace: string | null; name: string; podCount: number }[];
+    }[];
+    const rule = (id: string) => findings.find((f) => f.ruleId === id);
+    expect(rule('4.2.1')?.status).toBe('fail');
+    expect(rule('4.2.1')?.objects).toContainEqual(
+      expect.objectContaining({ kind: 'DaemonSet', namespace: 'kube-system', name: 'aws-node' }),
+    );
+    expect(rule('4.2.4')?.objects.map((o) => o.name)).toEqual(
+      expect.arrayContaining(['aws-node', 'kube-proxy']),
+    );
+    // The sandbox's EKS endpoints are public from anywhere, as EKS creates them by default.
+    expect(rule('5.4.2')).toMatchObject({ status: 'fail', objects: [{ kind: 'Cluster' }] });
+    expect(res.body.summary).toMatchObject({ compliant: false });
+    expect(res.body.evaluatedAt).not.toBeNull();
+  });
+});
+
+describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
+  it('writes an ASG’s sizes through the cloud, keeps desired within them, updates the item and audits it', async () => {
+    const asg = groupOf('asg');
+    const maxSize = asg.maxSize + 2;
+    const res = await put(a.accessToken, asg.nodeGroupId, { minSize: 0, maxSize });
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', res);
+    expect(res.body.after).toMatchObject({ minSize: 0, maxSize });
+    expect(res.body.actions).toEqual(['autoscaling:UpdateAutoScalingGroup']);
+
+    const live = await liveAsg(asg.name);
+    expect(live).toMatchObject({ minSize: 0, maxSize });
+
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect((detail.body.nodeGroups as Group[]).find((g) => g.nodeGroupId === asg.nodeGroupId)).toMatchObject({
+      minSize: 0,
+      maxSize,
+    });
+    const trail = await call('GET /api/client/audit', {
+      token: a.accessToken,
+      query: { event: 'cluster.node-group.update' },
+    });
+    const record = (trail.body.items as { target: string; before: unknown; after: unknown }[])[0];
+    expect(record?.target).toBe(`cluster/${clusterId}/node-group/${asg.nodeGroupId}`);
+    expect(record?.after).toMatchObject({ minSize: 0, maxSize });
+  });
+
+  it('refuses input AWS would refuse, naming the rule, before any call', async () => {
+    const asg = groupOf('asg');
+    const bad = await put(a.accessToken, asg.nodeGroupId, { minSize: 5, maxSize: 2 });
+    expect(bad.status).toBe(400);
+    expect(bad.raw).toContain('minSize must not exceed maxSize');
+    const negative = await put(a.accessToken, asg.nodeGroupId, { minSize: -1, maxSize: 2 });
+    expect(negative.status).toBe(400);
+    const huge = await put(a.accessToken, asg.nodeGroupId, { minSize: 0, maxSize: 5000 });
+    expect(huge.status).toBe(400);
+    expect(huge.raw).toContain('check the number');
+    const missing = await put(a.accessToken, 'asg-no-such-group', { minSize: 0, maxSize: 2 });
+    expect(missing.status).toBe(404);
+    const managed = groups.find((g) => g.kind === 'managed-node-group');
+    if (managed) {
+      const zero = await put(a.accessToken, managed.nodeGroupId, { minSize: 0, maxSize: 0 });
+      expect(zero.status).toBe(400);
+      expect(zero.raw).toContain('maxSize 0');
+    }
+  });
+
+  it('is refused in maintenance mode and leaves the group as it was', async () => {
+    const asg = groupOf('asg');
+    const on = await call('PUT /api/client/clusters/{id}/maintenance', {
+      token: a.accessToken,
+      path: { id: clusterId },
+      body: { enabled: true, reason: 'EKS upgrade' },
+    });
+    expect(on.status, on.raw).toBe(200);
+    const before = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    const res = await put(a.accessToken, asg.nodeGroupId, { minSize: 1, maxSize: 9 });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('CLUSTER_IN_MAINTENANCE');
+    expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', res);
+    const after = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(after.body.nodeGroups).toEqual(before.body.nodeGroups);
+    await call('PUT /api/client/clusters/{id}/maintenance', {
+      token: a.accessToken,
+      path: { id: clusterId },
+      body: { enabled: false },
+    });
+  });
+
+  it('names the missing permission (422) when the role was deployed without write actions', async () => {
+    const account = await getItem(cloudAccountEntity, cloudAccountKey(a.orgId, accountId));
+    if (!account) throw new Error('account missing');
+    const externalId = 'detail-test-external-id-0001';
+    const { roleArn } = harness.sandbox.deployOnboardingStack(account.awsAccountId ?? '', externalId, false);
+    await putItem(cloudAccountEntity, { ...account, method: 'role', roleArn, externalId });
+    try {
+      const res = await put(a.accessToken, groupOf('asg').nodeGroupId, { minSize: 0, maxSize: 4 });
+      expect(res.status, res.raw).toBe(422);
+      expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', res);
+      expect(res.raw).toContain('autoscaling:UpdateAutoScalingGroup');
+      expect(res.raw).toContain('EnableWriteActions');
+    } finally {
+      await putItem(cloudAccountEntity, account);
+    }
+  });
+
+  it('another organization’s cluster is a 404 on every detail route, and nothing changes', async () => {
+    const asg = groupOf('asg');
+    for (const key of [
+      'GET /api/client/clusters/{id}/drift',
+      'GET /api/client/clusters/{id}/compliance',
+    ] as const) {
+      const res = await call(key, { token: b.accessToken, path: { id: clusterId } });
+      expect(res.status, key).toBe(404);
+    }
+    const before = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    const res = await put(b.accessToken, asg.nodeGroupId, { minSize: 0, maxSize: 1 });
+    expect(res.status).toBe(404);
+    const after = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(after.body.nodeGroups).toEqual(before.body.nodeGroups);
+  });
+});
