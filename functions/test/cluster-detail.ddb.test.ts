@@ -103,7 +103,8 @@ describe('GET /api/client/clusters/{id}/drift', () => {
         name: 'Graviton only',
         families: ['m7g'],
         architecture: 'arm64',
-        capacityType: 'spot',
+        // Both capacity types: only the family and architecture decide drift here.
+        capacityType: 'hybrid',
         disk: { type: 'gp3', sizeGiB: 50 },
         isDefault: true,
       },
