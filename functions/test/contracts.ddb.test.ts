@@ -116,6 +116,8 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   }),
   'GET /api/client/clusters/{id}/actions': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/karpenter': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/drift': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/compliance': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
@@ -232,6 +234,22 @@ describe('responses match the contracts', () => {
     });
     expect(conflict.status).toBe(409);
     expectContractResponse('POST /api/agent/commands/{id}/result', conflict);
+  });
+
+  it('answers a node group edit as its contract says', async () => {
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: user.accessToken,
+      path: { id: clusterId },
+    });
+    const groups = detail.body.nodeGroups as { nodeGroupId: string; kind: string; maxSize: number }[];
+    const group = groups.find((g) => g.kind !== 'karpenter-nodepool') ?? groups[0];
+    const edited = await call('PUT /api/client/clusters/{id}/node-groups/{groupId}', {
+      token: user.accessToken,
+      path: { id: clusterId, groupId: String(group?.nodeGroupId) },
+      body: { minSize: 0, maxSize: Math.max(1, group?.maxSize ?? 1) },
+    });
+    expect([200, 409], edited.raw).toContain(edited.status);
+    expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', edited);
   });
 
   it('answers errors with the error shape and a status the contract declares', async () => {

@@ -312,6 +312,14 @@ describe('no credential leaves by any route', () => {
       path: { id: cluster.clusterId },
       body: { dryRun: true },
     });
+    // The detail tabs; the node-group edit opens the account's access key to reach the cloud.
+    await call('GET /api/client/clusters/{id}/drift', { token, path: { id: cluster.clusterId } });
+    await call('GET /api/client/clusters/{id}/compliance', { token, path: { id: cluster.clusterId } });
+    await call('PUT /api/client/clusters/{id}/node-groups/{groupId}', {
+      token,
+      path: { id: cluster.clusterId, groupId: 'asg-workers' },
+      body: { minSize: 0, maxSize: 2 },
+    });
     // Hibernation: a run opens the account's access key; the Slack webhook is write-only.
     const hibernating = await seedCluster(user.orgId, { name: 'hibernating', accountId: id });
     const h = { id: hibernating.clusterId };

@@ -135,6 +135,15 @@ beforeAll(async () => {
     'GET /api/client/clusters/{id}/actions': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/karpenter': { path: { id: [cluster.clusterId] } },
     'POST /api/client/clusters/{id}/karpenter/reconcile': { path: { id: [cluster.clusterId] } },
+    'GET /api/client/clusters/{id}/drift': { path: { id: [cluster.clusterId] } },
+    'GET /api/client/clusters/{id}/compliance': { path: { id: [cluster.clusterId] } },
+    'PUT /api/client/clusters/{id}/node-groups/{groupId}': {
+      path: { id: [cluster.clusterId], groupId: ['asg-workers'] },
+      bodies: [
+        { minSize: 0, maxSize: 2 },
+        { minSize: 1, maxSize: 3, spotMode: true },
+      ],
+    },
     'POST /api/client/clusters/{id}/rightsizing': {
       path: { id: [cluster.clusterId] },
       bodies: [{ dryRun: true }, { dryRun: false }],
