@@ -11,7 +11,6 @@ import {
 import { evaluateCompliance } from '@spot/shared/cluster-detail/compliance';
 import { type DriftGroup, detectDrift } from '@spot/shared/cluster-detail/drift';
 import { type EditableGroup, planNodeGroupUpdate } from '@spot/shared/cluster-detail/node-group-update';
-import { alertFeed, type ClusterAlert } from '@spot/shared/cluster-detail/overview';
 import { loadCatalog } from '@spot/shared/pricing/catalog';
 import type { z } from 'zod';
 import type { clusterEntity } from '../data/entities/cluster';
@@ -36,7 +35,6 @@ import { effectivePolicyOf } from './policy-effective';
  */
 
 type ClusterItem = z.infer<typeof clusterEntity.schema>;
-type NodeItem = z.infer<typeof nodeEntity.schema>;
 type NodeGroupItem = z.infer<typeof nodeGroupEntity.schema>;
 
 /** The template the cluster's nodes should match: its policy's, else the organization's default. */
@@ -118,37 +116,6 @@ export async function clusterCompliance(
     endpointPublicAccess: cluster.endpointAccess?.publicAccess ?? null,
     publicAccessCidrs: cluster.endpointAccess?.publicAccessCidrs ?? [],
     evaluatedAt: cluster.lastSyncedAt,
-  });
-}
-
-/** The alert feed of the Overview tab, from the items `getCluster` read. */
-export function clusterAlerts(cluster: ClusterItem, nodes: readonly NodeItem[], now: Date): ClusterAlert[] {
-  const catalog = loadCatalog();
-  const capacity = (cluster.summary as { capacity?: { pendingPods?: unknown } } | null)?.capacity;
-  const contacts = [cluster.agent.lastHeartbeatAt, cluster.agent.lastSnapshotAt, cluster.lastSyncedAt]
-    .filter((t): t is string => t !== null)
-    .sort();
-  return alertFeed({
-    nodes: nodes.map((n) => ({
-      nodeName: n.nodeName,
-      instanceType: n.instanceType,
-      capacityType: n.capacityType,
-      zone: n.zone,
-      nodeGroupId: n.nodeGroupId,
-      ready: n.ready,
-      pressure: n.pressure,
-      hourlyPriceUsd: n.hourlyPriceUsd,
-    })),
-    spotBucketOf: (type) => {
-      const entry = catalog.instanceType(type)?.spot[cluster.region];
-      if (!entry) return null;
-      const bucket = catalog.interruptionBuckets[entry[1]];
-      return bucket ? { index: bucket.index, label: bucket.label } : null;
-    },
-    pendingPods: typeof capacity?.pendingPods === 'number' ? capacity.pendingPods : 0,
-    lastContactAt: contacts.at(-1) ?? null,
-    agentConnected: cluster.agentTokenSha256 !== null,
-    now,
   });
 }
 

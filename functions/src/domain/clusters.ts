@@ -18,6 +18,7 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { clusterAlerts } from './cluster-alerts';
 import { maintenanceOf } from './maintenance';
 
 /**
@@ -35,7 +36,7 @@ export async function loadCluster(orgId: string, clusterId: string) {
 const withoutOrg = <T extends { orgId: string }>({ orgId: _org, ...rest }: T) => rest;
 
 /** One cluster: its summary (what the dashboard shows), node groups, nodes and workloads. */
-export async function getCluster(orgId: string, clusterId: string) {
+export async function getCluster(orgId: string, clusterId: string, now: Date) {
   const cluster = await loadCluster(orgId, clusterId);
   const [nodeGroups, nodes, workloads, maintenance, channel] = await Promise.all([
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
@@ -60,6 +61,8 @@ export async function getCluster(orgId: string, clusterId: string) {
     nodeGroups: nodeGroups.map(withoutOrg),
     nodes: nodes.map(withoutOrg),
     workloads: workloads.map(({ dailyUsage: _d, today: _t, ...w }) => withoutOrg(w)),
+    // The Overview tab's alert feed (ADR 0052).
+    alerts: clusterAlerts(cluster, nodes, now),
   };
 }
 

@@ -609,7 +609,7 @@ export const apiContracts = {
     path: accountPathSchema,
     body: putPolicyOverridesInputSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/accounts/{id}/policy/versions': {
     summary: "The saved versions of the account's overrides, newest first, with their changes",
@@ -623,7 +623,7 @@ export const apiContracts = {
     tags: ['Policies'],
     path: policyVersionPathSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/clusters/{id}/policy': {
     summary: "The cluster's policy overrides (version 0: none saved, everything inherited)",
@@ -638,7 +638,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: putPolicyOverridesInputSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/clusters/{id}/policy/versions': {
     summary: "The saved versions of the cluster's overrides, newest first, with their changes",
@@ -652,7 +652,7 @@ export const apiContracts = {
     tags: ['Policies'],
     path: policyVersionPathSchema,
     responses: { 200: policyOverridesViewSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/clusters/{id}/policy/effective': {
     summary:
@@ -677,7 +677,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: consolidationRequestSchema,
     responses: { 200: consolidationPlanResponseSchema, 202: consolidationStartResponseSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/clusters/{id}/actions': {
     summary:
@@ -702,7 +702,7 @@ export const apiContracts = {
     tags: ['Consolidation'],
     path: clusterPathSchema,
     responses: { 200: karpenterStateResponseSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'POST /api/client/clusters/{id}/rightsizing': {
     summary:
@@ -711,7 +711,7 @@ export const apiContracts = {
     path: clusterPathSchema,
     body: rightsizingRequestSchema,
     responses: { 200: rightsizingPlanResponseSchema, 202: rightsizingStartResponseSchema },
-    errors: [...ofOneAccount, 409, 422, 502, 429],
+    errors: [...ofOneAccount, 409, 422],
   },
   'GET /api/client/hibernation': {
     summary: 'Every cluster with its hibernation state, next transition and month-to-date savings',

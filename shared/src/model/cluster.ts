@@ -95,6 +95,21 @@ export const clusterDetailResponseSchema = z.object({
   nodeGroups: z.array(z.object({ clusterId: z.string() }).loose()),
   nodes: z.array(z.object({ clusterId: z.string() }).loose()),
   workloads: z.array(z.object({ clusterId: z.string() }).loose()),
+  /** The Overview tab's alert feed, most severe first (ADR 0052). */
+  alerts: z.array(
+    z.object({
+      kind: z.enum([
+        'spot-reclaim-risk',
+        'node-pressure',
+        'node-not-ready',
+        'pending-pods',
+        'heartbeat-lost',
+      ]),
+      severity: z.enum(['critical', 'warning', 'info']),
+      message: z.string(),
+      rule: z.string(),
+    }),
+  ),
 });
 export type ClusterDetailResponse = z.infer<typeof clusterDetailResponseSchema>;
 

@@ -1,0 +1,154 @@
+import {
+  type ClusterComplianceResponse,
+  type ClusterDetailResponse,
+  type ClusterDriftResponse,
+  clusterComplianceResponseSchema,
+  clusterDetailResponseSchema,
+  clusterDriftResponseSchema,
+  type NodeGroupUpdateInput,
+  type NodeGroupUpdateResponse,
+  nodeGroupUpdateResponseSchema,
+} from '@spot/shared';
+import { type OverviewGroup, type OverviewNode, topologyOf } from '@spot/shared/cluster-detail/overview';
+import { type CostedWorkload, namespaceCosts, topSpenders } from '@spot/shared/cluster-detail/workloads';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api } from '../api/client';
+
+/**
+ * The cluster page's detail tabs (issue 17 item 5, ADR 0052): the cluster's groups, nodes and workloads
+ * (one read), drift and compliance (read when their tab opens), and a node group edit. The figures shown
+ * (topology, namespace costs, top spenders) are computed by `shared/src/cluster-detail/`.
+ */
+
+export interface DetailNodeGroup {
+  nodeGroupId: string;
+  name: string;
+  kind: 'managed-node-group' | 'asg' | 'karpenter-nodepool';
+  capacityType: 'on-demand' | 'spot' | 'mixed';
+  instanceTypes: string[];
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+  nodeCount: number;
+  hourlyCostUsd: number;
+  spotReadinessScore: number | null;
+}
+
+interface DetailWorkload extends CostedWorkload {
+  spotReady: boolean;
+  spotReason: string | null;
+}
+
+const path = (id: string) => `/api/client/clusters/${encodeURIComponent(id)}`;
+
+export const useClusterDetailStore = defineStore('clusterDetail', () => {
+  const clusterId = ref<string | null>(null);
+  const detail = ref<ClusterDetailResponse | null>(null);
+  const drift = ref<ClusterDriftResponse | null>(null);
+  const compliance = ref<ClusterComplianceResponse | null>(null);
+  const loading = ref(false);
+  const error = ref<unknown>(null);
+  const securityLoading = ref(false);
+  const securityError = ref<unknown>(null);
+
+  async function load(id: string): Promise<void> {
+    if (clusterId.value !== id) {
+      drift.value = null;
+      compliance.value = null;
+      detail.value = null;
+    }
+    clusterId.value = id;
+    error.value = null;
+    loading.value = true;
+    try {
+      const res = await api.get(path(id), clusterDetailResponseSchema);
+      if (clusterId.value === id) detail.value = res;
+    } catch (e) {
+      if (clusterId.value === id) error.value = e;
+    } finally {
+      if (clusterId.value === id) loading.value = false;
+    }
+  }
+
+  /** Drift and the CIS subset, for the Compliance & Drift tab. */
+  async function loadSecurity(): Promise<void> {
+    const id = clusterId.value;
+    if (!id) return;
+    securityError.value = null;
+    securityLoading.value = true;
+    try {
+      const [d, c] = await Promise.all([
+        api.get(`${path(id)}/drift`, clusterDriftResponseSchema),
+        api.get(`${path(id)}/compliance`, clusterComplianceResponseSchema),
+      ]);
+      if (clusterId.value !== id) return;
+      drift.value = d;
+      compliance.value = c;
+    } catch (e) {
+      if (clusterId.value === id) securityError.value = e;
+    } finally {
+      if (clusterId.value === id) securityLoading.value = false;
+    }
+  }
+
+  /** Writes the group through the cloud; the answer's sizes replace the row. Throws the API's error. */
+  async function updateNodeGroup(
+    groupId: string,
+    body: NodeGroupUpdateInput,
+  ): Promise<NodeGroupUpdateResponse> {
+    const id = clusterId.value;
+    if (!id) throw new Error('No cluster is shown.');
+    const res = await api.put(
+      `${path(id)}/node-groups/${encodeURIComponent(groupId)}`,
+      body,
+      nodeGroupUpdateResponseSchema,
+    );
+    if (clusterId.value === id && detail.value) {
+      detail.value = {
+        ...detail.value,
+        nodeGroups: detail.value.nodeGroups.map((g) =>
+          (g as unknown as DetailNodeGroup).nodeGroupId === groupId ? { ...g, ...res.after } : g,
+        ),
+      };
+    }
+    return res;
+  }
+
+  const nodeGroups = computed(() => (detail.value?.nodeGroups ?? []) as unknown as DetailNodeGroup[]);
+  const nodes = computed(
+    () => (detail.value?.nodes ?? []) as unknown as (OverviewNode & { launchedAt: string })[],
+  );
+  const workloads = computed(() => (detail.value?.workloads ?? []) as unknown as DetailWorkload[]);
+  const alerts = computed(() => detail.value?.alerts ?? []);
+  const topology = computed(() => topologyOf(nodeGroups.value as OverviewGroup[], nodes.value));
+  const namespaces = computed(() => namespaceCosts(workloads.value));
+  const spenders = computed(() => topSpenders(workloads.value, 10));
+  const accountId = computed(() => (detail.value?.cluster.accountId as string | undefined) ?? null);
+  const lastSyncedAt = computed(
+    () => (detail.value?.cluster.lastSyncedAt as string | null | undefined) ?? null,
+  );
+
+  return {
+    clusterId,
+    detail,
+    drift,
+    compliance,
+    loading,
+    error,
+    securityLoading,
+    securityError,
+    nodeGroups,
+    nodes,
+    workloads,
+    alerts,
+    topology,
+    namespaces,
+    spenders,
+    accountId,
+    lastSyncedAt,
+    load,
+    loadSecurity,
+    updateNodeGroup,
+  };
+});
