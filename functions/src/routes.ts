@@ -225,6 +225,14 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'clusters/compliance',
     auth: 'user',
   },
+  { method: 'GET', path: '/api/client/clusters/{id}/budget', handler: 'clusters/budget-get', auth: 'user' },
+  {
+    method: 'PUT',
+    path: '/api/client/clusters/{id}/budget',
+    handler: 'clusters/budget-put',
+    auth: 'user',
+    needs: ['table-write'],
+  },
   {
     method: 'PUT',
     path: '/api/client/clusters/{id}/node-groups/{groupId}',

@@ -291,3 +291,72 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     expect(after.body.nodeGroups).toEqual(before.body.nodeGroups);
   });
 });
+
+describe('GET/PUT /api/client/clusters/{id}/budget', () => {
+  it('stores the budget on the cluster, answers the burndown of this month and audits the change', async () => {
+    const none = await call('GET /api/client/clusters/{id}/budget', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(none.status, none.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/budget', none);
+    expect(none.body).toMatchObject({ monthlyBudgetUsd: null, status: 'no-budget' });
+    // Discovery back-filled hourly rollups: this month has spend.
+    expect(Number(none.body.monthToDateUsd)).toBeGreaterThan(0);
+
+    const set = await call('PUT /api/client/clusters/{id}/budget', {
+      token: a.accessToken,
+      path: { id: clusterId },
+      body: { monthlyBudgetUsd: 1 },
+    });
+    expect(set.status, set.raw).toBe(200);
+    expectContractResponse('PUT /api/client/clusters/{id}/budget', set);
+    expect(set.body).toMatchObject({ monthlyBudgetUsd: 1, status: 'over-budget' });
+    const days = set.body.days as { cumulativeUsd: number | null; budgetCumulativeUsd: number | null }[];
+    expect(days.at(-1)?.budgetCumulativeUsd).toBe(1);
+    const last = days.filter((d) => d.cumulativeUsd !== null).at(-1);
+    expect(last?.cumulativeUsd).toBe(set.body.monthToDateUsd);
+
+    const again = await call('GET /api/client/clusters/{id}/budget', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(again.body.monthlyBudgetUsd).toBe(1);
+    const trail = await call('GET /api/client/audit', {
+      token: a.accessToken,
+      query: { event: 'cluster.budget.update' },
+    });
+    expect((trail.body.items as { before: unknown; after: unknown }[])[0]).toMatchObject({
+      before: { monthlyBudgetUsd: null },
+      after: { monthlyBudgetUsd: 1 },
+    });
+  });
+
+  it('refuses a budget that is not a positive number, and another organization’s cluster', async () => {
+    for (const monthlyBudgetUsd of [-5, 0, 'lots']) {
+      const bad = await call('PUT /api/client/clusters/{id}/budget', {
+        token: a.accessToken,
+        path: { id: clusterId },
+        body: { monthlyBudgetUsd },
+      });
+      expect(bad.status, String(monthlyBudgetUsd)).toBe(400);
+      expect(bad.raw).toContain('monthlyBudgetUsd');
+    }
+    const theirs = await call('PUT /api/client/clusters/{id}/budget', {
+      token: b.accessToken,
+      path: { id: clusterId },
+      body: { monthlyBudgetUsd: 99 },
+    });
+    expect(theirs.status).toBe(404);
+    const read = await call('GET /api/client/clusters/{id}/budget', {
+      token: b.accessToken,
+      path: { id: clusterId },
+    });
+    expect(read.status).toBe(404);
+    const mine = await call('GET /api/client/clusters/{id}/budget', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(mine.body.monthlyBudgetUsd).toBe(1);
+  });
+});

@@ -118,6 +118,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters/{id}/karpenter': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/drift': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/compliance': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/budget': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
@@ -236,7 +237,7 @@ describe('responses match the contracts', () => {
     expectContractResponse('POST /api/agent/commands/{id}/result', conflict);
   });
 
-  it('answers a node group edit as its contract says', async () => {
+  it('answers a node group edit and a budget as their contracts say', async () => {
     const detail = await call('GET /api/client/clusters/{id}', {
       token: user.accessToken,
       path: { id: clusterId },
@@ -250,6 +251,13 @@ describe('responses match the contracts', () => {
     });
     expect([200, 409], edited.raw).toContain(edited.status);
     expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', edited);
+    const budget = await call('PUT /api/client/clusters/{id}/budget', {
+      token: user.accessToken,
+      path: { id: clusterId },
+      body: { monthlyBudgetUsd: 12_000 },
+    });
+    expect(budget.status, budget.raw).toBe(200);
+    expectContractResponse('PUT /api/client/clusters/{id}/budget', budget);
   });
 
   it('answers errors with the error shape and a status the contract declares', async () => {

@@ -137,6 +137,11 @@ beforeAll(async () => {
     'POST /api/client/clusters/{id}/karpenter/reconcile': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/drift': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/compliance': { path: { id: [cluster.clusterId] } },
+    'GET /api/client/clusters/{id}/budget': { path: { id: [cluster.clusterId] } },
+    'PUT /api/client/clusters/{id}/budget': {
+      path: { id: [cluster.clusterId] },
+      bodies: [{ monthlyBudgetUsd: 5000 }, { monthlyBudgetUsd: null }],
+    },
     'PUT /api/client/clusters/{id}/node-groups/{groupId}': {
       path: { id: [cluster.clusterId], groupId: ['asg-workers'] },
       bodies: [

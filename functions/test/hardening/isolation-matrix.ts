@@ -277,6 +277,8 @@ export const isolationCases: Record<string, RouteCase> = {
   'PUT /api/client/clusters/{id}/maintenance': { ids: { 'path.id': 'cluster' }, body: { enabled: true } },
   'GET /api/client/clusters/{id}/drift': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/clusters/{id}/compliance': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/clusters/{id}/budget': { ids: { 'path.id': 'cluster' } },
+  'PUT /api/client/clusters/{id}/budget': { ids: { 'path.id': 'cluster' }, body: { monthlyBudgetUsd: 1000 } },
   'PUT /api/client/clusters/{id}/node-groups/{groupId}': {
     ids: {
       'path.id': 'cluster',

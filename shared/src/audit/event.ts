@@ -26,6 +26,7 @@ const eventWords: Record<string, string> = {
   'audit.settings.test-event': 'Sent SIEM Test Event',
   'hibernation.schedule.update': 'Modified Hibernation Schedule',
   'cluster.node-group.update': 'Modified Node Group',
+  'cluster.budget.update': 'Modified Cluster Budget',
 };
 
 /**

@@ -1,3 +1,4 @@
+export * from './burndown';
 export * from './compliance';
 export * from './drift';
 export * from './node-group-update';

@@ -48,6 +48,8 @@ import {
   listClustersQuerySchema,
 } from './cluster';
 import {
+  clusterBudgetInputSchema,
+  clusterBudgetResponseSchema,
   clusterComplianceResponseSchema,
   clusterDriftResponseSchema,
   nodeGroupPathSchema,
@@ -378,6 +380,22 @@ export const apiContracts = {
     tags: ['Clusters'],
     path: clusterPathSchema,
     responses: { 200: clusterComplianceResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/client/clusters/{id}/budget': {
+    summary:
+      "The cluster's monthly budget and this month's cost burndown (actual vs budget, projected month end)",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: clusterBudgetResponseSchema },
+    errors: ofOneAccount,
+  },
+  'PUT /api/client/clusters/{id}/budget': {
+    summary: "Set or clear (null) the cluster's monthly budget; answers the burndown against it",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    body: clusterBudgetInputSchema,
+    responses: { 200: clusterBudgetResponseSchema },
     errors: ofOneAccount,
   },
   'PUT /api/client/clusters/{id}/node-groups/{groupId}': {

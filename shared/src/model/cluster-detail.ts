@@ -123,3 +123,37 @@ export const nodeGroupUpdateResponseSchema = z.object({
   notes: z.array(z.string()),
 });
 export type NodeGroupUpdateResponse = z.infer<typeof nodeGroupUpdateResponseSchema>;
+
+/** `PUT /api/client/clusters/{id}/budget`: the monthly budget the burndown is drawn against; `null` clears it. */
+export const clusterBudgetInputSchema = z.object({
+  monthlyBudgetUsd: z
+    .number({ message: 'Give the budget as a number of US dollars per month.' })
+    .positive('A budget is more than $0 a month (send null to clear it).')
+    .max(100_000_000, 'A budget is at most $100,000,000 a month.')
+    .nullable(),
+});
+export type ClusterBudgetInput = z.infer<typeof clusterBudgetInputSchema>;
+
+export const burndownDaySchema = z.object({
+  /** UTC date, `YYYY-MM-DD`. */
+  date: z.string(),
+  /** Spend of the day so far (the hourly rollups' cost), USD; `null` for days still to come. */
+  spendUsd: z.number().nullable(),
+  /** Month-to-date spend at the end of the day, USD; `null` for days still to come. */
+  cumulativeUsd: z.number().nullable(),
+  /** The budget spread evenly: budget x day / days in month, USD; `null` without a budget. */
+  budgetCumulativeUsd: z.number().nullable(),
+});
+
+export const clusterBudgetResponseSchema = z.object({
+  clusterId: z.string(),
+  monthlyBudgetUsd: z.number().nullable(),
+  /** `YYYY-MM` (UTC). */
+  month: z.string(),
+  days: z.array(burndownDaySchema),
+  monthToDateUsd: z.number(),
+  /** Month-to-date plus the last 24 hours' average hourly cost for every hour left, USD. */
+  projectedMonthEndUsd: z.number(),
+  status: z.enum(['no-budget', 'on-track', 'at-risk', 'over-budget']),
+});
+export type ClusterBudgetResponse = z.infer<typeof clusterBudgetResponseSchema>;

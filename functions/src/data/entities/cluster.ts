@@ -65,6 +65,8 @@ export const clusterEntity = defineEntity(
       .default(null),
     discoveredAt: z.string(),
     lastDiscoveryRunId: z.string().nullable().default(null),
+    /** The monthly budget the cost burndown is drawn against, USD (ADR 0052); `null` when none is set. */
+    monthlyBudgetUsd: z.number().positive().nullable().default(null),
     /** Time of the last applied snapshot (`null` until the first one). */
     lastSyncedAt: z.string().nullable().default(null),
   }),
