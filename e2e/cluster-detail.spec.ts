@@ -78,6 +78,11 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await expect(page.getByTestId('topology-group')).toHaveCount(3);
   await expect(page.getByRole('list', { name: 'Nodes of web-spot' }).getByRole('listitem')).toHaveCount(3);
   await expect(page.getByTestId('cluster-alert').filter({ hasText: 'MemoryPressure' })).toBeVisible();
+  // A monthly budget: stored on the cluster, the burndown answers against it.
+  const budget = page.getByRole('form', { name: 'Monthly budget' });
+  await budget.getByLabel('Monthly budget (USD)').fill('500');
+  await budget.getByRole('button', { name: 'Save budget' }).click();
+  await expect(page.getByTestId('burndown-summary')).toContainText('against $500');
   await shot(page, 'overview');
   await expectAccessible(page, 'the Overview & Health tab');
 

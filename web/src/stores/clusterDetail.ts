@@ -1,7 +1,9 @@
 import {
+  type ClusterBudgetResponse,
   type ClusterComplianceResponse,
   type ClusterDetailResponse,
   type ClusterDriftResponse,
+  clusterBudgetResponseSchema,
   clusterComplianceResponseSchema,
   clusterDetailResponseSchema,
   clusterDriftResponseSchema,
@@ -51,16 +53,20 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
   const error = ref<unknown>(null);
   const securityLoading = ref(false);
   const securityError = ref<unknown>(null);
+  const budget = ref<ClusterBudgetResponse | null>(null);
+  const budgetError = ref<unknown>(null);
 
   async function load(id: string): Promise<void> {
     if (clusterId.value !== id) {
       drift.value = null;
       compliance.value = null;
+      budget.value = null;
       detail.value = null;
     }
     clusterId.value = id;
     error.value = null;
     loading.value = true;
+    void loadBudget(id);
     try {
       const res = await api.get(path(id), clusterDetailResponseSchema);
       if (clusterId.value === id) detail.value = res;
@@ -69,6 +75,25 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
     } finally {
       if (clusterId.value === id) loading.value = false;
     }
+  }
+
+  /** The monthly budget and this month's burndown (Overview tab). */
+  async function loadBudget(id: string): Promise<void> {
+    budgetError.value = null;
+    try {
+      const res = await api.get(`${path(id)}/budget`, clusterBudgetResponseSchema);
+      if (clusterId.value === id) budget.value = res;
+    } catch (e) {
+      if (clusterId.value === id) budgetError.value = e;
+    }
+  }
+
+  /** Sets (or clears, with null) the budget; the answer is the new burndown. Throws the API's error. */
+  async function saveBudget(monthlyBudgetUsd: number | null): Promise<void> {
+    const id = clusterId.value;
+    if (!id) return;
+    const res = await api.put(`${path(id)}/budget`, { monthlyBudgetUsd }, clusterBudgetResponseSchema);
+    if (clusterId.value === id) budget.value = res;
   }
 
   /** Drift and the CIS subset, for the Compliance & Drift tab. */
@@ -138,6 +163,8 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
     error,
     securityLoading,
     securityError,
+    budget,
+    budgetError,
     nodeGroups,
     nodes,
     workloads,
@@ -149,6 +176,8 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
     lastSyncedAt,
     load,
     loadSecurity,
+    loadBudget,
+    saveBudget,
     updateNodeGroup,
   };
 });
