@@ -28,8 +28,8 @@ export function clusterAlerts(cluster: ClusterItem, nodes: readonly NodeItem[], 
     spotBucketOf: (type) => {
       const entry = catalog.instanceType(type)?.spot[cluster.region];
       if (!entry) return null;
-      const bucket = catalog.interruptionBuckets[entry[1]];
-      return bucket ? { index: bucket.index, label: bucket.label } : null;
+      const label = catalog.interruptionLabel(entry[1]);
+      return label === undefined ? null : { index: entry[1], label };
     },
     pendingPods: typeof capacity?.pendingPods === 'number' ? capacity.pendingPods : 0,
     lastContactAt: contacts.at(-1) ?? null,
