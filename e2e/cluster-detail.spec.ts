@@ -106,7 +106,7 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await groupsTab.focus();
   await page.keyboard.press('ArrowRight');
   await expect(tabs.getByRole('tab', { name: 'Workloads & Namespaces' })).toBeFocused();
-  await expect(page.getByTestId('namespace-insight')).toContainText(
+  await expect(page.getByTestId('namespace-insight').filter({ hasText: 'analytics' })).toHaveText(
     'analytics requests 100 CPUs and uses 12 CPUs. Recommendation: right-size.',
   );
   await expect(page.getByTestId('namespace-row').first()).toContainText('analytics');

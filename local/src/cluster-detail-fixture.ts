@@ -128,7 +128,12 @@ export async function seedClusterDetail(
               monthlySavingUsd: Math.round(cost * 0.6),
               status: 'apply',
             }
-          : null,
+          : {
+              recommendedCpuMilli: Math.round(reqMilli / replicas),
+              recommendedMemoryMiB: 512,
+              monthlySavingUsd: 0,
+              status: 'no-change',
+            },
     });
   const writes: WriteRequest[] = [
     { put: group('asg-web-spot', 'web-spot', 'asg', 'spot', 3, 0.07) },

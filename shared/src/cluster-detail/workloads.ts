@@ -36,7 +36,9 @@ export const overRequestRatio = 0.5;
 
 const cpus = (milli: number) => {
   const v = milli / 1000;
-  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} CPU${v === 1 ? '' : 's'}`;
+  // Whole CPUs from 10, one decimal from 1, two below (a 40m DaemonSet is "0.04 CPUs", not "0").
+  const shown = v >= 10 ? Math.round(v) : v >= 1 ? Math.round(v * 10) / 10 : Math.round(v * 100) / 100;
+  return `${shown} CPU${shown === 1 ? '' : 's'}`;
 };
 
 /** Namespaces by monthly cost, most expensive first (ties by name). */
