@@ -18,6 +18,14 @@ const accessToken = (page: Page) =>
     return raw ? (JSON.parse(raw) as { accessToken: string }).accessToken : '';
   });
 
+/** Brings the tab list to the top of the scrolling area, so a screenshot shows the open tab. */
+const showTabs = (page: Page) =>
+  page
+    .getByRole('tablist', { name: 'Cluster detail' })
+    .evaluate((el) =>
+      (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }),
+    );
+
 async function seed(orgId: string): Promise<string> {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
@@ -42,7 +50,8 @@ async function seed(orgId: string): Promise<string> {
 test('cluster detail: each tab by keyboard, drift, compliance, node group edit form, axe', async ({
   page,
 }) => {
-  test.setTimeout(150_000);
+  // A long page (the dashboard widgets above the tabs) on a busy machine: axe alone takes a while.
+  test.setTimeout(300_000);
   await page.setViewportSize({ width: 1440, height: 900 });
   await signUp(page, user);
   await page.getByRole('dialog').getByRole('button', { name: 'Skip for now' }).click();
@@ -83,6 +92,7 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await budget.getByLabel('Monthly budget (USD)').fill('500');
   await budget.getByRole('button', { name: 'Save budget' }).click();
   await expect(page.getByTestId('burndown-summary')).toContainText('against $500');
+  await showTabs(page);
   await shot(page, 'overview');
   await expectAccessible(page, 'the Overview & Health tab');
 
@@ -99,8 +109,9 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await form.getByLabel('Max size').fill('4');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form.getByRole('alert')).toContainText('minSize must not exceed maxSize');
+  await showTabs(page);
   await shot(page, 'node-groups');
-  await expectAccessible(page, 'the Node Groups & Capacity tab');
+  await expectAccessible(page, 'the Node Groups & Capacity tab', '.detail');
   await form.getByRole('button', { name: 'Cancel' }).click();
 
   await groupsTab.focus();
@@ -110,8 +121,9 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
     'analytics requests 100 CPUs and uses 12 CPUs. Recommendation: right-size.',
   );
   await expect(page.getByTestId('namespace-row').first()).toContainText('analytics');
+  await showTabs(page);
   await shot(page, 'workloads');
-  await expectAccessible(page, 'the Workloads & Namespaces tab');
+  await expectAccessible(page, 'the Workloads & Namespaces tab', '.detail');
 
   await page.keyboard.press('ArrowRight');
   await expect(tabs.getByRole('tab', { name: 'Compliance & Drift' })).toBeFocused();
@@ -124,6 +136,7 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await expect(page.getByTestId('compliance-finding').filter({ hasText: '5.4.2' })).toContainText(
     'from anywhere',
   );
+  await showTabs(page);
   await shot(page, 'compliance');
-  await expectAccessible(page, 'the Compliance & Drift tab');
+  await expectAccessible(page, 'the Compliance & Drift tab', '.detail');
 });

@@ -26,6 +26,7 @@ type Group = {
   minSize: number;
   maxSize: number;
   desiredSize: number;
+  autoScalingGroupNames: string[];
 };
 let a: User;
 let b: User;

@@ -120,6 +120,9 @@ export async function seedClusterDetail(
       spotReason: null,
       spotEligible: true,
       monthlyCostUsd: cost,
+      hpaScaledResources: [],
+      dailyUsage: {},
+      today: null,
       rightsizing:
         usedMilli < reqMilli / 2
           ? {

@@ -18,7 +18,8 @@ export function burndownChartOption(b: ClusterBudgetResponse): ChartOption {
       {
         name: 'Actual spend',
         type: 'line',
-        data: b.days.map((d) => d.cumulativeUsd),
+        // '-' is ECharts' empty value: days still to come draw nothing.
+        data: b.days.map((d) => d.cumulativeUsd ?? '-'),
         lineStyle: { color: '#1d4ed8', width: 2 },
         itemStyle: { color: '#1d4ed8' },
         showSymbol: false,
@@ -29,7 +30,7 @@ export function burndownChartOption(b: ClusterBudgetResponse): ChartOption {
             {
               name: 'Budget',
               type: 'line' as const,
-              data: b.days.map((d) => d.budgetCumulativeUsd),
+              data: b.days.map((d) => d.budgetCumulativeUsd ?? '-'),
               lineStyle: { color: '#b45309', width: 2, type: 'dashed' as const },
               itemStyle: { color: '#b45309' },
               showSymbol: false,
