@@ -5,7 +5,7 @@ import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entit
 import { getItem, queryAll } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { renderDesiredKarpenter } from './karpenter';
-import { autoReconcileKarpenterQuietly } from './karpenter-trigger';
+import { reconcileWhereChanged } from './karpenter-trigger';
 import { createTemplate, getTemplate, setDefaultTemplate, updateTemplate } from './node-templates';
 import { effectivePolicyOf } from './policy-effective';
 
@@ -55,22 +55,9 @@ export async function karpenterRenderFingerprintsOf(orgId: string): Promise<Map<
   return out;
 }
 
-/** Reconciles, one after another, the clusters whose rendered objects changed; never fails the save. */
-export async function reconcileAfterTemplateSave(
-  orgId: string,
-  before: ReadonlyMap<string, string>,
-  now: Date,
-): Promise<string[]> {
-  try {
-    const after = await karpenterRenderFingerprintsOf(orgId);
-    const changed = [...after].filter(([id, fp]) => before.get(id) !== fp).map(([id]) => id);
-    for (const clusterId of changed) await autoReconcileKarpenterQuietly(orgId, clusterId, now);
-    return changed;
-  } catch (error) {
-    logger.warn('karpenter: reconcile after template save failed', errorFields(error));
-    return [];
-  }
-}
+/** Reconciles the clusters whose rendered objects changed; never fails the save. */
+export const reconcileAfterTemplateSave = (orgId: string, before: ReadonlyMap<string, string>, now: Date) =>
+  reconcileWhereChanged(orgId, before, () => karpenterRenderFingerprintsOf(orgId), now, 'template save');
 
 /** Fingerprints before (a failure to read them must not block the save), the save, then the reconcile. */
 async function thenReconcile<T>(orgId: string, now: Date, save: () => Promise<T>) {
