@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import {
+  apiCall,
   expectAccessible,
   fillSandboxKeys,
   newUser,
@@ -9,6 +10,7 @@ import {
   screenshotter,
   signUp,
 } from './helpers';
+import { consolidationRunFromTheUi } from './optimizer-run';
 
 const shot = screenshotter('dash-');
 
@@ -46,27 +48,6 @@ async function signInAgain(page: Page) {
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/dashboard/);
-}
-
-/** A JSON call to the API from inside the page, with the signed-in user's token (as the SPA sends it). */
-async function apiCall(page: Page, path: string, init: { method?: string; body?: unknown } = {}) {
-  return page.evaluate(
-    async ({ path, init }) => {
-      const g = globalThis as unknown as {
-        localStorage: { getItem(key: string): string | null };
-        fetch: typeof fetch;
-      };
-      const token = (JSON.parse(g.localStorage.getItem('spot.session') ?? '{}') as { accessToken?: string })
-        .accessToken;
-      const res = await g.fetch(path, {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    },
-    { path, init },
-  );
 }
 
 /** The weekday (0 = Monday), half-hour slot and minutes left in it, on the wall clock of `zone`. */
@@ -881,5 +862,15 @@ test.describe
       await fleet.getByTestId(`fleet-open-${names[1]}`).click();
       await expect(page.getByTestId('editing-cluster')).toContainText(names[1] as string);
       await expect(page.getByTestId('week-summary')).toHaveText(summary);
+    });
+
+    // Issue 14 item 9: Start now, the run in flight then done, the maintenance switch pausing it, audited.
+    // Last in this file: the run removes a node of a sandbox cluster the tests above read.
+    test('the optimizer runs from the Activity view and the maintenance switch pauses it', async ({
+      page,
+    }) => {
+      test.setTimeout(420_000);
+      await signInAgain(page);
+      await consolidationRunFromTheUi(page);
     });
   });

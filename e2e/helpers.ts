@@ -145,3 +145,24 @@ export async function expectAccessible(page: Page, what: string, selector?: stri
   );
   expect(summary, `axe-core violations on ${what}`).toEqual([]);
 }
+
+/** A JSON call to the API from inside the page, with the signed-in user's token (as the SPA sends it). */
+export async function apiCall(page: Page, path: string, init: { method?: string; body?: unknown } = {}) {
+  return page.evaluate(
+    async ({ path, init }) => {
+      const g = globalThis as unknown as {
+        localStorage: { getItem(key: string): string | null };
+        fetch: typeof fetch;
+      };
+      const token = (JSON.parse(g.localStorage.getItem('spot.session') ?? '{}') as { accessToken?: string })
+        .accessToken;
+      const res = await g.fetch(path, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    { path, init },
+  );
+}

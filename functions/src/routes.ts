@@ -362,7 +362,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/node-templates',
     handler: 'node-templates/create',
     auth: 'user',
-    needs: ['table-write'],
+    // Clusters whose Karpenter objects the save changes are reconciled at once (ADR 0050).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
   },
   {
     method: 'POST',
@@ -376,7 +378,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/node-templates/{id}',
     handler: 'node-templates/update',
     auth: 'user',
-    needs: ['table-write'],
+    // Clusters whose Karpenter objects the save changes are reconciled at once (ADR 0050).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
   },
   {
     method: 'DELETE',
@@ -397,7 +401,9 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/node-templates/{id}/default',
     handler: 'node-templates/set-default',
     auth: 'user',
-    needs: ['table-write'],
+    // Clusters whose Karpenter objects the save changes are reconciled at once (ADR 0050).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
   },
   {
     method: 'GET',
@@ -412,8 +418,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/policy',
     handler: 'policies/organization-put',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   {
     method: 'GET',
@@ -426,8 +434,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/policy/versions/{version}/restore',
     handler: 'policies/organization-restore',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   { method: 'GET', path: '/api/client/accounts/{id}/policy', handler: 'policies/account-get', auth: 'user' },
   {
@@ -435,8 +445,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/accounts/{id}/policy',
     handler: 'policies/account-put',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   {
     method: 'GET',
@@ -449,8 +461,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/accounts/{id}/policy/versions/{version}/restore',
     handler: 'policies/account-restore',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   { method: 'GET', path: '/api/client/clusters/{id}/policy', handler: 'policies/cluster-get', auth: 'user' },
   {
@@ -458,8 +472,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/policy',
     handler: 'policies/cluster-put',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   {
     method: 'GET',
@@ -472,8 +488,10 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/policy/versions/{version}/restore',
     handler: 'policies/cluster-restore',
     auth: 'user',
-    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044).
-    needs: ['table-write', 'schedules'],
+    // A save re-arms the consolidation schedules of the clusters it covers (ADR 0044) and reconciles the
+    // Karpenter objects it changed, reading them through the customer role (ADR 0046).
+    timeoutSeconds: 30,
+    needs: ['table-write', 'schedules', 'secrets', 'customer-cloud'],
   },
   {
     method: 'GET',

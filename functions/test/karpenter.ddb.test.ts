@@ -212,6 +212,27 @@ describe('Karpenter reconcile', () => {
     expect((await agentPolls()).commands).toEqual([]);
   });
 
+  it('maintenance switched on after a reconcile sent its commands: the agent gets none, the state says why', async () => {
+    await seed('maintenance-mid');
+    await agentPolls();
+    const sent = await reconcileKarpenter(orgId, cluster.clusterId, clock);
+    expect(sent.lastReconcile?.commands).toHaveLength(2);
+    await setMaintenance(
+      orgId,
+      cluster.clusterId,
+      { enabled: true, reason: 'node upgrade' },
+      { email: 'a@b.c' },
+      clock,
+    );
+    expect((await agentPolls()).commands).toEqual([]);
+    const after = await state();
+    expect(after.lastReconcile?.commands.map((c) => c.outcome)).toEqual(['refused', 'refused']);
+    expect(after.lastReconcile?.commands[0]?.reason).toMatch(/maintenance/i);
+    // Nothing reached the cluster: the objects are still missing, hence still drift.
+    expect(live).toEqual([]);
+    expect(after.drift.length).toBeGreaterThan(0);
+  });
+
   it('when autoscaling is off removes only its own objects, never the customer’s NodePool', async () => {
     await seed('off', { enabled: false });
     await agentPolls();

@@ -533,3 +533,52 @@ describe('rightsizing run (workflow)', { timeout: 60_000 }, () => {
     expect(steps).toBeLessThan(10);
   });
 });
+
+/**
+ * Issue 14 item 10's failure paths for rightsizing, beside the maintenance and agent-offline ones above:
+ * the agent refusing the patch (its RBAC or an exemption it checks: the rightsizing counterpart of a
+ * blocked eviction or a missing permission), and a patch the agent never finishes (a rollout held by a PDB:
+ * the counterpart of a drain timeout).
+ */
+describe('rightsizing run: failure paths', { timeout: 60_000 }, () => {
+  it('a patch the agent refuses is skipped with its reason, audited as failed, and nothing is watched', async () => {
+    const user = await seed('refused');
+    const reason = 'RBAC: the agent may not patch deployments in namespace shop';
+    scenario = {
+      agent: (c) => (c.command.type === 'patch-workload' ? { outcome: 'refused', reason } : succeed()),
+    };
+    const { done, run, execution, audit } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished', reason: null });
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'skipped', realizedMonthlySavingUsd: null });
+    expect(done[0]?.result).toContain(reason);
+    expect(applied).toEqual([]);
+    const failed = audit.filter((r) => r.action === 'rightsizing.workload.patch' && r.outcome === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ actorName: 'system: optimizer' });
+    expect(JSON.stringify(failed[0]?.after)).toContain(reason);
+    // Closed at the agent's answer, not after a watch.
+    expect(steps).toBeLessThan(6);
+  });
+
+  it('a patch the agent keeps waiting on (rollout held by a PDB) fails after the command timeout, with why', async () => {
+    const user = await seed('held');
+    scenario = {
+      agent: (c) =>
+        c.command.type === 'patch-workload'
+          ? { outcome: 'wait', reason: 'PodDisruptionBudget shop/web allows no disruption' }
+          : succeed(),
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished' });
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'failed', realizedMonthlySavingUsd: null });
+    expect(done[0]?.result).toMatch(/did not run the patch within 10 minutes/);
+    expect(applied).toEqual([]);
+    // One minute a step: given up just past the ten minutes, not at the end of a 30-minute watch.
+    expect(steps).toBeGreaterThanOrEqual(10);
+    expect(steps).toBeLessThan(20);
+  });
+});

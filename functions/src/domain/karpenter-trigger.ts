@@ -116,23 +116,34 @@ export async function karpenterFingerprintsOf(
 }
 
 /**
- * After a policy save: reconciles each cluster of the scope whose fingerprint changed (on/off, template,
- * strategy, fallback, consolidation), one after another so an organization-wide save does not flood the
- * Kubernetes API; a save that changed none of that reconciles nothing.
+ * Reconciles, one after another so an organization-wide save does not flood the Kubernetes API, each
+ * cluster whose fingerprint in `after()` differs from `before`; never fails the save that called it.
  */
-export async function reconcileAfterPolicySave(
+export async function reconcileWhereChanged(
+  orgId: string,
+  before: ReadonlyMap<string, string>,
+  after: () => Promise<ReadonlyMap<string, string>>,
+  now: Date,
+  what: string,
+): Promise<string[]> {
+  try {
+    const changed = [...(await after())].filter(([id, fp]) => before.get(id) !== fp).map(([id]) => id);
+    for (const clusterId of changed) await autoReconcileKarpenterQuietly(orgId, clusterId, now);
+    return changed;
+  } catch (error) {
+    logger.warn(`karpenter: reconcile after ${what} failed`, errorFields(error));
+    return [];
+  }
+}
+
+/**
+ * After a policy save: reconciles each cluster of the scope whose fingerprint changed (on/off, template,
+ * strategy, fallback, consolidation); a save that changed none of that reconciles nothing.
+ */
+export const reconcileAfterPolicySave = (
   orgId: string,
   scope: PolicyScope,
   before: ReadonlyMap<string, string>,
   now: Date,
-): Promise<string[]> {
-  try {
-    const after = await karpenterFingerprintsOf(orgId, scope);
-    const changed = [...after].filter(([id, fp]) => before.get(id) !== fp).map(([id]) => id);
-    for (const clusterId of changed) await autoReconcileKarpenterQuietly(orgId, clusterId, now);
-    return changed;
-  } catch (error) {
-    logger.warn('karpenter: reconcile after policy save failed', errorFields(error));
-    return [];
-  }
-}
+): Promise<string[]> =>
+  reconcileWhereChanged(orgId, before, () => karpenterFingerprintsOf(orgId, scope), now, 'policy save');

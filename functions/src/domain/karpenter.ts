@@ -5,7 +5,9 @@ import {
   isDomainError,
   type KarpenterStateResponse,
   karpenterManifestSchema,
+  type NodeTemplateView,
   nodeTemplateSpecSchema,
+  type Policy,
 } from '@spot/shared';
 import {
   isManagedBySpotOptimizer,
@@ -64,6 +66,20 @@ interface KarpenterView {
   plan: KarpenterReconcilePlan | null;
 }
 
+/** The EC2NodeClass and NodePool a template and an effective policy render to for one cluster. */
+export function renderDesiredKarpenter(
+  template: NodeTemplateView,
+  policy: Policy,
+  clusterName: string,
+): KarpenterObject[] {
+  const { nodePool, ec2NodeClass } = renderManagedKarpenter(
+    { id: template.id, name: template.name, spec: nodeTemplateSpecSchema.parse(template) },
+    policy,
+    { clusterName, catalogTypes: loadCatalog().instanceTypes },
+  );
+  return [ec2NodeClass, nodePool];
+}
+
 /** The desired objects (null: autoscaling off, or on without a template) and the live ones. */
 async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> {
   const cluster = await loadCluster(orgId, clusterId);
@@ -79,13 +95,7 @@ async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> 
     note =
       'Intelligent Autoscaling is on but no node template bounds it: choose one in the policy (or set a default template) so Spot Optimizer can render its NodePool.';
   else if (enabled && templateId !== null) {
-    const view = await getTemplate(orgId, templateId);
-    const { nodePool, ec2NodeClass } = renderManagedKarpenter(
-      { id: view.id, name: view.name, spec: nodeTemplateSpecSchema.parse(view) },
-      policy,
-      { clusterName: cluster.name, catalogTypes: loadCatalog().instanceTypes },
-    );
-    desired = [ec2NodeClass, nodePool];
+    desired = renderDesiredKarpenter(await getTemplate(orgId, templateId), policy, cluster.name);
   }
   let live: LiveKarpenterObject[] | null = null;
   let liveError: string | null = null;

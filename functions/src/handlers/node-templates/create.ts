@@ -1,5 +1,5 @@
 import { apiContracts } from '@spot/shared';
-import { createTemplate } from '../../domain/node-templates';
+import { createTemplateAndReconcile } from '../../domain/node-template-karpenter';
 import { httpHandler } from '../../http/handler';
 
 /** Create: the template, its name claim and (when default) the default's move, in one transaction. */
@@ -11,7 +11,7 @@ export const handler = httpHandler(
   },
   async ({ caller, body, now, audit }) => {
     audit.after = { name: body.name };
-    const { template } = await createTemplate(caller.orgId, body, now);
+    const { template } = await createTemplateAndReconcile(caller.orgId, body, now);
     Object.assign(audit, { target: `node-template/${template.id}`, after: template });
     return { statusCode: 201, body: template };
   },

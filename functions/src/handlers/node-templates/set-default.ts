@@ -1,5 +1,5 @@
 import { apiContracts } from '@spot/shared';
-import { setDefaultTemplate } from '../../domain/node-templates';
+import { setDefaultTemplateAndReconcile } from '../../domain/node-template-karpenter';
 import { httpHandler } from '../../http/handler';
 
 /** The default moves in one transaction: 20 concurrent calls leave exactly one default. */
@@ -11,7 +11,7 @@ export const handler = httpHandler(
   },
   async ({ caller, path, now, audit }) => {
     audit.target = `node-template/${path.id}`;
-    const { before, template } = await setDefaultTemplate(caller.orgId, path.id, now);
+    const { before, template } = await setDefaultTemplateAndReconcile(caller.orgId, path.id, now);
     Object.assign(audit, { before: { isDefault: before.isDefault }, after: { isDefault: true } });
     return { body: template };
   },

@@ -1,5 +1,5 @@
 import { apiContracts } from '@spot/shared';
-import { updateTemplate } from '../../domain/node-templates';
+import { updateTemplateAndReconcile } from '../../domain/node-template-karpenter';
 import { httpHandler } from '../../http/handler';
 
 /** Replace: only at the version the caller read (409 with the current template otherwise). */
@@ -11,7 +11,7 @@ export const handler = httpHandler(
   },
   async ({ caller, path, body, now, audit }) => {
     audit.target = `node-template/${path.id}`;
-    const { before, template } = await updateTemplate(caller.orgId, path.id, body, now);
+    const { before, template } = await updateTemplateAndReconcile(caller.orgId, path.id, body, now);
     Object.assign(audit, { before, after: template });
     return { body: template };
   },
