@@ -16,13 +16,21 @@ export default defineConfig({
   outputDir: '../.test-results/playwright',
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  // Two spec files at a time against the one local stack: each spec signs up its own organization and the
+  // Spec files run side by side against the one local stack: each signs up its own organization, and the
   // two that connect the sandbox use different accounts (dashboard: 1, keyboard journey: 0), so they never
-  // share data. Most of a spec's time is waiting (a scan, a 40 s agent push, polling), which the other
-  // spec's work fills: the tier went from about 9 min to about 5 on CI's 2 cores. Tests of one file stay in
-  // order (the dashboard's serial describe builds on its first test).
+  // share data. Tests of one file stay in order (the dashboard's serial describe builds on its first test).
+  //
+  // The dashboard's chain (12 tests, about 7 minutes) is the longest file by far, and much of it waits: the
+  // first scan, a 40 s agent push, a notice on the minute. It gets a worker of its own from the start
+  // (project `sandbox-chain`, listed first, so it is dispatched first) while the other files share two
+  // more (ADR 0055): with two workers in all it started only after two other files and set the tier's
+  // length; with three, other files fill its waits.
   fullyParallel: false,
-  workers: 2,
+  workers: 3,
+  projects: [
+    { name: 'sandbox-chain', testMatch: 'dashboard.spec.ts', workers: 1 },
+    { name: 'specs', testIgnore: 'dashboard.spec.ts', workers: 2 },
+  ],
   retries: 0,
   use: {
     baseURL: `http://127.0.0.1:${port}`,
