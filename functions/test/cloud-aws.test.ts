@@ -614,6 +614,15 @@ describe('reads', () => {
               version: '1.31',
               status: 'ACTIVE',
               endpoint: 'https://example.eks.amazonaws.com',
+              // CIS 5.4.2 reads who may reach the endpoint (ADR 0052).
+              resourcesVpcConfig:
+                input.name === 'prod'
+                  ? {
+                      endpointPublicAccess: true,
+                      endpointPrivateAccess: true,
+                      publicAccessCidrs: ['203.0.113.0/24'],
+                    }
+                  : undefined,
               createdAt: new Date('2025-01-01T00:00:00Z'),
               tags: { env: input.name },
             },
@@ -628,9 +637,12 @@ describe('reads', () => {
       kubernetesVersion: '1.31',
       status: 'ACTIVE',
       endpoint: 'https://example.eks.amazonaws.com',
+      endpointAccess: { publicAccess: true, privateAccess: true, publicAccessCidrs: ['203.0.113.0/24'] },
       createdAt: '2025-01-01T00:00:00.000Z',
       tags: { env: 'prod' },
     });
+    // A cluster described without its VPC config: the access is unknown, not assumed.
+    expect(clusters[1]?.endpointAccess).toBeNull();
   });
 
   it('pages through managed node groups and maps scaling, capacity type, taints and tags', async () => {
