@@ -334,7 +334,14 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     if (!previous || !unchanged(item, nodeGroupEntity.toItem(previous))) writes.push({ put: item });
   }
   for (const g of existingGroups) {
-    if (snapshotGroups.has(g.nodeGroupId) || g.nodeCount === 0) continue;
+    if (snapshotGroups.has(g.nodeGroupId)) continue;
+    // A group only snapshots knew (no ASG behind it): gone with its nodes, or its nodes now found in
+    // their real ASG (asg-nodes.ts). Nothing else would ever remove it.
+    if (g.kind === 'asg' && g.autoScalingGroupNames.length === 0) {
+      writes.push({ delete: keyOfItem(nodeGroupEntity.toItem(g)) });
+      continue;
+    }
+    if (g.nodeCount === 0) continue;
     // A discovered group with no node running now: its figures go to zero, the group stays.
     writes.push({
       put: nodeGroupEntity.toItem({ ...g, nodeCount: 0, hourlyCostUsd: 0, spotReadinessScore: null }),
