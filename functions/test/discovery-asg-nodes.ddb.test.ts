@@ -12,6 +12,7 @@ import { instanceEntity, instancesOfRegionQuery } from '../src/data/entities/ec2
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity } from '../src/data/entities/node-group';
 import { clusterChildrenQuery } from '../src/data/entities/partitions';
+import { workloadEntity } from '../src/data/entities/workload';
 import { queryAll } from '../src/data/repository';
 import { installDiscoveryHarness, runDiscovery, seedSandboxAccount } from './discovery-support';
 import { signUpAndIn, useLocalServices } from './support/services';
@@ -64,5 +65,23 @@ describe('discovery attaches self-managed nodes to their Auto Scaling group', ()
     }
     // The dev account's legacy-workers groups hold nodes in several clusters.
     expect(checked).toBeGreaterThan(5);
+  });
+
+  it('stores the PodDisruptionBudget of each workload it covers, with the disruptions it allowed', async () => {
+    const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(orgId, accountId));
+    const workloads = (
+      await Promise.all(
+        clusters.map((c) => queryAll(workloadEntity, clusterChildrenQuery(orgId, c.clusterId, 'WORKLOAD'))),
+      )
+    ).flat();
+    const covered = workloads.filter((w) => w.pdb !== null);
+    // The sandbox gives budgets to some Deployments, not to all.
+    expect(covered.length).toBeGreaterThan(0);
+    expect(covered.length).toBeLessThan(workloads.length);
+    for (const w of covered) {
+      expect(w.pdb?.name).toMatch(/\S/);
+      expect(w.pdb?.disruptionsAllowed).toBeGreaterThanOrEqual(0);
+      expect(w.pdb?.disruptionsAllowed).toBeLessThanOrEqual(w.replicas);
+    }
   });
 });

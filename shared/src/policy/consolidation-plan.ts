@@ -64,7 +64,7 @@ export function consolidationPlanOf(
       const since = later(n.launchedAt, input.lastActedOn?.[n.name]);
       return since === undefined ? n : { ...n, eligibleSince: since };
     });
-  const { nodes, pods } = consolidationInputOf(summed, input.workloads);
+  const { nodes, pods, pdbs } = consolidationInputOf(summed, input.workloads);
   const owners: ConsolidationRunInput['owners'] = Object.fromEntries(
     summed.map((n) => [n.name, { instanceId: n.instanceId, nodeGroupId: n.nodeGroupId }]),
   );
@@ -73,9 +73,10 @@ export function consolidationPlanOf(
       consolidation: {
         nodes,
         pods,
-        // The stored inventory keeps no PodDisruptionBudgets: the agent's evictions go through the
-        // Eviction API, which refuses any eviction a PDB does not allow at that moment.
-        pdbs: [],
+        // Each workload's PDB and the disruptions it allowed at the last snapshot: a node whose pods a
+        // budget would not let go is not planned, and the waves keep within the budgets. The agent's
+        // evictions still go through the Eviction API, which refuses what a PDB does not allow then.
+        pdbs,
         policy: {
           aggressiveness,
           method,
@@ -100,7 +101,7 @@ export function consolidationPlanOf(
     input.now,
   );
   notes.push(
-    'PodDisruptionBudgets are not part of the stored inventory: each eviction is checked against them when it is made, and a node whose pods cannot leave is uncordoned and reported.',
+    'PodDisruptionBudgets are read from the last snapshot: a node whose pods a budget allows no disruption for is held, and each eviction is checked again when it is made (a node whose pods cannot leave is uncordoned and reported).',
   );
   const stabilizing = run.held.filter((h) => h.status === 'stabilizing').length;
   if (stabilizing > 0) {

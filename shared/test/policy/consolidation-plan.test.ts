@@ -140,3 +140,48 @@ describe('consolidationPlanOf (the dry run of a stored inventory)', () => {
     expect(plan.waves).toBe(1);
   });
 });
+
+describe('consolidationPlanOf with the PodDisruptionBudgets of the stored inventory (issue 14, item 8)', () => {
+  const web = { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 200, memoryMiB: 200 };
+  const workload = (disruptionsAllowed: number | null) => ({
+    key: 'shop#Deployment#web',
+    namespace: 'shop',
+    replicas: 4,
+    requestCpuMilli: 400,
+    requestMemoryMiB: 400,
+    monthlyCostUsd: 10,
+    spotReady: false,
+    hpaScaledResources: [],
+    usage: null,
+    pdb: disruptionsAllowed === null ? null : { name: 'web', disruptionsAllowed },
+  });
+  const nodes = [
+    node('a', { requestedCpuMilli: 200, requestedMemoryMiB: 200, movablePods: [web] }),
+    node('b', { requestedCpuMilli: 200, requestedMemoryMiB: 200, movablePods: [web] }),
+    node('c'),
+  ];
+  const planWith = (disruptionsAllowed: number | null, maxNodesInFlight = 3) =>
+    consolidationPlanOf(
+      { ...input(nodes), workloads: [workload(disruptionsAllowed)] },
+      policySchema.parse({ infrastructure: { binPacking: { maxNodesInFlight } } }),
+    );
+
+  it('holds a node whose pods a budget allows no disruption for', () => {
+    // Without a budget the nodes with web's pods are drained; with a budget at 0 they stay.
+    expect(planWith(null).steps.some((s) => s.pods.length > 0)).toBe(true);
+    const blocked = planWith(0);
+    expect(blocked.steps.filter((s) => s.pods.length > 0)).toEqual([]);
+    expect(blocked.held.some((h) => h.reasons.includes('pod-pdb-blocked'))).toBe(true);
+  });
+
+  it('never evicts more of a budget in one wave than it allows', () => {
+    const plan = planWith(2);
+    const perWave = new Map<number, number>();
+    for (const s of plan.steps)
+      for (const p of s.pods) perWave.set(s.wave, (perWave.get(s.wave) ?? 0) + p.count);
+    expect([...perWave.values()].every((n) => n <= 2)).toBe(true);
+    // Both of web's nodes cannot be drained in one wave (2 pods each, budget 2).
+    const drained = plan.steps.filter((s) => s.pods.length > 0);
+    expect(new Set(drained.map((s) => s.wave)).size).toBe(drained.length);
+  });
+});

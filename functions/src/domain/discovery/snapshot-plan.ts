@@ -260,6 +260,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     const figures = computed.workloadFigures.get(w.key);
     const item = workloadEntity.toItem({
       ...workloadAttributes(w, { orgId, clusterId, accountId }),
+      pdb: pdbOf(w, model.snapshot.pdbs),
       unmanagedReason: figures?.unmanagedReason ?? null,
       spotReady: figures?.spotReady ?? false,
       spotReason: figures?.spotReason ?? null,
@@ -405,6 +406,17 @@ function boundedLabels(labels: Readonly<Record<string, string>>): Record<string,
       .slice(0, 64)
       .map(([k, v]) => [k.slice(0, 317), v.slice(0, 256)]),
   );
+}
+
+/** The PDB covering a workload's pods (the first pod's: a workload's pods share their labels), if any. */
+function pdbOf(
+  w: ModelWorkload,
+  pdbs: readonly { namespace: string; name: string; disruptionsAllowed: number }[],
+): { name: string; disruptionsAllowed: number } | null {
+  const name = w.pods.find((p) => p.pdbName !== undefined)?.pdbName;
+  if (name === undefined) return null;
+  const pdb = pdbs.find((b) => b.namespace === w.namespace && b.name === name);
+  return pdb ? { name, disruptionsAllowed: pdb.disruptionsAllowed } : null;
 }
 
 function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: string; accountId: string }) {
