@@ -185,3 +185,39 @@ describe('consolidationPlanOf with the PodDisruptionBudgets of the stored invent
     expect(new Set(drained.map((s) => s.wave)).size).toBe(drained.length);
   });
 });
+
+describe('consolidationPlanOf moves pods only within their node group (issue 14, item 8)', () => {
+  const web = { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 400, memoryMiB: 400 };
+  const groups = [
+    { id: 'asg-web', name: 'web', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'web' },
+    { id: 'asg-gpu', name: 'gpu', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'gpu' },
+  ];
+  const busy = (namespace: string) => ({
+    requestedCpuMilli: 1400,
+    requestedMemoryMiB: 1400,
+    movablePods: [
+      { namespace, workload: `${namespace}#Deployment#big`, count: 1, cpuMilli: 1400, memoryMiB: 1400 },
+    ],
+  });
+  it("never plans a node whose pods would only fit on another group's nodes", () => {
+    // 'a' (web) holds pods; the only room is on 'g' (gpu group): the scheduler may refuse that move.
+    const nodes = [
+      node('a', { requestedCpuMilli: 400, requestedMemoryMiB: 400, movablePods: [web] }),
+      // Busy (above the utilization threshold, not a candidate), with room for a's pods.
+      node('g', { nodeGroupId: 'asg-gpu', ...busy('gpu') }),
+    ];
+    const plan = consolidationPlanOf({ ...input(nodes), groups }, defaultPolicy);
+    expect(plan.steps.filter((s) => s.pods.length > 0)).toEqual([]);
+    // With a second web node, 'a' empties onto it.
+    const withRoom = consolidationPlanOf(
+      {
+        ...input([...nodes, node('b', { launchedAt: NOW.toISOString(), ...busy('ops') })]),
+        groups,
+      },
+      policySchema.parse({ infrastructure: { binPacking: { stabilizationWindowMinutes: 0 } } }),
+    );
+    const moved = withRoom.steps.flatMap((s) => s.pods.flatMap((p) => p.toNodes));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.every((to) => to === 'b')).toBe(true);
+  });
+});
