@@ -40,9 +40,12 @@ export async function startBenchServices(name: string): Promise<BenchServices> {
   const { findFreePort } = await import('@spot/local/tcp-ports');
   const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
   const code = '123456';
+  // A benchmark may start while the machine is busy (the JVM of DynamoDB Local then takes its time): a
+  // slow start is not a figure, so the services get 2 minutes instead of the tests' 30 s.
+  const readyTimeoutMs = 120_000;
   const [dynamodb, cognito] = await Promise.all([
-    findFreePort().then((port) => startDynamoDbLocal({ port })),
-    findFreePort().then((port) => startCognitoLocal({ port, dataDir: dir, code })),
+    findFreePort().then((port) => startDynamoDbLocal({ port, readyTimeoutMs })),
+    findFreePort().then((port) => startCognitoLocal({ port, dataDir: dir, code, readyTimeoutMs })),
   ]);
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => cognito.stop()];
   const stop = async () => {

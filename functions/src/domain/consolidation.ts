@@ -76,6 +76,7 @@ export async function planClusterConsolidation(
         spotReady: w.spotReady,
         hpaScaledResources: w.hpaScaledResources,
         usage: null,
+        pdb: w.pdb,
       })),
       groups: groups.map((g) => ({
         id: g.nodeGroupId,

@@ -801,8 +801,8 @@ export class SandboxCloud implements CustomerCloudPort {
   /**
    * The agent deleted a drained node of a Karpenter NodePool (`delete-node`, ADR 0044): Karpenter's
    * finalizer terminates its instance, so the pool runs one node fewer from now on, its bill with it. Like
-   * an ASG termination here (ADR 0038), the pool's last slot goes; the pool's autoscaling sizes it again at
-   * the next hour, as Karpenter provisions for pending pods.
+   * an ASG termination here, that node's slot is vacated and the others keep running; the pool's
+   * autoscaling moves it from there as its pods' need moves, as Karpenter provisions for pending pods.
    */
   removeKarpenterNodeFromAgent(clusterName: string, node: string): boolean {
     const now = this.now();
@@ -818,12 +818,14 @@ export class SandboxCloud implements CustomerCloudPort {
     if (!ng) return false;
     const scaling = this.simulation.scalingAt(ng, now);
     const desiredSize = Math.max(0, scaling.desiredSize - 1);
+    const slot = this.simulation.nodesAt(ng, now).find((n) => n.name === node)?.slot.index;
     this.state.addOverride({
       nodeGroupKey: ng.key,
       atMs: now,
       minSize: Math.min(scaling.minSize, desiredSize),
       desiredSize,
       maxSize: scaling.maxSize,
+      ...(slot === undefined ? {} : { vacatedSlots: [slot] }),
     });
     return true;
   }
@@ -908,9 +910,9 @@ export class SandboxCloud implements CustomerCloudPort {
   /**
    * TerminateInstanceInAutoScalingGroup. Refused as AWS refuses it: a role without the write option is
    * skipped with the permission named, a decrement below the minimum and an instance no group holds are
-   * skipped too. The sandbox's nodes are numbered slots, so the group gives up its last slot: the count,
-   * the desired capacity and the bill drop by one node, as in AWS, and the named instance is the one that
-   * goes when it holds that slot (a consolidation plan's nodes are compared by count, not identity).
+   * skipped too. With the decrement, the named instance goes (its slot is vacated) and the desired
+   * capacity drops by one and holds, as in AWS: the other instances keep running, and the bill drops by
+   * that instance's price.
    */
   async terminateInstanceInAutoScalingGroup(
     target: CloudTarget,
@@ -926,13 +928,17 @@ export class SandboxCloud implements CustomerCloudPort {
       throw error;
     }
     const now = this.now();
-    const ng = this.clustersIn(principal, target.region)
-      .flatMap((c) => c.nodeGroups)
-      .find(
-        (g) =>
-          g.autoScalingGroupName !== null &&
-          this.simulation.nodesAt(g, now).some((n) => n.instanceId === request.instanceId),
-      );
+    let ng: SandboxNodeGroup | undefined;
+    let slot = -1;
+    for (const g of this.clustersIn(principal, target.region).flatMap((c) => c.nodeGroups)) {
+      if (g.autoScalingGroupName === null) continue;
+      const node = this.simulation.nodesAt(g, now).find((n) => n.instanceId === request.instanceId);
+      if (node) {
+        ng = g;
+        slot = node.slot.index;
+        break;
+      }
+    }
     if (!ng)
       return {
         outcome: 'skipped',
@@ -956,6 +962,7 @@ export class SandboxCloud implements CustomerCloudPort {
       minSize: scaling.minSize,
       desiredSize: scaling.desiredSize - 1,
       maxSize: scaling.maxSize,
+      vacatedSlots: [slot],
     });
     return {
       outcome: 'terminating',

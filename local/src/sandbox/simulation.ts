@@ -13,9 +13,18 @@
  *   drift) comes, or when a spot interruption hits it.
  * - Interruptions: each spot slot has an hourly hazard from its advisor bucket; hour H of slot i is hit
  *   when hash(group, i, H) < hazard, at a hashed minute of that hour.
- * - Scaling changes: from the moment of a change its desired size holds; an autoscaled group resumes
- *   following its pods within the new [min, max] from the next hour, except at desired 0, which stays
- *   empty until the next change (a hibernated group is not woken by its pending pods).
+ * - Scaling changes: from the moment of a change its desired size holds, as an ASG's desired capacity
+ *   holds until a scaling policy moves it. The load model plays the cluster autoscaler. After a size set
+ *   by UpdateAutoScalingGroup it follows its pods within the new [min, max] from the next hour (the
+ *   autoscaler launches for pending pods and removes idle nodes, so a size off the pods' need does not
+ *   last). After a named removal of a drained node (TerminateInstanceInAutoScalingGroup with decrement,
+ *   a Karpenter node deleted) the pods already run elsewhere, nothing is pending for the autoscaler to
+ *   react to, so the group keeps that node fewer: from the next hour it moves from the held size by as
+ *   many nodes as its pods' need moved since. Desired 0 stays empty until the next change (a hibernated
+ *   group is not woken by its pending pods).
+ * - Named removals: a change may vacate slots (TerminateInstanceInAutoScalingGroup of one instance, a
+ *   Karpenter node deleted): a vacated slot never runs again, so the group's nodes are its first
+ *   `desired` slots that are not vacated, and the other nodes keep their identity, as in AWS.
  */
 
 import {
@@ -46,6 +55,8 @@ export interface ScalingOverride {
   minSize: number;
   desiredSize: number;
   maxSize: number;
+  /** Slots whose node this change removed by name (they stay vacated from then on). */
+  vacatedSlots?: readonly number[];
 }
 
 export interface OverrideSource {
@@ -440,8 +451,27 @@ export class Simulation {
       if (!ng.autoscaled) return ng.fixedSize;
       return clamp(this.neededNodes(ng, hour), ng.minSize, ng.maxSize);
     }
-    if (o.desiredSize === 0 || !ng.autoscaled || hourOf(o.atMs) === hour) return o.desiredSize;
-    return clamp(this.neededNodes(ng, hour), o.minSize, o.maxSize);
+    const changedIn = hourOf(o.atMs);
+    if (o.desiredSize === 0 || !ng.autoscaled || changedIn === hour) return o.desiredSize;
+    if (!o.vacatedSlots?.length) return clamp(this.neededNodes(ng, hour), o.minSize, o.maxSize);
+    // A drained node removed by name: the held size, moved by the change of the pods' need since.
+    const moved = o.desiredSize + this.neededNodes(ng, hour) - this.neededNodes(ng, changedIn);
+    return clamp(moved, o.minSize, o.maxSize);
+  }
+
+  /** Slots of a group vacated by named removals at or before `timeMs`. */
+  vacatedAt(ng: SandboxNodeGroup, timeMs: number): ReadonlySet<number> {
+    const out = new Set<number>();
+    for (const o of this.overrides.overridesFor(ng.key)) {
+      if (o.atMs > timeMs) break;
+      for (const slot of o.vacatedSlots ?? []) out.add(slot);
+    }
+    return out;
+  }
+
+  /** Slot indices of the nodes running at an instant, ascending: the first `desired` not vacated. */
+  slotIndicesAt(ng: SandboxNodeGroup, timeMs: number): number[] {
+    return activeSlots(this.desiredAt(ng, timeMs), this.vacatedAt(ng, timeMs));
   }
 
   /** Node count of a group at the start of hour H (what the hourly history uses). */
@@ -468,24 +498,24 @@ export class Simulation {
 
   /** The running nodes of a group at an instant, in slot order. */
   nodesAt(ng: SandboxNodeGroup, timeMs: number): SandboxNode[] {
-    const desired = this.desiredAt(ng, timeMs);
-    if (desired === 0) return [];
+    const indices = this.slotIndicesAt(ng, timeMs);
+    if (indices.length === 0) return [];
     const lowers: number[] = [];
     let from = timeMs;
-    for (let i = 0; i < desired; i++) {
+    for (const i of indices) {
       const lower = this.refreshStart(ng, i, timeMs);
       lowers.push(lower);
       from = Math.min(from, lower);
     }
-    const { points, values } = this.changePoints(ng, from, timeMs);
+    const { points, running } = this.changePoints(ng, from, timeMs);
     const out: SandboxNode[] = [];
-    for (let i = 0; i < desired; i++) {
-      const lower = lowers[i] ?? from;
+    indices.forEach((i, position) => {
+      const lower = lowers[position] ?? from;
       let launch = lower;
       for (let k = points.length - 1; k >= 1; k--) {
         const point = points[k] as number;
         if (point <= lower) break;
-        if ((values[k - 1] as number) <= i) {
+        if (!(running[k - 1] as ReadonlySet<number>).has(i)) {
           launch = point;
           break;
         }
@@ -501,22 +531,22 @@ export class Simulation {
         }
       }
       out.push(this.identity(ng, slot, launch));
-    }
+    });
     return out;
   }
 
-  /** Instants at which the group's size may change in (fromMs, toMs], with the size from each on. */
+  /** Instants at which the group's nodes may change in (fromMs, toMs], with the running slots from each on. */
   private changePoints(
     ng: SandboxNodeGroup,
     fromMs: number,
     toMs: number,
-  ): { points: number[]; values: number[] } {
+  ): { points: number[]; running: ReadonlySet<number>[] } {
     const set = new Set<number>([fromMs]);
     for (let h = hourOf(fromMs) + 1; h * HOUR_MS <= toMs; h++) set.add(h * HOUR_MS);
     for (const o of this.overrides.overridesFor(ng.key))
       if (o.atMs > fromMs && o.atMs <= toMs) set.add(o.atMs);
     const points = [...set].sort((a, b) => a - b);
-    return { points, values: points.map((p) => this.desiredAt(ng, p)) };
+    return { points, running: points.map((p) => new Set(this.slotIndicesAt(ng, p))) };
   }
 
   /** A node's identity: everything about it follows from (group, slot, launch time). */
@@ -545,15 +575,15 @@ export class Simulation {
     if (ng.capacity === 'on-demand') return [];
     const out: SpotInterruption[] = [];
     for (let h = hourOf(fromMs); h <= hourOf(toMs); h++) {
-      const size = Math.max(
-        this.desiredAt(ng, h * HOUR_MS),
-        this.desiredAt(ng, Math.min(toMs, h * HOUR_MS + HOUR_MS - 1)),
-      );
-      for (let i = 0; i < size; i++) {
+      const candidates = new Set([
+        ...this.slotIndicesAt(ng, h * HOUR_MS),
+        ...this.slotIndicesAt(ng, Math.min(toMs, h * HOUR_MS + HOUR_MS - 1)),
+      ]);
+      for (const i of [...candidates].sort((a, b) => a - b)) {
         const slot = this.slot(ng, i);
         const at = this.interruptionIn(ng, slot, h);
-        if (at === null || at <= fromMs || at > toMs || this.desiredAt(ng, at) <= i) continue;
-        const victim = this.nodesAt(ng, at - 1)[i];
+        if (at === null || at <= fromMs || at > toMs || !this.slotIndicesAt(ng, at).includes(i)) continue;
+        const victim = this.nodesAt(ng, at - 1).find((n) => n.slot.index === i);
         if (victim) out.push({ nodeGroup: ng, slot: i, atMs: at, node: victim });
       }
     }
@@ -600,7 +630,7 @@ export class Simulation {
       capacityCpuMilli: 0,
       capacityMemoryMiB: 0,
     };
-    for (let i = 0; i < nodes; i++) {
+    for (const i of this.slotIndicesAt(ng, hour * HOUR_MS)) {
       const slot = this.slot(ng, i);
       usage.capacityCpuMilli += slot.allocatable.cpuMilli;
       usage.capacityMemoryMiB += slot.allocatable.memoryMiB;
@@ -703,6 +733,13 @@ export interface Demand {
   memoryMiB: number;
   pods: number;
   gpuMilli: number;
+}
+
+/** The first `desired` slot indices that are not vacated. */
+export function activeSlots(desired: number, vacated: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; out.length < desired; i++) if (!vacated.has(i)) out.push(i);
+  return out;
 }
 
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));

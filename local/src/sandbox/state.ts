@@ -15,6 +15,7 @@ const overrideSchema = z.object({
   minSize: z.number().int().nonnegative(),
   desiredSize: z.number().int().nonnegative(),
   maxSize: z.number().int().nonnegative(),
+  vacatedSlots: z.array(z.number().int().nonnegative()).optional(),
 });
 
 const limitSchema = z.object({

@@ -533,3 +533,78 @@ describe('sandbox routes', { timeout: 30_000 }, () => {
     for (const a of cloud.accounts) expect(text).not.toContain(a.secretAccessKey);
   });
 });
+
+describe('TerminateInstanceInAutoScalingGroup removes the instance asked and the decrement holds', {
+  timeout: 60_000,
+}, () => {
+  it('takes the named instance (not the last slot); the others keep running and the size holds hours later', async () => {
+    const { cloud, clock } = testSandbox();
+    const target = keyTarget(cloud, 1, 'us-east-1');
+    const name = 'dev-platform-use1-legacy-workers';
+    const asgOf = async () => (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === name);
+    const before = await asgOf();
+    const ids = before?.instanceIds ?? [];
+    expect(ids.length).toBeGreaterThan(2);
+    await cloud.updateAutoScalingGroup(target, {
+      name,
+      minSize: ids.length - 1,
+      desiredCapacity: ids.length,
+      maxSize: before?.maxSize ?? ids.length,
+    });
+    clock.advance(1_000);
+    const first = ids[0] as string;
+    const done = await cloud.terminateInstanceInAutoScalingGroup(target, {
+      instanceId: first,
+      decrementDesiredCapacity: true,
+    });
+    expect(done).toMatchObject({ outcome: 'terminating' });
+    clock.advance(1_000);
+    const after = await asgOf();
+    expect(after?.instanceIds).not.toContain(first);
+    expect([...(after?.instanceIds ?? [])].sort()).toEqual(ids.slice(1).sort());
+    // Three hours on, the group still runs one node fewer and the named instance has not come back.
+    clock.advance(3 * HOUR_MS);
+    const later = await asgOf();
+    expect(later?.desiredCapacity).toBe(ids.length - 1);
+    expect(later?.instanceIds).toHaveLength(ids.length - 1);
+    expect(later?.instanceIds).not.toContain(first);
+  });
+
+  it('an autoscaled group keeps the removed node off while the load still scales it (twin without the change)', async () => {
+    const acted = testSandbox();
+    const twin = testSandbox();
+    const target = keyTarget(acted.cloud, 0, 'us-east-1');
+    const twinTarget = keyTarget(twin.cloud, 0, 'us-east-1');
+    const groups = await acted.cloud.describeAutoScalingGroups(target);
+    // A managed group (its ASG autoscales with its pods) with room above its minimum.
+    const asg = groups.find((g) => g.name.startsWith('eks-') && g.desiredCapacity > g.minSize + 1);
+    if (!asg) throw new Error('the default sandbox has an autoscaled ASG above its minimum');
+    const middle = asg.instanceIds[Math.floor(asg.instanceIds.length / 2)] as string;
+    const done = await acted.cloud.terminateInstanceInAutoScalingGroup(target, {
+      instanceId: middle,
+      decrementDesiredCapacity: true,
+    });
+    expect(done).toMatchObject({ outcome: 'terminating' });
+    const sizes: { acted: number; twin: number; min: number; max: number }[] = [];
+    for (let h = 1; h <= 6; h++) {
+      acted.clock.advance(HOUR_MS);
+      twin.clock.advance(HOUR_MS);
+      const a = (await acted.cloud.describeAutoScalingGroups(target)).find((g) => g.name === asg.name);
+      const t = (await twin.cloud.describeAutoScalingGroups(twinTarget)).find((g) => g.name === asg.name);
+      expect(a?.instanceIds).not.toContain(middle);
+      sizes.push({
+        acted: a?.desiredCapacity ?? -1,
+        twin: t?.desiredCapacity ?? -1,
+        min: a?.minSize ?? 0,
+        max: a?.maxSize ?? 0,
+      });
+    }
+    for (const s of sizes) {
+      // One node fewer than without the change, unless the group's bounds hold it.
+      if (s.twin - 1 >= s.min && s.twin - 1 <= s.max) expect(s.acted).toBe(s.twin - 1);
+      else expect(s.acted).toBe(Math.min(s.max, Math.max(s.min, s.twin - 1)));
+    }
+    // The load moves the group over these hours (the afternoon's fall): the size is not just frozen.
+    expect(new Set(sizes.map((s) => s.acted)).size).toBeGreaterThan(1);
+  });
+});

@@ -1,10 +1,18 @@
 import { type ConsolidationPlanResponse, consolidationRunMaxNodes } from '../model/consolidation';
 import type { Policy } from '../model/policy';
+import { podKey } from '../savings/cluster';
 import {
   type ConsolidationRunInput,
   planConsolidationRun,
   type RunNodeGroup,
 } from '../savings/consolidation-run';
+import {
+  type FitBin,
+  type FitFunction,
+  type FitPod,
+  type FitResult,
+  firstFitDecreasing,
+} from '../savings/fit';
 import {
   consolidationInputOf,
   type PolicyPreviewInput,
@@ -64,18 +72,23 @@ export function consolidationPlanOf(
       const since = later(n.launchedAt, input.lastActedOn?.[n.name]);
       return since === undefined ? n : { ...n, eligibleSince: since };
     });
-  const { nodes, pods } = consolidationInputOf(summed, input.workloads);
+  const { nodes, pods, pdbs } = consolidationInputOf(summed, input.workloads);
   const owners: ConsolidationRunInput['owners'] = Object.fromEntries(
     summed.map((n) => [n.name, { instanceId: n.instanceId, nodeGroupId: n.nodeGroupId }]),
+  );
+  const fit = withinNodeGroups(
+    new Map(summed.map((n) => [n.name, n.nodeGroupId])),
+    new Map(pods.map((p) => [podKey(p), p.nodeName])),
   );
   const run = planConsolidationRun(
     {
       consolidation: {
         nodes,
         pods,
-        // The stored inventory keeps no PodDisruptionBudgets: the agent's evictions go through the
-        // Eviction API, which refuses any eviction a PDB does not allow at that moment.
-        pdbs: [],
+        // Each workload's PDB and the disruptions it allowed at the last snapshot: a node whose pods a
+        // budget would not let go is not planned, and the waves keep within the budgets. The agent's
+        // evictions still go through the Eviction API, which refuses what a PDB does not allow then.
+        pdbs,
         policy: {
           aggressiveness,
           method,
@@ -98,9 +111,10 @@ export function consolidationPlanOf(
       maxNodes: consolidationRunMaxNodes,
     },
     input.now,
+    { fit },
   );
   notes.push(
-    'PodDisruptionBudgets are not part of the stored inventory: each eviction is checked against them when it is made, and a node whose pods cannot leave is uncordoned and reported.',
+    'PodDisruptionBudgets are read from the last snapshot: a node whose pods a budget allows no disruption for is held, and each eviction is checked again when it is made (a node whose pods cannot leave is uncordoned and reported).',
   );
   const stabilizing = run.held.filter((h) => h.status === 'stabilizing').length;
   if (stabilizing > 0) {
@@ -143,5 +157,51 @@ export function consolidationPlanOf(
     monthlySavingUsd: run.monthlySavingUsd,
     plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
     notes,
+  };
+}
+
+/**
+ * The re-fit of a stored inventory: a pod moves only to a node of its own node group (or to a
+ * replacement the plan launches for it). The inventory sums pods per workload and keeps none of their
+ * node selectors, affinities or tolerations, and node groups exist precisely to hold pods apart (GPU,
+ * batch, memory, architecture pools, tainted groups): a move across groups is one the scheduler may
+ * refuse, leaving the evicted pod Pending. Within a group its pods fit any of its nodes.
+ */
+export function withinNodeGroups(
+  groupOfNode: ReadonlyMap<string, string | null>,
+  nodeOfPod: ReadonlyMap<string, string | null | undefined>,
+): FitFunction {
+  return (pods, bins) => {
+    const groupOfPod = (key: string) => {
+      const node = nodeOfPod.get(key);
+      return node ? (groupOfNode.get(node) ?? null) : null;
+    };
+    // A bin the inventory does not know is a replacement sized for the action's pods: any may go there.
+    const accepts = (bin: FitBin, group: string | null) =>
+      !groupOfNode.has(bin.name) || groupOfNode.get(bin.name) === group;
+    const free = bins.map((b) => ({ ...b }));
+    const placements: FitResult['placements'] = [];
+    const unplaced: string[] = [];
+    const byGroup = new Map<string | null, FitPod[]>();
+    for (const pod of pods) {
+      const group = groupOfPod(pod.key);
+      byGroup.set(group, [...(byGroup.get(group) ?? []), pod]);
+    }
+    for (const [group, groupPods] of byGroup) {
+      const open = free.filter((b) => accepts(b, group));
+      const result = firstFitDecreasing(groupPods, open);
+      const binByName = new Map(open.map((b) => [b.name, b]));
+      const podByKey = new Map(groupPods.map((x) => [x.key, x]));
+      for (const p of result.placements) {
+        const bin = binByName.get(p.binName) as FitBin;
+        const pod = podByKey.get(p.podKey) as FitPod;
+        bin.freeCpuMilli -= pod.cpuRequestMilli;
+        bin.freeMemoryMiB -= pod.memoryRequestMiB;
+        bin.freePods -= 1;
+        placements.push(p);
+      }
+      unplaced.push(...result.unplaced);
+    }
+    return { placements, unplaced };
   };
 }

@@ -7,6 +7,7 @@ import {
   DO_NOT_DISRUPT_ANNOTATION,
   type ExemptionPolicy,
   exemptionReasonOf,
+  type Pdb,
   type Pod,
 } from '../savings/cluster';
 import type { WorkloadUsage } from '../savings/cluster-summary/types';
@@ -83,6 +84,8 @@ export interface PreviewWorkload {
   spotReady: boolean;
   hpaScaledResources: ('cpu' | 'memory')[];
   usage: WorkloadUsage | null;
+  /** The PodDisruptionBudget over its pods and the disruptions it allowed at the snapshot (absent: none). */
+  pdb?: { name: string; disruptionsAllowed: number } | null;
 }
 
 export interface PolicyPreviewInput {
@@ -198,6 +201,16 @@ export function replacementOptionsOf(input: PolicyPreviewInput, policy: Policy):
  */
 export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: readonly PreviewWorkload[]) {
   const labelsOf = new Map(workloads.map((w) => [w.key, w.labels ?? {}]));
+  const pdbOf = new Map(workloads.flatMap((w) => (w.pdb ? [[w.key, w.pdb.name] as const] : [])));
+  // One budget per PDB: workloads that share one share its budget.
+  const pdbs = new Map<string, Pdb>();
+  for (const w of workloads)
+    if (w.pdb)
+      pdbs.set(`${w.namespace}/${w.pdb.name}`, {
+        namespace: w.namespace,
+        name: w.pdb.name,
+        disruptionsAllowed: w.pdb.disruptionsAllowed,
+      });
   const longAgo = new Date(0).toISOString();
   const planNodes: ConsolidationNode[] = [];
   const pods: Pod[] = [];
@@ -220,6 +233,7 @@ export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: r
     for (const [g, group] of (n.movablePods ?? []).entries()) {
       for (let i = 0; i < group.count; i++) {
         const owner = group.workload ?? group.namespace;
+        const pdbName = group.workload ? pdbOf.get(group.workload) : undefined;
         pods.push({
           namespace: group.namespace,
           name: `${n.name}/${g}/${i}`,
@@ -230,6 +244,7 @@ export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: r
           annotations: n.doNotDisrupt && i === 0 ? { [DO_NOT_DISRUPT_ANNOTATION]: 'true' } : {},
           owner: { kind: 'ReplicaSet', name: owner },
           persistentVolumeClaimCount: 0,
+          ...(pdbName === undefined ? {} : { pdbName }),
         });
       }
       movableCpu += group.cpuMilli;
@@ -252,7 +267,7 @@ export function consolidationInputOf(nodes: readonly PreviewNode[], workloads: r
       });
     }
   }
-  return { nodes: planNodes, pods };
+  return { nodes: planNodes, pods, pdbs: [...pdbs.values()] };
 }
 
 function binPackingCard(input: PolicyPreviewInput, policy: Policy): PreviewCard {

@@ -140,3 +140,84 @@ describe('consolidationPlanOf (the dry run of a stored inventory)', () => {
     expect(plan.waves).toBe(1);
   });
 });
+
+describe('consolidationPlanOf with the PodDisruptionBudgets of the stored inventory (issue 14, item 8)', () => {
+  const web = { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 200, memoryMiB: 200 };
+  const workload = (disruptionsAllowed: number | null) => ({
+    key: 'shop#Deployment#web',
+    namespace: 'shop',
+    replicas: 4,
+    requestCpuMilli: 400,
+    requestMemoryMiB: 400,
+    monthlyCostUsd: 10,
+    spotReady: false,
+    hpaScaledResources: [],
+    usage: null,
+    pdb: disruptionsAllowed === null ? null : { name: 'web', disruptionsAllowed },
+  });
+  const nodes = [
+    node('a', { requestedCpuMilli: 200, requestedMemoryMiB: 200, movablePods: [web] }),
+    node('b', { requestedCpuMilli: 200, requestedMemoryMiB: 200, movablePods: [web] }),
+    node('c'),
+  ];
+  const planWith = (disruptionsAllowed: number | null, maxNodesInFlight = 3) =>
+    consolidationPlanOf(
+      { ...input(nodes), workloads: [workload(disruptionsAllowed)] },
+      policySchema.parse({ infrastructure: { binPacking: { maxNodesInFlight } } }),
+    );
+
+  it('holds a node whose pods a budget allows no disruption for', () => {
+    // Without a budget the nodes with web's pods are drained; with a budget at 0 they stay.
+    expect(planWith(null).steps.some((s) => s.pods.length > 0)).toBe(true);
+    const blocked = planWith(0);
+    expect(blocked.steps.filter((s) => s.pods.length > 0)).toEqual([]);
+    expect(blocked.held.some((h) => h.reasons.includes('pod-pdb-blocked'))).toBe(true);
+  });
+
+  it('never evicts more of a budget in one wave than it allows', () => {
+    const plan = planWith(2);
+    const perWave = new Map<number, number>();
+    for (const s of plan.steps)
+      for (const p of s.pods) perWave.set(s.wave, (perWave.get(s.wave) ?? 0) + p.count);
+    expect([...perWave.values()].every((n) => n <= 2)).toBe(true);
+    // Both of web's nodes cannot be drained in one wave (2 pods each, budget 2).
+    const drained = plan.steps.filter((s) => s.pods.length > 0);
+    expect(new Set(drained.map((s) => s.wave)).size).toBe(drained.length);
+  });
+});
+
+describe('consolidationPlanOf moves pods only within their node group (issue 14, item 8)', () => {
+  const web = { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 400, memoryMiB: 400 };
+  const groups = [
+    { id: 'asg-web', name: 'web', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'web' },
+    { id: 'asg-gpu', name: 'gpu', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'gpu' },
+  ];
+  const busy = (namespace: string) => ({
+    requestedCpuMilli: 1400,
+    requestedMemoryMiB: 1400,
+    movablePods: [
+      { namespace, workload: `${namespace}#Deployment#big`, count: 1, cpuMilli: 1400, memoryMiB: 1400 },
+    ],
+  });
+  it("never plans a node whose pods would only fit on another group's nodes", () => {
+    // 'a' (web) holds pods; the only room is on 'g' (gpu group): the scheduler may refuse that move.
+    const nodes = [
+      node('a', { requestedCpuMilli: 400, requestedMemoryMiB: 400, movablePods: [web] }),
+      // Busy (above the utilization threshold, not a candidate), with room for a's pods.
+      node('g', { nodeGroupId: 'asg-gpu', ...busy('gpu') }),
+    ];
+    const plan = consolidationPlanOf({ ...input(nodes), groups }, defaultPolicy);
+    expect(plan.steps.filter((s) => s.pods.length > 0)).toEqual([]);
+    // With a second web node, 'a' empties onto it.
+    const withRoom = consolidationPlanOf(
+      {
+        ...input([...nodes, node('b', { launchedAt: NOW.toISOString(), ...busy('ops') })]),
+        groups,
+      },
+      policySchema.parse({ infrastructure: { binPacking: { stabilizationWindowMinutes: 0 } } }),
+    );
+    const moved = withRoom.steps.flatMap((s) => s.pods.flatMap((p) => p.toNodes));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.every((to) => to === 'b')).toBe(true);
+  });
+});

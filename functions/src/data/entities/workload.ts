@@ -61,6 +61,14 @@ export const workloadEntity = defineEntity(
     /** Cost share of the workload's requests on the nodes it runs on, USD/month. */
     monthlyCostUsd: z.number().nonnegative(),
     hpaScaledResources: z.array(z.enum(['cpu', 'memory'])).default([]),
+    /**
+     * The PodDisruptionBudget covering its pods and its `status.disruptionsAllowed` at the last snapshot
+     * (`null`: none), so a consolidation plan drains no node whose pods could not leave (issue 14).
+     */
+    pdb: z
+      .object({ name: z.string(), disruptionsAllowed: z.number().int().nonnegative() })
+      .nullable()
+      .default(null),
     /** Rightsizing per replica (the savings engine's recommendation), `null` when there is no usage yet. */
     rightsizing: z
       .object({

@@ -261,6 +261,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     const figures = computed.workloadFigures.get(w.key);
     const item = workloadEntity.toItem({
       ...workloadAttributes(w, { orgId, clusterId, accountId }),
+      pdb: pdbOf(w, model.snapshot.pdbs),
       unmanagedReason: figures?.unmanagedReason ?? null,
       spotReady: figures?.spotReady ?? false,
       spotReason: figures?.spotReason ?? null,
@@ -335,7 +336,14 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     if (!previous || !unchanged(item, nodeGroupEntity.toItem(previous))) writes.push({ put: item });
   }
   for (const g of existingGroups) {
-    if (snapshotGroups.has(g.nodeGroupId) || g.nodeCount === 0) continue;
+    if (snapshotGroups.has(g.nodeGroupId)) continue;
+    // A group only snapshots knew (no ASG behind it): gone with its nodes, or its nodes now found in
+    // their real ASG (asg-nodes.ts). Nothing else would ever remove it.
+    if (g.kind === 'asg' && g.autoScalingGroupNames.length === 0) {
+      writes.push({ delete: keyOfItem(nodeGroupEntity.toItem(g)) });
+      continue;
+    }
+    if (g.nodeCount === 0) continue;
     // A discovered group with no node running now: its figures go to zero, the group stays.
     writes.push({
       put: nodeGroupEntity.toItem({ ...g, nodeCount: 0, hourlyCostUsd: 0, spotReadinessScore: null }),
@@ -399,6 +407,17 @@ function boundedLabels(labels: Readonly<Record<string, string>>): Record<string,
       .slice(0, 64)
       .map(([k, v]) => [k.slice(0, 317), v.slice(0, 256)]),
   );
+}
+
+/** The PDB covering a workload's pods (the first pod's: a workload's pods share their labels), if any. */
+function pdbOf(
+  w: ModelWorkload,
+  pdbs: readonly { namespace: string; name: string; disruptionsAllowed: number }[],
+): { name: string; disruptionsAllowed: number } | null {
+  const name = w.pods.find((p) => p.pdbName !== undefined)?.pdbName;
+  if (name === undefined) return null;
+  const pdb = pdbs.find((b) => b.namespace === w.namespace && b.name === name);
+  return pdb ? { name, disruptionsAllowed: pdb.disruptionsAllowed } : null;
 }
 
 function workloadAttributes(w: ModelWorkload, ids: { orgId: string; clusterId: string; accountId: string }) {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { accountRegionEntity, accountRegionKey } from '../../data/entities/account-region';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { clusterRollupEntity, clusterRollupsQuery } from '../../data/entities/cluster-rollup';
+import { instanceEntity, instancesOfRegionQuery } from '../../data/entities/ec2-instance';
 import { hibernationScheduleEntity, hibernationScheduleKey } from '../../data/entities/hibernation-schedule';
 import { nodeEntity } from '../../data/entities/node';
 import { nodeGroupEntity } from '../../data/entities/node-group';
@@ -20,6 +21,7 @@ import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
 import { registryRowText } from '../cluster-registry-row';
 import { summaryPolicyOf } from '../policy-effective';
+import { attachNodesToAsgs } from './asg-nodes';
 import {
   type ClusterItem,
   cardAndSeriesFieldsWrite,
@@ -97,7 +99,7 @@ export async function applySnapshot(
   const { orgId, clusterId, accountId } = cluster;
   const now = options.now;
   const live = options.live ?? (await livePricesOf(orgId, accountId, cluster.region));
-  const model = buildSnapshotModel(snapshot, cluster.region, live);
+  const snapshotModel = buildSnapshotModel(snapshot, cluster.region, live);
   const rollupFrom = new Date(Date.parse(hourOf(now)) - rollupLookbackHours * 3_600_000).toISOString();
 
   // The 4 weeks of rollups are read once an hour; within the hour, what was derived from them is reused.
@@ -106,7 +108,7 @@ export async function applySnapshot(
     !options.seeds && previous?.historyWindow?.hour === hourOf(now) && previous.idle !== undefined
       ? { window: previous.historyWindow, idle: previous.idle }
       : null;
-  const [nodes, workloads, nodeGroups, rollups, policy, timeZone] = await Promise.all([
+  const [nodes, workloads, nodeGroups, rollups, policy, timeZone, instances] = await Promise.all([
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
@@ -117,7 +119,14 @@ export async function applySnapshot(
         ),
     summaryPolicyOf(orgId, cluster),
     timeZoneOf(cluster),
+    // Access pattern 28: which ASG each of the cluster's EC2 instances belongs to (self-managed groups).
+    queryAll(instanceEntity, instancesOfRegionQuery(orgId, accountId, cluster.region)),
   ]);
+  const asgOfInstance = new Map<string, string>();
+  for (const i of instances)
+    if (i.autoScalingGroupName && i.clusterName === cluster.name)
+      asgOfInstance.set(i.instanceId, i.autoScalingGroupName);
+  const model = attachNodesToAsgs(snapshotModel, nodeGroups, asgOfInstance);
   const allowedTypes = new Map(nodeGroups.map((g) => [g.nodeGroupId, g.instanceTypes]));
   const binPacking = await estimateBinPacking(model, live, {
     allowedTypes,
