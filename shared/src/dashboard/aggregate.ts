@@ -404,7 +404,11 @@ export function hibernationOf(clusters: readonly DashboardClusterInput[]): Dashb
     clusters: sorted.slice(0, dashboardLimits.heatmaps),
     others: sorted
       .slice(dashboardLimits.heatmaps, dashboardLimits.heatmapChoices)
-      .map((m) => ({ clusterId: m.clusterId, clusterName: m.clusterName, monthlySavingUsd: m.monthlySavingUsd })),
+      .map((m) => ({
+        clusterId: m.clusterId,
+        clusterName: m.clusterName,
+        monthlySavingUsd: m.monthlySavingUsd,
+      })),
   };
 }
 
