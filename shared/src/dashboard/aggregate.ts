@@ -402,13 +402,11 @@ export function hibernationOf(clusters: readonly DashboardClusterInput[]): Dashb
   return {
     monthlySavingUsd: saving,
     clusters: sorted.slice(0, dashboardLimits.heatmaps),
-    others: sorted
-      .slice(dashboardLimits.heatmaps, dashboardLimits.heatmapChoices)
-      .map((m) => ({
-        clusterId: m.clusterId,
-        clusterName: m.clusterName,
-        monthlySavingUsd: m.monthlySavingUsd,
-      })),
+    others: sorted.slice(dashboardLimits.heatmaps, dashboardLimits.heatmapChoices).map((m) => ({
+      clusterId: m.clusterId,
+      clusterName: m.clusterName,
+      monthlySavingUsd: m.monthlySavingUsd,
+    })),
   };
 }
 
