@@ -46,6 +46,49 @@ export async function run(): Promise<void> {
       );
     }
 
+    // The read path alone, old and new interleaved at the same moment (the machine's load moves both
+    // alike): ADR 0045's Query of every row vs ADR 0053's index shards plus the page's rows.
+    const { listRegistry } = await import('@spot/functions/domain/cluster-registry');
+    const { registryItemOf, filterRegistry, sortRegistry, pageAfter } = await import(
+      '@spot/shared/registry/index'
+    );
+    const now = new Date();
+    const query = { limit: 50, sort: 'monthlyRunRateUsd', dir: 'desc' } as const;
+    const viaRows = async () => {
+      const rows = await queryRaw(registryRowsOfOrgQuery(orgId), {
+        projection: ['row', 'trend', 'realizedMonthlyUsd'],
+      });
+      const items = rows.flatMap(
+        (r) => registryItemOf(String(r.row), typeof r.trend === 'string' ? r.trend : null, now) ?? [],
+      );
+      return pageAfter(
+        sortRegistry(filterRegistry(items, {}), query.sort, query.dir),
+        query.sort,
+        query.dir,
+        null,
+        50,
+      );
+    };
+    const viaIndex = () => listRegistry(orgId, query as Parameters<typeof listRegistry>[1], now);
+    const times = { rows: [] as number[], index: [] as number[] };
+    for (let i = 0; i < 40; i++) {
+      for (const [k, f] of [
+        ['rows', viaRows],
+        ['index', viaIndex],
+      ] as const) {
+        const t = performance.now();
+        await f();
+        if (i >= 5) times[k].push(performance.now() - t);
+      }
+    }
+    const { percentile } = await import('./local-services');
+    for (const k of ['rows', 'index'] as const) {
+      const sorted = times[k].sort((x, y) => x - y);
+      console.log(
+        `  first page read in process, ${k === 'rows' ? 'every row (ADR 0045)' : 'index + page rows (ADR 0053)'}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms (${sorted.length} reads, ${loadLine()})`,
+      );
+    }
+
     const scenarios: [string, string][] = [
       // The page's first request: 50 rows (the SPA's page size), by cost, the highest first.
       [

@@ -40,7 +40,9 @@ const clusterArb = fc.record({
   realized: fc.option(fc.integer({ min: 0, max: 5000 })),
 });
 
-function pair(c: fc.infer<typeof clusterArb>, n: number): [ClusterListItem, ClusterListItem] {
+type ClusterCase = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
+
+function pair(c: ClusterCase, n: number): [ClusterListItem, ClusterListItem] {
   const clusterId = `eks-${String(c.i).padStart(5, '0')}-${n}`;
   const row = registryRowOf({
     clusterId,
