@@ -1,8 +1,9 @@
 import { registryRowSchema } from '@spot/shared';
 import { encodeRegistryRow } from '@spot/shared/registry/index';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clusterRegistryRowEntity } from '../src/data/entities/cluster-registry-row';
-import { putItem } from '../src/data/repository';
+import { transactWrite } from '../src/data/repository';
+import { executePlan } from '../src/data/write-plan';
+import { realizedSavingAdd, registryRowPut } from '../src/domain/cluster-registry-row';
 import { configurePorts } from '../src/ports/index';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';
@@ -100,17 +101,15 @@ async function seedRow(orgId: string, c: SeededCluster, p: (typeof plan)[number]
     },
     lastSyncedAt: null,
   });
-  await putItem(clusterRegistryRowEntity, {
-    orgId,
-    clusterId: c.clusterId,
-    accountId: c.accountId,
-    row: encodeRegistryRow(row),
-    trend: JSON.stringify({
-      nodes24h: Array.from({ length: 24 }, (_, h) => 3 + (h % 3)),
-      costLast7dUsd: 110 + i,
-      costPrev7dUsd: 100,
-    }),
+  // The hourly write (row, trend and the row's index entry in one transaction, ADR 0053), as discovery does.
+  const ids = { orgId, clusterId: c.clusterId, accountId: c.accountId };
+  const trend = JSON.stringify({
+    nodes24h: Array.from({ length: 24 }, (_, h) => 3 + (h % 3)),
+    pods24h: Array.from({ length: 24 }, (_, h) => 20 + h),
+    costLast7dUsd: 110 + i,
+    costPrev7dUsd: 100,
   });
+  await executePlan([{ kind: 'transaction', items: registryRowPut(ids, encodeRegistryRow(row), trend) }]);
 }
 
 beforeAll(async () => {
@@ -192,6 +191,27 @@ describe('GET /api/client/clusters (registry)', () => {
       factors: { latency: null, heartbeat: 0 },
     });
     expect(staging.eks).toMatchObject({ status: 'extended-support', extendedSupportExtraMonthlyUsd: 365 });
+  });
+
+  it('counts a realized saving in % savings achieved, in the row and its index entry (ADR 0053)', async () => {
+    const before = (await list(a, { sort: 'savingsPct', dir: 'desc' })).body.items as {
+      name: string;
+      savingsPct: number | null;
+    }[];
+    // Nothing acted on yet: 0 % achieved wherever there is a potential.
+    expect(before.filter((i) => i.savingsPct !== null).every((i) => i.savingsPct === 0)).toBe(true);
+    const shopDev = clusters[plan.findIndex((p) => p.name === 'shop-dev')] as SeededCluster;
+    // What closing an optimizer action with a realized saving of $100/month adds (its transaction).
+    await transactWrite(realizedSavingAdd({ orgId: a.orgId, clusterId: shopDev.clusterId }, 100));
+    const sorted = (await list(a, { sort: 'savingsPct', dir: 'desc', limit: '1' })).body.items?.[0] as {
+      name: string;
+      savingsPct: number;
+      realizedSavingsMonthlyUsd: number;
+      pods24h: unknown[];
+    };
+    // Sorted by the index, answered from the row: 100 realized of 100 + 400 potential.
+    expect(sorted).toMatchObject({ name: 'shop-dev', savingsPct: 20, realizedSavingsMonthlyUsd: 100 });
+    expect(sorted.pods24h).toHaveLength(24);
   });
 
   it('filters with the quick filters and the search (name, id, tag, region), combined', async () => {

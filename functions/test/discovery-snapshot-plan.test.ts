@@ -6,6 +6,7 @@ import { hourOf } from '@spot/shared/savings/rollups';
 import { buildSnapshotModel } from '@spot/shared/savings/snapshot-model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
+import { registryIndexShardKey } from '../src/data/entities/cluster-registry-index';
 import { clusterRegistryRowKey } from '../src/data/entities/cluster-registry-row';
 import { clusterRollupKey } from '../src/data/entities/cluster-rollup';
 import { clusterSeriesKey } from '../src/data/entities/cluster-series';
@@ -103,8 +104,14 @@ describe('planSnapshotWrites', () => {
     expect(series.items.map((i) => ('put' in i ? i.put.entity : 'other'))).toEqual([
       'ClusterCard',
       'ClusterRegistryRow',
+      'other',
       'ClusterSeries',
     ]);
+    // ... and the row's index entry and week-over-week costs in its shard (ADR 0053), in the same transaction.
+    expect(series.items[2]).toMatchObject({
+      update: registryIndexShardKey('org-1', 'eks-1'),
+      spec: { set: { 'r:eks-1': expect.any(String), 't:eks-1': expect.any(String) } },
+    });
     const registry = series.items[1] as { put: { row: string; trend: string } };
     expect(decodeRegistryRow(registry.put.row)).toMatchObject({
       clusterId: 'eks-1',
@@ -112,6 +119,7 @@ describe('planSnapshotWrites', () => {
       podCount: 8,
     });
     expect(JSON.parse(registry.put.trend).nodes24h).toHaveLength(24);
+    expect(JSON.parse(registry.put.trend).pods24h).toHaveLength(24);
     expect(plan).toMatchObject({ nodeCount: 3, podCount: 8, writeCount: 11 + 2 });
   });
 
@@ -161,11 +169,20 @@ describe('planSnapshotWrites', () => {
       condition: where.itemExists(),
     });
     // The registry row follows the card, in both the transaction and its fallback (ADR 0045).
+    // ... and so does its index entry (ADR 0053).
     const registryRow = { update: clusterRegistryRowKey('org-1', 'eks-1') };
+    const indexEntry = {
+      update: registryIndexShardKey('org-1', 'eks-1'),
+      spec: { set: { 'r:eks-1': expect.any(String) } },
+    };
     expect(series.items[2]).toMatchObject(registryRow);
+    expect(series.items[3]).toMatchObject(indexEntry);
     expect(series.ifConditionFails).toMatchObject({
       item: 1,
-      instead: { kind: 'transaction', items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow] },
+      instead: {
+        kind: 'transaction',
+        items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry],
+      },
     });
   });
 

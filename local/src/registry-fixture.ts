@@ -3,7 +3,7 @@ import { clusterCardEntity } from '@spot/functions/data/entities/cluster-card';
 import { clusterRegistryRowEntity } from '@spot/functions/data/entities/cluster-registry-row';
 import { batchWrite, type WriteRequest } from '@spot/functions/data/repository';
 import { cardOf } from '@spot/functions/domain/cluster-card';
-import { registryRowText } from '@spot/functions/domain/cluster-registry-row';
+import { registryIndexShardItems, registryRowText } from '@spot/functions/domain/cluster-registry-row';
 import { clusterIdFor } from '@spot/functions/domain/discovery/common';
 
 /**
@@ -58,6 +58,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
   const accountId = options.accountId ?? 'acct-fixture';
   const writes: WriteRequest[] = [];
   const seeded: { clusterId: string; name: string }[] = [];
+  const indexRows: Parameters<typeof registryIndexShardItems>[1][number][] = [];
   for (let i = 0; i < count; i++) {
     const o = options.overrides?.[i] ?? {};
     const env = environments[i % environments.length] as string;
@@ -162,24 +163,35 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
       nodes24h: Array.from({ length: 24 }, (_, h) =>
         Math.max(1, Math.round(nodeCount * (0.8 + 0.3 * Math.sin((h + i) / 4)))),
       ),
+      pods24h: Array.from({ length: 24 }, (_, h) =>
+        Math.max(1, Math.round(cluster.podCount * (0.85 + 0.25 * Math.sin((h + i) / 5)))),
+      ),
       costLast7dUsd: Math.round(hourly * 168 * (0.9 + random() * 0.25)),
       costPrev7dUsd: Math.round(hourly * 168),
+    });
+    // Some clusters have had optimizer actions: a realized saving, a share of what was there to save.
+    const realizedMonthlyUsd = i % 3 === 0 ? Math.round(monthlyRunRateUsd * random() * 0.15) : undefined;
+    const row = registryRowText(cluster);
+    indexRows.push({
+      clusterId,
+      row,
+      trend,
+      ...(realizedMonthlyUsd === undefined ? {} : { realizedMonthlyUsd }),
     });
     writes.push(
       { put: clusterEntity.toItem(cluster) },
       {
-        put: clusterRegistryRowEntity.toItem({
-          orgId,
-          clusterId,
-          accountId,
-          row: registryRowText(cluster),
-          trend,
-        }),
+        put: {
+          ...clusterRegistryRowEntity.toItem({ orgId, clusterId, accountId, row, trend }),
+          ...(realizedMonthlyUsd === undefined ? {} : { realizedMonthlyUsd }),
+        },
       },
       { put: clusterCardEntity.toItem({ orgId, clusterId, accountId, card: cardOf(cluster) }) },
     );
     seeded.push({ clusterId, name });
   }
+  // The registry index (ADR 0053) the same transactions would have left, written whole.
+  for (const put of registryIndexShardItems(orgId, indexRows)) writes.push({ put });
   await batchWrite(writes);
   return seeded;
 }

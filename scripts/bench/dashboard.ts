@@ -9,10 +9,11 @@
  *
  * `npm run bench dashboard` or `npx tsx scripts/bench/dashboard.ts`. Measures; never fails on a time.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { jsonPoster, percentile, startBenchServices } from './local-services';
+import { loadLine, runScenarios, signUpThroughApi } from './http-load';
+import { percentile, startBenchServices } from './local-services';
 
 const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
 /**
@@ -20,17 +21,6 @@ const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
  * process serves them all, as one warm Lambda would not: a floor on what concurrency costs).
  */
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,4,10').split(',').map(Number);
-
-type AutocannonResult = { requests: { average: number }; errors: number };
-type Autocannon = (
-  options: { url: string; headers: Record<string, string>; connections: number; duration: number },
-  done: (error: Error | null, result: AutocannonResult) => void,
-) => {
-  on(
-    event: 'response',
-    listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
-  ): void;
-};
 
 export async function run(): Promise<void> {
   const services = await startBenchServices('dashboard');
@@ -56,13 +46,8 @@ export async function run(): Promise<void> {
     const gateway = await startGateway({ port: 0, webDist: join(services.dir, 'no-web') });
     stops.unshift(() => gateway.close());
 
-    // A user signs up and in through the API, as the SPA does.
-    const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
-    const post = jsonPoster(gateway.url);
-    const signup = await post('/api/auth/signup', { organizationName: 'Bench Corp', email, password });
-    const orgId = String(signup.orgId);
-    const token = String((await post('/api/auth/token', { email, password })).accessToken);
+    const { orgId, token } = await signUpThroughApi(gateway.url, 'Bench Corp');
+    console.log(loadLine());
 
     // Every sandbox account connected and discovered (the real state machine, with the back-fill).
     const accounts: string[] = [];
@@ -150,9 +135,6 @@ export async function run(): Promise<void> {
       `policy preview, ${previewTimes.length} requests (${clusters.length} clusters x 3 drafts, 1 connection): p50 ${percentile(previewTimes, 0.5).toFixed(0)} ms, p95 ${percentile(previewTimes, 0.95).toFixed(0)} ms, max ${(previewTimes.at(-1) ?? Number.NaN).toFixed(0)} ms (${slowest.what}), ${previewFailures} non-200`,
     );
 
-    // autocannon ships no types: the little used here is typed locally.
-    const autocannonModule = 'autocannon';
-    const { default: autocannon } = (await import(autocannonModule)) as { default: Autocannon };
     const scenarios: [string, string][] = [
       ['dashboard, all clusters', '/api/client/dashboard'],
       [
@@ -170,39 +152,7 @@ export async function run(): Promise<void> {
         `/api/client/dashboard/resource-gap?range=24h&resource=cpu&clusterId=${cluster}`,
       ],
     ];
-    for (const connections of connectionCounts) {
-      console.log(`${connections} connection${connections === 1 ? '' : 's'} x ${durationSeconds} s:`);
-      for (const [name, path] of scenarios) {
-        const probe = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        const bytes = (await probe.arrayBuffer()).byteLength;
-        const times: number[] = [];
-        let non2xx = 0;
-        const result = await new Promise<{ requests: { average: number }; errors: number }>(
-          (resolve, reject) => {
-            const instance = autocannon(
-              {
-                url: `${gateway.url}${path}`,
-                headers: { authorization: `Bearer ${token}` },
-                connections,
-                duration: durationSeconds,
-              },
-              (error, out) => (error ? reject(error) : resolve(out)),
-            );
-            instance.on(
-              'response',
-              (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-                times.push(responseTime);
-                if (statusCode >= 300) non2xx += 1;
-              },
-            );
-          },
-        );
-        times.sort((a, b) => a - b);
-        console.log(
-          `  ${name}: status ${probe.status}, ${(bytes / 1024).toFixed(1)} KiB: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, ${result.requests.average.toFixed(0)} req/s (${times.length} requests, ${non2xx} non-2xx, ${result.errors} errors)`,
-        );
-      }
-    }
+    await runScenarios({ gatewayUrl: gateway.url, token, scenarios, connectionCounts, durationSeconds });
   } finally {
     await services.stop();
   }

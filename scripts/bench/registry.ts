@@ -7,23 +7,13 @@
  *
  * `npm run bench registry`. Measures; never fails on a time.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { envInt, jsonPoster, percentile, startBenchServices } from './local-services';
+import { loadLine, runScenarios, signUpThroughApi } from './http-load';
+import { envInt, startBenchServices } from './local-services';
 
 const durationSeconds = Number(process.env.BENCH_DURATION_S ?? 6);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '1,10').split(',').map(Number);
-
-type Autocannon = (
-  options: { url: string; headers: Record<string, string>; connections: number; duration: number },
-  done: (error: Error | null, result: { requests: { average: number }; errors: number }) => void,
-) => {
-  on(
-    event: 'response',
-    listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
-  ): void;
-};
 
 export async function run(): Promise<void> {
   const clusterCount = envInt('BENCH_REGISTRY_CLUSTERS', 500);
@@ -34,34 +24,71 @@ export async function run(): Promise<void> {
     const gateway = await startGateway({ port: 0, webDist: join(services.dir, 'no-web') });
     services.stops.unshift(() => gateway.close());
 
-    const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;
-    const post = jsonPoster(gateway.url);
-    const signup = await post('/api/auth/signup', { organizationName: 'Registry Bench', email, password });
-    const orgId = String(signup.orgId);
-    const token = String((await post('/api/auth/token', { email, password })).accessToken);
+    const { orgId, token } = await signUpThroughApi(gateway.url, 'Registry Bench');
     const seededAt = performance.now();
-    await seedRegistryFleet(orgId, clusterCount);
+    const fleet = await seedRegistryFleet(orgId, clusterCount);
     console.log(`${clusterCount} clusters seeded in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`);
-    // The machine's load, printed beside the figures: on a shared 2-core machine it moves them a lot.
-    const { loadavg, cpus } = await import('node:os');
-    console.log(
-      `  load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' / ')} on ${cpus().length} CPUs`,
-    );
+    console.log(`  ${loadLine()}`);
 
-    // What the list reads: one Query of the registry rows (a Query reads whole items).
+    // What the list reads (a Query reads whole items): the index's shards (ADR 0053), then one page of
+    // rows; before the index, every row.
     const { queryRaw } = await import('@spot/functions/data/repository');
     const { registryRowsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-row');
-    const rows = await queryRaw(registryRowsOfOrgQuery(orgId));
-    const chars = rows.reduce((s, r) => s + JSON.stringify(r).length, 0);
-    console.log(
-      `  registry rows: ${rows.length}, ${(chars / 1024).toFixed(0)} KiB in all (${(chars / 1024 / Math.max(1, rows.length)).toFixed(2)} KiB each, as JSON)`,
-    );
+    const { registryIndexOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-index');
+    for (const [what, query] of [
+      ['registry index shards', registryIndexOfOrgQuery(orgId)],
+      ['registry rows', registryRowsOfOrgQuery(orgId)],
+    ] as const) {
+      const items = await queryRaw(query);
+      const chars = items.reduce((s, r) => s + JSON.stringify(r).length, 0);
+      console.log(
+        `  ${what}: ${items.length}, ${(chars / 1024).toFixed(0)} KiB in all (${(chars / 1024 / Math.max(1, items.length)).toFixed(2)} KiB each, as JSON)`,
+      );
+    }
 
-    const autocannonModule = 'autocannon';
-    const { default: autocannon } = (await import(autocannonModule)) as { default: Autocannon };
+    // The read path alone, old and new interleaved at the same moment (the machine's load moves both
+    // alike): ADR 0045's Query of every row vs ADR 0053's index shards plus the page's rows.
+    const { listRegistry } = await import('@spot/functions/domain/cluster-registry');
+    const { registryItemOf, filterRegistry, sortRegistry, pageAfter } = await import(
+      '@spot/shared/registry/index'
+    );
+    const now = new Date();
+    const query = { limit: 50, sort: 'monthlyRunRateUsd', dir: 'desc' } as const;
+    const viaRows = async () => {
+      const rows = await queryRaw(registryRowsOfOrgQuery(orgId), {
+        projection: ['row', 'trend', 'realizedMonthlyUsd'],
+      });
+      const items = rows.flatMap(
+        (r) => registryItemOf(String(r.row), typeof r.trend === 'string' ? r.trend : null, now) ?? [],
+      );
+      return pageAfter(
+        sortRegistry(filterRegistry(items, {}), query.sort, query.dir),
+        query.sort,
+        query.dir,
+        null,
+        50,
+      );
+    };
+    const viaIndex = () => listRegistry(orgId, query as Parameters<typeof listRegistry>[1], now);
+    const times = { rows: [] as number[], index: [] as number[] };
+    for (let i = 0; i < 40; i++) {
+      for (const [k, f] of [
+        ['rows', viaRows],
+        ['index', viaIndex],
+      ] as const) {
+        const t = performance.now();
+        await f();
+        if (i >= 5) times[k].push(performance.now() - t);
+      }
+    }
+    const { percentile } = await import('./local-services');
+    for (const k of ['rows', 'index'] as const) {
+      const sorted = times[k].sort((x, y) => x - y);
+      console.log(
+        `  first page read in process, ${k === 'rows' ? 'every row (ADR 0045)' : 'index + page rows (ADR 0053)'}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms (${sorted.length} reads, ${loadLine()})`,
+      );
+    }
+
     const scenarios: [string, string][] = [
       // The page's first request: 50 rows (the SPA's page size), by cost, the highest first.
       [
@@ -77,43 +104,21 @@ export async function run(): Promise<void> {
       ['status bar (summary)', '/api/client/clusters/summary'],
       // The dashboard over the same 500 clusters (their cards), for issue 17's dashboard target.
       ['dashboard, all clusters', '/api/client/dashboard'],
+      // A heatmap not in the fleet's answer, fetched when chosen (the cluster's own dashboard).
+      [
+        'dashboard, one cluster (a heatmap on selection)',
+        `/api/client/dashboard?clusterId=${fleet.at(-1)?.clusterId}`,
+      ],
     ];
     // Warm-up: the first requests of a fresh process pay for JIT compilation and connection set-up.
-    for (const [, path] of scenarios)
-      for (let i = 0; i < 5; i++)
-        await (
-          await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
-        ).arrayBuffer();
-    for (const connections of connectionCounts) {
-      console.log(`${connections} connection${connections === 1 ? '' : 's'} x ${durationSeconds} s:`);
-      for (const [name, path] of scenarios) {
-        const probe = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        const bytes = (await probe.arrayBuffer()).byteLength;
-        const times: number[] = [];
-        let non2xx = 0;
-        const result = await new Promise<{ requests: { average: number }; errors: number }>(
-          (resolve, reject) => {
-            const instance = autocannon(
-              {
-                url: `${gateway.url}${path}`,
-                headers: { authorization: `Bearer ${token}` },
-                connections,
-                duration: durationSeconds,
-              },
-              (error, out) => (error ? reject(error) : resolve(out)),
-            );
-            instance.on('response', (_c: unknown, statusCode: number, _b: number, responseTime: number) => {
-              times.push(responseTime);
-              if (statusCode >= 300) non2xx += 1;
-            });
-          },
-        );
-        times.sort((a, b) => a - b);
-        console.log(
-          `  ${name}: status ${probe.status}, ${(bytes / 1024).toFixed(1)} KiB: p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, ${result.requests.average.toFixed(0)} req/s (${times.length} requests, ${non2xx} non-2xx, ${result.errors} errors)`,
-        );
-      }
-    }
+    await runScenarios({
+      gatewayUrl: gateway.url,
+      token,
+      scenarios,
+      connectionCounts,
+      durationSeconds,
+      warmUp: 5,
+    });
   } finally {
     await services.stop();
   }

@@ -37,6 +37,7 @@ import {
   maxCommandsPerEnqueue,
 } from './agent-commands';
 import { appendAudit } from './audit';
+import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
 import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
@@ -238,6 +239,10 @@ async function closeAction(
       realizedMonthlySavingUsd,
       finishedAt: now.toISOString(),
     }),
+    // The registry's "% savings achieved" counts it (ADR 0053), in the same transaction.
+    ...(state === 'done' && realizedMonthlySavingUsd !== null && realizedMonthlySavingUsd > 0
+      ? realizedSavingAdd(action, realizedMonthlySavingUsd)
+      : []),
   ]);
 }
 

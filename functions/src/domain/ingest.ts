@@ -57,7 +57,7 @@ export async function ingest(
             spec: { set: { agent: agentState } },
             condition: where.itemExists(),
           },
-          registryRowUpdate(cluster, registryRowText({ ...cluster, agent: agentState })),
+          ...registryRowUpdate(cluster, registryRowText({ ...cluster, agent: agentState })),
         ],
       },
     ]);

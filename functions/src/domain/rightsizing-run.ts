@@ -52,6 +52,7 @@ import type { EksCluster } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
 import { AgentUnavailableError, enqueueAgentCommands, getAgentCommand } from './agent-commands';
 import { appendAudit } from './audit';
+import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 import { effectivePolicyOf } from './policy-effective';
@@ -291,6 +292,10 @@ async function closeAction(
       result,
       finishedAt: now.toISOString(),
     }),
+    // The registry's "% savings achieved" counts it (ADR 0053), in the same transaction.
+    ...(state === 'done' && (changes.realizedMonthlySavingUsd ?? 0) > 0
+      ? realizedSavingAdd(action, changes.realizedMonthlySavingUsd ?? 0)
+      : []),
   ]);
 }
 

@@ -368,6 +368,15 @@ const workloadOf = (w: { namespace: string; kind: string; name: string; replicas
   replicas: Math.max(0, Math.round(w.replicas)),
 });
 
+/**
+ * What a fleet's dashboard answer carries per cluster, at most (issue 17: under 100 KiB at 500
+ * clusters, where every heatmap and row was 1.66 MB). The totals always cover every cluster in scope;
+ * the lists are the top ones: heatmaps by hibernation saving (a 7 x 24 grid is ~2.5 KiB; the next
+ * `heatmapChoices` are named and fetched on selection), the clusters table by run rate (the registry
+ * pages through all of them), the least stable clusters (the gauge shows three).
+ */
+export const dashboardLimits = { heatmaps: 5, heatmapChoices: 100, clusterRows: 50, stabilityClusters: 10 };
+
 export function hibernationOf(clusters: readonly DashboardClusterInput[]): DashboardResponse['hibernation'] {
   const maps: DashboardHeatmap[] = [];
   let saving = 0;
@@ -389,7 +398,16 @@ export function hibernationOf(clusters: readonly DashboardClusterInput[]): Dashb
       windowEnd: idle.windowEnd,
     });
   }
-  return { monthlySavingUsd: saving, clusters: maps.sort((a, b) => b.monthlySavingUsd - a.monthlySavingUsd) };
+  const sorted = maps.sort((a, b) => b.monthlySavingUsd - a.monthlySavingUsd);
+  return {
+    monthlySavingUsd: saving,
+    clusters: sorted.slice(0, dashboardLimits.heatmaps),
+    others: sorted.slice(dashboardLimits.heatmaps, dashboardLimits.heatmapChoices).map((m) => ({
+      clusterId: m.clusterId,
+      clusterName: m.clusterName,
+      monthlySavingUsd: m.monthlySavingUsd,
+    })),
+  };
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
@@ -481,7 +499,8 @@ export function stabilityOf(clusters: readonly DashboardClusterInput[]): Dashboa
         const i = clamp100(c.summary?.stability?.index ?? 100);
         return { clusterId: c.clusterId, clusterName: c.name, index: i, level: stabilityLevel(i) };
       })
-      .sort((a, b) => a.index - b.index || a.clusterName.localeCompare(b.clusterName)),
+      .sort((a, b) => a.index - b.index || a.clusterName.localeCompare(b.clusterName))
+      .slice(0, dashboardLimits.stabilityClusters),
   };
 }
 
@@ -546,7 +565,7 @@ export function buildDashboard(input: {
     lastSyncedAt: synced.sort().at(-1) ?? null,
     scan,
     summary: summarize(clusters),
-    clusters: clusters.map(clusterRow),
+    clusters: clusters.slice(0, dashboardLimits.clusterRows).map(clusterRow),
     binPacking: binPackingOf(clusters),
     spot: spotOf(clusters),
     hibernation: hibernationOf(clusters),

@@ -62,6 +62,8 @@ export type RegistryRow = z.infer<typeof registryRowSchema>;
 export const registryTrendSchema = z.object({
   /** Nodes per hour over the last 24 completed hours, oldest first (`null`: no rollup that hour). */
   nodes24h: z.array(z.number().nullable()).catch([]),
+  /** Pods per hour over the same 24 hours (`null`: no rollup, or one without a pod count). */
+  pods24h: z.array(z.number().nullable()).catch([]),
   /** Cost of the last 7 days and of the 7 before, USD; `null` without a full week of history. */
   costLast7dUsd: z.number().nullable().catch(null),
   costPrev7dUsd: z.number().nullable().catch(null),
@@ -122,7 +124,13 @@ export const registryFieldsShape = {
   environment: z.enum(clusterEnvironments).nullable(),
   eks: eksVersionViewSchema,
   nodes24h: z.array(z.number().nullable()),
-  /** Potential savings as a share of the run rate, 0-100 (the savings engine's total, not yet acted on). */
+  pods24h: z.array(z.number().nullable()),
+  /** The optimizer's realized saving on the cluster (its done actions' `realizedMonthlySavingUsd`), USD/month. */
+  realizedSavingsMonthlyUsd: z.number().nullable(),
+  /**
+   * % savings achieved, 0-100: the realized saving over the realized plus the potential still found
+   * (0 before any action; null when neither is known). See `savingsAchievedPct`.
+   */
   savingsPct: z.number().nullable(),
   /** Week-over-week change of the cost, percent; null without two full weeks of history. */
   costTrendPct: z.number().nullable(),

@@ -205,8 +205,15 @@ export type DashboardHeatmap = z.infer<typeof dashboardHeatmapSchema>;
 export const dashboardHibernationSchema = z.object({
   /** Stand-alone hibernation Potential Savings over the clusters in scope, USD/month. */
   monthlySavingUsd: usd,
-  /** One grid per cluster with enough history, largest saving first. */
+  /**
+   * One grid per cluster with enough history, largest saving first: at most `dashboardLimits.heatmaps`
+   * for a fleet (issue 17: the all-clusters answer stays small at 500 clusters); `others` names the next
+   * ones, whose grid the page fetches when one is chosen (`GET /api/client/dashboard?clusterId=`).
+   */
   clusters: z.array(dashboardHeatmapSchema),
+  others: z
+    .array(z.object({ clusterId: z.string(), clusterName: z.string(), monthlySavingUsd: usd }))
+    .default([]),
 });
 export type DashboardHibernation = z.infer<typeof dashboardHibernationSchema>;
 

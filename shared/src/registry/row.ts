@@ -85,6 +85,7 @@ export interface TrendHour {
   hour: string;
   nodesByCapacityType: Record<string, number>;
   hourlyCostUsd: number;
+  podCount?: number | null;
 }
 
 const hourMs = 3_600_000;
@@ -104,9 +105,11 @@ export function registryTrendOf(hours: readonly TrendHour[], now: Date): Registr
     if (Number.isFinite(t) && t < currentHour) byHour.set(Math.floor(t / hourMs) * hourMs, h);
   }
   const nodes24h: (number | null)[] = [];
+  const pods24h: (number | null)[] = [];
   for (let i = 24; i >= 1; i--) {
     const h = byHour.get(currentHour - i * hourMs);
     nodes24h.push(h ? Object.values(h.nodesByCapacityType).reduce((s, n) => s + n, 0) : null);
+    pods24h.push(typeof h?.podCount === 'number' ? h.podCount : null);
   }
   const weekCost = (weeksBack: number): number | null => {
     let sum = 0;
@@ -120,7 +123,7 @@ export function registryTrendOf(hours: readonly TrendHour[], now: Date): Registr
     }
     return seen >= 168 * weekCoverage ? Math.round(sum * 100) / 100 : null;
   };
-  return { nodes24h, costLast7dUsd: weekCost(0), costPrev7dUsd: weekCost(1) };
+  return { nodes24h, pods24h, costLast7dUsd: weekCost(0), costPrev7dUsd: weekCost(1) };
 }
 
 /** `environment`/`env`/`stage` tag (any case) first, else a word of the name; null when neither says. */
@@ -153,7 +156,12 @@ function olderVersion(version: string, than: string): boolean {
  * The registry's derived fields of a row at `now`: environment, the version's support status, the health
  * score, the compliance checks, savings as a share of the run rate and the week-over-week cost change.
  */
-export function registryFieldsOf(row: RegistryRow, trend: RegistryTrend | null, now: Date): RegistryFields {
+export function registryFieldsOf(
+  row: RegistryRow,
+  trend: RegistryTrend | null,
+  realizedMonthlyUsd: number | null,
+  now: Date,
+): RegistryFields {
   const eks = eksVersionStatus(row.kubernetesVersion, now.toISOString().slice(0, 10));
   const contacts = [row.agent?.lastHeartbeatAt, row.agent?.lastSnapshotAt, row.lastSyncedAt].filter(
     (t): t is string => typeof t === 'string',
@@ -209,10 +217,9 @@ export function registryFieldsOf(row: RegistryRow, trend: RegistryTrend | null, 
     environment: environmentOf(row.tags, row.name),
     eks,
     nodes24h: trend?.nodes24h ?? [],
-    savingsPct:
-      row.potentialSavingsMonthlyUsd !== null && row.monthlyRunRateUsd > 0
-        ? Math.round((1000 * row.potentialSavingsMonthlyUsd) / row.monthlyRunRateUsd) / 10
-        : null,
+    pods24h: trend?.pods24h ?? [],
+    realizedSavingsMonthlyUsd: realizedMonthlyUsd,
+    savingsPct: savingsAchievedPct(realizedMonthlyUsd, row.potentialSavingsMonthlyUsd),
     costTrendPct:
       last !== null && prev !== null && prev > 0 ? Math.round((1000 * (last - prev)) / prev) / 10 : null,
     health,
@@ -258,6 +265,7 @@ function decodeTrend(text: string | null): RegistryTrend | null {
     if (Array.isArray(raw.nodes24h)) {
       return {
         nodes24h: raw.nodes24h,
+        pods24h: Array.isArray(raw.pods24h) ? raw.pods24h : [],
         costLast7dUsd: typeof raw.costLast7dUsd === 'number' ? raw.costLast7dUsd : null,
         costPrev7dUsd: typeof raw.costPrev7dUsd === 'number' ? raw.costPrev7dUsd : null,
       };
@@ -269,8 +277,26 @@ function decodeTrend(text: string | null): RegistryTrend | null {
   }
 }
 
+/**
+ * "% savings achieved": the optimizer's realized saving (its done actions' `realizedMonthlySavingUsd`, added
+ * up) over all there was to save, the realized plus what the savings engine still finds (the potential is
+ * measured on the cluster as it now runs, after the actions). 0 when nothing was realized yet; `null`
+ * when neither is known.
+ */
+export function savingsAchievedPct(realizedMonthlyUsd: number | null, potentialMonthlyUsd: number | null) {
+  const realized = Math.max(0, realizedMonthlyUsd ?? 0);
+  const whole = realized + Math.max(0, potentialMonthlyUsd ?? 0);
+  if (realizedMonthlyUsd === null && potentialMonthlyUsd === null) return null;
+  return whole > 0 ? Math.round((1000 * realized) / whole) / 10 : 0;
+}
+
 /** A stored row (and trend) as the list answers it at `now`; `null` for a row that does not parse. */
-export function registryItemOf(rowText: string, trendText: string | null, now: Date): ClusterListItem | null {
+export function registryItemOf(
+  rowText: string,
+  trendText: string | null,
+  now: Date,
+  realizedMonthlyUsd: number | null = null,
+): ClusterListItem | null {
   const row = decodeRegistryRow(rowText);
   if (!row) return null;
   const trend = decodeTrend(trendText);
@@ -281,5 +307,5 @@ export function registryItemOf(rowText: string, trendText: string | null, now: D
     pressureEventsPerNodeDay: _p,
     ...rest
   } = row;
-  return { id: clusterId, ...rest, ...registryFieldsOf(row, trend, now) };
+  return { id: clusterId, ...rest, ...registryFieldsOf(row, trend, realizedMonthlyUsd, now) };
 }

@@ -19,6 +19,8 @@ export interface HourRollupFigures extends HourResourceFigures {
   pressureEvents: number;
   spotInterruptions: number;
   oomKills: number;
+  /** Pods in the snapshot (the registry's 24 h sparkline); absent on rollups back-filled from history. */
+  podCount?: number | null;
 }
 
 /** The figures of the snapshot's hour: capacity, requests, usage, fleet mix, cost and the hour's events. */
@@ -86,5 +88,6 @@ export function hourRollupOf(model: SnapshotModel): HourRollupFigures {
     pressureEvents: count(pressureConditions),
     spotInterruptions: count(['SpotInterruption']),
     oomKills: count(['OOMKilled']),
+    podCount: model.pods.length,
   };
 }

@@ -4,6 +4,7 @@ import {
   buildDashboard,
   buildResourceGap,
   type DashboardClusterInput,
+  dashboardLimits,
   dataVersionOf,
   scanOf,
 } from '../../src/dashboard/aggregate';
@@ -455,5 +456,40 @@ describe('dailyStability (recent values)', () => {
     expect(mid?.nodeCount).toBe(10);
     // Today so far: 13 hours (00:00..12:00), one of them with 2 events.
     expect(days.at(-1)?.pressurePenalty).toBeCloseTo(40 * Math.min(1, 2 / (10 * (13 / 24)) / 0.5), 1);
+  });
+});
+
+describe('a fleet answer at hundreds of clusters (issue 17: under 100 KiB at 500)', () => {
+  it('carries the top heatmaps, rows and least stable clusters; its totals still cover them all', () => {
+    // Few clusters are enough to cross the limits when the limits are what is checked: the fleet is the
+    // same 12-cluster arbitrary, repeated under new ids until it is larger than every limit.
+    fc.assert(
+      fc.property(fleetArb, (fleet) => {
+        if (fleet.length === 0) return;
+        const clusters = Array.from({ length: 120 }, (_, i) => {
+          const c = fleet[i % fleet.length] as DashboardClusterInput;
+          return { ...c, clusterId: `${c.clusterId}-${i}`, name: `${c.name}-${i}` };
+        });
+        const whole = buildDashboard({ clusters, scope: { accountId: null, clusterId: null }, now });
+        const d = dashboardResponseSchema.parse(whole);
+        const withGrid = clusters.filter((c) => c.summary?.idle);
+        expect(d.hibernation.clusters.length).toBe(Math.min(dashboardLimits.heatmaps, withGrid.length));
+        expect(d.hibernation.clusters.length + d.hibernation.others.length).toBe(
+          Math.min(dashboardLimits.heatmapChoices, withGrid.length),
+        );
+        // Largest saving first, across the heatmaps sent and the ones named.
+        const savings = [...d.hibernation.clusters, ...d.hibernation.others].map((h) => h.monthlySavingUsd);
+        expect(savings).toEqual([...savings].sort((x, y) => y - x));
+        expect(d.clusters.length).toBe(dashboardLimits.clusterRows);
+        // The rows are the top spenders: none left out costs more than the last one shown.
+        const shown = new Set(d.clusters.map((c) => c.clusterId));
+        const lastShown = Math.min(...d.clusters.map((c) => c.monthlyRunRateUsd));
+        for (const c of clusters)
+          if (!shown.has(c.clusterId)) expect(c.monthlyRunRateUsd).toBeLessThanOrEqual(lastShown + 1e-9);
+        expect(d.stability.clusters.length).toBeLessThanOrEqual(dashboardLimits.stabilityClusters);
+        expect(d.summary.clusterCount).toBe(120);
+      }),
+      { numRuns: 15 },
+    );
   });
 });

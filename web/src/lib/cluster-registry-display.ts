@@ -102,10 +102,24 @@ export function sparklinePoints(values: readonly (number | null)[], width: numbe
     .join(' ');
 }
 
-/** The sparkline in words: "nodes over the last 24 hours: 3 to 5" ('' without data). */
-export function nodesRangeText(values: readonly (number | null)[]): string {
+/** A sparkline in words: "Nodes over the last 24 hours: 3 to 5" ('' without data). */
+export function rangeText(what: 'Nodes' | 'Pods', values: readonly (number | null)[]): string {
   const known = values.filter((v): v is number => v !== null);
-  return known.length ? `Nodes over the last 24 hours: ${Math.min(...known)} to ${Math.max(...known)}` : '';
+  return known.length ? `${what} over the last 24 hours: ${Math.min(...known)} to ${Math.max(...known)}` : '';
+}
+
+export const nodesRangeText = (values: readonly (number | null)[]) => rangeText('Nodes', values);
+export const podsRangeText = (values: readonly (number | null)[]) => rangeText('Pods', values);
+
+/** "% savings achieved" explained: the realized saving over the realized plus the potential still found. */
+export function savingsTitle(item: {
+  savingsPct: number | null;
+  realizedSavingsMonthlyUsd: number | null;
+  potentialSavingsMonthlyUsd: number | null;
+}): string {
+  if (item.savingsPct === null) return 'No savings figures yet';
+  const usd = (v: number | null) => `$${Math.round(v ?? 0).toLocaleString('en-US')}/month`;
+  return `Realized ${usd(item.realizedSavingsMonthlyUsd)} of ${usd((item.realizedSavingsMonthlyUsd ?? 0) + (item.potentialSavingsMonthlyUsd ?? 0))} (realized + potential still found)`;
 }
 
 export const complianceText = { compliant: 'Compliant', drift: 'Drift', violations: 'Violations' } as const;

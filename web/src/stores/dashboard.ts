@@ -1,4 +1,5 @@
 import {
+  type DashboardHeatmap,
   type DashboardRange,
   type DashboardResource,
   type DashboardResponse,
@@ -52,6 +53,14 @@ export const useDashboardStore = defineStore('dashboard', () => {
   const gapLoading = ref(false);
   const gapError = shallowRef<unknown>(null);
 
+  /**
+   * Heatmaps fetched on selection (a fleet's answer carries the top few only, issue 17), by cluster id,
+   * for the scope on screen; `heatmapLoading` is the id being fetched, `heatmapError` the last failure.
+   */
+  const heatmaps = shallowRef<ReadonlyMap<string, DashboardHeatmap>>(new Map());
+  const heatmapLoading = ref<string | null>(null);
+  const heatmapError = shallowRef<unknown>(null);
+
   let controller: AbortController | null = null;
   let gapController: AbortController | null = null;
 
@@ -102,6 +111,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
       data.value = null;
       gap.value = null;
       gapClusterId.value = next.clusterId;
+      heatmaps.value = new Map();
     }
     controller?.abort();
     const current = new AbortController();
@@ -160,6 +170,31 @@ export const useDashboardStore = defineStore('dashboard', () => {
     return loadGap();
   }
 
+  /**
+   * The heatmap of one cluster of the scope, from its own dashboard (`?clusterId=`, one card read); kept
+   * for the scope, so choosing it again costs nothing.
+   */
+  async function loadHeatmap(clusterId: string): Promise<void> {
+    const target = scope.value;
+    if (!target || heatmaps.value.has(clusterId)) return;
+    heatmapLoading.value = clusterId;
+    heatmapError.value = null;
+    try {
+      const body = await api.get(
+        `/api/client/dashboard${query({ accountId: target.accountId, clusterId })}`,
+        dashboardResponseSchema,
+      );
+      const map = body.hibernation.clusters.find((c) => c.clusterId === clusterId);
+      // A scope changed meanwhile drops the answer.
+      if (map && scope.value && scopeKey(scope.value) === scopeKey(target))
+        heatmaps.value = new Map([...heatmaps.value, [clusterId, map]]);
+    } catch (e) {
+      heatmapError.value = e;
+    } finally {
+      if (heatmapLoading.value === clusterId) heatmapLoading.value = null;
+    }
+  }
+
   function $reset(): void {
     controller?.abort();
     gapController?.abort();
@@ -175,6 +210,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
     gap.value = null;
     gapLoading.value = false;
     gapError.value = null;
+    heatmaps.value = new Map();
+    heatmapLoading.value = null;
+    heatmapError.value = null;
   }
 
   return {
@@ -191,6 +229,10 @@ export const useDashboardStore = defineStore('dashboard', () => {
     gap,
     gapLoading,
     gapError,
+    heatmaps,
+    heatmapLoading,
+    heatmapError,
+    loadHeatmap,
     load,
     refresh,
     retry,

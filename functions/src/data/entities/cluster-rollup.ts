@@ -29,6 +29,8 @@ export const clusterRollupEntity = defineEntity(
     spotInterruptions: z.number().int().nonnegative().default(0),
     oomKills: z.number().int().nonnegative().default(0),
     source: z.enum(['snapshot', 'history']).default('snapshot'),
+    /** Pods in the hour's latest snapshot; null on back-filled hours and rollups written before it. */
+    podCount: z.number().nullable().optional(),
   }),
   (r) => clusterRollupKey(r.orgId, r.clusterId, r.hour),
   (r) => expiresFrom(r.hour),

@@ -36,7 +36,7 @@ import {
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
-import { refreshRegistryRow } from '../cluster-registry-row';
+import { refreshRegistryRow, registryIndexRemoval } from '../cluster-registry-row';
 import { hibernationKeysOf, hibernationNoticeScheduleName, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
 import { asRetryable } from './errors';
@@ -442,6 +442,9 @@ async function removeCluster(cluster: ClusterItem) {
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
+  // Its registry index entry (ADR 0053): attributes of a shared shard item, removed by an update.
+  const removal = registryIndexRemoval(cluster);
+  await updateItem(removal.key, removal.spec);
   await port('scheduler').deleteSchedule(hibernationScheduleName(cluster.clusterId));
   await port('scheduler').deleteSchedule(hibernationNoticeScheduleName(cluster.clusterId));
 }

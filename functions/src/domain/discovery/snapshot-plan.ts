@@ -487,7 +487,7 @@ function seriesWrite(
       kind: 'transaction',
       items: [
         cardPut(cluster, card),
-        registryRowPut(cluster, registryRow, registryTrendText(rollups, now)),
+        ...registryRowPut(cluster, registryRow, registryTrendText(rollups, now)),
         {
           put: clusterSeriesEntity.toItem({
             orgId: cluster.orgId,
@@ -543,14 +543,14 @@ export function cardAndSeriesFieldsWrite(
         spec: { set: fields },
         condition: where.itemExists(),
       },
-      row,
+      ...row,
     ],
     ifConditionFails: {
       item: 1,
       // The card alone, as long as its cluster exists (one removed meanwhile leaves no card behind).
       instead: {
         kind: 'transaction',
-        items: [cardPut(ids, card), clusterExists, row],
+        items: [cardPut(ids, card), clusterExists, ...row],
         ifConditionFails: { item: 1 },
       },
     },
