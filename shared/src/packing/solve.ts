@@ -3,6 +3,8 @@
  * then LP-guided plans (greedy on the duals, restricted-master MIP, diving) and local search, until the
  * plan meets the bound or the budget is spent.
  */
+
+import { binCompletion, tightestWasteShare } from './bin-completion';
 import { simpleLowerBound } from './bounds';
 import {
   binsFromColumns,
@@ -17,6 +19,7 @@ import { roundFluidSolution, solveFluidRelaxation } from './fluid';
 import { cheaper, costAwareGreedy, eliminateBins, firstFitDecreasing, resourceValues } from './heuristics';
 import { type Highs, loadHighs } from './highs';
 import { KnapsackLpBound } from './knapsack-lp';
+import { minimumBinSlack, minSlackApplies } from './min-slack';
 import {
   binTypeCount,
   cheapestBinType,
@@ -64,7 +67,15 @@ export interface SolveOptions {
   readonly routineExactEvery?: number;
 }
 
-export type PlanOrigin = 'ffd' | 'greedy' | 'fluid' | 'lp-greedy' | 'mip' | 'dive';
+export type PlanOrigin =
+  | 'ffd'
+  | 'greedy'
+  | 'min-slack'
+  | 'bin-completion'
+  | 'fluid'
+  | 'lp-greedy'
+  | 'mip'
+  | 'dive';
 
 export interface SolveStats {
   readonly binTypes: number;
@@ -234,6 +245,9 @@ export function sizeOrder(p: VectorProblem): number[] {
   return Array.from({ length: classCount(p) }, (_, i) => i).sort((x, y) => size(y) - size(x) || x - y);
 }
 
+/** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
+const TIGHT_WASTE = 0.005;
+
 /** Classes x options above which the dive completes with FFD only (unconstrained clusters stay far below). */
 const LARGE_GREEDY = 100_000;
 
@@ -364,6 +378,25 @@ export async function solveVectorPacking(
     }
   };
 
+  // Identical bins: minimum bin slack (MBS') builds whole bins at once, which the item-oriented
+  // heuristics and LP roundings miss on triplet-like inputs. Then bin completion searches for a plan of
+  // exactly the bound's bin count; before the LP phases only where that plan must fill the bins
+  // (almost) exactly in some dimension, where its waste budget prunes the search to a few completions.
+  const minSlack = (share: number, exactShare: number, seed: number, anyWaste: boolean) => {
+    if (boundOnly || done() || !minSlackApplies(p) || now() >= deadline) return;
+    const binCost = p.costs[0] ?? 1;
+    const target = Math.ceil(lowerBound / binCost - 1e-6);
+    const bins = minimumBinSlack(p, { now, deadline: now() + (deadline - now()) * share, target, seed });
+    if (bins) consider(tidy(p, bins), 'min-slack');
+    if (done() || now() >= deadline || (!anyWaste && tightestWasteShare(p, target) > TIGHT_WASTE)) return;
+    const exact = binCompletion(p, target, {
+      now,
+      deadline: now() + (deadline - now()) * exactShare,
+      seed,
+    });
+    if (exact) consider(tidy(p, exact), 'bin-completion');
+  };
+  minSlack(0.05, 0.15, 1, false);
   timings.heuristicsMs = now() - start;
   let lpValue: number | undefined;
   let lpOptimal = false;
@@ -458,6 +491,8 @@ export async function solveVectorPacking(
       }
       timings.mipMs = now() - phase;
       columns = master.columns.length;
+      // What budget is left goes to perturbed MBS' passes, now aiming at the LP bound.
+      minSlack(0.4, 1, 2, true);
     } catch (error) {
       // The LP phases only ever improve a plan that is already valid: keep it and say why.
       lpError = error instanceof Error ? error.message : String(error);
