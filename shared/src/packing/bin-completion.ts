@@ -18,7 +18,7 @@ export interface BinCompletionOptions {
   readonly now: () => number;
   readonly deadline: number;
   /**
-   * Search nodes per attempt (subsets enumerated; default 100,000). Chronological backtracking thrashes
+   * Search nodes per attempt (subsets enumerated; default 1,000,000). Chronological backtracking thrashes
    * when an early bin was the wrong choice, so each attempt is cut short and the next one restarts with
    * the completions reordered at random (randomized restarts, Gomes, Selman and Kautz 1998).
    */
@@ -79,7 +79,7 @@ export function binCompletion(
   };
   const order = Array.from({ length: m }, (_, i) => i).sort((x, y) => norm(y) - norm(x) || x - y);
   const size = (j: number, k: number) => p.sizes[(order[j] ?? 0) * d + k] ?? 0;
-  const nodeLimit = options.nodeLimit ?? 100_000;
+  const nodeLimit = options.nodeLimit ?? 1_000_000;
   const random = seeded(options.seed ?? 1);
   let shuffle = false;
   const perBin = options.completionsPerBin ?? 12;
@@ -142,7 +142,7 @@ export function binCompletion(
         }
       }
     };
-    enumerate(open);
+    enumerate(0);
     found.sort((x, y) => x.total - y.total);
     const tried = found.slice(0, perBin);
     if (shuffle)
@@ -154,9 +154,72 @@ export function binCompletion(
     return tried;
   };
 
-  const search = (binsLeft: number, first: number): boolean => {
-    let open = first;
-    while (open < m && (left[order[open] ?? 0] ?? 0) === 0) open++;
+  // Perfect mode (no room may be left in any dimension, as in triplet classes): a bin holding a class
+  // must hold exactly the rest of the capacity, so completions by one or two copies are found by looking
+  // the complement's size up. The search then opens the bin of the class with the fewest such
+  // completions (fail first), not of the largest: an early bin never takes the only partner of a class
+  // that would then be stranded.
+  const perfect = waste.every((w) => w === 0);
+  const positionOfSize = new Map<number, number[]>();
+  // A numeric hash of a size vector (matches are checked exactly: collisions cost nothing but time).
+  const keyOf = (v: ArrayLike<number>) => {
+    let h = 17;
+    for (let k = 0; k < d; k++) h = (Math.imul(h, 1_000_003) + Math.round(v[k] ?? 0)) | 0;
+    return h;
+  };
+  for (let j = 0; j < m; j++) {
+    const key = keyOf(p.sizes.subarray((order[j] ?? 0) * d, (order[j] ?? 0) * d + d));
+    const list = positionOfSize.get(key);
+    if (list) list.push(j);
+    else positionOfSize.set(key, [j]);
+  }
+  const copiesLeft = (j: number) => left[order[j] ?? 0] ?? 0;
+  const residual = new Float64Array(d);
+  /** Positions whose class fits `residual` exactly, with a copy left beyond `used` copies taken. */
+  const exact = (used: (j: number) => number): number => {
+    for (let k = 0; k < d; k++) if ((residual[k] ?? 0) < 0) return 0;
+    let count = 0;
+    for (const j of positionOfSize.get(keyOf(residual)) ?? []) {
+      let same = true;
+      for (let k = 0; k < d && same; k++) if (size(j, k) !== residual[k]) same = false;
+      if (same && copiesLeft(j) > used(j)) count++;
+    }
+    return count;
+  };
+  /** Completions of one or two copies of a bin opened by `open`, counted up to `cap`. */
+  const completionsByLookup = (open: number, cap: number): number => {
+    for (let k = 0; k < d; k++) residual[k] = (capacity[k] ?? 0) - size(open, k);
+    let count = exact((j) => (j === open ? 1 : 0));
+    for (let j = 0; j < m && count < cap; j++) {
+      const copies = copiesLeft(j) - (j === open ? 1 : 0);
+      if (copies <= 0) continue;
+      for (let k = 0; k < d; k++) residual[k] = (capacity[k] ?? 0) - size(open, k) - size(j, k);
+      // Each pair once: the second position at or after the first.
+      count += exact(
+        (x) => (x === open ? 1 : 0) + (x === j ? 1 : 0) + (x < j ? Number.POSITIVE_INFINITY : 0),
+      );
+    }
+    return count;
+  };
+  const pickOpen = (): number => {
+    let open = 0;
+    while (open < m && copiesLeft(open) === 0) open++;
+    if (open >= m || !perfect) return open;
+    let fewest = Number.POSITIVE_INFINITY;
+    // A class with at most one completion is as constrained as it gets: open it at once.
+    for (let j = open; j < m && fewest > 1; j++) {
+      if (copiesLeft(j) === 0) continue;
+      const count = completionsByLookup(j, fewest);
+      if (count < fewest) {
+        fewest = count;
+        open = j;
+      }
+    }
+    return open;
+  };
+
+  const search = (binsLeft: number): boolean => {
+    const open = pickOpen();
     if (open >= m) return true;
     if (binsLeft === 0 || aborted) return false;
     if (options.now() > options.deadline) aborted = true;
@@ -172,7 +235,7 @@ export function binCompletion(
       }
       for (let k = 0; k < d; k++) waste[k] = (waste[k] ?? 0) - (completion.waste[k] ?? 0);
       bins.push(bin);
-      if (search(binsLeft - 1, open)) return true;
+      if (search(binsLeft - 1)) return true;
       bins.pop();
       for (let k = 0; k < d; k++) waste[k] = (waste[k] ?? 0) + (completion.waste[k] ?? 0);
       for (let j = 0; j < bin.classes.length; j++)
@@ -193,7 +256,7 @@ export function binCompletion(
     left.set(p.demand);
     waste.set(initialWaste);
     bins.length = 0;
-    solved = search(target, 0);
+    solved = search(target);
   }
   if (!solved) return undefined;
   while (bins.length < p.minBins) bins.push({ type: 0, classes: [], counts: [] });

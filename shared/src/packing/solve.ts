@@ -127,41 +127,33 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
   const m = classCount(p);
   const d = p.dims;
   const types = binTypeCount(p);
-  const signature = (b: number) => Array.from(p.compatible.subarray(b * m, b * m + m)).join('');
-  const groupOf = new Int32Array(types);
-  const groups: string[] = [];
-  const groupIndex = new Map<string, number>();
-  for (let b = 0; b < types; b++) {
-    const s = signature(b);
-    let g = groupIndex.get(s);
-    if (g === undefined) {
-      g = groups.length;
-      groups.push(s);
-      groupIndex.set(s, g);
+  // Which classes each type accepts, as a bitset: "accepts every class the other accepts" is then a
+  // few word operations, where comparing rows class by class cost seconds on thousands of zone options
+  // x hundreds of classes (constrained clusters).
+  const words = Math.ceil(m / 32);
+  const accepts = new Uint32Array(types * words);
+  for (let b = 0; b < types; b++)
+    for (let i = 0; i < m; i++)
+      if (p.compatible[b * m + i] === 1) {
+        const w = b * words + (i >>> 5);
+        accepts[w] = ((accepts[w] ?? 0) | (1 << (i & 31))) >>> 0;
+      }
+  const acceptsAll = (k: number, b: number) => {
+    for (let w = 0; w < words; w++) {
+      const x = accepts[b * words + w] ?? 0;
+      if (((accepts[k * words + w] ?? 0) & x) >>> 0 !== x) return false;
     }
-    groupOf[b] = g;
-  }
-  // covers[g1 * G + g2] = 1 when group g1 accepts every class group g2 accepts.
-  const G = groups.length;
-  const covers = new Uint8Array(G * G);
-  for (let g1 = 0; g1 < G; g1++)
-    for (let g2 = 0; g2 < G; g2++) {
-      const a = groups[g1] ?? '';
-      const b = groups[g2] ?? '';
-      let ok = 1;
-      for (let i = 0; i < m && ok; i++) if (b[i] === '1' && a[i] !== '1') ok = 0;
-      covers[g1 * G + g2] = ok;
-    }
+    return true;
+  };
   const order = Array.from({ length: types }, (_, b) => b).sort(
     (x, y) => (p.costs[x] ?? 0) - (p.costs[y] ?? 0) || x - y,
   );
   const kept: number[] = [];
   for (const b of order) {
     const dominated = kept.some((k) => {
-      if (covers[(groupOf[k] ?? 0) * G + (groupOf[b] ?? 0)] !== 1) return false;
       for (let t = 0; t < d; t++)
         if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) return false;
-      return true;
+      return acceptsAll(k, b);
     });
     if (!dominated) kept.push(b);
   }
