@@ -171,9 +171,25 @@ describe('PlanCollection', () => {
 
 describe('the packing budget of CollectCluster', () => {
   it('grows with the pods between 0.4 and 1.5 s, and drops the LP phases only for huge clusters', () => {
-    expect(discoveryPackingBudget(30)).toEqual({ timeLimitMs: 400, heuristicsOnly: false });
-    expect(discoveryPackingBudget(600)).toEqual({ timeLimitMs: 900, heuristicsOnly: false });
-    expect(discoveryPackingBudget(4_000)).toEqual({ timeLimitMs: 1_500, heuristicsOnly: false });
-    expect(discoveryPackingBudget(30_000)).toEqual({ timeLimitMs: 1_500, heuristicsOnly: true });
+    expect(discoveryPackingBudget(30)).toEqual({
+      timeLimitMs: 400,
+      heuristicsOnly: false,
+      boundBudgetMs: 400,
+    });
+    expect(discoveryPackingBudget(600)).toEqual({
+      timeLimitMs: 900,
+      heuristicsOnly: false,
+      boundBudgetMs: 900,
+    });
+    expect(discoveryPackingBudget(4_000)).toEqual({
+      timeLimitMs: 1_500,
+      heuristicsOnly: false,
+      boundBudgetMs: 0,
+    });
+    expect(discoveryPackingBudget(30_000)).toEqual({
+      timeLimitMs: 1_500,
+      heuristicsOnly: true,
+      boundBudgetMs: 0,
+    });
   });
 });

@@ -3,6 +3,8 @@
  * then LP-guided plans (greedy on the duals, restricted-master MIP, diving) and local search, until the
  * plan meets the bound or the budget is spent.
  */
+
+import { binCompletion, tightestWasteShare } from './bin-completion';
 import { simpleLowerBound } from './bounds';
 import {
   binsFromColumns,
@@ -17,6 +19,7 @@ import { roundFluidSolution, solveFluidRelaxation } from './fluid';
 import { cheaper, costAwareGreedy, eliminateBins, firstFitDecreasing, resourceValues } from './heuristics';
 import { type Highs, loadHighs } from './highs';
 import { KnapsackLpBound } from './knapsack-lp';
+import { minimumBinSlack, minSlackApplies } from './min-slack';
 import {
   binTypeCount,
   cheapestBinType,
@@ -64,7 +67,15 @@ export interface SolveOptions {
   readonly routineExactEvery?: number;
 }
 
-export type PlanOrigin = 'ffd' | 'greedy' | 'fluid' | 'lp-greedy' | 'mip' | 'dive';
+export type PlanOrigin =
+  | 'ffd'
+  | 'greedy'
+  | 'min-slack'
+  | 'bin-completion'
+  | 'fluid'
+  | 'lp-greedy'
+  | 'mip'
+  | 'dive';
 
 export interface SolveStats {
   readonly binTypes: number;
@@ -116,41 +127,33 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
   const m = classCount(p);
   const d = p.dims;
   const types = binTypeCount(p);
-  const signature = (b: number) => Array.from(p.compatible.subarray(b * m, b * m + m)).join('');
-  const groupOf = new Int32Array(types);
-  const groups: string[] = [];
-  const groupIndex = new Map<string, number>();
-  for (let b = 0; b < types; b++) {
-    const s = signature(b);
-    let g = groupIndex.get(s);
-    if (g === undefined) {
-      g = groups.length;
-      groups.push(s);
-      groupIndex.set(s, g);
+  // Which classes each type accepts, as a bitset: "accepts every class the other accepts" is then a
+  // few word operations, where comparing rows class by class cost seconds on thousands of zone options
+  // x hundreds of classes (constrained clusters).
+  const words = Math.ceil(m / 32);
+  const accepts = new Uint32Array(types * words);
+  for (let b = 0; b < types; b++)
+    for (let i = 0; i < m; i++)
+      if (p.compatible[b * m + i] === 1) {
+        const w = b * words + (i >>> 5);
+        accepts[w] = ((accepts[w] ?? 0) | (1 << (i & 31))) >>> 0;
+      }
+  const acceptsAll = (k: number, b: number) => {
+    for (let w = 0; w < words; w++) {
+      const x = accepts[b * words + w] ?? 0;
+      if (((accepts[k * words + w] ?? 0) & x) >>> 0 !== x) return false;
     }
-    groupOf[b] = g;
-  }
-  // covers[g1 * G + g2] = 1 when group g1 accepts every class group g2 accepts.
-  const G = groups.length;
-  const covers = new Uint8Array(G * G);
-  for (let g1 = 0; g1 < G; g1++)
-    for (let g2 = 0; g2 < G; g2++) {
-      const a = groups[g1] ?? '';
-      const b = groups[g2] ?? '';
-      let ok = 1;
-      for (let i = 0; i < m && ok; i++) if (b[i] === '1' && a[i] !== '1') ok = 0;
-      covers[g1 * G + g2] = ok;
-    }
+    return true;
+  };
   const order = Array.from({ length: types }, (_, b) => b).sort(
     (x, y) => (p.costs[x] ?? 0) - (p.costs[y] ?? 0) || x - y,
   );
   const kept: number[] = [];
   for (const b of order) {
     const dominated = kept.some((k) => {
-      if (covers[(groupOf[k] ?? 0) * G + (groupOf[b] ?? 0)] !== 1) return false;
       for (let t = 0; t < d; t++)
         if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) return false;
-      return true;
+      return acceptsAll(k, b);
     });
     if (!dominated) kept.push(b);
   }
@@ -233,6 +236,9 @@ export function sizeOrder(p: VectorProblem): number[] {
   };
   return Array.from({ length: classCount(p) }, (_, i) => i).sort((x, y) => size(y) - size(x) || x - y);
 }
+
+/** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
+const TIGHT_WASTE = 0.005;
 
 /** Classes x options above which the dive completes with FFD only (unconstrained clusters stay far below). */
 const LARGE_GREEDY = 100_000;
@@ -364,6 +370,25 @@ export async function solveVectorPacking(
     }
   };
 
+  // Identical bins: minimum bin slack (MBS') builds whole bins at once, which the item-oriented
+  // heuristics and LP roundings miss on triplet-like inputs. Then bin completion searches for a plan of
+  // exactly the bound's bin count; before the LP phases only where that plan must fill the bins
+  // (almost) exactly in some dimension, where its waste budget prunes the search to a few completions.
+  const minSlack = (share: number, exactShare: number, seed: number, anyWaste: boolean) => {
+    if (boundOnly || done() || !minSlackApplies(p) || now() >= deadline) return;
+    const binCost = p.costs[0] ?? 1;
+    const target = Math.ceil(lowerBound / binCost - 1e-6);
+    const bins = minimumBinSlack(p, { now, deadline: now() + (deadline - now()) * share, target, seed });
+    if (bins) consider(tidy(p, bins), 'min-slack');
+    if (done() || now() >= deadline || (!anyWaste && tightestWasteShare(p, target) > TIGHT_WASTE)) return;
+    const exact = binCompletion(p, target, {
+      now,
+      deadline: now() + (deadline - now()) * exactShare,
+      seed,
+    });
+    if (exact) consider(tidy(p, exact), 'bin-completion');
+  };
+  minSlack(0.05, 0.15, 1, false);
   timings.heuristicsMs = now() - start;
   let lpValue: number | undefined;
   let lpOptimal = false;
@@ -458,6 +483,8 @@ export async function solveVectorPacking(
       }
       timings.mipMs = now() - phase;
       columns = master.columns.length;
+      // What budget is left goes to perturbed MBS' passes, now aiming at the LP bound.
+      minSlack(0.4, 1, 2, true);
     } catch (error) {
       // The LP phases only ever improve a plan that is already valid: keep it and say why.
       lpError = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,7 @@
+import { convergedLp } from '../packing/converged-lp';
 import { pack } from '../packing/pack';
 import { type PackingPlan, type PackingProblemInput, parsePackingProblem } from '../packing/problem';
+import type { VectorProblem } from '../packing/vector';
 import type { CapacityType, ExemptionPolicy } from './cluster';
 import { toMonthlyUsd } from './cost';
 import type { LivePrices } from './node-pricing';
@@ -43,7 +45,16 @@ export interface PackingOptions {
   heuristicsOnly?: boolean;
   /** The policy's exemptions: their nodes and pods stay as they are (never a saving). */
   exemptions?: ExemptionPolicy;
+  /**
+   * Extra time, ms, to tighten the bound with the converged configuration LP (`converged-lp.ts`, ADR
+   * 0054) when the plan is more than {@link TIGHTEN_ABOVE_GAP} above it: the dashboard's "within X %"
+   * then reads a bound closer to the LP optimum. 0 or absent: the packer's own bound.
+   */
+  boundBudgetMs?: number;
 }
+
+/** Gap (plan - bound) / plan above which the bound is worth tightening. */
+export const TIGHTEN_ABOVE_GAP = 0.01;
 
 /** The bin-packing estimate of a cluster (see the module comment); `null` when nothing can be priced or packed. */
 export async function estimateBinPacking(
@@ -60,19 +71,39 @@ export async function estimateBinPacking(
     notes.push(`${model.nodes.length - priced.length} node(s) have no known price: left out of both sides.`);
   }
 
+  // The problem whose optimum the plan's bound bounds (a relaxation for spread), and the kept nodes' cost.
+  let boundProblem: { vector: VectorProblem; keptHourlyUsd: number } | undefined;
   const solve = async (problem: PackingProblemInput): Promise<PackingPlan> => {
     const parsed = parsePackingProblem(problem);
     try {
       return await pack(parsed, {
         timeLimitMs: options.timeLimitMs ?? 300,
         heuristicsOnly: options.heuristicsOnly ?? false,
+        onBoundProblem: (vector, keptHourlyUsd) => {
+          boundProblem = { vector, keptHourlyUsd };
+        },
       });
     } catch (error) {
       // The LP solver (HiGHS, WebAssembly) could not run: the heuristic plan and the simple bounds hold.
       notes.push(
         `LP solver unavailable (${error instanceof Error ? error.message : String(error)}): heuristic plan.`,
       );
+      boundProblem = undefined;
       return pack(parsed, { heuristicsOnly: true });
+    }
+  };
+  /** The plan's bound, raised by the converged LP's (Farley) bound when there is budget for it. */
+  const tightened = async (plan: PackingPlan): Promise<number> => {
+    const budget = options.boundBudgetMs ?? 0;
+    const gap =
+      plan.hourlyCostUsd > 0 ? (plan.hourlyCostUsd - plan.lowerBoundHourlyUsd) / plan.hourlyCostUsd : 0;
+    if (budget <= 0 || !boundProblem || gap <= TIGHTEN_ABOVE_GAP) return plan.lowerBoundHourlyUsd;
+    try {
+      const lp = await convergedLp(boundProblem.vector, { timeLimitMs: budget });
+      // Every Farley bound is a proven bound on that problem's optimum, whether or not the LP converged.
+      return Math.max(plan.lowerBoundHourlyUsd, (lp.lower + boundProblem.keptHourlyUsd) * (1 - 1e-9));
+    } catch {
+      return plan.lowerBoundHourlyUsd;
     }
   };
 
@@ -100,7 +131,7 @@ export async function estimateBinPacking(
   );
   const currentHourlyCostUsd = priced.reduce((s, n) => s + (n.price.hourlyPriceUsd ?? 0), 0);
   const planHourlyCostUsd = plan.hourlyCostUsd + pinnedCost;
-  const lowerBoundHourlyCostUsd = Math.min(plan.lowerBoundHourlyUsd + pinnedCost, planHourlyCostUsd);
+  const lowerBoundHourlyCostUsd = Math.min((await tightened(plan)) + pinnedCost, planHourlyCostUsd);
   const counts = new Map<string, { instanceType: string; capacityType: CapacityType; count: number }>();
   for (const n of plan.nodes) {
     const key = `${n.instanceType}|${n.capacityType}`;

@@ -109,3 +109,31 @@ describe('bin-packing estimate (property)', () => {
     );
   });
 });
+
+describe('estimateBinPacking with a bound budget (converged LP, ADR 0054)', () => {
+  it('raises a weak bound toward the LP optimum, never above the plan', async () => {
+    // CPU-heavy and memory-heavy pods: the resource-price bounds (heuristics only) price each dimension
+    // alone, while the LP sees that both must be bought together; the plan's gap is well above 1 %.
+    const pods = Array.from({ length: 24 }, (_, n) =>
+      snapPod(
+        { name: `p${n}`, nodeName: `n${n % 6}` },
+        n % 2 ? { cpuMilli: 3500, memoryMiB: 500 } : { cpuMilli: 300, memoryMiB: 14_000 },
+      ),
+    );
+    const nodes = Array.from({ length: 6 }, (_, n) =>
+      snapNode({
+        name: `n${n}`,
+        instanceType: 'm5.4xlarge',
+        allocatable: { cpuMilli: 15_890, memoryMiB: 61_000, pods: 234, resources: {} },
+      }),
+    );
+    const model = modelOf(snapshotOf({ nodes, pods }));
+    const plain = await estimateBinPacking(model, live, { heuristicsOnly: true });
+    const tight = await estimateBinPacking(model, live, { heuristicsOnly: true, boundBudgetMs: 3_000 });
+    if (!plain || !tight) throw new Error('no estimate');
+    expect(tight.planHourlyCostUsd).toBe(plain.planHourlyCostUsd);
+    expect(plain.gapToLowerBound ?? 0).toBeGreaterThan(0.01);
+    expect(tight.lowerBoundHourlyCostUsd).toBeGreaterThan(plain.lowerBoundHourlyCostUsd * 1.005);
+    expect(tight.lowerBoundHourlyCostUsd).toBeLessThanOrEqual(tight.planHourlyCostUsd);
+  }, 30_000);
+});
