@@ -116,7 +116,7 @@ export const installTokenPrefix = 'spot_ins_';
 
 export const installCommandsSchema = z.object({
   helm: z.string(),
-  /** `kubectl create secret ... && kubectl apply -f <url>`. */
+  /** The published manifest (`manifestUrl`) with its values filled in, piped to `kubectl apply -f -`. */
   kubectl: z.string(),
   manifestUrl: z.string(),
   terraform: z.string(),
@@ -149,10 +149,14 @@ export function installCommands(apiUrl: string, clusterName: string, token: stri
     '--namespace spot-optimizer --create-namespace',
     `--set apiUrl=${apiUrl} --set clusterName=${clusterName} --set token=${token}`,
   ].join(' \\\n  ');
+  // The published manifest with its three CHANGE ME values filled in, applied in one pipe: the token is
+  // never written to a file (`.` stands for the apostrophe, which would end the shell quote).
   const kubectl = [
-    'kubectl create namespace spot-optimizer --dry-run=client -o yaml | kubectl apply -f -',
-    `kubectl -n spot-optimizer create secret generic spot-optimizer-agent-token --from-literal=token=${token}`,
-    `curl -fsSL ${agentManifestUrl} | sed -e 's|SPOT_API_URL_VALUE|${apiUrl}|' -e 's|SPOT_CLUSTER_NAME_VALUE|${clusterName}|' | kubectl apply -f -`,
+    `curl -fsSL ${agentManifestUrl} \\`,
+    `  | sed -e 's|CHANGE ME: https://spot.example.com|${apiUrl}|' \\`,
+    `        -e 's|CHANGE ME: the EKS cluster name|${clusterName}|' \\`,
+    `        -e 's|CHANGE ME: the cluster.s agent token|${token}|' \\`,
+    '  | kubectl apply -f -',
   ].join('\n');
   const terraform = [
     'variable "spot_optimizer_install_token" {',
