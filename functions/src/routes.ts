@@ -184,6 +184,48 @@ export const routes: readonly RouteDefinition[] = [
     // Saves policies and hibernation schedules (re-arming their schedules), enqueues agent commands.
     needs: ['table-write', 'schedules'],
   },
+  // The Add Cluster wizard (issue 17 item 4, ADR 0051). Each calls the customer's cloud (a few EKS or
+  // IAM calls per region): a wizard scans a handful of times, not hundreds.
+  {
+    method: 'POST',
+    path: '/api/client/accounts/{id}/cluster-scan',
+    handler: 'clusters/scan',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+    rateLimit: { perOrg: { requests: 60, windowSeconds: 600 }, gateway: { requestsPerSecond: 5, burst: 10 } },
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters',
+    handler: 'clusters/add',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+    rateLimit: {
+      perOrg: { requests: 120, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 5, burst: 10 },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/install-token',
+    handler: 'clusters/install-token',
+    auth: 'user',
+    needs: ['table-write', 'app-url'],
+  },
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/preflight',
+    handler: 'clusters/preflight',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+    rateLimit: {
+      perOrg: { requests: 120, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 5, burst: 10 },
+    },
+  },
   { method: 'GET', path: '/api/client/clusters/{id}', handler: 'clusters/get', auth: 'user' },
   {
     method: 'POST',

@@ -113,6 +113,7 @@ describe('no credential leaves by any route', () => {
     const admin = await port('identity').signIn(adminEmail, adminPassword);
     const keys = cloud.addAccessKey(newAwsAccountId());
     const token = user.accessToken;
+    const kubeconfigToken = `k8s-${randomBytes(24).toString('hex')}`;
 
     await call('GET /api/health');
     await call('GET /api/openapi.json');
@@ -188,6 +189,42 @@ describe('no credential leaves by any route', () => {
       path: { id: cluster.clusterId },
       body: { enabled: true },
     });
+    // The Add Cluster wizard (ADR 0051): a kubeconfig's token and the install token stay out of every
+    // answer but the one issuing the install token, and out of the logs.
+    await call('POST /api/client/accounts/{id}/cluster-scan', {
+      token,
+      path: { id },
+      body: { regions: ['us-east-1'] },
+    });
+    await call('POST /api/client/clusters', {
+      token,
+      body: {
+        method: 'kubeconfig',
+        accountId: id,
+        region: 'us-east-1',
+        name: 'restricted',
+        kubeconfig: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            { name: 'c', cluster: { server: 'https://10.0.0.1', 'certificate-authority-data': 'Q0E=' } },
+          ],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          users: [{ name: 'u', user: { token: kubeconfigToken } }],
+        }),
+      },
+    });
+    const install = await call('POST /api/client/clusters/{id}/install-token', {
+      token,
+      path: { id: cluster.clusterId },
+    });
+    const installToken = String(install.body.token);
+    await call('POST /api/client/clusters/{id}/preflight', { token, path: { id: cluster.clusterId } });
+    const redeemed = await call('POST /api/ingest/snapshots', {
+      token: installToken,
+      body: { kind: 'heartbeat', agentVersion: '1' },
+    });
+    expect(redeemed.status, redeemed.raw).toBe(200);
     const trail = await call('GET /api/client/audit', { token, query: { limit: '2' } });
     await call('GET /api/client/audit', {
       token,
@@ -378,6 +415,8 @@ describe('no credential leaves by any route', () => {
     // And by value, the credentials this test holds: only their issuing answer carries them.
     const credentials = [
       agentToken,
+      installToken,
+      kubeconfigToken,
       user.accessToken,
       user.refreshToken,
       String(refreshed.body.accessToken),

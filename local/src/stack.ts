@@ -23,6 +23,7 @@ import { LocalKeyService } from './keys';
 import { LocalOutbox, localOutboxFile, localOutboxRoutes } from './outbox';
 import { defaultPaths, repoRoot } from './paths';
 import { commandLineOf, hasExited, type ManagedProcess } from './processes';
+import { sandboxAgentInstallRoutes } from './sandbox/agent-install';
 import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
 import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
@@ -281,6 +282,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webDist,
       extraRoutes: [
         ...sandboxRoutes(sandbox),
+        // The Add Cluster wizard's "run the Helm command" in a sandbox cluster (ADR 0051).
+        ...sandboxAgentInstallRoutes(sandbox, () => gatewayUrl),
         ...localExportRoutes(exportStorage),
         ...localOutboxRoutes(outbox),
         ...(options.extraRoutes ?? []),

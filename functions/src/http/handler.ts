@@ -5,6 +5,7 @@ import {
   DomainError,
   defaultMaxBodyBytes,
   ForbiddenError,
+  installTokenPrefix,
   isAccessTokenRevoked,
   isDomainError,
   PayloadTooLargeError,
@@ -22,6 +23,7 @@ import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import { userProfileEntity, userProfileKey } from '../data/entities/user-profile';
 import { getItem } from '../data/repository';
 import { appendAudit } from '../domain/audit';
+import { redeemInstallToken } from '../domain/cluster-onboarding';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { RouteAuth, RouteRateLimits } from '../routes';
@@ -427,6 +429,11 @@ async function authenticateAgent(event: APIGatewayProxyEventV2): Promise<AgentCa
     );
   const sha256 = createHash('sha256').update(token).digest('hex');
   const found = await getItem(agentTokenEntity, agentTokenKey(sha256), true);
+  if (!found && token.startsWith(installTokenPrefix)) {
+    // The agent's first push with the wizard's install token redeems it once (ADR 0051).
+    const redeemed = await redeemInstallToken(token, port('clock').now());
+    if (redeemed) return { kind: 'agent', orgId: redeemed.orgId, clusterId: redeemed.clusterId };
+  }
   if (!found) {
     throw new UnauthorizedError(
       'This agent token is not valid (revoked or mistyped): issue a new one on the cluster page and update the agent.',

@@ -128,6 +128,12 @@ beforeAll(async () => {
       bodies: [{ action: 'upgrade-agent', ids: [cluster.clusterId, tokenCluster.clusterId] }],
     },
     'POST /api/client/clusters/{id}/agent-token': { path: { id: [tokenCluster.clusterId] } },
+    'POST /api/client/accounts/{id}/cluster-scan': { ...accountPath, bodies: [{ regions: ['us-east-1'] }] },
+    'POST /api/client/clusters': {
+      bodies: [{ method: 'discovered', accountId, region: 'us-east-1', name: 'fuzz-unmanaged' }],
+    },
+    'POST /api/client/clusters/{id}/install-token': { path: { id: [tokenCluster.clusterId] } },
+    'POST /api/client/clusters/{id}/preflight': { path: { id: [cluster.clusterId] } },
     'POST /api/client/clusters/{id}/consolidation': {
       path: { id: [cluster.clusterId] },
       bodies: [{ dryRun: true }, { dryRun: false }],

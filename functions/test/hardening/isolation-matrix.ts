@@ -157,6 +157,17 @@ export const isolationCases: Record<string, RouteCase> = {
     body: { action: 'apply-template', ids: ['eks-00000000000000000000'] },
   },
   'POST /api/client/clusters/{id}/agent-token': { ids: { 'path.id': 'cluster' } },
+  // The Add Cluster wizard (ADR 0051): another organization's account cannot be scanned or adopted from.
+  'POST /api/client/accounts/{id}/cluster-scan': {
+    ids: { 'path.id': 'account' },
+    body: { regions: ['us-east-1'] },
+  },
+  'POST /api/client/clusters': {
+    ids: { 'body.accountId': 'account' },
+    body: { method: 'discovered', region: 'us-east-1', name: 'taken-over' },
+  },
+  'POST /api/client/clusters/{id}/install-token': { ids: { 'path.id': 'cluster' } },
+  'POST /api/client/clusters/{id}/preflight': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/dashboard': { ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' } },
   'GET /api/client/dashboard/resource-gap': {
     ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' },

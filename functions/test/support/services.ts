@@ -30,6 +30,8 @@ export async function useLocalServices(): Promise<{
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_AUTO_CONFIRM_CODE: inject('cognitoCode'),
     JWT_ISSUER: pool.issuer,
+    // Where agents report (install commands of the Add Cluster wizard), as the local stack sets it.
+    APP_URL: process.env.APP_URL ?? 'http://127.0.0.1:3000',
   });
   resetRuntime();
   return { tableName, userPoolId: pool.userPoolId, clientId: pool.clientId };

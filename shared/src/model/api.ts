@@ -57,6 +57,14 @@ import {
   nodeGroupUpdateResponseSchema,
 } from './cluster-detail';
 import {
+  addClusterBodySchema,
+  addClusterResponseSchema,
+  clusterScanBodySchema,
+  clusterScanResponseSchema,
+  installTokenResponseSchema,
+  preflightResponseSchema,
+} from './cluster-onboarding';
+import {
   bulkActionBodySchema,
   bulkActionResponseSchema,
   compareClustersBodySchema,
@@ -331,6 +339,41 @@ export const apiContracts = {
     body: bulkActionBodySchema,
     responses: { 200: bulkActionResponseSchema },
     errors: [...signedIn, 404],
+  },
+  'POST /api/client/accounts/{id}/cluster-scan': {
+    summary:
+      "The account's EKS clusters in the given regions that the organization does not manage yet, with env/team from their tags (Add Cluster wizard)",
+    tags: ['Clusters'],
+    path: accountPathSchema,
+    body: clusterScanBodySchema,
+    responses: { 200: clusterScanResponseSchema },
+    // 409: the account is not connected yet; 422: its credentials no longer work.
+    errors: [...ofOneAccount, 409, 422, 429],
+  },
+  'POST /api/client/clusters': {
+    summary:
+      'Adopt a cluster the scan found, or register one by kubeconfig (validated; the file is stored encrypted, never returned)',
+    tags: ['Clusters'],
+    body: addClusterBodySchema,
+    responses: { 201: addClusterResponseSchema },
+    // 409: already managed (or the account is not connected); 422: the account's credentials no longer work.
+    errors: [...ofOneAccount, 409, 422, 429],
+  },
+  'POST /api/client/clusters/{id}/install-token': {
+    summary:
+      'A one-hour, single-use install token (shown once) and the Helm, kubectl and Terraform forms that install the agent with it',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 201: installTokenResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/preflight': {
+    summary:
+      "Pre-flight of the agent install: each IAM action the product needs for the cluster, tried with the account's credentials, the missing ones named; the Kubernetes RBAC as a kubectl script",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: preflightResponseSchema },
+    errors: [...ofOneAccount, 409, 422, 429],
   },
   'GET /api/client/clusters/{id}': {
     summary: 'One cluster: summary, node groups, nodes and workloads',

@@ -35,3 +35,15 @@ export async function deploySandboxOnboardingStack(
   });
   return body.roleArn;
 }
+
+/**
+ * Plays "run the Add Cluster wizard's Helm command" in a sandbox cluster: the sandbox builds the real
+ * agent with the install token and makes its first push (ADR 0051).
+ */
+export async function runSandboxAgentInstall(clusterName: string, token: string): Promise<void> {
+  await apiRequest(`/sandbox/clusters/${encodeURIComponent(clusterName)}/agent-install`, {
+    method: 'POST',
+    body: { token },
+    auth: false,
+  });
+}

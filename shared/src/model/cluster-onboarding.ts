@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { awsRegionSchema } from './account';
+import { kubeconfigMaxBytes } from './kubeconfig';
+
+/**
+ * The Add Cluster wizard (issue 17 item 4, ADR 0051): scan an account's regions for EKS clusters the
+ * organization does not manage yet, adopt one or register one by kubeconfig, issue a short-lived
+ * single-use install token with the commands that install the agent, and check the permissions first.
+ */
+
+/** `POST /api/client/accounts/{id}/cluster-scan`. A scan is a few EKS calls per region: at most 10. */
+export const clusterScanBodySchema = z.object({
+  regions: z
+    .array(awsRegionSchema)
+    .min(1, 'Pick at least one region to scan.')
+    .max(10, 'Scan at most 10 regions at a time.'),
+});
+export type ClusterScanBody = z.infer<typeof clusterScanBodySchema>;
+
+/** The tags the wizard pre-fills, read from the cluster's cloud tags. */
+export const clusterLabelsSchema = z.object({
+  env: z.string().max(64).nullable(),
+  team: z.string().max(64).nullable(),
+});
+export type ClusterLabels = z.infer<typeof clusterLabelsSchema>;
+
+const envTagKeys = ['env', 'environment', 'stage'];
+const teamTagKeys = ['team', 'owner', 'squad'];
+
+/** `env` / `team` from cloud tags, whatever the case of the key (`Environment`, `Team`, `owner`). */
+export function labelsFromTags(tags: Readonly<Record<string, string>>): ClusterLabels {
+  const byKey = new Map(Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v]));
+  const first = (keys: readonly string[]) =>
+    keys.map((k) => byKey.get(k)).find((v) => v !== undefined) ?? null;
+  return { env: first(envTagKeys), team: first(teamTagKeys) };
+}
+
+export const discoveredClusterSchema = z.object({
+  name: z.string(),
+  region: z.string(),
+  kubernetesVersion: z.string(),
+  status: z.string(),
+  createdAt: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  labels: clusterLabelsSchema,
+});
+export type DiscoveredCluster = z.infer<typeof discoveredClusterSchema>;
+
+export const clusterScanResponseSchema = z.object({
+  accountId: z.string(),
+  /** EKS clusters of the scanned regions that the organization does not manage, by region then name. */
+  items: z.array(discoveredClusterSchema),
+  /** Clusters already managed in the scanned regions (not listed again). */
+  managedCount: z.number().int().nonnegative(),
+  /** A region that failed is reported, the others still answer. */
+  regions: z.array(
+    z.object({
+      region: z.string(),
+      ok: z.boolean(),
+      clusterCount: z.number().int(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type ClusterScanResponse = z.infer<typeof clusterScanResponseSchema>;
+
+const clusterNameSchema = z
+  .string()
+  .regex(
+    /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+    'A cluster name is 1-100 letters, digits, hyphens and underscores, starting with a letter or digit (as EKS names are).',
+  );
+const labelValue = z.string().trim().max(64, 'Keep tags to 64 characters.').nullable().optional();
+
+/** `POST /api/client/clusters`: adopt a cluster the scan found, or register one by its kubeconfig. */
+export const addClusterBodySchema = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('discovered'),
+    accountId: z.string().min(1).max(64),
+    region: awsRegionSchema,
+    name: clusterNameSchema,
+    env: labelValue,
+    team: labelValue,
+  }),
+  z.object({
+    method: z.literal('kubeconfig'),
+    /** The connected AWS account the cluster's nodes run in (their costs come from it). */
+    accountId: z.string().min(1).max(64),
+    region: awsRegionSchema,
+    name: clusterNameSchema,
+    kubeconfig: z
+      .string()
+      .min(1, 'Paste or upload the kubeconfig file.')
+      .max(kubeconfigMaxBytes, `The kubeconfig is larger than ${kubeconfigMaxBytes / 1024} KiB.`),
+    env: labelValue,
+    team: labelValue,
+  }),
+]);
+export type AddClusterBody = z.infer<typeof addClusterBodySchema>;
+
+export const addClusterResponseSchema = z.object({
+  clusterId: z.string(),
+  name: z.string(),
+  region: z.string(),
+  accountId: z.string(),
+  method: z.enum(['discovered', 'kubeconfig']),
+  tags: z.record(z.string(), z.string()),
+  /** What was stored of a kubeconfig (never the credential): server and how it authenticates. */
+  kubeconfig: z.object({ server: z.string(), auth: z.string() }).nullable(),
+});
+export type AddClusterResponse = z.infer<typeof addClusterResponseSchema>;
+
+/** How long an install token can be redeemed by the agent's first push. */
+export const installTokenTtlSeconds = 3600;
+export const installTokenPrefix = 'spot_ins_';
+
+export const installCommandsSchema = z.object({
+  helm: z.string(),
+  /** The published manifest (`manifestUrl`) with its values filled in, piped to `kubectl apply -f -`. */
+  kubectl: z.string(),
+  manifestUrl: z.string(),
+  terraform: z.string(),
+});
+export type InstallCommands = z.infer<typeof installCommandsSchema>;
+
+export const installTokenResponseSchema = z.object({
+  clusterId: z.string(),
+  clusterName: z.string(),
+  /** Shown once; stored only as its SHA-256. */
+  token: z.string(),
+  expiresAt: z.string(),
+  install: installCommandsSchema,
+});
+export type InstallTokenResponse = z.infer<typeof installTokenResponseSchema>;
+
+/** Where the agent's plain manifest is published (the chart's rendering, versioned with the agent). */
+export const agentManifestUrl =
+  'https://raw.githubusercontent.com/spot-optimizer/agent/v0.1.0/manifests/agent.yaml';
+const chartRepository = 'https://charts.spot-optimizer.io';
+
+/**
+ * The three ways to install the agent with a token: the Helm command, the plain manifest (the token in
+ * its Secret first), and a Terraform `helm_release`. `apiUrl` is where the agent reports (the web app's
+ * origin). The token is the only secret in them; Terraform reads it from a variable, not from the file.
+ */
+export function installCommands(apiUrl: string, clusterName: string, token: string): InstallCommands {
+  const helm = [
+    `helm upgrade --install spot-optimizer-agent spot-optimizer-agent --repo ${chartRepository}`,
+    '--namespace spot-optimizer --create-namespace',
+    `--set apiUrl=${apiUrl} --set clusterName=${clusterName} --set token=${token}`,
+  ].join(' \\\n  ');
+  // The published manifest with its three CHANGE ME values filled in, applied in one pipe: the token is
+  // never written to a file (`.` stands for the apostrophe, which would end the shell quote).
+  const kubectl = [
+    `curl -fsSL ${agentManifestUrl} \\`,
+    `  | sed -e 's|CHANGE ME: https://spot.example.com|${apiUrl}|' \\`,
+    `        -e 's|CHANGE ME: the EKS cluster name|${clusterName}|' \\`,
+    `        -e 's|CHANGE ME: the cluster.s agent token|${token}|' \\`,
+    '  | kubectl apply -f -',
+  ].join('\n');
+  const terraform = [
+    'variable "spot_optimizer_install_token" {',
+    '  type      = string',
+    '  sensitive = true',
+    '}',
+    '',
+    'resource "helm_release" "spot_optimizer_agent" {',
+    '  name             = "spot-optimizer-agent"',
+    `  repository       = "${chartRepository}"`,
+    '  chart            = "spot-optimizer-agent"',
+    '  namespace        = "spot-optimizer"',
+    '  create_namespace = true',
+    '',
+    '  set {',
+    '    name  = "apiUrl"',
+    `    value = "${apiUrl}"`,
+    '  }',
+    '  set {',
+    '    name  = "clusterName"',
+    `    value = "${clusterName}"`,
+    '  }',
+    '  set_sensitive {',
+    '    name  = "token"',
+    '    value = var.spot_optimizer_install_token',
+    '  }',
+    '}',
+  ].join('\n');
+  return { helm, kubectl, manifestUrl: agentManifestUrl, terraform };
+}
+
+/** The Kubernetes permissions the agent's read-only ClusterRole needs (agent/manifests/agent.yaml). */
+export const agentKubernetesRules: readonly { verb: string; resource: string; why: string }[] = [
+  { verb: 'list', resource: 'nodes', why: 'capacity, instance types and zones of the nodes' },
+  { verb: 'list', resource: 'pods', why: 'requests, owners and spot readiness of the workloads' },
+  { verb: 'list', resource: 'events', why: 'pressure events and spot interruptions' },
+  { verb: 'list', resource: 'deployments.apps', why: 'replica counts of the workloads' },
+  { verb: 'list', resource: 'replicasets.apps', why: 'owners of the pods' },
+  { verb: 'list', resource: 'poddisruptionbudgets.policy', why: 'whether a pod may be disrupted' },
+  { verb: 'list', resource: 'horizontalpodautoscalers.autoscaling', why: 'HPA-aware rightsizing' },
+  { verb: 'list', resource: 'nodes.metrics.k8s.io', why: 'CPU and memory used (metrics-server)' },
+];
+/** What the person running the install needs (Helm creates these objects). */
+export const installerKubernetesRules: readonly { verb: string; resource: string; why: string }[] = [
+  { verb: 'create', resource: 'namespaces', why: 'the spot-optimizer namespace' },
+  { verb: 'create', resource: 'clusterroles.rbac.authorization.k8s.io', why: "the agent's read-only role" },
+  {
+    verb: 'create',
+    resource: 'clusterrolebindings.rbac.authorization.k8s.io',
+    why: 'binding it to the agent',
+  },
+  { verb: 'create', resource: 'deployments.apps', why: 'the agent itself' },
+  { verb: 'create', resource: 'secrets', why: "the agent's token" },
+];
+
+/**
+ * A shell script of `kubectl auth can-i` checks, run with the installer's kubeconfig before the install:
+ * it prints every missing permission by name and exits non-zero when one is missing.
+ */
+export function kubernetesPreflightScript(): string {
+  const check = (r: { verb: string; resource: string }, as: string) =>
+    `kubectl auth can-i ${r.verb} ${r.resource}${as} >/dev/null 2>&1 || { echo "MISSING: ${r.verb} ${r.resource}${as ? ' (agent)' : ''}"; missing=1; }`;
+  return [
+    '#!/bin/sh',
+    '# Spot Optimizer pre-flight: the Kubernetes permissions the install and the agent need.',
+    'missing=0',
+    ...installerKubernetesRules.map((r) => check(r, '')),
+    ...agentKubernetesRules.map((r) =>
+      check(r, ' --as=system:serviceaccount:spot-optimizer:spot-optimizer-agent'),
+    ),
+    '[ "$missing" = 0 ] && echo "Pre-flight OK" || exit 1',
+  ].join('\n');
+}
+
+export const preflightCheckSchema = z.object({
+  action: z.string(),
+  allowed: z.boolean(),
+  why: z.string(),
+  reason: z.string().nullable(),
+});
+
+/** `POST /api/client/clusters/{id}/preflight`. */
+export const preflightResponseSchema = z.object({
+  clusterId: z.string(),
+  /** True when every IAM action is allowed; Kubernetes RBAC is checked by the script in the cluster. */
+  ok: z.boolean(),
+  iam: z.array(preflightCheckSchema),
+  /** The missing IAM actions by name (empty when ok). */
+  missing: z.array(z.string()),
+  kubernetes: z.object({
+    script: z.string(),
+    rules: z.array(
+      z.object({
+        verb: z.string(),
+        resource: z.string(),
+        why: z.string(),
+        who: z.enum(['installer', 'agent']),
+      }),
+    ),
+  }),
+  checkedAt: z.string(),
+});
+export type PreflightResponse = z.infer<typeof preflightResponseSchema>;
