@@ -174,7 +174,7 @@ export function dashboardBody(overrides: Partial<DashboardResponse> = {}): Dashb
       ],
       topBlockers: [],
     },
-    hibernation: { monthlySavingUsd: 3_700, clusters: [heatmap()] },
+    hibernation: { monthlySavingUsd: 3_700, clusters: [heatmap()], others: [] },
     stability: {
       index: 86,
       level: 'green',
