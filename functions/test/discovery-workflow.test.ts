@@ -179,7 +179,7 @@ describe('the packing budget of CollectCluster', () => {
     expect(discoveryPackingBudget(600)).toEqual({
       timeLimitMs: 900,
       heuristicsOnly: false,
-      boundBudgetMs: 900,
+      boundBudgetMs: 750,
     });
     expect(discoveryPackingBudget(4_000)).toEqual({
       timeLimitMs: 1_500,

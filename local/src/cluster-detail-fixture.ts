@@ -121,6 +121,7 @@ export async function seedClusterDetail(
       spotEligible: true,
       monthlyCostUsd: cost,
       hpaScaledResources: [],
+      pdb: null,
       dailyUsage: {},
       today: null,
       rightsizing:

@@ -201,11 +201,12 @@ export async function addCluster(
     discoveredAt: now.toISOString(),
   });
   // Listed in the registry from now on, as discovery lists a new cluster (ADR 0045).
-  const row = registryRowUpdate(cluster, registryRowText(cluster)) as { update: ItemKeys; spec: UpdateSpec };
-  const items: TransactItem[] = [
-    transactPut(clusterEntity, cluster, true),
-    transactUpdate(row.update, row.spec),
-  ];
+  // The row and its index entry (ADR 0053): both are plain updates.
+  const rowWrites = registryRowUpdate(cluster, registryRowText(cluster)).map((i) => {
+    const { update, spec } = i as { update: ItemKeys; spec: UpdateSpec };
+    return transactUpdate(update, spec);
+  });
+  const items: TransactItem[] = [transactPut(clusterEntity, cluster, true), ...rowWrites];
   if (body.method === 'kubeconfig' && kubeconfig) {
     // AAD binds the ciphertext to this cluster: a sealed file copied to another item does not open.
     const sealed = await sealSecret(body.kubeconfig, port('keyService'), `${orgId}/${clusterId}/kubeconfig`);
