@@ -133,8 +133,10 @@ export function registryIndexShardItems(
   const shards = new Map<string, Record<string, unknown>>();
   for (const r of rows) {
     const key = registryIndexShardKey(orgId, r.clusterId);
-    const shard = shards.get(key.SK) ?? { ...key };
-    shards.set(key.SK, shard);
+    // Keyed by the whole key: the data layer alone reads key attributes (data-boundary test).
+    const id = JSON.stringify(key);
+    const shard = shards.get(id) ?? { ...key };
+    shards.set(id, shard);
     shard[registryIndexAttribute.entry(r.clusterId)] = entryOf(r.row);
     if (r.trend)
       shard[registryIndexAttribute.trend(r.clusterId)] = encodeRegistryIndexTrend(JSON.parse(r.trend));

@@ -38,6 +38,8 @@ describe('hourRollupOf', () => {
       pressureEvents: 2,
       spotInterruptions: 0,
       oomKills: 1,
+      // Running and Pending pods (the finished Job pod is not in the model).
+      podCount: 7,
     });
   });
 
