@@ -118,6 +118,9 @@ export async function karpenterFingerprintsOf(
 /**
  * Reconciles, one after another so an organization-wide save does not flood the Kubernetes API, each
  * cluster whose fingerprint in `after()` differs from `before`; never fails the save that called it.
+ * A save waits at most `budgetMs` for them: a cluster whose API answers slowly (or not) must not hold
+ * the person's save (a browser test's template save hung on one). The clusters not reached in time are
+ * reconciled by their next discovery sync, which reconciles every cluster anyway (ADR 0046).
  */
 export async function reconcileWhereChanged(
   orgId: string,
@@ -125,14 +128,30 @@ export async function reconcileWhereChanged(
   after: () => Promise<ReadonlyMap<string, string>>,
   now: Date,
   what: string,
+  budgetMs = 5_000,
 ): Promise<string[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), budgetMs);
+  });
   try {
     const changed = [...(await after())].filter(([id, fp]) => before.get(id) !== fp).map(([id]) => id);
-    for (const clusterId of changed) await autoReconcileKarpenterQuietly(orgId, clusterId, now);
-    return changed;
+    const done: string[] = [];
+    for (const clusterId of changed) {
+      if ((await Promise.race([autoReconcileKarpenterQuietly(orgId, clusterId, now), late])) === 'late') {
+        logger.info(`karpenter: reconcile after ${what} left to the next sync`, {
+          clusters: changed.length - done.length,
+        });
+        break;
+      }
+      done.push(clusterId);
+    }
+    return done;
   } catch (error) {
     logger.warn(`karpenter: reconcile after ${what} failed`, errorFields(error));
     return [];
+  } finally {
+    clearTimeout(timer);
   }
 }
 
