@@ -10,7 +10,6 @@ import {
   screenshotter,
   signUp,
 } from './helpers';
-import { consolidationRunFromTheUi } from './optimizer-run';
 
 const shot = screenshotter('dash-');
 
@@ -862,15 +861,5 @@ test.describe
       await fleet.getByTestId(`fleet-open-${names[1]}`).click();
       await expect(page.getByTestId('editing-cluster')).toContainText(names[1] as string);
       await expect(page.getByTestId('week-summary')).toHaveText(summary);
-    });
-
-    // Issue 14 item 9: Start now, the run in flight then done, the maintenance switch pausing it, audited.
-    // Last in this file: the run removes a node of a sandbox cluster the tests above read.
-    test('the optimizer runs from the Activity view and the maintenance switch pauses it', async ({
-      page,
-    }) => {
-      test.setTimeout(420_000);
-      await signInAgain(page);
-      await consolidationRunFromTheUi(page);
     });
   });
