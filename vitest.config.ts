@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -48,6 +49,11 @@ class SlowFirstSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
+    // Vitest's default is one file less than the cores: a single file at a time on CI's 2 cores, where
+    // the DynamoDB Local files mostly wait on DynamoDB Local, cognito-local or a local stack (other
+    // processes) and leave the second core idle. Two at a time there; bigger machines keep the default
+    // (ADRs 0055, 0056). The DynamoDB Local files share nothing: each makes its own tables, pools and ports.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {

@@ -1,6 +1,6 @@
 import { expect, type Page, type Route, test } from '@playwright/test';
 import { pageRoutes } from '../web/src/route-table';
-import { expectAccessible, newUser, screenshotter, signUp } from './helpers';
+import { expectAccessible, newUser, screenshotter, signIn, signUp } from './helpers';
 
 /**
  * WCAG 2.1 AA as a standing property: every page the router knows (`web/src/route-table.ts`), in its
@@ -17,14 +17,6 @@ const user = newUser('Access');
 const shellPages = pageRoutes.filter((r) => !('public' in r) && !('role' in r && r.role === 'admin'));
 /** A concrete address for a route: parameters get an id no organization has (its not-found state). */
 const addressOf = (path: string) => path.replaceAll(/:[a-z]+/gi, 'c-unknown');
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/\/login/);
-}
 
 /** Opens a page and waits until it has its heading and has settled its requests. */
 async function open(page: Page, path: string) {
@@ -90,7 +82,7 @@ test.describe
       page,
     }) => {
       test.setTimeout(120_000);
-      await signIn(page);
+      await signIn(page, user, /^\/(?!login)/);
       const overflowing: string[] = [];
       for (const viewport of [
         { width: 1280, height: 720 },

@@ -109,6 +109,34 @@ export async function signUp(page: Page, user: ReturnType<typeof newUser>) {
   await expect(page).toHaveURL(/\/onboarding/);
 }
 
+/**
+ * Signs in through the form and waits to land where `landing` says (the dashboard by default). On a busy
+ * 2-core machine the sign-in and the landing page's first reads can take a while, so it waits up to 45 s;
+ * if the form reports a failure instead, the assertion's message carries the form's own words.
+ */
+export async function signIn(
+  page: Page,
+  user: { email: string; password: string },
+  landing: RegExp = /\/dashboard/,
+) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const failure = page.locator('.n-alert').filter({ hasText: 'Sign-in failed' });
+  await expect
+    .poll(
+      async () => {
+        if (landing.test(new URL(page.url()).pathname)) return 'landed';
+        if (await failure.isVisible())
+          return `the form says: ${((await failure.textContent()) ?? '').trim()}`;
+        return `still at ${new URL(page.url()).pathname}`;
+      },
+      { timeout: 45_000, message: `sign-in as ${user.email} lands on ${landing}` },
+    )
+    .toBe('landed');
+}
+
 /** Naive UI's select: type to filter (tag mode also accepts a code it does not list), Enter picks. */
 export async function chooseRegion(page: Page, region: string) {
   await page.getByRole('dialog').getByRole('textbox', { name: 'Region' }).click();

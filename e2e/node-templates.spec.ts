@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { expectAccessible, newUser, screenshotter, signUp } from './helpers';
+import { expectAccessible, newUser, screenshotter, signIn, signUp } from './helpers';
 
 const shot = screenshotter('templates-');
 const user = newUser('Templates');
@@ -134,11 +134,7 @@ test.describe
     }) => {
       test.setTimeout(180_000);
       await page.setViewportSize({ width: 1440, height: 900 });
-      await page.goto('/login');
-      await page.getByLabel('Email').fill(user.email);
-      await page.getByLabel('Password').fill(user.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect(page).toHaveURL(/\/dashboard/);
+      await signIn(page, user);
       await page.getByRole('menuitem', { name: 'Node Templates' }).first().click();
       await expect(row(page, 'Production-General')).toBeVisible();
 

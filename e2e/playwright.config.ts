@@ -17,19 +17,18 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   // Spec files run side by side against the one local stack: each signs up its own organization, and the
-  // two that connect the sandbox use different accounts (dashboard: 1, keyboard journey: 0), so they never
-  // share data. Tests of one file stay in order (the dashboard's serial describe builds on its first test).
+  // three that connect the sandbox use different accounts (keyboard journey: 0, dashboard: 1, hibernation:
+  // 2, the `e2e` world's third account), so they never share data. Tests of one file stay in order (the
+  // dashboard's and the hibernation spec's serial describes build on their first tests).
   //
-  // The dashboard's chain (12 tests, about 7 minutes) is the longest file by far, and much of it waits: the
-  // first scan, a 40 s agent push, a notice on the minute. It gets a worker of its own from the start
-  // (project `sandbox-chain`, listed first, so it is dispatched first) while the other files share two
-  // more (ADR 0055): with two workers in all it started only after two other files and set the tier's
-  // length; with three, other files fill its waits.
+  // The two sandbox chains are the longest files and much of them waits (the first scan, a 40 s agent push,
+  // a notice on the minute); project `sandbox-chains` is listed first, so both are dispatched at once, and
+  // every other file (project `specs`) takes whichever of the three workers is free (ADRs 0055, 0056).
   fullyParallel: false,
   workers: 3,
   projects: [
-    { name: 'sandbox-chain', testMatch: 'dashboard.spec.ts', workers: 1 },
-    { name: 'specs', testIgnore: 'dashboard.spec.ts', workers: 2 },
+    { name: 'sandbox-chains', testMatch: ['dashboard.spec.ts', 'hibernation.spec.ts'], workers: 2 },
+    { name: 'specs', testIgnore: ['dashboard.spec.ts', 'hibernation.spec.ts'] },
   ],
   retries: 0,
   use: {
@@ -72,6 +71,8 @@ export default defineConfig({
       // The sandbox agents push a snapshot every 40 s instead of every 5 min: "figures refresh by themselves"
       // then waits for one push, not for whichever part of a 5-minute cycle the run happens to start in.
       SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS: '40',
+      // The default world plus a third account, so each sandbox spec connects one of its own.
+      SPOT_SANDBOX_SIZE: 'e2e',
     },
   },
 });

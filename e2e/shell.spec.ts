@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
+import { signIn } from './helpers';
 import { e2eDataDir, screenshotDir } from './playwright.config';
 
 const root = join(import.meta.dirname, '..');
@@ -51,8 +52,7 @@ test.describe
       page.on('console', (m) => {
         if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
       });
-      await signIn(page);
-      await expect(page).toHaveURL(/\/onboarding/);
+      await signIn(page, user, /\/onboarding/);
       await page.getByRole('button', { name: 'Skip for now' }).click();
       await expect(page).toHaveURL(/\/dashboard/);
       await expect(page.getByRole('button', { name: 'Connect AWS Account' })).toBeVisible();
@@ -71,8 +71,7 @@ test.describe
     test('the next sign-in goes straight to the dashboard, and sign-out returns to the login page', async ({
       page,
     }) => {
-      await signIn(page);
-      await expect(page).toHaveURL(/\/dashboard/);
+      await signIn(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await expect(page).toHaveURL(/\/login/);
       await page.goto('/audit-logs');
@@ -89,19 +88,8 @@ test.describe
       };
       const email = state.admin?.email ?? state.adminEmail ?? '';
       const password = state.admin?.password ?? state.adminPassword ?? '';
-      await page.goto('/login');
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect(page).toHaveURL(/\/admin/);
+      await signIn(page, { email, password }, /\/admin/);
       await expect(page.getByText(user.org)).toBeVisible();
       await shot(page, '30-admin');
     });
   });
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}

@@ -59,11 +59,15 @@ describe('local table stream (the stream consumers of the CDK app, fed from Dyna
       );
     // DynamoDB Local makes a write visible on its stream a moment later (a busy machine: after the
     // first poll), as Lambda's poller sees it: poll until the three arrive, then check them exactly.
+    // expect.poll's default of 1 s was too short with two test files at a time on 2 cores (ADR 0056).
     await expect
-      .poll(async () => {
-        await stream.tick();
-        return inserts.flatMap((e) => e.Records).length;
-      })
+      .poll(
+        async () => {
+          await stream.tick();
+          return inserts.flatMap((e) => e.Records).length;
+        },
+        { timeout: 20_000, interval: 250 },
+      )
       .toBeGreaterThanOrEqual(3);
     const records = inserts.flatMap((e) => e.Records);
     expect(records.map((r) => r.dynamodb?.NewImage?.seq?.N)).toEqual(['1', '2', '3']);

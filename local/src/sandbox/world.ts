@@ -5,7 +5,9 @@
  *
  * Sizes: `default` is 2 accounts, 4 regions, 12 clusters of 5 to 300 nodes (~820 nodes at the weekday
  * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak); `small` keeps the
- * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet).
+ * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet); `e2e` is
+ * the default plus a third account of 4 small dev clusters, so that three browser specs can each connect
+ * an account of their own and run side by side (ADR 0056).
  */
 import { type EksAllocatable, eksAllocatable } from '@spot/shared/pricing/index';
 import type { Environment } from './cycles';
@@ -13,7 +15,7 @@ import { catalogType, sandboxOnDemandUsd, spotAdvice, spotHourlyHazard } from '.
 import { hashString, hexId, Rng } from './random';
 import { utilizationTraces } from './traces';
 
-export type SandboxSize = 'default' | 'large' | 'small';
+export type SandboxSize = 'default' | 'large' | 'small' | 'e2e';
 export type NodeGroupKind = 'managed' | 'self-managed' | 'karpenter';
 export type PoolRole = 'system' | 'general' | 'memory' | 'batch' | 'gpu' | 'burstable';
 export type GroupCapacity = 'on-demand' | 'spot' | 'mixed';
@@ -270,8 +272,17 @@ function plansOf(seed: number, size: SandboxSize): readonly ClusterPlan[] {
   // The same clusters as in `default` (same names, ids and workloads), only fewer: a whole discovery of
   // account 0 is 2 clusters of 40 and 20 nodes instead of 7 of up to 300.
   if (size === 'small') return defaultPlans.filter((p) => p.peakNodes <= 40);
+  if (size === 'e2e') return [...defaultPlans, ...e2ePlans];
   return defaultPlans;
 }
+
+/** The third account of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
+const e2ePlans: readonly ClusterPlan[] = [
+  plan('dev', 'analytics', 'us-east-1', 2, 12, 'dev', 'America/New_York'),
+  plan('dev', 'identity', 'eu-west-1', 2, 8, 'dev', 'Europe/Berlin'),
+  plan('dev', 'messaging', 'us-west-2', 2, 6, 'dev-tiny', 'America/Los_Angeles'),
+  plan('dev', 'growth', 'ap-southeast-1', 2, 5, 'dev-tiny', 'Asia/Singapore'),
+];
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */
 function largePlans(seed: number): ClusterPlan[] {
@@ -538,7 +549,7 @@ export function clusterDirectory(
 
 /** The accounts alone (cheap: the stack prints their keys without building the clusters). */
 export function buildAccounts(seed: number, size: SandboxSize): SandboxAccount[] {
-  const count = size === 'large' ? 4 : 2;
+  const count = size === 'large' ? 4 : size === 'e2e' ? 3 : 2;
   const plans = plansOf(seed, size);
   const accounts: SandboxAccount[] = [];
   const ids = new Set<string>();

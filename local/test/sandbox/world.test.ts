@@ -114,4 +114,22 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(nodes).toBeGreaterThan(4_500);
     expect(nodes).toBeLessThan(5_500);
   });
+
+  it('builds the e2e variant: the default world unchanged plus a third account of small clusters', () => {
+    const e2e = buildWorld(42, 'e2e');
+    expect(e2e.accounts.slice(0, 2)).toEqual(world.accounts);
+    expect(e2e.clusters.slice(0, world.clusters.length)).toEqual(world.clusters);
+    const third = e2e.accounts[2];
+    expect(third).toBeDefined();
+    const own = e2e.clusters.filter((c) => c.awsAccountId === third?.awsAccountId);
+    expect(own.map((c) => c.name)).toEqual([
+      'dev-analytics-use1',
+      'dev-identity-euw1',
+      'dev-messaging-usw2',
+      'dev-growth-apse1',
+    ]);
+    expect(new Set(e2e.clusters.map((c) => c.name)).size).toBe(e2e.clusters.length);
+    expect(third?.accessKeyId).not.toBe(world.accounts[0]?.accessKeyId);
+    expect(clusterDirectory(42, 'e2e').filter((c) => c.account === 2)).toHaveLength(4);
+  });
 });
