@@ -17,6 +17,7 @@ import {
 import { LocalDeadLetters } from './dead-letters';
 import { ensureTable, startDynamoDbLocal } from './dynamodb';
 import { LocalStackError } from './errors';
+import { watchEventLoop } from './event-loop';
 import { LocalExportStorage, localExportRoutes, localExportsDir } from './export-storage';
 import { type ExtraRoute, type Gateway, startGateway } from './gateway';
 import { LocalKeyService } from './keys';
@@ -292,6 +293,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => gateway.close());
     gatewayUrl = gateway.url;
+    const stopWatch = watchEventLoop(log);
+    cleanups.push(async () => stopWatch());
     scheduler.start();
     // In the background once the gateway serves: the first Connect then starts its discovery at once.
     if (options.configurePorts ?? true) void workflows.warm();

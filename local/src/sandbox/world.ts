@@ -6,8 +6,9 @@
  * Sizes: `default` is 2 accounts, 4 regions, 12 clusters of 5 to 300 nodes (~820 nodes at the weekday
  * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak); `small` keeps the
  * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet); `e2e` is
- * the default plus a third account of 4 small dev clusters, so that three browser specs can each connect
- * an account of their own and run side by side (ADR 0056).
+ * `small` plus a third account of 4 small dev clusters, so that three browser specs can each connect an
+ * account of their own and run side by side, and no scan of a 300-node cluster holds up the local stack
+ * that all of them share (ADR 0056).
  */
 import { type EksAllocatable, eksAllocatable } from '@spot/shared/pricing/index';
 import type { Environment } from './cycles';
@@ -271,10 +272,12 @@ function plansOf(seed: number, size: SandboxSize): readonly ClusterPlan[] {
   if (size === 'large') return largePlans(seed);
   // The same clusters as in `default` (same names, ids and workloads), only fewer: a whole discovery of
   // account 0 is 2 clusters of 40 and 20 nodes instead of 7 of up to 300.
-  if (size === 'small') return defaultPlans.filter((p) => p.peakNodes <= 40);
-  if (size === 'e2e') return [...defaultPlans, ...e2ePlans];
+  if (size === 'small') return smallPlans;
+  if (size === 'e2e') return [...smallPlans, ...e2ePlans];
   return defaultPlans;
 }
+
+const smallPlans = defaultPlans.filter((p) => p.peakNodes <= 40);
 
 /** The third account of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
 const e2ePlans: readonly ClusterPlan[] = [

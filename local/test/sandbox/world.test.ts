@@ -115,10 +115,12 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(nodes).toBeLessThan(5_500);
   });
 
-  it('builds the e2e variant: the default world unchanged plus a third account of small clusters', () => {
+  it('builds the e2e variant: the small world unchanged plus a third account of small clusters', () => {
     const e2e = buildWorld(42, 'e2e');
-    expect(e2e.accounts.slice(0, 2)).toEqual(world.accounts);
-    expect(e2e.clusters.slice(0, world.clusters.length)).toEqual(world.clusters);
+    const small = buildWorld(42, 'small');
+    expect(e2e.accounts.slice(0, 2)).toEqual(small.accounts);
+    expect(e2e.clusters.slice(0, small.clusters.length)).toEqual(small.clusters);
+    expect(Math.max(...e2e.clusters.map((c) => c.plannedPeakNodes))).toBeLessThanOrEqual(40);
     const third = e2e.accounts[2];
     expect(third).toBeDefined();
     const own = e2e.clusters.filter((c) => c.awsAccountId === third?.awsAccountId);
