@@ -2,14 +2,13 @@ import { expect, type Page, test } from '@playwright/test';
 import {
   apiCall,
   expectAccessible,
-  fillSandboxKeys,
   newUser,
   sandboxKeys,
   screenshotAs,
   screenshotPath,
   screenshotter,
   signIn,
-  signUp,
+  signUpWithSandboxKeys,
 } from './helpers';
 
 const shot = screenshotter('dash-');
@@ -50,16 +49,9 @@ test.describe
       page,
     }) => {
       test.setTimeout(300_000);
-      // The second sandbox account: the keyboard journey connects the first to its own organization.
-      const keys = sandboxKeys(1);
-      expect(keys, 'the local stack writes the sandbox keys to <dataDir>/sandbox.json').not.toBeNull();
-      if (!keys) return;
       await page.setViewportSize({ width: 1440, height: 900 });
-      await signUp(page, user);
-      const wizard = page.getByRole('dialog');
-      await wizard.getByRole('button', { name: 'Start Setup' }).click();
-      await wizard.getByRole('button', { name: /Lab \/ Dev/ }).click();
-      await fillSandboxKeys(page, keys, 'Sandbox Lab');
+      // The second sandbox account: the keyboard journey connects the first to its own organization.
+      const { wizard } = await signUpWithSandboxKeys(page, user, 1, 'Sandbox Lab');
       const connectedAt = Date.now();
       const deadline = connectedAt + firstDataBudgetMs;
       const since = () => ((Date.now() - connectedAt) / 1000).toFixed(1);
@@ -194,9 +186,21 @@ test.describe
       await page.evaluate(() => {
         (globalThis as unknown as { noReload: boolean }).noReload = true;
       });
-      // The sandbox clusters' agents push a snapshot every few minutes (the first right after the scan).
+      // The sandbox clusters' agents push a snapshot every 5 minutes (the first right after the scan): the
+      // agent of one of this account's clusters is asked to push its next one now.
+      const sandbox = (await (await page.request.get('/sandbox/accounts')).json()) as {
+        items: { awsAccountId: string; clusters: { name: string }[] }[];
+      };
+      const cluster = sandbox.items.find((a) => a.awsAccountId === sandboxKeys(1)?.awsAccountId)?.clusters[0];
+      expect(cluster, 'the dashboard account has sandbox clusters').toBeDefined();
       await expect
-        .poll(async () => freshness.getAttribute('data-synced-at'), { timeout: 200_000, intervals: [2_000] })
+        .poll(
+          async () => (await page.request.post(`/sandbox/clusters/${cluster?.name}/agent-snapshot`)).status(),
+          { timeout: 60_000, intervals: [2_000], message: `the agent of ${cluster?.name} pushes a snapshot` },
+        )
+        .toBe(200);
+      await expect
+        .poll(async () => freshness.getAttribute('data-synced-at'), { timeout: 60_000, intervals: [2_000] })
         .not.toBe(before);
       expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(
         true,

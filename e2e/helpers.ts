@@ -156,6 +156,27 @@ export async function fillSandboxKeys(page: Page, keys: SandboxKeys, accountName
 }
 
 /**
+ * Signs `user` up and, in the onboarding wizard, opens the access-key method and fills in the keys of the
+ * sandbox's `index`-th account; the caller presses Connect (the dashboard spec times what follows).
+ */
+export async function signUpWithSandboxKeys(
+  page: Page,
+  user: ReturnType<typeof newUser>,
+  index: number,
+  accountName: string,
+) {
+  const keys = sandboxKeys(index);
+  expect(keys, `sandbox account ${index} in <dataDir>/sandbox.json (the e2e world has three)`).not.toBeNull();
+  if (!keys) throw new Error(`no sandbox account ${index}`);
+  await signUp(page, user);
+  const wizard = page.getByRole('dialog');
+  await wizard.getByRole('button', { name: 'Start Setup' }).click();
+  await wizard.getByRole('button', { name: /Lab \/ Dev/ }).click();
+  await fillSandboxKeys(page, keys, accountName);
+  return { wizard, keys };
+}
+
+/**
  * WCAG 2.1 AA as axe-core checks it, on the page as it is now (or within `selector`). A violation fails
  * with its rule, impact and the first offending nodes, so the report says what to fix.
  */

@@ -1,14 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import {
-  apiCall,
-  expectAccessible,
-  fillSandboxKeys,
-  newUser,
-  sandboxKeys,
-  screenshotter,
-  signIn,
-  signUp,
-} from './helpers';
+import { apiCall, expectAccessible, newUser, screenshotter, signIn, signUpWithSandboxKeys } from './helpers';
 
 /**
  * Cluster hibernation on discovered sandbox clusters (issue 15), in an organization of its own: it connects
@@ -60,14 +51,7 @@ test.describe
       page,
     }) => {
       test.setTimeout(240_000);
-      const keys = sandboxKeys(2);
-      expect(keys, 'the e2e sandbox world has a third account (SPOT_SANDBOX_SIZE=e2e)').not.toBeNull();
-      if (!keys) return;
-      await signUp(page, user);
-      const wizard = page.getByRole('dialog');
-      await wizard.getByRole('button', { name: 'Start Setup' }).click();
-      await wizard.getByRole('button', { name: /Lab \/ Dev/ }).click();
-      await fillSandboxKeys(page, keys, 'Sandbox QA');
+      const { wizard } = await signUpWithSandboxKeys(page, user, 2, 'Sandbox QA');
       await wizard.getByRole('button', { name: 'Connect', exact: true }).click();
       await expect(wizard.getByRole('heading', { name: 'Account Connected!' })).toBeVisible({
         timeout: 30_000,
@@ -99,7 +83,8 @@ test.describe
     test('the hibernation page paints a schedule, imports holidays, hibernates now and wakes for an hour', async ({
       page,
     }) => {
-      test.setTimeout(180_000);
+      // About 100-130 s on a quiet 2-core machine beside two other browser workers.
+      test.setTimeout(240_000);
       await page.setViewportSize({ width: 1440, height: 900 });
       await signInAgain(page);
       await page.getByRole('menuitem', { name: 'Cluster Hibernation' }).first().click();

@@ -68,10 +68,10 @@ export default defineConfig({
       SPOT_DATA_DIR: e2eDataDir,
       // One run, never restarted: the table in memory makes the first scans' history writes ~2.5x faster.
       SPOT_DYNAMODB_IN_MEMORY: '1',
-      // The sandbox agents push a snapshot every 40 s instead of every 5 min: "figures refresh by themselves"
-      // then waits for one push, not for whichever part of a 5-minute cycle the run happens to start in.
-      SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS: '40',
-      // The default world plus a third account, so each sandbox spec connects one of its own.
+      // The sandbox agents keep their 5-minute snapshot period: every push of 11 clusters costs the shared
+      // stack CPU. "Figures refresh by themselves" asks one agent to push now (POST
+      // /sandbox/clusters/{name}/agent-snapshot) instead of waiting for it.
+      // The small world plus a third account, so each sandbox spec connects one of its own (ADR 0056).
       SPOT_SANDBOX_SIZE: 'e2e',
     },
   },

@@ -25,7 +25,7 @@ import { LocalOutbox, localOutboxFile, localOutboxRoutes } from './outbox';
 import { defaultPaths, repoRoot } from './paths';
 import { commandLineOf, hasExited, type ManagedProcess } from './processes';
 import { sandboxAgentInstallRoutes } from './sandbox/agent-install';
-import { type SandboxAgentSettings, SandboxAgents } from './sandbox/agents';
+import { type SandboxAgentSettings, SandboxAgents, sandboxAgentSnapshotRoute } from './sandbox/agents';
 import { SandboxCloud, type SandboxSize, sandboxRoutes, writeSandboxKeysFile } from './sandbox/index';
 import { LocalScheduler } from './scheduler';
 import { readStackState, updateStackState } from './stack-state';
@@ -277,6 +277,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     await webBuild;
+    let sandboxAgents: SandboxAgents | undefined;
     const gateway = await startGateway({
       port,
       handlersRoot: options.handlersRoot,
@@ -285,6 +286,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...sandboxRoutes(sandbox),
         // The Add Cluster wizard's "run the Helm command" in a sandbox cluster (ADR 0051).
         ...sandboxAgentInstallRoutes(sandbox, () => gatewayUrl),
+        // A running sandbox agent pushes now (the agents start below, once the gateway serves).
+        sandboxAgentSnapshotRoute(() => sandboxAgents),
         ...localExportRoutes(exportStorage),
         ...localOutboxRoutes(outbox),
         ...(options.extraRoutes ?? []),
@@ -318,7 +321,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(async () => tableStream.stop());
     }
 
-    let sandboxAgents: SandboxAgents | undefined;
     if (options.sandboxAgents !== false && (options.configurePorts ?? true)) {
       const agents = new SandboxAgents({
         ...options.sandboxAgents,

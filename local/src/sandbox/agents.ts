@@ -26,6 +26,7 @@ import { Agent, type LogLevel } from '@spot/agent/agent';
 import type { AgentConfig } from '@spot/agent/config';
 import type { KeyQuery } from '@spot/functions/data/repository';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import type { ExtraRoute } from '../gateway';
 import { sandboxExecutor } from './agent-writes';
 import type { SandboxCloud } from './cloud';
 
@@ -153,6 +154,20 @@ export class SandboxAgents {
     this.timer = undefined;
     await this.reconciling;
     await Promise.all([...this.running.keys()].map((key) => this.stopAgent(key, 'stack stopping')));
+  }
+
+  /**
+   * The agents in the sandbox cluster `clusterName` push a snapshot now, as if their period had come
+   * round: a test that waits for "the next snapshot" asks for it instead of waiting out the period.
+   */
+  async pushNow(clusterName: string): Promise<{ clusterId: string; ok: boolean; status: number | null }[]> {
+    const agents = [...this.running.values()].filter((a) => a.clusterName === clusterName);
+    return Promise.all(
+      agents.map(async (a) => {
+        const outcome = await a.agent.snapshot();
+        return { clusterId: a.clusterId, ok: outcome.ok, status: outcome.status };
+      }),
+    );
   }
 
   /** The agents running now. */
@@ -381,4 +396,32 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done);
   });
+}
+
+/**
+ * `POST /sandbox/clusters/{name}/agent-snapshot`: the agent running in that sandbox cluster pushes a
+ * snapshot now (`SandboxAgents.pushNow`). 404 when no agent runs there (not yet collected, or agents off).
+ */
+export function sandboxAgentSnapshotRoute(agents: () => SandboxAgents | undefined): ExtraRoute {
+  return {
+    method: 'POST',
+    path: '/sandbox/clusters/{name}/agent-snapshot',
+    handler: async (event) => {
+      const name = event.pathParameters?.name ?? '';
+      const pushed = (await agents()?.pushNow(name)) ?? [];
+      if (!pushed.length)
+        return {
+          statusCode: 404,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            message: `No sandbox agent runs in ${name}: agents start after a cluster's first collection.`,
+          }),
+        };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pushed }),
+      };
+    },
+  };
 }
