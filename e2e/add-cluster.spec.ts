@@ -139,7 +139,21 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await tabTo(page, wizard.getByLabel(`team tag of ${created}`), { max: 10 });
   await page.keyboard.press('End');
   await page.keyboard.type('-eu');
-  await tabTo(page, wizard.getByRole('button', { name: 'Add selected cluster' }), { max: 10 });
+  // The first install token fails (the cluster is added, its token is not): the error shows, and "Add"
+  // again issues the token for the cluster already added instead of adding it twice (a 409).
+  await page.route(
+    '**/install-token',
+    (route) => route.fulfill({ status: 503, json: { message: 'Try again.' } }),
+    {
+      times: 1,
+    },
+  );
+  const add = wizard.getByRole('button', { name: 'Add selected cluster' });
+  await tabTo(page, add, { max: 10 });
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('alert')).toContainText('That did not work');
+  await expect(title).toHaveText('Discover unmanaged clusters');
+  await add.focus();
   await page.keyboard.press('Enter');
 
   // Step 3: the Helm command with its one-hour install token, and the pre-flight check.
