@@ -17,9 +17,10 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   // Spec files run side by side against the one local stack: each signs up its own organization, and the
-  // three that connect the sandbox use different accounts (keyboard journey: 0, dashboard: 1, hibernation:
-  // 2, the `e2e` world's third account), so they never share data. Tests of one file stay in order (the
-  // dashboard's and the hibernation spec's serial describes build on their first tests).
+  // four that connect the sandbox use different accounts (keyboard journey: 0, dashboard: 1, hibernation:
+  // 2, add cluster: 3, the `e2e` world's third and fourth accounts), so they never share data. Tests of
+  // one file stay in order (the dashboard's and the hibernation spec's serial describes build on their
+  // first tests).
   //
   // The two sandbox chains are the longest files and much of them waits (the first scan, a 40 s agent push,
   // a notice on the minute); project `sandbox-chains` is listed first, so both are dispatched at once, and
@@ -71,7 +72,8 @@ export default defineConfig({
       // The sandbox agents keep their 5-minute snapshot period: every push of 11 clusters costs the shared
       // stack CPU. "Figures refresh by themselves" asks one agent to push now (POST
       // /sandbox/clusters/{name}/agent-snapshot) instead of waiting for it.
-      // The small world plus a third account, so each sandbox spec connects one of its own (ADR 0056).
+      // The small world plus a third and a fourth account, so each sandbox spec connects one of its own
+      // (ADR 0056).
       SPOT_SANDBOX_SIZE: 'e2e',
     },
   },

@@ -296,10 +296,31 @@ export class SandboxCloud implements CustomerCloudPort {
   // -------------------------------------------------------------------------------------------------
   // Inventory.
 
+  /** The account's clusters in the region; one created on request only once it was created. */
   private clustersIn(principal: Principal, region: string): SandboxCluster[] {
     return this.world.clusters.filter(
-      (c) => c.awsAccountId === principal.account.awsAccountId && c.region === region,
+      (c) =>
+        c.awsAccountId === principal.account.awsAccountId &&
+        c.region === region &&
+        (!c.createdOnRequest || this.state.clusterCreatedAt(c.name) !== undefined),
     );
+  }
+
+  /**
+   * Plays "a team creates this EKS cluster now" for a cluster of the world that exists only on request
+   * (`createdOnRequest`): from now on the account lists it, and it is unmanaged until a discovery or the
+   * Add Cluster wizard adopts it. Creating it again changes nothing. Undefined for a cluster that is not
+   * in the world or always existed.
+   */
+  createCluster(name: string): { name: string; createdAt: string } | undefined {
+    const cluster = this.world.clusters.find((c) => c.name === name);
+    if (!cluster?.createdOnRequest) return undefined;
+    return { name, createdAt: new Date(this.state.createCluster(name, this.now())).toISOString() };
+  }
+
+  /** EKS's creation time: the world's, or the instant a cluster made on request was created. */
+  private createdAtOf(cluster: SandboxCluster): number {
+    return (cluster.createdOnRequest && this.state.clusterCreatedAt(cluster.name)) || cluster.createdAtMs;
   }
 
   async describeInstances(target: CloudTarget): Promise<Ec2Instance[]> {
@@ -424,7 +445,7 @@ export class SandboxCloud implements CustomerCloudPort {
       endpoint: c.endpoint,
       // EKS's default when a cluster is created: public, from anywhere, no private access.
       endpointAccess: { publicAccess: true, privateAccess: false, publicAccessCidrs: ['0.0.0.0/0'] },
-      createdAt: new Date(c.createdAtMs).toISOString(),
+      createdAt: new Date(this.createdAtOf(c)).toISOString(),
       tags: { ...c.tags },
     }));
   }

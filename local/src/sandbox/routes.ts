@@ -6,6 +6,9 @@
  * - `PUT /sandbox/clusters/{name}/spot-capacity` `{ nodePool?, available, instanceTypes? }`: spot capacity of
  *   Spot Optimizer's Karpenter pools runs out (InsufficientInstanceCapacity) or comes back (ADR 0042);
  *   with `autoScalingGroup`, that group's spot launches fail instead (ADR 0046).
+ * - `POST /sandbox/clusters/{name}/create` stands for a team creating that EKS cluster now, after the
+ *   account was connected (only clusters of the world marked `createdOnRequest`); answers
+ *   `{ name, createdAt }`. Until a discovery or the Add Cluster wizard adopts it, it is unmanaged.
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */
@@ -86,6 +89,24 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
     },
     {
       method: 'POST',
+      path: '/sandbox/clusters/{name}/create',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        const cluster = sandbox.world.clusters.find((c) => c.name === name);
+        if (!cluster)
+          return json(404, {
+            message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
+          });
+        const created = sandbox.createCluster(name);
+        if (!created)
+          return json(409, {
+            message: `The cluster ${name} has existed since the sandbox began; only clusters listed with createdOnRequest can be created.`,
+          });
+        return json(200, created);
+      },
+    },
+    {
+      method: 'POST',
       path: '/sandbox/accounts/{awsAccountId}/onboarding-stack',
       handler: (event) => {
         const awsAccountId = event.pathParameters?.awsAccountId ?? '';
@@ -135,7 +156,12 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
               homeRegion: a.homeRegion,
               accessKeyId: a.accessKeyId,
               regions: [...new Set(clusters.map((c) => c.region))],
-              clusters: clusters.map((c) => ({ name: c.name, region: c.region, env: c.env })),
+              clusters: clusters.map((c) => ({
+                name: c.name,
+                region: c.region,
+                env: c.env,
+                ...(c.createdOnRequest ? { createdOnRequest: true } : {}),
+              })),
             };
           }),
         }),

@@ -1,6 +1,7 @@
 /**
  * The only state of the sandbox: what the product (or the person playing the customer) changed. Scaling
- * changes made through the port, and the onboarding stacks "deployed" through the local route. Kept in
+ * changes made through the port, the onboarding stacks "deployed" and the clusters "created" through the
+ * local routes. Kept in
  * `<dataDir>/sandbox-state.json` so a restart of the local stack keeps hibernated groups asleep and
  * connections working. Everything else is recomputed from the seed.
  */
@@ -47,12 +48,15 @@ const stateFileSchema = z.object({
   overrides: z.array(overrideSchema).default([]),
   nodePoolLimits: z.array(limitSchema).default([]),
   roles: z.array(roleSchema).default([]),
+  /** Clusters of the world that exist only once created (`createdOnRequest`), and when they were. */
+  createdClusters: z.array(z.object({ name: z.string(), at: z.string() })).default([]),
 });
 
 export class SandboxState implements OverrideSource {
   private readonly overrides = new Map<string, ScalingOverride[]>();
   private readonly roles: DeployedRole[] = [];
   private readonly limits = new Map<string, NodePoolLimit[]>();
+  private readonly created = new Map<string, number>();
 
   /**
    * @param worldId `<seed>/<size>` of the world this state belongs to
@@ -78,6 +82,7 @@ export class SandboxState implements OverrideSource {
       for (const o of parsed.overrides) this.insertOverride({ ...o, atMs: Date.parse(o.at) });
       for (const l of parsed.nodePoolLimits) this.insertLimit({ ...l, atMs: Date.parse(l.at) });
       this.roles.push(...parsed.roles);
+      for (const c of parsed.createdClusters) this.created.set(c.name, Date.parse(c.at));
     } else {
       this.log(`sandbox: ${file} belongs to world ${parsed.world}, not ${this.worldId}: starting afresh`);
     }
@@ -136,6 +141,20 @@ export class SandboxState implements OverrideSource {
     this.save();
   }
 
+  /** When the cluster was created through the local route, or undefined when it was not (yet). */
+  clusterCreatedAt(name: string): number | undefined {
+    return this.created.get(name);
+  }
+
+  /** Records a cluster's creation; creating it again keeps the first instant. */
+  createCluster(name: string, atMs: number): number {
+    const first = this.created.get(name);
+    if (first !== undefined) return first;
+    this.created.set(name, atMs);
+    this.save();
+    return atMs;
+  }
+
   private save(): void {
     if (!this.file) return;
     const body = {
@@ -148,6 +167,7 @@ export class SandboxState implements OverrideSource {
         .flat()
         .map(({ atMs, ...l }) => ({ ...l, at: new Date(atMs).toISOString() })),
       roles: this.roles,
+      createdClusters: [...this.created].map(([name, atMs]) => ({ name, at: new Date(atMs).toISOString() })),
     };
     mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash never leaves half a file.

@@ -6,9 +6,11 @@
  * Sizes: `default` is 2 accounts, 4 regions, 12 clusters of 5 to 300 nodes (~820 nodes at the weekday
  * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak); `small` keeps the
  * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet); `e2e` is
- * `small` plus a third account of 4 small dev clusters, so that three browser specs can each connect an
- * account of their own and run side by side, and no scan of a 300-node cluster holds up the local stack
- * that all of them share (ADR 0056).
+ * `small` plus a third account of 4 small dev clusters and a fourth of 2 tiny ones, so that four browser
+ * specs can each connect an account of their own and run side by side, and no scan of a 300-node cluster
+ * holds up the local stack that all of them share (ADR 0056). One cluster of the fourth account exists
+ * only once someone creates it (`createdOnRequest`): a cluster made after the account was connected,
+ * which the Add Cluster wizard's scan finds unmanaged (ADR 0051).
  */
 import { type EksAllocatable, eksAllocatable } from '@spot/shared/pricing/index';
 import type { Environment } from './cycles';
@@ -169,6 +171,11 @@ export interface SandboxCluster {
   baseLatencyMs: number;
   /** Nodes at the weekday peak the generator aimed for. */
   plannedPeakNodes: number;
+  /**
+   * The cluster is not in its account until someone creates it (`POST /sandbox/clusters/{name}/create`):
+   * a cluster a team makes after the account was connected, unmanaged until the next discovery.
+   */
+  createdOnRequest?: true;
 }
 
 /** EC2 instances outside any cluster (bastions, build servers): discovery must skip them. */
@@ -203,6 +210,7 @@ interface ClusterPlan {
   timeZone: string;
   peakNodes: number;
   recipe: RecipeName;
+  createdOnRequest?: true;
 }
 
 type RecipeName = 'prod-large' | 'prod-small' | 'staging' | 'dev' | 'dev-ml' | 'dev-tiny';
@@ -279,12 +287,16 @@ function plansOf(seed: number, size: SandboxSize): readonly ClusterPlan[] {
 
 const smallPlans = defaultPlans.filter((p) => p.peakNodes <= 40);
 
-/** The third account of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
+/** The third and fourth accounts of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
 const e2ePlans: readonly ClusterPlan[] = [
   plan('dev', 'analytics', 'us-east-1', 2, 12, 'dev', 'America/New_York'),
   plan('dev', 'identity', 'eu-west-1', 2, 8, 'dev', 'Europe/Berlin'),
   plan('dev', 'messaging', 'us-west-2', 2, 6, 'dev-tiny', 'America/Los_Angeles'),
   plan('dev', 'growth', 'ap-southeast-1', 2, 5, 'dev-tiny', 'Asia/Singapore'),
+  // The fourth account (the Add Cluster browser spec's): one tiny cluster discovery adopts at connect, and
+  // one the spec creates afterwards, so that the wizard's scan has an unmanaged cluster to adopt.
+  plan('dev', 'ads', 'us-west-2', 3, 5, 'dev-tiny', 'America/Los_Angeles'),
+  { ...plan('dev', 'checkout', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
 ];
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */
@@ -545,14 +557,20 @@ const accountNames = ['acme-production', 'acme-development', 'acme-data-platform
 export function clusterDirectory(
   seed: number,
   size: SandboxSize,
-): { name: string; account: number; region: string; env: Environment }[] {
+): { name: string; account: number; region: string; env: Environment; createdOnRequest?: true }[] {
   const plans = plansOf(seed, size);
-  return plans.map((p) => ({ name: p.name, account: p.account, region: p.region, env: p.env }));
+  return plans.map((p) => ({
+    name: p.name,
+    account: p.account,
+    region: p.region,
+    env: p.env,
+    ...(p.createdOnRequest ? { createdOnRequest: true as const } : {}),
+  }));
 }
 
 /** The accounts alone (cheap: the stack prints their keys without building the clusters). */
 export function buildAccounts(seed: number, size: SandboxSize): SandboxAccount[] {
-  const count = size === 'large' ? 4 : size === 'e2e' ? 3 : 2;
+  const count = size === 'large' || size === 'e2e' ? 4 : 2;
   const plans = plansOf(seed, size);
   const accounts: SandboxAccount[] = [];
   const ids = new Set<string>();
@@ -668,6 +686,7 @@ function buildCluster(
     daemonSets,
     baseLatencyMs: Math.round(rng.between(60, 150)),
     plannedPeakNodes: p.peakNodes,
+    ...(p.createdOnRequest ? { createdOnRequest: true as const } : {}),
   };
 }
 

@@ -608,3 +608,40 @@ describe('TerminateInstanceInAutoScalingGroup removes the instance asked and the
     expect(new Set(sizes.map((s) => s.acted)).size).toBeGreaterThan(1);
   });
 });
+
+describe('a cluster created after the account was connected (the e2e world)', { timeout: 30_000 }, () => {
+  it('is not listed until created, then is, with its creation time, and stays created after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-create-'));
+    dirs.push(dir);
+    const stateFile = join(dir, 'sandbox-state.json');
+    const { cloud, clock } = testSandbox({ size: 'e2e', stateFile });
+    const create = sandboxRoutes(cloud).find((r) => r.path === '/sandbox/clusters/{name}/create');
+    if (!create) throw new Error('no create route');
+    const target = keyTarget(cloud, 3, 'eu-west-1');
+    expect(await cloud.listEksClusters(target)).toEqual([]);
+    expect((await cloud.listEksClusters(keyTarget(cloud, 3, 'us-west-2'))).map((c) => c.name)).toEqual([
+      'dev-ads-usw2',
+    ]);
+
+    const created = await call(create, { name: 'dev-checkout-euw1' });
+    expect(created).toEqual({
+      statusCode: 200,
+      body: { name: 'dev-checkout-euw1', createdAt: clock.now().toISOString() },
+    });
+    const listed = await cloud.listEksClusters(target);
+    expect(listed.map((c) => [c.name, c.createdAt])).toEqual([
+      ['dev-checkout-euw1', clock.now().toISOString()],
+    ]);
+    expect(listed[0]?.tags).toMatchObject({ env: 'dev', team: 'checkout' });
+
+    // Creating it again keeps the first creation; the state file keeps it across a restart.
+    const first = clock.now().toISOString();
+    clock.advance(HOUR_MS);
+    expect((await call(create, { name: 'dev-checkout-euw1' })).body.createdAt).toBe(first);
+    const restarted = new SandboxCloud({ seed: 42, size: 'e2e', stateFile, clock });
+    expect((await restarted.listEksClusters(target)).map((c) => c.createdAt)).toEqual([first]);
+
+    expect((await call(create, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
+    expect((await call(create, { name: 'no-such-cluster' })).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,198 @@
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import { apiCall, expectAccessible, newUser, screenshotter, signUpWithSandboxKeys } from './helpers';
+import { expectFocusTrapped, expectVisibleFocus, tabTo } from './keyboard';
+
+/**
+ * The Add Cluster wizard on the sandbox (issue 17 item 7, ADR 0051), in an organization of its own on the
+ * sandbox's fourth account (the `e2e` world's `acme-europe`; no other spec connects it). Connecting the
+ * account adopts its one cluster; then a team "creates" a second EKS cluster (the sandbox's
+ * `POST /sandbox/clusters/{name}/create`), which stays unmanaged until the next discovery: the wizard's
+ * scan of two regions lists it with its tags, adopts it, shows the install token, and the sonar waits
+ * until the agent the Helm command installs (played by the sandbox) pushes its first report.
+ */
+const shot = screenshotter('add-cluster-');
+const user = newUser('Add Cluster');
+const created = 'dev-checkout-euw1';
+
+interface AccountItem {
+  id: string;
+  method: string | null;
+  status: string;
+  discovery: { clustersFound: number | null } | null;
+}
+
+/** The connected account once its first scan has read every region (the clusters found are counted). */
+async function regionsRead(page: Page): Promise<AccountItem> {
+  let found: AccountItem | undefined;
+  await expect
+    .poll(
+      async () => {
+        const { body } = await apiCall(page, '/api/client/accounts');
+        found = (body.items as AccountItem[]).find((a) => a.method !== null);
+        if (!found) return 'not connected';
+        return found.status !== 'scanning' || found.discovery?.clustersFound != null
+          ? 'read'
+          : 'reading regions';
+      },
+      { timeout: 60_000, intervals: [1_000], message: "the first scan reads the account's regions" },
+    )
+    .toBe('read');
+  if (!found) throw new Error('no connected account');
+  return found;
+}
+
+/**
+ * Tab until `target` has the focus, checking the focus ring only there: the regions' native checkboxes
+ * (some 30 stops, all alike) would cost a ring check each on a loaded 2-core machine.
+ */
+async function tabThrough(page: Page, target: Locator, max: number) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (
+      await target.evaluate(
+        (el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement,
+      )
+    )
+      return;
+  }
+  throw new Error(`${target} was not reached in ${max} presses of Tab`);
+}
+
+test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and waits for its agent', async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  const { wizard: onboarding } = await signUpWithSandboxKeys(page, user, 3, 'Sandbox Europe');
+  await onboarding.getByRole('button', { name: 'Connect', exact: true }).click();
+  await expect(onboarding.getByRole('heading', { name: 'Account Connected!' })).toBeVisible({
+    timeout: 30_000,
+  });
+  await onboarding.getByRole('button', { name: 'Go to Dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboard/);
+
+  // Once discovery has read every region, a team creates a new EKS cluster: unmanaged until the next
+  // discovery (in 15 minutes), which is what the wizard's scan is for.
+  await regionsRead(page);
+  const create = await page.request.post(`/sandbox/clusters/${created}/create`);
+  expect(create.status(), await create.text()).toBe(200);
+
+  await page.getByRole('menuitem', { name: 'Clusters' }).first().click();
+  await expect(page.getByRole('heading', { name: 'Clusters', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: '+ Connect Cluster' }).click();
+  const dialog = '[role="dialog"][aria-labelledby="add-cluster-title"]';
+  const wizard = page.locator(dialog);
+
+  // Step 1, from the keyboard: the account is chosen, Auto-Discovery is the default method.
+  const title = wizard.getByRole('heading', { level: 2 });
+  await expect(title).toHaveText('Connect a cluster');
+  await expect(title).toBeFocused();
+  await expect(wizard.getByLabel('Cloud account')).toHaveValue(/.+/);
+  await expect(wizard.getByRole('radio', { name: /Auto-Discovery/ })).toBeChecked();
+  await shot(page, '01-method');
+  await expectAccessible(page, 'the Add Cluster wizard, step 1 (method)');
+  await expectFocusTrapped(page, wizard, 3);
+  await title.focus();
+  await tabTo(page, wizard.getByRole('button', { name: 'Next' }));
+  await page.keyboard.press('Enter');
+
+  // Step 2: the account's home region is ticked; add eu-west-1 from the keyboard and scan both.
+  await expect(title).toHaveText('Discover unmanaged clusters');
+  await expect(title).toBeFocused();
+  await expect(wizard.getByRole('checkbox', { name: /us-west-2/ })).toBeChecked();
+  const euWest1 = wizard.getByRole('checkbox', { name: /^eu-west-1\b/ });
+  await tabTo(page, euWest1, { max: 10 });
+  await page.keyboard.press('Space');
+  await expect(euWest1).toBeChecked();
+  // The ticked regions are named beside the button (the list scrolls: they may be out of its view).
+  await expect(wizard.getByTestId('regions-picked')).toHaveText('Selected: us-west-2, eu-west-1');
+  const scan = wizard.getByRole('button', { name: 'Scan 2 regions' });
+  await tabThrough(page, scan, 40);
+  await expectVisibleFocus(page, 'the Scan button');
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('status')).toContainText('1 unmanaged cluster found, 1 already managed.');
+  const table = wizard.getByRole('table', { name: 'Unmanaged clusters' });
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table.locator('tbody tr').first()).toContainText(created);
+  await expect(table.locator('tbody tr').first()).toContainText('eu-west-1');
+  // The cluster's env and team come from its EKS tags, editable before adopting.
+  await expect(wizard.getByLabel(`env tag of ${created}`)).toHaveValue('dev');
+  await expect(wizard.getByLabel(`team tag of ${created}`)).toHaveValue('checkout');
+  await expect(wizard.getByRole('radio', { name: `Select ${created}` })).toBeChecked();
+  await shot(page, '02-unmanaged-clusters');
+  // From here axe checks the dialog alone: the page behind it is inert and was checked with step 1.
+  await expectAccessible(page, 'the Add Cluster wizard, step 2 (unmanaged clusters)', dialog);
+  await tabTo(page, wizard.getByLabel(`team tag of ${created}`), { max: 10 });
+  await page.keyboard.press('End');
+  await page.keyboard.type('-eu');
+  // The first install token fails (the cluster is added, its token is not): the error shows, and "Add"
+  // again issues the token for the cluster already added instead of adding it twice (a 409).
+  await page.route(
+    '**/install-token',
+    (route) => route.fulfill({ status: 503, json: { message: 'Try again.' } }),
+    {
+      times: 1,
+    },
+  );
+  const add = wizard.getByRole('button', { name: 'Add selected cluster' });
+  await tabTo(page, add, { max: 10 });
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('alert')).toContainText('That did not work');
+  await expect(title).toHaveText('Discover unmanaged clusters');
+  await add.focus();
+  await page.keyboard.press('Enter');
+
+  // Step 3: the Helm command with its one-hour install token, and the pre-flight check.
+  await expect(title).toHaveText('Install the agent');
+  const helm = wizard.getByLabel('Helm install command');
+  await expect(helm).toContainText('helm');
+  const token = /spot_ins_[A-Za-z0-9_-]+/.exec((await helm.textContent()) ?? '')?.[0];
+  expect(token, 'the Helm command carries an install token').toBeTruthy();
+  await tabTo(page, wizard.getByRole('button', { name: 'Run pre-flight check' }), { max: 15 });
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('status')).toContainText(/All \d+ IAM permissions are in place\./);
+  await shot(page, '03-install');
+  await expectAccessible(page, 'the Add Cluster wizard, step 3 (install)', dialog);
+
+  // Step 4: the sonar listens, and keeps listening while no agent has reported (one look at the cluster
+  // answers without a report). Back to the commands: the sandbox runs the Helm command with the token
+  // shown, the agent's first report redeems it, and the sonar gives way to the node count.
+  await tabTo(page, wizard.getByRole('button', { name: 'I ran it: wait for the agent' }), { max: 15 });
+  const look = page.waitForResponse(
+    (r) =>
+      r.request().method() === 'GET' && /\/api\/client\/clusters\/eks-[^/]+$/.test(new URL(r.url()).pathname),
+  );
+  await page.keyboard.press('Enter');
+  await expect(title).toHaveText("Waiting for the agent's first report…");
+  await expect(wizard.getByRole('status')).toContainText(`Listening for ${created}`);
+  expect((await look).status()).toBe(200);
+  await expect(title).toHaveText("Waiting for the agent's first report…");
+  await shot(page, '04-sonar');
+  await expectAccessible(page, 'the Add Cluster wizard, step 4 (waiting for the agent)', dialog);
+  await tabTo(page, wizard.getByRole('button', { name: '← Back to the install commands' }), { max: 5 });
+  await page.keyboard.press('Enter');
+  await expect(title).toHaveText('Install the agent');
+  await expect(wizard.getByLabel('Helm install command')).toContainText(token ?? 'a token');
+  await tabTo(page, wizard.getByRole('button', { name: 'Run the Helm command in the sandbox' }), { max: 15 });
+  await page.keyboard.press('Enter');
+  await expect(title).toHaveText(/^Success! [1-9]\d* Nodes Discovered$/, { timeout: 20_000 });
+  const nodes = Number(/\d+/.exec((await title.textContent()) ?? '')?.[0]);
+  await expect(title).toBeFocused();
+  await shot(page, '05-success');
+  await expectAccessible(page, 'the Add Cluster wizard, success', dialog);
+
+  // The adopted cluster with the edited tag, and its agent connected, on its own page.
+  await tabTo(page, wizard.getByRole('button', { name: 'Configure Optimization Now' }), { max: 10 });
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/clusters\/eks-/);
+  await expect(page.getByRole('heading', { name: created, level: 1 })).toBeVisible();
+  const clusterId = new URL(page.url()).pathname.split('/').pop() ?? '';
+  const { body } = await apiCall(page, `/api/client/clusters/${clusterId}`);
+  const cluster = body.cluster as {
+    tags: Record<string, string>;
+    nodeCount: number;
+    agent: { lastSnapshotAt: string | null };
+  };
+  expect(cluster.tags).toMatchObject({ env: 'dev', team: 'checkout-eu' });
+  expect(cluster.agent.lastSnapshotAt).not.toBeNull();
+  expect(cluster.nodeCount, 'the nodes the success message counted').toBe(nodes);
+});
