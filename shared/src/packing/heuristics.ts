@@ -344,7 +344,16 @@ function emptyInto(
         const t = (bins[n] as PackedBin).type;
         if (p.compatible[t * m + i] !== 1) continue;
         const load = loads[n] as Float64Array;
-        if (copiesThatFit(p, t, load, i, 1, held(n, i)) < 1) continue;
+        // Room first, then the per-bin cap (the same test as copiesThatFit(..., 1, held) >= 1): looking
+        // up the copies a bin holds for every candidate was most of the local search on large plans.
+        let room = true;
+        for (let k = 0; k < d && room; k++) {
+          const w = p.sizes[i * d + k] ?? 0;
+          if (w > 0 && Math.floor(((p.capacities[t * d + k] ?? 0) - (load[k] ?? 0)) / w) < 1) room = false;
+        }
+        if (!room) continue;
+        const cap = p.maxPerBin?.[i];
+        if (cap !== undefined && cap - held(n, i) < 1) continue;
         let slack = 0;
         for (let k = 0; k < d; k++) {
           const c = p.capacities[t * d + k] ?? 0;
@@ -373,10 +382,16 @@ function emptyInto(
 
 /**
  * Local search: try to empty bins one at a time (least filled first, dearer first on ties) into the
- * others' free capacity, in at most two sweeps and `maxAttempts` tries; then give every bin the cheapest
- * type that holds it. Never increases the cost. Bins are only removed while more than `minBins` remain.
+ * others' free capacity, in at most two sweeps and `maxAttempts` tries, and none after `limit.deadline`;
+ * then give every bin the cheapest type that holds it. Never increases the cost. Bins are only removed
+ * while more than `minBins` remain.
  */
-export function eliminateBins(p: VectorProblem, input: readonly PackedBin[], maxAttempts = 600): PackedBin[] {
+export function eliminateBins(
+  p: VectorProblem,
+  input: readonly PackedBin[],
+  maxAttempts = 600,
+  limit?: HeuristicDeadline,
+): PackedBin[] {
   const bins = input.map(cloneBin);
   const loads = bins.map((bin) => binLoad(p, bin));
   const removed = new Uint8Array(bins.length);
@@ -405,6 +420,11 @@ export function eliminateBins(p: VectorProblem, input: readonly PackedBin[], max
       );
     for (const n of order) {
       if (left <= p.minBins || attempts >= maxAttempts) break;
+      // Every attempt leaves a valid plan, so stopping here only gives up improvements.
+      if (pastDeadline(limit)) {
+        attempts = maxAttempts;
+        break;
+      }
       attempts++;
       if (emptyInto(p, n, bins, loads, removed)) {
         removed[n] = 1;

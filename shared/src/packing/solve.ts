@@ -356,14 +356,17 @@ export async function solveVectorPacking(
   let lowerBound = roundBound(simpleLowerBound(p));
   const ffd = tidy(p, firstFitDecreasing(p));
   const boundOnly = options.boundOnly ?? false;
-  const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p)));
-  let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy));
+  // The first plan's heuristics stop at the solve's deadline (each then completes a valid plan): on
+  // hundreds of classes x options they alone can take the whole budget.
+  const limit = { now, deadline };
+  const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p), undefined, limit));
+  let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy), undefined, limit);
   let origin: PlanOrigin = solutionCost(p, greedy) < solutionCost(p, ffd) ? 'greedy' : 'ffd';
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
   const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin) => {
     // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
     if (!candidate || (p.maxPerBin && checkSolution(p, candidate))) return;
-    const improved = eliminateBins(p, candidate);
+    const improved = eliminateBins(p, candidate, undefined, limit);
     if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
       best = improved;
       origin = from;
@@ -442,11 +445,11 @@ export async function solveVectorPacking(
         lowerBound = Math.max(lowerBound, roundBound(root.lowerBound));
       }
       timings.rootLpMs = now() - phase;
-      if (root && !done() && !boundOnly) {
+      if (root && !done() && !boundOnly && now() < deadline) {
         // Duals as values; a trace of the resource values breaks ties between zero-dual classes.
         const resource = resourceValues(p);
         const values = Float64Array.from(root.lp.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
-        consider(tidy(p, costAwareGreedy(p, values)), 'lp-greedy');
+        consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'lp-greedy');
       }
       phase = now();
       if (!done() && now() < deadline && !boundOnly) {
