@@ -200,6 +200,27 @@ export function costAwareGreedy(
     orders.push(Int32Array.from(usable).sort((x, y) => (densityKey[y] ?? 0) - (densityKey[x] ?? 0) || x - y));
     orders.push(Int32Array.from(usable).sort((x, y) => (sizeKey[y] ?? 0) - (sizeKey[x] ?? 0) || x - y));
   }
+  /**
+   * A bin of type b is full once the room left in some dimension k is below `smallest[b * d + k]`, the
+   * least size in k of the classes it takes (0 when one of them does not use k): no later class fits, so
+   * a pattern's fill stops there. Division as in copiesThatFit, so the test agrees with it exactly.
+   */
+  const smallest = new Float64Array(types * d);
+  for (let b = 0; b < types; b++) {
+    const order = orders[2 * b] as Int32Array;
+    for (let k = 0; k < d; k++) {
+      let least = order.length > 0 ? Number.POSITIVE_INFINITY : 0;
+      for (const i of order) least = Math.min(least, p.sizes[i * d + k] ?? 0);
+      smallest[b * d + k] = least;
+    }
+  }
+  const full = (b: number, load: Float64Array) => {
+    for (let k = 0; k < d; k++) {
+      const w = smallest[b * d + k] ?? 0;
+      if (w > 0 && Math.floor(((p.capacities[b * d + k] ?? 0) - (load[k] ?? 0)) / w) < 1) return true;
+    }
+    return false;
+  };
   /** Live length of each order: classes with no copies left are dropped from the front part for good. */
   const live = Int32Array.from(orders, (order) => order.length);
   const bins: PackedBin[] = [];
@@ -262,7 +283,8 @@ export function costAwareGreedy(
         const order = orders[o] as Int32Array;
         let kept = 0;
         const n = live[o] ?? 0;
-        for (let t = 0; t < n; t++) {
+        let t = 0;
+        for (; t < n; t++) {
           const i = order[t] ?? 0;
           const r = remaining[i] ?? 0;
           if (r === 0) continue;
@@ -273,9 +295,15 @@ export function costAwareGreedy(
             fresh.counts.push(fit);
             addLoad(p, load, i, fit);
             value += fit * Math.max(values[i] ?? 0, 1e-9);
+            if (full(b, load)) {
+              t++;
+              break;
+            }
           }
         }
-        live[o] = kept;
+        // The classes after a full bin stay in the order unexamined.
+        order.copyWithin(kept, t, n);
+        live[o] = kept + (n - t);
         pattern = fresh.classes.length === 0 ? null : fresh;
         cached[o] = pattern;
         ratios[o] = pattern ? (p.costs[b] ?? 0) / value : Number.POSITIVE_INFINITY;
