@@ -150,11 +150,17 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
   );
   const kept: number[] = [];
   for (const b of order) {
-    const dominated = kept.some((k) => {
-      for (let t = 0; t < d; t++)
-        if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) return false;
-      return acceptsAll(k, b);
-    });
+    // Latest kept first: a type's dominator is mostly one just below it in price (the same instance
+    // type in a cheaper zone or capacity type), so the search usually ends after a few candidates
+    // where scanning from the cheapest visited most of the kept types for each of thousands of options.
+    let dominated = false;
+    for (let n = kept.length - 1; n >= 0 && !dominated; n--) {
+      const k = kept[n] ?? 0;
+      let holds = true;
+      for (let t = 0; t < d && holds; t++)
+        if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) holds = false;
+      dominated = holds && acceptsAll(k, b);
+    }
     if (!dominated) kept.push(b);
   }
   kept.sort((x, y) => x - y);
