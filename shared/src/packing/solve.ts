@@ -414,12 +414,13 @@ export async function solveVectorPacking(
         const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
           now,
           deadline: now() + (deadline - now()) * 0.3,
+          lpDeadline: deadline,
         });
         if (fluid) {
           const bound = fluid.lowerBound;
           lowerBound = Math.max(lowerBound, roundBound(bound));
           initialCenter = { pi: fluid.duals, mu: fluid.mu, bound };
-          if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid)), 'fluid');
+          if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid, limit)), 'fluid');
         }
       }
       timings.fluidMs = now() - start - timings.heuristicsMs;
