@@ -31,8 +31,11 @@ export {
   tolerates,
 } from './cluster-model';
 
-const fitsCapacity = (size: Float64Array, capacity: Float64Array) =>
-  size.every((s, k) => s <= (capacity[k] ?? 0));
+const fitsCapacity = (size: Float64Array, capacity: Float64Array) => {
+  // A loop, not size.every: preferFreeOptions calls it for every bin x cheaper option (millions).
+  for (let k = 0; k < size.length; k++) if ((size[k] ?? 0) > (capacity[k] ?? 0)) return false;
+  return true;
+};
 
 /** Why a class fits no allowed option, in words a person can act on. */
 function unplacedReason(model: ClusterModel, c: number, problem: PackingProblem): string {
@@ -239,7 +242,11 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
     ).lowerBound;
   }
   if (!relaxed) options.onBoundProblem?.(vector, keptCost);
-  const result = await solveVectorPacking(vector, { ...options, timeLimitMs: budget });
+  const result = await solveVectorPacking(vector, {
+    ...options,
+    timeLimitMs: budget,
+    ...(relaxedBound !== undefined ? { planOnly: true } : {}),
+  });
   const bins = preferFreeOptions(model, placeable, result.bins);
   const { nodes, hourlyCostUsd: newCost } = expandPlan(model, placeable, bins);
   const hourlyCostUsd = newCost + keptCost;

@@ -53,6 +53,12 @@ export interface SolveOptions {
    * skipped.
    */
   readonly boundOnly?: boolean;
+  /**
+   * The caller proves its own bound (pack.ts: the relaxation's) and uses this solve for the plan only:
+   * the root LP, which otherwise runs for the bound even once the deadline has passed, then runs only
+   * within the budget (its duals guide the LP-guided plans, which need budget left anyway).
+   */
+  readonly planOnly?: boolean;
   /** Stop when (cost - bound) <= relativeGap x cost (default 1e-4). */
   readonly relativeGap?: number;
   /** Branch-and-bound nodes per pricing knapsack (default 2000; a proof search may use 25x). */
@@ -442,13 +448,14 @@ export async function solveVectorPacking(
         knapsackLp,
       };
       let phase = now();
-      const root = done()
-        ? undefined
-        : columnGeneration(master, p, p.demand, p.minBins, {
-            ...cg,
-            stopAtBound: solutionCost(p, best),
-            ...(initialCenter ? { initialCenter } : {}),
-          });
+      const root =
+        done() || (options.planOnly && now() >= deadline)
+          ? undefined
+          : columnGeneration(master, p, p.demand, p.minBins, {
+              ...cg,
+              stopAtBound: solutionCost(p, best),
+              ...(initialCenter ? { initialCenter } : {}),
+            });
       if (root) {
         cgIterations += root.iterations;
         lpValue = root.lp.objective;
