@@ -420,7 +420,11 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
-      if (binTypeCount(p) > 1 && now() < deadline) {
+      // For a plan only, the fluid LP is worth starting while at least as much budget is left as the
+      // first plan took: its LP grows with classes x options like the heuristics, and one HiGHS call
+      // cannot be stopped at once (614 classes: about 0.6 s of CPU spent past a 0.1 s time limit).
+      const fluidWorthIt = !options.planOnly || deadline - now() >= now() - start;
+      if (binTypeCount(p) > 1 && now() < deadline && fluidWorthIt) {
         const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
           now,
           deadline: now() + (deadline - now()) * 0.3,
