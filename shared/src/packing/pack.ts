@@ -92,10 +92,14 @@ function vectorOf(
     sizes.set((classes[c] as PodClass).size, n * d);
     for (const k of dropDimensions) sizes[n * d + k] = 0;
   }
-  const compat = new Uint8Array(model.options.length * chosen.length);
   const n = chosen.length;
-  for (let o = 0; o < model.options.length; o++)
-    for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
+  // All classes in order (every class placeable, the usual case): the matrix is copied as a block
+  // rather than element by element (millions of entries on the full catalog x hundreds of classes).
+  const identity = n === m && chosen.every((c, j) => c === j);
+  const compat = identity ? compatible.slice() : new Uint8Array(model.options.length * n);
+  if (!identity)
+    for (let o = 0; o < model.options.length; o++)
+      for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
   const capped = chosen.some((c) => cap(classes[c] as PodClass) !== undefined);
   return {
     dims: d,
