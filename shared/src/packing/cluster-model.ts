@@ -377,6 +377,27 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
         term.matchExpressions.some((r) => r.key === LABEL_ZONE),
       ),
   );
+  // podAllowedOn reads only the selector, required affinity, tolerations and spot readiness: classes
+  // that agree on those get the same answer, so it runs once per distinct set and option (hundreds of
+  // classes share a few dozen; per class it was most of the model's time on the full catalog).
+  const signatureOf = new Map<string, number>();
+  const representative: number[] = [];
+  const signature = Int32Array.from(baseClasses, (podClass, c) => {
+    const key = canonical([
+      podClass.nodeSelector,
+      podClass.nodeAffinity.required ?? null,
+      podClass.tolerations,
+      podClass.spotReady,
+    ]);
+    let s = signatureOf.get(key);
+    if (s === undefined) {
+      s = representative.length;
+      signatureOf.set(key, s);
+      representative.push(c);
+    }
+    return s;
+  });
+  const allowed = new Uint8Array(representative.length);
   for (let o = 0; o < options.length; o++) {
     const option = options[o] as NodeOption;
     const previous = options[o - 1];
@@ -384,13 +405,13 @@ export function buildClusterModel(problem: PackingProblem): ClusterModel {
       option.zone !== undefined &&
       previous?.type === option.type &&
       previous.capacityType === option.capacityType;
+    for (let s = 0; s < representative.length; s++)
+      allowed[s] = podAllowedOn(baseClasses[representative[s] ?? 0] as PodClass, option) ? 1 : 0;
     for (let c = 0; c < mBase; c++)
       baseCompatible[o * mBase + c] =
         sameButZone && !zoneSensitive[c]
           ? (baseCompatible[(o - 1) * mBase + c] ?? 0)
-          : podAllowedOn(baseClasses[c] as PodClass, option)
-            ? 1
-            : 0;
+          : (allowed[signature[c] ?? 0] ?? 0);
   }
 
   const { classes, zoneUnplaced } = splitByZone(

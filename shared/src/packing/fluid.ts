@@ -14,7 +14,7 @@
  * is a strong starting plan for large clusters.
  */
 import type { TimeBudget } from './colgen';
-import { costAwareGreedy, firstFitDecreasing } from './heuristics';
+import { costAwareGreedy, firstFitDecreasing, type HeuristicDeadline } from './heuristics';
 import type { Highs } from './highs';
 import { fractionalBound, knapsackDualBound, profitOrders, surrogateWeights } from './knapsack';
 import type { KnapsackLpBound } from './knapsack-lp';
@@ -52,7 +52,14 @@ export function solveFluidRelaxation(
   highs: Highs,
   p: VectorProblem,
   knapsackLp: KnapsackLpBound,
-  budget: TimeBudget,
+  budget: TimeBudget & {
+    /**
+     * Point past which no LP solve may run (HiGHS gets the time left as its limit; a solve it stops is
+     * dropped, with the rounds before it kept). The restricted LP is one call that the budget's deadline
+     * cannot interrupt: on hundreds of classes x options one takes seconds.
+     */
+    readonly lpDeadline?: number;
+  },
   maxRounds = 4,
 ): FluidSolution | undefined {
   const m = classCount(p);
@@ -67,7 +74,9 @@ export function solveFluidRelaxation(
   }
   let result: FluidSolution | undefined;
   for (let round = 0; round < maxRounds; round++) {
-    const solved = solveRestrictedFluid(highs, p, included);
+    const lpMs = budget.lpDeadline === undefined ? undefined : budget.lpDeadline - budget.now();
+    if (lpMs !== undefined && lpMs <= 0) return result;
+    const solved = solveRestrictedFluid(highs, p, included, lpMs);
     if (!solved) return result;
     // Pricing of the options left out: the knapsack LP. Each value also bounds that option in kappa.
     const excludedBound = new Map<number, number>();
@@ -137,6 +146,7 @@ function solveRestrictedFluid(
   highs: Highs,
   p: VectorProblem,
   included: Uint8Array,
+  timeLimitMs?: number,
 ): (Omit<FluidSolution, 'lowerBound'> & { capacityDuals: Map<number, number[]> }) | undefined {
   const m = classCount(p);
   const d = p.dims;
@@ -205,7 +215,10 @@ function solveRestrictedFluid(
     },
   });
   try {
-    model.options.set({ output_flag: false });
+    model.options.set({
+      output_flag: false,
+      ...(timeLimitMs !== undefined ? { time_limit: Math.max(0.01, timeLimitMs / 1000) } : {}),
+    });
     model.run();
     if (model.getModelStatus() !== highs.constants.modelStatus.optimal) return undefined;
     const solution = model.getSolution();
@@ -246,7 +259,11 @@ function solveRestrictedFluid(
  * nodes of that option by first fit decreasing; the pods left by rounding are packed by first fit
  * decreasing over all options. The caller improves it further (local search).
  */
-export function roundFluidSolution(p: VectorProblem, fluid: FluidSolution): PackedBin[] {
+export function roundFluidSolution(
+  p: VectorProblem,
+  fluid: FluidSolution,
+  limit?: HeuristicDeadline,
+): PackedBin[] {
   const m = classCount(p);
   const remaining = Int32Array.from(p.demand);
   const bins: PackedBin[] = [];
@@ -277,6 +294,6 @@ export function roundFluidSolution(p: VectorProblem, fluid: FluidSolution): Pack
         remaining[last.classes[j] ?? 0] = (remaining[last.classes[j] ?? 0] ?? 0) + (last.counts[j] ?? 0);
     for (const bin of packed) bins.push({ ...bin, type: o });
   }
-  if (remaining.some((r) => r > 0)) bins.push(...costAwareGreedy(p, fluid.duals, remaining));
+  if (remaining.some((r) => r > 0)) bins.push(...costAwareGreedy(p, fluid.duals, remaining, limit));
   return bins;
 }

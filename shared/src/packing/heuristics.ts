@@ -70,16 +70,20 @@ export function firstFitDecreasing(p: VectorProblem, demand?: ArrayLike<number>)
   );
   const bins: PackedBin[] = [];
   const loads: Float64Array[] = [];
-  const capacityScore = (b: number) => {
+  const types = binTypeCount(p);
+  const score = new Float64Array(types);
+  for (let b = 0; b < types; b++) {
     let s = 0;
     for (let k = 0; k < d; k++) {
       const r = reference[k] ?? 0;
       if (r > 0) s += (p.capacities[b * d + k] ?? 0) / r;
     }
-    return (p.costs[b] ?? 0) / Math.max(s, 1e-12);
-  };
+    score[b] = (p.costs[b] ?? 0) / Math.max(s, 1e-12);
+  }
+  const empty = new Float64Array(d);
   for (const i of order) {
     let remaining = demand?.[i] ?? p.demand[i] ?? 0;
+    if (remaining <= 0) continue;
     for (let n = 0; n < bins.length && remaining > 0; n++) {
       const bin = bins[n] as PackedBin;
       if (p.compatible[bin.type * m + i] !== 1) continue;
@@ -91,13 +95,16 @@ export function firstFitDecreasing(p: VectorProblem, demand?: ArrayLike<number>)
         remaining -= fit;
       }
     }
+    if (remaining <= 0) continue;
+    // The type new bins of this class take does not depend on the open bins: chosen once per class (it
+    // was chosen again for every new bin, thousands of times on capped classes and hundreds of options).
+    let bestType = -1;
+    for (let b = 0; b < types; b++) {
+      if (p.compatible[b * m + i] !== 1 || copiesThatFit(p, b, empty, i, 1) < 1) continue;
+      if (bestType < 0 || (score[b] ?? 0) < (score[bestType] ?? 0)) bestType = b;
+    }
+    if (bestType < 0) throw new Error(`class ${i} fits no bin type`);
     while (remaining > 0) {
-      let bestType = -1;
-      for (let b = 0; b < binTypeCount(p); b++) {
-        if (p.compatible[b * m + i] !== 1 || copiesThatFit(p, b, new Float64Array(d), i, 1) < 1) continue;
-        if (bestType < 0 || capacityScore(b) < capacityScore(bestType)) bestType = b;
-      }
-      if (bestType < 0) throw new Error(`class ${i} fits no bin type`);
       const load = new Float64Array(d);
       const fit = copiesThatFit(p, bestType, load, i, remaining);
       const bin: PackedBin = { type: bestType, classes: [i], counts: [fit] };
@@ -136,54 +143,111 @@ export function resourceValues(p: VectorProblem): Float64Array {
 }
 
 /**
+ * A point in time after which a heuristic stops improving and completes what is left quickly. The clock
+ * is the caller's (solve.ts passes its injected `now`), so domain code never reads the time itself.
+ */
+export interface HeuristicDeadline {
+  readonly now: () => number;
+  readonly deadline: number;
+}
+
+const pastDeadline = (limit: HeuristicDeadline | undefined) =>
+  limit !== undefined && limit.now() > limit.deadline;
+
+/**
  * Cost-aware greedy (set-cover style): repeatedly, for every bin type, fill an empty bin greedily with
  * the remaining copies (two orders: value density, and decreasing size); open the bin type and pattern
  * with the lowest cost per unit of value, as many times as the remaining copies allow.
  * `values` are class values: LP duals when known (LP-guided), `resourceValues` otherwise.
+ * Past `limit.deadline` (checked once per opened pattern) the copies left are packed by first fit
+ * decreasing, so the plan is always complete and feasible.
  */
 export function costAwareGreedy(
   p: VectorProblem,
   values: ArrayLike<number>,
   demand?: ArrayLike<number>,
+  limit?: HeuristicDeadline,
 ): PackedBin[] {
   const m = classCount(p);
   const d = p.dims;
   const types = binTypeCount(p);
   const remaining = Int32Array.from({ length: m }, (_, i) => demand?.[i] ?? p.demand[i] ?? 0);
-  const orders: number[][] = [];
+  // Two orders per bin type. The sort keys are computed once per type (comparators recomputing them
+  // cost about a third of the greedy on hundreds of classes x options), with the same arithmetic.
+  const orders: Int32Array[] = [];
+  const sizeKey = new Float64Array(m);
+  const densityKey = new Float64Array(m);
+  const usable: number[] = [];
   for (let b = 0; b < types; b++) {
-    const capacity = p.capacities.subarray(b * d, b * d + d);
-    const usable = Array.from({ length: m }, (_, i) => i).filter(
-      (i) => p.compatible[b * m + i] === 1 && copiesThatFit(p, b, new Float64Array(d), i, 1) > 0,
-    );
-    const density = (i: number) => (values[i] ?? 0) / Math.max(normalizedSize(p, i, capacity), 1e-12);
-    orders.push([...usable].sort((x, y) => density(y) - density(x) || x - y));
-    orders.push(
-      [...usable].sort((x, y) => normalizedSize(p, y, capacity) - normalizedSize(p, x, capacity) || x - y),
-    );
+    usable.length = 0;
+    for (let i = 0; i < m; i++) {
+      if (p.compatible[b * m + i] !== 1 || perBinCap(p, i, 1) < 1) continue;
+      let fits = true;
+      for (let k = 0; k < d && fits; k++) {
+        const w = p.sizes[i * d + k] ?? 0;
+        if (w > 0 && Math.floor((p.capacities[b * d + k] ?? 0) / w) < 1) fits = false;
+      }
+      if (!fits) continue;
+      usable.push(i);
+      let size = 0;
+      for (let k = 0; k < d; k++) {
+        const c = p.capacities[b * d + k] ?? 0;
+        if (c > 0) size += (p.sizes[i * d + k] ?? 0) / c;
+      }
+      sizeKey[i] = size;
+      densityKey[i] = (values[i] ?? 0) / Math.max(size, 1e-12);
+    }
+    orders.push(Int32Array.from(usable).sort((x, y) => (densityKey[y] ?? 0) - (densityKey[x] ?? 0) || x - y));
+    orders.push(Int32Array.from(usable).sort((x, y) => (sizeKey[y] ?? 0) - (sizeKey[x] ?? 0) || x - y));
   }
+  /**
+   * A bin of type b is full once the room left in some dimension k is below `smallest[b * d + k]`, the
+   * least size in k of the classes it takes (0 when one of them does not use k): no later class fits, so
+   * a pattern's fill stops there. Division as in copiesThatFit, so the test agrees with it exactly.
+   */
+  const smallest = new Float64Array(types * d);
+  for (let b = 0; b < types; b++) {
+    const order = orders[2 * b] as Int32Array;
+    for (let k = 0; k < d; k++) {
+      let least = order.length > 0 ? Number.POSITIVE_INFINITY : 0;
+      for (const i of order) least = Math.min(least, p.sizes[i * d + k] ?? 0);
+      smallest[b * d + k] = least;
+    }
+  }
+  const full = (b: number, load: Float64Array) => {
+    for (let k = 0; k < d; k++) {
+      const w = smallest[b * d + k] ?? 0;
+      if (w > 0 && Math.floor(((p.capacities[b * d + k] ?? 0) - (load[k] ?? 0)) / w) < 1) return true;
+    }
+    return false;
+  };
+  /** Live length of each order: classes with no copies left are dropped from the front part for good. */
+  const live = Int32Array.from(orders, (order) => order.length);
   const bins: PackedBin[] = [];
   const load = new Float64Array(d);
   let left = remaining.reduce((s, v) => s + v, 0);
-  // An order's greedy pattern only changes when a class in it loses copies (the room it leaves is the
+  // An order's greedy pattern is min(remaining, room) per class in order, so it only changes when one of
+  // its classes falls below the count the pattern takes (the room left for later classes is then the
   // same, and classes that did not fit still do not): patterns are cached and recomputed only then.
   const cached: (PackedBin | null | undefined)[] = new Array(orders.length).fill(undefined);
   const ratios = new Float64Array(orders.length);
-  /** Step at which each class last lost copies, and at which each cached pattern was computed. */
-  const changedAt = new Int32Array(m).fill(-1);
-  const computedAt = new Int32Array(orders.length);
-  let step = 0;
+  const stillValid = (pattern: PackedBin) => {
+    for (let j = 0; j < pattern.classes.length; j++)
+      if ((remaining[pattern.classes[j] ?? 0] ?? 0) < (pattern.counts[j] ?? 0)) return false;
+    return true;
+  };
   // Optimistic ratio per bin type: its value is at most capacity_k x the best value per unit of k over
   // the classes it takes (for any dimension every such class uses). Orders are visited by optimistic
   // ratio and the scan stops once no later one can beat the best (ties: the lower order, as before).
   const optimistic = new Float64Array(orders.length);
   for (let o = 0; o < orders.length; o++) {
     const b = o >> 1;
+    const order = orders[o] as Int32Array;
     let bound = Number.POSITIVE_INFINITY;
     for (let k = 0; k < d; k++) {
       let best = 0;
       let everyUses = true;
-      for (const i of orders[o] ?? []) {
+      for (const i of order) {
         const w = p.sizes[i * d + k] ?? 0;
         if (w <= 0) {
           everyUses = false;
@@ -191,8 +255,7 @@ export function costAwareGreedy(
         }
         best = Math.max(best, Math.max(values[i] ?? 0, 1e-9) / w);
       }
-      if (everyUses && (orders[o]?.length ?? 0) > 0)
-        bound = Math.min(bound, (p.capacities[b * d + k] ?? 0) * best);
+      if (everyUses && order.length > 0) bound = Math.min(bound, (p.capacities[b * d + k] ?? 0) * best);
     }
     optimistic[o] = bound > 0 ? (p.costs[b] ?? 0) / bound : Number.POSITIVE_INFINITY;
   }
@@ -200,6 +263,10 @@ export function costAwareGreedy(
     (x, y) => (optimistic[x] ?? 0) - (optimistic[y] ?? 0) || x - y,
   );
   while (left > 0) {
+    if (pastDeadline(limit)) {
+      bins.push(...firstFitDecreasing(p, remaining));
+      break;
+    }
     let best: PackedBin | undefined;
     let bestRatio = Number.POSITIVE_INFINITY;
     let bestOrder = -1;
@@ -208,25 +275,37 @@ export function costAwareGreedy(
       if (floor > bestRatio * (1 + 1e-12)) break;
       const b = o >> 1;
       let pattern = cached[o];
-      if (pattern?.classes.some((i) => (changedAt[i] ?? -1) >= (computedAt[o] ?? 0))) pattern = undefined;
+      if (pattern && !stillValid(pattern)) pattern = undefined;
       if (pattern === undefined) {
         load.fill(0);
         const fresh: PackedBin = { type: b, classes: [], counts: [] };
         let value = 0;
-        for (const i of orders[o] ?? []) {
+        const order = orders[o] as Int32Array;
+        let kept = 0;
+        const n = live[o] ?? 0;
+        let t = 0;
+        for (; t < n; t++) {
+          const i = order[t] ?? 0;
           const r = remaining[i] ?? 0;
           if (r === 0) continue;
+          order[kept++] = i;
           const fit = copiesThatFit(p, b, load, i, r);
           if (fit > 0) {
             fresh.classes.push(i);
             fresh.counts.push(fit);
             addLoad(p, load, i, fit);
             value += fit * Math.max(values[i] ?? 0, 1e-9);
+            if (full(b, load)) {
+              t++;
+              break;
+            }
           }
         }
+        // The classes after a full bin stay in the order unexamined.
+        order.copyWithin(kept, t, n);
+        live[o] = kept + (n - t);
         pattern = fresh.classes.length === 0 ? null : fresh;
         cached[o] = pattern;
-        computedAt[o] = step;
         ratios[o] = pattern ? (p.costs[b] ?? 0) / value : Number.POSITIVE_INFINITY;
       }
       if (pattern === null) continue;
@@ -248,9 +327,7 @@ export function costAwareGreedy(
       const used = repeat * (best.counts[j] ?? 0);
       remaining[i] = (remaining[i] ?? 0) - used;
       left -= used;
-      changedAt[i] = step;
     }
-    step++;
   }
   downsizeBins(p, bins);
   return bins;
@@ -295,7 +372,16 @@ function emptyInto(
         const t = (bins[n] as PackedBin).type;
         if (p.compatible[t * m + i] !== 1) continue;
         const load = loads[n] as Float64Array;
-        if (copiesThatFit(p, t, load, i, 1, held(n, i)) < 1) continue;
+        // Room first, then the per-bin cap (the same test as copiesThatFit(..., 1, held) >= 1): looking
+        // up the copies a bin holds for every candidate was most of the local search on large plans.
+        let room = true;
+        for (let k = 0; k < d && room; k++) {
+          const w = p.sizes[i * d + k] ?? 0;
+          if (w > 0 && Math.floor(((p.capacities[t * d + k] ?? 0) - (load[k] ?? 0)) / w) < 1) room = false;
+        }
+        if (!room) continue;
+        const cap = p.maxPerBin?.[i];
+        if (cap !== undefined && cap - held(n, i) < 1) continue;
         let slack = 0;
         for (let k = 0; k < d; k++) {
           const c = p.capacities[t * d + k] ?? 0;
@@ -324,10 +410,16 @@ function emptyInto(
 
 /**
  * Local search: try to empty bins one at a time (least filled first, dearer first on ties) into the
- * others' free capacity, in at most two sweeps and `maxAttempts` tries; then give every bin the cheapest
- * type that holds it. Never increases the cost. Bins are only removed while more than `minBins` remain.
+ * others' free capacity, in at most two sweeps and `maxAttempts` tries, and none after `limit.deadline`;
+ * then give every bin the cheapest type that holds it. Never increases the cost. Bins are only removed
+ * while more than `minBins` remain.
  */
-export function eliminateBins(p: VectorProblem, input: readonly PackedBin[], maxAttempts = 600): PackedBin[] {
+export function eliminateBins(
+  p: VectorProblem,
+  input: readonly PackedBin[],
+  maxAttempts = 600,
+  limit?: HeuristicDeadline,
+): PackedBin[] {
   const bins = input.map(cloneBin);
   const loads = bins.map((bin) => binLoad(p, bin));
   const removed = new Uint8Array(bins.length);
@@ -356,6 +448,11 @@ export function eliminateBins(p: VectorProblem, input: readonly PackedBin[], max
       );
     for (const n of order) {
       if (left <= p.minBins || attempts >= maxAttempts) break;
+      // Every attempt leaves a valid plan, so stopping here only gives up improvements.
+      if (pastDeadline(limit)) {
+        attempts = maxAttempts;
+        break;
+      }
       attempts++;
       if (emptyInto(p, n, bins, loads, removed)) {
         removed[n] = 1;

@@ -31,8 +31,11 @@ export {
   tolerates,
 } from './cluster-model';
 
-const fitsCapacity = (size: Float64Array, capacity: Float64Array) =>
-  size.every((s, k) => s <= (capacity[k] ?? 0));
+const fitsCapacity = (size: Float64Array, capacity: Float64Array) => {
+  // A loop, not size.every: preferFreeOptions calls it for every bin x cheaper option (millions).
+  for (let k = 0; k < size.length; k++) if ((size[k] ?? 0) > (capacity[k] ?? 0)) return false;
+  return true;
+};
 
 /** Why a class fits no allowed option, in words a person can act on. */
 function unplacedReason(model: ClusterModel, c: number, problem: PackingProblem): string {
@@ -89,10 +92,14 @@ function vectorOf(
     sizes.set((classes[c] as PodClass).size, n * d);
     for (const k of dropDimensions) sizes[n * d + k] = 0;
   }
-  const compat = new Uint8Array(model.options.length * chosen.length);
   const n = chosen.length;
-  for (let o = 0; o < model.options.length; o++)
-    for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
+  // All classes in order (every class placeable, the usual case): the matrix is copied as a block
+  // rather than element by element (millions of entries on the full catalog x hundreds of classes).
+  const identity = n === m && chosen.every((c, j) => c === j);
+  const compat = identity ? compatible.slice() : new Uint8Array(model.options.length * n);
+  if (!identity)
+    for (let o = 0; o < model.options.length; o++)
+      for (let j = 0; j < n; j++) compat[o * n + j] = compatible[o * m + (chosen[j] ?? 0)] ?? 0;
   const capped = chosen.some((c) => cap(classes[c] as PodClass) !== undefined);
   return {
     dims: d,
@@ -198,9 +205,13 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
     for (let c = 0; c < mBase; c++) {
       if ((demand[c] ?? 0) === 0) continue;
       const podClass = model.baseClasses[c] as PodClass;
-      let column = '';
+      // The class's compatibility column, 32 options per number (a '0'/'1' character per option cost
+      // about a tenth of a second on thousands of zone options x hundreds of classes).
+      const words = new Array<number>(Math.ceil(model.options.length / 32)).fill(0);
       for (let o = 0; o < model.options.length; o++)
-        column += model.baseCompatible[o * mBase + c] === 1 ? '1' : '0';
+        if (model.baseCompatible[o * mBase + c] === 1)
+          words[o >>> 5] = ((words[o >>> 5] ?? 0) | (1 << (o & 31))) >>> 0;
+      const column = words.join(',');
       const key = JSON.stringify([
         Array.from(podClass.size, (x, k) => (spread.has(k) ? 0 : x)),
         podClass.maxPerNodeExact ?? null,
@@ -235,7 +246,11 @@ export async function pack(problem: PackingProblem, options: PackOptions = {}): 
     ).lowerBound;
   }
   if (!relaxed) options.onBoundProblem?.(vector, keptCost);
-  const result = await solveVectorPacking(vector, { ...options, timeLimitMs: budget });
+  const result = await solveVectorPacking(vector, {
+    ...options,
+    timeLimitMs: budget,
+    ...(relaxedBound !== undefined ? { planOnly: true } : {}),
+  });
   const bins = preferFreeOptions(model, placeable, result.bins);
   const { nodes, hourlyCostUsd: newCost } = expandPlan(model, placeable, bins);
   const hourlyCostUsd = newCost + keptCost;

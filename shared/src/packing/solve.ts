@@ -53,6 +53,12 @@ export interface SolveOptions {
    * skipped.
    */
   readonly boundOnly?: boolean;
+  /**
+   * The caller proves its own bound (pack.ts: the relaxation's) and uses this solve for the plan only:
+   * the root LP, which otherwise runs for the bound even once the deadline has passed, then runs only
+   * within the budget (its duals guide the LP-guided plans, which need budget left anyway).
+   */
+  readonly planOnly?: boolean;
   /** Stop when (cost - bound) <= relativeGap x cost (default 1e-4). */
   readonly relativeGap?: number;
   /** Branch-and-bound nodes per pricing knapsack (default 2000; a proof search may use 25x). */
@@ -150,11 +156,17 @@ export function removeDominatedBinTypes(p: VectorProblem): Reduced {
   );
   const kept: number[] = [];
   for (const b of order) {
-    const dominated = kept.some((k) => {
-      for (let t = 0; t < d; t++)
-        if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) return false;
-      return acceptsAll(k, b);
-    });
+    // Latest kept first: a type's dominator is mostly one just below it in price (the same instance
+    // type in a cheaper zone or capacity type), so the search usually ends after a few candidates
+    // where scanning from the cheapest visited most of the kept types for each of thousands of options.
+    let dominated = false;
+    for (let n = kept.length - 1; n >= 0 && !dominated; n--) {
+      const k = kept[n] ?? 0;
+      let holds = true;
+      for (let t = 0; t < d && holds; t++)
+        if ((p.capacities[k * d + t] ?? 0) < (p.capacities[b * d + t] ?? 0)) holds = false;
+      dominated = holds && acceptsAll(k, b);
+    }
     if (!dominated) kept.push(b);
   }
   kept.sort((x, y) => x - y);
@@ -356,14 +368,21 @@ export async function solveVectorPacking(
   let lowerBound = roundBound(simpleLowerBound(p));
   const ffd = tidy(p, firstFitDecreasing(p));
   const boundOnly = options.boundOnly ?? false;
-  const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p)));
-  let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy));
+  // Later phases only improve a plan, so they stop at the deadline (each leaving a valid plan). The
+  // first plan is what the caller gets whatever happens next, and a greedy stopped early completes with
+  // first fit decreasing, much dearer on constrained clusters (15,000 pods: $223/h instead of $203/h
+  // when stopped at the deadline under load): its greedy and local search may run to twice the budget,
+  // a safety net for problems far larger than the budget was meant for.
+  const limit = { now, deadline };
+  const firstPlan = { now, deadline: deadline + (deadline - start) };
+  const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p), undefined, firstPlan));
+  let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy), undefined, firstPlan);
   let origin: PlanOrigin = solutionCost(p, greedy) < solutionCost(p, ffd) ? 'greedy' : 'ffd';
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
   const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin) => {
     // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
     if (!candidate || (p.maxPerBin && checkSolution(p, candidate))) return;
-    const improved = eliminateBins(p, candidate);
+    const improved = eliminateBins(p, candidate, undefined, limit);
     if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
       best = improved;
       origin = from;
@@ -401,16 +420,23 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
-      if (binTypeCount(p) > 1 && now() < deadline) {
+      // For a plan only, the fluid LP is worth starting while at least as much budget is left as the
+      // first plan took: its LP grows with classes x options like the heuristics, and one HiGHS call
+      // cannot be stopped at once (614 classes: about 0.6 s of CPU spent past a 0.1 s time limit).
+      const fluidWorthIt = !options.planOnly || deadline - now() >= now() - start;
+      if (binTypeCount(p) > 1 && now() < deadline && fluidWorthIt) {
         const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
           now,
           deadline: now() + (deadline - now()) * 0.3,
+          // Only a plan-only solve caps the LP: HiGHS' limit is wall time, and under load a capped LP
+          // was dropped and the relaxation's bound fell to the simple bound ($93.6/h instead of $187.5/h).
+          ...(options.planOnly ? { lpDeadline: deadline } : {}),
         });
         if (fluid) {
           const bound = fluid.lowerBound;
           lowerBound = Math.max(lowerBound, roundBound(bound));
           initialCenter = { pi: fluid.duals, mu: fluid.mu, bound };
-          if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid)), 'fluid');
+          if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid, limit)), 'fluid');
         }
       }
       timings.fluidMs = now() - start - timings.heuristicsMs;
@@ -428,13 +454,14 @@ export async function solveVectorPacking(
         knapsackLp,
       };
       let phase = now();
-      const root = done()
-        ? undefined
-        : columnGeneration(master, p, p.demand, p.minBins, {
-            ...cg,
-            stopAtBound: solutionCost(p, best),
-            ...(initialCenter ? { initialCenter } : {}),
-          });
+      const root =
+        done() || (options.planOnly && now() >= deadline)
+          ? undefined
+          : columnGeneration(master, p, p.demand, p.minBins, {
+              ...cg,
+              stopAtBound: solutionCost(p, best),
+              ...(initialCenter ? { initialCenter } : {}),
+            });
       if (root) {
         cgIterations += root.iterations;
         lpValue = root.lp.objective;
@@ -442,11 +469,11 @@ export async function solveVectorPacking(
         lowerBound = Math.max(lowerBound, roundBound(root.lowerBound));
       }
       timings.rootLpMs = now() - phase;
-      if (root && !done() && !boundOnly) {
+      if (root && !done() && !boundOnly && now() < deadline) {
         // Duals as values; a trace of the resource values breaks ties between zero-dual classes.
         const resource = resourceValues(p);
         const values = Float64Array.from(root.lp.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
-        consider(tidy(p, costAwareGreedy(p, values)), 'lp-greedy');
+        consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'lp-greedy');
       }
       phase = now();
       if (!done() && now() < deadline && !boundOnly) {

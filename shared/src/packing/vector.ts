@@ -137,15 +137,23 @@ export const cloneBin = (bin: PackedBin): PackedBin => ({
  * worse than the current type, since the current type is a candidate.
  */
 export function downsizeBins(p: VectorProblem, bins: PackedBin[]): void {
-  const types = binTypeCount(p);
+  if (bins.length === 0) return;
+  // Types by (cost, index): the first one strictly cheaper than the bin's own that holds it is the
+  // answer, and the scan stops at the own type's cost (it visited every type for every bin: thousands
+  // of bins x hundreds of options on constrained clusters).
+  const byCost = Array.from({ length: binTypeCount(p) }, (_, b) => b).sort(
+    (x, y) => (p.costs[x] ?? 0) - (p.costs[y] ?? 0) || x - y,
+  );
   for (const bin of bins) {
+    const own = p.costs[bin.type] ?? 0;
     const load = binLoad(p, bin);
-    let best = bin.type;
-    for (let b = 0; b < types; b++) {
-      if ((p.costs[b] ?? 0) >= (p.costs[best] ?? 0)) continue;
-      if (loadFits(p, b, load) && contentsCompatible(p, b, bin)) best = b;
+    for (const b of byCost) {
+      if ((p.costs[b] ?? 0) >= own) break;
+      if (loadFits(p, b, load) && contentsCompatible(p, b, bin)) {
+        bin.type = b;
+        break;
+      }
     }
-    bin.type = best;
   }
 }
 
