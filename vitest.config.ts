@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -49,11 +48,9 @@ class SlowFirstSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    // Vitest's default is one file less than the cores: a single file at a time on CI's 2 cores, where
-    // the DynamoDB Local files mostly wait on DynamoDB Local, cognito-local or a local stack (other
-    // processes) and leave the second core idle. Two at a time there; bigger machines keep the default
-    // (ADRs 0055, 0056). The DynamoDB Local files share nothing: each makes its own tables, pools and ports.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Vitest's default: one file less than the cores, so a single file at a time on CI's 2 cores. Two at a
+    // time were about 60-90 s faster, but with them the local table-stream test saw none of its writes in
+    // three full runs of five (ADRs 0055, 0056); alone it always passes. The cause is not found.
     sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
