@@ -15,6 +15,8 @@ let table: TestTable;
 let stream: LocalTableStream;
 const inserts: DynamoDBStreamEvent[] = [];
 const removals: DynamoDBStreamEvent[] = [];
+// The stream's own log (refused iterators, failed polls): printed with a failure, so it says why.
+const streamLog: string[] = [];
 
 beforeAll(async () => {
   table = await createTestTable('stream');
@@ -29,37 +31,29 @@ beforeAll(async () => {
       { name: 'inserts', filter: auditInsertFilter, handler: async (e) => void inserts.push(e) },
       { name: 'removals', filter: auditExpiryFilter, handler: async (e) => void removals.push(e) },
     ],
-    () => {},
+    (message) => void streamLog.push(message),
     60_000,
   );
   await stream.start();
 });
 afterAll(() => stream.stop());
 
-describe('local table stream (the stream consumers of the CDK app, fed from DynamoDB Local)', () => {
-  it('hands inserted audit records to the insert consumer, in batches, and nothing else', async () => {
-    const orgId = randomUUID();
-    for (let i = 0; i < 3; i++)
-      await appendAudit(
-        orgId,
-        {
-          actorType: 'user',
-          actorId: 'u',
-          actorName: 'a@example.com',
-          action: 'policy.update',
-          resourceType: 'policy',
-          target: null,
-          accountId: null,
-          outcome: 'success',
-          sourceIp: null,
-          userAgent: null,
-          requestId: null,
-        },
-        new Date(),
-      );
-    // DynamoDB Local makes a write visible on its stream a moment later (a busy machine: after the
-    // first poll), as Lambda's poller sees it: poll until the three arrive, then check them exactly.
-    // expect.poll's default of 1 s was too short with two test files at a time on 2 cores (ADR 0056).
+const auditInput = {
+  actorType: 'user',
+  actorId: 'u',
+  actorName: 'a@example.com',
+  action: 'policy.update',
+  resourceType: 'policy',
+  target: null,
+  accountId: null,
+  outcome: 'success',
+  sourceIp: null,
+  userAgent: null,
+  requestId: null,
+} as const;
+
+async function pollUntilInserted(count: number): Promise<void> {
+  try {
     await expect
       .poll(
         async () => {
@@ -68,7 +62,20 @@ describe('local table stream (the stream consumers of the CDK app, fed from Dyna
         },
         { timeout: 20_000, interval: 250 },
       )
-      .toBeGreaterThanOrEqual(3);
+      .toBeGreaterThanOrEqual(count);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nthe stream's log:\n${streamLog.join('\n') || '(empty)'}`);
+  }
+}
+
+describe('local table stream (the stream consumers of the CDK app, fed from DynamoDB Local)', () => {
+  it('hands inserted audit records to the insert consumer, in batches, and nothing else', async () => {
+    const orgId = randomUUID();
+    for (let i = 0; i < 3; i++) await appendAudit(orgId, auditInput, new Date());
+    // DynamoDB Local makes a write visible on its stream a moment later (a busy machine: after the
+    // first poll), as Lambda's poller sees it: poll until the three arrive, then check them exactly.
+    // expect.poll's default of 1 s was too short with two test files at a time on 2 cores (ADR 0056).
+    await pollUntilInserted(3);
     const records = inserts.flatMap((e) => e.Records);
     expect(records.map((r) => r.dynamodb?.NewImage?.seq?.N)).toEqual(['1', '2', '3']);
     expect(records.every((r) => r.eventName === 'INSERT')).toBe(true);
@@ -80,5 +87,20 @@ describe('local table stream (the stream consumers of the CDK app, fed from Dyna
     await stream.tick();
     expect(removals).toEqual([]);
     expect(inserts.flatMap((e) => e.Records)).toHaveLength(3);
+  });
+
+  it('takes a new iterator after the last record read when DynamoDB Local refuses one, and loses nothing', async () => {
+    const before = inserts.flatMap((e) => e.Records).length;
+    // What DynamoDB Local answers for an expired or trimmed iterator: GetRecords refuses it.
+    const iterators = (stream as unknown as { iterators: Map<string, string> }).iterators;
+    expect(iterators.size).toBeGreaterThan(0);
+    for (const shard of iterators.keys()) iterators.set(shard, 'not-an-iterator');
+    const orgId = randomUUID();
+    for (let i = 0; i < 2; i++) await appendAudit(orgId, auditInput, new Date());
+    await pollUntilInserted(before + 2);
+    const records = inserts.flatMap((e) => e.Records).slice(before);
+    // The two new records, once each: the earlier three are not delivered again.
+    expect(records.map((r) => r.dynamodb?.NewImage?.seq?.N)).toEqual(['1', '2']);
+    expect(streamLog.some((line) => line.includes('taking a new iterator'))).toBe(true);
   });
 });
