@@ -12,7 +12,7 @@
  * | SPOT_WORKFLOW_WAIT_MS | 1000 | how long Wait states of workflows pause (`real` to keep theirs) |
  * | SPOT_VERBOSE | unset | `1` echoes the output of DynamoDB Local and cognito-local |
  * | SPOT_SANDBOX_SEED | 42 | seed of the sandbox cloud (same seed, same accounts, clusters and keys) |
- * | SPOT_SANDBOX_SIZE | default | `large` for the 50-cluster, ~5,000-instance sandbox; `small` for 7 small clusters; `e2e` for the default plus a third account of 4 small clusters (the browser tests) |
+ * | SPOT_SANDBOX_SIZE | default | `large` for the 50-cluster, ~5,000-instance sandbox; `small` for 7 small clusters; `e2e` for the small world plus a third and a fourth account (the browser tests) |
  */
 import { resolve } from 'node:path';
 import { LocalStackError } from './errors';

@@ -16,7 +16,7 @@ export interface StreamConsumer {
 }
 
 /** A low-level call of DynamoDB Local's JSON API (it accepts any credentials). */
-async function api<T>(endpoint: string, target: string, body: unknown): Promise<T> {
+async function api<T>(endpoint: string, target: string, body: unknown, timeoutMs?: number): Promise<T> {
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
@@ -26,8 +26,7 @@ async function api<T>(endpoint: string, target: string, body: unknown): Promise<
         'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
     },
     body: JSON.stringify(body),
-    // A request DynamoDB Local never answers would keep `running` set and every later poll a no-op.
-    signal: AbortSignal.timeout(10_000),
+    signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
   });
   const json = (await res.json()) as T & { message?: string };
   if (!res.ok) throw new Error(`${target}: ${res.status} ${json.message ?? ''}`);
@@ -129,7 +128,15 @@ export class LocalTableStream {
       for (const [shard, iterator] of this.iterators) {
         let out: { Records: DynamoDBRecord[]; NextShardIterator?: string };
         try {
-          out = await api(this.endpoint, 'DynamoDBStreams_20120810.GetRecords', { ShardIterator: iterator });
+          // A poll DynamoDB Local never answered would keep `running` set and every later poll a no-op.
+          // Generous: on a loaded machine the stack's event loop has been seen blocked for 14 s, and a
+          // timeout here only costs one poll (the start's calls have none: failing there stops the stack).
+          out = await api(
+            this.endpoint,
+            'DynamoDBStreams_20120810.GetRecords',
+            { ShardIterator: iterator },
+            60_000,
+          );
         } catch (error) {
           // An expired or trimmed iterator (DynamoDB Local refuses a LATEST iterator taken on a shard with
           // no record yet, once the first one arrives) would be refused on every later poll: take a new
