@@ -67,10 +67,24 @@ start_step "typecheck web" npm run -s typecheck -w web
 start_step "web build" npm run -s build -w web
 for name in lint typecheck "typecheck web" "web build"; do finish_step "$name"; done
 echo "<== static checks and web build: $((SECONDS - t0)) s in all"
-step "unit, ddb and infra tests" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
+# The browser tier and vitest run side by side (ADR 0061): vitest runs one file at a time and the browser
+# tier mostly waits (first scans, agent pushes, a notice on the scheduler's minute), so each leaves about a
+# core idle; one after the other they were 520 s + 590 s of a 1,280 s CI run. They share nothing: the
+# browser tier's local stack has its own DynamoDB Local and cognito-local on fixed ports below the
+# ephemeral range, the vitest files take free ones.
 # Playwright resolves a relative report path from its config directory (e2e/), where the summary never
 # looked: a failed browser test was counted as "0 failed". Absolute, it lands beside vitest.json.
-step "browser tests" env PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$results/playwright.json" npx playwright test -c e2e/playwright.config.ts --reporter=list,json
+start_step "browser tests" env PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$results/playwright.json" npx playwright test -c e2e/playwright.config.ts --reporter=list,json
+# Vitest waits for the dashboard's first scan (its "every widget non-zero" line), at most 300 s: that
+# scan has a time budget, and it runs while the local stack starts and three other specs sign up.
+t_wait=$SECONDS
+until grep -q '\[dashboard\] every widget non-zero' "${bg_log[browser tests]}" 2>/dev/null ||
+  ! kill -0 "${bg_pid[browser tests]}" 2>/dev/null || [ $((SECONDS - t_wait)) -ge 300 ]; do
+  sleep 2
+done
+echo "<== vitest starts $((SECONDS - t_wait)) s after the browser tier"
+step "unit, ddb and infra tests" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
+finish_step "browser tests"
 
 npx tsx scripts/test-summary.ts "$results" "${failed_steps[@]}"
 [ ${#failed_steps[@]} -eq 0 ]

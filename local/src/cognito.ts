@@ -67,7 +67,8 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<C
         await response.arrayBuffer();
         return response.ok;
       },
-      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      // A service starting on a busy 2-core machine beside a running browser tier has taken over 30 s.
+      timeoutMs: options.readyTimeoutMs ?? 120_000,
     });
   } catch (err) {
     await proc.stop();

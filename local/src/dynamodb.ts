@@ -53,7 +53,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   try {
     await waitUntilReady(proc, {
       probe: () => dynamoDbAnswers(endpoint),
-      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      // A service starting on a busy 2-core machine beside a running browser tier has taken over 30 s.
+      timeoutMs: options.readyTimeoutMs ?? 120_000,
     });
   } catch (err) {
     await proc.stop();
