@@ -43,6 +43,8 @@ interface Scenario {
    * PDB over `web` allows no disruption); undefined: the pods are listed as seeded, with no PDB.
    */
   replacementsReadyAtStep?: number;
+  /** The PDB over `web` allows no disruption whatever runs (a budget of maxUnavailable 0). */
+  budgetSpent?: boolean;
 }
 
 let scenario: Scenario;
@@ -79,7 +81,12 @@ const kubernetes = {
     const healthy = pods.filter((p) => p.owner.name === 'web' && p.phase === 'Running').length;
     const pdbs = [
       // maxUnavailable 1 over 2 replicas: one disruption while both run, none while one starts.
-      { namespace: 'shop', name: 'web', matchLabels: { app: 'web' }, disruptionsAllowed: healthy - 1 },
+      {
+        namespace: 'shop',
+        name: 'web',
+        matchLabels: { app: 'web' },
+        disruptionsAllowed: scenario.budgetSpent ? 0 : healthy - 1,
+      },
     ];
     return { pods, pdbs } as unknown as ClusterSnapshot;
   },
@@ -348,6 +355,36 @@ describe('consolidation run (workflow)', () => {
     expect(terminated).toEqual([first?.instanceId]);
     // Bounded: about ten one-minute steps past the first wave, not the run's 24 hours.
     expect(steps).toBeLessThan(20);
+  });
+
+  it('a wave whose evictions were all refused disrupted nothing: the next wave does not wait for it', async () => {
+    const user = await seed('refused-wave', 1);
+    let firstPod: string | null = null;
+    scenario = {
+      // The first wave's pod: its budget never lets it go (the drain times out); the second's goes.
+      agent: ({ type, id }) => {
+        if (type !== 'evict') return succeed();
+        const pod = id.split(':evict:')[1]?.split(':')[0] ?? '';
+        firstPod ??= pod;
+        return pod === firstPod
+          ? { outcome: 'wait', reason: "Cannot evict pod as it would violate the pod's disruption budget." }
+          : succeed();
+      },
+      termination: terminating,
+      replacementsReadyAtStep: Number.POSITIVE_INFINITY,
+      budgetSpent: true,
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished', reason: null });
+    const [first, second] = [...done].sort((a, b) => (a.wave ?? 0) - (b.wave ?? 0));
+    expect(first?.state).toBe('failed');
+    expect(first?.result).toContain('Drain timed out');
+    expect(first?.evictions?.every((e) => e.evicted !== true)).toBe(true);
+    expect(second?.state).toBe('done');
+    // The second drain started at the next step after the first closed, not ten minutes later.
+    const gapMs = Date.parse(second?.drainStartedAt ?? '') - Date.parse(first?.finishedAt ?? '');
+    expect(gapMs).toBeLessThanOrEqual(60_000);
   });
 
   it('a second start while a run is in progress is a 409', async () => {

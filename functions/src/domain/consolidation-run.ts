@@ -414,15 +414,21 @@ async function replaceOpen(action: ClusterAction, changes: Partial<ClusterAction
 }
 
 /** draining → terminate when every eviction succeeded; re-ask a PDB `wait`; give up past the timeout. */
-async function checkDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
+async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
-  const cordon = await getAgentCommand(orgId, clusterId, `${action.actionId}:cordon`);
+  const cordon = await getAgentCommand(orgId, clusterId, `${step.actionId}:cordon`);
   if (cordon.outcome === 'failed' || cordon.outcome === 'refused') {
-    await closeAction(action, 'failed', `The agent could not cordon the node: ${cordon.reason}.`, now);
+    await closeAction(step, 'failed', `The agent could not cordon the node: ${cordon.reason}.`, now);
     return;
   }
-  const evictions = action.evictions ?? [];
-  const results = await Promise.all(evictions.map((e) => getAgentCommand(orgId, clusterId, e.commandId)));
+  const results = await Promise.all(
+    (step.evictions ?? []).map((e) => getAgentCommand(orgId, clusterId, e.commandId)),
+  );
+  // Which pods are gone, kept with the step: the next wave waits only for workloads actually disrupted.
+  const evictions = (step.evictions ?? []).map((e, i) =>
+    results[i]?.outcome === 'succeeded' ? { ...e, evicted: true } : e,
+  );
+  const action = { ...step, evictions };
   const blocked = results.findIndex((r) => r.outcome === 'failed' || r.outcome === 'refused');
   if (blocked >= 0) {
     const why = `Eviction of ${evictions[blocked]?.pod} was blocked: ${results[blocked]?.reason}.`;
@@ -601,7 +607,9 @@ async function previousWaveRecovery(
   const last = closed.filter((a) => (a.wave ?? 0) === previous);
   const evicted: EvictedWorkload[] = last.flatMap((a) =>
     (a.evictions ?? []).flatMap((e) =>
-      e.owner ? [{ namespace: e.pod.split('/')[0] ?? '', kind: e.owner.kind, name: e.owner.name }] : [],
+      e.owner && e.evicted
+        ? [{ namespace: e.pod.split('/')[0] ?? '', kind: e.owner.kind, name: e.owner.name }]
+        : [],
     ),
   );
   if (evicted.length === 0) return null;

@@ -50,6 +50,8 @@ const clusterActionSchema = z.object({
         commandId: z.string(),
         attempt: z.number().int(),
         owner: z.object({ kind: z.string(), name: z.string() }).nullable().optional(),
+        /** The agent evicted it (a refused or never-answered eviction disrupted nothing). */
+        evicted: z.boolean().optional(),
       }),
     )
     .optional(),
