@@ -43,8 +43,8 @@ interface Scenario {
    * PDB over `web` allows no disruption); undefined: the pods are listed as seeded, with no PDB.
    */
   replacementsReadyAtStep?: number;
-  /** The PDB over `web` allows no disruption whatever runs (a budget of maxUnavailable 0). */
-  budgetSpent?: boolean;
+  /** At these steps the PDB over `web` allows no disruption whatever runs (as with maxUnavailable 0). */
+  budgetSpent?: (step: number) => boolean;
 }
 
 let scenario: Scenario;
@@ -85,7 +85,7 @@ const kubernetes = {
         namespace: 'shop',
         name: 'web',
         matchLabels: { app: 'web' },
-        disruptionsAllowed: scenario.budgetSpent ? 0 : healthy - 1,
+        disruptionsAllowed: scenario.budgetSpent?.(steps) ? 0 : healthy - 1,
       },
     ];
     return { pods, pdbs } as unknown as ClusterSnapshot;
@@ -372,7 +372,8 @@ describe('consolidation run (workflow)', () => {
       },
       termination: terminating,
       replacementsReadyAtStep: Number.POSITIVE_INFINITY,
-      budgetSpent: true,
+      // The budget allowed the first drain to start, then nothing more (spent by others).
+      budgetSpent: (step) => step > 1,
     };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
@@ -381,10 +382,33 @@ describe('consolidation run (workflow)', () => {
     expect(first?.state).toBe('failed');
     expect(first?.result).toContain('Drain timed out');
     expect(first?.evictions?.every((e) => e.evicted !== true)).toBe(true);
-    expect(second?.state).toBe('done');
-    // The second drain started at the next step after the first closed, not ten minutes later.
-    const gapMs = Date.parse(second?.drainStartedAt ?? '') - Date.parse(first?.finishedAt ?? '');
-    expect(gapMs).toBeLessThanOrEqual(60_000);
+    // The second wave came at the next step after the first closed, not ten minutes later (its node is
+    // then kept: the budget allows nothing although every pod is ready).
+    expect(second?.state).toBe('skipped');
+    expect(Date.parse(second?.finishedAt ?? '') - Date.parse(first?.finishedAt ?? '')).toBeLessThanOrEqual(
+      60_000,
+    );
+  });
+
+  it('a node whose pods a budget allows no disruption although all are ready is kept, nothing cordoned', async () => {
+    const user = await seed('budget-zero');
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      replacementsReadyAtStep: 0,
+      budgetSpent: () => true,
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished' });
+    expect(done[0]).toMatchObject({ state: 'skipped', drainStartedAt: null });
+    expect(done[0]?.result).toContain(
+      'A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (shop/web: its PodDisruptionBudget web allows no disruption)',
+    );
+    // Not cordoned, not drained for 15 minutes: closed at the first step.
+    expect(enqueuedTypes).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(steps).toBeLessThanOrEqual(2);
   });
 
   it('a second start while a run is in progress is a 409', async () => {

@@ -348,7 +348,7 @@ async function podsToEvict(orgId: string, clusterId: string, node: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
   const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
-  return snapshot.pods
+  const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
     .map((p) => ({
@@ -356,6 +356,14 @@ async function podsToEvict(orgId: string, clusterId: string, node: string) {
       name: p.name,
       owner: p.owner ? { kind: p.owner.kind, name: p.owner.name } : null,
     }));
+  // Workloads whose budget allows no disruption although every pod is ready (`maxUnavailable: 0`, or
+  // `minAvailable` = replicas): their evictions would wait until the drain times out. Pods can land on a
+  // planned node after the plan (the previous wave's replacements), so this is read live.
+  const heldByBudget = workloadsNotRecovered(
+    snapshot,
+    pods.flatMap((p) => (p.owner ? [{ namespace: p.namespace, ...p.owner }] : [])),
+  ).filter((w) => !w.starting && w.exhaustedPdbs.length > 0);
+  return { pods, heldByBudget };
 }
 
 const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksCluster => ({
@@ -370,7 +378,13 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const pods = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  if (heldByBudget.length > 0) {
+    const which = heldByBudget.map((w) => w.reason).join('; ');
+    const why = `A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (${which}): evicting would only wait until the drain timed out. The node stays; nothing was cordoned.`;
+    await closeAction(action, 'skipped', why, ctx.now);
+    return;
+  }
   const evictions = pods.map((p) => {
     const pod = `${p.namespace}/${p.name}`;
     return { pod, commandId: evictionId(action.actionId, pod, 0), attempt: 0, owner: p.owner };

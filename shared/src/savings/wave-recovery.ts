@@ -22,6 +22,8 @@ export interface WorkloadNotRecovered extends EvictedWorkload {
   wantedPods: number | null;
   /** The budgets selecting its pods that allow no disruption now. */
   exhaustedPdbs: string[];
+  /** Some of its pods are not ready (starting, or not created yet); false: a budget alone holds it. */
+  starting: boolean;
   reason: string;
 }
 
@@ -77,6 +79,7 @@ export function workloadsNotRecovered(
       readyPods: ready,
       wantedPods: wanted,
       exhaustedPdbs: exhausted,
+      starting,
       reason: `${workloadLabel(w)}: ${parts.join(', ')}`,
     });
   }
