@@ -38,6 +38,13 @@ interface Scenario {
   termination: (instanceId: string) => InstanceTermination;
   /** Runs before the step's agent turn. */
   beforeStep?: (step: number) => Promise<void>;
+  /**
+   * The step from which the replacement of an evicted pod is Running (until then it is Pending and the
+   * PDB over `web` allows no disruption); undefined: the pods are listed as seeded, with no PDB.
+   */
+  replacementsReadyAtStep?: number;
+  /** At these steps the PDB over `web` allows no disruption whatever runs (as with maxUnavailable 0). */
+  budgetSpent?: (step: number) => boolean;
 }
 
 let scenario: Scenario;
@@ -48,18 +55,40 @@ let orgId: string;
 const terminated: string[] = [];
 const enqueuedTypes: string[] = [];
 
+/** Pods the agent evicted (`shop/<name>`), in order. */
+const evictedPods: string[] = [];
+/** The agent's step of each of those evictions. */
+const evictedAtStep: number[] = [];
+
 const kubernetes = {
   async collectSnapshot() {
-    const pod = (name: string, nodeName: string, kind = 'ReplicaSet') => ({
+    const pod = (name: string, nodeName: string | null, kind = 'ReplicaSet') => ({
       namespace: 'shop',
       name,
       nodeName,
-      phase: 'Running',
-      owner: { kind, name: 'web', replicas: 2 },
+      phase: nodeName ? 'Running' : 'Pending',
+      owner: { kind, name: kind === 'DaemonSet' ? 'logs' : 'web', replicas: 2 },
+      labels: { app: kind === 'DaemonSet' ? 'logs' : 'web' },
     });
-    return {
-      pods: [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')],
-    } as unknown as ClusterSnapshot;
+    const seeded = [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')];
+    const readyAt = scenario.replacementsReadyAtStep;
+    if (readyAt === undefined) return { pods: seeded } as unknown as ClusterSnapshot;
+    // An evicted pod's replacement (a new name, as a Deployment's) starts Pending, then runs on web-3.
+    const ready = steps >= readyAt;
+    const pods = seeded.map((p) =>
+      evictedPods.includes(`shop/${p.name}`) ? pod(`${p.name}-r`, ready ? 'web-3' : null) : p,
+    );
+    const healthy = pods.filter((p) => p.owner.name === 'web' && p.phase === 'Running').length;
+    const pdbs = [
+      // maxUnavailable 1 over 2 replicas: one disruption while both run, none while one starts.
+      {
+        namespace: 'shop',
+        name: 'web',
+        matchLabels: { app: 'web' },
+        disruptionsAllowed: scenario.budgetSpent?.(steps) ? 0 : healthy - 1,
+      },
+    ];
+    return { pods, pdbs } as unknown as ClusterSnapshot;
   },
 } as unknown as KubernetesPort;
 
@@ -106,6 +135,10 @@ async function agentTurn() {
     enqueuedTypes.push(c.command.type);
     const outcome = scenario.agent({ id: c.id, type: c.command.type, step: steps });
     if (outcome) await recordCommandResult({ orgId, clusterId: cluster.clusterId }, c.id, outcome, clock);
+    if (outcome?.outcome === 'succeeded' && c.command.type === 'evict') {
+      evictedPods.push(`${c.command.namespace}/${c.command.pod}`);
+      evictedAtStep.push(steps);
+    }
   }
 }
 
@@ -215,6 +248,8 @@ beforeEach(() => {
   steps = 0;
   terminated.length = 0;
   enqueuedTypes.length = 0;
+  evictedPods.length = 0;
+  evictedAtStep.length = 0;
 });
 
 describe('consolidation run (workflow)', () => {
@@ -268,6 +303,112 @@ describe('consolidation run (workflow)', () => {
     expect(done.map((a) => a.state)).toEqual(['done', 'done']);
     expect(terminated.sort()).toEqual(done.map((a) => a.instanceId).sort());
     expect(mostInFlight).toBe(1);
+  });
+
+  it('waits for the workloads the previous wave evicted from to be ready again, then starts the next wave', async () => {
+    const user = await seed('recover', 1);
+    const notes: string[] = [];
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      replacementsReadyAtStep: 8,
+      beforeStep: async () => {
+        const open = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+        for (const a of open) if (a.result) notes.push(a.result);
+      },
+    };
+    const { started, done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(started).toMatchObject({ nodes: 2, waves: 2 });
+    expect(done.map((a) => a.state)).toEqual(['done', 'done']);
+    expect(run).toMatchObject({ state: 'finished', reason: null });
+    // The first wave's pod went early; the second wave's only once its replacement ran (step 8).
+    expect(evictedAtStep).toHaveLength(2);
+    expect(evictedAtStep[0]).toBeLessThan(8);
+    expect(evictedAtStep[1]).toBeGreaterThanOrEqual(8);
+    expect(notes).toContain(
+      'Waiting for the workloads wave 1 evicted pods from to be ready again: shop/web: 1 of 2 pods ready, its PodDisruptionBudget web allows no disruption.',
+    );
+    // The note goes once the drain starts.
+    expect(done[1]?.result).not.toContain('Waiting');
+  });
+
+  it('stops before the next wave when the evicted workloads never recover, with the reason, nothing cordoned', async () => {
+    const user = await seed('never', 1);
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      replacementsReadyAtStep: Number.POSITIVE_INFINITY,
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run?.state).toBe('stopped');
+    expect(run?.reason).toContain('did not recover within 10 minutes');
+    expect(run?.reason).toContain('shop/web: 1 of 2 pods ready');
+    const [first, second] = [...done].sort((a, b) => (a.wave ?? 0) - (b.wave ?? 0));
+    expect(first).toMatchObject({ state: 'done' });
+    expect(second).toMatchObject({ state: 'skipped', drainStartedAt: null });
+    expect(second?.result).toBe(run?.reason);
+    // One node drained and terminated; the second never cordoned, none of its pods evicted.
+    expect(enqueuedTypes.filter((t) => t === 'cordon')).toHaveLength(1);
+    expect(evictedPods).toHaveLength(1);
+    expect(terminated).toEqual([first?.instanceId]);
+    // Bounded: about ten one-minute steps past the first wave, not the run's 24 hours.
+    expect(steps).toBeLessThan(20);
+  });
+
+  it('a wave whose evictions were all refused disrupted nothing: the next wave does not wait for it', async () => {
+    const user = await seed('refused-wave', 1);
+    let firstPod: string | null = null;
+    scenario = {
+      // The first wave's pod: its budget never lets it go (the drain times out); the second's goes.
+      agent: ({ type, id }) => {
+        if (type !== 'evict') return succeed();
+        const pod = id.split(':evict:')[1]?.split(':')[0] ?? '';
+        firstPod ??= pod;
+        return pod === firstPod
+          ? { outcome: 'wait', reason: "Cannot evict pod as it would violate the pod's disruption budget." }
+          : succeed();
+      },
+      termination: terminating,
+      replacementsReadyAtStep: Number.POSITIVE_INFINITY,
+      // The budget allowed the first drain to start, then nothing more (spent by others).
+      budgetSpent: (step) => step > 1,
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished', reason: null });
+    const [first, second] = [...done].sort((a, b) => (a.wave ?? 0) - (b.wave ?? 0));
+    expect(first?.state).toBe('failed');
+    expect(first?.result).toContain('Drain timed out');
+    expect(first?.evictions?.every((e) => e.evicted !== true)).toBe(true);
+    // The second wave came at the next step after the first closed, not ten minutes later (its node is
+    // then kept: the budget allows nothing although every pod is ready).
+    expect(second?.state).toBe('skipped');
+    expect(Date.parse(second?.finishedAt ?? '') - Date.parse(first?.finishedAt ?? '')).toBeLessThanOrEqual(
+      60_000,
+    );
+  });
+
+  it('a node whose pods a budget allows no disruption although all are ready is kept, nothing cordoned', async () => {
+    const user = await seed('budget-zero');
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      replacementsReadyAtStep: 0,
+      budgetSpent: () => true,
+    };
+    const { done, run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'finished' });
+    expect(done[0]).toMatchObject({ state: 'skipped', drainStartedAt: null });
+    expect(done[0]?.result).toContain(
+      'A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (shop/web: its PodDisruptionBudget web allows no disruption)',
+    );
+    // Not cordoned, not drained for 15 minutes: closed at the first step.
+    expect(enqueuedTypes).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(steps).toBeLessThanOrEqual(2);
   });
 
   it('a second start while a run is in progress is a 409', async () => {

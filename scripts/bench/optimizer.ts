@@ -194,15 +194,18 @@ export async function run(): Promise<void> {
         const seen = latest.get(key);
         if (!seen || seen.at < p.timestamp) latest.set(key, { at: p.timestamp, usd: p.priceUsdPerHour });
       }
-      return instances.reduce(
-        (sum, i) =>
-          sum +
-          (i.capacityType === 'spot'
-            ? (latest.get(`${i.instanceType}@${i.availabilityZone}`)?.usd ?? 0)
-            : ((onDemand as Record<string, number>)[i.instanceType] ?? 0)),
-        0,
-      );
+      return instances.reduce((sum, i) => {
+        const usd =
+          i.capacityType === 'spot'
+            ? latest.get(`${i.instanceType}@${i.availabilityZone}`)?.usd
+            : (onDemand as Record<string, number>)[i.instanceType];
+        // An instance the cloud gives no price for would count $0 and hide its termination: say so.
+        if (usd === undefined)
+          unpriced.add(`${r.name}: ${i.capacityType} ${i.instanceType} in ${i.availabilityZone}`);
+        return sum + (usd ?? 0);
+      }, 0);
     };
+    const unpriced = new Set<string>();
 
     // The safety counters, over every run.
     const safety = { pendingOver2Min: 0, pdbViolations: 0, exemptEvicted: 0, evictions: 0 };
@@ -465,6 +468,8 @@ export async function run(): Promise<void> {
       `  exempt pods evicted: ${safety.exemptEvicted} of ${safety.evictions} evictions (target 0): ${verdict(safety.exemptEvicted === 0)}`,
     );
     for (const n of safetyNotes.slice(0, 20)) console.log(`    ${n}`);
+    console.log(`  instances the bill priced at $0 (no price from the cloud port): ${unpriced.size}`);
+    for (const n of [...unpriced].slice(0, 10)) console.log(`    ${n}`);
   } finally {
     await services.stop();
   }

@@ -7,11 +7,13 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
+import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import {
   type ClusterAction,
   clusterActionEntity,
   clusterActionKey,
+  doneActionsSinceQuery,
   openActionsQuery,
 } from '../data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../data/entities/consolidation-run';
@@ -58,6 +60,11 @@ import { MaintenanceModeError, maintenanceOf } from './maintenance';
 const optimizer = { actorType: 'system', actorId: null, actorName: 'system: optimizer' } as const;
 /** How long a node may take to drain (PDB waits included) before the step gives up and uncordons it. */
 export const drainTimeoutMs = 15 * 60_000;
+/**
+ * How long the next wave waits for the workloads the previous one evicted from to be whole again: a
+ * replacement pod starts in seconds to a few minutes; one still not ready after this will not be soon.
+ */
+export const waveRecoveryTimeoutMs = 10 * 60_000;
 /** A month of hours, as every monthly figure of the product counts it. */
 const hoursPerMonth = 730;
 /** At most this many node steps per run: they are written in one transaction with the run. */
@@ -341,10 +348,22 @@ async function podsToEvict(orgId: string, clusterId: string, node: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
   const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
-  return snapshot.pods
+  const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
-    .map((p) => ({ namespace: p.namespace, name: p.name }));
+    .map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      owner: p.owner ? { kind: p.owner.kind, name: p.owner.name } : null,
+    }));
+  // Workloads whose budget allows no disruption although every pod is ready (`maxUnavailable: 0`, or
+  // `minAvailable` = replicas): their evictions would wait until the drain times out. Pods can land on a
+  // planned node after the plan (the previous wave's replacements), so this is read live.
+  const heldByBudget = workloadsNotRecovered(
+    snapshot,
+    pods.flatMap((p) => (p.owner ? [{ namespace: p.namespace, ...p.owner }] : [])),
+  ).filter((w) => !w.starting && w.exhaustedPdbs.length > 0);
+  return { pods, heldByBudget };
 }
 
 const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksCluster => ({
@@ -359,10 +378,16 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const pods = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  if (heldByBudget.length > 0) {
+    const which = heldByBudget.map((w) => w.reason).join('; ');
+    const why = `A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (${which}): evicting would only wait until the drain timed out. The node stays; nothing was cordoned.`;
+    await closeAction(action, 'skipped', why, ctx.now);
+    return;
+  }
   const evictions = pods.map((p) => {
     const pod = `${p.namespace}/${p.name}`;
-    return { pod, commandId: evictionId(action.actionId, pod, 0), attempt: 0 };
+    return { pod, commandId: evictionId(action.actionId, pod, 0), attempt: 0, owner: p.owner };
   });
   const commands: AgentCommandInput[] = [
     { id: `${action.actionId}:cordon`, command: { type: 'cordon', node: action.node } },
@@ -390,6 +415,8 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
   }
   await replaceOpen(action, {
     state: 'draining',
+    // A note of the wait between waves (below) no longer applies.
+    result: null,
     drainStartedAt: ctx.now.toISOString(),
     evictions,
   });
@@ -401,15 +428,21 @@ async function replaceOpen(action: ClusterAction, changes: Partial<ClusterAction
 }
 
 /** draining → terminate when every eviction succeeded; re-ask a PDB `wait`; give up past the timeout. */
-async function checkDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
+async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
-  const cordon = await getAgentCommand(orgId, clusterId, `${action.actionId}:cordon`);
+  const cordon = await getAgentCommand(orgId, clusterId, `${step.actionId}:cordon`);
   if (cordon.outcome === 'failed' || cordon.outcome === 'refused') {
-    await closeAction(action, 'failed', `The agent could not cordon the node: ${cordon.reason}.`, now);
+    await closeAction(step, 'failed', `The agent could not cordon the node: ${cordon.reason}.`, now);
     return;
   }
-  const evictions = action.evictions ?? [];
-  const results = await Promise.all(evictions.map((e) => getAgentCommand(orgId, clusterId, e.commandId)));
+  const results = await Promise.all(
+    (step.evictions ?? []).map((e) => getAgentCommand(orgId, clusterId, e.commandId)),
+  );
+  // Which pods are gone, kept with the step: the next wave waits only for workloads actually disrupted.
+  const evictions = (step.evictions ?? []).map((e, i) =>
+    results[i]?.outcome === 'succeeded' ? { ...e, evicted: true } : e,
+  );
+  const action = { ...step, evictions };
   const blocked = results.findIndex((r) => r.outcome === 'failed' || r.outcome === 'refused');
   if (blocked >= 0) {
     const why = `Eviction of ${evictions[blocked]?.pod} was blocked: ${results[blocked]?.reason}.`;
@@ -565,6 +598,52 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
 const formatUsdPerMonth = (usd: number) => `$${usd.toFixed(2)}`;
 
 /**
+ * Before a wave starts: are the workloads the previous wave evicted pods from whole again (ADR 0058)?
+ * Their PodDisruptionBudgets count only ready pods, so while the replacements are still starting the
+ * next wave's evictions would be refused and its drains time out. `null`: go on; `'waiting'`: ask again
+ * at the next step (the pending steps say why in the Activity view); a sentence: the workloads did not
+ * recover within {@link waveRecoveryTimeoutMs} of the previous wave's end, and the run stops with it.
+ */
+async function previousWaveRecovery(
+  ctx: RunContext,
+  wave: number,
+  pending: ClusterAction[],
+): Promise<'waiting' | string | null> {
+  const startedAt = pending[0]?.startedAt;
+  if (!startedAt) return null;
+  const closed = (
+    await queryAll(clusterActionEntity, doneActionsSinceQuery(ctx.orgId, ctx.clusterId, startedAt), {
+      consistent: true,
+    })
+  ).filter((a) => a.runId === ctx.runId && (a.wave ?? 0) < wave);
+  if (closed.length === 0) return null;
+  const previous = Math.max(...closed.map((a) => a.wave ?? 0));
+  const last = closed.filter((a) => (a.wave ?? 0) === previous);
+  const evicted: EvictedWorkload[] = last.flatMap((a) =>
+    (a.evictions ?? []).flatMap((e) =>
+      e.owner && e.evicted
+        ? [{ namespace: e.pod.split('/')[0] ?? '', kind: e.owner.kind, name: e.owner.name }]
+        : [],
+    ),
+  );
+  if (evicted.length === 0) return null;
+  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
+  const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  const notBack = workloadsNotRecovered(snapshot, evicted);
+  if (notBack.length === 0) return null;
+  const waves = `wave ${previous + 1}`;
+  const which = notBack.map((w) => w.reason).join('; ');
+  const endedAt = Math.max(...last.map((a) => Date.parse(a.finishedAt ?? startedAt)));
+  if (ctx.now.getTime() - endedAt > waveRecoveryTimeoutMs) {
+    return `The workloads ${waves} evicted pods from did not recover within ${waveRecoveryTimeoutMs / 60_000} minutes (${which}); the next wave would break their PodDisruptionBudgets, so the run stops here. Start it again once they run all their replicas.`;
+  }
+  const note = `Waiting for the workloads ${waves} evicted pods from to be ready again: ${which}.`;
+  for (const action of pending) if (action.result !== note) await replaceOpen(action, { result: note });
+  return 'waiting';
+}
+
+/**
  * One step of the run, called by the workflow until it answers `done`. Maintenance mode or an agent that
  * cannot take commands stops the run (every open action closed with the reason); anything else unexpected
  * is thrown, and the workflow's catch stops the run with it.
@@ -592,10 +671,16 @@ export async function advanceConsolidationRun(
     return { done: true };
   }
   const wave = Math.min(...open.map((a) => a.wave ?? 0));
+  const current = open.filter((a) => (a.wave ?? 0) === wave);
   try {
     // An agent gone quiet mid-run stops it now, instead of each drain waiting for its timeout.
     await assertAgentCanAct(orgId, clusterId, now);
-    for (const action of open.filter((a) => (a.wave ?? 0) === wave)) {
+    if (current.every((a) => a.state === 'pending')) {
+      const held = await previousWaveRecovery(ctx, wave, current);
+      if (held === 'waiting') return { done: false };
+      if (held !== null) return stopConsolidationRun(orgId, clusterId, runId, held, now);
+    }
+    for (const action of current) {
       if (action.state === 'pending') await startDrain(ctx, action);
       else if (action.state === 'terminating') await finishTermination(ctx, action);
       else await checkDrain(ctx, action);

@@ -511,8 +511,8 @@ export class SandboxCloud implements CustomerCloudPort {
     const now = this.now();
     const from = spotStepStartMs(Math.max(since.getTime(), now - SPOT_HISTORY_MS));
     const step = SPOT_PRICE_STEP_HOURS * HOUR_MS;
-    const zones = (regionZoneLetters[target.region] ?? ['a', 'b', 'c']).map((l) => `${target.region}${l}`);
     const out: SpotPricePoint[] = [];
+    const zones = this.spotZones(target.region);
     for (const instanceType of new Set(instanceTypes)) {
       if (!spotAdvice(instanceType, target.region)) continue;
       for (const zone of zones) {
@@ -531,6 +531,17 @@ export class SandboxCloud implements CustomerCloudPort {
       }
     }
     return out;
+  }
+
+  /**
+   * The zones the spot price history covers in a region: the region's known zones and every zone the
+   * world's clusters there run nodes in (the world picks `d` zones in regions this table does not list;
+   * EC2 has a price wherever an instance runs, and a bill read with none counted those nodes at $0).
+   */
+  private spotZones(region: string): string[] {
+    const zones = new Set((regionZoneLetters[region] ?? ['a', 'b', 'c']).map((l) => `${region}${l}`));
+    for (const c of this.world.clusters) if (c.region === region) for (const z of c.zones) zones.add(z);
+    return [...zones].sort();
   }
 
   /** The sandbox's simulated Pricing API: us-east-1 catalog price x the region's factor (see prices.ts). */

@@ -225,6 +225,32 @@ describe('inventory', { timeout: 30_000 }, () => {
     ).toEqual(history);
   });
 
+  it('has a spot price for every zone its spot instances run in (eu-west-1d included)', async () => {
+    // staging-payments-euw1 runs spot nodes in eu-west-1d: without a price there, a bill read through
+    // the port counted them at $0 and their termination did not show (docs/optimizer.md).
+    const unpriced: string[] = [];
+    for (const account of cloud.accounts.slice(0, 2)) {
+      for (const region of new Set(
+        cloud.world.clusters.filter((c) => c.awsAccountId === account.awsAccountId).map((c) => c.region),
+      )) {
+        const at = keyTarget(cloud, cloud.accounts.indexOf(account), region);
+        const spot = (await cloud.describeInstances(at)).filter((i) => i.capacityType === 'spot');
+        const types = [...new Set(spot.map((i) => i.instanceType))];
+        const points = await cloud.spotPriceHistory(
+          at,
+          types,
+          new Date(WEEKDAY_NOON_NY.getTime() - 24 * HOUR_MS),
+        );
+        const priced = new Set(points.map((p) => `${p.instanceType}@${p.availabilityZone}`));
+        for (const i of spot)
+          if (!priced.has(`${i.instanceType}@${i.availabilityZone}`))
+            unpriced.push(`${i.instanceType}@${i.availabilityZone}`);
+      }
+    }
+    expect(cloud.world.clusters.some((c) => c.zones.includes('eu-west-1d'))).toBe(true);
+    expect([...new Set(unpriced)]).toEqual([]);
+  });
+
   it('answers CloudWatch CPU of an instance and node counts of a group', async () => {
     const [instance] = (await cloud.describeInstances(target)).filter(
       (i) => i.clusterName === 'prod-payments-use1',

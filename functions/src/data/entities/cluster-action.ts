@@ -39,9 +39,21 @@ const clusterActionSchema = z.object({
   hourlySavingUsd: z.number().optional(),
   /** When the cordon and the evictions were enqueued (the drain timeout counts from it). */
   drainStartedAt: z.string().nullable().optional(),
-  /** The pods being evicted (`namespace/name`) and the id of the latest eviction command of each. */
+  /**
+   * The pods being evicted (`namespace/name`), the id of the latest eviction command of each, and the
+   * pod's top-level owner (the next wave waits until it is whole again, ADR 0058; absent before it).
+   */
   evictions: z
-    .array(z.object({ pod: z.string(), commandId: z.string(), attempt: z.number().int() }))
+    .array(
+      z.object({
+        pod: z.string(),
+        commandId: z.string(),
+        attempt: z.number().int(),
+        owner: z.object({ kind: z.string(), name: z.string() }).nullable().optional(),
+        /** The agent evicted it (a refused or never-answered eviction disrupted nothing). */
+        evicted: z.boolean().optional(),
+      }),
+    )
     .optional(),
   /** The group whose bill the realized saving is read from (its ASG, or its Karpenter NodePool). */
   billScope: z
