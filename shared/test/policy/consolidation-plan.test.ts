@@ -305,6 +305,26 @@ describe('consolidationPlanOf moves pods across node groups only where the sched
     ).toEqual(['l']);
   });
 
+  it("uses the room of a group at its minimum instead of planning that group's nodes away", () => {
+    // 'l' alone is its group's minimum: cheaper to disrupt than 'a', the planner would take it first and
+    // the run would have to skip it; now 'a' empties onto it.
+    const atMinimum = groups.map((g) => (g.id === 'asg-legacy' ? { ...g, minSize: 1 } : g));
+    const light = {
+      requestedCpuMilli: 300,
+      requestedMemoryMiB: 300,
+      movablePods: [
+        { namespace: 'ops', workload: 'ops#Deployment#small', count: 1, cpuMilli: 300, memoryMiB: 300 },
+      ],
+    };
+    const p = consolidationPlanOf(
+      { ...input(nodes(light)), groups: atMinimum, workloads: [workload(free)] },
+      defaultPolicy,
+    );
+    expect(p.steps.map((s) => s.node)).toEqual(['a']);
+    expect(movedTo(p)).toEqual(['l']);
+    expect(p.skipped).toEqual([expect.objectContaining({ node: 'l', reason: 'group-minimum' })]);
+  });
+
   it('keeps them when anything is unknown or not modelled, and does not move on-demand pods to spot', () => {
     expect(movedTo(plan(null))).toEqual([]);
     expect(movedTo(plan({ ...free, groupBound: true }))).toEqual([]);
