@@ -291,6 +291,17 @@ export async function run(): Promise<void> {
         return figures;
       }
       figures.planNodes = (plan.body.steps as unknown[]).length;
+      // Where the plan acts: nodes per group, replacements counted apart.
+      const perGroup = new Map<string, { nodes: number; replaced: number }>();
+      for (const s of plan.body.steps as { nodeGroupId: string; kind: string }[]) {
+        const g = perGroup.get(s.nodeGroupId) ?? { nodes: 0, replaced: 0 };
+        g.nodes += 1;
+        if (s.kind === 'replace') g.replaced += 1;
+        perGroup.set(s.nodeGroupId, g);
+      }
+      const planGroups = [...perGroup]
+        .map(([id, g]) => `${id} x${g.nodes}${g.replaced ? ` (${g.replaced} replaced)` : ''}`)
+        .join(', ');
       figures.predictedUsd = Number(plan.body.monthlySavingUsd);
       if (figures.planNodes === 0) {
         figures.status = 'nothing to do';
@@ -429,7 +440,7 @@ export async function run(): Promise<void> {
       const reasons = [
         ...new Set(items.filter((a) => a.state !== 'done').map((a) => String(a.result).slice(0, 160))),
       ];
-      figures.note = `${figures.note}${reasons.slice(0, 2).join(' | ')}`;
+      figures.note = `${figures.note}[plan: ${planGroups}] ${reasons.slice(0, 2).join(' | ')}`;
       safety.pendingOver2Min += overLimit.size;
       safety.pdbViolations += violated.size;
       for (const id of overLimit) safetyNotes.push(`${r.name}: pod ${id} Pending over 2 minutes`);

@@ -625,6 +625,37 @@ describe('TerminateInstanceInAutoScalingGroup removes the instance asked and the
   });
 });
 
+describe('a Karpenter node the agent deletes', { timeout: 60_000 }, () => {
+  it('leaves its pool one node fewer for the hour, then the pool follows its pods again (Karpenter provisions for pending pods)', () => {
+    const acted = testSandbox();
+    const twin = testSandbox();
+    const cluster = 'staging-storefront-use1';
+    const poolOf = (cloud: typeof acted.cloud) => {
+      const ng = cloud.world.clusters
+        .find((c) => c.name === cluster)
+        ?.nodeGroups.find((g) => g.kind === 'karpenter');
+      if (!ng) throw new Error('the staging cluster has a Karpenter pool');
+      return ng;
+    };
+    const nodes = (s: typeof acted) => s.cloud.simulation.nodesAt(poolOf(s.cloud), s.clock.now().getTime());
+    const before = nodes(acted);
+    expect(before.length).toBeGreaterThan(1);
+    const gone = before[0]?.name as string;
+    expect(acted.cloud.removeKarpenterNodeFromAgent(cluster, gone)).toBe(true);
+    acted.clock.advance(60_000);
+    twin.clock.advance(60_000);
+    expect(nodes(acted).map((n) => n.name)).not.toContain(gone);
+    expect(nodes(acted)).toHaveLength(nodes(twin).length - 1);
+    // From the next hour on, the pool runs what its pods need, as the untouched twin does.
+    for (let h = 1; h <= 3; h++) {
+      acted.clock.advance(HOUR_MS);
+      twin.clock.advance(HOUR_MS);
+      expect(nodes(acted)).toHaveLength(nodes(twin).length);
+      expect(nodes(acted).map((n) => n.name)).not.toContain(gone);
+    }
+  });
+});
+
 describe('a cluster created after the account was connected (the e2e world)', { timeout: 30_000 }, () => {
   it('is not listed until created, then is, with its creation time, and stays created after a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-create-'));
