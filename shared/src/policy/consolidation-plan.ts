@@ -109,6 +109,12 @@ export function consolidationPlanOf(
     ]),
   );
   const fit = placementFit(placementNodes, placementPods);
+  const unknownScheduling = input.workloads.filter((w) => (w.scheduling ?? null) === null).length;
+  if (unknownScheduling > 0) {
+    notes.push(
+      `${unknownScheduling} workload(s) come from an inventory that predates their scheduling constraints: their pods move only within their node group until the next sync.`,
+    );
+  }
   const run = planConsolidationRun(
     {
       consolidation: {

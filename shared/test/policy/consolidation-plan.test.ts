@@ -327,6 +327,10 @@ describe('consolidationPlanOf moves pods across node groups only where the sched
 
   it('keeps them when anything is unknown or not modelled, and does not move on-demand pods to spot', () => {
     expect(movedTo(plan(null))).toEqual([]);
+    expect(
+      plan(null).notes.some((n) => n.startsWith('1 workload(s) come from an inventory that predates')),
+    ).toBe(true);
+    expect(plan(free).notes.some((n) => n.includes('predates their scheduling'))).toBe(false);
     expect(movedTo(plan({ ...free, groupBound: true }))).toEqual([]);
     const { taints: _t, ...unknownTaints } = nodes()[1] as PlanInventoryNode;
     expect(
