@@ -123,6 +123,27 @@ describe('planSnapshotWrites', () => {
     expect(plan).toMatchObject({ nodeCount: 3, podCount: 8, writeCount: 11 + 2 });
   });
 
+  it("keeps each node's taints and each workload's scheduling constraints for the consolidation plan (ADR 0057)", () => {
+    const plan = planSnapshotWrites(input());
+    const nodes = putsOf(plan.writes, 'Node').map((n) => nodeEntity.fromItem(n));
+    const gpu = nodes.find((n) => n.nodeGroupId === 'karpenter-gpu');
+    expect(gpu?.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+    expect(
+      nodes.filter((n) => n !== gpu).every((n) => Array.isArray(n.taints) && n.taints.length === 0),
+    ).toBe(true);
+    const workloads = putsOf(plan.writes, 'Workload').map((w) => workloadEntity.fromItem(w));
+    expect(workloads.find((w) => w.name.startsWith('trainer'))?.scheduling).toEqual({
+      nodeSelector: { 'karpenter.sh/nodepool': 'gpu' },
+      requiredNodeAffinity: [],
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      groupBound: false,
+    });
+    expect(workloads.find((w) => w.name === 'web')?.scheduling).toMatchObject({
+      nodeSelector: {},
+      tolerations: [],
+    });
+  });
+
   it('writes nothing for items that did not change, and deletes what went away', () => {
     const first = planSnapshotWrites(input());
     const nodes = putsOf(first.writes, 'Node').map((i) => nodeEntity.fromItem(i));

@@ -122,6 +122,7 @@ export async function seedClusterDetail(
       monthlyCostUsd: cost,
       hpaScaledResources: [],
       pdb: null,
+      scheduling: null,
       dailyUsage: {},
       today: null,
       rightsizing:

@@ -172,6 +172,44 @@ export async function run(): Promise<void> {
       );
     }
 
+    // BENCH_PLANS_ONLY=1: the potential and each cluster's dry-run plans only, no run (a quick look at
+    // where a plan and the potential part, in a minute or two instead of the full proof's twelve).
+    if (process.env.BENCH_PLANS_ONLY) {
+      for (const r of rows) {
+        for (const aggressiveness of ['balanced', 'aggressive'] as const) {
+          const current = await api('GET', `/api/client/clusters/${r.clusterId}/policy`);
+          await api('PUT', `/api/client/clusters/${r.clusterId}/policy`, {
+            version: Number(current.body.version ?? 0),
+            policy: { infrastructure: { binPacking: { aggressiveness } } },
+          });
+          const plan = await api('POST', `/api/client/clusters/${r.clusterId}/consolidation`, {
+            dryRun: true,
+          });
+          const skippedUsd = new Map<string, number>();
+          for (const s of (plan.body.skipped ?? []) as { reason: string; hourlyPriceUsd: number }[])
+            skippedUsd.set(s.reason, (skippedUsd.get(s.reason) ?? 0) + s.hourlyPriceUsd * hoursPerMonth);
+          const steps = (plan.body.steps ?? []) as { kind: string }[];
+          if (process.env.BENCH_PLANS_ONLY === 'verbose')
+            console.log(
+              JSON.stringify(
+                {
+                  steps: plan.body.steps,
+                  skipped: plan.body.skipped,
+                  replacements: plan.body.replacements,
+                  held: (plan.body.held as unknown[]).length,
+                },
+                null,
+                0,
+              ).slice(0, 6000),
+            );
+          console.log(
+            `  ${r.name.padEnd(28)} ${aggressiveness.padEnd(10)} potential $${(potential.get(r.clusterId) ?? 0).toFixed(0)}  plan $${Number(plan.body.monthlySavingUsd).toFixed(0)} (${steps.length} nodes, ${steps.filter((s) => s.kind === 'replace').length} replaced; before owners $${Number(plan.body.plannedMonthlySavingUsd).toFixed(0)})  skipped: ${[...skippedUsd].map(([k, v]) => `${k} $${v.toFixed(0)}`).join(', ') || 'none'}`,
+          );
+        }
+      }
+      return;
+    }
+
     /** USD/h the cluster's running instances cost in a sandbox, at the cloud port's live prices. */
     const clusterBill = async (cloud: InstanceType<typeof SandboxCloud>, r: ClusterRow) => {
       const target = targetOf(awsOf.get(r.accountId) ?? '', r.region);
@@ -256,6 +294,17 @@ export async function run(): Promise<void> {
         return figures;
       }
       figures.planNodes = (plan.body.steps as unknown[]).length;
+      // Where the plan acts: nodes per group, replacements counted apart.
+      const perGroup = new Map<string, { nodes: number; replaced: number }>();
+      for (const s of plan.body.steps as { nodeGroupId: string; kind: string }[]) {
+        const g = perGroup.get(s.nodeGroupId) ?? { nodes: 0, replaced: 0 };
+        g.nodes += 1;
+        if (s.kind === 'replace') g.replaced += 1;
+        perGroup.set(s.nodeGroupId, g);
+      }
+      const planGroups = [...perGroup]
+        .map(([id, g]) => `${id} x${g.nodes}${g.replaced ? ` (${g.replaced} replaced)` : ''}`)
+        .join(', ');
       figures.predictedUsd = Number(plan.body.monthlySavingUsd);
       if (figures.planNodes === 0) {
         figures.status = 'nothing to do';
@@ -394,7 +443,7 @@ export async function run(): Promise<void> {
       const reasons = [
         ...new Set(items.filter((a) => a.state !== 'done').map((a) => String(a.result).slice(0, 160))),
       ];
-      figures.note = `${figures.note}${reasons.slice(0, 2).join(' | ')}`;
+      figures.note = `${figures.note}[plan: ${planGroups}] ${reasons.slice(0, 2).join(' | ')}`;
       safety.pendingOver2Min += overLimit.size;
       safety.pdbViolations += violated.size;
       for (const id of overLimit) safetyNotes.push(`${r.name}: pod ${id} Pending over 2 minutes`);

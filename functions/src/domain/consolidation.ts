@@ -63,6 +63,7 @@ export async function planClusterConsolidation(
         instanceId: n.instanceId,
         nodeGroupId: n.nodeGroupId,
         launchedAt: n.launchedAt,
+        ...(n.taints ? { taints: n.taints } : {}),
       })),
       lastActedOn,
       workloads: workloads.map((w) => ({
@@ -77,6 +78,7 @@ export async function planClusterConsolidation(
         hpaScaledResources: w.hpaScaledResources,
         usage: null,
         pdb: w.pdb,
+        scheduling: w.scheduling,
       })),
       groups: groups.map((g) => ({
         id: g.nodeGroupId,

@@ -270,6 +270,8 @@ export class SandboxKubernetes {
     // One scheduler view per workload: every replica asks for the same.
     const schedulables = new Map<SandboxWorkload, SchedulablePod>();
 
+    // Every group's nodes as filled so far: a pod its own group cannot hold may still fit another's.
+    const groupStates: { ng: SandboxNodeGroup; states: NodeState[] }[] = [];
     for (const ng of cluster.nodeGroups) {
       const groupNodes = sim.nodesAt(ng, t);
       const states: NodeState[] = groupNodes.map((node) => ({
@@ -293,10 +295,28 @@ export class SandboxKubernetes {
           pods.push(this.daemonSetPod(ds, state, hour));
         }
       }
-      // Then the group's pods, largest first, each on the least allocated node that fits.
+      // Then the group's pods, each on the least allocated node that fits: pods a node selector or
+      // required node affinity ties to nodes like these first, then the others, each largest first. The
+      // placement is recomputed at every instant (no pod keeps its node), and placing the pods with the
+      // fewest options first is how it keeps what a real cluster keeps: a pod that could only run here is
+      // not pushed out by one that could run elsewhere (which overflows to other groups' nodes, below).
       const drafts = this.podDrafts(cluster, ng, t, hour);
+      const tiedByWorkload = new Map<SandboxWorkload, number>();
+      const tied = (w: SandboxWorkload) => {
+        let rank = tiedByWorkload.get(w);
+        if (rank === undefined) {
+          rank =
+            Object.keys(w.nodeSelector).length > 0 ||
+            (schedulingConstraintsOf(w).affinity?.nodeAffinity?.required?.length ?? 0) > 0
+              ? 0
+              : 1;
+          tiedByWorkload.set(w, rank);
+        }
+        return rank;
+      };
       drafts.sort(
         (a, b) =>
+          tied(a.workload) - tied(b.workload) ||
           b.workload.requests.cpuMilli - a.workload.requests.cpuMilli ||
           b.workload.requests.memoryMiB - a.workload.requests.memoryMiB ||
           (a.name < b.name ? -1 : 1),
@@ -338,7 +358,7 @@ export class SandboxKubernetes {
         } else if (draft.startingUntilMs > t) pods.push(this.workloadPod(cluster, draft, undefined, t, hour));
         else unplaced.push({ draft, pod });
       }
-      for (const state of states) nodes.push(this.snapshotNode(cluster, ng, state, t, hour));
+      groupStates.push({ ng, states });
       // Events of the last hour.
       for (const interruption of sim.interruptionsBetween(ng, windowStart, t)) {
         events.push({
@@ -366,8 +386,37 @@ export class SandboxKubernetes {
         }
       }
     }
-    // Pods no node of their group could take: onto the nodes Spot Optimizer's pools launched, where they
-    // fit (a cordoned launched node takes none), else Pending.
+    // Pods no node of their group could take: kube-scheduler places a pod on any node it fits, so first
+    // onto another group's node (its selectors, affinity and that group's taints permitting; a cordoned
+    // node takes no new pod), the least allocated first as above.
+    const others = groupStates.flatMap(({ states }) =>
+      states.filter((s) => !this.writes.isCordoned(cluster.name, s.name, t)),
+    );
+    const overflow: typeof unplaced = [];
+    for (const entry of unplaced) {
+      const { draft, pod } = entry;
+      let best: NodeState | undefined;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (const state of others) {
+        if (unfitReason(pod, state) !== null) continue;
+        const score = (state.free.cpuMilli - pod.cpuMilli) / Math.max(1, state.allocatableCpuMilli);
+        if (score > bestScore) {
+          bestScore = score;
+          best = state;
+        }
+      }
+      if (!best) {
+        overflow.push(entry);
+        continue;
+      }
+      bind(pod, best);
+      runningByWorkload.set(draft.workload.key, (runningByWorkload.get(draft.workload.key) ?? 0) + 1);
+      pods.push(this.workloadPod(cluster, draft, best, t, hour));
+    }
+    for (const { ng, states } of groupStates)
+      for (const state of states) nodes.push(this.snapshotNode(cluster, ng, state, t, hour));
+    // Then onto the nodes Spot Optimizer's pools launched, where they fit (a cordoned launched node takes
+    // none), else Pending.
     const launched: Placeable[] = this.pools.nodesAt(cluster.name, t).map((n) => ({
       name: n.name,
       labels: n.labels,
@@ -380,7 +429,7 @@ export class SandboxKubernetes {
     }));
     const pending: PendingForPools[] = [];
     const podsOnLaunched = new Map<string, number>();
-    for (const { draft, pod } of unplaced) {
+    for (const { draft, pod } of overflow) {
       const host = launched.find((n) => unfitReason(pod, n) === null);
       if (host) {
         bind(pod, host);

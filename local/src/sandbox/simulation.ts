@@ -20,7 +20,8 @@
  *   last). After a named removal of a drained node (TerminateInstanceInAutoScalingGroup with decrement,
  *   a Karpenter node deleted) the pods already run elsewhere, nothing is pending for the autoscaler to
  *   react to, so the group keeps that node fewer: from the next hour it moves from the held size by as
- *   many nodes as its pods' need moved since. Desired 0 stays empty until the next change (a hibernated
+ *   many nodes as its pods' need moved since; a Karpenter pool, which provisions for pending pods by
+ *   itself, follows its pods' need from the next hour. Desired 0 stays empty until the next change (a hibernated
  *   group is not woken by its pending pods).
  * - Named removals: a change may vacate slots (TerminateInstanceInAutoScalingGroup of one instance, a
  *   Karpenter node deleted): a vacated slot never runs again, so the group's nodes are its first
@@ -453,7 +454,11 @@ export class Simulation {
     }
     const changedIn = hourOf(o.atMs);
     if (o.desiredSize === 0 || !ng.autoscaled || changedIn === hour) return o.desiredSize;
-    if (!o.vacatedSlots?.length) return clamp(this.neededNodes(ng, hour), o.minSize, o.maxSize);
+    // Karpenter provisions for pending pods within a minute: a pool a deleted node left short for its
+    // pods (a CronJob burst later in the day) is back at its pods' need from the next hour, as after a
+    // size set by hand. An ASG launches nothing for pending pods without a cluster autoscaler's request.
+    if (!o.vacatedSlots?.length || ng.kind === 'karpenter')
+      return clamp(this.neededNodes(ng, hour), o.minSize, o.maxSize);
     // A drained node removed by name: the held size, moved by the change of the pods' need since.
     const moved = o.desiredSize + this.neededNodes(ng, hour) - this.neededNodes(ng, changedIn);
     return clamp(moved, o.minSize, o.maxSize);

@@ -1,6 +1,8 @@
 import { clusterSnapshotSchema } from '@spot/shared/model/cluster-snapshot';
+import type { NodeSelectorTerm } from '@spot/shared/packing/selectors';
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../src/sandbox/cycles';
+import { unfitReason } from '../../src/sandbox/scheduler';
 import { keyTarget, testSandbox, WEEKDAY_NOON_NY } from './fixtures';
 
 const { cloud } = testSandbox();
@@ -82,6 +84,38 @@ describe('cluster snapshots', { timeout: 30_000 }, () => {
       }
       if (new Set(snapshot.nodes.map((n) => n.name)).size !== snapshot.nodes.length)
         problems.push(`${snapshot.clusterName}: duplicate node names`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('runs every pod on a node its selector and required affinity match and whose hard taints it tolerates', () => {
+    const problems: string[] = [];
+    for (const snapshot of allSnapshots()) {
+      const nodes = new Map(snapshot.nodes.map((n) => [n.name, n]));
+      for (const pod of snapshot.pods) {
+        if (pod.phase !== 'Running' || !pod.owner || pod.owner.kind === 'DaemonSet') continue;
+        const node = nodes.get(pod.nodeName ?? '');
+        if (!node) {
+          problems.push(`${pod.name} runs on no listed node`);
+          continue;
+        }
+        const scheduling = { nodeSelector: pod.nodeSelector, tolerations: pod.tolerations };
+        const reason = unfitReason(
+          {
+            cpuMilli: 0,
+            memoryMiB: 0,
+            gpuMilli: 0,
+            ...scheduling,
+            requiredNodeAffinity: pod.affinity?.nodeAffinity?.required as NodeSelectorTerm[] | undefined,
+          },
+          {
+            labels: node.labels,
+            taints: node.taints,
+            free: { cpuMilli: 1, memoryMiB: 1, pods: 1, gpuMilli: 1 },
+          },
+        );
+        if (reason !== null) problems.push(`${snapshot.clusterName}: ${pod.name} on ${node.name}: ${reason}`);
+      }
     }
     expect(problems).toEqual([]);
   });

@@ -7,16 +7,17 @@ import {
   type RunNodeGroup,
 } from '../savings/consolidation-run';
 import {
-  type FitBin,
-  type FitFunction,
-  type FitPod,
-  type FitResult,
-  firstFitDecreasing,
-} from '../savings/fit';
+  type NodeTaint,
+  type PlacementNode,
+  type PlacementPod,
+  placementFit,
+  type WorkloadScheduling,
+} from './pod-placement';
 import {
   consolidationInputOf,
   type PolicyPreviewInput,
   type PreviewNode,
+  type PreviewWorkload,
   replacementOptionsOf,
 } from './preview';
 
@@ -31,14 +32,24 @@ export interface PlanInventoryNode extends PreviewNode {
   nodeGroupId: string | null;
   /** When the node was launched (ISO; absent: unknown, long ago). */
   launchedAt?: string;
+  /** Its taints (absent: not known, an inventory written before they were kept). */
+  taints?: readonly NodeTaint[];
 }
+
+/** A workload with its pods' scheduling constraints (absent or `null`: not known). */
+export interface PlanWorkload extends PreviewWorkload {
+  scheduling?: WorkloadScheduling | null;
+}
+
+/** A node carries at most this many labels in the inventory; a node cut there has unknown labels. */
+export const storedLabelsCap = 64;
 
 export interface ConsolidationPlanInput
   extends Omit<PolicyPreviewInput, 'nodes' | 'workloads' | 'lastSpotMonthlySavingUsd'> {
   clusterId: string;
   snapshotAt: string | null;
   nodes: readonly PlanInventoryNode[];
-  workloads: PolicyPreviewInput['workloads'];
+  workloads: readonly PlanWorkload[];
   groups: readonly RunNodeGroup[];
   /**
    * The optimizer's latest action on a node by name (ISO: when it finished, or started while in flight):
@@ -76,10 +87,34 @@ export function consolidationPlanOf(
   const owners: ConsolidationRunInput['owners'] = Object.fromEntries(
     summed.map((n) => [n.name, { instanceId: n.instanceId, nodeGroupId: n.nodeGroupId }]),
   );
-  const fit = withinNodeGroups(
-    new Map(summed.map((n) => [n.name, n.nodeGroupId])),
-    new Map(pods.map((p) => [podKey(p), p.nodeName])),
+  // Where the re-fit may put a pod: its own group's nodes, and, where its workload's constraints and
+  // the node's labels and taints are known, any node kube-scheduler would admit it on (ADR 0057).
+  const schedulingOf = new Map(input.workloads.map((w) => [w.key, w.scheduling ?? null]));
+  const placementNodes = new Map<string, PlacementNode>(
+    summed.map((n) => [
+      n.name,
+      {
+        group: n.nodeGroupId,
+        labels: n.labels && Object.keys(n.labels).length < storedLabelsCap ? n.labels : undefined,
+        taints: n.taints,
+        capacityType: n.capacityType,
+      },
+    ]),
   );
+  const placementPods = new Map<string, PlacementPod>(
+    pods.map((p) => [
+      podKey(p),
+      // The synthetic pods carry their workload's key as their owner's name (see consolidationInputOf).
+      { node: p.nodeName ?? null, scheduling: schedulingOf.get(p.owner?.name ?? '') ?? null },
+    ]),
+  );
+  const fit = placementFit(placementNodes, placementPods);
+  const unknownScheduling = input.workloads.filter((w) => (w.scheduling ?? null) === null).length;
+  if (unknownScheduling > 0) {
+    notes.push(
+      `${unknownScheduling} workload(s) come from an inventory that predates their scheduling constraints: their pods move only within their node group until the next sync.`,
+    );
+  }
   const run = planConsolidationRun(
     {
       consolidation: {
@@ -157,51 +192,5 @@ export function consolidationPlanOf(
     monthlySavingUsd: run.monthlySavingUsd,
     plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
     notes,
-  };
-}
-
-/**
- * The re-fit of a stored inventory: a pod moves only to a node of its own node group (or to a
- * replacement the plan launches for it). The inventory sums pods per workload and keeps none of their
- * node selectors, affinities or tolerations, and node groups exist precisely to hold pods apart (GPU,
- * batch, memory, architecture pools, tainted groups): a move across groups is one the scheduler may
- * refuse, leaving the evicted pod Pending. Within a group its pods fit any of its nodes.
- */
-export function withinNodeGroups(
-  groupOfNode: ReadonlyMap<string, string | null>,
-  nodeOfPod: ReadonlyMap<string, string | null | undefined>,
-): FitFunction {
-  return (pods, bins) => {
-    const groupOfPod = (key: string) => {
-      const node = nodeOfPod.get(key);
-      return node ? (groupOfNode.get(node) ?? null) : null;
-    };
-    // A bin the inventory does not know is a replacement sized for the action's pods: any may go there.
-    const accepts = (bin: FitBin, group: string | null) =>
-      !groupOfNode.has(bin.name) || groupOfNode.get(bin.name) === group;
-    const free = bins.map((b) => ({ ...b }));
-    const placements: FitResult['placements'] = [];
-    const unplaced: string[] = [];
-    const byGroup = new Map<string | null, FitPod[]>();
-    for (const pod of pods) {
-      const group = groupOfPod(pod.key);
-      byGroup.set(group, [...(byGroup.get(group) ?? []), pod]);
-    }
-    for (const [group, groupPods] of byGroup) {
-      const open = free.filter((b) => accepts(b, group));
-      const result = firstFitDecreasing(groupPods, open);
-      const binByName = new Map(open.map((b) => [b.name, b]));
-      const podByKey = new Map(groupPods.map((x) => [x.key, x]));
-      for (const p of result.placements) {
-        const bin = binByName.get(p.binName) as FitBin;
-        const pod = podByKey.get(p.podKey) as FitPod;
-        bin.freeCpuMilli -= pod.cpuRequestMilli;
-        bin.freeMemoryMiB -= pod.memoryRequestMiB;
-        bin.freePods -= 1;
-        placements.push(p);
-      }
-      unplaced.push(...result.unplaced);
-    }
-    return { placements, unplaced };
   };
 }

@@ -17,7 +17,9 @@ import type { NodeGroupKind } from './snapshot-model';
  * - an owner must be known: a self-managed ASG or a managed node group (terminated in its Auto Scaling
  *   group with the desired capacity decremented, so the group does not launch a replacement), or a
  *   Karpenter NodePool (the Node object is deleted and Karpenter's finalizer drains and terminates it);
- * - a group never goes below its minimum size: nodes are taken in plan order until the group is at it;
+ * - a group never goes below its minimum size: the nodes of a group already at it are not candidates
+ *   (they stay, and may receive other nodes' pods); in the others nodes are taken in plan order until
+ *   the group is at it;
  * - a replacement (replace-and-move) is launched by Karpenter only; an ASG cannot launch a chosen type,
  *   so a replace action with a node of another owner is skipped as a whole (its replacement was sized
  *   for all of its nodes);
@@ -117,7 +119,7 @@ export interface ConsolidationRunPlan {
   podsEvicted: number;
   hourlySavingUsd: number;
   monthlySavingUsd: number;
-  /** The plan before owners, minimums and waves (what the policy preview's bin-packing card counts). */
+  /** The plan before owners, the minimums of groups above theirs, and waves. */
   plannedMonthlySavingUsd: number;
 }
 
@@ -129,10 +131,6 @@ export function planConsolidationRun(
   options: { fit?: FitFunction } = {},
 ): ConsolidationRunPlan {
   const { consolidation } = input;
-  const plan: ConsolidationPlan = planConsolidation(consolidation, now, options);
-  const maxNodesInFlight = Math.max(1, Math.floor(input.maxNodesInFlight));
-  const nodesByName = new Map(consolidation.nodes.map((n) => [n.name, n]));
-  const podsByKey = new Map(consolidation.pods.map((p) => [podKey(p), p]));
   const groupsById = new Map(input.groups.map((g) => [g.id, g]));
   // Nodes per group now: every node of the inventory, whatever the plan does with it.
   const remaining = new Map<string, number>();
@@ -140,11 +138,38 @@ export function planConsolidationRun(
     const id = input.owners[n.name]?.nodeGroupId;
     if (id) remaining.set(id, (remaining.get(id) ?? 0) + 1);
   }
+  // A group already at its minimum loses no node: its nodes are not candidates, so the planner looks
+  // for the saving elsewhere and may still move other nodes' pods into their room (ADR 0057). A group
+  // above its minimum is checked action by action below.
+  const atMinimum = (name: string) => {
+    const group = groupsById.get(input.owners[name]?.nodeGroupId ?? '');
+    return group !== undefined && (remaining.get(group.id) ?? 0) <= group.minSize;
+  };
+  const keep = new Set(consolidation.nodes.filter((n) => atMinimum(n.name)).map((n) => n.name));
+  // Only a Karpenter NodePool launches a chosen type: a replacement is planned for its nodes alone.
+  const replaceable = new Set(
+    consolidation.nodes
+      .filter((n) => groupsById.get(input.owners[n.name]?.nodeGroupId ?? '')?.kind === 'karpenter-nodepool')
+      .map((n) => n.name),
+  );
+  const plan: ConsolidationPlan = planConsolidation(consolidation, now, { ...options, keep, replaceable });
+  const maxNodesInFlight = Math.max(1, Math.floor(input.maxNodesInFlight));
+  const nodesByName = new Map(consolidation.nodes.map((n) => [n.name, n]));
+  const podsByKey = new Map(consolidation.pods.map((p) => [podKey(p), p]));
 
   const skipped: SkippedNode[] = [];
   const chosen: Omit<RunStep, 'wave'>[] = [];
   const skip = (node: string, reason: SkipReason, message: string) =>
     skipped.push({ node, reason, message, hourlyPriceUsd: nodesByName.get(node)?.hourlyPriceUsd ?? 0 });
+  for (const n of plan.nodes) {
+    if (n.status !== 'candidate' || !keep.has(n.node)) continue;
+    const group = groupsById.get(input.owners[n.node]?.nodeGroupId ?? '') as RunNodeGroup;
+    skip(
+      n.node,
+      'group-minimum',
+      `${group.name} is at its minimum size (${group.minSize}): lower the minimum to let the optimizer remove this node.`,
+    );
+  }
 
   for (const action of plan.actions) {
     const owned = action.nodes.map((name) => {

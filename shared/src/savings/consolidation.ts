@@ -334,6 +334,8 @@ function evaluate(
   context: {
     fit: FitFunction;
     allowReplacement: boolean;
+    /** Nodes whose owner can launch a replacement (absent: every node's). */
+    replaceable?: ReadonlySet<string> | undefined;
     replacementOptions: readonly ReplacementOption[];
     unmanaged: ReadonlySet<string>;
   },
@@ -380,6 +382,7 @@ function evaluate(
     };
   }
   if (!context.allowReplacement) return null;
+  if (context.replaceable && candidates.some((c) => !context.replaceable?.has(c.node.name))) return null;
 
   // One replacement for the pods that did not re-fit. It also hosts the DaemonSet overhead every node
   // carries (the largest of the candidates'), and must be strictly cheaper than what it replaces.
@@ -471,7 +474,20 @@ function apply(evaluation: Evaluation, state: PlanState, podsByKey: ReadonlyMap<
 export function planConsolidation(
   input: ConsolidationInput,
   now: Date,
-  options: { fit?: FitFunction } = {},
+  options: {
+    fit?: FitFunction;
+    /**
+     * Nodes that must stay whatever their assessment (a group at its minimum size): never candidates,
+     * still destinations for other nodes' pods.
+     */
+    keep?: ReadonlySet<string>;
+    /**
+     * Nodes whose owner can launch a cheaper replacement (a Karpenter NodePool); absent: every node's.
+     * An action that needs a replacement takes only these, so the planner looks for plain removals
+     * elsewhere instead of an action the run could not execute.
+     */
+    replaceable?: ReadonlySet<string>;
+  } = {},
 ): ConsolidationPlan {
   const fit = options.fit ?? firstFitDecreasing;
   const nowMs = now.getTime();
@@ -512,10 +528,13 @@ export function planConsolidation(
       input.policy.method === 'replace-and-move' &&
       input.replacementOptions.length > 0,
     replacementOptions: input.replacementOptions,
+    replaceable: options.replaceable,
     unmanaged,
   };
   const actions: ConsolidationAction[] = [];
-  const candidates = infos.filter((i) => i.assessment.status === 'candidate').sort(candidateOrder);
+  const candidates = infos
+    .filter((i) => i.assessment.status === 'candidate' && !options.keep?.has(i.node.name))
+    .sort(candidateOrder);
 
   // 1. Empty nodes, all at once.
   const empty = candidates.filter((c) => c.movable.length === 0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, policySchema } from '../../src/model/policy';
 import { consolidationPlanOf, type PlanInventoryNode } from '../../src/policy/consolidation-plan';
+import type { WorkloadScheduling } from '../../src/policy/pod-placement';
 
 const NOW = new Date('2026-06-20T12:00:00Z');
 
@@ -219,5 +220,127 @@ describe('consolidationPlanOf moves pods only within their node group (issue 14,
     const moved = withRoom.steps.flatMap((s) => s.pods.flatMap((p) => p.toNodes));
     expect(moved.length).toBeGreaterThan(0);
     expect(moved.every((to) => to === 'b')).toBe(true);
+  });
+});
+
+describe('consolidationPlanOf moves pods across node groups only where the scheduler admits them (ADR 0057)', () => {
+  const groups = [
+    { id: 'asg-web', name: 'web', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'web' },
+    { id: 'asg-legacy', name: 'legacy', kind: 'asg' as const, minSize: 0, autoScalingGroupName: 'legacy' },
+  ];
+  const web = { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 400, memoryMiB: 400 };
+  const free = { nodeSelector: {}, requiredNodeAffinity: [], tolerations: [], groupBound: false };
+  const workload = (scheduling: WorkloadScheduling | null) => ({
+    key: 'shop#Deployment#web',
+    namespace: 'shop',
+    replicas: 2,
+    requestCpuMilli: 400,
+    requestMemoryMiB: 400,
+    monthlyCostUsd: 10,
+    spotReady: true,
+    hpaScaledResources: [],
+    usage: null,
+    scheduling,
+  });
+  // 'a' (web) is light; the only room is on 'l' of the legacy group, busy (not a candidate itself).
+  const nodes = (legacy: Partial<PlanInventoryNode> = {}) => [
+    node('a', {
+      requestedCpuMilli: 400,
+      requestedMemoryMiB: 400,
+      movablePods: [web],
+      labels: { 'node-pool': 'web' },
+      taints: [],
+    }),
+    node('l', {
+      nodeGroupId: 'asg-legacy',
+      requestedCpuMilli: 1400,
+      requestedMemoryMiB: 1400,
+      movablePods: [
+        { namespace: 'ops', workload: 'ops#Deployment#big', count: 1, cpuMilli: 1400, memoryMiB: 1400 },
+      ],
+      labels: { 'node-pool': 'legacy' },
+      taints: [],
+      ...legacy,
+    }),
+  ];
+  const plan = (scheduling: WorkloadScheduling | null, legacy: Partial<PlanInventoryNode> = {}) =>
+    consolidationPlanOf(
+      { ...input(nodes(legacy)), groups, workloads: [workload(scheduling)] },
+      defaultPolicy,
+    );
+  const movedTo = (p: ReturnType<typeof plan>) => p.steps.flatMap((s) => s.pods.flatMap((x) => x.toNodes));
+
+  it('moves pods with no constraint against the node to a node of another group', () => {
+    const p = plan(free);
+    expect(p.steps.map((s) => s.node)).toEqual(['a']);
+    expect(movedTo(p)).toEqual(['l']);
+  });
+
+  it('keeps them when the node is tainted and not tolerated, or does not match the selector or affinity', () => {
+    expect(
+      movedTo(plan(free, { taints: [{ key: 'workload', value: 'batch', effect: 'NoSchedule' }] })),
+    ).toEqual([]);
+    expect(movedTo(plan({ ...free, nodeSelector: { 'node-pool': 'web' } }))).toEqual([]);
+    expect(
+      movedTo(
+        plan({
+          ...free,
+          requiredNodeAffinity: [
+            { matchExpressions: [{ key: 'node-pool', operator: 'NotIn', values: ['legacy'] }] },
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    // A toleration of the taint lets them go.
+    expect(
+      movedTo(
+        plan(
+          {
+            ...free,
+            tolerations: [{ key: 'workload', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+          },
+          { taints: [{ key: 'workload', value: 'batch', effect: 'NoSchedule' }] },
+        ),
+      ),
+    ).toEqual(['l']);
+  });
+
+  it("uses the room of a group at its minimum instead of planning that group's nodes away", () => {
+    // 'l' alone is its group's minimum: cheaper to disrupt than 'a', the planner would take it first and
+    // the run would have to skip it; now 'a' empties onto it.
+    const atMinimum = groups.map((g) => (g.id === 'asg-legacy' ? { ...g, minSize: 1 } : g));
+    const light = {
+      requestedCpuMilli: 300,
+      requestedMemoryMiB: 300,
+      movablePods: [
+        { namespace: 'ops', workload: 'ops#Deployment#small', count: 1, cpuMilli: 300, memoryMiB: 300 },
+      ],
+    };
+    const p = consolidationPlanOf(
+      { ...input(nodes(light)), groups: atMinimum, workloads: [workload(free)] },
+      defaultPolicy,
+    );
+    expect(p.steps.map((s) => s.node)).toEqual(['a']);
+    expect(movedTo(p)).toEqual(['l']);
+    expect(p.skipped).toEqual([expect.objectContaining({ node: 'l', reason: 'group-minimum' })]);
+  });
+
+  it('keeps them when anything is unknown or not modelled, and does not move on-demand pods to spot', () => {
+    expect(movedTo(plan(null))).toEqual([]);
+    expect(
+      plan(null).notes.some((n) => n.startsWith('1 workload(s) come from an inventory that predates')),
+    ).toBe(true);
+    expect(plan(free).notes.some((n) => n.includes('predates their scheduling'))).toBe(false);
+    expect(movedTo(plan({ ...free, groupBound: true }))).toEqual([]);
+    const { taints: _t, ...unknownTaints } = nodes()[1] as PlanInventoryNode;
+    expect(
+      movedTo(
+        consolidationPlanOf(
+          { ...input([nodes()[0] as PlanInventoryNode, unknownTaints]), groups, workloads: [workload(free)] },
+          defaultPolicy,
+        ),
+      ),
+    ).toEqual([]);
+    expect(movedTo(plan(free, { capacityType: 'spot' }))).toEqual([]);
   });
 });

@@ -143,11 +143,39 @@ function checkRunInvariants(input: ConsolidationRunInput, run: ConsolidationRunP
     }
   }
 
-  // 7. every node the planner removes is a step or skipped, once
-  const plan = planConsolidation(consolidation, NOW);
+  // 7. every node the planner removes is a step or skipped, once; the nodes of a group already at its
+  // minimum are never planned (still destinations), and those that were candidates are skipped as such;
+  const size = (id: string | null | undefined) =>
+    consolidation.nodes.filter((n) => input.owners[n.name]?.nodeGroupId === id).length;
+  const keep = new Set(
+    consolidation.nodes
+      .filter((n) => {
+        const g = input.groups.find((x) => x.id === input.owners[n.name]?.nodeGroupId);
+        return g !== undefined && size(g.id) <= g.minSize;
+      })
+      .map((n) => n.name),
+  );
+  // ... and a replacement only for nodes of Karpenter NodePools (the only owner that launches a type)
+  const replaceable = new Set(
+    consolidation.nodes
+      .filter(
+        (n) =>
+          input.groups.find((g) => g.id === input.owners[n.name]?.nodeGroupId)?.kind === 'karpenter-nodepool',
+      )
+      .map((n) => n.name),
+  );
+  const plan = planConsolidation(consolidation, NOW, { keep, replaceable });
+  for (const a of plan.actions)
+    if (a.kind === 'replace') for (const name of a.nodes) expect(replaceable.has(name)).toBe(true);
+  for (const name of plan.removedNodes) expect(keep.has(name)).toBe(false);
+  const keptCandidates = plan.nodes
+    .filter((n) => n.status === 'candidate' && keep.has(n.node))
+    .map((n) => n.node);
+  for (const name of keptCandidates)
+    expect(run.skipped.find((s) => s.node === name)?.reason).toBe('group-minimum');
   const accounted = [...run.steps.map((s) => s.node), ...run.skipped.map((s) => s.node)];
   expect(new Set(accounted).size).toBe(accounted.length);
-  expect([...accounted].sort()).toEqual([...plan.removedNodes].sort());
+  expect([...accounted].sort()).toEqual([...plan.removedNodes, ...keptCandidates].sort());
   expect(run.podsEvicted).toBe(run.steps.reduce((s, step) => s + step.evictions.length, 0));
 }
 
@@ -268,7 +296,7 @@ describe('planConsolidationRun', () => {
     ]);
   });
 
-  it('leaves a replacement to Karpenter: a replace action on an ASG node is skipped whole', () => {
+  it('leaves a replacement to Karpenter: an ASG node whose pods need one is not planned', () => {
     const consolidation: ConsolidationInput = {
       ...smallCluster({ aggressiveness: 'aggressive' }),
       nodes: [
@@ -289,8 +317,9 @@ describe('planConsolidationRun', () => {
       { consolidation, groups: [asg(0)], owners: ownedBy('asg-web', ['big']), maxNodesInFlight: 1 },
       NOW,
     );
+    // An ASG cannot launch a chosen type: the planner plans no replacement for its node (ADR 0057).
     expect(onAsg.steps).toEqual([]);
-    expect(onAsg.skipped[0]?.reason).toBe('replacement-needs-karpenter');
+    expect(onAsg.skipped).toEqual([]);
     expect(onAsg.replacements).toEqual([]);
 
     const pool: RunNodeGroup = {

@@ -1,3 +1,4 @@
+import { nodeTaintsSchema } from '@spot/shared/policy/pod-placement';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { capacityTypeSchema, clusterPk, inventoryPriceSourceSchema } from './partitions';
@@ -41,6 +42,11 @@ export const nodeEntity = defineEntity(
       .default(null),
     /** The node's labels, for label exemptions (a node can be exempt itself). */
     labels: z.record(z.string(), z.string()).optional(),
+    /**
+     * Its taints (absent: written before they were kept), so a consolidation plan moves a pod only to a
+     * node whose taints it tolerates (ADR 0057).
+     */
+    taints: nodeTaintsSchema.optional(),
     /** A movable pod on it carries `karpenter.sh/do-not-disrupt`. */
     doNotDisrupt: z.boolean().default(false),
     ready: z.boolean().default(true),

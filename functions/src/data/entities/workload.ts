@@ -1,3 +1,4 @@
+import { workloadSchedulingSchema } from '@spot/shared/policy/pod-placement';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { clusterPk } from './partitions';
@@ -69,6 +70,12 @@ export const workloadEntity = defineEntity(
       .object({ name: z.string(), disruptionsAllowed: z.number().int().nonnegative() })
       .nullable()
       .default(null),
+    /**
+     * The node selector, required node affinity and tolerations its pods share (the first pod's), so a
+     * consolidation plan may move them across node groups where the scheduler would admit them (ADR
+     * 0057); `null`: written before they were kept.
+     */
+    scheduling: workloadSchedulingSchema.nullable().default(null),
     /** Rightsizing per replica (the savings engine's recommendation), `null` when there is no usage yet. */
     rightsizing: z
       .object({

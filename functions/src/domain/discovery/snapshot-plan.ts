@@ -6,6 +6,7 @@ import {
   encodePacking,
   hourPointOf,
 } from '@spot/shared/dashboard/index';
+import { nodeTaintsOf, workloadSchedulingOf } from '@spot/shared/policy/pod-placement';
 import { movablePodsByNode } from '@spot/shared/policy/preview';
 import type { BinPackingEstimate } from '@spot/shared/savings/bin-packing';
 import {
@@ -243,6 +244,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
       podCount: n.podCount,
       movablePods: [...(podsByNode.get(n.name)?.movablePods ?? [])],
       labels: boundedLabels(n.labels),
+      taints: nodeTaintsOf(n.taints),
       doNotDisrupt: podsByNode.get(n.name)?.doNotDisrupt ?? false,
       ready: n.ready,
       pressure: n.pressure,
@@ -262,6 +264,7 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     const item = workloadEntity.toItem({
       ...workloadAttributes(w, { orgId, clusterId, accountId }),
       pdb: pdbOf(w, model.snapshot.pdbs),
+      scheduling: w.pods[0] ? workloadSchedulingOf(w.pods[0]) : null,
       unmanagedReason: figures?.unmanagedReason ?? null,
       spotReady: figures?.spotReady ?? false,
       spotReason: figures?.spotReason ?? null,
