@@ -9,8 +9,9 @@
  *    at the optimum and mean bins / optimum, beside first fit decreasing and the best heuristic of
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
- * 4. Generated classes (`--only classes`, `--seeds S`): the Triplet and New classes of Mommessin et al.
- *    and 1-D hard sets (generators.ts): at-OPT share and bins / OPT per family.
+ * 4. Generated classes (`--only classes`, `--seeds S`, `--families hard28,triplet`): the Triplet and New
+ *    classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's Hard28 (vendored data
+ *    with published optima): at-OPT share and bins / OPT per family.
  * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
  *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
  *
@@ -20,10 +21,11 @@
  * runs the whole set.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { parseGgaCgtInstance, parseOptima } from '@spot/shared/packing/benchmark/bpplib';
 import {
   falkenauerT,
   type GeneratedInstance,
@@ -70,6 +72,8 @@ interface Flags {
   seed: number;
   lpBudgetMs: number;
   seeds: number;
+  /** `--families a,b`: only the classes-benchmark families whose name contains one of these. */
+  families: string;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -86,6 +90,7 @@ function flags(argv: readonly string[]): Flags {
     seed: Number(value('--seed') ?? 7),
     lpBudgetMs: Number(value('--lp-budget-ms') ?? 180_000),
     seeds: Number(value('--seeds') ?? 2),
+    families: value('--families') ?? '',
   };
 }
 
@@ -407,13 +412,47 @@ function generatedInstances(seeds: number): GeneratedInstance[] {
   return all;
 }
 
+/**
+ * BPPLIB's Hard28 (vendored, shared/data/bpplib: the published instances and their published optima,
+ * README.txt there). Data, not a generator: the same 28 instances whatever the seeds.
+ */
+function hard28Instances(): GeneratedInstance[] {
+  const dir = fileURLToPath(new URL('../../shared/data/bpplib/', import.meta.url));
+  const optima = parseOptima(readFileSync(`${dir}hard28_optima.csv`, 'utf8'));
+  return readdirSync(`${dir}hard28`)
+    .filter((file) => file.endsWith('.txt'))
+    .map((file) => file.replace(/\.txt$/, ''))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+    .map((name) => {
+      const opt = optima.get(name);
+      if (opt === undefined) throw new Error(`no published optimum for ${name} in hard28_optima.csv`);
+      return parseGgaCgtInstance(
+        name,
+        readFileSync(`${dir}hard28/${name}.txt`, 'utf8'),
+        '1-D BPPLIB Hard28',
+        opt,
+      );
+    });
+}
+
+/** The classes benchmark's instances, restricted to the families whose name contains one of `families`. */
+function classInstances(seeds: number, families: string): GeneratedInstance[] {
+  const wanted = families
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '');
+  return [...generatedInstances(seeds), ...hard28Instances()].filter(
+    (g) => wanted.length === 0 || wanted.some((w) => g.family.toLowerCase().includes(w)),
+  );
+}
+
 interface ClassResult extends InstanceResult {
   family: string;
   opt?: number;
 }
 
-async function classesWorker(index: number, workers: number, seeds: number): Promise<void> {
-  const mine = generatedInstances(seeds).filter((_, n) => n % workers === index);
+async function classesWorker(index: number, workers: number, seeds: number, families: string): Promise<void> {
+  const mine = classInstances(seeds, families).filter((_, n) => n % workers === index);
   const results = await solveInstances(
     mine.map((g) => ({ name: g.name, problem: g.problem, items: g.items })),
   );
@@ -440,9 +479,11 @@ async function classesBenchmark(f: Flags): Promise<void> {
       { length: f.workers },
       (_, index) =>
         new Promise<ClassResult[]>((resolve, reject) => {
-          const child = fork(self, ['--classes-worker', String(index), String(f.workers), String(f.seeds)], {
-            execArgv: process.execArgv,
-          });
+          const child = fork(
+            self,
+            ['--classes-worker', String(index), String(f.workers), String(f.seeds), f.families || ','],
+            { execArgv: process.execArgv },
+          );
           child.on('message', (message) => resolve(message as ClassResult[]));
           child.on('error', reject);
           child.on('exit', (code) => code !== 0 && reject(new Error(`worker ${index} exited with ${code}`)));
@@ -465,6 +506,12 @@ async function classesBenchmark(f: Flags): Promise<void> {
       `${`${family}${known ? '' : ' (vs own bound)'}`.padEnd(32)} ${String(rows.length).padStart(3)}  ${pct(share((r) => r.bins)).padStart(7)}  ${mean((r) => r.bins).toFixed(4)}   ${pct(share((r) => r.ffd)).padStart(7)}     ${mean((r) => r.ffd).toFixed(4)}      ${published ? `${pct(published.atOpt)}, ${published.meanRatio.toFixed(4)}` : '-'}`,
     );
   }
+  for (const r of results.filter(
+    (r) => r.family.includes('Hard28') && r.opt !== undefined && r.bins !== r.opt,
+  ))
+    console.log(
+      `  ${r.name}: ${r.bins} bins, published optimum ${r.opt}, our bound ${r.lowerBound}, FFD ${r.ffd}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
+    );
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
   console.log(
     `  time per instance: median ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(0)} ms, max ${(times.at(-1) ?? 0).toFixed(0)} ms; wall ${((performance.now() - t0) / 1000).toFixed(0)} s`,
@@ -487,6 +534,7 @@ if (classesWorkerAt >= 0) {
     Number(process.argv[classesWorkerAt + 1]),
     Number(process.argv[classesWorkerAt + 2]),
     Number(process.argv[classesWorkerAt + 3]),
+    process.argv[classesWorkerAt + 4] ?? '',
   );
   process.exit(0);
 } else if (workerAt >= 0) {
