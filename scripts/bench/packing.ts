@@ -74,6 +74,10 @@ interface Flags {
   seeds: number;
   /** `--families a,b`: only the classes-benchmark families whose name contains one of these. */
   families: string;
+  /** `--repeat N`: runs per scenario in the plan-quality mode of `--only bound` (`--lp-budget-ms 0`). */
+  repeat: number;
+  /** `--zlp a,b`: z_LP measured earlier for the synthetic clusters of `--pods`, for plan / z_LP. */
+  zlp: number[];
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -91,6 +95,11 @@ function flags(argv: readonly string[]): Flags {
     lpBudgetMs: Number(value('--lp-budget-ms') ?? 180_000),
     seeds: Number(value('--seeds') ?? 2),
     families: value('--families') ?? '',
+    repeat: Number(value('--repeat') ?? 3),
+    zlp: (value('--zlp') ?? '')
+      .split(',')
+      .filter((v) => v !== '')
+      .map(Number),
   };
 }
 
@@ -339,6 +348,7 @@ const loadTrace = () =>
  * default 180 s of CPU): plan / bound and bound / converged LP.
  */
 async function boundBenchmark(f: Flags): Promise<void> {
+  if (f.lpBudgetMs === 0) return planQualityBenchmark(f);
   console.log(
     '\n--- Bound quality: reported bound vs the converged configuration LP (full us-east-1 catalog) ---',
   );
@@ -384,6 +394,35 @@ async function boundBenchmark(f: Flags): Promise<void> {
     console.log(
       `  plan / bound ${(plan.hourlyCostUsd / bound).toFixed(4)}; bound / converged LP ${(bound / upper).toFixed(4)} to ${(bound / lower).toFixed(4)}; plan / converged LP ${(plan.hourlyCostUsd / upper).toFixed(4)}`,
     );
+  }
+}
+
+/**
+ * Plan quality without the converged LP (`--only bound --lp-budget-ms 0`, with `--zlp` from an earlier
+ * converged run): the synthetic clusters packed with the default budget (CPU time), `--repeat` times,
+ * alternating the repacking search off and on so both variants see the same machine load; prints each
+ * plan, plan / bound and plan / z_LP.
+ */
+async function planQualityBenchmark(f: Flags): Promise<void> {
+  console.log(`\n--- Plan quality, synthetic clusters, repacking search off / on, ${f.repeat} runs each ---`);
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  for (const [n, pods] of f.pods.entries()) {
+    const problem = parsePackingProblem(syntheticCluster({ pods, seed: f.seed }));
+    const zlp = f.zlp[n];
+    for (let run = 0; run < f.repeat; run++)
+      for (const repackRounds of [0, undefined]) {
+        const cpu0 = process.cpuUsage();
+        const plan = await pack(problem, {
+          highs,
+          now: cpuClockMs,
+          ...(repackRounds === 0 ? { repackRounds } : {}),
+        });
+        const cpu = process.cpuUsage(cpu0);
+        console.log(
+          `synthetic ${pods} pods, repack ${repackRounds === 0 ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
+        );
+      }
   }
 }
 
