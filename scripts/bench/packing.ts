@@ -78,6 +78,8 @@ interface Flags {
   repeat: number;
   /** `--zlp a,b`: z_LP measured earlier for the synthetic clusters of `--pods`, for plan / z_LP. */
   zlp: number[];
+  /** `--budget-ms N`: the packing budget of the plan-quality mode (CPU ms; default pack()'s 1,500). */
+  budgetMs?: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -96,6 +98,7 @@ function flags(argv: readonly string[]): Flags {
     seeds: Number(value('--seeds') ?? 2),
     families: value('--families') ?? '',
     repeat: Number(value('--repeat') ?? 3),
+    ...(value('--budget-ms') ? { budgetMs: Number(value('--budget-ms')) } : {}),
     zlp: (value('--zlp') ?? '')
       .split(',')
       .filter((v) => v !== '')
@@ -404,7 +407,9 @@ async function boundBenchmark(f: Flags): Promise<void> {
  * plan, plan / bound and plan / z_LP.
  */
 async function planQualityBenchmark(f: Flags): Promise<void> {
-  console.log(`\n--- Plan quality, synthetic clusters, repacking search off / on, ${f.repeat} runs each ---`);
+  console.log(
+    `\n--- Plan quality, synthetic clusters, repacking search off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
+  );
   const highs = await loadHighs();
   await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
   for (const [n, pods] of f.pods.entries()) {
@@ -416,6 +421,7 @@ async function planQualityBenchmark(f: Flags): Promise<void> {
         const plan = await pack(problem, {
           highs,
           now: cpuClockMs,
+          ...(f.budgetMs ? { timeLimitMs: f.budgetMs } : {}),
           ...(repackRounds === 0 ? { repackRounds } : {}),
         });
         const cpu = process.cpuUsage(cpu0);
