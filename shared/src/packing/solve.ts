@@ -72,8 +72,8 @@ export interface SolveOptions {
   /** Run the exact pricing every this many iterations even when quick columns exist (default 0). */
   readonly routineExactEvery?: number;
   /**
-   * Rounds of the repacking search on plans of at least 60 nodes (default 16; 0 turns it off): each
-   * packs afresh the pods of a few nodes the LP's duals price highest (`repackCostliest`).
+   * Rounds of the repacking search on plans of at least 60 nodes of several types (default 16; 0 turns
+   * it off): each packs afresh the pods of a few nodes the LP's duals price highest (`repackCostliest`).
    */
   readonly repackRounds?: number;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
@@ -534,8 +534,11 @@ export async function solveVectorPacking(
       phase = now();
       // Large plans: the dive's roundings leave nodes that pay well above the LP's rate for their pods;
       // repacking a few of them at a time with the whole solver (small enough for its MIP) recovers it.
+      // Not on identical bins: there the budget left goes to MBS' and bin completion below, which
+      // search whole plans of the bound's bin count (the Hard28 set lost an optimum to this search).
       const rounds = options.repackRounds ?? 16;
-      if (root && rounds > 0 && !done() && !boundOnly && now() < deadline && best.length >= REPACK_MIN_BINS) {
+      const repack = binTypeCount(p) > 1 && best.length >= REPACK_MIN_BINS;
+      if (root && rounds > 0 && repack && !done() && !boundOnly && now() < deadline) {
         const repacked = await repackCostliest(p, best, root.lp.duals, {
           highs,
           now,
