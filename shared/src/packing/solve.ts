@@ -535,7 +535,7 @@ export async function solveVectorPacking(
       // Large plans: the dive's roundings leave nodes that pay well above the LP's rate for their pods;
       // repacking a few of them at a time with the whole solver (small enough for its MIP) recovers it.
       // Not on identical bins: there the budget left goes to MBS' and bin completion below, which
-      // search whole plans of the bound's bin count (the Hard28 set lost an optimum to this search).
+      // search whole plans of the bound's bin count (and would lose that budget to this search).
       const rounds = options.repackRounds ?? 16;
       const repack = binTypeCount(p) > 1 && best.length >= REPACK_MIN_BINS;
       if (root && rounds > 0 && repack && !done() && !boundOnly && now() < deadline) {
