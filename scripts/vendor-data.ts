@@ -179,6 +179,79 @@ const copiedFiles: readonly { path: string; source: keyof typeof sources }[] = [
   { path: 'eks_versions/README.txt', source: 'eksVersions' },
 ];
 
+/**
+ * Files no reference folder holds: fetched from public GitHub repositories with the tool library's
+ * `read_file` (the project machine has no network) and committed under `shared/data/` as fetched
+ * (`bpplib/README.txt` says how). The script cannot fetch them again, so it checks each against the
+ * sha256 recorded at fetch time (a changed byte stops it) and records its source beside the copies.
+ */
+const fetchedSources: Record<'hard28' | 'hard28Optima', CatalogSource> = {
+  hard28: {
+    id: 'bpplib-hard28',
+    description:
+      'BPPLIB Hard28 one-dimensional bin packing instances (Schoenfield 2002; Delorme, Iori, Martello, Optimization Letters 2018), GGA-CGT copies',
+    repo: 'jmejia8/GGA-CGT',
+    paths: ['instances/hBPP<N>.txt'],
+    commit: 'dc8684128d3e2c0e3ea663952fdec1242c6a4f96',
+    license: 'none stated; BPPLIB research data, cite the papers',
+    asOf: '2018',
+  },
+  hard28Optima: {
+    id: 'bpplib-hard28-optima',
+    description: 'Optima of the GGA-CGT benchmark instances (extract: the 28 Hard28 rows)',
+    repo: 'jmejia8/bcap-experiments',
+    paths: ['bpp-instances.csv'],
+    commit: '54bff70766ed03f9cc9cfa05855791de84d42875',
+    license: 'none stated',
+    asOf: '2018',
+  },
+};
+
+/** Each fetched file's sha256 as fetched, by path under shared/data. */
+const fetchedSha256: Record<string, string> = {
+  'bpplib/hard28/hBPP13.txt': '80ed9845d2abec06c351f92acb922c3d717a9aa5b886202b693aa2a02bb394eb',
+  'bpplib/hard28/hBPP14.txt': 'fcc18432ebd471fe39d3bb54432cbfa0039792a6112123ad25a5d347c43b0e3c',
+  'bpplib/hard28/hBPP40.txt': 'eee6ab582b40a8f5819c24a6fc0d870738217d7c4c4389209f39444fa7d19a5b',
+  'bpplib/hard28/hBPP47.txt': '10058bb3304b77e01c94856ee9ed359479a5f6692cffc31aaeebb205e3fd273f',
+  'bpplib/hard28/hBPP60.txt': '16a2b9da184226fd02ec0a7f5793e706cf40872df5cdfb0cac92db1ccc3f1ac6',
+  'bpplib/hard28/hBPP119.txt': '442e29c27b201e9a45d5c670ba8f17d740c0e784a00bb6ccc38377774dc0dbba',
+  'bpplib/hard28/hBPP144.txt': 'e4fc036787b4a88e2d97e1740a25c715f6cf16d989f08d10bef177ff9f4141fc',
+  'bpplib/hard28/hBPP175.txt': '3054c4a44dbabb1db00af06839abc996e316d010bb35ee7ef42979bda4e7a41c',
+  'bpplib/hard28/hBPP178.txt': '6eea8e0e8fe85aaa72a9abe5556e45548dd28550bbb984fdbbda47a30c8abd94',
+  'bpplib/hard28/hBPP181.txt': 'a9247e15491fa832327bfc472390a911f880d6387059e2c7bd97476b4d5c10bf',
+  'bpplib/hard28/hBPP195.txt': 'ffb71163d537d2155015429de12d78b7efa25bb338b6e6306474c00713f8b463',
+  'bpplib/hard28/hBPP359.txt': '497fbfa456540633daffdd938dd85840d59c8bea007366fa12f4ad483c6657ee',
+  'bpplib/hard28/hBPP360.txt': '6e62794e56820ce4cae8793cae62804bd3e03d70be4bca2d2f1e3ef367369785',
+  'bpplib/hard28/hBPP419.txt': 'b9ed01b26530e21e7e7cb54f34325169427eec4e17d37b1c9081de04d7c0a1cd',
+  'bpplib/hard28/hBPP485.txt': '72e61b669ac4a3273aa6caccddb17b9888b6149fe23fe49ccf8eb67f69124b48',
+  'bpplib/hard28/hBPP531.txt': '34f6f2c3f5ac68bc6201fed03f656b009731c9fb7ed24d55c0a421668405fd77',
+  'bpplib/hard28/hBPP561.txt': '2ee490a37cb7a1e3843f80801ffe489393295261bbe5765968bdfb094cb98cec',
+  'bpplib/hard28/hBPP640.txt': 'dc2be55014359f4a6954da26b688d2dff25608d2a912a0762a006e53a766f522',
+  'bpplib/hard28/hBPP645.txt': 'c118d73063523733f32a8e22c37e1ced86875aa96c320ed8f06db31891333610',
+  'bpplib/hard28/hBPP709.txt': 'f60c611e4c6b5ccc884065ed034c8b7059f4c9aa1eda8fcb5f7e487e1ea8fa8c',
+  'bpplib/hard28/hBPP716.txt': '9a62e9b42abdb883da154dace3ff3dc819bab373f4c1469b3c1b02cabbcb50ce',
+  'bpplib/hard28/hBPP742.txt': 'ecf8e58781ed1beecbe6ddb5fedf4f0c1e7c5fd268ff7377eb903c63284c82e6',
+  'bpplib/hard28/hBPP766.txt': '9a5821fa3a7a8f14c856dc24cf073a4c2973b4e6b0018319eaf972eb52412138',
+  'bpplib/hard28/hBPP781.txt': '23635df5b88f4e567da0a15e4e93d5ec525ec98543f16ec3bd32afdaf83f873a',
+  'bpplib/hard28/hBPP785.txt': '7c5d397f00fa7958e0690b9d2182fb543c82ffebad6ef34887d486b7a5c38483',
+  'bpplib/hard28/hBPP814.txt': 'c5e6e0e2e6128186e8d77343d09b6d02298be5da0f063cca674f94352fe7b2df',
+  'bpplib/hard28/hBPP832.txt': 'd44df03a033d200799caeba8a7898765b9971a7b0349110c14dbf1cfe3ee995c',
+  'bpplib/hard28/hBPP900.txt': 'eaccd7503b17c17023d0de0af20f0b50369333917c9c89347e4704f772865cc8',
+  'bpplib/hard28_optima.csv': '5a2b4e4c45acb1f8209710b147c7132649fd635c5b1c6132faba2c1ce396e9f4',
+};
+
+const fetchedFiles: readonly { path: string; source: keyof typeof fetchedSources; sha256: string }[] =
+  Object.entries(fetchedSha256).map(([path, sha256]) => ({
+    path,
+    source: path.endsWith('optima.csv') ? 'hard28Optima' : 'hard28',
+    sha256,
+  }));
+
+/** Our own description of the fetched files (not upstream, so not pinned). */
+const fetchedReadmes: readonly { path: string; source: keyof typeof fetchedSources }[] = [
+  { path: 'bpplib/README.txt', source: 'hard28' },
+];
+
 class VendorDataError extends Error {
   constructor(message: string) {
     super(message);
@@ -191,6 +264,17 @@ const read = (relative: string): string => {
   if (!existsSync(path)) throw new VendorDataError(`Missing reference file ${path}`);
   return readFileSync(path, 'utf8');
 };
+
+function checkFetched(): void {
+  for (const { path, sha256: recorded } of fetchedFiles) {
+    const file = join(outDir, path);
+    if (!existsSync(file)) throw new VendorDataError(`Missing fetched file ${file}: restore it from git`);
+    if (sha256(file) !== recorded)
+      throw new VendorDataError(
+        `${file} is not the file fetched from upstream (sha256 differs): restore it from git, or fetch it again and record its new sha256 in scripts/vendor-data.ts`,
+      );
+  }
+}
 
 function checkReadmes(): void {
   for (const facts of Object.values(sources)) {
@@ -434,7 +518,7 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
 function sourcesMarkdown(date: string, catalogStats: string[]): string {
   const catalogFacts = [sources.specs, sources.maxPods, sources.onDemand, sources.spotAdvisor];
   const code = (text: string) => `\`${text}\``;
-  const upstream = (facts: SourceFacts) => `${facts.repo} (${facts.paths.map(code).join(', ')})`;
+  const upstream = (facts: CatalogSource) => `${facts.repo} (${facts.paths.map(code).join(', ')})`;
   const digest = (file: string) => code(sha256(join(outDir, file)).slice(0, 16));
   const files = markdownTable(
     ['file', 'upstream (repository, path)', 'commit', 'licence', 'data as of', 'sha256 (first 16)'],
@@ -451,6 +535,10 @@ function sourcesMarkdown(date: string, catalogStats: string[]): string {
         const facts = sources[source];
         return [code(path), upstream(facts), code(facts.commit), facts.license, facts.asOf, digest(path)];
       }),
+      ...[...fetchedFiles, ...fetchedReadmes].map(({ path, source }) => {
+        const facts = fetchedSources[source];
+        return [code(path), upstream(facts), code(facts.commit), facts.license, facts.asOf, digest(path)];
+      }),
     ],
   );
   const catalogSources = markdownTable(
@@ -461,7 +549,9 @@ function sourcesMarkdown(date: string, catalogStats: string[]): string {
 
 Vendored on: ${date}
 Generated by \`npx tsx scripts/vendor-data.ts\` from the reference data folder (\`../shared/data\`); do not edit
-by hand. Re-running the script on the same data produces the same bytes.
+by hand. Re-running the script on the same data produces the same bytes. The \`bpplib/\` files are not in the
+reference folder: they were fetched from the repositories named below (\`bpplib/README.txt\`), and the script
+checks them against the sha256 recorded when they were fetched.
 
 ## Files
 
@@ -494,6 +584,7 @@ ${catalogStats.map((s) => `- ${s}`).join('\n')}
 function main(): void {
   if (!existsSync(sourceDir)) throw new VendorDataError(`Reference data folder not found: ${sourceDir}`);
   checkReadmes();
+  checkFetched();
   mkdirSync(outDir, { recursive: true });
   for (const { path } of copiedFiles) {
     mkdirSync(dirname(join(outDir, path)), { recursive: true });

@@ -9,8 +9,9 @@
  *    at the optimum and mean bins / optimum, beside first fit decreasing and the best heuristic of
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
- * 4. Generated classes (`--only classes`, `--seeds S`): the Triplet and New classes of Mommessin et al.
- *    and 1-D hard sets (generators.ts): at-OPT share and bins / OPT per family.
+ * 4. Generated classes (`--only classes`, `--seeds S`, `--families hard28,triplet`): the Triplet and New
+ *    classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's Hard28 (vendored data
+ *    with published optima): at-OPT share and bins / OPT per family.
  * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
  *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
  *
@@ -20,10 +21,11 @@
  * runs the whole set.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { parseGgaCgtInstance, parseOptima } from '@spot/shared/packing/benchmark/bpplib';
 import {
   falkenauerT,
   type GeneratedInstance,
@@ -70,6 +72,14 @@ interface Flags {
   seed: number;
   lpBudgetMs: number;
   seeds: number;
+  /** `--families a,b`: only the classes-benchmark families whose name contains one of these. */
+  families: string;
+  /** `--repeat N`: runs per scenario in the plan-quality mode of `--only bound` (`--lp-budget-ms 0`). */
+  repeat: number;
+  /** `--zlp a,b`: z_LP measured earlier for the synthetic clusters of `--pods`, for plan / z_LP. */
+  zlp: number[];
+  /** `--budget-ms N`: the packing budget of the plan-quality mode (CPU ms; default pack()'s 1,500). */
+  budgetMs?: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -86,6 +96,13 @@ function flags(argv: readonly string[]): Flags {
     seed: Number(value('--seed') ?? 7),
     lpBudgetMs: Number(value('--lp-budget-ms') ?? 180_000),
     seeds: Number(value('--seeds') ?? 2),
+    families: value('--families') ?? '',
+    repeat: Number(value('--repeat') ?? 3),
+    ...(value('--budget-ms') ? { budgetMs: Number(value('--budget-ms')) } : {}),
+    zlp: (value('--zlp') ?? '')
+      .split(',')
+      .filter((v) => v !== '')
+      .map(Number),
   };
 }
 
@@ -334,6 +351,7 @@ const loadTrace = () =>
  * default 180 s of CPU): plan / bound and bound / converged LP.
  */
 async function boundBenchmark(f: Flags): Promise<void> {
+  if (f.lpBudgetMs === 0) return planQualityBenchmark(f);
   console.log(
     '\n--- Bound quality: reported bound vs the converged configuration LP (full us-east-1 catalog) ---',
   );
@@ -383,6 +401,38 @@ async function boundBenchmark(f: Flags): Promise<void> {
 }
 
 /**
+ * Plan quality without the converged LP (`--only bound --lp-budget-ms 0`, with `--zlp` from an earlier
+ * converged run): the synthetic clusters packed with the default budget (CPU time), `--repeat` times,
+ * alternating the repacking search off and on so both variants see the same machine load; prints each
+ * plan, plan / bound and plan / z_LP.
+ */
+async function planQualityBenchmark(f: Flags): Promise<void> {
+  console.log(
+    `\n--- Plan quality, synthetic clusters, repacking search off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
+  );
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  for (const [n, pods] of f.pods.entries()) {
+    const problem = parsePackingProblem(syntheticCluster({ pods, seed: f.seed }));
+    const zlp = f.zlp[n];
+    for (let run = 0; run < f.repeat; run++)
+      for (const repackRounds of [0, undefined]) {
+        const cpu0 = process.cpuUsage();
+        const plan = await pack(problem, {
+          highs,
+          now: cpuClockMs,
+          ...(f.budgetMs ? { timeLimitMs: f.budgetMs } : {}),
+          ...(repackRounds === 0 ? { repackRounds } : {}),
+        });
+        const cpu = process.cpuUsage(cpu0);
+        console.log(
+          `synthetic ${pods} pods, repack ${repackRounds === 0 ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
+        );
+      }
+  }
+}
+
+/**
  * Published means of the best heuristic per instance (Mommessin et al. 2024, results_data/
  * Triplet_summary_known.csv of Vectorpack/experiments_vector_paper, commit 3efe3d42, "best_overall"),
  * over their 120 instances per class (n = 60-501, d = 3/5/10): no heuristic reaches OPT on any. The
@@ -407,13 +457,47 @@ function generatedInstances(seeds: number): GeneratedInstance[] {
   return all;
 }
 
+/**
+ * BPPLIB's Hard28 (vendored, shared/data/bpplib: the published instances and their published optima,
+ * README.txt there). Data, not a generator: the same 28 instances whatever the seeds.
+ */
+function hard28Instances(): GeneratedInstance[] {
+  const dir = fileURLToPath(new URL('../../shared/data/bpplib/', import.meta.url));
+  const optima = parseOptima(readFileSync(`${dir}hard28_optima.csv`, 'utf8'));
+  return readdirSync(`${dir}hard28`)
+    .filter((file) => file.endsWith('.txt'))
+    .map((file) => file.replace(/\.txt$/, ''))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+    .map((name) => {
+      const opt = optima.get(name);
+      if (opt === undefined) throw new Error(`no published optimum for ${name} in hard28_optima.csv`);
+      return parseGgaCgtInstance(
+        name,
+        readFileSync(`${dir}hard28/${name}.txt`, 'utf8'),
+        '1-D BPPLIB Hard28',
+        opt,
+      );
+    });
+}
+
+/** The classes benchmark's instances, restricted to the families whose name contains one of `families`. */
+function classInstances(seeds: number, families: string): GeneratedInstance[] {
+  const wanted = families
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '');
+  return [...generatedInstances(seeds), ...hard28Instances()].filter(
+    (g) => wanted.length === 0 || wanted.some((w) => g.family.toLowerCase().includes(w)),
+  );
+}
+
 interface ClassResult extends InstanceResult {
   family: string;
   opt?: number;
 }
 
-async function classesWorker(index: number, workers: number, seeds: number): Promise<void> {
-  const mine = generatedInstances(seeds).filter((_, n) => n % workers === index);
+async function classesWorker(index: number, workers: number, seeds: number, families: string): Promise<void> {
+  const mine = classInstances(seeds, families).filter((_, n) => n % workers === index);
   const results = await solveInstances(
     mine.map((g) => ({ name: g.name, problem: g.problem, items: g.items })),
   );
@@ -440,9 +524,11 @@ async function classesBenchmark(f: Flags): Promise<void> {
       { length: f.workers },
       (_, index) =>
         new Promise<ClassResult[]>((resolve, reject) => {
-          const child = fork(self, ['--classes-worker', String(index), String(f.workers), String(f.seeds)], {
-            execArgv: process.execArgv,
-          });
+          const child = fork(
+            self,
+            ['--classes-worker', String(index), String(f.workers), String(f.seeds), f.families || ','],
+            { execArgv: process.execArgv },
+          );
           child.on('message', (message) => resolve(message as ClassResult[]));
           child.on('error', reject);
           child.on('exit', (code) => code !== 0 && reject(new Error(`worker ${index} exited with ${code}`)));
@@ -465,6 +551,12 @@ async function classesBenchmark(f: Flags): Promise<void> {
       `${`${family}${known ? '' : ' (vs own bound)'}`.padEnd(32)} ${String(rows.length).padStart(3)}  ${pct(share((r) => r.bins)).padStart(7)}  ${mean((r) => r.bins).toFixed(4)}   ${pct(share((r) => r.ffd)).padStart(7)}     ${mean((r) => r.ffd).toFixed(4)}      ${published ? `${pct(published.atOpt)}, ${published.meanRatio.toFixed(4)}` : '-'}`,
     );
   }
+  for (const r of results.filter(
+    (r) => r.family.includes('Hard28') && r.opt !== undefined && r.bins !== r.opt,
+  ))
+    console.log(
+      `  ${r.name}: ${r.bins} bins, published optimum ${r.opt}, our bound ${r.lowerBound}, FFD ${r.ffd}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
+    );
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
   console.log(
     `  time per instance: median ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(0)} ms, max ${(times.at(-1) ?? 0).toFixed(0)} ms; wall ${((performance.now() - t0) / 1000).toFixed(0)} s`,
@@ -487,6 +579,7 @@ if (classesWorkerAt >= 0) {
     Number(process.argv[classesWorkerAt + 1]),
     Number(process.argv[classesWorkerAt + 2]),
     Number(process.argv[classesWorkerAt + 3]),
+    process.argv[classesWorkerAt + 4] ?? '',
   );
   process.exit(0);
 } else if (workerAt >= 0) {

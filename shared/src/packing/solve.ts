@@ -71,6 +71,13 @@ export interface SolveOptions {
   readonly mipNodeLimit?: number;
   /** Run the exact pricing every this many iterations even when quick columns exist (default 0). */
   readonly routineExactEvery?: number;
+  /**
+   * Rounds of the repacking search on plans of at least 60 nodes of several types (default 16; 0 turns
+   * it off): each packs afresh the pods of a few nodes the LP's duals price highest (`repackCostliest`).
+   */
+  readonly repackRounds?: number;
+  /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
+  readonly initialPlan?: readonly PackedBin[];
 }
 
 export type PlanOrigin =
@@ -81,7 +88,8 @@ export type PlanOrigin =
   | 'fluid'
   | 'lp-greedy'
   | 'mip'
-  | 'dive';
+  | 'dive'
+  | 'repack';
 
 export interface SolveStats {
   readonly binTypes: number;
@@ -106,6 +114,7 @@ export interface SolveTimings {
   rootLpMs: number;
   diveMs: number;
   mipMs: number;
+  repackMs: number;
   totalMs: number;
 }
 
@@ -364,7 +373,15 @@ export async function solveVectorPacking(
   const integerCosts = Array.from(p.costs).every((c) => Number.isInteger(c));
   const roundBound = (lb: number) => (integerCosts ? Math.ceil(lb - 1e-6) : lb);
 
-  const timings: SolveTimings = { heuristicsMs: 0, fluidMs: 0, rootLpMs: 0, diveMs: 0, mipMs: 0, totalMs: 0 };
+  const timings: SolveTimings = {
+    heuristicsMs: 0,
+    fluidMs: 0,
+    rootLpMs: 0,
+    diveMs: 0,
+    mipMs: 0,
+    repackMs: 0,
+    totalMs: 0,
+  };
   let lowerBound = roundBound(simpleLowerBound(p));
   const ffd = tidy(p, firstFitDecreasing(p));
   const boundOnly = options.boundOnly ?? false;
@@ -378,6 +395,11 @@ export async function solveVectorPacking(
   const greedy = boundOnly ? ffd : tidy(p, costAwareGreedy(p, resourceValues(p), undefined, firstPlan));
   let best = boundOnly ? ffd : eliminateBins(p, cheaper(p, ffd, greedy), undefined, firstPlan);
   let origin: PlanOrigin = solutionCost(p, greedy) < solutionCost(p, ffd) ? 'greedy' : 'ffd';
+  const initial = options.initialPlan ? remapBins(options.initialPlan, original) : undefined;
+  if (initial && !checkSolution(p, initial) && solutionCost(p, initial) < solutionCost(p, best) - 1e-9) {
+    best = initial;
+    origin = 'repack';
+  }
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
   const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin) => {
     // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
@@ -509,6 +531,24 @@ export async function solveVectorPacking(
         if (x) consider(tidy(p, binsFromColumns(p, master.columns, x, p.demand)), 'mip');
       }
       timings.mipMs = now() - phase;
+      phase = now();
+      // Large plans: the dive's roundings leave nodes that pay well above the LP's rate for their pods;
+      // repacking a few of them at a time with the whole solver (small enough for its MIP) recovers it.
+      // Not on identical bins: there the budget left goes to MBS' and bin completion below, which
+      // search whole plans of the bound's bin count (and would lose that budget to this search).
+      const rounds = options.repackRounds ?? 16;
+      const repack = binTypeCount(p) > 1 && best.length >= REPACK_MIN_BINS;
+      if (root && rounds > 0 && repack && !done() && !boundOnly && now() < deadline) {
+        const repacked = await repackCostliest(p, best, root.lp.duals, {
+          highs,
+          now,
+          deadline,
+          rounds,
+          lowerBound,
+        });
+        if (repacked) consider(repacked, 'repack');
+      }
+      timings.repackMs = now() - phase;
       columns = master.columns.length;
       // What budget is left goes to perturbed MBS' passes, now aiming at the LP bound.
       minSlack(0.4, 1, 2, true);
@@ -546,4 +586,99 @@ export async function solveVectorPacking(
       ...(lpError ? { lpError } : {}),
     },
   };
+}
+
+/** Plans of at least this many nodes get the repacking search (smaller ones are the MIP's). */
+const REPACK_MIN_BINS = 60;
+/** Nodes repacked together: few enough for the restricted-master MIP to settle them quickly. */
+const REPACK_NODES = 12;
+
+/**
+ * Large neighbourhood search guided by the LP: a node's reduced cost under the root LP's duals (its
+ * price minus the duals of its pods) is what it pays above the LP's rate, and the plan's reduced costs
+ * add up to about its distance from the LP bound, so the loss sits in the nodes with the largest ones.
+ * Each round takes half its nodes from the top of that ranking (moving down the list round after
+ * round) and half at random among the top three neighbourhoods' worth (so pods of complementary shapes
+ * meet), packs their pods afresh with the whole solver (small enough for its MIP), and keeps the result
+ * when it is cheaper. Returns the improved plan, or undefined when no round improved it. A fixed number
+ * of rounds with a fixed seed keeps the result reproducible while the budget holds.
+ */
+async function repackCostliest(
+  p: VectorProblem,
+  plan: readonly PackedBin[],
+  duals: Float64Array,
+  options: { highs: Highs; now: () => number; deadline: number; rounds: number; lowerBound: number },
+): Promise<PackedBin[] | undefined> {
+  const { now, deadline } = options;
+  let bins = plan.map(cloneBin);
+  let cost = solutionCost(p, bins);
+  let improved = false;
+  let seed = 0x9e3779b9;
+  const random = () => {
+    // xorshift32: deterministic picks without pulling a PRNG into the solver.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  for (let round = 0; round < options.rounds && now() < deadline; round++) {
+    if (cost - options.lowerBound <= 1e-4 * cost) break;
+    const reduced = bins.map((bin, b) => {
+      let value = 0;
+      for (let j = 0; j < bin.classes.length; j++)
+        value += (bin.counts[j] ?? 0) * (duals[bin.classes[j] ?? 0] ?? 0);
+      return { b, rc: (p.costs[bin.type] ?? 0) - value };
+    });
+    reduced.sort((x, y) => y.rc - x.rc || x.b - y.b);
+    const picked = new Set<number>();
+    const half = REPACK_NODES / 2;
+    const offset = (round * half) % Math.max(1, reduced.length - half);
+    for (let k = 0; k < half && offset + k < reduced.length; k++) picked.add(reduced[offset + k]?.b ?? 0);
+    const pool = Math.min(reduced.length, 3 * REPACK_NODES);
+    for (
+      let tries = 0;
+      picked.size < Math.min(REPACK_NODES, reduced.length) && tries < 10 * REPACK_NODES;
+      tries++
+    )
+      picked.add(reduced[Math.floor(random() * pool)]?.b ?? 0);
+    const demand = new Int32Array(p.demand.length);
+    let pickedCost = 0;
+    for (const b of picked) {
+      const bin = bins[b] as PackedBin;
+      pickedCost += p.costs[bin.type] ?? 0;
+      for (let j = 0; j < bin.classes.length; j++)
+        demand[bin.classes[j] ?? 0] = (demand[bin.classes[j] ?? 0] ?? 0) + (bin.counts[j] ?? 0);
+    }
+    const kept = bins.filter((_, b) => !picked.has(b));
+    const left = deadline - now();
+    const sub = await solveVectorPacking(
+      { ...p, demand, minBins: Math.max(0, p.minBins - kept.length) },
+      {
+        highs: options.highs,
+        now,
+        timeLimitMs: Math.min(left, Math.max(left / 4, 80)),
+        repackRounds: 0,
+        initialPlan: [...picked].map((b) => bins[b] as PackedBin),
+      },
+    );
+    if (sub.cost < pickedCost - 1e-9) {
+      bins = [...kept, ...sub.bins];
+      cost = solutionCost(p, bins);
+      improved = true;
+    }
+  }
+  return improved ? bins : undefined;
+}
+
+/** Bins of the input problem as bins of its reduced problem (types dropped as dominated: undefined). */
+function remapBins(bins: readonly PackedBin[], original: Int32Array): PackedBin[] | undefined {
+  const kept = new Map<number, number>();
+  for (const [t, type] of original.entries()) kept.set(type, t);
+  const remapped: PackedBin[] = [];
+  for (const bin of bins) {
+    const type = kept.get(bin.type);
+    if (type === undefined) return undefined;
+    remapped.push({ ...cloneBin(bin), type });
+  }
+  return remapped;
 }
