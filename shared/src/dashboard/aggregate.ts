@@ -533,6 +533,20 @@ export function efficiencyFleet(clusters: readonly DashboardClusterInput[]): Das
   };
 }
 
+/**
+ * The order every list and every sum of the answer follows: run rate, the highest first, then name,
+ * then id (a code-unit comparison: the order of the cards' sort keys), so the answer does not depend on
+ * the order its clusters were read in (cards by key, or digests by shard).
+ */
+export function sortedForDashboard(clusters: readonly DashboardClusterInput[]): DashboardClusterInput[] {
+  return [...clusters].sort(
+    (a, b) =>
+      runRateOf(b) - runRateOf(a) ||
+      a.name.localeCompare(b.name) ||
+      (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0),
+  );
+}
+
 export function buildDashboard(input: {
   clusters: readonly DashboardClusterInput[];
   scope: DashboardScope;
@@ -541,9 +555,7 @@ export function buildDashboard(input: {
   now: Date;
 }): DashboardResponse {
   const scan = scanOf(input.scans ?? []);
-  const clusters = [...input.clusters].sort(
-    (a, b) => runRateOf(b) - runRateOf(a) || a.name.localeCompare(b.name),
-  );
+  const clusters = sortedForDashboard(input.clusters);
   const notes: string[] = [];
   const unread = clusters.filter((c) => !c.summary);
   if (unread.length)
