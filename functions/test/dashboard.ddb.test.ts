@@ -14,7 +14,14 @@ import { db, tableName } from '../src/data/client';
 import { clusterEntity, clusterKey, clustersOfOrgQuery } from '../src/data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
-import { getItem, putItem, queryAll } from '../src/data/repository';
+import {
+  clusterIdOfDigestAttribute,
+  dashboardDigestAttribute,
+  dashboardDigestsOfOrgQuery,
+} from '../src/data/entities/dashboard-digest';
+import { keyOfItem } from '../src/data/items';
+import { deleteAll, getItem, putItem, queryAll, queryRaw } from '../src/data/repository';
+import { getDashboard } from '../src/domain/dashboard';
 import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
@@ -310,6 +317,42 @@ describe('tenant isolation', () => {
     expect(
       await getItem(clusterCardEntity, clusterCardKey(b.orgId, uncollectedOfB.clusterId)),
     ).toBeUndefined();
+  });
+});
+
+describe('the fleet read from digests (ADR 0062)', () => {
+  const now = new Date();
+  const digestAttributes = async (orgId: string) =>
+    (await queryRaw(dashboardDigestsOfOrgQuery(orgId))).flatMap((shard) =>
+      Object.keys(shard).filter((name) => clusterIdOfDigestAttribute(name) !== null),
+    );
+
+  it('has a digest for every card, written with it', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    expect(cards.length).toBeGreaterThan(1);
+    expect((await digestAttributes(a.orgId)).sort()).toEqual(
+      cards.map((c) => dashboardDigestAttribute(c.clusterId)).sort(),
+    );
+  });
+
+  it('answers the fleet and each account exactly as the cards do', async () => {
+    for (const query of [{}, ...accountsOfA.map((accountId) => ({ accountId }))]) {
+      const fromCards = await getDashboard(a.orgId, query, now, { read: 'cards' });
+      expect(fromCards.summary.clusterCount).toBeGreaterThan(0);
+      expect(await getDashboard(a.orgId, query, now)).toStrictEqual(fromCards);
+    }
+  });
+
+  it('answers an organization without digests from its cards, as before', async () => {
+    const before = await getDashboard(b.orgId, {}, now);
+    expect(before.summary.clusterCount).toBe(1);
+    const shards = await queryRaw(dashboardDigestsOfOrgQuery(b.orgId));
+    expect(shards.length).toBeGreaterThan(0);
+    await deleteAll(shards.map(keyOfItem));
+    expect(await digestAttributes(b.orgId)).toEqual([]);
+    expect(await getDashboard(b.orgId, {}, now)).toStrictEqual(before);
+    expect((await dashboard(b, { accountId: clusterOfB.accountId })).parsed?.summary.clusterCount).toBe(1);
+    expect((await dashboard(b, { accountId: 'acct-of-nobody' })).status).toBe(404);
   });
 });
 
