@@ -231,6 +231,7 @@ export async function getDashboard(
   orgId: string,
   query: DashboardQuery,
   now: Date,
+  /** `cards`: the pre-digest read, for the tests and the benchmark that compare the two (the route never). */
   options: { read?: 'digests' | 'cards' } = {},
 ): Promise<DashboardResponse> {
   const accounts = accountsAndScans(orgId);
