@@ -1,7 +1,11 @@
 import { decodeCard, encodeCard, encodeDigest } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
 import type { clusterEntity } from '../data/entities/cluster';
-import { dashboardDigestAttribute, dashboardDigestShardKey } from '../data/entities/dashboard-digest';
+import {
+  dashboardDigestAttribute,
+  dashboardDigestShardKey,
+  dashboardDigestsCompleteItem,
+} from '../data/entities/dashboard-digest';
 import type { PlannedTransactItem } from '../data/write-plan';
 
 type ClusterItem = z.infer<typeof clusterEntity.schema>;
@@ -51,8 +55,9 @@ export const cardDigestRemoval = (ids: Ids) => ({
 });
 
 /**
- * The organization's digests as whole shard items, from its cards (a fixture writing a fleet in one go;
- * live digests are only ever set attribute by attribute, as above).
+ * The organization's digests as whole shard items, from its cards, and the marker that the set is complete
+ * (a fixture writing a fleet in one go; live digests are only ever set attribute by attribute, as above,
+ * and the marker by `completeDashboardDigests`).
  */
 export function dashboardDigestShardItems(
   orgId: string,
@@ -69,5 +74,5 @@ export function dashboardDigestShardItems(
     shards.set(id, shard);
     shard[dashboardDigestAttribute(c.clusterId)] = encodeDigest(decoded);
   }
-  return [...shards.values()];
+  return [...shards.values(), dashboardDigestsCompleteItem(orgId)];
 }

@@ -26,7 +26,11 @@ import { accountsOfOrgQuery, cloudAccountEntity, cloudAccountKey } from '../data
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/cluster-series';
-import { clusterIdOfDigestAttribute, dashboardDigestsOfOrgQuery } from '../data/entities/dashboard-digest';
+import {
+  clusterIdOfDigestAttribute,
+  dashboardDigestsOfOrgQuery,
+  isDashboardDigestsCompleteMarker,
+} from '../data/entities/dashboard-digest';
 import { discoveryProgressEntity } from '../data/entities/discovery-progress';
 import {
   batchGet,
@@ -145,12 +149,15 @@ async function itemsInScope(
 }
 
 /**
- * The organization's digests (ADR 0062), one Query of its 16 shard items; `null` when it has none yet
- * (cards written before digests were) or one of another format (a newer release wrote it): the route
- * then reads the cards, which hold every figure.
+ * The organization's digests (ADR 0062), one Query of its 16 shard items and the completeness marker;
+ * `null` before the marker (cards written before digests were) or when one is of another format (a newer
+ * release wrote it): the route then reads the cards, which hold every figure.
  */
 async function digestsOf(orgId: string): Promise<DashboardCard[] | null> {
   const shards = await queryRaw(dashboardDigestsOfOrgQuery(orgId));
+  // Until discovery has completed the set (`completeDashboardDigests`), some cards (written before digests
+  // were) may have none: a partial set would leave their clusters out of the fleet's figures.
+  if (!shards.some(isDashboardDigestsCompleteMarker)) return null;
   const digests: DashboardCard[] = [];
   for (const shard of shards)
     for (const [name, value] of Object.entries(shard)) {
@@ -160,7 +167,7 @@ async function digestsOf(orgId: string): Promise<DashboardCard[] | null> {
       if (!digest) return null;
       digests.push(digest);
     }
-  return digests.length > 0 ? digests : null;
+  return digests;
 }
 
 /** The cards of these clusters (one BatchGetItem), decoded, by cluster id. */

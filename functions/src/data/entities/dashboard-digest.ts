@@ -15,6 +15,23 @@ const shardKey = orgItemKey('DASHDIGEST');
 export const dashboardDigestShardKey = (orgId: string, clusterId: string) =>
   shardKey(orgId, String(registryIndexShardOf(clusterId)).padStart(2, '0'));
 
+/**
+ * The marker that every card of the organization has its digest (`DASHDIGEST#COMPLETE`, read by the same
+ * Query as the shards). Cards written before digests existed have none: until the first fleet read back-fills
+ * them and writes this marker, the fleet is read from its cards, never from a partial set of digests.
+ */
+export const dashboardDigestsCompleteKey = (orgId: string) => shardKey(orgId, 'COMPLETE');
+
+/** Whether a shard Query's item is the completeness marker (an attribute it alone carries). */
+export const isDashboardDigestsCompleteMarker = (item: Record<string, unknown>) =>
+  item.digestsComplete === true;
+
+/** The marker item, as written once the back-fill is done. */
+export const dashboardDigestsCompleteItem = (orgId: string) => ({
+  ...dashboardDigestsCompleteKey(orgId),
+  digestsComplete: true,
+});
+
 /** Every shard of the organization: the whole fleet's digests in one Query of 16 items. */
 export const dashboardDigestsOfOrgQuery = orgItemsQuery('DASHDIGEST');
 
