@@ -8,13 +8,31 @@ import {
   type ResourceGapResponse,
   resourceGapResponseSchema,
 } from '@spot/shared';
-import { seriesResolutions } from '@spot/shared/dashboard/index';
+import { decodeCard, encodeDigest, seriesResolutions } from '@spot/shared/dashboard/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db, tableName } from '../src/data/client';
 import { clusterEntity, clusterKey, clustersOfOrgQuery } from '../src/data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
-import { getItem, putItem, queryAll } from '../src/data/repository';
+import {
+  clusterIdOfDigestAttribute,
+  dashboardDigestAttribute,
+  dashboardDigestShardKey,
+  dashboardDigestsCompleteKey,
+  dashboardDigestsOfOrgQuery,
+} from '../src/data/entities/dashboard-digest';
+import { keyOfItem } from '../src/data/items';
+import {
+  deleteAll,
+  deleteItem,
+  getItem,
+  putItem,
+  queryAll,
+  queryRaw,
+  updateItem,
+} from '../src/data/repository';
+import { getDashboard } from '../src/domain/dashboard';
+import { completeDashboardDigests } from '../src/domain/dashboard-digests-backfill';
 import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
@@ -310,6 +328,83 @@ describe('tenant isolation', () => {
     expect(
       await getItem(clusterCardEntity, clusterCardKey(b.orgId, uncollectedOfB.clusterId)),
     ).toBeUndefined();
+  });
+});
+
+describe('the fleet read from digests (ADR 0062)', () => {
+  const now = new Date();
+  const digestAttributes = async (orgId: string) =>
+    (await queryRaw(dashboardDigestsOfOrgQuery(orgId))).flatMap((shard) =>
+      Object.keys(shard).filter((name) => clusterIdOfDigestAttribute(name) !== null),
+    );
+
+  it('has a digest for every card, written with it', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    expect(cards.length).toBeGreaterThan(1);
+    expect((await digestAttributes(a.orgId)).sort()).toEqual(
+      cards.map((c) => dashboardDigestAttribute(c.clusterId)).sort(),
+    );
+  });
+
+  it('answers the fleet and each account exactly as the cards do', async () => {
+    for (const query of [{}, ...accountsOfA.map((accountId) => ({ accountId }))]) {
+      const fromCards = await getDashboard(a.orgId, query, now, { read: 'cards' });
+      expect(fromCards.summary.clusterCount).toBeGreaterThan(0);
+      expect(await getDashboard(a.orgId, query, now)).toStrictEqual(fromCards);
+    }
+  });
+
+  it('answers an organization without digests from its cards, as before', async () => {
+    const before = await getDashboard(b.orgId, {}, now);
+    expect(before.summary.clusterCount).toBe(1);
+    const shards = await queryRaw(dashboardDigestsOfOrgQuery(b.orgId));
+    expect(shards.length).toBeGreaterThan(0);
+    await deleteAll(shards.map(keyOfItem));
+    expect(await digestAttributes(b.orgId)).toEqual([]);
+    expect(await getDashboard(b.orgId, {}, now)).toStrictEqual(before);
+    expect((await dashboard(b, { accountId: clusterOfB.accountId })).parsed?.summary.clusterCount).toBe(1);
+    expect((await dashboard(b, { accountId: 'acct-of-nobody' })).status).toBe(404);
+  });
+
+  it('completes the digests of cards written before them once, then reads them', async () => {
+    // Org B after the test above: a card, no digest, no marker (an organization from before digests).
+    const fromCards = await getDashboard(b.orgId, {}, now, { read: 'cards' });
+    expect(await completeDashboardDigests(b.orgId)).toBe(1);
+    expect(await digestAttributes(b.orgId)).toEqual([dashboardDigestAttribute(clusterOfB.clusterId)]);
+    expect(await getDashboard(b.orgId, {}, now)).toStrictEqual(fromCards);
+    // With the marker there, it reads 17 items and writes nothing.
+    expect(await completeDashboardDigests(b.orgId)).toBe(0);
+  });
+
+  it('never answers from a partial set of digests, and completing it keeps the newer ones', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    const [first, second] = cards;
+    if (!first || !second) throw new Error('org A needs two cards');
+    const fromCards = await getDashboard(a.orgId, {}, now, { read: 'cards' });
+    // A digest missing (its card written before digests) and no marker: every cluster is still counted.
+    await updateItem(dashboardDigestShardKey(a.orgId, first.clusterId), {
+      remove: [dashboardDigestAttribute(first.clusterId)],
+    });
+    await deleteItem(dashboardDigestsCompleteKey(a.orgId));
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
+    // A digest written since (by a card transaction) is not replaced by the back-fill's older read.
+    const decoded = decodeCard(second.card);
+    if (!decoded) throw new Error('undecodable card');
+    const newer = encodeDigest({ ...decoded, name: `${decoded.name}-renamed` });
+    await updateItem(dashboardDigestShardKey(a.orgId, second.clusterId), {
+      set: { [dashboardDigestAttribute(second.clusterId)]: newer },
+    });
+    expect(await completeDashboardDigests(a.orgId)).toBe(cards.length);
+    const shard = await queryRaw(dashboardDigestsOfOrgQuery(a.orgId));
+    const value = (id: string) =>
+      shard.map((item) => item[dashboardDigestAttribute(id)]).find((v) => v !== undefined);
+    expect(value(second.clusterId)).toBe(newer);
+    expect(value(first.clusterId)).toBe(encodeDigest(decodeCard(first.card) ?? decoded));
+    // Put back as the card says, for the tests after this one.
+    await updateItem(dashboardDigestShardKey(a.orgId, second.clusterId), {
+      set: { [dashboardDigestAttribute(second.clusterId)]: encodeDigest(decoded) },
+    });
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ClusterSnapshot } from '@spot/shared';
+import { type DashboardCard, decodeCard, encodeDigest } from '@spot/shared/dashboard/index';
 import { decodeRegistryRow } from '@spot/shared/registry/index';
 import { defaultSummaryPolicy } from '@spot/shared/savings/cluster-summary/index';
 import { noLivePrices } from '@spot/shared/savings/node-pricing';
@@ -10,6 +11,7 @@ import { registryIndexShardKey } from '../src/data/entities/cluster-registry-ind
 import { clusterRegistryRowKey } from '../src/data/entities/cluster-registry-row';
 import { clusterRollupKey } from '../src/data/entities/cluster-rollup';
 import { clusterSeriesKey } from '../src/data/entities/cluster-series';
+import { dashboardDigestShardKey } from '../src/data/entities/dashboard-digest';
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity } from '../src/data/entities/node-group';
 import { workloadEntity } from '../src/data/entities/workload';
@@ -106,7 +108,14 @@ describe('planSnapshotWrites', () => {
       'ClusterRegistryRow',
       'other',
       'ClusterSeries',
+      'other',
     ]);
+    // ... and the card's dashboard digest in its shard (ADR 0062): the digest of that very card.
+    const card = (series.items[0] as { put: { card: string } }).put.card;
+    expect(series.items[4]).toEqual({
+      update: dashboardDigestShardKey('org-1', 'eks-1'),
+      spec: { set: { 'd:eks-1': encodeDigest(decodeCard(card) as DashboardCard) } },
+    });
     // ... and the row's index entry and week-over-week costs in its shard (ADR 0053), in the same transaction.
     expect(series.items[2]).toMatchObject({
       update: registryIndexShardKey('org-1', 'eks-1'),
@@ -196,13 +205,19 @@ describe('planSnapshotWrites', () => {
       update: registryIndexShardKey('org-1', 'eks-1'),
       spec: { set: { 'r:eks-1': expect.any(String) } },
     };
+    // ... and its dashboard digest, last (ADR 0062).
+    const digest = {
+      update: dashboardDigestShardKey('org-1', 'eks-1'),
+      spec: { set: { 'd:eks-1': expect.any(String) } },
+    };
     expect(series.items[2]).toMatchObject(registryRow);
     expect(series.items[3]).toMatchObject(indexEntry);
+    expect(series.items[4]).toMatchObject(digest);
     expect(series.ifConditionFails).toMatchObject({
       item: 1,
       instead: {
         kind: 'transaction',
-        items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry],
+        items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry, digest],
       },
     });
   });

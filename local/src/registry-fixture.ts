@@ -2,7 +2,7 @@ import { clusterEntity } from '@spot/functions/data/entities/cluster';
 import { clusterCardEntity } from '@spot/functions/data/entities/cluster-card';
 import { clusterRegistryRowEntity } from '@spot/functions/data/entities/cluster-registry-row';
 import { batchWrite, type WriteRequest } from '@spot/functions/data/repository';
-import { cardOf } from '@spot/functions/domain/cluster-card';
+import { cardOf, dashboardDigestShardItems } from '@spot/functions/domain/cluster-card';
 import { registryIndexShardItems, registryRowText } from '@spot/functions/domain/cluster-registry-row';
 import { clusterIdFor } from '@spot/functions/domain/discovery/common';
 
@@ -30,11 +30,106 @@ const versions = ['1.34', '1.33', '1.32', '1.31', '1.30', '1.29'];
 const environments = ['prod', 'staging', 'dev'];
 const teams = ['payments', 'search', 'data', 'platform', 'ml', 'web'];
 
+const families = ['m6i', 'c6i', 'r6i', 'm7g'];
+const ruleNames = ['persistent-volume-claim', 'do-not-disrupt', 'pdb-blocks-disruption'] as const;
+
+/**
+ * A summary with the parts a collected cluster's has beyond what the registry reads (see
+ * `FleetOptions.dashboardParts`), from a generator of its own so the fleet's other figures stay as they
+ * are for the seed.
+ */
+function withDashboardParts<S extends { cost: { hourlyCostUsd: number }; stability: object }>(
+  summary: S,
+  i: number,
+  nodeCount: number,
+  now: Date,
+) {
+  const random = rng(1000 + i);
+  const hourly = summary.cost.hourlyCostUsd;
+  const workload = (n: number) => ({
+    namespace: teams[n % teams.length] as string,
+    kind: 'Deployment',
+    name: `service-${i}-${n}`,
+    replicas: 2 + (n % 5),
+  });
+  const types = families.slice(0, 1 + (i % families.length)).flatMap((family, f) =>
+    ['large', '2xlarge'].map((size, s) => ({
+      capacityType: (f + s) % 2 === 0 ? 'on-demand' : 'spot',
+      family,
+      instanceType: `${family}.${size}`,
+      nodes: Math.max(1, Math.round((nodeCount / (2 + 2 * f)) * random())),
+      hourlyCostUsd: Math.round(hourly * random() * 1000) / 1000,
+    })),
+  );
+  const day = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+  return {
+    ...summary,
+    fleet: {
+      byFamily: families.map((family) => ({
+        capacityType: 'on-demand',
+        family,
+        nodes: 1,
+        hourlyCostUsd: 0.1,
+      })),
+      byInstanceType: types,
+    },
+    spot: {
+      scoreByCount: random(),
+      scoreByCpu: random(),
+      eligibleCount: 40,
+      readyCount: Math.round(40 * random()),
+      eligibleCpuMilli: 40_000,
+      readyCpuMilli: Math.round(40_000 * random()),
+      firstFailingRuleCounts: Object.fromEntries(ruleNames.map((r) => [r, Math.floor(random() * 6)])),
+      monthlySavingUsd: Math.round(hourly * 730 * 0.2 * random()),
+      alreadyOnSpotCount: Math.floor(random() * 10),
+      topCandidates: Array.from({ length: 10 }, (_, n) => ({
+        ...workload(n),
+        monthlySavingUsd: Math.round(500 * random() * 100) / 100,
+        reason: 'Stateless Deployment with 2+ replicas and a PodDisruptionBudget that allows disruption',
+      })),
+      topBlockers: Array.from({ length: 10 }, (_, n) => ({
+        ...workload(n + 10),
+        rule: ruleNames[n % ruleNames.length] as string,
+        reason: 'Mounts a persistent volume claim',
+        requestCpuMilli: Math.round(4000 * random()),
+      })),
+    },
+    stability: {
+      ...summary.stability,
+      recent: Array.from({ length: 7 }, (_, d) => ({
+        day: day(6 - d),
+        index: Math.round(8000 + 2000 * random()) / 100,
+        pressurePenalty: Math.round(300 * random()) / 100,
+        spotPenalty: Math.round(300 * random()) / 100,
+        latencyPenalty: Math.round(300 * random()) / 100,
+        nodeCount,
+      })),
+    },
+    binPacking: {
+      currentHourlyCostUsd: hourly,
+      planHourlyCostUsd: hourly * 0.8,
+      lowerBoundHourlyCostUsd: hourly * 0.75,
+      monthlySavingUsd: hourly * 730 * 0.2,
+      nodesNow: nodeCount,
+      nodesInPlan: Math.round(nodeCount * 0.8),
+    },
+  };
+}
+
 export interface FleetOptions {
   /** Default 17. */
   seed?: number;
   now?: Date;
   accountId?: string;
+  /** Write the dashboard digests with the cards (default true; false: an organization from before them). */
+  digests?: boolean;
+  /**
+   * Summaries with the parts a collected cluster's have and the registry does not need (spot candidates
+   * and blockers, instance types, a week of stability, bin packing, savings steps): the dashboard's
+   * benchmark reads cards of a real size. Default false (the registry's tests read the rest).
+   */
+  dashboardParts?: boolean;
   /** Names are `<prefix>-<n>` (default `cluster`). */
   namePrefix?: string;
   /** Per cluster index: fields to force (a name, a version, a last contact in minutes). */
@@ -59,6 +154,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
   const writes: WriteRequest[] = [];
   const seeded: { clusterId: string; name: string }[] = [];
   const indexRows: Parameters<typeof registryIndexShardItems>[1][number][] = [];
+  const cards: { clusterId: string; card: string }[] = [];
   for (let i = 0; i < count; i++) {
     const o = options.overrides?.[i] ?? {};
     const env = environments[i % environments.length] as string;
@@ -148,7 +244,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
       nodeCount,
       podCount: nodeCount * (8 + Math.floor(random() * 20)),
       monthlyRunRateUsd,
-      summary,
+      summary: options.dashboardParts ? withDashboardParts(summary, i, nodeCount, now) : summary,
       collection: { status: 'ok', reason: null, source: 'agent', lastAttemptAt: contactAt },
       agent: {
         lastHeartbeatAt: contactAt,
@@ -172,6 +268,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
     // Some clusters have had optimizer actions: a realized saving, a share of what was there to save.
     const realizedMonthlyUsd = i % 3 === 0 ? Math.round(monthlyRunRateUsd * random() * 0.15) : undefined;
     const row = registryRowText(cluster);
+    const card = cardOf(cluster);
     indexRows.push({
       clusterId,
       row,
@@ -186,12 +283,17 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
           ...(realizedMonthlyUsd === undefined ? {} : { realizedMonthlyUsd }),
         },
       },
-      { put: clusterCardEntity.toItem({ orgId, clusterId, accountId, card: cardOf(cluster) }) },
+      { put: clusterCardEntity.toItem({ orgId, clusterId, accountId, card }) },
     );
+    cards.push({ clusterId, card });
     seeded.push({ clusterId, name });
   }
   // The registry index (ADR 0053) the same transactions would have left, written whole.
   for (const put of registryIndexShardItems(orgId, indexRows)) writes.push({ put });
+  // And the dashboard's digests of the cards (ADR 0062), unless the caller wants an organization whose
+  // cards were written before digests were.
+  if (options.digests !== false)
+    for (const put of dashboardDigestShardItems(orgId, cards)) writes.push({ put });
   await batchWrite(writes);
   return seeded;
 }

@@ -38,8 +38,8 @@ export const loadLine = () =>
 export interface LoadRun {
   gatewayUrl: string;
   token: string;
-  /** [name, path] of each GET. */
-  scenarios: readonly (readonly [string, string])[];
+  /** [name, path] of each GET, and a token of its own when it reads another user's organization. */
+  scenarios: readonly (readonly [string, string] | readonly [string, string, string])[];
   connectionCounts: readonly number[];
   durationSeconds: number;
   /** Requests per scenario before measuring (JIT, connections); default 0. */
@@ -48,17 +48,18 @@ export interface LoadRun {
 
 /** Each scenario at each connection count: its size and status, then p50 / p95 / p99 and req/s. */
 export async function runScenarios(run: LoadRun): Promise<void> {
-  const headers = { authorization: `Bearer ${run.token}` };
+  const headersOf = (token: string | undefined) => ({ authorization: `Bearer ${token ?? run.token}` });
   const autocannonModule = 'autocannon';
   const { default: autocannon } = (await import(autocannonModule)) as { default: Autocannon };
-  for (const [, path] of run.scenarios)
+  for (const [, path, token] of run.scenarios)
     for (let i = 0; i < (run.warmUp ?? 0); i++)
-      await (await fetch(`${run.gatewayUrl}${path}`, { headers })).arrayBuffer();
+      await (await fetch(`${run.gatewayUrl}${path}`, { headers: headersOf(token) })).arrayBuffer();
   for (const connections of run.connectionCounts) {
     console.log(
       `${connections} connection${connections === 1 ? '' : 's'} x ${run.durationSeconds} s (${loadLine()}):`,
     );
-    for (const [name, path] of run.scenarios) {
+    for (const [name, path, token] of run.scenarios) {
+      const headers = headersOf(token);
       const probe = await fetch(`${run.gatewayUrl}${path}`, { headers });
       const bytes = (await probe.arrayBuffer()).byteLength;
       const times: number[] = [];

@@ -5,7 +5,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,6 +26,8 @@ export function percentile(sorted: readonly number[], q: number): number {
 export interface BenchServices {
   /** A scratch directory (cognito-local's data; `join(dir, 'no-web')` serves no SPA). */
   dir: string;
+  /** DynamoDB Local's process (its CPU time, read from /proc, is what a request costs the table). */
+  dynamodbPid: number;
   /** Run last-in first-out by `stop()`; push the gateway's close with `unshift`. */
   stops: (() => Promise<void>)[];
   stop(): Promise<void>;
@@ -70,8 +72,21 @@ export async function startBenchServices(name: string): Promise<BenchServices> {
     await stop();
     throw error;
   }
-  return { dir, stops, stop };
+  return { dir, dynamodbPid: dynamodb.process.pid, stops, stop };
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); NaN elsewhere. */
+export function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** Linux's USER_HZ, 100 on every common kernel (what /proc/<pid>/stat counts in). */
+const clockTicksPerSecond = 100;
 
 /** `POST` JSON to the gateway; a non-2xx answer throws with its body. */
 export function jsonPoster(baseUrl: string) {

@@ -25,9 +25,16 @@ export async function run(): Promise<void> {
     services.stops.unshift(() => gateway.close());
 
     const { orgId, token } = await signUpThroughApi(gateway.url, 'Registry Bench');
+    // The same fleet in a second organization without dashboard digests (cards written before them): the
+    // route's card path (ADR 0053's read), measured beside the digests' in the same minutes (ADR 0062).
+    const cardsOnly = await signUpThroughApi(gateway.url, 'Registry Bench, cards only');
     const seededAt = performance.now();
-    const fleet = await seedRegistryFleet(orgId, clusterCount);
-    console.log(`${clusterCount} clusters seeded in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`);
+    // Cards of a collected cluster's size: spot candidates and blockers, instance types, a week of stability.
+    const fleet = await seedRegistryFleet(orgId, clusterCount, { dashboardParts: true });
+    await seedRegistryFleet(cardsOnly.orgId, clusterCount, { dashboardParts: true, digests: false });
+    console.log(
+      `${clusterCount} clusters seeded twice in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`,
+    );
     console.log(`  ${loadLine()}`);
 
     // What the list reads (a Query reads whole items): the index's shards (ADR 0053), then one page of
@@ -35,9 +42,13 @@ export async function run(): Promise<void> {
     const { queryRaw } = await import('@spot/functions/data/repository');
     const { registryRowsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-row');
     const { registryIndexOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-index');
+    const { cardsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-card');
+    const { dashboardDigestsOfOrgQuery } = await import('@spot/functions/data/entities/dashboard-digest');
     for (const [what, query] of [
       ['registry index shards', registryIndexOfOrgQuery(orgId)],
       ['registry rows', registryRowsOfOrgQuery(orgId)],
+      ['dashboard digest shards', dashboardDigestsOfOrgQuery(orgId)],
+      ['dashboard cards', cardsOfOrgQuery(orgId)],
     ] as const) {
       const items = await queryRaw(query);
       const chars = items.reduce((s, r) => s + JSON.stringify(r).length, 0);
@@ -89,7 +100,9 @@ export async function run(): Promise<void> {
       );
     }
 
-    const scenarios: [string, string][] = [
+    await compareDashboardReads(orgId, services.dynamodbPid);
+
+    const scenarios: ([string, string] | [string, string, string])[] = [
       // The page's first request: 50 rows (the SPA's page size), by cost, the highest first.
       [
         'registry first page (50, by cost desc)',
@@ -102,8 +115,11 @@ export async function run(): Promise<void> {
       ],
       ['registry, search "payments"', '/api/client/clusters?limit=100&q=payments'],
       ['status bar (summary)', '/api/client/clusters/summary'],
-      // The dashboard over the same 500 clusters (their cards), for issue 17's dashboard target.
+      // The dashboard over the same 500 clusters, for issue 17's dashboard target: from the digests
+      // (ADR 0062), then, the same fleet, from the cards (an organization without digests).
       ['dashboard, all clusters', '/api/client/dashboard'],
+      ['dashboard, one account (all 500)', '/api/client/dashboard?accountId=acct-fixture'],
+      ['dashboard, all clusters, from the cards', '/api/client/dashboard', cardsOnly.token],
       // A heatmap not in the fleet's answer, fetched when chosen (the cluster's own dashboard).
       [
         'dashboard, one cluster (a heatmap on selection)',
@@ -121,6 +137,51 @@ export async function run(): Promise<void> {
     });
   } finally {
     await services.stop();
+  }
+}
+
+/**
+ * The dashboard's domain call in this process, from the digests and from the cards interleaved (the
+ * machine's load moves both alike): wall time per call, and the CPU time it cost this process (handler,
+ * SDK) and DynamoDB Local, per call. The CPU figures hardly depend on the load, unlike the times.
+ */
+async function compareDashboardReads(orgId: string, dynamodbPid: number): Promise<void> {
+  const { getDashboard } = await import('@spot/functions/domain/dashboard');
+  const { percentile, processCpuMs } = await import('./local-services');
+  const now = new Date();
+  const reads = {
+    digests: () => getDashboard(orgId, {}, now),
+    cards: () => getDashboard(orgId, {}, now, { read: 'cards' }),
+  };
+  const same =
+    JSON.stringify(await reads.digests()) === JSON.stringify(await reads.cards()) ? 'the same' : 'DIFFERENT';
+  const figures = {
+    digests: { times: [] as number[], nodeCpuMs: 0, dynamodbCpuMs: 0 },
+    cards: { times: [] as number[], nodeCpuMs: 0, dynamodbCpuMs: 0 },
+  };
+  const rounds = 40;
+  const warmUp = 5;
+  for (let i = 0; i < rounds; i++) {
+    for (const k of ['digests', 'cards'] as const) {
+      const cpu = process.cpuUsage();
+      const db = processCpuMs(dynamodbPid);
+      const t = performance.now();
+      await reads[k]();
+      if (i < warmUp) continue;
+      figures[k].times.push(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      figures[k].nodeCpuMs += (used.user + used.system) / 1000;
+      figures[k].dynamodbCpuMs += processCpuMs(dynamodbPid) - db;
+    }
+  }
+  console.log(`  dashboard answer in process, all clusters: ${same} from digests and from cards`);
+  for (const k of ['digests', 'cards'] as const) {
+    const f = figures[k];
+    const n = f.times.length;
+    const sorted = f.times.sort((x, y) => x - y);
+    console.log(
+      `    from the ${k === 'digests' ? 'digests (ADR 0062)' : 'cards (ADR 0053)'}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms; CPU per call ${(f.nodeCpuMs / n).toFixed(1)} ms here + ${(f.dynamodbCpuMs / n).toFixed(1)} ms DynamoDB Local (${n} calls, ${loadLine()})`,
+    );
   }
 }
 

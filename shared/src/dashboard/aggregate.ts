@@ -20,6 +20,7 @@ import { stabilityLevel } from '../savings/stability';
 import { SAVINGS_OVERLAP_RULE } from '../savings/summary';
 import { type ClusterSeriesInput, sumSeries } from './series';
 import { type PackingView, type SummaryView, spotRuleText } from './summary-view';
+import { TopList } from './top';
 
 /**
  * The dashboard built from the clusters' precomputed summaries: pure (no I/O, `now` injected), so the
@@ -311,12 +312,12 @@ export function spotOf(clusters: readonly DashboardClusterInput[]): DashboardSpo
   let onSpot = 0;
   let saving = 0;
   const ruleCounts = new Map<SpotReadinessRule, number>();
-  const candidates: DashboardSpot['topCandidates'] = [];
-  const topBlockers: DashboardSpot['topBlockers'] = [];
+  // Only the fleet's top 10 of each are sent: ranked as offered (the clusters' order), built when kept.
+  const candidates = new TopList<DashboardSpot['topCandidates'][number]>(10);
+  const topBlockers = new TopList<DashboardSpot['topBlockers'][number]>(10);
   for (const c of clusters) {
     const s = c.summary?.spot;
     if (!s) continue;
-    const ref = { clusterId: c.clusterId, clusterName: c.name };
     eligible += Math.max(0, Math.round(s.eligibleCount));
     ready += Math.max(0, Math.round(s.readyCount));
     eligibleCpu += nonNeg(s.eligibleCpuMilli);
@@ -328,21 +329,27 @@ export function spotOf(clusters: readonly DashboardClusterInput[]): DashboardSpo
         rule,
         (ruleCounts.get(rule) ?? 0) + Math.max(0, Math.round(s.firstFailingRuleCounts[rule] ?? 0)),
       );
-    for (const w of s.topCandidates)
-      candidates.push({
-        ...ref,
+    for (const w of s.topCandidates) {
+      const monthlySavingUsd = nonNeg(w.monthlySavingUsd);
+      candidates.offer(monthlySavingUsd, () => ({
+        clusterId: c.clusterId,
+        clusterName: c.name,
         ...workloadOf(w),
-        monthlySavingUsd: nonNeg(w.monthlySavingUsd),
+        monthlySavingUsd,
         reason: w.reason,
-      });
-    for (const w of s.topBlockers)
-      topBlockers.push({
-        ...ref,
+      }));
+    }
+    for (const w of s.topBlockers) {
+      const requestCpuMilli = nonNeg(w.requestCpuMilli);
+      topBlockers.offer(requestCpuMilli, () => ({
+        clusterId: c.clusterId,
+        clusterName: c.name,
         ...workloadOf(w),
         rule: w.rule,
         reason: w.reason,
-        requestCpuMilli: nonNeg(w.requestCpuMilli),
-      });
+        requestCpuMilli,
+      }));
+    }
   }
   return {
     readinessScore: eligible > 0 ? fraction(ready / eligible) : null,
@@ -352,12 +359,12 @@ export function spotOf(clusters: readonly DashboardClusterInput[]): DashboardSpo
     alreadyOnSpotCount: onSpot,
     monthlySavingUsd: saving,
     fleet: fleetSunburst(clusters),
-    topCandidates: candidates.sort((a, b) => b.monthlySavingUsd - a.monthlySavingUsd).slice(0, 10),
+    topCandidates: candidates.items(),
     blockers: [...ruleCounts.entries()]
       .filter(([, count]) => count > 0)
       .sort((a, b) => b[1] - a[1])
       .map(([rule, count]) => ({ rule, reason: spotRuleText[rule], count })),
-    topBlockers: topBlockers.sort((a, b) => b.requestCpuMilli - a.requestCpuMilli).slice(0, 10),
+    topBlockers: topBlockers.items(),
   };
 }
 
@@ -533,6 +540,20 @@ export function efficiencyFleet(clusters: readonly DashboardClusterInput[]): Das
   };
 }
 
+/**
+ * The order every list and every sum of the answer follows: run rate, the highest first, then name,
+ * then id (a code-unit comparison: the order of the cards' sort keys), so the answer does not depend on
+ * the order its clusters were read in (cards by key, or digests by shard).
+ */
+export function sortedForDashboard(clusters: readonly DashboardClusterInput[]): DashboardClusterInput[] {
+  return [...clusters].sort(
+    (a, b) =>
+      runRateOf(b) - runRateOf(a) ||
+      a.name.localeCompare(b.name) ||
+      (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0),
+  );
+}
+
 export function buildDashboard(input: {
   clusters: readonly DashboardClusterInput[];
   scope: DashboardScope;
@@ -541,9 +562,7 @@ export function buildDashboard(input: {
   now: Date;
 }): DashboardResponse {
   const scan = scanOf(input.scans ?? []);
-  const clusters = [...input.clusters].sort(
-    (a, b) => runRateOf(b) - runRateOf(a) || a.name.localeCompare(b.name),
-  );
+  const clusters = sortedForDashboard(input.clusters);
   const notes: string[] = [];
   const unread = clusters.filter((c) => !c.summary);
   if (unread.length)

@@ -1,5 +1,6 @@
 export * from './aggregate';
 export * from './card';
+export * from './digest';
 export * from './series';
 export * from './stability-recent';
 export * from './summary-view';

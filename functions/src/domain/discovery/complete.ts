@@ -3,6 +3,7 @@ import { batchWrite, getItem } from '../../data/repository';
 import { errorFields, logger } from '../../lib/logger';
 import { port } from '../../ports';
 import { discoveryScheduleName } from '../accounts';
+import { completeDashboardDigests } from '../dashboard-digests-backfill';
 import {
   causeMessage,
   type DiscoveryInput,
@@ -98,6 +99,13 @@ export async function completeDiscovery(
     await completeProgress(input, clusterResults, now);
   } catch (error) {
     logger.warn('discovery progress not completed', { accountId: input.accountId, ...errorFields(error) });
+  }
+  try {
+    // Once per organization: the cards written before dashboard digests existed get theirs, so the fleet
+    // dashboard can read the digests (ADR 0062). Until then it reads the cards: nothing is wrong meanwhile.
+    await completeDashboardDigests(input.orgId);
+  } catch (error) {
+    logger.warn('dashboard digests not completed', { orgId: input.orgId, ...errorFields(error) });
   }
   try {
     await port('scheduler').upsertSchedule({

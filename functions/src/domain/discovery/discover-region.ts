@@ -32,11 +32,14 @@ import {
   batchWrite,
   keyOfItem,
   queryAll,
+  transactUpdate,
+  transactWrite,
   updateItem,
   type WriteRequest,
 } from '../../data/repository';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
+import { cardDigestRemoval } from '../cluster-card';
 import { refreshRegistryRow, registryIndexRemoval } from '../cluster-registry-row';
 import { hibernationKeysOf, hibernationNoticeScheduleName, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
@@ -445,9 +448,11 @@ async function removeCluster(cluster: ClusterItem) {
   deletes.push({ delete: clusterKubeconfigKey(cluster.orgId, cluster.clusterId) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
-  // Its registry index entry (ADR 0053): attributes of a shared shard item, removed by an update.
-  const removal = registryIndexRemoval(cluster);
-  await updateItem(removal.key, removal.spec);
+  // Its registry index entry (ADR 0053) and dashboard digest (ADR 0062): attributes of shared shard
+  // items, removed by updates, together.
+  await transactWrite(
+    [registryIndexRemoval(cluster), cardDigestRemoval(cluster)].map((r) => transactUpdate(r.key, r.spec)),
+  );
   await port('scheduler').deleteSchedule(hibernationScheduleName(cluster.clusterId));
   await port('scheduler').deleteSchedule(hibernationNoticeScheduleName(cluster.clusterId));
 }
