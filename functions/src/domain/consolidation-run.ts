@@ -37,6 +37,7 @@ import {
   maxCommandsPerEnqueue,
 } from './agent-commands';
 import { appendAudit } from './audit';
+import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
@@ -340,7 +341,10 @@ async function finishRun(ctx: RunContext, reason: string | null) {
 async function podsToEvict(orgId: string, clusterId: string, node: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  const snapshot = await port('kubernetes').collectSnapshot(
+    target,
+    await withStoredKubeconfig(orgId, clusterId, eksClusterOf(cluster)),
+  );
   return snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
