@@ -211,7 +211,7 @@ export class AgentlessKubernetes implements KubernetesPort {
         if (code === 401 || code === 403)
           throw new KubernetesAccessError(
             'KUBERNETES_ACCESS_DENIED',
-            `Cluster ${cluster.name} does not let Spot Optimizer list ${plural}.${group}: ${accessEntryHint}`,
+            `Cluster ${cluster.name} does not let Spot Optimizer list ${plural}.${group}: ${cluster.kubeconfig ? kubeconfigAccessHint : accessEntryHint}`,
           );
         throw error;
       }
