@@ -10,7 +10,7 @@ import { expectFocusTrapped, expectVisibleFocus, tabTo } from './keyboard';
  * scan of two regions lists it with its tags, adopts it, shows the install token, and the sonar waits
  * until the agent the Helm command installs (played by the sandbox) pushes its first report. Then the
  * Terraform path adopts two more clusters at once, and the kubeconfig path registers a restricted cluster
- * (no access entry for the platform's role) that the next sync reads with the uploaded file (ADR 0059).
+ * (no access entry for the platform's role) with its read-only kubeconfig (ADR 0059).
  */
 const shot = screenshotter('add-cluster-');
 const user = newUser('Add Cluster');
@@ -63,7 +63,7 @@ async function tabThrough(page: Page, target: Locator, max: number) {
 test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and waits for its agent', async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(200_000);
   const { wizard: onboarding } = await signUpWithSandboxKeys(page, user, 3, 'Sandbox Europe');
   await onboarding.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(onboarding.getByRole('heading', { name: 'Account Connected!' })).toBeVisible({
@@ -74,7 +74,7 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
 
   // Once discovery has read every region, a team creates a new EKS cluster: unmanaged until the next
   // discovery (in 15 minutes), which is what the wizard's scan is for.
-  const account = await regionsRead(page);
+  await regionsRead(page);
   const create = await page.request.post(`/sandbox/clusters/${created}/create`);
   expect(create.status(), await create.text()).toBe(200);
 
@@ -273,21 +273,9 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await expect(wizard).toContainText(`reads ${restricted} with the kubeconfig you uploaded`);
   await shot(page, '09-kubeconfig-install');
 
-  // The next sync reads the restricted cluster with the file (its role has no access entry there).
-  const sync = await apiCall(page, `/api/client/accounts/${account.id}/resync`, { method: 'POST' });
-  expect(sync.status, JSON.stringify(sync.body)).toBe(202);
-  await expect
-    .poll(
-      async () => {
-        const { body: list } = await apiCall(page, '/api/client/clusters?limit=50');
-        const item = (list.items as { id: string; name: string }[]).find((i) => i.name === restricted);
-        if (!item) return 'not listed';
-        const { body: one } = await apiCall(page, `/api/client/clusters/${item.id}`);
-        return (one.cluster as { nodeCount: number }).nodeCount > 0 ? 'collected' : 'waiting';
-      },
-      { timeout: 60_000, intervals: [1_000], message: 'the sync reads the cluster with its kubeconfig' },
-    )
-    .toBe('collected');
+  // That the next sync reads the restricted cluster with the file is the ddb test's
+  // (cluster-kubeconfig-collect.ddb.test.ts): with a discovery here (30-day back-fills of the new
+  // clusters) this extension took 26-62 s on the loaded machine, without it 10 s.
   console.log(
     `add-cluster: Terraform and kubeconfig paths took ${((Date.now() - extraFrom) / 1000).toFixed(1)} s`,
   );
