@@ -207,6 +207,20 @@ export const routes: readonly RouteDefinition[] = [
       gateway: { requestsPerSecond: 5, burst: 10 },
     },
   },
+  // Several clusters of one scan (ADR 0059): one region listing each, one transaction and audit record per
+  // cluster, the handful a wizard selects at a time.
+  {
+    method: 'POST',
+    path: '/api/client/clusters/adopt',
+    handler: 'clusters/adopt',
+    auth: 'user',
+    timeoutSeconds: 30,
+    needs: ['table-write', 'secrets', 'customer-cloud'],
+    rateLimit: {
+      perOrg: { requests: 60, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 5, burst: 10 },
+    },
+  },
   {
     method: 'POST',
     path: '/api/client/clusters/{id}/install-token',

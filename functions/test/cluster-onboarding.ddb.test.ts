@@ -44,8 +44,9 @@ beforeAll(async () => {
     .map((c) => ({ name: c.name, region: c.region, tags: c.tags }))
     .sort((x, y) => x.region.localeCompare(y.region) || x.name.localeCompare(y.name));
   regions = [...new Set(sandboxClusters.map((c) => c.region))].sort();
-  // The scan adopts the first, the adopt test the second, the kubeconfig test the third.
-  expect(sandboxClusters.length).toBeGreaterThan(2);
+  // The scan adopts the first, the adopt test the second, the kubeconfig test the third, the
+  // multi-adopt tests the others.
+  expect(sandboxClusters.length).toBeGreaterThan(6);
 }, 120_000);
 
 const scan = (user: User, id: string, body: unknown) =>
@@ -216,6 +217,130 @@ describe('POST /api/client/clusters', () => {
       path: { id: clusterId },
     });
     expect(detail.raw).not.toContain(secret);
+  });
+});
+
+describe('POST /api/client/clusters/adopt', () => {
+  const adopt = (user: User, body: unknown) =>
+    call('POST /api/client/clusters/adopt', { token: user.accessToken, body });
+  const addAudit = async (user: User) => {
+    const res = await call('GET /api/client/audit', { token: user.accessToken, query: { limit: '100' } });
+    return (
+      (res.body.items ?? []) as { action: string; target: string; outcome: string; after?: unknown }[]
+    ).filter((r) => r.action === 'cluster.add' && (r.after as { via?: string } | undefined)?.via === 'adopt');
+  };
+
+  it('adopts each selected cluster on its own: the others are added when one fails, each with its audit record', async () => {
+    const [managed, , , first, second] = sandboxClusters;
+    if (!managed || !first || !second) throw new Error('account 0 has at least five clusters');
+    const res = await adopt(a, {
+      accountId,
+      clusters: [
+        { region: first.region, name: first.name, team: 'adopted-team' },
+        { region: managed.region, name: managed.name },
+        { region: first.region, name: 'gone-since-the-scan' },
+        { region: second.region, name: second.name, env: '' },
+      ],
+    });
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/adopt', res);
+    expect(res.body).toMatchObject({ accountId, added: 2, failed: 2 });
+    const results = res.body.results as {
+      name: string;
+      outcome: string;
+      clusterId: string | null;
+      tags: Record<string, string> | null;
+      errorCode: string | null;
+      message: string;
+    }[];
+    // In the order asked, each with its outcome and, for a failure, what to do.
+    expect(results.map((r) => [r.name, r.outcome, r.errorCode])).toEqual([
+      [first.name, 'added', null],
+      [managed.name, 'failed', 'CLUSTER_ALREADY_MANAGED'],
+      ['gone-since-the-scan', 'failed', 'CLUSTER_NOT_IN_ACCOUNT'],
+      [second.name, 'added', null],
+    ]);
+    expect(results[1]?.message).toMatch(/already managed.*Clusters page/);
+    expect(results[2]?.message).toMatch(/Scan the region again/);
+    expect(results[0]?.tags).toMatchObject({ ...first.tags, team: 'adopted-team' });
+    expect(results[3]?.tags?.env).toBeUndefined();
+    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+    const listed = (list.body.items ?? []).map((i) => i.id);
+    expect(listed).toContain(results[0]?.clusterId);
+    expect(listed).toContain(results[3]?.clusterId);
+    // One record per cluster asked for, its outcome its own; none in the other organization's trail.
+    const records = await addAudit(a);
+    expect(records.map((r) => r.outcome).sort()).toEqual(['failed', 'failed', 'success', 'success']);
+    expect(records.map((r) => r.target)).toContain(`cluster/${results[0]?.clusterId}`);
+    expect(await addAudit(b)).toEqual([]);
+    // Adopted once: again, both fail as already managed.
+    const again = await adopt(a, {
+      accountId,
+      clusters: [first, second].map((c) => ({ region: c.region, name: c.name })),
+    });
+    expect(again.body).toMatchObject({ added: 0, failed: 2 });
+  });
+
+  it('reports a region that does not answer per cluster, the other region’s clusters adopted', async () => {
+    const byRegion = new Map<string, (typeof sandboxClusters)[number]>();
+    for (const c of sandboxClusters.slice(5)) if (!byRegion.has(c.region)) byRegion.set(c.region, c);
+    const [failing, working] = [...byRegion.values()];
+    if (!failing || !working) throw new Error('account 0 has unadopted clusters in two regions');
+    configurePorts({
+      cloud: withOverrides(harness.sandbox, {
+        listEksClusters: async (target) => {
+          if (target.region === failing.region) throw new Error('socket hang up');
+          return harness.sandbox.listEksClusters(target);
+        },
+      }),
+    });
+    try {
+      const res = await adopt(a, {
+        accountId,
+        clusters: [failing, working].map((c) => ({ region: c.region, name: c.name })),
+      });
+      expect(res.status, res.raw).toBe(200);
+      const results = res.body.results as { outcome: string; errorCode: string | null; message: string }[];
+      expect(results.map((r) => [r.outcome, r.errorCode])).toEqual([
+        ['failed', 'REGION_UNAVAILABLE'],
+        ['added', null],
+      ]);
+      expect(results[0]?.message).not.toMatch(/socket/);
+      expect(results[0]?.message).toMatch(/try it again/);
+    } finally {
+      configurePorts({ cloud: harness.sandbox });
+    }
+  });
+
+  it('refuses bad input with the field and what to do; another organization’s account is a 404 with no record', async () => {
+    const c = sandboxClusters[0] as (typeof sandboxClusters)[number];
+    const none = await adopt(a, { accountId, clusters: [] });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toMatch(/pick at least one/);
+    const twice = await adopt(a, {
+      accountId,
+      clusters: [c, c].map((x) => ({ region: x.region, name: x.name })),
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.message).toMatch(/listed once/);
+    const many = await adopt(a, {
+      accountId,
+      clusters: Array.from({ length: 51 }, (_, i) => ({ region: 'us-east-1', name: `c${i}` })),
+    });
+    expect(many.status).toBe(400);
+    expect(many.body.message).toMatch(/at most 50/);
+    const badName = await adopt(a, { accountId, clusters: [{ region: 'us-east-1', name: 'bad name!' }] });
+    expect(badName.status).toBe(400);
+    expect(badName.body.message).toMatch(/name/);
+    const unknownField = await adopt(a, {
+      accountId,
+      clusters: [{ region: 'us-east-1', name: 'x', kubeconfig: 'y' }],
+    });
+    expect(unknownField.status).toBe(400);
+    const before = (await addAudit(b)).length;
+    const foreign = await adopt(b, { accountId, clusters: [{ region: c.region, name: c.name }] });
+    expect(foreign.status).toBe(404);
+    expect((await addAudit(b)).length).toBe(before);
   });
 });
 

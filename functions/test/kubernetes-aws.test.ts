@@ -1,6 +1,9 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +12,7 @@ import { AgentlessKubernetes } from '../src/ports/aws/kubernetes';
 import { containerInsightsHistory } from '../src/ports/aws/kubernetes-container-insights';
 import { eksToken } from '../src/ports/aws/kubernetes-eks-token';
 import type { CloudTarget, CustomerCloudPort, EksCluster, MetricQuery } from '../src/ports/cloud';
+import type { KubernetesCluster } from '../src/ports/kubernetes';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 const credentials = {
@@ -164,6 +168,85 @@ describe('AgentlessKubernetes', () => {
     // The role's credentials are reused until shortly before they expire.
     await port.collectSnapshot(target, cluster);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+
+  describe('with an uploaded kubeconfig (ADR 0059)', () => {
+    const secret = 'uploaded-sa-token-5f2c9d41a7';
+    /** The file as the route stored it, opened only when the adapter calls `open` (counted). */
+    function withFile(user: Record<string, unknown>) {
+      const file = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'restricted', cluster: { server: api.url } }],
+        contexts: [{ name: 'c', context: { cluster: 'restricted', user: 'u' } }],
+        users: [{ name: 'u', user }],
+      });
+      const opened = { count: 0 };
+      const kc: KubernetesCluster = {
+        ...cluster,
+        kubeconfig: {
+          auth: 'token',
+          server: api.url,
+          open: async () => {
+            opened.count++;
+            return file;
+          },
+        },
+      };
+      return { kc, opened };
+    }
+
+    it('reads the cluster at the file’s server with its token: no role assumed, no DescribeCluster', async () => {
+      const { kc, opened } = withFile({ token: secret });
+      const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
+      const snapshot = await port.collectSnapshot(target, kc);
+      expect(snapshot.nodes).toHaveLength(3);
+      expect(api.requests.length).toBeGreaterThan(0);
+      expect(new Set(api.requests.map((r) => r.authorization))).toEqual(new Set([`Bearer ${secret}`]));
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+      expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(0);
+      expect(opened.count).toBe(1);
+    });
+
+    it('replaces `aws eks get-token` by its own EKS token for the cluster the file names, never running the command', async () => {
+      const marker = join(tmpdir(), `kubeconfig-exec-${process.pid}-${Date.now()}`);
+      const { kc } = withFile({
+        exec: {
+          command: 'sh',
+          args: ['-c', `touch ${marker}`, 'eks', 'get-token', '--cluster-name', 'prod-eks'],
+        },
+      });
+      const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
+      await port.collectSnapshot(target, kc);
+      const authorization = api.requests[0]?.authorization ?? '';
+      expect(authorization).toMatch(/^Bearer k8s-aws-v1\./);
+      const url = decode(authorization.slice('Bearer '.length));
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAEXAMPLE\//);
+      expect(url.searchParams.get('X-Amz-Signature')).toBe(
+        expectedSignature(url, 'prod-eks', 'temporary-secret'),
+      );
+      expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(0);
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it('says the uploaded credential was refused, without the credential', async () => {
+      api.fail('/api/v1/pods', 401);
+      const { kc } = withFile({ token: secret });
+      const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
+      const failure = await port.collectSnapshot(target, kc).catch((e: Error) => e);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(/kubeconfig uploaded for this cluster was refused/);
+      expect((failure as Error).message).not.toContain(secret);
+    });
+
+    it('names a stored file that cannot be used', async () => {
+      const { kc } = withFile({});
+      const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
+      await expect(port.collectSnapshot(target, kc)).rejects.toThrow(
+        /kubeconfig stored for cluster prod cannot be used .*register the cluster again/,
+      );
+      expect(api.requests).toHaveLength(0);
+    });
   });
 
   it('says which access to grant when the cluster refuses the role', async () => {

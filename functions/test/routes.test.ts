@@ -38,8 +38,9 @@ describe('route table', () => {
         '/api/client/hibernation/holidays/preview',
         '/api/client/clusters/compare',
       ];
-      // Audited per cluster by the domain, one record per change (cluster-registry.ddb.test.ts checks them).
-      const auditedPerItem = ['/api/client/clusters/bulk'];
+      // Audited per cluster by the domain, one record per change (cluster-registry.ddb.test.ts and
+      // cluster-onboarding.ddb.test.ts check them).
+      const auditedPerItem = ['/api/client/clusters/bulk', '/api/client/clusters/adopt'];
       if (
         route.method !== 'GET' &&
         !signInFlow.includes(route.path) &&

@@ -214,6 +214,11 @@ describe('no credential leaves by any route', () => {
         }),
       },
     });
+    // Several clusters at once (ADR 0059): the audit records it writes per cluster carry no credential.
+    await call('POST /api/client/clusters/adopt', {
+      token,
+      body: { accountId: id, clusters: [{ region: 'us-east-1', name: 'not-in-the-account' }] },
+    });
     const install = await call('POST /api/client/clusters/{id}/install-token', {
       token,
       path: { id: cluster.clusterId },

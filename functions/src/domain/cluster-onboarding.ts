@@ -3,6 +3,9 @@ import type { ItemKeys } from '@spot/shared';
 import {
   type AddClusterBody,
   type AddClusterResponse,
+  type AdoptClustersBody,
+  type AdoptClustersResponse,
+  type AuditEntry,
   agentKubernetesRules,
   type ClusterScanResponse,
   ConflictError,
@@ -40,10 +43,13 @@ import {
   type UpdateSpec,
   where,
 } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { EksCluster } from '../ports/cloud';
 import { loadAccount } from './accounts';
 import { cloudTargetOf } from './accounts-connect';
+import { appendAudit } from './audit';
+import type { BulkActor } from './cluster-registry';
 import { registryRowText, registryRowUpdate } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { clusterIdFor } from './discovery/common';
@@ -157,9 +163,7 @@ export async function addCluster(
   now: Date,
 ): Promise<{ body: AddClusterResponse; audit: Record<string, unknown> }> {
   const { account, target } = await connectedTarget(orgId, body.accountId);
-  const clusterId = clusterIdFor(body.accountId, body.region, body.name);
-  let kubeconfig: { server: string; auth: 'token' | 'client-certificate' | 'aws-eks-get-token' } | null =
-    null;
+  let kubeconfig: StoredKubeconfigSummary | null = null;
   if (body.method === 'kubeconfig') {
     const checked = validateKubeconfig(body.kubeconfig);
     if (!checked.ok) throw new ValidationError(`kubeconfig: ${checked.problems.join(' ')}`);
@@ -173,6 +177,10 @@ export async function addCluster(
   // Both ways name an EKS cluster of the account (read again from EKS: the body names it, the cloud
   // describes it); discovery then keeps the same item (same id) in step with EKS.
   const clusters = await port('cloud').listEksClusters({ ...target, region: body.region });
+  return storeCluster(orgId, userId, account.awsAccountId, body, findEks(clusters, body), kubeconfig, now);
+}
+
+function findEks(clusters: readonly EksCluster[], body: { name: string; region: string }): EksCluster {
   const eks = clusters.find((c) => c.name === body.name);
   if (!eks) {
     throw new DomainError(
@@ -181,12 +189,31 @@ export async function addCluster(
       404,
     );
   }
+  return eks;
+}
+
+type StoredKubeconfigSummary = { server: string; auth: 'token' | 'client-certificate' | 'aws-eks-get-token' };
+
+/**
+ * Writes the Cluster item, its registry row and (kubeconfig) the sealed file in one transaction, the
+ * Cluster put conditional: a cluster the organization already manages is a 409.
+ */
+async function storeCluster(
+  orgId: string,
+  userId: string,
+  awsAccountId: string | null,
+  body: AddClusterBody,
+  eks: EksCluster,
+  kubeconfig: StoredKubeconfigSummary | null,
+  now: Date,
+): Promise<{ body: AddClusterResponse; audit: Record<string, unknown> }> {
+  const clusterId = clusterIdFor(body.accountId, body.region, body.name);
   const tags = withLabels(eks.tags, body);
   const cluster = clusterEntity.schema.parse({
     orgId,
     clusterId,
     accountId: body.accountId,
-    awsAccountId: account.awsAccountId,
+    awsAccountId,
     name: body.name,
     region: body.region,
     arn: eks.arn || null,
@@ -243,6 +270,109 @@ export async function addCluster(
       kubeconfig,
     },
     audit: { clusterName: body.name, method: body.method, region: body.region, tags, kubeconfig },
+  };
+}
+
+/**
+ * Adopts several clusters of one scan (`POST /api/client/clusters/adopt`): each region is listed once,
+ * each cluster is written in its own transaction and audited in its own record (`cluster.add`, success
+ * or failed), so one that fails (already managed, gone from EKS, its region not answering) leaves the
+ * others adopted and says why. The account is checked once for the whole request: another
+ * organization's, or one not connected, is the request's 404 or 409 with no record.
+ */
+export async function adoptClusters(
+  orgId: string,
+  body: AdoptClustersBody,
+  actor: BulkActor,
+  now: Date,
+): Promise<AdoptClustersResponse> {
+  const { account, target } = await connectedTarget(orgId, body.accountId);
+  const regions = [...new Set(body.clusters.map((c) => c.region))];
+  const listed = new Map<string, EksCluster[] | DomainError>(
+    await Promise.all(
+      regions.map(async (region): Promise<[string, EksCluster[] | DomainError]> => {
+        try {
+          return [region, await port('cloud').listEksClusters({ ...target, region })];
+        } catch (error) {
+          return [
+            region,
+            new DomainError('REGION_UNAVAILABLE', `${region}: ${describeFailure(error)}`, 502),
+          ] as const;
+        }
+      }),
+    ),
+  );
+  const results: AdoptClustersResponse['results'] = [];
+  for (const c of body.clusters) {
+    const entry = (outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): AuditEntry => ({
+      actorType: 'user',
+      actorId: actor.userId,
+      actorName: actor.email,
+      action: 'cluster.add',
+      resourceType: 'cluster',
+      target: `cluster/${clusterIdFor(body.accountId, c.region, c.name)}`,
+      accountId: body.accountId,
+      outcome,
+      sourceIp: actor.sourceIp,
+      userAgent: actor.userAgent,
+      requestId: actor.requestId,
+      ...extra,
+    });
+    try {
+      const clusters = listed.get(c.region);
+      if (clusters instanceof Error) throw clusters;
+      const added = await storeCluster(
+        orgId,
+        actor.userId,
+        account.awsAccountId,
+        { method: 'discovered', accountId: body.accountId, ...c },
+        findEks(clusters ?? [], c),
+        null,
+        now,
+      );
+      await appendAudit(
+        orgId,
+        entry('success', { after: { ...added.audit, via: 'adopt' }, errorCode: null }),
+        now,
+      );
+      results.push({
+        region: c.region,
+        name: c.name,
+        outcome: 'added',
+        clusterId: added.body.clusterId,
+        tags: added.body.tags,
+        message: `Adopted ${c.name} (${c.region}).`,
+        errorCode: null,
+      });
+    } catch (error) {
+      const known = error instanceof DomainError;
+      if (!known)
+        logger.error('adopting a cluster failed', { region: c.region, name: c.name, ...errorFields(error) });
+      const errorCode = known ? error.code : 'INTERNAL';
+      const message = known
+        ? error.message
+        : `Failed for an internal reason (request ${actor.requestId}); try again.`;
+      await appendAudit(
+        orgId,
+        entry('failed', { after: { clusterName: c.name, region: c.region, via: 'adopt' }, errorCode }),
+        now,
+      );
+      results.push({
+        region: c.region,
+        name: c.name,
+        outcome: 'failed',
+        clusterId: null,
+        tags: null,
+        message,
+        errorCode,
+      });
+    }
+  }
+  return {
+    accountId: body.accountId,
+    added: results.filter((r) => r.outcome === 'added').length,
+    failed: results.filter((r) => r.outcome === 'failed').length,
+    results,
   };
 }
 

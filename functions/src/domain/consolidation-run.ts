@@ -39,6 +39,7 @@ import {
   maxCommandsPerEnqueue,
 } from './agent-commands';
 import { appendAudit } from './audit';
+import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
@@ -347,7 +348,10 @@ async function finishRun(ctx: RunContext, reason: string | null) {
 async function podsToEvict(orgId: string, clusterId: string, node: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  const snapshot = await port('kubernetes').collectSnapshot(
+    target,
+    await withStoredKubeconfig(orgId, clusterId, eksClusterOf(cluster)),
+  );
   const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
@@ -629,7 +633,10 @@ async function previousWaveRecovery(
   if (evicted.length === 0) return null;
   const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
   const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
-  const snapshot = await port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  const snapshot = await port('kubernetes').collectSnapshot(
+    target,
+    await withStoredKubeconfig(ctx.orgId, ctx.clusterId, eksClusterOf(cluster)),
+  );
   const notBack = workloadsNotRecovered(snapshot, evicted);
   if (notBack.length === 0) return null;
   const waves = `wave ${previous + 1}`;

@@ -35,10 +35,12 @@ import { clusterChildrenQuery } from '../data/entities/partitions';
 import { isConditionalCheckFailed, putItem, queryAll, where } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { CloudTarget, EksCluster } from '../ports/cloud';
+import type { CloudTarget } from '../ports/cloud';
+import type { KubernetesCluster } from '../ports/kubernetes';
 import { hibernationAccessHint } from '../ports/kubernetes-errors';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
+import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { loadCluster } from './clusters';
 import {
   armNotice,
@@ -295,10 +297,13 @@ export interface RunResult {
 export type RunCluster = Pick<
   Cluster,
   'clusterId' | 'name' | 'accountId' | 'region' | 'timeZone' | 'arn' | 'endpoint'
->;
+> &
+  Pick<KubernetesCluster, 'kubeconfig'>;
 
 /** The cluster as the Kubernetes port addresses it (name, ARN and endpoint are what the adapters use). */
-const eksClusterOf = (cluster: RunCluster): EksCluster => ({
+const eksClusterOf = (cluster: RunCluster): KubernetesCluster => ({
+  // An uploaded kubeconfig (ADR 0059) reaches the cluster's API server for the NodePools.
+  kubeconfig: cluster.kubeconfig ?? null,
   name: cluster.name,
   arn: cluster.arn ?? '',
   kubernetesVersion: '',
@@ -338,7 +343,7 @@ export interface HibernationRunStore {
 
 export const dynamoRunStore: HibernationRunStore = {
   async load(orgId, clusterId) {
-    const cluster = await loadCluster(orgId, clusterId);
+    const cluster = await withStoredKubeconfig(orgId, clusterId, await loadCluster(orgId, clusterId));
     const [stored, overrides, runtime, nodeGroups, nodes, credentials] = await Promise.all([
       readSchedule(orgId, clusterId, true),
       readOverrides(orgId, clusterId, true),

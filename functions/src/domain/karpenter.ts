@@ -26,6 +26,7 @@ import { KubernetesAccessError } from '../ports/kubernetes-errors';
 import { cloudTargetOf } from './accounts-connect';
 import { enqueueAgentCommands, getAgentCommand } from './agent-commands';
 import { appendAudit } from './audit';
+import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { loadCluster } from './clusters';
 import { assertNotInMaintenance } from './maintenance';
 import { getTemplate } from './node-templates';
@@ -101,7 +102,10 @@ async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> 
   let liveError: string | null = null;
   try {
     const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-    live = await port('kubernetes').listKarpenterObjects(target, eksClusterOf(cluster));
+    live = await port('kubernetes').listKarpenterObjects(
+      target,
+      await withStoredKubeconfig(orgId, cluster.clusterId, eksClusterOf(cluster)),
+    );
   } catch (error) {
     if (!isDomainError(error)) throw error;
     liveError = error.message;

@@ -52,6 +52,7 @@ import type { EksCluster } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
 import { AgentUnavailableError, enqueueAgentCommands, getAgentCommand } from './agent-commands';
 import { appendAudit } from './audit';
+import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
@@ -347,7 +348,10 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 async function liveSnapshot(orgId: string, clusterId: string): Promise<ClusterSnapshot> {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  return port('kubernetes').collectSnapshot(target, eksClusterOf(cluster));
+  return port('kubernetes').collectSnapshot(
+    target,
+    await withStoredKubeconfig(orgId, clusterId, eksClusterOf(cluster)),
+  );
 }
 
 const podsOf = (snapshot: ClusterSnapshot, w: { namespace: string; kind: string; name: string }) =>

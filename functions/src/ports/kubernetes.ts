@@ -5,7 +5,7 @@
  * its simulated clusters. Clusters with the in-cluster agent push the same `ClusterSnapshot` to the
  * ingestion route instead.
  */
-import type { ClusterSnapshot } from '@spot/shared';
+import type { ClusterSnapshot, KubeconfigAuth } from '@spot/shared';
 import type { HourResourceFigures } from '@spot/shared/dashboard/series';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CapacityType, CloudTarget, EksCluster } from './cloud';
@@ -51,16 +51,35 @@ export interface NodePool {
   nodeCount: number;
 }
 
+/**
+ * A kubeconfig uploaded for the cluster in the Add Cluster wizard (ADR 0059), sealed in the table. The
+ * adapter opens it right before it connects and keeps no copy, so the file's credential never sits in
+ * the domain's objects: a log line or a workflow payload that holds a cluster cannot hold it.
+ */
+export interface StoredKubeconfig {
+  auth: KubeconfigAuth;
+  /** The API server, in clear (also on the Cluster item). */
+  server: string;
+  /** Decrypts the file (the key service unwraps its data key); called by the adapter only. */
+  open(): Promise<string>;
+}
+
+/** A cluster as the Kubernetes side reads it: the EKS cluster, with the customer's kubeconfig when it has one. */
+export interface KubernetesCluster extends EksCluster {
+  /** Absent or null: the agentless collector reaches the cluster with the account's role. */
+  kubeconfig?: StoredKubeconfig | null;
+}
+
 export interface KubernetesPort {
   /** What the cluster runs now: nodes, pods, PDBs, HPAs, recent events, usage from metrics-server. */
-  collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot>;
+  collectSnapshot(target: CloudTarget, cluster: KubernetesCluster): Promise<ClusterSnapshot>;
   /**
    * Hourly samples for hours starting in [from, to), oldest first, for back-filling the time series of a
    * newly discovered cluster. `null` when the source keeps no history (the Kubernetes API itself has none).
    */
   history(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     from: Date,
     to: Date,
   ): Promise<ClusterHourSample[] | null>;
@@ -68,16 +87,16 @@ export interface KubernetesPort {
    * The cluster's NodePools and EC2NodeClasses as the API server has them (labels, annotations, spec),
    * for the Karpenter reconciler's drift (ADR 0042); none when Karpenter is not installed.
    */
-  listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]>;
+  listKarpenterObjects(target: CloudTarget, cluster: KubernetesCluster): Promise<LiveKarpenterObject[]>;
   /** The cluster's Karpenter NodePools (`karpenter.sh/v1`); none when Karpenter is not installed. */
-  listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]>;
+  listNodePools(target: CloudTarget, cluster: KubernetesCluster): Promise<NodePool[]>;
   /**
    * Sets a NodePool's `spec.limits.cpu` (`null` removes it). A limit of `"0"` stops Karpenter launching
    * nodes for the pool; the nodes it runs stay until removed.
    */
   setNodePoolCpuLimit(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     cpuLimit: string | null,
   ): Promise<void>;
@@ -87,7 +106,7 @@ export interface KubernetesPort {
    */
   removeNodePoolNodes(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     keepNodeNames: readonly string[],
   ): Promise<void>;

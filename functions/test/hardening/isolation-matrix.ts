@@ -166,6 +166,10 @@ export const isolationCases: Record<string, RouteCase> = {
     ids: { 'body.accountId': 'account' },
     body: { method: 'discovered', region: 'us-east-1', name: 'taken-over' },
   },
+  'POST /api/client/clusters/adopt': {
+    ids: { 'body.accountId': 'account' },
+    body: { clusters: [{ region: 'us-east-1', name: 'taken-over' }] },
+  },
   'POST /api/client/clusters/{id}/install-token': { ids: { 'path.id': 'cluster' } },
   'POST /api/client/clusters/{id}/preflight': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/dashboard': { ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' } },

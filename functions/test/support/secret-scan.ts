@@ -38,6 +38,8 @@ const secretRequestFields = new Set([
   'refreshToken',
   'token',
   'slackWebhookUrl',
+  // A whole uploaded kubeconfig (ADR 0059): stored sealed, read by the collector, shown nowhere.
+  'kubeconfig',
 ]);
 
 /** Credential shapes that must appear in no response (outside what a route issues) and no log line. */

@@ -8,7 +8,7 @@
  * checks the role's trust policy (the External ID it was deployed with). Error messages say what to fix
  * and never contain a secret or an External ID.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type {
   AutoScalingGroup,
   CloudCredentials,
@@ -159,6 +159,82 @@ export class SandboxCloud implements CustomerCloudPort {
       (c) => c.name === clusterNameOrArn || c.arn === clusterNameOrArn,
     );
     if (!cluster) throw new NotFoundError(`EKS cluster ${clusterNameOrArn} in ${target.region}`);
+    return cluster;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Kubernetes access of the agentless collector (ADR 0059).
+
+  /**
+   * Whether the platform's role has its EKS access entry on the cluster (always, unless removed through
+   * `PUT /sandbox/clusters/{name}/access-entry`): without it the collector can read the cluster only with
+   * a kubeconfig the customer uploads.
+   */
+  hasAccessEntry(clusterName: string): boolean {
+    return this.state.hasAccessEntry(clusterName);
+  }
+
+  /** Adds or removes the access entry; false for a cluster that is not in the world. */
+  setAccessEntry(clusterName: string, present: boolean): boolean {
+    if (!this.world.clusters.some((c) => c.name === clusterName)) return false;
+    this.state.setAccessEntry(clusterName, present);
+    return true;
+  }
+
+  /**
+   * The cluster's service-account token, as the API server of a sandbox cluster accepts it. Derived from
+   * the seed like the access keys: the same world always has the same tokens.
+   */
+  serviceAccountToken(clusterName: string): string {
+    return createHmac('sha256', `sandbox/${this.seed}/${this.size}`)
+      .update(`service-account/${clusterName}`)
+      .digest('base64url');
+  }
+
+  /** Whether `token` is the cluster's service-account token (compared in constant time). */
+  acceptsServiceAccountToken(clusterName: string, token: string): boolean {
+    return sameSecret(this.serviceAccountToken(clusterName), token);
+  }
+
+  /**
+   * A kubeconfig of the cluster as `kubectl config view --minify --flatten` prints it for a read-only
+   * service account: its endpoint, an inline CA and the service-account token. Undefined for a cluster
+   * that is not in the world or not created yet.
+   */
+  kubeconfigFor(clusterName: string): string | undefined {
+    const cluster = this.world.clusters.find((c) => c.name === clusterName);
+    if (!cluster || (cluster.createdOnRequest && this.state.clusterCreatedAt(clusterName) === undefined))
+      return undefined;
+    const ca = Buffer.from(
+      `-----BEGIN CERTIFICATE-----\nsandbox CA of ${clusterName}\n-----END CERTIFICATE-----\n`,
+    ).toString('base64');
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: ${clusterName}`,
+      '  cluster:',
+      `    server: ${cluster.endpoint}`,
+      `    certificate-authority-data: ${ca}`,
+      'contexts:',
+      `- name: ${clusterName}`,
+      '  context:',
+      `    cluster: ${clusterName}`,
+      '    user: spot-optimizer-reader',
+      `current-context: ${clusterName}`,
+      'users:',
+      '- name: spot-optimizer-reader',
+      '  user:',
+      `    token: ${this.serviceAccountToken(clusterName)}`,
+      '',
+    ].join('\n');
+  }
+
+  /** The created cluster of the world whose API server is at `endpoint`. */
+  clusterAtEndpoint(endpoint: string): SandboxCluster | undefined {
+    const cluster = this.world.clusters.find((c) => c.endpoint === endpoint);
+    if (!cluster || (cluster.createdOnRequest && this.state.clusterCreatedAt(cluster.name) === undefined))
+      return undefined;
     return cluster;
   }
 

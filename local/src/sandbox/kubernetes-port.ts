@@ -2,24 +2,82 @@
  * The sandbox's `KubernetesPort`: what the agentless collector reads from a real EKS cluster, answered
  * from the simulated clusters with the same credentials checks as the sandbox cloud. Unlike the
  * Kubernetes API, the sandbox keeps history, so `history` back-fills up to 30 days (never past "now").
+ *
+ * Access is checked as an EKS API server would (ADR 0059): with the account's role, the cluster must
+ * have the role's access entry (removable through `PUT /sandbox/clusters/{name}/access-entry`); with an
+ * uploaded kubeconfig, its server picks the cluster and its service-account token must be the cluster's
+ * (`GET /sandbox/clusters/{name}/kubeconfig` hands one out), or its `aws eks get-token` stands for the
+ * account's role again.
  */
 import type { CloudTarget, EksCluster } from '@spot/functions/ports/cloud';
-import type { ClusterHourSample, KubernetesPort, NodePool } from '@spot/functions/ports/kubernetes';
+import type {
+  ClusterHourSample,
+  KubernetesCluster,
+  KubernetesPort,
+  NodePool,
+} from '@spot/functions/ports/kubernetes';
+import {
+  accessEntryHint,
+  KubernetesAccessError,
+  kubeconfigAccessHint,
+} from '@spot/functions/ports/kubernetes-errors';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
+import { kubeconfigCredentials } from '@spot/shared/model/kubeconfig';
 import type { SandboxCloud } from './cloud';
+import type { SandboxCluster } from './world';
 
-/** The agentless collector needs DescribeCluster for the endpoint (and an EKS access entry, always granted here). */
+/** The agentless collector needs DescribeCluster for the endpoint (and the EKS access entry, see above). */
 const collectActions = ['eks:DescribeCluster'];
 
 export class SandboxKubernetesPort implements KubernetesPort {
   constructor(private readonly cloud: SandboxCloud) {}
 
-  async collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot> {
-    const found = this.cloud.clusterFor(target, cluster.arn || cluster.name, ...collectActions);
+  /** The cluster the collector reaches, after the API server's authentication (throws what to fix). */
+  private async reach(target: CloudTarget, cluster: KubernetesCluster): Promise<SandboxCluster> {
+    if (!cluster.kubeconfig) return this.withRole(target, cluster.arn || cluster.name);
+    let parts: ReturnType<typeof kubeconfigCredentials>;
+    try {
+      parts = kubeconfigCredentials(await cluster.kubeconfig.open());
+    } catch (error) {
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): register the cluster again with a new kubeconfig.`,
+      );
+    }
+    const found = this.cloud.clusterAtEndpoint(parts.server);
+    if (!found)
+      throw new KubernetesAccessError(
+        'KUBERNETES_UNREACHABLE',
+        `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or register the cluster again with the file \`kubectl config view --minify --flatten\` prints.`,
+      );
+    const user = parts.user;
+    if (user.kind === 'aws-eks-get-token') return this.withRole(target, user.eksClusterName ?? found.name);
+    if (user.kind === 'client-certificate' || !this.cloud.acceptsServiceAccountToken(found.name, user.token))
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `Cluster ${cluster.name} refused the kubeconfig's credential (HTTP 401). ${kubeconfigAccessHint}`,
+      );
+    return found;
+  }
+
+  /** The account's role, through its EKS access entry. */
+  private withRole(target: CloudTarget, clusterNameOrArn: string): SandboxCluster {
+    const found = this.cloud.clusterFor(target, clusterNameOrArn, ...collectActions);
+    if (!this.cloud.hasAccessEntry(found.name))
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `Cluster ${found.name} refused the Spot Optimizer role (HTTP 401: it has no EKS access entry). ${accessEntryHint}`,
+      );
+    return found;
+  }
+
+  async collectSnapshot(target: CloudTarget, cluster: KubernetesCluster): Promise<ClusterSnapshot> {
+    const found = await this.reach(target, cluster);
     return this.cloud.kubernetes.snapshotAt(found.name, new Date(this.cloud.now()));
   }
 
+  /** CloudWatch Container Insights in AWS: the account's credentials, whatever reaches the API server. */
   async history(
     target: CloudTarget,
     cluster: EksCluster,
@@ -31,29 +89,38 @@ export class SandboxKubernetesPort implements KubernetesPort {
     return this.cloud.kubernetes.historyHourly(found.name, from, end);
   }
 
-  async listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]> {
+  // Karpenter and hibernation: the same authentication first; the sandbox cloud then checks the account's
+  // write permission as before (its write policy stands for the hibernation access entry).
+  async listKarpenterObjects(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+  ): Promise<LiveKarpenterObject[]> {
+    await this.reach(target, cluster);
     return this.cloud.listKarpenterObjects(target, cluster.name);
   }
 
-  async listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]> {
+  async listNodePools(target: CloudTarget, cluster: KubernetesCluster): Promise<NodePool[]> {
+    await this.reach(target, cluster);
     return this.cloud.nodePools(target, cluster.name);
   }
 
   async setNodePoolCpuLimit(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     cpuLimit: string | null,
   ): Promise<void> {
+    await this.reach(target, cluster);
     this.cloud.setNodePoolCpuLimit(target, cluster.name, nodePool, cpuLimit);
   }
 
   async removeNodePoolNodes(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     keepNodeNames: readonly string[],
   ): Promise<void> {
+    await this.reach(target, cluster);
     this.cloud.removeNodePoolNodes(target, cluster.name, nodePool, keepNodeNames);
   }
 }

@@ -9,6 +9,11 @@
  * - `POST /sandbox/clusters/{name}/create` stands for a team creating that EKS cluster now, after the
  *   account was connected (only clusters of the world marked `createdOnRequest`); answers
  *   `{ name, createdAt }`. Until a discovery or the Add Cluster wizard adopts it, it is unmanaged.
+ * - `GET /sandbox/clusters/{name}/kubeconfig` -> a read-only kubeconfig of the cluster (YAML, with its
+ *   service-account token), what a customer uploads in the Add Cluster wizard (ADR 0059).
+ * - `PUT /sandbox/clusters/{name}/access-entry` `{ present }`: removes (or restores) the EKS access entry
+ *   of the platform's role; without it the agentless collector reads the cluster only with an uploaded
+ *   kubeconfig (a restricted cluster).
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */
@@ -52,6 +57,8 @@ const spotCapacityBodySchema = z.object({
   /** An Auto Scaling group of the cluster instead of its Karpenter pools (ADR 0046). */
   autoScalingGroup: z.string().min(1).max(255).optional(),
 });
+
+const accessEntryBodySchema = z.object({ present: z.boolean() });
 
 export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
   return [
@@ -103,6 +110,42 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
             message: `The cluster ${name} has existed since the sandbox began; only clusters listed with createdOnRequest can be created.`,
           });
         return json(200, created);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/sandbox/clusters/{name}/kubeconfig',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        const text = sandbox.kubeconfigFor(name);
+        if (text === undefined)
+          return json(404, {
+            message: `The sandbox has no cluster ${name} (or it is not created yet). GET /sandbox/accounts lists them.`,
+          });
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'application/yaml', 'cache-control': 'no-store' },
+          body: text,
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/sandbox/clusters/{name}/access-entry',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        let parsed: ReturnType<typeof accessEntryBodySchema.safeParse>;
+        try {
+          parsed = accessEntryBodySchema.safeParse(parseBody(event));
+        } catch {
+          return json(400, { message: 'The body must be JSON: {"present": false}.' });
+        }
+        if (!parsed.success) return json(400, { message: 'The body must be {"present": true|false}.' });
+        if (!sandbox.setAccessEntry(name, parsed.data.present))
+          return json(404, {
+            message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
+          });
+        return json(200, { cluster: name, accessEntry: parsed.data.present });
       },
     },
     {

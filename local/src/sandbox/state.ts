@@ -50,6 +50,8 @@ const stateFileSchema = z.object({
   roles: z.array(roleSchema).default([]),
   /** Clusters of the world that exist only once created (`createdOnRequest`), and when they were. */
   createdClusters: z.array(z.object({ name: z.string(), at: z.string() })).default([]),
+  /** Clusters whose EKS access entry for the platform's role was removed (restricted clusters, ADR 0059). */
+  clustersWithoutAccessEntry: z.array(z.string()).default([]),
 });
 
 export class SandboxState implements OverrideSource {
@@ -57,6 +59,7 @@ export class SandboxState implements OverrideSource {
   private readonly roles: DeployedRole[] = [];
   private readonly limits = new Map<string, NodePoolLimit[]>();
   private readonly created = new Map<string, number>();
+  private readonly withoutAccessEntry = new Set<string>();
 
   /**
    * @param worldId `<seed>/<size>` of the world this state belongs to
@@ -83,6 +86,7 @@ export class SandboxState implements OverrideSource {
       for (const l of parsed.nodePoolLimits) this.insertLimit({ ...l, atMs: Date.parse(l.at) });
       this.roles.push(...parsed.roles);
       for (const c of parsed.createdClusters) this.created.set(c.name, Date.parse(c.at));
+      for (const name of parsed.clustersWithoutAccessEntry) this.withoutAccessEntry.add(name);
     } else {
       this.log(`sandbox: ${file} belongs to world ${parsed.world}, not ${this.worldId}: starting afresh`);
     }
@@ -155,6 +159,17 @@ export class SandboxState implements OverrideSource {
     return atMs;
   }
 
+  /** Whether the platform's role has its (read-only) EKS access entry on the cluster: yes unless removed. */
+  hasAccessEntry(name: string): boolean {
+    return !this.withoutAccessEntry.has(name);
+  }
+
+  setAccessEntry(name: string, present: boolean): void {
+    if (present) this.withoutAccessEntry.delete(name);
+    else this.withoutAccessEntry.add(name);
+    this.save();
+  }
+
   private save(): void {
     if (!this.file) return;
     const body = {
@@ -168,6 +183,7 @@ export class SandboxState implements OverrideSource {
         .map(({ atMs, ...l }) => ({ ...l, at: new Date(atMs).toISOString() })),
       roles: this.roles,
       createdClusters: [...this.created].map(([name, atMs]) => ({ name, at: new Date(atMs).toISOString() })),
+      clustersWithoutAccessEntry: [...this.withoutAccessEntry],
     };
     mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash never leaves half a file.

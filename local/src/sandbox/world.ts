@@ -297,6 +297,11 @@ const e2ePlans: readonly ClusterPlan[] = [
   // one the spec creates afterwards, so that the wizard's scan has an unmanaged cluster to adopt.
   plan('dev', 'ads', 'us-west-2', 3, 5, 'dev-tiny', 'America/Los_Angeles'),
   { ...plan('dev', 'checkout', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
+  // Three more the spec creates later: two adopted together on the Terraform path, one registered by
+  // kubeconfig as a restricted cluster (no access entry for the platform's role; ADR 0059).
+  { ...plan('dev', 'growth', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
+  { ...plan('dev', 'analytics', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
+  { ...plan('dev', 'messaging', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
 ];
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */

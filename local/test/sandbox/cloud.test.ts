@@ -8,6 +8,7 @@ import {
   customerRoleName,
   customerWriteActions,
 } from '@spot/shared/model/customer-permissions';
+import { validateKubeconfig } from '@spot/shared/model/kubeconfig';
 import { loadCatalog } from '@spot/shared/pricing/index';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -716,5 +717,63 @@ describe('a cluster created after the account was connected (the e2e world)', { 
 
     expect((await call(create, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
     expect((await call(create, { name: 'no-such-cluster' })).statusCode).toBe(404);
+  });
+});
+
+describe('the agentless collector with an uploaded kubeconfig (ADR 0059)', { timeout: 30_000 }, () => {
+  it('reads a restricted cluster only with its kubeconfig: its server picks the cluster, its token must match', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-kubeconfig-'));
+    dirs.push(dir);
+    const stateFile = join(dir, 'sandbox-state.json');
+    const { cloud } = testSandbox({ size: 'e2e', stateFile });
+    const routes = sandboxRoutes(cloud);
+    const route = (path: string) => {
+      const found = routes.find((r) => r.path === path);
+      if (!found) throw new Error(`no route ${path}`);
+      return found;
+    };
+    const name = 'dev-ads-usw2';
+    const target = keyTarget(cloud, 3, 'us-west-2');
+    const eks = (await cloud.listEksClusters(target)).find((c) => c.name === name);
+    if (!eks) throw new Error(`${name} is listed`);
+    const port = cloud.kubernetesPort;
+    const file = (await route('/sandbox/clusters/{name}/kubeconfig').handler(
+      { pathParameters: { name } } as unknown as APIGatewayProxyEventV2,
+      {} as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(file.statusCode).toBe(200);
+    const text = String(file.body);
+    expect(text).toBe(cloud.kubeconfigFor(name));
+    expect(validateKubeconfig(text)).toMatchObject({
+      ok: true,
+      value: { server: eks.endpoint, auth: 'token' },
+    });
+    const stored = (content: string) => ({
+      ...eks,
+      kubeconfig: { auth: 'token' as const, server: eks.endpoint ?? '', open: async () => content },
+    });
+
+    // The access entry removed (and kept across a restart): the role is refused, the file is not.
+    const entry = route('/sandbox/clusters/{name}/access-entry');
+    const removed = await call(entry, { name }, JSON.stringify({ present: false }));
+    expect(removed.statusCode).toBe(200);
+    expect(new SandboxCloud({ seed: 42, size: 'e2e', stateFile }).hasAccessEntry(name)).toBe(false);
+    await expect(port.collectSnapshot(target, eks)).rejects.toThrow(/no EKS access entry/);
+    expect((await port.collectSnapshot(target, stored(text))).nodes.length).toBeGreaterThan(0);
+    // Another token, another server, a client certificate: refused with what to do, no credential echoed.
+    const token = cloud.serviceAccountToken(name);
+    const wrong = port.collectSnapshot(target, stored(text.replace(token, 'x'.repeat(token.length))));
+    await expect(wrong).rejects.toThrow(/refused the kubeconfig's credential/);
+    const elsewhere = stored(text.replace(eks.endpoint ?? '', 'https://nowhere.example.com'));
+    await expect(port.collectSnapshot(target, elsewhere)).rejects.toThrow(/does not answer/);
+    const failure = await port
+      .collectSnapshot(target, stored(text.replace(token, 'y')))
+      .catch((e: Error) => e);
+    expect(String(failure)).not.toContain(token);
+    // A created-on-request cluster has no kubeconfig until created; an unknown one is a 404.
+    expect(cloud.kubeconfigFor('dev-growth-euw1')).toBeUndefined();
+    expect((await call(route('/sandbox/clusters/{name}/kubeconfig'), { name: 'nope' })).statusCode).toBe(404);
+    const bad = await call(entry, { name }, JSON.stringify({ present: 'no' }));
+    expect(bad.statusCode).toBe(400);
   });
 });

@@ -133,7 +133,7 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(new Set(e2e.clusters.map((c) => c.name)).size).toBe(e2e.clusters.length);
     expect(third?.accessKeyId).not.toBe(world.accounts[0]?.accessKeyId);
     expect(clusterDirectory(42, 'e2e').filter((c) => c.account === 2)).toHaveLength(4);
-    // The fourth account (the Add Cluster spec's): one tiny cluster, and one that exists only once created.
+    // The fourth account (the Add Cluster spec's): one tiny cluster, and four that exist only once created.
     const fourth = e2e.accounts[3];
     expect(e2e.accounts).toHaveLength(4);
     expect(fourth?.name).toBe('acme-europe');
@@ -142,11 +142,20 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(fourths.map((c) => [c.name, c.region, c.createdOnRequest ?? false])).toEqual([
       ['dev-ads-usw2', 'us-west-2', false],
       ['dev-checkout-euw1', 'eu-west-1', true],
+      ['dev-growth-euw1', 'eu-west-1', true],
+      ['dev-analytics-euw1', 'eu-west-1', true],
+      ['dev-messaging-euw1', 'eu-west-1', true],
     ]);
-    expect(e2e.clusters.filter((c) => c.createdOnRequest)).toHaveLength(1);
+    expect(e2e.clusters.filter((c) => c.createdOnRequest)).toHaveLength(4);
     expect(clusterDirectory(42, 'e2e').filter((c) => c.account === 3)).toEqual([
       { name: 'dev-ads-usw2', account: 3, region: 'us-west-2', env: 'dev' },
-      { name: 'dev-checkout-euw1', account: 3, region: 'eu-west-1', env: 'dev', createdOnRequest: true },
+      ...['checkout', 'growth', 'analytics', 'messaging'].map((team) => ({
+        name: `dev-${team}-euw1`,
+        account: 3,
+        region: 'eu-west-1',
+        env: 'dev',
+        createdOnRequest: true,
+      })),
     ]);
   });
 });

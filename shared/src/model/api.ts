@@ -59,6 +59,8 @@ import {
 import {
   addClusterBodySchema,
   addClusterResponseSchema,
+  adoptClustersBodySchema,
+  adoptClustersResponseSchema,
   clusterScanBodySchema,
   clusterScanResponseSchema,
   installTokenResponseSchema,
@@ -357,6 +359,15 @@ export const apiContracts = {
     body: addClusterBodySchema,
     responses: { 201: addClusterResponseSchema },
     // 409: already managed (or the account is not connected); 422: the account's credentials no longer work.
+    errors: [...ofOneAccount, 409, 422, 429],
+  },
+  'POST /api/client/clusters/adopt': {
+    summary:
+      'Adopt several clusters the scan found: each its own write and audit record, failures reported per cluster (ADR 0059)',
+    tags: ['Clusters'],
+    body: adoptClustersBodySchema,
+    responses: { 200: adoptClustersResponseSchema },
+    // 409: the account is not connected yet; 422: its credentials no longer work.
     errors: [...ofOneAccount, 409, 422, 429],
   },
   'POST /api/client/clusters/{id}/install-token': {

@@ -110,6 +110,48 @@ export const addClusterResponseSchema = z.object({
 });
 export type AddClusterResponse = z.infer<typeof addClusterResponseSchema>;
 
+/** At most this many clusters per adopt request; the wizard sends a larger selection in parts. */
+export const adoptMaxClusters = 50;
+
+/** `POST /api/client/clusters/adopt`: several clusters of one scan, each adopted (and audited) on its own. */
+export const adoptClustersBodySchema = z.strictObject({
+  accountId: z.string().min(1).max(64),
+  clusters: z
+    .array(
+      z.strictObject({
+        region: awsRegionSchema,
+        name: clusterNameSchema,
+        env: labelValue,
+        team: labelValue,
+      }),
+    )
+    .min(1, 'clusters: pick at least one of the clusters the scan found.')
+    .max(adoptMaxClusters, `clusters: at most ${adoptMaxClusters} per request; send the rest in another.`)
+    .refine(
+      (list) => new Set(list.map((c) => `${c.region}/${c.name}`)).size === list.length,
+      'clusters: each cluster (region and name) may be listed once.',
+    ),
+});
+export type AdoptClustersBody = z.infer<typeof adoptClustersBodySchema>;
+
+export const adoptClusterResultSchema = z.object({
+  region: z.string(),
+  name: z.string(),
+  outcome: z.enum(['added', 'failed']),
+  clusterId: z.string().nullable(),
+  tags: z.record(z.string(), z.string()).nullable(),
+  /** What happened, or why not, in words a person can act on. */
+  message: z.string(),
+  errorCode: z.string().nullable(),
+});
+export const adoptClustersResponseSchema = z.object({
+  accountId: z.string(),
+  added: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  results: z.array(adoptClusterResultSchema),
+});
+export type AdoptClustersResponse = z.infer<typeof adoptClustersResponseSchema>;
+
 /** How long an install token can be redeemed by the agent's first push. */
 export const installTokenTtlSeconds = 3600;
 export const installTokenPrefix = 'spot_ins_';

@@ -235,3 +235,55 @@ export function validateKubeconfig(text: string): KubeconfigResult {
     },
   };
 }
+
+/** What a client needs from a stored kubeconfig to connect: the server, its CA and one credential. */
+export interface KubeconfigCredentials {
+  server: string;
+  /** Base64 PEM of `certificate-authority-data`; null = the system's trust store. */
+  certificateAuthorityData: string | null;
+  user:
+    | { kind: 'token'; token: string }
+    | { kind: 'client-certificate'; certificateData: string; keyData: string }
+    /** `aws eks get-token`: the collector signs its own EKS token for this cluster name instead. */
+    | { kind: 'aws-eks-get-token'; eksClusterName: string | null };
+}
+
+/**
+ * The connection parts of a kubeconfig the route accepted (ADR 0059). Only these fields are read: the
+ * collector builds its client from them and never loads the file itself, so no `exec` command and no
+ * file path in it is ever used, whatever the file says. Throws (naming the field, never a value) when a
+ * part is missing; the server's scheme is not checked here (the upload's validation did).
+ */
+export function kubeconfigCredentials(text: string): KubeconfigCredentials {
+  const doc = parseYaml(text, { maxAliasCount: 10 }) as unknown;
+  const first = (list: string, field: string): Record<string, unknown> => {
+    const entries = isRecord(doc) ? doc[list] : undefined;
+    const entry = Array.isArray(entries) ? entries[0] : undefined;
+    const body = isRecord(entry) ? entry[field] : undefined;
+    if (!isRecord(body)) throw new Error(`kubeconfig: ${list}[0].${field} is missing.`);
+    return body;
+  };
+  const cluster = first('clusters', 'cluster');
+  const u = first('users', 'user');
+  if (typeof cluster.server !== 'string' || cluster.server === '')
+    throw new Error('kubeconfig: clusters[0].cluster.server is missing.');
+  const ca = cluster['certificate-authority-data'];
+  const base = {
+    server: cluster.server,
+    certificateAuthorityData: typeof ca === 'string' && ca !== '' ? ca : null,
+  };
+  if (isRecord(u.exec)) {
+    const args = Array.isArray(u.exec.args) ? u.exec.args.filter((a) => typeof a === 'string') : [];
+    return {
+      ...base,
+      user: { kind: 'aws-eks-get-token', eksClusterName: flagValue(args, '--cluster-name') },
+    };
+  }
+  if (typeof u.token === 'string' && u.token !== '')
+    return { ...base, user: { kind: 'token', token: u.token } };
+  const cert = u['client-certificate-data'];
+  const key = u['client-key-data'];
+  if (typeof cert === 'string' && typeof key === 'string')
+    return { ...base, user: { kind: 'client-certificate', certificateData: cert, keyData: key } };
+  throw new Error('kubeconfig: users[0].user holds no token, client certificate or `aws eks get-token`.');
+}

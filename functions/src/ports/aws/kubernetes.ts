@@ -2,11 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterSnapshot } from '@spot/shared';
+import { type ClusterSnapshot, kubeconfigCredentials } from '@spot/shared';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
-import type { ClusterHourSample, KubernetesPort, NodePool } from '../kubernetes';
-import { hibernationAccessHint, KubernetesAccessError } from '../kubernetes-errors';
+import type {
+  ClusterHourSample,
+  KubernetesCluster,
+  KubernetesPort,
+  NodePool,
+  StoredKubeconfig,
+} from '../kubernetes';
+import {
+  accessEntryHint,
+  hibernationAccessHint,
+  KubernetesAccessError,
+  kubeconfigAccessHint,
+} from '../kubernetes-errors';
 import { requestHandlerOptions } from './cloud-timeouts';
 import { containerInsightsHistory } from './kubernetes-container-insights';
 import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
@@ -15,7 +26,8 @@ import { type AwsCredentials, eksToken } from './kubernetes-eks-token';
  * The agentless collector: the production KubernetesPort. For each cluster it assumes the customer's role
  * (or uses the stored keys), reads the endpoint and CA with EKS DescribeCluster, signs an EKS token
  * (STS-presigned GetCallerIdentity) and reads the cluster through the read-only access entry of that role,
- * with the same collector code as the in-cluster agent.
+ * with the same collector code as the in-cluster agent. A cluster registered by kubeconfig upload is read
+ * with that file's server and credential instead (ADR 0059).
  *
  * @kubernetes/client-node and the collector are loaded on first use, so the HTTP functions that import the
  * port registry never pay for them.
@@ -43,9 +55,8 @@ export interface AgentlessOptions {
   skipTlsVerify?: boolean;
 }
 
-/** What a person must do to give the agentless collector access, said in every access-denied message. */
-export const accessEntryHint =
-  'Create an EKS access entry for the Spot Optimizer role with the Kubernetes group "spot-optimizer:readonly" and apply agent/manifests/agentless-rbac.yaml (a read-only ClusterRole), or install the in-cluster agent.';
+// Re-exported: the hints were first defined here, the sandbox's port says the same things.
+export { accessEntryHint, kubeconfigAccessHint };
 
 const sessionSeconds = 3600;
 const refreshBeforeMs = 5 * 60_000;
@@ -59,8 +70,12 @@ export class AgentlessKubernetes implements KubernetesPort {
     this.clock = options.clock ?? { now: () => new Date() };
   }
 
-  /** A client configuration for the cluster: endpoint and CA from EKS, a fresh EKS token. */
-  private async kubeConfigFor(target: CloudTarget, cluster: EksCluster): Promise<KubeConfig> {
+  /**
+   * A client configuration for the cluster: the uploaded kubeconfig's when it has one, else endpoint and CA
+   * from EKS and a fresh EKS token.
+   */
+  private async kubeConfigFor(target: CloudTarget, cluster: KubernetesCluster): Promise<KubeConfig> {
+    if (cluster.kubeconfig) return this.uploadedKubeConfig(target, cluster, cluster.kubeconfig);
     const credentials = await this.credentialsOf(target);
     const access = await (this.options.clusterAccess ?? describeClusterAccess)(target, cluster, credentials);
     const { token } = await eksToken({
@@ -69,17 +84,58 @@ export class AgentlessKubernetes implements KubernetesPort {
       credentials,
       now: this.clock.now(),
     });
-    return kubeConfig(cluster.name, access, token, this.options.skipTlsVerify ?? false);
+    return kubeConfig(cluster.name, access, { token }, this.options.skipTlsVerify ?? false);
   }
 
-  async collectSnapshot(target: CloudTarget, cluster: EksCluster): Promise<ClusterSnapshot> {
+  /**
+   * The uploaded kubeconfig's server, CA and credential, opened here and dropped after the client is
+   * built. The client is made from those parts only, never by loading the file, so an `exec` entry or a
+   * file path in it is never used. `aws eks get-token` (which would need the AWS CLI) is replaced by the
+   * collector's own EKS token for the cluster named in it, signed with the account's credentials.
+   */
+  private async uploadedKubeConfig(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+    stored: StoredKubeconfig,
+  ): Promise<KubeConfig> {
+    let parts: ReturnType<typeof kubeconfigCredentials>;
+    try {
+      parts = kubeconfigCredentials(await stored.open());
+    } catch (error) {
+      throw new KubernetesAccessError(
+        'KUBERNETES_ACCESS_DENIED',
+        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): register the cluster again with a new kubeconfig.`,
+        { cause: error },
+      );
+    }
+    const access = { endpoint: parts.server, certificateAuthorityData: parts.certificateAuthorityData };
+    const skip = this.options.skipTlsVerify ?? false;
+    const user = parts.user;
+    if (user.kind === 'token') return kubeConfig(cluster.name, access, { token: user.token }, skip);
+    if (user.kind === 'client-certificate')
+      return kubeConfig(
+        cluster.name,
+        access,
+        { certData: user.certificateData, keyData: user.keyData },
+        skip,
+      );
+    const { token } = await eksToken({
+      clusterName: user.eksClusterName ?? cluster.name,
+      region: target.region,
+      credentials: await this.credentialsOf(target),
+      now: this.clock.now(),
+    });
+    return kubeConfig(cluster.name, access, { token }, skip);
+  }
+
+  async collectSnapshot(target: CloudTarget, cluster: KubernetesCluster): Promise<ClusterSnapshot> {
     const kc = await this.kubeConfigFor(target, cluster);
     const { collectClusterSnapshot } = await import('../kubernetes-snapshot');
     return collectClusterSnapshot(kc, {
       clusterName: cluster.name,
       source: 'agentless',
       now: () => this.clock.now(),
-      accessHint: accessEntryHint,
+      accessHint: cluster.kubeconfig ? kubeconfigAccessHint : accessEntryHint,
     });
   }
 
@@ -95,7 +151,7 @@ export class AgentlessKubernetes implements KubernetesPort {
     return containerInsightsHistory(cloud, target, cluster, from, to);
   }
 
-  async listNodePools(target: CloudTarget, cluster: EksCluster): Promise<NodePool[]> {
+  async listNodePools(target: CloudTarget, cluster: KubernetesCluster): Promise<NodePool[]> {
     const kc = await this.kubeConfigFor(target, cluster);
     const { CoreV1Api, CustomObjectsApi } = await import('@kubernetes/client-node');
     return hibernationCall(cluster.name, async () => {
@@ -119,7 +175,10 @@ export class AgentlessKubernetes implements KubernetesPort {
     });
   }
 
-  async listKarpenterObjects(target: CloudTarget, cluster: EksCluster): Promise<LiveKarpenterObject[]> {
+  async listKarpenterObjects(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+  ): Promise<LiveKarpenterObject[]> {
     const kc = await this.kubeConfigFor(target, cluster);
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = kc.makeApiClient(CustomObjectsApi);
@@ -152,7 +211,7 @@ export class AgentlessKubernetes implements KubernetesPort {
         if (code === 401 || code === 403)
           throw new KubernetesAccessError(
             'KUBERNETES_ACCESS_DENIED',
-            `Cluster ${cluster.name} does not let Spot Optimizer list ${plural}.${group}: ${accessEntryHint}`,
+            `Cluster ${cluster.name} does not let Spot Optimizer list ${plural}.${group}: ${cluster.kubeconfig ? kubeconfigAccessHint : accessEntryHint}`,
           );
         throw error;
       }
@@ -165,7 +224,7 @@ export class AgentlessKubernetes implements KubernetesPort {
 
   async setNodePoolCpuLimit(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     cpuLimit: string | null,
   ): Promise<void> {
@@ -182,7 +241,7 @@ export class AgentlessKubernetes implements KubernetesPort {
 
   async removeNodePoolNodes(
     target: CloudTarget,
-    cluster: EksCluster,
+    cluster: KubernetesCluster,
     nodePool: string,
     keepNodeNames: readonly string[],
   ): Promise<void> {
@@ -279,10 +338,13 @@ export async function describeClusterAccess(
   }
 }
 
+/** A bearer token, or a client certificate and key (base64 PEM, as in a kubeconfig). */
+type KubeUser = { token: string } | { certData: string; keyData: string };
+
 async function kubeConfig(
   clusterName: string,
   access: ClusterAccess,
-  token: string,
+  user: KubeUser,
   skipTlsVerify: boolean,
 ): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
@@ -296,7 +358,7 @@ async function kubeConfig(
         skipTLSVerify: skipTlsVerify,
       },
     ],
-    users: [{ name: 'spot-optimizer', token }],
+    users: [{ name: 'spot-optimizer', ...user }],
     contexts: [{ name: 'spot-optimizer', cluster: clusterName, user: 'spot-optimizer' }],
     currentContext: 'spot-optimizer',
   });

@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
+import { getItem } from '../src/data/repository';
+import { logTaps } from '../src/lib/logger';
+import {
+  type DiscoveryHarness,
+  installDiscoveryHarness,
+  runDiscovery,
+  seedSandboxAccount,
+} from './discovery-support';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+/**
+ * The agentless collector reads a cluster registered by kubeconfig upload with that file's credential
+ * (ADR 0059), against DynamoDB Local and the sandbox: a restricted cluster (no EKS access entry for the
+ * platform's role) is collected with its file, a wrong file is refused although the role could read the
+ * cluster, another organization's discovery of the same cluster does not get the file, and the
+ * credential appears in no answer, log line or workflow record.
+ */
+
+type User = Awaited<ReturnType<typeof signUpAndIn>>;
+let harness: DiscoveryHarness;
+let a: User;
+let b: User;
+let accountA: string;
+let accountB: string;
+/** Sandbox account 0 of the small world: two clusters. */
+let restricted: { name: string; region: string };
+let other: { name: string; region: string };
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  await useLocalServices();
+  harness = installDiscoveryHarness({ size: 'small' });
+  [a, b] = await Promise.all([signUpAndIn('Kubeconfig A'), signUpAndIn('Kubeconfig B')]);
+  const seededA = await seedSandboxAccount(harness, a.orgId, 0);
+  accountA = seededA.accountId;
+  accountB = (await seedSandboxAccount(harness, b.orgId, 0)).accountId;
+  const clusters = harness.sandbox.world.clusters
+    .filter((c) => c.awsAccountId === seededA.awsAccountId && !c.createdOnRequest)
+    .map((c) => ({ name: c.name, region: c.region }))
+    .sort((x, y) => x.name.localeCompare(y.name));
+  expect(clusters.length).toBeGreaterThanOrEqual(2);
+  [restricted, other] = clusters as [typeof restricted, typeof other];
+  // The platform's role has no access entry on this cluster: only a kubeconfig reaches its API server.
+  harness.sandbox.setAccessEntry(restricted.name, false);
+  logTaps.push((line) => {
+    logLines.push(line);
+  });
+}, 120_000);
+
+const collectionOf = async (orgId: string, accountId: string, c: { name: string; region: string }) => {
+  const list = await call('GET /api/client/clusters', {
+    token: (orgId === a.orgId ? a : b).accessToken,
+    query: { limit: '50' },
+  });
+  const item = (list.body.items as { id: string; name: string }[]).find((i) => i.name === c.name);
+  if (!item) throw new Error(`${c.name} is not listed for ${orgId}/${accountId}`);
+  const stored = await getItem(clusterEntity, clusterKey(orgId, item.id), true);
+  return { id: item.id, collection: stored?.collection, nodeCount: stored?.nodeCount ?? 0 };
+};
+
+describe('discovery of a cluster registered by kubeconfig', () => {
+  it('collects a restricted cluster with its file, refuses a wrong one, and never shows the credential', async () => {
+    const file = harness.sandbox.kubeconfigFor(restricted.name);
+    if (!file) throw new Error('the sandbox hands out a kubeconfig for every created cluster');
+    const token = harness.sandbox.serviceAccountToken(restricted.name);
+    expect(file).toContain(token);
+    const registered = await call('POST /api/client/clusters', {
+      token: a.accessToken,
+      body: {
+        method: 'kubeconfig',
+        accountId: accountA,
+        region: restricted.region,
+        name: restricted.name,
+        kubeconfig: file,
+      },
+    });
+    expect(registered.status, registered.raw).toBe(201);
+    // The other cluster with a file whose token is not the cluster's: the role could read it, but the
+    // collector must use the file, which the API server refuses.
+    const wrongToken = 'not-the-service-account-token-7c1e0b';
+    const wrong = harness.sandbox
+      .kubeconfigFor(other.name)
+      ?.replace(harness.sandbox.serviceAccountToken(other.name), wrongToken);
+    const registeredWrong = await call('POST /api/client/clusters', {
+      token: a.accessToken,
+      body: {
+        method: 'kubeconfig',
+        accountId: accountA,
+        region: other.region,
+        name: other.name,
+        kubeconfig: wrong,
+      },
+    });
+    expect(registeredWrong.status, registeredWrong.raw).toBe(201);
+
+    const runA = await runDiscovery(harness, a.orgId, accountA);
+    expect(runA.record.status, JSON.stringify(runA.record.error)).toBe('SUCCEEDED');
+    const read = await collectionOf(a.orgId, accountA, restricted);
+    expect(read.collection).toMatchObject({ status: 'ok', reason: null });
+    expect(read.nodeCount).toBeGreaterThan(0);
+    const refused = await collectionOf(a.orgId, accountA, other);
+    expect(refused.collection?.status).toBe('error');
+    expect(refused.collection?.reason).toMatch(/refused the kubeconfig's credential/);
+    expect(refused.collection?.reason).toMatch(/register the cluster again/);
+
+    // Organization B connected the same AWS account without a kubeconfig: its discovery reaches the
+    // restricted cluster with the role only, and is told which access entry is missing; A's file is A's.
+    const runB = await runDiscovery(harness, b.orgId, accountB);
+    expect(runB.record.status, JSON.stringify(runB.record.error)).toBe('SUCCEEDED');
+    const theirs = await collectionOf(b.orgId, accountB, restricted);
+    expect(theirs.collection?.status).toBe('error');
+    expect(theirs.collection?.reason).toMatch(/no EKS access entry.*spot-optimizer:readonly/);
+    expect((await collectionOf(b.orgId, accountB, other)).collection?.status).toBe('ok');
+    const foreign = await call('GET /api/client/clusters/{id}', {
+      token: b.accessToken,
+      path: { id: read.id },
+    });
+    expect(foreign.status).toBe(404);
+
+    // Neither credential in an answer, a log line or the workflows' records.
+    const answers = [
+      registered.raw,
+      registeredWrong.raw,
+      (await call('GET /api/client/clusters/{id}', { token: a.accessToken, path: { id: read.id } })).raw,
+      (await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } })).raw,
+    ];
+    const records = JSON.stringify([runA.record, runB.record]);
+    for (const secret of [token, wrongToken]) {
+      for (const text of answers) expect(text).not.toContain(secret);
+      expect(records).not.toContain(secret);
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+    expect(logLines.length, 'the collection was logged at all').toBeGreaterThan(0);
+  }, 180_000);
+});

@@ -1,0 +1,137 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const post = vi.fn();
+vi.mock('../api/client', () => ({
+  api: { post: (...a: unknown[]) => post(...a), get: vi.fn() },
+}));
+
+const { useAddClusterStore } = await import('./addCluster');
+
+/** A call that answers only when the test says so. */
+function deferred<T>() {
+  let resolve: (v: T) => void = () => {};
+  let reject: (e: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const preflightAnswer = {
+  clusterId: 'c1',
+  ok: true,
+  iam: [],
+  missing: [],
+  kubernetes: { script: '', rules: [] },
+  checkedAt: '2027-01-01T00:00:00.000Z',
+};
+const result = (name: string, outcome: 'added' | 'failed') => ({
+  region: 'eu-west-1',
+  name,
+  outcome,
+  clusterId: outcome === 'added' ? `eks-${name}` : null,
+  tags: outcome === 'added' ? {} : null,
+  message: outcome,
+  errorCode: outcome === 'added' ? null : 'CLUSTER_ALREADY_MANAGED',
+});
+
+beforeEach(() => {
+  setActivePinia(createPinia());
+  post.mockReset();
+});
+
+describe('add cluster store: in-flight flags', () => {
+  it('shows the pre-flight as checking only while its own call runs, not while a scan or the sandbox install does', async () => {
+    const scan = deferred<unknown>();
+    const check = deferred<unknown>();
+    post.mockImplementation((path: string) => (path.endsWith('/preflight') ? check.promise : scan.promise));
+    const store = useAddClusterStore();
+    const install = deferred<void>();
+
+    const scanning = store.scanAccount('acc-1', ['eu-west-1']);
+    const installing = store.sandboxInstall(() => install.promise);
+    expect(store.pending.scan).toBe(true);
+    expect(store.pending.sandboxInstall).toBe(true);
+    expect(store.pending.preflight).toBe(false);
+
+    const checking = store.runPreflight('c1');
+    expect(store.pending.preflight).toBe(true);
+    scan.resolve({ accountId: 'acc-1', items: [], managedCount: 0, regions: [] });
+    install.resolve();
+    await Promise.all([scanning, installing]);
+    expect(store.pending).toMatchObject({ scan: false, sandboxInstall: false, preflight: true });
+    check.resolve(preflightAnswer);
+    await checking;
+    expect(store.pending.preflight).toBe(false);
+    expect(store.preflight?.ok).toBe(true);
+  });
+
+  it('stops checking when the pre-flight fails', async () => {
+    post.mockRejectedValue(new Error('offline'));
+    const store = useAddClusterStore();
+    await expect(store.runPreflight('c1')).rejects.toThrow('offline');
+    expect(store.pending.preflight).toBe(false);
+  });
+});
+
+describe('add cluster store: adopting several clusters', () => {
+  it('sends the selection in parts of 50 and remembers each cluster added, in order', async () => {
+    post.mockImplementation((_path: string, body: { clusters: { name: string }[] }) =>
+      Promise.resolve({
+        accountId: 'acc-1',
+        added: body.clusters.length,
+        failed: 0,
+        results: body.clusters.map((c, i) => result(c.name, i === 0 ? 'failed' : 'added')),
+      }),
+    );
+    const store = useAddClusterStore();
+    const clusters = Array.from({ length: 60 }, (_, i) => ({ region: 'eu-west-1', name: `c${i}` }));
+    const results = await store.adoptClusters({ accountId: 'acc-1', clusters });
+    expect(post.mock.calls.map((c) => [c[0], (c[1] as { clusters: unknown[] }).clusters.length])).toEqual([
+      ['/api/client/clusters/adopt', 50],
+      ['/api/client/clusters/adopt', 10],
+    ]);
+    expect(results).toHaveLength(60);
+    // The first of each part failed: 58 remembered, in the order asked.
+    expect(store.addedClusters.map((c) => c.name)).toEqual(
+      clusters.map((c) => c.name).filter((n) => n !== 'c0' && n !== 'c50'),
+    );
+    expect(store.pending.add).toBe(false);
+  });
+
+  it('keeps the clusters of the parts adopted before one failed', async () => {
+    post
+      .mockResolvedValueOnce({ accountId: 'a', added: 1, failed: 0, results: [result('first', 'added')] })
+      .mockRejectedValueOnce(new Error('gateway timeout'));
+    const store = useAddClusterStore();
+    const clusters = Array.from({ length: 51 }, (_, i) => ({
+      region: 'eu-west-1',
+      name: i === 0 ? 'first' : `c${i}`,
+    }));
+    await expect(store.adoptClusters({ accountId: 'a', clusters })).rejects.toThrow('gateway timeout');
+    expect(store.addedClusters).toEqual([{ clusterId: 'eks-first', name: 'first', region: 'eu-west-1' }]);
+  });
+
+  it('forgets the pre-flight of another cluster when the install token of the next one is issued', async () => {
+    const token = (clusterId: string) => ({
+      clusterId,
+      clusterName: clusterId,
+      token: 'spot_ins_x',
+      expiresAt: '2027-01-01T01:00:00.000Z',
+      install: { helm: '', kubectl: '', terraform: '' },
+    });
+    post.mockImplementation((path: string) =>
+      Promise.resolve(path.endsWith('/preflight') ? preflightAnswer : token(path.split('/')[4] ?? '')),
+    );
+    const store = useAddClusterStore();
+    await store.issueInstallToken('c1');
+    await store.runPreflight('c1');
+    await store.issueInstallToken('c1');
+    expect(store.preflight).not.toBeNull();
+    await store.issueInstallToken('c2');
+    expect(store.install?.clusterId).toBe('c2');
+    expect(store.preflight).toBeNull();
+  });
+});
