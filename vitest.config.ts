@@ -22,23 +22,21 @@ const unitFiles = unitRoots.flatMap((root) =>
 );
 const isolatedFiles = unitFiles.filter((f) => mocking.test(readFileSync(f, 'utf8')));
 
-// Files that take a minute or more alone. Vitest orders by the durations of the last run, but CI runs a
-// clean clone with no such record, and a 100-second file that starts last leaves the other worker idle
-// for its whole length; these start first instead.
-const slowFirst = [
+// Files that start whole local stacks or time whole discoveries and fuzzing runs. Vitest runs one file at a
+// time on CI's 2 cores, so their place in the order costs nothing, and they go last: `npm test` runs the
+// browser tier beside vitest (ADR 0061), and early on its scans and sign-ups load both cores (the restart
+// test's first discoveries, 58 s alone, ran out of their 120 s there). By the end the browser tier is over.
+const runLast = [
   'local/test/restart.ddb.test.ts',
+  'local/test/stack.ddb.test.ts',
   'functions/test/sandbox-agents.ddb.test.ts',
   'functions/test/hardening/fuzz.ddb.test.ts',
   'local/test/sandbox/hibernation-simulation.test.ts',
-  'infra/test/app.test.ts',
 ];
-class SlowFirstSequencer extends BaseSequencer {
+class RunLastSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const rank = (f: TestSpecification) => {
-      const i = slowFirst.findIndex((s) => f.moduleId.endsWith(s));
-      return i === -1 ? slowFirst.length : i;
-    };
+    const rank = (f: TestSpecification) => runLast.findIndex((s) => f.moduleId.endsWith(s));
     return sorted
       .map((f, i) => ({ f, i }))
       .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
@@ -51,7 +49,7 @@ export default defineConfig({
     // Vitest's default: one file less than the cores, so a single file at a time on CI's 2 cores. Two at a
     // time were about 60-90 s faster, but with them the local table-stream test saw none of its writes in
     // three full runs of five (ADRs 0055, 0056); alone it always passes. The cause is not found.
-    sequence: { sequencer: SlowFirstSequencer },
+    sequence: { sequencer: RunLastSequencer },
     projects: [
       {
         test: {
