@@ -101,13 +101,6 @@ export async function completeDiscovery(
     logger.warn('discovery progress not completed', { accountId: input.accountId, ...errorFields(error) });
   }
   try {
-    // Once per organization: the cards written before dashboard digests existed get theirs, so the fleet
-    // dashboard can read the digests (ADR 0062). Until then it reads the cards: nothing is wrong meanwhile.
-    await completeDashboardDigests(input.orgId);
-  } catch (error) {
-    logger.warn('dashboard digests not completed', { orgId: input.orgId, ...errorFields(error) });
-  }
-  try {
     await port('scheduler').upsertSchedule({
       name: discoveryScheduleName(input.accountId),
       expression: discoverySyncExpression,
@@ -120,6 +113,15 @@ export async function completeDiscovery(
   } catch (error) {
     // The inventory is fresh and Re-Sync works: a missing schedule is an operational alarm, not a failure.
     logger.error('periodic discovery not scheduled', { accountId: input.accountId, ...errorFields(error) });
+  }
+  try {
+    // Once per organization: the cards written before dashboard digests existed get theirs, so the fleet
+    // dashboard can read the digests (ADR 0062); until then it reads the cards, nothing is wrong meanwhile.
+    // Last: before the periodic schedule it widened the moment, after the account turns active, in which
+    // a stack stopped lost that schedule (the restart test's stops and kills caught it).
+    await completeDashboardDigests(input.orgId);
+  } catch (error) {
+    logger.warn('dashboard digests not completed', { orgId: input.orgId, ...errorFields(error) });
   }
   return { status: 'active' as const, reason, regionsRead, clusters: clusterResults.length };
 }
