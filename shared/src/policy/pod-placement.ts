@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { tolerates } from '../packing/cluster-model';
 import { taintSchema, tolerationSchema } from '../packing/problem';
 import { matchesNodeAffinity, nodeSelectorOperators } from '../packing/selectors';
-import type { FitBin, FitFunction, FitPod, FitResult } from '../savings/fit';
+import { type FitFunction, firstFitDecreasingWhere } from '../savings/fit';
 import { tolerationsOf } from '../savings/packing-input';
 import type { ModelPod } from '../savings/snapshot-model';
 
@@ -146,31 +146,7 @@ export function placementFit(
   nodes: ReadonlyMap<string, PlacementNode>,
   pods: ReadonlyMap<string, PlacementPod>,
 ): FitFunction {
-  return (fitPods, bins) => {
-    const sorted = [...fitPods].sort(
-      (a, b) =>
-        b.cpuRequestMilli - a.cpuRequestMilli ||
-        b.memoryRequestMiB - a.memoryRequestMiB ||
-        a.key.localeCompare(b.key),
-    );
-    const free: FitBin[] = bins.map((b) => ({ ...b }));
-    const placements: FitResult['placements'] = [];
-    const unplaced: string[] = [];
-    for (const pod of sorted) {
-      const info = pods.get(pod.key) ?? { node: null, scheduling: null };
-      const bin = free.find((b) => roomFor(b, pod) && mayMoveTo(info, b.name, nodes));
-      if (bin === undefined) {
-        unplaced.push(pod.key);
-        continue;
-      }
-      bin.freeCpuMilli -= pod.cpuRequestMilli;
-      bin.freeMemoryMiB -= pod.memoryRequestMiB;
-      bin.freePods -= 1;
-      placements.push({ podKey: pod.key, binName: bin.name });
-    }
-    return { placements, unplaced };
-  };
+  return firstFitDecreasingWhere((pod, binName) =>
+    mayMoveTo(pods.get(pod.key) ?? { node: null, scheduling: null }, binName, nodes),
+  );
 }
-
-const roomFor = (b: FitBin, p: FitPod) =>
-  b.freeCpuMilli >= p.cpuRequestMilli && b.freeMemoryMiB >= p.memoryRequestMiB && b.freePods >= 1;

@@ -30,31 +30,40 @@ export type FitFunction = (pods: readonly FitPod[], bins: readonly FitBin[]) => 
 
 /**
  * First-fit decreasing: pods sorted by CPU then memory request, largest first (Karpenter's provisioning
- * order), each placed on the first bin (in the given order) with room for its CPU, memory and one pod slot.
+ * order), each placed on the first bin (in the given order) with room for its CPU, memory and one pod slot
+ * that `allowed` accepts for it (scheduling rules a caller knows: node groups, selectors, taints).
  */
-export const firstFitDecreasing: FitFunction = (pods, bins) => {
-  const sorted = [...pods].sort(
-    (a, b) =>
-      b.cpuRequestMilli - a.cpuRequestMilli ||
-      b.memoryRequestMiB - a.memoryRequestMiB ||
-      a.key.localeCompare(b.key),
-  );
-  const free = bins.map((b) => ({ ...b }));
-  const placements: FitResult['placements'] = [];
-  const unplaced: string[] = [];
-  for (const pod of sorted) {
-    const bin = free.find(
-      (b) =>
-        b.freeCpuMilli >= pod.cpuRequestMilli && b.freeMemoryMiB >= pod.memoryRequestMiB && b.freePods >= 1,
+export const firstFitDecreasingWhere =
+  (allowed: (pod: FitPod, binName: string) => boolean): FitFunction =>
+  (pods, bins) => {
+    const sorted = [...pods].sort(
+      (a, b) =>
+        b.cpuRequestMilli - a.cpuRequestMilli ||
+        b.memoryRequestMiB - a.memoryRequestMiB ||
+        a.key.localeCompare(b.key),
     );
-    if (bin === undefined) {
-      unplaced.push(pod.key);
-      continue;
+    const free = bins.map((b) => ({ ...b }));
+    const placements: FitResult['placements'] = [];
+    const unplaced: string[] = [];
+    for (const pod of sorted) {
+      const bin = free.find(
+        (b) =>
+          b.freeCpuMilli >= pod.cpuRequestMilli &&
+          b.freeMemoryMiB >= pod.memoryRequestMiB &&
+          b.freePods >= 1 &&
+          allowed(pod, b.name),
+      );
+      if (bin === undefined) {
+        unplaced.push(pod.key);
+        continue;
+      }
+      bin.freeCpuMilli -= pod.cpuRequestMilli;
+      bin.freeMemoryMiB -= pod.memoryRequestMiB;
+      bin.freePods -= 1;
+      placements.push({ podKey: pod.key, binName: bin.name });
     }
-    bin.freeCpuMilli -= pod.cpuRequestMilli;
-    bin.freeMemoryMiB -= pod.memoryRequestMiB;
-    bin.freePods -= 1;
-    placements.push({ podKey: pod.key, binName: bin.name });
-  }
-  return { placements, unplaced };
-};
+    return { placements, unplaced };
+  };
+
+/** First-fit decreasing on room alone. */
+export const firstFitDecreasing: FitFunction = firstFitDecreasingWhere(() => true);
