@@ -9,6 +9,53 @@
 import { matchesFilter } from '@spot/functions/streams/filters';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
+type Value = Record<string, unknown>;
+
+const isUntyped = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/** Whether a stream image holds a value without its type (see `repairImage`). */
+export function hasUntypedValue(image: Record<string, unknown> | undefined): boolean {
+  const walk = (v: unknown): boolean => {
+    if (isUntyped(v)) return true;
+    const value = v as Value;
+    if (value && typeof value.M === 'object' && value.M !== null) return Object.values(value.M).some(walk);
+    if (Array.isArray(value?.L)) return value.L.some(walk);
+    return false;
+  };
+  return image !== undefined && Object.values(image).some(walk);
+}
+
+/**
+ * DynamoDB Local 3.x writes an empty map or list into a stream image as `{}`, without its `M` or `L`
+ * (awslabs/amazon-dynamodb-local-samples#37; GetItem and the AWS service keep the type). The SDK's
+ * `unmarshall` throws "No value defined: {}" on it, which failed the SIEM consumer's whole batch in
+ * the local stack. The type is taken from the same path of the item as read now (`reference`: exact
+ * for the write-once audit records); where the item no longer has a collection there, a map.
+ */
+export function repairImage(
+  image: Record<string, unknown>,
+  reference: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const fix = (v: unknown, ref: unknown): unknown => {
+    const known = (ref ?? {}) as Value;
+    if (isUntyped(v)) return Array.isArray(known.L) ? { L: [] } : { M: {} };
+    const value = v as Value;
+    if (value && typeof value.M === 'object' && value.M !== null) {
+      const refMap = (known.M ?? {}) as Value;
+      return {
+        M: Object.fromEntries(Object.entries(value.M as Value).map(([k, x]) => [k, fix(x, refMap[k])])),
+      };
+    }
+    if (Array.isArray(value?.L)) {
+      const refList = Array.isArray(known.L) ? known.L : [];
+      return { L: value.L.map((x, i) => fix(x, refList[i])) };
+    }
+    return v;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v, reference?.[k])]));
+}
+
 export interface StreamConsumer {
   name: string;
   filter: Parameters<typeof matchesFilter>[1];
@@ -116,6 +163,22 @@ export class LocalTableStream {
     this.iterators.set(shard, ShardIterator);
   }
 
+  /** Gives back their types to the empty collections DynamoDB Local left untyped (see `repairImage`). */
+  private async repairUntypedValues(records: DynamoDBRecord[]): Promise<void> {
+    for (const record of records) {
+      const image = record.dynamodb;
+      if (!image || !(hasUntypedValue(image.NewImage) || hasUntypedValue(image.OldImage))) continue;
+      const { Item } = await api<{ Item?: Record<string, unknown> }>(
+        this.endpoint,
+        'DynamoDB_20120810.GetItem',
+        { TableName: this.tableName, Key: image.Keys, ConsistentRead: true },
+        60_000,
+      );
+      if (image.NewImage) image.NewImage = repairImage(image.NewImage, Item) as typeof image.NewImage;
+      if (image.OldImage) image.OldImage = repairImage(image.OldImage, Item) as typeof image.OldImage;
+    }
+  }
+
   /** One poll: new records of every shard, to each consumer whose filter they match. */
   async tick(): Promise<number> {
     if (this.running) return 0;
@@ -162,6 +225,7 @@ export class LocalTableStream {
         else this.iterators.delete(shard);
       }
       seen = records.length;
+      await this.repairUntypedValues(records);
       for (const consumer of this.consumers) {
         const matching = records.filter((r) => matchesFilter(r, consumer.filter));
         for (let i = 0; i < matching.length; i += 100) {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecordKey, auditRecordsQuery } from '@spot/functions/data/entities/audit-record';
 import { deleteItem, queryRaw } from '@spot/functions/data/repository';
+import { imageOf } from '@spot/functions/data/stream-image';
 import { appendAudit } from '@spot/functions/domain/audit';
 import { configurePorts } from '@spot/functions/ports/index';
 import { auditExpiryFilter, auditInsertFilter } from '@spot/functions/streams/filters';
@@ -8,7 +9,7 @@ import { localTableEnvironment } from '@spot/local/dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalKeyService } from '../src/keys';
-import { LocalTableStream } from '../src/table-stream';
+import { LocalTableStream, repairImage } from '../src/table-stream';
 import { createTestTable, type TestTable } from './ddb-helpers';
 
 let table: TestTable;
@@ -102,5 +103,33 @@ describe('local table stream (the stream consumers of the CDK app, fed from Dyna
     // The two new records, once each: the earlier three are not delivered again.
     expect(records.map((r) => r.dynamodb?.NewImage?.seq?.N)).toEqual(['1', '2']);
     expect(streamLog.some((line) => line.includes('taking a new iterator'))).toBe(true);
+  });
+
+  it('gives empty maps and lists back their type, which DynamoDB Local 3.x leaves out of stream images', async () => {
+    const before = inserts.flatMap((e) => e.Records).length;
+    const orgId = randomUUID();
+    const change = { tags: {}, regions: [], nested: { labels: {}, taints: [], kept: [{}, []] } };
+    await appendAudit(orgId, { ...auditInput, before: {}, after: change }, new Date());
+    await pollUntilInserted(before + 1);
+    const [record] = inserts.flatMap((e) => e.Records).slice(before);
+    // Before the repair, unmarshalling this image threw "No value defined: {}" (the SIEM consumer's batch).
+    const item = imageOf(record?.dynamodb?.NewImage);
+    expect(item?.before).toEqual({});
+    expect(item?.after).toEqual(change);
+  });
+
+  it('falls back to a map where the item read now has no collection at that path', () => {
+    const image = { a: {}, b: { L: [{}, { S: 'x' }] }, c: { M: { d: {} } } };
+    const reference = { a: { L: [{ S: 'now' }] }, b: { L: [{ M: {} }] } };
+    expect(repairImage(image, reference)).toEqual({
+      a: { L: [] },
+      b: { L: [{ M: {} }, { S: 'x' }] },
+      c: { M: { d: { M: {} } } },
+    });
+    expect(repairImage(image, undefined)).toEqual({
+      a: { M: {} },
+      b: { L: [{ M: {} }, { S: 'x' }] },
+      c: { M: { d: { M: {} } } },
+    });
   });
 });
