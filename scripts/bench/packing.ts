@@ -10,8 +10,8 @@
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
  * 4. Generated classes (`--only classes`, `--seeds S`, `--families hard28,triplet`): the Triplet and New
- *    classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's Hard28 (vendored data
- *    with published optima): at-OPT share and bins / OPT per family.
+ *    classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's Hard28, Waescher and
+ *    Schwerin 1 and 2 (vendored data with published optima): at-OPT share and bins / OPT per family.
  * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
  *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
  *
@@ -26,6 +26,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseGgaCgtInstance, parseOptima } from '@spot/shared/packing/benchmark/bpplib';
+import { BPPLIB_SETS, loadBpplibSet } from '@spot/shared/packing/benchmark/bpplib-sets';
 import {
   falkenauerT,
   type GeneratedInstance,
@@ -480,13 +481,23 @@ function hard28Instances(): GeneratedInstance[] {
     });
 }
 
+/** BPPLIB's Waescher and Schwerin 1 and 2 (vendored beside Hard28, bpplib-sets.ts): data, like Hard28. */
+function bpplibSetInstances(): GeneratedInstance[] {
+  const dir = fileURLToPath(new URL('../../shared/data/bpplib/', import.meta.url));
+  const files = {
+    list: (folder: string) => readdirSync(`${dir}${folder}`),
+    read: (path: string) => readFileSync(`${dir}${path}`, 'utf8'),
+  };
+  return BPPLIB_SETS.flatMap((set) => loadBpplibSet(set, files));
+}
+
 /** The classes benchmark's instances, restricted to the families whose name contains one of `families`. */
 function classInstances(seeds: number, families: string): GeneratedInstance[] {
   const wanted = families
     .split(',')
     .map((f) => f.trim().toLowerCase())
     .filter((f) => f !== '');
-  return [...generatedInstances(seeds), ...hard28Instances()].filter(
+  return [...generatedInstances(seeds), ...hard28Instances(), ...bpplibSetInstances()].filter(
     (g) => wanted.length === 0 || wanted.some((w) => g.family.toLowerCase().includes(w)),
   );
 }
@@ -556,6 +567,12 @@ async function classesBenchmark(f: Flags): Promise<void> {
   ))
     console.log(
       `  ${r.name}: ${r.bins} bins, published optimum ${r.opt}, our bound ${r.lowerBound}, FFD ${r.ffd}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
+    );
+  for (const r of results.filter(
+    (r) => BPPLIB_SETS.some((set) => set.family === r.family) && r.opt !== undefined && r.bins !== r.opt,
+  ))
+    console.log(
+      `  ${r.name} (${r.family.replace('1-D BPPLIB ', '')}): ${r.bins} bins, published optimum ${r.opt}, our bound ${r.lowerBound}, FFD ${r.ffd}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
     );
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
   console.log(
