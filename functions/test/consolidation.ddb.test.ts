@@ -119,6 +119,17 @@ describe('consolidation: the dry run', () => {
     expect(body.held).toEqual([expect.objectContaining({ node: 'pinned', status: 'blocked' })]);
     expect(body.monthlySavingUsd).toBeCloseTo(2 * 0.096 * 730, 6);
     expect(body.plannedMonthlySavingUsd).toBeGreaterThan(body.monthlySavingUsd);
+    // What the minimum of 2 holds: web-3 too, with a minimum of 1 (ADR 0066).
+    expect(body.heldByMinimums).toEqual([
+      {
+        nodeGroupId: 'asg-web',
+        name: 'web',
+        minSize: 2,
+        nodes: 4,
+        minimumToAllow: 1,
+        monthlySavingUsd: Math.round(0.096 * 730 * 100) / 100,
+      },
+    ]);
     expect(body.notes.join(' ')).toContain('PodDisruptionBudgets');
 
     // The cluster's own policy: 2 nodes in flight, one wave.

@@ -229,6 +229,16 @@ export async function run(): Promise<void> {
           for (const s of (plan.body.skipped ?? []) as { reason: string; hourlyPriceUsd: number }[])
             skippedUsd.set(s.reason, (skippedUsd.get(s.reason) ?? 0) + s.hourlyPriceUsd * hoursPerMonth);
           const steps = (plan.body.steps ?? []) as { kind: string }[];
+          const held = (plan.body.heldByMinimums ?? []) as {
+            name: string;
+            nodes: number;
+            minimumToAllow: number;
+            monthlySavingUsd: number;
+          }[];
+          if (held.length > 0)
+            console.log(
+              `    held by minimums: ${held.map((h) => `${h.name} (${h.nodes} nodes, minimum ${h.minimumToAllow} would save $${h.monthlySavingUsd.toFixed(0)} more)`).join(', ')}`,
+            );
           if (process.env.BENCH_PLANS_ONLY === 'verbose')
             console.log(
               JSON.stringify(

@@ -325,6 +325,45 @@ describe('consolidationPlanOf moves pods across node groups only where the sched
     expect(p.skipped).toEqual([expect.objectContaining({ node: 'l', reason: 'group-minimum' })]);
   });
 
+  it('says what a group at its minimum holds: the extra saving with a lower minimum, and which minimum (ADR 0066)', () => {
+    // Three light web nodes, minimum 3: nothing may go. With a minimum of 1, two go (their pods fit on one).
+    const light = (name: string) =>
+      node(name, {
+        requestedCpuMilli: 300,
+        requestedMemoryMiB: 300,
+        movablePods: [{ ...web, count: 1, cpuMilli: 300, memoryMiB: 300 }],
+      });
+    const atMinimum = [
+      { id: 'asg-web', name: 'web', kind: 'asg' as const, minSize: 3, autoScalingGroupName: 'web' },
+    ];
+    const p = consolidationPlanOf(
+      { ...input([light('w1'), light('w2'), light('w3')]), groups: atMinimum },
+      defaultPolicy,
+    );
+    expect(p.steps).toEqual([]);
+    expect(p.heldByMinimums).toEqual([
+      {
+        nodeGroupId: 'asg-web',
+        name: 'web',
+        minSize: 3,
+        nodes: 3,
+        minimumToAllow: 1,
+        monthlySavingUsd: Math.round(2 * 0.096 * 730 * 100) / 100,
+      },
+    ]);
+    expect(p.notes.join(' ')).toContain('with a minimum of 1, this plan would save $140.16/month more');
+    // Above its minimum, nothing is held.
+    const free = consolidationPlanOf(
+      {
+        ...input([light('w1'), light('w2'), light('w3')]),
+        groups: atMinimum.map((g) => ({ ...g, minSize: 1 })),
+      },
+      defaultPolicy,
+    );
+    expect(free.steps).toHaveLength(2);
+    expect(free.heldByMinimums).toEqual([]);
+  });
+
   it('keeps them when anything is unknown or not modelled, and does not move on-demand pods to spot', () => {
     expect(movedTo(plan(null))).toEqual([]);
     expect(

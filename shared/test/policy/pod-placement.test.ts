@@ -100,6 +100,7 @@ describe('a consolidation plan across node groups (ADR 0057)', () => {
   it('moves every pod to its own group or a node whose labels and taints its workload is known to allow; never below a minimum', () => {
     const policy = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
     let acrossGroups = 0;
+    let heldSeen = 0;
     fc.assert(
       fc.property(arbInventory, ({ nodes, scheduling, minSizes }) => {
         const workloads: PlanWorkload[] = workloadKeys.map((key, i) => ({
@@ -162,10 +163,19 @@ describe('a consolidation plan across node groups (ADR 0057)', () => {
           const removed = plan.steps.filter((s) => s.nodeGroupId === `g${g}`).length;
           expect(removed === 0 || size - removed >= minSize).toBe(true);
         }
+        // What a minimum holds is only said of groups the plan kept at their minimum, with a lower
+        // minimum and a positive saving; the plan itself never acts on it (ADR 0066).
+        for (const h of plan.heldByMinimums) {
+          expect(plan.skipped.some((s) => s.reason === 'group-minimum')).toBe(true);
+          expect(h.minimumToAllow).toBeLessThan(h.minSize);
+          expect(h.monthlySavingUsd).toBeGreaterThan(0);
+          heldSeen += 1;
+        }
       }),
       { numRuns: 300 },
     );
     // The inventories generated do exercise moves across groups.
     expect(acrossGroups).toBeGreaterThan(0);
+    expect(heldSeen).toBeGreaterThan(0);
   });
 });
