@@ -235,10 +235,6 @@ export async function run(): Promise<void> {
             minimumToAllow: number;
             monthlySavingUsd: number;
           }[];
-          if (held.length > 0)
-            console.log(
-              `    held by minimums: ${held.map((h) => `${h.name} (${h.nodes} nodes, minimum ${h.minimumToAllow} would save $${h.monthlySavingUsd.toFixed(0)} more)`).join(', ')}`,
-            );
           if (process.env.BENCH_PLANS_ONLY === 'verbose')
             console.log(
               JSON.stringify(
@@ -255,6 +251,10 @@ export async function run(): Promise<void> {
           console.log(
             `  ${r.name.padEnd(28)} ${aggressiveness.padEnd(10)} potential $${(potential.get(r.clusterId) ?? 0).toFixed(0)}  plan $${Number(plan.body.monthlySavingUsd).toFixed(0)} (${steps.length} nodes, ${steps.filter((s) => s.kind === 'replace').length} replaced; before owners $${Number(plan.body.plannedMonthlySavingUsd).toFixed(0)})  skipped: ${[...skippedUsd].map(([k, v]) => `${k} $${v.toFixed(0)}`).join(', ') || 'none'}`,
           );
+          if (held.length > 0)
+            console.log(
+              `    held by minimums: ${held.map((h) => `${h.name} (${h.nodes} nodes, minimum ${h.minimumToAllow} would save $${h.monthlySavingUsd.toFixed(0)} more)`).join(', ')}`,
+            );
         }
       }
       // Where the aggressive dry run parts from the potential, rule by rule (ADR 0066): the same plan
