@@ -188,6 +188,12 @@ describe('consolidation: the dry run', () => {
       'karpenter-delete-node',
       'karpenter-delete-node',
     ]);
+    // Replacements from a label-less pool: nothing here needs one, the same plan.
+    const labelless = await planClusterConsolidation(user.orgId, cluster.clusterId, now, {
+      replaceInEveryGroup: true,
+      replacementLabels: {},
+    });
+    expect(labelless.steps.map((s) => s.node).sort()).toEqual(['web-1', 'web-2']);
     // The stored inventory is what it was.
     const groups = await queryAll(
       nodeGroupEntity,

@@ -263,6 +263,9 @@ export async function run(): Promise<void> {
       const variants = [
         ['plan', {}],
         ['+replace in every group', { replaceInEveryGroup: true }],
+        // The same, launched by a pool whose nodes carry no label a pod's selector could ask for (the
+        // product's NodePool: a template has no node labels), so only pods without one may move there.
+        ['+replace via a label-less pool', { replaceInEveryGroup: true, replacementLabels: {} }],
         ['+no group minimums', { noGroupMinimums: true }],
         ['+both', { replaceInEveryGroup: true, noGroupMinimums: true }],
         ['+both, no selectors', { replaceInEveryGroup: true, noGroupMinimums: true, noNodeSelectors: true }],

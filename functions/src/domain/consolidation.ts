@@ -36,6 +36,11 @@ export interface PlanWhatIf {
   noGroupMinimums?: boolean;
   /** Every group taken as able to launch a chosen cheaper type for a replacement (as a Karpenter NodePool). */
   replaceInEveryGroup?: boolean;
+  /**
+   * Replacements launched by a pool whose nodes carry these labels only (the product's NodePool: its
+   * template's id label), so pods with a selector it does not match cannot move to them.
+   */
+  replacementLabels?: Readonly<Record<string, string>>;
   /** Every workload taken as free of node selectors, required node affinity and group binding (tolerations kept). */
   noNodeSelectors?: boolean;
 }
@@ -110,6 +115,7 @@ export async function planClusterConsolidation(
       instanceTypes: loadCatalog().instanceTypes,
       template: template ? nodeTemplateSpecSchema.parse(template.spec) : null,
       now,
+      ...(whatIf.replacementLabels ? { replacementLabels: whatIf.replacementLabels } : {}),
     },
     policy,
   );

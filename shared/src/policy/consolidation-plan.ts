@@ -52,6 +52,12 @@ export interface ConsolidationPlanInput
   workloads: readonly PlanWorkload[];
   groups: readonly RunNodeGroup[];
   /**
+   * The labels of the nodes a replacement would be launched with, when another pool than the replaced
+   * nodes' own launches it: only pods the scheduler admits there may move to it. Absent: each replacement
+   * comes from its nodes' own pool and takes their pods.
+   */
+  replacementLabels?: Readonly<Record<string, string>>;
+  /**
    * The optimizer's latest action on a node by name (ISO: when it finished, or started while in flight):
    * a node acted on within the stabilization window is not planned again (ADR 0044).
    */
@@ -108,7 +114,7 @@ export function consolidationPlanOf(
       { node: p.nodeName ?? null, scheduling: schedulingOf.get(p.owner?.name ?? '') ?? null },
     ]),
   );
-  const fit = placementFit(placementNodes, placementPods);
+  const fit = placementFit(placementNodes, placementPods, input.replacementLabels);
   const unknownScheduling = input.workloads.filter((w) => (w.scheduling ?? null) === null).length;
   if (unknownScheduling > 0) {
     notes.push(

@@ -7,6 +7,7 @@ import {
   type PlanWorkload,
 } from '../../src/policy/consolidation-plan';
 import { type NodeTaint, schedulableOn, type WorkloadScheduling } from '../../src/policy/pod-placement';
+import { loadCatalog } from '../../src/pricing/catalog';
 
 const NOW = new Date('2026-06-20T12:00:00Z');
 const pools = ['a', 'b', 'c'] as const;
@@ -178,4 +179,63 @@ describe('a consolidation plan across node groups (ADR 0057)', () => {
     expect(acrossGroups).toBeGreaterThan(0);
     expect(heldSeen).toBeGreaterThan(0);
   });
+
+  it('with replacements launched by another pool, moves to them only pods its labels admit (ADR 0066)', () => {
+    const policy = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
+    const replacementLabels = { 'node-pool': 'a' };
+    const instanceTypes = loadCatalog().instanceTypes;
+    let toReplacements = 0;
+    fc.assert(
+      fc.property(arbInventory, ({ nodes, scheduling }) => {
+        const plan = consolidationPlanOf(
+          {
+            clusterId: 'eks-1',
+            snapshotAt: NOW.toISOString(),
+            region: 'us-east-1',
+            nodes,
+            workloads: workloadKeys.map((key, i) => ({
+              key,
+              namespace: 'shop',
+              replicas: 1,
+              requestCpuMilli: 100,
+              requestMemoryMiB: 100,
+              monthlyCostUsd: 1,
+              spotReady: true,
+              hpaScaledResources: [],
+              usage: null,
+              scheduling: scheduling[i] ?? null,
+            })),
+            groups: [0, 1, 2].map((g) => ({
+              id: `g${g}`,
+              name: `g${g}`,
+              kind: 'karpenter-nodepool' as const,
+              minSize: 0,
+              autoScalingGroupName: null,
+            })),
+            instanceTypes,
+            template: null,
+            now: NOW,
+            replacementLabels,
+          },
+          policy,
+        );
+        const known = new Set(nodes.map((n) => n.name));
+        for (const step of plan.steps)
+          for (const moved of step.pods)
+            for (const to of moved.toNodes) {
+              if (known.has(to)) continue;
+              toReplacements += 1;
+              const s = scheduling[workloadKeys.indexOf(moved.workload)] ?? null;
+              expect(s).not.toBeNull();
+              expect(s?.groupBound).toBe(false);
+              expect(schedulableOn(s as WorkloadScheduling, { labels: replacementLabels, taints: [] })).toBe(
+                true,
+              );
+            }
+      }),
+      { numRuns: 200 },
+    );
+    // The inventories generated do exercise replacements.
+    expect(toReplacements).toBeGreaterThan(0);
+  }, 60_000);
 });
