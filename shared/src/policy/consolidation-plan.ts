@@ -154,7 +154,7 @@ export function consolidationPlanOf(
   const heldByMinimums = heldByMinimumsOf(run, runInput, input, fit);
   for (const h of heldByMinimums) {
     notes.push(
-      `${h.name} is at its minimum size (${h.minSize} of ${h.nodes} nodes): with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. The optimizer never changes a group's minimum.`,
+      `The minimum size of ${h.name} (${h.minSize}; ${h.nodes} nodes now) keeps nodes this plan would remove: with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. The optimizer never changes a group's minimum.`,
     );
   }
   notes.push(
