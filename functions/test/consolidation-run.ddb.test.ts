@@ -305,6 +305,26 @@ describe('consolidation run (workflow)', () => {
     expect(mostInFlight).toBe(1);
   });
 
+  it('two nodes of one group terminated in the same step: each records its own drop of the bill, not both', async () => {
+    const user = await seed('same-step', 1);
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 0, policy: { infrastructure: { binPacking: { maxNodesInFlight: 2 } } } },
+    });
+    expect(put.status, put.raw).toBe(200);
+    scenario = { agent: succeed, termination: terminating };
+    const { started, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    // One wave of two nodes, drained together and terminated in the same step.
+    expect(started).toMatchObject({ nodes: 2, waves: 1 });
+    expect(new Set(done.map((a) => a.terminatingAt)).size).toBe(1);
+    const node = 0.096 * 730;
+    for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
+    const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);
+    expect(total).toBeCloseTo(2 * node, 1);
+  });
+
   it('waits for the workloads the previous wave evicted from to be ready again, then starts the next wave', async () => {
     const user = await seed('recover', 1);
     const notes: string[] = [];

@@ -4,7 +4,9 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity } from '../src/data/entities/node-group';
+import { clusterChildrenQuery } from '../src/data/entities/partitions';
 import { putItem, queryAll } from '../src/data/repository';
+import { planClusterConsolidation } from '../src/domain/consolidation';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
@@ -117,6 +119,17 @@ describe('consolidation: the dry run', () => {
     expect(body.held).toEqual([expect.objectContaining({ node: 'pinned', status: 'blocked' })]);
     expect(body.monthlySavingUsd).toBeCloseTo(2 * 0.096 * 730, 6);
     expect(body.plannedMonthlySavingUsd).toBeGreaterThan(body.monthlySavingUsd);
+    // What the minimum of 2 holds: web-3 too, with a minimum of 1 (ADR 0066).
+    expect(body.heldByMinimums).toEqual([
+      {
+        nodeGroupId: 'asg-web',
+        name: 'web',
+        minSize: 2,
+        nodes: 4,
+        minimumToAllow: 1,
+        monthlySavingUsd: Math.round(0.096 * 730 * 100) / 100,
+      },
+    ]);
     expect(body.notes.join(' ')).toContain('PodDisruptionBudgets');
 
     // The cluster's own policy: 2 nodes in flight, one wave.
@@ -152,6 +165,41 @@ describe('consolidation: the dry run', () => {
       'failed',
       `cluster/${cluster.clusterId}`,
     ]);
+  });
+
+  it('what-if variants lift one rule each, for the bench breakdown: group minimums, replacements in every group', async () => {
+    const user = await signUpAndIn('Consolidation What-if');
+    const cluster = await seedCluster(user.orgId, { name: 'shop' });
+    await seedInventory(user.orgId, cluster);
+    const now = new Date();
+    const normal = await planClusterConsolidation(user.orgId, cluster.clusterId, now);
+    expect(normal.steps.map((s) => s.node).sort()).toEqual(['web-1', 'web-2']);
+    // Minimum 2 lifted: the lightly used web-3 goes too (its pods fit in web-4's room).
+    const noMinimums = await planClusterConsolidation(user.orgId, cluster.clusterId, now, {
+      noGroupMinimums: true,
+    });
+    expect(noMinimums.steps.map((s) => s.node).sort()).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(noMinimums.skipped.map((s) => s.reason)).not.toContain('group-minimum');
+    // Every group as a NodePool: the same nodes, taken out the way a NodePool's are.
+    const everywhere = await planClusterConsolidation(user.orgId, cluster.clusterId, now, {
+      replaceInEveryGroup: true,
+    });
+    expect(everywhere.steps.map((s) => s.termination)).toEqual([
+      'karpenter-delete-node',
+      'karpenter-delete-node',
+    ]);
+    // Replacements from a label-less pool: nothing here needs one, the same plan.
+    const labelless = await planClusterConsolidation(user.orgId, cluster.clusterId, now, {
+      replaceInEveryGroup: true,
+      replacementLabels: {},
+    });
+    expect(labelless.steps.map((s) => s.node).sort()).toEqual(['web-1', 'web-2']);
+    // The stored inventory is what it was.
+    const groups = await queryAll(
+      nodeGroupEntity,
+      clusterChildrenQuery(user.orgId, cluster.clusterId, 'NODEGROUP'),
+    );
+    expect(groups.find((g) => g.nodeGroupId === 'asg-web')).toMatchObject({ kind: 'asg', minSize: 2 });
   });
 
   it("is another organization's cluster: 404 for both routes", async () => {

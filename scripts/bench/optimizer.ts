@@ -175,6 +175,46 @@ export async function run(): Promise<void> {
     // BENCH_PLANS_ONLY=1: the potential and each cluster's dry-run plans only, no run (a quick look at
     // where a plan and the potential part, in a minute or two instead of the full proof's twelve).
     if (process.env.BENCH_PLANS_ONLY) {
+      const { queryAll } = await import('@spot/functions/data/repository');
+      const { nodeGroupEntity } = await import('@spot/functions/data/entities/node-group');
+      const { nodeEntity } = await import('@spot/functions/data/entities/node');
+      const { clusterChildrenQuery } = await import('@spot/functions/data/entities/partitions');
+      const { loadCluster } = await import('@spot/functions/domain/clusters');
+      for (const r of rows) {
+        // Where the cluster's money is, per group (nodes, minimum, $/month, CPU and memory requested over
+        // allocatable), and what the potential's own plan runs instead (the stored packer estimate).
+        const [groups, nodes, cluster] = await Promise.all([
+          queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, r.clusterId, 'NODEGROUP')),
+          queryAll(nodeEntity, clusterChildrenQuery(orgId, r.clusterId, 'NODE')),
+          loadCluster(orgId, r.clusterId),
+        ]);
+        const estimate = (cluster.summary as { binPacking?: Record<string, unknown> } | null)?.binPacking;
+        console.log(
+          `  ${r.name}: potential plan ${JSON.stringify(estimate?.plan ?? null)} (${String(estimate?.nodesNow)} -> ${String(estimate?.nodesInPlan)} nodes, pinned ${String(estimate?.pinnedNodes)})`,
+        );
+        for (const g of groups) {
+          const mine = nodes.filter((n) => n.nodeGroupId === g.nodeGroupId);
+          const sum = (f: (n: (typeof mine)[number]) => number) => mine.reduce((s, n) => s + f(n), 0);
+          const types = [...new Set(mine.map((n) => `${n.instanceType}/${n.capacityType}`))].join(',');
+          console.log(
+            `    ${g.name.padEnd(16)} ${g.kind.padEnd(19)} nodes ${mine.length} min ${g.minSize} ${types} $${(sum((n) => n.hourlyPriceUsd ?? 0) * hoursPerMonth).toFixed(0)}/mo cpu ${(
+              (sum((n) => n.requestedCpuMilli) /
+                Math.max(
+                  1,
+                  sum((n) => n.allocatableCpuMilli),
+                )) *
+                100
+            ).toFixed(0)} % mem ${(
+              (sum((n) => n.requestedMemoryMiB) /
+                Math.max(
+                  1,
+                  sum((n) => n.allocatableMemoryMiB),
+                )) *
+                100
+            ).toFixed(0)} %`,
+          );
+        }
+      }
       for (const r of rows) {
         for (const aggressiveness of ['balanced', 'aggressive'] as const) {
           const current = await api('GET', `/api/client/clusters/${r.clusterId}/policy`);
@@ -189,6 +229,12 @@ export async function run(): Promise<void> {
           for (const s of (plan.body.skipped ?? []) as { reason: string; hourlyPriceUsd: number }[])
             skippedUsd.set(s.reason, (skippedUsd.get(s.reason) ?? 0) + s.hourlyPriceUsd * hoursPerMonth);
           const steps = (plan.body.steps ?? []) as { kind: string }[];
+          const held = (plan.body.heldByMinimums ?? []) as {
+            name: string;
+            nodes: number;
+            minimumToAllow: number;
+            monthlySavingUsd: number;
+          }[];
           if (process.env.BENCH_PLANS_ONLY === 'verbose')
             console.log(
               JSON.stringify(
@@ -205,8 +251,44 @@ export async function run(): Promise<void> {
           console.log(
             `  ${r.name.padEnd(28)} ${aggressiveness.padEnd(10)} potential $${(potential.get(r.clusterId) ?? 0).toFixed(0)}  plan $${Number(plan.body.monthlySavingUsd).toFixed(0)} (${steps.length} nodes, ${steps.filter((s) => s.kind === 'replace').length} replaced; before owners $${Number(plan.body.plannedMonthlySavingUsd).toFixed(0)})  skipped: ${[...skippedUsd].map(([k, v]) => `${k} $${v.toFixed(0)}`).join(', ') || 'none'}`,
           );
+          if (held.length > 0)
+            console.log(
+              `    held by minimums: ${held.map((h) => `${h.name} (${h.nodes} nodes, minimum ${h.minimumToAllow} would save $${h.monthlySavingUsd.toFixed(0)} more)`).join(', ')}`,
+            );
         }
       }
+      // Where the aggressive dry run parts from the potential, rule by rule (ADR 0066): the same plan
+      // with one rule lifted at a time, then together. A lifted rule is not something a run may do.
+      const { planClusterConsolidation } = await import('@spot/functions/domain/consolidation');
+      const variants = [
+        ['plan', {}],
+        ['+replace in every group', { replaceInEveryGroup: true }],
+        // The same, launched by a pool whose nodes carry no label a pod's selector could ask for (the
+        // product's NodePool: a template has no node labels), so only pods without one may move there.
+        ['+replace via a label-less pool', { replaceInEveryGroup: true, replacementLabels: {} }],
+        ['+no group minimums', { noGroupMinimums: true }],
+        ['+both', { replaceInEveryGroup: true, noGroupMinimums: true }],
+        ['+both, no selectors', { replaceInEveryGroup: true, noGroupMinimums: true, noNodeSelectors: true }],
+      ] as const;
+      const totals = new Map<string, number>();
+      console.log(
+        `\n  aggressive plan with rules lifted, $/month (${variants.map(([n]) => n).join(' | ')}):`,
+      );
+      for (const r of rows) {
+        const figures: number[] = [];
+        for (const [name, whatIf] of variants) {
+          const p = await planClusterConsolidation(orgId, r.clusterId, clock.now(), whatIf);
+          figures.push(p.monthlySavingUsd);
+          totals.set(name, (totals.get(name) ?? 0) + p.monthlySavingUsd);
+        }
+        console.log(
+          `  ${r.name.padEnd(28)} potential $${(potential.get(r.clusterId) ?? 0).toFixed(0)}: ${figures.map((f) => `$${f.toFixed(0)}`).join(' | ')}`,
+        );
+      }
+      const potentialSum = [...potential.values()].reduce((a, b) => a + b, 0);
+      console.log(
+        `  total: potential $${potentialSum.toFixed(2)}; ${[...totals].map(([n, v]) => `${n} $${v.toFixed(2)} (${((v / potentialSum) * 100).toFixed(1)} %)`).join('; ')}`,
+      );
       return;
     }
 

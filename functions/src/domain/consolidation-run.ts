@@ -223,6 +223,29 @@ interface RunContext {
   clusterId: string;
   runId: string;
   now: Date;
+  /**
+   * The actions terminated in this step, by bill scope, latest last: a later termination in the same
+   * scope closes the earlier one's measurement window (its bill before is the earlier one's bill after).
+   */
+  terminatedThisStep?: Map<string, ClusterAction>;
+}
+
+const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/${scope.name}` : null);
+
+/**
+ * Records `billBefore` (read right before `action`'s termination) as the bill after the termination of
+ * the node of the same group terminated earlier in this step, then notes `action` as the latest. For
+ * ASG terminations, which take the instance out of the bill at once; a Karpenter node goes when the agent
+ * deletes it, after every read of this step.
+ */
+async function noteTermination(ctx: RunContext, action: ClusterAction, billBefore: number | null) {
+  const key = scopeKey(action.billScope);
+  if (key === null || !ctx.terminatedThisStep) return;
+  const earlier = ctx.terminatedThisStep.get(key);
+  if (earlier && billBefore !== null) {
+    await replaceOpen(earlier, { billAfterHourlyUsd: billBefore });
+  }
+  ctx.terminatedThisStep.set(key, action);
 }
 
 const openActionsOf = async ({ orgId, clusterId, runId }: RunContext) =>
@@ -547,7 +570,14 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
     });
     return;
   }
-  await replaceOpen(action, { state: 'terminating', billBeforeHourlyUsd, terminatingAt: now.toISOString() });
+  const terminating = {
+    ...action,
+    state: 'terminating' as const,
+    billBeforeHourlyUsd,
+    terminatingAt: now.toISOString(),
+  };
+  await replaceOpen(action, terminating);
+  await noteTermination(ctx, terminating, billBeforeHourlyUsd);
 }
 
 /**
@@ -577,7 +607,9 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
       return;
     }
   }
-  const after = await billNow(ctx, action);
+  // Another node of its group terminated right after it in the same step: the bill read before that one
+  // went is this one's "after" (read now, the drop would count both).
+  const after = action.billAfterHourlyUsd ?? (await billNow(ctx, action));
   const before = action.billBeforeHourlyUsd ?? null;
   const realized =
     before === null || after === null
@@ -661,7 +693,7 @@ export async function advanceConsolidationRun(
   runId: string,
   now: Date,
 ): Promise<{ done: boolean; stopped?: string }> {
-  const ctx = { orgId, clusterId, runId, now };
+  const ctx: RunContext = { orgId, clusterId, runId, now, terminatedThisStep: new Map() };
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) {
     return stopConsolidationRun(

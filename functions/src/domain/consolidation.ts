@@ -27,13 +27,33 @@ import { effectivePolicyOf } from './policy-effective';
 import { plannerNodeOf } from './policy-preview';
 
 /**
+ * What-if variants of a dry run, each lifting one rule the plan keeps, to measure what that rule holds
+ * (the optimizer bench's breakdown of where a run parts from the bin-packing potential, ADR 0066). No
+ * route takes them: a run always plans with every rule.
+ */
+export interface PlanWhatIf {
+  /** Every group's minimum size taken as 0. */
+  noGroupMinimums?: boolean;
+  /** Every group taken as able to launch a chosen cheaper type for a replacement (as a Karpenter NodePool). */
+  replaceInEveryGroup?: boolean;
+  /**
+   * Replacements launched by a pool whose nodes carry these labels only (the product's NodePool: its
+   * template's id label), so pods with a selector it does not match cannot move to them.
+   */
+  replacementLabels?: Readonly<Record<string, string>>;
+  /** Every workload taken as free of node selectors, required node affinity and group binding (tolerations kept). */
+  noNodeSelectors?: boolean;
+}
+
+/**
  * The consolidation plan of a cluster (dry run): its effective policy over its latest stored inventory,
- * node groups included (owners and minimum sizes). Nothing is written.
+ * node groups included (owners and minimum sizes). Nothing is written. `whatIf`: see {@link PlanWhatIf}.
  */
 export async function planClusterConsolidation(
   orgId: string,
   clusterId: string,
   now: Date,
+  whatIf: PlanWhatIf = {},
 ): Promise<ConsolidationPlanResponse> {
   const cluster = await loadCluster(orgId, clusterId);
   const [effective, groups, nodes, workloads, open] = await Promise.all([
@@ -78,13 +98,16 @@ export async function planClusterConsolidation(
         hpaScaledResources: w.hpaScaledResources,
         usage: null,
         pdb: w.pdb,
-        scheduling: w.scheduling,
+        scheduling:
+          whatIf.noNodeSelectors && w.scheduling
+            ? { ...w.scheduling, nodeSelector: {}, requiredNodeAffinity: [], groupBound: false }
+            : w.scheduling,
       })),
       groups: groups.map((g) => ({
         id: g.nodeGroupId,
         name: g.name,
-        kind: g.kind,
-        minSize: g.minSize,
+        kind: whatIf.replaceInEveryGroup ? ('karpenter-nodepool' as const) : g.kind,
+        minSize: whatIf.noGroupMinimums ? 0 : g.minSize,
         // A self-managed group is named after its ASG (a group known only from the agent lists none);
         // a managed node group's ASG is known only once discovery described the node group.
         autoScalingGroupName: g.autoScalingGroupNames[0] ?? (g.kind === 'asg' ? g.name : null),
@@ -92,6 +115,7 @@ export async function planClusterConsolidation(
       instanceTypes: loadCatalog().instanceTypes,
       template: template ? nodeTemplateSpecSchema.parse(template.spec) : null,
       now,
+      ...(whatIf.replacementLabels ? { replacementLabels: whatIf.replacementLabels } : {}),
     },
     policy,
   );
@@ -140,6 +164,7 @@ const view = ({
   evictions: _e,
   billScope: _bs,
   billBeforeHourlyUsd: _bb,
+  billAfterHourlyUsd: _ba,
   terminatingAt: _ta,
   work: _wk,
   ...a

@@ -99,6 +99,23 @@ export const consolidationPlanResponseSchema = z.object({
   monthlySavingUsd: z.number(),
   /** The planner's figure before owners, group minimums and waves (the policy page's bin-packing card). */
   plannedMonthlySavingUsd: z.number(),
+  /**
+   * Groups whose minimum size keeps nodes this plan would otherwise remove (ADR 0066): what the same plan
+   * would save on top with that group's minimum lowered to `minimumToAllow`. Never acted on: only the
+   * customer changes a group's minimum.
+   */
+  heldByMinimums: z
+    .array(
+      z.object({
+        nodeGroupId: z.string(),
+        name: z.string(),
+        minSize: z.number().int().nonnegative(),
+        nodes: z.number().int().nonnegative(),
+        minimumToAllow: z.number().int().nonnegative(),
+        monthlySavingUsd: z.number(),
+      }),
+    )
+    .default([]),
   /** What the plan could not take into account, in words. */
   notes: z.array(z.string()),
 });

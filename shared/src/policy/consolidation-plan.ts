@@ -52,6 +52,12 @@ export interface ConsolidationPlanInput
   workloads: readonly PlanWorkload[];
   groups: readonly RunNodeGroup[];
   /**
+   * The labels of the nodes a replacement would be launched with, when another pool than the replaced
+   * nodes' own launches it: only pods the scheduler admits there may move to it. Absent: each replacement
+   * comes from its nodes' own pool and takes their pods.
+   */
+  replacementLabels?: Readonly<Record<string, string>>;
+  /**
    * The optimizer's latest action on a node by name (ISO: when it finished, or started while in flight):
    * a node acted on within the stabilization window is not planned again (ADR 0044).
    */
@@ -108,46 +114,49 @@ export function consolidationPlanOf(
       { node: p.nodeName ?? null, scheduling: schedulingOf.get(p.owner?.name ?? '') ?? null },
     ]),
   );
-  const fit = placementFit(placementNodes, placementPods);
+  const fit = placementFit(placementNodes, placementPods, input.replacementLabels);
   const unknownScheduling = input.workloads.filter((w) => (w.scheduling ?? null) === null).length;
   if (unknownScheduling > 0) {
     notes.push(
       `${unknownScheduling} workload(s) come from an inventory that predates their scheduling constraints: their pods move only within their node group until the next sync.`,
     );
   }
-  const run = planConsolidationRun(
-    {
-      consolidation: {
-        nodes,
-        pods,
-        // Each workload's PDB and the disruptions it allowed at the last snapshot: a node whose pods a
-        // budget would not let go is not planned, and the waves keep within the budgets. The agent's
-        // evictions still go through the Eviction API, which refuses what a PDB does not allow then.
-        pdbs,
-        policy: {
-          aggressiveness,
-          method,
-          stabilizationWindowMinutes,
-          exemptions: {
-            namespaces: policy.governance.excludedNamespaces,
-            labels: policy.governance.excludedLabelSelectors,
-          },
-          podDisruptionCostUsd: 0.25,
-          movePaybackHours: 168,
+  const runInput: ConsolidationRunInput = {
+    consolidation: {
+      nodes,
+      pods,
+      // Each workload's PDB and the disruptions it allowed at the last snapshot: a node whose pods a
+      // budget would not let go is not planned, and the waves keep within the budgets. The agent's
+      // evictions still go through the Eviction API, which refuses what a PDB does not allow then.
+      pdbs,
+      policy: {
+        aggressiveness,
+        method,
+        stabilizationWindowMinutes,
+        exemptions: {
+          namespaces: policy.governance.excludedNamespaces,
+          labels: policy.governance.excludedLabelSelectors,
         },
-        replacementOptions: replacementOptionsOf(
-          { ...input, nodes: summed, workloads: input.workloads, lastSpotMonthlySavingUsd: null },
-          policy,
-        ),
+        podDisruptionCostUsd: 0.25,
+        movePaybackHours: 168,
       },
-      groups: input.groups,
-      owners,
-      maxNodesInFlight,
-      maxNodes: consolidationRunMaxNodes,
+      replacementOptions: replacementOptionsOf(
+        { ...input, nodes: summed, workloads: input.workloads, lastSpotMonthlySavingUsd: null },
+        policy,
+      ),
     },
-    input.now,
-    { fit },
-  );
+    groups: input.groups,
+    owners,
+    maxNodesInFlight,
+    maxNodes: consolidationRunMaxNodes,
+  };
+  const run = planConsolidationRun(runInput, input.now, { fit });
+  const heldByMinimums = heldByMinimumsOf(run, runInput, input, fit);
+  for (const h of heldByMinimums) {
+    notes.push(
+      `The minimum size of ${h.name} (${h.minSize}; ${h.nodes} nodes now) keeps nodes this plan would remove: with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. The optimizer never changes a group's minimum.`,
+    );
+  }
   notes.push(
     'PodDisruptionBudgets are read from the last snapshot: a node whose pods a budget allows no disruption for is held, and each eviction is checked again when it is made (a node whose pods cannot leave is uncordoned and reported).',
   );
@@ -191,6 +200,47 @@ export function consolidationPlanOf(
     hourlySavingUsd: run.hourlySavingUsd,
     monthlySavingUsd: run.monthlySavingUsd,
     plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
+    heldByMinimums,
     notes,
   };
+}
+
+/**
+ * For each group that kept candidates at its minimum (`group-minimum` skips): the same plan with that
+ * group's minimum alone taken as 0, and what it saves on top (ADR 0066). Groups whose lifted minimum
+ * would add nothing (their candidates' pods fit nowhere else) are left out.
+ */
+function heldByMinimumsOf(
+  run: ReturnType<typeof planConsolidationRun>,
+  runInput: ConsolidationRunInput,
+  input: ConsolidationPlanInput,
+  fit: ReturnType<typeof placementFit>,
+): ConsolidationPlanResponse['heldByMinimums'] {
+  const ids = new Set(
+    run.skipped
+      .filter((s) => s.reason === 'group-minimum')
+      .flatMap((s) => runInput.owners[s.node]?.nodeGroupId ?? []),
+  );
+  const out: ConsolidationPlanResponse['heldByMinimums'] = [];
+  for (const group of input.groups) {
+    if (!ids.has(group.id)) continue;
+    const lifted = planConsolidationRun(
+      { ...runInput, groups: runInput.groups.map((g) => (g.id === group.id ? { ...g, minSize: 0 } : g)) },
+      input.now,
+      { fit },
+    );
+    const more = Math.round((lifted.monthlySavingUsd - run.monthlySavingUsd) * 100) / 100;
+    const removed = lifted.steps.filter((s) => s.nodeGroupId === group.id).length;
+    if (more <= 0 || removed === 0) continue;
+    const nodes = input.nodes.filter((n) => n.nodeGroupId === group.id).length;
+    out.push({
+      nodeGroupId: group.id,
+      name: group.name,
+      minSize: group.minSize,
+      nodes,
+      minimumToAllow: Math.max(0, nodes - removed),
+      monthlySavingUsd: more,
+    });
+  }
+  return out;
 }

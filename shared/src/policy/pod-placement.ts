@@ -115,7 +115,9 @@ export interface PlacementPod {
 
 /**
  * Whether a pod may be moved to a bin:
- * - a bin the inventory does not know is a replacement sized for the action's pods: yes;
+ * - a bin the inventory does not know is a replacement sized for the action's pods: yes, or, given
+ *   `replacementLabels` (the labels of the pool that would launch it), only when the scheduler would
+ *   admit the pod there;
  * - a node of the pod's own group: yes (its pods fit any of its nodes, ADR 0049);
  * - a node of another group: only when the pod's constraints and the node's labels and taints are known,
  *   the pod is not group-bound, the scheduler's filters admit it, and the node is on-demand or the pod
@@ -125,9 +127,17 @@ export function mayMoveTo(
   pod: PlacementPod,
   binName: string,
   nodes: ReadonlyMap<string, PlacementNode>,
+  replacementLabels?: Readonly<Record<string, string>>,
 ): boolean {
   const bin = nodes.get(binName);
-  if (bin === undefined) return true;
+  if (bin === undefined) {
+    // A replacement: launched by its own group's pool, which admits the group's pods (the default),
+    // or, when `replacementLabels` is given, by a pool whose nodes carry only these labels and no taint.
+    if (replacementLabels === undefined) return true;
+    const { scheduling } = pod;
+    if (scheduling === null || scheduling.groupBound) return false;
+    return schedulableOn(scheduling, { labels: replacementLabels, taints: [] });
+  }
   const from = pod.node === null ? undefined : nodes.get(pod.node);
   const group = from?.group ?? null;
   if (bin.group === group) return true;
@@ -145,8 +155,9 @@ export function mayMoveTo(
 export function placementFit(
   nodes: ReadonlyMap<string, PlacementNode>,
   pods: ReadonlyMap<string, PlacementPod>,
+  replacementLabels?: Readonly<Record<string, string>>,
 ): FitFunction {
   return firstFitDecreasingWhere((pod, binName) =>
-    mayMoveTo(pods.get(pod.key) ?? { node: null, scheduling: null }, binName, nodes),
+    mayMoveTo(pods.get(pod.key) ?? { node: null, scheduling: null }, binName, nodes, replacementLabels),
   );
 }

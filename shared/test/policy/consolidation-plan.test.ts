@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy, policySchema } from '../../src/model/policy';
 import { consolidationPlanOf, type PlanInventoryNode } from '../../src/policy/consolidation-plan';
 import type { WorkloadScheduling } from '../../src/policy/pod-placement';
+import { loadCatalog } from '../../src/pricing/catalog';
 
 const NOW = new Date('2026-06-20T12:00:00Z');
 
@@ -325,6 +326,45 @@ describe('consolidationPlanOf moves pods across node groups only where the sched
     expect(p.skipped).toEqual([expect.objectContaining({ node: 'l', reason: 'group-minimum' })]);
   });
 
+  it('says what a group at its minimum holds: the extra saving with a lower minimum, and which minimum (ADR 0066)', () => {
+    // Three light web nodes, minimum 3: nothing may go. With a minimum of 1, two go (their pods fit on one).
+    const light = (name: string) =>
+      node(name, {
+        requestedCpuMilli: 300,
+        requestedMemoryMiB: 300,
+        movablePods: [{ ...web, count: 1, cpuMilli: 300, memoryMiB: 300 }],
+      });
+    const atMinimum = [
+      { id: 'asg-web', name: 'web', kind: 'asg' as const, minSize: 3, autoScalingGroupName: 'web' },
+    ];
+    const p = consolidationPlanOf(
+      { ...input([light('w1'), light('w2'), light('w3')]), groups: atMinimum },
+      defaultPolicy,
+    );
+    expect(p.steps).toEqual([]);
+    expect(p.heldByMinimums).toEqual([
+      {
+        nodeGroupId: 'asg-web',
+        name: 'web',
+        minSize: 3,
+        nodes: 3,
+        minimumToAllow: 1,
+        monthlySavingUsd: Math.round(2 * 0.096 * 730 * 100) / 100,
+      },
+    ]);
+    expect(p.notes.join(' ')).toContain('with a minimum of 1, this plan would save $140.16/month more');
+    // Above its minimum, nothing is held.
+    const free = consolidationPlanOf(
+      {
+        ...input([light('w1'), light('w2'), light('w3')]),
+        groups: atMinimum.map((g) => ({ ...g, minSize: 1 })),
+      },
+      defaultPolicy,
+    );
+    expect(free.steps).toHaveLength(2);
+    expect(free.heldByMinimums).toEqual([]);
+  });
+
   it('keeps them when anything is unknown or not modelled, and does not move on-demand pods to spot', () => {
     expect(movedTo(plan(null))).toEqual([]);
     expect(
@@ -342,5 +382,72 @@ describe('consolidationPlanOf moves pods across node groups only where the sched
       ),
     ).toEqual([]);
     expect(movedTo(plan(free, { capacityType: 'spot' }))).toEqual([]);
+  });
+});
+
+describe('consolidationPlanOf with replacements launched by another pool (ADR 0066)', () => {
+  const pool = [
+    {
+      id: 'np-web',
+      name: 'web',
+      kind: 'karpenter-nodepool' as const,
+      minSize: 0,
+      autoScalingGroupName: null,
+    },
+  ];
+  const free = { nodeSelector: {}, requiredNodeAffinity: [], tolerations: [], groupBound: false };
+  const workload = (scheduling: WorkloadScheduling) => ({
+    key: 'shop#Deployment#web',
+    namespace: 'shop',
+    replicas: 2,
+    requestCpuMilli: 500,
+    requestMemoryMiB: 1000,
+    monthlyCostUsd: 10,
+    spotReady: true,
+    hpaScaledResources: [],
+    usage: null,
+    scheduling,
+  });
+  // One m5.2xlarge of a NodePool running 2 small pods: aggressive replaces it with a smaller type.
+  const big = node('big', {
+    nodeGroupId: 'np-web',
+    instanceType: 'm5.2xlarge',
+    hourlyPriceUsd: 0.384,
+    allocatableCpuMilli: 7910,
+    allocatableMemoryMiB: 29000,
+    allocatablePods: 58,
+    requestedCpuMilli: 1000,
+    requestedMemoryMiB: 2000,
+    movablePods: [
+      { namespace: 'shop', workload: 'shop#Deployment#web', count: 2, cpuMilli: 1000, memoryMiB: 2000 },
+    ],
+    labels: { 'node-pool': 'web' },
+    taints: [],
+  });
+  const aggressive = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
+  const plan = (scheduling: WorkloadScheduling, replacementLabels?: Record<string, string>) =>
+    consolidationPlanOf(
+      {
+        ...input([big]),
+        groups: pool,
+        workloads: [workload(scheduling)],
+        instanceTypes: loadCatalog().instanceTypes,
+        ...(replacementLabels ? { replacementLabels } : {}),
+      },
+      aggressive,
+    );
+
+  it("replaces by its own pool's node by default, whatever the pods' selectors", () => {
+    const p = plan({ ...free, nodeSelector: { 'node-pool': 'web' } });
+    expect(p.steps).toEqual([expect.objectContaining({ node: 'big', kind: 'replace' })]);
+  });
+
+  it("with the launching pool's labels, moves only pods the scheduler admits on its nodes", () => {
+    expect(plan({ ...free, nodeSelector: { 'node-pool': 'web' } }, {}).steps).toEqual([]);
+    expect(plan({ ...free, groupBound: true }, {}).steps).toEqual([]);
+    expect(plan(free, {}).steps).toEqual([expect.objectContaining({ node: 'big', kind: 'replace' })]);
+    expect(plan({ ...free, nodeSelector: { 'node-pool': 'web' } }, { 'node-pool': 'web' }).steps).toEqual([
+      expect.objectContaining({ node: 'big', kind: 'replace' }),
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import {
   type PlanWorkload,
 } from '../../src/policy/consolidation-plan';
 import { type NodeTaint, schedulableOn, type WorkloadScheduling } from '../../src/policy/pod-placement';
+import { loadCatalog } from '../../src/pricing/catalog';
 
 const NOW = new Date('2026-06-20T12:00:00Z');
 const pools = ['a', 'b', 'c'] as const;
@@ -100,6 +101,7 @@ describe('a consolidation plan across node groups (ADR 0057)', () => {
   it('moves every pod to its own group or a node whose labels and taints its workload is known to allow; never below a minimum', () => {
     const policy = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
     let acrossGroups = 0;
+    let heldSeen = 0;
     fc.assert(
       fc.property(arbInventory, ({ nodes, scheduling, minSizes }) => {
         const workloads: PlanWorkload[] = workloadKeys.map((key, i) => ({
@@ -162,10 +164,78 @@ describe('a consolidation plan across node groups (ADR 0057)', () => {
           const removed = plan.steps.filter((s) => s.nodeGroupId === `g${g}`).length;
           expect(removed === 0 || size - removed >= minSize).toBe(true);
         }
+        // What a minimum holds is only said of groups the plan kept at their minimum, with a lower
+        // minimum and a positive saving; the plan itself never acts on it (ADR 0066).
+        for (const h of plan.heldByMinimums) {
+          expect(plan.skipped.some((s) => s.reason === 'group-minimum')).toBe(true);
+          expect(h.minimumToAllow).toBeLessThan(h.minSize);
+          expect(h.monthlySavingUsd).toBeGreaterThan(0);
+          heldSeen += 1;
+        }
       }),
       { numRuns: 300 },
     );
     // The inventories generated do exercise moves across groups.
     expect(acrossGroups).toBeGreaterThan(0);
+    expect(heldSeen).toBeGreaterThan(0);
   });
+
+  it('with replacements launched by another pool, moves to them only pods its labels admit (ADR 0066)', () => {
+    const policy = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
+    const replacementLabels = { 'node-pool': 'a' };
+    const instanceTypes = loadCatalog().instanceTypes;
+    let toReplacements = 0;
+    fc.assert(
+      fc.property(arbInventory, ({ nodes, scheduling }) => {
+        const plan = consolidationPlanOf(
+          {
+            clusterId: 'eks-1',
+            snapshotAt: NOW.toISOString(),
+            region: 'us-east-1',
+            nodes,
+            workloads: workloadKeys.map((key, i) => ({
+              key,
+              namespace: 'shop',
+              replicas: 1,
+              requestCpuMilli: 100,
+              requestMemoryMiB: 100,
+              monthlyCostUsd: 1,
+              spotReady: true,
+              hpaScaledResources: [],
+              usage: null,
+              scheduling: scheduling[i] ?? null,
+            })),
+            groups: [0, 1, 2].map((g) => ({
+              id: `g${g}`,
+              name: `g${g}`,
+              kind: 'karpenter-nodepool' as const,
+              minSize: 0,
+              autoScalingGroupName: null,
+            })),
+            instanceTypes,
+            template: null,
+            now: NOW,
+            replacementLabels,
+          },
+          policy,
+        );
+        const known = new Set(nodes.map((n) => n.name));
+        for (const step of plan.steps)
+          for (const moved of step.pods)
+            for (const to of moved.toNodes) {
+              if (known.has(to)) continue;
+              toReplacements += 1;
+              const s = scheduling[workloadKeys.indexOf(moved.workload)] ?? null;
+              expect(s).not.toBeNull();
+              expect(s?.groupBound).toBe(false);
+              expect(schedulableOn(s as WorkloadScheduling, { labels: replacementLabels, taints: [] })).toBe(
+                true,
+              );
+            }
+      }),
+      { numRuns: 200 },
+    );
+    // The inventories generated do exercise replacements.
+    expect(toReplacements).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -34,6 +34,7 @@ const plan = (steps: number, waves: number): ConsolidationPlanResponse => ({
   hourlySavingUsd: 0.096 * steps,
   monthlySavingUsd: 70.08 * steps,
   plannedMonthlySavingUsd: 70.08 * steps,
+  heldByMinimums: [],
   notes: [],
 });
 

@@ -33,14 +33,25 @@ export const useActivityStore = defineStore('activity', () => {
   const runError = ref<unknown>(null);
   let polling: ReturnType<typeof setTimeout> | undefined;
 
-  /** The run in flight: its nodes still open, and how many of the run's nodes are closed. */
+  /**
+   * The run in flight: its nodes still open (`inFlight`: draining or terminating; `waiting`: not started,
+   * most of them waiting for an earlier wave), and how many of the run's nodes are closed.
+   */
   const progress = computed(() => {
     const open = actions.value.filter((a) => openActionStates.includes(a.state));
     const runId = open[0]?.runId ?? started.value?.runId ?? null;
     if (runId === null) return null;
     const ofRun = actions.value.filter((a) => a.runId === runId);
     const closed = ofRun.filter((a) => !openActionStates.includes(a.state)).length;
-    return { runId, open: open.length, closed, total: Math.max(ofRun.length, started.value?.nodes ?? 0) };
+    const waiting = open.filter((a) => a.state === 'pending').length;
+    return {
+      runId,
+      open: open.length,
+      inFlight: open.length - waiting,
+      waiting,
+      closed,
+      total: Math.max(ofRun.length, started.value?.nodes ?? 0),
+    };
   });
 
   async function load(id: string, more = false): Promise<void> {

@@ -62,6 +62,11 @@ const clusterActionSchema = z.object({
     .optional(),
   /** The group's hourly bill right before the termination, USD/h (ADR 0044). */
   billBeforeHourlyUsd: z.number().nullable().optional(),
+  /**
+   * The group's bill right after this termination, when another node of the same group was terminated
+   * after it in the same step (that one's bill before): its drop is that node's, not this one's.
+   */
+  billAfterHourlyUsd: z.number().nullable().optional(),
   /** When the termination was asked for (the ASG call, or the agent's delete-node command enqueued). */
   terminatingAt: z.string().nullable().optional(),
   // Workload patches (ADR 0043): the workload, its state per replica before and after (shown), and what
