@@ -42,14 +42,14 @@ export class SandboxKubernetesPort implements KubernetesPort {
     } catch (error) {
       throw new KubernetesAccessError(
         'KUBERNETES_ACCESS_DENIED',
-        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): register the cluster again with a new kubeconfig.`,
+        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): replace its kubeconfig (Replace kubeconfig on the cluster's page).`,
       );
     }
     const found = this.cloud.clusterAtEndpoint(parts.server);
     if (!found)
       throw new KubernetesAccessError(
         'KUBERNETES_UNREACHABLE',
-        `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or register the cluster again with the file \`kubectl config view --minify --flatten\` prints.`,
+        `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or replace its kubeconfig (Replace kubeconfig on the cluster's page) with the file \`kubectl config view --minify --flatten\` prints.`,
       );
     const user = parts.user;
     if (user.kind === 'aws-eks-get-token') return this.withRole(target, user.eksClusterName ?? found.name);
