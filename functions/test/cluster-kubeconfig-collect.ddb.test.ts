@@ -226,4 +226,47 @@ describe('discovery of a cluster registered by kubeconfig', () => {
     for (const text of texts) expect(text).not.toContain(token);
     expect(logLines.filter((l) => l.includes(token))).toEqual([]);
   }, 180_000);
+
+  it("collects a restricted cluster with a client-certificate kubeconfig, and refuses another cluster's certificate", async () => {
+    const id = (await collectionOf(a.orgId, accountA, restricted)).id;
+    const file = harness.sandbox.kubeconfigFor(restricted.name, 'client-certificate');
+    if (!file) throw new Error('the sandbox hands out a kubeconfig for every created cluster');
+    const mine = harness.sandbox.clientCertificate(restricted.name);
+    const keyData = Buffer.from(mine.keyPem).toString('base64');
+    const put = (kubeconfig: string) =>
+      call('PUT /api/client/clusters/{id}/kubeconfig', {
+        token: a.accessToken,
+        path: { id },
+        body: { kubeconfig },
+      });
+    const stored = await put(file);
+    expect(stored.status, stored.raw).toBe(200);
+    expect(stored.body).toMatchObject({ auth: 'client-certificate', replaced: true });
+    const run = await runDiscovery(harness, a.orgId, accountA);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    const read = await collectionOf(a.orgId, accountA, restricted);
+    expect(read.collection).toMatchObject({ status: 'ok', reason: null });
+    expect(read.nodeCount).toBeGreaterThan(0);
+
+    // The other cluster's certificate and key in this cluster's file: its API server refuses them.
+    const theirs = harness.sandbox.clientCertificate(other.name);
+    const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+    const wrong = file
+      .replace(b64(mine.certificatePem), b64(theirs.certificatePem))
+      .replace(keyData, b64(theirs.keyPem));
+    expect(wrong).not.toBe(file);
+    expect((await put(wrong)).status).toBe(200);
+    const again = await runDiscovery(harness, a.orgId, accountA);
+    expect(again.record.status, JSON.stringify(again.record.error)).toBe('SUCCEEDED');
+    const refused = await collectionOf(a.orgId, accountA, restricted);
+    expect(refused.collection?.status).toBe('error');
+    expect(refused.collection?.reason).toMatch(/refused the kubeconfig's credential/);
+
+    // The private keys in no answer, workflow record or log line.
+    const texts = [stored.raw, JSON.stringify([run.record, again.record])];
+    for (const secret of [keyData, b64(theirs.keyPem), mine.keyPem.split('\n')[1] as string]) {
+      for (const text of texts) expect(text).not.toContain(secret);
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+  }, 180_000);
 });
