@@ -427,6 +427,16 @@ export class SandboxCloud implements CustomerCloudPort {
     return { name, createdAt: new Date(this.state.createCluster(name, this.now())).toISOString() };
   }
 
+  /**
+   * Plays "the team deletes the EKS cluster it created" (ADR 0065): the account no longer lists it, so a
+   * scan's stale selection fails to adopt it. Creating it again is a new creation. False for a cluster
+   * that always existed or is not created.
+   */
+  deleteCluster(name: string): boolean {
+    const cluster = this.world.clusters.find((c) => c.name === name);
+    return cluster?.createdOnRequest === true && this.state.deleteCluster(name);
+  }
+
   /** EKS's creation time: the world's, or the instant a cluster made on request was created. */
   private createdAtOf(cluster: SandboxCluster): number {
     return (cluster.createdOnRequest && this.state.clusterCreatedAt(cluster.name)) || cluster.createdAtMs;

@@ -718,6 +718,26 @@ describe('a cluster created after the account was connected (the e2e world)', { 
 
     expect((await call(create, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
     expect((await call(create, { name: 'no-such-cluster' })).statusCode).toBe(404);
+
+    // The team deletes it (ADR 0065): no longer listed; made again, it is a new creation.
+    const remove = sandboxRoutes(restarted).find(
+      (r) => r.path === '/sandbox/clusters/{name}' && r.method === 'DELETE',
+    );
+    if (!remove) throw new Error('no delete route');
+    expect(await call(remove, { name: 'dev-checkout-euw1' })).toEqual({
+      statusCode: 200,
+      body: { name: 'dev-checkout-euw1', deleted: true },
+    });
+    expect(await restarted.listEksClusters(target)).toEqual([]);
+    expect(restarted.kubeconfigFor('dev-checkout-euw1')).toBeUndefined();
+    expect((await call(remove, { name: 'dev-checkout-euw1' })).statusCode).toBe(409);
+    expect((await call(remove, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
+    expect((await call(remove, { name: 'no-such-cluster' })).statusCode).toBe(404);
+    clock.advance(HOUR_MS);
+    const again = sandboxRoutes(restarted).find((r) => r.path === '/sandbox/clusters/{name}/create');
+    if (!again) throw new Error('no create route');
+    expect((await call(again, { name: 'dev-checkout-euw1' })).body.createdAt).toBe(clock.now().toISOString());
+    expect((await restarted.listEksClusters(target)).map((c) => c.name)).toEqual(['dev-checkout-euw1']);
   });
 });
 
