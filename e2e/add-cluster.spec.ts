@@ -9,8 +9,10 @@ import { expectFocusTrapped, expectVisibleFocus, tabTo } from './keyboard';
  * `POST /sandbox/clusters/{name}/create`), which stays unmanaged until the next discovery: the wizard's
  * scan of two regions lists it with its tags, adopts it, shows the install token, and the sonar waits
  * until the agent the Helm command installs (played by the sandbox) pushes its first report. Then the
- * Terraform path adopts two more clusters at once, and the kubeconfig path registers a restricted cluster
- * (no access entry for the platform's role) with its read-only kubeconfig (ADR 0059).
+ * Terraform path adopts three more clusters at once, one of which the team deletes meanwhile (two added,
+ * the third named with why, "Continue with the 2 added"), and the kubeconfig path registers a restricted
+ * cluster (no access entry for the platform's role) with its read-only kubeconfig (ADR 0059), whose file is
+ * then replaced on its page by its client-certificate kubeconfig (ADR 0065).
  */
 const shot = screenshotter('add-cluster-');
 const user = newUser('Add Cluster');
@@ -230,9 +232,26 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await expect(wizard.getByRole('checkbox', { name: `Select ${pair[0]}` })).toBeChecked();
   await tabTo(page, wizard.getByRole('checkbox', { name: `Select ${pair[1]}` }), { max: 10 });
   await page.keyboard.press('Space');
-  await shot(page, '06-select-two');
-  const addTwo = wizard.getByRole('button', { name: 'Add 2 selected clusters' });
-  await tabTo(page, addTwo, { max: 15 });
+  await tabTo(page, wizard.getByRole('checkbox', { name: `Select ${restricted}` }), { max: 10 });
+  await page.keyboard.press('Space');
+  await shot(page, '06-select-three');
+  // Meanwhile the team deletes the restricted cluster (it makes it again below): of the three, two are
+  // adopted and the third fails, named with why; the wizard offers to go on with the two (ADR 0059).
+  const deleted = await page.request.delete(`/sandbox/clusters/${restricted}`);
+  expect(deleted.status(), await deleted.text()).toBe(200);
+  const addThree = wizard.getByRole('button', { name: 'Add 3 selected clusters' });
+  await tabTo(page, addThree, { max: 15 });
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('status')).toContainText('2 of 3 selected clusters added; 1 could not be:');
+  await expect(wizard.getByRole('status').getByRole('listitem')).toHaveText([
+    `${restricted} (eu-west-1): The account has no EKS cluster "${restricted}" in eu-west-1. Scan the region again and pick one of the clusters listed, or check the name and region.`,
+  ]);
+  await expect(title).toHaveText('Discover unmanaged clusters');
+  const goOn = wizard.getByRole('button', { name: 'Continue with the 2 added' });
+  await tabTo(page, goOn, { key: 'Shift+Tab', max: 5 });
+  await expectVisibleFocus(page, 'the Continue with the 2 added button');
+  await shot(page, '07-partial-failure');
+  await expectAccessible(page, 'the Add Cluster wizard, two of three clusters adopted', dialog);
   await page.keyboard.press('Enter');
   await expect(title).toHaveText('Install the agent');
   await expect(wizard.getByRole('tab', { name: 'Terraform' })).toHaveAttribute('aria-selected', 'true');
@@ -244,13 +263,15 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await tabTo(page, which, { max: 10 });
   await page.keyboard.press('ArrowDown');
   await expect(terraform).toContainText(`value = "${pair[1]}"`);
-  await shot(page, '07-terraform');
+  await shot(page, '08-terraform');
   await expectAccessible(page, 'the Add Cluster wizard, Terraform for two adopted clusters', dialog);
   await wizard.getByRole('button', { name: 'Close the Add Cluster wizard' }).focus();
   await page.keyboard.press('Enter');
   await expect(wizard).toHaveCount(0);
 
-  // The kubeconfig path: the restricted cluster's read-only kubeconfig, pasted.
+  // The kubeconfig path: the restricted cluster (made again), its read-only kubeconfig pasted.
+  const remade = await page.request.post(`/sandbox/clusters/${restricted}/create`);
+  expect(remade.status(), await remade.text()).toBe(200);
   const file = await (await page.request.get(`/sandbox/clusters/${restricted}/kubeconfig`)).text();
   await page.getByRole('button', { name: '+ Connect Cluster' }).click();
   await expect(title).toHaveText('Connect a cluster');
@@ -265,13 +286,52 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await expect(wizard.getByRole('status')).toContainText('Valid: https://');
   await expect(wizard.getByLabel('EKS cluster name')).toHaveValue(restricted);
   await expect(wizard.getByLabel('Region')).toHaveValue('eu-west-1');
-  await shot(page, '08-kubeconfig');
+  await shot(page, '09-kubeconfig');
   await expectAccessible(page, 'the Add Cluster wizard, kubeconfig upload', dialog);
   await tabTo(page, wizard.getByRole('button', { name: 'Register cluster' }), { max: 10 });
   await page.keyboard.press('Enter');
   await expect(title).toHaveText('Install the agent');
   await expect(wizard).toContainText(`reads ${restricted} with the kubeconfig you uploaded`);
-  await shot(page, '09-kubeconfig-install');
+  await shot(page, '10-kubeconfig-install');
+  await wizard.getByRole('button', { name: 'Close the Add Cluster wizard' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(wizard).toHaveCount(0);
+
+  // Its token rotated, the cluster gets a new file on its page (ADR 0065): one of another cluster is
+  // refused by the API with what to do; the cluster's client-certificate kubeconfig is stored.
+  const { body: listed } = await apiCall(page, '/api/client/clusters?limit=50');
+  const restrictedId = (listed.items as { id: string; name: string }[]).find(
+    (c) => c.name === restricted,
+  )?.id;
+  expect(restrictedId, `${restricted} is listed`).toBeTruthy();
+  await page.goto(`/clusters/${restrictedId}`);
+  await expect(page.getByRole('heading', { name: restricted, level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Replace kubeconfig' }).focus();
+  await page.keyboard.press('Enter');
+  const replace = page.getByRole('dialog', { name: `Replace the kubeconfig of ${restricted}` });
+  await expect(replace).toBeVisible();
+  const paste = replace.getByLabel('Or paste it');
+  await tabTo(page, paste, { max: 6 });
+  await page.keyboard.insertText(file.replace(/server: https:\/\/[0-9A-F]+\./, 'server: https://0BAD0.'));
+  await expect(replace.getByRole('status')).toContainText('Valid: https://0BAD0.');
+  const submit = replace.getByRole('button', { name: 'Replace kubeconfig' });
+  await tabTo(page, submit, { max: 6 });
+  await page.keyboard.press('Enter');
+  await expect(replace.getByRole('alert')).toContainText(`is not the API server of ${restricted}`);
+  await shot(page, '11-replace-kubeconfig-refused');
+  await expectAccessible(page, 'the Replace kubeconfig dialog, refused', '[role="dialog"]');
+  const certFile = await (
+    await page.request.get(`/sandbox/clusters/${restricted}/kubeconfig?auth=client-certificate`)
+  ).text();
+  await paste.focus();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(certFile);
+  await expect(replace.getByRole('status')).toContainText('(client-certificate)');
+  await tabTo(page, submit, { max: 6 });
+  await page.keyboard.press('Enter');
+  await expect(page.getByText(`Replaced the kubeconfig of ${restricted}`)).toBeVisible();
+  await expect(replace).toHaveCount(0);
+  await shot(page, '12-replace-kubeconfig-done');
 
   // That the next sync reads the restricted cluster with the file is the ddb test's
   // (cluster-kubeconfig-collect.ddb.test.ts): with a discovery here (30-day back-fills of the new

@@ -221,6 +221,19 @@ export const routes: readonly RouteDefinition[] = [
       gateway: { requestsPerSecond: 5, burst: 10 },
     },
   },
+  // A new kubeconfig for a cluster the collector reads by file (ADR 0065), e.g. after a token rotation: no
+  // call to the customer's cloud, only a data key to seal the file.
+  {
+    method: 'PUT',
+    path: '/api/client/clusters/{id}/kubeconfig',
+    handler: 'clusters/kubeconfig-put',
+    auth: 'user',
+    needs: ['table-write', 'secrets'],
+    rateLimit: {
+      perOrg: { requests: 60, windowSeconds: 600 },
+      gateway: { requestsPerSecond: 5, burst: 10 },
+    },
+  },
   {
     method: 'POST',
     path: '/api/client/clusters/{id}/install-token',

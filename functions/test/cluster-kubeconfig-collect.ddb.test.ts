@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
-import { getItem } from '../src/data/repository';
+import { clusterKubeconfigKey } from '../src/data/entities/cluster-kubeconfig';
+import { getItem, getRaw } from '../src/data/repository';
 import { logTaps } from '../src/lib/logger';
 import {
   type DiscoveryHarness,
@@ -103,7 +104,7 @@ describe('discovery of a cluster registered by kubeconfig', () => {
     const refused = await collectionOf(a.orgId, accountA, other);
     expect(refused.collection?.status).toBe('error');
     expect(refused.collection?.reason).toMatch(/refused the kubeconfig's credential/);
-    expect(refused.collection?.reason).toMatch(/register the cluster again/);
+    expect(refused.collection?.reason).toMatch(/Replace kubeconfig on the cluster.s page/);
 
     // Organization B connected the same AWS account without a kubeconfig: its discovery reaches the
     // restricted cluster with the role only, and is told which access entry is missing; A's file is A's.
@@ -133,5 +134,139 @@ describe('discovery of a cluster registered by kubeconfig', () => {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
     }
     expect(logLines.length, 'the collection was logged at all').toBeGreaterThan(0);
+  }, 180_000);
+
+  it('replaces a stored kubeconfig: validated, sealed, audited, used by the next collection; never shown', async () => {
+    // After the first test `other` holds a file with a wrong token: its collection is refused.
+    const id = (await collectionOf(a.orgId, accountA, other)).id;
+    const good = harness.sandbox.kubeconfigFor(other.name);
+    if (!good) throw new Error('the sandbox hands out a kubeconfig for every created cluster');
+    const token = harness.sandbox.serviceAccountToken(other.name);
+    const put = (user: User, kubeconfig: string) =>
+      call('PUT /api/client/clusters/{id}/kubeconfig', {
+        token: user.accessToken,
+        path: { id },
+        body: { kubeconfig },
+      });
+
+    // Bad input: each refused with what to do, nothing stored.
+    const exec = good.replace(
+      `    token: ${token}`,
+      '    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: ["-c", "id"]',
+    );
+    const refusedExec = await put(a, exec);
+    expect(refusedExec.status, refusedExec.raw).toBe(400);
+    expect(refusedExec.raw).toMatch(/only `aws eks get-token` is accepted/);
+    // Another cluster's file: its region, or (same region) its API server, is not this cluster's.
+    const othersFile = harness.sandbox.kubeconfigFor(restricted.name) as string;
+    const refusedRegion = await put(a, othersFile);
+    expect(refusedRegion.status, refusedRegion.raw).toBe(400);
+    expect(refusedRegion.raw).toMatch(/but .* runs in .*Upload .* own kubeconfig/);
+    const refusedServer = await put(
+      a,
+      good.replace(/server: https:\/\/[0-9A-F]+\./, 'server: https://0BAD0.'),
+    );
+    expect(refusedServer.status, refusedServer.raw).toBe(400);
+    expect(refusedServer.raw).toMatch(/is not the API server of .*Upload .* own kubeconfig/);
+    const refusedEmpty = await put(a, '');
+    expect(refusedEmpty.status).toBe(400);
+    expect(refusedEmpty.raw).toMatch(/Paste or upload the kubeconfig file/);
+    // Another organization's cluster: 404, as if it did not exist, and A's file stays.
+    const sealedBefore = await getRaw(clusterKubeconfigKey(a.orgId, id));
+    const foreign = await put(b, good);
+    expect(foreign.status, foreign.raw).toBe(404);
+    expect(await getRaw(clusterKubeconfigKey(a.orgId, id))).toEqual(sealedBefore);
+
+    const replaced = await put(a, good);
+    expect(replaced.status, replaced.raw).toBe(200);
+    expect(replaced.body).toMatchObject({ clusterId: id, auth: 'token', replaced: true });
+    const sealed = await getRaw(clusterKubeconfigKey(a.orgId, id));
+    expect(sealed?.ivB64).not.toBe(sealedBefore?.ivB64);
+    expect(sealed?.createdAt).toBe(sealedBefore?.createdAt);
+    expect(sealed?.replacedBy).toBe(a.userId);
+
+    const run = await runDiscovery(harness, a.orgId, accountA);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    const read = await collectionOf(a.orgId, accountA, other);
+    expect(read.collection).toMatchObject({ status: 'ok', reason: null });
+    expect(read.nodeCount).toBeGreaterThan(0);
+
+    const trail = await call('GET /api/client/audit', { token: a.accessToken, query: { limit: '100' } });
+    const records = (trail.body.items ?? []) as {
+      action: string;
+      target: string;
+      outcome: string;
+      before?: unknown;
+      after?: unknown;
+    }[];
+    const replacements = records.filter((r) => r.action === 'cluster.kubeconfig.replace');
+    expect(replacements.map((r) => r.outcome).sort()).toEqual([
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'success',
+    ]);
+    expect(replacements.find((r) => r.outcome === 'success')).toMatchObject({
+      target: `cluster/${id}`,
+      before: { auth: 'token' },
+      after: { auth: 'token' },
+    });
+    // The token (and the whole file) in no answer, stored item, audit record, workflow record or log line.
+    const texts = [
+      refusedExec.raw,
+      refusedRegion.raw,
+      refusedServer.raw,
+      foreign.raw,
+      replaced.raw,
+      trail.raw,
+      JSON.stringify(sealed),
+      JSON.stringify(run.record),
+    ];
+    for (const text of texts) expect(text).not.toContain(token);
+    expect(logLines.filter((l) => l.includes(token))).toEqual([]);
+  }, 180_000);
+
+  it("collects a restricted cluster with a client-certificate kubeconfig, and refuses another cluster's certificate", async () => {
+    const id = (await collectionOf(a.orgId, accountA, restricted)).id;
+    const file = harness.sandbox.kubeconfigFor(restricted.name, 'client-certificate');
+    if (!file) throw new Error('the sandbox hands out a kubeconfig for every created cluster');
+    const mine = harness.sandbox.clientCertificate(restricted.name);
+    const keyData = Buffer.from(mine.keyPem).toString('base64');
+    const put = (kubeconfig: string) =>
+      call('PUT /api/client/clusters/{id}/kubeconfig', {
+        token: a.accessToken,
+        path: { id },
+        body: { kubeconfig },
+      });
+    const stored = await put(file);
+    expect(stored.status, stored.raw).toBe(200);
+    expect(stored.body).toMatchObject({ auth: 'client-certificate', replaced: true });
+    const run = await runDiscovery(harness, a.orgId, accountA);
+    expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+    const read = await collectionOf(a.orgId, accountA, restricted);
+    expect(read.collection).toMatchObject({ status: 'ok', reason: null });
+    expect(read.nodeCount).toBeGreaterThan(0);
+
+    // The other cluster's certificate and key in this cluster's file: its API server refuses them.
+    const theirs = harness.sandbox.clientCertificate(other.name);
+    const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+    const wrong = file
+      .replace(b64(mine.certificatePem), b64(theirs.certificatePem))
+      .replace(keyData, b64(theirs.keyPem));
+    expect(wrong).not.toBe(file);
+    expect((await put(wrong)).status).toBe(200);
+    const again = await runDiscovery(harness, a.orgId, accountA);
+    expect(again.record.status, JSON.stringify(again.record.error)).toBe('SUCCEEDED');
+    const refused = await collectionOf(a.orgId, accountA, restricted);
+    expect(refused.collection?.status).toBe('error');
+    expect(refused.collection?.reason).toMatch(/refused the kubeconfig's credential/);
+
+    // The private keys in no answer, workflow record or log line.
+    const texts = [stored.raw, JSON.stringify([run.record, again.record])];
+    for (const secret of [keyData, b64(theirs.keyPem), mine.keyPem.split('\n')[1] as string]) {
+      for (const text of texts) expect(text).not.toContain(secret);
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
   }, 180_000);
 });

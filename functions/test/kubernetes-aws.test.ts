@@ -243,7 +243,7 @@ describe('AgentlessKubernetes', () => {
       const { kc } = withFile({});
       const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
       await expect(port.collectSnapshot(target, kc)).rejects.toThrow(
-        /kubeconfig stored for cluster prod cannot be used .*register the cluster again/,
+        /kubeconfig stored for cluster prod cannot be used .*replace its kubeconfig/,
       );
       expect(api.requests).toHaveLength(0);
     });

@@ -114,6 +114,7 @@ describe('no credential leaves by any route', () => {
     const keys = cloud.addAccessKey(newAwsAccountId());
     const token = user.accessToken;
     const kubeconfigToken = `k8s-${randomBytes(24).toString('hex')}`;
+    const replacedKubeconfigToken = `k8s-${randomBytes(24).toString('hex')}`;
 
     await call('GET /api/health');
     await call('GET /api/openapi.json');
@@ -219,6 +220,23 @@ describe('no credential leaves by any route', () => {
       token,
       body: { accountId: id, clusters: [{ region: 'us-east-1', name: 'not-in-the-account' }] },
     });
+    // A replaced kubeconfig (ADR 0065): its token in no answer, audit record or log line.
+    const replacedKubeconfig = await call('PUT /api/client/clusters/{id}/kubeconfig', {
+      token,
+      path: { id: cluster.clusterId },
+      body: {
+        kubeconfig: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            { name: 'c', cluster: { server: 'https://10.0.0.2', 'certificate-authority-data': 'Q0E=' } },
+          ],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          users: [{ name: 'u', user: { token: replacedKubeconfigToken } }],
+        }),
+      },
+    });
+    expect(replacedKubeconfig.status, replacedKubeconfig.raw).toBe(200);
     const install = await call('POST /api/client/clusters/{id}/install-token', {
       token,
       path: { id: cluster.clusterId },
@@ -422,6 +440,7 @@ describe('no credential leaves by any route', () => {
       agentToken,
       installToken,
       kubeconfigToken,
+      replacedKubeconfigToken,
       user.accessToken,
       user.refreshToken,
       String(refreshed.body.accessToken),

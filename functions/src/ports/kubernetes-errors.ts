@@ -28,4 +28,4 @@ export const accessEntryHint =
 
 /** The same, for a cluster read with the kubeconfig the customer uploaded (ADR 0059). */
 export const kubeconfigAccessHint =
-  "The credential of the kubeconfig uploaded for this cluster was refused: register the cluster again with a kubeconfig whose user may read it (bind agent/manifests/agentless-rbac.yaml's ClusterRole to it), or install the in-cluster agent.";
+  "The credential of the kubeconfig uploaded for this cluster was refused: replace it (Replace kubeconfig on the cluster's page) with a kubeconfig whose user may read it (bind agent/manifests/agentless-rbac.yaml's ClusterRole to it), or install the in-cluster agent.";

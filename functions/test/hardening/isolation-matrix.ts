@@ -170,6 +170,20 @@ export const isolationCases: Record<string, RouteCase> = {
     ids: { 'body.accountId': 'account' },
     body: { clusters: [{ region: 'us-east-1', name: 'taken-over' }] },
   },
+  'PUT /api/client/clusters/{id}/kubeconfig': {
+    ids: { 'path.id': 'cluster' },
+    body: {
+      kubeconfig: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'c', cluster: { server: 'https://10.0.0.1', 'certificate-authority-data': 'Q0E=' } },
+        ],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        users: [{ name: 'u', user: { token: 'isolation-probe-token' } }],
+      }),
+    },
+  },
   'POST /api/client/clusters/{id}/install-token': { ids: { 'path.id': 'cluster' } },
   'POST /api/client/clusters/{id}/preflight': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/dashboard': { ids: { 'query.accountId': 'account', 'query.clusterId': 'cluster' } },

@@ -38,6 +38,7 @@ import {
 } from '@spot/shared/model/customer-permissions';
 import { loadCatalog } from '@spot/shared/pricing/index';
 import { AsgSpotCapacity } from './asg-spot-capacity';
+import { SandboxClientCertificates } from './client-certificates';
 import { HOUR_MS, hourOf } from './cycles';
 import { SandboxKubernetes } from './kubernetes';
 import { SandboxKubernetesPort } from './kubernetes-port';
@@ -108,6 +109,7 @@ export class SandboxCloud implements CustomerCloudPort {
   private kubernetesAdapter: SandboxKubernetesPort | undefined;
   private built: { world: SandboxWorld; simulation: Simulation; kubernetes: SandboxKubernetes } | undefined;
   private readonly prebuiltWorld: SandboxWorld | undefined;
+  private clientCertificateAuthority: SandboxClientCertificates | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -196,12 +198,38 @@ export class SandboxCloud implements CustomerCloudPort {
     return sameSecret(this.serviceAccountToken(clusterName), token);
   }
 
+  /** The clusters' client CAs and the certificates they issue (ADR 0065), from the seed. */
+  private get clientCertificates(): SandboxClientCertificates {
+    this.clientCertificateAuthority ??= new SandboxClientCertificates(`sandbox/${this.seed}/${this.size}`);
+    return this.clientCertificateAuthority;
+  }
+
+  /** The client certificate and key (PEM) the cluster issued its read-only user. */
+  clientCertificate(clusterName: string): { certificatePem: string; keyPem: string } {
+    return this.clientCertificates.userCertificate(clusterName);
+  }
+
+  /**
+   * Whether the cluster's API server accepts a kubeconfig's `client-certificate-data` and
+   * `client-key-data` (base64 PEM): issued by the cluster's client CA, valid now, with its own key.
+   */
+  acceptsClientCertificate(clusterName: string, certificateData: string, keyData: string): boolean {
+    const text = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+    return this.clientCertificates.accepts(
+      clusterName,
+      text(certificateData),
+      text(keyData),
+      new Date(this.now()),
+    );
+  }
+
   /**
    * A kubeconfig of the cluster as `kubectl config view --minify --flatten` prints it for a read-only
-   * service account: its endpoint, an inline CA and the service-account token. Undefined for a cluster
-   * that is not in the world or not created yet.
+   * user: its endpoint, an inline CA and the user's service-account token, or (`client-certificate`) the
+   * client certificate and key the cluster issued it. Undefined for a cluster that is not in the world or
+   * not created yet.
    */
-  kubeconfigFor(clusterName: string): string | undefined {
+  kubeconfigFor(clusterName: string, auth: 'token' | 'client-certificate' = 'token'): string | undefined {
     const cluster = this.world.clusters.find((c) => c.name === clusterName);
     if (!cluster || (cluster.createdOnRequest && this.state.clusterCreatedAt(clusterName) === undefined))
       return undefined;
@@ -225,7 +253,12 @@ export class SandboxCloud implements CustomerCloudPort {
       'users:',
       '- name: spot-optimizer-reader',
       '  user:',
-      `    token: ${this.serviceAccountToken(clusterName)}`,
+      ...(auth === 'token'
+        ? [`    token: ${this.serviceAccountToken(clusterName)}`]
+        : [
+            `    client-certificate-data: ${Buffer.from(this.clientCertificate(clusterName).certificatePem).toString('base64')}`,
+            `    client-key-data: ${Buffer.from(this.clientCertificate(clusterName).keyPem).toString('base64')}`,
+          ]),
       '',
     ].join('\n');
   }
@@ -392,6 +425,16 @@ export class SandboxCloud implements CustomerCloudPort {
     const cluster = this.world.clusters.find((c) => c.name === name);
     if (!cluster?.createdOnRequest) return undefined;
     return { name, createdAt: new Date(this.state.createCluster(name, this.now())).toISOString() };
+  }
+
+  /**
+   * Plays "the team deletes the EKS cluster it created" (ADR 0065): the account no longer lists it, so a
+   * scan's stale selection fails to adopt it. Creating it again is a new creation. False for a cluster
+   * that always existed or is not created.
+   */
+  deleteCluster(name: string): boolean {
+    const cluster = this.world.clusters.find((c) => c.name === name);
+    return cluster?.createdOnRequest === true && this.state.deleteCluster(name);
   }
 
   /** EKS's creation time: the world's, or the instant a cluster made on request was created. */

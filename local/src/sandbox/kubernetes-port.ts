@@ -6,8 +6,9 @@
  * Access is checked as an EKS API server would (ADR 0059): with the account's role, the cluster must
  * have the role's access entry (removable through `PUT /sandbox/clusters/{name}/access-entry`); with an
  * uploaded kubeconfig, its server picks the cluster and its service-account token must be the cluster's
- * (`GET /sandbox/clusters/{name}/kubeconfig` hands one out), or its `aws eks get-token` stands for the
- * account's role again.
+ * (`GET /sandbox/clusters/{name}/kubeconfig` hands one out), or its client certificate must be issued by
+ * the cluster's client CA and come with its key (`?auth=client-certificate`, ADR 0065), or its
+ * `aws eks get-token` stands for the account's role again.
  */
 import type { CloudTarget, EksCluster } from '@spot/functions/ports/cloud';
 import type {
@@ -42,18 +43,22 @@ export class SandboxKubernetesPort implements KubernetesPort {
     } catch (error) {
       throw new KubernetesAccessError(
         'KUBERNETES_ACCESS_DENIED',
-        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): register the cluster again with a new kubeconfig.`,
+        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): replace its kubeconfig (Replace kubeconfig on the cluster's page).`,
       );
     }
     const found = this.cloud.clusterAtEndpoint(parts.server);
     if (!found)
       throw new KubernetesAccessError(
         'KUBERNETES_UNREACHABLE',
-        `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or register the cluster again with the file \`kubectl config view --minify --flatten\` prints.`,
+        `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or replace its kubeconfig (Replace kubeconfig on the cluster's page) with the file \`kubectl config view --minify --flatten\` prints.`,
       );
     const user = parts.user;
     if (user.kind === 'aws-eks-get-token') return this.withRole(target, user.eksClusterName ?? found.name);
-    if (user.kind === 'client-certificate' || !this.cloud.acceptsServiceAccountToken(found.name, user.token))
+    const accepted =
+      user.kind === 'client-certificate'
+        ? this.cloud.acceptsClientCertificate(found.name, user.certificateData, user.keyData)
+        : this.cloud.acceptsServiceAccountToken(found.name, user.token);
+    if (!accepted)
       throw new KubernetesAccessError(
         'KUBERNETES_ACCESS_DENIED',
         `Cluster ${cluster.name} refused the kubeconfig's credential (HTTP 401). ${kubeconfigAccessHint}`,

@@ -9,8 +9,12 @@
  * - `POST /sandbox/clusters/{name}/create` stands for a team creating that EKS cluster now, after the
  *   account was connected (only clusters of the world marked `createdOnRequest`); answers
  *   `{ name, createdAt }`. Until a discovery or the Add Cluster wizard adopts it, it is unmanaged.
+ * - `DELETE /sandbox/clusters/{name}` stands for the team deleting a cluster it created on request (it is
+ *   no longer listed; `create` makes it again): `{ name, deleted }`, 409 for one that always existed or
+ *   is not created.
  * - `GET /sandbox/clusters/{name}/kubeconfig` -> a read-only kubeconfig of the cluster (YAML, with its
- *   service-account token), what a customer uploads in the Add Cluster wizard (ADR 0059).
+ *   service-account token), what a customer uploads in the Add Cluster wizard (ADR 0059);
+ *   `?auth=client-certificate`: with the client certificate and key the cluster issued instead (ADR 0065).
  * - `PUT /sandbox/clusters/{name}/access-entry` `{ present }`: removes (or restores) the EKS access entry
  *   of the platform's role; without it the agentless collector reads the cluster only with an uploaded
  *   kubeconfig (a restricted cluster).
@@ -113,11 +117,30 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
       },
     },
     {
+      method: 'DELETE',
+      path: '/sandbox/clusters/{name}',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        if (!sandbox.world.clusters.some((c) => c.name === name))
+          return json(404, {
+            message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
+          });
+        if (!sandbox.deleteCluster(name))
+          return json(409, {
+            message: `The cluster ${name} cannot be deleted: only a cluster created with POST /sandbox/clusters/{name}/create can.`,
+          });
+        return json(200, { name, deleted: true });
+      },
+    },
+    {
       method: 'GET',
       path: '/sandbox/clusters/{name}/kubeconfig',
       handler: (event) => {
         const name = event.pathParameters?.name ?? '';
-        const text = sandbox.kubeconfigFor(name);
+        const auth = event.queryStringParameters?.auth ?? 'token';
+        if (auth !== 'token' && auth !== 'client-certificate')
+          return json(400, { message: 'auth is "token" (the default) or "client-certificate".' });
+        const text = sandbox.kubeconfigFor(name, auth);
         if (text === undefined)
           return json(404, {
             message: `The sandbox has no cluster ${name} (or it is not created yet). GET /sandbox/accounts lists them.`,

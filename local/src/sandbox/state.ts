@@ -159,6 +159,13 @@ export class SandboxState implements OverrideSource {
     return atMs;
   }
 
+  /** Forgets a cluster's creation (it was deleted); false when it was not created. */
+  deleteCluster(name: string): boolean {
+    if (!this.created.delete(name)) return false;
+    this.save();
+    return true;
+  }
+
   /** Whether the platform's role has its (read-only) EKS access entry on the cluster: yes unless removed. */
   hasAccessEntry(name: string): boolean {
     return !this.withoutAccessEntry.has(name);

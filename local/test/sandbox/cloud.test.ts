@@ -12,6 +12,7 @@ import { validateKubeconfig } from '@spot/shared/model/kubeconfig';
 import { loadCatalog } from '@spot/shared/pricing/index';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SandboxClientCertificates } from '../../src/sandbox/client-certificates';
 import { SandboxCloud } from '../../src/sandbox/cloud';
 import { HOUR_MS } from '../../src/sandbox/cycles';
 import { writeSandboxKeysFile } from '../../src/sandbox/index';
@@ -717,6 +718,26 @@ describe('a cluster created after the account was connected (the e2e world)', { 
 
     expect((await call(create, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
     expect((await call(create, { name: 'no-such-cluster' })).statusCode).toBe(404);
+
+    // The team deletes it (ADR 0065): no longer listed; made again, it is a new creation.
+    const remove = sandboxRoutes(restarted).find(
+      (r) => r.path === '/sandbox/clusters/{name}' && r.method === 'DELETE',
+    );
+    if (!remove) throw new Error('no delete route');
+    expect(await call(remove, { name: 'dev-checkout-euw1' })).toEqual({
+      statusCode: 200,
+      body: { name: 'dev-checkout-euw1', deleted: true },
+    });
+    expect(await restarted.listEksClusters(target)).toEqual([]);
+    expect(restarted.kubeconfigFor('dev-checkout-euw1')).toBeUndefined();
+    expect((await call(remove, { name: 'dev-checkout-euw1' })).statusCode).toBe(409);
+    expect((await call(remove, { name: 'dev-ads-usw2' })).statusCode).toBe(409);
+    expect((await call(remove, { name: 'no-such-cluster' })).statusCode).toBe(404);
+    clock.advance(HOUR_MS);
+    const again = sandboxRoutes(restarted).find((r) => r.path === '/sandbox/clusters/{name}/create');
+    if (!again) throw new Error('no create route');
+    expect((await call(again, { name: 'dev-checkout-euw1' })).body.createdAt).toBe(clock.now().toISOString());
+    expect((await restarted.listEksClusters(target)).map((c) => c.name)).toEqual(['dev-checkout-euw1']);
   });
 });
 
@@ -760,7 +781,7 @@ describe('the agentless collector with an uploaded kubeconfig (ADR 0059)', { tim
     expect(new SandboxCloud({ seed: 42, size: 'e2e', stateFile }).hasAccessEntry(name)).toBe(false);
     await expect(port.collectSnapshot(target, eks)).rejects.toThrow(/no EKS access entry/);
     expect((await port.collectSnapshot(target, stored(text))).nodes.length).toBeGreaterThan(0);
-    // Another token, another server, a client certificate: refused with what to do, no credential echoed.
+    // Another token, another server: refused with what to do, no credential echoed.
     const token = cloud.serviceAccountToken(name);
     const wrong = port.collectSnapshot(target, stored(text.replace(token, 'x'.repeat(token.length))));
     await expect(wrong).rejects.toThrow(/refused the kubeconfig's credential/);
@@ -775,5 +796,83 @@ describe('the agentless collector with an uploaded kubeconfig (ADR 0059)', { tim
     expect((await call(route('/sandbox/clusters/{name}/kubeconfig'), { name: 'nope' })).statusCode).toBe(404);
     const bad = await call(entry, { name }, JSON.stringify({ present: 'no' }));
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("accepts a client certificate the cluster issued; refuses another cluster's, a forged one and one without its key (ADR 0065)", async () => {
+    const { cloud } = testSandbox({ size: 'e2e' });
+    const routes = sandboxRoutes(cloud);
+    const kubeconfigRoute = routes.find((r) => r.path === '/sandbox/clusters/{name}/kubeconfig');
+    if (!kubeconfigRoute) throw new Error('no kubeconfig route');
+    const name = 'dev-ads-usw2';
+    const target = keyTarget(cloud, 3, 'us-west-2');
+    const eks = (await cloud.listEksClusters(target)).find((c) => c.name === name);
+    if (!eks) throw new Error(`${name} is listed`);
+    const answer = (await kubeconfigRoute.handler(
+      {
+        pathParameters: { name },
+        queryStringParameters: { auth: 'client-certificate' },
+      } as unknown as APIGatewayProxyEventV2,
+      {} as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(answer.statusCode).toBe(200);
+    const text = String(answer.body);
+    expect(text).toBe(cloud.kubeconfigFor(name, 'client-certificate'));
+    expect(text).not.toContain(cloud.serviceAccountToken(name));
+    expect(validateKubeconfig(text)).toMatchObject({
+      ok: true,
+      value: { server: eks.endpoint, auth: 'client-certificate' },
+    });
+    const bad = (await kubeconfigRoute.handler(
+      {
+        pathParameters: { name },
+        queryStringParameters: { auth: 'basic' },
+      } as unknown as APIGatewayProxyEventV2,
+      {} as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(bad.statusCode).toBe(400);
+
+    // A restricted cluster: the role is refused, the certificate the cluster issued is not.
+    cloud.setAccessEntry(name, false);
+    const port = cloud.kubernetesPort;
+    const stored = (content: string) => ({
+      ...eks,
+      kubeconfig: {
+        auth: 'client-certificate' as const,
+        server: eks.endpoint ?? '',
+        open: async () => content,
+      },
+    });
+    await expect(port.collectSnapshot(target, eks)).rejects.toThrow(/no EKS access entry/);
+    expect((await port.collectSnapshot(target, stored(text))).nodes.length).toBeGreaterThan(0);
+    // The same world hands out the same certificate (seeded, deterministic signatures).
+    expect(testSandbox({ size: 'e2e' }).cloud.kubeconfigFor(name, 'client-certificate')).toBe(text);
+
+    const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+    const mine = cloud.clientCertificate(name);
+    const withParts = (certificatePem: string, keyPem: string) =>
+      text.replace(b64(mine.certificatePem), b64(certificatePem)).replace(b64(mine.keyPem), b64(keyPem));
+    const otherCluster = cloud.world.clusters.find((c) => c.name !== name && !c.createdOnRequest)?.name ?? '';
+    const another = cloud.clientCertificate(otherCluster);
+    // Same subject and issuer names, signed by a CA key that is not the cluster's.
+    const forged = new SandboxClientCertificates('another seed').userCertificate(name);
+    const refused = [
+      ["another cluster's certificate", withParts(another.certificatePem, another.keyPem)],
+      ['a forged certificate', withParts(forged.certificatePem, forged.keyPem)],
+      ['the certificate with another key', withParts(mine.certificatePem, another.keyPem)],
+      [
+        'not a certificate',
+        withParts('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', mine.keyPem),
+      ],
+    ] as const;
+    for (const [what, file] of refused) {
+      expect(file, what).not.toBe(text);
+      const failure = await port.collectSnapshot(target, stored(file)).catch((e: Error) => e);
+      expect(String(failure), what).toMatch(/refused the kubeconfig's credential \(HTTP 401\)/);
+      expect(String(failure), what).not.toContain(b64(mine.keyPem));
+    }
+    expect(cloud.acceptsClientCertificate(name, b64(mine.certificatePem), b64(mine.keyPem))).toBe(true);
+    expect(cloud.acceptsClientCertificate(otherCluster, b64(mine.certificatePem), b64(mine.keyPem))).toBe(
+      false,
+    );
   });
 });

@@ -65,6 +65,8 @@ import {
   clusterScanResponseSchema,
   installTokenResponseSchema,
   preflightResponseSchema,
+  replaceKubeconfigBodySchema,
+  replaceKubeconfigResponseSchema,
 } from './cluster-onboarding';
 import {
   bulkActionBodySchema,
@@ -369,6 +371,16 @@ export const apiContracts = {
     responses: { 200: adoptClustersResponseSchema },
     // 409: the account is not connected yet; 422: its credentials no longer work.
     errors: [...ofOneAccount, 409, 422, 429],
+  },
+  'PUT /api/client/clusters/{id}/kubeconfig': {
+    summary:
+      'Set or replace the kubeconfig the agentless collector reads the cluster with (validated like the upload; stored encrypted, never returned; ADR 0065)',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    body: replaceKubeconfigBodySchema,
+    responses: { 200: replaceKubeconfigResponseSchema },
+    // 409: replaced by someone else at the same moment (or the cluster removed meanwhile).
+    errors: [...ofOneAccount, 409, 429],
   },
   'POST /api/client/clusters/{id}/install-token': {
     summary:

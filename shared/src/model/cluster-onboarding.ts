@@ -152,6 +152,28 @@ export const adoptClustersResponseSchema = z.object({
 });
 export type AdoptClustersResponse = z.infer<typeof adoptClustersResponseSchema>;
 
+/**
+ * `PUT /api/client/clusters/{id}/kubeconfig` (ADR 0065): the kubeconfig the agentless collector reads the
+ * cluster with, set or replaced (after a token rotation, say). Validated like the upload; stored sealed.
+ */
+export const replaceKubeconfigBodySchema = z.strictObject({
+  kubeconfig: z
+    .string()
+    .min(1, 'Paste or upload the kubeconfig file.')
+    .max(kubeconfigMaxBytes, `The kubeconfig is larger than ${kubeconfigMaxBytes / 1024} KiB.`),
+});
+export type ReplaceKubeconfigBody = z.infer<typeof replaceKubeconfigBodySchema>;
+
+/** What was stored (never the credential), and whether it replaced an earlier file. */
+export const replaceKubeconfigResponseSchema = z.object({
+  clusterId: z.string(),
+  server: z.string(),
+  auth: z.enum(['token', 'client-certificate', 'aws-eks-get-token']),
+  replaced: z.boolean(),
+  updatedAt: z.string(),
+});
+export type ReplaceKubeconfigResponse = z.infer<typeof replaceKubeconfigResponseSchema>;
+
 /** How long an install token can be redeemed by the agent's first push. */
 export const installTokenTtlSeconds = 3600;
 export const installTokenPrefix = 'spot_ins_';

@@ -21,6 +21,9 @@ export const clusterKubeconfigEntity = defineEntity(
     keyId: z.string(),
     createdAt: z.string(),
     createdBy: z.string(),
+    /** The last replacement (`PUT /api/client/clusters/{id}/kubeconfig`, ADR 0065); absent until one. */
+    replacedAt: z.string().optional(),
+    replacedBy: z.string().optional(),
   }),
   (k) => clusterKubeconfigKey(k.orgId, k.clusterId),
 );

@@ -104,7 +104,7 @@ export class AgentlessKubernetes implements KubernetesPort {
     } catch (error) {
       throw new KubernetesAccessError(
         'KUBERNETES_ACCESS_DENIED',
-        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): register the cluster again with a new kubeconfig.`,
+        `The kubeconfig stored for cluster ${cluster.name} cannot be used (${error instanceof Error ? error.message : 'unreadable'}): replace its kubeconfig (Replace kubeconfig on the cluster's page).`,
         { cause: error },
       );
     }
