@@ -569,6 +569,8 @@ export function sortedForDashboard(clusters: readonly DashboardClusterInput[]): 
 export interface DashboardBase {
   scope: DashboardScope;
   versionLines: string[];
+  /** `dataVersion` when no scan runs in scope (the usual request: no hash per request). */
+  dataVersionWithoutScan: string;
   parts: Omit<DashboardResponse, 'generatedAt' | 'scope' | 'dataVersion' | 'scan'>;
 }
 
@@ -590,9 +592,11 @@ export function buildDashboardBase(
       `${c.name}: the last collection failed (${c.collection.reason ?? 'no reason given'}); figures are from its last snapshot.`,
     );
   const synced = clusters.map((c) => c.lastSyncedAt).filter((t): t is string => t !== null);
+  const versionLines = dataVersionLines(clusters);
   return {
     scope: input.scope,
-    versionLines: dataVersionLines(clusters),
+    versionLines,
+    dataVersionWithoutScan: dataVersionOfLines(versionLines, null),
     parts: {
       lastSyncedAt: synced.sort().at(-1) ?? null,
       summary: summarize(clusters),
@@ -618,7 +622,7 @@ export function dashboardFromBase(
   return {
     generatedAt: now.toISOString(),
     scope: base.scope,
-    dataVersion: dataVersionOfLines(base.versionLines, scan),
+    dataVersion: scan ? dataVersionOfLines(base.versionLines, scan) : base.dataVersionWithoutScan,
     lastSyncedAt,
     scan,
     ...rest,
