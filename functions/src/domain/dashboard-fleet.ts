@@ -105,7 +105,12 @@ async function refreshShards(orgId: string, versions: readonly number[], org: Or
     if (!digest) return false;
     digests.push(digest);
   }
-  for (const [shard, digests] of fresh) org.shards[shard] = { version: versions[shard] ?? 0, digests };
+  // Never back to an older counter: a concurrent request of this process (the local gateway serves many at
+  // once) that read the counters earlier may finish later; what is kept stays at least as new as its tag.
+  for (const [shard, digests] of fresh) {
+    const version = versions[shard] ?? 0;
+    if ((org.shards[shard]?.version ?? -1) <= version) org.shards[shard] = { version, digests };
+  }
   return true;
 }
 
@@ -129,7 +134,9 @@ async function fullCardsOf(
       if (card) read.set(card.clusterId, card);
     }
     if (org.cards.size + missing.length > maxCards) org.cards.clear();
-    for (const id of missing) org.cards.set(id, { version: versionOf(id), card: read.get(id) ?? null });
+    for (const id of missing)
+      if ((org.cards.get(id)?.version ?? -1) <= versionOf(id))
+        org.cards.set(id, { version: versionOf(id), card: read.get(id) ?? null });
   }
   const cards = new Map<string, DashboardCard>();
   for (const id of clusterIds) {
