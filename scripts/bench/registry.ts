@@ -138,9 +138,56 @@ export async function run(): Promise<void> {
       durationSeconds,
       warmUp: 5,
     });
+
+    // The dashboard while agents write (ADR 0064): a card every 600 ms, as 500 clusters on 5-minute
+    // snapshots do, each through the real transaction that moves its shard's counter, so the kept answer
+    // is rebuilt (one shard read again) about 1.7 times a second. The writes run in this process too.
+    const writeOneCard = await cardWriter(orgId, fleet);
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      while (writing) {
+        const started = performance.now();
+        await writeOneCard();
+        writes++;
+        await new Promise((r) => setTimeout(r, Math.max(0, 600 - (performance.now() - started))));
+      }
+    })();
+    try {
+      await runScenarios({
+        gatewayUrl: gateway.url,
+        token,
+        scenarios: [['dashboard, all clusters, a card written every 0.6 s', '/api/client/dashboard']],
+        connectionCounts,
+        durationSeconds,
+      });
+    } finally {
+      writing = false;
+      await writer;
+    }
+    console.log(`  (${writes} card writes during those runs)`);
   } finally {
     await services.stop();
   }
+}
+
+/**
+ * A snapshot's card write, the next cluster of the fleet each time: the real transaction (card, registry
+ * row, digest, its shard's counter), through `updateClusterFields`.
+ */
+async function cardWriter(
+  orgId: string,
+  fleet: readonly { clusterId: string }[],
+): Promise<() => Promise<void>> {
+  const { updateClusterFields } = await import('@spot/functions/domain/discovery/snapshot');
+  const { getItem } = await import('@spot/functions/data/repository');
+  const { clusterEntity, clusterKey } = await import('@spot/functions/data/entities/cluster');
+  let next = 0;
+  return async () => {
+    const clusterId = fleet[next++ % fleet.length]?.clusterId as string;
+    const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId));
+    if (cluster) await updateClusterFields(orgId, clusterId, { podCount: cluster.podCount + 1 });
+  };
 }
 
 /**
@@ -157,17 +204,13 @@ async function compareDashboardReads(
 ): Promise<void> {
   const { getDashboard } = await import('@spot/functions/domain/dashboard');
   const { forgetKeptDashboards } = await import('@spot/functions/domain/dashboard-fleet');
-  const { updateClusterFields } = await import('@spot/functions/domain/discovery/snapshot');
-  const { getItem } = await import('@spot/functions/data/repository');
-  const { clusterEntity, clusterKey } = await import('@spot/functions/data/entities/cluster');
   const { percentile, processCpuMs } = await import('./local-services');
   const now = new Date();
   let written = 0;
-  /** A snapshot's card write (the real transaction: card, registry row, digest, counter), one cluster. */
+  const writeCard = await cardWriter(orgId, fleet);
   const writeOneCard = async () => {
-    const clusterId = fleet[written++ % fleet.length]?.clusterId as string;
-    const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId));
-    if (cluster) await updateClusterFields(orgId, clusterId, { podCount: cluster.podCount + 1 });
+    written++;
+    await writeCard();
   };
   const reads = {
     kept: {

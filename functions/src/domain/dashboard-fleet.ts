@@ -50,6 +50,8 @@ interface OrgKept {
   shards: (ShardKept | undefined)[];
   cards: Map<string, CardKept>;
   answers: Map<string, { key: string; base: DashboardBase }>;
+  /** The rebuild in flight per scope, and the key it will be kept under. */
+  building: Map<string, { key: string; answer: Promise<DashboardBase | null | 'notFound'> }>;
 }
 
 const maxOrgs = 32;
@@ -68,7 +70,7 @@ function keptFor(orgId: string): OrgKept {
     kept.set(orgId, found);
     return found;
   }
-  const fresh: OrgKept = { shards: [], cards: new Map(), answers: new Map() };
+  const fresh: OrgKept = { shards: [], cards: new Map(), answers: new Map(), building: new Map() };
   kept.set(orgId, fresh);
   while (kept.size > maxOrgs) kept.delete(kept.keys().next().value as string);
   return fresh;
@@ -170,6 +172,29 @@ export async function fleetBaseFromDigests(
   const answer = org.answers.get(scope);
   if (answer?.key === key) return answer.base;
 
+  // Requests of one process that find the same counters moved wait for one rebuild, not one each (the local
+  // gateway serves many at once; a Lambda instance serves one at a time).
+  const building = org.building.get(scope);
+  if (building?.key === key) return building.answer;
+  const built = rebuild(orgId, accountId, accountNames, versions, org, key);
+  org.building.set(scope, { key, answer: built });
+  try {
+    return await built;
+  } finally {
+    if (org.building.get(scope)?.answer === built) org.building.delete(scope);
+  }
+}
+
+/** The answer's clusters' part from the kept shards and cards, reading again what moved; kept under `key`. */
+async function rebuild(
+  orgId: string,
+  accountId: string | undefined,
+  accountNames: ReadonlyMap<string, string>,
+  versions: readonly number[],
+  org: OrgKept,
+  key: string,
+): Promise<DashboardBase | null | 'notFound'> {
+  const scope = accountId ?? '';
   if (!(await refreshShards(orgId, versions, org))) return null;
   const inScope: DashboardCard[] = [];
   for (let shard = 0; shard < dashboardDigestShards; shard++)
