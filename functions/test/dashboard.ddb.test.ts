@@ -8,24 +8,31 @@ import {
   type ResourceGapResponse,
   resourceGapResponseSchema,
 } from '@spot/shared';
-import { decodeCard, encodeDigest, seriesResolutions } from '@spot/shared/dashboard/index';
+import { decodeCard, encodeCard, encodeDigest, seriesResolutions } from '@spot/shared/dashboard/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db, tableName } from '../src/data/client';
+import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import { clusterEntity, clusterKey, clustersOfOrgQuery } from '../src/data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../src/data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../src/data/entities/cluster-series';
 import {
-  clusterIdOfDigestAttribute,
-  dashboardDigestAttribute,
-  dashboardDigestShardKey,
+  dashboardDigestEntity,
+  dashboardDigestKey,
+  dashboardDigestShardOf,
   dashboardDigestsCompleteKey,
   dashboardDigestsOfOrgQuery,
+  dashboardDigestVersionKey,
+  dashboardDigestVersionsOf,
+  dashboardDigestVersionsOfOrgQuery,
+  legacyDashboardDigestKeys,
 } from '../src/data/entities/dashboard-digest';
 import { keyOfItem } from '../src/data/items';
 import {
+  batchGet,
   deleteAll,
   deleteItem,
   getItem,
+  putAll,
   putItem,
   queryAll,
   queryRaw,
@@ -33,6 +40,7 @@ import {
 } from '../src/data/repository';
 import { getDashboard } from '../src/domain/dashboard';
 import { completeDashboardDigests } from '../src/domain/dashboard-digests-backfill';
+import { forgetKeptDashboards } from '../src/domain/dashboard-fleet';
 import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
@@ -331,48 +339,157 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('the fleet read from digests (ADR 0062)', () => {
+describe('the fleet read from digests (ADR 0062, ADR 0064)', () => {
   const now = new Date();
-  const digestAttributes = async (orgId: string) =>
-    (await queryRaw(dashboardDigestsOfOrgQuery(orgId))).flatMap((shard) =>
-      Object.keys(shard).filter((name) => clusterIdOfDigestAttribute(name) !== null),
-    );
+  const digestsOf = async (orgId: string) =>
+    (await queryAll(dashboardDigestEntity, dashboardDigestsOfOrgQuery(orgId))).map((d): [string, string] => [
+      d.clusterId,
+      d.digest,
+    ]);
+  const versionsOf = async (orgId: string) =>
+    dashboardDigestVersionsOf(await queryRaw(dashboardDigestVersionsOfOrgQuery(orgId)));
 
-  it('has a digest for every card, written with it', async () => {
+  it('has a digest item for every card, written with it, and a counter moved with each', async () => {
     const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
     expect(cards.length).toBeGreaterThan(1);
-    expect((await digestAttributes(a.orgId)).sort()).toEqual(
-      cards.map((c) => dashboardDigestAttribute(c.clusterId)).sort(),
+    expect(await digestsOf(a.orgId)).toEqual(
+      expect.arrayContaining(
+        cards.map((c) => [
+          c.clusterId,
+          encodeDigest(decodeCard(c.card) as NonNullable<ReturnType<typeof decodeCard>>),
+        ]),
+      ),
     );
+    expect((await digestsOf(a.orgId)).length).toBe(cards.length);
+    const { complete, versions } = await versionsOf(a.orgId);
+    expect(complete).toBe(true);
+    for (const c of cards) expect(versions[dashboardDigestShardOf(c.clusterId)]).toBeGreaterThan(0);
   });
 
   it('answers the fleet and each account exactly as the cards do', async () => {
     for (const query of [{}, ...accountsOfA.map((accountId) => ({ accountId }))]) {
       const fromCards = await getDashboard(a.orgId, query, now, { read: 'cards' });
       expect(fromCards.summary.clusterCount).toBeGreaterThan(0);
+      forgetKeptDashboards();
+      // The first read (nothing kept), then the kept one.
+      expect(await getDashboard(a.orgId, query, now)).toStrictEqual(fromCards);
       expect(await getDashboard(a.orgId, query, now)).toStrictEqual(fromCards);
     }
+  });
+
+  it('shows a card written since the last read at once, whatever this process kept', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    const target = cards[0] as (typeof cards)[number];
+    const cluster = await getItem(clusterEntity, clusterKey(a.orgId, target.clusterId));
+    if (!cluster) throw new Error('org A has that cluster');
+    const before = await getDashboard(a.orgId, {}, now);
+    expect(before.summary.nodeCount).toBeGreaterThan(0);
+    // A snapshot's card write (the real transaction: card, registry row, digest, counter).
+    await updateClusterFields(a.orgId, target.clusterId, {
+      nodeCount: cluster.nodeCount + 1000,
+      name: 'zz-renamed',
+    });
+    const after = await getDashboard(a.orgId, {}, now);
+    expect(after.summary.nodeCount).toBe(before.summary.nodeCount + 1000);
+    expect(after).toStrictEqual(await getDashboard(a.orgId, {}, now, { read: 'cards' }));
+    expect(after.clusters.map((c) => c.name)).toContain('zz-renamed');
+    // And the account's view, kept before the write too.
+    const account = { accountId: cluster.accountId };
+    expect(await getDashboard(a.orgId, account, now)).toStrictEqual(
+      await getDashboard(a.orgId, account, now, { read: 'cards' }),
+    );
+    // Put back, and read back as the cards say, by requests at once (one rebuild for all of them).
+    await updateClusterFields(a.orgId, target.clusterId, {
+      nodeCount: cluster.nodeCount,
+      name: cluster.name,
+    });
+    const atOnce = await Promise.all(Array.from({ length: 5 }, () => getDashboard(a.orgId, {}, now)));
+    const fromCards = await getDashboard(a.orgId, {}, now, { read: 'cards' });
+    expect(fromCards.summary.nodeCount).toBe(before.summary.nodeCount);
+    for (const answer of atOnce) expect(answer).toStrictEqual(fromCards);
+  });
+
+  it('keeps a shard while its counter stands, and reads it again once it moves', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    const target = cards[0] as (typeof cards)[number];
+    const decoded = decodeCard(target.card);
+    if (!decoded) throw new Error('undecodable card');
+    const fromCards = await getDashboard(a.orgId, {}, now, { read: 'cards' });
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
+    // A card and its digest changed without their counter (no product path does this): the kept read
+    // stands (the cluster may be one shown in full: its card is kept as well)...
+    const changed = { ...decoded, nodeCount: decoded.nodeCount + 7 };
+    const digestKey = dashboardDigestKey(a.orgId, target.clusterId);
+    const cardKey = clusterCardKey(a.orgId, target.clusterId);
+    await updateItem(digestKey, { set: { digest: encodeDigest(changed) } });
+    await updateItem(cardKey, { set: { card: encodeCard(changed) } });
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
+    // ... and the counter's move is what makes it read again.
+    await updateItem(dashboardDigestVersionKey(a.orgId, target.clusterId), { add: { v: 1 } });
+    const moved = await getDashboard(a.orgId, {}, now);
+    expect(moved.summary.nodeCount).toBe(fromCards.summary.nodeCount + 7);
+    expect(moved).toStrictEqual(await getDashboard(a.orgId, {}, now, { read: 'cards' }));
+    await updateItem(digestKey, { set: { digest: encodeDigest(decoded) } });
+    await updateItem(cardKey, { set: { card: target.card } });
+    await updateItem(dashboardDigestVersionKey(a.orgId, target.clusterId), { add: { v: 1 } });
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
+  });
+
+  it('shows an account renamed since the last read, and the scans of the moment', async () => {
+    const accountId = accountsOfA[0] as string;
+    const account = await getItem(cloudAccountEntity, cloudAccountKey(a.orgId, accountId));
+    if (!account) throw new Error('org A has that account');
+    await getDashboard(a.orgId, {}, now);
+    await updateItem(cloudAccountKey(a.orgId, accountId), { set: { name: 'Renamed account' } });
+    const renamed = await getDashboard(a.orgId, {}, now);
+    expect(renamed.clusters.filter((c) => c.accountId === accountId).map((c) => c.accountName)).toContain(
+      'Renamed account',
+    );
+    expect(renamed).toStrictEqual(await getDashboard(a.orgId, {}, now, { read: 'cards' }));
+    await updateItem(cloudAccountKey(a.orgId, accountId), { set: { name: account.name } });
+    // The time is the request's, not the kept answer's.
+    const later = new Date(now.getTime() + 60_000);
+    expect((await getDashboard(a.orgId, {}, later)).generatedAt).toBe(later.toISOString());
+  });
+
+  it('keeps each organization’s reads apart', async () => {
+    const ofA = await getDashboard(a.orgId, {}, now);
+    const ofB = await getDashboard(b.orgId, {}, now);
+    const idsOfA = new Set(ofA.clusters.map((c) => c.clusterId));
+    expect(ofB.clusters.map((c) => c.clusterId)).toEqual([clusterOfB.clusterId]);
+    expect(ofB.clusters.some((c) => idsOfA.has(c.clusterId))).toBe(false);
+    expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(ofA);
+    // Through the route too, in both orders.
+    expect((await dashboard(b)).parsed?.clusters.map((c) => c.clusterId)).toEqual([clusterOfB.clusterId]);
+    expect((await dashboard(a)).parsed?.summary.clusterCount).toBe(ofA.summary.clusterCount);
+    expect((await dashboard(b, { accountId: accountsOfA[0] as string })).status).toBe(404);
   });
 
   it('answers an organization without digests from its cards, as before', async () => {
     const before = await getDashboard(b.orgId, {}, now);
     expect(before.summary.clusterCount).toBe(1);
-    const shards = await queryRaw(dashboardDigestsOfOrgQuery(b.orgId));
-    expect(shards.length).toBeGreaterThan(0);
-    await deleteAll(shards.map(keyOfItem));
-    expect(await digestAttributes(b.orgId)).toEqual([]);
+    const items = [
+      ...(await queryRaw(dashboardDigestsOfOrgQuery(b.orgId))),
+      ...(await queryRaw(dashboardDigestVersionsOfOrgQuery(b.orgId))),
+    ];
+    expect(items.length).toBeGreaterThan(0);
+    await deleteAll(items.map(keyOfItem));
+    expect(await digestsOf(b.orgId)).toEqual([]);
     expect(await getDashboard(b.orgId, {}, now)).toStrictEqual(before);
     expect((await dashboard(b, { accountId: clusterOfB.accountId })).parsed?.summary.clusterCount).toBe(1);
     expect((await dashboard(b, { accountId: 'acct-of-nobody' })).status).toBe(404);
   });
 
   it('completes the digests of cards written before them once, then reads them', async () => {
-    // Org B after the test above: a card, no digest, no marker (an organization from before digests).
+    // Org B after the test above: a card, no digest, no marker, and ADR 0062's shard items left over.
+    const legacy = legacyDashboardDigestKeys(b.orgId);
+    await putAll(legacy.map((key) => ({ ...key, 'd:old': 'x' })));
     const fromCards = await getDashboard(b.orgId, {}, now, { read: 'cards' });
     expect(await completeDashboardDigests(b.orgId)).toBe(1);
-    expect(await digestAttributes(b.orgId)).toEqual([dashboardDigestAttribute(clusterOfB.clusterId)]);
+    expect((await digestsOf(b.orgId)).map(([id]) => id)).toEqual([clusterOfB.clusterId]);
+    expect(await batchGet(legacy)).toEqual([]);
     expect(await getDashboard(b.orgId, {}, now)).toStrictEqual(fromCards);
-    // With the marker there, it reads 17 items and writes nothing.
+    // With the marker there, it reads 17 items of a few bytes and writes nothing.
     expect(await completeDashboardDigests(b.orgId)).toBe(0);
   });
 
@@ -382,28 +499,23 @@ describe('the fleet read from digests (ADR 0062)', () => {
     if (!first || !second) throw new Error('org A needs two cards');
     const fromCards = await getDashboard(a.orgId, {}, now, { read: 'cards' });
     // A digest missing (its card written before digests) and no marker: every cluster is still counted.
-    await updateItem(dashboardDigestShardKey(a.orgId, first.clusterId), {
-      remove: [dashboardDigestAttribute(first.clusterId)],
-    });
+    await deleteItem(dashboardDigestKey(a.orgId, first.clusterId));
     await deleteItem(dashboardDigestsCompleteKey(a.orgId));
     expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
     // A digest written since (by a card transaction) is not replaced by the back-fill's older read.
     const decoded = decodeCard(second.card);
     if (!decoded) throw new Error('undecodable card');
     const newer = encodeDigest({ ...decoded, name: `${decoded.name}-renamed` });
-    await updateItem(dashboardDigestShardKey(a.orgId, second.clusterId), {
-      set: { [dashboardDigestAttribute(second.clusterId)]: newer },
-    });
+    await updateItem(dashboardDigestKey(a.orgId, second.clusterId), { set: { digest: newer } });
     expect(await completeDashboardDigests(a.orgId)).toBe(cards.length);
-    const shard = await queryRaw(dashboardDigestsOfOrgQuery(a.orgId));
-    const value = (id: string) =>
-      shard.map((item) => item[dashboardDigestAttribute(id)]).find((v) => v !== undefined);
-    expect(value(second.clusterId)).toBe(newer);
-    expect(value(first.clusterId)).toBe(encodeDigest(decodeCard(first.card) ?? decoded));
-    // Put back as the card says, for the tests after this one.
-    await updateItem(dashboardDigestShardKey(a.orgId, second.clusterId), {
-      set: { [dashboardDigestAttribute(second.clusterId)]: encodeDigest(decoded) },
+    const value = async (id: string) => new Map(await digestsOf(a.orgId)).get(id);
+    expect(await value(second.clusterId)).toBe(newer);
+    expect(await value(first.clusterId)).toBe(encodeDigest(decodeCard(first.card) ?? decoded));
+    // Put back as the card says, with its counter moved, for the tests after this one.
+    await updateItem(dashboardDigestKey(a.orgId, second.clusterId), {
+      set: { digest: encodeDigest(decoded) },
     });
+    await updateItem(dashboardDigestVersionKey(a.orgId, second.clusterId), { add: { v: 1 } });
     expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
   });
 });

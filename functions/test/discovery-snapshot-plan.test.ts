@@ -11,7 +11,7 @@ import { registryIndexShardKey } from '../src/data/entities/cluster-registry-ind
 import { clusterRegistryRowKey } from '../src/data/entities/cluster-registry-row';
 import { clusterRollupKey } from '../src/data/entities/cluster-rollup';
 import { clusterSeriesKey } from '../src/data/entities/cluster-series';
-import { dashboardDigestShardKey } from '../src/data/entities/dashboard-digest';
+import { dashboardDigestEntity, dashboardDigestVersionKey } from '../src/data/entities/dashboard-digest';
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity } from '../src/data/entities/node-group';
 import { workloadEntity } from '../src/data/entities/workload';
@@ -108,13 +108,22 @@ describe('planSnapshotWrites', () => {
       'ClusterRegistryRow',
       'other',
       'ClusterSeries',
+      'DashboardDigest',
       'other',
     ]);
-    // ... and the card's dashboard digest in its shard (ADR 0062): the digest of that very card.
+    // ... and the card's dashboard digest (ADR 0062), the digest of that very card, and its shard's
+    // counter moved by 1 (ADR 0064).
     const card = (series.items[0] as { put: { card: string } }).put.card;
     expect(series.items[4]).toEqual({
-      update: dashboardDigestShardKey('org-1', 'eks-1'),
-      spec: { set: { 'd:eks-1': encodeDigest(decodeCard(card) as DashboardCard) } },
+      put: dashboardDigestEntity.toItem({
+        orgId: 'org-1',
+        clusterId: 'eks-1',
+        digest: encodeDigest(decodeCard(card) as DashboardCard),
+      }),
+    });
+    expect(series.items[5]).toEqual({
+      update: dashboardDigestVersionKey('org-1', 'eks-1'),
+      spec: { add: { v: 1 }, set: { entity: 'DashboardDigestVersion' } },
     });
     // ... and the row's index entry and week-over-week costs in its shard (ADR 0053), in the same transaction.
     expect(series.items[2]).toMatchObject({
@@ -205,19 +214,19 @@ describe('planSnapshotWrites', () => {
       update: registryIndexShardKey('org-1', 'eks-1'),
       spec: { set: { 'r:eks-1': expect.any(String) } },
     };
-    // ... and its dashboard digest, last (ADR 0062).
-    const digest = {
-      update: dashboardDigestShardKey('org-1', 'eks-1'),
-      spec: { set: { 'd:eks-1': expect.any(String) } },
-    };
+    // ... and its dashboard digest and its shard's counter, last (ADR 0062, ADR 0064).
+    const digest = { put: { entity: 'DashboardDigest', clusterId: 'eks-1', digest: expect.any(String) } };
+    const counter = { update: dashboardDigestVersionKey('org-1', 'eks-1'), spec: { add: { v: 1 } } };
     expect(series.items[2]).toMatchObject(registryRow);
     expect(series.items[3]).toMatchObject(indexEntry);
     expect(series.items[4]).toMatchObject(digest);
+    expect(series.items[5]).toMatchObject(counter);
+    expect(series.items).toHaveLength(6);
     expect(series.ifConditionFails).toMatchObject({
       item: 1,
       instead: {
         kind: 'transaction',
-        items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry, digest],
+        items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry, digest, counter],
       },
     });
   });

@@ -2,7 +2,7 @@ import { clusterEntity } from '@spot/functions/data/entities/cluster';
 import { clusterCardEntity } from '@spot/functions/data/entities/cluster-card';
 import { clusterRegistryRowEntity } from '@spot/functions/data/entities/cluster-registry-row';
 import { batchWrite, type WriteRequest } from '@spot/functions/data/repository';
-import { cardOf, dashboardDigestShardItems } from '@spot/functions/domain/cluster-card';
+import { cardOf, dashboardDigestItems } from '@spot/functions/domain/cluster-card';
 import { registryIndexShardItems, registryRowText } from '@spot/functions/domain/cluster-registry-row';
 import { clusterIdFor } from '@spot/functions/domain/discovery/common';
 
@@ -292,8 +292,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
   for (const put of registryIndexShardItems(orgId, indexRows)) writes.push({ put });
   // And the dashboard's digests of the cards (ADR 0062), unless the caller wants an organization whose
   // cards were written before digests were.
-  if (options.digests !== false)
-    for (const put of dashboardDigestShardItems(orgId, cards)) writes.push({ put });
+  if (options.digests !== false) for (const put of dashboardDigestItems(orgId, cards)) writes.push({ put });
   await batchWrite(writes);
   return seeded;
 }

@@ -43,11 +43,14 @@ export async function run(): Promise<void> {
     const { registryRowsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-row');
     const { registryIndexOfOrgQuery } = await import('@spot/functions/data/entities/cluster-registry-index');
     const { cardsOfOrgQuery } = await import('@spot/functions/data/entities/cluster-card');
-    const { dashboardDigestsOfOrgQuery } = await import('@spot/functions/data/entities/dashboard-digest');
+    const { dashboardDigestsOfOrgQuery, dashboardDigestVersionsOfOrgQuery } = await import(
+      '@spot/functions/data/entities/dashboard-digest'
+    );
     for (const [what, query] of [
       ['registry index shards', registryIndexOfOrgQuery(orgId)],
       ['registry rows', registryRowsOfOrgQuery(orgId)],
-      ['dashboard digest shards', dashboardDigestsOfOrgQuery(orgId)],
+      ['dashboard digest items', dashboardDigestsOfOrgQuery(orgId)],
+      ['dashboard digest counters and marker', dashboardDigestVersionsOfOrgQuery(orgId)],
       ['dashboard cards', cardsOfOrgQuery(orgId)],
     ] as const) {
       const items = await queryRaw(query);
@@ -100,7 +103,7 @@ export async function run(): Promise<void> {
       );
     }
 
-    await compareDashboardReads(orgId, services.dynamodbPid);
+    await compareDashboardReads(orgId, fleet, services.dynamodbPid);
 
     const scenarios: ([string, string] | [string, string, string])[] = [
       // The page's first request: 50 rows (the SPA's page size), by cost, the highest first.
@@ -135,38 +138,121 @@ export async function run(): Promise<void> {
       durationSeconds,
       warmUp: 5,
     });
+
+    // The dashboard while agents write (ADR 0064): a card every 600 ms, as 500 clusters on 5-minute
+    // snapshots do, each through the real transaction that moves its shard's counter, so the kept answer
+    // is rebuilt (one shard read again) about 1.7 times a second. The writes run in this process too.
+    const writeOneCard = await cardWriter(orgId, fleet);
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      while (writing) {
+        const started = performance.now();
+        await writeOneCard();
+        writes++;
+        await new Promise((r) => setTimeout(r, Math.max(0, 600 - (performance.now() - started))));
+      }
+    })();
+    try {
+      await runScenarios({
+        gatewayUrl: gateway.url,
+        token,
+        scenarios: [['dashboard, all clusters, a card written every 0.6 s', '/api/client/dashboard']],
+        connectionCounts,
+        durationSeconds,
+      });
+    } finally {
+      writing = false;
+      await writer;
+    }
+    console.log(`  (${writes} card writes during those runs)`);
   } finally {
     await services.stop();
   }
 }
 
 /**
- * The dashboard's domain call in this process, from the digests and from the cards interleaved (the
- * machine's load moves both alike): wall time per call, and the CPU time it cost this process (handler,
- * SDK) and DynamoDB Local, per call. The CPU figures hardly depend on the load, unlike the times.
+ * A snapshot's card write, the next cluster of the fleet each time: the real transaction (card, registry
+ * row, digest, its shard's counter), through `updateClusterFields`.
  */
-async function compareDashboardReads(orgId: string, dynamodbPid: number): Promise<void> {
+async function cardWriter(
+  orgId: string,
+  fleet: readonly { clusterId: string }[],
+): Promise<() => Promise<void>> {
+  const { updateClusterFields } = await import('@spot/functions/domain/discovery/snapshot');
+  const { getItem } = await import('@spot/functions/data/repository');
+  const { clusterEntity, clusterKey } = await import('@spot/functions/data/entities/cluster');
+  let next = 0;
+  return async () => {
+    const clusterId = fleet[next++ % fleet.length]?.clusterId as string;
+    const cluster = await getItem(clusterEntity, clusterKey(orgId, clusterId));
+    if (cluster) await updateClusterFields(orgId, clusterId, { podCount: cluster.podCount + 1 });
+  };
+}
+
+/**
+ * The dashboard's domain call in this process, interleaved (the machine's load moves all alike): the
+ * answer kept while no shard's counter moves (ADR 0064), the answer after one card write (one shard read
+ * again, the answer rebuilt), the first read of a process (every digest), and the cards (ADR 0053). Wall
+ * time per call, and the CPU time it cost this process (handler, SDK) and DynamoDB Local, per call; the
+ * card write before each "after a card write" call is outside its figures.
+ */
+async function compareDashboardReads(
+  orgId: string,
+  fleet: readonly { clusterId: string }[],
+  dynamodbPid: number,
+): Promise<void> {
   const { getDashboard } = await import('@spot/functions/domain/dashboard');
+  const { forgetKeptDashboards } = await import('@spot/functions/domain/dashboard-fleet');
   const { percentile, processCpuMs } = await import('./local-services');
   const now = new Date();
+  let written = 0;
+  const writeCard = await cardWriter(orgId, fleet);
+  const writeOneCard = async () => {
+    written++;
+    await writeCard();
+  };
   const reads = {
-    digests: () => getDashboard(orgId, {}, now),
-    cards: () => getDashboard(orgId, {}, now, { read: 'cards' }),
+    kept: {
+      label: 'kept (no counter moved, ADR 0064)',
+      before: async () => {},
+      read: () => getDashboard(orgId, {}, now),
+    },
+    written: {
+      label: 'after one card write (one shard read again)',
+      before: writeOneCard,
+      read: () => getDashboard(orgId, {}, now),
+    },
+    first: {
+      label: "a process's first read (every digest)",
+      before: async () => forgetKeptDashboards(),
+      read: () => getDashboard(orgId, {}, now),
+    },
+    cards: {
+      label: 'from the cards (ADR 0053)',
+      before: async () => {},
+      read: () => getDashboard(orgId, {}, now, { read: 'cards' }),
+    },
   };
-  const same =
-    JSON.stringify(await reads.digests()) === JSON.stringify(await reads.cards()) ? 'the same' : 'DIFFERENT';
-  const figures = {
-    digests: { times: [] as number[], nodeCpuMs: 0, dynamodbCpuMs: 0 },
-    cards: { times: [] as number[], nodeCpuMs: 0, dynamodbCpuMs: 0 },
-  };
+  type Kind = keyof typeof reads;
+  const kinds = Object.keys(reads) as Kind[];
+  forgetKeptDashboards();
+  const fromCards = JSON.stringify(await reads.cards.read());
+  const same = (answer: unknown) => (JSON.stringify(answer) === fromCards ? 'the same' : 'DIFFERENT');
+  const sameFirst = same(await reads.kept.read());
+  const sameKept = same(await reads.kept.read());
+  const figures = Object.fromEntries(
+    kinds.map((k) => [k, { times: [] as number[], nodeCpuMs: 0, dynamodbCpuMs: 0 }]),
+  ) as Record<Kind, { times: number[]; nodeCpuMs: number; dynamodbCpuMs: number }>;
   const rounds = 40;
   const warmUp = 5;
   for (let i = 0; i < rounds; i++) {
-    for (const k of ['digests', 'cards'] as const) {
+    for (const k of kinds) {
+      await reads[k].before();
       const cpu = process.cpuUsage();
       const db = processCpuMs(dynamodbPid);
       const t = performance.now();
-      await reads[k]();
+      await reads[k].read();
       if (i < warmUp) continue;
       figures[k].times.push(performance.now() - t);
       const used = process.cpuUsage(cpu);
@@ -174,13 +260,20 @@ async function compareDashboardReads(orgId: string, dynamodbPid: number): Promis
       figures[k].dynamodbCpuMs += processCpuMs(dynamodbPid) - db;
     }
   }
-  console.log(`  dashboard answer in process, all clusters: ${same} from digests and from cards`);
-  for (const k of ['digests', 'cards'] as const) {
+  // After the card writes, the kept answer is still the cards' (a write moves its shard's counter).
+  const afterWrites =
+    JSON.stringify(await reads.kept.read()) === JSON.stringify(await reads.cards.read())
+      ? 'the same'
+      : 'DIFFERENT';
+  console.log(
+    `  dashboard answer in process, all clusters: first read ${sameFirst}, kept ${sameKept}, after ${written} card writes ${afterWrites} as from the cards`,
+  );
+  for (const k of kinds) {
     const f = figures[k];
     const n = f.times.length;
     const sorted = f.times.sort((x, y) => x - y);
     console.log(
-      `    from the ${k === 'digests' ? 'digests (ADR 0062)' : 'cards (ADR 0053)'}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms; CPU per call ${(f.nodeCpuMs / n).toFixed(1)} ms here + ${(f.dynamodbCpuMs / n).toFixed(1)} ms DynamoDB Local (${n} calls, ${loadLine()})`,
+      `    ${reads[k].label}: p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms; CPU per call ${(f.nodeCpuMs / n).toFixed(1)} ms here + ${(f.dynamodbCpuMs / n).toFixed(1)} ms DynamoDB Local (${n} calls, ${loadLine()})`,
     );
   }
 }

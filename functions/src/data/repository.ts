@@ -397,8 +397,14 @@ export async function batchWrite(requests: readonly WriteRequest[]): Promise<{ w
 export const putAll = (items: readonly Item[]) => batchWrite(items.map((put) => ({ put })));
 export const deleteAll = (keys: readonly ItemKeys[]) => batchWrite(keys.map((k) => ({ delete: k })));
 
-/** Reads many items by key with BatchGetItem (100 per call), retrying unprocessed keys. Missing keys are absent. */
-export async function batchGet(keys: readonly ItemKeys[]): Promise<Item[]> {
+/**
+ * Reads many items by key with BatchGetItem (100 per call), retrying unprocessed keys. Missing keys are
+ * absent. `consistent`: strongly consistent reads (twice the read units).
+ */
+export async function batchGet(
+  keys: readonly ItemKeys[],
+  options: { consistent?: boolean } = {},
+): Promise<Item[]> {
   const table = tableName();
   const found: Item[] = [];
   const chunks: ItemKeys[][] = [];
@@ -408,7 +414,13 @@ export async function batchGet(keys: readonly ItemKeys[]): Promise<Item[]> {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= maxAttempts) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const out = await db().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      const out = await db().send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) },
+          },
+        }),
+      );
       found.push(...(out.Responses?.[table] ?? []));
       pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
     }

@@ -2,9 +2,11 @@ import { decodeCard, encodeCard, encodeDigest } from '@spot/shared/dashboard/ind
 import type { z } from 'zod';
 import type { clusterEntity } from '../data/entities/cluster';
 import {
-  dashboardDigestAttribute,
-  dashboardDigestShardKey,
+  dashboardDigestEntity,
+  dashboardDigestKey,
   dashboardDigestsCompleteItem,
+  dashboardDigestVersionBump,
+  dashboardDigestVersionKey,
 } from '../data/entities/dashboard-digest';
 import type { PlannedTransactItem } from '../data/write-plan';
 
@@ -34,45 +36,55 @@ export function cardOf(c: ClusterItem): string {
 
 type Ids = { orgId: string; clusterId: string };
 
-/**
- * The card's digest on its shard (ADR 0062), for the transaction that writes the card: an attribute
- * update, so it needs no read and leaves the shard's other clusters alone. A card that does not decode
- * (never written by `cardOf`) removes the digest: the dashboard skips that card too.
- */
-export function cardDigestUpdate(ids: Ids, card: string): PlannedTransactItem {
-  const decoded = decodeCard(card);
-  const attribute = dashboardDigestAttribute(ids.clusterId);
-  return {
-    update: dashboardDigestShardKey(ids.orgId, ids.clusterId),
-    spec: decoded ? { set: { [attribute]: encodeDigest(decoded) } } : { remove: [attribute] },
-  };
-}
-
-/** The removal of a cluster's digest (its card is deleted with the cluster). */
-export const cardDigestRemoval = (ids: Ids) => ({
-  key: dashboardDigestShardKey(ids.orgId, ids.clusterId),
-  spec: { remove: [dashboardDigestAttribute(ids.clusterId)] },
+/** The move of the cluster's shard counter that goes with every write or removal of its digest. */
+const versionBump = (ids: Ids): PlannedTransactItem => ({
+  update: dashboardDigestVersionKey(ids.orgId, ids.clusterId),
+  spec: dashboardDigestVersionBump,
 });
 
 /**
- * The organization's digests as whole shard items, from its cards, and the marker that the set is complete
- * (a fixture writing a fleet in one go; live digests are only ever set attribute by attribute, as above,
- * and the marker by `completeDashboardDigests`).
+ * The card's digest item and its shard's counter (ADR 0062, ADR 0064), for the transaction that writes the
+ * card: a put of ~1.6 KiB and a counter of a few bytes, no read. A card that does not decode (never
+ * written by `cardOf`) removes the digest: the dashboard skips that card too.
  */
-export function dashboardDigestShardItems(
+export function cardDigestWrites(ids: Ids, card: string): PlannedTransactItem[] {
+  const decoded = decodeCard(card);
+  return [
+    decoded
+      ? {
+          put: dashboardDigestEntity.toItem({
+            orgId: ids.orgId,
+            clusterId: ids.clusterId,
+            digest: encodeDigest(decoded),
+          }),
+        }
+      : { delete: dashboardDigestKey(ids.orgId, ids.clusterId) },
+    versionBump(ids),
+  ];
+}
+
+/** The removal of a cluster's digest and the move of its shard's counter (its card goes with the cluster). */
+export const cardDigestRemovals = (ids: Ids): PlannedTransactItem[] => [
+  { delete: dashboardDigestKey(ids.orgId, ids.clusterId) },
+  versionBump(ids),
+];
+
+/**
+ * The organization's digest items, from its cards, and the marker that the set is complete (a fixture
+ * writing a fleet in one go; live digests are only ever written with their card, as above, and the marker
+ * by `completeDashboardDigests`). The counters start at 0 (absent).
+ */
+export function dashboardDigestItems(
   orgId: string,
   cards: readonly { clusterId: string; card: string }[],
 ): Record<string, unknown>[] {
-  const shards = new Map<string, Record<string, unknown>>();
+  const items: Record<string, unknown>[] = [];
   for (const c of cards) {
     const decoded = decodeCard(c.card);
-    if (!decoded) continue;
-    const key = dashboardDigestShardKey(orgId, c.clusterId);
-    // Keyed by the whole key: the data layer alone reads key attributes (data-boundary test).
-    const id = JSON.stringify(key);
-    const shard = shards.get(id) ?? { ...key };
-    shards.set(id, shard);
-    shard[dashboardDigestAttribute(c.clusterId)] = encodeDigest(decoded);
+    if (decoded)
+      items.push(
+        dashboardDigestEntity.toItem({ orgId, clusterId: c.clusterId, digest: encodeDigest(decoded) }),
+      );
   }
-  return [...shards.values(), dashboardDigestsCompleteItem(orgId)];
+  return [...items, dashboardDigestsCompleteItem(orgId)];
 }

@@ -11,37 +11,22 @@ import {
   buildDashboard,
   buildResourceGap,
   type ClusterSeriesInput,
-  clustersShownInFull,
-  type DashboardCard,
   type DashboardClusterInput,
+  dashboardFromBase,
   decodeCard,
-  decodeDigest,
   decodePacking,
   encodePacking,
   seriesAttribute,
-  withFullCards,
 } from '@spot/shared/dashboard/index';
 import type { z } from 'zod';
 import { accountsOfOrgQuery, cloudAccountEntity, cloudAccountKey } from '../data/entities/cloud-account';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { cardsOfOrgQuery, clusterCardEntity, clusterCardKey } from '../data/entities/cluster-card';
 import { clusterSeriesEntity, clusterSeriesKey, seriesOfOrgQuery } from '../data/entities/cluster-series';
-import {
-  clusterIdOfDigestAttribute,
-  dashboardDigestsOfOrgQuery,
-  isDashboardDigestsCompleteMarker,
-} from '../data/entities/dashboard-digest';
 import { discoveryProgressEntity } from '../data/entities/discovery-progress';
-import {
-  batchGet,
-  type Condition,
-  getItem,
-  getRaw,
-  type KeyQuery,
-  queryRaw,
-  where,
-} from '../data/repository';
+import { type Condition, getItem, getRaw, type KeyQuery, queryRaw, where } from '../data/repository';
 import { cardOf } from './cluster-card';
+import { fleetBaseFromDigests } from './dashboard-fleet';
 import { scanProgressOf } from './discovery/progress';
 
 /**
@@ -148,70 +133,6 @@ async function itemsInScope(
   return { items: found, cluster: null };
 }
 
-/**
- * The organization's digests (ADR 0062), one Query of its 16 shard items and the completeness marker;
- * `null` before the marker (cards written before digests were) or when one is of another format (a newer
- * release wrote it): the route then reads the cards, which hold every figure.
- */
-async function digestsOf(orgId: string): Promise<DashboardCard[] | null> {
-  const shards = await queryRaw(dashboardDigestsOfOrgQuery(orgId));
-  // Until discovery has completed the set (`completeDashboardDigests`), some cards (written before digests
-  // were) may have none: a partial set would leave their clusters out of the fleet's figures.
-  if (!shards.some(isDashboardDigestsCompleteMarker)) return null;
-  const digests: DashboardCard[] = [];
-  for (const shard of shards)
-    for (const [name, value] of Object.entries(shard)) {
-      const clusterId = clusterIdOfDigestAttribute(name);
-      if (clusterId === null || typeof value !== 'string') continue;
-      const digest = decodeDigest(clusterId, value);
-      if (!digest) return null;
-      digests.push(digest);
-    }
-  return digests;
-}
-
-/** The cards of these clusters (one BatchGetItem), decoded, by cluster id. */
-async function cardsOf(orgId: string, clusterIds: Iterable<string>): Promise<Map<string, DashboardCard>> {
-  const items = await batchGet([...clusterIds].map((id) => clusterCardKey(orgId, id)));
-  const cards = new Map<string, DashboardCard>();
-  for (const item of items) {
-    const card = decodeCard(typeof item.card === 'string' ? item.card : null);
-    if (card) cards.set(card.clusterId, card);
-  }
-  return cards;
-}
-
-/**
- * The fleet's (or one account's) clusters from their digests and the few full cards the answer shows
- * (`clustersShownInFull`: the top heatmaps, the top spot candidates' and blockers' clusters), or `null`
- * when the organization has no digests (read the cards). 16 shard items and at most 25 cards instead of
- * one card per cluster; the figures are the cards' (`shared/test/dashboard/digest.properties.test.ts`).
- */
-async function fleetFromDigests(
-  orgId: string,
-  accountId: string | undefined,
-  accounts: Promise<AccountsInScope>,
-): Promise<DashboardClusterInput[] | null> {
-  const digests = await digestsOf(orgId);
-  if (!digests) return null;
-  const inScope = digests.filter((d) => !accountId || d.accountId === accountId);
-  const { names } = await accounts;
-  // An account with no cluster is answered when it is the organization's (as from the cards), else 404.
-  if (accountId && inScope.length === 0 && !names.has(accountId))
-    throw new NotFoundError('The cloud account');
-  const withName = (c: DashboardCard): DashboardClusterInput => ({
-    ...c,
-    accountName: names.get(c.accountId) ?? null,
-  });
-  const clusters = inScope.map(withName);
-  const full = await cardsOf(orgId, clustersShownInFull(clusters));
-  // A card of another account (a digest read before its cluster moved) is left out with the digest's.
-  const fullInScope = new Map(
-    [...full].filter(([, c]) => !accountId || c.accountId === accountId).map(([id, c]) => [id, withName(c)]),
-  );
-  return withFullCards(clusters, fullInScope);
-}
-
 /** The clusters in scope from their cards (a cluster's page; an organization without digests). */
 async function clustersFromCards(
   orgId: string,
@@ -232,7 +153,8 @@ async function clustersFromCards(
 
 /**
  * `GET /api/client/dashboard`: every widget's figures for the clusters in scope. A cluster's page reads
- * its card; the fleet and an account read the digests (ADR 0062), or the cards while there are none.
+ * its card; the fleet and an account read the digests (ADR 0062), kept in memory while their shards'
+ * counters stand (ADR 0064), or the cards while there are none.
  */
 export async function getDashboard(
   orgId: string,
@@ -244,19 +166,22 @@ export async function getDashboard(
   const accounts = accountsAndScans(orgId);
   // Settled even when the read below throws first (a 404): no unhandled rejection.
   accounts.catch(() => undefined);
-  const clusters =
-    (!query.clusterId && options.read !== 'cards'
-      ? await fleetFromDigests(orgId, query.accountId, accounts)
-      : null) ?? (await clustersFromCards(orgId, query, accounts));
-  const { scans } = await accounts;
-  // The fleet views show the scans in scope (one account's, or all); a cluster's page shows its figures.
-  const scansInScope = query.clusterId
-    ? []
-    : [...scans].filter(([accountId]) => !query.accountId || accountId === query.accountId).map(([, s]) => s);
+  const scansInScope = async () =>
+    [...(await accounts).scans]
+      .filter(([accountId]) => !query.accountId || accountId === query.accountId)
+      .map(([, s]) => s);
+  if (!query.clusterId && options.read !== 'cards') {
+    const base = await fleetBaseFromDigests(orgId, query.accountId, async () => (await accounts).names);
+    if (base === 'notFound') throw new NotFoundError('The cloud account');
+    // The fleet views show the scans in scope (one account's, or all).
+    if (base) return dashboardFromBase(base, await scansInScope(), now);
+  }
+  const clusters = await clustersFromCards(orgId, query, accounts);
+  // A cluster's page shows its figures, no scan.
   return buildDashboard({
     clusters,
     scope: { accountId: query.accountId ?? null, clusterId: query.clusterId ?? null },
-    scans: scansInScope,
+    scans: query.clusterId ? [] : await scansInScope(),
     now,
   });
 }

@@ -76,21 +76,19 @@ export function scanOf(scans: readonly ScanProgress[]): DashboardScan | null {
   };
 }
 
-/**
- * Changes whenever a summary in scope changes (or a cluster comes or goes, or a scan moves on): FNV-1a
- * over the sorted `clusterId@computedAt@lastSyncedAt` and the scan's counts. Not a security hash: only
- * a cache key for the SPA.
- */
-export function dataVersionOf(
-  clusters: readonly DashboardClusterInput[],
-  scan: DashboardScan | null = null,
-): string {
+/** The clusters' part of `dataVersionOf`: one line per cluster, sorted (kept by a cached answer). */
+export function dataVersionLines(clusters: readonly DashboardClusterInput[]): string[] {
+  return clusters
+    .map(
+      (c) => `${c.clusterId}@${c.summary?.computedAt ?? ''}@${c.lastSyncedAt ?? ''}@${c.collection.status}`,
+    )
+    .sort();
+}
+
+/** `dataVersionOf` from the clusters' lines (`dataVersionLines`) and the scan. */
+export function dataVersionOfLines(lines: readonly string[], scan: DashboardScan | null): string {
   const text = [
-    ...clusters
-      .map(
-        (c) => `${c.clusterId}@${c.summary?.computedAt ?? ''}@${c.lastSyncedAt ?? ''}@${c.collection.status}`,
-      )
-      .sort(),
+    ...lines,
     ...(scan
       ? [
           `scan@${scan.accountsScanning}@${scan.clustersFound}@${scan.clustersCollected}@${scan.clustersFailed}`,
@@ -104,8 +102,18 @@ export function dataVersionOf(
     h1 = Math.imul(h1 ^ ch, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ ch, 0x5bd1e995) >>> 0;
   }
-  return `${clusters.length}-${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return `${lines.length}-${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
 }
+
+/**
+ * Changes whenever a summary in scope changes (or a cluster comes or goes, or a scan moves on): FNV-1a
+ * over the sorted `clusterId@computedAt@lastSyncedAt` and the scan's counts. Not a security hash: only
+ * a cache key for the SPA.
+ */
+export const dataVersionOf = (
+  clusters: readonly DashboardClusterInput[],
+  scan: DashboardScan | null = null,
+): string => dataVersionOfLines(dataVersionLines(clusters), scan);
 
 function efficiencyOf(s: SummaryView | null): DashboardEfficiency {
   const e = s?.efficiency;
@@ -554,14 +562,21 @@ export function sortedForDashboard(clusters: readonly DashboardClusterInput[]): 
   );
 }
 
-export function buildDashboard(input: {
-  clusters: readonly DashboardClusterInput[];
+/**
+ * Everything of the answer that its clusters decide (all but the time, the scans and the version that
+ * covers them): what a reader may keep while its clusters' data has not changed (ADR 0064).
+ */
+export interface DashboardBase {
   scope: DashboardScope;
-  /** The progress of each scanning account in scope (none: no scan runs). */
-  scans?: readonly ScanProgress[];
-  now: Date;
-}): DashboardResponse {
-  const scan = scanOf(input.scans ?? []);
+  versionLines: string[];
+  /** `dataVersion` when no scan runs in scope (the usual request: no hash per request). */
+  dataVersionWithoutScan: string;
+  parts: Omit<DashboardResponse, 'generatedAt' | 'scope' | 'dataVersion' | 'scan'>;
+}
+
+export function buildDashboardBase(
+  input: Pick<Parameters<typeof buildDashboard>[0], 'clusters' | 'scope'>,
+): DashboardBase {
   const clusters = sortedForDashboard(input.clusters);
   const notes: string[] = [];
   const unread = clusters.filter((c) => !c.summary);
@@ -577,21 +592,51 @@ export function buildDashboard(input: {
       `${c.name}: the last collection failed (${c.collection.reason ?? 'no reason given'}); figures are from its last snapshot.`,
     );
   const synced = clusters.map((c) => c.lastSyncedAt).filter((t): t is string => t !== null);
+  const versionLines = dataVersionLines(clusters);
   return {
-    generatedAt: input.now.toISOString(),
     scope: input.scope,
-    dataVersion: dataVersionOf(clusters, scan),
-    lastSyncedAt: synced.sort().at(-1) ?? null,
-    scan,
-    summary: summarize(clusters),
-    clusters: clusters.slice(0, dashboardLimits.clusterRows).map(clusterRow),
-    binPacking: binPackingOf(clusters),
-    spot: spotOf(clusters),
-    hibernation: hibernationOf(clusters),
-    stability: stabilityOf(clusters),
-    efficiency: efficiencyFleet(clusters),
-    notes,
+    versionLines,
+    dataVersionWithoutScan: dataVersionOfLines(versionLines, null),
+    parts: {
+      lastSyncedAt: synced.sort().at(-1) ?? null,
+      summary: summarize(clusters),
+      clusters: clusters.slice(0, dashboardLimits.clusterRows).map(clusterRow),
+      binPacking: binPackingOf(clusters),
+      spot: spotOf(clusters),
+      hibernation: hibernationOf(clusters),
+      stability: stabilityOf(clusters),
+      efficiency: efficiencyFleet(clusters),
+      notes,
+    },
   };
+}
+
+/** The answer from its clusters' part (`buildDashboardBase`), the scans in scope and the time. */
+export function dashboardFromBase(
+  base: DashboardBase,
+  scans: readonly ScanProgress[],
+  now: Date,
+): DashboardResponse {
+  const scan = scanOf(scans);
+  const { lastSyncedAt, ...rest } = base.parts;
+  return {
+    generatedAt: now.toISOString(),
+    scope: base.scope,
+    dataVersion: scan ? dataVersionOfLines(base.versionLines, scan) : base.dataVersionWithoutScan,
+    lastSyncedAt,
+    scan,
+    ...rest,
+  };
+}
+
+export function buildDashboard(input: {
+  clusters: readonly DashboardClusterInput[];
+  scope: DashboardScope;
+  /** The progress of each scanning account in scope (none: no scan runs). */
+  scans?: readonly ScanProgress[];
+  now: Date;
+}): DashboardResponse {
+  return dashboardFromBase(buildDashboardBase(input), input.scans ?? [], input.now);
 }
 
 export function buildResourceGap(input: {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDashboard, type DashboardClusterInput, dashboardLimits } from '../../src/dashboard/aggregate';
+import {
+  buildDashboard,
+  buildDashboardBase,
+  type DashboardClusterInput,
+  dashboardFromBase,
+  dashboardLimits,
+} from '../../src/dashboard/aggregate';
 import { type DashboardCard, decodeCard, encodeCard } from '../../src/dashboard/card';
 import {
   clustersShownInFull,
@@ -255,6 +261,38 @@ describe('dashboard digests (ADR 0062)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('answer as the cards do from a kept clusters’ part, with the scans and the time of each request', () => {
+    // ADR 0064: the route keeps `buildDashboardBase` of the digests while no shard's counter moves, and adds
+    // each request's scans and time: the answer must be the one built from every card at that moment.
+    const scanArb = fc.record({
+      clustersFound: fc.option(fc.nat(600), { nil: null }),
+      clustersCollected: fc.nat(600),
+      clustersFailed: fc.nat(20),
+    });
+    fc.assert(
+      fc.property(
+        fleetArb.chain((cards) =>
+          fc.tuple(
+            fc.constant(cards),
+            fc.shuffledSubarray([...cards.keys()], { minLength: cards.length }),
+            fc.array(fc.array(scanArb, { maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+          ),
+        ),
+        ([cards, order, requests]) => {
+          const scope = { accountId: null, clusterId: null };
+          const kept = buildDashboardBase({ clusters: fromDigests(cards, order).clusters, scope });
+          requests.forEach((scans, i) => {
+            const at = new Date(now.getTime() + i * 1000);
+            expect(dashboardFromBase(kept, scans, at)).toStrictEqual(
+              buildDashboard({ clusters: cards.map(input), scope, scans, now: at }),
+            );
+          });
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 

@@ -32,14 +32,13 @@ import {
   batchWrite,
   keyOfItem,
   queryAll,
-  transactUpdate,
-  transactWrite,
   updateItem,
   type WriteRequest,
 } from '../../data/repository';
+import { executePlan } from '../../data/write-plan';
 import { port } from '../../ports';
 import type { AutoScalingGroup, Ec2Instance, EksCluster, EksNodegroup } from '../../ports/cloud';
-import { cardDigestRemoval } from '../cluster-card';
+import { cardDigestRemovals } from '../cluster-card';
 import { refreshRegistryRow, registryIndexRemoval } from '../cluster-registry-row';
 import { hibernationKeysOf, hibernationNoticeScheduleName, hibernationScheduleName } from '../hibernation';
 import { clusterIdFor, type DiscoveryInput } from './common';
@@ -448,11 +447,15 @@ async function removeCluster(cluster: ClusterItem) {
   deletes.push({ delete: clusterKubeconfigKey(cluster.orgId, cluster.clusterId) });
   deletes.push(...hibernation.map((key) => ({ delete: key })));
   await batchWrite(deletes);
-  // Its registry index entry (ADR 0053) and dashboard digest (ADR 0062): attributes of shared shard
-  // items, removed by updates, together.
-  await transactWrite(
-    [registryIndexRemoval(cluster), cardDigestRemoval(cluster)].map((r) => transactUpdate(r.key, r.spec)),
-  );
+  // Its registry index entry (ADR 0053, an attribute of a shared shard item) and its dashboard digest
+  // (ADR 0062) with its shard's counter (ADR 0064), together.
+  const index = registryIndexRemoval(cluster);
+  await executePlan([
+    {
+      kind: 'transaction',
+      items: [{ update: index.key, spec: index.spec }, ...cardDigestRemovals(cluster)],
+    },
+  ]);
   await port('scheduler').deleteSchedule(hibernationScheduleName(cluster.clusterId));
   await port('scheduler').deleteSchedule(hibernationNoticeScheduleName(cluster.clusterId));
 }

@@ -33,7 +33,7 @@ import { where } from '../../data/expressions';
 import { attributesOf, keyOfItem } from '../../data/items';
 import type { WriteRequest } from '../../data/repository';
 import type { PlannedTransactItem, WriteOperation } from '../../data/write-plan';
-import { cardDigestUpdate, cardOf } from '../cluster-card';
+import { cardDigestWrites, cardOf } from '../cluster-card';
 import {
   registryRowPut,
   registryRowText,
@@ -502,7 +502,7 @@ function seriesWrite(
             ...(buildSeriesAttributes(completed, now) as SeriesStrings),
           }),
         },
-        cardDigestUpdate(cluster, card),
+        ...cardDigestWrites(cluster, card),
       ],
     };
   }
@@ -534,8 +534,9 @@ export function cardAndSeriesFieldsWrite(
   // The registry row follows the card (ADR 0045); last in each transaction, so the items the conditions
   // name keep their positions.
   const row = registryRowUpdate(ids, registryRow);
-  // The card's digest (ADR 0062) follows it, in the same transaction, last for the same reason.
-  const digest = cardDigestUpdate(ids, card);
+  // The card's digest (ADR 0062) and its shard's counter (ADR 0064) follow it, in the same transaction,
+  // last for the same reason.
+  const digest = cardDigestWrites(ids, card);
   const clusterExists: PlannedTransactItem = {
     check: clusterKey(ids.orgId, ids.clusterId),
     condition: where.itemExists(),
@@ -550,14 +551,14 @@ export function cardAndSeriesFieldsWrite(
         condition: where.itemExists(),
       },
       ...row,
-      digest,
+      ...digest,
     ],
     ifConditionFails: {
       item: 1,
       // The card alone, as long as its cluster exists (one removed meanwhile leaves no card behind).
       instead: {
         kind: 'transaction',
-        items: [cardPut(ids, card), clusterExists, ...row, digest],
+        items: [cardPut(ids, card), clusterExists, ...row, ...digest],
         ifConditionFails: { item: 1 },
       },
     },
