@@ -426,7 +426,16 @@ export async function solveVectorPacking(
     const target = Math.ceil(lowerBound / binCost - 1e-6);
     const bins = minimumBinSlack(p, { now, deadline: now() + (deadline - now()) * share, target, seed });
     if (bins) consider(tidy(p, bins), 'min-slack');
-    if (done() || now() >= deadline || (!anyWaste && tightestWasteShare(p, target) > TIGHT_WASTE)) return;
+    // Before the LP phases, only where the bins must be (almost) exactly full; on 1-D problems only
+    // where they must be exactly full: the column-generation dive (below) uses that budget better on
+    // the others (Hard28).
+    const waste = tightestWasteShare(p, target);
+    if (
+      done() ||
+      now() >= deadline ||
+      (!anyWaste && (waste > TIGHT_WASTE || (waste > 0 && lpDiveApplies(p))))
+    )
+      return;
     const exact = binCompletion(p, target, {
       now,
       deadline: now() + (deadline - now()) * exactShare,
