@@ -352,6 +352,7 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
     if (root.kind !== 'open') return { bins: undefined, lowerBoundBins, targetBins };
 
     const tabu = new Set<string>();
+    let largestFirst = false;
     let found: PackedBin[] | undefined;
     const copy = (bins: readonly PackedBin[]) =>
       bins.map((b) => ({ type: 0, classes: [...b.classes], counts: [...b.counts] }));
@@ -377,7 +378,15 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
       const ranked: number[] = [];
       for (let c = 0; c < x.length; c++)
         if ((x[c] ?? 0) > 1e-6 && !tabu.has(columnKey(master.columns[c] as Column))) ranked.push(c);
-      ranked.sort((a, b) => (x[b] ?? 0) - (x[a] ?? 0) || a - b);
+      if (largestFirst) {
+        // Columns holding the largest item left first (bin-oriented, like MBS'), then by value.
+        let largest = -1;
+        for (let i = 0; i < m; i++)
+          if ((residual[i] ?? 0) > 0 && (largest < 0 || (p.sizes[i] ?? 0) > (p.sizes[largest] ?? 0)))
+            largest = i;
+        const holds = (c: number) => ((master.columns[c] as Column).classes.includes(largest) ? 1 : 0);
+        ranked.sort((a, b) => holds(b) - holds(a) || (x[b] ?? 0) - (x[a] ?? 0) || a - b);
+      } else ranked.sort((a, b) => (x[b] ?? 0) - (x[a] ?? 0) || a - b);
       const madeTabu: string[] = [];
       try {
         for (let k = 0; k < ranked.length && k <= discrepancies; k++) {
@@ -415,7 +424,11 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
     };
 
     const maxDiscrepancies = options.maxDiscrepancies ?? 8;
-    for (let limit = 0; limit <= maxDiscrepancies && now() <= deadline; limit++) {
+    // Each discrepancy limit twice: columns ranked by value, then the largest item's columns first
+    // (the two rules reach different instances of Hard28).
+    for (let pass = 0; pass <= 2 * maxDiscrepancies + 1 && now() <= deadline; pass++) {
+      const limit = pass >> 1;
+      largestFirst = pass % 2 === 1;
       if (stats) stats.discrepancyLimit = limit;
       const outcome = search(Int32Array.from(p.demand), [], limit);
       if (outcome === 'found') return { bins: found, lowerBoundBins, targetBins };
