@@ -81,7 +81,7 @@ export interface LpDiveResult {
 }
 
 /** Most knapsack items x (capacity + 1) cells the pricing table may take (bytes of its choice table). */
-const MAX_TABLE_CELLS = 4_000_000;
+const MAX_TABLE_CELLS = 1_000_000;
 /** Most copies: the search recurses one level per fixed column. */
 const MAX_ITEMS = 5000;
 const EPS = 1e-9;

@@ -492,7 +492,7 @@ export async function solveVectorPacking(
           if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid, limit)), 'fluid');
         }
       }
-      timings.fluidMs = now() - start - timings.heuristicsMs;
+      timings.fluidMs = now() - start - timings.heuristicsMs - timings.diveMs;
       master.addColumns(seedColumns(p, best));
       const cg: ColumnGenerationOptions = {
         maxIterations: options.maxIterations ?? 150,
