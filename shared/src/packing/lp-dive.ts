@@ -177,9 +177,9 @@ export function priceExactly(p: VectorProblem, pi: ArrayLike<number>, residual: 
 }
 
 /**
- * Up to `count` columns of positive reduced cost... rather: whose duals exceed the bin's cost: a bin opened
- * by each of the `count` classes with the largest duals, then filled in `ratio` order (dual per unit of
- * size) with what still fits.
+ * Up to `count` greedy columns of negative reduced cost (their duals add up to more than the bin's
+ * cost): a bin opened by each of the `count` classes with the largest duals, then filled in `ratio`
+ * order (dual per unit of size) with what still fits.
  */
 function greedyColumns(
   p: VectorProblem,
