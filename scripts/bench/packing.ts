@@ -9,9 +9,10 @@
  *    at the optimum and mean bins / optimum, beside first fit decreasing and the best heuristic of
  *    Mommessin et al. (2024). Runs in parallel worker processes.
  *
- * 4. Generated classes (`--only classes`, `--seeds S`, `--families hard28,triplet`): the Triplet and New
- *    classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's Hard28, Waescher and
- *    Schwerin 1 and 2 (vendored data with published optima): at-OPT share and bins / OPT per family.
+ * 4. Generated classes (`--only classes`, `--seeds S`, `--families hard28,triplet`, `--instance-ms N`):
+ *    the Triplet and New classes of Mommessin et al. and 1-D hard sets (generators.ts), and BPPLIB's
+ *    Hard28, Waescher and Schwerin 1 and 2 (vendored data with published optima): at-OPT share and
+ *    bins / OPT per family.
  * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
  *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
  *
@@ -81,6 +82,11 @@ interface Flags {
   zlp: number[];
   /** `--budget-ms N`: the packing budget of the plan-quality mode (CPU ms; default pack()'s 1,500). */
   budgetMs?: number;
+  /**
+   * `--instance-ms N`: the classes benchmark's per-instance budget (CPU ms) instead of the default
+   * (14 ms per item, 0.6-8 s, as for Panigrahy); 0 keeps the default.
+   */
+  instanceMs: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -100,6 +106,7 @@ function flags(argv: readonly string[]): Flags {
     families: value('--families') ?? '',
     repeat: Number(value('--repeat') ?? 3),
     ...(value('--budget-ms') ? { budgetMs: Number(value('--budget-ms')) } : {}),
+    instanceMs: Number(value('--instance-ms') ?? 0),
     zlp: (value('--zlp') ?? '')
       .split(',')
       .filter((v) => v !== '')
@@ -216,6 +223,7 @@ const instanceTimeLimitMs = (items: number) => Math.min(8000, Math.max(600, item
 
 async function solveInstances(
   instances: readonly Pick<PanigrahyInstance, 'name' | 'problem' | 'items'>[],
+  budgetMs = 0,
 ): Promise<InstanceResult[]> {
   const highs = await loadHighs();
   const results: InstanceResult[] = [];
@@ -223,7 +231,7 @@ async function solveInstances(
     const t = performance.now();
     const r = await solveVectorPacking(instance.problem, {
       highs,
-      timeLimitMs: instanceTimeLimitMs(instance.items),
+      timeLimitMs: budgetMs > 0 ? budgetMs : instanceTimeLimitMs(instance.items),
       now: cpuClockMs,
     });
     results.push({
@@ -325,6 +333,7 @@ async function panigrahyBenchmark(f: Flags): Promise<void> {
     console.log(
       `    ${r.name}: ${r.bins} bins, optimum ${opt(r)}, best heuristic ${best(r)}, FFD ${r.ffd}, bound ${r.lowerBound}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
     );
+  console.log(`  load average at the end: ${loadavg()[0]?.toFixed(1)}`);
   console.log(
     `  time per instance: median ${quantile(0.5).toFixed(0)} ms, p90 ${quantile(0.9).toFixed(0)} ms, max ${quantile(1).toFixed(0)} ms; wall ${(wallMs / 1000).toFixed(0)} s`,
   );
@@ -507,10 +516,17 @@ interface ClassResult extends InstanceResult {
   opt?: number;
 }
 
-async function classesWorker(index: number, workers: number, seeds: number, families: string): Promise<void> {
+async function classesWorker(
+  index: number,
+  workers: number,
+  seeds: number,
+  families: string,
+  budgetMs: number,
+): Promise<void> {
   const mine = classInstances(seeds, families).filter((_, n) => n % workers === index);
   const results = await solveInstances(
     mine.map((g) => ({ name: g.name, problem: g.problem, items: g.items })),
+    budgetMs,
   );
   process.send?.(
     results.map((r, n): ClassResult => {
@@ -527,7 +543,7 @@ async function classesWorker(index: number, workers: number, seeds: number, fami
  */
 async function classesBenchmark(f: Flags): Promise<void> {
   console.log(
-    `\n--- Generated vector classes (Triplet, New) and 1-D hard sets, ${f.seeds} seed(s) each, ${f.workers} worker processes ---`,
+    `\n--- Generated vector classes (Triplet, New) and 1-D hard sets, ${f.seeds} seed(s) each, ${f.workers} worker processes, ${f.instanceMs > 0 ? `${f.instanceMs} ms` : '14 ms per item (0.6-8 s)'} of CPU per instance, load average ${loadavg()[0]?.toFixed(1)} ---`,
   );
   const t0 = performance.now();
   const parts = await Promise.all(
@@ -537,7 +553,14 @@ async function classesBenchmark(f: Flags): Promise<void> {
         new Promise<ClassResult[]>((resolve, reject) => {
           const child = fork(
             self,
-            ['--classes-worker', String(index), String(f.workers), String(f.seeds), f.families || ','],
+            [
+              '--classes-worker',
+              String(index),
+              String(f.workers),
+              String(f.seeds),
+              f.families || ',',
+              String(f.instanceMs),
+            ],
             { execArgv: process.execArgv },
           );
           child.on('message', (message) => resolve(message as ClassResult[]));
@@ -575,6 +598,7 @@ async function classesBenchmark(f: Flags): Promise<void> {
       `  ${r.name} (${r.family.replace('1-D BPPLIB ', '')}): ${r.bins} bins, published optimum ${r.opt}, our bound ${r.lowerBound}, FFD ${r.ffd}, ${r.ms.toFixed(0)} ms, from ${r.origin}`,
     );
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
+  console.log(`  load average at the end: ${loadavg()[0]?.toFixed(1)}`);
   console.log(
     `  time per instance: median ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(0)} ms, max ${(times.at(-1) ?? 0).toFixed(0)} ms; wall ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
@@ -597,6 +621,7 @@ if (classesWorkerAt >= 0) {
     Number(process.argv[classesWorkerAt + 2]),
     Number(process.argv[classesWorkerAt + 3]),
     process.argv[classesWorkerAt + 4] ?? '',
+    Number(process.argv[classesWorkerAt + 5] ?? 0),
   );
   process.exit(0);
 } else if (workerAt >= 0) {

@@ -167,6 +167,15 @@ export class MasterProblem {
     }
   }
 
+  /**
+   * Simplex variant of the next solves: dual after the right-hand sides changed (the last basis stays dual
+   * feasible; lp-dive.ts), primal after new columns were added (the default: the basis stays primal
+   * feasible).
+   */
+  setStrategy(strategy: 'primal' | 'dual'): void {
+    this.model.options.set({ simplex_strategy: strategy === 'dual' ? 1 : LP_OPTIONS.simplex_strategy });
+  }
+
   solve(): LpSolution {
     this.model.run();
     const status = this.model.getModelStatus();

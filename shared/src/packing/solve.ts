@@ -19,6 +19,7 @@ import { roundFluidSolution, solveFluidRelaxation } from './fluid';
 import { cheaper, costAwareGreedy, eliminateBins, firstFitDecreasing, resourceValues } from './heuristics';
 import { type Highs, loadHighs } from './highs';
 import { KnapsackLpBound } from './knapsack-lp';
+import { lpDive, lpDiveApplies } from './lp-dive';
 import { minimumBinSlack, minSlackApplies } from './min-slack';
 import {
   binTypeCount,
@@ -85,6 +86,7 @@ export type PlanOrigin =
   | 'greedy'
   | 'min-slack'
   | 'bin-completion'
+  | 'lp-dive'
   | 'fluid'
   | 'lp-greedy'
   | 'mip'
@@ -258,6 +260,9 @@ export function sizeOrder(p: VectorProblem): number[] {
   return Array.from({ length: classCount(p) }, (_, i) => i).sort((x, y) => size(y) - size(x) || x - y);
 }
 
+/** Share of the budget left after the constructive heuristics that the 1-D dive (lp-dive.ts) may use. */
+const LP_DIVE_SHARE = 0.9;
+
 /** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
 const TIGHT_WASTE = 0.005;
 
@@ -421,7 +426,16 @@ export async function solveVectorPacking(
     const target = Math.ceil(lowerBound / binCost - 1e-6);
     const bins = minimumBinSlack(p, { now, deadline: now() + (deadline - now()) * share, target, seed });
     if (bins) consider(tidy(p, bins), 'min-slack');
-    if (done() || now() >= deadline || (!anyWaste && tightestWasteShare(p, target) > TIGHT_WASTE)) return;
+    // Before the LP phases, only where the bins must be (almost) exactly full; on 1-D problems only
+    // where they must be exactly full: the column-generation dive (below) uses that budget better on
+    // the others (Hard28).
+    const waste = tightestWasteShare(p, target);
+    if (
+      done() ||
+      now() >= deadline ||
+      (!anyWaste && (waste > TIGHT_WASTE || (waste > 0 && lpDiveApplies(p))))
+    )
+      return;
     const exact = binCompletion(p, target, {
       now,
       deadline: now() + (deadline - now()) * exactShare,
@@ -431,6 +445,23 @@ export async function solveVectorPacking(
   };
   minSlack(0.05, 0.15, 1, false);
   timings.heuristicsMs = now() - start;
+  // One dimension, identical bins, integer sizes (the 1-D benchmark classes; never a cluster, which has
+  // at least CPU, memory and pod slots): the root LP with exact pricing gives the bound, and a
+  // column-generation dive with limited discrepancy looks for a plan of that many bins (lp-dive.ts).
+  if (highs && !done() && !boundOnly && lpDiveApplies(p) && now() < deadline) {
+    const phase = now();
+    const binCost = p.costs[0] ?? 1;
+    const dived = lpDive(p, {
+      highs,
+      now,
+      deadline: now() + (deadline - now()) * LP_DIVE_SHARE,
+      minimumBins: Math.ceil(lowerBound / binCost - 1e-6),
+      seedColumns: best.map(sortedColumn),
+    });
+    lowerBound = Math.max(lowerBound, roundBound(dived.lowerBoundBins * binCost * (1 - 1e-9)));
+    if (dived.bins) consider(tidy(p, dived.bins), 'lp-dive');
+    timings.diveMs += now() - phase;
+  }
   let lpValue: number | undefined;
   let lpOptimal = false;
   let cgIterations = 0;
@@ -461,7 +492,7 @@ export async function solveVectorPacking(
           if (!done() && !boundOnly) consider(tidy(p, roundFluidSolution(p, fluid, limit)), 'fluid');
         }
       }
-      timings.fluidMs = now() - start - timings.heuristicsMs;
+      timings.fluidMs = now() - start - timings.heuristicsMs - timings.diveMs;
       master.addColumns(seedColumns(p, best));
       const cg: ColumnGenerationOptions = {
         maxIterations: options.maxIterations ?? 150,
@@ -512,7 +543,7 @@ export async function solveVectorPacking(
           'dive',
         );
       }
-      timings.diveMs = now() - phase;
+      timings.diveMs += now() - phase;
       phase = now();
       // The restricted-master MIP helps small and medium plans; on hundreds of nodes it rarely beats
       // the dive within any sensible budget.

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseGgaCgtInstance } from '../../src/packing/benchmark/bpplib';
+import { perfectPackingInstance } from '../../src/packing/benchmark/generators';
+import { firstFitDecreasing } from '../../src/packing/heuristics';
+import { loadHighs } from '../../src/packing/highs';
+import { type LpDiveStats, lpDive, lpDiveApplies, priceExactly } from '../../src/packing/lp-dive';
+import { solveVectorPacking } from '../../src/packing/solve';
+import { checkSolution } from '../../src/packing/vector';
+import { bruteForceOptimum, vectorProblem } from './helpers';
+
+const highs = await loadHighs();
+// Work budgets (discrepancy limit, iterations), not time, decide these tests: the clock never moves.
+const frozen = { now: () => 0, deadline: 1 };
+
+/** Tiny 1-D identical-bin problems with integer sizes, some with a per-bin cap. */
+const tinyOneDim = fc
+  .record({
+    capacity: fc.integer({ min: 5, max: 20 }),
+    sizes: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 4 }),
+    demand: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }),
+    caps: fc.option(fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 4, maxLength: 4 }), {
+      nil: undefined,
+    }),
+  })
+  .map(({ capacity, sizes, demand, caps }) =>
+    vectorProblem({
+      sizes: sizes.map((s) => [Math.min(s, capacity)]),
+      demand: demand.slice(0, sizes.length),
+      capacities: [[capacity]],
+      costs: [1],
+      ...(caps ? { maxPerBin: caps.slice(0, sizes.length) } : {}),
+    }),
+  );
+
+/** max pi . a over every pattern of the residual, by enumeration. */
+function bruteForceKnapsack(
+  sizes: readonly number[],
+  pi: readonly number[],
+  bounds: readonly number[],
+  capacity: number,
+): number {
+  let best = 0;
+  const go = (i: number, load: number, value: number) => {
+    if (i === sizes.length) {
+      best = Math.max(best, value);
+      return;
+    }
+    for (let c = 0; c <= (bounds[i] ?? 0) && load + c * (sizes[i] ?? 0) <= capacity; c++)
+      go(i + 1, load + c * (sizes[i] ?? 0), value + c * (pi[i] ?? 0));
+  };
+  go(0, 0, 0);
+  return best;
+}
+
+describe('exact pricing (bounded knapsack by dynamic programming)', () => {
+  it('matches enumeration, and its pattern fits and is worth what it reports', () => {
+    fc.assert(
+      fc.property(
+        tinyOneDim,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
+        (p, duals) => {
+          const m = p.demand.length;
+          const pi = duals.slice(0, m);
+          const priced = priceExactly(p, pi, p.demand);
+          const bounds = Array.from(p.demand, (d, i) => Math.min(d, p.maxPerBin?.[i] ?? d));
+          const sizes = Array.from(p.sizes);
+          // Classes with a zero dual add nothing: enumerate with them capped at 0 copies, as priced.
+          const positive = bounds.map((b, i) => ((pi[i] ?? 0) > 1e-9 ? b : 0));
+          const expected = bruteForceKnapsack(sizes, pi, positive, p.capacities[0] ?? 0);
+          expect(priced.value).toBeCloseTo(expected, 9);
+          let load = 0;
+          let value = 0;
+          for (const [j, i] of priced.classes.entries()) {
+            const copies = priced.counts[j] ?? 0;
+            expect(copies).toBeLessThanOrEqual(bounds[i] ?? 0);
+            load += copies * (sizes[i] ?? 0);
+            value += copies * (pi[i] ?? 0);
+          }
+          expect(load).toBeLessThanOrEqual(p.capacities[0] ?? 0);
+          expect(value).toBeCloseTo(priced.value, 9);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('column-generation dive (lp-dive.ts)', () => {
+  it('packs every copy within capacity and caps, with a proven bound at most the optimum', () => {
+    fc.assert(
+      fc.property(tinyOneDim, (p) => {
+        const opt = bruteForceOptimum(p);
+        const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 3 });
+        expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
+        expect(result.targetBins).toBeGreaterThanOrEqual(Math.ceil(result.lowerBoundBins - 1e-6));
+        if (result.bins) {
+          expect(checkSolution(p, result.bins)).toBeUndefined();
+          expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
+          expect(result.bins.length).toBeGreaterThanOrEqual(opt);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('solves a perfect-packing instance (every bin full) that FFD does not, at its LP bound', () => {
+    const g = perfectPackingInstance(20, 1);
+    expect(lpDiveApplies(g.problem)).toBe(true);
+    const stats: LpDiveStats = {
+      nodes: 0,
+      iterations: 0,
+      pruned: 0,
+      discrepancyLimit: 0,
+      rootMs: 0,
+      rootIterations: 0,
+    };
+    const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 4, stats });
+    expect(firstFitDecreasing(g.problem).length).toBeGreaterThan(g.opt ?? 0);
+    expect(result.targetBins).toBe(g.opt);
+    expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+    expect(result.bins?.length).toBe(g.opt);
+    expect(stats.nodes).toBeGreaterThan(0);
+  });
+
+  it('finds the optimum of a BPPLIB Hard28 instance (hBPP47: FFD needs one bin more) within work limits', () => {
+    const path = new URL('../../data/bpplib/hard28/hBPP47.txt', import.meta.url);
+    const g = parseGgaCgtInstance('hBPP47', readFileSync(path, 'utf8'), 'hard28', 71);
+    const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 1 });
+    expect(firstFitDecreasing(g.problem).length).toBe(72);
+    expect(result.targetBins).toBe(71);
+    expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+    expect(result.bins?.length).toBe(71);
+  });
+
+  it('stops at the deadline with no plan, and never aims below the bound it is given', () => {
+    const g = perfectPackingInstance(20, 2);
+    let t = 0;
+    const result = lpDive(g.problem, { highs, now: () => t++, deadline: 3, minimumBins: (g.opt ?? 0) + 1 });
+    expect(result.bins).toBeUndefined();
+    expect(result.targetBins).toBe((g.opt ?? 0) + 1);
+  });
+
+  it('applies only to one dimension, one bin type and integer sizes', () => {
+    const oneDim = { demand: [2], costs: [1] };
+    expect(lpDiveApplies(vectorProblem({ ...oneDim, sizes: [[3]], capacities: [[10]] }))).toBe(true);
+    expect(lpDiveApplies(vectorProblem({ ...oneDim, sizes: [[3.5]], capacities: [[10]] }))).toBe(false);
+    expect(lpDiveApplies(vectorProblem({ ...oneDim, sizes: [[3, 1]], capacities: [[10, 10]] }))).toBe(false);
+    expect(
+      lpDiveApplies(vectorProblem({ sizes: [[3]], demand: [2], capacities: [[10], [20]], costs: [1, 2] })),
+    ).toBe(false);
+  });
+});
+
+describe('the solver on one-dimensional instances', () => {
+  it('reaches the optimum of a perfect-packing instance, proven by its own bound', async () => {
+    const g = perfectPackingInstance(50, 3);
+    const result = await solveVectorPacking(g.problem, { highs, timeLimitMs: 60_000 });
+    expect(result.cost).toBe(g.opt);
+    expect(result.lowerBound).toBe(g.opt);
+    expect(checkSolution(g.problem, result.bins)).toBeUndefined();
+  });
+
+  it('never reports a plan below its bound on random 1-D problems', async () => {
+    await fc.assert(
+      fc.asyncProperty(tinyOneDim, async (p) => {
+        const opt = bruteForceOptimum(p);
+        const result = await solveVectorPacking(p, { highs, timeLimitMs: 60_000 });
+        expect(checkSolution(p, result.bins)).toBeUndefined();
+        expect(result.lowerBound).toBeLessThanOrEqual(opt);
+        expect(result.cost).toBeGreaterThanOrEqual(opt);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
