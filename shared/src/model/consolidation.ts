@@ -202,6 +202,13 @@ export const clusterActionViewSchema = z.object({
   realizedMonthlySavingUsd: z.number().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /**
+   * Node group takeover (ADR 0067): the group's minimum size this node action lowered right before its
+   * termination, before and after.
+   */
+  minimumChange: z
+    .object({ nodeGroup: z.string(), before: z.number().int(), after: z.number().int() })
+    .optional(),
   /** The patched workload (workload actions only; `node` and `instanceType` are then empty). */
   workload: workloadRefSchema.optional(),
   /** Per replica, before and after the patch (workload actions only). */
