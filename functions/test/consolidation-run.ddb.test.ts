@@ -813,6 +813,37 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     });
   });
 
+  it('the policy no longer allowing it right before the change: the node stays, uncordoned, the minimum unchanged', async () => {
+    const user = await seedTakeover('takeover-policy-off');
+    scenario = { agent: succeed, termination: terminating };
+    asg.onDescribe = async () => {
+      if (asg.onDescribe === undefined) return;
+      asg.onDescribe = undefined;
+      const put = await call('PUT /api/client/clusters/{id}/policy', {
+        token: user.accessToken,
+        path: { id: cluster.clusterId },
+        body: {
+          version: 1,
+          policy: {
+            infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: false } },
+          },
+        },
+      });
+      expect(put.status, put.raw).toBe(200);
+    };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    expect(done[0]?.result).toContain(
+      'the policy no longer allows the optimizer to lower node group minimums',
+    );
+    expect(asg.updates).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(audit.find((r) => r.action === 'consolidation.nodegroup.minimum')).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
   it('maintenance switched on within the step, right before the change: the run stops, the minimum unchanged, nothing terminated', async () => {
     const user = await seedTakeover('takeover-maint');
     scenario = { agent: succeed, termination: terminating };
