@@ -1,5 +1,6 @@
 import { LocalStepFunctions } from '@spot/local/stepfunctions';
 import type { AgentCommandResultBody, ClusterSnapshot, ConsolidationStartResponse } from '@spot/shared';
+import { CloudAccessError } from '@spot/shared';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
@@ -92,8 +93,56 @@ const kubernetes = {
   },
 } as unknown as KubernetesPort;
 
+/**
+ * The ASG's live minimum (node group takeover, ADR 0067): the fake refuses a decrement below it as AWS
+ * does when `asg.enforce` is set; `asg.denyUpdate` answers AccessDenied to UpdateAutoScalingGroup.
+ */
+const asg = {
+  minSize: 2,
+  enforce: false,
+  denyUpdate: false,
+  updates: [] as { minSize: number; desiredCapacity: number }[],
+  /** Runs when the run reads the group's live sizes (within the step, right before the change). */
+  onDescribe: undefined as (() => Promise<void>) | undefined,
+};
+
 const cloud = {
+  async describeAutoScalingGroups() {
+    await asg.onDescribe?.();
+    return [
+      {
+        name: 'web-asg',
+        minSize: asg.minSize,
+        desiredCapacity: 3 - terminated.length,
+        maxSize: 6,
+        instanceIds: [],
+        instanceTypes: ['m5.large'],
+        onDemandPercentageAboveBase: null,
+        tags: {},
+      },
+    ];
+  },
+  async updateAutoScalingGroup(
+    _target: unknown,
+    update: { name: string; minSize: number; desiredCapacity: number; maxSize: number },
+  ) {
+    if (asg.denyUpdate)
+      throw new CloudAccessError(
+        'ACCESS_DENIED',
+        'The role is not allowed autoscaling:UpdateAutoScalingGroup (AccessDenied).',
+        'autoscaling:UpdateAutoScalingGroup',
+      );
+    asg.updates.push({ minSize: update.minSize, desiredCapacity: update.desiredCapacity });
+    asg.minSize = update.minSize;
+  },
   async terminateInstanceInAutoScalingGroup(_target: unknown, request: { instanceId: string }) {
+    if (asg.enforce && 3 - terminated.length - 1 < asg.minSize)
+      return {
+        outcome: 'skipped',
+        reason: 'group-minimum',
+        message:
+          'The Auto Scaling group is at its minimum size: lower the minimum to let the optimizer remove it.',
+      } satisfies InstanceTermination;
     const answer = scenario.termination(request.instanceId);
     if (answer.outcome === 'terminating') terminated.push(request.instanceId);
     return answer;
@@ -245,6 +294,11 @@ async function runToEnd(token: string) {
 const succeed = (): Outcome => ({ outcome: 'succeeded', reason: null });
 
 beforeEach(() => {
+  asg.minSize = 2;
+  asg.enforce = false;
+  asg.denyUpdate = false;
+  asg.updates.length = 0;
+  asg.onDescribe = undefined;
   steps = 0;
   terminated.length = 0;
   enqueuedTypes.length = 0;
@@ -656,6 +710,157 @@ describe('consolidation run (workflow)', () => {
     expect(done[0]?.result).toContain('maintenance mode');
     expect(done[0]?.result).toContain('kubectl uncordon web-1');
     expect(afterMaintenance).toEqual([]);
+    expect(terminated).toEqual([]);
+  });
+});
+
+describe('consolidation run with node group takeover (ADR 0067)', () => {
+  /** Three nodes at the group's minimum (3); the policy allows lowering it, aggressive, two at a time. */
+  async function seedTakeover(name: string, lower = true) {
+    const user = await seed(name, 3);
+    asg.minSize = 3;
+    asg.enforce = true;
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 0,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: lower } },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+    return user;
+  }
+
+  it('the dry run shows the planned minimum change; without the setting there is none and nothing goes', async () => {
+    const user = await seedTakeover('takeover-dry', false);
+    const dry = async () =>
+      (
+        await call('POST /api/client/clusters/{id}/consolidation', {
+          token: user.accessToken,
+          path: { id: cluster.clusterId },
+          body: { dryRun: true },
+        })
+      ).body as { steps: unknown[]; minimumChanges: unknown[] };
+    expect(await dry()).toMatchObject({ steps: [], minimumChanges: [] });
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 1,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+    const plan = await dry();
+    expect(plan.minimumChanges).toEqual([
+      expect.objectContaining({ nodeGroupId: 'asg-web', fromMinSize: 3, toMinSize: 1, nodes: 3 }),
+    ]);
+    expect(plan.steps).toHaveLength(2);
+  });
+
+  it('lowers the minimum right before each termination that needs it, audited with before and after', async () => {
+    const user = await seedTakeover('takeover-ok');
+    scenario = { agent: succeed, termination: terminating };
+    const { done, audit, execution, started } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started.nodes).toBe(2);
+    expect(done.map((a) => a.state)).toEqual(['done', 'done']);
+    // One node at a time: 3 → 2 before the first, 2 → 1 before the second; never below what is left.
+    expect(asg.updates).toEqual([
+      { minSize: 2, desiredCapacity: 3 },
+      { minSize: 1, desiredCapacity: 2 },
+    ]);
+    expect(terminated).toHaveLength(2);
+    const changes = done.map((a) => a.minimumChange).sort((a, b) => (b?.before ?? 0) - (a?.before ?? 0));
+    expect(changes).toEqual([
+      { nodeGroup: 'web', before: 3, after: 2 },
+      { nodeGroup: 'web', before: 2, after: 1 },
+    ]);
+    expect(done.every((a) => a.result?.includes('was lowered from'))).toBe(true);
+    const records = audit.filter((r) => r.action === 'consolidation.nodegroup.minimum');
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ outcome: 'success', actorName: 'system: optimizer' });
+    expect(records.map((r) => (r.before as { minSize: number }).minSize).sort()).toEqual([2, 3]);
+    expect(records.map((r) => (r.after as { minSize: number }).minSize).sort()).toEqual([1, 2]);
+    // The Activity shows the change.
+    const list = await call('GET /api/client/clusters/{id}/actions', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    const items = (list.body as { items: Record<string, unknown>[] }).items;
+    expect(items[0]?.minimumChange).toMatchObject({ nodeGroup: 'web' });
+    expect(items[0]).not.toHaveProperty('groupMinimum');
+  });
+
+  it('without the write permission: the node is skipped with the permission named, the minimum unchanged', async () => {
+    const user = await seedTakeover('takeover-denied');
+    asg.denyUpdate = true;
+    scenario = { agent: succeed, termination: terminating };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    expect(done[0]?.result).toContain('autoscaling:UpdateAutoScalingGroup');
+    expect(done[0]?.result).toContain('uncordoned');
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    expect(audit.find((r) => r.action === 'consolidation.nodegroup.minimum')).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
+  it('the policy no longer allowing it right before the change: the node stays, uncordoned, the minimum unchanged', async () => {
+    const user = await seedTakeover('takeover-policy-off');
+    scenario = { agent: succeed, termination: terminating };
+    asg.onDescribe = async () => {
+      if (asg.onDescribe === undefined) return;
+      asg.onDescribe = undefined;
+      const put = await call('PUT /api/client/clusters/{id}/policy', {
+        token: user.accessToken,
+        path: { id: cluster.clusterId },
+        body: {
+          version: 1,
+          policy: {
+            infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: false } },
+          },
+        },
+      });
+      expect(put.status, put.raw).toBe(200);
+    };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    expect(done[0]?.result).toContain(
+      'the policy no longer allows the optimizer to lower node group minimums',
+    );
+    expect(asg.updates).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(audit.find((r) => r.action === 'consolidation.nodegroup.minimum')).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
+  it('maintenance switched on within the step, right before the change: the run stops, the minimum unchanged, nothing terminated', async () => {
+    const user = await seedTakeover('takeover-maint');
+    scenario = { agent: succeed, termination: terminating };
+    // Switched on after the step's own maintenance check, while the run reads the group's sizes.
+    asg.onDescribe = () =>
+      setMaintenance(
+        orgId,
+        cluster.clusterId,
+        { enabled: true, reason: 'upgrade' },
+        { email: 'ops@x.io' },
+        clock,
+      ).then(() => undefined);
+    const { run, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
     expect(terminated).toEqual([]);
   });
 });

@@ -189,6 +189,10 @@ describe('policies: organization default', () => {
       ['infrastructure.autoscaling.enabled', (p) => (p.infrastructure.autoscaling.enabled = 'yes')],
       ['infrastructure.autoscaling.strategy', (p) => (p.infrastructure.autoscaling.strategy = 'cheapest')],
       [
+        'infrastructure.binPacking.lowerGroupMinimums',
+        (p) => (p.infrastructure.binPacking.lowerGroupMinimums = 'yes'),
+      ],
+      [
         'infrastructure.autoscaling.nodeTemplateId',
         (p) => (p.infrastructure.autoscaling.nodeTemplateId = ''),
       ],
@@ -234,6 +238,12 @@ describe('policies: organization default', () => {
       expect(issue, `${field}: ${res.raw}`).toBeDefined();
       expect(issue?.message.length).toBeGreaterThan(10);
     }
+    // Node group takeover (ADR 0067): a boolean, said in words.
+    const takeover = structuredClone(base);
+    takeover.infrastructure.binPacking.lowerGroupMinimums = 'on';
+    const refusedTakeover = await put(user, 'PUT /api/client/policy', { version: 0, policy: takeover });
+    expect(refusedTakeover.status).toBe(400);
+    expect(refusedTakeover.raw).toContain('Lowering node group minimums is allowed (true) or not (false).');
     const unknown = await put(user, 'PUT /api/client/policy', { version: 0, policy: { ...base, extra: 1 } });
     expect(unknown.status).toBe(400);
     const noVersion = await put(user, 'PUT /api/client/policy', { policy: base });
@@ -332,6 +342,7 @@ describe('policies: account and cluster overrides, effective policy', () => {
       stabilizationWindowMinutes: 10,
       maxNodesInFlight: 1,
       automationEnabled: false,
+      lowerGroupMinimums: false,
     });
     expect((effective.body.policy as Policy).workload.rightsizing.mode).toBe('automatic');
     expect((effective.body.policy as Policy).governance.excludedNamespaces).toEqual([]);

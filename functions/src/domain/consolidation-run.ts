@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   type AgentCommandInput,
   agentCanAct,
+  CloudAccessError,
   ConflictError,
   type ConsolidationStartResponse,
   consolidationRunMaxNodes,
@@ -17,8 +18,9 @@ import {
   openActionsQuery,
 } from '../data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../data/entities/consolidation-run';
-import { nodeGroupEntity } from '../data/entities/node-group';
-import { clusterChildrenQuery } from '../data/entities/partitions';
+import { nodeEntity } from '../data/entities/node';
+import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
+import { clusterChildrenQuery, clusterPk } from '../data/entities/partitions';
 import {
   getItem,
   putItem,
@@ -26,6 +28,7 @@ import {
   transactDelete,
   transactPut,
   transactWrite,
+  updateItem,
   where,
 } from '../data/repository';
 import { port } from '../ports';
@@ -45,6 +48,7 @@ import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
 import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
+import { effectivePolicyOf } from './policy-effective';
 
 /**
  * A consolidation run (issue 14, ADR 0040): the `consolidation` workflow executes the plan of
@@ -127,6 +131,20 @@ export async function startConsolidationRun(
       : s.autoScalingGroupName
         ? { kind: 'asg', name: s.autoScalingGroupName }
         : null;
+  // Node group takeover (ADR 0067): each node of a group whose minimum the plan lowers carries the
+  // lowest minimum allowed; the minimum is lowered right before the termination that needs it.
+  const minimumChanges = new Map(plan.minimumChanges.map((c) => [c.nodeGroupId, c]));
+  const groupMinimumOf = (s: (typeof steps)[number]): ClusterAction['groupMinimum'] => {
+    const c = minimumChanges.get(s.nodeGroupId);
+    return c && s.termination === 'asg-terminate-decrement'
+      ? {
+          lowerTo: c.toMinSize,
+          nodeGroupName: c.name,
+          kind: c.nodeGroupKind,
+          autoScalingGroupName: c.autoScalingGroupName,
+        }
+      : null;
+  };
   const runId = newRunId(now);
   const startedAt = now.toISOString();
   const actions: ClusterAction[] = steps.map((s, i) => ({
@@ -153,6 +171,7 @@ export async function startConsolidationRun(
     billScope: billScopeOf(s),
     billBeforeHourlyUsd: null,
     terminatingAt: null,
+    groupMinimum: groupMinimumOf(s),
   }));
   try {
     await transactWrite([
@@ -295,7 +314,13 @@ async function uncordon(ctx: RunContext, action: ClusterAction): Promise<string>
   }
 }
 
-async function auditStep(ctx: RunContext, action: string, outcome: 'success' | 'failed', after: unknown) {
+async function auditStep(
+  ctx: RunContext,
+  action: string,
+  outcome: 'success' | 'failed',
+  after: unknown,
+  before: unknown = null,
+) {
   const run = await getItem(consolidationRunEntity, consolidationRunKey(ctx.orgId, ctx.clusterId), true);
   await appendAudit(
     ctx.orgId,
@@ -306,7 +331,7 @@ async function auditStep(ctx: RunContext, action: string, outcome: 'success' | '
       target: `cluster/${ctx.clusterId}`,
       accountId: run?.accountId ?? null,
       outcome,
-      before: null,
+      before,
       after: { runId: ctx.runId, ...(after as Record<string, unknown>) },
       sourceIp: null,
       userAgent: null,
@@ -556,10 +581,16 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
     await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
     return;
   }
-  const { target } = await billTargetOf(ctx);
+  const instanceId = action.instanceId;
+  const { cluster, target } = await billTargetOf(ctx);
+  if (action.groupMinimum) {
+    const lowered = await lowerGroupMinimum(ctx, action, action.groupMinimum, target, cluster.name);
+    if (lowered === null) return;
+    action = lowered;
+  }
   const billBeforeHourlyUsd = await billNow(ctx, action);
   const outcome = await port('cloud').terminateInstanceInAutoScalingGroup(target, {
-    instanceId: action.instanceId,
+    instanceId,
     decrementDesiredCapacity: true,
   });
   if (outcome.outcome === 'skipped') {
@@ -578,6 +609,110 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
   };
   await replaceOpen(action, terminating);
   await noteTermination(ctx, terminating, billBeforeHourlyUsd);
+}
+
+/**
+ * Node group takeover (ADR 0067), right before the termination of a node of a group whose minimum the plan
+ * lowers: when the group is at its minimum now, its minimum goes down by what this termination needs
+ * (to desired − 1, never below the plan's `lowerTo`, what the group's remaining pods need) through the
+ * cloud port's node group scaling update, audited, with the group's desired and maximum sizes as they are.
+ * Checked first: maintenance mode (thrown: the run stops, nothing changed), the policy still allowing it
+ * and the node not exempt (otherwise the node stays, uncordoned). A role without the write permission
+ * skips the node with the permission named. Answers the action to terminate, or `null` when it was closed.
+ */
+async function lowerGroupMinimum(
+  ctx: RunContext,
+  action: ClusterAction,
+  plan: NonNullable<ClusterAction['groupMinimum']>,
+  target: Awaited<ReturnType<typeof billTargetOf>>['target'],
+  clusterName: string,
+): Promise<ClusterAction | null> {
+  const { orgId, clusterId, now } = ctx;
+  const cloud = port('cloud');
+  const live =
+    plan.kind === 'asg'
+      ? (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === plan.autoScalingGroupName)
+      : (await cloud.listNodegroups(target, clusterName)).find((g) => g.name === plan.nodeGroupName);
+  if (!live) return action;
+  const desired = 'desiredCapacity' in live ? live.desiredCapacity : live.desiredSize;
+  // Above its minimum now (or a lower minimum than the plan allows would be needed): nothing to lower,
+  // the termination below checks the minimum as it is.
+  if (desired - 1 >= live.minSize || desired - 1 < plan.lowerTo) return action;
+  const after = desired - 1;
+  const before = live.minSize;
+  const group = plan.nodeGroupName;
+  const maintenance = await maintenanceOf(orgId, clusterId, true);
+  if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  const keep = async (why: string, reason: string) => {
+    await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
+    await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
+      nodeGroup: group,
+      node: action.node,
+      reason,
+    });
+    return null;
+  };
+  const { policy } = await effectivePolicyOf(orgId, await loadCluster(orgId, clusterId));
+  if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
+    return keep(
+      `${group} is at its minimum size (${before}) and the policy no longer allows the optimizer to lower node group minimums: its minimum was not changed, the node stays.`,
+      'policy',
+    );
+  }
+  const node = await getItem(
+    nodeEntity,
+    { PK: clusterPk(orgId, clusterId), SK: `NODE#${action.node}` },
+    true,
+  );
+  const exempt = policy.governance.excludedLabelSelectors.find(
+    (sel) =>
+      node?.labels?.[sel.key] !== undefined &&
+      (sel.value === undefined || sel.value === node.labels[sel.key]),
+  );
+  if (exempt) {
+    return keep(
+      `The node carries the exempt label ${exempt.key}${exempt.value === undefined ? '' : `=${exempt.value}`} now: the minimum of ${group} was not changed, the node stays.`,
+      'exempt',
+    );
+  }
+  const permission = plan.kind === 'asg' ? 'autoscaling:UpdateAutoScalingGroup' : 'eks:UpdateNodegroupConfig';
+  try {
+    if (plan.kind === 'asg') {
+      await cloud.updateAutoScalingGroup(target, {
+        name: plan.autoScalingGroupName ?? group,
+        minSize: after,
+        desiredCapacity: desired,
+        maxSize: live.maxSize,
+      });
+    } else {
+      await cloud.updateNodegroupScaling(target, {
+        clusterName,
+        nodegroupName: group,
+        minSize: after,
+        desiredSize: desired,
+        maxSize: live.maxSize,
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof CloudAccessError) || error.cloudCode !== 'ACCESS_DENIED') throw error;
+    return keep(
+      `Lowering the minimum of ${group} needs ${permission} (the onboarding template's write option), which the role does not have: its minimum stays ${before}, the node stays.`,
+      `access-denied: ${permission}`,
+    );
+  }
+  await auditStep(
+    ctx,
+    'consolidation.nodegroup.minimum',
+    'success',
+    { nodeGroup: group, node: action.node, minSize: after },
+    { nodeGroup: group, minSize: before },
+  );
+  if (action.nodeGroupId) {
+    await updateItem(nodeGroupKey(orgId, clusterId, action.nodeGroupId), { set: { minSize: after } });
+  }
+  const changed = { ...action, minimumChange: { nodeGroup: group, before, after } };
+  await replaceOpen(action, changed);
+  return changed;
 }
 
 /**
@@ -616,9 +751,12 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
       ? null
       : Math.round(Math.max(0, before - after) * hoursPerMonth * 100) / 100;
   const pods = `${action.evictions?.length ?? 0} pod(s) evicted`;
+  const lowered = action.minimumChange
+    ? ` The minimum size of ${action.minimumChange.nodeGroup} was lowered from ${action.minimumChange.before} to ${action.minimumChange.after} first (node group takeover).`
+    : '';
   const how = karpenter
     ? `Drained (${pods}) and deleted: Karpenter terminated its instance.`
-    : `Drained (${pods}) and terminated in its Auto Scaling group, desired capacity decremented.`;
+    : `Drained (${pods}) and terminated in its Auto Scaling group, desired capacity decremented.${lowered}`;
   const measured =
     realized === null
       ? ' The bill of its group could not be read: no realized saving recorded.'

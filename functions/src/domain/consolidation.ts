@@ -166,6 +166,7 @@ const view = ({
   billBeforeHourlyUsd: _bb,
   billAfterHourlyUsd: _ba,
   terminatingAt: _ta,
+  groupMinimum: _gm,
   work: _wk,
   ...a
 }: ActionItem) => a;

@@ -498,6 +498,67 @@ describe('writes change the world', { timeout: 30_000 }, () => {
     expect(gone).toMatchObject({ outcome: 'skipped', reason: 'not-in-group' });
   });
 
+  it('node group takeover (ADR 0067): a fixed group at its minimum, lowered one node at a time, lets each termination with decrement go; the removed stay gone, the bill drops each time', async () => {
+    const { cloud, clock } = testSandbox();
+    const target = keyTarget(cloud, 1, 'us-east-1');
+    const name = 'dev-platform-use1-legacy-workers';
+    const asgOf = async () => {
+      const g = (await cloud.describeAutoScalingGroups(target)).find((x) => x.name === name);
+      if (!g) throw new Error(`${name} not found`);
+      return g;
+    };
+    const billOf = async () => {
+      const ids = (await asgOf()).instanceIds;
+      return (await cloud.describeInstances(target))
+        .filter((i) => ids.includes(i.instanceId))
+        .reduce((sum, i) => sum + (sandboxOnDemandUsd(i.instanceType, 'us-east-1') ?? 0), 0);
+    };
+    const start = await asgOf();
+    // The fixed group sits at its minimum: a termination with decrement is refused as AWS refuses it.
+    expect(start.minSize).toBe(start.desiredCapacity);
+    const first = start.instanceIds[0] as string;
+    expect(
+      await cloud.terminateInstanceInAutoScalingGroup(target, {
+        instanceId: first,
+        decrementDesiredCapacity: true,
+      }),
+    ).toMatchObject({ outcome: 'skipped', reason: 'group-minimum' });
+    const removed: string[] = [];
+    let bill = await billOf();
+    for (let i = 0; i < 2; i += 1) {
+      const g = await asgOf();
+      // What the run does right before the termination: the minimum to desired - 1, sizes otherwise kept.
+      await cloud.updateAutoScalingGroup(target, {
+        name,
+        minSize: g.desiredCapacity - 1,
+        desiredCapacity: g.desiredCapacity,
+        maxSize: g.maxSize,
+      });
+      clock.advance(1_000);
+      const instanceId = (await asgOf()).instanceIds.find((id) => !removed.includes(id)) as string;
+      const done = await cloud.terminateInstanceInAutoScalingGroup(target, {
+        instanceId,
+        decrementDesiredCapacity: true,
+      });
+      expect(done).toMatchObject({ outcome: 'terminating' });
+      removed.push(instanceId);
+      clock.advance(1_000);
+      const after = await asgOf();
+      expect(after.minSize).toBe(g.desiredCapacity - 1);
+      expect(after.desiredCapacity).toBe(g.desiredCapacity - 1);
+      for (const id of removed) expect(after.instanceIds).not.toContain(id);
+      const now = await billOf();
+      expect(now).toBeLessThan(bill);
+      bill = now;
+    }
+    // Hours later the removed nodes are still gone and the lowered minimum holds.
+    clock.advance(3 * 3_600_000);
+    const later = await asgOf();
+    expect(later.desiredCapacity).toBe(start.desiredCapacity - 2);
+    expect(later.minSize).toBe(start.desiredCapacity - 2);
+    for (const id of removed) expect(later.instanceIds).not.toContain(id);
+  });
+
   it('writes the keys file readable by its owner only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-keys-'));
     dirs.push(dir);

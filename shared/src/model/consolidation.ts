@@ -54,6 +54,20 @@ export const planStepSchema = z.object({
 });
 export type PlanStep = z.infer<typeof planStepSchema>;
 
+export const planMinimumChangeSchema = z.object({
+  nodeGroupId: z.string(),
+  name: z.string(),
+  nodeGroupKind: z.enum(['asg', 'managed-node-group']),
+  autoScalingGroupName: z.string().nullable(),
+  fromMinSize: z.number().int().nonnegative(),
+  toMinSize: z.number().int().nonnegative(),
+  /** The group's nodes now. */
+  nodes: z.number().int().nonnegative(),
+  /** What the plan saves on top of the same plan at the group's own minimum. */
+  monthlySavingUsd: z.number(),
+});
+export type PlanMinimumChange = z.infer<typeof planMinimumChangeSchema>;
+
 export const planSkippedSchema = z.object({
   node: z.string(),
   reason: z.enum(consolidationSkipReasons),
@@ -116,6 +130,13 @@ export const consolidationPlanResponseSchema = z.object({
       }),
     )
     .default([]),
+  /**
+   * Node group takeover (ADR 0067, policy `infrastructure.binPacking.lowerGroupMinimums`): the minimums
+   * the run lowers, each right before terminating the node of the group that needs it, never below what
+   * the group's remaining pods need (`toMinSize`: the nodes the plan keeps of it). Empty when the policy
+   * does not allow it.
+   */
+  minimumChanges: z.array(planMinimumChangeSchema).default([]),
   /** What the plan could not take into account, in words. */
   notes: z.array(z.string()),
 });
@@ -181,6 +202,13 @@ export const clusterActionViewSchema = z.object({
   realizedMonthlySavingUsd: z.number().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /**
+   * Node group takeover (ADR 0067): the group's minimum size this node action lowered right before its
+   * termination, before and after.
+   */
+  minimumChange: z
+    .object({ nodeGroup: z.string(), before: z.number().int(), after: z.number().int() })
+    .optional(),
   /** The patched workload (workload actions only; `node` and `instanceType` are then empty). */
   workload: workloadRefSchema.optional(),
   /** Per replica, before and after the patch (workload actions only). */

@@ -47,9 +47,12 @@ export const customerReadActions: readonly CustomerPermission[] = [
 export const customerWriteActions: readonly CustomerPermission[] = [
   {
     action: 'autoscaling:UpdateAutoScalingGroup',
-    why: 'hibernate and wake groups by setting min/desired/max',
+    why: 'hibernate and wake groups by setting min/desired/max; lower a minimum when the policy allows node group takeover',
   },
-  { action: 'eks:UpdateNodegroupConfig', why: 'hibernate and wake managed node groups (min 0 / desired 0)' },
+  {
+    action: 'eks:UpdateNodegroupConfig',
+    why: 'hibernate and wake managed node groups (min 0 / desired 0); lower a minimum when the policy allows node group takeover',
+  },
   { action: 'ec2:CreateTags', why: 'record the sizes to restore on the resources the product changed' },
   {
     action: 'autoscaling:TerminateInstanceInAutoScalingGroup',

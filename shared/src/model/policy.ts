@@ -93,6 +93,15 @@ const binPackingShape = {
    * by default: a person previews the plan and switches it on.
    */
   automationEnabled: z.boolean({ error: 'Automation is on (true) or off (false).' }),
+  /**
+   * Node group takeover (ADR 0067): a consolidation run may lower an ASG's or managed node group's
+   * minimum size to what its plan needs, right before terminating the node that needs it, never below
+   * what the group's remaining pods need. Off by default: only the customer's choice lets the optimizer
+   * change a group's minimum (its IaC may set it back; every change is audited).
+   */
+  lowerGroupMinimums: z.boolean({
+    error: 'Lowering node group minimums is allowed (true) or not (false).',
+  }),
 };
 const rightsizingShape = {
   mode: z.enum(rightsizingModes, { error: 'The rightsizing mode is off, recommendations or automatic.' }),
@@ -143,6 +152,7 @@ export const policySchema = z
             // One at a time until the customer chooses otherwise: the slowest, safest drain.
             maxNodesInFlight: binPackingShape.maxNodesInFlight.default(1),
             automationEnabled: binPackingShape.automationEnabled.default(false),
+            lowerGroupMinimums: binPackingShape.lowerGroupMinimums.default(false),
           })
           .prefault({}),
       })

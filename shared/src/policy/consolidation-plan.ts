@@ -150,11 +150,26 @@ export function consolidationPlanOf(
     maxNodesInFlight,
     maxNodes: consolidationRunMaxNodes,
   };
-  const run = planConsolidationRun(runInput, input.now, { fit });
-  const heldByMinimums = heldByMinimumsOf(run, runInput, input, fit);
+  const { run, minimumChanges, heldByMinimums } = planWithTakeover(
+    runInput,
+    input,
+    fit,
+    policy.infrastructure.binPacking.lowerGroupMinimums,
+  );
+  for (const c of minimumChanges) {
+    notes.push(
+      `Node group takeover: the run lowers the minimum size of ${c.name} from ${c.fromMinSize} to ${c.toMinSize} (${c.nodes} nodes now, ${c.toMinSize} after the run), right before terminating the node that needs it, never below what its remaining pods need; this saves $${c.monthlySavingUsd.toFixed(2)}/month more. The group's infrastructure as code may set it back; every change is audited.`,
+    );
+  }
   for (const h of heldByMinimums) {
     notes.push(
-      `The minimum size of ${h.name} (${h.minSize}; ${h.nodes} nodes now) keeps nodes this plan would remove: with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. The optimizer never changes a group's minimum.`,
+      `The minimum size of ${h.name} (${h.minSize}; ${h.nodes} nodes now) keeps nodes this plan would remove: with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. ${
+        h.nodeGroupKind === 'karpenter-nodepool'
+          ? 'The optimizer never changes a NodePool.'
+          : policy.infrastructure.binPacking.lowerGroupMinimums
+            ? 'The optimizer could not plan the lower minimum for it.'
+            : "The optimizer changes a group's minimum only when the policy allows it (Allow the optimizer to lower node group minimums)."
+      }`,
     );
   }
   notes.push(
@@ -200,8 +215,93 @@ export function consolidationPlanOf(
     hourlySavingUsd: run.hourlySavingUsd,
     monthlySavingUsd: run.monthlySavingUsd,
     plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
-    heldByMinimums,
+    heldByMinimums: heldByMinimums.map(({ nodeGroupKind: _, ...h }) => h),
+    minimumChanges,
     notes,
+  };
+}
+
+type HeldByMinimum = ConsolidationPlanResponse['heldByMinimums'][number] & {
+  nodeGroupKind: RunNodeGroup['kind'];
+};
+
+/**
+ * Node group takeover (ADR 0067). Off: the plan as it is, and what each minimum holds. On: every ASG or
+ * managed node group whose minimum held an extra saving is planned again with its minimum lifted; the
+ * minimum the run may lower it to is the number of its nodes that plan keeps (what its remaining pods
+ * need), and the plan is made once more with those minimums, so no step takes a group below it.
+ */
+function planWithTakeover(
+  runInput: ConsolidationRunInput,
+  input: ConsolidationPlanInput,
+  fit: ReturnType<typeof placementFit>,
+  lowerGroupMinimums: boolean,
+): {
+  run: ReturnType<typeof planConsolidationRun>;
+  minimumChanges: ConsolidationPlanResponse['minimumChanges'];
+  heldByMinimums: HeldByMinimum[];
+} {
+  const run = planConsolidationRun(runInput, input.now, { fit });
+  const held = heldByMinimumsOf(run, runInput, input, fit);
+  const liftable = new Set(
+    held.filter((h) => h.nodeGroupKind !== 'karpenter-nodepool').map((h) => h.nodeGroupId),
+  );
+  if (!lowerGroupMinimums || liftable.size === 0) return { run, minimumChanges: [], heldByMinimums: held };
+  const nodesIn = (id: string) => input.nodes.filter((n) => n.nodeGroupId === id).length;
+  const lifted = planConsolidationRun(
+    { ...runInput, groups: runInput.groups.map((g) => (liftable.has(g.id) ? { ...g, minSize: 0 } : g)) },
+    input.now,
+    { fit },
+  );
+  const targets = new Map<string, number>();
+  for (const g of runInput.groups) {
+    if (!liftable.has(g.id)) continue;
+    const kept = nodesIn(g.id) - lifted.steps.filter((s) => s.nodeGroupId === g.id).length;
+    if (kept < g.minSize) targets.set(g.id, Math.max(0, kept));
+  }
+  if (targets.size === 0) return { run, minimumChanges: [], heldByMinimums: held };
+  const takenInput = {
+    ...runInput,
+    groups: runInput.groups.map((g) =>
+      targets.has(g.id) ? { ...g, minSize: targets.get(g.id) ?? g.minSize } : g,
+    ),
+  };
+  const taken = planConsolidationRun(takenInput, input.now, { fit });
+  // Never worse than the plan without takeover (a different first fit could be).
+  if (taken.monthlySavingUsd <= run.monthlySavingUsd)
+    return { run, minimumChanges: [], heldByMinimums: held };
+  const minimumChanges: ConsolidationPlanResponse['minimumChanges'] = [];
+  for (const g of runInput.groups) {
+    const to = targets.get(g.id);
+    const removed = taken.steps.filter((s) => s.nodeGroupId === g.id).length;
+    if (to === undefined || removed === 0) continue;
+    const nodes = nodesIn(g.id);
+    // What the final plan keeps of the group, never more than the minimum it had.
+    const toMinSize = Math.min(g.minSize, Math.max(to, nodes - removed));
+    if (toMinSize >= g.minSize) continue;
+    const without = planConsolidationRun(
+      { ...takenInput, groups: takenInput.groups.map((x) => (x.id === g.id ? g : x)) },
+      input.now,
+      { fit },
+    );
+    minimumChanges.push({
+      nodeGroupId: g.id,
+      name: g.name,
+      nodeGroupKind: g.kind === 'managed-node-group' ? 'managed-node-group' : 'asg',
+      autoScalingGroupName: g.autoScalingGroupName,
+      fromMinSize: g.minSize,
+      toMinSize,
+      nodes,
+      monthlySavingUsd: Math.max(
+        0,
+        Math.round((taken.monthlySavingUsd - without.monthlySavingUsd) * 100) / 100,
+      ),
+    });
+  }
+  return {
+    run: taken,
+    minimumChanges,
+    heldByMinimums: heldByMinimumsOf(taken, takenInput, input, fit),
   };
 }
 
@@ -215,14 +315,14 @@ function heldByMinimumsOf(
   runInput: ConsolidationRunInput,
   input: ConsolidationPlanInput,
   fit: ReturnType<typeof placementFit>,
-): ConsolidationPlanResponse['heldByMinimums'] {
+): HeldByMinimum[] {
   const ids = new Set(
     run.skipped
       .filter((s) => s.reason === 'group-minimum')
       .flatMap((s) => runInput.owners[s.node]?.nodeGroupId ?? []),
   );
-  const out: ConsolidationPlanResponse['heldByMinimums'] = [];
-  for (const group of input.groups) {
+  const out: HeldByMinimum[] = [];
+  for (const group of runInput.groups) {
     if (!ids.has(group.id)) continue;
     const lifted = planConsolidationRun(
       { ...runInput, groups: runInput.groups.map((g) => (g.id === group.id ? { ...g, minSize: 0 } : g)) },
@@ -240,6 +340,7 @@ function heldByMinimumsOf(
       nodes,
       minimumToAllow: Math.max(0, nodes - removed),
       monthlySavingUsd: more,
+      nodeGroupKind: group.kind,
     });
   }
   return out;

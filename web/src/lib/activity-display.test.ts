@@ -35,6 +35,7 @@ const plan = (steps: number, waves: number): ConsolidationPlanResponse => ({
   monthlySavingUsd: 70.08 * steps,
   plannedMonthlySavingUsd: 70.08 * steps,
   heldByMinimums: [],
+  minimumChanges: [],
   notes: [],
 });
 

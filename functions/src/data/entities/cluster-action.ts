@@ -69,6 +69,23 @@ const clusterActionSchema = z.object({
   billAfterHourlyUsd: z.number().nullable().optional(),
   /** When the termination was asked for (the ASG call, or the agent's delete-node command enqueued). */
   terminatingAt: z.string().nullable().optional(),
+  /**
+   * Node group takeover (ADR 0067): the plan lowers the group's minimum, at most to `lowerTo`, right
+   * before this node's termination when the group is at its minimum then (not shown).
+   */
+  groupMinimum: z
+    .object({
+      lowerTo: z.number().int().nonnegative(),
+      nodeGroupName: z.string(),
+      kind: z.enum(['asg', 'managed-node-group']),
+      autoScalingGroupName: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** The minimum this step lowered, before and after (shown in the Activity). */
+  minimumChange: z
+    .object({ nodeGroup: z.string(), before: z.number().int(), after: z.number().int() })
+    .optional(),
   // Workload patches (ADR 0043): the workload, its state per replica before and after (shown), and what
   // the rightsizing workflow needs to carry the patch out and watch it (`work`, never meant to be shown).
   workload: workloadRefSchema.optional(),
