@@ -18,9 +18,9 @@ import {
   openActionsQuery,
 } from '../data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../data/entities/consolidation-run';
-import { nodeEntity } from '../data/entities/node';
+import { nodeEntity, nodeKey } from '../data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
-import { clusterChildrenQuery, clusterPk } from '../data/entities/partitions';
+import { clusterChildrenQuery } from '../data/entities/partitions';
 import {
   getItem,
   putItem,
@@ -659,11 +659,7 @@ async function lowerGroupMinimum(
       'policy',
     );
   }
-  const node = await getItem(
-    nodeEntity,
-    { PK: clusterPk(orgId, clusterId), SK: `NODE#${action.node}` },
-    true,
-  );
+  const node = await getItem(nodeEntity, nodeKey(orgId, clusterId, action.node), true);
   const exempt = policy.governance.excludedLabelSelectors.find(
     (sel) =>
       node?.labels?.[sel.key] !== undefined &&

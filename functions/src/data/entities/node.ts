@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { capacityTypeSchema, clusterPk, inventoryPriceSourceSchema } from './partitions';
 
+/** One node of a cluster's latest inventory. */
+export const nodeKey = (orgId: string, clusterId: string, nodeName: string) => ({
+  PK: clusterPk(orgId, clusterId),
+  SK: `NODE#${nodeName}`,
+});
+
 export const nodeEntity = defineEntity(
   'Node',
   z.object({
@@ -56,5 +62,5 @@ export const nodeEntity = defineEntity(
     priceSource: inventoryPriceSourceSchema,
     launchedAt: z.string(),
   }),
-  (n) => ({ PK: clusterPk(n.orgId, n.clusterId), SK: `NODE#${n.nodeName}` }),
+  (n) => nodeKey(n.orgId, n.clusterId, n.nodeName),
 );
