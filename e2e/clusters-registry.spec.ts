@@ -200,5 +200,29 @@ test.describe
       await expect(page.getByRole('link', { name: 'payments-prod' })).toBeFocused();
       await page.keyboard.press('Enter');
       await expect(page).toHaveURL(new RegExp(`/clusters/${ids['payments-prod']}`));
+
+      // 8. A row's menu opens the cluster's own audit log, policy and activity (each scoped to it).
+      const fromMenu = async (entry: string) => {
+        await page.getByRole('menuitem', { name: 'Clusters' }).first().click();
+        await expect.poll(async () => (await rowNames(page)).length).toBe(12);
+        await page.getByRole('button', { name: 'More actions for data-prod' }).click();
+        await page.getByText(entry, { exact: true }).click();
+      };
+      await fromMenu('Audit log of the cluster');
+      await expect(
+        page.getByRole('heading', { level: 1, name: 'Audit Logs & Compliance Center' }),
+      ).toBeVisible();
+      await expect(page.getByLabel('Target')).toHaveValue(`cluster/${ids['data-prod']}`);
+      // Only data-prod's record of the bulk apply (search-prod's and web-prod's are filtered out).
+      const trail = page.getByTestId('audit-table').getByRole('row');
+      await expect(trail).toHaveCount(2);
+      await expect(trail.nth(1)).toContainText('Modified Policy');
+      await expect(trail.nth(1)).toContainText(ids['data-prod'] ?? 'missing id');
+      await fromMenu('Settings (policy)');
+      await expect(page.getByRole('heading', { level: 1, name: 'Optimization Policies' })).toBeVisible();
+      await expect(page.getByTestId('scope-cluster')).toContainText('data-prod');
+      await fromMenu('Logs (activity)');
+      await expect(page).toHaveURL(new RegExp(`/clusters/${ids['data-prod']}$`));
+      await expect(page.getByRole('heading', { level: 2, name: 'Activity' })).toBeAttached();
     });
   });
