@@ -21,7 +21,7 @@ import { loadCluster } from './clusters';
 import { openSecret, sealSecret } from './envelope';
 
 /** The AAD a cluster's kubeconfig is sealed with: a file copied to another cluster's item does not open. */
-const kubeconfigAad = (orgId: string, clusterId: string) => `${orgId}/${clusterId}/kubeconfig`;
+export const kubeconfigAad = (orgId: string, clusterId: string) => `${orgId}/${clusterId}/kubeconfig`;
 
 /**
  * The cluster as the Kubernetes port reads it (ADR 0059): with the kubeconfig uploaded for it in the Add

@@ -49,6 +49,7 @@ import type { EksCluster } from '../ports/cloud';
 import { loadAccount } from './accounts';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
+import { kubeconfigAad } from './cluster-kubeconfig';
 import type { BulkActor } from './cluster-registry';
 import { registryRowText, registryRowUpdate } from './cluster-registry-row';
 import { loadCluster } from './clusters';
@@ -235,8 +236,8 @@ async function storeCluster(
   });
   const items: TransactItem[] = [transactPut(clusterEntity, cluster, true), ...rowWrites];
   if (body.method === 'kubeconfig' && kubeconfig) {
-    // AAD binds the ciphertext to this cluster: a sealed file copied to another item does not open.
-    const sealed = await sealSecret(body.kubeconfig, port('keyService'), `${orgId}/${clusterId}/kubeconfig`);
+    // The same AAD the collector and the replace route use: a file copied to another item does not open.
+    const sealed = await sealSecret(body.kubeconfig, port('keyService'), kubeconfigAad(orgId, clusterId));
     items.push(
       transactPutRaw(
         clusterKubeconfigEntity.toItem({
