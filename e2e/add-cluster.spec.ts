@@ -128,8 +128,9 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await tabTo(page, wizard.getByLabel(`team tag of ${created}`), { max: 10 });
   await page.keyboard.press('End');
   await page.keyboard.type('-eu');
-  // The first install token fails (the cluster is added, its token is not): the error shows, and "Add"
-  // again issues the token for the cluster already added instead of adding it twice (a 409).
+  // The first install token fails (the cluster is added, its token is not): the error shows, the row is
+  // marked added (no longer selectable: adding it twice would be a 409), and "Continue with the 1 added"
+  // issues the token for it.
   await page.route(
     '**/install-token',
     (route) => route.fulfill({ status: 503, json: { message: 'Try again.' } }),
@@ -142,7 +143,10 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await page.keyboard.press('Enter');
   await expect(wizard.getByRole('alert')).toContainText('That did not work');
   await expect(title).toHaveText('Discover unmanaged clusters');
-  await add.focus();
+  await expect(wizard.getByTestId(`added-${created}`)).toHaveText('✓ Added');
+  await expect(wizard.getByRole('checkbox', { name: `Select ${created}` })).toBeDisabled();
+  await expect(add).toBeDisabled();
+  await wizard.getByRole('button', { name: 'Continue with the 1 added' }).focus();
   await page.keyboard.press('Enter');
 
   // Step 3: the Helm command with its one-hour install token, and the pre-flight check.
@@ -156,6 +160,22 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await expect(wizard.getByRole('status')).toContainText(/All \d+ IAM permissions are in place\./);
   await shot(page, '03-install');
   await expectAccessible(page, 'the Add Cluster wizard, step 3 (install)', dialog);
+  // The kubectl form fetches the manifest from this deployment (ADR 0071): it is served, names this
+  // origin, and holds no token (sed puts it in, from the command line, never from a URL).
+  await wizard.getByRole('tab', { name: 'kubectl apply' }).click();
+  const kubectl = (await wizard.getByLabel('kubectl apply install command').textContent()) ?? '';
+  const manifestUrl = /^curl -fsSL (\S+) \\$/m.exec(kubectl)?.[1] ?? '';
+  expect(manifestUrl).toBe(new URL('/api/agent/manifest.yaml', page.url()).href);
+  expect(kubectl).toContain(`|${token}|`);
+  await expect(wizard.getByRole('link', { name: 'download it' })).toHaveAttribute('href', manifestUrl);
+  const manifest = await page.request.get(manifestUrl);
+  expect(manifest.status()).toBe(200);
+  expect(manifest.headers()['content-type']).toMatch(/^application\/yaml/);
+  const served = await manifest.text();
+  expect(served).toContain(`value: "${new URL(page.url()).origin}"`);
+  expect(served).not.toContain(token ?? 'a token');
+  await shot(page, '03b-install-kubectl');
+  await wizard.getByRole('tab', { name: 'Helm' }).click();
 
   // Step 4: the sonar listens, and keeps listening while no agent has reported (one look at the cluster
   // answers without a report). Back to the commands: the sandbox runs the Helm command with the token
@@ -247,6 +267,15 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
     `${restricted} (eu-west-1): The account has no EKS cluster "${restricted}" in eu-west-1. Scan the region again and pick one of the clusters listed, or check the name and region.`,
   ]);
   await expect(title).toHaveText('Discover unmanaged clusters');
+  // The two added are unticked and marked added; "Add" counts only the one left to add.
+  for (const name of pair) {
+    await expect(wizard.getByRole('checkbox', { name: `Select ${name}` })).not.toBeChecked();
+    await expect(wizard.getByRole('checkbox', { name: `Select ${name}` })).toBeDisabled();
+    await expect(wizard.getByTestId(`added-${name}`)).toHaveText('✓ Added');
+  }
+  await expect(wizard.getByRole('checkbox', { name: `Select ${restricted}` })).toBeChecked();
+  await expect(addThree).toHaveCount(0);
+  await expect(wizard.getByRole('button', { name: 'Add selected cluster' })).toBeEnabled();
   const goOn = wizard.getByRole('button', { name: 'Continue with the 2 added' });
   await tabTo(page, goOn, { key: 'Shift+Tab', max: 5 });
   await expectVisibleFocus(page, 'the Continue with the 2 added button');

@@ -313,6 +313,15 @@ export const routes: readonly RouteDefinition[] = [
     // Each call reaches the customer's Auto Scaling / EKS API: a form a person submits.
     rateLimit: { perOrg: { requests: 60, windowSeconds: 60 }, gateway: { requestsPerSecond: 10, burst: 20 } },
   },
+  // The kubectl install command's manifest (ADR 0071): the same file for everyone, so no auth; it names
+  // this deployment's URL, read from the web stack's parameter.
+  {
+    method: 'GET',
+    path: '/api/agent/manifest.yaml',
+    handler: 'agent/manifest',
+    auth: 'public',
+    needs: ['app-url'],
+  },
   {
     method: 'GET',
     path: '/api/agent/commands',

@@ -123,6 +123,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
   'GET /api/agent/commands': () => ({ token: agentToken }),
+  'GET /api/agent/manifest.yaml': () => ({}),
 };
 
 describe('responses match the contracts', () => {

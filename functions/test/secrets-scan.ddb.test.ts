@@ -242,6 +242,8 @@ describe('no credential leaves by any route', () => {
       path: { id: cluster.clusterId },
     });
     const installToken = String(install.body.token);
+    // The manifest the install's kubectl command fetches: public, so it must hold no token (ADR 0071).
+    expect((await call('GET /api/agent/manifest.yaml')).status).toBe(200);
     await call('POST /api/client/clusters/{id}/preflight', { token, path: { id: cluster.clusterId } });
     const redeemed = await call('POST /api/ingest/snapshots', {
       token: installToken,

@@ -13,6 +13,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
 import type { ProductFunction } from '../src/constructs/product-function';
+import { repoRoot } from '../src/paths';
 import { edgeRegion, managedRuleGroups, rateLimits } from '../src/stacks/edge-security-stack';
 import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
 import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
@@ -691,6 +692,16 @@ describe('function bundles', () => {
     const dir = bundleDir(route('POST /api/auth/signup'));
     expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('highs.wasm');
     expect(existsSync(join(dir, 'highs.wasm'))).toBe(false);
+  });
+
+  it("ship the agent's manifest beside the function that serves it, and only there (ADR 0071)", () => {
+    const dir = bundleDir(route('GET /api/agent/manifest.yaml'));
+    expect(readFileSync(join(dir, 'spot-optimizer-agent.yaml'), 'utf8')).toBe(
+      readFileSync(join(repoRoot, 'agent', 'manifests', 'agent.yaml'), 'utf8'),
+    );
+    expect(existsSync(join(bundleDir(route('POST /api/auth/signup')), 'spot-optimizer-agent.yaml'))).toBe(
+      false,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { bundledAgentManifestName } from '@spot/functions/lib/agent-manifest-file';
 import { buildSync } from 'esbuild';
 import { repoRoot } from '../paths';
 
@@ -20,6 +21,18 @@ import { repoRoot } from '../paths';
  */
 export const highsWasmPath = createRequire(join(repoRoot, 'shared', 'package.json')).resolve('highs/runtime');
 
+/** The agent's plain manifest, which `GET /api/agent/manifest.yaml` serves (ADR 0071). */
+export const agentManifestSourcePath = join(repoRoot, 'agent', 'manifests', 'agent.yaml');
+
+/**
+ * Files a bundle reads at run time, beside its `index.mjs`: each is copied next to the bundles whose code
+ * names it (the name is a string literal there, which minifying keeps), and only there.
+ */
+export const bundleDataFiles: readonly { name: string; source: string }[] = [
+  { name: 'highs.wasm', source: highsWasmPath },
+  { name: bundledAgentManifestName, source: agentManifestSourcePath },
+];
+
 /** The entry module of each kind of function, as the stacks and the app's one bundling run name them. */
 export const functionEntry = {
   route: (sourceDir: string, handler: string) => join(sourceDir, 'handlers', `${handler}.ts`),
@@ -33,9 +46,9 @@ const built = new Map<string, string>();
 
 /**
  * Bundles the entries not built yet, in one esbuild run. Output: `<root>/<entry path under the repo>/index.mjs`
- * with its source map, plus `highs.wasm` beside the bundles that load it (the others stay 3.5 MB smaller;
- * without the file the packer would fall back to its heuristic plan, silently worse, so the infra test
- * asserts it is there).
+ * with its source map, plus the {@link bundleDataFiles} beside the bundles that read them: `highs.wasm`
+ * (the others stay 3.5 MB smaller; without the file the packer would fall back to its heuristic plan,
+ * silently worse, so the infra test asserts it is there) and the agent's manifest.
  */
 export function bundleFunctions(entries: readonly string[]): void {
   const missing = [...new Set(entries)].filter((e) => !built.has(e));
@@ -67,8 +80,9 @@ export function bundleFunctions(entries: readonly string[]): void {
   for (const entry of missing) {
     const dir = join(outRoot, outDirOf(entry));
     if (!existsSync(join(dir, 'index.mjs'))) throw new Error(`esbuild wrote no bundle for ${entry}`);
-    if (readFileSync(join(dir, 'index.mjs'), 'utf8').includes('highs.wasm'))
-      copyFileSync(highsWasmPath, join(dir, 'highs.wasm'));
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    for (const data of bundleDataFiles)
+      if (code.includes(data.name)) copyFileSync(data.source, join(dir, data.name));
     built.set(entry, dir);
   }
 }

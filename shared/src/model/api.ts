@@ -474,6 +474,15 @@ export const apiContracts = {
     // 409: maintenance mode; 422: the role lacks the write permission (named).
     errors: [...ofOneAccount, 409, 422, 502, 429],
   },
+  'GET /api/agent/manifest.yaml': {
+    summary:
+      "The agent's plain Kubernetes manifest with this deployment's URL in it; its cluster name and token stay CHANGE ME for the install command's sed to fill (public: no secret in it)",
+    tags: ['Clusters'],
+    // The file itself, YAML text.
+    responses: { 200: z.string() },
+    fileMediaTypes: ['application/yaml'],
+    errors: [],
+  },
   'GET /api/agent/commands': {
     summary:
       "The commands for the agent's cluster to run now (write mode), each leased to it for a few minutes, with the policy's exemptions",

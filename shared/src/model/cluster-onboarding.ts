@@ -180,8 +180,9 @@ export const installTokenPrefix = 'spot_ins_';
 
 export const installCommandsSchema = z.object({
   helm: z.string(),
-  /** The published manifest (`manifestUrl`) with its values filled in, piped to `kubectl apply -f -`. */
+  /** This deployment's manifest (`manifestUrl`) with the cluster's values filled in, piped to `kubectl apply -f -`. */
   kubectl: z.string(),
+  /** `GET /api/agent/manifest.yaml` of this deployment: the agent's plain manifest, no secret in it. */
   manifestUrl: z.string(),
   terraform: z.string(),
 });
@@ -197,29 +198,72 @@ export const installTokenResponseSchema = z.object({
 });
 export type InstallTokenResponse = z.infer<typeof installTokenResponseSchema>;
 
-/** Where the agent's plain manifest is published (the chart's rendering, versioned with the agent). */
-export const agentManifestUrl =
-  'https://raw.githubusercontent.com/spot-optimizer/agent/v0.1.0/manifests/agent.yaml';
+/** Where this deployment serves the agent's plain manifest (public: it holds no secret). */
+export const agentManifestPath = '/api/agent/manifest.yaml';
 const chartRepository = 'https://charts.spot-optimizer.io';
+
+/**
+ * The values of agent/manifests/agent.yaml marked CHANGE ME, spelled exactly as the file spells them: the
+ * served manifest has the first filled in, the kubectl command's `sed` fills the other two.
+ */
+export const agentManifestPlaceholders = {
+  apiUrl: 'CHANGE ME: https://spot.example.com',
+  clusterName: 'CHANGE ME: the EKS cluster name',
+  token: "CHANGE ME: the cluster's agent token",
+} as const;
+
+// What may go into the manifest's double-quoted YAML strings and a `sed s|…|…|` replacement as is: a
+// quote, backslash, `|` or `&` would end the string or mean something to sed.
+const plainUrl = /^https?:\/\/[^\s"'\\|&]+$/;
+const plainValue = /^[A-Za-z0-9_.:/-]+$/;
+
+/**
+ * The agent's plain manifest as `GET /api/agent/manifest.yaml` serves it: agent/manifests/agent.yaml with
+ * the URL of Spot Optimizer filled in. The cluster name and the token stay CHANGE ME: the file is the
+ * same for every cluster and caller, so it can be public. Throws when the file lost one of its
+ * placeholders (the install command's `sed` would then leave the agent without its value).
+ */
+export function renderAgentManifest(template: string, apiUrl: string): string {
+  if (!plainUrl.test(apiUrl)) throw new Error(`Not a plain http(s) URL: ${apiUrl}`);
+  for (const placeholder of Object.values(agentManifestPlaceholders))
+    if (template.split(placeholder).length !== 2)
+      throw new Error(`agent.yaml must hold "${placeholder}" exactly once`);
+  // The file's opening comment tells a reader to fill in three values by hand; this one says what is left.
+  const body = template.replace(/^(#.*\n)+/, '');
+  return [
+    '# The in-cluster agent of Spot Optimizer (the Helm chart renders the same objects), as served by',
+    `# ${apiUrl}${agentManifestPath}: the URL of Spot Optimizer is filled in; the EKS cluster name and`,
+    "# the cluster's install token are left to the install command of the Add Cluster wizard.",
+    body.replace(agentManifestPlaceholders.apiUrl, apiUrl),
+  ].join('\n');
+}
+
+/** A `sed` basic regular expression matching `text` literally; `.` stands for an apostrophe (see below). */
+const sedLiteral = (text: string) => text.replace(/[.[\]*^$\\]/g, '\\$&').replace(/'/g, '.');
 
 /**
  * The three ways to install the agent with a token: the Helm command, the plain manifest (the token in
  * its Secret first), and a Terraform `helm_release`. `apiUrl` is where the agent reports (the web app's
- * origin). The token is the only secret in them; Terraform reads it from a variable, not from the file.
+ * origin, which also serves the manifest). The token is the only secret in them; Terraform reads it from
+ * a variable, not from the file.
  */
 export function installCommands(apiUrl: string, clusterName: string, token: string): InstallCommands {
+  if (!plainValue.test(clusterName) || !plainValue.test(token))
+    throw new Error('The cluster name and token must be plain (letters, digits, _ . : / -)');
   const helm = [
     `helm upgrade --install spot-optimizer-agent spot-optimizer-agent --repo ${chartRepository}`,
     '--namespace spot-optimizer --create-namespace',
     `--set apiUrl=${apiUrl} --set clusterName=${clusterName} --set token=${token}`,
   ].join(' \\\n  ');
-  // The published manifest with its three CHANGE ME values filled in, applied in one pipe: the token is
-  // never written to a file (`.` stands for the apostrophe, which would end the shell quote).
+  // This deployment's manifest (the API URL already in it), its two other CHANGE ME values filled in by
+  // sed, applied in one pipe so the token is never written to a file. The token travels in sed's
+  // arguments, not in the URL: a query string would land in the CDN's and API Gateway's access logs.
+  // (An apostrophe would end the shell quote, so the pattern matches it with `.`.)
+  const manifestUrl = `${apiUrl}${agentManifestPath}`;
   const kubectl = [
-    `curl -fsSL ${agentManifestUrl} \\`,
-    `  | sed -e 's|CHANGE ME: https://spot.example.com|${apiUrl}|' \\`,
-    `        -e 's|CHANGE ME: the EKS cluster name|${clusterName}|' \\`,
-    `        -e 's|CHANGE ME: the cluster.s agent token|${token}|' \\`,
+    `curl -fsSL ${manifestUrl} \\`,
+    `  | sed -e 's|${sedLiteral(agentManifestPlaceholders.clusterName)}|${clusterName}|' \\`,
+    `        -e 's|${sedLiteral(agentManifestPlaceholders.token)}|${token}|' \\`,
     '  | kubectl apply -f -',
   ].join('\n');
   const terraform = [
@@ -249,7 +293,7 @@ export function installCommands(apiUrl: string, clusterName: string, token: stri
     '  }',
     '}',
   ].join('\n');
-  return { helm, kubectl, manifestUrl: agentManifestUrl, terraform };
+  return { helm, kubectl, manifestUrl, terraform };
 }
 
 /** The Kubernetes permissions the agent's read-only ClusterRole needs (agent/manifests/agent.yaml). */

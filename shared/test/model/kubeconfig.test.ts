@@ -232,7 +232,10 @@ describe('installCommands', () => {
       '--set apiUrl=https://app.example.com --set clusterName=payments --set token=spot_ins_abc',
     );
     expect(out.kubectl).toContain("-e 's|CHANGE ME: the cluster.s agent token|spot_ins_abc|'");
+    expect(out.manifestUrl).toBe('https://app.example.com/api/agent/manifest.yaml');
     expect(out.kubectl).toContain(`curl -fsSL ${out.manifestUrl}`);
+    // The token is in sed's arguments, never in the URL (access logs keep URLs).
+    expect(out.kubectl.split('\n')[0]).not.toContain('spot_ins_abc');
     expect(out.kubectl).toMatch(/kubectl apply -f -$/);
     expect(out.terraform).toContain('var.spot_optimizer_install_token');
     expect(out.terraform).not.toContain('spot_ins_abc');

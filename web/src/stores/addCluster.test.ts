@@ -114,6 +114,41 @@ describe('add cluster store: adopting several clusters', () => {
     expect(store.addedClusters).toEqual([{ clusterId: 'eks-first', name: 'first', region: 'eu-west-1' }]);
   });
 
+  it('unticks the clusters a partial adoption added: the selection (and so "Add N") holds only the one that failed', async () => {
+    const found = ['alpha', 'beta', 'gamma'].map((name) => ({
+      name,
+      region: 'eu-west-1',
+      kubernetesVersion: '1.31',
+      status: 'ACTIVE',
+      createdAt: null,
+      tags: {},
+      labels: { env: null, team: null },
+    }));
+    post
+      .mockResolvedValueOnce({ accountId: 'a', items: found, managedCount: 0, regions: [] })
+      .mockResolvedValueOnce({
+        accountId: 'a',
+        added: 2,
+        failed: 1,
+        results: [result('alpha', 'added'), result('beta', 'failed'), result('gamma', 'added')],
+      });
+    const store = useAddClusterStore();
+    await store.scanAccount('a', ['eu-west-1']);
+    expect(store.selected).toEqual(['eu-west-1/alpha']);
+    store.selected = found.map((c) => `${c.region}/${c.name}`);
+    await store.adoptClusters({
+      accountId: 'a',
+      clusters: found.map(({ region, name }) => ({ region, name })),
+    });
+    expect(store.selected).toEqual(['eu-west-1/beta']);
+    expect([...store.addedKeys]).toEqual(['eu-west-1/alpha', 'eu-west-1/gamma']);
+    expect(store.addedIdOf({ region: 'eu-west-1', name: 'gamma' })).toBe('eks-gamma');
+    expect(store.addedIdOf({ region: 'eu-west-1', name: 'beta' })).toBeNull();
+    store.reset();
+    expect(store.selected).toEqual([]);
+    expect(store.addedKeys.size).toBe(0);
+  });
+
   it('forgets the pre-flight of another cluster when the install token of the next one is issued', async () => {
     const token = (clusterId: string) => ({
       clusterId,

@@ -15,10 +15,13 @@ import {
   preflightResponseSchema,
 } from '@spot/shared';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import { api } from '../api/client';
 
 const clusterPath = (id: string) => `/api/client/clusters/${encodeURIComponent(id)}`;
+
+/** How the scan's list names a cluster: `region/name`. */
+export const clusterKey = (c: { region: string; name: string }) => `${c.region}/${c.name}`;
 
 /** What the wizard waits for: the agent's first push, and the nodes it reported. */
 export interface FirstContact {
@@ -42,6 +45,9 @@ export const useAddClusterStore = defineStore('addCluster', () => {
   const preflight = ref<PreflightResponse | null>(null);
   /** The clusters this wizard run adopted or registered, in order: the install step offers each. */
   const addedClusters = ref<{ clusterId: string; name: string; region: string }[]>([]);
+  /** The scan's clusters ticked for adoption (`clusterKey`); one added by this run is never ticked again. */
+  const selected = ref<string[]>([]);
+  const addedKeys = computed(() => new Set(addedClusters.value.map(clusterKey)));
   const pending = ref<Record<AddClusterCall, boolean>>({
     scan: false,
     add: false,
@@ -75,11 +81,19 @@ export const useAddClusterStore = defineStore('addCluster', () => {
     install.value = null;
     preflight.value = null;
     addedClusters.value = [];
+    selected.value = [];
+  }
+
+  /** The id of the cluster this run added by that region and name, if it did. */
+  function addedIdOf(c: { region: string; name: string }): string | null {
+    return addedClusters.value.find((a) => a.region === c.region && a.name === c.name)?.clusterId ?? null;
   }
 
   function remember(c: { clusterId: string; name: string; region: string }): void {
     if (!addedClusters.value.some((x) => x.clusterId === c.clusterId))
       addedClusters.value.push({ clusterId: c.clusterId, name: c.name, region: c.region });
+    // Added: no longer something to add (after a partial adoption "Add" counts only the rest).
+    selected.value = selected.value.filter((k) => k !== clusterKey(c));
   }
 
   const scanAccount = (accountId: string, regions: string[]): Promise<ClusterScanResponse> =>
@@ -89,6 +103,8 @@ export const useAddClusterStore = defineStore('addCluster', () => {
         { regions },
         clusterScanResponseSchema,
       );
+      // The first cluster found is ticked: the common case is one new cluster.
+      selected.value = scan.value.items[0] ? [clusterKey(scan.value.items[0])] : [];
       return scan.value;
     });
 
@@ -101,8 +117,10 @@ export const useAddClusterStore = defineStore('addCluster', () => {
 
   /**
    * Adopts the selected clusters of a scan (ADR 0059), in parts of the route's maximum; the results of
-   * every part in the order asked. A part that fails as a whole (network, 5xx) throws after the parts
-   * before it were adopted: those are remembered, so asking again adopts only the rest.
+   * every part in the order asked. Each cluster added is remembered and unticked, so after a partial
+   * adoption the selection holds only the clusters that failed (and any not asked yet). A part that fails
+   * as a whole (network, 5xx) throws after the parts before it were adopted: those are remembered, so
+   * asking again adopts only the rest.
    */
   const adoptClusters = (body: AdoptClustersBody): Promise<AdoptClustersResponse['results']> =>
     tracked('add', async () => {
@@ -161,6 +179,9 @@ export const useAddClusterStore = defineStore('addCluster', () => {
     scan,
     added,
     addedClusters,
+    addedKeys,
+    addedIdOf,
+    selected,
     install,
     preflight,
     pending,

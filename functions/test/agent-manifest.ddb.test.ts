@@ -1,0 +1,65 @@
+import { loadConfig } from '@spot/agent/config';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installDiscoveryHarness, seedSandboxAccount } from './discovery-support';
+import { expectContractResponse } from './support/contract';
+import { agentEnvironment, documentsOf, runKubectlInstall } from './support/kubectl-install';
+import { call, signUpAndIn, useLocalServices } from './support/services';
+
+/**
+ * `GET /api/agent/manifest.yaml` (ADR 0071): public, YAML, this deployment's URL in it and no secret; the
+ * kubectl command of an install token, run over what the route served, gives the agent its cluster name,
+ * its token and the URL.
+ */
+
+let install: { token: string; clusterName: string; kubectl: string; manifestUrl: string };
+
+beforeAll(async () => {
+  await useLocalServices();
+  const harness = installDiscoveryHarness();
+  const user = await signUpAndIn('Manifest Org');
+  const { accountId, awsAccountId } = await seedSandboxAccount(harness, user.orgId, 0);
+  const cluster = harness.sandbox.world.clusters.find((c) => c.awsAccountId === awsAccountId);
+  if (!cluster) throw new Error('the sandbox account has no cluster');
+  const added = await call('POST /api/client/clusters', {
+    token: user.accessToken,
+    body: { method: 'discovered', accountId, region: cluster.region, name: cluster.name },
+  });
+  expect(added.status, added.raw).toBe(201);
+  const issued = await call('POST /api/client/clusters/{id}/install-token', {
+    token: user.accessToken,
+    path: { id: String(added.body.clusterId) },
+  });
+  expect(issued.status, issued.raw).toBe(201);
+  const commands = issued.body.install as { kubectl: string; manifestUrl: string };
+  install = {
+    token: String(issued.body.token),
+    clusterName: String(issued.body.clusterName),
+    kubectl: commands.kubectl,
+    manifestUrl: commands.manifestUrl,
+  };
+}, 120_000);
+
+describe('GET /api/agent/manifest.yaml', () => {
+  it('answers the manifest as YAML without sign-in, with the URL of this deployment and no token', async () => {
+    const res = await call('GET /api/agent/manifest.yaml');
+    expect(res.status, res.raw).toBe(200);
+    expect(res.headers['content-type']).toBe('application/yaml; charset=utf-8');
+    expectContractResponse('GET /api/agent/manifest.yaml', res);
+    const appUrl = String(process.env.APP_URL);
+    expect(install.manifestUrl).toBe(`${appUrl}/api/agent/manifest.yaml`);
+    expect(agentEnvironment(documentsOf(res.raw)).SPOT_API_URL).toBe(appUrl);
+    expect(res.raw).not.toContain(install.token);
+    expect(res.raw).not.toMatch(/spot_(ins|agt)_/);
+  });
+
+  it("is what the install token's kubectl command fills in: the agent starts with its cluster, token and URL", async () => {
+    const res = await call('GET /api/agent/manifest.yaml');
+    const applied = runKubectlInstall(install.kubectl, res.raw);
+    expect(applied).not.toContain('CHANGE ME');
+    expect(loadConfig(agentEnvironment(documentsOf(applied)))).toMatchObject({
+      apiUrl: process.env.APP_URL,
+      clusterName: install.clusterName,
+      token: install.token,
+    });
+  });
+});
