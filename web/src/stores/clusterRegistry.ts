@@ -44,6 +44,11 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
   const dir = ref<'asc' | 'desc'>('desc');
   const accountId = ref<string | null>(null);
   const selected = ref<Set<string>>(new Set());
+  /**
+   * Moves each time a first page replaces the rows (a new sort, filter, search or account): the grid goes
+   * back to its top then, instead of keeping a scroll position that belonged to the old list.
+   */
+  const firstPageVersion = ref(0);
   let generation = 0;
 
   function queryString(cursor: string | null): string {
@@ -69,6 +74,7 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
       items.value = page.items;
       total.value = page.total;
       nextCursor.value = page.nextCursor;
+      firstPageVersion.value++;
     } catch (e) {
       if (mine === generation) error.value = e;
     } finally {
@@ -171,6 +177,7 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
     dir,
     selected,
     selectedItems,
+    firstPageVersion,
     load,
     loadMore,
     loadSummary,
