@@ -145,6 +145,11 @@ test.describe
       const cursors = pages.slice(1).map((u) => u.searchParams.get('cursor'));
       expect(cursors.every((c) => typeof c === 'string' && c.length > 0)).toBe(true);
       expect(new Set(cursors).size, 'a new cursor for every page, none asked twice').toBe(cursors.length);
+      // The selection outlives pages: the last cluster chosen here is still chosen after a sort and a search.
+      await grid(page)
+        .getByRole('checkbox', { name: `Select ${cheapest}`, exact: true })
+        .check();
+      await expect(page.getByText('1 selected', { exact: true })).toBeVisible();
       await shot(page, 'end-of-500');
       await expectAccessible(page, 'the registry grid of 500 clusters, scrolled to the end');
 
@@ -168,9 +173,14 @@ test.describe
       await expect(grid(page).getByRole('row', { name: new RegExp(top?.name ?? '-') })).toContainText(
         `$${(top?.cost ?? 0).toLocaleString('en-US')}`,
       );
+      await grid(page)
+        .getByRole('checkbox', { name: `Select ${top?.name}`, exact: true })
+        .check();
+      await expect(page.getByText('2 selected', { exact: true })).toBeVisible();
 
       // 4. Search on the server across pages: one animal is more than a page of clusters; scrolled to the
-      // end, all of them, the cheapest last. Then the Prod pill narrows it to a third.
+      // end, all of them, the cheapest last. Then the Prod pill narrows it to a third. The two clusters
+      // chosen above stay chosen throughout.
       const animal = animals[1];
       const matching = byCostDesc.filter((c) => c.name.startsWith(`${animal}-`));
       expect(matching.length).toBeGreaterThan(pageSize);
@@ -180,6 +190,7 @@ test.describe
         .poll(async () => (await renderedNames(page)).slice(0, 5))
         .toEqual(matching.slice(0, 5).map((c) => c.name));
       expect(listRequests.at(-1)?.searchParams.get('q')).toBe(animal);
+      await expect(page.getByText('2 selected', { exact: true })).toBeVisible();
       await scrollToEnd(page, viewport, matching.length);
       await expect(
         grid(page).getByRole('link', { name: matching.at(-1)?.name, exact: true }),
@@ -189,6 +200,8 @@ test.describe
       await expect(countLine(page)).toHaveText(`${prodMatching.length} clusters`);
       await expect.poll(() => renderedNames(page)).toEqual(prodMatching.slice(0, 15).map((c) => c.name));
       await page.getByRole('button', { name: 'Prod', exact: true }).click();
+      await page.getByRole('button', { name: 'Clear selection' }).click();
+      await expect(page.getByText(/\d+ selected/)).toBeHidden();
       await page.getByRole('searchbox', { name: /Search clusters/ }).fill('');
       await expect(countLine(page)).toHaveText(`${clusterCount} clusters, ${pageSize} loaded`);
 
