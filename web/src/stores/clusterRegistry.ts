@@ -44,6 +44,12 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
   const dir = ref<'asc' | 'desc'>('desc');
   const accountId = ref<string | null>(null);
   const selected = ref<Set<string>>(new Set());
+  const picked = ref<Map<string, ClusterListItem>>(new Map());
+  /**
+   * Moves each time a first page replaces the rows (a new sort, filter, search or account): the grid goes
+   * back to its top then, instead of keeping a scroll position that belonged to the old list.
+   */
+  const firstPageVersion = ref(0);
   let generation = 0;
 
   function queryString(cursor: string | null): string {
@@ -69,6 +75,7 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
       items.value = page.items;
       total.value = page.total;
       nextCursor.value = page.nextCursor;
+      firstPageVersion.value++;
     } catch (e) {
       if (mine === generation) error.value = e;
     } finally {
@@ -129,22 +136,34 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
 
   function setAccount(id: string | null): Promise<void> {
     accountId.value = id;
-    selected.value = new Set();
+    clearSelection();
     return Promise.all([load(), loadSummary()]).then(() => undefined);
   }
 
+  /**
+   * Selects or unselects a loaded row. The selection is kept by id with the row as it was when chosen, so
+   * it survives more pages, a new sort, a search or a filter that hides the row: the bulk bar counts and
+   * acts on every cluster the person chose, not only those of the list on screen now.
+   */
   function toggle(id: string, on: boolean): void {
-    const next = new Set(selected.value);
-    if (on) next.add(id);
+    const next = new Map(picked.value);
+    const item = items.value.find((i) => i.id === id) ?? picked.value.get(id);
+    if (on && item) next.set(id, item);
     else next.delete(id);
-    selected.value = next;
+    picked.value = next;
+    selected.value = new Set(next.keys());
   }
 
   function clearSelection(): void {
+    picked.value = new Map();
     selected.value = new Set();
   }
 
-  const selectedItems = computed(() => items.value.filter((i) => selected.value.has(i.id)));
+  /** The chosen clusters in the order chosen; a row loaded now stands for its older copy. */
+  const selectedItems = computed(() => {
+    const loaded = new Map(items.value.map((i) => [i.id, i]));
+    return [...picked.value.values()].map((i) => loaded.get(i.id) ?? i);
+  });
 
   function compare(ids: string[]): Promise<CompareClustersResponse> {
     return api.post('/api/client/clusters/compare', { ids }, compareClustersResponseSchema);
@@ -171,6 +190,7 @@ export const useClusterRegistryStore = defineStore('clusterRegistry', () => {
     dir,
     selected,
     selectedItems,
+    firstPageVersion,
     load,
     loadMore,
     loadSummary,
