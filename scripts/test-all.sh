@@ -67,6 +67,9 @@ start_step "typecheck web" npm run -s typecheck -w web
 start_step "web build" npm run -s build -w web
 for name in lint typecheck "typecheck web" "web build"; do finish_step "$name"; done
 echo "<== static checks and web build: $((SECONDS - t0)) s in all"
+# The registry's first-load JS budget (issue 17) is a size, not a time: deterministic, so it gates the run
+# like a test rather than waiting for someone to run the bench.
+step "bundle budget" npx tsx scripts/bench.ts bundle
 # The browser tier and vitest run side by side (ADR 0061): vitest runs one file at a time and the browser
 # tier mostly waits (first scans, agent pushes, a notice on the scheduler's minute), so each leaves about a
 # core idle; one after the other they were 520 s + 590 s of a 1,280 s CI run. They share nothing: the
