@@ -322,7 +322,7 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await tabTo(page, wizard.getByRole('button', { name: 'Run pre-flight check' }), { max: 15 });
   await page.keyboard.press('Enter');
   await expect(wizard.getByRole('status')).toContainText(
-    "All 8 Kubernetes permissions of the uploaded kubeconfig's credential are in place (checked now with the uploaded kubeconfig).",
+    "All 8 Kubernetes permissions of the uploaded kubeconfig's credential are in place, checked now with the uploaded kubeconfig.",
   );
   await shot(page, '10-kubeconfig-install');
   await wizard.getByRole('button', { name: 'Close the Add Cluster wizard' }).focus();

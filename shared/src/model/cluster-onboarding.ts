@@ -376,7 +376,7 @@ export type KubernetesVerification = z.infer<typeof kubernetesVerificationSchema
 
 const verificationSubjects = {
   kubeconfig: "the uploaded kubeconfig's credential",
-  agent: "the agent's service account (spot-optimizer/spot-optimizer-agent)",
+  agent: "the agent's service account spot-optimizer/spot-optimizer-agent",
 } as const;
 
 /**
