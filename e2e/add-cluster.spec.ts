@@ -12,7 +12,10 @@ import { expectFocusTrapped, expectVisibleFocus, tabTo } from './keyboard';
  * Terraform path adopts three more clusters at once, one of which the team deletes meanwhile (two added,
  * the third named with why, "Continue with the 2 added"), and the kubeconfig path registers a restricted
  * cluster (no access entry for the platform's role) with its read-only kubeconfig (ADR 0059), whose file is
- * then replaced on its page by its client-certificate kubeconfig (ADR 0065).
+ * then replaced on its page by its client-certificate kubeconfig (ADR 0065). The agent of the first path
+ * lacks "list events" at first: the wizard shows it connected with that permission named and its fix
+ * until the agent reports it granted; the kubeconfig path's pre-flight checks the file's permissions in
+ * the cluster (ADR 0070).
  */
 const shot = screenshotter('add-cluster-');
 const user = newUser('Add Cluster');
@@ -196,12 +199,35 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await page.keyboard.press('Enter');
   await expect(title).toHaveText('Install the agent');
   await expect(wizard.getByLabel('Helm install command')).toContainText(token ?? 'a token');
+  // The cluster's ClusterRole lacks "list events" for the agent (ADR 0070): the agent checks its own
+  // permissions at start and reports them, and the wizard says "Connected" with the missing one named and
+  // the rule to add, not success.
+  const revoke = await page.request.put(`/sandbox/clusters/${created}/rbac`, {
+    data: { subject: 'agent', verb: 'list', resource: 'events', allowed: false },
+  });
+  expect(revoke.status(), await revoke.text()).toBe(200);
   await tabTo(page, wizard.getByRole('button', { name: 'Run the Helm command in the sandbox' }), { max: 15 });
   await page.keyboard.press('Enter');
+  await expect(title).toHaveText('Connected: 1 Kubernetes permission missing', { timeout: 20_000 });
+  await expect(title).toBeFocused();
+  const reported = wizard.getByRole('status');
+  await expect(reported).toContainText('list events — pressure events and spot interruptions');
+  await expect(reported.getByLabel('RBAC rule that grants list events')).toHaveText(
+    '- apiGroups: [""]\n  resources: ["events"]\n  verbs: ["list"]',
+  );
+  await shot(page, '05-connected-permission-missing');
+  await expectAccessible(page, 'the Add Cluster wizard, connected with a permission missing', dialog);
+  // The rule added, the agent's next report (the install token is its credential now) turns it to success.
+  const grant = await page.request.put(`/sandbox/clusters/${created}/rbac`, {
+    data: { subject: 'agent', verb: 'list', resource: 'events', allowed: true },
+  });
+  expect(grant.status(), await grant.text()).toBe(200);
+  const again = await page.request.post(`/sandbox/clusters/${created}/agent-install`, { data: { token } });
+  expect(again.status(), await again.text()).toBe(200);
   await expect(title).toHaveText(/^Success! [1-9]\d* Nodes Discovered$/, { timeout: 20_000 });
   const nodes = Number(/\d+/.exec((await title.textContent()) ?? '')?.[0]);
   await expect(title).toBeFocused();
-  await shot(page, '05-success');
+  await shot(page, '05b-success');
   await expectAccessible(page, 'the Add Cluster wizard, success', dialog);
 
   // The adopted cluster with the edited tag, and its agent connected, on its own page.
@@ -321,6 +347,12 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await page.keyboard.press('Enter');
   await expect(title).toHaveText('Install the agent');
   await expect(wizard).toContainText(`reads ${restricted} with the kubeconfig you uploaded`);
+  // The pre-flight asks the cluster with the uploaded kubeconfig (SelfSubjectAccessReviews, ADR 0070).
+  await tabTo(page, wizard.getByRole('button', { name: 'Run pre-flight check' }), { max: 15 });
+  await page.keyboard.press('Enter');
+  await expect(wizard.getByRole('status')).toContainText(
+    "All 8 Kubernetes permissions of the uploaded kubeconfig's credential are in place, checked now with the uploaded kubeconfig.",
+  );
   await shot(page, '10-kubeconfig-install');
   await wizard.getByRole('button', { name: 'Close the Add Cluster wizard' }).focus();
   await page.keyboard.press('Enter');

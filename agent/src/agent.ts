@@ -1,6 +1,8 @@
+import type { AgentPermissionReport } from '@spot/shared/model/cluster-onboarding';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import { CommandRunner, type KubernetesExecutor } from './commands';
 import { type AgentConfig, agentVersion } from './config';
+import { missingPermissions } from './permissions';
 
 /**
  * The agent's loop: a snapshot every `snapshotIntervalMs` (it counts as a heartbeat too) and a heartbeat
@@ -8,7 +10,9 @@ import { type AgentConfig, agentVersion } from './config';
  * token. A failed push is retried with exponential backoff (5 s doubling up to 5 minutes); a refused token
  * (401) or cluster (403/404) is logged with what to do and retried at the slow pace, since a new token
  * may be put in the Secret meanwhile. In write mode (off by default) a second loop polls the cluster's
- * commands every `commandPollIntervalMs` and runs them ({@link CommandRunner}, ADR 0037).
+ * commands every `commandPollIntervalMs` and runs them ({@link CommandRunner}, ADR 0037). Before each
+ * snapshot the agent checks its own Kubernetes permissions (`checkPermissions`, ADR 0070) and sends the
+ * last report with every push, so the Add Cluster wizard can name what its ClusterRole lacks.
  */
 
 export const ingestPath = '/api/ingest/snapshots';
@@ -27,6 +31,8 @@ export interface AgentDeps {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
   /** What runs the commands in write mode (the Kubernetes API, or the sandbox's model). */
   executor?: KubernetesExecutor;
+  /** SelfSubjectAccessReviews of the agent's own permissions (`permissions.ts`); none: nothing reported. */
+  checkPermissions?(): Promise<AgentPermissionReport>;
 }
 
 export interface PushOutcome {
@@ -47,6 +53,8 @@ export class Agent {
   readonly state: AgentState = { lastSuccessAt: null, lastSnapshotAt: null, consecutiveFailures: 0 };
   /** Set in write mode. */
   readonly commands: CommandRunner | null;
+  /** The last report of the agent's own permissions, sent with every push; `null` until one succeeds. */
+  permissions: AgentPermissionReport | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -64,10 +72,42 @@ export class Agent {
   }
 
   heartbeat(): Promise<PushOutcome> {
-    return this.post({ kind: 'heartbeat', agentVersion, sentAt: this.deps.now().toISOString() });
+    return this.post({
+      kind: 'heartbeat',
+      agentVersion,
+      sentAt: this.deps.now().toISOString(),
+      ...this.permissionsField(),
+    });
+  }
+
+  private permissionsField(): { permissions?: AgentPermissionReport } {
+    return this.permissions ? { permissions: this.permissions } : {};
+  }
+
+  /**
+   * Asks the API server what the agent may do, and logs each missing permission with the rule to add. A
+   * check that fails (the review itself refused or not answered) keeps the last report: "could not ask"
+   * is not "denied".
+   */
+  async checkPermissions(): Promise<AgentPermissionReport | null> {
+    if (!this.deps.checkPermissions) return null;
+    try {
+      this.permissions = await this.deps.checkPermissions();
+    } catch (error) {
+      this.deps.log('warn', 'could not check the Kubernetes permissions', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return this.permissions;
+    }
+    for (const missing of missingPermissions(this.permissions))
+      this.deps.log('error', `missing Kubernetes permission: ${missing.name}`, {
+        fix: `add to the agent's ClusterRole rules:\n${missing.fix}`,
+      });
+    return this.permissions;
   }
 
   async snapshot(): Promise<PushOutcome> {
+    await this.checkPermissions();
     let snapshot: ClusterSnapshot;
     try {
       snapshot = await this.deps.collect();
@@ -77,7 +117,7 @@ export class Agent {
       });
       return { ok: false, status: null, collectFailed: true };
     }
-    const outcome = await this.post({ kind: 'snapshot', agentVersion, snapshot });
+    const outcome = await this.post({ kind: 'snapshot', agentVersion, snapshot, ...this.permissionsField() });
     if (outcome.ok) this.state.lastSnapshotAt = this.deps.now();
     return outcome;
   }

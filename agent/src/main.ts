@@ -4,10 +4,12 @@
  */
 import { createServer } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { apiServerAccessReview } from '@spot/functions/ports/kubernetes-access-review';
 import { collectClusterSnapshot } from '@spot/functions/ports/kubernetes-snapshot';
 import { Agent, type LogLevel } from './agent';
 import { agentVersion, loadConfig } from './config';
 import { kubernetesExecutor } from './kubernetes-executor';
+import { checkOwnPermissions } from './permissions';
 
 const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
   // One JSON object per line; the token is never a field.
@@ -39,6 +41,7 @@ const agent = new Agent(config, {
       });
     }),
   log,
+  checkPermissions: async () => checkOwnPermissions(await apiServerAccessReview(kc), new Date()),
   ...(config.writeMode ? { executor: await kubernetesExecutor(kc) } : {}),
 });
 

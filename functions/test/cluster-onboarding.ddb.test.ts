@@ -441,10 +441,20 @@ describe('install token', () => {
   });
 });
 
+/** Organization A's cluster the scan test adopted (by discovery: read with the role, no kubeconfig). */
+async function adoptedId(): Promise<string> {
+  const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+  const found = (list.body.items as { id: string; name: string }[]).find(
+    (c) => c.name === sandboxClusters[0]?.name,
+  );
+  if (!found) throw new Error('the scan test adopted the first cluster');
+  return found.id;
+}
+
 describe('POST /api/client/clusters/{id}/preflight', () => {
   it('checks the IAM actions with the account’s credentials and names the missing ones', async () => {
-    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
-    const clusterId = String(list.body.items?.[0]?.id);
+    // The cluster the scan test adopted: no kubeconfig, no agent yet, so only IAM is checked.
+    const clusterId = await adoptedId();
     const ok = await call('POST /api/client/clusters/{id}/preflight', {
       token: a.accessToken,
       path: { id: clusterId },
@@ -478,6 +488,156 @@ describe('POST /api/client/clusters/{id}/preflight', () => {
       token: b.accessToken,
       path: { id: clusterId },
     });
+    expect(theirs.status).toBe(404);
+  });
+});
+
+describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verified (ADR 0070)', () => {
+  const preflightOf = (user: User, id: string) =>
+    call('POST /api/client/clusters/{id}/preflight', { token: user.accessToken, path: { id } });
+  type Verified = {
+    source: string;
+    subject: string;
+    checks: { verb: string; resource: string; allowed: boolean; fix: string; name: string }[];
+    missing: string[];
+    error: string | null;
+  };
+  const verifiedOf = (body: Record<string, unknown>) =>
+    (body.kubernetes as { verified: Verified[] }).verified;
+
+  it('checks an agentless cluster with its kubeconfig: all allowed, then the one the sandbox takes away named', async () => {
+    // Organization B's own account (the sandbox's second) and a cluster registered with its read-only kubeconfig.
+    const seeded = await seedSandboxAccount(harness, b.orgId, 1);
+    const target = harness.sandbox.world.clusters.find(
+      (c) => c.awsAccountId === seeded.awsAccountId && !c.createdOnRequest,
+    );
+    if (!target) throw new Error('the sandbox’s second account has a cluster');
+    const file = harness.sandbox.kubeconfigFor(target.name);
+    const added = await add(b, {
+      method: 'kubeconfig',
+      accountId: seeded.accountId,
+      region: target.region,
+      name: target.name,
+      kubeconfig: file,
+    });
+    expect(added.status, added.raw).toBe(201);
+    const clusterId = String(added.body.clusterId);
+
+    const all = await preflightOf(b, clusterId);
+    expect(all.status, all.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/{id}/preflight', all);
+    expect(all.body.ok).toBe(true);
+    const [checked] = verifiedOf(all.body);
+    expect(verifiedOf(all.body)).toHaveLength(1);
+    expect(checked?.source).toBe('kubeconfig');
+    expect(checked?.error).toBeNull();
+    expect(checked?.missing).toEqual([]);
+    expect(checked?.checks.map((c) => `${c.verb} ${c.resource}`)).toContain('list nodes.metrics.k8s.io');
+    expect(checked?.checks.every((c) => c.allowed)).toBe(true);
+    // The credential never comes back.
+    expect(all.raw).not.toContain(harness.sandbox.serviceAccountToken(target.name));
+
+    // The sandbox takes "list events" away from the kubeconfig's user: the pre-flight names it, with the fix.
+    harness.sandbox.rbac.set(target.name, ['kubeconfig'], 'list', 'events', false);
+    // Taken from the agent only, it does not concern the kubeconfig's check.
+    harness.sandbox.rbac.set(target.name, ['agent'], 'list', 'pods', false);
+    try {
+      const denied = await preflightOf(b, clusterId);
+      expect(denied.status, denied.raw).toBe(200);
+      expectContractResponse('POST /api/client/clusters/{id}/preflight', denied);
+      expect(denied.body.ok).toBe(false);
+      expect(denied.body.missing).toEqual([]);
+      const [one] = verifiedOf(denied.body);
+      expect(one?.missing).toEqual(['list events — pressure events and spot interruptions']);
+      expect(one?.checks.find((c) => c.resource === 'events')).toMatchObject({
+        allowed: false,
+        fix: '- apiGroups: [""]\n  resources: ["events"]\n  verbs: ["list"]',
+      });
+    } finally {
+      harness.sandbox.rbac.set(target.name, ['kubeconfig'], 'list', 'events', true);
+      harness.sandbox.rbac.set(target.name, ['agent'], 'list', 'pods', true);
+    }
+    expect((await preflightOf(b, clusterId)).body.ok).toBe(true);
+    // Another organization's cluster id is a 404, and nothing of the cluster leaks.
+    const theirs = await preflightOf(a, clusterId);
+    expect(theirs.status).toBe(404);
+    expect(theirs.raw).not.toContain(target.name);
+  });
+
+  it('reports a kubeconfig the cluster refuses with what to do, not as permissions missing', async () => {
+    const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+    // The kubeconfig test registered a cluster with a made-up API server: the sandbox has none there.
+    const registered = (list.body.items as { id: string; source: string | null; name: string }[]).find(
+      (c) => c.name === sandboxClusters[2]?.name,
+    );
+    if (!registered) throw new Error('the kubeconfig test registered the third cluster');
+    const res = await preflightOf(a, registered.id);
+    expect(res.status, res.raw).toBe(200);
+    const [checked] = verifiedOf(res.body);
+    expect(checked?.source).toBe('kubeconfig');
+    expect(checked?.checks).toEqual([]);
+    expect(checked?.error).toMatch(/does not answer/);
+    expect(res.body.ok).toBe(false);
+  });
+
+  it('returns what the agent reported of its own permissions, the missing one named', async () => {
+    const clusterId = await adoptedId();
+    const issued = await call('POST /api/client/clusters/{id}/install-token', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    const token = String(issued.body.token);
+    const checks = [
+      { verb: 'list', resource: 'nodes', allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding' },
+      { verb: 'list', resource: 'pods', allowed: true, reason: null },
+      { verb: 'list', resource: 'events', allowed: false, reason: null },
+      { verb: 'list', resource: 'deployments.apps', allowed: true, reason: null },
+      { verb: 'list', resource: 'replicasets.apps', allowed: true, reason: null },
+      { verb: 'list', resource: 'poddisruptionbudgets.policy', allowed: true, reason: null },
+      { verb: 'list', resource: 'horizontalpodautoscalers.autoscaling', allowed: true, reason: null },
+      { verb: 'list', resource: 'nodes.metrics.k8s.io', allowed: true, reason: null },
+    ];
+    const checkedAt = new Date().toISOString();
+    const pushed = await call('POST /api/ingest/snapshots', {
+      token,
+      body: { kind: 'heartbeat', agentVersion: '0.1.0', permissions: { checkedAt, checks } },
+    });
+    expect(pushed.status, pushed.raw).toBe(200);
+    // A later heartbeat without a report (an older agent) keeps the last one.
+    expect(
+      (
+        await call('POST /api/ingest/snapshots', {
+          token,
+          body: { kind: 'heartbeat', agentVersion: '0.1.0' },
+        })
+      ).status,
+    ).toBe(200);
+    const res = await preflightOf(a, clusterId);
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/{id}/preflight', res);
+    expect(res.body.ok).toBe(false);
+    expect(res.body.missing).toEqual([]);
+    const verified = verifiedOf(res.body);
+    expect(verified.map((v) => v.source)).toEqual(['agent']);
+    expect(verified[0]?.missing).toEqual(['list events — pressure events and spot interruptions']);
+    expect(verified[0]?.subject).toMatch(/agent's service account/);
+    // The cluster's page carries the report too: the wizard's sonar reads it there.
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect((detail.body.cluster as { agent: { permissions: unknown } }).agent.permissions).toEqual({
+      checkedAt,
+      checks,
+    });
+    // A malformed report is refused with the field.
+    const bad = await call('POST /api/ingest/snapshots', {
+      token,
+      body: { kind: 'heartbeat', agentVersion: '0.1.0', permissions: { checkedAt: 'yesterday', checks } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/permissions/);
+    const theirs = await preflightOf(b, clusterId);
     expect(theirs.status).toBe(404);
   });
 });

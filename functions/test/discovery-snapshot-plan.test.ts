@@ -232,7 +232,12 @@ describe('planSnapshotWrites', () => {
   });
 
   it('keeps the fields a caller adds to the Cluster item (agent state)', () => {
-    const agent = { lastHeartbeatAt: now.toISOString(), lastSnapshotAt: now.toISOString(), version: '1.0.0' };
+    const agent = {
+      lastHeartbeatAt: now.toISOString(),
+      lastSnapshotAt: now.toISOString(),
+      version: '1.0.0',
+      permissions: null,
+    };
     const plan = planSnapshotWrites(input({ clusterUpdate: { agent } }));
     expect(plan.writes[2]).toMatchObject({ spec: { set: { agent } } });
   });

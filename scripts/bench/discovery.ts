@@ -144,6 +144,7 @@ async function runSize(
     workflows: new LocalStepFunctions(),
     scheduler: { upsertSchedule: async () => {}, deleteSchedule: async () => {} },
     kubernetes: {
+      checkAccess: (target, cluster, rules) => port.checkAccess(target, cluster, rules),
       collectSnapshot: async (target, cluster) => {
         const t = performance.now();
         try {

@@ -18,7 +18,9 @@ import {
   installTokenPrefix,
   installTokenTtlSeconds,
   isDomainError,
+  type KubernetesVerification,
   kubernetesPreflightScript,
+  kubernetesVerification,
   labelsFromTags,
   type PreflightResponse,
   UnauthorizedError,
@@ -45,11 +47,12 @@ import {
 } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { EksCluster } from '../ports/cloud';
+import type { CloudTarget, EksCluster } from '../ports/cloud';
+import { KubernetesAccessError } from '../ports/kubernetes-errors';
 import { loadAccount } from './accounts';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
-import { kubeconfigAad } from './cluster-kubeconfig';
+import { kubeconfigAad, withStoredKubeconfig } from './cluster-kubeconfig';
 import type { BulkActor } from './cluster-registry';
 import { registryRowText, registryRowUpdate } from './cluster-registry-row';
 import { loadCluster } from './clusters';
@@ -497,31 +500,73 @@ const clusterIamActions = new Set([
 ]);
 
 /**
+ * The agent's Kubernetes permissions checked with the uploaded kubeconfig (ADR 0070): a
+ * SelfSubjectAccessReview per rule through the Kubernetes port, which opens the sealed file itself. A
+ * cluster that cannot be asked (unreachable, credential refused) is reported with what to do.
+ */
+async function kubeconfigVerification(
+  orgId: string,
+  cluster: Awaited<ReturnType<typeof loadCluster>>,
+  target: CloudTarget,
+  now: Date,
+): Promise<KubernetesVerification | null> {
+  const eks = await withStoredKubeconfig(orgId, cluster.clusterId, {
+    name: cluster.name,
+    arn: cluster.arn ?? '',
+    kubernetesVersion: cluster.kubernetesVersion,
+    status: cluster.status,
+    endpoint: cluster.endpoint,
+    createdAt: cluster.createdAt ?? '',
+    tags: cluster.tags,
+  });
+  if (!eks.kubeconfig) return null;
+  try {
+    const results = await port('kubernetes').checkAccess(target, eks, agentKubernetesRules);
+    return kubernetesVerification('kubeconfig', now.toISOString(), results);
+  } catch (error) {
+    if (!(error instanceof KubernetesAccessError)) throw error;
+    return kubernetesVerification('kubeconfig', now.toISOString(), [], error.message);
+  }
+}
+
+/**
  * Pre-flight: each IAM action the product needs for the cluster, tried through the cloud port with the
- * account's credentials in the cluster's region, the missing ones named; and the Kubernetes permissions
- * of the installer and the agent as a `kubectl auth can-i` script (we cannot reach inside the cluster
- * before the agent runs there).
+ * account's credentials in the cluster's region, the missing ones named; the Kubernetes permissions
+ * verified in the cluster where it can be asked (ADR 0070): with the uploaded kubeconfig, and as the agent
+ * reported them about itself once it has pushed; and, for before the install, a `kubectl auth can-i`
+ * script of the installer's and the agent's permissions.
  */
 export async function preflight(orgId: string, clusterId: string, now: Date): Promise<PreflightResponse> {
   const cluster = await loadCluster(orgId, clusterId);
   const { target } = await connectedTarget(orgId, cluster.accountId);
+  const regional = { ...target, region: cluster.region };
   const actions = customerReadActions.filter((a) => clusterIamActions.has(a.action));
-  const results = await port('cloud').checkPermissions(
-    { ...target, region: cluster.region },
-    actions.map((a) => a.action),
-  );
+  const [results, fromKubeconfig] = await Promise.all([
+    port('cloud').checkPermissions(
+      regional,
+      actions.map((a) => a.action),
+    ),
+    kubeconfigVerification(orgId, cluster, regional, now),
+  ]);
   const iam = actions.map((a) => {
     const r = results.find((x) => x.action === a.action);
     return { action: a.action, allowed: r?.allowed ?? false, why: a.why, reason: r?.reason ?? null };
   });
   const missing = iam.filter((c) => !c.allowed).map((c) => c.action);
+  const reported = cluster.agent.permissions;
+  const verified = [
+    ...(fromKubeconfig ? [fromKubeconfig] : []),
+    ...(reported ? [kubernetesVerification('agent', reported.checkedAt, reported.checks)] : []),
+  ];
+  const kubernetesOk = verified.every((v) => v.error === null && v.missing.length === 0);
   return {
     clusterId,
-    ok: missing.length === 0,
+    ok: missing.length === 0 && kubernetesOk,
     iam,
     missing,
     kubernetes: {
       script: kubernetesPreflightScript(),
+      verified,
       rules: [
         ...installerKubernetesRules.map((r) => ({ ...r, who: 'installer' as const })),
         ...agentKubernetesRules.map((r) => ({ ...r, who: 'agent' as const })),

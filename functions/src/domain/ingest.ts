@@ -45,7 +45,13 @@ export async function ingest(
   }
 
   if (body.kind === 'heartbeat') {
-    const agentState = { ...cluster.agent, lastHeartbeatAt: nowIso, version: body.agentVersion };
+    // A heartbeat without a permission report (an older agent) keeps the last one.
+    const agentState = {
+      ...cluster.agent,
+      lastHeartbeatAt: nowIso,
+      version: body.agentVersion,
+      permissions: body.permissions ?? cluster.agent.permissions,
+    };
     // The registry's health and agent version follow heartbeats too (ADR 0045): both in one transaction,
     // so a write refused halfway never leaves the registry telling another story than the cluster.
     await executePlan([
@@ -85,7 +91,12 @@ export async function ingest(
   const applied = await applySnapshot(cluster, snapshot, {
     now,
     clusterUpdate: {
-      agent: { lastHeartbeatAt: nowIso, lastSnapshotAt: nowIso, version: body.agentVersion },
+      agent: {
+        lastHeartbeatAt: nowIso,
+        lastSnapshotAt: nowIso,
+        version: body.agentVersion,
+        permissions: body.permissions ?? cluster.agent.permissions,
+      },
       collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: nowIso },
     },
   });

@@ -5,7 +5,7 @@
  * its simulated clusters. Clusters with the in-cluster agent push the same `ClusterSnapshot` to the
  * ingestion route instead.
  */
-import type { ClusterSnapshot, KubeconfigAuth } from '@spot/shared';
+import type { ClusterSnapshot, KubeconfigAuth, KubernetesAccessResult, KubernetesRule } from '@spot/shared';
 import type { HourResourceFigures } from '@spot/shared/dashboard/series';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CapacityType, CloudTarget, EksCluster } from './cloud';
@@ -88,6 +88,16 @@ export interface KubernetesPort {
    * for the Karpenter reconciler's drift (ADR 0042); none when Karpenter is not installed.
    */
   listKarpenterObjects(target: CloudTarget, cluster: KubernetesCluster): Promise<LiveKarpenterObject[]>;
+  /**
+   * A SelfSubjectAccessReview per rule with the credential the collector reads the cluster with (the
+   * uploaded kubeconfig's, else the account role's access entry), in the order given (ADR 0070). Throws a
+   * `KubernetesAccessError` when the cluster cannot be asked at all (unreachable, credential refused).
+   */
+  checkAccess(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+    rules: readonly Pick<KubernetesRule, 'verb' | 'resource'>[],
+  ): Promise<KubernetesAccessResult[]>;
   /** The cluster's Karpenter NodePools (`karpenter.sh/v1`); none when Karpenter is not installed. */
   listNodePools(target: CloudTarget, cluster: KubernetesCluster): Promise<NodePool[]>;
   /**

@@ -3,7 +3,8 @@
  * wizard's Helm command in a sandbox cluster (ADR 0051). The real agent (`agent/src/agent.ts`) is built
  * with that token and makes its first push, a snapshot of the sandbox cluster at the sandbox's clock,
  * over real HTTP to the gateway's `POST /api/ingest/snapshots`: the install token is redeemed there
- * exactly as a customer's agent redeems it. One push only; the sandbox's agent supervisor installs the
+ * exactly as a customer's agent redeems it, with its report of its own permissions as the sandbox cluster's
+ * RBAC answers them (`PUT /sandbox/clusters/{name}/rbac` takes one away). One push only; the sandbox's agent supervisor installs the
  * long-running agents of collected clusters (`agents.ts`).
  */
 import { Agent } from '@spot/agent/agent';
@@ -11,6 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import type { ExtraRoute } from '../gateway';
 import type { SandboxCloud } from './cloud';
+import { sandboxAgentPermissionCheck } from './rbac';
 
 const bodySchema = z.object({ token: z.string().min(1).max(200) });
 
@@ -59,6 +61,8 @@ export function sandboxAgentInstallRoutes(sandbox: SandboxCloud, apiUrl: () => s
           },
           {
             collect: async () => sandbox.kubernetes.snapshotAt(name, new Date(sandbox.now())),
+            // It checks its own permissions first, against the cluster's RBAC (ADR 0070).
+            checkPermissions: sandboxAgentPermissionCheck(sandbox.rbac, name, () => new Date(sandbox.now())),
             fetch: globalThis.fetch,
             now: () => new Date(),
             sleep: async () => {},

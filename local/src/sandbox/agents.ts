@@ -29,6 +29,7 @@ import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import type { ExtraRoute } from '../gateway';
 import { sandboxExecutor } from './agent-writes';
 import type { SandboxCloud } from './cloud';
+import { sandboxAgentPermissionCheck } from './rbac';
 
 /** What can be tuned (the local stack's option and environment). */
 export interface SandboxAgentSettings {
@@ -312,6 +313,11 @@ export class SandboxAgents {
       now: () => new Date(),
       sleep: abortableSleep,
       executor: sandboxExecutor(sandbox, cluster.name),
+      checkPermissions: sandboxAgentPermissionCheck(
+        sandbox.rbac,
+        cluster.name,
+        () => new Date(sandbox.now()),
+      ),
       log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
         // Routine pushes stay quiet; what needs attention is shown.
         if (level === 'info') return;

@@ -51,6 +51,7 @@ import {
   spotStepStartMs,
 } from './prices';
 import { unit } from './random';
+import { SandboxRbac } from './rbac';
 import { type SandboxNode, Simulation } from './simulation';
 import { type DeployedRole, SandboxState } from './state';
 import {
@@ -110,6 +111,7 @@ export class SandboxCloud implements CustomerCloudPort {
   private built: { world: SandboxWorld; simulation: Simulation; kubernetes: SandboxKubernetes } | undefined;
   private readonly prebuiltWorld: SandboxWorld | undefined;
   private clientCertificateAuthority: SandboxClientCertificates | undefined;
+  private rbacModel: SandboxRbac | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -181,6 +183,12 @@ export class SandboxCloud implements CustomerCloudPort {
     if (!this.world.clusters.some((c) => c.name === clusterName)) return false;
     this.state.setAccessEntry(clusterName, present);
     return true;
+  }
+
+  /** The clusters' RBAC for Spot Optimizer's subjects: SelfSubjectAccessReviews and taken-away permissions. */
+  get rbac(): SandboxRbac {
+    this.rbacModel ??= new SandboxRbac(this.state);
+    return this.rbacModel;
   }
 
   /**

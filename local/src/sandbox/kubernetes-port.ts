@@ -8,7 +8,8 @@
  * uploaded kubeconfig, its server picks the cluster and its service-account token must be the cluster's
  * (`GET /sandbox/clusters/{name}/kubeconfig` hands one out), or its client certificate must be issued by
  * the cluster's client CA and come with its key (`?auth=client-certificate`, ADR 0065), or its
- * `aws eks get-token` stands for the account's role again.
+ * `aws eks get-token` stands for the account's role again. SelfSubjectAccessReviews are answered from
+ * the cluster's modelled RBAC (`rbac.ts`) for the subject the credential authenticates as (ADR 0070).
  */
 import type { CloudTarget, EksCluster } from '@spot/functions/ports/cloud';
 import type {
@@ -17,15 +18,18 @@ import type {
   KubernetesPort,
   NodePool,
 } from '@spot/functions/ports/kubernetes';
+import { reviewRules } from '@spot/functions/ports/kubernetes-access-review';
 import {
   accessEntryHint,
   KubernetesAccessError,
   kubeconfigAccessHint,
 } from '@spot/functions/ports/kubernetes-errors';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
+import type { KubernetesAccessResult, KubernetesRule } from '@spot/shared/model/cluster-onboarding';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import { kubeconfigCredentials } from '@spot/shared/model/kubeconfig';
 import type { SandboxCloud } from './cloud';
+import type { RbacSubject } from './rbac';
 import type { SandboxCluster } from './world';
 
 /** The agentless collector needs DescribeCluster for the endpoint (and the EKS access entry, see above). */
@@ -36,7 +40,16 @@ export class SandboxKubernetesPort implements KubernetesPort {
 
   /** The cluster the collector reaches, after the API server's authentication (throws what to fix). */
   private async reach(target: CloudTarget, cluster: KubernetesCluster): Promise<SandboxCluster> {
-    if (!cluster.kubeconfig) return this.withRole(target, cluster.arn || cluster.name);
+    return (await this.authenticate(target, cluster)).found;
+  }
+
+  /** The cluster reached and who the API server takes the caller for (its RBAC subject). */
+  private async authenticate(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+  ): Promise<{ found: SandboxCluster; subject: RbacSubject }> {
+    if (!cluster.kubeconfig)
+      return { found: this.withRole(target, cluster.arn || cluster.name), subject: 'role' };
     let parts: ReturnType<typeof kubeconfigCredentials>;
     try {
       parts = kubeconfigCredentials(await cluster.kubeconfig.open());
@@ -53,7 +66,8 @@ export class SandboxKubernetesPort implements KubernetesPort {
         `The API server of the kubeconfig uploaded for ${cluster.name} does not answer: check its server address, or replace its kubeconfig (Replace kubeconfig on the cluster's page) with the file \`kubectl config view --minify --flatten\` prints.`,
       );
     const user = parts.user;
-    if (user.kind === 'aws-eks-get-token') return this.withRole(target, user.eksClusterName ?? found.name);
+    if (user.kind === 'aws-eks-get-token')
+      return { found: this.withRole(target, user.eksClusterName ?? found.name), subject: 'role' };
     const accepted =
       user.kind === 'client-certificate'
         ? this.cloud.acceptsClientCertificate(found.name, user.certificateData, user.keyData)
@@ -63,7 +77,7 @@ export class SandboxKubernetesPort implements KubernetesPort {
         'KUBERNETES_ACCESS_DENIED',
         `Cluster ${cluster.name} refused the kubeconfig's credential (HTTP 401). ${kubeconfigAccessHint}`,
       );
-    return found;
+    return { found, subject: 'kubeconfig' };
   }
 
   /** The account's role, through its EKS access entry. */
@@ -80,6 +94,16 @@ export class SandboxKubernetesPort implements KubernetesPort {
   async collectSnapshot(target: CloudTarget, cluster: KubernetesCluster): Promise<ClusterSnapshot> {
     const found = await this.reach(target, cluster);
     return this.cloud.kubernetes.snapshotAt(found.name, new Date(this.cloud.now()));
+  }
+
+  /** SelfSubjectAccessReviews answered from the cluster's modelled RBAC for the credential's subject. */
+  async checkAccess(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+    rules: readonly Pick<KubernetesRule, 'verb' | 'resource'>[],
+  ): Promise<KubernetesAccessResult[]> {
+    const { found, subject } = await this.authenticate(target, cluster);
+    return reviewRules(async (attributes) => this.cloud.rbac.review(found.name, subject, attributes), rules);
   }
 
   /** CloudWatch Container Insights in AWS: the account's credentials, whatever reaches the API server. */

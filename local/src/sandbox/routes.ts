@@ -18,6 +18,10 @@
  * - `PUT /sandbox/clusters/{name}/access-entry` `{ present }`: removes (or restores) the EKS access entry
  *   of the platform's role; without it the agentless collector reads the cluster only with an uploaded
  *   kubeconfig (a restricted cluster).
+ * - `PUT /sandbox/clusters/{name}/rbac` `{ verb, resource, allowed, subject? }`: takes a Kubernetes
+ *   permission away from (or gives it back to) the cluster's RBAC subject `kubeconfig` (the uploaded
+ *   kubeconfig's user), `role` (the access entry), `agent` (the agent's service account) or `all` (the
+ *   default); SelfSubjectAccessReviews answer accordingly (ADR 0070, `rbac.ts`).
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */
@@ -26,6 +30,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import type { ExtraRoute } from '../gateway';
 import type { SandboxCloud } from './cloud';
+import { rbacSubjects } from './rbac';
 import { clusterDirectory } from './world';
 
 /** External IDs are lowercase UUIDs, as the onboarding template's parameter pattern enforces. */
@@ -63,6 +68,14 @@ const spotCapacityBodySchema = z.object({
 });
 
 const accessEntryBodySchema = z.object({ present: z.boolean() });
+
+const rbacBodySchema = z.strictObject({
+  verb: z.string().min(1).max(32),
+  /** As in the pre-flight's rules: `events`, `deployments.apps`, `nodes.metrics.k8s.io`. */
+  resource: z.string().min(1).max(128),
+  allowed: z.boolean(),
+  subject: z.enum([...rbacSubjects, 'all']).default('all'),
+});
 
 export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
   return [
@@ -169,6 +182,34 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
             message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
           });
         return json(200, { cluster: name, accessEntry: parsed.data.present });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/sandbox/clusters/{name}/rbac',
+      handler: (event) => {
+        const name = event.pathParameters?.name ?? '';
+        if (!sandbox.world.clusters.some((c) => c.name === name))
+          return json(404, {
+            message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
+          });
+        let body: unknown;
+        try {
+          body = parseBody(event);
+        } catch {
+          return json(400, {
+            message: 'The body must be JSON: {"verb": "list", "resource": "events", "allowed": false}.',
+          });
+        }
+        const parsed = rbacBodySchema.safeParse(body);
+        if (!parsed.success)
+          return json(400, {
+            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+          });
+        const { verb, resource, allowed, subject } = parsed.data;
+        const subjects = subject === 'all' ? rbacSubjects : [subject];
+        sandbox.rbac.set(name, subjects, verb, resource, allowed);
+        return json(200, { cluster: name, verb, resource, allowed, subjects });
       },
     },
     {

@@ -52,7 +52,20 @@ const stateFileSchema = z.object({
   createdClusters: z.array(z.object({ name: z.string(), at: z.string() })).default([]),
   /** Clusters whose EKS access entry for the platform's role was removed (restricted clusters, ADR 0059). */
   clustersWithoutAccessEntry: z.array(z.string()).default([]),
+  /** Kubernetes permissions taken away from a subject of a cluster's RBAC (ADR 0070, `rbac.ts`). */
+  revokedPermissions: z
+    .array(z.object({ cluster: z.string(), subject: z.string(), verb: z.string(), resource: z.string() }))
+    .default([]),
 });
+
+/** A permission taken away from one subject of one cluster. */
+export interface RevokedPermission {
+  cluster: string;
+  subject: string;
+  verb: string;
+  resource: string;
+}
+const revokedKey = (r: RevokedPermission) => `${r.cluster}|${r.subject}|${r.verb}|${r.resource}`;
 
 export class SandboxState implements OverrideSource {
   private readonly overrides = new Map<string, ScalingOverride[]>();
@@ -60,6 +73,7 @@ export class SandboxState implements OverrideSource {
   private readonly limits = new Map<string, NodePoolLimit[]>();
   private readonly created = new Map<string, number>();
   private readonly withoutAccessEntry = new Set<string>();
+  private readonly revoked = new Map<string, RevokedPermission>();
 
   /**
    * @param worldId `<seed>/<size>` of the world this state belongs to
@@ -87,6 +101,7 @@ export class SandboxState implements OverrideSource {
       this.roles.push(...parsed.roles);
       for (const c of parsed.createdClusters) this.created.set(c.name, Date.parse(c.at));
       for (const name of parsed.clustersWithoutAccessEntry) this.withoutAccessEntry.add(name);
+      for (const r of parsed.revokedPermissions) this.revoked.set(revokedKey(r), r);
     } else {
       this.log(`sandbox: ${file} belongs to world ${parsed.world}, not ${this.worldId}: starting afresh`);
     }
@@ -177,6 +192,18 @@ export class SandboxState implements OverrideSource {
     this.save();
   }
 
+  /** Whether the permission was taken away from the subject on the cluster. */
+  isRevoked(permission: RevokedPermission): boolean {
+    return this.revoked.has(revokedKey(permission));
+  }
+
+  /** Takes a permission away (`revoked`), or gives it back. */
+  setRevoked(permission: RevokedPermission, revoked: boolean): void {
+    if (revoked) this.revoked.set(revokedKey(permission), { ...permission });
+    else this.revoked.delete(revokedKey(permission));
+    this.save();
+  }
+
   private save(): void {
     if (!this.file) return;
     const body = {
@@ -191,6 +218,7 @@ export class SandboxState implements OverrideSource {
       roles: this.roles,
       createdClusters: [...this.created].map(([name, atMs]) => ({ name, at: new Date(atMs).toISOString() })),
       clustersWithoutAccessEntry: [...this.withoutAccessEntry],
+      revokedPermissions: [...this.revoked.values()],
     };
     mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash never leaves half a file.

@@ -154,6 +154,7 @@ describe('hibernation exclusions and protection (sandbox)', () => {
         ...cloud.kubernetesPort,
         collectSnapshot: (t, c) => cloud.kubernetesPort.collectSnapshot(t, c),
         history: (t, c, f, u) => cloud.kubernetesPort.history(t, c, f, u),
+        checkAccess: (t, c, r) => cloud.kubernetesPort.checkAccess(t, c, r),
         listNodePools: () => Promise.reject(refused),
         listKarpenterObjects: () => Promise.reject(refused),
         setNodePoolCpuLimit: () => Promise.reject(refused),

@@ -296,8 +296,15 @@ export function installCommands(apiUrl: string, clusterName: string, token: stri
   return { helm, kubectl, manifestUrl, terraform };
 }
 
+/** One Kubernetes permission: a verb on a resource (`deployments.apps`: resource then API group), and why. */
+export interface KubernetesRule {
+  verb: string;
+  resource: string;
+  why: string;
+}
+
 /** The Kubernetes permissions the agent's read-only ClusterRole needs (agent/manifests/agent.yaml). */
-export const agentKubernetesRules: readonly { verb: string; resource: string; why: string }[] = [
+export const agentKubernetesRules: readonly KubernetesRule[] = [
   { verb: 'list', resource: 'nodes', why: 'capacity, instance types and zones of the nodes' },
   { verb: 'list', resource: 'pods', why: 'requests, owners and spot readiness of the workloads' },
   { verb: 'list', resource: 'events', why: 'pressure events and spot interruptions' },
@@ -308,7 +315,7 @@ export const agentKubernetesRules: readonly { verb: string; resource: string; wh
   { verb: 'list', resource: 'nodes.metrics.k8s.io', why: 'CPU and memory used (metrics-server)' },
 ];
 /** What the person running the install needs (Helm creates these objects). */
-export const installerKubernetesRules: readonly { verb: string; resource: string; why: string }[] = [
+export const installerKubernetesRules: readonly KubernetesRule[] = [
   { verb: 'create', resource: 'namespaces', why: 'the spot-optimizer namespace' },
   { verb: 'create', resource: 'clusterroles.rbac.authorization.k8s.io', why: "the agent's read-only role" },
   {
@@ -339,6 +346,118 @@ export function kubernetesPreflightScript(): string {
   ].join('\n');
 }
 
+/**
+ * `deployments.apps` -> `{ group: 'apps', resource: 'deployments' }`, as a SelfSubjectAccessReview's
+ * `resourceAttributes` and a ClusterRole rule take it; a core resource (`events`) has the group `""`.
+ */
+export function ruleAttributes(rule: Pick<KubernetesRule, 'verb' | 'resource'>): {
+  verb: string;
+  group: string;
+  resource: string;
+} {
+  const dot = rule.resource.indexOf('.');
+  return dot < 0
+    ? { verb: rule.verb, group: '', resource: rule.resource }
+    : { verb: rule.verb, group: rule.resource.slice(dot + 1), resource: rule.resource.slice(0, dot) };
+}
+
+/** A permission by name, with why it is needed: "list events — pressure events and spot interruptions". */
+export const kubernetesPermissionName = (rule: KubernetesRule): string =>
+  `${rule.verb} ${rule.resource} — ${rule.why}`;
+
+/** The ClusterRole rule (YAML, one `rules:` entry) that grants a missing permission: the fix to apply. */
+export function rbacRuleFix(rule: Pick<KubernetesRule, 'verb' | 'resource'>): string {
+  const a = ruleAttributes(rule);
+  return [`- apiGroups: ["${a.group}"]`, `  resources: ["${a.resource}"]`, `  verbs: ["${a.verb}"]`].join(
+    '\n',
+  );
+}
+
+/** One SelfSubjectAccessReview's answer: may the subject do `verb` on `resource`, and the server's reason. */
+export const kubernetesAccessResultSchema = z.object({
+  verb: z.string().min(1).max(32),
+  resource: z.string().min(1).max(128),
+  allowed: z.boolean(),
+  /** The authorizer's reason or evaluation error, as the API server gave it (`null` when it gave none). */
+  reason: z.string().max(500).nullable(),
+});
+export type KubernetesAccessResult = z.infer<typeof kubernetesAccessResultSchema>;
+
+/**
+ * What the in-cluster agent reports of its own permissions (ADR 0070): a SelfSubjectAccessReview per rule
+ * of {@link agentKubernetesRules}, made with its service account at start and before each snapshot, sent
+ * with its pushes (`permissions` of the ingest body) and kept on the cluster (`agent.permissions`).
+ */
+export const agentPermissionReportSchema = z.object({
+  checkedAt: z.iso.datetime({ offset: true }),
+  checks: z.array(kubernetesAccessResultSchema).max(50),
+});
+export type AgentPermissionReport = z.infer<typeof agentPermissionReportSchema>;
+
+export const kubernetesPermissionCheckSchema = kubernetesAccessResultSchema.extend({
+  why: z.string(),
+  /** "list events — pressure events and spot interruptions". */
+  name: z.string(),
+  /** The ClusterRole rule to add when it is missing (YAML). */
+  fix: z.string(),
+});
+export type KubernetesPermissionCheck = z.infer<typeof kubernetesPermissionCheckSchema>;
+
+/** The Kubernetes permissions as checked in the cluster, by whom, and the missing ones by name. */
+export const kubernetesVerificationSchema = z.object({
+  /** `kubeconfig`: SelfSubjectAccessReviews made now with the uploaded kubeconfig; `agent`: the agent's report. */
+  source: z.enum(['kubeconfig', 'agent']),
+  /** Whose permissions these are, in words. */
+  subject: z.string(),
+  checkedAt: z.string(),
+  checks: z.array(kubernetesPermissionCheckSchema),
+  /** The missing ones by name ("list events — pressure events and spot interruptions"). */
+  missing: z.array(z.string()),
+  /** The cluster could not be asked (unreachable, credential refused): what to do. `checks` is then empty. */
+  error: z.string().nullable(),
+});
+export type KubernetesVerification = z.infer<typeof kubernetesVerificationSchema>;
+
+const verificationSubjects = {
+  kubeconfig: "the uploaded kubeconfig's credential",
+  agent: "the agent's service account spot-optimizer/spot-optimizer-agent",
+} as const;
+
+/**
+ * The agent's rules checked against `results` (SelfSubjectAccessReview answers): each rule allowed or not,
+ * with its fix; a rule the results do not answer counts as missing (an agent of another version, say).
+ */
+export function kubernetesVerification(
+  source: KubernetesVerification['source'],
+  checkedAt: string,
+  results: readonly KubernetesAccessResult[],
+  error: string | null = null,
+): KubernetesVerification {
+  const checks =
+    error !== null
+      ? []
+      : agentKubernetesRules.map((rule) => {
+          const r = results.find((x) => x.verb === rule.verb && x.resource === rule.resource);
+          return {
+            verb: rule.verb,
+            resource: rule.resource,
+            allowed: r?.allowed ?? false,
+            reason: r ? r.reason : 'not checked',
+            why: rule.why,
+            name: kubernetesPermissionName(rule),
+            fix: rbacRuleFix(rule),
+          };
+        });
+  return {
+    source,
+    subject: verificationSubjects[source],
+    checkedAt,
+    checks,
+    missing: checks.filter((c) => !c.allowed).map((c) => c.name),
+    error,
+  };
+}
+
 export const preflightCheckSchema = z.object({
   action: z.string(),
   allowed: z.boolean(),
@@ -349,13 +468,22 @@ export const preflightCheckSchema = z.object({
 /** `POST /api/client/clusters/{id}/preflight`. */
 export const preflightResponseSchema = z.object({
   clusterId: z.string(),
-  /** True when every IAM action is allowed; Kubernetes RBAC is checked by the script in the cluster. */
+  /**
+   * True when every IAM action is allowed and no verified Kubernetes permission is missing (nor could not
+   * be checked). Before any check in the cluster (an agent not installed yet), only IAM counts.
+   */
   ok: z.boolean(),
   iam: z.array(preflightCheckSchema),
-  /** The missing IAM actions by name (empty when ok). */
+  /** The missing IAM actions by name (the Kubernetes ones are in `kubernetes.verified[].missing`). */
   missing: z.array(z.string()),
   kubernetes: z.object({
+    /** The `kubectl auth can-i` script: the check before the install, run with the installer's kubeconfig. */
     script: z.string(),
+    /**
+     * The permissions checked in the cluster (ADR 0070): with the uploaded kubeconfig (checked now), and
+     * the agent's own report once it has pushed. Empty before either exists.
+     */
+    verified: z.array(kubernetesVerificationSchema),
     rules: z.array(
       z.object({
         verb: z.string(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentPermissionReportSchema } from './cluster-onboarding';
 import { clusterSnapshotSchema } from './cluster-snapshot';
 
 /**
@@ -9,13 +10,22 @@ import { clusterSnapshotSchema } from './cluster-snapshot';
 const agentVersion = z.string().min(1).max(64);
 /** Optional: an agent may name its cluster id; a mismatch with its token's cluster is refused (403). */
 const clusterId = z.string().min(1).max(100).optional();
+/** The agent's SelfSubjectAccessReviews of its own permissions (ADR 0070); agents before 0.1.0 send none. */
+const permissions = agentPermissionReportSchema.optional();
 
 export const ingestBodySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('heartbeat'), agentVersion, clusterId, sentAt: z.string().optional() }),
+  z.object({
+    kind: z.literal('heartbeat'),
+    agentVersion,
+    clusterId,
+    sentAt: z.string().optional(),
+    permissions,
+  }),
   z.object({
     kind: z.literal('snapshot'),
     agentVersion,
     clusterId,
+    permissions,
     snapshot: clusterSnapshotSchema.refine((s) => s.source !== 'agentless', {
       message: 'Only agents and sandbox clusters push snapshots (source "agent" or "sandbox").',
       path: ['source'],

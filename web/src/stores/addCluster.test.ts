@@ -24,7 +24,7 @@ const preflightAnswer = {
   ok: true,
   iam: [],
   missing: [],
-  kubernetes: { script: '', rules: [] },
+  kubernetes: { script: '', verified: [], rules: [] },
   checkedAt: '2027-01-01T00:00:00.000Z',
 };
 const result = (name: string, outcome: 'added' | 'failed') => ({

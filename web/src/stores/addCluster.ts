@@ -6,11 +6,14 @@ import {
   addClusterResponseSchema,
   adoptClustersResponseSchema,
   adoptMaxClusters,
+  agentPermissionReportSchema,
   type ClusterScanResponse,
   clusterDetailResponseSchema,
   clusterScanResponseSchema,
   type InstallTokenResponse,
   installTokenResponseSchema,
+  type KubernetesVerification,
+  kubernetesVerification,
   type PreflightResponse,
   preflightResponseSchema,
 } from '@spot/shared';
@@ -23,10 +26,12 @@ const clusterPath = (id: string) => `/api/client/clusters/${encodeURIComponent(i
 /** How the scan's list names a cluster: `region/name`. */
 export const clusterKey = (c: { region: string; name: string }) => `${c.region}/${c.name}`;
 
-/** What the wizard waits for: the agent's first push, and the nodes it reported. */
+/** What the wizard waits for: the agent's first push, the nodes it reported and its own permissions. */
 export interface FirstContact {
   connected: boolean;
   nodeCount: number;
+  /** The agent's report of its Kubernetes permissions (ADR 0070); `null` until it sends one. */
+  permissions: KubernetesVerification | null;
 }
 
 /** The wizard's calls that can be in flight, each with its own spinner. */
@@ -166,12 +171,17 @@ export const useAddClusterStore = defineStore('addCluster', () => {
     const agent = (detail.cluster.agent ?? {}) as {
       lastHeartbeatAt?: string | null;
       lastSnapshotAt?: string | null;
+      permissions?: unknown;
     };
+    const report = agentPermissionReportSchema.safeParse(agent.permissions);
     const nodeCount =
       typeof detail.cluster.nodeCount === 'number' ? detail.cluster.nodeCount : detail.nodes.length;
     return {
       connected: Boolean(agent.lastHeartbeatAt || agent.lastSnapshotAt),
       nodeCount: Math.max(nodeCount, detail.nodes.length),
+      permissions: report.success
+        ? kubernetesVerification('agent', report.data.checkedAt, report.data.checks)
+        : null,
     };
   }
 

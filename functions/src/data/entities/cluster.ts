@@ -1,3 +1,4 @@
+import { agentPermissionReportSchema } from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { orgItemKey, orgItemsQuery } from './organization';
@@ -16,6 +17,8 @@ export const agentStateSchema = z.object({
   lastHeartbeatAt: z.string().nullable(),
   lastSnapshotAt: z.string().nullable(),
   version: z.string().nullable(),
+  /** The agent's last report of its own Kubernetes permissions (ADR 0070); `null` until one arrives. */
+  permissions: agentPermissionReportSchema.nullable().default(null),
 });
 
 export const clusterEntity = defineEntity(
@@ -55,7 +58,12 @@ export const clusterEntity = defineEntity(
       source: null,
       lastAttemptAt: null,
     }),
-    agent: agentStateSchema.default({ lastHeartbeatAt: null, lastSnapshotAt: null, version: null }),
+    agent: agentStateSchema.default({
+      lastHeartbeatAt: null,
+      lastSnapshotAt: null,
+      version: null,
+      permissions: null,
+    }),
     /** SHA-256 of the cluster's current agent token: issuing a new one revokes this one. */
     agentTokenSha256: z.string().nullable().default(null),
     /** When the 30-day history was back-filled, and from where (`null` = not yet). */

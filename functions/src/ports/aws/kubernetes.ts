@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ClusterSnapshot, kubeconfigCredentials } from '@spot/shared';
+import {
+  type ClusterSnapshot,
+  type KubernetesAccessResult,
+  type KubernetesRule,
+  kubeconfigCredentials,
+} from '@spot/shared';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
 import type { CloudTarget, CustomerCloudPort, EksCluster } from '../cloud';
 import type {
@@ -12,6 +17,7 @@ import type {
   NodePool,
   StoredKubeconfig,
 } from '../kubernetes';
+import { apiServerAccessReview, reviewRules } from '../kubernetes-access-review';
 import {
   accessEntryHint,
   hibernationAccessHint,
@@ -137,6 +143,30 @@ export class AgentlessKubernetes implements KubernetesPort {
       now: () => this.clock.now(),
       accessHint: cluster.kubeconfig ? kubeconfigAccessHint : accessEntryHint,
     });
+  }
+
+  async checkAccess(
+    target: CloudTarget,
+    cluster: KubernetesCluster,
+    rules: readonly Pick<KubernetesRule, 'verb' | 'resource'>[],
+  ): Promise<KubernetesAccessResult[]> {
+    const kc = await this.kubeConfigFor(target, cluster);
+    try {
+      return await reviewRules(await apiServerAccessReview(kc), rules);
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 401 || code === 403)
+        throw new KubernetesAccessError(
+          'KUBERNETES_ACCESS_DENIED',
+          `Cluster ${cluster.name} refused the credential (HTTP ${code}). ${cluster.kubeconfig ? kubeconfigAccessHint : accessEntryHint}`,
+          { cause: error },
+        );
+      throw new KubernetesAccessError(
+        'KUBERNETES_UNREACHABLE',
+        `The API server of cluster ${cluster.name} did not answer (${error instanceof Error ? error.message : 'no answer'}): check its address and that it accepts connections from Spot Optimizer.`,
+        { cause: error },
+      );
+    }
   }
 
   /** 30 days from CloudWatch Container Insights where enabled (see `container-insights.ts`). */

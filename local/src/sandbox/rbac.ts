@@ -1,0 +1,81 @@
+/**
+ * The RBAC of the sandbox's clusters, as far as Spot Optimizer's credentials go (ADR 0070): who may do
+ * what, so that a SelfSubjectAccessReview gets the answer a real API server would give.
+ *
+ * Three subjects read a sandbox cluster: `kubeconfig` (the read-only user of the kubeconfig the sandbox
+ * hands out, token or client certificate), `role` (the platform's role through its EKS access entry, the
+ * `spot-optimizer:readonly` group) and `agent` (the in-cluster agent's service account). Each is bound to
+ * the read-only ClusterRole (`agentKubernetesRules`) and nothing else: `create namespaces` is denied to
+ * all of them, as in a cluster set up per agent/manifests. A permission can be taken away from one
+ * subject (or all) of one cluster through `PUT /sandbox/clusters/{name}/rbac`, the way the sandbox
+ * injects its other faults (spot capacity, the access entry); it is kept in the sandbox's state file.
+ */
+import { checkOwnPermissions } from '@spot/agent/permissions';
+import {
+  type AgentPermissionReport,
+  agentKubernetesRules,
+  ruleAttributes,
+} from '@spot/shared/model/cluster-onboarding';
+import type { SandboxState } from './state';
+
+export const rbacSubjects = ['kubeconfig', 'role', 'agent'] as const;
+export type RbacSubject = (typeof rbacSubjects)[number];
+
+/** The binding each subject has in a sandbox cluster: named in the review's reason, as the API server does. */
+const bindings: Record<RbacSubject, string> = {
+  kubeconfig:
+    'ClusterRoleBinding "spot-optimizer-reader" of ClusterRole "spot-optimizer-reader" to User "spot-optimizer-reader"',
+  role: 'ClusterRoleBinding "spot-optimizer-readonly" of ClusterRole "spot-optimizer-readonly" to Group "spot-optimizer:readonly"',
+  agent:
+    'ClusterRoleBinding "spot-optimizer-agent" of ClusterRole "spot-optimizer-agent" to ServiceAccount "spot-optimizer-agent/spot-optimizer"',
+};
+
+/** `deployments.apps` and `deployments` in group `apps` are the same permission. */
+const sameRule = (a: { verb: string; group: string; resource: string }, verb: string, resource: string) => {
+  const b = ruleAttributes({ verb, resource });
+  return a.verb === b.verb && a.group === b.group && a.resource === b.resource;
+};
+
+export class SandboxRbac {
+  constructor(private readonly state: SandboxState) {}
+
+  /** A SelfSubjectAccessReview of `subject` on `cluster`: allowed with the binding, or denied (no reason). */
+  review(
+    cluster: string,
+    subject: RbacSubject,
+    attributes: { verb: string; group: string; resource: string },
+  ): { allowed: boolean; reason: string | null } {
+    const rule = agentKubernetesRules.find((r) => sameRule(attributes, r.verb, r.resource));
+    const granted =
+      rule !== undefined &&
+      !this.state.isRevoked({ cluster, subject, verb: rule.verb, resource: rule.resource });
+    // A real API server gives no reason for a denial by RBAC alone.
+    return granted
+      ? { allowed: true, reason: `RBAC: allowed by ${bindings[subject]}` }
+      : { allowed: false, reason: null };
+  }
+
+  /** Takes the permission away from the subjects (or gives it back). */
+  set(
+    cluster: string,
+    subjects: readonly RbacSubject[],
+    verb: string,
+    resource: string,
+    allowed: boolean,
+  ): void {
+    for (const subject of subjects) this.state.setRevoked({ cluster, subject, verb, resource }, !allowed);
+  }
+}
+
+/**
+ * The agent's self-check in a sandbox cluster: the real agent's `checkOwnPermissions`, its reviews
+ * answered by the cluster's RBAC for the `agent` subject.
+ */
+export function sandboxAgentPermissionCheck(
+  rbac: SandboxRbac,
+  clusterName: string,
+  now: () => Date,
+): () => Promise<AgentPermissionReport> {
+  return () =>
+    checkOwnPermissions(async (attributes) => rbac.review(clusterName, 'agent', attributes), now());
+}
