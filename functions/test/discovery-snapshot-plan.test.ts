@@ -58,6 +58,7 @@ function input(overrides: Partial<SnapshotPlanInput> = {}): SnapshotPlanInput {
     rollups: [],
     reuse: null,
     policy: defaultSummaryPolicy,
+    template: null,
     timeZone: 'UTC',
     binPacking: null,
     now,
