@@ -1,4 +1,4 @@
-import type { ClusterSnapshot } from '@spot/shared';
+import { type ClusterSnapshot, nodeTemplateSpecSchema, type RegistryFindings } from '@spot/shared';
 import { type DashboardCard, decodeCard, encodeDigest } from '@spot/shared/dashboard/index';
 import { decodeRegistryRow } from '@spot/shared/registry/index';
 import { defaultSummaryPolicy } from '@spot/shared/savings/cluster-summary/index';
@@ -230,6 +230,32 @@ describe('planSnapshotWrites', () => {
         items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry, digest, counter],
       },
     });
+  });
+
+  it('counts the Compliance & Drift findings of the items it leaves onto the Cluster item and the row (ADR 0068)', () => {
+    const template = {
+      id: 'tpl-m5',
+      name: 'M5 only',
+      spec: nodeTemplateSpecSchema.parse({
+        families: ['m5'],
+        architecture: 'x86_64',
+        capacityType: 'hybrid',
+        disk: { type: 'gp3', sizeGiB: 50 },
+      }),
+    };
+    const plan = planSnapshotWrites(input({ template }));
+    const [, , clusterUpdate, series] = plan.writes;
+    const findings = (clusterUpdate as { spec: { set: { findings: RegistryFindings } } }).spec.set.findings;
+    // The fixture runs 2 × m5.xlarge and 1 × g4dn.xlarge, and a privileged pod; its endpoint access is
+    // unknown (not evaluated, so not failing).
+    expect(findings).toMatchObject({ driftNodes: 1, driftTypes: ['g4dn.xlarge'] });
+    expect(findings.failing.map(([rule]) => rule)).toContain('4.2.1');
+    expect(findings.failing.map(([rule]) => rule)).not.toContain('5.4.2');
+    const row = ((series as { items: { put: { row?: string } }[] }).items[1]?.put.row ?? '') as string;
+    expect(decodeRegistryRow(row)?.findings).toEqual(findings);
+    // Without a template nothing is checked for drift: `null`, not 0.
+    const none = planSnapshotWrites(input()).writes[2] as { spec: { set: { findings: RegistryFindings } } };
+    expect(none.spec.set.findings.driftNodes).toBeNull();
   });
 
   it('keeps the fields a caller adds to the Cluster item (agent state)', () => {
