@@ -76,6 +76,12 @@ const putsOf = (writes: WriteOperation[], entity: string) =>
 const deletesOf = (writes: WriteOperation[]) =>
   batchOf(writes).flatMap((r) => ('delete' in r ? [r.delete] : []));
 
+/** The findings the plan sets on the Cluster item (its third write). */
+const findingsSet = (write: WriteOperation | undefined): RegistryFindings => {
+  if (write?.kind !== 'update') throw new Error('the third write updates the Cluster item');
+  return (write.spec as { set: { findings: RegistryFindings } }).set.findings;
+};
+
 describe('planSnapshotWrites', () => {
   it('writes every node, workload and node group of a first snapshot, then rollup, cluster and series', () => {
     const plan = planSnapshotWrites(input());
@@ -245,7 +251,7 @@ describe('planSnapshotWrites', () => {
     };
     const plan = planSnapshotWrites(input({ template }));
     const [, , clusterUpdate, series] = plan.writes;
-    const findings = (clusterUpdate as { spec: { set: { findings: RegistryFindings } } }).spec.set.findings;
+    const findings = findingsSet(clusterUpdate);
     // The fixture runs 2 × m5.xlarge and 1 × g4dn.xlarge, and a privileged pod; its endpoint access is
     // unknown (not evaluated, so not failing).
     expect(findings).toMatchObject({ driftNodes: 1, driftTypes: ['g4dn.xlarge'] });
@@ -254,8 +260,7 @@ describe('planSnapshotWrites', () => {
     const row = ((series as { items: { put: { row?: string } }[] }).items[1]?.put.row ?? '') as string;
     expect(decodeRegistryRow(row)?.findings).toEqual(findings);
     // Without a template nothing is checked for drift: `null`, not 0.
-    const none = planSnapshotWrites(input()).writes[2] as { spec: { set: { findings: RegistryFindings } } };
-    expect(none.spec.set.findings.driftNodes).toBeNull();
+    expect(findingsSet(planSnapshotWrites(input()).writes[2]).driftNodes).toBeNull();
   });
 
   it('keeps the fields a caller adds to the Cluster item (agent state)', () => {
