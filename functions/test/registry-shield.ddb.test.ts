@@ -164,7 +164,7 @@ describe('the registry shield after an agent snapshot', () => {
     expect(order[0]).toBe('violations');
   });
 
-  it('recounts the drift when a bulk apply holds the cluster to another template, without a snapshot', async () => {
+  it('recounts the drift when a bulk apply holds the cluster to another template, or the template changes, without a snapshot', async () => {
     const withGpu = await createTemplate('M5 and G4dn', ['m5', 'g4dn']);
     const syncedBefore = (await getItem(clusterEntity, clusterKey(a.orgId, cluster.clusterId)))?.lastSyncedAt;
     const applied = await call('POST /api/client/clusters/bulk', {
@@ -182,6 +182,20 @@ describe('the registry shield after an agent snapshot', () => {
     // The scan's findings are the snapshot's: still there.
     expect(shield?.checks.map((c) => c.rule)).toContain('4.2.1');
     expect(stored?.findings).toMatchObject({ driftNodes: 0, driftTypes: [] });
+
+    // An edit of what that template allows (no more g4dn) recounts it again.
+    const edited = await call('PUT /api/client/node-templates/{id}', {
+      token: a.accessToken,
+      path: { id: withGpu },
+      body: { ...templateBody('M5 and G4dn', ['m5']), isDefault: false, version: 1 },
+    });
+    expect(edited.status, edited.raw).toBe(200);
+    expect((await tabOf(cluster.clusterId)).drifted.map((d) => d.instanceType)).toEqual(['g4dn.xlarge']);
+    expect((await shieldOf(a, cluster.clusterId))?.checks).toContainEqual({
+      rule: 'template-drift',
+      kind: 'drift',
+      message: '1 node runs a type the node template forbids: g4dn.xlarge.',
+    });
   });
 
   it('shows another organization none of it', async () => {

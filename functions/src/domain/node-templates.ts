@@ -183,6 +183,8 @@ export async function createTemplate(orgId: string, draft: NodeTemplateDraft, no
       throw error;
     }
   });
+  // A new default: the clusters following the default are held to it now (ADR 0068).
+  if (isDefault) await recountDriftOf(orgId, () => clusterIdsOfOrg(orgId), 'default template change');
   return { template: toTemplateView(template) };
 }
 
