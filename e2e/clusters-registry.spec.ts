@@ -20,8 +20,24 @@ const accessToken = (page: Page) =>
   });
 
 /** Twelve clusters with known names, tags and costs (env tag, team tag), the rest generated. */
-const fleet: { name: string; env: string; team: string; cost: number; version?: string; p99Ms?: number }[] = [
-  { name: 'payments-prod', env: 'prod', team: 'checkout', cost: 9100, p99Ms: 1800 },
+const fleet: {
+  name: string;
+  env: string;
+  team: string;
+  cost: number;
+  version?: string;
+  p99Ms?: number;
+  findings?: { driftNodes: number | null; driftTypes: string[]; failing: [string, number, number][] };
+}[] = [
+  {
+    name: 'payments-prod',
+    env: 'prod',
+    team: 'checkout',
+    cost: 9100,
+    p99Ms: 1800,
+    // What its last snapshot's Compliance & Drift tab found (ADR 0068): a privileged Deployment, 2 GPU nodes.
+    findings: { driftNodes: 2, driftTypes: ['p3.2xlarge'], failing: [['4.2.1', 1, 3]] },
+  },
   { name: 'payments-staging', env: 'staging', team: 'checkout', cost: 2100 },
   { name: 'payments-dev', env: 'dev', team: 'checkout', cost: 700 },
   { name: 'search-prod', env: 'prod', team: 'discovery', cost: 6400, version: '1.29' },
@@ -56,6 +72,7 @@ async function seedFleet(orgId: string): Promise<Record<string, string>> {
           monthlyRunRateUsd: c.cost,
           version: c.version ?? '1.33',
           contactMinutesAgo: 2,
+          ...(c.findings ? { findings: c.findings } : {}),
           p99Ms: c.p99Ms ?? 250,
         },
       ]),
@@ -224,5 +241,26 @@ test.describe
       await fromMenu('Logs (activity)');
       await expect(page).toHaveURL(new RegExp(`/clusters/${ids['data-prod']}$`));
       await expect(page.getByRole('heading', { level: 2, name: 'Activity' })).toBeAttached();
+
+      // 9. The shield lists its checks, the Compliance & Drift findings among them, and opens that tab.
+      await page.getByRole('menuitem', { name: 'Clusters' }).first().click();
+      await expect.poll(async () => (await rowNames(page)).length).toBe(12);
+      await page.getByRole('button', { name: 'Violations: checks of payments-prod' }).click();
+      const checks = page.getByRole('list', { name: 'Compliance checks of payments-prod' });
+      await expect(checks).toContainText(
+        'Violation: CIS 4.2.1 Minimize the admission of privileged containers: Privileged containers in 3 pods of 1 workload.',
+      );
+      // Violations first: the drift is the last line.
+      await expect(checks.getByRole('listitem').last()).toHaveText(
+        'Drift: 2 nodes run types the node template forbids: p3.2xlarge.',
+      );
+      await shot(page, 'shield');
+      await expectAccessible(page, 'the shield’s checks');
+      await page.getByRole('link', { name: 'Open Compliance & Drift' }).click();
+      await expect(page).toHaveURL(new RegExp(`/clusters/${ids['payments-prod']}\\?tab=compliance$`));
+      await expect(page.getByRole('tab', { name: 'Compliance & Drift' })).toHaveAttribute(
+        'aria-selected',
+        'true',
+      );
     });
   });

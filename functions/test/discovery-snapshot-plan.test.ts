@@ -1,4 +1,4 @@
-import type { ClusterSnapshot } from '@spot/shared';
+import { type ClusterSnapshot, nodeTemplateSpecSchema, type RegistryFindings } from '@spot/shared';
 import { type DashboardCard, decodeCard, encodeDigest } from '@spot/shared/dashboard/index';
 import { decodeRegistryRow } from '@spot/shared/registry/index';
 import { defaultSummaryPolicy } from '@spot/shared/savings/cluster-summary/index';
@@ -58,6 +58,7 @@ function input(overrides: Partial<SnapshotPlanInput> = {}): SnapshotPlanInput {
     rollups: [],
     reuse: null,
     policy: defaultSummaryPolicy,
+    template: null,
     timeZone: 'UTC',
     binPacking: null,
     now,
@@ -74,6 +75,12 @@ const putsOf = (writes: WriteOperation[], entity: string) =>
   batchOf(writes).flatMap((r) => ('put' in r && r.put.entity === entity ? [r.put] : []));
 const deletesOf = (writes: WriteOperation[]) =>
   batchOf(writes).flatMap((r) => ('delete' in r ? [r.delete] : []));
+
+/** The findings the plan sets on the Cluster item (its third write). */
+const findingsSet = (write: WriteOperation | undefined): RegistryFindings => {
+  if (write?.kind !== 'update') throw new Error('the third write updates the Cluster item');
+  return (write.spec as { set: { findings: RegistryFindings } }).set.findings;
+};
 
 describe('planSnapshotWrites', () => {
   it('writes every node, workload and node group of a first snapshot, then rollup, cluster and series', () => {
@@ -229,6 +236,31 @@ describe('planSnapshotWrites', () => {
         items: [{}, { check: clusterKey('org-1', 'eks-1') }, registryRow, indexEntry, digest, counter],
       },
     });
+  });
+
+  it('counts the Compliance & Drift findings of the items it leaves onto the Cluster item and the row (ADR 0068)', () => {
+    const template = {
+      id: 'tpl-m5',
+      name: 'M5 only',
+      spec: nodeTemplateSpecSchema.parse({
+        families: ['m5'],
+        architecture: 'x86_64',
+        capacityType: 'hybrid',
+        disk: { type: 'gp3', sizeGiB: 50 },
+      }),
+    };
+    const plan = planSnapshotWrites(input({ template }));
+    const [, , clusterUpdate, series] = plan.writes;
+    const findings = findingsSet(clusterUpdate);
+    // The fixture runs 2 × m5.xlarge and 1 × g4dn.xlarge, and a privileged pod; its endpoint access is
+    // unknown (not evaluated, so not failing).
+    expect(findings).toMatchObject({ driftNodes: 1, driftTypes: ['g4dn.xlarge'] });
+    expect(findings.failing.map(([rule]) => rule)).toContain('4.2.1');
+    expect(findings.failing.map(([rule]) => rule)).not.toContain('5.4.2');
+    const row = ((series as { items: { put: { row?: string } }[] }).items[1]?.put.row ?? '') as string;
+    expect(decodeRegistryRow(row)?.findings).toEqual(findings);
+    // Without a template nothing is checked for drift: `null`, not 0.
+    expect(findingsSet(planSnapshotWrites(input()).writes[2]).driftNodes).toBeNull();
   });
 
   it('keeps the fields a caller adds to the Cluster item (agent state)', () => {

@@ -5,6 +5,7 @@ import { batchWrite, type WriteRequest } from '@spot/functions/data/repository';
 import { cardOf, dashboardDigestItems } from '@spot/functions/domain/cluster-card';
 import { registryIndexShardItems, registryRowText } from '@spot/functions/domain/cluster-registry-row';
 import { clusterIdFor } from '@spot/functions/domain/discovery/common';
+import type { RegistryFindings } from '@spot/shared';
 
 /**
  * A synthetic fleet for the registry's benchmark and browser test (ADR 0045): Cluster items with a small
@@ -142,6 +143,8 @@ export interface FleetOptions {
       contactMinutesAgo?: number | null;
       p99Ms?: number;
       monthlyRunRateUsd?: number;
+      /** The Compliance & Drift findings a snapshot would have counted (ADR 0068); none by default. */
+      findings?: RegistryFindings;
     }
   >;
 }
@@ -253,6 +256,7 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
       },
       discoveredAt: now.toISOString(),
       lastSyncedAt: contactAt,
+      findings: o.findings ?? null,
     });
     const hourly = monthlyRunRateUsd / 730;
     const trend = JSON.stringify({

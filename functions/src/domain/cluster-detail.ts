@@ -6,27 +6,22 @@ import {
   type NodeGroupUpdateInput,
   type NodeGroupUpdateResponse,
   NotFoundError,
-  nodeTemplateSpecSchema,
 } from '@spot/shared';
 import { evaluateCompliance } from '@spot/shared/cluster-detail/compliance';
-import { type DriftGroup, detectDrift } from '@spot/shared/cluster-detail/drift';
 import { type EditableGroup, planNodeGroupUpdate } from '@spot/shared/cluster-detail/node-group-update';
-import { loadCatalog } from '@spot/shared/pricing/catalog';
 import type { z } from 'zod';
 import type { clusterEntity } from '../data/entities/cluster';
 import { nodeEntity } from '../data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
-import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entities/node-template-default';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import { workloadEntity } from '../data/entities/workload';
 import { getItem, queryAll, updateItem } from '../data/repository';
 import { port } from '../ports';
 import type { CloudTarget } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
+import { complianceInputOf, driftOf, templateOf } from './cluster-findings';
 import { loadCluster } from './clusters';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
-import { getTemplate } from './node-templates';
-import { effectivePolicyOf } from './policy-effective';
 
 /**
  * The cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the CIS EKS
@@ -37,26 +32,6 @@ import { effectivePolicyOf } from './policy-effective';
 type ClusterItem = z.infer<typeof clusterEntity.schema>;
 type NodeGroupItem = z.infer<typeof nodeGroupEntity.schema>;
 
-/** The template the cluster's nodes should match: its policy's, else the organization's default. */
-async function templateOf(orgId: string, cluster: ClusterItem) {
-  const { policy } = await effectivePolicyOf(orgId, {
-    clusterId: cluster.clusterId,
-    accountId: cluster.accountId,
-  });
-  const templateId =
-    policy.infrastructure.autoscaling.nodeTemplateId ??
-    (await getItem(nodeTemplateDefaultEntity, nodeTemplateDefaultKey(orgId)))?.templateId ??
-    null;
-  if (templateId === null) return null;
-  try {
-    return await getTemplate(orgId, templateId);
-  } catch (error) {
-    // A policy naming a deleted template: report it instead of failing the tab.
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
-}
-
 /** `GET /api/client/clusters/{id}/drift`. */
 export async function clusterDrift(orgId: string, clusterId: string): Promise<ClusterDriftResponse> {
   const cluster = await loadCluster(orgId, clusterId);
@@ -65,7 +40,8 @@ export async function clusterDrift(orgId: string, clusterId: string): Promise<Cl
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
   ]);
-  if (!template)
+  const drifted = driftOf(template, nodes, groups);
+  if (!template || !drifted)
     return {
       clusterId,
       template: null,
@@ -73,20 +49,6 @@ export async function clusterDrift(orgId: string, clusterId: string): Promise<Cl
       checkedNodes: 0,
       drifted: [],
     };
-  const catalog = loadCatalog();
-  const drifted = detectDrift(
-    nodeTemplateSpecSchema.parse(template),
-    nodes.map((n) => ({
-      nodeName: n.nodeName,
-      instanceType: n.instanceType,
-      capacityType: n.capacityType,
-      zone: n.zone,
-      nodeGroupId: n.nodeGroupId,
-      launchedAt: n.launchedAt,
-    })),
-    groups.map((g): DriftGroup => ({ nodeGroupId: g.nodeGroupId, name: g.name, kind: g.kind })),
-    (name) => catalog.instanceType(name),
-  );
   return {
     clusterId,
     template: { id: template.id, name: template.name },
@@ -103,20 +65,7 @@ export async function clusterCompliance(
 ): Promise<ClusterComplianceResponse> {
   const cluster = await loadCluster(orgId, clusterId);
   const workloads = await queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD'));
-  return evaluateCompliance(clusterId, {
-    workloads: workloads.map((w) => ({
-      namespace: w.namespace,
-      kind: w.kind,
-      name: w.name,
-      replicas: w.replicas,
-      security: w.security,
-      limitCpuMilli: w.limitCpuMilli,
-      limitMemoryMiB: w.limitMemoryMiB,
-    })),
-    endpointPublicAccess: cluster.endpointAccess?.publicAccess ?? null,
-    publicAccessCidrs: cluster.endpointAccess?.publicAccessCidrs ?? [],
-    evaluatedAt: cluster.lastSyncedAt,
-  });
+  return evaluateCompliance(clusterId, complianceInputOf(cluster, workloads));
 }
 
 const sizesOf = (g: { minSize: number; desiredSize: number; maxSize: number }) => ({

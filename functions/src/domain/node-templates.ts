@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
+  canonicalJson,
   DomainError,
   type NodeTemplateDraft,
   type NodeTemplateSpec,
@@ -29,6 +30,7 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { clusterIdsOfOrg, recountDriftOf } from './cluster-findings';
 
 type StoredTemplate = z.infer<typeof nodeTemplateEntity.schema>;
 
@@ -181,6 +183,8 @@ export async function createTemplate(orgId: string, draft: NodeTemplateDraft, no
       throw error;
     }
   });
+  // A new default: the clusters following the default are held to it now (ADR 0068).
+  if (isDefault) await recountDriftOf(orgId, () => clusterIdsOfOrg(orgId), 'default template change');
   return { template: toTemplateView(template) };
 }
 
@@ -197,6 +201,24 @@ export async function updateTemplate(
   // A template that is not there (or is another organization's) is a 404 whatever the body says.
   await loadTemplate(orgId, templateId);
   assertNoConflicts(spec);
+  const saved = await writeTemplate(orgId, templateId, draft, spec, now);
+  // What the template allows changed (or it became the default): the registry recounts drift (ADR 0068).
+  if (
+    canonicalJson(nodeTemplateSpecSchema.parse(saved.before)) !==
+      canonicalJson(nodeTemplateSpecSchema.parse(saved.template)) ||
+    saved.before.isDefault !== saved.template.isDefault
+  )
+    await recountDriftOf(orgId, () => clusterIdsOfOrg(orgId), 'template change');
+  return saved;
+}
+
+function writeTemplate(
+  orgId: string,
+  templateId: string,
+  draft: NodeTemplateDraft & { version: number },
+  spec: NodeTemplateSpec,
+  now: Date,
+) {
   return withRetries(async () => {
     const before = await loadTemplate(orgId, templateId, true);
     if (before.version !== draft.version) throw staleVersion(before);
@@ -259,7 +281,7 @@ export async function cloneTemplate(orgId: string, templateId: string, name: str
 }
 
 export async function setDefaultTemplate(orgId: string, templateId: string, now: Date) {
-  return withRetries(async () => {
+  const saved = await withRetries(async () => {
     const before = await loadTemplate(orgId, templateId, true);
     const moves = await defaultMove(orgId, templateId, now);
     if (moves.length > 0) {
@@ -281,6 +303,10 @@ export async function setDefaultTemplate(orgId: string, templateId: string, now:
     const after = await loadTemplate(orgId, templateId, true);
     return { before: toTemplateView(before), template: toTemplateView(after) };
   });
+  // The clusters following the default are held to this template now (ADR 0068).
+  if (!saved.before.isDefault)
+    await recountDriftOf(orgId, () => clusterIdsOfOrg(orgId), 'default template change');
+  return saved;
 }
 
 /** Where a template is used: the policies and clusters naming it (delete refuses while there are any). */
@@ -349,5 +375,7 @@ export async function deleteTemplate(orgId: string, templateId: string) {
     }
     throw error;
   }
+  // The default is gone: the clusters that followed it are held to no template now (ADR 0068).
+  if (before.isDefault) await recountDriftOf(orgId, () => clusterIdsOfOrg(orgId), 'template deletion');
   return { before: toTemplateView(before) };
 }

@@ -26,6 +26,7 @@ import {
 } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { loadAccount } from './accounts';
+import { clusterIdsOfScope, recountDriftOf } from './cluster-findings';
 import { loadCluster } from './clusters';
 import { syncConsolidationSchedules } from './consolidation-schedule';
 import { karpenterFingerprintsOf, reconcileAfterPolicySave } from './karpenter-trigger';
@@ -186,6 +187,8 @@ async function writeVersion(
 
 const automationOf = (view: PolicyView) =>
   (view.policy as PolicyOverrides).infrastructure?.binPacking?.automationEnabled;
+const templateIdOf = (view: PolicyView) =>
+  (view.policy as PolicyOverrides).infrastructure?.autoscaling?.nodeTemplateId ?? null;
 
 /**
  * A save that switched consolidation automation (at any level) re-arms the schedules of the clusters it
@@ -198,12 +201,20 @@ async function afterSave(
   saved: { before: PolicyView; policy: PolicyView },
   now: Date,
 ) {
-  if (automationOf(saved.before) === automationOf(saved.policy)) return;
-  try {
-    await syncConsolidationSchedules(orgId, scope, now);
-  } catch (error) {
-    logger.error('consolidation schedules not synced', { orgId, level: scope.level, ...errorFields(error) });
+  if (automationOf(saved.before) !== automationOf(saved.policy)) {
+    try {
+      await syncConsolidationSchedules(orgId, scope, now);
+    } catch (error) {
+      logger.error('consolidation schedules not synced', {
+        orgId,
+        level: scope.level,
+        ...errorFields(error),
+      });
+    }
   }
+  // Another node template: the registry's shield counts drift against it now (ADR 0068; never fails).
+  if (templateIdOf(saved.before) !== templateIdOf(saved.policy))
+    await recountDriftOf(orgId, () => clusterIdsOfScope(orgId, scope), 'policy save');
 }
 
 /** Save: `policy` becomes the next version, only from the version the caller read. */

@@ -1,6 +1,7 @@
 import {
   defaultPolicy,
   type EffectivePolicyResponse,
+  type Policy,
   type PolicyOverrides,
   policyOverridesSchema,
   policySchema,
@@ -62,6 +63,11 @@ export async function summaryPolicyOf(
   cluster: { clusterId: string; accountId: string },
 ): Promise<SummaryPolicy> {
   const { policy } = await effectivePolicyOf(orgId, cluster);
+  return summaryPolicyFrom(policy);
+}
+
+/** The summary's part of an effective policy already read. */
+export function summaryPolicyFrom(policy: Policy): SummaryPolicy {
   return {
     exemptions: {
       namespaces: policy.governance.excludedNamespaces,

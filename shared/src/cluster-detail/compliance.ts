@@ -1,4 +1,9 @@
-import type { ClusterComplianceResponse, ComplianceFinding, ComplianceObject } from '../model/cluster-detail';
+import type {
+  ClusterComplianceResponse,
+  ComplianceFinding,
+  ComplianceObject,
+  ComplianceRuleId,
+} from '../model/cluster-detail';
 import type { SnapshotPodSecurity } from '../model/cluster-snapshot';
 
 /**
@@ -67,7 +72,7 @@ export function workloadSecurityOf(
 }
 
 interface PodRule {
-  ruleId: string;
+  ruleId: ComplianceRuleId;
   benchmark: string;
   title: string;
   severity: ComplianceFinding['severity'];
@@ -214,13 +219,15 @@ function evaluatePodRule(rule: PodRule, workloads: readonly ComplianceWorkload[]
   };
 }
 
+const endpointRule = {
+  ruleId: '5.4.2',
+  benchmark: cisBenchmark,
+  title: 'Ensure clusters are created with Private Endpoint Enabled and Public Access Disabled',
+  severity: 'medium',
+} as const;
+
 function evaluateEndpoint(input: ComplianceInput): ComplianceFinding {
-  const base = {
-    ruleId: '5.4.2',
-    benchmark: cisBenchmark,
-    title: 'Ensure clusters are created with Private Endpoint Enabled and Public Access Disabled',
-    severity: 'medium' as const,
-  };
+  const base = endpointRule;
   const cluster: ComplianceObject = { kind: 'Cluster', namespace: null, name: 'API endpoint', podCount: 0 };
   if (input.endpointPublicAccess === null)
     return {
@@ -259,5 +266,24 @@ export function evaluateCompliance(clusterId: string, input: ComplianceInput): C
       notEvaluated: count('not-evaluated'),
       compliant: count('fail') === 0,
     },
+  };
+}
+
+/**
+ * What a failing rule found, in the words of its finding's message (without the fix), from its counts:
+ * the registry's shield says it from the counts it keeps (ADR 0068). `null` for an id no rule has.
+ */
+export function failingRuleText(
+  ruleId: string,
+  objectCount: number,
+  podCount: number,
+): { label: string; title: string; found: string } | null {
+  const rule = ruleId === endpointRule.ruleId ? endpointRule : podRules.find((r) => r.ruleId === ruleId);
+  if (!rule) return null;
+  return {
+    // "CIS 4.2.1", or the id alone for a rule from another guide (the tab shows the benchmark beside it).
+    label: rule.benchmark === cisBenchmark ? `CIS ${rule.ruleId}` : rule.ruleId,
+    title: rule.title,
+    found: 'found' in rule ? rule.found(podCount, objectCount) : 'The API endpoint is public.',
   };
 }

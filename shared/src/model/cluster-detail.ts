@@ -42,6 +42,19 @@ export const clusterDriftResponseSchema = z.object({
 export type ClusterDriftResponse = z.infer<typeof clusterDriftResponseSchema>;
 
 export const complianceStatuses = ['pass', 'fail', 'not-evaluated'] as const;
+/** The rules of the security scan, in the order it reports them (`shared/src/cluster-detail/compliance.ts`). */
+export const complianceRuleIds = [
+  '4.1.5',
+  '4.2.1',
+  '4.2.2',
+  '4.2.3',
+  '4.2.4',
+  '4.2.5',
+  '4.2.6',
+  'EKS-BP-REL-LIMITS',
+  '5.4.2',
+] as const;
+export type ComplianceRuleId = (typeof complianceRuleIds)[number];
 export const complianceSeverities = ['high', 'medium', 'low'] as const;
 
 export const complianceObjectSchema = z.object({

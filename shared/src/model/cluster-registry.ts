@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { complianceRuleIds } from './cluster-detail';
 import { hibernationScheduleSchema } from './hibernation';
 import { policyOverridesSchema } from './policy';
 
@@ -15,6 +16,20 @@ export type ClusterEnvironment = (typeof clusterEnvironments)[number];
 export const clusterProviders = ['eks', 'gke', 'aks'] as const;
 /** Only EKS is supported today; the others are shown as "coming". */
 export const enabledProviders: readonly (typeof clusterProviders)[number][] = ['eks'];
+
+/**
+ * What the cluster detail's Compliance & Drift tab finds, counted when the row is written (ADR 0068): the
+ * registry's shield derives its drift and violation checks from it, so the two never disagree.
+ */
+export const registryFindingsSchema = z.object({
+  /** Nodes running a type the node template forbids; `null` when no template bounds the cluster. */
+  driftNodes: z.number().int().nonnegative().nullable(),
+  /** The forbidden instance types those nodes run, most nodes first (at most 5). */
+  driftTypes: z.array(z.string()),
+  /** Each failing rule of the security scan as `[ruleId, objects, pods]`, in the scan's order. */
+  failing: z.array(z.tuple([z.string(), z.number().int().nonnegative(), z.number().int().nonnegative()])),
+});
+export type RegistryFindings = z.infer<typeof registryFindingsSchema>;
 
 /**
  * The precomputed registry row of a cluster, stored as one JSON string on its ClusterRegistryRow item
@@ -55,6 +70,9 @@ export const registryRowSchema = z.object({
     .nullable()
     .catch(null),
   lastSyncedAt: z.string().nullable().catch(null),
+  // New fields go last, tolerant of their absence: a row stored before them is an array without them.
+  /** The Compliance & Drift tab's findings at the last snapshot; `null` before one (or in an older row). */
+  findings: registryFindingsSchema.nullable().catch(null),
 });
 export type RegistryRow = z.infer<typeof registryRowSchema>;
 
@@ -108,8 +126,18 @@ export const eksVersionViewSchema = z.object({
   extendedSupportExtraMonthlyUsd: z.number(),
 });
 
+/** The registry's own checks, then drift from the node template and the security scan's rules. */
+export const complianceCheckRules = [
+  'kubernetes-supported',
+  'agent-reporting',
+  'agent-current',
+  'collection-ok',
+  'template-drift',
+  ...complianceRuleIds,
+] as const;
+
 export const complianceCheckSchema = z.object({
-  rule: z.enum(['kubernetes-supported', 'agent-reporting', 'agent-current', 'collection-ok']),
+  rule: z.enum(complianceCheckRules),
   kind: z.enum(['violation', 'drift']),
   message: z.string(),
 });

@@ -1,5 +1,5 @@
 import type { ClusterListItem } from '../model/cluster';
-import type { RegistryRow, RegistryTrend } from '../model/cluster-registry';
+import { type RegistryRow, type RegistryTrend, registryFindingsSchema } from '../model/cluster-registry';
 import { registryFieldsOf } from './row';
 
 /**
@@ -60,6 +60,9 @@ export function encodeRegistryIndexEntry(row: RegistryRow): string {
     row.source,
     row.agent?.version ?? null,
     lastContactAt,
+    // The compliance filter and sort read the Compliance & Drift findings too (ADR 0068). Appended:
+    // an entry written before them is one value shorter and reads as having none.
+    row.findings,
   ]);
 }
 
@@ -81,7 +84,7 @@ export function rowOfRegistryIndexEntry(clusterId: string, text: string): Regist
   } catch {
     return null;
   }
-  if (!Array.isArray(raw) || raw[0] !== entryFormat || raw.length !== 20) return null;
+  if (!Array.isArray(raw) || raw[0] !== entryFormat || raw.length < 20) return null;
   const [
     ,
     name,
@@ -103,6 +106,7 @@ export function rowOfRegistryIndexEntry(clusterId: string, text: string): Regist
     source,
     agentVersion,
     lastContactAt,
+    findings,
   ] = raw;
   if (typeof name !== 'string' || typeof accountId !== 'string' || typeof region !== 'string') return null;
   const contact = str(lastContactAt);
@@ -136,6 +140,7 @@ export function rowOfRegistryIndexEntry(clusterId: string, text: string): Regist
         ? { lastHeartbeatAt: contact, lastSnapshotAt: null, version: str(agentVersion) }
         : null,
     lastSyncedAt: null,
+    findings: findings ? (registryFindingsSchema.safeParse(findings).data ?? null) : null,
   };
 }
 
@@ -169,6 +174,8 @@ export function registryIndexItemOf(
     apiLatencyP99Ms: _l,
     latencyObjectiveP99Ms: _o,
     pressureEventsPerNodeDay: _p,
+    // Said as compliance checks by `registryFieldsOf`, not answered as they are stored.
+    findings: _f,
     ...rest
   } = row;
   return { id, ...rest, ...registryFieldsOf(row, trendOfIndex(trendText), realizedMonthlyUsd, now) };

@@ -1,5 +1,6 @@
 export * from './compare';
 export * from './eks-versions';
+export * from './findings';
 export * from './health';
 export * from './index-entry';
 export * from './query';

@@ -4,6 +4,7 @@ import type { ClusterListItem } from '../model/cluster';
 import {
   type ClusterEnvironment,
   latestAgentVersion,
+  type RegistryFindings,
   type RegistryRow,
   type RegistryTrend,
   type registryFieldsShape,
@@ -11,6 +12,7 @@ import {
   registryTrendSchema,
 } from '../model/cluster-registry';
 import { eksVersionStatus } from './eks-versions';
+import { findingChecks } from './findings';
 import { healthScore } from './health';
 
 /** What a registry row is built from: the Cluster item's fields (the summary as stored). */
@@ -29,6 +31,8 @@ export interface RegistryRowInput {
   collection?: { status: string; reason: string | null; source: string | null } | null;
   agent?: { lastHeartbeatAt: string | null; lastSnapshotAt: string | null; version: string | null } | null;
   lastSyncedAt?: string | null;
+  /** The Compliance & Drift tab's findings at the last snapshot (`registryFindingsOf`). */
+  findings?: RegistryFindings | null;
 }
 
 const zonesOf = (summary: unknown): string[] => {
@@ -76,6 +80,7 @@ export function registryRowOf(c: RegistryRowInput): RegistryRow {
     source: sourceOf(c.summary) ?? c.collection?.source ?? null,
     agent: c.agent ?? null,
     lastSyncedAt: c.lastSyncedAt ?? null,
+    findings: c.findings ?? null,
   };
 }
 
@@ -202,6 +207,8 @@ export function registryFieldsOf(
       kind: 'drift',
       message: `The agent runs ${row.agent.version}; ${latestAgentVersion} is current (Upgrade agent).`,
     });
+  // The Compliance & Drift tab's findings: a failing scan rule is a violation, a forbidden type drift.
+  checks.push(...findingChecks(row.findings));
   const status = checks.some((c) => c.kind === 'violation')
     ? 'violations'
     : checks.length
@@ -241,7 +248,8 @@ export function encodeRegistryRow(row: RegistryRow): string {
 
 /**
  * The row a text holds, `null` when unreadable. A row of this format is trusted as written (the hot
- * path: no schema parse); any other shape goes through the tolerant schema.
+ * path: no schema parse); any other shape goes through the tolerant schema, as does a row of this format
+ * written before the last fields were added (they are only ever appended: its values are a prefix).
  */
 export function decodeRegistryRow(text: string): RegistryRow | null {
   let raw: unknown;
@@ -254,7 +262,11 @@ export function decodeRegistryRow(text: string): RegistryRow | null {
     const row = Object.fromEntries(rowFields.map((f, i) => [f, raw[i + 1]])) as RegistryRow;
     return typeof row.clusterId === 'string' && typeof row.name === 'string' ? row : null;
   }
-  const parsed = registryRowSchema.safeParse(Array.isArray(raw) ? null : raw);
+  const older =
+    Array.isArray(raw) && raw[0] === rowFormat && raw.length < rowFields.length + 1
+      ? Object.fromEntries(raw.slice(1).map((v, i) => [rowFields[i], v]))
+      : null;
+  const parsed = registryRowSchema.safeParse(older ?? (Array.isArray(raw) ? null : raw));
   return parsed.success ? parsed.data : null;
 }
 
@@ -305,6 +317,8 @@ export function registryItemOf(
     apiLatencyP99Ms: _l,
     latencyObjectiveP99Ms: _o,
     pressureEventsPerNodeDay: _p,
+    // Said as compliance checks by `registryFieldsOf`, not answered as they are stored.
+    findings: _f,
     ...rest
   } = row;
   return { id: clusterId, ...rest, ...registryFieldsOf(row, trend, realizedMonthlyUsd, now) };

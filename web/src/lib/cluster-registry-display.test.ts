@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  complianceLines,
   hibernationPreset,
   nodesRangeText,
   regionFlag,
@@ -9,6 +10,30 @@ import {
 } from './cluster-registry-display';
 
 describe('registry display', () => {
+  it('lists the shield’s checks violations first, each with its kind, or says every check passes', () => {
+    expect(complianceLines({ checks: [] })).toEqual(['Every check passes.']);
+    expect(
+      complianceLines({
+        checks: [
+          {
+            rule: 'template-drift',
+            kind: 'drift',
+            message: '1 node runs a type the node template forbids: p3.2xlarge.',
+          },
+          {
+            rule: '4.2.1',
+            kind: 'violation',
+            message:
+              'CIS 4.2.1 Minimize the admission of privileged containers: Privileged containers in 3 pods of 1 workload.',
+          },
+        ],
+      }),
+    ).toEqual([
+      'Violation: CIS 4.2.1 Minimize the admission of privileged containers: Privileged containers in 3 pods of 1 workload.',
+      'Drift: 1 node runs a type the node template forbids: p3.2xlarge.',
+    ]);
+  });
+
   it('gives regions their country by the longest known prefix, dots for an unknown one', () => {
     expect(regionFlag('us-west-2')).toBe('US');
     expect(regionFlag('ap-northeast-2')).toBe('KR');

@@ -124,6 +124,20 @@ export function savingsTitle(item: {
 
 export const complianceText = { compliant: 'Compliant', drift: 'Drift', violations: 'Violations' } as const;
 
+/**
+ * The shield's checks, violations first, each a line saying its kind: the registry's own checks and the
+ * Compliance & Drift tab's findings (a failing scan rule, nodes of types the template forbids).
+ */
+export function complianceLines(compliance: {
+  checks: readonly { rule: string; kind: 'violation' | 'drift'; message: string }[];
+}): string[] {
+  if (compliance.checks.length === 0) return ['Every check passes.'];
+  const rank = { violation: 0, drift: 1 } as const;
+  return [...compliance.checks]
+    .sort((a, b) => rank[a.kind] - rank[b.kind])
+    .map((c) => `${c.kind === 'violation' ? 'Violation' : 'Drift'}: ${c.message}`);
+}
+
 /** Bulk presets of the hibernation schedule: which half-hours are active (7 x 48, Monday first). */
 export function hibernationPreset(
   kind: 'nights-and-weekends' | 'weekends',

@@ -1,4 +1,4 @@
-import { agentPermissionReportSchema } from '@spot/shared';
+import { agentPermissionReportSchema, registryFindingsSchema } from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import { orgItemKey, orgItemsQuery } from './organization';
@@ -77,6 +77,11 @@ export const clusterEntity = defineEntity(
     monthlyBudgetUsd: z.number().positive().nullable().default(null),
     /** Time of the last applied snapshot (`null` until the first one). */
     lastSyncedAt: z.string().nullable().default(null),
+    /**
+     * The Compliance & Drift tab's findings counted at the last snapshot (drift recounted when the node
+     * template changes), which the registry row copies for its shield (ADR 0068); `null` before one.
+     */
+    findings: registryFindingsSchema.nullable().catch(null),
   }),
   (c) => clusterKeys(c.orgId, c.clusterId, c.accountId),
 );

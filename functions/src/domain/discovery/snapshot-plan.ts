@@ -35,6 +35,12 @@ import type { WriteRequest } from '../../data/repository';
 import type { PlannedTransactItem, WriteOperation } from '../../data/write-plan';
 import { cardDigestWrites, cardOf } from '../cluster-card';
 import {
+  type ClusterTemplate,
+  clusterFindingsOf,
+  type FindingsNode,
+  type FindingsWorkload,
+} from '../cluster-findings';
+import {
   registryRowPut,
   registryRowText,
   registryRowUpdate,
@@ -116,6 +122,8 @@ export interface SnapshotPlanInput {
   rollups: readonly z.infer<typeof clusterRollupEntity.schema>[] | null;
   reuse: ReusedHistory | null;
   policy: SummaryPolicy;
+  /** The node template the cluster is held to (drift is counted against it), `null` when none. */
+  template: ClusterTemplate | null;
   timeZone: string;
   binPacking: BinPackingEstimate | null;
   /** Daily usage per workload key from a back-fill, merged where the workload has none yet. */
@@ -222,9 +230,12 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
   const nodeNames = new Set<string>();
   const previousNodes = new Map(existingNodes.map((n) => [n.nodeName, n]));
   const podsByNode = movablePodsByNode(model.pods);
+  // Every item as stored after the plan (written or unchanged): the Compliance & Drift findings read them.
+  const nodeItems: FindingsNode[] = [];
+  const workloadItems: FindingsWorkload[] = [];
   for (const n of model.nodes) {
     nodeNames.add(n.name);
-    const item = nodeEntity.toItem({
+    const node = {
       orgId,
       clusterId,
       accountId,
@@ -251,7 +262,9 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
       hourlyPriceUsd: n.price.hourlyPriceUsd,
       priceSource: n.price.priceSource,
       launchedAt: n.createdAt,
-    });
+    };
+    nodeItems.push(node);
+    const item = nodeEntity.toItem(node);
     const previous = previousNodes.get(n.name);
     if (!previous || !unchanged(item, nodeEntity.toItem(previous))) writes.push({ put: item });
   }
@@ -261,8 +274,10 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
   // Workloads.
   for (const w of model.workloads) {
     const figures = computed.workloadFigures.get(w.key);
+    const attributes = workloadAttributes(w, { orgId, clusterId, accountId });
+    workloadItems.push(attributes);
     const item = workloadEntity.toItem({
-      ...workloadAttributes(w, { orgId, clusterId, accountId }),
+      ...attributes,
       pdb: pdbOf(w, model.snapshot.pdbs),
       scheduling: w.pods[0] ? workloadSchedulingOf(w.pods[0]) : null,
       unmanagedReason: figures?.unmanagedReason ?? null,
@@ -354,6 +369,10 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
   }
 
   const hourFigures = hourRollupOf(model);
+  const groupItems = [
+    ...existingGroups.filter((g) => !snapshotGroups.has(g.nodeGroupId)),
+    ...snapshotGroups.values(),
+  ];
   const clusterFields = {
     summary: computed.summary,
     nodeCount: model.nodes.length,
@@ -361,6 +380,12 @@ export function planSnapshotWrites(input: SnapshotPlanInput): SnapshotPlan {
     monthlyRunRateUsd: computed.monthlyRunRateUsd,
     kubernetesVersion: snapshot.kubernetesVersion || cluster.kubernetesVersion,
     lastSyncedAt: snapshot.capturedAt,
+    // What the Compliance & Drift tab will find in the items this plan leaves: the registry's shield.
+    findings: clusterFindingsOf({ ...cluster, lastSyncedAt: snapshot.capturedAt }, input.template, {
+      nodes: nodeItems,
+      groups: groupItems,
+      workloads: workloadItems,
+    }),
     ...input.clusterUpdate,
   };
   const written = {

@@ -19,8 +19,9 @@ import { getItem, queryAll, updateItem, type WriteRequest, where } from '../../d
 import { executePlan } from '../../data/write-plan';
 import type { ClusterHourSample } from '../../ports/kubernetes';
 import { cardOf } from '../cluster-card';
+import { templateOfPolicy } from '../cluster-findings';
 import { registryRowText } from '../cluster-registry-row';
-import { summaryPolicyOf } from '../policy-effective';
+import { effectivePolicyOf, summaryPolicyFrom } from '../policy-effective';
 import { attachNodesToAsgs } from './asg-nodes';
 import {
   type ClusterItem,
@@ -108,20 +109,25 @@ export async function applySnapshot(
     !options.seeds && previous?.historyWindow?.hour === hourOf(now) && previous.idle !== undefined
       ? { window: previous.historyWindow, idle: previous.idle }
       : null;
-  const [nodes, workloads, nodeGroups, rollups, policy, timeZone, instances] = await Promise.all([
-    queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
-    queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
-    queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
-    reuse
-      ? null
-      : queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, clusterId, rollupFrom)).then((stored) =>
-          options.backfilled ? withBackfilled(stored, options.backfilled, rollupFrom) : stored,
-        ),
-    summaryPolicyOf(orgId, cluster),
-    timeZoneOf(cluster),
-    // Access pattern 28: which ASG each of the cluster's EC2 instances belongs to (self-managed groups).
-    queryAll(instanceEntity, instancesOfRegionQuery(orgId, accountId, cluster.region)),
-  ]);
+  const [nodes, workloads, nodeGroups, rollups, { policy, template }, timeZone, instances] =
+    await Promise.all([
+      queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
+      queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
+      queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
+      reuse
+        ? null
+        : queryAll(clusterRollupEntity, clusterRollupsQuery(orgId, clusterId, rollupFrom)).then((stored) =>
+            options.backfilled ? withBackfilled(stored, options.backfilled, rollupFrom) : stored,
+          ),
+      // One read of the effective policy: the summary's settings and the node template drift is checked against.
+      effectivePolicyOf(orgId, cluster).then(async ({ policy: effective }) => ({
+        policy: summaryPolicyFrom(effective),
+        template: await templateOfPolicy(orgId, effective),
+      })),
+      timeZoneOf(cluster),
+      // Access pattern 28: which ASG each of the cluster's EC2 instances belongs to (self-managed groups).
+      queryAll(instanceEntity, instancesOfRegionQuery(orgId, accountId, cluster.region)),
+    ]);
   const asgOfInstance = new Map<string, string>();
   for (const i of instances)
     if (i.autoScalingGroupName && i.clusterName === cluster.name)
@@ -144,6 +150,7 @@ export async function applySnapshot(
     rollups,
     reuse,
     policy,
+    template,
     timeZone,
     binPacking,
     seeds: options.seeds,
