@@ -559,7 +559,13 @@ class NameBook {
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const accountNames = ['acme-production', 'acme-development', 'acme-data-platform', 'acme-europe', 'acme-catalog'];
+const accountNames = [
+  'acme-production',
+  'acme-development',
+  'acme-data-platform',
+  'acme-europe',
+  'acme-catalog',
+];
 
 /** Where each cluster of a world is, without building it (cheap: for listings). */
 export function clusterDirectory(
