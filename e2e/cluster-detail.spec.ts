@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
-import { expectAccessible, newUser, screenshotter, signUp } from './helpers';
+import { formatPercent } from '../web/src/lib/format';
+import { expectAccessible, newUser, sandboxKeys, screenshotPath, screenshotter, signUp } from './helpers';
 
 /**
  * The cluster detail tabs (issue 17 item 5, ADR 0052): header (breadcrumbs, Sync Now), then each tab by
@@ -124,6 +125,26 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await showTabs(page);
   await shot(page, 'workloads');
   await expectAccessible(page, 'the Workloads & Namespaces tab', '.detail');
+  // A rightsizing link lands on that workload's row of the cluster's rightsizing dry run.
+  await page.getByRole('link', { name: /^Right-size: save \$1,440\/month on spark-driver$/ }).click();
+  await expect(page).toHaveURL(
+    new RegExp(`/clusters/${clusterId}\\?rightsizing=analytics(/|%2F)Deployment(/|%2F)spark-driver$`),
+  );
+  const preview = page.getByTestId('rightsizing-preview');
+  await expect(preview).toBeVisible();
+  await expect(preview.getByTestId('rightsizing-focus')).toContainText('analytics/spark-driver (Deployment)');
+  await expect(preview.getByTestId('rightsizing-focus')).toHaveAttribute('aria-current', 'true');
+  await expect(preview.getByTestId('rightsizing-focus-note')).toContainText(
+    'analytics/spark-driver (Deployment)',
+  );
+  await expect(preview.getByTestId('rightsizing-focus')).toBeInViewport();
+  await page.screenshot({ path: screenshotPath('cluster-detail-rightsizing-link') });
+  await expectAccessible(
+    page,
+    'the rightsizing dry run at one workload',
+    '[data-testid="rightsizing-preview"]',
+  );
+  await tabs.getByRole('tab', { name: 'Workloads & Namespaces' }).focus();
 
   await page.keyboard.press('ArrowRight');
   await expect(tabs.getByRole('tab', { name: 'Compliance & Drift' })).toBeFocused();
@@ -139,4 +160,120 @@ test('cluster detail: each tab by keyboard, drift, compliance, node group edit f
   await showTabs(page);
   await shot(page, 'compliance');
   await expectAccessible(page, 'the Compliance & Drift tab', '.detail');
+});
+
+test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last synced" again, spot readiness per group', async ({
+  page,
+}) => {
+  // A first scan of the sandbox's fifth account (one tiny cluster), then the one Sync Now starts.
+  test.setTimeout(300_000);
+  const keys = sandboxKeys(4);
+  expect(keys, 'sandbox account 4 in <dataDir>/sandbox.json (the e2e world has five)').not.toBeNull();
+  if (!keys) return;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signUp(page, newUser('Synced'));
+  await page.getByRole('dialog').getByRole('button', { name: 'Skip for now' }).click();
+  await expect(page).toHaveURL(/\/dashboard/);
+  const headers = { authorization: `Bearer ${await accessToken(page)}` };
+  const connected = await page.request.post('/api/client/accounts/connect', {
+    headers,
+    data: {
+      method: 'access-key',
+      region: keys.region ?? 'us-east-1',
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      ...(keys.awsAccountId ? { awsAccountId: keys.awsAccountId } : {}),
+      name: 'Sandbox Catalog',
+    },
+  });
+  expect(connected.status(), await connected.text()).toBeLessThan(300);
+  const accountId = String((await connected.json()).id);
+  await expect
+    .poll(
+      async () =>
+        (await (await page.request.get(`/api/client/accounts/${accountId}`, { headers })).json()).status,
+      { timeout: 180_000, intervals: [2_000] },
+    )
+    .toBe('active');
+  const list = await (await page.request.get('/api/client/clusters', { headers })).json();
+  const listed = (list.items as { id: string; name: string }[]).find((c) => c.name === 'dev-catalog-use1');
+  expect(listed, JSON.stringify(list.items)).toBeDefined();
+  const clusterId = String(listed?.id);
+
+  await page.goto(`/clusters/${clusterId}`);
+  const freshness = page.getByTestId('dashboard-freshness');
+  await expect(freshness).toContainText('Last synced');
+  const syncedBefore = String(await freshness.getAttribute('data-synced-at'));
+  expect(Date.parse(syncedBefore)).not.toBeNaN();
+
+  // Sync Now: the scan's progress while it runs, then a newer sync time.
+  const syncNow = page.getByTestId('sync-now');
+  await syncNow.click();
+  const progress = page.getByTestId('sync-progress');
+  await expect(progress).toBeVisible();
+  await expect(progress).toContainText(/^Sync running: /);
+  await expect(syncNow).toHaveText('Syncing…');
+  await expect(syncNow).toBeDisabled();
+  await shot(page, 'sync-running');
+  await expect(progress).toBeHidden({ timeout: 120_000 });
+  await expect(syncNow).toHaveText('Sync Now');
+  // The scan ran (the account's discovery time moved) and the page read its figures again: "Last synced"
+  // is the cluster's time as the API has it now. This cluster is fed by its sandbox agent, and discovery
+  // does not re-read a cluster whose agent pushed in the last 10 minutes (agentFreshnessMs), so that time
+  // is the agent's last push, not the scan's: a gap left open (the report of this branch says so).
+  const account = await (await page.request.get(`/api/client/accounts/${accountId}`, { headers })).json();
+  expect(Date.parse(account.lastDiscoveryAt)).toBeGreaterThan(Date.parse(syncedBefore));
+  const now = await (await page.request.get(`/api/client/clusters/${clusterId}`, { headers })).json();
+  await expect(freshness).toHaveAttribute('data-synced-at', String(now.cluster.lastSyncedAt));
+  await expect(freshness).toContainText(/^Last synced /);
+
+  // Node Groups & Capacity: each group's spot readiness, computed here from the snapshot's data: the
+  // movable pods on the group's nodes, eligible and ready as their workloads are.
+  const detail = await (await page.request.get(`/api/client/clusters/${clusterId}`, { headers })).json();
+  const workloads = new Map(
+    (
+      detail.workloads as {
+        namespace: string;
+        kind: string;
+        name: string;
+        spotEligible: boolean;
+        spotReady: boolean;
+      }[]
+    ).map((w) => [`${w.namespace}#${w.kind}#${w.name}`, w]),
+  );
+  const expected = new Map<string, string>();
+  for (const g of detail.nodeGroups as { nodeGroupId: string; name: string }[]) {
+    let eligible = 0;
+    let ready = 0;
+    for (const n of detail.nodes as {
+      nodeGroupId: string | null;
+      movablePods: { workload?: string; count: number }[] | null;
+    }[]) {
+      if (n.nodeGroupId !== g.nodeGroupId) continue;
+      for (const p of n.movablePods ?? []) {
+        const w = workloads.get(p.workload ?? '');
+        if (!w?.spotEligible) continue;
+        eligible += p.count;
+        if (w.spotReady) ready += p.count;
+      }
+    }
+    expected.set(g.name, eligible === 0 ? 'No eligible pods' : formatPercent(ready / eligible));
+  }
+  expect(
+    [...expected.values()].some((t) => t.endsWith('%')),
+    JSON.stringify([...expected]),
+  ).toBe(true);
+  await page
+    .getByRole('tablist', { name: 'Cluster detail' })
+    .getByRole('tab', { name: 'Node Groups & Capacity' })
+    .click();
+  const rows = page.getByTestId('node-group-row');
+  await expect(rows).toHaveCount(expected.size);
+  for (const [name, text] of expected) {
+    const row = rows.filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+    await expect(row.getByTestId('spot-readiness')).toHaveText(text);
+  }
+  await showTabs(page);
+  await shot(page, 'node-groups-sandbox');
+  await expectAccessible(page, 'the Node Groups & Capacity tab of a scanned cluster', '.detail');
 });

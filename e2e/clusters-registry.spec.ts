@@ -113,6 +113,38 @@ test.describe
       await shot(page, 'registry');
       await expectAccessible(page, 'the cluster registry');
 
+      // The region cell shows the zones in use on hover and on keyboard focus; they stay while the pointer
+      // is on them, and Escape hides them (WCAG 1.4.13).
+      const listed = await page.request.get('/api/client/clusters?limit=50', {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const dataProd = ((await listed.json()).items as { name: string; zones: string[] }[]).find(
+        (c) => c.name === 'data-prod',
+      );
+      expect(dataProd?.zones.length).toBeGreaterThan(1);
+      const rowOf = (name: string) =>
+        grid(page).locator('[role="row"]', { has: page.getByRole('link', { name, exact: true }) });
+      const region = rowOf('data-prod').getByTestId('region-zones');
+      const tip = page.locator(`[id="${await region.getAttribute('aria-describedby')}"]`);
+      await expect(tip).toBeHidden();
+      await region.hover();
+      await expect(tip).toBeVisible();
+      await expect(tip).toHaveText(`Zones: ${dataProd?.zones.join(', ')}`);
+      await tip.hover();
+      await expect(tip).toBeVisible();
+      await shot(page, 'region-zones');
+      await page.keyboard.press('Escape');
+      await expect(tip).toBeHidden();
+      await page.mouse.move(0, 0);
+      await rowOf('data-prod').getByRole('link', { name: 'data-prod', exact: true }).focus();
+      await page.keyboard.press('Tab');
+      await expect(region).toBeFocused();
+      await expect(tip).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(tip).toBeHidden();
+      await expect(region).toBeFocused();
+      await page.keyboard.press('Tab');
+
       // 2. Search by a tag value, then clear it.
       const search = page.getByRole('searchbox', { name: /Search clusters/ });
       await search.fill('analytics');

@@ -17,8 +17,9 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   // Spec files run side by side against the one local stack: each signs up its own organization, and the
-  // four that connect the sandbox use different accounts (keyboard journey: 0, dashboard: 1, hibernation:
-  // 2, add cluster: 3, the `e2e` world's third and fourth accounts), so they never share data. Tests of
+  // five that connect the sandbox use different accounts (keyboard journey: 0, dashboard: 1, hibernation:
+  // 2, add cluster: 3, cluster detail: 4, the `e2e` world's third to fifth accounts), so they never share
+  // data. Tests of
   // one file stay in order (the dashboard's and the hibernation spec's serial describes build on their
   // first tests).
   //

@@ -1,7 +1,11 @@
 import { sandboxKeys } from '@spot/local/sandbox/index';
+import { loadCatalog } from '@spot/shared/pricing/catalog';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
-import { getItem, putItem } from '../src/data/repository';
+import { clusterKey } from '../src/data/entities/cluster';
+import { nodeEntity } from '../src/data/entities/node';
+import { batchWrite, getItem, putItem, updateItem } from '../src/data/repository';
+import { seedCluster } from './clusters-support';
 import {
   type DiscoveryHarness,
   installDiscoveryHarness,
@@ -26,6 +30,7 @@ type Group = {
   minSize: number;
   maxSize: number;
   desiredSize: number;
+  capacityType: 'on-demand' | 'spot' | 'mixed';
   autoScalingGroupNames: string[];
 };
 let a: User;
@@ -34,6 +39,8 @@ let harness: DiscoveryHarness;
 let accountId: string;
 let clusterId: string;
 let groups: Group[];
+/** A cluster with a spot or mixed ASG (a mixed instances policy) and that group. */
+let spotCluster: { id: string; group: Group } | undefined;
 
 const groupOf = (kind: string) => {
   // An ASG discovery found through the Auto Scaling API (a group known only from node labels has no ASG name).
@@ -44,12 +51,12 @@ const groupOf = (kind: string) => {
 const put = (token: string, groupId: string, body: unknown, id = clusterId) =>
   call('PUT /api/client/clusters/{id}/node-groups/{groupId}', { token, path: { id, groupId }, body });
 /** The group's Auto Scaling group as the sandbox cloud has it now, read with the account's own keys. */
-async function liveAsg(groupName: string) {
+async function liveAsg(groupName: string, id = clusterId) {
   const keys = sandboxKeys(harness.sandbox).accounts[0];
   if (!keys) throw new Error('no sandbox account');
   const detail = await call('GET /api/client/clusters/{id}', {
     token: a.accessToken,
-    path: { id: clusterId },
+    path: { id },
   });
   const group = (detail.body.nodeGroups as { name: string; autoScalingGroupNames: string[] }[]).find(
     (g) => g.name === groupName,
@@ -78,10 +85,13 @@ beforeAll(async () => {
       path: { id: item.id },
     });
     const gs = detail.body.nodeGroups as Group[];
-    if (gs.some((g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0)) {
+    const mixed = gs.find(
+      (g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0 && g.capacityType !== 'on-demand',
+    );
+    if (mixed && !spotCluster) spotCluster = { id: item.id, group: mixed };
+    if (!clusterId && gs.some((g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0)) {
       clusterId = item.id;
       groups = gs;
-      break;
     }
   }
   expect(clusterId).toBeDefined();
@@ -225,6 +235,103 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     }
   });
 
+  it('switches spot mode on an ASG’s mixed instances policy through the cloud, audited before and after', async () => {
+    // An ASG with a mixed instances policy (the sandbox gives one to its spot and mixed groups).
+    if (!spotCluster) throw new Error('the sandbox account has no spot or mixed ASG');
+    const { id, group: mixed } = spotCluster;
+    const asgBefore = await liveAsg(mixed.name, id);
+    expect(asgBefore?.onDemandPercentageAboveBase).not.toBeNull();
+    const sizes = { minSize: asgBefore?.minSize ?? 0, maxSize: asgBefore?.maxSize ?? 1 };
+
+    const off = await put(a.accessToken, mixed.nodeGroupId, { ...sizes, spotMode: false }, id);
+    expect(off.status, off.raw).toBe(200);
+    expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', off);
+    expect(off.body.before).toMatchObject({ capacityType: mixed.capacityType });
+    expect(off.body.after).toMatchObject({ ...sizes, capacityType: 'on-demand' });
+    // Only the distribution was written: the sizes were the same.
+    expect(off.body.actions).toEqual(['autoscaling:UpdateAutoScalingGroup (mixed instances distribution)']);
+    // The sandbox's Auto Scaling group now launches on-demand only.
+    expect(await liveAsg(mixed.name, id)).toMatchObject({
+      onDemandPercentageAboveBase: 100,
+      onDemandBaseCapacity: 0,
+    });
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id },
+    });
+    expect(
+      (detail.body.nodeGroups as Group[]).find((g) => g.nodeGroupId === mixed.nodeGroupId)?.capacityType,
+    ).toBe('on-demand');
+
+    const on = await put(a.accessToken, mixed.nodeGroupId, { ...sizes, spotMode: true }, id);
+    expect(on.status, on.raw).toBe(200);
+    expect(on.body.before).toMatchObject({ capacityType: 'on-demand' });
+    expect(on.body.after).toMatchObject({ capacityType: 'spot' });
+    expect(await liveAsg(mixed.name, id)).toMatchObject({ onDemandPercentageAboveBase: 0 });
+
+    // Each switch is one audit record of the group, with the capacity type before and after, newest first.
+    const trail = await call('GET /api/client/audit', {
+      token: a.accessToken,
+      query: { event: 'cluster.node-group.update' },
+    });
+    const records = (
+      trail.body.items as { target: string; outcome: string; before: unknown; after: unknown }[]
+    ).filter((r) => r.target === `cluster/${id}/node-group/${mixed.nodeGroupId}`);
+    expect(records.slice(0, 2)).toMatchObject([
+      { outcome: 'success', before: { capacityType: 'on-demand' }, after: { capacityType: 'spot' } },
+      {
+        outcome: 'success',
+        before: { capacityType: mixed.capacityType },
+        after: { capacityType: 'on-demand' },
+      },
+    ]);
+  });
+
+  it('refuses a spot mode that is not a boolean, or one the group cannot switch, naming why', async () => {
+    const asg = groupOf('asg');
+    const before = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    for (const spotMode of ['yes', 1, null]) {
+      const bad = await put(a.accessToken, asg.nodeGroupId, { minSize: 0, maxSize: 3, spotMode });
+      expect(bad.status, JSON.stringify(spotMode)).toBe(400);
+      expect(bad.raw).toContain('spotMode');
+      expect(bad.raw).toContain('must be true or false');
+    }
+    // A managed node group's capacity type is fixed by EKS at creation.
+    const managed = groups.find((g) => g.kind === 'managed-node-group');
+    if (managed) {
+      const flip = managed.capacityType === 'on-demand';
+      const res = await put(a.accessToken, managed.nodeGroupId, {
+        minSize: managed.minSize,
+        maxSize: Math.max(1, managed.maxSize),
+        spotMode: flip,
+      });
+      expect(res.status, res.raw).toBe(400);
+      expect(res.raw).toContain('EKS fixes a managed node group');
+    }
+    // An on-demand ASG without a mixed instances policy has no purchase option to switch.
+    const plain = groups.find(
+      (g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0 && g.capacityType === 'on-demand',
+    );
+    if (plain) {
+      const res = await put(a.accessToken, plain.nodeGroupId, {
+        minSize: plain.minSize,
+        maxSize: plain.maxSize,
+        spotMode: true,
+      });
+      expect(res.status, res.raw).toBe(400);
+      expect(res.raw).toContain('has no mixed instances policy');
+    }
+    expect(managed ?? plain, 'the sandbox cluster has a group that cannot switch').toBeDefined();
+    const after = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(after.body.nodeGroups).toEqual(before.body.nodeGroups);
+  });
+
   it('is refused in maintenance mode and leaves the group as it was', async () => {
     const asg = groupOf('asg');
     const on = await call('PUT /api/client/clusters/{id}/maintenance', {
@@ -285,6 +392,11 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     });
     const res = await put(b.accessToken, asg.nodeGroupId, { minSize: 0, maxSize: 1 });
     expect(res.status).toBe(404);
+    // Spot mode too: another organization cannot switch the purchase option of this one's group.
+    const live = await liveAsg(asg.name);
+    const spot = await put(b.accessToken, asg.nodeGroupId, { minSize: 0, maxSize: 1, spotMode: false });
+    expect(spot.status).toBe(404);
+    expect(await liveAsg(asg.name)).toEqual(live);
     const after = await call('GET /api/client/clusters/{id}', {
       token: a.accessToken,
       path: { id: clusterId },
@@ -359,5 +471,177 @@ describe('GET/PUT /api/client/clusters/{id}/budget', () => {
       path: { id: clusterId },
     });
     expect(mine.body.monthlyBudgetUsd).toBe(1);
+  });
+});
+
+describe('the alert feed of GET /api/client/clusters/{id}', () => {
+  /** A node of the seeded cluster, as a snapshot writes it. */
+  const nodeOf = (
+    ids: { orgId: string; clusterId: string; accountId: string },
+    i: number,
+    fields: { instanceType: string; capacityType: 'spot' | 'on-demand'; zone: string },
+    state: { ready?: boolean; pressure?: string[] } = {},
+  ) =>
+    nodeEntity.toItem({
+      ...ids,
+      ...fields,
+      nodeName: `ip-10-9-${i}-1.ec2.internal`,
+      instanceId: `i-0${i.toString(16).padStart(16, '0')}`,
+      nodeGroupId: null,
+      allocatableCpuMilli: 1930,
+      allocatableMemoryMiB: 7000,
+      allocatablePods: 29,
+      requestedCpuMilli: 0,
+      requestedMemoryMiB: 0,
+      usedCpuMilli: null,
+      usedMemoryMiB: null,
+      podCount: 0,
+      movablePods: null,
+      labels: {},
+      doNotDisrupt: false,
+      ready: state.ready ?? true,
+      pressure: state.pressure ?? [],
+      hourlyPriceUsd: 0.05,
+      priceSource: 'catalog',
+      launchedAt: new Date().toISOString(),
+    });
+  const alertsOf = async (token: string, id: string) => {
+    const res = await call('GET /api/client/clusters/{id}', { token, path: { id } });
+    return { res, alerts: (res.body.alerts ?? []) as { kind: string; severity: string; message: string }[] };
+  };
+
+  it('raises spot reclaim risk per zone from the advisor buckets, pressure, pending pods and a lost heartbeat', async () => {
+    const catalog = loadCatalog();
+    const region = 'us-east-1';
+    const bucketOf = (type: string) => catalog.instanceType(type)?.spot[region]?.[1];
+    // Types picked by their Spot Instance Advisor bucket in the catalog: high (15% or more), medium
+    // (10-15%) and low (under 5%).
+    const candidates = [
+      'm5.large',
+      'm5.xlarge',
+      'm6i.large',
+      'm5.2xlarge',
+      'c5.large',
+      'c5.xlarge',
+      'r5.large',
+    ];
+    const high = candidates.find((t) => (bucketOf(t) ?? -1) >= 3);
+    const medium = candidates.find((t) => bucketOf(t) === 2);
+    const low = candidates.find((t) => bucketOf(t) === 0);
+    if (!high || !medium || !low) throw new Error('the catalog has moved: pick other instance types');
+    const labelOf = (type: string) => catalog.interruptionLabel(bucketOf(type) ?? -1);
+
+    const seeded = await seedCluster(a.orgId, { region, name: 'alerts-feed' });
+    const ids = { orgId: a.orgId, clusterId: seeded.clusterId, accountId: seeded.accountId };
+    await batchWrite([
+      // Zone a: two spot nodes, the worst of them high risk; a high-risk type on demand does not count.
+      { put: nodeOf(ids, 1, { instanceType: high, capacityType: 'spot', zone: `${region}a` }) },
+      { put: nodeOf(ids, 2, { instanceType: low, capacityType: 'spot', zone: `${region}a` }) },
+      { put: nodeOf(ids, 3, { instanceType: high, capacityType: 'on-demand', zone: `${region}c` }) },
+      // Zone b: medium risk, and a node under memory pressure.
+      {
+        put: nodeOf(
+          ids,
+          4,
+          { instanceType: medium, capacityType: 'spot', zone: `${region}b` },
+          { pressure: ['MemoryPressure'] },
+        ),
+      },
+      // Zone d: spot of the lowest bucket only, no alert; a node that is not Ready.
+      {
+        put: nodeOf(
+          ids,
+          5,
+          { instanceType: low, capacityType: 'spot', zone: `${region}d` },
+          { ready: false },
+        ),
+      },
+    ]);
+    const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000 - 5 * 60_000).toISOString();
+    await updateItem(clusterKey(a.orgId, seeded.clusterId), {
+      set: {
+        agentTokenSha256: 'a'.repeat(64),
+        agent: { lastHeartbeatAt: threeHoursAgo, lastSnapshotAt: threeHoursAgo, version: '1.4.0' },
+        summary: { capacity: { pendingPods: 3 } },
+      },
+    });
+
+    const { res, alerts } = await alertsOf(a.accessToken, seeded.clusterId);
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}', res);
+    const byKind = (kind: string) => alerts.filter((x) => x.kind === kind);
+    expect(byKind('spot-reclaim-risk')).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        message: `Spot Instance Reclaim Risk High in zone ${region}a: 2 spot nodes, ${high} is reclaimed ${labelOf(high)} of the time.`,
+      }),
+      expect.objectContaining({
+        severity: 'warning',
+        message: `Spot Instance Reclaim Risk Medium in zone ${region}b: 1 spot node, ${medium} is reclaimed ${labelOf(medium)} of the time.`,
+      }),
+    ]);
+    expect(byKind('node-pressure')).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: 'Node ip-10-9-4-1.ec2.internal reports MemoryPressure.',
+      }),
+    ]);
+    expect(byKind('node-not-ready').map((x) => x.message)).toEqual([
+      'Node ip-10-9-5-1.ec2.internal is not Ready.',
+    ]);
+    expect(byKind('pending-pods')).toEqual([
+      expect.objectContaining({ severity: 'warning', message: '3 pods pending: no node fits them.' }),
+    ]);
+    expect(byKind('heartbeat-lost')).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        message: expect.stringMatching(/^No heartbeat from the agent for 3 h 5 min/),
+      }),
+    ]);
+    // Most severe first.
+    const order = alerts.map((x) => x.severity);
+    expect(order).toEqual(
+      [...order].sort(
+        (x, y) => ['critical', 'warning', 'info'].indexOf(x) - ['critical', 'warning', 'info'].indexOf(y),
+      ),
+    );
+
+    // A heartbeat now, no pending pod, the pressure gone: those alerts go, the zones' risk stays.
+    await updateItem(clusterKey(a.orgId, seeded.clusterId), {
+      set: {
+        agent: { lastHeartbeatAt: new Date().toISOString(), lastSnapshotAt: threeHoursAgo, version: '1.4.0' },
+        summary: { capacity: { pendingPods: 0 } },
+      },
+    });
+    await batchWrite([
+      { put: nodeOf(ids, 4, { instanceType: medium, capacityType: 'spot', zone: `${region}b` }) },
+    ]);
+    const calm = await alertsOf(a.accessToken, seeded.clusterId);
+    expect(calm.alerts.map((x) => x.kind).sort()).toEqual([
+      'node-not-ready',
+      'spot-reclaim-risk',
+      'spot-reclaim-risk',
+    ]);
+
+    // Another organization reads neither the cluster nor its alerts.
+    const theirs = await alertsOf(b.accessToken, seeded.clusterId);
+    expect(theirs.res.status).toBe(404);
+    expect(theirs.res.raw).not.toContain('Spot Instance Reclaim Risk');
+  });
+
+  it('says nothing of a heartbeat for a cluster without an agent', async () => {
+    const seeded = await seedCluster(a.orgId, { region: 'us-east-1', name: 'alerts-agentless' });
+    const { res, alerts } = await alertsOf(a.accessToken, seeded.clusterId);
+    expect(res.status, res.raw).toBe(200);
+    expect(alerts).toEqual([]);
+    // With an agent that never reported: the alert says so.
+    await updateItem(clusterKey(a.orgId, seeded.clusterId), { set: { agentTokenSha256: 'b'.repeat(64) } });
+    const never = await alertsOf(a.accessToken, seeded.clusterId);
+    expect(never.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'heartbeat-lost',
+        message: expect.stringContaining('has never reported'),
+      }),
+    ]);
   });
 });

@@ -40,7 +40,7 @@ import {
 } from '../src/data/repository';
 import { getDashboard } from '../src/domain/dashboard';
 import { completeDashboardDigests } from '../src/domain/dashboard-digests-backfill';
-import { forgetKeptDashboards } from '../src/domain/dashboard-fleet';
+import { fleetBaseFromDigests, forgetKeptDashboards, keptRelease } from '../src/domain/dashboard-fleet';
 import { updateClusterFields } from '../src/domain/discovery/snapshot';
 import { type SeededCluster, seedCluster } from './clusters-support';
 import {
@@ -433,6 +433,38 @@ describe('the fleet read from digests (ADR 0062, ADR 0064)', () => {
     await updateItem(cardKey, { set: { card: target.card } });
     await updateItem(dashboardDigestVersionKey(a.orgId, target.clusterId), { add: { v: 1 } });
     expect(await getDashboard(a.orgId, {}, now)).toStrictEqual(fromCards);
+  });
+
+  it('keeps what one release read and built from every other release (ADR 0072)', async () => {
+    const cards = await queryAll(clusterCardEntity, cardsOfOrgQuery(a.orgId));
+    const target = cards[0] as (typeof cards)[number];
+    const decoded = decodeCard(target.card);
+    if (!decoded) throw new Error('undecodable card');
+    const names = async () => new Map<string, string>();
+    const nodeCountOf = async (release?: string) => {
+      const base = await fleetBaseFromDigests(a.orgId, undefined, names, release);
+      if (!base || base === 'notFound') throw new Error('org A has complete digests');
+      return base.parts.summary.nodeCount;
+    };
+    const before = await nodeCountOf('old-release');
+    // A card and its digest changed without their counter: what a release keeps stands for that release...
+    const changed = { ...decoded, nodeCount: decoded.nodeCount + 11 };
+    const digestKey = dashboardDigestKey(a.orgId, target.clusterId);
+    const cardKey = clusterCardKey(a.orgId, target.clusterId);
+    await updateItem(digestKey, { set: { digest: encodeDigest(changed) } });
+    await updateItem(cardKey, { set: { card: encodeCard(changed) } });
+    expect(await nodeCountOf('old-release')).toBe(before);
+    // ... and another release reads and builds its own, whatever the counters say.
+    expect(await nodeCountOf('new-release')).toBe(before + 11);
+    // The route runs under this code's release: the old release's kept answer is not its answer either.
+    await nodeCountOf('old-release');
+    expect(keptRelease).not.toBe('old-release');
+    expect((await getDashboard(a.orgId, {}, now)).summary.nodeCount).toBe(before + 11);
+    // Put back, with the counter moved, for the tests after this one.
+    await updateItem(digestKey, { set: { digest: encodeDigest(decoded) } });
+    await updateItem(cardKey, { set: { card: target.card } });
+    await updateItem(dashboardDigestVersionKey(a.orgId, target.clusterId), { add: { v: 1 } });
+    expect((await getDashboard(a.orgId, {}, now)).summary.nodeCount).toBe(before);
   });
 
   it('shows an account renamed since the last read, and the scans of the moment', async () => {

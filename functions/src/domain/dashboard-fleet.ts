@@ -1,11 +1,14 @@
 import {
   buildDashboardBase,
+  cardVersion,
   clustersShownInFull,
   type DashboardBase,
   type DashboardCard,
   type DashboardClusterInput,
+  dashboardBaseFormat,
   decodeCard,
   decodeDigest,
+  digestFormat,
   withFullCards,
 } from '@spot/shared/dashboard/index';
 import { clusterCardKey } from '../data/entities/cluster-card';
@@ -35,8 +38,15 @@ import { batchGet, queryRaw } from '../data/repository';
  * like every read of this route).
  *
  * Kept per organization (the caller's, from its token: one organization's data never answers another's),
- * for the 32 organizations read last, 8 scopes (the fleet, accounts) each.
+ * for the 32 organizations read last, 8 scopes (the fleet, accounts) each, and under the code's formats
+ * (`keptRelease`, ADR 0072): what code of other formats decoded or shaped is dropped and read again.
  */
+
+/**
+ * The formats of what is kept: the digests decoded, the cards decoded, the answer's part built. Kept
+ * reads are checked against it, so a part shaped by code of another release is never answered by this one.
+ */
+export const keptRelease = `digest-${digestFormat}.card-${cardVersion}.base-${dashboardBaseFormat}`;
 
 interface ShardKept {
   version: number;
@@ -47,6 +57,8 @@ interface CardKept {
   card: DashboardCard | null;
 }
 interface OrgKept {
+  /** The `keptRelease` of the code that read and built what is kept here. */
+  release: string;
   shards: (ShardKept | undefined)[];
   cards: Map<string, CardKept>;
   answers: Map<string, { key: string; base: DashboardBase }>;
@@ -62,15 +74,18 @@ const shardsReadOneByOne = 4;
 
 const kept = new Map<string, OrgKept>();
 
-/** This organization's kept reads, the last used at the end of the map (evicted from its start). */
-function keptFor(orgId: string): OrgKept {
+/**
+ * This organization's kept reads, the last used at the end of the map (evicted from its start); those
+ * of another release are dropped whole (decoded digests, cards and answers alike).
+ */
+function keptFor(orgId: string, release: string): OrgKept {
   const found = kept.get(orgId);
-  if (found) {
-    kept.delete(orgId);
+  kept.delete(orgId);
+  if (found?.release === release) {
     kept.set(orgId, found);
     return found;
   }
-  const fresh: OrgKept = { shards: [], cards: new Map(), answers: new Map(), building: new Map() };
+  const fresh: OrgKept = { release, shards: [], cards: new Map(), answers: new Map(), building: new Map() };
   kept.set(orgId, fresh);
   while (kept.size > maxOrgs) kept.delete(kept.keys().next().value as string);
   return fresh;
@@ -158,6 +173,7 @@ export async function fleetBaseFromDigests(
   orgId: string,
   accountId: string | undefined,
   names: () => Promise<ReadonlyMap<string, string>>,
+  release: string = keptRelease,
 ): Promise<DashboardBase | null | 'notFound'> {
   const { complete, versions } = dashboardDigestVersionsOf(
     await queryRaw(dashboardDigestVersionsOfOrgQuery(orgId)),
@@ -165,9 +181,10 @@ export async function fleetBaseFromDigests(
   // Until discovery has completed the set (`completeDashboardDigests`), some cards (written before digests
   // were) may have none: a partial set would leave their clusters out of the fleet's figures.
   if (!complete) return null;
-  const org = keptFor(orgId);
+  const org = keptFor(orgId, release);
   const accountNames = await names();
-  const key = `${versions.join('.')}|${JSON.stringify([...accountNames])}`;
+  // The release again in the key: a rebuild started by code of another release is not joined either.
+  const key = `${release}|${versions.join('.')}|${JSON.stringify([...accountNames])}`;
   const scope = accountId ?? '';
   const answer = org.answers.get(scope);
   if (answer?.key === key) return answer.base;

@@ -6,8 +6,8 @@
  * Sizes: `default` is 2 accounts, 4 regions, 12 clusters of 5 to 300 nodes (~820 nodes at the weekday
  * peak); `large` adds 2 accounts and 38 clusters (50 in all, ~5,000 nodes at the peak); `small` keeps the
  * default's 7 clusters of at most 40 nodes (tests that need whole discoveries, not a big fleet); `e2e` is
- * `small` plus a third account of 4 small dev clusters and a fourth of 2 tiny ones, so that four browser
- * specs can each connect an account of their own and run side by side, and no scan of a 300-node cluster
+ * `small` plus a third account of 4 small dev clusters, a fourth of tiny ones and a fifth of one tiny
+ * cluster, so that five browser specs can each connect an account of their own and run side by side, and no scan of a 300-node cluster
  * holds up the local stack that all of them share (ADR 0056). One cluster of the fourth account exists
  * only once someone creates it (`createdOnRequest`): a cluster made after the account was connected,
  * which the Add Cluster wizard's scan finds unmanaged (ADR 0051).
@@ -287,7 +287,7 @@ function plansOf(seed: number, size: SandboxSize): readonly ClusterPlan[] {
 
 const smallPlans = defaultPlans.filter((p) => p.peakNodes <= 40);
 
-/** The third and fourth accounts of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
+/** The third to fifth accounts of the `e2e` world: small dev clusters only, so a browser spec's scan is quick. */
 const e2ePlans: readonly ClusterPlan[] = [
   plan('dev', 'analytics', 'us-east-1', 2, 12, 'dev', 'America/New_York'),
   plan('dev', 'identity', 'eu-west-1', 2, 8, 'dev', 'Europe/Berlin'),
@@ -302,6 +302,9 @@ const e2ePlans: readonly ClusterPlan[] = [
   { ...plan('dev', 'growth', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
   { ...plan('dev', 'analytics', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
   { ...plan('dev', 'messaging', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
+  // The fifth account (the cluster detail browser spec's): one tiny cluster, scanned at connect and again by
+  // its page's Sync Now.
+  plan('dev', 'catalog', 'us-east-1', 4, 5, 'dev-tiny', 'America/New_York'),
 ];
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */
@@ -556,7 +559,13 @@ class NameBook {
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const accountNames = ['acme-production', 'acme-development', 'acme-data-platform', 'acme-europe'];
+const accountNames = [
+  'acme-production',
+  'acme-development',
+  'acme-data-platform',
+  'acme-europe',
+  'acme-catalog',
+];
 
 /** Where each cluster of a world is, without building it (cheap: for listings). */
 export function clusterDirectory(
@@ -575,7 +584,7 @@ export function clusterDirectory(
 
 /** The accounts alone (cheap: the stack prints their keys without building the clusters). */
 export function buildAccounts(seed: number, size: SandboxSize): SandboxAccount[] {
-  const count = size === 'large' || size === 'e2e' ? 4 : 2;
+  const count = size === 'e2e' ? 5 : size === 'large' ? 4 : 2;
   const plans = plansOf(seed, size);
   const accounts: SandboxAccount[] = [];
   const ids = new Set<string>();

@@ -115,7 +115,7 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(nodes).toBeLessThan(5_500);
   });
 
-  it('builds the e2e variant: the small world unchanged plus a third and a fourth account of small clusters', () => {
+  it('builds the e2e variant: the small world unchanged plus a third, fourth and fifth account of small clusters', () => {
     const e2e = buildWorld(42, 'e2e');
     const small = buildWorld(42, 'small');
     expect(e2e.accounts.slice(0, 2)).toEqual(small.accounts);
@@ -135,9 +135,15 @@ describe('sandbox world', { timeout: 30_000 }, () => {
     expect(clusterDirectory(42, 'e2e').filter((c) => c.account === 2)).toHaveLength(4);
     // The fourth account (the Add Cluster spec's): one tiny cluster, and four that exist only once created.
     const fourth = e2e.accounts[3];
-    expect(e2e.accounts).toHaveLength(4);
+    expect(e2e.accounts).toHaveLength(5);
     expect(fourth?.name).toBe('acme-europe');
-    expect(new Set(e2e.accounts.map((a) => a.awsAccountId)).size).toBe(4);
+    expect(new Set(e2e.accounts.map((a) => a.awsAccountId)).size).toBe(5);
+    // The fifth (the cluster detail spec's): one tiny cluster of its own.
+    const fifth = e2e.accounts[4];
+    expect(fifth?.name).toBe('acme-catalog');
+    expect(e2e.clusters.filter((c) => c.awsAccountId === fifth?.awsAccountId).map((c) => c.name)).toEqual([
+      'dev-catalog-use1',
+    ]);
     const fourths = e2e.clusters.filter((c) => c.awsAccountId === fourth?.awsAccountId);
     expect(fourths.map((c) => [c.name, c.region, c.createdOnRequest ?? false])).toEqual([
       ['dev-ads-usw2', 'us-west-2', false],

@@ -563,6 +563,12 @@ export function sortedForDashboard(clusters: readonly DashboardClusterInput[]): 
 }
 
 /**
+ * Bumped when `DashboardBase` changes shape or one of its figures is computed differently: a part kept by
+ * code of another format is not answered, it is built again (ADR 0072).
+ */
+export const dashboardBaseFormat = 1;
+
+/**
  * Everything of the answer that its clusters decide (all but the time, the scans and the version that
  * covers them): what a reader may keep while its clusters' data has not changed (ADR 0064).
  */
