@@ -73,8 +73,9 @@ export interface SolveOptions {
   /** Run the exact pricing every this many iterations even when quick columns exist (default 0). */
   readonly routineExactEvery?: number;
   /**
-   * Rounds of the repacking search on plans of at least 60 nodes of several types (default 16; 0 turns
-   * it off): each packs afresh the pods of a few nodes the LP's duals price highest (`repackCostliest`).
+   * Rounds of the repacking search on plans of at least 60 nodes of several types (default 64; 0 turns
+   * it off, and the restricted-master MIP runs instead): each packs afresh the pods of a few nodes the
+   * LP's duals price highest and of nodes sharing their classes (`repackCostliest`).
    */
   readonly repackRounds?: number;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
@@ -545,9 +546,18 @@ export async function solveVectorPacking(
       }
       timings.diveMs += now() - phase;
       phase = now();
+      // Large plans: the dive's roundings leave nodes that pay well above the LP's rate for their pods;
+      // repacking a few of them at a time with the whole solver (small enough for its MIP) recovers it.
+      // Not on identical bins: there the budget left goes to MBS' and bin completion below, which
+      // search whole plans of the bound's bin count (and would lose that budget to this search).
+      const rounds = options.repackRounds ?? 64;
+      const repack =
+        root !== undefined && rounds > 0 && binTypeCount(p) > 1 && best.length >= REPACK_MIN_BINS;
       // The restricted-master MIP helps small and medium plans; on hundreds of nodes it rarely beats
-      // the dive within any sensible budget.
-      if (!done() && now() < deadline && best.length <= 300 && !boundOnly) {
+      // the dive within any sensible budget, and where the repacking search runs, that search (whose
+      // sub-solves run this MIP on a dozen nodes) gets the budget: on 1,000 pods the MIP over all
+      // columns took 0.3-1.3 s of CPU and returned the dive's plan in three runs of four.
+      if (!repack && !done() && now() < deadline && best.length <= 300 && !boundOnly) {
         master.addColumns(best.map(sortedColumn));
         const startX = new Float64Array(master.columns.length);
         for (const bin of best) {
@@ -563,13 +573,7 @@ export async function solveVectorPacking(
       }
       timings.mipMs = now() - phase;
       phase = now();
-      // Large plans: the dive's roundings leave nodes that pay well above the LP's rate for their pods;
-      // repacking a few of them at a time with the whole solver (small enough for its MIP) recovers it.
-      // Not on identical bins: there the budget left goes to MBS' and bin completion below, which
-      // search whole plans of the bound's bin count (and would lose that budget to this search).
-      const rounds = options.repackRounds ?? 16;
-      const repack = binTypeCount(p) > 1 && best.length >= REPACK_MIN_BINS;
-      if (root && rounds > 0 && repack && !done() && !boundOnly && now() < deadline) {
+      if (root && repack && !done() && !boundOnly && now() < deadline) {
         const repacked = await repackCostliest(p, best, root.lp.duals, {
           highs,
           now,
@@ -623,15 +627,16 @@ export async function solveVectorPacking(
 const REPACK_MIN_BINS = 60;
 /** Nodes repacked together: few enough for the restricted-master MIP to settle them quickly. */
 const REPACK_NODES = 12;
+/** Of those, nodes that pay above the LP's rate at most (the rest hold pods of the same classes). */
+const REPACK_LOSSY = 8;
 
 /**
  * Large neighbourhood search guided by the LP: a node's reduced cost under the root LP's duals (its
  * price minus the duals of its pods) is what it pays above the LP's rate, and the plan's reduced costs
  * add up to about its distance from the LP bound, so the loss sits in the nodes with the largest ones.
- * Each round takes half its nodes from the top of that ranking (moving down the list round after
- * round) and half at random among the top three neighbourhoods' worth (so pods of complementary shapes
- * meet), packs their pods afresh with the whole solver (small enough for its MIP), and keeps the result
- * when it is cheaper. Returns the improved plan, or undefined when no round improved it. A fixed number
+ * Each round takes some of the nodes with a positive one and nodes of the same classes (`neighbourhood`),
+ * packs their pods afresh with the whole solver (small enough for its MIP), and keeps the result when it
+ * is cheaper. Returns the improved plan, or undefined when no round improved it. A fixed number
  * of rounds with a fixed seed keeps the result reproducible while the budget holds.
  */
 async function repackCostliest(
@@ -661,17 +666,7 @@ async function repackCostliest(
       return { b, rc: (p.costs[bin.type] ?? 0) - value };
     });
     reduced.sort((x, y) => y.rc - x.rc || x.b - y.b);
-    const picked = new Set<number>();
-    const half = REPACK_NODES / 2;
-    const offset = (round * half) % Math.max(1, reduced.length - half);
-    for (let k = 0; k < half && offset + k < reduced.length; k++) picked.add(reduced[offset + k]?.b ?? 0);
-    const pool = Math.min(reduced.length, 3 * REPACK_NODES);
-    for (
-      let tries = 0;
-      picked.size < Math.min(REPACK_NODES, reduced.length) && tries < 10 * REPACK_NODES;
-      tries++
-    )
-      picked.add(reduced[Math.floor(random() * pool)]?.b ?? 0);
+    const picked = neighbourhood(bins, reduced, cost, random);
     const demand = new Int32Array(p.demand.length);
     let pickedCost = 0;
     for (const b of picked) {
@@ -699,6 +694,39 @@ async function repackCostliest(
     }
   }
   return improved ? bins : undefined;
+}
+
+/**
+ * One round's nodes: up to `REPACK_LOSSY` of those paying above the LP's rate (positive reduced cost,
+ * drawn at random with a bias to the largest), then, up to `REPACK_NODES`, nodes at the LP's rate that
+ * hold pods of the same classes. The loss sits in a handful of nodes (1,000 pods: 11 of 120 carry all
+ * of it), but those alone rarely repack cheaper (few pods, little choice): the related nodes' pods can
+ * trade places with theirs. Random nodes fill up when too few are related.
+ */
+function neighbourhood(
+  bins: readonly PackedBin[],
+  reduced: readonly { b: number; rc: number }[],
+  cost: number,
+  random: () => number,
+): Set<number> {
+  const picked = new Set<number>();
+  const positive = reduced.filter((r) => r.rc > 1e-6 * cost);
+  const lossy = Math.min(REPACK_LOSSY, positive.length);
+  for (let tries = 0; picked.size < lossy && tries < 20 * REPACK_LOSSY; tries++) {
+    const u = random();
+    picked.add(positive[Math.floor(u * u * positive.length)]?.b ?? 0);
+  }
+  const want = Math.min(REPACK_NODES, bins.length);
+  const classes = new Set<number>();
+  for (const b of picked) for (const i of (bins[b] as PackedBin).classes) classes.add(i);
+  const related = reduced.filter(
+    (r) => !picked.has(r.b) && (bins[r.b] as PackedBin).classes.some((i) => classes.has(i)),
+  );
+  for (let tries = 0; picked.size < want && related.length > 0 && tries < 20 * REPACK_NODES; tries++)
+    picked.add(related[Math.floor(random() * related.length)]?.b ?? 0);
+  for (let tries = 0; picked.size < want && tries < 20 * REPACK_NODES; tries++)
+    picked.add(reduced[Math.floor(random() * reduced.length)]?.b ?? 0);
+  return picked;
 }
 
 /** Bins of the input problem as bins of its reduced problem (types dropped as dominated: undefined). */

@@ -7,6 +7,7 @@ import {
   pack,
   parsePackingProblem,
 } from '../../src/packing';
+import { syntheticConstrainedCluster } from '../../src/packing/benchmark/synthetic-cluster';
 import { loadHighs } from '../../src/packing/highs';
 
 const highs = await loadHighs();
@@ -497,5 +498,18 @@ describe('scheduling constraints (fast-check, independent checker)', () => {
       }),
       { numRuns: 30, seed: 21 },
     );
+  }, 120_000);
+
+  it('plans of the repacking search keep every hard constraint (600 constrained pods, about 70 nodes)', async () => {
+    // The random problems above stay under the 60 nodes the repacking search needs; this cluster
+    // (zone and hostname spread, anti-affinity, node affinity, do-not-disrupt pods on kept nodes)
+    // gets a plan from that search, which the independent checker then reads pod by pod.
+    const problem = parsePackingProblem(syntheticConstrainedCluster({ pods: 600, seed: 7 }));
+    let t = 0;
+    const plan = await pack(problem, { highs, now: () => (t += 0.2), timeLimitMs: 3000 });
+    expect(plan.stats.origin).toBe('repack');
+    expect(plan.unplaced).toEqual([]);
+    expect(hardViolation(problem, plan)).toBeUndefined();
+    expect(plan.lowerBoundHourlyUsd).toBeLessThanOrEqual(plan.hourlyCostUsd);
   }, 120_000);
 });
