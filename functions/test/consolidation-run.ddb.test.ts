@@ -147,7 +147,8 @@ const cloud = {
     if (answer.outcome === 'terminating') terminated.push(request.instanceId);
     return answer;
   },
-  // The bill (ADR 0044): the ASG's instances that are not terminated, m5.large on-demand.
+  // The bill (ADR 0044): the group's instances that are not terminated, m5.large on-demand; a NodePool's
+  // carry its tag and no ASG.
   async describeInstances() {
     return ['web-1', 'web-2', 'web-3']
       .filter((n) => !terminated.includes(`i-${n}`))
@@ -157,9 +158,9 @@ const cloud = {
         capacityType: 'on-demand',
         availabilityZone: 'us-east-1a',
         state: 'running',
-        tags: {},
+        tags: seededKind === 'karpenter-nodepool' ? { 'karpenter.sh/nodepool': 'general' } : {},
         clusterName: cluster.name,
-        autoScalingGroupName: 'web-asg',
+        autoScalingGroupName: seededKind === 'karpenter-nodepool' ? null : 'web-asg',
       }));
   },
   async onDemandPrices() {
@@ -184,6 +185,9 @@ async function agentTurn() {
     enqueuedTypes.push(c.command.type);
     const outcome = scenario.agent({ id: c.id, type: c.command.type, step: steps });
     if (outcome) await recordCommandResult({ orgId, clusterId: cluster.clusterId }, c.id, outcome, clock);
+    // Karpenter's finalizer terminates a deleted node's instance: it leaves the NodePool's bill.
+    if (outcome?.outcome === 'succeeded' && c.command.type === 'delete-node')
+      terminated.push(`i-${c.command.node}`);
     if (outcome?.outcome === 'succeeded' && c.command.type === 'evict') {
       evictedPods.push(`${c.command.namespace}/${c.command.pod}`);
       evictedAtStep.push(steps);
@@ -210,25 +214,32 @@ beforeAll(async () => {
   configurePorts({ workflows, cloud, kubernetes, clock: { now: () => clock } });
 });
 
-/** Three m5.large nodes of one ASG (minimum 1): web-1 and web-2 nearly empty, web-3 busy. */
-async function seed(name: string, minSize = 2) {
+type GroupKind = 'asg' | 'karpenter-nodepool';
+/** The kind of the seeded group: an ASG (`web`), or a Karpenter NodePool (`general`). */
+let seededKind: GroupKind = 'asg';
+
+/** Three m5.large nodes of one group (an ASG by default): web-1 and web-2 nearly empty, web-3 busy. */
+async function seed(name: string, minSize = 2, kind: GroupKind = 'asg') {
   const user = await signUpAndIn(`Run ${name}`);
   orgId = user.orgId;
+  seededKind = kind;
   cluster = await seedCluster(user.orgId, { name });
   const ids = { orgId, clusterId: cluster.clusterId, accountId: cluster.accountId };
+  const karpenter = kind === 'karpenter-nodepool';
+  const nodeGroupId = karpenter ? 'pool-general' : 'asg-web';
   await putItem(
     nodeGroupEntity,
     nodeGroupEntity.schema.parse({
       ...ids,
-      nodeGroupId: 'asg-web',
-      name: 'web',
-      kind: 'asg',
+      nodeGroupId,
+      name: karpenter ? 'general' : 'web',
+      kind,
       capacityType: 'on-demand',
       instanceTypes: ['m5.large'],
-      minSize,
+      minSize: karpenter ? 0 : minSize,
       desiredSize: 3,
-      maxSize: 6,
-      autoScalingGroupNames: ['web-asg'],
+      maxSize: karpenter ? 10 : 6,
+      autoScalingGroupNames: karpenter ? [] : ['web-asg'],
     }),
   );
   const node = (nodeName: string, cpu: number, count: number) =>
@@ -241,7 +252,7 @@ async function seed(name: string, minSize = 2) {
         instanceType: 'm5.large',
         capacityType: 'on-demand',
         zone: 'us-east-1a',
-        nodeGroupId: 'asg-web',
+        nodeGroupId,
         allocatableCpuMilli: 1930,
         allocatableMemoryMiB: 7000,
         allocatablePods: 29,
@@ -373,6 +384,30 @@ describe('consolidation run (workflow)', () => {
     // One wave of two nodes, drained together and terminated in the same step.
     expect(started).toMatchObject({ nodes: 2, waves: 1 });
     expect(new Set(done.map((a) => a.terminatingAt)).size).toBe(1);
+    const node = 0.096 * 730;
+    for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
+    const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);
+    expect(total).toBeCloseTo(2 * node, 1);
+  });
+
+  it('two nodes of one Karpenter NodePool drained together: each records its own drop of the bill, not both', async () => {
+    const user = await seed('same-step-pool', 0, 'karpenter-nodepool');
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 0, policy: { infrastructure: { binPacking: { maxNodesInFlight: 2 } } } },
+    });
+    expect(put.status, put.raw).toBe(200);
+    scenario = { agent: succeed, termination: terminating };
+    const { started, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    // One wave of two nodes of the NodePool, drained together, each deleted by the agent.
+    expect(started).toMatchObject({ nodes: 2, waves: 1 });
+    expect(done.map((a) => [a.state, a.termination])).toEqual([
+      ['done', 'karpenter-delete-node'],
+      ['done', 'karpenter-delete-node'],
+    ]);
+    expect(terminated.sort()).toEqual(['i-web-1', 'i-web-2']);
     const node = 0.096 * 730;
     for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
     const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);
