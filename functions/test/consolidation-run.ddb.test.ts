@@ -408,6 +408,8 @@ describe('consolidation run (workflow)', () => {
       ['done', 'karpenter-delete-node'],
     ]);
     expect(terminated.sort()).toEqual(['i-web-1', 'i-web-2']);
+    // The second delete-node went out only once the first node's drop was read.
+    expect(new Set(done.map((a) => a.terminatingAt)).size).toBe(2);
     const node = 0.096 * 730;
     for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
     const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);

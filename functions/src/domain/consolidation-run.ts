@@ -247,6 +247,12 @@ interface RunContext {
    * scope closes the earlier one's measurement window (its bill before is the earlier one's bill after).
    */
   terminatedThisStep?: Map<string, ClusterAction>;
+  /**
+   * By bill scope, the Karpenter node whose delete-node is out: the agent deletes it after every read of
+   * the step that asked, so a second node of the same NodePool is deleted only once that one's bill drop
+   * was read (otherwise each would measure both drops).
+   */
+  deletingIn?: Map<string, ClusterAction>;
 }
 
 const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/${scope.name}` : null);
@@ -255,7 +261,7 @@ const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/
  * Records `billBefore` (read right before `action`'s termination) as the bill after the termination of
  * the node of the same group terminated earlier in this step, then notes `action` as the latest. For
  * ASG terminations, which take the instance out of the bill at once; a Karpenter node goes when the agent
- * deletes it, after every read of this step.
+ * deletes it, after every read of this step, so its NodePool's next node waits instead (`deletingIn`).
  */
 async function noteTermination(ctx: RunContext, action: ClusterAction, billBefore: number | null) {
   const key = scopeKey(action.billScope);
@@ -555,12 +561,22 @@ async function billNow(ctx: RunContext, action: ClusterAction): Promise<number |
 /**
  * The drained node goes away through its owner: an Auto Scaling group (self-managed, or the one behind a
  * managed node group) terminates it with the desired capacity decremented; a Karpenter node is deleted by
- * the agent (`delete-node`) and Karpenter's finalizer terminates it. The group's bill is read first; the
- * step is `terminating` until the next call reads it again. The cloud's refusal closes it as skipped.
+ * the agent (`delete-node`) and Karpenter's finalizer terminates it, one node of a NodePool at a time (a
+ * drained node waits, cordoned, while another of its pool is being deleted). The group's bill is read
+ * first; the step is `terminating` until the next call reads it again. The cloud's refusal closes it as
+ * skipped.
  */
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
   if (action.termination === 'karpenter-delete-node') {
+    const key = scopeKey(action.billScope);
+    const deleting = key === null ? undefined : ctx.deletingIn?.get(key);
+    if (deleting && deleting.actionId !== action.actionId) {
+      // Drained and kept cordoned; deleted at a later step, once the other node's drop was read.
+      const note = `Drained; waiting for ${deleting.node} of the NodePool ${action.billScope?.name} to be deleted first, so that each node's bill drop is measured on its own.`;
+      if (action.result !== note) await replaceOpen(action, { result: note });
+      return;
+    }
     const billBeforeHourlyUsd = await billNow(ctx, action);
     await enqueueAgentCommands(
       orgId,
@@ -569,11 +585,15 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
       now,
       'system: optimizer',
     );
-    await replaceOpen(action, {
-      state: 'terminating',
+    const terminating = {
+      ...action,
+      state: 'terminating' as const,
+      result: null,
       billBeforeHourlyUsd,
       terminatingAt: now.toISOString(),
-    });
+    };
+    await replaceOpen(action, terminating);
+    if (key !== null) ctx.deletingIn?.set(key, terminating);
     return;
   }
   if (!action.instanceId) {
@@ -717,6 +737,15 @@ async function lowerGroupMinimum(
  * node waits for the agent's delete-node result first; a refused or failed delete uncordons the node.
  */
 async function finishTermination(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const closed = await closeTermination(ctx, action);
+  const key = scopeKey(action.billScope);
+  if (closed && key !== null && ctx.deletingIn?.get(key)?.actionId === action.actionId) {
+    ctx.deletingIn.delete(key);
+  }
+}
+
+/** {@link finishTermination}; answers whether the action was closed (not still waiting for the agent). */
+async function closeTermination(ctx: RunContext, action: ClusterAction): Promise<boolean> {
   const { orgId, clusterId, now } = ctx;
   const karpenter = action.termination === 'karpenter-delete-node';
   if (karpenter) {
@@ -728,14 +757,14 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
         node: action.node,
         reason: deleted.reason,
       });
-      return;
+      return true;
     }
     if (deleted.outcome !== 'succeeded') {
       const since = Date.parse(action.terminatingAt ?? now.toISOString());
-      if (now.getTime() - since <= drainTimeoutMs) return;
+      if (now.getTime() - since <= drainTimeoutMs) return false;
       const why = `The agent did not delete the node within ${drainTimeoutMs / 60_000} minutes.`;
       await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
-      return;
+      return true;
     }
   }
   // Another node of its group terminated right after it in the same step: the bill read before that one
@@ -763,6 +792,7 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
     instanceId: action.instanceId,
     realizedMonthlySavingUsd: realized,
   });
+  return true;
 }
 
 const formatUsdPerMonth = (usd: number) => `$${usd.toFixed(2)}`;
@@ -827,7 +857,14 @@ export async function advanceConsolidationRun(
   runId: string,
   now: Date,
 ): Promise<{ done: boolean; stopped?: string }> {
-  const ctx: RunContext = { orgId, clusterId, runId, now, terminatedThisStep: new Map() };
+  const ctx: RunContext = {
+    orgId,
+    clusterId,
+    runId,
+    now,
+    terminatedThisStep: new Map(),
+    deletingIn: new Map(),
+  };
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) {
     return stopConsolidationRun(
@@ -842,6 +879,12 @@ export async function advanceConsolidationRun(
   if (open.length === 0) {
     await finishRun(ctx, null);
     return { done: true };
+  }
+  for (const a of open) {
+    const key = scopeKey(a.billScope);
+    if (a.state === 'terminating' && a.termination === 'karpenter-delete-node' && key !== null) {
+      ctx.deletingIn?.set(key, a);
+    }
   }
   const wave = Math.min(...open.map((a) => a.wave ?? 0));
   const current = open.filter((a) => (a.wave ?? 0) === wave);
