@@ -49,6 +49,8 @@ interface Scenario {
 }
 
 let scenario: Scenario;
+/** Node labels as the cluster shows them now, where a scenario changed them after the inventory. */
+let liveNodeLabels: Record<string, Record<string, string>> = {};
 let clock = new Date('2026-12-01T10:00:00Z');
 let steps = 0;
 let cluster: SeededCluster;
@@ -72,8 +74,10 @@ const kubernetes = {
       labels: { app: kind === 'DaemonSet' ? 'logs' : 'web' },
     });
     const seeded = [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')];
+    // The nodes whose live labels a scenario changed since the inventory (the others are not listed).
+    const nodes = Object.entries(liveNodeLabels).map(([name, labels]) => ({ name, labels }));
     const readyAt = scenario.replacementsReadyAtStep;
-    if (readyAt === undefined) return { pods: seeded } as unknown as ClusterSnapshot;
+    if (readyAt === undefined) return { pods: seeded, nodes } as unknown as ClusterSnapshot;
     // An evicted pod's replacement (a new name, as a Deployment's) starts Pending, then runs on web-3.
     const ready = steps >= readyAt;
     const pods = seeded.map((p) =>
@@ -89,7 +93,7 @@ const kubernetes = {
         disruptionsAllowed: scenario.budgetSpent?.(steps) ? 0 : healthy - 1,
       },
     ];
-    return { pods, pdbs } as unknown as ClusterSnapshot;
+    return { pods, pdbs, nodes } as unknown as ClusterSnapshot;
   },
 } as unknown as KubernetesPort;
 
@@ -305,6 +309,7 @@ async function runToEnd(token: string) {
 const succeed = (): Outcome => ({ outcome: 'succeeded', reason: null });
 
 beforeEach(() => {
+  liveNodeLabels = {};
   asg.minSize = 2;
   asg.enforce = false;
   asg.denyUpdate = false;
@@ -879,6 +884,85 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(audit.find((r) => r.action === 'consolidation.nodegroup.minimum')).toMatchObject({
       outcome: 'failed',
     });
+  });
+
+  /** The takeover policy, with nodes labeled `optimizer.example.com/exempt=true` exempt. */
+  async function exemptByLabel(token: string) {
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 1,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
+          governance: { excludedLabelSelectors: [{ key: 'optimizer.example.com/exempt', value: 'true' }] },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+  }
+  const exemptLabel = { 'optimizer.example.com/exempt': 'true' };
+
+  it('a node labeled exempt between the plan and its step: the minimum not lowered, nothing cordoned or evicted, the Activity and the audit say why', async () => {
+    const user = await seedTakeover('takeover-exempt');
+    await exemptByLabel(user.accessToken);
+    // The plan (at the start) saw no label; the label is on both nodes before the run's first step.
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 1) liveNodeLabels = { 'web-1': exemptLabel, 'web-2': exemptLabel };
+      },
+    };
+    const { done, audit, execution, started } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started.nodes).toBe(2);
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    for (const a of done) {
+      expect(a.result).toContain('The node carries the exempt label optimizer.example.com/exempt=true now');
+      expect(a.result).toContain('nothing was cordoned');
+      expect(a.result).toContain('The minimum of web was not changed');
+    }
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(enqueuedTypes).toEqual([]);
+    expect(evictedPods).toEqual([]);
+    expect(terminated).toEqual([]);
+    const records = audit.filter((r) => r.action === 'consolidation.node.remove');
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      expect(r).toMatchObject({ outcome: 'failed', actorName: 'system: optimizer' });
+      expect((r.after as { reason: string }).reason).toContain(
+        'exempt label optimizer.example.com/exempt=true',
+      );
+    }
+    expect(audit.filter((r) => r.action === 'consolidation.nodegroup.minimum')).toEqual([]);
+  });
+
+  it('a node labeled exempt after its drain, right before the minimum change: the minimum not lowered, the node uncordoned, audited with the reason', async () => {
+    const user = await seedTakeover('takeover-exempt-late');
+    await exemptByLabel(user.accessToken);
+    scenario = { agent: succeed, termination: terminating };
+    // The run reads the group's live sizes right before the change: the label arrives then.
+    asg.onDescribe = async () => {
+      liveNodeLabels = { 'web-1': exemptLabel, 'web-2': exemptLabel };
+    };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    const drained = done.find((a) => a.drainStartedAt != null);
+    expect(drained?.result).toContain(
+      'The node carries the exempt label optimizer.example.com/exempt=true now: the minimum of web was not changed, the node stays.',
+    );
+    expect(drained?.result).toContain('uncordoned');
+    expect(enqueuedTypes).toContain('uncordon');
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    const minimum = audit.filter((r) => r.action === 'consolidation.nodegroup.minimum');
+    expect(minimum).toHaveLength(1);
+    expect(minimum[0]).toMatchObject({ outcome: 'failed' });
+    expect(minimum[0]?.after).toMatchObject({ reason: expect.stringContaining('exempt label') });
   });
 
   it('maintenance switched on within the step, right before the change: the run stops, the minimum unchanged, nothing terminated', async () => {

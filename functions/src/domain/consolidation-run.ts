@@ -8,6 +8,7 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
+import { liveNodeExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import {
@@ -398,14 +399,46 @@ async function finishRun(ctx: RunContext, reason: string | null) {
   );
 }
 
-/** Live pods of the node that a drain evicts (the agent reads each pod again before evicting it). */
-async function podsToEvict(orgId: string, clusterId: string, node: string) {
+/** The cluster as it is now (the Kubernetes port's live snapshot). */
+async function liveSnapshot(orgId: string, clusterId: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const snapshot = await port('kubernetes').collectSnapshot(
+  return port('kubernetes').collectSnapshot(
     target,
     await withStoredKubeconfig(orgId, clusterId, eksClusterOf(cluster)),
   );
+}
+
+/**
+ * Why the node is exempt now, or `null` ({@link liveNodeExemption}): its live labels and the pods on it
+ * under the effective policy, read right before the optimizer acts on it (the plan read the stored
+ * inventory). The stored node's labels stand in when the snapshot does not list the node.
+ */
+async function exemptionNow(
+  orgId: string,
+  clusterId: string,
+  node: string,
+  snapshot: Awaited<ReturnType<typeof liveSnapshot>>,
+): Promise<string | null> {
+  const [{ policy }, stored] = await Promise.all([
+    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
+    getItem(nodeEntity, nodeKey(orgId, clusterId, node), true),
+  ]);
+  return liveNodeExemption(
+    snapshot,
+    node,
+    { namespaces: policy.governance.excludedNamespaces, labels: policy.governance.excludedLabelSelectors },
+    stored?.labels ?? {},
+  );
+}
+
+/**
+ * Live pods of the node that a drain evicts (the agent reads each pod again before evicting it), and why
+ * the node is exempt now, if it is.
+ */
+async function podsToEvict(orgId: string, clusterId: string, node: string) {
+  const snapshot = await liveSnapshot(orgId, clusterId);
+  const exempt = await exemptionNow(orgId, clusterId, node, snapshot);
   const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
@@ -421,7 +454,7 @@ async function podsToEvict(orgId: string, clusterId: string, node: string) {
     snapshot,
     pods.flatMap((p) => (p.owner ? [{ namespace: p.namespace, ...p.owner }] : [])),
   ).filter((w) => !w.starting && w.exhaustedPdbs.length > 0);
-  return { pods, heldByBudget };
+  return { pods, heldByBudget, exempt };
 }
 
 const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksCluster => ({
@@ -436,7 +469,24 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const { pods, heldByBudget } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget, exempt } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  if (exempt) {
+    // Exempt since the plan: kept as the plan would have kept it, before anything is cordoned or evicted.
+    const minimum = action.groupMinimum
+      ? ` The minimum of ${action.groupMinimum.nodeGroupName} was not changed.`
+      : '';
+    await closeAction(
+      action,
+      'skipped',
+      `${exempt} now: the node stays, nothing was cordoned.${minimum}`,
+      ctx.now,
+    );
+    await auditStep(ctx, 'consolidation.node.remove', 'failed', {
+      node: action.node,
+      reason: `exempt: ${exempt}`,
+    });
+    return;
+  }
   if (heldByBudget.length > 0) {
     const which = heldByBudget.map((w) => w.reason).join('; ');
     const why = `A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (${which}): evicting would only wait until the drain timed out. The node stays; nothing was cordoned.`;
@@ -679,16 +729,11 @@ async function lowerGroupMinimum(
       'policy',
     );
   }
-  const node = await getItem(nodeEntity, nodeKey(orgId, clusterId, action.node), true);
-  const exempt = policy.governance.excludedLabelSelectors.find(
-    (sel) =>
-      node?.labels?.[sel.key] !== undefined &&
-      (sel.value === undefined || sel.value === node.labels[sel.key]),
-  );
+  const exempt = await exemptionNow(orgId, clusterId, action.node, await liveSnapshot(orgId, clusterId));
   if (exempt) {
     return keep(
-      `The node carries the exempt label ${exempt.key}${exempt.value === undefined ? '' : `=${exempt.value}`} now: the minimum of ${group} was not changed, the node stays.`,
-      'exempt',
+      `${exempt} now: the minimum of ${group} was not changed, the node stays.`,
+      `exempt: ${exempt}`,
     );
   }
   const permission = plan.kind === 'asg' ? 'autoscaling:UpdateAutoScalingGroup' : 'eks:UpdateNodegroupConfig';
