@@ -5,9 +5,10 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../src/data/entities/consolidation-run';
+import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
 import { nodeEntity } from '../src/data/entities/node';
-import { nodeGroupEntity } from '../src/data/entities/node-group';
-import { getItem, putItem, queryAll } from '../src/data/repository';
+import { nodeGroupEntity, nodeGroupKey } from '../src/data/entities/node-group';
+import { getItem, putItem, queryAll, updateItem } from '../src/data/repository';
 import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
 import { setMaintenance } from '../src/domain/maintenance';
 import { configurePorts } from '../src/ports';
@@ -963,6 +964,132 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(minimum).toHaveLength(1);
     expect(minimum[0]).toMatchObject({ outcome: 'failed' });
     expect(minimum[0]?.after).toMatchObject({ reason: expect.stringContaining('exempt label') });
+  });
+
+  /** What an earlier run recorded: it set the group's minimum to `minSize`. */
+  const earlierRunSet = (minSize: number) =>
+    putItem(groupMinimumEntity, {
+      orgId,
+      clusterId: cluster.clusterId,
+      nodeGroupId: 'asg-web',
+      nodeGroupName: 'web',
+      setMinSize: minSize,
+      setAt: '2026-11-30T10:00:00.000Z',
+      setBy: 'cr-earlier',
+      drift: null,
+    });
+  const dryRun = async (token: string) => {
+    const res = await call('POST /api/client/clusters/{id}/consolidation', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { dryRun: true },
+    });
+    expect(res.status, res.raw).toBe(200);
+    return res.body as {
+      steps: unknown[];
+      minimumChanges: unknown[];
+      minimumDrift: Record<string, unknown>[];
+      notes: string[];
+    };
+  };
+  const activity = async (token: string) =>
+    (
+      (
+        await call('GET /api/client/clusters/{id}/actions', {
+          token,
+          path: { id: cluster.clusterId },
+        })
+      ).body as { items: Record<string, unknown>[] }
+    ).items;
+  const driftAudits = async () =>
+    (await queryAll(auditRecordEntity, auditRecordsQuery(orgId))).filter(
+      (r) => r.action === 'consolidation.nodegroup.minimum.drift',
+    );
+
+  it('IaC set a lowered minimum back (ADR 0073): reported once, not lowered again until the policy is saved again', async () => {
+    // An earlier run lowered web to 1; its Terraform re-applied min_size 3 (the inventory reads 3).
+    const user = await seedTakeover('takeover-iac');
+    await earlierRunSet(1);
+    const first = await dryRun(user.accessToken);
+    expect(first.minimumDrift).toEqual([
+      expect.objectContaining({ nodeGroupId: 'asg-web', name: 'web', setMinSize: 1, observedMinSize: 3 }),
+    ]);
+    const message = String(first.minimumDrift[0]?.message);
+    expect(message).toContain('The minimum of web was set back to 3 outside the product');
+    expect(message).toContain('infrastructure as code?');
+    // The product yields: no minimum change, so nothing to remove at the group's minimum.
+    expect(first).toMatchObject({ minimumChanges: [], steps: [] });
+    const start = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(start.status, start.raw).toBe(409);
+    // Reported once, in the Activity and the audit trail, however often it is read again.
+    expect((await dryRun(user.accessToken)).minimumDrift).toHaveLength(1);
+    const items = await activity(user.accessToken);
+    expect(items.filter((a) => a.kind === 'group-minimum-drift')).toEqual([
+      expect.objectContaining({ node: 'web', state: 'skipped', result: message }),
+    ]);
+    const audits = await driftAudits();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      actorName: 'system: optimizer',
+      before: expect.objectContaining({ nodeGroup: 'web', minSize: 1 }),
+      after: expect.objectContaining({ nodeGroup: 'web', minSize: 3 }),
+    });
+    expect(asg.updates).toEqual([]);
+
+    // Saving the policy again is the person's word: the optimizer may lower it once more, and records it.
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 1,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+    const again = await dryRun(user.accessToken);
+    expect(again.minimumDrift).toEqual([]);
+    expect(again.minimumChanges).toEqual([expect.objectContaining({ fromMinSize: 3, toMinSize: 1 })]);
+    scenario = { agent: succeed, termination: terminating };
+    const { execution, done } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(done.filter((a) => a.kind === 'remove-node').map((a) => a.state)).toEqual(['done', 'done']);
+    expect(asg.updates.map((u) => u.minSize)).toEqual([2, 1]);
+    const record = await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'));
+    expect(record).toMatchObject({ setMinSize: 1, drift: null });
+    expect(record?.setBy).toMatch(/^cr-/);
+  });
+
+  it('IaC set the minimum back after the inventory was read: found live before the drain, nothing cordoned, not lowered', async () => {
+    // The run set web to 2 (the inventory says 2); Terraform then re-applied 3 before discovery ran again.
+    const user = await seedTakeover('takeover-iac-live');
+    await earlierRunSet(2);
+    await updateItem(nodeGroupKey(orgId, cluster.clusterId, 'asg-web'), { set: { minSize: 2 } });
+    expect((await dryRun(user.accessToken)).minimumChanges).toEqual([
+      expect.objectContaining({ fromMinSize: 2, toMinSize: 1 }),
+    ]);
+    scenario = { agent: succeed, termination: terminating };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    const nodes = done.filter((a) => a.kind === 'remove-node');
+    expect(nodes.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    for (const a of nodes) {
+      expect(a.result).toContain('The minimum of web was set back to 3 outside the product (it had set 2)');
+      expect(a.result).toContain('nothing was cordoned');
+    }
+    expect(enqueuedTypes).toEqual([]);
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    expect(done.filter((a) => a.kind === 'group-minimum-drift')).toHaveLength(1);
+    expect(audit.filter((r) => r.action === 'consolidation.nodegroup.minimum.drift')).toHaveLength(1);
+    const record = await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'));
+    expect(record?.drift).toMatchObject({ observedMinSize: 3 });
   });
 
   it('maintenance switched on within the step, right before the change: the run stops, the minimum unchanged, nothing terminated', async () => {

@@ -48,6 +48,7 @@ import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
 import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
+import { groupMinimumsOf, minimumDriftOf, recordMinimumSet } from './group-minimum-drift';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 import { effectivePolicyOf } from './policy-effective';
 
@@ -487,6 +488,16 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
     });
     return;
   }
+  const drift = await minimumDriftBeforeDrain(ctx, action);
+  if (drift) {
+    await closeAction(action, 'skipped', `${drift.message} The node stays, nothing was cordoned.`, ctx.now);
+    await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
+      nodeGroup: drift.name,
+      node: action.node,
+      reason: 'minimum-drift',
+    });
+    return;
+  }
   if (heldByBudget.length > 0) {
     const which = heldByBudget.map((w) => w.reason).join('; ');
     const why = `A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (${which}): evicting would only wait until the drain timed out. The node stays; nothing was cordoned.`;
@@ -681,13 +692,43 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
   await noteTermination(ctx, terminating, billBeforeHourlyUsd);
 }
 
+/** The group's live sizes (its ASG, or its managed node group); `undefined` when the cloud lists none. */
+async function liveGroupOf(
+  plan: NonNullable<ClusterAction['groupMinimum']>,
+  target: Awaited<ReturnType<typeof billTargetOf>>['target'],
+  clusterName: string,
+) {
+  const cloud = port('cloud');
+  return plan.kind === 'asg'
+    ? (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === plan.autoScalingGroupName)
+    : (await cloud.listNodegroups(target, clusterName)).find((g) => g.name === plan.nodeGroupName);
+}
+
+/**
+ * Before the drain of a node whose group's minimum the plan lowers, when the product set that minimum
+ * before (ADR 0073): the group's live minimum read above it (set back outside the product since the
+ * inventory was read) or a drift reported earlier and still holding → the drift, reported once;
+ * the node is then not drained for a termination that would not happen.
+ */
+async function minimumDriftBeforeDrain(ctx: RunContext, action: ClusterAction) {
+  if (!action.groupMinimum || !action.nodeGroupId) return null;
+  const record = (await groupMinimumsOf(ctx.orgId, ctx.clusterId)).get(action.nodeGroupId);
+  if (!record) return null;
+  const { cluster, target } = await billTargetOf(ctx);
+  const live = await liveGroupOf(action.groupMinimum, target, cluster.name);
+  if (!live) return null;
+  const { versions } = await effectivePolicyOf(ctx.orgId, cluster);
+  return minimumDriftOf(ctx.orgId, cluster, record, live.minSize, versions, ctx.now);
+}
+
 /**
  * Node group takeover (ADR 0067), right before the termination of a node of a group whose minimum the plan
  * lowers: when the group is at its minimum now, its minimum goes down by what this termination needs
  * (to desired − 1, never below the plan's `lowerTo`, what the group's remaining pods need) through the
  * cloud port's node group scaling update, audited, with the group's desired and maximum sizes as they are.
- * Checked first: maintenance mode (thrown: the run stops, nothing changed), the policy still allowing it
- * and the node not exempt (otherwise the node stays, uncordoned). A role without the write permission
+ * Checked first: maintenance mode (thrown: the run stops, nothing changed), the policy still allowing it,
+ * the group's minimum not set back outside the product since the product lowered it (ADR 0073) and the
+ * node not exempt now (otherwise the node stays, uncordoned). The minimum set is recorded. A role without the write permission
  * skips the node with the permission named. Answers the action to terminate, or `null` when it was closed.
  */
 async function lowerGroupMinimum(
@@ -699,10 +740,7 @@ async function lowerGroupMinimum(
 ): Promise<ClusterAction | null> {
   const { orgId, clusterId, now } = ctx;
   const cloud = port('cloud');
-  const live =
-    plan.kind === 'asg'
-      ? (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === plan.autoScalingGroupName)
-      : (await cloud.listNodegroups(target, clusterName)).find((g) => g.name === plan.nodeGroupName);
+  const live = await liveGroupOf(plan, target, clusterName);
   if (!live) return action;
   const desired = 'desiredCapacity' in live ? live.desiredCapacity : live.desiredSize;
   // Above its minimum now (or a lower minimum than the plan allows would be needed): nothing to lower,
@@ -722,13 +760,20 @@ async function lowerGroupMinimum(
     });
     return null;
   };
-  const { policy } = await effectivePolicyOf(orgId, await loadCluster(orgId, clusterId));
+  const cluster = await loadCluster(orgId, clusterId);
+  const { policy, versions } = await effectivePolicyOf(orgId, cluster);
   if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
     return keep(
       `${group} is at its minimum size (${before}) and the policy no longer allows the optimizer to lower node group minimums: its minimum was not changed, the node stays.`,
       'policy',
     );
   }
+  // Set back above what the product set, outside it (ADR 0073): reported once, and not lowered again.
+  const record = action.nodeGroupId
+    ? (await groupMinimumsOf(orgId, clusterId)).get(action.nodeGroupId)
+    : undefined;
+  const drift = await minimumDriftOf(orgId, cluster, record, before, versions, now);
+  if (drift) return keep(`${drift.message} The node stays.`, 'minimum-drift');
   const exempt = await exemptionNow(orgId, clusterId, action.node, await liveSnapshot(orgId, clusterId));
   if (exempt) {
     return keep(
@@ -770,6 +815,12 @@ async function lowerGroupMinimum(
   );
   if (action.nodeGroupId) {
     await updateItem(nodeGroupKey(orgId, clusterId, action.nodeGroupId), { set: { minSize: after } });
+    await recordMinimumSet(
+      orgId,
+      clusterId,
+      { nodeGroupId: action.nodeGroupId, nodeGroupName: group, minSize: after, setBy: ctx.runId },
+      now,
+    );
   }
   const changed = { ...action, minimumChange: { nodeGroup: group, before, after } };
   await replaceOpen(action, changed);
