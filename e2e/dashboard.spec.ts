@@ -1,4 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
+import { groupMinimumsFromTheUi } from './group-minimums';
 import {
   apiCall,
   expectAccessible,
@@ -521,6 +522,16 @@ test.describe
       await expect(page.getByText('Inherited from the organization').first()).toBeVisible();
       await shot(page, '43-policies-cluster-level');
       await expectAccessible(page, 'the policy page at a cluster');
+    });
+
+    // Issue 14 (ADR 0067): the policy editor's "lower node group minimums" checkbox and the preview's
+    // table of the minimums a run lowers, compared with the route's dry run (e2e/group-minimums.ts).
+    test('node group takeover: the policy checkbox, then the preview lists the minimums the run lowers', async ({
+      page,
+    }) => {
+      test.setTimeout(240_000);
+      await signInAgain(page);
+      await groupMinimumsFromTheUi(page);
     });
 
     // Issue 14: Start now, the run in flight then its first node done, the maintenance switch pausing it,

@@ -5,9 +5,10 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../src/data/entities/consolidation-run';
+import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
 import { nodeEntity } from '../src/data/entities/node';
-import { nodeGroupEntity } from '../src/data/entities/node-group';
-import { getItem, putItem, queryAll } from '../src/data/repository';
+import { nodeGroupEntity, nodeGroupKey } from '../src/data/entities/node-group';
+import { getItem, putItem, queryAll, updateItem } from '../src/data/repository';
 import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
 import { setMaintenance } from '../src/domain/maintenance';
 import { configurePorts } from '../src/ports';
@@ -49,6 +50,8 @@ interface Scenario {
 }
 
 let scenario: Scenario;
+/** Node labels as the cluster shows them now, where a scenario changed them after the inventory. */
+let liveNodeLabels: Record<string, Record<string, string>> = {};
 let clock = new Date('2026-12-01T10:00:00Z');
 let steps = 0;
 let cluster: SeededCluster;
@@ -72,8 +75,10 @@ const kubernetes = {
       labels: { app: kind === 'DaemonSet' ? 'logs' : 'web' },
     });
     const seeded = [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')];
+    // The nodes whose live labels a scenario changed since the inventory (the others are not listed).
+    const nodes = Object.entries(liveNodeLabels).map(([name, labels]) => ({ name, labels }));
     const readyAt = scenario.replacementsReadyAtStep;
-    if (readyAt === undefined) return { pods: seeded } as unknown as ClusterSnapshot;
+    if (readyAt === undefined) return { pods: seeded, nodes } as unknown as ClusterSnapshot;
     // An evicted pod's replacement (a new name, as a Deployment's) starts Pending, then runs on web-3.
     const ready = steps >= readyAt;
     const pods = seeded.map((p) =>
@@ -89,7 +94,7 @@ const kubernetes = {
         disruptionsAllowed: scenario.budgetSpent?.(steps) ? 0 : healthy - 1,
       },
     ];
-    return { pods, pdbs } as unknown as ClusterSnapshot;
+    return { pods, pdbs, nodes } as unknown as ClusterSnapshot;
   },
 } as unknown as KubernetesPort;
 
@@ -147,7 +152,8 @@ const cloud = {
     if (answer.outcome === 'terminating') terminated.push(request.instanceId);
     return answer;
   },
-  // The bill (ADR 0044): the ASG's instances that are not terminated, m5.large on-demand.
+  // The bill (ADR 0044): the group's instances that are not terminated, m5.large on-demand; a NodePool's
+  // carry its tag and no ASG.
   async describeInstances() {
     return ['web-1', 'web-2', 'web-3']
       .filter((n) => !terminated.includes(`i-${n}`))
@@ -157,9 +163,9 @@ const cloud = {
         capacityType: 'on-demand',
         availabilityZone: 'us-east-1a',
         state: 'running',
-        tags: {},
+        tags: seededKind === 'karpenter-nodepool' ? { 'karpenter.sh/nodepool': 'general' } : {},
         clusterName: cluster.name,
-        autoScalingGroupName: 'web-asg',
+        autoScalingGroupName: seededKind === 'karpenter-nodepool' ? null : 'web-asg',
       }));
   },
   async onDemandPrices() {
@@ -184,6 +190,9 @@ async function agentTurn() {
     enqueuedTypes.push(c.command.type);
     const outcome = scenario.agent({ id: c.id, type: c.command.type, step: steps });
     if (outcome) await recordCommandResult({ orgId, clusterId: cluster.clusterId }, c.id, outcome, clock);
+    // Karpenter's finalizer terminates a deleted node's instance: it leaves the NodePool's bill.
+    if (outcome?.outcome === 'succeeded' && c.command.type === 'delete-node')
+      terminated.push(`i-${c.command.node}`);
     if (outcome?.outcome === 'succeeded' && c.command.type === 'evict') {
       evictedPods.push(`${c.command.namespace}/${c.command.pod}`);
       evictedAtStep.push(steps);
@@ -210,25 +219,32 @@ beforeAll(async () => {
   configurePorts({ workflows, cloud, kubernetes, clock: { now: () => clock } });
 });
 
-/** Three m5.large nodes of one ASG (minimum 1): web-1 and web-2 nearly empty, web-3 busy. */
-async function seed(name: string, minSize = 2) {
+type GroupKind = 'asg' | 'karpenter-nodepool';
+/** The kind of the seeded group: an ASG (`web`), or a Karpenter NodePool (`general`). */
+let seededKind: GroupKind = 'asg';
+
+/** Three m5.large nodes of one group (an ASG by default): web-1 and web-2 nearly empty, web-3 busy. */
+async function seed(name: string, minSize = 2, kind: GroupKind = 'asg') {
   const user = await signUpAndIn(`Run ${name}`);
   orgId = user.orgId;
+  seededKind = kind;
   cluster = await seedCluster(user.orgId, { name });
   const ids = { orgId, clusterId: cluster.clusterId, accountId: cluster.accountId };
+  const karpenter = kind === 'karpenter-nodepool';
+  const nodeGroupId = karpenter ? 'pool-general' : 'asg-web';
   await putItem(
     nodeGroupEntity,
     nodeGroupEntity.schema.parse({
       ...ids,
-      nodeGroupId: 'asg-web',
-      name: 'web',
-      kind: 'asg',
+      nodeGroupId,
+      name: karpenter ? 'general' : 'web',
+      kind,
       capacityType: 'on-demand',
       instanceTypes: ['m5.large'],
-      minSize,
+      minSize: karpenter ? 0 : minSize,
       desiredSize: 3,
-      maxSize: 6,
-      autoScalingGroupNames: ['web-asg'],
+      maxSize: karpenter ? 10 : 6,
+      autoScalingGroupNames: karpenter ? [] : ['web-asg'],
     }),
   );
   const node = (nodeName: string, cpu: number, count: number) =>
@@ -241,7 +257,7 @@ async function seed(name: string, minSize = 2) {
         instanceType: 'm5.large',
         capacityType: 'on-demand',
         zone: 'us-east-1a',
-        nodeGroupId: 'asg-web',
+        nodeGroupId,
         allocatableCpuMilli: 1930,
         allocatableMemoryMiB: 7000,
         allocatablePods: 29,
@@ -294,6 +310,7 @@ async function runToEnd(token: string) {
 const succeed = (): Outcome => ({ outcome: 'succeeded', reason: null });
 
 beforeEach(() => {
+  liveNodeLabels = {};
   asg.minSize = 2;
   asg.enforce = false;
   asg.denyUpdate = false;
@@ -373,6 +390,32 @@ describe('consolidation run (workflow)', () => {
     // One wave of two nodes, drained together and terminated in the same step.
     expect(started).toMatchObject({ nodes: 2, waves: 1 });
     expect(new Set(done.map((a) => a.terminatingAt)).size).toBe(1);
+    const node = 0.096 * 730;
+    for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
+    const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);
+    expect(total).toBeCloseTo(2 * node, 1);
+  });
+
+  it('two nodes of one Karpenter NodePool drained together: each records its own drop of the bill, not both', async () => {
+    const user = await seed('same-step-pool', 0, 'karpenter-nodepool');
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 0, policy: { infrastructure: { binPacking: { maxNodesInFlight: 2 } } } },
+    });
+    expect(put.status, put.raw).toBe(200);
+    scenario = { agent: succeed, termination: terminating };
+    const { started, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    // One wave of two nodes of the NodePool, drained together, each deleted by the agent.
+    expect(started).toMatchObject({ nodes: 2, waves: 1 });
+    expect(done.map((a) => [a.state, a.termination])).toEqual([
+      ['done', 'karpenter-delete-node'],
+      ['done', 'karpenter-delete-node'],
+    ]);
+    expect(terminated.sort()).toEqual(['i-web-1', 'i-web-2']);
+    // The second delete-node went out only once the first node's drop was read.
+    expect(new Set(done.map((a) => a.terminatingAt)).size).toBe(2);
     const node = 0.096 * 730;
     for (const a of done) expect(a.realizedMonthlySavingUsd).toBeCloseTo(node, 1);
     const total = done.reduce((s, a) => s + (a.realizedMonthlySavingUsd ?? 0), 0);
@@ -842,6 +885,211 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(audit.find((r) => r.action === 'consolidation.nodegroup.minimum')).toMatchObject({
       outcome: 'failed',
     });
+  });
+
+  /** The takeover policy, with nodes labeled `optimizer.example.com/exempt=true` exempt. */
+  async function exemptByLabel(token: string) {
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 1,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
+          governance: { excludedLabelSelectors: [{ key: 'optimizer.example.com/exempt', value: 'true' }] },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+  }
+  const exemptLabel = { 'optimizer.example.com/exempt': 'true' };
+
+  it('a node labeled exempt between the plan and its step: the minimum not lowered, nothing cordoned or evicted, the Activity and the audit say why', async () => {
+    const user = await seedTakeover('takeover-exempt');
+    await exemptByLabel(user.accessToken);
+    // The plan (at the start) saw no label; the label is on both nodes before the run's first step.
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 1) liveNodeLabels = { 'web-1': exemptLabel, 'web-2': exemptLabel };
+      },
+    };
+    const { done, audit, execution, started } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started.nodes).toBe(2);
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    for (const a of done) {
+      expect(a.result).toContain('The node carries the exempt label optimizer.example.com/exempt=true now');
+      expect(a.result).toContain('nothing was cordoned');
+      expect(a.result).toContain('The minimum of web was not changed');
+    }
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(enqueuedTypes).toEqual([]);
+    expect(evictedPods).toEqual([]);
+    expect(terminated).toEqual([]);
+    const records = audit.filter((r) => r.action === 'consolidation.node.remove');
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      expect(r).toMatchObject({ outcome: 'failed', actorName: 'system: optimizer' });
+      expect((r.after as { reason: string }).reason).toContain(
+        'exempt label optimizer.example.com/exempt=true',
+      );
+    }
+    expect(audit.filter((r) => r.action === 'consolidation.nodegroup.minimum')).toEqual([]);
+  });
+
+  it('a node labeled exempt after its drain, right before the minimum change: the minimum not lowered, the node uncordoned, audited with the reason', async () => {
+    const user = await seedTakeover('takeover-exempt-late');
+    await exemptByLabel(user.accessToken);
+    scenario = { agent: succeed, termination: terminating };
+    // The run reads the group's live sizes right before the change: the label arrives then.
+    asg.onDescribe = async () => {
+      liveNodeLabels = { 'web-1': exemptLabel, 'web-2': exemptLabel };
+    };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    const drained = done.find((a) => a.drainStartedAt != null);
+    expect(drained?.result).toContain(
+      'The node carries the exempt label optimizer.example.com/exempt=true now: the minimum of web was not changed, the node stays.',
+    );
+    expect(drained?.result).toContain('uncordoned');
+    expect(enqueuedTypes).toContain('uncordon');
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    const minimum = audit.filter((r) => r.action === 'consolidation.nodegroup.minimum');
+    expect(minimum).toHaveLength(1);
+    expect(minimum[0]).toMatchObject({ outcome: 'failed' });
+    expect(minimum[0]?.after).toMatchObject({ reason: expect.stringContaining('exempt label') });
+  });
+
+  /** What an earlier run recorded: it set the group's minimum to `minSize`. */
+  const earlierRunSet = (minSize: number) =>
+    putItem(groupMinimumEntity, {
+      orgId,
+      clusterId: cluster.clusterId,
+      nodeGroupId: 'asg-web',
+      nodeGroupName: 'web',
+      setMinSize: minSize,
+      setAt: '2026-11-30T10:00:00.000Z',
+      setBy: 'cr-earlier',
+      drift: null,
+    });
+  const dryRun = async (token: string) => {
+    const res = await call('POST /api/client/clusters/{id}/consolidation', {
+      token,
+      path: { id: cluster.clusterId },
+      body: { dryRun: true },
+    });
+    expect(res.status, res.raw).toBe(200);
+    return res.body as {
+      steps: unknown[];
+      minimumChanges: unknown[];
+      minimumDrift: Record<string, unknown>[];
+      notes: string[];
+    };
+  };
+  const activity = async (token: string) =>
+    (
+      (
+        await call('GET /api/client/clusters/{id}/actions', {
+          token,
+          path: { id: cluster.clusterId },
+        })
+      ).body as { items: Record<string, unknown>[] }
+    ).items;
+  const driftAudits = async () =>
+    (await queryAll(auditRecordEntity, auditRecordsQuery(orgId))).filter(
+      (r) => r.action === 'consolidation.nodegroup.minimum.drift',
+    );
+
+  it('IaC set a lowered minimum back (ADR 0073): reported once, not lowered again until the policy is saved again', async () => {
+    // An earlier run lowered web to 1; its Terraform re-applied min_size 3 (the inventory reads 3).
+    const user = await seedTakeover('takeover-iac');
+    await earlierRunSet(1);
+    const first = await dryRun(user.accessToken);
+    expect(first.minimumDrift).toEqual([
+      expect.objectContaining({ nodeGroupId: 'asg-web', name: 'web', setMinSize: 1, observedMinSize: 3 }),
+    ]);
+    const message = String(first.minimumDrift[0]?.message);
+    expect(message).toContain('The minimum of web was set back to 3 outside the product');
+    expect(message).toContain('infrastructure as code?');
+    // The product yields: no minimum change, so nothing to remove at the group's minimum.
+    expect(first).toMatchObject({ minimumChanges: [], steps: [] });
+    const start = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(start.status, start.raw).toBe(409);
+    // Reported once, in the Activity and the audit trail, however often it is read again.
+    expect((await dryRun(user.accessToken)).minimumDrift).toHaveLength(1);
+    const items = await activity(user.accessToken);
+    expect(items.filter((a) => a.kind === 'group-minimum-drift')).toEqual([
+      expect.objectContaining({ node: 'web', state: 'skipped', result: message }),
+    ]);
+    const audits = await driftAudits();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      actorName: 'system: optimizer',
+      before: expect.objectContaining({ nodeGroup: 'web', minSize: 1 }),
+      after: expect.objectContaining({ nodeGroup: 'web', minSize: 3 }),
+    });
+    expect(asg.updates).toEqual([]);
+
+    // Saving the policy again is the person's word: the optimizer may lower it once more, and records it.
+    const put = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: {
+        version: 1,
+        policy: {
+          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
+        },
+      },
+    });
+    expect(put.status, put.raw).toBe(200);
+    const again = await dryRun(user.accessToken);
+    expect(again.minimumDrift).toEqual([]);
+    expect(again.minimumChanges).toEqual([expect.objectContaining({ fromMinSize: 3, toMinSize: 1 })]);
+    scenario = { agent: succeed, termination: terminating };
+    const { execution, done } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(done.filter((a) => a.kind === 'remove-node').map((a) => a.state)).toEqual(['done', 'done']);
+    expect(asg.updates.map((u) => u.minSize)).toEqual([2, 1]);
+    const record = await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'));
+    expect(record).toMatchObject({ setMinSize: 1, drift: null });
+    expect(record?.setBy).toMatch(/^cr-/);
+  });
+
+  it('IaC set the minimum back after the inventory was read: found live before the drain, nothing cordoned, not lowered', async () => {
+    // The run set web to 2 (the inventory says 2); Terraform then re-applied 3 before discovery ran again.
+    const user = await seedTakeover('takeover-iac-live');
+    await earlierRunSet(2);
+    await updateItem(nodeGroupKey(orgId, cluster.clusterId, 'asg-web'), { set: { minSize: 2 } });
+    expect((await dryRun(user.accessToken)).minimumChanges).toEqual([
+      expect.objectContaining({ fromMinSize: 2, toMinSize: 1 }),
+    ]);
+    scenario = { agent: succeed, termination: terminating };
+    const { done, audit, execution } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    const nodes = done.filter((a) => a.kind === 'remove-node');
+    expect(nodes.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    for (const a of nodes) {
+      expect(a.result).toContain('The minimum of web was set back to 3 outside the product (it had set 2)');
+      expect(a.result).toContain('nothing was cordoned');
+    }
+    expect(enqueuedTypes).toEqual([]);
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    expect(done.filter((a) => a.kind === 'group-minimum-drift')).toHaveLength(1);
+    expect(audit.filter((r) => r.action === 'consolidation.nodegroup.minimum.drift')).toHaveLength(1);
+    const record = await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'));
+    expect(record?.drift).toMatchObject({ observedMinSize: 3 });
   });
 
   it('maintenance switched on within the step, right before the change: the run stops, the minimum unchanged, nothing terminated', async () => {

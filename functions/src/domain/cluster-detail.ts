@@ -21,6 +21,7 @@ import type { CloudTarget } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
 import { complianceInputOf, driftOf, templateOf } from './cluster-findings';
 import { loadCluster } from './clusters';
+import { groupMinimumsOf, recordMinimumSet } from './group-minimum-drift';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 
 /**
@@ -165,6 +166,17 @@ export async function updateNodeGroup(
     actions.push('autoscaling:UpdateAutoScalingGroup (mixed instances distribution)');
   }
   const after = { ...(plan.sizes ?? sizesOf(live)), capacityType: plan.capacityTypeAfter };
+  // A minimum the optimizer lowered and a person now sets through the product is the product's own
+  // change, not drift (ADR 0073): the record follows it.
+  const setMinimum = (await groupMinimumsOf(orgId, clusterId)).get(nodeGroupId);
+  if (plan.sizes && setMinimum) {
+    await recordMinimumSet(
+      orgId,
+      clusterId,
+      { nodeGroupId, nodeGroupName: group.name, minSize: plan.sizes.minSize, setBy: 'node group edit' },
+      port('clock').now(),
+    );
+  }
   await updateItem(nodeGroupKey(orgId, clusterId, nodeGroupId), {
     set: {
       minSize: after.minSize,

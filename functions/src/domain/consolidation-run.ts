@@ -8,6 +8,7 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
+import { liveNodeExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import {
@@ -47,6 +48,7 @@ import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
 import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
+import { groupMinimumsOf, minimumDriftOf, recordMinimumSet } from './group-minimum-drift';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 import { effectivePolicyOf } from './policy-effective';
 
@@ -247,6 +249,12 @@ interface RunContext {
    * scope closes the earlier one's measurement window (its bill before is the earlier one's bill after).
    */
   terminatedThisStep?: Map<string, ClusterAction>;
+  /**
+   * By bill scope, the Karpenter node whose delete-node is out: the agent deletes it after every read of
+   * the step that asked, so a second node of the same NodePool is deleted only once that one's bill drop
+   * was read (otherwise each would measure both drops).
+   */
+  deletingIn?: Map<string, ClusterAction>;
 }
 
 const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/${scope.name}` : null);
@@ -255,7 +263,7 @@ const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/
  * Records `billBefore` (read right before `action`'s termination) as the bill after the termination of
  * the node of the same group terminated earlier in this step, then notes `action` as the latest. For
  * ASG terminations, which take the instance out of the bill at once; a Karpenter node goes when the agent
- * deletes it, after every read of this step.
+ * deletes it, after every read of this step, so its NodePool's next node waits instead (`deletingIn`).
  */
 async function noteTermination(ctx: RunContext, action: ClusterAction, billBefore: number | null) {
   const key = scopeKey(action.billScope);
@@ -392,14 +400,46 @@ async function finishRun(ctx: RunContext, reason: string | null) {
   );
 }
 
-/** Live pods of the node that a drain evicts (the agent reads each pod again before evicting it). */
-async function podsToEvict(orgId: string, clusterId: string, node: string) {
+/** The cluster as it is now (the Kubernetes port's live snapshot). */
+async function liveSnapshot(orgId: string, clusterId: string) {
   const cluster = await loadCluster(orgId, clusterId);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
-  const snapshot = await port('kubernetes').collectSnapshot(
+  return port('kubernetes').collectSnapshot(
     target,
     await withStoredKubeconfig(orgId, clusterId, eksClusterOf(cluster)),
   );
+}
+
+/**
+ * Why the node is exempt now, or `null` ({@link liveNodeExemption}): its live labels and the pods on it
+ * under the effective policy, read right before the optimizer acts on it (the plan read the stored
+ * inventory). The stored node's labels stand in when the snapshot does not list the node.
+ */
+async function exemptionNow(
+  orgId: string,
+  clusterId: string,
+  node: string,
+  snapshot: Awaited<ReturnType<typeof liveSnapshot>>,
+): Promise<string | null> {
+  const [{ policy }, stored] = await Promise.all([
+    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
+    getItem(nodeEntity, nodeKey(orgId, clusterId, node), true),
+  ]);
+  return liveNodeExemption(
+    snapshot,
+    node,
+    { namespaces: policy.governance.excludedNamespaces, labels: policy.governance.excludedLabelSelectors },
+    stored?.labels ?? {},
+  );
+}
+
+/**
+ * Live pods of the node that a drain evicts (the agent reads each pod again before evicting it), and why
+ * the node is exempt now, if it is.
+ */
+async function podsToEvict(orgId: string, clusterId: string, node: string) {
+  const snapshot = await liveSnapshot(orgId, clusterId);
+  const exempt = await exemptionNow(orgId, clusterId, node, snapshot);
   const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
@@ -415,7 +455,7 @@ async function podsToEvict(orgId: string, clusterId: string, node: string) {
     snapshot,
     pods.flatMap((p) => (p.owner ? [{ namespace: p.namespace, ...p.owner }] : [])),
   ).filter((w) => !w.starting && w.exhaustedPdbs.length > 0);
-  return { pods, heldByBudget };
+  return { pods, heldByBudget, exempt };
 }
 
 const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksCluster => ({
@@ -430,7 +470,34 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const { pods, heldByBudget } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget, exempt } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  if (exempt) {
+    // Exempt since the plan: kept as the plan would have kept it, before anything is cordoned or evicted.
+    const minimum = action.groupMinimum
+      ? ` The minimum of ${action.groupMinimum.nodeGroupName} was not changed.`
+      : '';
+    await closeAction(
+      action,
+      'skipped',
+      `${exempt} now: the node stays, nothing was cordoned.${minimum}`,
+      ctx.now,
+    );
+    await auditStep(ctx, 'consolidation.node.remove', 'failed', {
+      node: action.node,
+      reason: `exempt: ${exempt}`,
+    });
+    return;
+  }
+  const drift = await minimumDriftBeforeDrain(ctx, action);
+  if (drift) {
+    await closeAction(action, 'skipped', `${drift.message} The node stays, nothing was cordoned.`, ctx.now);
+    await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
+      nodeGroup: drift.name,
+      node: action.node,
+      reason: 'minimum-drift',
+    });
+    return;
+  }
   if (heldByBudget.length > 0) {
     const which = heldByBudget.map((w) => w.reason).join('; ');
     const why = `A PodDisruptionBudget allows no disruption of pods on this node although all their pods are ready (${which}): evicting would only wait until the drain timed out. The node stays; nothing was cordoned.`;
@@ -555,12 +622,22 @@ async function billNow(ctx: RunContext, action: ClusterAction): Promise<number |
 /**
  * The drained node goes away through its owner: an Auto Scaling group (self-managed, or the one behind a
  * managed node group) terminates it with the desired capacity decremented; a Karpenter node is deleted by
- * the agent (`delete-node`) and Karpenter's finalizer terminates it. The group's bill is read first; the
- * step is `terminating` until the next call reads it again. The cloud's refusal closes it as skipped.
+ * the agent (`delete-node`) and Karpenter's finalizer terminates it, one node of a NodePool at a time (a
+ * drained node waits, cordoned, while another of its pool is being deleted). The group's bill is read
+ * first; the step is `terminating` until the next call reads it again. The cloud's refusal closes it as
+ * skipped.
  */
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
   if (action.termination === 'karpenter-delete-node') {
+    const key = scopeKey(action.billScope);
+    const deleting = key === null ? undefined : ctx.deletingIn?.get(key);
+    if (deleting && deleting.actionId !== action.actionId) {
+      // Drained and kept cordoned; deleted at a later step, once the other node's drop was read.
+      const note = `Drained; waiting for ${deleting.node} of the NodePool ${action.billScope?.name} to be deleted first, so that each node's bill drop is measured on its own.`;
+      if (action.result !== note) await replaceOpen(action, { result: note });
+      return;
+    }
     const billBeforeHourlyUsd = await billNow(ctx, action);
     await enqueueAgentCommands(
       orgId,
@@ -569,11 +646,15 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
       now,
       'system: optimizer',
     );
-    await replaceOpen(action, {
-      state: 'terminating',
+    const terminating = {
+      ...action,
+      state: 'terminating' as const,
+      result: null,
       billBeforeHourlyUsd,
       terminatingAt: now.toISOString(),
-    });
+    };
+    await replaceOpen(action, terminating);
+    if (key !== null) ctx.deletingIn?.set(key, terminating);
     return;
   }
   if (!action.instanceId) {
@@ -611,13 +692,43 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
   await noteTermination(ctx, terminating, billBeforeHourlyUsd);
 }
 
+/** The group's live sizes (its ASG, or its managed node group); `undefined` when the cloud lists none. */
+async function liveGroupOf(
+  plan: NonNullable<ClusterAction['groupMinimum']>,
+  target: Awaited<ReturnType<typeof billTargetOf>>['target'],
+  clusterName: string,
+) {
+  const cloud = port('cloud');
+  return plan.kind === 'asg'
+    ? (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === plan.autoScalingGroupName)
+    : (await cloud.listNodegroups(target, clusterName)).find((g) => g.name === plan.nodeGroupName);
+}
+
+/**
+ * Before the drain of a node whose group's minimum the plan lowers, when the product set that minimum
+ * before (ADR 0073): the group's live minimum read above it (set back outside the product since the
+ * inventory was read) or a drift reported earlier and still holding → the drift, reported once;
+ * the node is then not drained for a termination that would not happen.
+ */
+async function minimumDriftBeforeDrain(ctx: RunContext, action: ClusterAction) {
+  if (!action.groupMinimum || !action.nodeGroupId) return null;
+  const record = (await groupMinimumsOf(ctx.orgId, ctx.clusterId)).get(action.nodeGroupId);
+  if (!record) return null;
+  const { cluster, target } = await billTargetOf(ctx);
+  const live = await liveGroupOf(action.groupMinimum, target, cluster.name);
+  if (!live) return null;
+  const { versions } = await effectivePolicyOf(ctx.orgId, cluster);
+  return minimumDriftOf(ctx.orgId, cluster, record, live.minSize, versions, ctx.now);
+}
+
 /**
  * Node group takeover (ADR 0067), right before the termination of a node of a group whose minimum the plan
  * lowers: when the group is at its minimum now, its minimum goes down by what this termination needs
  * (to desired − 1, never below the plan's `lowerTo`, what the group's remaining pods need) through the
  * cloud port's node group scaling update, audited, with the group's desired and maximum sizes as they are.
- * Checked first: maintenance mode (thrown: the run stops, nothing changed), the policy still allowing it
- * and the node not exempt (otherwise the node stays, uncordoned). A role without the write permission
+ * Checked first: maintenance mode (thrown: the run stops, nothing changed), the policy still allowing it,
+ * the group's minimum not set back outside the product since the product lowered it (ADR 0073) and the
+ * node not exempt now (otherwise the node stays, uncordoned). The minimum set is recorded. A role without the write permission
  * skips the node with the permission named. Answers the action to terminate, or `null` when it was closed.
  */
 async function lowerGroupMinimum(
@@ -629,10 +740,7 @@ async function lowerGroupMinimum(
 ): Promise<ClusterAction | null> {
   const { orgId, clusterId, now } = ctx;
   const cloud = port('cloud');
-  const live =
-    plan.kind === 'asg'
-      ? (await cloud.describeAutoScalingGroups(target)).find((g) => g.name === plan.autoScalingGroupName)
-      : (await cloud.listNodegroups(target, clusterName)).find((g) => g.name === plan.nodeGroupName);
+  const live = await liveGroupOf(plan, target, clusterName);
   if (!live) return action;
   const desired = 'desiredCapacity' in live ? live.desiredCapacity : live.desiredSize;
   // Above its minimum now (or a lower minimum than the plan allows would be needed): nothing to lower,
@@ -652,23 +760,25 @@ async function lowerGroupMinimum(
     });
     return null;
   };
-  const { policy } = await effectivePolicyOf(orgId, await loadCluster(orgId, clusterId));
+  const cluster = await loadCluster(orgId, clusterId);
+  const { policy, versions } = await effectivePolicyOf(orgId, cluster);
   if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
     return keep(
       `${group} is at its minimum size (${before}) and the policy no longer allows the optimizer to lower node group minimums: its minimum was not changed, the node stays.`,
       'policy',
     );
   }
-  const node = await getItem(nodeEntity, nodeKey(orgId, clusterId, action.node), true);
-  const exempt = policy.governance.excludedLabelSelectors.find(
-    (sel) =>
-      node?.labels?.[sel.key] !== undefined &&
-      (sel.value === undefined || sel.value === node.labels[sel.key]),
-  );
+  // Set back above what the product set, outside it (ADR 0073): reported once, and not lowered again.
+  const record = action.nodeGroupId
+    ? (await groupMinimumsOf(orgId, clusterId)).get(action.nodeGroupId)
+    : undefined;
+  const drift = await minimumDriftOf(orgId, cluster, record, before, versions, now);
+  if (drift) return keep(`${drift.message} The node stays.`, 'minimum-drift');
+  const exempt = await exemptionNow(orgId, clusterId, action.node, await liveSnapshot(orgId, clusterId));
   if (exempt) {
     return keep(
-      `The node carries the exempt label ${exempt.key}${exempt.value === undefined ? '' : `=${exempt.value}`} now: the minimum of ${group} was not changed, the node stays.`,
-      'exempt',
+      `${exempt} now: the minimum of ${group} was not changed, the node stays.`,
+      `exempt: ${exempt}`,
     );
   }
   const permission = plan.kind === 'asg' ? 'autoscaling:UpdateAutoScalingGroup' : 'eks:UpdateNodegroupConfig';
@@ -705,6 +815,12 @@ async function lowerGroupMinimum(
   );
   if (action.nodeGroupId) {
     await updateItem(nodeGroupKey(orgId, clusterId, action.nodeGroupId), { set: { minSize: after } });
+    await recordMinimumSet(
+      orgId,
+      clusterId,
+      { nodeGroupId: action.nodeGroupId, nodeGroupName: group, minSize: after, setBy: ctx.runId },
+      now,
+    );
   }
   const changed = { ...action, minimumChange: { nodeGroup: group, before, after } };
   await replaceOpen(action, changed);
@@ -717,6 +833,15 @@ async function lowerGroupMinimum(
  * node waits for the agent's delete-node result first; a refused or failed delete uncordons the node.
  */
 async function finishTermination(ctx: RunContext, action: ClusterAction): Promise<void> {
+  const closed = await closeTermination(ctx, action);
+  const key = scopeKey(action.billScope);
+  if (closed && key !== null && ctx.deletingIn?.get(key)?.actionId === action.actionId) {
+    ctx.deletingIn.delete(key);
+  }
+}
+
+/** {@link finishTermination}; answers whether the action was closed (not still waiting for the agent). */
+async function closeTermination(ctx: RunContext, action: ClusterAction): Promise<boolean> {
   const { orgId, clusterId, now } = ctx;
   const karpenter = action.termination === 'karpenter-delete-node';
   if (karpenter) {
@@ -728,14 +853,14 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
         node: action.node,
         reason: deleted.reason,
       });
-      return;
+      return true;
     }
     if (deleted.outcome !== 'succeeded') {
       const since = Date.parse(action.terminatingAt ?? now.toISOString());
-      if (now.getTime() - since <= drainTimeoutMs) return;
+      if (now.getTime() - since <= drainTimeoutMs) return false;
       const why = `The agent did not delete the node within ${drainTimeoutMs / 60_000} minutes.`;
       await closeAction(action, 'failed', `${why}${await uncordon(ctx, action)}`, now);
-      return;
+      return true;
     }
   }
   // Another node of its group terminated right after it in the same step: the bill read before that one
@@ -763,6 +888,7 @@ async function finishTermination(ctx: RunContext, action: ClusterAction): Promis
     instanceId: action.instanceId,
     realizedMonthlySavingUsd: realized,
   });
+  return true;
 }
 
 const formatUsdPerMonth = (usd: number) => `$${usd.toFixed(2)}`;
@@ -827,7 +953,14 @@ export async function advanceConsolidationRun(
   runId: string,
   now: Date,
 ): Promise<{ done: boolean; stopped?: string }> {
-  const ctx: RunContext = { orgId, clusterId, runId, now, terminatedThisStep: new Map() };
+  const ctx: RunContext = {
+    orgId,
+    clusterId,
+    runId,
+    now,
+    terminatedThisStep: new Map(),
+    deletingIn: new Map(),
+  };
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) {
     return stopConsolidationRun(
@@ -842,6 +975,12 @@ export async function advanceConsolidationRun(
   if (open.length === 0) {
     await finishRun(ctx, null);
     return { done: true };
+  }
+  for (const a of open) {
+    const key = scopeKey(a.billScope);
+    if (a.state === 'terminating' && a.termination === 'karpenter-delete-node' && key !== null) {
+      ctx.deletingIn?.set(key, a);
+    }
   }
   const wave = Math.min(...open.map((a) => a.wave ?? 0));
   const current = open.filter((a) => (a.wave ?? 0) === wave);

@@ -3,6 +3,7 @@ import {
   type ClusterActionsResponse,
   type ConsolidationPlanResponse,
   nodeTemplateSpecSchema,
+  type PlanMinimumDrift,
   ValidationError,
 } from '@spot/shared';
 import { consolidationPlanOf } from '@spot/shared/policy/consolidation-plan';
@@ -22,6 +23,7 @@ import { clusterChildrenQuery } from '../data/entities/partitions';
 import { workloadEntity, workloadKeyOf } from '../data/entities/workload';
 import { getItem, queryAll, queryPage } from '../data/repository';
 import { loadCluster } from './clusters';
+import { groupMinimumsOf, minimumDriftOf } from './group-minimum-drift';
 import { PolicyTemplateNotFoundError } from './policies';
 import { effectivePolicyOf } from './policy-effective';
 import { plannerNodeOf } from './policy-preview';
@@ -47,7 +49,9 @@ export interface PlanWhatIf {
 
 /**
  * The consolidation plan of a cluster (dry run): its effective policy over its latest stored inventory,
- * node groups included (owners and minimum sizes). Nothing is written. `whatIf`: see {@link PlanWhatIf}.
+ * node groups included (owners and minimum sizes). Nothing is written, except the report of a group
+ * minimum set back outside the product, the first time a plan finds it (ADR 0073). `whatIf`: see
+ * {@link PlanWhatIf}.
  */
 export async function planClusterConsolidation(
   orgId: string,
@@ -73,6 +77,20 @@ export async function planClusterConsolidation(
   const templateId = policy.infrastructure.autoscaling.nodeTemplateId;
   const template = templateId ? await getItem(nodeTemplateEntity, nodeTemplateKey(orgId, templateId)) : null;
   if (templateId && !template) throw new PolicyTemplateNotFoundError(templateId);
+  // The minimums the product set, against the inventory's (ADR 0073): one set back is reported, then held.
+  const setMinimums = await groupMinimumsOf(orgId, clusterId);
+  const minimumDrift: PlanMinimumDrift[] = [];
+  for (const g of groups) {
+    const drift = await minimumDriftOf(
+      orgId,
+      cluster,
+      setMinimums.get(g.nodeGroupId),
+      g.minSize,
+      effective.versions,
+      now,
+    );
+    if (drift) minimumDrift.push(drift);
+  }
   return consolidationPlanOf(
     {
       clusterId,
@@ -116,6 +134,7 @@ export async function planClusterConsolidation(
       template: template ? nodeTemplateSpecSchema.parse(template.spec) : null,
       now,
       ...(whatIf.replacementLabels ? { replacementLabels: whatIf.replacementLabels } : {}),
+      minimumDrift,
     },
     policy,
   );

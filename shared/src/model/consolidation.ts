@@ -68,6 +68,19 @@ export const planMinimumChangeSchema = z.object({
 });
 export type PlanMinimumChange = z.infer<typeof planMinimumChangeSchema>;
 
+/** A group minimum set back outside the product (ADR 0073): reported, and no longer lowered. */
+export const planMinimumDriftSchema = z.object({
+  nodeGroupId: z.string(),
+  name: z.string(),
+  /** The minimum the product set last. */
+  setMinSize: z.number().int().nonnegative(),
+  /** The minimum found since. */
+  observedMinSize: z.number().int().nonnegative(),
+  detectedAt: z.string(),
+  message: z.string(),
+});
+export type PlanMinimumDrift = z.infer<typeof planMinimumDriftSchema>;
+
 export const planSkippedSchema = z.object({
   node: z.string(),
   reason: z.enum(consolidationSkipReasons),
@@ -137,6 +150,11 @@ export const consolidationPlanResponseSchema = z.object({
    * does not allow it.
    */
   minimumChanges: z.array(planMinimumChangeSchema).default([]),
+  /**
+   * Groups whose minimum was set back above what the product set, outside the product (infrastructure as
+   * code, ADR 0073): the run does not lower them until the policy is saved again.
+   */
+  minimumDrift: z.array(planMinimumDriftSchema).default([]),
   /** What the plan could not take into account, in words. */
   notes: z.array(z.string()),
 });
@@ -162,6 +180,8 @@ export const clusterActionKinds = [
   'replace-node',
   'rightsize-workload',
   'spot-rules-workload',
+  // A node group minimum set back outside the product (ADR 0073): reported, never acted on.
+  'group-minimum-drift',
 ] as const;
 export const clusterActionStates = [
   'pending',

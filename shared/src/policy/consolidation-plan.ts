@@ -1,4 +1,8 @@
-import { type ConsolidationPlanResponse, consolidationRunMaxNodes } from '../model/consolidation';
+import {
+  type ConsolidationPlanResponse,
+  consolidationRunMaxNodes,
+  type PlanMinimumDrift,
+} from '../model/consolidation';
 import type { Policy } from '../model/policy';
 import { podKey } from '../savings/cluster';
 import {
@@ -62,6 +66,11 @@ export interface ConsolidationPlanInput
    * a node acted on within the stabilization window is not planned again (ADR 0044).
    */
   lastActedOn?: Readonly<Record<string, string>>;
+  /**
+   * Groups whose minimum was set back outside the product since it lowered it (ADR 0073): never lowered
+   * again until the policy is saved again; listed in the plan with the report.
+   */
+  minimumDrift?: readonly PlanMinimumDrift[];
 }
 
 const later = (a: string | undefined, b: string | undefined) =>
@@ -150,11 +159,13 @@ export function consolidationPlanOf(
     maxNodesInFlight,
     maxNodes: consolidationRunMaxNodes,
   };
+  const minimumDrift = input.minimumDrift ?? [];
   const { run, minimumChanges, heldByMinimums } = planWithTakeover(
     runInput,
     input,
     fit,
     policy.infrastructure.binPacking.lowerGroupMinimums,
+    new Set(minimumDrift.map((d) => d.nodeGroupId)),
   );
   for (const c of minimumChanges) {
     notes.push(
@@ -166,9 +177,11 @@ export function consolidationPlanOf(
       `The minimum size of ${h.name} (${h.minSize}; ${h.nodes} nodes now) keeps nodes this plan would remove: with a minimum of ${h.minimumToAllow}, this plan would save $${h.monthlySavingUsd.toFixed(2)}/month more. ${
         h.nodeGroupKind === 'karpenter-nodepool'
           ? 'The optimizer never changes a NodePool.'
-          : policy.infrastructure.binPacking.lowerGroupMinimums
-            ? 'The optimizer could not plan the lower minimum for it.'
-            : "The optimizer changes a group's minimum only when the policy allows it (Allow the optimizer to lower node group minimums)."
+          : minimumDrift.some((d) => d.nodeGroupId === h.nodeGroupId)
+            ? 'Its minimum was set back outside the product after the optimizer lowered it, so the optimizer no longer lowers it.'
+            : policy.infrastructure.binPacking.lowerGroupMinimums
+              ? 'The optimizer could not plan the lower minimum for it.'
+              : "The optimizer changes a group's minimum only when the policy allows it (Allow the optimizer to lower node group minimums)."
       }`,
     );
   }
@@ -217,6 +230,7 @@ export function consolidationPlanOf(
     plannedMonthlySavingUsd: run.plannedMonthlySavingUsd,
     heldByMinimums: heldByMinimums.map(({ nodeGroupKind: _, ...h }) => h),
     minimumChanges,
+    minimumDrift: [...minimumDrift],
     notes,
   };
 }
@@ -236,6 +250,8 @@ function planWithTakeover(
   input: ConsolidationPlanInput,
   fit: ReturnType<typeof placementFit>,
   lowerGroupMinimums: boolean,
+  /** Groups whose minimum is not lowered whatever the policy (set back outside the product, ADR 0073). */
+  yielded: ReadonlySet<string> = new Set(),
 ): {
   run: ReturnType<typeof planConsolidationRun>;
   minimumChanges: ConsolidationPlanResponse['minimumChanges'];
@@ -244,7 +260,9 @@ function planWithTakeover(
   const run = planConsolidationRun(runInput, input.now, { fit });
   const held = heldByMinimumsOf(run, runInput, input, fit);
   const liftable = new Set(
-    held.filter((h) => h.nodeGroupKind !== 'karpenter-nodepool').map((h) => h.nodeGroupId),
+    held
+      .filter((h) => h.nodeGroupKind !== 'karpenter-nodepool' && !yielded.has(h.nodeGroupId))
+      .map((h) => h.nodeGroupId),
   );
   if (!lowerGroupMinimums || liftable.size === 0) return { run, minimumChanges: [], heldByMinimums: held };
   const nodesIn = (id: string) => input.nodes.filter((n) => n.nodeGroupId === id).length;

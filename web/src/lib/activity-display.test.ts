@@ -36,6 +36,7 @@ const plan = (steps: number, waves: number): ConsolidationPlanResponse => ({
   plannedMonthlySavingUsd: 70.08 * steps,
   heldByMinimums: [],
   minimumChanges: [],
+  minimumDrift: [],
   notes: [],
 });
 

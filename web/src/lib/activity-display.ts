@@ -74,5 +74,6 @@ const kindWords: Record<ClusterActionView['kind'], string> = {
   'replace-node': 'Replace node',
   'rightsize-workload': 'Rightsize workload',
   'spot-rules-workload': 'Apply spot rules',
+  'group-minimum-drift': 'Minimum set back outside the product',
 };
 export const actionKindLabel = (kind: ClusterActionView['kind']) => kindWords[kind];
