@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { apiCall, expectAccessible, newUser, screenshotter, signUpWithSandboxKeys } from './helpers';
 import { expectFocusTrapped, expectVisibleFocus, tabTo } from './keyboard';
@@ -156,8 +157,24 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await expect(title).toHaveText('Install the agent');
   const helm = wizard.getByLabel('Helm install command');
   await expect(helm).toContainText('helm');
-  const token = /spot_ins_[A-Za-z0-9_-]+/.exec((await helm.textContent()) ?? '')?.[0];
+  const helmText = (await helm.textContent()) ?? '';
+  const token = /spot_ins_[A-Za-z0-9_-]+/.exec(helmText)?.[0];
   expect(token, 'the Helm command carries an install token').toBeTruthy();
+  // Helm installs the chart this deployment serves, by its URL (ADR 0075): a gzipped tar with the chart's
+  // folder at its top, the version of its URL in its Chart.yaml, and no token in it.
+  const chartUrl = /^helm upgrade --install spot-optimizer-agent (\S+) \\$/m.exec(helmText)?.[1] ?? '';
+  expect(chartUrl).toMatch(
+    new RegExp(`^${new URL(page.url()).origin}/api/agent/spot-optimizer-agent-\\d+\\.\\d+\\.\\d+\\.tgz$`),
+  );
+  await expect(wizard.getByRole('link', { name: 'download the chart' })).toHaveAttribute('href', chartUrl);
+  const chart = await page.request.get(chartUrl);
+  expect(chart.status()).toBe(200);
+  expect(chart.headers()['content-type']).toBe('application/gzip');
+  const chartTar = gunzipSync(await chart.body()).toString('latin1');
+  const chartVersion = /spot-optimizer-agent-(\d+\.\d+\.\d+)\.tgz$/.exec(chartUrl)?.[1];
+  expect(chartTar).toContain('spot-optimizer-agent/Chart.yaml\0');
+  expect(chartTar).toContain(`version: ${chartVersion}\n`);
+  expect(chartTar).not.toContain(token ?? 'a token');
   await tabTo(page, wizard.getByRole('button', { name: 'Run pre-flight check' }), { max: 15 });
   await page.keyboard.press('Enter');
   await expect(wizard.getByRole('status')).toContainText(/All \d+ IAM permissions are in place\./);
@@ -178,6 +195,12 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   expect(served).toContain(`value: "${new URL(page.url()).origin}"`);
   expect(served).not.toContain(token ?? 'a token');
   await shot(page, '03b-install-kubectl');
+  // Terraform's helm_release names the same served chart, with no repository.
+  await wizard.getByRole('tab', { name: 'Terraform' }).click();
+  const terraformForm = wizard.getByLabel('Terraform install command');
+  await expect(terraformForm).toContainText(`chart = "${chartUrl}"`);
+  await expect(terraformForm).not.toContainText('repository');
+  await expect(wizard.getByRole('link', { name: 'download the chart' })).toHaveAttribute('href', chartUrl);
   await wizard.getByRole('tab', { name: 'Helm' }).click();
 
   // Step 4: the sonar listens, and keeps listening while no agent has reported (one look at the cluster

@@ -46,6 +46,9 @@ const securityOf: Record<RouteAuth, RouteConfig['security']> = {
   agent: [{ agentToken: [] }],
 };
 
+/** A file's media type that is text (CSV, YAML); the others (the chart's gzip) are bytes. */
+const textual = (type: string) => type.startsWith('text/') || /^application\/(json|yaml)$/.test(type);
+
 /** The contract row of a route; the route table and the contracts are kept in step by a unit test. */
 export function contractOf(route: Pick<RouteDefinition, 'method' | 'path'>): RouteContract {
   const contract = (apiContracts as Record<string, RouteContract>)[routeKey(route)];
@@ -56,7 +59,7 @@ export function contractOf(route: Pick<RouteDefinition, 'method' | 'path'>): Rou
 function pathOf(route: RouteDefinition, contract: RouteContract, error: ResponseConfig): RouteConfig {
   const responses: RouteConfig['responses'] = {};
   for (const [status, schema] of Object.entries(contract.responses)) {
-    // A file answer: its JSON form has the contract's schema, any other form (CSV) is text.
+    // A file answer: its JSON form has the contract's schema, any other form is text (CSV, YAML) or bytes.
     const media = (status === '200' && contract.fileMediaTypes) || ['application/json'];
     const headers = Object.fromEntries(
       Object.entries(contract.responseHeaders ?? {}).map(([name, description]) => [
@@ -71,7 +74,14 @@ function pathOf(route: RouteDefinition, contract: RouteContract, error: Response
             content: Object.fromEntries(
               media.map((type) => [
                 type,
-                { schema: type === 'application/json' ? schema : z.string().meta({ description: type }) },
+                {
+                  schema:
+                    type === 'application/json'
+                      ? schema
+                      : z
+                          .string()
+                          .meta({ description: type, ...(textual(type) ? {} : { format: 'binary' }) }),
+                },
               ]),
             ),
           }

@@ -1,4 +1,4 @@
-import type { RateLimit } from '@spot/shared';
+import { agentChartPath, type RateLimit } from '@spot/shared';
 
 /**
  * The one route table of the HTTP API. The CDK API stack makes one Lambda function per row and the
@@ -322,6 +322,9 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'public',
     needs: ['app-url'],
   },
+  // The Helm and Terraform install commands' chart (ADR 0075), versioned in its path as `helm package`
+  // names it: the same archive for everyone, nothing but files beside the bundle.
+  { method: 'GET', path: agentChartPath, handler: 'agent/chart', auth: 'public' },
   {
     method: 'GET',
     path: '/api/agent/commands',

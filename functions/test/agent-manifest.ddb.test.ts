@@ -1,17 +1,30 @@
 import { loadConfig } from '@spot/agent/config';
+import { agentChartPath, agentChartRouteKey, agentChartVersion } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packAgentChart } from '../src/domain/agent-chart';
+import { readAgentChartFiles } from '../src/lib/agent-chart-file';
 import { installDiscoveryHarness, seedSandboxAccount } from './discovery-support';
 import { expectContractResponse } from './support/contract';
 import { agentEnvironment, documentsOf, runKubectlInstall } from './support/kubectl-install';
 import { call, signUpAndIn, useLocalServices } from './support/services';
+import { readTarGz } from './support/tar-archive';
 
 /**
  * `GET /api/agent/manifest.yaml` (ADR 0071): public, YAML, this deployment's URL in it and no secret; the
  * kubectl command of an install token, run over what the route served, gives the agent its cluster name,
- * its token and the URL.
+ * its token and the URL. `GET /api/agent/spot-optimizer-agent-<version>.tgz` (ADR 0075): the chart the
+ * token's Helm and Terraform forms install by URL, public, the repository's chart, no secret.
  */
 
-let install: { token: string; clusterName: string; kubectl: string; manifestUrl: string };
+let install: {
+  token: string;
+  clusterName: string;
+  kubectl: string;
+  manifestUrl: string;
+  helm: string;
+  terraform: string;
+  chartUrl: string;
+};
 
 beforeAll(async () => {
   await useLocalServices();
@@ -30,12 +43,10 @@ beforeAll(async () => {
     path: { id: String(added.body.clusterId) },
   });
   expect(issued.status, issued.raw).toBe(201);
-  const commands = issued.body.install as { kubectl: string; manifestUrl: string };
   install = {
     token: String(issued.body.token),
     clusterName: String(issued.body.clusterName),
-    kubectl: commands.kubectl,
-    manifestUrl: commands.manifestUrl,
+    ...(issued.body.install as Omit<typeof install, 'token' | 'clusterName'>),
   };
 }, 120_000);
 
@@ -61,5 +72,36 @@ describe('GET /api/agent/manifest.yaml', () => {
       clusterName: install.clusterName,
       token: install.token,
     });
+  });
+});
+
+describe(agentChartRouteKey, () => {
+  it("answers the packaged chart without sign-in, as a gzip attachment, the repository's chart and no token", async () => {
+    const res = await call(agentChartRouteKey);
+    expect(res.status, res.raw).toBe(200);
+    expect(res.headers['content-type']).toBe('application/gzip');
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="spot-optimizer-agent-${agentChartVersion}.tgz"`,
+    );
+    expectContractResponse(agentChartRouteKey, res);
+    // API Gateway decodes the base64 body: the caller gets the archive's bytes, the same every time.
+    expect(res.bytes?.equals(packAgentChart(readAgentChartFiles()))).toBe(true);
+    expect((await call(agentChartRouteKey)).bytes?.equals(res.bytes ?? Buffer.alloc(0))).toBe(true);
+    const { files } = readTarGz(res.bytes ?? Buffer.alloc(0));
+    expect(files.get('spot-optimizer-agent/Chart.yaml')?.toString('utf8')).toContain(
+      `version: ${agentChartVersion}`,
+    );
+    const unpacked = [...files.values()].map((b) => b.toString('utf8')).join('\n');
+    expect(unpacked).not.toContain(install.token);
+    expect(unpacked).not.toMatch(/spot_(ins|agt)_/);
+  });
+
+  it("is what the install token's Helm and Terraform forms install, by this deployment's URL", () => {
+    const chartUrl = `${process.env.APP_URL}${agentChartPath}`;
+    expect(install.chartUrl).toBe(chartUrl);
+    expect(install.helm.split(' \\\n')[0]).toBe(`helm upgrade --install spot-optimizer-agent ${chartUrl}`);
+    expect(install.helm).toContain(`--set token=${install.token}`);
+    expect(install.terraform).toContain(`chart            = "${chartUrl}"`);
+    expect(install.terraform).not.toContain(install.token);
   });
 });

@@ -1,4 +1,4 @@
-import type { ApiRouteKey } from '@spot/shared';
+import { type ApiRouteKey, agentChartRouteKey } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { enqueueAgentCommands } from '../src/domain/agent-commands';
@@ -124,6 +124,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
   'GET /api/agent/commands': () => ({ token: agentToken }),
   'GET /api/agent/manifest.yaml': () => ({}),
+  [agentChartRouteKey]: () => ({}),
 };
 
 describe('responses match the contracts', () => {

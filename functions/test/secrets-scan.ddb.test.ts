@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { agentChartRouteKey } from '@spot/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
 import { queryAll } from '../src/data/repository';
@@ -244,6 +245,8 @@ describe('no credential leaves by any route', () => {
     const installToken = String(install.body.token);
     // The manifest the install's kubectl command fetches: public, so it must hold no token (ADR 0071).
     expect((await call('GET /api/agent/manifest.yaml')).status).toBe(200);
+    // And the chart the Helm and Terraform commands install (ADR 0075): scanned unpacked.
+    expect((await call(agentChartRouteKey)).status).toBe(200);
     await call('POST /api/client/clusters/{id}/preflight', { token, path: { id: cluster.clusterId } });
     const redeemed = await call('POST /api/ingest/snapshots', {
       token: installToken,

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { routeKey, routes } from '@spot/functions/routes';
 import { workflows } from '@spot/functions/workflows/index';
 import { tableDefinition } from '@spot/shared/data/table';
+import { agentChartRouteKey } from '@spot/shared/model/cluster-onboarding';
 import { contentSecurityPolicy, securityHeadersOf } from '@spot/shared/model/security-headers';
 import { passwordPolicy } from '@spot/shared/model/user';
 import { Stack, Validations } from 'aws-cdk-lib';
@@ -702,6 +703,24 @@ describe('function bundles', () => {
     expect(existsSync(join(bundleDir(route('POST /api/auth/signup')), 'spot-optimizer-agent.yaml'))).toBe(
       false,
     );
+  });
+
+  it("ship the agent's Helm chart beside the function that packs it, every file as in the repository (ADR 0075)", () => {
+    const dir = join(bundleDir(route(agentChartRouteKey)), 'spot-optimizer-agent-chart');
+    const chart = join(repoRoot, 'agent', 'helm', 'spot-optimizer-agent');
+    const filesOf = (root: string) =>
+      readdirSync(root, { recursive: true, encoding: 'utf8' })
+        .filter((path) => statSync(join(root, path)).isFile())
+        .sort();
+    expect(filesOf(dir)).toEqual(filesOf(chart));
+    expect(filesOf(dir)).toContain('Chart.yaml');
+    for (const path of filesOf(chart))
+      expect(readFileSync(join(dir, path)).equals(readFileSync(join(chart, path))), path).toBe(true);
+    // The manifest's function does not read the chart, nor the chart's the manifest.
+    expect(
+      existsSync(join(bundleDir(route('GET /api/agent/manifest.yaml')), 'spot-optimizer-agent-chart')),
+    ).toBe(false);
+    expect(existsSync(join(bundleDir(route(agentChartRouteKey)), 'spot-optimizer-agent.yaml'))).toBe(false);
   });
 });
 

@@ -74,8 +74,11 @@ export interface RequestInput<B, P, Q> {
 export interface HttpResult {
   statusCode?: number;
   body?: unknown;
-  /** A file answer (an export): sent as is with its media type instead of `body` as JSON. */
-  file?: { contentType: string; text: string; fileName: string };
+  /**
+   * A file answer (an export, the agent's manifest or chart): sent as is with its media type instead of
+   * `body` as JSON; `bytes` (a binary file) go base64-encoded, which API Gateway decodes for the caller.
+   */
+  file?: { contentType: string; fileName: string } & ({ text: string } | { bytes: Uint8Array });
   /** Extra response headers (lower-case names), e.g. an export's checksum and signature. */
   headers?: Record<string, string>;
 }
@@ -279,7 +282,9 @@ const responseMiddleware = (): middy.MiddlewareObj<APIGatewayProxyEventV2, unkno
             'x-request-id': requestId,
             'cache-control': 'no-store',
           },
-          body: result.file.text,
+          ...('bytes' in result.file
+            ? { body: Buffer.from(result.file.bytes).toString('base64'), isBase64Encoded: true }
+            : { body: result.file.text }),
         }
       : json(result.statusCode ?? 200, result.body, requestId);
     if (result.headers) response.headers = { ...response.headers, ...result.headers };

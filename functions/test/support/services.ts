@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { createUserPool } from '@spot/local/cognito';
 import { ensureTable, localTableEnvironment } from '@spot/local/dynamodb';
 import type { ApiRouteKey } from '@spot/shared';
@@ -60,6 +61,8 @@ export interface ApiResponse {
   status: number;
   body: Record<string, unknown> & { items?: Record<string, unknown>[]; message?: string };
   raw: string;
+  /** A binary answer (the agent's chart), decoded from API Gateway's base64; `raw` then holds the base64. */
+  bytes?: Buffer;
   /** Response headers, lower-case names (`retry-after` of a 429). */
   headers: Record<string, string>;
 }
@@ -102,7 +105,12 @@ export async function call(
     handler: (
       e: APIGatewayProxyEventV2,
       c: Context,
-    ) => Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> }>;
+    ) => Promise<{
+      statusCode?: number;
+      body?: string;
+      isBase64Encoded?: boolean;
+      headers?: Record<string, unknown>;
+    }>;
   };
   const requestId = randomUUID();
   const event = {
@@ -137,23 +145,31 @@ export async function call(
   const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
   const res = await mod.handler(event, context);
   const raw = res.body ?? '';
-  seenResponses.push(raw);
+  const headers = Object.fromEntries(
+    Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  const bytes = res.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  // The secret scans read what a caller would read: a gzipped answer unpacked (its tar headers and files
+  // as text), not base64 of compressed bytes that could hide a token.
+  const scanned =
+    bytes && headers['content-type'] === 'application/gzip'
+      ? gunzipSync(bytes).toString('utf8')
+      : (bytes?.toString('utf8') ?? raw);
+  seenResponses.push(scanned);
   seenExchanges.push({
     routeKey,
     status: res.statusCode ?? 200,
     requestBody: event.body ?? '',
     requestTarget: JSON.stringify({ path: options.path ?? {}, query: options.query ?? {} }),
-    raw,
+    raw: scanned,
   });
-  const headers = Object.fromEntries(
-    Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-  );
   // A file answer (an export as CSV) is text: `raw` holds it and `body` stays empty.
   const isJson = /^application\/json\b/.test(headers['content-type'] ?? 'application/json');
   const response = {
     status: res.statusCode ?? 200,
     body: raw && isJson ? JSON.parse(raw) : {},
     raw,
+    ...(bytes ? { bytes } : {}),
     headers,
   };
   // Every answer any ddb test sees is checked against the route's contract (status and body shape).

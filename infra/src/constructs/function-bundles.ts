@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { bundledAgentChartDirName } from '@spot/functions/lib/agent-chart-file';
 import { bundledAgentManifestName } from '@spot/functions/lib/agent-manifest-file';
 import { buildSync } from 'esbuild';
 import { repoRoot } from '../paths';
@@ -24,13 +25,17 @@ export const highsWasmPath = createRequire(join(repoRoot, 'shared', 'package.jso
 /** The agent's plain manifest, which `GET /api/agent/manifest.yaml` serves (ADR 0071). */
 export const agentManifestSourcePath = join(repoRoot, 'agent', 'manifests', 'agent.yaml');
 
+/** The agent's Helm chart directory, which `GET /api/agent/spot-optimizer-agent-<version>.tgz` packs (ADR 0075). */
+export const agentChartSourcePath = join(repoRoot, 'agent', 'helm', 'spot-optimizer-agent');
+
 /**
- * Files a bundle reads at run time, beside its `index.mjs`: each is copied next to the bundles whose code
- * names it (the name is a string literal there, which minifying keeps), and only there.
+ * Files (or a directory) a bundle reads at run time, beside its `index.mjs`: each is copied next to the
+ * bundles whose code names it (the name is a string literal there, which minifying keeps), and only there.
  */
 export const bundleDataFiles: readonly { name: string; source: string }[] = [
   { name: 'highs.wasm', source: highsWasmPath },
   { name: bundledAgentManifestName, source: agentManifestSourcePath },
+  { name: bundledAgentChartDirName, source: agentChartSourcePath },
 ];
 
 /** The entry module of each kind of function, as the stacks and the app's one bundling run name them. */
@@ -48,7 +53,7 @@ const built = new Map<string, string>();
  * Bundles the entries not built yet, in one esbuild run. Output: `<root>/<entry path under the repo>/index.mjs`
  * with its source map, plus the {@link bundleDataFiles} beside the bundles that read them: `highs.wasm`
  * (the others stay 3.5 MB smaller; without the file the packer would fall back to its heuristic plan,
- * silently worse, so the infra test asserts it is there) and the agent's manifest.
+ * silently worse, so the infra test asserts it is there), the agent's manifest and its Helm chart.
  */
 export function bundleFunctions(entries: readonly string[]): void {
   const missing = [...new Set(entries)].filter((e) => !built.has(e));
@@ -82,7 +87,7 @@ export function bundleFunctions(entries: readonly string[]): void {
     if (!existsSync(join(dir, 'index.mjs'))) throw new Error(`esbuild wrote no bundle for ${entry}`);
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     for (const data of bundleDataFiles)
-      if (code.includes(data.name)) copyFileSync(data.source, join(dir, data.name));
+      if (code.includes(data.name)) cpSync(data.source, join(dir, data.name), { recursive: true });
     built.set(entry, dir);
   }
 }

@@ -61,6 +61,7 @@ import {
   addClusterResponseSchema,
   adoptClustersBodySchema,
   adoptClustersResponseSchema,
+  agentChartRouteKey,
   clusterScanBodySchema,
   clusterScanResponseSchema,
   installTokenResponseSchema,
@@ -481,6 +482,15 @@ export const apiContracts = {
     // The file itself, YAML text.
     responses: { 200: z.string() },
     fileMediaTypes: ['application/yaml'],
+    errors: [],
+  },
+  [agentChartRouteKey]: {
+    summary:
+      "The agent's Helm chart, packaged as `helm package` makes it (a gzipped tar, `spot-optimizer-agent/` at its top), which the Helm and Terraform install commands install by this URL; the version is the chart's (public: no secret in it)",
+    tags: ['Clusters'],
+    // The archive itself, binary.
+    responses: { 200: z.string() },
+    fileMediaTypes: ['application/gzip'],
     errors: [],
   },
   'GET /api/agent/commands': {

@@ -184,6 +184,8 @@ export const installCommandsSchema = z.object({
   kubectl: z.string(),
   /** `GET /api/agent/manifest.yaml` of this deployment: the agent's plain manifest, no secret in it. */
   manifestUrl: z.string(),
+  /** The agent's packaged Helm chart served by this deployment, which the Helm and Terraform forms install. */
+  chartUrl: z.string(),
   terraform: z.string(),
 });
 export type InstallCommands = z.infer<typeof installCommandsSchema>;
@@ -200,7 +202,17 @@ export type InstallTokenResponse = z.infer<typeof installTokenResponseSchema>;
 
 /** Where this deployment serves the agent's plain manifest (public: it holds no secret). */
 export const agentManifestPath = '/api/agent/manifest.yaml';
-const chartRepository = 'https://charts.spot-optimizer.io';
+
+/**
+ * The agent's Helm chart (agent/helm/spot-optimizer-agent), packaged as `helm package` names it and served
+ * by this deployment (ADR 0075). The version is the chart's `Chart.yaml` version: a test and the server
+ * itself check the two agree, so a chart bump changes the URL with it.
+ */
+export const agentChartName = 'spot-optimizer-agent';
+export const agentChartVersion = '0.1.0';
+export const agentChartPath = `/api/agent/${agentChartName}-${agentChartVersion}.tgz` as const;
+/** The chart's row of the route table and of `apiContracts`. */
+export const agentChartRouteKey = `GET ${agentChartPath}` as const;
 
 /**
  * The values of agent/manifests/agent.yaml marked CHANGE ME, spelled exactly as the file spells them: the
@@ -244,14 +256,17 @@ const sedLiteral = (text: string) => text.replace(/[.[\]*^$\\]/g, '\\$&').replac
 /**
  * The three ways to install the agent with a token: the Helm command, the plain manifest (the token in
  * its Secret first), and a Terraform `helm_release`. `apiUrl` is where the agent reports (the web app's
- * origin, which also serves the manifest). The token is the only secret in them; Terraform reads it from
- * a variable, not from the file.
+ * origin, which also serves the manifest and the packaged chart). The token is the only secret in them;
+ * Terraform reads it from a variable, not from the file.
  */
 export function installCommands(apiUrl: string, clusterName: string, token: string): InstallCommands {
   if (!plainValue.test(clusterName) || !plainValue.test(token))
     throw new Error('The cluster name and token must be plain (letters, digits, _ . : / -)');
+  // Helm and Terraform's helm_release install a packaged chart straight from its URL: no chart repository
+  // to add, and the chart is the one of this deployment's release.
+  const chartUrl = `${apiUrl}${agentChartPath}`;
   const helm = [
-    `helm upgrade --install spot-optimizer-agent spot-optimizer-agent --repo ${chartRepository}`,
+    `helm upgrade --install spot-optimizer-agent ${chartUrl}`,
     '--namespace spot-optimizer --create-namespace',
     `--set apiUrl=${apiUrl} --set clusterName=${clusterName} --set token=${token}`,
   ].join(' \\\n  ');
@@ -274,8 +289,7 @@ export function installCommands(apiUrl: string, clusterName: string, token: stri
     '',
     'resource "helm_release" "spot_optimizer_agent" {',
     '  name             = "spot-optimizer-agent"',
-    `  repository       = "${chartRepository}"`,
-    '  chart            = "spot-optimizer-agent"',
+    `  chart            = "${chartUrl}"`,
     '  namespace        = "spot-optimizer"',
     '  create_namespace = true',
     '',
@@ -293,7 +307,7 @@ export function installCommands(apiUrl: string, clusterName: string, token: stri
     '  }',
     '}',
   ].join('\n');
-  return { helm, kubectl, manifestUrl, terraform };
+  return { helm, kubectl, manifestUrl, chartUrl, terraform };
 }
 
 /** One Kubernetes permission: a verb on a resource (`deployments.apps`: resource then API group), and why. */

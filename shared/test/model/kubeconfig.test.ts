@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { installCommands, labelsFromTags } from '../../src/model/cluster-onboarding';
+import { agentChartPath, installCommands, labelsFromTags } from '../../src/model/cluster-onboarding';
 import { kubeconfigCredentials, validateKubeconfig } from '../../src/model/kubeconfig';
 
 /** A well-formed one-cluster kubeconfig with the given user section (JSON, which is YAML too). */
@@ -239,5 +239,17 @@ describe('installCommands', () => {
     expect(out.kubectl).toMatch(/kubectl apply -f -$/);
     expect(out.terraform).toContain('var.spot_optimizer_install_token');
     expect(out.terraform).not.toContain('spot_ins_abc');
+  });
+
+  it('installs the chart this deployment serves, by its URL, in the Helm and Terraform forms (ADR 0075)', () => {
+    const out = installCommands('https://app.example.com', 'payments', 'spot_ins_abc');
+    expect(out.chartUrl).toBe('https://app.example.com/api/agent/spot-optimizer-agent-0.1.0.tgz');
+    expect(out.chartUrl).toBe(`https://app.example.com${agentChartPath}`);
+    expect(out.helm.split(' \\\n')[0]).toBe(`helm upgrade --install spot-optimizer-agent ${out.chartUrl}`);
+    expect(out.terraform).toContain(`  chart            = "${out.chartUrl}"`);
+    // No chart repository: the URL is the chart itself.
+    expect(out.helm).not.toContain('--repo');
+    expect(out.terraform).not.toMatch(/repository\s*=/);
+    expect(`${out.helm}\n${out.terraform}`).not.toContain('charts.spot-optimizer.io');
   });
 });
