@@ -259,7 +259,7 @@ export const routes: readonly RouteDefinition[] = [
     path: '/api/client/clusters/{id}/agent-token',
     handler: 'clusters/agent-token',
     auth: 'user',
-    needs: ['table-write'],
+    needs: ['table-write', 'app-url'],
   },
   {
     method: 'POST',

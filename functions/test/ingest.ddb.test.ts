@@ -1,4 +1,9 @@
-import type { ClusterSnapshot, DashboardResponse, PolicyPreviewResponse } from '@spot/shared';
+import {
+  agentChartPath,
+  type ClusterSnapshot,
+  type DashboardResponse,
+  type PolicyPreviewResponse,
+} from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
 import { nodeEntity } from '../src/data/entities/node';
@@ -47,6 +52,23 @@ describe('agent tokens', () => {
     const cluster = await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId));
     expect(cluster?.agentTokenSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(cluster)).not.toContain(token);
+  });
+
+  it('come with install commands that fetch the chart and the manifest this deployment serves', async () => {
+    const issued = await call('POST /api/client/clusters/{id}/agent-token', {
+      token: a.accessToken,
+      path: { id: prod.clusterId },
+    });
+    expect(issued.status).toBe(201);
+    token = String(issued.body.token);
+    const install = issued.body.install as { helm: string; manifest: string };
+    const appUrl = String(process.env.APP_URL);
+    expect(install.helm).toContain(`spot-optimizer-agent ${appUrl}${agentChartPath}`);
+    expect(install.helm).toContain(`--set token=${token}`);
+    expect(install.helm).toContain(`--set apiUrl=${appUrl}`);
+    expect(install.manifest).toContain(`curl -fsSL ${appUrl}/api/agent/manifest.yaml`);
+    expect(install.manifest).toContain(token);
+    for (const command of Object.values(install)) expect(command).not.toContain('$SPOT_API_URL');
   });
 });
 

@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ConflictError, maskArnAccount, maskAwsAccountId, NotFoundError } from '@spot/shared';
+import {
+  ConflictError,
+  installCommands,
+  maskArnAccount,
+  maskAwsAccountId,
+  NotFoundError,
+} from '@spot/shared';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import { agentTokenEntity, agentTokenKey } from '../data/entities/agent-token';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
@@ -18,6 +24,7 @@ import {
   transactWrite,
   where,
 } from '../data/repository';
+import { port } from '../ports';
 import { clusterAlerts } from './cluster-alerts';
 import { maintenanceOf } from './maintenance';
 
@@ -108,6 +115,9 @@ export async function issueAgentToken(orgId: string, clusterId: string, createdB
       'Another agent token was issued for this cluster at the same moment. Reload the cluster page and use the token shown there, or issue a new one.',
     );
   }
+  // The same commands as the wizard's install token (ADR 0071, 0075): the chart and the manifest served by
+  // this deployment, not paths of our repository the customer does not have.
+  const commands = installCommands(await port('site').appUrl(), cluster.name, token);
   return {
     body: {
       token,
@@ -116,8 +126,8 @@ export async function issueAgentToken(orgId: string, clusterId: string, createdB
       ingestPath,
       revokedPrevious: cluster.agentTokenSha256 !== null,
       install: {
-        helm: `helm upgrade --install spot-optimizer-agent agent/helm/spot-optimizer-agent --namespace spot-optimizer --create-namespace --set apiUrl=$SPOT_API_URL --set clusterName=${cluster.name} --set token=${token}`,
-        manifest: 'agent/manifests/agent.yaml (set SPOT_API_URL, SPOT_CLUSTER_NAME and the token Secret)',
+        helm: commands.helm,
+        manifest: commands.kubectl,
       },
     },
     audit: {

@@ -120,6 +120,7 @@ export const agentTokenResponseSchema = z.object({
   clusterName: z.string(),
   ingestPath: z.string(),
   revokedPrevious: z.boolean(),
+  /** `helm`: the chart served by this deployment; `manifest`: its manifest piped through `kubectl apply`. */
   install: z.object({ helm: z.string(), manifest: z.string() }),
 });
 export type AgentTokenResponse = z.infer<typeof agentTokenResponseSchema>;
