@@ -722,6 +722,27 @@ describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verif
     });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/permissions/);
+    // Once the agent reports every permission in place, the access entry is only the collector's fallback:
+    // its absence is shown, with what to do, and does not fail the pre-flight.
+    const fine = checks.map((c) => ({ ...c, allowed: true }));
+    const again = await call('POST /api/ingest/snapshots', {
+      token,
+      body: { kind: 'heartbeat', agentVersion: '0.1.0', permissions: { checkedAt, checks: fine } },
+    });
+    expect(again.status, again.raw).toBe(200);
+    const name = String(sandboxClusters[0]?.name);
+    harness.sandbox.setAccessEntry(name, false);
+    try {
+      const fallback = await preflightOf(a, clusterId);
+      expectContractResponse('POST /api/client/clusters/{id}/preflight', fallback);
+      const [entry, agentReport] = verifiedOf(fallback.body);
+      expect(entry).toMatchObject({ source: 'access-entry', required: false, checks: [] });
+      expect(entry?.error).toMatch(/no EKS access entry/);
+      expect(agentReport).toMatchObject({ source: 'agent', required: true, missing: [], error: null });
+      expect(fallback.body.ok).toBe(true);
+    } finally {
+      harness.sandbox.setAccessEntry(name, true);
+    }
     const theirs = await preflightOf(b, clusterId);
     expect(theirs.status).toBe(404);
   });
