@@ -178,6 +178,10 @@ test('the Add Cluster wizard scans two regions, adopts an unmanaged cluster and 
   await tabTo(page, wizard.getByRole('button', { name: 'Run pre-flight check' }), { max: 15 });
   await page.keyboard.press('Enter');
   await expect(wizard.getByRole('status')).toContainText(/All \d+ IAM permissions are in place\./);
+  // No kubeconfig and no agent yet: the cluster is asked as the role's EKS access entry (ADR 0070).
+  await expect(wizard.getByRole('status')).toContainText(
+    "All 8 Kubernetes permissions of the Spot Optimizer role's EKS access entry (Kubernetes group spot-optimizer:readonly) are in place, checked now as the Spot Optimizer role's EKS access entry.",
+  );
   await shot(page, '03-install');
   await expectAccessible(page, 'the Add Cluster wizard, step 3 (install)', dialog);
   // The kubectl form fetches the manifest from this deployment (ADR 0071): it is served, names this

@@ -441,6 +441,14 @@ describe('install token', () => {
   });
 });
 
+/** The id of a cluster of `user`'s organization, by name. */
+async function clusterIdOf(user: User, name: string): Promise<string> {
+  const list = await call('GET /api/client/clusters', { token: user.accessToken, query: { limit: '50' } });
+  const found = (list.body.items as { id: string; name: string }[]).find((c) => c.name === name);
+  if (!found) throw new Error(`cluster ${name} is not managed`);
+  return found.id;
+}
+
 /** Organization A's cluster the scan test adopted (by discovery: read with the role, no kubeconfig). */
 async function adoptedId(): Promise<string> {
   const list = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
@@ -453,7 +461,7 @@ async function adoptedId(): Promise<string> {
 
 describe('POST /api/client/clusters/{id}/preflight', () => {
   it('checks the IAM actions with the account’s credentials and names the missing ones', async () => {
-    // The cluster the scan test adopted: no kubeconfig, no agent yet, so only IAM is checked.
+    // The cluster the scan test adopted: no kubeconfig, no agent yet; IAM, and its access entry (all in place).
     const clusterId = await adoptedId();
     const ok = await call('POST /api/client/clusters/{id}/preflight', {
       token: a.accessToken,
@@ -498,6 +506,8 @@ describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verif
   type Verified = {
     source: string;
     subject: string;
+    fixHint: string;
+    required: boolean;
     checks: { verb: string; resource: string; allowed: boolean; fix: string; name: string }[];
     missing: string[];
     error: string | null;
@@ -580,6 +590,77 @@ describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verif
     expect(res.body.ok).toBe(false);
   });
 
+  it('checks a discovered cluster as the role’s access entry: all allowed, then the one taken from its group named with the fix', async () => {
+    // The cluster the adopt test adopted by discovery: no kubeconfig, no agent; the collector reads it
+    // through the account role's EKS access entry, and so do the reviews.
+    const name = String(sandboxClusters[1]?.name);
+    const clusterId = await clusterIdOf(a, name);
+    const all = await preflightOf(a, clusterId);
+    expect(all.status, all.raw).toBe(200);
+    expectContractResponse('POST /api/client/clusters/{id}/preflight', all);
+    expect(all.body.ok).toBe(true);
+    expect(verifiedOf(all.body)).toHaveLength(1);
+    const [checked] = verifiedOf(all.body);
+    expect(checked).toMatchObject({ source: 'access-entry', error: null, missing: [], required: true });
+    expect(checked?.subject).toMatch(/EKS access entry \(Kubernetes group spot-optimizer:readonly\)/);
+    expect(checked?.checks.map((c) => `${c.verb} ${c.resource}`)).toEqual([
+      'list nodes',
+      'list pods',
+      'list events',
+      'list deployments.apps',
+      'list replicasets.apps',
+      'list poddisruptionbudgets.policy',
+      'list horizontalpodautoscalers.autoscaling',
+      'list nodes.metrics.k8s.io',
+    ]);
+    expect(checked?.checks.every((c) => c.allowed)).toBe(true);
+
+    // "list horizontalpodautoscalers" taken from the access entry's group only: named, with the rule and
+    // where it goes for an access entry (the ClusterRole bound to its group, not an access policy).
+    harness.sandbox.rbac.set(name, ['role'], 'list', 'horizontalpodautoscalers.autoscaling', false);
+    // Taken from the kubeconfig's user, it does not concern the access entry.
+    harness.sandbox.rbac.set(name, ['kubeconfig'], 'list', 'events', false);
+    try {
+      const denied = await preflightOf(a, clusterId);
+      expect(denied.status, denied.raw).toBe(200);
+      expectContractResponse('POST /api/client/clusters/{id}/preflight', denied);
+      expect(denied.body.ok).toBe(false);
+      expect(denied.body.missing).toEqual([]);
+      const [one] = verifiedOf(denied.body);
+      expect(one?.source).toBe('access-entry');
+      expect(one?.missing).toEqual(['list horizontalpodautoscalers.autoscaling — HPA-aware rightsizing']);
+      expect(one?.checks.find((c) => c.resource === 'horizontalpodautoscalers.autoscaling')).toMatchObject({
+        allowed: false,
+        fix: '- apiGroups: ["autoscaling"]\n  resources: ["horizontalpodautoscalers"]\n  verbs: ["list"]',
+      });
+      expect(one?.fixHint).toMatch(/ClusterRole spot-optimizer-readonly/);
+      expect(one?.fixHint).toMatch(/agentless-rbac\.yaml/);
+      expect(one?.fixHint).toMatch(/--kubernetes-groups spot-optimizer:readonly/);
+    } finally {
+      harness.sandbox.rbac.set(name, ['role'], 'list', 'horizontalpodautoscalers.autoscaling', true);
+      harness.sandbox.rbac.set(name, ['kubeconfig'], 'list', 'events', true);
+    }
+
+    // Without the access entry the cluster refuses the role: an error saying what to do, no permission
+    // reported missing, and the pre-flight fails.
+    harness.sandbox.setAccessEntry(name, false);
+    try {
+      const refused = await preflightOf(a, clusterId);
+      expect(refused.status, refused.raw).toBe(200);
+      expectContractResponse('POST /api/client/clusters/{id}/preflight', refused);
+      expect(refused.body.ok).toBe(false);
+      expect(refused.body.missing).toEqual([]);
+      const [none] = verifiedOf(refused.body);
+      expect(none).toMatchObject({ source: 'access-entry', checks: [], missing: [], required: true });
+      expect(none?.error).toMatch(/no EKS access entry/);
+      expect(none?.error).toMatch(/Create an EKS access entry for the Spot Optimizer role/);
+    } finally {
+      harness.sandbox.setAccessEntry(name, true);
+    }
+    expect((await preflightOf(a, clusterId)).body.ok).toBe(true);
+    expect((await preflightOf(b, clusterId)).status).toBe(404);
+  });
+
   it('returns what the agent reported of its own permissions, the missing one named', async () => {
     const clusterId = await adoptedId();
     const issued = await call('POST /api/client/clusters/{id}/install-token', {
@@ -618,9 +699,13 @@ describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verif
     expect(res.body.ok).toBe(false);
     expect(res.body.missing).toEqual([]);
     const verified = verifiedOf(res.body);
-    expect(verified.map((v) => v.source)).toEqual(['agent']);
-    expect(verified[0]?.missing).toEqual(['list events — pressure events and spot interruptions']);
-    expect(verified[0]?.subject).toMatch(/agent's service account/);
+    // Both: the role's access entry, checked now (all in place, a fallback now that the agent reports),
+    // and the agent's own report.
+    expect(verified.map((v) => v.source)).toEqual(['access-entry', 'agent']);
+    expect(verified[0]).toMatchObject({ missing: [], error: null, required: false });
+    expect(verified[1]?.missing).toEqual(['list events — pressure events and spot interruptions']);
+    expect(verified[1]?.subject).toMatch(/agent's service account/);
+    expect(verified[1]?.fixHint).toMatch(/ClusterRole spot-optimizer-agent-read/);
     // The cluster's page carries the report too: the wizard's sonar reads it there.
     const detail = await call('GET /api/client/clusters/{id}', {
       token: a.accessToken,
@@ -637,6 +722,27 @@ describe('POST /api/client/clusters/{id}/preflight: Kubernetes permissions verif
     });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/permissions/);
+    // Once the agent reports every permission in place, the access entry is only the collector's fallback:
+    // its absence is shown, with what to do, and does not fail the pre-flight.
+    const fine = checks.map((c) => ({ ...c, allowed: true }));
+    const again = await call('POST /api/ingest/snapshots', {
+      token,
+      body: { kind: 'heartbeat', agentVersion: '0.1.0', permissions: { checkedAt, checks: fine } },
+    });
+    expect(again.status, again.raw).toBe(200);
+    const name = String(sandboxClusters[0]?.name);
+    harness.sandbox.setAccessEntry(name, false);
+    try {
+      const fallback = await preflightOf(a, clusterId);
+      expectContractResponse('POST /api/client/clusters/{id}/preflight', fallback);
+      const [entry, agentReport] = verifiedOf(fallback.body);
+      expect(entry).toMatchObject({ source: 'access-entry', required: false, checks: [] });
+      expect(entry?.error).toMatch(/no EKS access entry/);
+      expect(agentReport).toMatchObject({ source: 'agent', required: true, missing: [], error: null });
+      expect(fallback.body.ok).toBe(true);
+    } finally {
+      harness.sandbox.setAccessEntry(name, true);
+    }
     const theirs = await preflightOf(b, clusterId);
     expect(theirs.status).toBe(404);
   });

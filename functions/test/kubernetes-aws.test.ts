@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { agentKubernetesRules } from '@spot/shared';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentlessKubernetes } from '../src/ports/aws/kubernetes';
@@ -13,6 +14,7 @@ import { containerInsightsHistory } from '../src/ports/aws/kubernetes-container-
 import { eksToken } from '../src/ports/aws/kubernetes-eks-token';
 import type { CloudTarget, CustomerCloudPort, EksCluster, MetricQuery } from '../src/ports/cloud';
 import type { KubernetesCluster } from '../src/ports/kubernetes';
+import { KubernetesAccessError } from '../src/ports/kubernetes-errors';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 const credentials = {
@@ -247,6 +249,29 @@ describe('AgentlessKubernetes', () => {
       );
       expect(api.requests).toHaveLength(0);
     });
+  });
+
+  it('reviews the permissions as the role’s access entry (EKS token), and says so when EKS gives no endpoint', async () => {
+    api.deny('list', 'horizontalpodautoscalers.autoscaling');
+    const port = new AgentlessKubernetes({ clock: { now: () => signingTime }, skipTlsVerify: true });
+    const rules = agentKubernetesRules.map((r) => ({ verb: r.verb, resource: r.resource }));
+    const results = await port.checkAccess(target, cluster, rules);
+    expect(results.filter((r) => !r.allowed).map((r) => r.resource)).toEqual([
+      'horizontalpodautoscalers.autoscaling',
+    ]);
+    expect(results).toHaveLength(agentKubernetesRules.length);
+    expect(api.requests.at(-1)?.authorization).toMatch(/^Bearer k8s-aws-v1\./);
+    // DescribeCluster refused: an access error saying what to check, not an internal error.
+    eks.on(DescribeClusterCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform eks:DescribeCluster'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const refused = port.checkAccess(target, cluster, rules);
+    await expect(refused).rejects.toBeInstanceOf(KubernetesAccessError);
+    await expect(refused).rejects.toThrow(
+      /API endpoint of cluster prod .*AccessDeniedException.*eks:DescribeCluster/,
+    );
   });
 
   it('says which access to grant when the cluster refuses the role', async () => {

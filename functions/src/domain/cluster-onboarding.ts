@@ -48,7 +48,6 @@ import {
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import type { CloudTarget, EksCluster } from '../ports/cloud';
-import { KubernetesAccessError } from '../ports/kubernetes-errors';
 import { loadAccount } from './accounts';
 import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
@@ -500,16 +499,19 @@ const clusterIamActions = new Set([
 ]);
 
 /**
- * The agent's Kubernetes permissions checked with the uploaded kubeconfig (ADR 0070): a
- * SelfSubjectAccessReview per rule through the Kubernetes port, which opens the sealed file itself. A
- * cluster that cannot be asked (unreachable, credential refused) is reported with what to do.
+ * The agent's Kubernetes permissions checked in the cluster now (ADR 0070), with the credential the
+ * collector reads it with: the uploaded kubeconfig when there is one (the port opens the sealed file
+ * itself), else the account's role through its EKS access entry (a cluster adopted by discovery). A
+ * cluster that cannot be asked (unreachable, no access entry, credential refused, no endpoint from EKS)
+ * is reported with what to do, never as permissions missing. The access entry's check is part of `ok`
+ * only while no agent reports: with a reporting agent it is the collector's fallback (`required`).
  */
-async function kubeconfigVerification(
+async function clusterVerification(
   orgId: string,
   cluster: Awaited<ReturnType<typeof loadCluster>>,
   target: CloudTarget,
   now: Date,
-): Promise<KubernetesVerification | null> {
+): Promise<KubernetesVerification> {
   const eks = await withStoredKubeconfig(orgId, cluster.clusterId, {
     name: cluster.name,
     arn: cluster.arn ?? '',
@@ -519,21 +521,24 @@ async function kubeconfigVerification(
     createdAt: cluster.createdAt ?? '',
     tags: cluster.tags,
   });
-  if (!eks.kubeconfig) return null;
+  const source = eks.kubeconfig ? 'kubeconfig' : 'access-entry';
+  const required = source === 'kubeconfig' || cluster.agent.permissions === null;
   try {
     const results = await port('kubernetes').checkAccess(target, eks, agentKubernetesRules);
-    return kubernetesVerification('kubeconfig', now.toISOString(), results);
+    return kubernetesVerification(source, now.toISOString(), results, null, required);
   } catch (error) {
-    if (!(error instanceof KubernetesAccessError)) throw error;
-    return kubernetesVerification('kubeconfig', now.toISOString(), [], error.message);
+    // KubernetesAccessError, or a refusal of the cloud side (the cluster gone, DescribeCluster denied):
+    // each says what to do. A fault on our side (5xx, unclassified) fails the call instead.
+    if (!(isDomainError(error) && error.statusCode < 500)) throw error;
+    return kubernetesVerification(source, now.toISOString(), [], error.message, required);
   }
 }
 
 /**
  * Pre-flight: each IAM action the product needs for the cluster, tried through the cloud port with the
  * account's credentials in the cluster's region, the missing ones named; the Kubernetes permissions
- * verified in the cluster where it can be asked (ADR 0070): with the uploaded kubeconfig, and as the agent
- * reported them about itself once it has pushed; and, for before the install, a `kubectl auth can-i`
+ * verified in the cluster (ADR 0070): with the uploaded kubeconfig or as the role's EKS access entry, and
+ * as the agent reported them about itself once it has pushed; and, for before the install, a `kubectl auth can-i`
  * script of the installer's and the agent's permissions.
  */
 export async function preflight(orgId: string, clusterId: string, now: Date): Promise<PreflightResponse> {
@@ -541,12 +546,12 @@ export async function preflight(orgId: string, clusterId: string, now: Date): Pr
   const { target } = await connectedTarget(orgId, cluster.accountId);
   const regional = { ...target, region: cluster.region };
   const actions = customerReadActions.filter((a) => clusterIamActions.has(a.action));
-  const [results, fromKubeconfig] = await Promise.all([
+  const [results, inCluster] = await Promise.all([
     port('cloud').checkPermissions(
       regional,
       actions.map((a) => a.action),
     ),
-    kubeconfigVerification(orgId, cluster, regional, now),
+    clusterVerification(orgId, cluster, regional, now),
   ]);
   const iam = actions.map((a) => {
     const r = results.find((x) => x.action === a.action);
@@ -554,11 +559,12 @@ export async function preflight(orgId: string, clusterId: string, now: Date): Pr
   });
   const missing = iam.filter((c) => !c.allowed).map((c) => c.action);
   const reported = cluster.agent.permissions;
+  // Both when the agent reports too: what Spot Optimizer can read itself, and what the agent can.
   const verified = [
-    ...(fromKubeconfig ? [fromKubeconfig] : []),
+    inCluster,
     ...(reported ? [kubernetesVerification('agent', reported.checkedAt, reported.checks)] : []),
   ];
-  const kubernetesOk = verified.every((v) => v.error === null && v.missing.length === 0);
+  const kubernetesOk = verified.every((v) => !v.required || (v.error === null && v.missing.length === 0));
   return {
     clusterId,
     ok: missing.length === 0 && kubernetesOk,

@@ -419,10 +419,21 @@ export type KubernetesPermissionCheck = z.infer<typeof kubernetesPermissionCheck
 
 /** The Kubernetes permissions as checked in the cluster, by whom, and the missing ones by name. */
 export const kubernetesVerificationSchema = z.object({
-  /** `kubeconfig`: SelfSubjectAccessReviews made now with the uploaded kubeconfig; `agent`: the agent's report. */
-  source: z.enum(['kubeconfig', 'agent']),
+  /**
+   * `kubeconfig`: SelfSubjectAccessReviews made now with the uploaded kubeconfig; `access-entry`: made now
+   * as the account's role through its EKS access entry (a cluster adopted by discovery, no kubeconfig);
+   * `agent`: the agent's report.
+   */
+  source: z.enum(['kubeconfig', 'access-entry', 'agent']),
   /** Whose permissions these are, in words. */
   subject: z.string(),
+  /** Where a missing rule (`checks[].fix`) goes for this subject, in words: the ClusterRole bound to it. */
+  fixHint: z.string(),
+  /**
+   * Whether this check is part of the pre-flight's `ok`. False for the access entry of a cluster whose
+   * agent reports: the collector reads through the entry only while the agent is silent (a fallback).
+   */
+  required: z.boolean(),
   checkedAt: z.string(),
   checks: z.array(kubernetesPermissionCheckSchema),
   /** The missing ones by name ("list events — pressure events and spot interruptions"). */
@@ -432,9 +443,26 @@ export const kubernetesVerificationSchema = z.object({
 });
 export type KubernetesVerification = z.infer<typeof kubernetesVerificationSchema>;
 
+/** The Kubernetes group our docs and agentless-rbac.yaml give the role's EKS access entry. */
+export const accessEntryKubernetesGroup = 'spot-optimizer:readonly';
+
 const verificationSubjects = {
   kubeconfig: "the uploaded kubeconfig's credential",
+  'access-entry': `the Spot Optimizer role's EKS access entry (Kubernetes group ${accessEntryKubernetesGroup})`,
   agent: "the agent's service account spot-optimizer/spot-optimizer-agent",
+} as const;
+
+/**
+ * Where a missing rule goes. EKS access policies (AmazonEKSViewPolicy and the like) cannot be edited, so
+ * for the access entry the rule goes into the ClusterRole that agentless-rbac.yaml binds to the entry's
+ * Kubernetes group, and the entry must carry that group.
+ */
+const verificationFixHints = {
+  kubeconfig:
+    "Add it to the rules of the ClusterRole bound to the kubeconfig's user (agent/manifests/agentless-rbac.yaml has the full read-only role):",
+  'access-entry': `Add it to the rules of ClusterRole spot-optimizer-readonly (kubectl apply -f agent/manifests/agentless-rbac.yaml, which binds it to the group ${accessEntryKubernetesGroup}), and make sure the role's EKS access entry has that Kubernetes group (aws eks update-access-entry --kubernetes-groups ${accessEntryKubernetesGroup}); EKS access policies cannot be edited, so a rule is added through the group:`,
+  agent:
+    "Add it to the rules of ClusterRole spot-optimizer-agent-read (agent/manifests/agent.yaml, or the Helm chart's templates/clusterrole.yaml):",
 } as const;
 
 /**
@@ -446,6 +474,7 @@ export function kubernetesVerification(
   checkedAt: string,
   results: readonly KubernetesAccessResult[],
   error: string | null = null,
+  required = true,
 ): KubernetesVerification {
   const checks =
     error !== null
@@ -465,6 +494,8 @@ export function kubernetesVerification(
   return {
     source,
     subject: verificationSubjects[source],
+    fixHint: verificationFixHints[source],
+    required,
     checkedAt,
     checks,
     missing: checks.filter((c) => !c.allowed).map((c) => c.name),
@@ -483,8 +514,8 @@ export const preflightCheckSchema = z.object({
 export const preflightResponseSchema = z.object({
   clusterId: z.string(),
   /**
-   * True when every IAM action is allowed and no verified Kubernetes permission is missing (nor could not
-   * be checked). Before any check in the cluster (an agent not installed yet), only IAM counts.
+   * True when every IAM action is allowed and no required verified Kubernetes permission is missing (nor
+   * could not be checked). Without any check in the cluster, only IAM counts.
    */
   ok: z.boolean(),
   iam: z.array(preflightCheckSchema),
@@ -494,8 +525,8 @@ export const preflightResponseSchema = z.object({
     /** The `kubectl auth can-i` script: the check before the install, run with the installer's kubeconfig. */
     script: z.string(),
     /**
-     * The permissions checked in the cluster (ADR 0070): with the uploaded kubeconfig (checked now), and
-     * the agent's own report once it has pushed. Empty before either exists.
+     * The permissions checked in the cluster (ADR 0070): with the uploaded kubeconfig, else as the role's
+     * EKS access entry (both checked now), and the agent's own report once it has pushed, side by side.
      */
     verified: z.array(kubernetesVerificationSchema),
     rules: z.array(

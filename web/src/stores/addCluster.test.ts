@@ -1,9 +1,11 @@
+import { agentKubernetesRules, kubernetesVerification } from '@spot/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const post = vi.fn();
+const get = vi.fn();
 vi.mock('../api/client', () => ({
-  api: { post: (...a: unknown[]) => post(...a), get: vi.fn() },
+  api: { post: (...a: unknown[]) => post(...a), get: (...a: unknown[]) => get(...a) },
 }));
 
 const { useAddClusterStore } = await import('./addCluster');
@@ -40,6 +42,7 @@ const result = (name: string, outcome: 'added' | 'failed') => ({
 beforeEach(() => {
   setActivePinia(createPinia());
   post.mockReset();
+  get.mockReset();
 });
 
 describe('add cluster store: in-flight flags', () => {
@@ -168,5 +171,59 @@ describe('add cluster store: adopting several clusters', () => {
     await store.issueInstallToken('c2');
     expect(store.install?.clusterId).toBe('c2');
     expect(store.preflight).toBeNull();
+  });
+});
+
+describe('add cluster store: Kubernetes permissions (ADR 0070)', () => {
+  it('turns the agent’s report into its verification: the missing one named, with where the rule goes', async () => {
+    const checks = agentKubernetesRules.map((r) => ({
+      verb: r.verb,
+      resource: r.resource,
+      allowed: r.resource !== 'events',
+      reason: null,
+    }));
+    get.mockResolvedValue({
+      cluster: {
+        nodeCount: 3,
+        agent: {
+          lastHeartbeatAt: '2027-01-01T00:00:00.000Z',
+          lastSnapshotAt: null,
+          permissions: { checkedAt: '2027-01-01T00:00:00.000Z', checks },
+        },
+      },
+      nodes: [],
+    });
+    const contact = await useAddClusterStore().firstContact('c1');
+    expect(contact.connected).toBe(true);
+    expect(contact.permissions).toMatchObject({
+      source: 'agent',
+      required: true,
+      missing: ['list events — pressure events and spot interruptions'],
+    });
+    expect(contact.permissions?.fixHint).toMatch(/ClusterRole spot-optimizer-agent-read/);
+  });
+
+  it('keeps every verification of the pre-flight, the access entry’s beside the agent’s', async () => {
+    const accessEntry = kubernetesVerification(
+      'access-entry',
+      '2027-01-01T00:00:00.000Z',
+      [],
+      'no EKS access entry',
+      false,
+    );
+    const agent = kubernetesVerification('agent', '2027-01-01T00:00:00.000Z', []);
+    post.mockResolvedValue({
+      ...preflightAnswer,
+      kubernetes: { ...preflightAnswer.kubernetes, verified: [accessEntry, agent] },
+    });
+    const store = useAddClusterStore();
+    await store.runPreflight('c1');
+    expect(store.preflight?.kubernetes.verified.map((v) => [v.source, v.required])).toEqual([
+      ['access-entry', false],
+      ['agent', true],
+    ]);
+    expect(store.preflight?.kubernetes.verified[0]?.fixHint).toMatch(
+      /--kubernetes-groups spot-optimizer:readonly/,
+    );
   });
 });

@@ -150,7 +150,19 @@ export class AgentlessKubernetes implements KubernetesPort {
     cluster: KubernetesCluster,
     rules: readonly Pick<KubernetesRule, 'verb' | 'resource'>[],
   ): Promise<KubernetesAccessResult[]> {
-    const kc = await this.kubeConfigFor(target, cluster);
+    let kc: KubeConfig;
+    try {
+      kc = await this.kubeConfigFor(target, cluster);
+    } catch (error) {
+      if (error instanceof KubernetesAccessError) throw error;
+      // AssumeRole or DescribeCluster refused or failed: the pre-flight says so rather than failing.
+      const name = error instanceof Error ? error.name : 'no answer';
+      throw new KubernetesAccessError(
+        'KUBERNETES_UNREACHABLE',
+        `Spot Optimizer could not get the API endpoint of cluster ${cluster.name} with the account's credentials (${name}): check that the role may call eks:DescribeCluster on it and that the cluster still exists.`,
+        { cause: error },
+      );
+    }
     try {
       return await reviewRules(await apiServerAccessReview(kc), rules);
     } catch (error) {
