@@ -29,7 +29,7 @@ async function loadCluster(orgId: string, clusterId: string) {
 }
 
 /** Whether discovery would leave the cluster to its agent now (the collector's own rule). */
-export const agentFeeds = (cluster: Pick<Cluster, 'agent'>, now: Date): boolean => {
+export const agentFeeds = (cluster: { agent: { lastSnapshotAt: string | null } }, now: Date): boolean => {
   const last = cluster.agent.lastSnapshotAt ? Date.parse(cluster.agent.lastSnapshotAt) : 0;
   return now.getTime() - last < agentFreshnessMs;
 };
@@ -38,7 +38,10 @@ export const agentFeeds = (cluster: Pick<Cluster, 'agent'>, now: Date): boolean 
  * A sync asked of the agent that it has not answered yet: no snapshot since, and still within
  * {@link agentSyncAnswerMs}. Pure; the heartbeat's answer and the rate limit of clicks both read it.
  */
-export function syncPending(cluster: Pick<Cluster, 'syncRequestedAt' | 'agent'>, now: Date): boolean {
+export function syncPending(
+  cluster: { syncRequestedAt: string | null; agent: { lastSnapshotAt: string | null } },
+  now: Date,
+): boolean {
   const requested = cluster.syncRequestedAt;
   if (!requested) return false;
   if (now.getTime() - Date.parse(requested) >= agentSyncAnswerMs) return false;
