@@ -95,6 +95,7 @@ describe('Sync Now of a cluster', () => {
       clusterId: cluster.clusterId,
       via: 'agent',
       pending: true,
+      answered: false,
       alreadyRequested: false,
       requestedBy: a.email,
       answerWithinSeconds: agentSyncAnswerMs / 1000,
@@ -124,6 +125,7 @@ describe('Sync Now of a cluster', () => {
     expect((await syncState(a.accessToken, cluster.clusterId)).body).toMatchObject({
       via: 'agent',
       pending: false,
+      answered: true,
       requestedAt,
       lastSyncedAt: after?.lastSyncedAt,
     });

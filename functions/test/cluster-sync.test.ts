@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentFeeds, agentSyncAnswerMs, syncPending } from '../src/domain/cluster-sync';
+import { agentFeeds, agentSyncAnswerMs, syncAnswered, syncPending } from '../src/domain/cluster-sync';
 import { agentFreshnessMs } from '../src/domain/discovery/collect-cluster';
 
 // The rule behind one pending Sync Now per cluster and the heartbeat's `snapshotRequested` (ADR 0076).
@@ -19,6 +19,8 @@ describe('a pending sync', () => {
         const answered = s !== null && s >= r;
         const expected = !answered && after < agentSyncAnswerMs;
         expect(syncPending(state(r, s), new Date(t0 + r + after))).toBe(expected);
+        // Answered once a snapshot at or after the request arrived; that does not expire.
+        expect(syncAnswered(state(r, s))).toBe(answered);
       }),
     );
   });

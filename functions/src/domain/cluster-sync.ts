@@ -48,12 +48,20 @@ export function syncPending(
   return (cluster.agent.lastSnapshotAt ?? '') < requested;
 }
 
+/** The agent pushed a snapshot since the last request (server times, whatever the agent's clock). */
+export const syncAnswered = (cluster: {
+  syncRequestedAt: string | null;
+  agent: { lastSnapshotAt: string | null };
+}): boolean =>
+  cluster.syncRequestedAt !== null && (cluster.agent.lastSnapshotAt ?? '') >= cluster.syncRequestedAt;
+
 const agentView = (cluster: Cluster, now: Date, alreadyRequested: boolean): ClusterSyncResponse => ({
   clusterId: cluster.clusterId,
   via: 'agent',
   requestedAt: cluster.syncRequestedAt ?? now.toISOString(),
   requestedBy: cluster.syncRequestedBy,
   pending: syncPending(cluster, now),
+  answered: syncAnswered(cluster),
   alreadyRequested,
   answerWithinSeconds: agentSyncAnswerMs / 1000,
   lastSyncedAt: cluster.lastSyncedAt,
@@ -106,6 +114,7 @@ export async function requestClusterSync(
       requestedAt: now.toISOString(),
       requestedBy: null,
       pending: false,
+      answered: false,
       alreadyRequested,
       answerWithinSeconds: agentSyncAnswerMs / 1000,
       lastSyncedAt: cluster.lastSyncedAt,

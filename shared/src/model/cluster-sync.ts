@@ -18,6 +18,11 @@ export const clusterSyncResponseSchema = z.object({
   requestedBy: z.string().nullable(),
   /** The agent has not pushed a snapshot since `requestedAt` yet (always false for a discovery sync). */
   pending: z.boolean(),
+  /**
+   * The agent pushed a snapshot since `requestedAt` (both times the server's: `lastSyncedAt` is the
+   * snapshot's own, on the agent's clock). False for a discovery sync.
+   */
+  answered: z.boolean(),
   /** This click found a sync of the cluster already pending and asked for nothing more. */
   alreadyRequested: z.boolean(),
   /** How long the agent is given to answer before the page says it did not, seconds. */
