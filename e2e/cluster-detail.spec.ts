@@ -199,6 +199,20 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   const listed = (list.items as { id: string; name: string }[]).find((c) => c.name === 'dev-catalog-use1');
   expect(listed, JSON.stringify(list.items)).toBeDefined();
   const clusterId = String(listed?.id);
+  // The stack installs the sandbox agent once the scan is done; Sync Now is to ask it, so it must have
+  // pushed its first snapshot (then discovery leaves the cluster to it).
+  await expect
+    .poll(
+      async () => {
+        const rows = (await (await page.request.get('/api/client/clusters', { headers })).json()).items as {
+          id: string;
+          agent: { lastSnapshotAt: string | null } | null;
+        }[];
+        return rows.find((c) => c.id === clusterId)?.agent?.lastSnapshotAt ?? null;
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .not.toBeNull();
 
   await page.goto(`/clusters/${clusterId}`);
   const freshness = page.getByTestId('dashboard-freshness');
@@ -206,25 +220,35 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   const syncedBefore = String(await freshness.getAttribute('data-synced-at'));
   expect(Date.parse(syncedBefore)).not.toBeNaN();
 
-  // Sync Now: the scan's progress while it runs, then a newer sync time.
+  // Sync Now: this cluster is fed by its sandbox agent (installed after the first scan), which discovery
+  // leaves alone while its snapshot is fresh, so the sync asks the agent for a snapshot (ADR 0076): the
+  // button says it waits for it, then "Last synced" is a time after the click.
+  const clickedAt = new Date().toISOString();
   const syncNow = page.getByTestId('sync-now');
   await syncNow.click();
   const progress = page.getByTestId('sync-progress');
   await expect(progress).toBeVisible();
-  await expect(progress).toContainText(/^Sync running: /);
+  await expect(progress).toContainText(/^Sync running: waiting for the cluster’s agent/);
   await expect(syncNow).toHaveText('Syncing…');
   await expect(syncNow).toBeDisabled();
   await shot(page, 'sync-running');
-  await expect(progress).toBeHidden({ timeout: 120_000 });
+  // A second click while it runs is not possible here; through the API it asks nothing more.
+  const again = await page.request.post(`/api/client/clusters/${clusterId}/sync`, { headers });
+  expect(again.status()).toBe(202);
+  expect(await again.json()).toMatchObject({ via: 'agent', alreadyRequested: true });
+  // The agent answers with its next heartbeat (every 30 s in the sandbox).
+  await expect(progress).toBeHidden({ timeout: 90_000 });
   await expect(syncNow).toHaveText('Sync Now');
-  // The scan ran (the account's discovery time moved) and the page read its figures again: "Last synced"
-  // is the cluster's time as the API has it now. This cluster is fed by its sandbox agent, and discovery
-  // does not re-read a cluster whose agent pushed in the last 10 minutes (agentFreshnessMs), so that time
-  // is the agent's last push, not the scan's: a gap left open (the report of this branch says so).
-  const account = await (await page.request.get(`/api/client/accounts/${accountId}`, { headers })).json();
-  expect(Date.parse(account.lastDiscoveryAt)).toBeGreaterThan(Date.parse(syncedBefore));
+  await expect(page.getByText(/is synced: its agent sent a fresh snapshot/)).toBeVisible();
+  await expect
+    .poll(async () => Date.parse(String(await freshness.getAttribute('data-synced-at'))), { timeout: 15_000 })
+    .toBeGreaterThan(Date.parse(clickedAt));
+  expect(Date.parse(String(await freshness.getAttribute('data-synced-at')))).toBeGreaterThan(
+    Date.parse(syncedBefore),
+  );
   const now = await (await page.request.get(`/api/client/clusters/${clusterId}`, { headers })).json();
   await expect(freshness).toHaveAttribute('data-synced-at', String(now.cluster.lastSyncedAt));
+  await shot(page, 'sync-done');
   await expect(freshness).toContainText(/^Last synced /);
 
   // Node Groups & Capacity: each group's spot readiness, computed here from the snapshot's data: the

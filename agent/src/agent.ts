@@ -12,7 +12,9 @@ import { missingPermissions } from './permissions';
  * may be put in the Secret meanwhile. In write mode (off by default) a second loop polls the cluster's
  * commands every `commandPollIntervalMs` and runs them ({@link CommandRunner}, ADR 0037). Before each
  * snapshot the agent checks its own Kubernetes permissions (`checkPermissions`, ADR 0070) and sends the
- * last report with every push, so the Add Cluster wizard can name what its ClusterRole lacks.
+ * last report with every push, so the Add Cluster wizard can name what its ClusterRole lacks. A heartbeat
+ * answered with `snapshotRequested` (Sync Now on the cluster page, ADR 0076) brings the next snapshot
+ * forward to now: a read, so it works in read-only mode too.
  */
 
 export const ingestPath = '/api/ingest/snapshots';
@@ -41,6 +43,8 @@ export interface PushOutcome {
   message?: string;
   /** The cluster could not be read: nothing was pushed. */
   collectFailed?: boolean;
+  /** The heartbeat's answer asks for a snapshot now (Sync Now on the cluster page, ADR 0076). */
+  snapshotRequested?: boolean;
 }
 
 export interface AgentState {
@@ -167,6 +171,8 @@ export class Agent {
           this.state.consecutiveFailures = 0;
           nextHeartbeat = after + this.config.heartbeatIntervalMs;
           if (now >= nextSnapshot) nextSnapshot = after + this.config.snapshotIntervalMs;
+          // Someone pressed Sync Now: the snapshot goes now, and its period starts again from it.
+          if (outcome.snapshotRequested) nextSnapshot = after;
         } else {
           this.state.consecutiveFailures += 1;
           const refused = outcome.status === 401 || outcome.status === 403 || outcome.status === 404;
@@ -205,15 +211,21 @@ export class Agent {
     }
     const text = await response.text();
     let message: string | undefined;
+    let snapshotRequested = false;
     try {
-      message = (JSON.parse(text) as { message?: string }).message;
+      const parsed = JSON.parse(text) as { message?: string; snapshotRequested?: unknown };
+      message = parsed.message;
+      snapshotRequested = parsed.snapshotRequested === true;
     } catch {
       message = undefined;
     }
     if (response.ok) {
       this.state.lastSuccessAt = this.deps.now();
-      this.deps.log('info', `${body.kind} accepted`, { status: response.status });
-      return { ok: true, status: response.status };
+      this.deps.log('info', `${body.kind} accepted`, {
+        status: response.status,
+        ...(snapshotRequested ? { snapshotRequested } : {}),
+      });
+      return { ok: true, status: response.status, ...(snapshotRequested ? { snapshotRequested } : {}) };
     }
     const hint =
       response.status === 401

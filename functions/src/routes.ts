@@ -254,6 +254,15 @@ export const routes: readonly RouteDefinition[] = [
     },
   },
   { method: 'GET', path: '/api/client/clusters/{id}', handler: 'clusters/get', auth: 'user' },
+  // Sync Now (ADR 0076): asks the agent for a snapshot, or starts the account's discovery.
+  {
+    method: 'POST',
+    path: '/api/client/clusters/{id}/sync',
+    handler: 'clusters/sync',
+    auth: 'user',
+    needs: ['table-write', 'workflows'],
+  },
+  { method: 'GET', path: '/api/client/clusters/{id}/sync', handler: 'clusters/sync-get', auth: 'user' },
   {
     method: 'POST',
     path: '/api/client/clusters/{id}/agent-token',

@@ -19,6 +19,8 @@ interface Received {
 async function fakeIngest() {
   const received: Received[] = [];
   const statuses: number[] = [];
+  /** Extra fields of the next heartbeats' answers, in order (`snapshotRequested` of Sync Now). */
+  const heartbeatAnswers: Record<string, unknown>[] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => {
@@ -29,7 +31,8 @@ async function fakeIngest() {
       received.push({ authorization: req.headers.authorization, body });
       const status = statuses.shift() ?? (body.kind === 'snapshot' ? 202 : 200);
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status < 400 ? { accepted: body.kind } : { message: 'no' }));
+      const extra = body.kind === 'heartbeat' ? (heartbeatAnswers.shift() ?? {}) : {};
+      res.end(JSON.stringify(status < 400 ? { accepted: body.kind, ...extra } : { message: 'no' }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -37,6 +40,7 @@ async function fakeIngest() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     statuses,
+    heartbeatAnswers,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -110,6 +114,28 @@ describe('in-cluster agent', () => {
     const kinds = ingest.received.map((r) => r.body.kind);
     expect(kinds.filter((k) => k === 'snapshot')).toHaveLength(3);
     expect(kinds.slice(0, 11)).toEqual(['snapshot', ...Array(9).fill('heartbeat'), 'snapshot']);
+  });
+
+  it('pushes a snapshot at once when a heartbeat is answered with snapshotRequested (Sync Now), in read-only mode', async () => {
+    const clock = { t: Date.parse('2026-07-01T12:00:00Z') };
+    const times: { kind: string; t: number }[] = [];
+    const { agent: a } = agent(clock, (input, init) => {
+      times.push({ kind: String(JSON.parse(String(init?.body)).kind), t: clock.t });
+      return globalThis.fetch(input, init);
+    });
+    expect(a.commands).toBeNull();
+    // The third heartbeat (12:01:30) carries the request; the others do not.
+    ingest.heartbeatAnswers.push({}, {}, { snapshotRequested: true });
+    const start = clock.t;
+    const controller = new AbortController();
+    const running = a.run(controller.signal);
+    while (clock.t - start < 7 * 60_000) await new Promise((r) => setTimeout(r, 1));
+    controller.abort();
+    await running;
+    const at = (kind: string) => times.filter((x) => x.kind === kind).map((x) => (x.t - start) / 1000);
+    // 0 s: the first snapshot; 90 s: asked, so at once (not at 300 s); then its period starts again from it.
+    expect(at('snapshot').slice(0, 3)).toEqual([0, 90, 390]);
+    expect(at('heartbeat').slice(0, 5)).toEqual([30, 60, 90, 120, 150]);
   });
 
   it('backs off after a failed push, and slows down when its token is refused', async () => {

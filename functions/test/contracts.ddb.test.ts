@@ -1,5 +1,7 @@
 import { type ApiRouteKey, agentChartRouteKey } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
+import { getItem } from '../src/data/repository';
 import { ensurePlatformAdmin } from '../src/domain/admin';
 import { enqueueAgentCommands } from '../src/domain/agent-commands';
 import { issueSnoozeToken } from '../src/domain/hibernation-snooze';
@@ -20,10 +22,11 @@ let snoozeToken: string;
 /** An agent token of another cluster than `clusterId` (whose token a write test below replaces). */
 let agentToken: string;
 let agentClusterId: string;
+let harness: ReturnType<typeof installDiscoveryHarness>;
 
 beforeAll(async () => {
   await useLocalServices();
-  const harness = installDiscoveryHarness();
+  harness = installDiscoveryHarness();
   user = await signUpAndIn('Contract Org');
   // A discovered sandbox account: real summaries, nodes, workloads and series behind every read route.
   ({ accountId } = await seedSandboxAccount(harness, user.orgId, 0));
@@ -119,6 +122,7 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters/{id}/drift': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/compliance': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/budget': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/sync': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/hibernation': () => ({ token: user.accessToken }),
   'GET /api/client/clusters/{id}/hibernation': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/public/hibernation/snooze': () => ({ query: { token: snoozeToken } }),
@@ -163,6 +167,17 @@ describe('responses match the contracts', () => {
     });
     expect(token.status, token.raw).toBe(201);
     expectContractResponse('POST /api/client/clusters/{id}/agent-token', token);
+    const synced = await call('POST /api/client/clusters/{id}/sync', {
+      token: user.accessToken,
+      path: { id: clusterId },
+    });
+    expect(synced.status, synced.raw).toBe(202);
+    expectContractResponse('POST /api/client/clusters/{id}/sync', synced);
+    // No agent feeds it: the account's discovery was started; it ends before the next tests (its periodic
+    // actions would otherwise enqueue commands the command channel's check below does not expect).
+    const account = await getItem(cloudAccountEntity, cloudAccountKey(user.orgId, accountId), true);
+    expect(account?.lastExecutionArn).toBeTruthy();
+    await harness.workflows.waitForExecution(String(account?.lastExecutionArn));
   });
 
   it('answers the registry’s compare and bulk routes as their contracts say', async () => {

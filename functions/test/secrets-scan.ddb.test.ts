@@ -172,6 +172,15 @@ describe('no credential leaves by any route', () => {
         })
       ).status,
     ).toBe(202);
+    // Sync Now of the agent-fed cluster (ADR 0076): the request and the heartbeat that learns of it.
+    expect(
+      (await call('POST /api/client/clusters/{id}/sync', { token, path: { id: cluster.clusterId } })).status,
+    ).toBe(202);
+    await call('GET /api/client/clusters/{id}/sync', { token, path: { id: cluster.clusterId } });
+    await call('POST /api/ingest/snapshots', {
+      token: agentToken,
+      body: { kind: 'heartbeat', agentVersion: '1' },
+    });
     // The command channel (write mode) and maintenance: the agent token is the agent routes' credential.
     await call('GET /api/agent/commands', { token: agentToken });
     await enqueueAgentCommands(

@@ -14,6 +14,7 @@ export * from './model/cluster-detail';
 export * from './model/cluster-onboarding';
 export * from './model/cluster-registry';
 export * from './model/cluster-snapshot';
+export * from './model/cluster-sync';
 export * from './model/consolidation';
 export * from './model/customer-permissions';
 export * from './model/dashboard';

@@ -3,6 +3,7 @@ import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem, where } from '../data/repository';
 import { executePlan } from '../data/write-plan';
 import { registryRowText, registryRowUpdate } from './cluster-registry-row';
+import { syncPending } from './cluster-sync';
 import { applySnapshot } from './discovery/snapshot';
 
 /** Snapshots stamped further in the future than this are refused: they would write future rollups. */
@@ -69,7 +70,14 @@ export async function ingest(
     ]);
     return {
       statusCode: 200,
-      body: { accepted: 'heartbeat', clusterId: agent.clusterId, serverTime: nowIso },
+      body: {
+        accepted: 'heartbeat',
+        clusterId: agent.clusterId,
+        serverTime: nowIso,
+        // Sync Now asked for a snapshot the agent has not pushed yet (ADR 0076); read from the item this
+        // heartbeat reads anyway, so an idle heartbeat costs nothing more.
+        snapshotRequested: syncPending(cluster, now),
+      },
     };
   }
 

@@ -157,6 +157,9 @@ export const isolationCases: Record<string, RouteCase> = {
     body: { action: 'apply-template', ids: ['eks-00000000000000000000'] },
   },
   'POST /api/client/clusters/{id}/agent-token': { ids: { 'path.id': 'cluster' } },
+  // Sync Now (ADR 0076): another organization's cluster cannot be asked for a snapshot nor followed.
+  'POST /api/client/clusters/{id}/sync': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/clusters/{id}/sync': { ids: { 'path.id': 'cluster' } },
   // The Add Cluster wizard (ADR 0051): another organization's account cannot be scanned or adopted from.
   'POST /api/client/accounts/{id}/cluster-scan': {
     ids: { 'path.id': 'account' },

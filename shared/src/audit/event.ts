@@ -14,6 +14,7 @@ const eventWords: Record<string, string> = {
   'cluster.add': 'Added Cluster',
   'cluster.install-token.issue': 'Issued Install Token',
   'cluster.preflight': 'Ran Install Pre-Flight',
+  'cluster.sync': 'Asked For Sync Now',
   'node-template.create': 'Created Node Template',
   'node-template.update': 'Modified Node Template',
   'node-template.clone': 'Cloned Node Template',

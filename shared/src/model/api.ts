@@ -77,6 +77,7 @@ import {
   registrySummaryQuerySchema,
   registrySummaryResponseSchema,
 } from './cluster-registry';
+import { clusterSyncResponseSchema } from './cluster-sync';
 import {
   clusterActionsQuerySchema,
   clusterActionsResponseSchema,
@@ -404,6 +405,22 @@ export const apiContracts = {
     tags: ['Clusters'],
     path: clusterPathSchema,
     responses: { 200: clusterDetailResponseSchema },
+    errors: ofOneAccount,
+  },
+  'POST /api/client/clusters/{id}/sync': {
+    summary:
+      'Sync Now: a fresh reading of the cluster, from its agent when one feeds it (its next heartbeat asks for a snapshot), otherwise by a discovery of its account; a sync already pending is answered, not repeated',
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 202: clusterSyncResponseSchema },
+    // 409: the account is not connected (a discovery sync).
+    errors: [...ofOneAccount, 409],
+  },
+  'GET /api/client/clusters/{id}/sync': {
+    summary: "The cluster's last Sync Now: whether the agent's snapshot it asked for has arrived",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: clusterSyncResponseSchema },
     errors: ofOneAccount,
   },
   'POST /api/client/clusters/{id}/agent-token': {

@@ -36,7 +36,16 @@ export type IngestBody = z.infer<typeof ingestBodySchema>;
 
 /** 200 for a heartbeat, 202 for a snapshot (applied, with the cluster's new figures; run rate USD/month). */
 export const ingestResponseSchema = z.discriminatedUnion('accepted', [
-  z.object({ accepted: z.literal('heartbeat'), clusterId: z.string(), serverTime: z.string() }),
+  z.object({
+    accepted: z.literal('heartbeat'),
+    clusterId: z.string(),
+    serverTime: z.string(),
+    /**
+     * Someone pressed Sync Now on the cluster's page since the agent's last snapshot (ADR 0076): the agent
+     * pushes one now instead of at its period's end. Absent from older servers' answers: no request.
+     */
+    snapshotRequested: z.boolean().optional(),
+  }),
   z.object({
     accepted: z.literal('snapshot'),
     clusterId: z.string(),

@@ -75,6 +75,13 @@ export const clusterEntity = defineEntity(
     lastDiscoveryRunId: z.string().nullable().default(null),
     /** The monthly budget the cost burndown is drawn against, USD (ADR 0052); `null` when none is set. */
     monthlyBudgetUsd: z.number().positive().nullable().default(null),
+    /**
+     * The last Sync Now that asked the cluster's agent for a snapshot (ADR 0076): when, and who asked. It
+     * is pending while no snapshot arrived since (`agent.lastSnapshotAt` is older); the agent's next
+     * heartbeat is answered with `snapshotRequested`.
+     */
+    syncRequestedAt: z.string().nullable().default(null),
+    syncRequestedBy: z.string().nullable().default(null),
     /** Time of the last applied snapshot (`null` until the first one). */
     lastSyncedAt: z.string().nullable().default(null),
     /**
