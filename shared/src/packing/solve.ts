@@ -78,6 +78,12 @@ export interface SolveOptions {
    * LP's duals price highest and of nodes sharing their classes (`repackCostliest`).
    */
   readonly repackRounds?: number;
+  /**
+   * The restricted-master MIP over all columns where the repacking search does not run (default true).
+   * Off, a plan without the search is the dive's plus what every plan gets: the baseline the search is
+   * measured against in tests.
+   */
+  readonly restrictedMip?: boolean;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
   readonly initialPlan?: readonly PackedBin[];
 }
@@ -557,7 +563,14 @@ export async function solveVectorPacking(
       // the dive within any sensible budget, and where the repacking search runs, that search (whose
       // sub-solves run this MIP on a dozen nodes) gets the budget: on 1,000 pods the MIP over all
       // columns took 0.3-1.3 s of CPU and returned the dive's plan in three runs of four.
-      if (!repack && !done() && now() < deadline && best.length <= 300 && !boundOnly) {
+      if (
+        !repack &&
+        options.restrictedMip !== false &&
+        !done() &&
+        now() < deadline &&
+        best.length <= 300 &&
+        !boundOnly
+      ) {
         master.addColumns(best.map(sortedColumn));
         const startX = new Float64Array(master.columns.length);
         for (const bin of best) {
