@@ -223,7 +223,9 @@ test.describe
           return el ? (el.getAttribute('aria-label') ?? el.textContent?.trim() ?? null) : null;
         });
       const path: (string | null)[] = [];
-      while (path.length < 20 * 4 + 4 && path.at(-1) !== `Manage ${target}`) {
+      // A row has six stops today (select, name, region zones, compliance checks, Manage, more actions);
+      // the bound only ends a walk that never arrives, so it leaves room for a column more.
+      while (path.length < 20 * 8 + 4 && path.at(-1) !== `Manage ${target}`) {
         await page.keyboard.press('Tab');
         path.push(await focusedLabel());
       }
