@@ -282,6 +282,14 @@ describe('GET /api/client/clusters/summary', () => {
     expect(res.body).toMatchObject({ clusterCount: 1, monthlyRunRateUsd: 0 });
     expect(JSON.stringify(res.body)).not.toContain('data-prod');
   });
+
+  it('refuses an empty or over-long account filter with a message naming it', async () => {
+    for (const accountId of ['', 'a'.repeat(65)]) {
+      const res = await call('GET /api/client/clusters/summary', { token: a.accessToken, query: { accountId } });
+      expect(res.status, res.raw).toBe(400);
+      expect(res.body.message).toMatch(/^accountId: /);
+    }
+  });
 });
 
 describe('POST /api/client/clusters/compare', () => {
