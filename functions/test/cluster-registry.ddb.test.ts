@@ -285,7 +285,10 @@ describe('GET /api/client/clusters/summary', () => {
 
   it('refuses an empty or over-long account filter with a message naming it', async () => {
     for (const accountId of ['', 'a'.repeat(65)]) {
-      const res = await call('GET /api/client/clusters/summary', { token: a.accessToken, query: { accountId } });
+      const res = await call('GET /api/client/clusters/summary', {
+        token: a.accessToken,
+        query: { accountId },
+      });
       expect(res.status, res.raw).toBe(400);
       expect(res.body.message).toMatch(/^accountId: /);
     }
