@@ -118,12 +118,23 @@ test.describe
       const listed = await page.request.get('/api/client/clusters?limit=50', {
         headers: { authorization: `Bearer ${token}` },
       });
-      const dataProd = ((await listed.json()).items as { name: string; zones: string[] }[]).find(
-        (c) => c.name === 'data-prod',
-      );
+      const listedItems = (await listed.json()).items as {
+        name: string;
+        zones: string[];
+        podCount: number;
+        eks: { status: string; extendedSupportExtraMonthlyUsd: number };
+      }[];
+      const dataProd = listedItems.find((c) => c.name === 'data-prod');
       expect(dataProd?.zones.length).toBeGreaterThan(1);
       const rowOf = (name: string) =>
         grid(page).locator('[role="row"]', { has: page.getByRole('link', { name, exact: true }) });
+      // What extended support adds is on the row, not only in the badge's tooltip (the API's own figure).
+      const extra = rowOf('data-prod').getByTestId('extended-support-cost');
+      if (dataProd?.eks.status === 'extended-support')
+        await expect(extra).toHaveText(
+          `+$${dataProd.eks.extendedSupportExtraMonthlyUsd}/mo for extended support`,
+        );
+      else await expect(extra).toHaveCount(0);
       const region = rowOf('data-prod').getByTestId('region-zones');
       const tip = page.locator(`[id="${await region.getAttribute('aria-describedby')}"]`);
       await expect(tip).toBeHidden();
@@ -176,6 +187,20 @@ test.describe
       await expect
         .poll(() => rowNames(page))
         .toEqual(['web-prod', 'search-prod', 'payments-prod', 'data-prod']);
+      // The pods of the fleet-size column sort too, by keyboard: most pods first, the server's order.
+      await page.getByRole('button', { name: 'Sort by pods' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('columnheader', { name: 'Nodes / pods', exact: true })).toHaveAttribute(
+        'aria-sort',
+        'descending',
+      );
+      await expect(page.getByRole('button', { name: 'Sort by pods, sorted descending' })).toBeVisible();
+      const podsOf = (name: string) => listedItems.find((c) => c.name === name)?.podCount ?? -1;
+      const prodByPods = ['payments-prod', 'data-prod', 'search-prod', 'web-prod'].sort(
+        (x, y) => podsOf(y) - podsOf(x),
+      );
+      await expect.poll(async () => (await rowNames(page)).map(podsOf)).toEqual(prodByPods.map(podsOf));
+      await shot(page, 'sorted-by-pods');
 
       // 5. Select two and compare them side by side.
       await page.getByRole('checkbox', { name: 'Select data-prod' }).check();
@@ -186,6 +211,10 @@ test.describe
       await expect(compare.getByRole('columnheader', { name: 'data-prod' })).toBeVisible();
       await expect(compare.getByRole('rowheader', { name: /Kubernetes version \(differs\)/ })).toBeVisible();
       await expect(compare.getByRole('rowheader', { name: 'Environment', exact: true })).toBeVisible();
+      // What each is set up with: no template, policy or schedule saved in this organization yet.
+      await expect(compare.getByRole('row', { name: /^Node template/ })).toHaveText(
+        /Node template\s*None\s*None/,
+      );
       await shot(page, 'compare');
       await expectAccessible(page, 'the compare dialog');
       await page.keyboard.press('Escape');

@@ -155,6 +155,15 @@ describe('GET /api/client/clusters/{id}/drift', () => {
       expect(d.reasons.map((r) => r.code)).toContain('family-not-allowed');
     }
   });
+
+  it('refuses an id the contract refuses with a message naming it, never a 500', async () => {
+    const res = await call('GET /api/client/clusters/{id}/drift', {
+      token: a.accessToken,
+      path: { id: 'd'.repeat(101) },
+    });
+    expect(res.status, res.raw).toBe(400);
+    expect(res.body.message).toMatch(/^id: /);
+  });
 });
 
 describe('GET /api/client/clusters/{id}/compliance', () => {
@@ -182,6 +191,15 @@ describe('GET /api/client/clusters/{id}/compliance', () => {
     expect(rule('5.4.2')).toMatchObject({ status: 'fail', objects: [{ kind: 'Cluster' }] });
     expect(res.body.summary).toMatchObject({ compliant: false });
     expect(res.body.evaluatedAt).not.toBeNull();
+  });
+
+  it('refuses an id the contract refuses with a message naming it, never a 500', async () => {
+    const res = await call('GET /api/client/clusters/{id}/compliance', {
+      token: a.accessToken,
+      path: { id: 'c'.repeat(101) },
+    });
+    expect(res.status, res.raw).toBe(400);
+    expect(res.body.message).toMatch(/^id: /);
   });
 });
 

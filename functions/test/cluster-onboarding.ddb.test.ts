@@ -439,6 +439,22 @@ describe('install token', () => {
     const unknown = await heartbeat('spot_ins_not-a-token');
     expect(unknown.status).toBe(401);
   });
+
+  it('refuses an id the contract refuses (400 naming it) and answers an unknown one with a 404, issuing nothing', async () => {
+    const bad = await call('POST /api/client/clusters/{id}/install-token', {
+      token: a.accessToken,
+      path: { id: 'i'.repeat(101) },
+    });
+    expect(bad.status, bad.raw).toBe(400);
+    expect(bad.body.message).toMatch(/^id: /);
+    expect(bad.raw).not.toContain('spot_ins_');
+    const unknown = await call('POST /api/client/clusters/{id}/install-token', {
+      token: a.accessToken,
+      path: { id: 'no-such-cluster' },
+    });
+    expect(unknown.status, unknown.raw).toBe(404);
+    expect(unknown.raw).not.toContain('spot_ins_');
+  });
 });
 
 /** The id of a cluster of `user`'s organization, by name. */

@@ -282,6 +282,17 @@ describe('GET /api/client/clusters/summary', () => {
     expect(res.body).toMatchObject({ clusterCount: 1, monthlyRunRateUsd: 0 });
     expect(JSON.stringify(res.body)).not.toContain('data-prod');
   });
+
+  it('refuses an empty or over-long account filter with a message naming it', async () => {
+    for (const accountId of ['', 'a'.repeat(65)]) {
+      const res = await call('GET /api/client/clusters/summary', {
+        token: a.accessToken,
+        query: { accountId },
+      });
+      expect(res.status, res.raw).toBe(400);
+      expect(res.body.message).toMatch(/^accountId: /);
+    }
+  });
 });
 
 describe('POST /api/client/clusters/compare', () => {
@@ -495,5 +506,44 @@ describe('POST /api/client/clusters/bulk', () => {
       expect(res.status, res.raw).toBe(400);
       expect(String(res.body.message).length).toBeGreaterThan(10);
     }
+  });
+});
+
+// After the bulk actions above: cluster 6 has the "Bulk" template in its policy and a hibernation schedule;
+// cluster 4 has neither, so it is held to the organization's default (its first template, "Bulk").
+describe('POST /api/client/clusters/compare: node template, policy and hibernation', () => {
+  it('compares what each cluster is set up with, only from its own organization', async () => {
+    const [four, six] = [clusters[3], clusters[5]] as [SeededCluster, SeededCluster];
+    const res = await call('POST /api/client/clusters/compare', {
+      token: a.accessToken,
+      body: { ids: [four.clusterId, six.clusterId] },
+    });
+    expect(res.status, res.raw).toBe(200);
+    const rows = res.body.rows as { key: string; group: string; values: string[]; differs: boolean }[];
+    const row = (key: string) => rows.find((r) => r.key === key);
+    expect(row('nodeTemplate')).toMatchObject({
+      group: 'configuration',
+      values: ["Bulk (organization's default)", 'Bulk'],
+      differs: true,
+    });
+    const policy = row('policy');
+    expect(policy?.differs).toBe(true);
+    expect(policy?.values[0]).toMatch(/infrastructure\.autoscaling\.nodeTemplateId = null$/);
+    expect(policy?.values[1]).toMatch(/cluster v1; infrastructure\.autoscaling\.nodeTemplateId = "[^"]+"$/);
+    expect(row('hibernation')).toMatchObject({
+      values: ['Not set (always awake)', 'On, Europe/Paris: Mon–Fri 07:00–20:00; Sat–Sun asleep'],
+      differs: true,
+    });
+    // Organization B's default template ("Theirs", created above) is never A's.
+    expect(res.raw).not.toContain('Theirs');
+    const same = await call('POST /api/client/clusters/compare', {
+      token: a.accessToken,
+      body: { ids: [six.clusterId, (clusters[6] as SeededCluster).clusterId] },
+    });
+    for (const key of ['nodeTemplate', 'policy', 'hibernation'])
+      expect(
+        (same.body.rows as { key: string; differs: boolean }[]).find((r) => r.key === key)?.differs,
+        key,
+      ).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@spot/shared';
 import { localDateAt } from '@spot/shared/hibernation/engine';
 import {
+  type CompareSettings,
   compareClusters,
   filterRegistry,
   pageAfter,
@@ -31,11 +32,13 @@ import { batchGet, getItem, queryRaw } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { enqueueAgentCommands } from './agent-commands';
 import { appendAudit } from './audit';
+import { templateOfPolicy } from './cluster-findings';
 import { loadCluster } from './clusters';
-import { getHibernation, saveHibernation } from './hibernation';
+import { getHibernation, readSchedule, saveHibernation, scheduleOf } from './hibernation';
 import { armAfterSave } from './hibernation-run';
 import { maintenanceOf } from './maintenance';
 import { getPolicy, savePolicy } from './policies';
+import { effectivePolicyOf } from './policy-effective';
 
 /**
  * The Multi-Cluster Command Center (ADR 0045): the registry is read by ONE Query of the organization's
@@ -171,13 +174,41 @@ async function itemsOf(orgId: string, ids: readonly string[], now: Date): Promis
   });
 }
 
+/**
+ * What a cluster is set up with beyond its row: effective node template, policy and hibernation schedule.
+ * Every read is keyed by the caller's organization (the cluster was found in it by `itemsOf` first).
+ */
+async function settingsOf(orgId: string, item: ClusterListItem): Promise<CompareSettings> {
+  const [cluster, effective, stored] = await Promise.all([
+    loadCluster(orgId, item.id),
+    effectivePolicyOf(orgId, { clusterId: item.id, accountId: item.accountId }),
+    readSchedule(orgId, item.id),
+  ]);
+  const template = await templateOfPolicy(orgId, effective.policy);
+  const schedule = scheduleOf(cluster, stored);
+  return {
+    nodeTemplate: template && {
+      name: template.name,
+      via: effective.policy.infrastructure.autoscaling.nodeTemplateId ? 'policy' : 'default',
+    },
+    policy: { policy: effective.policy, versions: effective.versions },
+    hibernation: {
+      configured: stored !== undefined,
+      enabled: schedule.enabled,
+      timeZone: schedule.timeZone,
+      weeklyGrid: schedule.weeklyGrid,
+    },
+  };
+}
+
 /** `POST /api/client/clusters/compare`: the clusters side by side, differences flagged. */
 export async function compareRegistry(
   orgId: string,
   ids: readonly string[],
   now: Date,
 ): Promise<CompareClustersResponse> {
-  return compareClusters(await itemsOf(orgId, ids, now));
+  const items = await itemsOf(orgId, ids, now);
+  return compareClusters(items, await Promise.all(items.map((i) => settingsOf(orgId, i))));
 }
 
 /** Who asked, and from where: each cluster's audit record of a bulk action carries it. */

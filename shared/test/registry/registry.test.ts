@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClusterListItem } from '../../src/model/cluster';
 import { registrySortFields } from '../../src/model/cluster-registry';
-import { compareClusters } from '../../src/registry/compare';
+import { defaultPolicy } from '../../src/model/policy';
+import { mergePolicy } from '../../src/policy/merge';
+import { type CompareSettings, compareClusters, weeklyGridText } from '../../src/registry/compare';
 import { healthScore } from '../../src/registry/health';
 import { filterRegistry, pageAfter, sortRegistry, sortValue, topSpenderIds } from '../../src/registry/query';
 import {
@@ -194,5 +196,74 @@ describe('trend, summary and compare', () => {
     expect(c.rows.find((r) => r.key === 'region')?.differs).toBe(false);
     expect(c.rows.find((r) => r.key === 'kubernetesVersion')?.differs).toBe(true);
     for (const r of c.rows) expect(r.differs).toBe(new Set(r.values).size > 1);
+  });
+
+  const grid = (awake: (day: number, slot: number) => boolean) =>
+    Array.from({ length: 7 }, (_, d) => Array.from({ length: 48 }, (_, s) => awake(d, s)));
+  const settings = (over: Partial<CompareSettings> = {}): CompareSettings => ({
+    nodeTemplate: { name: 'general', via: 'default' },
+    policy: { policy: defaultPolicy, versions: { organization: 2, account: 0, cluster: 0 } },
+    hibernation: { configured: false, enabled: false, timeZone: 'UTC', weeklyGrid: grid(() => true) },
+    ...over,
+  });
+
+  it('compares the effective node template, policy and hibernation schedule, differences flagged', () => {
+    const nights = grid((d, s) => d < 5 && s >= 14 && s < 40);
+    const spotHeavy = mergePolicy(defaultPolicy, {
+      infrastructure: { autoscaling: { nodeTemplateId: 't-2' } },
+    });
+    const c = compareClusters(
+      [item(1), item(2), item(3)],
+      [
+        settings(),
+        settings({
+          nodeTemplate: { name: 'spot-heavy', via: 'policy' },
+          policy: { policy: spotHeavy, versions: { organization: 2, account: 0, cluster: 1 } },
+          hibernation: { configured: true, enabled: true, timeZone: 'Europe/Berlin', weeklyGrid: nights },
+        }),
+        settings(),
+      ],
+    );
+    const row = (key: string) => c.rows.find((r) => r.key === key);
+    expect(row('nodeTemplate')).toMatchObject({
+      group: 'configuration',
+      values: ["general (organization's default)", 'spot-heavy', "general (organization's default)"],
+      differs: true,
+    });
+    expect(row('policy')?.differs).toBe(true);
+    expect(row('policy')?.values[0]).toBe(
+      'organization v2; infrastructure.autoscaling.nodeTemplateId = null',
+    );
+    expect(row('policy')?.values[1]).toBe(
+      'organization v2 + cluster v1; infrastructure.autoscaling.nodeTemplateId = "t-2"',
+    );
+    expect(row('hibernation')?.values).toEqual([
+      'Not set (always awake)',
+      'On, Europe/Berlin: Mon–Fri 07:00–20:00; Sat–Sun asleep',
+      'Not set (always awake)',
+    ]);
+    // The configuration rows come before the figures, the new ones after the registry's own.
+    const keys = c.rows.map((r) => r.key);
+    expect(keys.indexOf('tags')).toBeLessThan(keys.indexOf('nodeTemplate'));
+    expect(keys.indexOf('hibernation')).toBeLessThan(keys.indexOf('nodeCount'));
+    const same = compareClusters([item(1), item(2)], [settings(), settings()]);
+    for (const key of ['nodeTemplate', 'policy', 'hibernation'])
+      expect(same.rows.find((r) => r.key === key)).toMatchObject({ differs: false });
+    expect(same.rows.find((r) => r.key === 'policy')?.values[0]).toBe('organization v2');
+  });
+
+  it('writes two different weekly grids differently (the hibernation row differs exactly when they do)', () => {
+    const arb = fc.array(fc.array(fc.boolean(), { minLength: 48, maxLength: 48 }), {
+      minLength: 7,
+      maxLength: 7,
+    });
+    fc.assert(
+      fc.property(arb, arb, (a, b) => {
+        expect(weeklyGridText(a) === weeklyGridText(b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+      }),
+    );
+    expect(weeklyGridText(grid((d, s) => d === 0 && (s < 2 || s >= 46)))).toBe(
+      'Mon 00:00–01:00, 23:00–24:00; Tue–Sun asleep',
+    );
   });
 });

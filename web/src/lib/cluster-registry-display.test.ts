@@ -1,6 +1,8 @@
+import { eksVersionStatus } from '@spot/shared/registry/index';
 import { describe, expect, it } from 'vitest';
 import {
   complianceLines,
+  extendedSupportCostText,
   hibernationPreset,
   nodesRangeText,
   regionFlag,
@@ -54,6 +56,26 @@ describe('registry display', () => {
     expect(versionBadge({ ...base, status: 'end-of-life', extendedSupportExtraMonthlyUsd: 0 })?.label).toBe(
       'EOL',
     );
+  });
+
+  it('shows what extended support adds per month, and nothing outside extended support', () => {
+    const base = {
+      latestVersion: '1.34',
+      endOfStandardSupport: '2025-11-26',
+      endOfExtendedSupport: '2026-11-26',
+    };
+    // The shared calendar's own figure for a version in extended support: (0.60 - 0.10) x 730 h = $365.
+    expect(extendedSupportCostText(eksVersionStatus('1.30', '2026-01-15'))).toBe('+$365/mo');
+    expect(
+      extendedSupportCostText({
+        ...base,
+        status: 'extended-support',
+        extendedSupportExtraMonthlyUsd: 1234.56,
+      }),
+    ).toBe('+$1,235/mo');
+    for (const status of ['current', 'upgrade-available', 'end-of-life', 'unknown'] as const) {
+      expect(extendedSupportCostText({ ...base, status, extendedSupportExtraMonthlyUsd: 0 })).toBeNull();
+    }
   });
 
   it('draws a sparkline inside its box, skipping hours without data', () => {

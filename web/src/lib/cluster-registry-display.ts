@@ -75,6 +75,15 @@ export function versionBadge(
   }
 }
 
+/**
+ * What extended support adds, shown under the badge ("+$365/mo"): the figure `eksVersionStatus` (shared)
+ * computed for the row, whole dollars; null when nothing is added (standard support, EOL, unknown).
+ */
+export function extendedSupportCostText(eks: ClusterListItem['eks']): string | null {
+  if (eks.status !== 'extended-support' || eks.extendedSupportExtraMonthlyUsd <= 0) return null;
+  return `+$${Math.round(eks.extendedSupportExtraMonthlyUsd).toLocaleString('en-US')}/mo`;
+}
+
 /** The week-over-week arrow: up (costs rising), down (falling), flat within ±1 %, or none. */
 export function trendArrow(
   pct: number | null,
