@@ -97,8 +97,12 @@ async function withLaunchers(
       const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
       launches = await port('cloud').lookupInstanceLaunches(target, asked);
     } catch (error) {
-      logger.warn('drift: launchers not looked up', errorFields(error));
-      failed = 'unknown (CloudTrail could not be asked; reload later)';
+      // An account whose connection is gone (or a cluster seeded without one) has nobody to ask.
+      if (error instanceof NotFoundError) failed = "unknown (the cluster's AWS account is not connected)";
+      else {
+        logger.warn('drift: launchers not looked up', errorFields(error));
+        failed = 'unknown (CloudTrail could not be asked; reload later)';
+      }
     }
   }
   return drifted.map((d) => {
