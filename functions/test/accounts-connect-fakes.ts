@@ -113,6 +113,10 @@ export class FakeCloud implements CustomerCloudPort {
   /** Security groups by region, as DescribeSecurityGroups would list them; every call's target is kept. */
   readonly securityGroups = new Map<string, SecurityGroup[]>();
   readonly securityGroupCalls: CloudTarget[] = [];
+  async lookupInstanceLaunches() {
+    return {};
+  }
+
   async describeSecurityGroups(target: CloudTarget) {
     this.securityGroupCalls.push(target);
     if (this.denied.has('ec2:DescribeSecurityGroups')) {

@@ -5,6 +5,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -47,6 +48,7 @@ const cloudWatch = mockClient(CloudWatchClient);
 const pricing = mockClient(PricingClient);
 const sts = mockClient(STSClient);
 const s3 = mockClient(S3Client);
+const cloudTrail = mockClient(CloudTrailClient);
 
 const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLESECRET';
 const tempSecretAccessKey = 'TempSecretKeyFromAssumeRole0123456789abcd';
@@ -133,7 +135,7 @@ const assumed = (expiration = new Date(now.getTime() + 3600_000)) => ({
 });
 
 beforeEach(() => {
-  for (const mock of [ec2, autoScaling, eks, cloudWatch, pricing, sts, s3]) mock.reset();
+  for (const mock of [ec2, autoScaling, eks, cloudWatch, pricing, sts, s3, cloudTrail]) mock.reset();
   now = new Date('2026-03-02T10:00:00Z');
   delays = [];
   sts.on(AssumeRoleCommand).resolves(assumed());
@@ -303,6 +305,7 @@ describe('checkPermissions', () => {
     cloudWatch.on(GetMetricStatisticsCommand).resolves({});
     cloudWatch.on(ListMetricsCommand).resolves({});
     pricing.on(GetProductsCommand).resolves({});
+    cloudTrail.on(LookupEventsCommand).resolves({});
 
     const actions = customerReadActions.map((p) => p.action);
     const checks = await newCloud().checkPermissions(roleTarget, [...actions, 'ec2:RunInstances']);
@@ -933,6 +936,142 @@ describe('getMetricData', () => {
   });
 });
 
+describe('lookupInstanceLaunches', () => {
+  const runInstances = (instanceId: string, identity: Record<string, unknown>, at: string) => ({
+    EventName: 'RunInstances',
+    EventTime: new Date(at),
+    Username: 'fallback-name',
+    Resources: [{ ResourceType: 'AWS::EC2::Instance', ResourceName: instanceId }],
+    CloudTrailEvent: JSON.stringify({ eventName: 'RunInstances', userIdentity: identity }),
+  });
+
+  it('names the principal of each instance’s RunInstances event, one ResourceName per call, and says which were not found', async () => {
+    cloudTrail
+      .on(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0aaa' }],
+      })
+      .resolves({
+        Events: [
+          { EventName: 'CreateTags', EventTime: new Date('2026-03-01T09:00:00Z'), Username: 'someone' },
+          runInstances(
+            'i-0aaa',
+            { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', userName: 'alice' },
+            '2026-03-01T08:00:00Z',
+          ),
+        ],
+      })
+      .on(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0bbb' }],
+      })
+      // The launch is older than the first page: the next page is read.
+      .resolvesOnce({ Events: [{ EventName: 'StopInstances', Username: 'x' }], NextToken: 'page-2' })
+      .resolves({
+        Events: [
+          runInstances(
+            'i-0bbb',
+            {
+              type: 'AssumedRole',
+              arn: 'arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
+              invokedBy: 'autoscaling.amazonaws.com',
+            },
+            '2026-02-20T08:00:00Z',
+          ),
+        ],
+      })
+      .on(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0ccc' }],
+      })
+      .resolves({ Events: [] });
+
+    const launches = await newCloud().lookupInstanceLaunches(roleTarget, [
+      'i-0aaa',
+      'i-0bbb',
+      'i-0ccc',
+      'i-0aaa',
+    ]);
+    expectNoSecret(launches);
+    expect(launches).toEqual({
+      'i-0aaa': {
+        outcome: 'found',
+        principal: 'arn:aws:iam::123456789012:user/alice',
+        eventTime: '2026-03-01T08:00:00.000Z',
+      },
+      'i-0bbb': {
+        outcome: 'found',
+        principal: 'arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
+        eventTime: '2026-02-20T08:00:00.000Z',
+      },
+      'i-0ccc': { outcome: 'not-found' },
+    });
+    const inputs = cloudTrail.commandCalls(LookupEventsCommand).map((c) => c.args[0].input);
+    // One attribute per call (LookupEvents allows no more), the duplicate asked once.
+    expect(inputs.map((i) => i.LookupAttributes)).toEqual([
+      [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0aaa' }],
+      [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0bbb' }],
+      [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0bbb' }],
+      [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0ccc' }],
+    ]);
+    expect(inputs[2]?.NextToken).toBe('page-2');
+  });
+
+  it('asks about 20 instances at most; the rest are unknown, not looked up', async () => {
+    cloudTrail.on(LookupEventsCommand).resolves({ Events: [] });
+    const ids = Array.from({ length: 25 }, (_, i) => `i-0${i}`);
+    const launches = await newCloud().lookupInstanceLaunches(keyTarget, ids);
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(20);
+    expect(launches['i-019']).toEqual({ outcome: 'not-found' });
+    expect(launches['i-020']).toMatchObject({ outcome: 'unknown', reason: 'not-looked-up' });
+    expect(Object.keys(launches)).toHaveLength(25);
+  });
+
+  it('a role without cloudtrail:LookupEvents leaves every launcher unknown after one refused call', async () => {
+    cloudTrail
+      .on(LookupEventsCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          `not authorized to perform cloudtrail:LookupEvents ${secretAccessKey}`,
+        ),
+      );
+    const launches = await newCloud().lookupInstanceLaunches(roleTarget, ['i-0aaa', 'i-0bbb']);
+    expectNoSecret(launches);
+    const unknown = {
+      outcome: 'unknown',
+      reason: 'access-denied',
+      message: 'cloudtrail:LookupEvents not allowed',
+    };
+    expect(launches).toEqual({ 'i-0aaa': unknown, 'i-0bbb': unknown });
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(1);
+  });
+
+  it('retries throttling with backoff, then gives up on the rest as unknown instead of failing', async () => {
+    cloudTrail
+      .on(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0aaa' }],
+      })
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .resolves({
+        Events: [
+          runInstances('i-0aaa', { arn: 'arn:aws:iam::123456789012:user/bob' }, '2026-03-01T00:00:00Z'),
+        ],
+      })
+      .on(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'i-0bbb' }],
+      })
+      .rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    const launches = await newCloud().lookupInstanceLaunches(keyTarget, ['i-0aaa', 'i-0bbb', 'i-0ccc']);
+    expect(launches['i-0aaa']).toMatchObject({
+      outcome: 'found',
+      principal: 'arn:aws:iam::123456789012:user/bob',
+    });
+    expect(launches['i-0bbb']).toMatchObject({ outcome: 'unknown', reason: 'throttled' });
+    expect(launches['i-0ccc']).toEqual(launches['i-0bbb']);
+    // i-0aaa: 1 throttled + 1 answer; i-0bbb: every attempt throttled (4); i-0ccc: not asked.
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(6);
+    expect(delays.length).toBe(4);
+  });
+});
+
 describe('writes', () => {
   it('sets min, desired and max of an Auto Scaling group', async () => {
     autoScaling.on(UpdateAutoScalingGroupCommand).resolves({});
@@ -1396,12 +1535,15 @@ describe('every call', () => {
   it('covers every method of the port', () => {
     const methods = Object.getOwnPropertyNames(AwsCustomerCloud.prototype).filter(
       (name) =>
-        name !== 'constructor' && !['clientsFor', 'context', 'toError', 'send', 'pages'].includes(name),
+        name !== 'constructor' &&
+        !['clientsFor', 'context', 'toError', 'send', 'pages', 'launchOf'].includes(name),
     );
     const invoked = new Set(cases.map((c) => c.invoke.toString().match(/cloud\.(\w+)\(/)?.[1]));
-    // A denied termination is a skip with its reason, not an error: its own cases are under 'writes'.
+    // A denied termination is a skip with its reason, not an error: its own cases are under 'writes'; a
+    // denied or throttled launch lookup is an unknown launcher (cases under 'lookupInstanceLaunches').
     expect(methods.filter((method) => !invoked.has(method))).toEqual([
       'checkPermissions',
+      'lookupInstanceLaunches',
       'terminateInstanceInAutoScalingGroup',
       'updateOnDemandDistribution',
     ]);

@@ -164,6 +164,97 @@ describe('GET /api/client/clusters/{id}/drift', () => {
     expect(res.status, res.raw).toBe(400);
     expect(res.body.message).toMatch(/^id: /);
   });
+
+  it('names who launched a hand-launched forbidden instance (its RunInstances caller, account masked) and when', async () => {
+    // The default template of the test above ("Graviton only") is still in force.
+    const keys = sandboxKeys(harness.sandbox).accounts[0];
+    if (!keys) throw new Error('no sandbox account');
+    const detail = await call('GET /api/client/clusters/{id}', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    const region = String((detail.body.cluster as { region: string }).region);
+    // A person runs an r5 with the account's own keys (the IAM user), outside any group...
+    const { instanceId } = harness.sandbox.runInstances(
+      {
+        region,
+        credentials: {
+          kind: 'access-key',
+          accessKeyId: keys.accessKeyId,
+          secretAccessKey: keys.secretAccessKey,
+        },
+      },
+      { instanceType: 'r5.2xlarge' },
+    );
+    // ...and it joins the cluster: the node item a snapshot writes for it.
+    const launchedAt = new Date(harness.sandbox.now()).toISOString();
+    await putItem(nodeEntity, {
+      orgId: a.orgId,
+      clusterId,
+      accountId,
+      nodeName: 'ip-10-77-0-1.ec2.internal',
+      instanceId,
+      instanceType: 'r5.2xlarge',
+      capacityType: 'on-demand',
+      zone: `${region}a`,
+      nodeGroupId: null,
+      allocatableCpuMilli: 7910,
+      allocatableMemoryMiB: 63_000,
+      allocatablePods: 58,
+      requestedCpuMilli: 0,
+      requestedMemoryMiB: 0,
+      usedCpuMilli: null,
+      usedMemoryMiB: null,
+      podCount: 0,
+      movablePods: null,
+      labels: {},
+      doNotDisrupt: false,
+      ready: true,
+      pressure: [],
+      hourlyPriceUsd: 0.504,
+      priceSource: 'catalog',
+      launchedAt,
+    });
+    const drift = await call('GET /api/client/clusters/{id}/drift', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(drift.status, drift.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/drift', drift);
+    const drifted = drift.body.drifted as {
+      nodeName: string;
+      launchedBy: { kind: string };
+      launchedByPrincipal: string | null;
+      launchedByPrincipalAt: string | null;
+      launchedByPrincipalNote: string | null;
+    }[];
+    const mine = drifted.find((d) => d.nodeName === 'ip-10-77-0-1.ec2.internal');
+    const masked = `${keys.awsAccountId.slice(0, 4)}-****-****`;
+    expect(mine).toMatchObject({
+      launchedBy: { kind: 'manual', name: null },
+      launchedByPrincipal: `arn:aws:iam::${masked}:user/sandbox-admin`,
+      launchedByPrincipalAt: launchedAt,
+      launchedByPrincipalNote: null,
+    });
+    // No full account id in the answer.
+    expect(drift.raw).not.toContain(keys.awsAccountId);
+    // Group-launched nodes name the group's launcher role; CloudTrail is asked about 20 instances at most.
+    const grouped = drifted.filter((d) => d.launchedBy.kind !== 'manual');
+    for (const d of grouped)
+      expect(d.launchedByPrincipal ?? d.launchedByPrincipalNote).toMatch(
+        /assumed-role\/(AWSServiceRoleForAutoScaling|KarpenterControllerRole-)|^unknown \((no RunInstances|not looked up)/,
+      );
+    if (grouped.length > 0) expect(grouped.some((d) => d.launchedByPrincipal !== null)).toBe(true);
+    const asked = drifted.filter((d) => !d.launchedByPrincipalNote?.includes('not looked up'));
+    expect(asked.length).toBe(Math.min(20, drifted.length));
+
+    // Another organization's cluster stays a 404, CloudTrail or not.
+    const other = await call('GET /api/client/clusters/{id}/drift', {
+      token: b.accessToken,
+      path: { id: clusterId },
+    });
+    expect(other.status).toBe(404);
+  });
 });
 
 describe('GET /api/client/clusters/{id}/compliance', () => {

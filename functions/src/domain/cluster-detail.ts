@@ -3,6 +3,9 @@ import {
   type ClusterComplianceResponse,
   type ClusterDriftResponse,
   ConflictError,
+  type DriftedNode,
+  type DriftFinding,
+  maskArnAccount,
   type NodeGroupUpdateInput,
   type NodeGroupUpdateResponse,
   NotFoundError,
@@ -16,8 +19,9 @@ import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import { workloadEntity } from '../data/entities/workload';
 import { getItem, queryAll, updateItem } from '../data/repository';
+import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
-import type { CloudTarget } from '../ports/cloud';
+import { type CloudTarget, type InstanceLaunchLookup, maxInstanceLaunchLookups } from '../ports/cloud';
 import { cloudTargetOf } from './accounts-connect';
 import { complianceInputOf, driftOf, templateOf } from './cluster-findings';
 import { loadCluster } from './clusters';
@@ -55,8 +59,69 @@ export async function clusterDrift(orgId: string, clusterId: string): Promise<Cl
     template: { id: template.id, name: template.name },
     note: null,
     checkedNodes: nodes.length,
-    drifted,
+    drifted: await withLaunchers(orgId, cluster, drifted, nodes),
   };
+}
+
+/** What the tab says for a launch CloudTrail could not name. */
+function launcherNote(lookup: InstanceLaunchLookup | undefined): string {
+  if (!lookup || lookup.outcome === 'not-found')
+    return "unknown (no RunInstances event in CloudTrail's 90 days)";
+  if (lookup.outcome === 'unknown') return `unknown (${lookup.message})`;
+  return '';
+}
+
+/**
+ * Who launched each drifted instance (ADR 0078): CloudTrail is asked at read time about the hand-launched
+ * ones first (no group names their launcher), then the rest newest first, at most
+ * {@link maxInstanceLaunchLookups}. A lookup that fails (credentials, CloudTrail down) leaves every
+ * principal unknown, never the tab.
+ */
+async function withLaunchers(
+  orgId: string,
+  cluster: ClusterItem,
+  drifted: readonly DriftedNode[],
+  nodes: readonly { nodeName: string; instanceId: string | null }[],
+): Promise<DriftFinding[]> {
+  const instanceOf = new Map(nodes.map((n) => [n.nodeName, n.instanceId]));
+  const asked = [
+    ...drifted.filter((d) => d.launchedBy.kind === 'manual'),
+    ...drifted.filter((d) => d.launchedBy.kind !== 'manual'),
+  ]
+    .flatMap((d) => instanceOf.get(d.nodeName) ?? [])
+    .slice(0, maxInstanceLaunchLookups);
+  let launches: Record<string, InstanceLaunchLookup> = {};
+  let failed: string | null = null;
+  if (asked.length > 0) {
+    try {
+      const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
+      launches = await port('cloud').lookupInstanceLaunches(target, asked);
+    } catch (error) {
+      // An account whose connection is gone (or a cluster seeded without one) has nobody to ask.
+      if (error instanceof NotFoundError) failed = "unknown (the cluster's AWS account is not connected)";
+      else {
+        logger.warn('drift: launchers not looked up', errorFields(error));
+        failed = 'unknown (CloudTrail could not be asked; reload later)';
+      }
+    }
+  }
+  return drifted.map((d) => {
+    const instanceId = instanceOf.get(d.nodeName) ?? null;
+    const lookup = instanceId ? launches[instanceId] : undefined;
+    if (lookup?.outcome === 'found')
+      return {
+        ...d,
+        launchedByPrincipal: maskArnAccount(lookup.principal),
+        launchedByPrincipalAt: lookup.eventTime,
+        launchedByPrincipalNote: null,
+      };
+    const note = !instanceId
+      ? 'unknown (the node has no instance id)'
+      : !asked.includes(instanceId)
+        ? `unknown (not looked up: CloudTrail is asked about ${maxInstanceLaunchLookups} instances at most per read)`
+        : (failed ?? launcherNote(lookup));
+    return { ...d, launchedByPrincipal: null, launchedByPrincipalAt: null, launchedByPrincipalNote: note };
+  });
 }
 
 /** `GET /api/client/clusters/{id}/compliance`: the CIS subset on the workloads of the last snapshot. */

@@ -159,6 +159,23 @@ export type InstanceTermination =
   | { outcome: 'terminating'; activityId: string | null; description: string | null }
   | { outcome: 'skipped'; reason: 'access-denied' | 'group-minimum' | 'not-in-group'; message: string };
 
+/**
+ * Who launched one instance: the principal of its `RunInstances` event in CloudTrail's event history
+ * (90 days), as AWS records it (a user or assumed-role ARN, unmasked: the domain masks it), or why that
+ * is not known. A lookup that cannot be made never fails the caller: it is `unknown` with the reason.
+ */
+export type InstanceLaunchLookup =
+  | { outcome: 'found'; principal: string; eventTime: string }
+  | { outcome: 'not-found' }
+  | {
+      outcome: 'unknown';
+      reason: 'access-denied' | 'throttled' | 'not-looked-up';
+      message: string;
+    };
+
+/** At most this many instances are looked up per call: CloudTrail answers ~2 LookupEvents per second. */
+export const maxInstanceLaunchLookups = 20;
+
 export interface CustomerCloudPort {
   /** STS: assume the role with its External ID (or use the keys) and return who we are. */
   identify(target: CloudTarget): Promise<{ awsAccountId: string; arn: string }>;
@@ -185,6 +202,15 @@ export interface CustomerCloudPort {
     to: Date,
   ): Promise<MetricSeries[]>;
   describeSecurityGroups(target: CloudTarget): Promise<SecurityGroup[]>;
+  /**
+   * CloudTrail `LookupEvents` (one ResourceName attribute per call): who launched each instance and when,
+   * keyed by instance id. The first {@link maxInstanceLaunchLookups} ids are looked up, one call at a
+   * time; the rest, and all after a denial or throttling, are `unknown`.
+   */
+  lookupInstanceLaunches(
+    target: CloudTarget,
+    instanceIds: readonly string[],
+  ): Promise<Record<string, InstanceLaunchLookup>>;
   /**
    * Writes one object to a bucket of the customer's account (audit records streamed to S3): allowed by
    * the bucket's policy naming the onboarding role, which the customer adds for an S3 audit destination.

@@ -18,6 +18,7 @@ import type {
   Ec2Instance,
   EksCluster,
   EksNodegroup,
+  InstanceLaunchLookup,
   InstanceTermination,
   InstanceTypeInfo,
   MetricQuery,
@@ -27,6 +28,7 @@ import type {
   SecurityGroup,
   SpotPricePoint,
 } from '@spot/functions/ports/cloud';
+import { maxInstanceLaunchLookups } from '@spot/functions/ports/cloud';
 import type { Clock } from '@spot/functions/ports/types';
 import { CloudAccessError, NotFoundError, ValidationError } from '@spot/shared/errors';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
@@ -50,7 +52,7 @@ import {
   spotAdvice,
   spotStepStartMs,
 } from './prices';
-import { unit } from './random';
+import { hashString, hexId, unit } from './random';
 import { SandboxRbac } from './rbac';
 import { type SandboxNode, Simulation } from './simulation';
 import { type DeployedRole, SandboxState } from './state';
@@ -100,6 +102,18 @@ const SPOT_HISTORY_MS = 90 * 24 * HOUR_MS;
 /** At most this many points per metric query (CloudWatch allows 100,800 per call). */
 const MAX_METRIC_POINTS = 10_080;
 
+/** An instance launched through {@link SandboxCloud.runInstances}. */
+interface HandLaunch {
+  awsAccountId: string;
+  region: string;
+  zone: string;
+  instanceId: string;
+  instanceType: string;
+  launchTimeMs: number;
+  /** The caller, as CloudTrail's `userIdentity.arn`. */
+  principal: string;
+}
+
 export class SandboxCloud implements CustomerCloudPort {
   readonly seed: number;
   readonly size: SandboxSize;
@@ -112,6 +126,8 @@ export class SandboxCloud implements CustomerCloudPort {
   private readonly prebuiltWorld: SandboxWorld | undefined;
   private clientCertificateAuthority: SandboxClientCertificates | undefined;
   private rbacModel: SandboxRbac | undefined;
+  /** Instances launched by hand through {@link runInstances}, with the caller CloudTrail would record. */
+  private readonly handLaunches: HandLaunch[] = [];
 
   constructor(options: SandboxOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -475,6 +491,119 @@ export class SandboxCloud implements CustomerCloudPort {
         architecture: type?.architectures[0] ?? null,
       });
     }
+    for (const h of this.handLaunches) {
+      if (h.awsAccountId !== principal.account.awsAccountId || h.region !== target.region) continue;
+      out.push({
+        instanceId: h.instanceId,
+        instanceType: h.instanceType,
+        capacityType: 'on-demand',
+        availabilityZone: h.zone,
+        state: 'running',
+        launchTime: new Date(h.launchTimeMs).toISOString(),
+        privateDnsName: null,
+        tags: {},
+        clusterName: null,
+        autoScalingGroupName: null,
+        nodegroupName: null,
+        architecture: loadCatalog().instanceType(h.instanceType)?.architectures[0] ?? null,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * `ec2:RunInstances` by a person with the account's own access keys (the IAM user `sandbox-admin`):
+   * an on-demand instance outside any group, which CloudTrail records with that user as its launcher.
+   * The onboarding role may not launch anything.
+   */
+  runInstances(
+    target: CloudTarget,
+    request: { instanceType: string; zone?: string },
+  ): { instanceId: string } {
+    const principal = this.authenticate(target.credentials);
+    if (principal.role)
+      throw new CloudAccessError(
+        'ACCESS_DENIED',
+        `${principal.role.roleArn} is not allowed to call ec2:RunInstances (AccessDenied).`,
+        'ec2:RunInstances',
+      );
+    const launchTimeMs = this.now();
+    const hash = hashString(`${principal.account.awsAccountId}/${this.handLaunches.length}/${launchTimeMs}`);
+    const launch: HandLaunch = {
+      awsAccountId: principal.account.awsAccountId,
+      region: target.region,
+      zone: request.zone ?? `${target.region}a`,
+      instanceId: `i-0${hexId(16, hash, 7)}`,
+      instanceType: request.instanceType,
+      launchTimeMs,
+      principal: principal.arn,
+    };
+    this.handLaunches.push(launch);
+    return { instanceId: launch.instanceId };
+  }
+
+  /**
+   * CloudTrail's RunInstances events as the sandbox knows them: a group's nodes were launched by the
+   * Auto Scaling service-linked role (managed node groups run on an ASG too) or Karpenter's controller
+   * role, standalone instances and hand launches by the account's IAM user.
+   */
+  async lookupInstanceLaunches(
+    target: CloudTarget,
+    instanceIds: readonly string[],
+  ): Promise<Record<string, InstanceLaunchLookup>> {
+    const ids = [...new Set(instanceIds)];
+    const out: Record<string, InstanceLaunchLookup> = {};
+    let principal: Principal;
+    try {
+      principal = this.authorize(target, 'cloudtrail:LookupEvents');
+    } catch (error) {
+      if (!(error instanceof CloudAccessError) || error.cloudCode !== 'ACCESS_DENIED') throw error;
+      for (const id of ids)
+        out[id] = {
+          outcome: 'unknown',
+          reason: 'access-denied',
+          message: 'cloudtrail:LookupEvents not allowed',
+        };
+      return out;
+    }
+    const account = principal.account.awsAccountId;
+    const user = `arn:aws:iam::${account}:user/sandbox-admin`;
+    const known = new Map<string, { principal: string; launchTimeMs: number }>();
+    const now = this.now();
+    for (const cluster of this.clustersIn(principal, target.region))
+      for (const ng of cluster.nodeGroups)
+        for (const node of this.simulation.nodesAt(ng, now))
+          known.set(node.instanceId, {
+            principal:
+              ng.kind === 'karpenter'
+                ? `arn:aws:sts::${account}:assumed-role/KarpenterControllerRole-${cluster.name}/${node.launchTimeMs}`
+                : `arn:aws:sts::${account}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`,
+            launchTimeMs: node.launchTimeMs,
+          });
+    for (const s of this.world.standaloneInstances)
+      if (s.awsAccountId === account && s.region === target.region)
+        known.set(s.instanceId, { principal: user, launchTimeMs: s.launchTimeMs });
+    for (const h of this.handLaunches)
+      if (h.awsAccountId === account && h.region === target.region)
+        known.set(h.instanceId, { principal: h.principal, launchTimeMs: h.launchTimeMs });
+    ids.forEach((id, i) => {
+      const hit = known.get(id);
+      out[id] =
+        i >= maxInstanceLaunchLookups
+          ? {
+              outcome: 'unknown',
+              reason: 'not-looked-up',
+              message: `not looked up: CloudTrail is asked about ${maxInstanceLaunchLookups} instances at most per read`,
+            }
+          : // CloudTrail keeps 90 days of management events.
+            hit && hit.launchTimeMs >= now - 90 * 24 * HOUR_MS
+            ? {
+                outcome: 'found',
+                principal: hit.principal,
+                eventTime: new Date(hit.launchTimeMs).toISOString(),
+              }
+            : { outcome: 'not-found' };
+    });
     return out;
   }
 

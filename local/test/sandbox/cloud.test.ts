@@ -170,6 +170,45 @@ describe('inventory', { timeout: 30_000 }, () => {
     expect(new Set(nodes.map((i) => i.capacityType))).toEqual(new Set(['on-demand', 'spot']));
   });
 
+  it('answers CloudTrail’s launcher of each instance: the group’s role, or the IAM user for a hand launch', async () => {
+    const account = cloud.accounts[0];
+    if (!account) throw new Error('no account');
+    const { instanceId } = cloud.runInstances(target, { instanceType: 'r5.2xlarge' });
+    const instances = await cloud.describeInstances(target);
+    expect(instances.find((i) => i.instanceId === instanceId)).toMatchObject({
+      instanceType: 'r5.2xlarge',
+      clusterName: null,
+      autoScalingGroupName: null,
+    });
+    const asgNode = instances.find((i) => i.autoScalingGroupName && i.clusterName);
+    const poolNode = instances.find((i) => i.tags['karpenter.sh/nodepool']);
+    if (!asgNode || !poolNode) throw new Error('the sandbox has no ASG or Karpenter node');
+    const launches = await cloud.lookupInstanceLaunches(target, [
+      instanceId,
+      asgNode.instanceId,
+      poolNode.instanceId,
+      'i-0doesnotexist0000',
+    ]);
+    expect(launches[instanceId]).toEqual({
+      outcome: 'found',
+      principal: `arn:aws:iam::${account.awsAccountId}:user/sandbox-admin`,
+      eventTime: new Date(cloud.now()).toISOString(),
+    });
+    expect(launches[asgNode.instanceId]).toMatchObject({
+      outcome: 'found',
+      principal: `arn:aws:sts::${account.awsAccountId}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`,
+    });
+    expect(launches[poolNode.instanceId]).toMatchObject({
+      principal: expect.stringContaining(`:assumed-role/KarpenterControllerRole-${poolNode.clusterName}/`),
+    });
+    expect(launches['i-0doesnotexist0000']).toEqual({ outcome: 'not-found' });
+    // The onboarding role may read CloudTrail but launch nothing.
+    const role = cloud.deployOnboardingStack(account.awsAccountId, externalId);
+    expect(() =>
+      cloud.runInstances(roleTarget(role.roleArn, externalId), { instanceType: 'm5.large' }),
+    ).toThrow(/ec2:RunInstances/);
+  });
+
   it('agrees between instances, ASGs and node groups', async () => {
     const instances = await cloud.describeInstances(target);
     const groups = await cloud.describeAutoScalingGroups(target);

@@ -30,6 +30,20 @@ export const driftedNodeSchema = z.object({
 });
 export type DriftedNode = z.infer<typeof driftedNodeSchema>;
 
+/**
+ * A drifted node as the drift route answers it: the rule's finding plus who launched the instance, from
+ * its RunInstances event in CloudTrail (ADR 0078): a user or role ARN with the account id masked, or
+ * `null` with `launchedByPrincipalNote` saying why it is not known.
+ */
+export const driftFindingSchema = driftedNodeSchema.extend({
+  launchedByPrincipal: z.string().nullable(),
+  /** When the launch event was recorded; `null` when the principal is not known. */
+  launchedByPrincipalAt: z.string().nullable(),
+  /** Why the principal is not known (`unknown (cloudtrail:LookupEvents not allowed)`); `null` when it is. */
+  launchedByPrincipalNote: z.string().nullable(),
+});
+export type DriftFinding = z.infer<typeof driftFindingSchema>;
+
 export const clusterDriftResponseSchema = z.object({
   clusterId: z.string(),
   /** The template the nodes are checked against (the policy's, else the organization's default). */
@@ -37,7 +51,7 @@ export const clusterDriftResponseSchema = z.object({
   /** Why nothing could be checked (no template), `null` when checked. */
   note: z.string().nullable(),
   checkedNodes: z.number().int().nonnegative(),
-  drifted: z.array(driftedNodeSchema),
+  drifted: z.array(driftFindingSchema),
 });
 export type ClusterDriftResponse = z.infer<typeof clusterDriftResponseSchema>;
 

@@ -36,6 +36,10 @@ export const customerReadActions: readonly CustomerPermission[] = [
     action: 'cloudwatch:GetMetricStatistics',
     why: 'read per-instance utilization where metric math is not needed',
   },
+  {
+    action: 'cloudtrail:LookupEvents',
+    why: 'name who launched an instance the node template forbids (its RunInstances event, on the Compliance & Drift tab)',
+  },
   { action: 'cloudwatch:ListMetrics', why: 'find which utilization metrics exist before reading them' },
   {
     action: 'pricing:GetProducts',

@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -60,6 +61,7 @@ export class RegionClients {
   private autoScalingClient?: AutoScalingClient;
   private eksClient?: EKSClient;
   private cloudWatchClient?: CloudWatchClient;
+  private cloudTrailClient?: CloudTrailClient;
   private stsClient?: STSClient;
   private pricingClient?: PricingClient;
   private s3Client?: S3Client;
@@ -99,6 +101,11 @@ export class RegionClients {
     return this.cloudWatchClient;
   }
 
+  get cloudTrail(): CloudTrailClient {
+    this.cloudTrailClient ??= new CloudTrailClient(this.config);
+    return this.cloudTrailClient;
+  }
+
   get s3(): S3Client {
     this.s3Client ??= new S3Client(this.config);
     return this.s3Client;
@@ -121,6 +128,7 @@ export class RegionClients {
       this.autoScalingClient,
       this.eksClient,
       this.cloudWatchClient,
+      this.cloudTrailClient,
       this.stsClient,
       this.pricingClient,
       this.s3Client,

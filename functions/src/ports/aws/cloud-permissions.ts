@@ -4,6 +4,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   GetMetricDataCommand,
   GetMetricStatisticsCommand,
@@ -125,6 +126,9 @@ export const permissionProbes: Readonly<Record<string, PermissionProbe>> = {
   'cloudwatch:ListMetrics': {
     call: ({ regional }) =>
       regional.cloudWatch.send(new ListMetricsCommand({ ...cpuMetric, RecentlyActive: 'PT3H' })),
+  },
+  'cloudtrail:LookupEvents': {
+    call: ({ regional }) => regional.cloudTrail.send(new LookupEventsCommand({ MaxResults: 1 })),
   },
   'pricing:GetProducts': {
     call: ({ pricing, regional }) =>

@@ -5,6 +5,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { type Event as CloudTrailEvent, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
 import {
   type _InstanceType,
@@ -33,6 +34,7 @@ import type {
   Ec2Instance,
   EksCluster,
   EksNodegroup,
+  InstanceLaunchLookup,
   InstanceTermination,
   InstanceTypeInfo,
   MetricQuery,
@@ -42,6 +44,7 @@ import type {
   SecurityGroup,
   SpotPricePoint,
 } from '../cloud';
+import { maxInstanceLaunchLookups } from '../cloud';
 import { BoundedCache, RegionClients } from './cloud-clients';
 import { credentialIdentity, RoleCredentialCache } from './cloud-credentials';
 import {
@@ -49,6 +52,7 @@ import {
   awsMessage,
   type CallContext,
   isAccessDenied,
+  isThrottling,
   missingPermissionMessage,
   toDomainError,
 } from './cloud-errors';
@@ -411,6 +415,71 @@ export class AwsCustomerCloud implements CustomerCloudPort {
     return pages.flatMap((page) => present((page.SecurityGroups ?? []).map(toSecurityGroup)));
   }
 
+  async lookupInstanceLaunches(
+    target: CloudTarget,
+    instanceIds: readonly string[],
+  ): Promise<Record<string, InstanceLaunchLookup>> {
+    const action = 'cloudtrail:LookupEvents';
+    const ids = [...new Set(instanceIds)];
+    const out: Record<string, InstanceLaunchLookup> = {};
+    for (const id of ids.slice(maxInstanceLaunchLookups))
+      out[id] = {
+        outcome: 'unknown',
+        reason: 'not-looked-up',
+        message: `not looked up: CloudTrail is asked about ${maxInstanceLaunchLookups} instances at most per read`,
+      };
+    if (ids.length === 0) return out;
+    const clients = await this.clientsFor(target);
+    // Once CloudTrail refuses (no permission) or keeps throttling, the other ids would be refused too.
+    let stop: InstanceLaunchLookup | undefined;
+    // One at a time: LookupEvents allows about 2 calls per second per account and region.
+    for (const instanceId of ids.slice(0, maxInstanceLaunchLookups)) {
+      if (stop) {
+        out[instanceId] = stop;
+        continue;
+      }
+      try {
+        out[instanceId] = await this.launchOf(clients, instanceId);
+      } catch (error) {
+        if (isAccessDenied(error))
+          stop = { outcome: 'unknown', reason: 'access-denied', message: `${action} not allowed` };
+        else if (isThrottling(error))
+          stop = {
+            outcome: 'unknown',
+            reason: 'throttled',
+            message: 'CloudTrail throttled the lookup (about 2 per second); reload in a minute',
+          };
+        else throw this.toError(error, target, action);
+        out[instanceId] = stop;
+      }
+    }
+    return out;
+  }
+
+  /** The instance's RunInstances event: the oldest event naming it, so a few pages back at most. */
+  private async launchOf(clients: RegionClients, instanceId: string): Promise<InstanceLaunchLookup> {
+    let nextToken: string | undefined;
+    for (let page = 0; page < maxLaunchLookupPages; page++) {
+      const answer = await this.retrier.run(() =>
+        clients.cloudTrail.send(
+          new LookupEventsCommand({
+            LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: instanceId }],
+            MaxResults: 50,
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      const run = (answer.Events ?? []).find((e) => e.EventName === 'RunInstances');
+      if (run?.EventTime) {
+        const principal = principalOf(run);
+        if (principal) return { outcome: 'found', principal, eventTime: run.EventTime.toISOString() };
+      }
+      nextToken = answer.NextToken;
+      if (!nextToken) break;
+    }
+    return { outcome: 'not-found' };
+  }
+
   async putObject(
     target: CloudTarget,
     object: { bucket: string; key: string; body: string; contentType: string },
@@ -705,6 +774,28 @@ export class AwsCustomerCloud implements CustomerCloudPort {
       throw this.toError(error, target, action);
     }
   }
+}
+
+/** Pages of one instance's events read before giving up on its RunInstances event (each is a call). */
+const maxLaunchLookupPages = 3;
+
+/**
+ * Who made the call: `userIdentity.arn` of the event's record (a user, or an assumed role with its
+ * session, as `arn:aws:sts::<id>:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling` for a group's
+ * launch), else the service that invoked it, else the event's user name.
+ */
+function principalOf(event: CloudTrailEvent): string | null {
+  try {
+    const record = JSON.parse(event.CloudTrailEvent ?? '{}') as {
+      userIdentity?: { arn?: unknown; invokedBy?: unknown };
+    };
+    const identity = record.userIdentity;
+    if (typeof identity?.arn === 'string' && identity.arn !== '') return identity.arn;
+    if (typeof identity?.invokedBy === 'string' && identity.invokedBy !== '') return identity.invokedBy;
+  } catch {
+    // An unreadable record still has the user name CloudTrail extracted.
+  }
+  return event.Username ?? null;
 }
 
 const present = <T>(items: readonly (T | null | undefined)[]): T[] =>
