@@ -154,11 +154,14 @@ async function checkRoleSetup(orgId: string, input: Extract<ConnectInput, { meth
   }
 }
 
-/** Every read action the product needs must be allowed; the error names each one that is not. */
+/**
+ * Every read action the product needs must be allowed (the optional ones only degrade a feature, which
+ * says so where it shows); the error names each one that is not.
+ */
 async function checkReadPermissions(target: CloudTarget, method: ConnectInput['method']) {
   const results = await port('cloud').checkPermissions(
     target,
-    customerReadActions.map((a) => a.action),
+    customerReadActions.filter((a) => !a.optional).map((a) => a.action),
   );
   const missing = results.filter((r) => !r.allowed);
   if (missing.length === 0) return;

@@ -9,6 +9,11 @@ export interface CustomerPermission {
   readonly action: string;
   /** One line a security reviewer can check against the product's behaviour. */
   readonly why: string;
+  /**
+   * Granted by the template but not required to connect: a feature degrades without it (and says so).
+   * Added to the template after customers connected, such an action must not make their next Verify fail.
+   */
+  readonly optional?: boolean;
 }
 
 /** Read-only actions: discovery, pricing and utilization. Always granted. */
@@ -39,6 +44,9 @@ export const customerReadActions: readonly CustomerPermission[] = [
   {
     action: 'cloudtrail:LookupEvents',
     why: 'name who launched an instance the node template forbids (its RunInstances event, on the Compliance & Drift tab)',
+    // Without it the tab says "unknown (cloudtrail:LookupEvents not allowed)"; stacks from before it
+    // still connect.
+    optional: true,
   },
   { action: 'cloudwatch:ListMetrics', why: 'find which utilization metrics exist before reading them' },
   {
