@@ -7,7 +7,7 @@ import {
   exemptionOf,
   type KarpenterManifest,
 } from '@spot/shared/model/agent-command';
-import { agentChartPath } from '@spot/shared/model/cluster-onboarding';
+import { agentHelmUpgradeCommand } from '@spot/shared/model/cluster-onboarding';
 import { agentVersion } from './config';
 
 /**
@@ -228,7 +228,7 @@ export class CommandRunner {
           return {
             outcome: 'refused',
             // The chart as this deployment serves it (ADR 0075): a customer has no checkout of the repository.
-            reason: `this agent (${agentVersion}) cannot replace itself; run: helm upgrade spot-optimizer-agent ${this.config.apiUrl}${agentChartPath} --namespace spot-optimizer --reuse-values --set image.tag=${command.version}`,
+            reason: `this agent (${agentVersion}) cannot replace itself; run: ${agentHelmUpgradeCommand(this.config.apiUrl, command.version)}`,
           };
       }
     } catch (error) {
