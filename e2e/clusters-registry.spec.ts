@@ -256,6 +256,44 @@ test.describe
         ].sort(),
       );
 
+      // 6b. Upgrade agent only queues: data-prod's agent (write mode: it has polled) gets the command,
+      // search-prod has no agent taking commands, web-prod is still in maintenance.
+      const auth = { authorization: `Bearer ${token}` };
+      const issued = await page.request.post(`/api/client/clusters/${ids['data-prod']}/agent-token`, {
+        headers: auth,
+      });
+      expect(issued.status()).toBe(201);
+      const agentAuth = { authorization: `Bearer ${(await issued.json()).token}` };
+      expect((await page.request.get('/api/agent/commands', { headers: agentAuth })).status()).toBe(200);
+      await page.getByRole('button', { name: 'Upgrade agent' }).click();
+      const upgrade = page.getByRole('dialog');
+      await expect(upgrade).toContainText('Agent upgrades in the cluster');
+      await upgrade.getByRole('button', { name: 'Apply to 3' }).click();
+      await expect(results.getByRole('status')).toHaveText('0 succeeded, 1 queued, 2 failed.');
+      const queued = results.getByRole('row', { name: /data-prod/ });
+      await expect(queued).toContainText('Queued');
+      await expect(queued).toContainText('its answer shows under Agent upgrades');
+      await expect(results.getByRole('row', { name: /search-prod/ })).toContainText(
+        'Or upgrade it yourself: helm upgrade spot-optimizer-agent http',
+      );
+      await shot(page, 'bulk-upgrade-queued');
+      await expectAccessible(page, 'the queued upgrade');
+      await page.keyboard.press('Escape');
+      await expect(results).toBeHidden();
+      // The agent fetches it and answers as a real one does (it cannot replace itself); step 8 reads it.
+      const fetched = (await (await page.request.get('/api/agent/commands', { headers: agentAuth })).json())
+        .commands as { id: string }[];
+      expect(fetched).toHaveLength(1);
+      const helmLine = `helm upgrade spot-optimizer-agent ${new URL(page.url()).origin}/api/agent/spot-optimizer-agent-0.1.0.tgz --namespace spot-optimizer --reuse-values --set image.tag=0.1.0`;
+      const answered = await page.request.post(
+        `/api/agent/commands/${encodeURIComponent(fetched[0]?.id ?? '')}/result`,
+        {
+          headers: agentAuth,
+          data: { outcome: 'refused', reason: `this agent cannot replace itself; run: ${helmLine}` },
+        },
+      );
+      expect(answered.status()).toBe(200);
+
       // 7. Keyboard only: a pill off with Space, a sort with Enter, a row selected with Space.
       await page.getByRole('button', { name: 'Clear selection' }).click();
       await page.getByRole('button', { name: 'Prod', exact: true }).focus();
@@ -291,10 +329,17 @@ test.describe
         page.getByRole('heading', { level: 1, name: 'Audit Logs & Compliance Center' }),
       ).toBeVisible();
       await expect(page.getByLabel('Target')).toHaveValue(`cluster/${ids['data-prod']}`);
-      // Only data-prod's record of the bulk apply (search-prod's and web-prod's are filtered out).
+      // Only data-prod's records (search-prod's and web-prod's are filtered out): the bulk apply, its agent
+      // token, the bulk upgrade and the agent's answer to it.
       const trail = page.getByTestId('audit-table').getByRole('row');
-      await expect(trail).toHaveCount(2);
-      await expect(trail.nth(1)).toContainText('Modified Policy');
+      await expect(trail).toHaveCount(5);
+      for (const event of [
+        'Modified Policy',
+        'Issued Agent Token',
+        'Cluster Agent Upgrade',
+        'Cluster Command Result',
+      ])
+        await expect(trail.filter({ hasText: event })).toHaveCount(1);
       await expect(trail.nth(1)).toContainText(ids['data-prod'] ?? 'missing id');
       await fromMenu('Settings (policy)');
       await expect(page.getByRole('heading', { level: 1, name: 'Optimization Policies' })).toBeVisible();
@@ -302,6 +347,14 @@ test.describe
       await fromMenu('Logs (activity)');
       await expect(page).toHaveURL(new RegExp(`/clusters/${ids['data-prod']}$`));
       await expect(page.getByRole('heading', { level: 2, name: 'Activity' })).toBeAttached();
+      // The queued upgrade's answer is where the bulk result said: the agent refused, with the command.
+      const upgrades = page.getByTestId('agent-upgrades');
+      await expect(upgrades.getByRole('heading', { level: 3, name: 'Agent upgrades' })).toBeVisible();
+      await expect(upgrades.getByRole('row').nth(1)).toContainText('Refused by the agent');
+      await expect(upgrades.locator('code')).toHaveText(helmLine);
+      await upgrades.scrollIntoViewIfNeeded();
+      await shot(page, 'agent-upgrade-answer');
+      await expectAccessible(page, 'the agent upgrades');
 
       // 9. The shield lists its checks, the Compliance & Drift findings among them, and opens that tab.
       await page.getByRole('menuitem', { name: 'Clusters' }).first().click();

@@ -7,6 +7,7 @@ import {
   exemptionOf,
   type KarpenterManifest,
 } from '@spot/shared/model/agent-command';
+import { agentHelmUpgradeCommand } from '@spot/shared/model/cluster-onboarding';
 import { agentVersion } from './config';
 
 /**
@@ -226,7 +227,8 @@ export class CommandRunner {
             return { outcome: 'succeeded', reason: `already running ${agentVersion}` };
           return {
             outcome: 'refused',
-            reason: `this agent (${agentVersion}) cannot replace itself; run: helm upgrade spot-optimizer-agent agent/helm/spot-optimizer-agent --namespace spot-optimizer --reuse-values --set image.tag=${command.version}`,
+            // The chart as this deployment serves it (ADR 0075): a customer has no checkout of the repository.
+            reason: `this agent (${agentVersion}) cannot replace itself; run: ${agentHelmUpgradeCommand(this.config.apiUrl, command.version)}`,
           };
       }
     } catch (error) {

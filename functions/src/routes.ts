@@ -181,8 +181,9 @@ export const routes: readonly RouteDefinition[] = [
     handler: 'clusters/bulk',
     auth: 'user',
     timeoutSeconds: 30,
-    // Saves policies and hibernation schedules (re-arming their schedules), enqueues agent commands.
-    needs: ['table-write', 'schedules'],
+    // Saves policies and hibernation schedules (re-arming their schedules), enqueues agent commands; an
+    // agent upgrade no agent takes names the chart at this deployment's URL.
+    needs: ['table-write', 'schedules', 'app-url'],
   },
   // The Add Cluster wizard (issue 17 item 4, ADR 0051). Each calls the customer's cloud (a few EKS or
   // IAM calls per region): a wizard scans a handful of times, not hundreds.
@@ -297,6 +298,13 @@ export const routes: readonly RouteDefinition[] = [
   },
   // The cluster detail tabs (issue 17 item 5, ADR 0052).
   { method: 'GET', path: '/api/client/clusters/{id}/drift', handler: 'clusters/drift', auth: 'user' },
+  // What came of the agent upgrades the registry's bulk action queued (ADR 0045 §6).
+  {
+    method: 'GET',
+    path: '/api/client/clusters/{id}/agent-upgrades',
+    handler: 'clusters/agent-upgrades',
+    auth: 'user',
+  },
   {
     method: 'GET',
     path: '/api/client/clusters/{id}/compliance',

@@ -10,7 +10,7 @@ import {
 } from '@spot/agent/commands';
 import { loadConfig } from '@spot/agent/config';
 import { workloadPatchBody } from '@spot/agent/kubernetes-executor';
-import type { AgentCommandSpec, AgentExemptions } from '@spot/shared';
+import { type AgentCommandSpec, type AgentExemptions, agentChartVersion } from '@spot/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -255,8 +255,10 @@ describe('the agent’s command loop', () => {
     await runner(api, k8s.executor).pollOnce();
     expect(api.posted[0]?.body).toEqual({ outcome: 'succeeded', reason: `already running ${agentVersion}` });
     expect(api.posted[1]?.body.outcome).toBe('refused');
-    expect(api.posted[1]?.body.reason).toContain('helm upgrade spot-optimizer-agent');
-    expect(api.posted[1]?.body.reason).toContain('image.tag=9.9.9');
+    // The chart as the deployment serves it (ADR 0075), not a path in the repository the customer lacks.
+    expect(api.posted[1]?.body.reason).toContain(
+      `run: helm upgrade spot-optimizer-agent https://spot.example.com/api/agent/spot-optimizer-agent-${agentChartVersion}.tgz --namespace spot-optimizer --reuse-values --set image.tag=9.9.9`,
+    );
     expect(k8s.writes).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
-import { registryRowSchema } from '@spot/shared';
+import { CommandRunner, type KubernetesExecutor } from '@spot/agent/commands';
+import { agentChartVersion, registryRowSchema } from '@spot/shared';
 import { encodeRegistryRow } from '@spot/shared/registry/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transactWrite } from '../src/data/repository';
@@ -6,6 +7,7 @@ import { executePlan } from '../src/data/write-plan';
 import { realizedSavingAdd, registryRowPut } from '../src/domain/cluster-registry-row';
 import { configurePorts } from '../src/ports/index';
 import { type SeededCluster, seedCluster } from './clusters-support';
+import { expectContractResponse } from './support/contract';
 import { call, signUpAndIn, useLocalServices } from './support/services';
 
 /**
@@ -396,7 +398,7 @@ describe('POST /api/client/clusters/bulk', () => {
     });
   });
 
-  it('sends the agent upgrade through the command channel, failing where no agent polls', async () => {
+  it('queues the agent upgrade; the agent answers with the served chart, and the cluster page shows it', async () => {
     const [, , , four, five] = clusters as SeededCluster[] as [
       SeededCluster,
       SeededCluster,
@@ -409,19 +411,78 @@ describe('POST /api/client/clusters/bulk', () => {
       path: { id: four.clusterId },
     });
     const agentToken = String(issued.body.token);
-    expect((await call('GET /api/agent/commands', { token: agentToken })).status).toBe(200);
-    const res = await bulk(a, { action: 'upgrade-agent', ids: [four.clusterId, five.clusterId] });
+    // The agent of cluster four in write mode, its HTTP calls answered by the route handlers themselves.
+    const appUrl = String(process.env.APP_URL);
+    const agentFetch = (async (url: string | URL | Request, init?: RequestInit) => {
+      const { pathname } = new URL(String(url));
+      const result = /^\/api\/agent\/commands\/([^/]+)\/result$/.exec(pathname);
+      const res = await call(
+        result ? 'POST /api/agent/commands/{id}/result' : `${init?.method ?? 'GET'} ${pathname}`,
+        {
+          token: agentToken,
+          ...(result ? { path: { id: decodeURIComponent(String(result[1])) } } : {}),
+          ...(init?.body ? { body: JSON.parse(String(init.body)) } : {}),
+        },
+      );
+      return new Response(res.raw, { status: res.status });
+    }) as typeof fetch;
+    const noKubernetes = new Proxy({} as KubernetesExecutor, {
+      get: () => () => Promise.reject(new Error('an upgrade never touches the cluster')),
+    });
+    const agent = new CommandRunner(
+      { apiUrl: appUrl, token: agentToken, writeMode: true },
+      { executor: noKubernetes, fetch: agentFetch, log: () => {} },
+    );
+    // Its first poll (nothing to run) is what makes the channel take commands.
+    expect(await agent.pollOnce()).toMatchObject({ ok: true, ran: 0 });
+
+    const res = await bulk(a, {
+      action: 'upgrade-agent',
+      ids: [four.clusterId, five.clusterId, foreign.clusterId],
+      version: '0.2.0',
+    });
     expect(res.status, res.raw).toBe(200);
-    const results = res.body.results as { outcome: string; errorCode: string | null }[];
+    expectContractResponse('POST /api/client/clusters/bulk', res);
+    // Queued is not done: the agent has not answered yet.
+    expect(res.body).toMatchObject({ succeeded: 0, queued: 1, failed: 2 });
+    const results = res.body.results as { outcome: string; errorCode: string | null; message: string }[];
     expect(results.map((r) => [r.outcome, r.errorCode])).toEqual([
-      ['succeeded', null],
+      ['queued', null],
       ['failed', 'AGENT_UNAVAILABLE'],
+      ['failed', 'NOT_FOUND'],
     ]);
-    const poll = await call('GET /api/agent/commands', { token: agentToken });
-    expect((poll.body.commands as { command: unknown }[]).map((c) => c.command)).toEqual([
-      { type: 'upgrade-agent', version: '0.1.0' },
-    ]);
+    expect(results[0]?.message).toMatch(/^Upgrade to 0\.2\.0 queued for the agent .*Agent upgrades/);
+    // No agent takes commands on five: the message says how to switch write mode on, or upgrade by hand.
+    const served = `${appUrl}/api/agent/spot-optimizer-agent-${agentChartVersion}.tgz`;
+    expect(results[1]?.message).toContain('writeMode.enabled=true');
+    expect(results[1]?.message).toContain(
+      `Or upgrade it yourself: helm upgrade spot-optimizer-agent ${served} --namespace spot-optimizer --reuse-values --set image.tag=0.2.0`,
+    );
+    expect(results[2]?.message).not.toContain('other-prod');
     expect((await auditOf(a, 'cluster.agent.upgrade')).length).toBe(2);
+
+    const upgrades = (id: string, user = a) =>
+      call('GET /api/client/clusters/{id}/agent-upgrades', { token: user.accessToken, path: { id } });
+    const before = await upgrades(four.clusterId);
+    expect(before.status, before.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/agent-upgrades', before);
+    expect(before.body.items).toEqual([
+      expect.objectContaining({ command: { type: 'upgrade-agent', version: '0.2.0' }, status: 'pending' }),
+    ]);
+
+    // The agent polls, cannot replace itself, and answers with the chart this deployment serves.
+    expect(await agent.pollOnce()).toMatchObject({ ok: true, ran: 1, reported: 1 });
+    const after = await upgrades(four.clusterId);
+    const [answer] = after.body.items as { status: string; outcome: string; reason: string }[];
+    expect(answer).toMatchObject({ status: 'done', outcome: 'refused' });
+    expect(answer?.reason).toContain(
+      `run: helm upgrade spot-optimizer-agent ${served} --namespace spot-optimizer --reuse-values --set image.tag=0.2.0`,
+    );
+    // Another organization's cluster is not found, and this one's upgrades are nobody else's.
+    expect((await upgrades(foreign.clusterId)).status).toBe(404);
+    expect((await upgrades(four.clusterId, b)).status).toBe(404);
+    expect((await upgrades(five.clusterId)).body.items).toEqual([]);
+
     // The version a heartbeat reports reaches the registry: an older agent is drift.
     const beat = await call('POST /api/ingest/snapshots', {
       token: agentToken,

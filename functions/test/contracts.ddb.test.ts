@@ -120,6 +120,10 @@ const reads: Record<string, () => Parameters<typeof call>[1]> = {
   'GET /api/client/clusters/{id}/actions': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/karpenter': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/drift': () => ({ token: user.accessToken, path: { id: clusterId } }),
+  'GET /api/client/clusters/{id}/agent-upgrades': () => ({
+    token: user.accessToken,
+    path: { id: clusterId },
+  }),
   'GET /api/client/clusters/{id}/compliance': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/budget': () => ({ token: user.accessToken, path: { id: clusterId } }),
   'GET /api/client/clusters/{id}/sync': () => ({ token: user.accessToken, path: { id: clusterId } }),

@@ -388,6 +388,7 @@ describe('no credential leaves by any route', () => {
     });
     // The detail tabs; the node-group edit opens the account's access key to reach the cloud.
     await call('GET /api/client/clusters/{id}/drift', { token, path: { id: cluster.clusterId } });
+    await call('GET /api/client/clusters/{id}/agent-upgrades', { token, path: { id: cluster.clusterId } });
     await call('GET /api/client/clusters/{id}/compliance', { token, path: { id: cluster.clusterId } });
     await call('PUT /api/client/clusters/{id}/budget', {
       token,

@@ -4,6 +4,7 @@ import {
   type AgentCommandsResponse,
   type AgentCommandView,
   type AgentExemptions,
+  type AgentUpgradesResponse,
   agentCanAct,
   agentCommandInputSchema,
   ConflictError,
@@ -15,6 +16,7 @@ import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-chan
 import {
   agentCommandEntity,
   agentCommandKey,
+  agentUpgradeCommandsQuery,
   closeAgentCommandSpec,
   openAgentCommandsQuery,
 } from '../data/entities/agent-command';
@@ -48,12 +50,14 @@ export const maxCommandsPerEnqueue = 100;
 
 /** The cluster's agent cannot take commands now: nothing was enqueued. */
 export class AgentUnavailableError extends DomainError {
-  constructor(clusterId: string, lastPollAt: string | null) {
+  /** `instead`: what a person can do without the channel (appended to the message). */
+  constructor(clusterId: string, lastPollAt: string | null, instead?: string) {
     super(
       'AGENT_UNAVAILABLE',
-      lastPollAt
+      (lastPollAt
         ? `The agent of cluster ${clusterId} has not fetched commands since ${lastPollAt}: it is offline or its write mode was switched off. Check the agent's pod, or install it with writeMode.enabled=true.`
-        : `The agent of cluster ${clusterId} has never fetched commands: install it with write mode on (Helm value writeMode.enabled=true, or SPOT_WRITE_MODE=true with agent/manifests/write-rbac.yaml).`,
+        : `The agent of cluster ${clusterId} has never fetched commands: install it with write mode on (Helm value writeMode.enabled=true, or SPOT_WRITE_MODE=true with agent/manifests/write-rbac.yaml).`) +
+        (instead ? ` ${instead}` : ''),
       409,
       { clusterId, lastPollAt },
     );
@@ -103,6 +107,24 @@ export async function exemptionsOf(orgId: string, clusterId: string): Promise<Ag
       key: s.key,
       ...(s.value === undefined ? {} : { value: s.value }),
     })),
+  };
+}
+
+/** Agent upgrades listed on the cluster page: a person sends a few a week at most. */
+export const listedAgentUpgrades = 20;
+
+/**
+ * The cluster's agent upgrades (kept a week, like every command), newest first, with the agent's answer:
+ * the bulk action only queues them, and this is where a person reads what came of it.
+ */
+export async function listAgentUpgrades(orgId: string, clusterId: string): Promise<AgentUpgradesResponse> {
+  await accountOf(orgId, clusterId);
+  const commands = await queryAll(agentCommandEntity, agentUpgradeCommandsQuery(orgId, clusterId));
+  return {
+    items: commands
+      .sort((a, b) => b.enqueuedAt.localeCompare(a.enqueuedAt) || b.commandId.localeCompare(a.commandId))
+      .slice(0, listedAgentUpgrades)
+      .map(viewOf),
   };
 }
 

@@ -1,5 +1,7 @@
 import {
   type AuditEntry,
+  agentHelmUpgradeCommand,
+  agentUpgradeCommandIdPrefix,
   type BulkActionBody,
   type BulkActionResponse,
   type ClusterListItem,
@@ -30,7 +32,8 @@ import { clusterRegistryRowKey, registryRowsOfOrgQuery } from '../data/entities/
 import { nodeTemplateEntity, nodeTemplateKey } from '../data/entities/node-template';
 import { batchGet, getItem, queryRaw } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
-import { enqueueAgentCommands } from './agent-commands';
+import { port } from '../ports';
+import { AgentUnavailableError, enqueueAgentCommands } from './agent-commands';
 import { appendAudit } from './audit';
 import { templateOfPolicy } from './cluster-findings';
 import { loadCluster } from './clusters';
@@ -232,7 +235,8 @@ class BulkMaintenanceError extends DomainError {
   }
 }
 
-type Applied = { before?: unknown; after?: unknown; message: string };
+/** `queued`: handed to the cluster's agent, which answers later (not done yet). */
+type Applied = { before?: unknown; after?: unknown; message: string; queued?: true };
 
 /** One cluster's change, with the existing per-cluster domain function of its feature. */
 async function applyOne(
@@ -304,17 +308,30 @@ async function applyOne(
       // The request id is the idempotency key (a retried request enqueues nothing twice); API Gateway's ids
       // may hold characters a command id does not allow.
       const commandId =
-        `upgrade-agent:${body.version}:${actor.requestId.replace(/[^A-Za-z0-9._:-]/g, '-')}`.slice(0, 100);
-      await enqueueAgentCommands(
-        orgId,
-        clusterId,
-        [{ id: commandId, command: { type: 'upgrade-agent', version: body.version } }],
-        now,
-        actor.email,
-      );
+        `${agentUpgradeCommandIdPrefix}${body.version}:${actor.requestId.replace(/[^A-Za-z0-9._:-]/g, '-')}`.slice(
+          0,
+          100,
+        );
+      try {
+        await enqueueAgentCommands(
+          orgId,
+          clusterId,
+          [{ id: commandId, command: { type: 'upgrade-agent', version: body.version } }],
+          now,
+          actor.email,
+        );
+      } catch (error) {
+        // No agent takes commands: the upgrade a person can still run is part of the answer.
+        if (!(error instanceof AgentUnavailableError)) throw error;
+        const helm = agentHelmUpgradeCommand(await port('site').appUrl(), body.version);
+        const { lastPollAt } = error.details as { lastPollAt: string | null };
+        throw new AgentUnavailableError(clusterId, lastPollAt, `Or upgrade it yourself: ${helm}`);
+      }
+      // Queued, not done: the agent answers on its next poll, and the answer is on the cluster's Activity.
       return {
         after: { commandId, version: body.version },
-        message: `Upgrade to ${body.version} sent to the agent (command ${commandId}).`,
+        message: `Upgrade to ${body.version} queued for the agent (command ${commandId}); its answer shows under Agent upgrades in the cluster's Activity.`,
+        queued: true,
       };
     }
   }
@@ -381,7 +398,13 @@ export async function bulkAction(
         }),
         now,
       );
-      results.push({ id, name, outcome: 'succeeded', message: applied.message, errorCode: null });
+      results.push({
+        id,
+        name,
+        outcome: applied.queued ? 'queued' : 'succeeded',
+        message: applied.message,
+        errorCode: null,
+      });
     } catch (error) {
       const known = error instanceof DomainError;
       if (!known) logger.error('bulk action failed on a cluster', { clusterId: id, ...errorFields(error) });
@@ -402,6 +425,7 @@ export async function bulkAction(
   return {
     action: body.action,
     succeeded: results.filter((r) => r.outcome === 'succeeded').length,
+    queued: results.filter((r) => r.outcome === 'queued').length,
     failed: results.filter((r) => r.outcome === 'failed').length,
     results,
   };

@@ -142,6 +142,7 @@ beforeAll(async () => {
     'GET /api/client/clusters/{id}/karpenter': { path: { id: [cluster.clusterId] } },
     'POST /api/client/clusters/{id}/karpenter/reconcile': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/drift': { path: { id: [cluster.clusterId] } },
+    'GET /api/client/clusters/{id}/agent-upgrades': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/compliance': { path: { id: [cluster.clusterId] } },
     'GET /api/client/clusters/{id}/budget': { path: { id: [cluster.clusterId] } },
     'PUT /api/client/clusters/{id}/budget': {

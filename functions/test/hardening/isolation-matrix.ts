@@ -308,6 +308,7 @@ export const isolationCases: Record<string, RouteCase> = {
   'POST /api/client/clusters/{id}/hibernation/sleep': { ids: { 'path.id': 'cluster' } },
   'PUT /api/client/clusters/{id}/maintenance': { ids: { 'path.id': 'cluster' }, body: { enabled: true } },
   'GET /api/client/clusters/{id}/drift': { ids: { 'path.id': 'cluster' } },
+  'GET /api/client/clusters/{id}/agent-upgrades': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/clusters/{id}/compliance': { ids: { 'path.id': 'cluster' } },
   'GET /api/client/clusters/{id}/budget': { ids: { 'path.id': 'cluster' } },
   'PUT /api/client/clusters/{id}/budget': { ids: { 'path.id': 'cluster' }, body: { monthlyBudgetUsd: 1000 } },

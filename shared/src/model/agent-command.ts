@@ -191,6 +191,19 @@ export const agentCommandViewSchema = z.object({
 });
 export type AgentCommandView = z.infer<typeof agentCommandViewSchema>;
 
+/**
+ * Every agent upgrade the registry's bulk action sends has an id starting with this (the request id
+ * follows), so a cluster's upgrades are listed without reading its other commands.
+ */
+export const agentUpgradeCommandIdPrefix = 'upgrade-agent:';
+
+/**
+ * `GET /api/client/clusters/{id}/agent-upgrades`: the cluster's agent upgrades of the last week, newest
+ * first, each with the agent's answer (done, or refused with the `helm upgrade` command to run).
+ */
+export const agentUpgradesResponseSchema = z.object({ items: z.array(agentCommandViewSchema) });
+export type AgentUpgradesResponse = z.infer<typeof agentUpgradesResponseSchema>;
+
 // ------------------------------------------------------------------------------------- maintenance
 
 export const maintenanceInputSchema = z.strictObject({

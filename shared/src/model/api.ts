@@ -12,6 +12,7 @@ import {
   agentCommandResultBodySchema,
   agentCommandsResponseSchema,
   agentCommandViewSchema,
+  agentUpgradesResponseSchema,
   maintenanceInputSchema,
   maintenanceResponseSchema,
 } from './agent-command';
@@ -456,6 +457,14 @@ export const apiContracts = {
     tags: ['Clusters'],
     path: clusterPathSchema,
     responses: { 200: clusterDriftResponseSchema },
+    errors: ofOneAccount,
+  },
+  'GET /api/client/clusters/{id}/agent-upgrades': {
+    summary:
+      "The cluster's agent upgrades of the last week (the registry's bulk Upgrade agent), newest first, each with the agent's answer: done, or refused with the `helm upgrade` command that upgrades it",
+    tags: ['Clusters'],
+    path: clusterPathSchema,
+    responses: { 200: agentUpgradesResponseSchema },
     errors: ofOneAccount,
   },
   'GET /api/client/clusters/{id}/compliance': {

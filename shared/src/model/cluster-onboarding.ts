@@ -211,6 +211,14 @@ export const agentManifestPath = '/api/agent/manifest.yaml';
 export const agentChartName = 'spot-optimizer-agent';
 export const agentChartVersion = '0.1.0';
 export const agentChartPath = `/api/agent/${agentChartName}-${agentChartVersion}.tgz` as const;
+/**
+ * The command that upgrades an installed agent to `version` with the chart this deployment serves,
+ * keeping the release's values (its token, cluster name, write mode). The agent cannot replace its own
+ * Deployment, so its answer to an upgrade command is this line, and so is the bulk action's when no
+ * agent takes commands.
+ */
+export const agentHelmUpgradeCommand = (apiUrl: string, version: string) =>
+  `helm upgrade spot-optimizer-agent ${apiUrl}${agentChartPath} --namespace spot-optimizer --reuse-values --set image.tag=${version}`;
 /** The chart's row of the route table and of `apiContracts`. */
 export const agentChartRouteKey = `GET ${agentChartPath}` as const;
 

@@ -283,7 +283,11 @@ export type BulkActionBody = z.infer<typeof bulkActionBodySchema>;
 export const bulkActionResultSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),
-  outcome: z.enum(['succeeded', 'failed']),
+  /**
+   * `queued`: sent to the cluster's agent, which answers later (an agent upgrade: the answer is on the
+   * cluster's Activity); `succeeded`: done when the response was written.
+   */
+  outcome: z.enum(['succeeded', 'queued', 'failed']),
   /** What happened, or why not, in words a person can act on. */
   message: z.string(),
   errorCode: z.string().nullable(),
@@ -291,6 +295,7 @@ export const bulkActionResultSchema = z.object({
 export const bulkActionResponseSchema = z.object({
   action: z.string(),
   succeeded: z.number().int().nonnegative(),
+  queued: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
   results: z.array(bulkActionResultSchema),
 });

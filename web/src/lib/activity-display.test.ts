@@ -1,6 +1,14 @@
 import type { ConsolidationPlanResponse } from '@spot/shared';
 import { describe, expect, it } from 'vitest';
-import { heldReason, planSummary, podMovesLabel, terminationLabel, workloadLabel } from './activity-display';
+import {
+  agentUpgradeAnswer,
+  agentUpgradeState,
+  heldReason,
+  planSummary,
+  podMovesLabel,
+  terminationLabel,
+  workloadLabel,
+} from './activity-display';
 
 const plan = (steps: number, waves: number): ConsolidationPlanResponse => ({
   clusterId: 'eks-1',
@@ -80,5 +88,28 @@ describe('activity display', () => {
       'a pod on it is marked karpenter.sh/do-not-disrupt',
     );
     expect(heldReason([])).toBe('protected by the policy');
+  });
+});
+
+describe('agent upgrade display', () => {
+  it('says queued until the agent fetches it, then its answer', () => {
+    expect(agentUpgradeState({ status: 'pending', outcome: null })).toMatch(/^Queued/);
+    expect(agentUpgradeState({ status: 'leased', outcome: null })).toMatch(/no answer yet/);
+    expect(agentUpgradeState({ status: 'done', outcome: 'succeeded' })).toBe('Done');
+    expect(agentUpgradeState({ status: 'done', outcome: 'refused' })).toBe('Refused by the agent');
+  });
+
+  it('splits the helm command a refusal asks for from its words', () => {
+    const helm =
+      'helm upgrade spot-optimizer-agent https://spot.example.com/api/agent/spot-optimizer-agent-0.1.0.tgz --namespace spot-optimizer --reuse-values --set image.tag=0.2.0';
+    expect(agentUpgradeAnswer(`this agent (0.1.0) cannot replace itself; run: ${helm}`)).toEqual({
+      text: 'this agent (0.1.0) cannot replace itself; run:',
+      command: helm,
+    });
+    expect(agentUpgradeAnswer('already running 0.1.0')).toEqual({
+      text: 'already running 0.1.0',
+      command: null,
+    });
+    expect(agentUpgradeAnswer(null)).toEqual({ text: '', command: null });
   });
 });

@@ -1,4 +1,10 @@
-import type { ClusterActionView, ConsolidationPlanResponse, PlanStep } from '@spot/shared';
+import type {
+  AgentCommandOutcome,
+  AgentCommandView,
+  ClusterActionView,
+  ConsolidationPlanResponse,
+  PlanStep,
+} from '@spot/shared';
 import { formatNumber, formatUsd } from './format';
 
 /** View logic of the cluster page's Activity section: words for what the optimizer did or would do. */
@@ -77,3 +83,27 @@ const kindWords: Record<ClusterActionView['kind'], string> = {
   'group-minimum-drift': 'Minimum set back outside the product',
 };
 export const actionKindLabel = (kind: ClusterActionView['kind']) => kindWords[kind];
+
+/** An agent upgrade's state in words: queued until the agent fetches it, then its answer. */
+export function agentUpgradeState(c: Pick<AgentCommandView, 'status' | 'outcome'>): string {
+  if (c.status === 'pending') return 'Queued: the agent has not fetched it yet';
+  if (c.status === 'leased') return 'Fetched by the agent, no answer yet';
+  const answers: Record<AgentCommandOutcome, string> = {
+    succeeded: 'Done',
+    refused: 'Refused by the agent',
+    failed: 'Failed on the agent',
+    wait: 'Waiting on the agent',
+  };
+  return c.outcome ? answers[c.outcome] : 'Done';
+}
+
+/**
+ * The agent's answer split into its words and the command it asks a person to run (after `run: `), so the
+ * command shows as code to copy.
+ */
+export function agentUpgradeAnswer(reason: string | null): { text: string; command: string | null } {
+  if (reason === null) return { text: '', command: null };
+  const at = reason.indexOf('run: ');
+  if (at < 0) return { text: reason, command: null };
+  return { text: reason.slice(0, at + 4), command: reason.slice(at + 5).trim() };
+}

@@ -1,6 +1,7 @@
 import { eksVersionStatus } from '@spot/shared/registry/index';
 import { describe, expect, it } from 'vitest';
 import {
+  bulkSummary,
   complianceLines,
   extendedSupportCostText,
   hibernationPreset,
@@ -105,5 +106,12 @@ describe('registry display', () => {
     expect(p.weeklyGrid[0]?.filter(Boolean)).toHaveLength(26);
     expect(p.weeklyGrid[6]?.some(Boolean)).toBe(false);
     expect(hibernationPreset('weekends', 'UTC').weeklyGrid[4]?.every(Boolean)).toBe(true);
+  });
+});
+
+describe('bulk results', () => {
+  it('counts the queued apart from the succeeded, and only when some were queued', () => {
+    expect(bulkSummary({ succeeded: 0, queued: 2, failed: 1 })).toBe('0 succeeded, 2 queued, 1 failed.');
+    expect(bulkSummary({ succeeded: 2, queued: 0, failed: 1 })).toBe('2 succeeded, 1 failed.');
   });
 });

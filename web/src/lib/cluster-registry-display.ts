@@ -161,3 +161,12 @@ export function hibernationPreset(
   // Active 07:00-20:00 on weekdays (slots 14-39), asleep otherwise; the scope and protection take their defaults.
   return { enabled: true, timeZone, weeklyGrid, preWarm: true };
 }
+
+/** A bulk result's outcome in words: `queued` is sent to the agent, which has not answered yet. */
+export const bulkOutcomeText = { succeeded: 'Succeeded', queued: 'Queued', failed: 'Failed' } as const;
+
+/** "2 succeeded, 1 queued, 1 failed." (queued only when some were: the other actions never queue). */
+export function bulkSummary(result: { succeeded: number; queued: number; failed: number }): string {
+  const queued = result.queued > 0 ? `, ${result.queued} queued` : '';
+  return `${result.succeeded} succeeded${queued}, ${result.failed} failed.`;
+}

@@ -1,4 +1,6 @@
 import {
+  type AgentCommandView,
+  agentUpgradesResponseSchema,
   type ClusterActionView,
   type ConsolidationPlanResponse,
   type ConsolidationStartResponse,
@@ -31,6 +33,9 @@ export const useActivityStore = defineStore('activity', () => {
   const started = ref<ConsolidationStartResponse | null>(null);
   const starting = ref(false);
   const runError = ref<unknown>(null);
+  /** The agent upgrades the registry's bulk action queued, newest first, with the agent's answers. */
+  const agentUpgrades = ref<AgentCommandView[]>([]);
+  const agentUpgradesError = ref<unknown>(null);
   let polling: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -64,9 +69,11 @@ export const useActivityStore = defineStore('activity', () => {
       automation.value = null;
       started.value = null;
       runError.value = null;
+      agentUpgrades.value = [];
       clearTimeout(polling);
       void loadAutomation(id);
     }
+    if (!more) void loadAgentUpgrades(id);
     loading.value = true;
     error.value = null;
     try {
@@ -97,6 +104,16 @@ export const useActivityStore = defineStore('activity', () => {
       planError.value = e;
     } finally {
       planning.value = false;
+    }
+  }
+
+  async function loadAgentUpgrades(id: string): Promise<void> {
+    agentUpgradesError.value = null;
+    try {
+      const page = await api.get(`${base(id)}/agent-upgrades`, agentUpgradesResponseSchema);
+      if (clusterId.value === id) agentUpgrades.value = page.items;
+    } catch (e) {
+      if (clusterId.value === id) agentUpgradesError.value = e;
     }
   }
 
@@ -191,6 +208,9 @@ export const useActivityStore = defineStore('activity', () => {
     started,
     starting,
     runError,
+    agentUpgrades,
+    agentUpgradesError,
+    loadAgentUpgrades,
     progress,
     setAutomation,
     start,

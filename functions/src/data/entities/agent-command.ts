@@ -1,4 +1,9 @@
-import { agentCommandOutcomeSchema, agentCommandSpecSchema, agentCommandStatusSchema } from '@spot/shared';
+import {
+  agentCommandOutcomeSchema,
+  agentCommandSpecSchema,
+  agentCommandStatusSchema,
+  agentUpgradeCommandIdPrefix,
+} from '@spot/shared';
 import { z } from 'zod';
 import { defineEntity } from '../entity';
 import type { UpdateSpec } from '../expressions';
@@ -65,6 +70,12 @@ export const openAgentCommandsQuery = (orgId: string, clusterId: string) => ({
 export const agentCommandsOfClusterQuery = (orgId: string, clusterId: string) => ({
   pk: clusterPk(orgId, clusterId),
   skPrefix: 'COMMAND#',
+});
+
+/** The cluster's agent upgrades (open and done): their ids share a prefix (the cluster page's Activity). */
+export const agentUpgradeCommandsQuery = (orgId: string, clusterId: string) => ({
+  pk: clusterPk(orgId, clusterId),
+  skPrefix: `COMMAND#${agentUpgradeCommandIdPrefix}`,
 });
 
 /** The update that closes a command: its outcome, out of the open index, expiring a week later. */
