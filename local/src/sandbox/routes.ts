@@ -56,6 +56,28 @@ function parseBody(event: APIGatewayProxyEventV2): unknown {
   return JSON.parse(text);
 }
 
+/** The body parsed by `schema`, or the 400 naming what is wrong (`example`: the JSON it expects). */
+function validBody<T>(
+  event: APIGatewayProxyEventV2,
+  schema: z.ZodType<T>,
+  example: string,
+): { data: T } | { response: APIGatewayProxyStructuredResultV2 } {
+  let body: unknown;
+  try {
+    body = parseBody(event);
+  } catch {
+    return { response: json(400, { message: `The body must be JSON: ${example}.` }) };
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    return {
+      response: json(400, {
+        message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
+      }),
+    };
+  return { data: parsed.data };
+}
+
 /** `PUT /sandbox/clusters/{name}/spot-capacity`: spot capacity of a Karpenter pool runs out, or comes back. */
 const spotCapacityBodySchema = z.object({
   /** The NodePool, or `*` for every pool of the cluster. */
@@ -88,17 +110,8 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
           return json(404, {
             message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
           });
-        let body: unknown;
-        try {
-          body = parseBody(event);
-        } catch {
-          return json(400, { message: 'The body must be JSON: {"nodePool": "*", "available": false}.' });
-        }
-        const parsed = spotCapacityBodySchema.safeParse(body);
-        if (!parsed.success)
-          return json(400, {
-            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
-          });
+        const parsed = validBody(event, spotCapacityBodySchema, '{"nodePool": "*", "available": false}');
+        if ('response' in parsed) return parsed.response;
         const { nodePool, available, instanceTypes, autoScalingGroup } = parsed.data;
         if (autoScalingGroup !== undefined) {
           const cluster = sandbox.world.clusters.find((c) => c.name === name);
@@ -193,19 +206,12 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
           return json(404, {
             message: `The sandbox has no cluster ${name}. GET /sandbox/accounts lists them.`,
           });
-        let body: unknown;
-        try {
-          body = parseBody(event);
-        } catch {
-          return json(400, {
-            message: 'The body must be JSON: {"verb": "list", "resource": "events", "allowed": false}.',
-          });
-        }
-        const parsed = rbacBodySchema.safeParse(body);
-        if (!parsed.success)
-          return json(400, {
-            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
-          });
+        const parsed = validBody(
+          event,
+          rbacBodySchema,
+          '{"verb": "list", "resource": "events", "allowed": false}',
+        );
+        if ('response' in parsed) return parsed.response;
         const { verb, resource, allowed, subject } = parsed.data;
         const subjects = subject === 'all' ? rbacSubjects : [subject];
         sandbox.rbac.set(name, subjects, verb, resource, allowed);
@@ -221,19 +227,12 @@ export function sandboxRoutes(sandbox: SandboxCloud): ExtraRoute[] {
           return json(404, {
             message: `The sandbox has no account ${awsAccountId}. GET /sandbox/accounts lists its accounts.`,
           });
-        let body: unknown;
-        try {
-          body = parseBody(event);
-        } catch {
-          return json(400, {
-            message: 'The body must be JSON: {"externalId": "<uuid>", "enableWriteActions": false}.',
-          });
-        }
-        const parsed = onboardingBodySchema.safeParse(body);
-        if (!parsed.success)
-          return json(400, {
-            message: `Invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}.`,
-          });
+        const parsed = validBody(
+          event,
+          onboardingBodySchema,
+          '{"externalId": "<uuid>", "enableWriteActions": false}',
+        );
+        if ('response' in parsed) return parsed.response;
         try {
           const { roleArn } = sandbox.deployOnboardingStack(
             awsAccountId,
