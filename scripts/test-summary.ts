@@ -2,7 +2,7 @@
  * Prints the one closing line of `npm test`: "tests: N passed, N failed" over every runner's JSON
  * report, plus the names of failed steps that ran no tests (lint, typecheck, build).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir = '.test-results', ...failedSteps] = process.argv.slice(2);
@@ -23,8 +23,14 @@ interface PwSuite {
   suites?: PwSuite[];
 }
 
-const vitestFile = join(dir, 'vitest.json');
-if (existsSync(vitestFile)) {
+// One report per vitest process: `npm test` runs the DynamoDB Local tier and the unit and CDK tiers as two
+// (vitest-ddb.json, vitest-unit.json); a plain `vitest run` writes vitest.json.
+const vitestFiles = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => /^vitest.*\.json$/.test(f))
+      .map((f) => join(dir, f))
+  : [];
+for (const vitestFile of vitestFiles) {
   const report = JSON.parse(readFileSync(vitestFile, 'utf8')) as {
     numPassedTests: number;
     numFailedTests: number;
