@@ -387,6 +387,21 @@ export function ruleAttributes(rule: Pick<KubernetesRule, 'verb' | 'resource'>):
 export const kubernetesPermissionName = (rule: KubernetesRule): string =>
   `${rule.verb} ${rule.resource} — ${rule.why}`;
 
+/**
+ * What a collection says of the lists the cluster refused (`ClusterSnapshot.deniedLists`), on the cluster's
+ * collection state: each permission named with why it is needed, and that the snapshot lacks its part.
+ * `null` when none was refused (an ordinary collection).
+ */
+export function deniedListsReason(deniedLists: readonly string[] | undefined): string | null {
+  if (!deniedLists || deniedLists.length === 0) return null;
+  const names = deniedLists.map((resource) => {
+    const rule = agentKubernetesRules.find((r) => r.resource === resource);
+    return rule ? kubernetesPermissionName(rule) : `list ${resource}`;
+  });
+  const one = names.length === 1;
+  return `Read without ${one ? 'a permission' : `${names.length} permissions`}: the cluster refused ${names.join('; ')} (HTTP 403), so ${one ? 'that part is' : 'those parts are'} missing from its figures. Add ${one ? 'it' : 'them'} to the read-only ClusterRole Spot Optimizer reads with (agent/manifests/agentless-rbac.yaml, or the agent's ClusterRole).`;
+}
+
 /** The ClusterRole rule (YAML, one `rules:` entry) that grants a missing permission: the fix to apply. */
 export function rbacRuleFix(rule: Pick<KubernetesRule, 'verb' | 'resource'>): string {
   const a = ruleAttributes(rule);

@@ -1,4 +1,4 @@
-import { DomainError } from '@spot/shared';
+import { DomainError, deniedListsReason } from '@spot/shared';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { batchWrite, getItem } from '../../data/repository';
@@ -143,7 +143,13 @@ async function collectOnce(
       ...(backfill ? { seeds: backfill.seeds, backfilled: backfill.rollups } : {}),
       clusterUpdate: {
         ...(backfill ? {} : { history }),
-        collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: now.toISOString() },
+        // Read, but a list refused by the cluster's RBAC is named rather than silently left out (ADR 0070).
+        collection: {
+          status: 'ok',
+          reason: deniedListsReason(snapshot.deniedLists),
+          source: snapshot.source,
+          lastAttemptAt: now.toISOString(),
+        },
       },
     });
     await figuresIn();
