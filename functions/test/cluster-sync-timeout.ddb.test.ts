@@ -1,7 +1,9 @@
+import { agentFreshnessMs } from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntity, clusterKey } from '../src/data/entities/cluster';
 import { updateEntity } from '../src/data/repository';
 import { agentSyncAnswerMs, clusterSyncState, requestClusterSync } from '../src/domain/cluster-sync';
+import { getCluster } from '../src/domain/clusters';
 import { ingest } from '../src/domain/ingest';
 import { seedCluster } from './clusters-support';
 import { signUpAndIn, useLocalServices } from './support/services';
@@ -86,4 +88,15 @@ describe('Sync Now of an agent that does not answer', () => {
     });
     expect(await heartbeat(at(agentSyncAnswerMs + 10_000))).toBe(true);
   }, 60_000);
+
+  it("says on the cluster's detail what refreshes it: the agent while its snapshots are fresh, discovery after", async () => {
+    // The agent's last snapshot is a minute before t0 (the set-up; no snapshot since).
+    expect((await getCluster(orgId, clusterId, t0)).cluster.collectedBy).toBe('agent');
+    expect((await getCluster(orgId, clusterId, at(agentFreshnessMs - 60_001))).cluster.collectedBy).toBe(
+      'agent',
+    );
+    expect((await getCluster(orgId, clusterId, at(agentFreshnessMs - 60_000))).cluster.collectedBy).toBe(
+      'discovery',
+    );
+  });
 });
