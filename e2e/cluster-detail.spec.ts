@@ -219,6 +219,8 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   await page.goto(`/clusters/${clusterId}`);
   const freshness = page.getByTestId('dashboard-freshness');
   await expect(freshness).toContainText('Last synced');
+  // Fed by its agent: the page says the agent's snapshots refresh it, not discovery.
+  await expect(freshness).toContainText('refreshes by itself on each snapshot its agent sends');
   const syncedBefore = String(await freshness.getAttribute('data-synced-at'));
   expect(Date.parse(syncedBefore)).not.toBeNaN();
 

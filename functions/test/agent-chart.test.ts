@@ -88,6 +88,23 @@ describe("the agent's packaged chart", () => {
     expect(commands.terraform).toContain(`chart            = "${commands.chartUrl}"`);
   });
 
+  it("names the deployment's image repository in values.yaml, every other byte the repository's", () => {
+    const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/spot-optimizer-agent';
+    const own = readTarGz(packAgentChart(readAgentChartFiles(), ecr));
+    const valuesPath = `${agentChartName}/values.yaml`;
+    const ownValues = parse(own.files.get(valuesPath)?.toString('utf8') ?? '') as {
+      image: { repository: string; tag: string };
+    };
+    expect(ownValues.image).toMatchObject({ repository: ecr, tag: agentChartVersion });
+    for (const [path, content] of read.files)
+      if (path !== valuesPath) expect(own.files.get(path)?.equals(content), path).toBe(true);
+    // Only the repository line changed.
+    const before = read.files.get(valuesPath)?.toString('utf8').split('\n') ?? [];
+    const after = own.files.get(valuesPath)?.toString('utf8').split('\n') ?? [];
+    expect(after.filter((line, i) => line !== before[i])).toEqual([`  repository: ${ecr}`]);
+    expect(() => packAgentChart(readAgentChartFiles(), `${ecr}:1.0`)).toThrow(/Not an image repository/);
+  });
+
   it('refuses a Chart.yaml whose name or version is not the one the URL names', () => {
     const files = readAgentChartFiles();
     const withChart = (text: string) =>

@@ -1,6 +1,12 @@
 import { loadConfig } from '@spot/agent/config';
-import { agentChartPath, agentChartRouteKey, agentChartVersion } from '@spot/shared';
+import {
+  agentChartPath,
+  agentChartRouteKey,
+  agentChartVersion,
+  defaultAgentImageRepository,
+} from '@spot/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { packAgentChart } from '../src/domain/agent-chart';
 import { readAgentChartFiles } from '../src/lib/agent-chart-file';
 import { installDiscoveryHarness, seedSandboxAccount } from './discovery-support';
@@ -103,5 +109,47 @@ describe(agentChartRouteKey, () => {
     expect(install.helm).toContain(`--set token=${install.token}`);
     expect(install.terraform).toContain(`chart            = "${chartUrl}"`);
     expect(install.terraform).not.toContain(install.token);
+  });
+});
+
+describe("the agent image the served manifest and chart name (the deployment's AGENT_IMAGE_REPOSITORY)", () => {
+  const imageOf = (manifest: string) =>
+    documentsOf(manifest).find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0]?.image;
+  const chartValues = (bytes: Buffer | undefined) =>
+    parse(
+      readTarGz(bytes ?? Buffer.alloc(0))
+        .files.get('spot-optimizer-agent/values.yaml')
+        ?.toString('utf8') ?? '',
+    ) as {
+      image: { repository: string; tag: string };
+    };
+
+  it('names the public default without the variable, and the registry it names with it', async () => {
+    const saved = process.env.AGENT_IMAGE_REPOSITORY;
+    try {
+      delete process.env.AGENT_IMAGE_REPOSITORY;
+      expect(imageOf((await call('GET /api/agent/manifest.yaml')).raw)).toBe(
+        `${defaultAgentImageRepository}:${agentChartVersion}`,
+      );
+      expect(chartValues((await call(agentChartRouteKey)).bytes).image).toMatchObject({
+        repository: defaultAgentImageRepository,
+        tag: agentChartVersion,
+      });
+
+      const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/spot-optimizer-agent';
+      process.env.AGENT_IMAGE_REPOSITORY = ecr;
+      const manifest = await call('GET /api/agent/manifest.yaml');
+      expect(manifest.status, manifest.raw).toBe(200);
+      expect(imageOf(manifest.raw)).toBe(`${ecr}:${agentChartVersion}`);
+      // Still what the kubectl command fills in.
+      expect(runKubectlInstall(install.kubectl, manifest.raw)).not.toContain('CHANGE ME');
+      const chart = await call(agentChartRouteKey);
+      expect(chart.status, chart.raw).toBe(200);
+      expect(chartValues(chart.bytes).image).toMatchObject({ repository: ecr, tag: agentChartVersion });
+      expect(chart.bytes?.equals(packAgentChart(readAgentChartFiles(), ecr))).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.AGENT_IMAGE_REPOSITORY;
+      else process.env.AGENT_IMAGE_REPOSITORY = saved;
+    }
   });
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@spot/agent/config';
 import {
   agentManifestPlaceholders,
+  defaultAgentImageRepository,
   installCommands,
   installTokenPrefix,
   renderAgentManifest,
@@ -85,6 +86,30 @@ describe("the agent's manifest and the kubectl install command", () => {
       /exactly once/,
     );
     expect(() => renderAgentManifest(file, 'https://evil.example/"\ninjected: true')).toThrow(/plain/);
+    expect(() => renderAgentManifest(file.replace(/image: .*/, 'image: other:1'), apiUrl)).toThrow(
+      /exactly once/,
+    );
+  });
+
+  it("names the deployment's image repository, the public default without one, and refuses one that is not", () => {
+    const imageOf = (manifest: string) =>
+      documentsOf(manifest).find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0]
+        ?.image;
+    expect(imageOf(served)).toBe(`${defaultAgentImageRepository}:0.1.0`);
+    const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/spot-optimizer-agent';
+    const own = renderAgentManifest(readAgentManifest(), apiUrl, ecr);
+    expect(imageOf(own)).toBe(`${ecr}:0.1.0`);
+    // Only the image line differs from the default rendering.
+    expect(own.split('\n').filter((line, i) => line !== served.split('\n')[i])).toEqual([
+      `          image: ${ecr}:0.1.0`,
+    ]);
+    for (const bad of [
+      `${ecr}:0.2.0`,
+      'Registry.example/agent',
+      'registry.example/agent\ninjected: true',
+      '',
+    ])
+      expect(() => renderAgentManifest(file, apiUrl, bad), bad).toThrow(/Not an image repository/);
   });
 });
 
@@ -97,6 +122,12 @@ describe('the Helm chart and the plain manifest', () => {
   it('set the agent the same variables (the chart also its write-mode poll interval)', () => {
     const manifest = envNames(repoFile('agent/manifests/agent.yaml'));
     expect(envNames(deployment).filter((n) => n !== 'SPOT_COMMAND_POLL_SECONDS')).toEqual(manifest);
+  });
+
+  it('pull the same image: the public default repository, tagged with the agent version', () => {
+    const image = values.image as { repository: string; tag: string };
+    expect(image.repository).toBe(defaultAgentImageRepository);
+    expect(repoFile('agent/manifests/agent.yaml')).toContain(`image: ${image.repository}:${image.tag}`);
   });
 
   it("take the values the Helm and Terraform commands set, where the manifest's placeholders stand", () => {

@@ -1,10 +1,11 @@
 import { sandboxKeys } from '@spot/local/sandbox/index';
 import { loadCatalog } from '@spot/shared/pricing/catalog';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { cloudAccountEntity, cloudAccountKey } from '../src/data/entities/cloud-account';
 import { clusterKey } from '../src/data/entities/cluster';
+import { instanceLauncherKey } from '../src/data/entities/instance-launcher';
 import { nodeEntity } from '../src/data/entities/node';
-import { batchWrite, getItem, putItem, updateItem } from '../src/data/repository';
+import { batchWrite, getItem, getRaw, putItem, updateItem } from '../src/data/repository';
 import { seedCluster } from './clusters-support';
 import {
   type DiscoveryHarness,
@@ -39,6 +40,8 @@ let harness: DiscoveryHarness;
 let accountId: string;
 let clusterId: string;
 let groups: Group[];
+/** The r5 a person launched by hand in the drift test (its launcher is then kept, ADR 0078). */
+let handLaunched: string | undefined;
 /** A cluster with a spot or mixed ASG (a mixed instances policy) and that group. */
 let spotCluster: { id: string; group: Group } | undefined;
 
@@ -186,6 +189,7 @@ describe('GET /api/client/clusters/{id}/drift', () => {
       },
       { instanceType: 'r5.2xlarge' },
     );
+    handLaunched = instanceId;
     // ...and it joins the cluster: the node item a snapshot writes for it.
     const launchedAt = new Date(harness.sandbox.now()).toISOString();
     await putItem(nodeEntity, {
@@ -245,8 +249,10 @@ describe('GET /api/client/clusters/{id}/drift', () => {
         /assumed-role\/(AWSServiceRoleForAutoScaling|KarpenterControllerRole-)|^unknown \((no RunInstances|not looked up)/,
       );
     if (grouped.length > 0) expect(grouped.some((d) => d.launchedByPrincipal !== null)).toBe(true);
+    // The drift test above read the tab once: the 20 launchers it named are kept, this read asked about 20
+    // more (the hand-launched r5 first).
     const asked = drifted.filter((d) => !d.launchedByPrincipalNote?.includes('not looked up'));
-    expect(asked.length).toBe(Math.min(20, drifted.length));
+    expect(asked.length).toBe(Math.min(40, drifted.length));
 
     // Another organization's cluster stays a 404, CloudTrail or not.
     const other = await call('GET /api/client/clusters/{id}/drift', {
@@ -254,6 +260,128 @@ describe('GET /api/client/clusters/{id}/drift', () => {
       path: { id: clusterId },
     });
     expect(other.status).toBe(404);
+  });
+});
+
+describe('GET /api/client/clusters/{id}/drift: launchers kept (ADR 0078)', () => {
+  type Drifted = {
+    nodeName: string;
+    launchedByPrincipal: string | null;
+    launchedByPrincipalNote: string | null;
+  };
+  const read = async () => {
+    const res = await call('GET /api/client/clusters/{id}/drift', {
+      token: a.accessToken,
+      path: { id: clusterId },
+    });
+    expect(res.status, res.raw).toBe(200);
+    return res.body.drifted as Drifted[];
+  };
+  const askedIds = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.flatMap((c) => c[1] as string[]);
+
+  it('asks CloudTrail again about no instance whose launcher it named; a refusal is not kept', async () => {
+    if (!handLaunched) throw new Error('the drift test launched an instance by hand');
+    const kept = await getRaw(instanceLauncherKey(a.orgId, clusterId, handLaunched));
+    expect(kept).toMatchObject({ entity: 'InstanceLauncher', outcome: 'found', instanceId: handLaunched });
+    const spy = vi.spyOn(harness.sandbox, 'lookupInstanceLaunches');
+    try {
+      // The drift test's read kept what CloudTrail said: the r5 is named without asking about it again.
+      const first = await read();
+      expect(askedIds(spy)).not.toContain(handLaunched);
+      expect(first.find((d) => d.nodeName === 'ip-10-77-0-1.ec2.internal')?.launchedByPrincipal).toMatch(
+        /:user\/sandbox-admin$/,
+      );
+      // Each read asks about 20 instances not answered yet at most; once all are, a read asks nothing.
+      let settled = first;
+      for (let i = 0; i < 6 && spy.mock.calls.length > 0; i++) {
+        spy.mockClear();
+        settled = await read();
+      }
+      spy.mockClear();
+      const again = await read();
+      expect(spy).not.toHaveBeenCalled();
+      expect(again).toEqual(settled);
+      expect(again.filter((d) => d.launchedByPrincipal !== null).length).toBeGreaterThan(0);
+
+      // A second hand launch, read while the role may not call LookupEvents: said so, and not kept...
+      const keys = sandboxKeys(harness.sandbox).accounts[0];
+      if (!keys) throw new Error('no sandbox account');
+      const detail = await call('GET /api/client/clusters/{id}', {
+        token: a.accessToken,
+        path: { id: clusterId },
+      });
+      const region = { region: String((detail.body.cluster as { region: string }).region) };
+      const { instanceId } = harness.sandbox.runInstances(
+        {
+          region: region.region,
+          credentials: {
+            kind: 'access-key',
+            accessKeyId: keys.accessKeyId,
+            secretAccessKey: keys.secretAccessKey,
+          },
+        },
+        { instanceType: 'r5.xlarge' },
+      );
+      await putItem(nodeEntity, {
+        orgId: a.orgId,
+        clusterId,
+        accountId,
+        nodeName: 'ip-10-77-0-2.ec2.internal',
+        instanceId,
+        instanceType: 'r5.xlarge',
+        capacityType: 'on-demand',
+        zone: `${region.region}a`,
+        nodeGroupId: null,
+        allocatableCpuMilli: 3920,
+        allocatableMemoryMiB: 31_000,
+        allocatablePods: 58,
+        requestedCpuMilli: 0,
+        requestedMemoryMiB: 0,
+        usedCpuMilli: null,
+        usedMemoryMiB: null,
+        podCount: 0,
+        movablePods: null,
+        labels: {},
+        doNotDisrupt: false,
+        ready: true,
+        pressure: [],
+        hourlyPriceUsd: 0.252,
+        priceSource: 'catalog',
+        launchedAt: new Date(harness.sandbox.now()).toISOString(),
+      });
+      spy.mockClear();
+      spy.mockImplementationOnce(async (_target, ids) =>
+        Object.fromEntries(
+          ids.map((id) => [
+            id,
+            {
+              outcome: 'unknown' as const,
+              reason: 'access-denied' as const,
+              message: 'cloudtrail:LookupEvents not allowed',
+            },
+          ]),
+        ),
+      );
+      const denied = await read();
+      expect(askedIds(spy)).toEqual([instanceId]);
+      expect(denied.find((d) => d.nodeName === 'ip-10-77-0-2.ec2.internal')).toMatchObject({
+        launchedByPrincipal: null,
+        launchedByPrincipalNote: 'unknown (cloudtrail:LookupEvents not allowed)',
+      });
+      expect(await getRaw(instanceLauncherKey(a.orgId, clusterId, instanceId))).toBeUndefined();
+      // ...so once the permission is there, the next read asks again and names the launcher, kept from then on.
+      spy.mockClear();
+      const granted = await read();
+      expect(askedIds(spy)).toEqual([instanceId]);
+      expect(granted.find((d) => d.nodeName === 'ip-10-77-0-2.ec2.internal')?.launchedByPrincipal).toMatch(
+        /:user\/sandbox-admin$/,
+      );
+      spy.mockClear();
+      await read();
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -269,4 +269,62 @@ describe('discovery of a cluster registered by kubeconfig', () => {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
     }
   }, 180_000);
+
+  it("names the lists the cluster's RBAC refuses the kubeconfig's user on the cluster, and fails on nodes with the fix (ADR 0070)", async () => {
+    // `other` holds its good token kubeconfig since the replace test; its collection is ok.
+    const clusterId = (await collectionOf(a.orgId, accountA, other)).id;
+    harness.sandbox.rbac.set(other.name, ['kubeconfig'], 'list', 'events', false);
+    harness.sandbox.rbac.set(
+      other.name,
+      ['kubeconfig'],
+      'list',
+      'horizontalpodautoscalers.autoscaling',
+      false,
+    );
+    // Taken from the agent only, it does not concern the collector's read.
+    harness.sandbox.rbac.set(other.name, ['agent'], 'list', 'poddisruptionbudgets.policy', false);
+    try {
+      const run = await runDiscovery(harness, a.orgId, accountA);
+      expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
+      const partial = await collectionOf(a.orgId, accountA, other);
+      expect(partial.collection?.status).toBe('ok');
+      expect(partial.nodeCount).toBeGreaterThan(0);
+      const reason = partial.collection?.reason ?? '';
+      expect(reason).toMatch(
+        /^Read without 2 permissions: the cluster refused list events — pressure events and spot interruptions; list horizontalpodautoscalers\.autoscaling — HPA-aware rightsizing \(HTTP 403\)/,
+      );
+      expect(reason).not.toMatch(/poddisruptionbudgets/);
+      expect(reason).toMatch(/agentless-rbac\.yaml/);
+      // The cluster's answers say it too: the registry row and the dashboard card.
+      const detail = await call('GET /api/client/clusters/{id}', {
+        token: a.accessToken,
+        path: { id: clusterId },
+      });
+      expect(detail.status, detail.raw).toBe(200);
+      expect(detail.raw).toContain('list events — pressure events and spot interruptions');
+
+      // Nodes refused: no snapshot; a collection error with the fix, the run itself still succeeds.
+      harness.sandbox.rbac.set(other.name, ['kubeconfig'], 'list', 'nodes', false);
+      const again = await runDiscovery(harness, a.orgId, accountA);
+      expect(again.record.status, JSON.stringify(again.record.error)).toBe('SUCCEEDED');
+      const refused = await collectionOf(a.orgId, accountA, other);
+      expect(refused.collection?.status).toBe('error');
+      expect(refused.collection?.reason).toMatch(
+        /^The cluster refused to list nodes \(HTTP 403\)\. The credential of the kubeconfig uploaded/,
+      );
+      expect(refused.nodeCount).toBe(partial.nodeCount);
+    } finally {
+      for (const resource of ['events', 'horizontalpodautoscalers.autoscaling', 'nodes'])
+        harness.sandbox.rbac.set(other.name, ['kubeconfig'], 'list', resource, true);
+      harness.sandbox.rbac.set(other.name, ['agent'], 'list', 'poddisruptionbudgets.policy', true);
+    }
+    // Given back: the next collection is complete again, and says nothing.
+    const restored = await runDiscovery(harness, a.orgId, accountA);
+    expect(restored.record.status, JSON.stringify(restored.record.error)).toBe('SUCCEEDED');
+    expect((await collectionOf(a.orgId, accountA, other)).collection).toMatchObject({
+      status: 'ok',
+      reason: null,
+    });
+    expect(logLines.filter((l) => l.includes(harness.sandbox.serviceAccountToken(other.name)))).toEqual([]);
+  }, 180_000);
 });

@@ -104,6 +104,26 @@ describe('POST /api/ingest/snapshots', () => {
     ]);
   });
 
+  it('names the lists the cluster refused the agent on its collection, and clears them with a full push', async () => {
+    const partial = await push({
+      kind: 'snapshot',
+      agentVersion: '0.1.0',
+      snapshot: await snapshotOf('prod', (s) => ({ ...s, events: [], deniedLists: ['events'] })),
+    });
+    expect(partial.status, partial.raw).toBe(202);
+    const read = await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId));
+    expect(read?.collection.status).toBe('ok');
+    expect(read?.collection.reason).toMatch(
+      /^Read without a permission: the cluster refused list events — pressure events and spot interruptions \(HTTP 403\)/,
+    );
+    const full = await push({ kind: 'snapshot', agentVersion: '0.1.0', snapshot: await snapshotOf() });
+    expect(full.status).toBe(202);
+    expect((await getItem(clusterEntity, clusterKey(a.orgId, prod.clusterId)))?.collection).toMatchObject({
+      status: 'ok',
+      reason: null,
+    });
+  });
+
   it('audits the agent’s first contact and refusals, not every push', async () => {
     const audit = await call('GET /api/client/audit', { token: a.accessToken });
     const actions = (audit.body.items ?? []).map((r) => r.action);

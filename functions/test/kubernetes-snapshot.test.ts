@@ -289,6 +289,8 @@ describe('collectClusterSnapshot against recorded API responses', () => {
     expect(s.nodes.every((n) => n.usage === null)).toBe(true);
     expect(s.pods.every((p) => p.containers.every((c) => c.usage === null))).toBe(true);
     expect(s.pdbs).toEqual([]);
+    // The lists the API server refused (403) are named; a missing API (404, 503) is not a permission.
+    expect(s.deniedLists).toEqual(['replicasets.apps', 'poddisruptionbudgets.policy']);
     const web = s.pods.find((p) => p.name === 'web-7d9f8c6b5-q7w4m');
     expect(web?.owner).toEqual({ kind: 'Deployment', name: 'web', replicas: 2 });
     const apiPod = s.pods.find((p) => p.name === 'api-5f6d7c8b9-zzt4r');
@@ -300,6 +302,11 @@ describe('collectClusterSnapshot against recorded API responses', () => {
       name: 'api',
       replicas: 1,
     });
+    expect(counted.deniedLists).toEqual([
+      'replicasets.apps',
+      'deployments.apps',
+      'poddisruptionbudgets.policy',
+    ]);
   });
 });
 

@@ -87,6 +87,7 @@ export function createSpotOptimizerApp(options: SpotOptimizerAppOptions = {}) {
     schedulerRole: scheduling.schedulerRole,
     workflowNames,
     ...(config.notificationSender ? { notificationSender: config.notificationSender } : {}),
+    agentImageRepository: config.agentImageRepository,
   };
 
   const workflowsStack = new WorkflowsStack(app, n.stacks.workflows, {

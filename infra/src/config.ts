@@ -1,3 +1,4 @@
+import { defaultAgentImageRepository, isAgentImageRepository } from '@spot/shared/model/cluster-onboarding';
 import type { App, Environment } from 'aws-cdk-lib';
 
 /**
@@ -20,6 +21,12 @@ export interface DeploymentConfig {
    * has verified, or one of a verified domain. Without it notices go to Slack only.
    */
   readonly notificationSender?: string;
+  /**
+   * The registry and path of the agent image that the served manifest and chart name
+   * (`-c agentImageRepository=123456789012.dkr.ecr.eu-west-1.amazonaws.com/spot-optimizer-agent`); the
+   * tag is the agent's version. Default: the public `ghcr.io/spot-optimizer/spot-optimizer-agent`.
+   */
+  readonly agentImageRepository: string;
 }
 
 const stagePattern = /^[a-z][a-z0-9]{1,11}$/;
@@ -46,8 +53,15 @@ export function readConfig(app: App): DeploymentConfig {
       `Context "notificationSender" must be an email address SES may send from (got "${notificationSender}"), e.g. -c notificationSender=alerts@example.com`,
     );
   }
+  const agentImageRepository = optionalContext(app, 'agentImageRepository') ?? defaultAgentImageRepository;
+  if (!isAgentImageRepository(agentImageRepository)) {
+    throw new ConfigError(
+      `Context "agentImageRepository" must be an image repository without a tag, lowercase (got "${agentImageRepository}"), e.g. -c agentImageRepository=123456789012.dkr.ecr.eu-west-1.amazonaws.com/spot-optimizer-agent`,
+    );
+  }
   return {
     stage,
+    agentImageRepository,
     env: {
       account: process.env.CDK_DEFAULT_ACCOUNT,
       region: process.env.CDK_DEFAULT_REGION ?? optionalContext(app, 'region'),

@@ -284,6 +284,8 @@ describe('api stack', () => {
         expect(env[name], `${fn.Properties.Description}: ${name}`).toBeDefined();
       }
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      // The agent image the served manifest and chart name: the public default without -c agentImageRepository.
+      expect(env.AGENT_IMAGE_REPOSITORY).toBe('ghcr.io/spot-optimizer/spot-optimizer-agent');
     }
   });
 

@@ -40,6 +40,25 @@ describe('deployment config', () => {
         ConfigError,
       );
   });
+
+  it('takes the agent image repository from context, the public default without, and refuses a tag or capitals', () => {
+    expect(readConfig(new App()).agentImageRepository).toBe('ghcr.io/spot-optimizer/spot-optimizer-agent');
+    const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/spot-optimizer-agent';
+    expect(readConfig(new App({ context: { agentImageRepository: ecr } })).agentImageRepository).toBe(ecr);
+    expect(
+      readConfig(new App({ context: { agentImageRepository: 'registry.local:5000/team/agent' } }))
+        .agentImageRepository,
+    ).toBe('registry.local:5000/team/agent');
+    for (const agentImageRepository of [
+      `${ecr}:0.1.0`,
+      'Ghcr.io/x/agent',
+      'ghcr.io/x/agent@sha256:ab',
+      'a b',
+    ])
+      expect(() => readConfig(new App({ context: { agentImageRepository } })), agentImageRepository).toThrow(
+        ConfigError,
+      );
+  });
 });
 
 describe('deployment region', () => {

@@ -14,11 +14,16 @@ import { evaluateCompliance } from '@spot/shared/cluster-detail/compliance';
 import { type EditableGroup, planNodeGroupUpdate } from '@spot/shared/cluster-detail/node-group-update';
 import type { z } from 'zod';
 import type { clusterEntity } from '../data/entities/cluster';
+import {
+  instanceLauncherEntity,
+  instanceLauncherKey,
+  launcherFresh,
+} from '../data/entities/instance-launcher';
 import { nodeEntity } from '../data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import { workloadEntity } from '../data/entities/workload';
-import { getItem, queryAll, updateItem } from '../data/repository';
+import { batchGet, batchWrite, getItem, queryAll, updateItem } from '../data/repository';
 import { errorFields, logger } from '../lib/logger';
 import { port } from '../ports';
 import { type CloudTarget, type InstanceLaunchLookup, maxInstanceLaunchLookups } from '../ports/cloud';
@@ -38,7 +43,11 @@ type ClusterItem = z.infer<typeof clusterEntity.schema>;
 type NodeGroupItem = z.infer<typeof nodeGroupEntity.schema>;
 
 /** `GET /api/client/clusters/{id}/drift`. */
-export async function clusterDrift(orgId: string, clusterId: string): Promise<ClusterDriftResponse> {
+export async function clusterDrift(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+): Promise<ClusterDriftResponse> {
   const cluster = await loadCluster(orgId, clusterId);
   const [template, nodes, groups] = await Promise.all([
     templateOf(orgId, cluster),
@@ -59,7 +68,7 @@ export async function clusterDrift(orgId: string, clusterId: string): Promise<Cl
     template: { id: template.id, name: template.name },
     note: null,
     checkedNodes: nodes.length,
-    drifted: await withLaunchers(orgId, cluster, drifted, nodes),
+    drifted: await withLaunchers(orgId, cluster, drifted, nodes, now),
   };
 }
 
@@ -71,25 +80,49 @@ function launcherNote(lookup: InstanceLaunchLookup | undefined): string {
   return '';
 }
 
+/** Stored launchers read per drift read at most (one BatchGetItem); drifted nodes beyond are not looked up. */
+const maxStoredLaunchers = 100;
+
 /**
- * Who launched each drifted instance (ADR 0078): CloudTrail is asked at read time about the hand-launched
- * ones first (no group names their launcher), then the rest newest first, at most
- * {@link maxInstanceLaunchLookups}. A lookup that fails (credentials, CloudTrail down) leaves every
- * principal unknown, never the tab.
+ * Who launched each drifted instance (ADR 0078): the answers kept from earlier reads first (the launcher
+ * of an instance id never changes: `InstanceLauncher` items), then CloudTrail, asked at read time about
+ * the rest, the hand-launched ones first (no group names their launcher), at most
+ * {@link maxInstanceLaunchLookups} per read. Found answers and misses are kept; a refusal or throttling is
+ * not, so the next read asks again. A lookup that fails (credentials, CloudTrail down) leaves the
+ * principals not kept unknown, never the tab; a failed write of the answers only costs the next read
+ * its lookups.
  */
 async function withLaunchers(
   orgId: string,
   cluster: ClusterItem,
   drifted: readonly DriftedNode[],
   nodes: readonly { nodeName: string; instanceId: string | null }[],
+  now: Date,
 ): Promise<DriftFinding[]> {
   const instanceOf = new Map(nodes.map((n) => [n.nodeName, n.instanceId]));
-  const asked = [
-    ...drifted.filter((d) => d.launchedBy.kind === 'manual'),
-    ...drifted.filter((d) => d.launchedBy.kind !== 'manual'),
-  ]
-    .flatMap((d) => instanceOf.get(d.nodeName) ?? [])
-    .slice(0, maxInstanceLaunchLookups);
+  const candidates = [
+    ...new Set(
+      [
+        ...drifted.filter((d) => d.launchedBy.kind === 'manual'),
+        ...drifted.filter((d) => d.launchedBy.kind !== 'manual'),
+      ].flatMap((d) => instanceOf.get(d.nodeName) ?? []),
+    ),
+  ].slice(0, maxStoredLaunchers);
+  const stored = new Map<string, InstanceLaunchLookup>();
+  if (candidates.length > 0) {
+    const items = await batchGet(candidates.map((id) => instanceLauncherKey(orgId, cluster.clusterId, id)));
+    for (const item of items) {
+      const l = instanceLauncherEntity.fromItem(item);
+      if (!launcherFresh(l, now)) continue;
+      stored.set(
+        l.instanceId,
+        l.outcome === 'found' && l.principal && l.eventTime
+          ? { outcome: 'found', principal: l.principal, eventTime: l.eventTime }
+          : { outcome: 'not-found' },
+      );
+    }
+  }
+  const asked = candidates.filter((id) => !stored.has(id)).slice(0, maxInstanceLaunchLookups);
   let launches: Record<string, InstanceLaunchLookup> = {};
   let failed: string | null = null;
   if (asked.length > 0) {
@@ -104,10 +137,12 @@ async function withLaunchers(
         failed = 'unknown (CloudTrail could not be asked; reload later)';
       }
     }
+    await keepLaunchers(orgId, cluster.clusterId, asked, launches, now);
   }
+  const answered = new Set([...stored.keys(), ...asked]);
   return drifted.map((d) => {
     const instanceId = instanceOf.get(d.nodeName) ?? null;
-    const lookup = instanceId ? launches[instanceId] : undefined;
+    const lookup = instanceId ? (stored.get(instanceId) ?? launches[instanceId]) : undefined;
     if (lookup?.outcome === 'found')
       return {
         ...d,
@@ -117,11 +152,47 @@ async function withLaunchers(
       };
     const note = !instanceId
       ? 'unknown (the node has no instance id)'
-      : !asked.includes(instanceId)
+      : !answered.has(instanceId)
         ? `unknown (not looked up: CloudTrail is asked about ${maxInstanceLaunchLookups} instances at most per read)`
-        : (failed ?? launcherNote(lookup));
+        : stored.has(instanceId)
+          ? launcherNote(lookup)
+          : (failed ?? launcherNote(lookup));
     return { ...d, launchedByPrincipal: null, launchedByPrincipalAt: null, launchedByPrincipalNote: note };
   });
+}
+
+/** Keeps CloudTrail's answers that do not depend on the role or the moment: found, and (for an hour) missed. */
+async function keepLaunchers(
+  orgId: string,
+  clusterId: string,
+  asked: readonly string[],
+  launches: Record<string, InstanceLaunchLookup>,
+  now: Date,
+): Promise<void> {
+  const checkedAt = now.toISOString();
+  const puts = asked.flatMap((instanceId) => {
+    const lookup = launches[instanceId];
+    if (lookup?.outcome !== 'found' && lookup?.outcome !== 'not-found') return [];
+    return [
+      {
+        put: instanceLauncherEntity.toItem({
+          orgId,
+          clusterId,
+          instanceId,
+          outcome: lookup.outcome,
+          principal: lookup.outcome === 'found' ? lookup.principal : null,
+          eventTime: lookup.outcome === 'found' ? lookup.eventTime : null,
+          checkedAt,
+        }),
+      },
+    ];
+  });
+  if (puts.length === 0) return;
+  try {
+    await batchWrite(puts);
+  } catch (error) {
+    logger.warn('drift: launchers not kept', errorFields(error));
+  }
 }
 
 /** `GET /api/client/clusters/{id}/compliance`: the CIS subset on the workloads of the last snapshot. */

@@ -1,12 +1,11 @@
-import { type ClusterSyncResponse, NotFoundError } from '@spot/shared';
+import { agentFeedsCluster, type ClusterSyncResponse, NotFoundError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem, isConditionalCheckFailed, updateEntity, where } from '../data/repository';
 import { getAccount, resyncAccount } from './accounts';
-import { agentFreshnessMs } from './discovery/collect-cluster';
 
 /**
  * Sync Now of one cluster (issue 17 item 5, ADR 0076). Discovery does not re-read a cluster whose agent
- * pushed a snapshot within {@link agentFreshnessMs}, so a re-scan of the account would not make such a
+ * pushed a snapshot within `agentFreshnessMs`, so a re-scan of the account would not make such a
  * cluster any fresher: its sync asks the agent instead. The request is two attributes of the Cluster
  * item; the agent's next heartbeat is answered with `snapshotRequested` and it pushes a snapshot at once
  * (read-only: the agent's write mode plays no part). Every other cluster is read by a discovery of its
@@ -29,10 +28,8 @@ async function loadCluster(orgId: string, clusterId: string) {
 }
 
 /** Whether discovery would leave the cluster to its agent now (the collector's own rule). */
-export const agentFeeds = (cluster: { agent: { lastSnapshotAt: string | null } }, now: Date): boolean => {
-  const last = cluster.agent.lastSnapshotAt ? Date.parse(cluster.agent.lastSnapshotAt) : 0;
-  return now.getTime() - last < agentFreshnessMs;
-};
+export const agentFeeds = (cluster: { agent: { lastSnapshotAt: string | null } }, now: Date): boolean =>
+  agentFeedsCluster(cluster.agent.lastSnapshotAt, now);
 
 /**
  * A sync asked of the agent that it has not answered yet: no snapshot since, and still within

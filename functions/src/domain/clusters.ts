@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  agentFeedsCluster,
   ConflictError,
   installCommands,
   maskArnAccount,
@@ -63,6 +64,9 @@ export async function getCluster(orgId: string, clusterId: string, now: Date) {
       agentConnected: agentTokenSha256 !== null,
       maintenance,
       commandChannel: { lastPollAt: channel?.lastPollAt ?? null },
+      collectedBy: agentFeedsCluster(cluster.agent.lastSnapshotAt, now)
+        ? ('agent' as const)
+        : ('discovery' as const),
     },
     summary,
     nodeGroups: nodeGroups.map(withoutOrg),

@@ -1,4 +1,4 @@
-import { type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
+import { deniedListsReason, type IngestBody, NotFoundError, ValidationError } from '@spot/shared';
 import { clusterEntity, clusterKey } from '../data/entities/cluster';
 import { getItem, where } from '../data/repository';
 import { executePlan } from '../data/write-plan';
@@ -105,7 +105,12 @@ export async function ingest(
         version: body.agentVersion,
         permissions: body.permissions ?? cluster.agent.permissions,
       },
-      collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: nowIso },
+      collection: {
+        status: 'ok',
+        reason: deniedListsReason(snapshot.deniedLists),
+        source: snapshot.source,
+        lastAttemptAt: nowIso,
+      },
     },
   });
   return {

@@ -15,6 +15,7 @@
  * | LOCAL_KEY_FILE | local stack only: the file holding the local master key |
  * | ONBOARDING_TEMPLATE_URL | where customers' CloudFormation fetches the onboarding template (local default: the gateway's `/cfn-templates/…`) |
  * | PLATFORM_PRINCIPAL_ARN | the principal customers' roles trust (local default: `arn:aws:iam::000000000000:root`) |
+ * | AGENT_IMAGE_REPOSITORY | the agent image the served manifest and chart name (default `ghcr.io/spot-optimizer/spot-optimizer-agent`) |
  * | LOG_LEVEL | debug, info (default), warn, error |
  */
 export function requiredEnv(name: string): string {

@@ -41,6 +41,17 @@ export interface CollectOptions {
   accessHint?: string;
 }
 
+/** The optional lists, as ClusterRole resources, in the order they are read. */
+const optionalLists = [
+  'replicasets.apps',
+  'deployments.apps',
+  'poddisruptionbudgets.policy',
+  'horizontalpodautoscalers.autoscaling',
+  'events',
+  'nodes.metrics.k8s.io',
+  'pods.metrics.k8s.io',
+] as const;
+
 type Snapshot = ClusterSnapshot;
 type SnapshotNode = Snapshot['nodes'][number];
 type SnapshotPod = Snapshot['pods'][number];
@@ -115,16 +126,23 @@ export async function collectClusterSnapshot(
     try {
       return await timed(fn);
     } catch (error) {
-      throw accessError(error, what, options);
+      throw listAccessError(error, what, options);
     }
   };
+  /** Lists the API server refused (403): the snapshot says so, and the cluster's collection names them. */
+  const denied = new Set<string>();
   /** Optional reads: a missing API or permission leaves the part empty instead of failing the snapshot. */
-  const optional = async <T>(fn: () => Promise<T>, fallback: T): Promise<T> => {
+  const optional = async <T>(
+    resource: (typeof optionalLists)[number],
+    fn: () => Promise<T>,
+    fallback: T,
+  ): Promise<T> => {
     try {
       return await timed(fn);
     } catch (error) {
       const status = statusOf(error);
-      if (status === 401) throw accessError(error, 'the cluster', options);
+      if (status === 401) throw listAccessError(error, 'the cluster', options);
+      if (status === 403) denied.add(resource);
       return fallback;
     }
   };
@@ -135,16 +153,33 @@ export async function collectClusterSnapshot(
     required('pods', () => listAll<V1Pod>((p) => core.listPodForAllNamespaces(p), pageSize)),
   ]);
   const [replicaSets, deployments, pdbs, hpas, events, nodeMetrics, podMetrics] = await Promise.all([
-    optional(() => listAll<V1ReplicaSet>((p) => apps.listReplicaSetForAllNamespaces(p), pageSize), null),
-    optional(() => listAll<V1Deployment>((p) => apps.listDeploymentForAllNamespaces(p), pageSize), null),
-    optional(() => listAll((p) => policy.listPodDisruptionBudgetForAllNamespaces(p), pageSize), []),
-    optional(() => listAll((p) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p), pageSize), []),
     optional(
+      'replicasets.apps',
+      () => listAll<V1ReplicaSet>((p) => apps.listReplicaSetForAllNamespaces(p), pageSize),
+      null,
+    ),
+    optional(
+      'deployments.apps',
+      () => listAll<V1Deployment>((p) => apps.listDeploymentForAllNamespaces(p), pageSize),
+      null,
+    ),
+    optional(
+      'poddisruptionbudgets.policy',
+      () => listAll((p) => policy.listPodDisruptionBudgetForAllNamespaces(p), pageSize),
+      [],
+    ),
+    optional(
+      'horizontalpodautoscalers.autoscaling',
+      () => listAll((p) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p), pageSize),
+      [],
+    ),
+    optional(
+      'events',
       () => listAll((p) => core.listEventForAllNamespaces(p), pageSize, options.maxEvents ?? 5000),
       [],
     ),
-    optional(() => metrics.getNodeMetrics(), null),
-    optional(() => metrics.getPodMetrics(), null),
+    optional('nodes.metrics.k8s.io', () => metrics.getNodeMetrics(), null),
+    optional('pods.metrics.k8s.io', () => metrics.getPodMetrics(), null),
   ]);
 
   const nodeUsage = new Map((nodeMetrics?.items ?? []).map((m) => [m.metadata.name, m.usage]));
@@ -252,10 +287,16 @@ export async function collectClusterSnapshot(
       // The cluster-wide request rate needs the API server's /metrics; not read by the collectors.
       requestsPerMinute: 0,
     },
+    // In the order of the reads, whichever answered first.
+    ...(denied.size > 0 ? { deniedLists: optionalLists.filter((r) => denied.has(r)) } : {}),
   });
 }
 
-function accessError(
+/**
+ * A list the cluster refused or could not answer, as the collector reports it (exported for the sandbox's
+ * API server, which refuses by its modelled RBAC with the same words).
+ */
+export function listAccessError(
   error: unknown,
   what: string,
   options: Pick<CollectOptions, 'accessHint' | 'source'>,

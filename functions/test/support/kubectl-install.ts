@@ -22,6 +22,7 @@ export type Doc = {
     template: {
       spec: {
         containers: {
+          image?: string;
           env: {
             name: string;
             value?: string;

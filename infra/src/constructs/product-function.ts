@@ -85,6 +85,7 @@ export class ProductFunction extends Construct {
         SCHEDULER_ROLE_ARN: r.schedulerRole.roleArn,
         AUDIT_EXPORTS_BUCKET: exportsBucketName(this, r.names),
         APP_URL_PARAMETER: r.names.appUrlParameterName,
+        AGENT_IMAGE_REPOSITORY: r.agentImageRepository,
         ...(r.notificationSender ? { NOTIFY_SENDER: r.notificationSender } : {}),
         NODE_OPTIONS: '--enable-source-maps',
       },

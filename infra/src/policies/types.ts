@@ -17,6 +17,8 @@ export interface ProductResources {
   readonly workflowNames: readonly string[];
   /** The From address of the product's emails (an SES identity, or an address of one); none: no email. */
   readonly notificationSender?: string;
+  /** The agent image the served manifest and chart name (`AGENT_IMAGE_REPOSITORY` of every function). */
+  readonly agentImageRepository: string;
 }
 
 /**

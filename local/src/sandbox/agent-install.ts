@@ -12,7 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import type { ExtraRoute } from '../gateway';
 import type { SandboxCloud } from './cloud';
-import { sandboxAgentPermissionCheck } from './rbac';
+import { readableSnapshot, sandboxAgentPermissionCheck } from './rbac';
 
 const bodySchema = z.object({ token: z.string().min(1).max(200) });
 
@@ -60,7 +60,13 @@ export function sandboxAgentInstallRoutes(sandbox: SandboxCloud, apiUrl: () => s
             commandPollIntervalMs: 15_000,
           },
           {
-            collect: async () => sandbox.kubernetes.snapshotAt(name, new Date(sandbox.now())),
+            collect: async () =>
+              readableSnapshot(
+                sandbox.rbac,
+                name,
+                'agent',
+                sandbox.kubernetes.snapshotAt(name, new Date(sandbox.now())),
+              ),
             // It checks its own permissions first, against the cluster's RBAC (ADR 0070).
             checkPermissions: sandboxAgentPermissionCheck(sandbox.rbac, name, () => new Date(sandbox.now())),
             fetch: globalThis.fetch,

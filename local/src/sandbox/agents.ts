@@ -29,7 +29,7 @@ import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import type { ExtraRoute } from '../gateway';
 import { sandboxExecutor } from './agent-writes';
 import type { SandboxCloud } from './cloud';
-import { sandboxAgentPermissionCheck } from './rbac';
+import { readableSnapshot, sandboxAgentPermissionCheck } from './rbac';
 
 /** What can be tuned (the local stack's option and environment). */
 export interface SandboxAgentSettings {
@@ -307,8 +307,14 @@ export class SandboxAgents {
     const key = keyOf(cluster.orgId, cluster.clusterId);
     const controller = new AbortController();
     const agent = new Agent(config, {
+      // What its service account may list (ADR 0070): a list taken away is refused, as in a real cluster.
       collect: async (): Promise<ClusterSnapshot> =>
-        sandbox.kubernetes.snapshotAt(cluster.name, new Date(sandbox.now())),
+        readableSnapshot(
+          sandbox.rbac,
+          cluster.name,
+          'agent',
+          sandbox.kubernetes.snapshotAt(cluster.name, new Date(sandbox.now())),
+        ),
       fetch: this.options.fetch ?? globalThis.fetch,
       now: () => new Date(),
       sleep: abortableSleep,

@@ -29,7 +29,7 @@ import type { KubernetesAccessResult, KubernetesRule } from '@spot/shared/model/
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import { kubeconfigCredentials } from '@spot/shared/model/kubeconfig';
 import type { SandboxCloud } from './cloud';
-import type { RbacSubject } from './rbac';
+import { type RbacSubject, readableSnapshot } from './rbac';
 import type { SandboxCluster } from './world';
 
 /** The agentless collector needs DescribeCluster for the endpoint (and the EKS access entry, see above). */
@@ -92,8 +92,14 @@ export class SandboxKubernetesPort implements KubernetesPort {
   }
 
   async collectSnapshot(target: CloudTarget, cluster: KubernetesCluster): Promise<ClusterSnapshot> {
-    const found = await this.reach(target, cluster);
-    return this.cloud.kubernetes.snapshotAt(found.name, new Date(this.cloud.now()));
+    const { found, subject } = await this.authenticate(target, cluster);
+    // What the credential's subject may list (ADR 0070): a list its RBAC refuses is a 403, as in EKS.
+    return readableSnapshot(
+      this.cloud.rbac,
+      found.name,
+      subject,
+      this.cloud.kubernetes.snapshotAt(found.name, new Date(this.cloud.now())),
+    );
   }
 
   /** SelfSubjectAccessReviews answered from the cluster's modelled RBAC for the credential's subject. */

@@ -21,7 +21,8 @@
  * - `PUT /sandbox/clusters/{name}/rbac` `{ verb, resource, allowed, subject? }`: takes a Kubernetes
  *   permission away from (or gives it back to) the cluster's RBAC subject `kubeconfig` (the uploaded
  *   kubeconfig's user), `role` (the access entry), `agent` (the agent's service account) or `all` (the
- *   default); SelfSubjectAccessReviews answer accordingly (ADR 0070, `rbac.ts`).
+ *   default); SelfSubjectAccessReviews answer accordingly, and so do the lists that subject makes: the
+ *   collector's or the agent's read of a list taken away is a 403 (ADR 0070, `rbac.ts`).
  * - `GET /sandbox/accounts` -> `{ seed, size, items: [...] }`: the sandbox's accounts, regions, clusters
  *   and access key IDs (no secrets: those are printed at start-up and kept in `.local/sandbox.json`).
  */

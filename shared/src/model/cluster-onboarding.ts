@@ -208,6 +208,17 @@ export const agentManifestPath = '/api/agent/manifest.yaml';
  * by this deployment (ADR 0075). The version is the chart's `Chart.yaml` version: a test and the server
  * itself check the two agree, so a chart bump changes the URL with it.
  */
+/**
+ * Where the agent's image is pulled from unless a deployment names its own registry (`AGENT_IMAGE_REPOSITORY`
+ * of the functions, set by the CDK stack from `-c agentImageRepository=…`): the served manifest's `image:`
+ * and the served chart's `image.repository`. The tag is the agent's version (the chart's appVersion).
+ */
+export const defaultAgentImageRepository = 'ghcr.io/spot-optimizer/spot-optimizer-agent';
+/** An image repository as Kubernetes and OCI take it: `[host[:port]/]path`, lowercase, no tag or digest. */
+const imageRepositoryPattern = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
+export const isAgentImageRepository = (value: string): boolean =>
+  value.length <= 255 && imageRepositoryPattern.test(value);
+
 export const agentChartName = 'spot-optimizer-agent';
 export const agentChartVersion = '0.1.0';
 export const agentChartPath = `/api/agent/${agentChartName}-${agentChartVersion}.tgz` as const;
@@ -239,22 +250,31 @@ const plainValue = /^[A-Za-z0-9_.:/-]+$/;
 
 /**
  * The agent's plain manifest as `GET /api/agent/manifest.yaml` serves it: agent/manifests/agent.yaml with
- * the URL of Spot Optimizer filled in. The cluster name and the token stay CHANGE ME: the file is the
+ * the URL of Spot Optimizer filled in, and the deployment's image repository in place of the default one. The cluster name and the token stay CHANGE ME: the file is the
  * same for every cluster and caller, so it can be public. Throws when the file lost one of its
  * placeholders (the install command's `sed` would then leave the agent without its value).
  */
-export function renderAgentManifest(template: string, apiUrl: string): string {
+export function renderAgentManifest(
+  template: string,
+  apiUrl: string,
+  imageRepository: string = defaultAgentImageRepository,
+): string {
   if (!plainUrl.test(apiUrl)) throw new Error(`Not a plain http(s) URL: ${apiUrl}`);
+  if (!isAgentImageRepository(imageRepository))
+    throw new Error(`Not an image repository (host/path, lowercase, no tag): ${imageRepository}`);
   for (const placeholder of Object.values(agentManifestPlaceholders))
     if (template.split(placeholder).length !== 2)
       throw new Error(`agent.yaml must hold "${placeholder}" exactly once`);
+  const image = `image: ${defaultAgentImageRepository}:`;
+  if (template.split(image).length !== 2)
+    throw new Error(`agent.yaml must hold "${image}<tag>" exactly once`);
   // The file's opening comment tells a reader to fill in three values by hand; this one says what is left.
   const body = template.replace(/^(#.*\n)+/, '');
   return [
     '# The in-cluster agent of Spot Optimizer (the Helm chart renders the same objects), as served by',
     `# ${apiUrl}${agentManifestPath}: the URL of Spot Optimizer is filled in; the EKS cluster name and`,
     "# the cluster's install token are left to the install command of the Add Cluster wizard.",
-    body.replace(agentManifestPlaceholders.apiUrl, apiUrl),
+    body.replace(agentManifestPlaceholders.apiUrl, apiUrl).replace(image, `image: ${imageRepository}:`),
   ].join('\n');
 }
 
@@ -386,6 +406,21 @@ export function ruleAttributes(rule: Pick<KubernetesRule, 'verb' | 'resource'>):
 /** A permission by name, with why it is needed: "list events — pressure events and spot interruptions". */
 export const kubernetesPermissionName = (rule: KubernetesRule): string =>
   `${rule.verb} ${rule.resource} — ${rule.why}`;
+
+/**
+ * What a collection says of the lists the cluster refused (`ClusterSnapshot.deniedLists`), on the cluster's
+ * collection state: each permission named with why it is needed, and that the snapshot lacks its part.
+ * `null` when none was refused (an ordinary collection).
+ */
+export function deniedListsReason(deniedLists: readonly string[] | undefined): string | null {
+  if (!deniedLists || deniedLists.length === 0) return null;
+  const names = deniedLists.map((resource) => {
+    const rule = agentKubernetesRules.find((r) => r.resource === resource);
+    return rule ? kubernetesPermissionName(rule) : `list ${resource}`;
+  });
+  const one = names.length === 1;
+  return `Read without ${one ? 'a permission' : `${names.length} permissions`}: the cluster refused ${names.join('; ')} (HTTP 403), so ${one ? 'that part is' : 'those parts are'} missing from its figures. Add ${one ? 'it' : 'them'} to the read-only ClusterRole Spot Optimizer reads with (agent/manifests/agentless-rbac.yaml, or the agent's ClusterRole).`;
+}
 
 /** The ClusterRole rule (YAML, one `rules:` entry) that grants a missing permission: the fix to apply. */
 export function rbacRuleFix(rule: Pick<KubernetesRule, 'verb' | 'resource'>): string {

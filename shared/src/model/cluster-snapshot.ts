@@ -229,6 +229,15 @@ export const clusterSnapshotSchema = z.object({
     latencyP99Ms: z.number().nonnegative(),
     requestsPerMinute: z.number().nonnegative(),
   }),
+  /**
+   * The optional lists the API server refused (HTTP 403) while this snapshot was read, as ClusterRole
+   * resources (`events`, `deployments.apps`): the snapshot holds none of them, and the cluster's collection
+   * names them (ADR 0070). Absent when every list was allowed, and from agents older than the field.
+   */
+  deniedLists: z
+    .array(z.string().min(1).max(128, 'A resource name is at most 128 characters.'))
+    .max(20)
+    .optional(),
 });
 
 export type ClusterSnapshot = z.infer<typeof clusterSnapshotSchema>;

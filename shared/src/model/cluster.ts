@@ -23,6 +23,18 @@ export const listClustersQuerySchema = z.object({
 });
 export type ListClustersQuery = z.infer<typeof listClustersQuerySchema>;
 
+/** A cluster fed by its agent is not read agentlessly while the agent's last snapshot is this fresh. */
+export const agentFreshnessMs = 10 * 60_000;
+
+/**
+ * Whether discovery leaves the cluster to its agent at `now` (the collector's rule, ADR 0076): the agent
+ * pushed a snapshot within {@link agentFreshnessMs}.
+ */
+export function agentFeedsCluster(lastSnapshotAt: string | null, now: Date): boolean {
+  const last = lastSnapshotAt ? Date.parse(lastSnapshotAt) : 0;
+  return now.getTime() - last < agentFreshnessMs;
+}
+
 const agentStateSchema = z.object({
   lastHeartbeatAt: z.string().nullable(),
   lastSnapshotAt: z.string().nullable(),
@@ -89,6 +101,11 @@ export const clusterDetailResponseSchema = z.object({
       maintenance: maintenanceStateSchema,
       /** The agent's last command poll (write mode; `agentCanAct` says whether it can act now). */
       commandChannel: z.object({ lastPollAt: z.string().nullable() }),
+      /**
+       * What refreshes the cluster's figures now ({@link agentFeedsCluster}): its agent's snapshots, or the
+       * account's discoveries (the agentless collector).
+       */
+      collectedBy: z.enum(['agent', 'discovery']),
     })
     .loose(),
   summary: z.record(z.string(), z.unknown()).nullable(),

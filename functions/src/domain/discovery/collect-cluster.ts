@@ -1,4 +1,4 @@
-import { DomainError } from '@spot/shared';
+import { agentFeedsCluster, DomainError, deniedListsReason } from '@spot/shared';
 import { hourOf } from '@spot/shared/savings/rollups';
 import { clusterEntity, clusterKey } from '../../data/entities/cluster';
 import { batchWrite, getItem } from '../../data/repository';
@@ -30,8 +30,8 @@ export interface ClusterOutcome {
   error?: { code: string; message: string };
 }
 
-/** A cluster fed by its agent is not read agentlessly while the agent's last snapshot is this fresh. */
-export const agentFreshnessMs = 10 * 60_000;
+// The rule lives in shared/ (the cluster page says which of the two refreshes a cluster).
+export { agentFreshnessMs } from '@spot/shared';
 
 const toEksCluster = (c: ClusterItem): EksCluster => ({
   name: c.name,
@@ -106,8 +106,7 @@ async function collectOnce(
       ok: false,
       error: { code: 'NOT_FOUND', message: 'The cluster is gone.' },
     };
-  const lastAgentSnapshot = cluster.agent.lastSnapshotAt ? Date.parse(cluster.agent.lastSnapshotAt) : 0;
-  if (now.getTime() - lastAgentSnapshot < agentFreshnessMs) {
+  if (agentFeedsCluster(cluster.agent.lastSnapshotAt, now)) {
     return { clusterId: cluster.clusterId, ok: true, source: 'agent', nodeCount: cluster.nodeCount };
   }
   const kubernetes = port('kubernetes');
@@ -143,7 +142,13 @@ async function collectOnce(
       ...(backfill ? { seeds: backfill.seeds, backfilled: backfill.rollups } : {}),
       clusterUpdate: {
         ...(backfill ? {} : { history }),
-        collection: { status: 'ok', reason: null, source: snapshot.source, lastAttemptAt: now.toISOString() },
+        // Read, but a list refused by the cluster's RBAC is named rather than silently left out (ADR 0070).
+        collection: {
+          status: 'ok',
+          reason: deniedListsReason(snapshot.deniedLists),
+          source: snapshot.source,
+          lastAttemptAt: now.toISOString(),
+        },
       },
     });
     await figuresIn();

@@ -5,5 +5,5 @@ import { httpHandler } from '../../http/handler';
 /** Nodes the cluster's node template forbids, who launched them and when (ADR 0052). */
 export const handler = httpHandler(
   { auth: 'user', contract: apiContracts['GET /api/client/clusters/{id}/drift'] },
-  async ({ caller, path }) => ({ body: await clusterDrift(caller.orgId, path.id) }),
+  async ({ caller, path, now }) => ({ body: await clusterDrift(caller.orgId, path.id, now) }),
 );
