@@ -132,11 +132,21 @@ function outcomeOf(statusCode: number): AuditOutcome {
 }
 
 /**
- * The one error mapping. A throttled table (after the SDK's retries) is a 503 the caller may retry; the
- * other non-domain errors are faults of ours.
+ * Middy's own error when the Lambda is about to reach its time limit (`timeoutEarlyResponse`). The
+ * request did not fail: it ran out of time, as it does when the table or the machine is saturated, and
+ * the same request a moment later usually succeeds. A 500 told the caller the opposite.
+ */
+const isTimeLimitError = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === 'TimeoutError' &&
+  (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
+
+/**
+ * The one error mapping. A throttled table (after the SDK's retries) or a request that reached the
+ * function's time limit is a 503 the caller may retry; the other non-domain errors are faults of ours.
  */
 export function asDomainError(error: unknown): unknown {
-  return isBusyError(error) ? new ServiceBusyError({ cause: error }) : error;
+  return isBusyError(error) || isTimeLimitError(error) ? new ServiceBusyError({ cause: error }) : error;
 }
 
 /**
@@ -146,7 +156,10 @@ export function asDomainError(error: unknown): unknown {
 export function errorResponse(thrown: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
   const error = asDomainError(thrown);
   if (error instanceof ServiceBusyError) {
-    logger.warn('table busy', { requestId, ...errorFields(thrown) });
+    logger.warn(isTimeLimitError(thrown) ? 'time limit reached' : 'table busy', {
+      requestId,
+      ...errorFields(thrown),
+    });
   }
   if (isDomainError(error)) {
     const response = json(

@@ -38,4 +38,16 @@ describe('isBusyError', () => {
     expect(body.message).toBe('The service is busy; try again in a few seconds.');
     expect(errorResponse(named('ValidationException'), 'req-2').statusCode).toBe(500);
   });
+
+  it('a request that reaches the function time limit (middy timeoutEarlyResponse) is a 503 to retry, not a 500', () => {
+    const timedOut = new Error('[AbortError]: The operation was aborted.', {
+      cause: { package: '@middy/core' },
+    });
+    timedOut.name = 'TimeoutError';
+    const res = errorResponse(timedOut, 'req-3');
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(String(res.body))).toMatchObject({ code: 'SERVICE_BUSY', requestId: 'req-3' });
+    // Another library's error of the same name is still ours to investigate.
+    expect(errorResponse(named('TimeoutError'), 'req-4').statusCode).toBe(500);
+  });
 });
