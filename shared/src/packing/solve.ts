@@ -86,6 +86,8 @@ export interface SolveOptions {
   readonly restrictedMip?: boolean;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
   readonly initialPlan?: readonly PackedBin[];
+  /** Every root column-generation iteration (benchmarks: how the root LP converges). */
+  readonly onRootIteration?: ColumnGenerationOptions['onIteration'];
 }
 
 export type PlanOrigin =
@@ -521,6 +523,7 @@ export async function solveVectorPacking(
               ...cg,
               stopAtBound: solutionCost(p, best),
               ...(initialCenter ? { initialCenter } : {}),
+              ...(options.onRootIteration ? { onIteration: options.onRootIteration } : {}),
             });
       if (root) {
         cgIterations += root.iterations;
