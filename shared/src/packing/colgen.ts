@@ -297,6 +297,9 @@ export interface ColumnGenerationResult {
 
 const EPS = 1e-9;
 
+/** Large node types priced again with the exact refill when the plain rounding found no column. */
+const REFILL_TYPES = 6;
+
 /** A clock and the time (same unit) by which work should stop. */
 export interface TimeBudget {
   readonly now: () => number;
@@ -327,6 +330,8 @@ function price(
   exact: boolean,
   allowProof: boolean,
   options: ColumnGenerationOptions,
+  /** Pricing the master's own duals (not a smoothed point): finding nothing ends column generation. */
+  atLpDuals = true,
 ): Pricing {
   const types = p.costs.length;
   const orders = profitOrders(p, pi, lambda);
@@ -353,6 +358,8 @@ function price(
   let complete = true;
   let proved = false;
   let searched = 0;
+  /** Large node types whose rounded LP found no column though their LP bound allows one. */
+  const missed: { bin: number; ratio: number }[] = [];
   for (const { bin, ratio } of candidates) {
     const cost = p.costs[bin] ?? 0;
     // Search the most promising types; once enough columns are in hand, the rest keep their
@@ -390,6 +397,7 @@ function price(
         complete = false;
         kappa = Math.max(kappa, Math.min(ratio, (Math.max(lp.upperBound, threshold) + mu) / cost));
         if (lp.value > threshold) patterns.push({ bin, classes: lp.classes, counts: lp.counts });
+        else if (lp.upperBound > threshold) missed.push({ bin, ratio: (lp.upperBound + mu) / cost });
         continue;
       }
     }
@@ -411,6 +419,17 @@ function price(
     }
     kappa = Math.max(kappa, Math.min(ratio, (upperBound + mu) / cost));
     for (const pattern of result.patterns) patterns.push({ bin, ...pattern });
+  }
+  // Near the LP optimum the plain rounding loses a column's whole margin: when it leaves pricing with
+  // no column, the most promising of those types are priced again with the exact refill.
+  if (patterns.length === 0 && atLpDuals && options.knapsackLp) {
+    missed.sort((x, y) => y.ratio - x.ratio || x.bin - y.bin);
+    for (const { bin } of missed.slice(0, REFILL_TYPES)) {
+      if (options.now() > options.deadline) break;
+      const threshold = (p.costs[bin] ?? 0) * (1 + EPS) - mu;
+      const lp = options.knapsackLp.solve(bin, pi, demand, true, true);
+      if (lp && lp.value > threshold) patterns.push({ bin, classes: lp.classes, counts: lp.counts });
+    }
   }
   return { kappa, complete, patterns, proved };
 }
@@ -508,7 +527,7 @@ export function columnGeneration(
     const exact =
       !smoothing || (options.routineExactEvery > 0 && iterations % options.routineExactEvery === 0);
     const t0 = options.now();
-    const pricing = price(p, demand, pi, mu, lambda, exact, proofsLeft > 0, options);
+    const pricing = price(p, demand, pi, mu, lambda, exact, proofsLeft > 0, options, !smoothing);
     const priceMs = options.now() - t0;
     if (pricing.proved) proofsLeft--;
     // Relative safety margin for floating-point error in the dual objective and the knapsack bounds.
