@@ -282,6 +282,12 @@ export interface ColumnGenerationOptions {
     priceMs: number;
     lpMs: number;
   }) => void;
+  /**
+   * When pricing the master's own duals finds no column, price the most promising large node types
+   * again with the knapsack LP's exact refill (knapsack-lp.ts) before concluding (default false: the
+   * root LP only; in the dive it changed the plans it rounds to and took their budget).
+   */
+  readonly refillOnStall?: boolean;
   /** With `exhaustivePricing`: price every bin type exactly by HiGHS' MIP (knapsack-mip.ts). */
   readonly exactPricingHighs?: Highs;
 }
@@ -422,7 +428,7 @@ function price(
   }
   // Near the LP optimum the plain rounding loses a column's whole margin: when it leaves pricing with
   // no column, the most promising of those types are priced again with the exact refill.
-  if (patterns.length === 0 && atLpDuals && options.knapsackLp) {
+  if (patterns.length === 0 && atLpDuals && options.refillOnStall && options.knapsackLp) {
     missed.sort((x, y) => y.ratio - x.ratio || x.bin - y.bin);
     for (const { bin } of missed.slice(0, REFILL_TYPES)) {
       if (options.now() > options.deadline) break;

@@ -522,6 +522,7 @@ export async function solveVectorPacking(
           : columnGeneration(master, p, p.demand, p.minBins, {
               ...cg,
               stopAtBound: solutionCost(p, best),
+              refillOnStall: true,
               ...(initialCenter ? { initialCenter } : {}),
               ...(options.onRootIteration ? { onIteration: options.onRootIteration } : {}),
             });
