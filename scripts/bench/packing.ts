@@ -15,8 +15,10 @@
  *    bins / OPT per family.
  * 5. Bound quality (`--only bound`, not in the default run: minutes of CPU): plan / bound and bound /
  *    converged configuration LP on synthetic, Bitbrains-trace and constrained clusters.
+ * 6. Root LP convergence (`--only root`, not in the default run): the root column-generation LP's
+ *    value iteration by iteration within the budget, against `--zlp`.
  *
- * `npx tsx scripts/bench/packing.ts [--only cluster|constraints|panigrahy|classes|bound] [--sample N | --all]
+ * `npx tsx scripts/bench/packing.ts [--only cluster|constraints|panigrahy|classes|bound|root] [--sample N | --all]
  *  [--workers W] [--pods N] [--constrained-pods N] [--seed S]`, or through `npm run bench` (scripts/bench.ts calls `run()`).
  * Default Panigrahy run: an evenly spaced sample of 180 instances (a few minutes on 2 cores); `--all`
  * runs the whole set.
@@ -443,6 +445,55 @@ async function planQualityBenchmark(f: Flags): Promise<void> {
 }
 
 /**
+ * Root LP convergence (`--only root`, ADR 0083): the synthetic clusters of `--pods` packed `--repeat`
+ * times with the default budget (CPU time; `--budget-ms` overrides it), the vector problem solved
+ * directly so that every root column-generation iteration is seen: the root LP's value at CPU marks
+ * from the start of the root, where it ended, and the plan, against `--zlp`.
+ */
+async function rootBenchmark(f: Flags): Promise<void> {
+  console.log(
+    `\n--- Root LP convergence, synthetic clusters, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
+  );
+  const highs = await loadHighs();
+  await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  for (const [n, pods] of f.pods.entries()) {
+    const zlp = f.zlp[n];
+    let vector: Parameters<typeof solveVectorPacking>[0] | undefined;
+    await pack(parsePackingProblem(syntheticCluster({ pods, seed: f.seed })), {
+      highs,
+      onBoundProblem: (v) => {
+        vector = v;
+      },
+    });
+    if (!vector) continue;
+    const ratio = (z: number) => (zlp ? ` (${(z / zlp).toFixed(4)})` : '');
+    for (let run = 0; run < f.repeat; run++) {
+      const marks = [100, 200, 300, 400, 500, 700, 1000];
+      const reached: string[] = [];
+      let start: number | undefined;
+      let iterations = 0;
+      let last = Number.NaN;
+      const result = await solveVectorPacking(vector, {
+        highs,
+        now: cpuClockMs,
+        ...(f.budgetMs ? { timeLimitMs: f.budgetMs } : {}),
+        onRootIteration: ({ objective }) => {
+          start ??= cpuClockMs();
+          iterations++;
+          last = objective;
+          const at = cpuClockMs() - start;
+          while (marks.length > 0 && at >= (marks[0] ?? 0))
+            reached.push(`${marks.shift()} ms ${objective.toFixed(3)}`);
+        },
+      });
+      console.log(
+        `synthetic ${pods} pods: root LP ${last.toFixed(3)}${ratio(last)} after ${iterations} iterations, ${result.timings.rootLpMs.toFixed(0)} ms [${reached.join(', ')}]; plan ${result.cost.toFixed(3)}${ratio(result.cost)} (${result.stats.origin}), bound ${result.lowerBound.toFixed(3)}; load ${loadavg()[0]?.toFixed(1)}`,
+      );
+    }
+  }
+}
+
+/**
  * Published means of the best heuristic per instance (Mommessin et al. 2024, results_data/
  * Triplet_summary_known.csv of Vectorpack/experiments_vector_paper, commit 3efe3d42, "best_overall"),
  * over their 120 instances per class (n = 60-501, d = 3/5/10): no heuristic reaches OPT on any. The
@@ -607,6 +658,7 @@ async function classesBenchmark(f: Flags): Promise<void> {
 export async function run(): Promise<void> {
   const f = flags(process.argv.slice(2));
   if (f.only === 'bound') await boundBenchmark(f);
+  if (f.only === 'root') await rootBenchmark(f);
   if (!f.only || f.only === 'cluster') await clusterBenchmark(f);
   if (!f.only || f.only === 'constraints') await constraintsBenchmark(f);
   if (!f.only || f.only === 'panigrahy') await panigrahyBenchmark(f);

@@ -51,18 +51,22 @@ export interface LpSolution {
   readonly primal: Float64Array;
 }
 
-/** Pod slots of a bin type when the pod-slot dimension exists (dimension 2 in cluster problems), else its item count bound. */
-function podsPerNode(p: VectorProblem, b: number): number {
-  // The smallest positive size per dimension gives an upper bound on copies per node.
+/**
+ * Most pods one node of bin type b holds: the copies of the class it holds most of alone (capacity and
+ * per-bin caps). Dimensions a type has none of (no GPUs) do not count: only classes that fit matter.
+ */
+export function podsPerNode(p: VectorProblem, b: number): number {
   const d = p.dims;
-  let most = Number.POSITIVE_INFINITY;
-  for (let k = 0; k < d; k++) {
-    let smallest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < classCount(p); i++) {
+  const m = classCount(p);
+  let most = 0;
+  for (let i = 0; i < m; i++) {
+    if (p.compatible[b * m + i] !== 1) continue;
+    let copies = perBinCap(p, i, Number.POSITIVE_INFINITY);
+    for (let k = 0; k < d && copies > 0; k++) {
       const w = p.sizes[i * d + k] ?? 0;
-      if (w > 0) smallest = Math.min(smallest, w);
+      if (w > 0) copies = Math.min(copies, Math.floor((p.capacities[b * d + k] ?? 0) / w));
     }
-    if (Number.isFinite(smallest)) most = Math.min(most, (p.capacities[b * d + k] ?? 0) / smallest);
+    if (Number.isFinite(copies)) most = Math.max(most, copies);
   }
   return most;
 }
@@ -269,6 +273,21 @@ export interface ColumnGenerationOptions {
   readonly exhaustivePricing?: boolean;
   /** Called with the Farley bound of every iteration (tests check each is a valid bound). */
   readonly onIterationBound?: (bound: number) => void;
+  /** Called after every iteration with the restricted master's value and the columns added (profiling). */
+  readonly onIteration?: (info: {
+    objective: number;
+    bound: number;
+    added: number;
+    found: number;
+    priceMs: number;
+    lpMs: number;
+  }) => void;
+  /**
+   * When pricing the master's own duals finds no column, price the most promising large node types
+   * again with the knapsack LP's exact refill (knapsack-lp.ts) before concluding (default false: the
+   * root LP only; in the dive it changed the plans it rounds to and took their budget).
+   */
+  readonly refillOnStall?: boolean;
   /** With `exhaustivePricing`: price every bin type exactly by HiGHS' MIP (knapsack-mip.ts). */
   readonly exactPricingHighs?: Highs;
 }
@@ -283,6 +302,9 @@ export interface ColumnGenerationResult {
 }
 
 const EPS = 1e-9;
+
+/** Large node types priced again with the exact refill when the plain rounding found no column. */
+const REFILL_TYPES = 6;
 
 /** A clock and the time (same unit) by which work should stop. */
 export interface TimeBudget {
@@ -314,6 +336,8 @@ function price(
   exact: boolean,
   allowProof: boolean,
   options: ColumnGenerationOptions,
+  /** Pricing the master's own duals (not a smoothed point): finding nothing ends column generation. */
+  atLpDuals = true,
 ): Pricing {
   const types = p.costs.length;
   const orders = profitOrders(p, pi, lambda);
@@ -340,6 +364,8 @@ function price(
   let complete = true;
   let proved = false;
   let searched = 0;
+  /** Large node types whose rounded LP found no column though their LP bound allows one. */
+  const missed: { bin: number; ratio: number }[] = [];
   for (const { bin, ratio } of candidates) {
     const cost = p.costs[bin] ?? 0;
     // Search the most promising types; once enough columns are in hand, the rest keep their
@@ -377,6 +403,7 @@ function price(
         complete = false;
         kappa = Math.max(kappa, Math.min(ratio, (Math.max(lp.upperBound, threshold) + mu) / cost));
         if (lp.value > threshold) patterns.push({ bin, classes: lp.classes, counts: lp.counts });
+        else if (lp.upperBound > threshold) missed.push({ bin, ratio: (lp.upperBound + mu) / cost });
         continue;
       }
     }
@@ -398,6 +425,17 @@ function price(
     }
     kappa = Math.max(kappa, Math.min(ratio, (upperBound + mu) / cost));
     for (const pattern of result.patterns) patterns.push({ bin, ...pattern });
+  }
+  // Near the LP optimum the plain rounding loses a column's whole margin: when it leaves pricing with
+  // no column, the most promising of those types are priced again with the exact refill.
+  if (patterns.length === 0 && atLpDuals && options.refillOnStall && options.knapsackLp) {
+    missed.sort((x, y) => y.ratio - x.ratio || x.bin - y.bin);
+    for (const { bin } of missed.slice(0, REFILL_TYPES)) {
+      if (options.now() > options.deadline) break;
+      const threshold = (p.costs[bin] ?? 0) * (1 + EPS) - mu;
+      const lp = options.knapsackLp.solve(bin, pi, demand, true, true);
+      if (lp && lp.value > threshold) patterns.push({ bin, classes: lp.classes, counts: lp.counts });
+    }
   }
   return { kappa, complete, patterns, proved };
 }
@@ -477,7 +515,9 @@ export function columnGeneration(
   };
   let center: { pi: Float64Array; mu: number; bound: number } | undefined = options.initialCenter;
   let lowerBound = options.initialCenter?.bound ?? 0;
+  let t1 = options.now();
   let lp = master.solve();
+  let lpMs = options.now() - t1;
   let iterations = 0;
   let lpOptimal = false;
   let alpha = 0.5;
@@ -492,7 +532,9 @@ export function columnGeneration(
     const mu = smoothing ? alpha * (center?.mu ?? 0) + (1 - alpha) * lp.mu : lp.mu;
     const exact =
       !smoothing || (options.routineExactEvery > 0 && iterations % options.routineExactEvery === 0);
-    const pricing = price(p, demand, pi, mu, lambda, exact, proofsLeft > 0, options);
+    const t0 = options.now();
+    const pricing = price(p, demand, pi, mu, lambda, exact, proofsLeft > 0, options, !smoothing);
+    const priceMs = options.now() - t0;
     if (pricing.proved) proofsLeft--;
     // Relative safety margin for floating-point error in the dual objective and the knapsack bounds.
     const bound = (dualObjective(pi, mu) / pricing.kappa) * (1 - 1e-9);
@@ -515,6 +557,7 @@ export function columnGeneration(
     found.sort((x, y) => x.reducedCost - y.reducedCost || x.column.bin - y.column.bin);
     const added = master.addColumns(found.slice(0, options.columnsPerIteration).map((f) => f.column));
     const z = lp.objective;
+    options.onIteration?.({ objective: z, bound, added, found: pricing.patterns.length, priceMs, lpMs });
     if (added === 0) {
       if (smoothing) {
         // Mispricing: look at the LP duals themselves before concluding.
@@ -531,7 +574,9 @@ export function columnGeneration(
     if (options.integerCosts && Math.ceil(lowerBound - 1e-6) >= Math.ceil(z - 1e-6)) break;
     if (options.stopAtBound !== undefined && lowerBound >= options.stopAtBound - 1e-9) break;
     if (iterations >= options.maxIterations || options.now() > options.deadline) break;
+    t1 = options.now();
     lp = master.solve();
+    lpMs = options.now() - t1;
   }
   // A last, more thorough bound at the best dual point and at the final LP duals.
   if (!lpOptimal && options.finalBound !== false && center && center !== options.initialCenter) {

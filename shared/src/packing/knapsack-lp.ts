@@ -9,8 +9,20 @@
  * integer optimum, which keeps the Farley bound tight.
  */
 import type { Highs, HighsModel } from './highs';
-import { itemCap, knapsackDualBound } from './knapsack';
+import { itemCap, knapsackDualBound, solveKnapsack } from './knapsack';
 import { classCount, type VectorProblem } from './vector';
+
+/** Refills tried after rounding the LP (the rounded-down solution, then less one copy of a class). */
+const REFILL_ATTEMPTS = 12;
+/** Branch-and-bound nodes per refill: the room left is a few pods, usually searched through. */
+const REFILL_NODES = 200;
+
+/** Classes of a count vector, most copies first (removing one of those frees the most room). */
+function floorSupport(counts: Float64Array): number[] {
+  const support: number[] = [];
+  for (let i = 0; i < counts.length; i++) if ((counts[i] ?? 0) > 0) support.push(i);
+  return support.sort((x, y) => (counts[y] ?? 0) - (counts[x] ?? 0) || x - y);
+}
 
 /** One reusable HiGHS model per vector problem; `bound`/`solve` re-target it at a bin type and duals. */
 export class KnapsackLpBound {
@@ -60,17 +72,21 @@ export class KnapsackLpBound {
 
   /** Upper bound on max profit . a over bin type b's feasible patterns; undefined if HiGHS fails. */
   bound(b: number, profit: ArrayLike<number>, maxCount: ArrayLike<number>): number | undefined {
-    return this.solve(b, profit, maxCount)?.upperBound;
+    return this.solve(b, profit, maxCount, false)?.upperBound;
   }
 
   /**
    * The bound, and a feasible pattern from the LP optimum: every copy count rounded down, then the
-   * remaining room filled greedily by profit per normalized size. Near-optimal for large nodes.
+   * remaining room filled greedily by profit per normalized size, then refilled exactly (`refill`).
+   * Near-optimal for large nodes. `pattern` false: the bound only (the pattern is empty).
    */
   solve(
     b: number,
     profit: ArrayLike<number>,
     maxCount: ArrayLike<number>,
+    pattern = true,
+    /** Refill the rounded pattern exactly (slower; for when the plain rounding finds no column). */
+    refill = false,
   ): { upperBound: number; classes: number[]; counts: number[]; value: number } | undefined {
     const { m, d, p } = this;
     const upper = new Float64Array(m);
@@ -105,6 +121,7 @@ export class KnapsackLpBound {
         Array.from({ length: d }, (_, k) => sign * (duals[k] ?? 0)),
       );
     const upperBound = Math.min(dualBound(1), dualBound(-1));
+    if (!pattern) return { upperBound, classes: [], counts: [], value: 0 };
     // Round the LP optimum down, then fill greedily.
     const counts = new Float64Array(m);
     const load = new Float64Array(d);
@@ -118,6 +135,7 @@ export class KnapsackLpBound {
       if ((load[k] ?? 0) > (p.capacities[b * d + k] ?? 0))
         return { upperBound, classes: [], counts: [], value: 0 };
     const capacity = p.capacities.subarray(b * d, b * d + d);
+    const floored = Float64Array.from(counts);
     const density = (i: number) => {
       let size = 0;
       for (let k = 0; k < d; k++)
@@ -137,15 +155,46 @@ export class KnapsackLpBound {
       counts[i] = (counts[i] ?? 0) + fit;
       for (let k = 0; k < d; k++) load[k] = (load[k] ?? 0) + fit * (p.sizes[i * d + k] ?? 0);
     }
+    let value = 0;
+    for (let i = 0; i < m; i++) value += (counts[i] ?? 0) * (cost[i] ?? 0);
+    // The rounding loses up to a pod per fractional class, which near the LP optimum is often all of
+    // a column's margin: refill the room exactly (a small knapsack over what still fits), from the
+    // rounded-down LP solution and from it less one copy of each class it holds.
+    if (refill) {
+      for (const [n, j] of [-1, ...floorSupport(floored)].entries()) {
+        if (n > REFILL_ATTEMPTS) break;
+        const base = Float64Array.from(floored);
+        if (j >= 0) base[j] = (base[j] ?? 0) - 1;
+        const room = Float64Array.from(capacity);
+        let baseValue = 0;
+        const left = new Float64Array(m);
+        for (let i = 0; i < m; i++) {
+          const c = base[i] ?? 0;
+          baseValue += c * (cost[i] ?? 0);
+          left[i] = Math.max(0, (upper[i] ?? 0) - c);
+          for (let k = 0; k < d; k++) room[k] = (room[k] ?? 0) - c * (p.sizes[i * d + k] ?? 0);
+        }
+        const fill = solveKnapsack(p, b, cost, left, {
+          threshold: value - baseValue,
+          nodeLimit: REFILL_NODES,
+          capacity: room,
+        });
+        if (baseValue + fill.value <= value + 1e-12) continue;
+        counts.set(base);
+        for (let t = 0; t < fill.classes.length; t++) {
+          const i = fill.classes[t] ?? 0;
+          counts[i] = (counts[i] ?? 0) + (fill.counts[t] ?? 0);
+        }
+        value = baseValue + fill.value;
+      }
+    }
     const classes: number[] = [];
     const result: number[] = [];
-    let value = 0;
     for (let i = 0; i < m; i++) {
       const c = counts[i] ?? 0;
       if (c <= 0) continue;
       classes.push(i);
       result.push(c);
-      value += c * (cost[i] ?? 0);
     }
     return { upperBound: Math.max(upperBound, value), classes, counts: result, value };
   }

@@ -36,6 +36,11 @@ export interface KnapsackOptions {
   readonly nodeLimit: number;
   /** Keep the best this many patterns above the threshold (default 1: the best only). */
   readonly collect?: number;
+  /**
+   * Room to fill instead of the bin type's capacity (per dimension, at most that capacity): what a
+   * partly filled pattern leaves, with `maxCount` lowered by the copies it already holds.
+   */
+  readonly capacity?: ArrayLike<number>;
 }
 
 /**
@@ -180,13 +185,17 @@ export function solveKnapsack(
   const d = p.dims;
   const dd = d + 1;
   const m = classCount(p);
-  const capacity = p.capacities.subarray(b * d, b * d + d);
+  const capacity = options.capacity ?? p.capacities.subarray(b * d, b * d + d);
 
   const candidates: number[] = [];
   const caps: number[] = [];
   for (let i = 0; i < m; i++) {
     if ((profit[i] ?? 0) <= 0 || p.compatible[b * m + i] !== 1) continue;
-    const cap = itemCap(p, b, i, maxCount[i] ?? 0);
+    let cap = itemCap(p, b, i, maxCount[i] ?? 0);
+    for (let k = 0; k < d && cap > 0 && options.capacity; k++) {
+      const w = p.sizes[i * d + k] ?? 0;
+      if (w > 0) cap = Math.min(cap, Math.floor(Math.max(0, capacity[k] ?? 0) / w));
+    }
     if (cap > 0) {
       candidates.push(i);
       caps[i] = cap;

@@ -86,6 +86,8 @@ export interface SolveOptions {
   readonly restrictedMip?: boolean;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
   readonly initialPlan?: readonly PackedBin[];
+  /** Every root column-generation iteration (benchmarks: how the root LP converges). */
+  readonly onRootIteration?: ColumnGenerationOptions['onIteration'];
 }
 
 export type PlanOrigin =
@@ -520,7 +522,9 @@ export async function solveVectorPacking(
           : columnGeneration(master, p, p.demand, p.minBins, {
               ...cg,
               stopAtBound: solutionCost(p, best),
+              refillOnStall: true,
               ...(initialCenter ? { initialCenter } : {}),
+              ...(options.onRootIteration ? { onIteration: options.onRootIteration } : {}),
             });
       if (root) {
         cgIterations += root.iterations;
