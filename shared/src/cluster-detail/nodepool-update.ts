@@ -76,7 +76,7 @@ export function withNodePoolOverride(
   limits: Readonly<Record<string, string>>,
   override: NodePoolOverride,
 ): { requirements: NodeRequirement[]; limits: Record<string, string> } {
-  let nextRequirements = requirements.map((r) => ({ ...r, values: [...r.values] }));
+  let nextRequirements: NodeRequirement[] = requirements.map((r) => ({ ...r, values: [...r.values] }));
   if (override.capacityTypes !== null) {
     const requirement: NodeRequirement = {
       key: capacityTypeKey,
@@ -88,7 +88,9 @@ export function withNodePoolOverride(
     nextRequirements =
       at < 0
         ? [...nextRequirements, requirement]
-        : nextRequirements.flatMap((r, i) => (r.key !== capacityTypeKey ? [r] : i === at ? [requirement] : []));
+        : nextRequirements.flatMap((r, i) =>
+            r.key !== capacityTypeKey ? [r] : i === at ? [requirement] : [],
+          );
   }
   const { nodes: _nodes, ...rest } = limits;
   const nextLimits: Record<string, string> = { ...rest };

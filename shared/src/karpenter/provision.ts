@@ -52,7 +52,8 @@ export interface ProvisionInput {
 }
 
 /** Why a pod stayed pending because the pool's node limit is reached. */
-export const nodeLimitReason = "the NodePool's limits.nodes is reached: Karpenter launches no more nodes for it";
+export const nodeLimitReason =
+  "the NodePool's limits.nodes is reached: Karpenter launches no more nodes for it";
 
 export interface Launch {
   readonly instanceType: string;

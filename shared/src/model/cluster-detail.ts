@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentCommandOutcomeSchema, agentCommandStatusSchema } from './agent-command';
 
 /**
  * Contracts of the cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the
@@ -146,8 +147,9 @@ export const nodeGroupSizesSchema = z.object({
 /** The agent command a NodePool edit was written as (ADR 0079), and what the agent answered so far. */
 export const nodePoolEditCommandSchema = z.object({
   id: z.string(),
-  status: z.enum(['pending', 'delivered', 'done']).nullable(),
-  outcome: z.enum(['succeeded', 'failed', 'refused', 'wait']).nullable(),
+  /** null: the command is gone (commands expire a week after their result). */
+  status: agentCommandStatusSchema.nullable(),
+  outcome: agentCommandOutcomeSchema.nullable(),
   reason: z.string().nullable(),
 });
 

@@ -12,7 +12,11 @@ import { ValidationError } from '../../src/errors';
 import { nodeGroupUpdateInputSchema } from '../../src/model/cluster-detail';
 import type { NodeRequirement } from '../../src/templates/karpenter';
 
-const families: NodeRequirement = { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5', 'c5'] };
+const families: NodeRequirement = {
+  key: 'karpenter.k8s.aws/instance-family',
+  operator: 'In',
+  values: ['m5', 'c5'],
+};
 const pool = (requirements: NodeRequirement[], limits: Record<string, string> = {}): LiveNodePool => ({
   name: 'batch',
   requirements,
@@ -24,11 +28,12 @@ describe('capacityTypesOf', () => {
     expect(capacityTypesOf([families])).toEqual(['on-demand']);
   });
   it('intersects In and NotIn requirements of the key', () => {
-    expect(capacityTypesOf([{ key: capacityTypeKey, operator: 'In', values: ['spot', 'on-demand'] }])).toEqual([
+    expect(
+      capacityTypesOf([{ key: capacityTypeKey, operator: 'In', values: ['spot', 'on-demand'] }]),
+    ).toEqual(['spot', 'on-demand']);
+    expect(capacityTypesOf([{ key: capacityTypeKey, operator: 'NotIn', values: ['on-demand'] }])).toEqual([
       'spot',
-      'on-demand',
     ]);
-    expect(capacityTypesOf([{ key: capacityTypeKey, operator: 'NotIn', values: ['on-demand'] }])).toEqual(['spot']);
   });
 });
 
@@ -54,7 +59,10 @@ describe('planNodePoolUpdate', () => {
       { minSize: 0, maxSize: null, spotMode: false },
       2,
     );
-    expect(plan.requirements).toEqual([families, { key: capacityTypeKey, operator: 'In', values: ['on-demand'] }]);
+    expect(plan.requirements).toEqual([
+      families,
+      { key: capacityTypeKey, operator: 'In', values: ['on-demand'] },
+    ]);
     expect(plan.limits).toEqual({ cpu: '8' });
     expect(plan.capacityTypeAfter).toBe('on-demand');
   });
