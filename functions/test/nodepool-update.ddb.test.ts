@@ -315,7 +315,9 @@ describe("Spot Optimizer's own NodePool", () => {
     if (command?.command.type !== 'apply-karpenter') throw new Error('no NodePool apply was queued');
     const manifest = command.command.manifest;
     // The whole rendered object (mark, disruption, class reference) with the edit in force.
-    expect((manifest.metadata as unknown as { labels: Record<string, string> }).labels[managedByKey]).toBeDefined();
+    expect(
+      (manifest.metadata as unknown as { labels: Record<string, string> }).labels[managedByKey],
+    ).toBeDefined();
     expect(manifest.spec.disruption).toEqual(pool.spec.disruption);
     expect(manifest.spec.limits).toEqual({ nodes: '5' });
     const requirements = (
