@@ -310,7 +310,7 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   await poolRow.getByRole('button', { name: 'Edit batch' }).click();
   const poolForm = page.getByRole('form', { name: 'Edit batch' });
   await expect(poolForm).toContainText('Karpenter has no minimum');
-  const spot = poolForm.getByLabel(/^Spot mode/);
+  const spot = poolForm.getByRole('checkbox', { name: /^Spot mode/ });
   await expect(spot).toBeChecked();
   await spot.press('Space');
   await expect(spot).not.toBeChecked();

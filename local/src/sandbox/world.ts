@@ -451,7 +451,8 @@ const recipes: Record<RecipeName, GroupSpec[]> = {
   'dev-tiny-karpenter': [
     group('system', 'managed', 'system', 'on-demand', 'x86_64', 'burstable', 0, false, 1, 2),
     group('apps-spot', 'managed', 'burstable', 'spot', 'x86_64', 'burstable', 0.6, true, 2),
-    group('batch', 'karpenter', 'batch', 'spot', 'x86_64', 'batch', 0.4, true, 2),
+    // General workloads (not batch): the pool has nodes at every hour, so discovery always lists it.
+    group('batch', 'karpenter', 'general', 'spot', 'x86_64', 'general', 0.4, true, 2),
   ],
 };
 
