@@ -304,4 +304,73 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   await showTabs(page);
   await shot(page, 'node-groups-sandbox');
   await expectAccessible(page, 'the Node Groups & Capacity tab of a scanned cluster', '.detail');
+
+  // The cluster's Karpenter NodePool (the customer's `batch`, spot only): spot mode off and a node limit,
+  // queued to the cluster's agent (write mode in the sandbox) as a server-side apply (ADR 0079).
+  const poolRow = rows.filter({ has: page.getByRole('rowheader', { name: 'batch', exact: true }) });
+  await expect(poolRow).toContainText('Karpenter NodePool');
+  await poolRow.getByRole('button', { name: 'Edit batch' }).click();
+  const poolForm = page.getByRole('form', { name: 'Edit batch' });
+  await expect(poolForm).toContainText('Karpenter has no minimum');
+  const spot = poolForm.getByRole('checkbox', { name: /^Spot mode/ });
+  await expect(spot).toBeChecked();
+  await spot.press('Space');
+  await expect(spot).not.toBeChecked();
+  await poolForm.getByLabel('Max nodes').fill('4');
+  await poolForm.getByRole('button', { name: 'Save' }).click();
+  await expect(poolForm).toBeHidden();
+  const status = poolRow.getByTestId('nodepool-edit-status');
+  await expect(status).toContainText('Edit: on-demand, at most 4 nodes;');
+  await showTabs(page);
+  await shot(page, 'node-groups-nodepool-queued');
+  await expectAccessible(page, 'the Node Groups & Capacity tab with a NodePool edit', '.detail');
+  // The agent polls its commands every 15 s; the page shows its answer once reloaded.
+  await expect
+    .poll(
+      async () => {
+        const d = await (await page.request.get(`/api/client/clusters/${clusterId}`, { headers })).json();
+        const pool = (
+          d.nodeGroups as { name: string; nodePoolEdit?: { command: { outcome: string | null } } }[]
+        ).find((g) => g.name === 'batch');
+        return pool?.nodePoolEdit?.command.outcome ?? null;
+      },
+      { timeout: 90_000, intervals: [2_000] },
+    )
+    .toBe('succeeded');
+  // The sandbox cluster's NodePool now admits on-demand only, with the node limit, its other fields kept.
+  const karpenter = await (
+    await page.request.get(`/api/client/clusters/${clusterId}/karpenter`, { headers })
+  ).json();
+  const livePool = (
+    karpenter.live as {
+      kind: string;
+      name: string;
+      spec: { limits: Record<string, string>; template: { spec: Record<string, unknown> } };
+    }[]
+  ).find((o) => o.kind === 'NodePool' && o.name === 'batch');
+  expect(livePool?.spec.limits.nodes).toBe('4');
+  expect(livePool?.spec.template.spec.requirements).toContainEqual({
+    key: 'karpenter.sh/capacity-type',
+    operator: 'In',
+    values: ['on-demand'],
+  });
+  expect(livePool?.spec.template.spec.nodeClassRef).toBeDefined();
+  await page.reload();
+  await page
+    .getByRole('tablist', { name: 'Cluster detail' })
+    .getByRole('tab', { name: 'Node Groups & Capacity' })
+    .click();
+  await expect(
+    page
+      .getByTestId('node-group-row')
+      .filter({ has: page.getByRole('rowheader', { name: 'batch', exact: true }) })
+      .getByTestId('nodepool-edit-status'),
+  ).toHaveText('Edit: on-demand, at most 4 nodes; applied by the agent.');
+  await showTabs(page);
+  await shot(page, 'node-groups-nodepool-applied');
+  await expectAccessible(
+    page,
+    'the Node Groups & Capacity tab after the agent applied a NodePool edit',
+    '.detail',
+  );
 });

@@ -110,6 +110,10 @@ test.describe
         .poll(() => rowNames(page))
         .toEqual([...fleet].sort((a, b) => b.cost - a.cost).map((c) => c.name));
       await expect(grid(page).locator('.badge', { hasText: 'EOL' })).toBeVisible();
+      // The identity column's provider is an icon with an accessible name, one per row shown.
+      const icons = grid(page).getByRole('img', { name: 'Amazon EKS', exact: true });
+      await expect(icons.first()).toBeVisible();
+      expect(await icons.count()).toBe((await rowNames(page)).length);
       await shot(page, 'registry');
       await expectAccessible(page, 'the cluster registry');
 

@@ -32,6 +32,7 @@ import { complianceInputOf, driftOf, templateOf } from './cluster-findings';
 import { loadCluster } from './clusters';
 import { groupMinimumsOf, recordMinimumSet } from './group-minimum-drift';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
+import { updateNodePool } from './nodepool-update';
 
 /**
  * The cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the CIS EKS
@@ -256,12 +257,15 @@ async function liveGroup(
  * mode. Refused while the cluster is in maintenance (nothing of ours touches it during an upgrade); AWS's
  * rules are checked by the planner before any call; a role without the write option is a 422 naming the
  * permission (the cloud port's CloudAccessError). The stored group is updated so the page shows it at once.
+ * A Karpenter NodePool is queued to the cluster's agent instead (`nodepool-update.ts`, ADR 0079).
  */
 export async function updateNodeGroup(
   orgId: string,
   clusterId: string,
   nodeGroupId: string,
   input: NodeGroupUpdateInput,
+  editedBy: string,
+  now: Date,
 ): Promise<{ response: NodeGroupUpdateResponse; accountId: string }> {
   const cluster = await loadCluster(orgId, clusterId);
   const group = await getItem(nodeGroupEntity, nodeGroupKey(orgId, clusterId, nodeGroupId), true);
@@ -269,6 +273,12 @@ export async function updateNodeGroup(
   // Checked right before acting, as every action on customer infrastructure is.
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  // A NodePool is a Kubernetes object: written through the cluster's agent, not the cloud (ADR 0079).
+  if (group.kind === 'karpenter-nodepool')
+    return {
+      response: await updateNodePool(orgId, clusterId, group, input, editedBy, now),
+      accountId: cluster.accountId,
+    };
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
   const live = await liveGroup(target, cluster, group);
   const plan = planNodeGroupUpdate(live, input);

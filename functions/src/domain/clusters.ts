@@ -28,6 +28,7 @@ import {
 import { port } from '../ports';
 import { clusterAlerts } from './cluster-alerts';
 import { maintenanceOf } from './maintenance';
+import { nodePoolEditsOf } from './nodepool-edits';
 
 /**
  * The cluster registry of an organization. Keys are built from the caller's organization only, so another
@@ -46,12 +47,13 @@ const withoutOrg = <T extends { orgId: string }>({ orgId: _org, ...rest }: T) =>
 /** One cluster: its summary (what the dashboard shows), node groups, nodes and workloads. */
 export async function getCluster(orgId: string, clusterId: string, now: Date) {
   const cluster = await loadCluster(orgId, clusterId);
-  const [nodeGroups, nodes, workloads, maintenance, channel] = await Promise.all([
+  const [nodeGroups, nodes, workloads, maintenance, channel, poolEdits] = await Promise.all([
     queryAll(nodeGroupEntity, clusterChildrenQuery(orgId, clusterId, 'NODEGROUP')),
     queryAll(nodeEntity, clusterChildrenQuery(orgId, clusterId, 'NODE')),
     queryAll(workloadEntity, clusterChildrenQuery(orgId, clusterId, 'WORKLOAD')),
     maintenanceOf(orgId, clusterId, false),
     getItem(agentChannelEntity, agentChannelKey(orgId, clusterId)),
+    nodePoolEditsOf(orgId, clusterId),
   ]);
   const { summary, agentTokenSha256, orgId: _org, endpoint: _endpoint, awsAccountId, arn, ...rest } = cluster;
   return {
@@ -69,7 +71,11 @@ export async function getCluster(orgId: string, clusterId: string, now: Date) {
         : ('discovery' as const),
     },
     summary,
-    nodeGroups: nodeGroups.map(withoutOrg),
+    // A NodePool's last edit from the Node Groups tab and its command's outcome (ADR 0079).
+    nodeGroups: nodeGroups.map((g) => ({
+      ...withoutOrg(g),
+      ...(g.kind === 'karpenter-nodepool' ? { nodePoolEdit: poolEdits.get(g.name) ?? null } : {}),
+    })),
     nodes: nodes.map(withoutOrg),
     workloads: workloads.map(({ dailyUsage: _d, today: _t, ...w }) => withoutOrg(w)),
     // The Overview tab's alert feed (ADR 0052).

@@ -9,6 +9,7 @@ import {
   nodeTemplateSpecSchema,
   type Policy,
 } from '@spot/shared';
+import { type NodePoolOverride, withNodePoolOverride } from '@spot/shared/cluster-detail/nodepool-update';
 import {
   isManagedBySpotOptimizer,
   type LiveKarpenterObject,
@@ -16,10 +17,11 @@ import {
 } from '@spot/shared/karpenter/managed';
 import { type KarpenterReconcilePlan, planKarpenterReconcile } from '@spot/shared/karpenter/reconcile';
 import { loadCatalog } from '@spot/shared/pricing/catalog';
-import type { KarpenterObject } from '@spot/shared/templates/karpenter';
+import type { KarpenterObject, NodeRequirement } from '@spot/shared/templates/karpenter';
 import { karpenterStateEntity, karpenterStateKey } from '../data/entities/karpenter-state';
 import { nodeTemplateDefaultEntity, nodeTemplateDefaultKey } from '../data/entities/node-template-default';
-import { getItem, putItem } from '../data/repository';
+import { nodePoolEditEntity, nodePoolEditsQuery } from '../data/entities/nodepool-edit';
+import { getItem, putItem, queryAll } from '../data/repository';
 import { port } from '../ports';
 import type { EksCluster } from '../ports/cloud';
 import { KubernetesAccessError } from '../ports/kubernetes-errors';
@@ -56,7 +58,7 @@ const eksClusterOf = (cluster: Cluster): EksCluster => ({
   tags: {},
 });
 
-interface KarpenterView {
+export interface KarpenterView {
   cluster: Cluster;
   enabled: boolean;
   templateId: string | null;
@@ -67,22 +69,58 @@ interface KarpenterView {
   plan: KarpenterReconcilePlan | null;
 }
 
-/** The EC2NodeClass and NodePool a template and an effective policy render to for one cluster. */
+/**
+ * The EC2NodeClass and NodePool a template and an effective policy render to for one cluster; a NodePool
+ * a person edited on the Node Groups tab renders with that edit (ADR 0079), so the reconcile keeps it.
+ */
 export function renderDesiredKarpenter(
   template: NodeTemplateView,
   policy: Policy,
   clusterName: string,
+  edits: ReadonlyMap<string, NodePoolOverride> = new Map(),
 ): KarpenterObject[] {
   const { nodePool, ec2NodeClass } = renderManagedKarpenter(
     { id: template.id, name: template.name, spec: nodeTemplateSpecSchema.parse(template) },
     policy,
     { clusterName, catalogTypes: loadCatalog().instanceTypes },
   );
-  return [ec2NodeClass, nodePool];
+  return [ec2NodeClass, withEdit(nodePool, edits.get(nodePool.metadata.name))];
+}
+
+/** The rendered NodePool with a person's edit in force (requirements and limits), or as rendered. */
+export function withEdit(nodePool: KarpenterObject, edit: NodePoolOverride | undefined): KarpenterObject {
+  if (!edit) return nodePool;
+  const spec = nodePool.spec as {
+    template: { spec: { requirements: NodeRequirement[] } & Record<string, unknown> } & Record<
+      string,
+      unknown
+    >;
+    limits?: Record<string, string>;
+  } & Record<string, unknown>;
+  const next = withNodePoolOverride(spec.template.spec.requirements, spec.limits ?? {}, edit);
+  const { limits: _limits, ...rest } = spec;
+  return {
+    ...nodePool,
+    spec: {
+      ...rest,
+      template: { ...spec.template, spec: { ...spec.template.spec, requirements: next.requirements } },
+      ...(Object.keys(next.limits).length > 0 ? { limits: next.limits } : {}),
+    },
+  };
+}
+
+/** The edits of Spot Optimizer's own NodePools of the cluster, by NodePool name. */
+async function editsOf(orgId: string, clusterId: string): Promise<Map<string, NodePoolOverride>> {
+  const items = await queryAll(nodePoolEditEntity, nodePoolEditsQuery(orgId, clusterId));
+  return new Map(
+    items
+      .filter((e) => e.managedBySpotOptimizer)
+      .map((e) => [e.nodePool, { capacityTypes: e.capacityTypes, nodesLimit: e.nodesLimit }]),
+  );
 }
 
 /** The desired objects (null: autoscaling off, or on without a template) and the live ones. */
-async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> {
+export async function karpenterViewOf(orgId: string, clusterId: string): Promise<KarpenterView> {
   const cluster = await loadCluster(orgId, clusterId);
   const { policy } = await effectivePolicyOf(orgId, { clusterId, accountId: cluster.accountId });
   const enabled = policy.infrastructure.autoscaling.enabled;
@@ -96,7 +134,8 @@ async function viewOf(orgId: string, clusterId: string): Promise<KarpenterView> 
     note =
       'Intelligent Autoscaling is on but no node template bounds it: choose one in the policy (or set a default template) so Spot Optimizer can render its NodePool.';
   else if (enabled && templateId !== null) {
-    desired = renderDesiredKarpenter(await getTemplate(orgId, templateId), policy, cluster.name);
+    const [template, edits] = await Promise.all([getTemplate(orgId, templateId), editsOf(orgId, clusterId)]);
+    desired = renderDesiredKarpenter(template, policy, cluster.name, edits);
   }
   let live: LiveKarpenterObject[] | null = null;
   let liveError: string | null = null;
@@ -135,7 +174,7 @@ const desiredView = (o: KarpenterObject) =>
 /** `GET .../karpenter`: desired vs live, the drift, what a reconcile would do and the last one's outcomes. */
 export async function karpenterStateOf(orgId: string, clusterId: string): Promise<KarpenterStateResponse> {
   const [view, stored] = await Promise.all([
-    viewOf(orgId, clusterId),
+    karpenterViewOf(orgId, clusterId),
     getItem(karpenterStateEntity, karpenterStateKey(orgId, clusterId)),
   ]);
   const commands = await Promise.all(
@@ -181,7 +220,7 @@ export async function reconcileKarpenter(
   by = 'system: optimizer',
 ): Promise<KarpenterStateResponse> {
   await assertNotInMaintenance(orgId, clusterId);
-  const view = await viewOf(orgId, clusterId);
+  const view = await karpenterViewOf(orgId, clusterId);
   if (view.plan === null || view.live === null) {
     throw new KubernetesAccessError(
       'KUBERNETES_ACCESS_DENIED',

@@ -9,8 +9,9 @@
  *   disruption fewer meanwhile; an eviction the budget does not allow is refused like the API's 429;
  * - a patched workload rolls out: from the patch on, its pods (a new ReplicaSet hash for a Deployment)
  *   carry the new requests, limits and scheduling fields; usage stays what the workload uses;
- * - an applied NodePool of the cluster sets the pool's CPU limit (what `listNodePools` reports); every
- *   applied object is kept and listed by {@link SandboxWrites.karpenterObjects}.
+ * - an applied NodePool of the cluster sets the pool's CPU limit (what `listNodePools` reports) and its
+ *   node limit (`limits.nodes`, ADR 0079); every applied object is kept and listed by
+ *   {@link SandboxWrites.karpenterObjects}.
  *
  * Kept in memory: a restart of the local stack starts from the seeded clusters again (the pool limits
  * excepted, which live in the sandbox state file).
@@ -192,10 +193,14 @@ export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): Kuber
       // Karpenter reacts to a new pool within seconds: pending pods get their nodes now.
       if (manifest.kind === 'NodePool') k8s.karpenterTick(clusterName, new Date(cloud.now()));
       if (manifest.kind === 'NodePool') {
-        const limits = (manifest.spec.limits ?? {}) as { cpu?: unknown };
-        const cpu =
-          typeof limits.cpu === 'string' || typeof limits.cpu === 'number' ? String(limits.cpu) : null;
-        cloud.applyNodePoolFromAgent(clusterName, manifest.metadata.name, cpu);
+        const limits = (manifest.spec.limits ?? {}) as { cpu?: unknown; nodes?: unknown };
+        const quantity = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+        const nodes = Number(quantity(limits.nodes));
+        cloud.applyNodePoolFromAgent(clusterName, manifest.metadata.name, {
+          // A limit the apply does not name stays as it was (a person's partial edit, ADR 0079).
+          ...(quantity(limits.cpu) !== null ? { cpu: quantity(limits.cpu) } : {}),
+          nodes: Number.isInteger(nodes) && nodes >= 0 ? nodes : null,
+        });
       }
     },
   };

@@ -1019,6 +1019,12 @@ export class SandboxCloud implements CustomerCloudPort {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
             requirements: [
               { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...g.instanceTypes] },
+              // What the pool's capacity is (Karpenter's default without this requirement is on-demand).
+              {
+                key: 'karpenter.sh/capacity-type',
+                operator: 'In',
+                values: g.capacity === 'mixed' ? ['spot', 'on-demand'] : [g.capacity],
+              },
             ],
             taints: g.taints.map((t) => ({ ...t })),
           },
@@ -1042,7 +1048,9 @@ export class SandboxCloud implements CustomerCloudPort {
         name: m.metadata.name,
         labels: { ...(at >= 0 ? out[at]?.labels : {}), ...meta.labels },
         annotations: { ...(at >= 0 ? out[at]?.annotations : {}), ...meta.annotations },
-        spec: { ...(at >= 0 ? out[at]?.spec : {}), ...structuredClone(m.spec) },
+        // A server-side apply: maps merge field by field, a list is replaced whole (Kubernetes' rules
+        // for a CRD's fields without merge keys), so a partial apply keeps the rest of the object.
+        spec: serverSideMerge(at >= 0 ? (out[at]?.spec ?? {}) : {}, m.spec),
       };
       if (at >= 0) out[at] = object;
       else out.push(object);
@@ -1075,14 +1083,35 @@ export class SandboxCloud implements CustomerCloudPort {
 
   /**
    * The in-cluster agent's server-side apply of a NodePool that exists in the sandbox cluster (write mode,
-   * ADR 0037): its `spec.limits.cpu` is the pool's limit from now on. The agent's own RBAC is the check.
+   * ADR 0037): its `spec.limits.cpu` is the pool's limit from now on (left as it was when the apply has
+   * none: a partial apply of a person's edit, ADR 0079); `limits.nodes` caps the pool's size from now on
+   * (the nodes it runs stay, as Karpenter removes none for a lowered limit). A capacity type applied
+   * shows in the object; the simulated nodes keep theirs, as an ASG's do (ADR 0046). The agent's own RBAC
+   * is the check.
    */
-  applyNodePoolFromAgent(clusterName: string, nodePool: string, cpu: string | null): boolean {
+  applyNodePoolFromAgent(
+    clusterName: string,
+    nodePool: string,
+    limits: { cpu?: string | null; nodes?: number | null },
+  ): boolean {
     const ng = this.simulation
       .cluster(clusterName)
       ?.nodeGroups.find((g) => g.kind === 'karpenter' && g.name === nodePool);
     if (!ng) return false;
-    this.limitNodePool(ng, cpu);
+    if (limits.cpu !== undefined) this.limitNodePool(ng, limits.cpu);
+    if (limits.nodes !== undefined && limits.nodes !== null) {
+      const now = this.now();
+      const scaling = this.simulation.scalingAt(ng, now);
+      const current = this.simulation.desiredAt(ng, now);
+      const maxSize = Math.max(limits.nodes, Math.min(current, scaling.maxSize));
+      this.state.addOverride({
+        nodeGroupKey: ng.key,
+        atMs: now,
+        minSize: Math.min(scaling.minSize, maxSize),
+        desiredSize: Math.min(current, maxSize),
+        maxSize,
+      });
+    }
     return true;
   }
 
@@ -1409,4 +1438,20 @@ export function sandboxKeys(cloud: SandboxCloud): {
       secretAccessKey: a.secretAccessKey,
     })),
   };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Server-side apply of `applied` over `live`: maps merge key by key, lists and scalars are replaced. */
+export function serverSideMerge(
+  live: Readonly<Record<string, unknown>>,
+  applied: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = structuredClone({ ...live });
+  for (const [k, v] of Object.entries(applied)) {
+    const before = out[k];
+    out[k] = isMap(before) && isMap(v) ? serverSideMerge(before, v) : structuredClone(v);
+  }
+  return out;
 }

@@ -11,6 +11,7 @@
  * - spot capacity can be made to run out per pool (`setSpotShortage`, the sandbox control route): a spot
  *   launch then fails with InsufficientInstanceCapacity and, when the pool allows on-demand, the node is
  *   launched on-demand instead (an event says so);
+ * - a pool's `spec.limits.nodes` caps how many nodes it runs: pods beyond it stay Pending (ADR 0079);
  * - a launched node that holds no pod for the pool's `consolidateAfter` is terminated (WhenEmpty), and
  *   deleting the pool terminates its nodes: their cost stops from that instant.
  *
@@ -61,6 +62,8 @@ interface PoolSpec {
   labels: Record<string, string>;
   strategy: 'lowest-cost' | 'capacity-optimized';
   consolidateAfterMs: number;
+  /** `spec.limits.nodes`; null: no node limit. */
+  maxNodes: number | null;
 }
 
 const durationMs = (text: unknown): number => {
@@ -77,7 +80,9 @@ export function poolSpecOf(manifest: KarpenterManifest): PoolSpec {
       spec?: { requirements?: NodeRequirement[] };
     };
     disruption?: { consolidateAfter?: string };
+    limits?: { nodes?: unknown };
   };
+  const nodes = Number(spec.limits?.nodes ?? Number.NaN);
   const annotations = (manifest.metadata as { annotations?: Record<string, string> }).annotations ?? {};
   return {
     name: manifest.metadata.name,
@@ -88,6 +93,7 @@ export function poolSpecOf(manifest: KarpenterManifest): PoolSpec {
         ? 'lowest-cost'
         : 'capacity-optimized',
     consolidateAfterMs: durationMs(spec.disruption?.consolidateAfter),
+    maxNodes: Number.isInteger(nodes) && nodes >= 0 ? nodes : null,
   };
 }
 
@@ -212,6 +218,15 @@ export class SandboxKarpenterPools {
         ),
         strategy: spec.strategy,
         spotShortage: this.shortageOf(cluster.name, spec.name),
+        // The pool's node limit (ADR 0079): what it may still launch beside the nodes it runs.
+        nodesLeft:
+          spec.maxNodes === null
+            ? undefined
+            : Math.max(
+                0,
+                spec.maxNodes -
+                  this.nodesAt(cluster.name, atMs).filter((n) => n.nodePool === spec.name).length,
+              ),
       });
       const placed = new Set<string>();
       for (const launch of result.launches) {

@@ -213,7 +213,14 @@ interface ClusterPlan {
   createdOnRequest?: true;
 }
 
-type RecipeName = 'prod-large' | 'prod-small' | 'staging' | 'dev' | 'dev-ml' | 'dev-tiny';
+type RecipeName =
+  | 'prod-large'
+  | 'prod-small'
+  | 'staging'
+  | 'dev'
+  | 'dev-ml'
+  | 'dev-tiny'
+  | 'dev-tiny-karpenter';
 
 const regionShort: Record<string, string> = {
   'us-east-1': 'use1',
@@ -303,8 +310,8 @@ const e2ePlans: readonly ClusterPlan[] = [
   { ...plan('dev', 'analytics', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
   { ...plan('dev', 'messaging', 'eu-west-1', 3, 5, 'dev-tiny', 'Europe/Dublin'), createdOnRequest: true },
   // The fifth account (the cluster detail browser spec's): one tiny cluster, scanned at connect and again by
-  // its page's Sync Now.
-  plan('dev', 'catalog', 'us-east-1', 4, 5, 'dev-tiny', 'America/New_York'),
+  // its page's Sync Now, with a Karpenter NodePool whose spot mode the spec switches.
+  plan('dev', 'catalog', 'us-east-1', 4, 6, 'dev-tiny-karpenter', 'America/New_York'),
 ];
 
 /** The large variant: the 12 default clusters plus 38 more, ~5,000 nodes at the weekday peak. */
@@ -439,6 +446,13 @@ const recipes: Record<RecipeName, GroupSpec[]> = {
   'dev-tiny': [
     group('system', 'managed', 'system', 'on-demand', 'x86_64', 'burstable', 0, false, 1, 2),
     group('apps-spot', 'managed', 'burstable', 'spot', 'x86_64', 'burstable', 1, true, 2),
+  ],
+  // The cluster detail browser spec's: a tiny cluster with a customer's Karpenter NodePool to edit (ADR 0079).
+  'dev-tiny-karpenter': [
+    group('system', 'managed', 'system', 'on-demand', 'x86_64', 'burstable', 0, false, 1, 2),
+    group('apps-spot', 'managed', 'burstable', 'spot', 'x86_64', 'burstable', 0.6, true, 2),
+    // General workloads (not batch): the pool has nodes at every hour, so discovery always lists it.
+    group('batch', 'karpenter', 'general', 'spot', 'x86_64', 'general', 0.4, true, 2),
   ],
 };
 

@@ -130,6 +130,78 @@ describe('the sandbox’s Karpenter pools', () => {
     expect(cloud.karpenterObjects(cluster.name).some((o) => o.name === pool.name)).toBe(true);
   }, 60_000);
 
+  it("honour a pool's limits.nodes: no launch beyond it, the pods left stay Pending (ADR 0079)", async () => {
+    const { cloud, clock } = testSandbox();
+    const { cluster, pool } = emptiedPool(cloud);
+    clock.advance(60_000);
+    const { nodePool, ec2NodeClass } = managedPool(pool, true);
+    const x = sandboxExecutor(cloud, cluster.name);
+    await x.applyKarpenter(ec2NodeClass);
+    await x.applyKarpenter(
+      karpenterManifestSchema.parse({ ...nodePool, spec: { ...nodePool.spec, limits: { nodes: '1' } } }),
+    );
+    const launched = cloud.kubernetes.pools.nodesAt(cluster.name, clock.now().getTime());
+    expect(launched).toHaveLength(1);
+    expect(pendingOf(cloud, cluster.name, clock.now()).length).toBeGreaterThan(0);
+    // Spot mode off (on-demand only): the next launches are on-demand, still within the limit of 3.
+    const onDemandOnly = structuredClone(nodePool.spec) as {
+      template: { spec: { requirements: { key: string; operator: string; values: string[] }[] } };
+    };
+    onDemandOnly.template.spec.requirements = onDemandOnly.template.spec.requirements.map((r) =>
+      r.key === 'karpenter.sh/capacity-type' ? { ...r, values: ['on-demand'] } : r,
+    );
+    await x.applyKarpenter(
+      karpenterManifestSchema.parse({ ...nodePool, spec: { ...onDemandOnly, limits: { nodes: '3' } } }),
+    );
+    const now = cloud.kubernetes.pools.nodesAt(cluster.name, clock.now().getTime());
+    expect(now.length).toBeLessThanOrEqual(3);
+    expect(now.length).toBeGreaterThan(1);
+    for (const n of now.filter((n) => !launched.some((l) => l.name === n.name)))
+      expect(n.capacityType).toBe('on-demand');
+  }, 60_000);
+
+  it("a person's partial apply onto a customer's pool keeps the rest of it and caps its size with limits.nodes", async () => {
+    const { cloud, clock } = testSandbox();
+    const cluster = cloud.world.clusters.find((c) => c.nodeGroups.some((g) => g.kind === 'karpenter'));
+    const pool = cluster?.nodeGroups.find((g) => g.kind === 'karpenter');
+    if (!cluster || !pool) throw new Error('no cluster with a Karpenter pool');
+    const before = cloud
+      .karpenterObjects(cluster.name)
+      .find((o) => o.kind === 'NodePool' && o.name === pool.name);
+    const requirements = [
+      { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...pool.instanceTypes] },
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+    ];
+    await sandboxExecutor(cloud, cluster.name).applyKarpenter(
+      karpenterManifestSchema.parse({
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: { name: pool.name },
+        spec: { template: { spec: { requirements } }, limits: { nodes: '1' } },
+      }),
+    );
+    const after = cloud
+      .karpenterObjects(cluster.name)
+      .find((o) => o.kind === 'NodePool' && o.name === pool.name);
+    const spec = after?.spec as {
+      template: { metadata: unknown; spec: { nodeClassRef: unknown; requirements: unknown } };
+      limits: Record<string, string>;
+    };
+    const was = before?.spec as typeof spec;
+    expect(spec.template.spec.requirements).toEqual(requirements);
+    expect(spec.template.spec.nodeClassRef).toEqual(was.template.spec.nodeClassRef);
+    expect(spec.template.metadata).toEqual(was.template.metadata);
+    expect(spec.limits).toEqual({ ...was.limits, nodes: '1' });
+    // The pool grows no more beyond max(1, what it runs): over the next day it never exceeds that.
+    const running = cloud.simulation.desiredAt(pool, clock.now().getTime());
+    for (let h = 0; h < 24; h++) {
+      clock.advance(3_600_000);
+      expect(cloud.simulation.desiredAt(pool, clock.now().getTime())).toBeLessThanOrEqual(
+        Math.max(1, running),
+      );
+    }
+  }, 60_000);
+
   it('delete-node on a node our pool launched terminates that instance only, and its bill stops', async () => {
     const { cloud, clock } = testSandbox();
     const { cluster, pool } = emptiedPool(cloud);

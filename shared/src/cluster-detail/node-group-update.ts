@@ -12,8 +12,7 @@ import type { NodeGroupUpdateInput } from '../model/cluster-detail';
  * - an Auto Scaling group above {@link autoScalingGroupMaxNodes} is refused as a typing slip (AWS has no
  *   per-group cap; the account's vCPU quota would stop the launches later, out of sight);
  * - the capacity type of a managed node group is fixed at creation (CreateNodegroup `capacityType`);
- * - a Karpenter NodePool has no sizes: Karpenter launches within its limits and requirements, which the
- *   node template renders.
+ * - a Karpenter NodePool has no Auto Scaling sizes: its edit is `nodepool-update.ts` (ADR 0079).
  */
 
 export const managedNodeGroupMaxNodes = 450;
@@ -46,22 +45,27 @@ export const spotModeOf = (g: Pick<EditableGroup, 'capacityType'>) => g.capacity
 export function planNodeGroupUpdate(group: EditableGroup, input: NodeGroupUpdateInput): NodeGroupPlan {
   if (group.kind === 'karpenter-nodepool')
     throw new ValidationError(
-      `${group.name} is a Karpenter NodePool: it has no min or max size. Karpenter launches within the limits and capacity types the node template renders; edit the template (Node Templates) or the policy instead.`,
+      `${group.name} is a Karpenter NodePool: its edit is planned by planNodePoolUpdate (its limits and capacity-type requirement), not as Auto Scaling sizes.`,
     );
+  if (input.maxSize === null)
+    throw new ValidationError(
+      `${group.name} needs a max size: only a Karpenter NodePool can be left without a node limit.`,
+    );
+  const maxSize = input.maxSize;
   const problems: string[] = [];
-  if (input.minSize > input.maxSize) problems.push('minSize must not exceed maxSize.');
+  if (input.minSize > maxSize) problems.push('minSize must not exceed maxSize.');
   if (group.kind === 'managed-node-group') {
-    if (input.maxSize < 1)
+    if (maxSize < 1)
       problems.push(
         'EKS refuses maxSize 0 for a managed node group: keep maxSize at 1 or more and set minSize 0 to let it empty.',
       );
-    if (input.maxSize > managedNodeGroupMaxNodes)
+    if (maxSize > managedNodeGroupMaxNodes)
       problems.push(
         `A managed node group holds at most ${managedNodeGroupMaxNodes} nodes (EKS quota "Nodes per managed node group"); raise the quota first or split the group.`,
       );
-  } else if (input.maxSize > autoScalingGroupMaxNodes)
+  } else if (maxSize > autoScalingGroupMaxNodes)
     problems.push(
-      `maxSize ${input.maxSize} is above ${autoScalingGroupMaxNodes} nodes: check the number, or raise the group outside Spot Optimizer if it is meant.`,
+      `maxSize ${maxSize} is above ${autoScalingGroupMaxNodes} nodes: check the number, or raise the group outside Spot Optimizer if it is meant.`,
     );
   const wantsSpotChange = input.spotMode !== undefined && input.spotMode !== spotModeOf(group);
   if (wantsSpotChange && group.kind === 'managed-node-group')
@@ -75,18 +79,18 @@ export function planNodeGroupUpdate(group: EditableGroup, input: NodeGroupUpdate
   if (problems.length > 0) throw new ValidationError(problems.join(' '), { problems });
 
   const notes: string[] = [];
-  const desiredSize = Math.min(Math.max(group.desiredSize, input.minSize), input.maxSize);
+  const desiredSize = Math.min(Math.max(group.desiredSize, input.minSize), maxSize);
   if (desiredSize !== group.desiredSize)
     notes.push(
-      `Desired capacity moved from ${group.desiredSize} to ${desiredSize} to stay between min ${input.minSize} and max ${input.maxSize}.`,
+      `Desired capacity moved from ${group.desiredSize} to ${desiredSize} to stay between min ${input.minSize} and max ${maxSize}.`,
     );
   const sizesChanged =
-    input.minSize !== group.minSize || input.maxSize !== group.maxSize || desiredSize !== group.desiredSize;
+    input.minSize !== group.minSize || maxSize !== group.maxSize || desiredSize !== group.desiredSize;
   const distribution = wantsSpotChange
     ? { onDemandBaseCapacity: 0, onDemandPercentageAboveBase: input.spotMode ? 0 : 100 }
     : null;
   return {
-    sizes: sizesChanged ? { minSize: input.minSize, desiredSize, maxSize: input.maxSize } : null,
+    sizes: sizesChanged ? { minSize: input.minSize, desiredSize, maxSize: maxSize } : null,
     distribution,
     capacityTypeAfter: wantsSpotChange ? (input.spotMode ? 'spot' : 'on-demand') : group.capacityType,
     notes,

@@ -44,7 +44,16 @@ export interface ProvisionInput {
   readonly strategy: ProvisioningStrategy;
   /** Instance types whose spot capacity has run out now (EC2 would answer InsufficientInstanceCapacity). */
   readonly spotShortage: ReadonlySet<string> | 'all';
+  /**
+   * How many nodes the pool may still launch under its `spec.limits.nodes` (the limit less the nodes it
+   * runs); absent: no node limit. Pods that would need a node beyond it stay pending, as in Karpenter.
+   */
+  readonly nodesLeft?: number | undefined;
 }
+
+/** Why a pod stayed pending because the pool's node limit is reached. */
+export const nodeLimitReason =
+  "the NodePool's limits.nodes is reached: Karpenter launches no more nodes for it";
 
 export interface Launch {
   readonly instanceType: string;
@@ -117,7 +126,8 @@ export function chooseOffering(
  * Karpenter sorts them; for the largest pod left, the offering is chosen among the pool's allowed ones
  * that fit it ({@link chooseOffering}); the pods left that fit on that node (first fit) go with it. A
  * spot offering whose capacity ran out is skipped: when the pool also allows on-demand, the pod gets an
- * on-demand node (`fellBackToOnDemand`), otherwise it stays pending with EC2's reason.
+ * on-demand node (`fellBackToOnDemand`), otherwise it stays pending with EC2's reason. Once the pool's
+ * node limit is reached ({@link ProvisionInput.nodesLeft}) the pods left stay pending.
  */
 export function provisionPendingPods(input: ProvisionInput): ProvisionResult {
   const allowed = input.offerings.filter((o) => {
@@ -131,6 +141,10 @@ export function provisionPendingPods(input: ProvisionInput): ProvisionResult {
   const unplaced: { pod: string; reason: string }[] = [];
   while (remaining.length > 0) {
     const head = remaining.shift() as PendingPod;
+    if (input.nodesLeft !== undefined && launches.length >= input.nodesLeft) {
+      unplaced.push({ pod: head.name, reason: nodeLimitReason });
+      continue;
+    }
     const hosts = allowed.filter(
       (o) =>
         o.allocatable.cpuMilli >= head.cpuMilli &&

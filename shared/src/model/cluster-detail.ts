@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentCommandOutcomeSchema, agentCommandStatusSchema } from './agent-command';
 
 /**
  * Contracts of the cluster detail tabs (issue 17 item 5, ADR 0052): drift against the node template, the
@@ -115,14 +116,18 @@ const sizeSchema = z
   .min(0, 'A size is 0 or more nodes.')
   .max(100_000, 'A size is at most 100,000 nodes.');
 
-/** `PUT /api/client/clusters/{id}/node-groups/{groupId}`. `spotMode` absent: leave the purchase option. */
+/**
+ * `PUT /api/client/clusters/{id}/node-groups/{groupId}`. `spotMode` absent: leave the purchase option.
+ * For a Karpenter NodePool (ADR 0079) `maxSize` is its `spec.limits.nodes` and `null` removes that
+ * limit; minSize is 0 (Karpenter has no minimum). An Auto Scaling or managed node group needs a number.
+ */
 export const nodeGroupUpdateInputSchema = z
   .object({
     minSize: sizeSchema,
-    maxSize: sizeSchema,
+    maxSize: sizeSchema.nullable(),
     spotMode: z.boolean().optional(),
   })
-  .refine((b) => b.minSize <= b.maxSize, {
+  .refine((b) => b.maxSize === null || b.minSize <= b.maxSize, {
     message: 'minSize must not exceed maxSize.',
     path: ['minSize'],
   });
@@ -139,11 +144,39 @@ export const nodeGroupSizesSchema = z.object({
   maxSize: z.number().int(),
 });
 
+/** The agent command a NodePool edit was written as (ADR 0079), and what the agent answered so far. */
+export const nodePoolEditCommandSchema = z.object({
+  id: z.string(),
+  /** null: the command is gone (commands expire a week after their result). */
+  status: agentCommandStatusSchema.nullable(),
+  outcome: agentCommandOutcomeSchema.nullable(),
+  reason: z.string().nullable(),
+});
+
+/**
+ * The last edit of a Karpenter NodePool through the product (ADR 0079), as the Node Groups tab shows it:
+ * what was asked, whether the NodePool is Spot Optimizer's own (the edit then lives on as an override its
+ * reconcile renders), and the command's outcome.
+ */
+export const nodePoolEditSchema = z.object({
+  nodePool: z.string(),
+  capacityTypes: z.array(z.enum(['spot', 'on-demand'])).nullable(),
+  /** `spec.limits.nodes`; null: no node limit. */
+  nodesLimit: z.number().int().nullable(),
+  managedBySpotOptimizer: z.boolean(),
+  editedAt: z.string(),
+  editedBy: z.string(),
+  command: nodePoolEditCommandSchema,
+});
+export type NodePoolEdit = z.infer<typeof nodePoolEditSchema>;
+
 export const nodeGroupUpdateResponseSchema = z.object({
   clusterId: z.string(),
   nodeGroupId: z.string(),
   before: nodeGroupSizesSchema.extend({ capacityType: z.enum(['on-demand', 'spot', 'mixed']) }),
   after: nodeGroupSizesSchema.extend({ capacityType: z.enum(['on-demand', 'spot', 'mixed']) }),
+  /** A NodePool's edit: queued to the cluster's agent, not yet applied (null for the AWS-written groups). */
+  nodePool: nodePoolEditSchema.nullable().optional(),
   /** What the cloud port was asked to do, in order (e.g. `autoscaling:UpdateAutoScalingGroup`). */
   actions: z.array(z.string()),
   /** Adjustments made to keep AWS's rules (desired moved into [min, max]). */

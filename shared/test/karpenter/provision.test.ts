@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chooseOffering,
   type LaunchOffering,
+  nodeLimitReason,
   offeringLabels,
   type PendingPod,
   provisionPendingPods,
@@ -50,6 +51,26 @@ const pod = (name: string, cpuMilli: number, memoryMiB: number, nodeSelector = {
 });
 
 describe('provisionPendingPods', () => {
+  it("launches no node beyond the pool's node limit: the pods left stay pending with the reason", () => {
+    const input = {
+      pods: [pod('a', 1500, 2000), pod('b', 1500, 2000), pod('c', 1500, 2000)],
+      requirements: spotAndOnDemand,
+      poolLabels: {},
+      offerings,
+      strategy: 'lowest-cost' as const,
+      spotShortage: new Set<string>(),
+    };
+    // Unlimited, each pod gets an m5.large of its own (1500m + 1500m does not fit 1900m).
+    expect(provisionPendingPods(input).launches).toHaveLength(3);
+    const limited = provisionPendingPods({ ...input, nodesLeft: 1 });
+    expect(limited.launches.map((l) => l.pods)).toEqual([['a']]);
+    expect(limited.unplaced).toEqual([
+      { pod: 'b', reason: nodeLimitReason },
+      { pod: 'c', reason: nodeLimitReason },
+    ]);
+    expect(provisionPendingPods({ ...input, nodesLeft: 0 }).launches).toEqual([]);
+  });
+
   it('launches the cheapest allowed spot type that fits and packs the other pods onto it', () => {
     const result = provisionPendingPods({
       pods: [pod('a', 1500, 2000), pod('b', 300, 500), pod('c', 3000, 4000)],

@@ -9,6 +9,7 @@ import {
   clusterDriftResponseSchema,
   type NodeGroupUpdateInput,
   type NodeGroupUpdateResponse,
+  type NodePoolEdit,
   nodeGroupUpdateResponseSchema,
 } from '@spot/shared';
 import { type OverviewGroup, type OverviewNode, topologyOf } from '@spot/shared/cluster-detail/overview';
@@ -35,6 +36,8 @@ export interface DetailNodeGroup {
   nodeCount: number;
   hourlyCostUsd: number;
   spotReadinessScore: number | null;
+  /** A NodePool's last edit from this tab and its agent command's outcome (ADR 0079). */
+  nodePoolEdit?: NodePoolEdit | null;
 }
 
 interface DetailWorkload extends CostedWorkload {
@@ -117,7 +120,10 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
     }
   }
 
-  /** Writes the group through the cloud; the answer's sizes replace the row. Throws the API's error. */
+  /**
+   * Writes the group through the cloud (the answer's sizes replace the row) or, for a NodePool, queues it
+   * to the cluster's agent (the row shows the edit). Throws the API's error.
+   */
   async function updateNodeGroup(
     groupId: string,
     body: NodeGroupUpdateInput,
@@ -133,7 +139,12 @@ export const useClusterDetailStore = defineStore('clusterDetail', () => {
       detail.value = {
         ...detail.value,
         nodeGroups: detail.value.nodeGroups.map((g) =>
-          (g as unknown as DetailNodeGroup).nodeGroupId === groupId ? { ...g, ...res.after } : g,
+          (g as unknown as DetailNodeGroup).nodeGroupId !== groupId
+            ? g
+            : res.nodePool
+              ? // A NodePool's edit is queued to the agent: the row keeps what runs and shows the edit.
+                { ...g, nodePoolEdit: res.nodePool }
+              : { ...g, ...res.after },
         ),
       };
     }
