@@ -52,6 +52,8 @@ interface Scenario {
 let scenario: Scenario;
 /** Node labels as the cluster shows them now, where a scenario changed them after the inventory. */
 let liveNodeLabels: Record<string, Record<string, string>> = {};
+/** Node annotations as the cluster shows them now (`kubectl annotate node`), where a scenario set them. */
+let liveNodeAnnotations: Record<string, Record<string, string>> = {};
 let clock = new Date('2026-12-01T10:00:00Z');
 let steps = 0;
 let cluster: SeededCluster;
@@ -76,7 +78,13 @@ const kubernetes = {
     });
     const seeded = [pod('web-a', 'web-1'), pod('logs-a', 'web-1', 'DaemonSet'), pod('web-b', 'web-2')];
     // The nodes whose live labels a scenario changed since the inventory (the others are not listed).
-    const nodes = Object.entries(liveNodeLabels).map(([name, labels]) => ({ name, labels }));
+    const nodes = [...new Set([...Object.keys(liveNodeLabels), ...Object.keys(liveNodeAnnotations)])].map(
+      (name) => ({
+        name,
+        labels: liveNodeLabels[name] ?? {},
+        annotations: liveNodeAnnotations[name] ?? {},
+      }),
+    );
     const readyAt = scenario.replacementsReadyAtStep;
     if (readyAt === undefined) return { pods: seeded, nodes } as unknown as ClusterSnapshot;
     // An evicted pod's replacement (a new name, as a Deployment's) starts Pending, then runs on web-3.
@@ -311,6 +319,7 @@ const succeed = (): Outcome => ({ outcome: 'succeeded', reason: null });
 
 beforeEach(() => {
   liveNodeLabels = {};
+  liveNodeAnnotations = {};
   asg.minSize = 2;
   asg.enforce = false;
   asg.denyUpdate = false;
@@ -354,6 +363,84 @@ describe('consolidation run (workflow)', () => {
     const items = (list.body as { items: Record<string, unknown>[] }).items;
     expect(items[0]).toMatchObject({ state: 'done' });
     expect(items[0]).not.toHaveProperty('evictions');
+  });
+
+  const doNotDisrupt = { 'karpenter.sh/do-not-disrupt': 'true' };
+
+  it('a Node annotated karpenter.sh/do-not-disrupt between the plan and the run: left untouched, the Activity and the audit say why', async () => {
+    const user = await seed('node-marked', 1);
+    // The plan (at the start) saw no mark; `kubectl annotate node` lands before the run's first step.
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 1) liveNodeAnnotations = { 'web-1': doNotDisrupt, 'web-2': doNotDisrupt };
+      },
+    };
+    const { done, audit, execution, started } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started.nodes).toBe(2);
+    expect(done.map((a) => a.state)).toEqual(['skipped', 'skipped']);
+    for (const a of done) {
+      expect(a.result).toBe(
+        'The node is marked karpenter.sh/do-not-disrupt now: the node stays, nothing was cordoned.',
+      );
+    }
+    expect(enqueuedTypes).toEqual([]);
+    expect(evictedPods).toEqual([]);
+    expect(terminated).toEqual([]);
+    const records = audit.filter((r) => r.action === 'consolidation.node.remove');
+    expect(records.map((r) => (r.after as { node: string }).node).sort()).toEqual(['web-1', 'web-2']);
+    for (const r of records) {
+      expect(r).toMatchObject({ outcome: 'failed', actorName: 'system: optimizer' });
+      expect((r.after as { reason: string }).reason).toBe(
+        'exempt: The node is marked karpenter.sh/do-not-disrupt',
+      );
+    }
+  });
+
+  it('a Node annotated karpenter.sh/do-not-disrupt while it drains: not terminated, uncordoned, audited; the run goes on', async () => {
+    const user = await seed('node-marked-draining', 1);
+    let marked: string | null = null;
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      beforeStep: async () => {
+        if (marked) return;
+        // Cordoned and drained already: the mark arrives between the drain and the termination.
+        const open = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+        const draining = open.find((a) => a.state === 'draining');
+        if (!draining) return;
+        marked = draining.node;
+        liveNodeAnnotations = { [draining.node]: doNotDisrupt };
+      },
+    };
+    const { done, audit, execution, started } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(started).toMatchObject({ nodes: 2, waves: 2 });
+    expect(marked).not.toBeNull();
+    const kept = done.find((a) => a.node === marked);
+    const other = done.find((a) => a.node !== marked);
+    expect(kept).toMatchObject({ state: 'skipped', realizedMonthlySavingUsd: null });
+    expect(kept?.result).toContain(
+      'The node is marked karpenter.sh/do-not-disrupt now: it was drained but is not terminated.',
+    );
+    expect(kept?.result).toContain('The node is being uncordoned');
+    expect(terminated).not.toContain(kept?.instanceId);
+    // The other node of the plan is removed as planned.
+    expect(other).toMatchObject({ state: 'done' });
+    expect(terminated).toEqual([other?.instanceId]);
+    // The agent takes the uncordon at its next poll.
+    await agentTurn();
+    expect(enqueuedTypes.filter((t) => t === 'uncordon')).toHaveLength(1);
+    const record = audit.find(
+      (r) => r.action === 'consolidation.node.remove' && (r.after as { node: string }).node === marked,
+    );
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      actorName: 'system: optimizer',
+      after: { reason: 'exempt: The node is marked karpenter.sh/do-not-disrupt' },
+    });
   });
 
   it('drains one wave at a time (maxNodesInFlight 1) and never below the group minimum', async () => {

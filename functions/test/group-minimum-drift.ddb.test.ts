@@ -1,7 +1,9 @@
 import { sandboxKeys } from '@spot/local/sandbox/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
-import { getItem } from '../src/data/repository';
+import { nodeEntity } from '../src/data/entities/node';
+import { clusterChildrenQuery } from '../src/data/entities/partitions';
+import { getItem, queryAll } from '../src/data/repository';
 import { recordMinimumSet } from '../src/domain/group-minimum-drift';
 import {
   type DiscoveryHarness,
@@ -35,6 +37,24 @@ let accountId: string;
 let clusterId: string;
 let region: string;
 let group: Group;
+
+/** The group's ASG as the sandbox cloud has it now, read with the account's own keys. */
+async function liveAsg() {
+  const keys = sandboxKeys(harness.sandbox).accounts[0];
+  if (!keys) throw new Error('no sandbox account');
+  const target = {
+    region,
+    credentials: {
+      kind: 'access-key' as const,
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+    },
+  };
+  const name = group.autoScalingGroupNames[0] ?? group.name;
+  const live = (await harness.sandbox.describeAutoScalingGroups(target)).find((g) => g.name === name);
+  if (!live) throw new Error(`no ASG ${name}`);
+  return live;
+}
 
 /** The customer's own tooling (Terraform) writing the ASG with the account's keys, outside the product. */
 async function iacSetsMinimum(minSize: number) {
@@ -202,4 +222,96 @@ describe('a node group minimum set back outside the product (ADR 0073, sandbox)'
     expect(after).toMatchObject({ setMinSize: original, setBy: 'node group edit', drift: null });
     expect(await driftActions()).toHaveLength(1);
   }, 240_000);
+
+  it('a hibernate/wake cycle is the product’s own write: no drift while asleep or after the wake; IaC’s set-back before a sleep is still reported', async () => {
+    const readRecord = () =>
+      getItem(groupMinimumEntity, groupMinimumKey(user.orgId, clusterId, group.nodeGroupId), true);
+    const liveMinimum = async () => (await liveAsg()).minSize;
+    // A person lowers the minimum to 0 through the product: the product's own value, recorded.
+    const edit = await call('PUT /api/client/clusters/{id}/node-groups/{groupId}', {
+      token: user.accessToken,
+      path: { id: clusterId, groupId: group.nodeGroupId },
+      body: { minSize: 0, maxSize: group.maxSize },
+    });
+    expect(edit.status, edit.raw).toBe(200);
+    await recordMinimumSet(
+      user.orgId,
+      clusterId,
+      { nodeGroupId: group.nodeGroupId, nodeGroupName: group.name, minSize: 0, setBy: 'node group edit' },
+      new Date(),
+    );
+    const reportsBefore = (await driftActions()).length;
+    // Pods of a critical namespace run on the group: the sleep keeps the nodes they need, pinned
+    // (min = desired = max), so it writes a minimum above the 0 the product set.
+    const nodes = await queryAll(nodeEntity, clusterChildrenQuery(user.orgId, clusterId, 'NODE'));
+    const critical = nodes
+      .filter((n) => n.nodeGroupId === group.nodeGroupId)
+      .flatMap((n) => (n.movablePods ?? []).map((p) => p.namespace))[0];
+    expect(critical, 'a pod on the group').toBeDefined();
+    const grid = Array.from({ length: 7 }, () => Array.from({ length: 48 }, () => true));
+    const schedule = await call('PUT /api/client/clusters/{id}/hibernation', {
+      token: user.accessToken,
+      path: { id: clusterId },
+      body: {
+        version: 0,
+        schedule: {
+          enabled: false,
+          timeZone: 'UTC',
+          weeklyGrid: grid,
+          protection: { criticalNamespaces: [critical] },
+        },
+        overrides: [],
+      },
+    });
+    expect(schedule.status, schedule.raw).toBe(200);
+
+    const sleep = () =>
+      call('POST /api/client/clusters/{id}/hibernation/sleep', {
+        token: user.accessToken,
+        path: { id: clusterId },
+      });
+    const wake = () =>
+      call('POST /api/client/clusters/{id}/hibernation/wake', {
+        token: user.accessToken,
+        path: { id: clusterId },
+        body: { hours: 1 },
+      });
+    const slept = await sleep();
+    expect(slept.status, slept.raw).toBe(200);
+    const asleep = await liveMinimum();
+    expect(asleep, 'the sleep pins the kept nodes').toBeGreaterThan(0);
+    await rediscover();
+    expect((await dryRun()).minimumDrift, 'asleep').toEqual([]);
+    expect(await readRecord()).toMatchObject({ setMinSize: asleep, setBy: 'hibernation sleep', drift: null });
+
+    const woken = await wake();
+    expect(woken.status, woken.raw).toBe(200);
+    expect(await liveMinimum()).toBe(0);
+    await rediscover();
+    expect((await dryRun()).minimumDrift, 'woken').toEqual([]);
+    expect(await readRecord()).toMatchObject({ setMinSize: 0, setBy: 'hibernation wake', drift: null });
+    expect(await driftActions()).toHaveLength(reportsBefore);
+
+    // Terraform sets its minimum back while the cluster runs and, before any read, the cluster sleeps: the
+    // sleep's own read reports it, and the wake (which restores what the sleep read) keeps it held.
+    await iacSetsMinimum(group.minSize);
+    expect((await sleep()).status).toBe(200);
+    const reports = await driftActions();
+    expect(reports).toHaveLength(reportsBefore + 1);
+    expect(
+      reports.filter((r) =>
+        r.result?.includes(
+          `The minimum of ${group.name} was set back to ${group.minSize} outside the product (it had set 0)`,
+        ),
+      ),
+    ).toHaveLength(1);
+    expect((await wake()).status).toBe(200);
+    expect(await liveMinimum()).toBe(group.minSize);
+    await rediscover();
+    expect((await dryRun()).minimumDrift).toEqual([
+      expect.objectContaining({ setMinSize: 0, observedMinSize: group.minSize }),
+    ]);
+    expect(await readRecord()).toMatchObject({ setMinSize: 0, drift: { observedMinSize: group.minSize } });
+    expect(await driftActions()).toHaveLength(reportsBefore + 1);
+  }, 300_000);
 });

@@ -66,6 +66,12 @@ describe('collectClusterSnapshot against recorded API responses', () => {
     expect(s.nodes[2]?.usage).toEqual({ cpuMilli: 1900, memoryMiB: 13000 });
     // Hugepages and ephemeral storage are not extended resources.
     expect(s.nodes[0]?.allocatable.resources).toEqual({});
+    // Only the Node annotations the optimizer reads (a do-not-disrupt mark keeps the node, ADR 0081).
+    expect(s.nodes.map((n) => n.annotations)).toEqual([
+      {},
+      {},
+      { 'karpenter.sh/nodepool-hash': '12345678901234567890', 'karpenter.sh/do-not-disrupt': 'true' },
+    ]);
   });
 
   it('resolves pods to their top-level controller with its desired replicas and leaves finished pods out', async () => {

@@ -127,6 +127,8 @@ export async function run(): Promise<void> {
     });
     const gateway = await startGateway({ port: 0, webDist: join(services.dir, 'no-web') });
     stops.unshift(() => gateway.close());
+    // The agent token's install commands name the app's address (the AWS adapter reads it from SSM).
+    configurePorts({ site: { appUrl: async () => gateway.url } });
 
     const email = `bench-${randomUUID().slice(0, 8)}@example.com`;
     const password = `Pw-${randomUUID().slice(0, 8)}-Aa1!`;

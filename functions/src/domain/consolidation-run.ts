@@ -8,7 +8,7 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
-import { liveNodeExemption } from '@spot/shared/savings/live-exemption';
+import { liveNodeExemption, nodeObjectExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
 import {
@@ -434,6 +434,26 @@ async function exemptionNow(
 }
 
 /**
+ * Why the Node object keeps the node now, or `null` ({@link nodeObjectExemption}): read once more right
+ * before a drained node is terminated, so that `karpenter.sh/do-not-disrupt` or an exempt label put on it
+ * while it drained still keeps it (cordoned nodes take no new pods, so their pods were settled at the
+ * drain; the agent re-reads each pod before evicting it). A node the live cluster no longer lists has
+ * nothing to say.
+ */
+async function nodeExemptNow(orgId: string, clusterId: string, node: string): Promise<string | null> {
+  const [snapshot, { policy }] = await Promise.all([
+    liveSnapshot(orgId, clusterId),
+    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
+  ]);
+  const live = snapshot.nodes?.find((n) => n.name === node);
+  if (!live) return null;
+  return nodeObjectExemption(live, {
+    namespaces: policy.governance.excludedNamespaces,
+    labels: policy.governance.excludedLabelSelectors,
+  });
+}
+
+/**
  * Live pods of the node that a drain evicts (the agent reads each pod again before evicting it), and why
  * the node is exempt now, if it is.
  */
@@ -625,10 +645,25 @@ async function billNow(ctx: RunContext, action: ClusterAction): Promise<number |
  * the agent (`delete-node`) and Karpenter's finalizer terminates it, one node of a NodePool at a time (a
  * drained node waits, cordoned, while another of its pool is being deleted). The group's bill is read
  * first; the step is `terminating` until the next call reads it again. The cloud's refusal closes it as
- * skipped.
+ * skipped. Before any of it, the live Node is read again ({@link nodeExemptNow}): one marked
+ * `karpenter.sh/do-not-disrupt` or labeled exempt since the drain started is kept, uncordoned.
  */
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
+  // Marked do-not-disrupt (or labeled exempt) while it drained: drained, but kept and uncordoned.
+  const exempt = await nodeExemptNow(orgId, clusterId, action.node);
+  if (exempt) {
+    const minimum = action.groupMinimum
+      ? ` The minimum of ${action.groupMinimum.nodeGroupName} was not changed.`
+      : '';
+    const why = `${exempt} now: it was drained but is not terminated.${minimum}`;
+    await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
+    await auditStep(ctx, 'consolidation.node.remove', 'failed', {
+      node: action.node,
+      reason: `exempt: ${exempt}`,
+    });
+    return;
+  }
   if (action.termination === 'karpenter-delete-node') {
     const key = scopeKey(action.billScope);
     const deleting = key === null ? undefined : ctx.deletingIn?.get(key);

@@ -1,13 +1,22 @@
 import type { PlanMinimumDrift } from '@spot/shared';
 import {
+  afterProductWrite,
   minimumDriftMessage,
   minimumDriftState,
   type PolicyVersions,
 } from '@spot/shared/savings/group-minimum-drift';
 import { type ClusterAction, clusterActionEntity } from '../data/entities/cluster-action';
 import { groupMinimumEntity, groupMinimumsQuery } from '../data/entities/group-minimum';
-import { cancelledConditions, putItem, queryAll, transactPut, where } from '../data/repository';
+import {
+  cancelledConditions,
+  isConditionalCheckFailed,
+  putItem,
+  queryAll,
+  transactPut,
+  where,
+} from '../data/repository';
 import { appendAudit } from './audit';
+import { effectivePolicyOf } from './policy-effective';
 
 /**
  * A node group minimum set back outside the product (ADR 0073). The run records each minimum it lowers;
@@ -136,4 +145,59 @@ export async function minimumDriftOf(
     if (!cancelledConditions(error)?.slice(3).some(Boolean)) throw error;
   }
   return drift;
+}
+
+/** A minimum the product just wrote on a group, and the one it read there right before. */
+export interface ProductMinimumWrite {
+  nodeGroupId: string;
+  observedMinSize: number;
+  writtenMinSize: number;
+  /** Who wrote it, for the record (`hibernation sleep`, `hibernation wake`). */
+  setBy: string;
+}
+
+/**
+ * After the product itself wrote the minimums of some groups (hibernation's sleep and wake, ADR 0081): for
+ * each group whose minimum the product set before, the read made right before the write is compared with
+ * the record (a set-back outside the product found there is reported, as any read reports it), and when no
+ * drift holds the record follows the write ({@link afterProductWrite}). Without this a sleep that pins
+ * kept nodes above the minimum the product set, or a wake restoring a minimum the record no longer has,
+ * would be reported as infrastructure as code at the next read. Groups the product never set are left
+ * alone; so is a record a concurrent writer (a run's takeover) replaced meanwhile.
+ */
+export async function followProductMinimumWrites(
+  orgId: string,
+  cluster: { clusterId: string; accountId: string },
+  writes: readonly ProductMinimumWrite[],
+  now: Date,
+): Promise<void> {
+  if (writes.length === 0) return;
+  const records = await groupMinimumsOf(orgId, cluster.clusterId);
+  const tracked = writes.filter((w) => records.has(w.nodeGroupId));
+  if (tracked.length === 0) return;
+  const { versions } = await effectivePolicyOf(orgId, cluster);
+  for (const write of tracked) {
+    const record = records.get(write.nodeGroupId) as GroupMinimum;
+    const next = afterProductWrite(record, write.observedMinSize, write.writtenMinSize, versions);
+    if (next.state === 'new') {
+      await minimumDriftOf(orgId, cluster, record, write.observedMinSize, versions, now);
+      continue;
+    }
+    if (next.state === 'holding' || !next.record) continue;
+    try {
+      await putItem(
+        groupMinimumEntity,
+        {
+          ...record,
+          setMinSize: next.record.setMinSize,
+          setAt: now.toISOString(),
+          setBy: write.setBy,
+          drift: null,
+        },
+        where.eq('setAt', record.setAt),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
 }

@@ -42,6 +42,7 @@ import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { loadCluster } from './clusters';
+import { followProductMinimumWrites, type ProductMinimumWrite } from './group-minimum-drift';
 import {
   armNotice,
   engineInputOf,
@@ -339,6 +340,16 @@ export interface HibernationRunStore {
   saveRuntime(runtime: StoredRuntime, previousRevision: number | null): Promise<void>;
   /** Records a scheduler's run in the audit trail (a person's run is audited by its route). */
   auditSystemRun(orgId: string, entry: AuditEntry, now: Date): Promise<void>;
+  /**
+   * The group minimums the run just wrote, for the optimizer's record of the minimums it set (ADR 0073,
+   * 0081): the run's own writes are not drift.
+   */
+  minimumsWritten(
+    orgId: string,
+    cluster: RunCluster,
+    writes: readonly ProductMinimumWrite[],
+    now: Date,
+  ): Promise<void>;
 }
 
 export const dynamoRunStore: HibernationRunStore = {
@@ -370,6 +381,9 @@ export const dynamoRunStore: HibernationRunStore = {
   },
   async auditSystemRun(orgId, entry, now) {
     await appendAudit(orgId, entry, now);
+  },
+  async minimumsWritten(orgId, cluster, writes, now) {
+    await followProductMinimumWrites(orgId, cluster, writes, now);
   },
 };
 
@@ -446,11 +460,20 @@ async function runOnce(
       reason: s.reason,
     }),
   );
+  const minimumWrites: ProductMinimumWrite[] = [];
   for (const action of plan.actions) {
     const group = names.get(action.nodeGroupId) as NodeGroup;
     try {
       await apply(cluster, target, group, action, keep.get(action.nodeGroupId) ?? []);
       outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'scaled', reason: null });
+      // A NodePool's minimum is not a size the optimizer sets (it never lowers one).
+      if (action.kind !== 'karpenter')
+        minimumWrites.push({
+          nodeGroupId: action.nodeGroupId,
+          observedMinSize: action.from.minSize,
+          writtenMinSize: action.to.minSize,
+          setBy: `hibernation ${plan.direction}`,
+        });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       // Not changed: a failed sleep is not recorded (nothing to restore), a failed wake keeps its record
@@ -461,6 +484,9 @@ async function runOnce(
       outcomes.push({ nodeGroupId: action.nodeGroupId, outcome: 'skipped', reason: error.message });
     }
   }
+
+  // Before the runtime is saved: a retried run (revision conflict) finds the sizes written and writes none.
+  await store.minimumsWritten(orgId, cluster, minimumWrites, now);
 
   const sleeping = Object.keys(records).length > 0;
   const next = nextTransition(input, now);

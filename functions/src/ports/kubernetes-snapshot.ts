@@ -60,6 +60,14 @@ type EventReason = Snapshot['events'][number]['reason'];
 /** Annotations the savings engine reads; the rest (kubectl's last-applied configuration…) stays out. */
 const keptAnnotationPrefixes = ['karpenter.sh/', 'cluster-autoscaler.kubernetes.io/', 'spot-optimizer.io/'];
 
+/** A pod's or node's annotations the product reads; the others (often large) stay out of the snapshot. */
+const keptAnnotations = (annotations: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([k]) =>
+      keptAnnotationPrefixes.some((prefix) => k.startsWith(prefix)),
+    ),
+  );
+
 const nodeEventReasons: Record<string, EventReason> = {
   NodeHasDiskPressure: 'DiskPressure',
   NodeHasInsufficientMemory: 'MemoryPressure',
@@ -381,6 +389,7 @@ function toSnapshotNode(n: V1Node, usage: { cpu: string; memory: string } | unde
       resources: extendedResources(allocatable),
     },
     labels,
+    annotations: keptAnnotations(n.metadata?.annotations),
     taints: (n.spec?.taints ?? [])
       .filter((t) => effects.has(t.effect))
       .map((t) => ({
@@ -495,11 +504,7 @@ function toSnapshotPod(
   const containers = p.spec?.containers ?? [];
   if (containers.length === 0) return null;
   const statuses = new Map((p.status?.containerStatuses ?? []).map((s) => [s.name, s]));
-  const annotations = Object.fromEntries(
-    Object.entries(p.metadata?.annotations ?? {}).filter(([k]) =>
-      keptAnnotationPrefixes.some((prefix) => k.startsWith(prefix)),
-    ),
-  );
+  const annotations = keptAnnotations(p.metadata?.annotations);
   return {
     namespace,
     name,

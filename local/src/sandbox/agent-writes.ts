@@ -48,6 +48,22 @@ export class SandboxWrites {
     Map<string, { manifest: KarpenterManifest; appliedAtMs: number }>
   >();
 
+  /** `<cluster>/<node>` → the annotations a person put on the Node object (`kubectl annotate node`). */
+  private readonly nodeAnnotationsByNode = new Map<string, Record<string, string>>();
+
+  nodeAnnotations(cluster: string, node: string): Record<string, string> {
+    return { ...this.nodeAnnotationsByNode.get(`${cluster}/${node}`) };
+  }
+
+  /** `kubectl annotate node <node> key=value` (`null`: `key-`, removed). */
+  annotateNode(cluster: string, node: string, key: string, value: string | null): void {
+    const k = `${cluster}/${node}`;
+    const annotations = { ...this.nodeAnnotationsByNode.get(k) };
+    if (value === null) delete annotations[key];
+    else annotations[key] = value;
+    this.nodeAnnotationsByNode.set(k, annotations);
+  }
+
   isCordoned(cluster: string, node: string, atMs: number): boolean {
     const at = this.cordons.get(`${cluster}/${node}`);
     return at !== undefined && at <= atMs;

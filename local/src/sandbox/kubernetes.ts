@@ -448,7 +448,7 @@ export class SandboxKubernetes {
     }
     for (const n of this.pools.nodesAt(cluster.name, t)) {
       const state = launched.find((l) => l.name === n.name) as Placeable;
-      nodes.push(this.launchedNode(n, state));
+      nodes.push(this.launchedNode(cluster.name, n, state));
     }
     for (const w of cluster.workloads) {
       if (w.oomHourlyProbability === 0) continue;
@@ -534,9 +534,10 @@ export class SandboxKubernetes {
     return this.pools.tick(cluster, pools, pending, podsOnLaunched, at.getTime());
   }
 
-  private launchedNode(n: LaunchedNode, state: Placeable): SnapshotNode {
+  private launchedNode(clusterName: string, n: LaunchedNode, state: Placeable): SnapshotNode {
     return {
       name: n.name,
+      annotations: this.writes.nodeAnnotations(clusterName, n.name),
       instanceId: n.instanceId,
       instanceType: n.instanceType,
       capacityType: n.capacityType,
@@ -762,6 +763,7 @@ export class SandboxKubernetes {
     const capacityCpu = catalogType(slot.instanceType).vcpu * 1000;
     return {
       name: node.name,
+      annotations: this.writes.nodeAnnotations(cluster.name, node.name),
       instanceId: node.instanceId,
       instanceType: slot.instanceType,
       capacityType: slot.capacityType,

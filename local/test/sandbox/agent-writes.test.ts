@@ -138,6 +138,20 @@ describe('cordon and Karpenter objects', { timeout: 30_000 }, () => {
     await expect(x.setUnschedulable('no-such-node', true)).rejects.toThrow('not found');
   });
 
+  it('shows a Node annotation a person put on it (kubectl annotate node), and its removal', () => {
+    const cluster = cloud.world.clusters[0] as (typeof cloud.world.clusters)[number];
+    const [node, other] = snap(cluster.name).nodes.map((n) => n.name) as [string, string];
+    const annotationsOf = (name: string) =>
+      snap(cluster.name).nodes.find((n) => n.name === name)?.annotations;
+    expect(annotationsOf(node)).toEqual({});
+    k8s.writes.annotateNode(cluster.name, node, 'karpenter.sh/do-not-disrupt', 'true');
+    expect(annotationsOf(node)).toEqual({ 'karpenter.sh/do-not-disrupt': 'true' });
+    expect(annotationsOf(other)).toEqual({});
+    expect(clusterSnapshotSchema.safeParse(snap(cluster.name)).success).toBe(true);
+    k8s.writes.annotateNode(cluster.name, node, 'karpenter.sh/do-not-disrupt', null);
+    expect(annotationsOf(node)).toEqual({});
+  });
+
   it('keeps an applied NodePool and sets the pool’s CPU limit the port reports', async () => {
     const cluster = cloud.world.clusters.find((c) => c.nodeGroups.some((g) => g.kind === 'karpenter'));
     if (!cluster) throw new Error('no cluster with a Karpenter NodePool');

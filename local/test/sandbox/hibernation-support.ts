@@ -55,6 +55,8 @@ export class MemoryRunStore implements HibernationRunStore {
   async auditSystemRun(): Promise<void> {
     this.systemRuns++;
   }
+  /** The optimizer's minimum records are not simulated (no group here has one). */
+  async minimumsWritten(): Promise<void> {}
 }
 
 /** The run inputs of one sandbox cluster, with its node groups as discovery records them. */

@@ -66,6 +66,11 @@ export const snapshotNodeSchema = z.object({
   nodeGroup: boundedName.nullable(),
   allocatable: quantities.extend({ pods: z.number().int().nonnegative().max(10_000) }),
   labels: z.record(z.string(), z.string()).default({}),
+  /**
+   * The Node object's annotations the optimizer reads (`karpenter.sh/do-not-disrupt` and the like, the
+   * same prefixes a pod's keep); none from older collectors and agents.
+   */
+  annotations: z.record(z.string(), z.string()).default({}),
   taints: z.array(taintSchema).default([]),
   /** Condition type -> status, e.g. { Ready: 'True', MemoryPressure: 'False' }. */
   conditions: z.record(z.string(), z.enum(['True', 'False', 'Unknown'])).default({}),

@@ -43,6 +43,27 @@ export function minimumDriftState(
   return observedMinSize > record.setMinSize ? 'new' : 'none';
 }
 
+/**
+ * The product itself wrote the group's minimum (hibernation's sleep or wake, ADR 0081), having read
+ * `observedMinSize` from the group right before. The read is compared first, as any read is: a minimum
+ * set back outside the product before the write is reported (`new`), and a reported drift keeps holding
+ * (only a policy save ends it); in both cases the record stays as it is. Otherwise the record follows the
+ * write: what the product set is now `writtenMinSize`, so a later read of that same minimum (a sleep's
+ * pinned size, a wake's restored one) is never taken for IaC's. Nothing recorded stays nothing: a write
+ * does not start tracking a minimum the product never lowered.
+ */
+export function afterProductWrite(
+  record: MinimumRecord | null,
+  observedMinSize: number,
+  writtenMinSize: number,
+  versions: PolicyVersions,
+): { state: MinimumDriftState; record: MinimumRecord | null } {
+  if (record === null) return { state: 'none', record: null };
+  const state = minimumDriftState(record, observedMinSize, versions);
+  if (state !== 'none') return { state, record };
+  return { state, record: { setMinSize: writtenMinSize, drift: null } };
+}
+
 /** The report, in words (the Activity, the audit, the dry run's notes and a skipped node's result). */
 export const minimumDriftMessage = (group: string, observedMinSize: number, setMinSize: number): string =>
   `The minimum of ${group} was set back to ${observedMinSize} outside the product (it had set ${setMinSize}) — infrastructure as code? The optimizer no longer lowers it, so as not to fight it; save the cluster's policy to let it lower the minimum again.`;

@@ -1,8 +1,9 @@
 /**
  * Whether a node the consolidation run is about to act on is exempt now (issue 14, ADR 0067), read from a
  * live snapshot right before its drain starts and again right before its group's minimum is lowered. The
- * plan read the stored inventory, which can be minutes old: a label put on the node, or a pod that
- * landed on it since, must keep it as the plan would have. Pure.
+ * plan read the stored inventory, which can be minutes old: a label or a `karpenter.sh/do-not-disrupt`
+ * annotation put on the Node since, or a pod that landed on it since, must keep it as the plan would have
+ * (the Node object is read once more right before its termination). Pure.
  */
 import type { ClusterSnapshot } from '../model/cluster-snapshot';
 import { type ExemptionPolicy, hasDoNotDisrupt } from './cluster';
@@ -19,10 +20,25 @@ const matching = (labels: Readonly<Record<string, string>>, policy: ExemptionPol
   );
 
 /**
- * Why `nodeName` is exempt now, in words, or `null`: the node's labels match an excluded selector (the
- * live node's, else `storedLabels` when the snapshot does not list it), or a pod running or pending on it
- * that its drain would evict is in an excluded namespace, matches an excluded selector or carries
- * `karpenter.sh/do-not-disrupt: "true"`.
+ * Why the Node object itself keeps the node, or `null`: its labels match an excluded selector, or it
+ * carries `karpenter.sh/do-not-disrupt: "true"` (Karpenter disrupts no such node; neither does the
+ * optimizer). `node` is the live Node (labels and annotations), read right before the optimizer acts.
+ */
+export function nodeObjectExemption(
+  node: { labels: Readonly<Record<string, string>>; annotations?: Readonly<Record<string, string>> },
+  policy: ExemptionPolicy,
+): string | null {
+  const label = matching(node.labels, policy);
+  if (label) return `The node carries the exempt label ${selectorText(label)}`;
+  if (hasDoNotDisrupt(node.annotations ?? {})) return 'The node is marked karpenter.sh/do-not-disrupt';
+  return null;
+}
+
+/**
+ * Why `nodeName` is exempt now, in words, or `null`: the Node object keeps it ({@link nodeObjectExemption}:
+ * the live node's labels and annotations, else `storedLabels` when the snapshot does not list it), or a pod
+ * running or pending on it that its drain would evict is in an excluded namespace, matches an excluded
+ * selector or carries `karpenter.sh/do-not-disrupt: "true"`.
  */
 export function liveNodeExemption(
   snapshot: Pick<ClusterSnapshot, 'pods'> & { nodes?: ClusterSnapshot['nodes'] },
@@ -30,9 +46,9 @@ export function liveNodeExemption(
   policy: ExemptionPolicy,
   storedLabels: Readonly<Record<string, string>> = {},
 ): string | null {
-  const labels = snapshot.nodes?.find((n) => n.name === nodeName)?.labels ?? storedLabels;
-  const label = matching(labels, policy);
-  if (label) return `The node carries the exempt label ${selectorText(label)}`;
+  const live = snapshot.nodes?.find((n) => n.name === nodeName);
+  const node = nodeObjectExemption(live ?? { labels: storedLabels }, policy);
+  if (node) return node;
   for (const pod of snapshot.pods) {
     if (pod.nodeName !== nodeName || (pod.phase !== 'Running' && pod.phase !== 'Pending')) continue;
     if (nodeBoundKinds.has(pod.owner?.kind ?? '')) continue;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, SnapshotPod } from '../../src/model/cluster-snapshot';
 import type { ExemptionPolicy } from '../../src/savings/cluster';
-import { liveNodeExemption } from '../../src/savings/live-exemption';
+import { liveNodeExemption, nodeObjectExemption } from '../../src/savings/live-exemption';
 
 const pod = (
   name: string,
@@ -24,8 +24,10 @@ const pod = (
     labels: opts.labels ?? { app: 'web' },
     annotations: opts.annotations ?? {},
   }) as unknown as SnapshotPod;
-const snapshot = (pods: SnapshotPod[], nodes?: { name: string; labels: Record<string, string> }[]) =>
-  ({ pods, ...(nodes ? { nodes } : {}) }) as unknown as ClusterSnapshot;
+const snapshot = (
+  pods: SnapshotPod[],
+  nodes?: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }[],
+) => ({ pods, ...(nodes ? { nodes } : {}) }) as unknown as ClusterSnapshot;
 const policy: ExemptionPolicy = {
   namespaces: ['payments'],
   labels: [{ key: 'team', value: 'core' }, { key: 'optimizer/exempt' }],
@@ -47,6 +49,41 @@ describe('liveNodeExemption', () => {
       'The node carries the exempt label team=core',
     );
     expect(liveNodeExemption(snapshot([]), 'web-1', policy, { team: 'edge' })).toBeNull();
+  });
+
+  it('the Node marked karpenter.sh/do-not-disrupt (only "true", as Karpenter) keeps it, whatever its pods', () => {
+    const marked = { 'karpenter.sh/do-not-disrupt': 'true' };
+    expect(
+      liveNodeExemption(
+        snapshot([pod('web-a')], [{ name: 'web-1', labels: {}, annotations: marked }]),
+        'web-1',
+        policy,
+      ),
+    ).toBe('The node is marked karpenter.sh/do-not-disrupt');
+    expect(nodeObjectExemption({ labels: {}, annotations: marked }, policy)).toBe(
+      'The node is marked karpenter.sh/do-not-disrupt',
+    );
+    expect(
+      nodeObjectExemption({ labels: {}, annotations: { 'karpenter.sh/do-not-disrupt': 'false' } }, policy),
+    ).toBeNull();
+    // Another node's mark keeps nothing here; a node from an older agent (no annotations) is not marked.
+    expect(
+      liveNodeExemption(
+        snapshot(
+          [],
+          [
+            { name: 'web-2', labels: {}, annotations: marked },
+            { name: 'web-1', labels: {} },
+          ],
+        ),
+        'web-1',
+        policy,
+      ),
+    ).toBeNull();
+    // The exempt label is named first when the Node carries both.
+    expect(nodeObjectExemption({ labels: { team: 'core' }, annotations: marked }, policy)).toBe(
+      'The node carries the exempt label team=core',
+    );
   });
 
   it('names a pod on the node in an excluded namespace, with an exempt label, or marked do-not-disrupt', () => {
@@ -72,7 +109,7 @@ describe('liveNodeExemption', () => {
     expect(liveNodeExemption(snapshot(pods), 'web-1', policy)).toBeNull();
   });
 
-  it('property: exempt exactly when the node or one of its evictable running pods is', () => {
+  it('property: exempt exactly when the node (its labels or its do-not-disrupt mark) or one of its evictable running pods is', () => {
     const labels = fc.dictionary(
       fc.constantFrom('team', 'optimizer/exempt', 'app'),
       fc.constantFrom('core', 'edge'),
@@ -86,7 +123,7 @@ describe('liveNodeExemption', () => {
       doNotDisrupt: fc.boolean(),
     });
     fc.assert(
-      fc.property(labels, fc.array(arbPod, { maxLength: 6 }), (nodeLabels, specs) => {
+      fc.property(labels, fc.boolean(), fc.array(arbPod, { maxLength: 6 }), (nodeLabels, marked, specs) => {
         const pods = specs.map((p, i) =>
           pod(`p${i}`, {
             ...p,
@@ -97,6 +134,7 @@ describe('liveNodeExemption', () => {
           l.team === 'core' || l['optimizer/exempt'] !== undefined;
         const expected =
           matches(nodeLabels) ||
+          marked ||
           specs.some(
             (p) =>
               p.node === 'web-1' &&
@@ -105,7 +143,13 @@ describe('liveNodeExemption', () => {
               (p.namespace === 'payments' || matches(p.labels) || p.doNotDisrupt),
           );
         const got = liveNodeExemption(
-          snapshot(pods, [{ name: 'web-1', labels: nodeLabels }]),
+          snapshot(pods, [
+            {
+              name: 'web-1',
+              labels: nodeLabels,
+              annotations: marked ? { 'karpenter.sh/do-not-disrupt': 'true' } : {},
+            },
+          ]),
           'web-1',
           policy,
         );

@@ -17,6 +17,7 @@ export function snapNode(overrides: Partial<SnapshotNode> & Pick<SnapshotNode, '
     nodeGroup: null,
     allocatable: { cpuMilli: 2000, memoryMiB: 8000, pods: 29, resources: {} },
     labels: {},
+    annotations: {},
     taints: [],
     conditions: { Ready: 'True' },
     usage: null,
