@@ -58,6 +58,10 @@ export default defineConfig({
           exclude: ['**/*.ddb.test.ts', '**/node_modules/**', ...isolatedFiles],
           environment: 'node',
           isolate: false,
+          // Speed is measured by benchmarks, not by tests. Vitest's 5 s default made the heavier property
+          // and packing tests (1-2 s alone) fail as timeouts on a loaded machine: a time limit only stops a
+          // test that hangs.
+          testTimeout: 30_000,
         },
       },
       {
@@ -65,6 +69,7 @@ export default defineConfig({
           name: 'unit-isolated',
           include: isolatedFiles,
           environment: 'node',
+          testTimeout: 30_000,
         },
       },
       {
