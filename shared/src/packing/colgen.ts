@@ -159,6 +159,43 @@ export class MasterProblem {
     return fresh.length;
   }
 
+  /**
+   * Dual-optimal inequalities for one-dimensional covering (Ben Amor, Desrosiers, Valerio de Carvalho
+   * 2006): per pair [larger, smaller], a column of cost 0 that covers one copy of the smaller class with
+   * one copy of the larger one (-1 on the larger's row, +1 on the smaller's), i.e. pi_smaller <=
+   * pi_larger. The LP value is unchanged (a copy of the larger class in a pattern can always be swapped
+   * for the smaller one) and column generation converges in fewer iterations. They enter `columns` with
+   * `bin: -1`, never a bin of a plan. Returns how many were added.
+   */
+  addExchangeColumns(pairs: readonly (readonly [number, number])[]): number {
+    const fresh = pairs.filter(([larger, smaller]) => larger !== smaller);
+    if (fresh.length === 0) return 0;
+    const starts = new Int32Array(fresh.length + 1);
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (const [n, [larger, smaller]] of fresh.entries()) {
+      indices.push(Math.min(larger, smaller), Math.max(larger, smaller));
+      values.push(larger < smaller ? -1 : 1, larger < smaller ? 1 : -1);
+      starts[n + 1] = indices.length;
+    }
+    this.model.addCols({
+      cost: new Float64Array(fresh.length),
+      lower: new Float64Array(fresh.length),
+      upper: new Float64Array(fresh.length).fill(this.highs.infinity),
+      matrix: {
+        format: 'csc',
+        numRows: this.rows,
+        numCols: fresh.length,
+        starts,
+        indices: Int32Array.from(indices),
+        values: Float64Array.from(values),
+      },
+    });
+    for (const [larger, smaller] of fresh)
+      this.columns.push({ bin: -1, classes: [larger, smaller], counts: [-1, 1] });
+    return fresh.length;
+  }
+
   /** Sets the right-hand sides: copies still to cover per class and bins still required. */
   setDemand(demand: ArrayLike<number>, minBins: number): void {
     const m = classCount(this.p);

@@ -11,9 +11,15 @@
  * re-solve (Sadykov, Vanderbeck, Pessoa, Tahiri, Uchoa 2019, "Primal heuristics for branch and price:
  * the assets of diving methods": diving with limited discrepancy search). On a pruned child the next
  * column of the parent's ranking is tried, the failed one made tabu for its siblings; each sibling after
- * the first spends one discrepancy, and the discrepancy limit grows 0, 1, 2, ... until the deadline. A
- * first-fit-decreasing completion of each node's residual ends the search early when it already meets
- * the target.
+ * the first spends one discrepancy. After two pure dives (no discrepancy; two rankings), randomized
+ * pure dives with jittered rankings run until the deadline (ADR 0082; without them, the discrepancy
+ * limit grows 1, 2, ... as in ADR 0063). A first-fit-decreasing completion of each node's residual ends
+ * the search early when it already meets the target.
+ *
+ * Since ADR 0082 (issue 18, Hard28 at the default budget): the master holds dual-optimal inequalities
+ * (exchange columns, colgen.ts), which cut the root's iterations; a fixed column's copies the residual
+ * no longer holds are replaced by the next smaller ones left; and a child of an integer fix reuses its
+ * parent's LP solution instead of re-solving.
  *
  * Pure apart from HiGHS (WebAssembly, loaded by the caller); time comes from the injected clock. The
  * result is always a valid packing of every copy; undefined means "no plan of the target's bins found
@@ -22,7 +28,8 @@
 import { type Column, extendPattern, MasterProblem } from './colgen';
 import { firstFitDecreasing } from './heuristics';
 import type { Highs } from './highs';
-import { binTypeCount, classCount, type PackedBin, perBinCap, type VectorProblem } from './vector';
+import { seeded } from './min-slack';
+import { addToBin, binTypeCount, classCount, type PackedBin, perBinCap, type VectorProblem } from './vector';
 
 export interface LpDiveOptions {
   readonly highs: Highs;
@@ -35,7 +42,10 @@ export interface LpDiveOptions {
    * LP's bound rounded up. The search stops at the first plan of the target's bins.
    */
   readonly minimumBins?: number;
-  /** Largest discrepancy limit tried (default 8): limits 0, 1, ... up to it, while time is left. */
+  /**
+   * Largest discrepancy limit tried when `randomDives` is 0 (default 8): limits 0, 1, ... up to it,
+   * while time is left.
+   */
   readonly maxDiscrepancies?: number;
   /** Column generation iterations per search node at most (default 400). */
   readonly iterationsPerNode?: number;
@@ -53,6 +63,25 @@ export interface LpDiveOptions {
   readonly extraColumns?: number;
   /** Filled in as the search goes (benchmarks and tests). */
   readonly stats?: LpDiveStats;
+  /**
+   * Randomized pure dives after the two plain ones (default 100,000, i.e. until the deadline; 0: the
+   * discrepancy limits 1, 2, ... up to `maxDiscrepancies` instead).
+   */
+  readonly randomDives?: number;
+  /** Seed of the randomized dives (default 1). */
+  readonly seed?: number;
+  /**
+   * Dual-optimal inequalities (default true): exchange columns letting a copy of a class cover the
+   * next smaller class, which cut the column generation's iterations (colgen.ts, addExchangeColumns).
+   */
+  readonly dualCuts?: boolean;
+  /**
+   * When a fixed column holds copies the residual no longer has, put the next smaller classes left in
+   * their place (default true; not with per-bin caps).
+   */
+  readonly fillDown?: boolean;
+  /** Children of an integer fix reuse the parent's LP solution instead of re-solving (default true). */
+  readonly inheritLp?: boolean;
   /** Columns to start the master with (e.g. the incumbent's bins). */
   readonly seedColumns?: readonly Column[];
 }
@@ -66,6 +95,10 @@ export interface LpDiveStats {
   /** Clock time and iterations of the root node's column generation. */
   rootMs: number;
   rootIterations: number;
+  /** Randomized dives started. */
+  randomDives?: number;
+  /** Nodes that reused their parent's LP solution. */
+  inherited?: number;
 }
 
 export interface LpDiveResult {
@@ -85,6 +118,15 @@ const MAX_TABLE_CELLS = 1_000_000;
 /** Most copies: the search recurses one level per fixed column. */
 const MAX_ITEMS = 5000;
 const EPS = 1e-9;
+/**
+ * Randomized dives after the two plain ones, at most (default; `randomDives`). On the eight hardest
+ * Hard28 instances, 2 s of CPU each, pure dives with jittered rankings reached 3-4 of 8 where the
+ * discrepancy limits 1, 2, ... reached 1-2: a limit-1 pass takes about 1,000 nodes (1-1.5 s), a pure
+ * dive 40-150, and the misses need another path early in the dive rather than near its end.
+ */
+const DEFAULT_RANDOM_DIVES = 100_000;
+/** Jitter of the randomized dives' rankings: a column's rank plus up to this share of the list. */
+const RANK_NOISE = 1;
 /** Column generation iterations of the root LP at most (it gives the bound and the target). */
 const ROOT_ITERATIONS = 5000;
 
@@ -239,6 +281,7 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
   const stopEarly = options.stopEarly ?? true;
   const smoothing = options.smoothing ?? 0.5;
   const extraColumns = options.extraColumns ?? 8;
+  const inheritLp = options.inheritLp ?? true;
   /** Classes by decreasing dual per unit of size (weightless ones first). */
   const ratioOrder = (pi: ArrayLike<number>) =>
     Array.from({ length: m }, (_, i) => i)
@@ -251,6 +294,11 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
   const order = Array.from({ length: m }, (_, i) => i).sort(
     (x, y) => (p.sizes[y] ?? 0) - (p.sizes[x] ?? 0) || x - y,
   );
+  /** Position of each class in `order`. */
+  const rank = new Int32Array(m);
+  for (let k = 0; k < m; k++) rank[order[k] ?? 0] = k;
+  const smallerOrEqual = (s: number, i: number) => (p.sizes[s] ?? 0) <= (p.sizes[i] ?? 0);
+  const downward = !p.maxPerBin && (options.fillDown ?? true);
   const master = new MasterProblem(options.highs, p);
   try {
     const seeds: Column[] = [...(options.seedColumns ?? [])].filter((c) => c.bin === 0);
@@ -261,6 +309,12 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
       if (copies > 0) seeds.push({ bin: 0, classes: [i], counts: [copies] });
     }
     master.addColumns(seeds);
+    if ((options.dualCuts ?? true) && !p.maxPerBin) {
+      // Consecutive classes by size: pi of a class at most that of the next larger one.
+      const pairs: [number, number][] = [];
+      for (let k = 0; k + 1 < order.length; k++) pairs.push([order[k] ?? 0, order[k + 1] ?? 0]);
+      master.addExchangeColumns(pairs);
+    }
 
     /**
      * The residual's LP by column generation with exact pricing: 'pruned' as soon as its proven bound
@@ -353,6 +407,8 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
 
     const tabu = new Set<string>();
     let largestFirst = false;
+    let noise = 0;
+    const random = seeded(options.seed ?? 1);
     let found: PackedBin[] | undefined;
     const copy = (bins: readonly PackedBin[]) =>
       bins.map((b) => ({ type: 0, classes: [...b.classes], counts: [...b.counts] }));
@@ -360,24 +416,40 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
       residual: Int32Array,
       fixed: PackedBin[],
       discrepancies: number,
+      inherited?: Float64Array,
     ): 'found' | 'failed' | 'timeout' => {
       if (!residual.some((r) => r > 0)) {
         found = copy(fixed);
         return 'found';
       }
       const room = targetBins - fixed.length;
-      const node = generate(residual, room, iterationsPerNode);
-      if (node.kind === 'pruned') return 'failed';
-      if (node.kind === 'timeout') return 'timeout';
+      let x: Float64Array;
+      if (inherited) {
+        // The parent's LP solution less the copies just fixed covers this residual, and when the parent's
+        // LP was optimal so is this (its duals price the fixed column at exactly one bin, so they prove
+        // the same value less those bins): the re-solve, a HiGHS call and a pricing, is skipped.
+        if (now() > deadline) return 'timeout';
+        if (stats) stats.inherited = (stats.inherited ?? 0) + 1;
+        x = inherited;
+      } else {
+        const node = generate(residual, room, iterationsPerNode);
+        if (node.kind === 'pruned') return 'failed';
+        if (node.kind === 'timeout') return 'timeout';
+        x = node.primal;
+      }
       const completion = firstFitDecreasing(p, residual);
       if (completion.length <= room) {
         found = [...copy(fixed), ...completion];
         return 'found';
       }
-      const x = node.primal;
       const ranked: number[] = [];
       for (let c = 0; c < x.length; c++)
-        if ((x[c] ?? 0) > 1e-6 && !tabu.has(columnKey(master.columns[c] as Column))) ranked.push(c);
+        if (
+          (x[c] ?? 0) > 1e-6 &&
+          (master.columns[c] as Column).bin >= 0 &&
+          !tabu.has(columnKey(master.columns[c] as Column))
+        )
+          ranked.push(c);
       if (largestFirst) {
         // Columns holding the largest item left first (bin-oriented, like MBS'), then by value.
         let largest = -1;
@@ -387,6 +459,11 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
         const holds = (c: number) => ((master.columns[c] as Column).classes.includes(largest) ? 1 : 0);
         ranked.sort((a, b) => holds(b) - holds(a) || (x[b] ?? 0) - (x[a] ?? 0) || a - b);
       } else ranked.sort((a, b) => (x[b] ?? 0) - (x[a] ?? 0) || a - b);
+      if (noise > 0) {
+        // Randomized dives: each column's rank key jittered, so every dive follows another path.
+        const key = new Map(ranked.map((c, r) => [c, r + noise * random() * ranked.length] as const));
+        ranked.sort((a, b) => (key.get(a) ?? 0) - (key.get(b) ?? 0));
+      }
       const madeTabu: string[] = [];
       try {
         for (let k = 0; k < ranked.length && k <= discrepancies; k++) {
@@ -395,21 +472,43 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
           const copies = Math.max(1, Math.floor((x[c] ?? 0) + 1e-6));
           const next = Int32Array.from(residual);
           const bins: PackedBin[] = [];
+          // Whether the bins fixed are exactly `copies` copies of the column (then the child inherits
+          // this LP solution less those copies).
+          let exact = (x[c] ?? 0) >= copies - 1e-9 && inheritLp;
           for (let r = 0; r < copies; r++) {
             const bin: PackedBin = { type: 0, classes: [], counts: [] };
             for (let j = 0; j < column.classes.length; j++) {
               const i = column.classes[j] ?? 0;
               const take = Math.min(column.counts[j] ?? 0, next[i] ?? 0);
+              if (take < (column.counts[j] ?? 0)) exact = false;
               if (take > 0) {
-                bin.classes.push(i);
-                bin.counts.push(take);
+                addToBin(bin, i, take);
                 next[i] = (next[i] ?? 0) - take;
               }
+              // Copies the residual no longer holds (the LP covered them through an exchange column
+              // or over-covered them): the next smaller classes left take their place, which keeps
+              // the bin as full as the LP meant it (a smaller copy always fits where a larger one did).
+              if (downward)
+                for (let missing = (column.counts[j] ?? 0) - take, at = rank[i] ?? 0; missing > 0; ) {
+                  while (at < m && ((next[order[at] ?? 0] ?? 0) <= 0 || !smallerOrEqual(order[at] ?? 0, i)))
+                    at++;
+                  if (at >= m) break;
+                  const s = order[at] ?? 0;
+                  const more = Math.min(missing, next[s] ?? 0);
+                  addToBin(bin, s, more);
+                  next[s] = (next[s] ?? 0) - more;
+                  missing -= more;
+                }
             }
             if (bin.classes.length > 0) bins.push(bin);
           }
           if (bins.length === 0) continue;
-          const outcome = search(next, [...fixed, ...bins], discrepancies - k);
+          let childX: Float64Array | undefined;
+          if (exact) {
+            childX = Float64Array.from(x);
+            childX[c] = Math.max(0, (childX[c] ?? 0) - copies);
+          }
+          const outcome = search(next, [...fixed, ...bins], discrepancies - k, childX);
           if (outcome !== 'failed') return outcome;
           const key = columnKey(column);
           if (!tabu.has(key)) {
@@ -424,12 +523,17 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
     };
 
     const maxDiscrepancies = options.maxDiscrepancies ?? 8;
-    // Each discrepancy limit twice: columns ranked by value, then the largest item's columns first
-    // (the two rules reach different instances of Hard28).
-    for (let pass = 0; pass <= 2 * maxDiscrepancies + 1 && now() <= deadline; pass++) {
-      const limit = pass >> 1;
+    const randomDives = options.randomDives ?? DEFAULT_RANDOM_DIVES;
+    // Pure dives first (limit 0), columns ranked by value, then the largest item's columns first (the
+    // two rules reach different instances of Hard28). Then, with random dives, dives whose rankings are
+    // jittered (the two rules alternating); without, each discrepancy limit 1, 2, ... twice.
+    const passes = randomDives > 0 ? 2 + randomDives : 2 * maxDiscrepancies + 2;
+    for (let pass = 0; pass < passes && now() <= deadline; pass++) {
+      const limit = randomDives > 0 ? 0 : pass >> 1;
       largestFirst = pass % 2 === 1;
+      noise = randomDives > 0 && pass >= 2 ? RANK_NOISE : 0;
       if (stats) stats.discrepancyLimit = limit;
+      if (stats && noise > 0) stats.randomDives = (stats.randomDives ?? 0) + 1;
       const outcome = search(Int32Array.from(p.demand), [], limit);
       if (outcome === 'found') return { bins: found, lowerBoundBins, targetBins };
       if (outcome === 'timeout') break;

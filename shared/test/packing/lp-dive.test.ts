@@ -13,6 +13,8 @@ import { bruteForceOptimum, vectorProblem } from './helpers';
 const highs = await loadHighs();
 // Work budgets (discrepancy limit, iterations), not time, decide these tests: the clock never moves.
 const frozen = { now: () => 0, deadline: 1 };
+/** Wall-time limit of the tests that solve LPs: work-bounded, but slow on a machine shared under load. */
+const HEAVY_MS = 120_000;
 
 /** Tiny 1-D identical-bin problems with integer sizes, some with a per-bin cap. */
 const tinyOneDim = fc
@@ -88,51 +90,63 @@ describe('exact pricing (bounded knapsack by dynamic programming)', () => {
 });
 
 describe('column-generation dive (lp-dive.ts)', () => {
-  it('packs every copy within capacity and caps, with a proven bound at most the optimum', () => {
-    fc.assert(
-      fc.property(tinyOneDim, (p) => {
-        const opt = bruteForceOptimum(p);
-        const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 3 });
-        expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
-        expect(result.targetBins).toBeGreaterThanOrEqual(Math.ceil(result.lowerBoundBins - 1e-6));
-        if (result.bins) {
-          expect(checkSolution(p, result.bins)).toBeUndefined();
-          expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
-          expect(result.bins.length).toBeGreaterThanOrEqual(opt);
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it(
+    'packs every copy within capacity and caps, with a proven bound at most the optimum',
+    () => {
+      fc.assert(
+        fc.property(tinyOneDim, (p) => {
+          const opt = bruteForceOptimum(p);
+          const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 3, randomDives: 0 });
+          expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
+          expect(result.targetBins).toBeGreaterThanOrEqual(Math.ceil(result.lowerBoundBins - 1e-6));
+          if (result.bins) {
+            expect(checkSolution(p, result.bins)).toBeUndefined();
+            expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
+            expect(result.bins.length).toBeGreaterThanOrEqual(opt);
+          }
+        }),
+        { numRuns: 150 },
+      );
+    },
+    HEAVY_MS,
+  );
 
-  it('solves a perfect-packing instance (every bin full) that FFD does not, at its LP bound', () => {
-    const g = perfectPackingInstance(20, 1);
-    expect(lpDiveApplies(g.problem)).toBe(true);
-    const stats: LpDiveStats = {
-      nodes: 0,
-      iterations: 0,
-      pruned: 0,
-      discrepancyLimit: 0,
-      rootMs: 0,
-      rootIterations: 0,
-    };
-    const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 4, stats });
-    expect(firstFitDecreasing(g.problem).length).toBeGreaterThan(g.opt ?? 0);
-    expect(result.targetBins).toBe(g.opt);
-    expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
-    expect(result.bins?.length).toBe(g.opt);
-    expect(stats.nodes).toBeGreaterThan(0);
-  });
+  it(
+    'solves a perfect-packing instance (every bin full) that FFD does not, at its LP bound',
+    () => {
+      const g = perfectPackingInstance(20, 1);
+      expect(lpDiveApplies(g.problem)).toBe(true);
+      const stats: LpDiveStats = {
+        nodes: 0,
+        iterations: 0,
+        pruned: 0,
+        discrepancyLimit: 0,
+        rootMs: 0,
+        rootIterations: 0,
+      };
+      const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 4, randomDives: 0, stats });
+      expect(firstFitDecreasing(g.problem).length).toBeGreaterThan(g.opt ?? 0);
+      expect(result.targetBins).toBe(g.opt);
+      expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+      expect(result.bins?.length).toBe(g.opt);
+      expect(stats.nodes).toBeGreaterThan(0);
+    },
+    HEAVY_MS,
+  );
 
-  it('finds the optimum of a BPPLIB Hard28 instance (hBPP47: FFD needs one bin more) within work limits', () => {
-    const path = new URL('../../data/bpplib/hard28/hBPP47.txt', import.meta.url);
-    const g = parseGgaCgtInstance('hBPP47', readFileSync(path, 'utf8'), 'hard28', 71);
-    const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 1 });
-    expect(firstFitDecreasing(g.problem).length).toBe(72);
-    expect(result.targetBins).toBe(71);
-    expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
-    expect(result.bins?.length).toBe(71);
-  });
+  it(
+    'finds the optimum of a BPPLIB Hard28 instance (hBPP47: FFD needs one bin more) within work limits',
+    () => {
+      const path = new URL('../../data/bpplib/hard28/hBPP47.txt', import.meta.url);
+      const g = parseGgaCgtInstance('hBPP47', readFileSync(path, 'utf8'), 'hard28', 71);
+      const result = lpDive(g.problem, { highs, ...frozen, maxDiscrepancies: 1, randomDives: 0 });
+      expect(firstFitDecreasing(g.problem).length).toBe(72);
+      expect(result.targetBins).toBe(71);
+      expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+      expect(result.bins?.length).toBe(71);
+    },
+    HEAVY_MS,
+  );
 
   it('stops at the deadline with no plan, and never aims below the bound it is given', () => {
     const g = perfectPackingInstance(20, 2);
@@ -151,6 +165,143 @@ describe('column-generation dive (lp-dive.ts)', () => {
       lpDiveApplies(vectorProblem({ sizes: [[3]], demand: [2], capacities: [[10], [20]], costs: [1, 2] })),
     ).toBe(false);
   });
+});
+
+/** Tiny 1-D problems without per-bin caps (where the dual cuts and the fill-down apply). */
+const tinyUncapped = fc
+  .record({
+    capacity: fc.integer({ min: 5, max: 30 }),
+    sizes: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 6 }),
+    demand: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 6, maxLength: 6 }),
+  })
+  .map(({ capacity, sizes, demand }) =>
+    vectorProblem({
+      sizes: sizes.map((s) => [Math.min(s, capacity)]),
+      demand: demand.slice(0, sizes.length),
+      capacities: [[capacity]],
+      costs: [1],
+    }),
+  );
+
+const hard28 = (name: string, opt: number) =>
+  parseGgaCgtInstance(
+    name,
+    readFileSync(new URL(`../../data/bpplib/hard28/${name}.txt`, import.meta.url), 'utf8'),
+    'hard28',
+    opt,
+  );
+
+const freshStats = (): LpDiveStats => ({
+  nodes: 0,
+  iterations: 0,
+  pruned: 0,
+  discrepancyLimit: 0,
+  rootMs: 0,
+  rootIterations: 0,
+});
+
+describe('dual cuts, fill-down, inherited LP solutions and randomized dives (issue 18, ADR 0082)', () => {
+  it(
+    'the exchange columns (dual-optimal inequalities) leave the LP bound as it was',
+    () => {
+      fc.assert(
+        fc.property(tinyUncapped, (p) => {
+          const withCuts = lpDive(p, { highs, ...frozen, randomDives: 0, maxDiscrepancies: 0 });
+          const without = lpDive(p, {
+            highs,
+            ...frozen,
+            randomDives: 0,
+            maxDiscrepancies: 0,
+            dualCuts: false,
+          });
+          expect(withCuts.lowerBoundBins).toBeCloseTo(without.lowerBoundBins, 6);
+          expect(withCuts.lowerBoundBins).toBeLessThanOrEqual(bruteForceOptimum(p) + 1e-6);
+        }),
+        { numRuns: 100 },
+      );
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'the exchange columns cut the root LP iterations on a Hard28 instance, same bound',
+    () => {
+      const g = hard28('hBPP47', 71);
+      const cut = freshStats();
+      const plain = freshStats();
+      const a = lpDive(g.problem, { highs, ...frozen, randomDives: 0, maxDiscrepancies: 0, stats: cut });
+      const b = lpDive(g.problem, {
+        highs,
+        ...frozen,
+        randomDives: 0,
+        maxDiscrepancies: 0,
+        dualCuts: false,
+        stats: plain,
+      });
+      expect(a.targetBins).toBe(71);
+      expect(b.targetBins).toBe(71);
+      expect(a.lowerBoundBins).toBeCloseTo(b.lowerBoundBins, 4);
+      expect(cut.rootIterations).toBeLessThan(plain.rootIterations);
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'every plan is a valid packing of every copy in at most the target bins, whatever the options',
+    () => {
+      fc.assert(
+        fc.property(
+          tinyUncapped,
+          fc.record({
+            seed: fc.integer({ min: 1, max: 1000 }),
+            randomDives: fc.integer({ min: 0, max: 6 }),
+            dualCuts: fc.boolean(),
+            fillDown: fc.boolean(),
+            inheritLp: fc.boolean(),
+          }),
+          (p, options) => {
+            const opt = bruteForceOptimum(p);
+            const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 2, ...options });
+            expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
+            if (result.bins) {
+              expect(checkSolution(p, result.bins)).toBeUndefined();
+              expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
+              expect(result.bins.length).toBeGreaterThanOrEqual(opt);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'randomized dives reach Hard28 optima with the LP solution inherited after integer fixes',
+    () => {
+      const g = hard28('hBPP47', 71);
+      const stats = freshStats();
+      const result = lpDive(g.problem, { highs, ...frozen, randomDives: 40, seed: 3, stats });
+      expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+      expect(result.bins?.length).toBe(71);
+      expect(stats.inherited ?? 0).toBeGreaterThan(0);
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'randomized dives under a frozen clock stop after their count',
+    () => {
+      // The clock never moves: only the count of randomized dives ends the search if no dive succeeds.
+      const g = perfectPackingInstance(20, 2);
+      const stats = freshStats();
+      const result = lpDive(g.problem, { highs, ...frozen, randomDives: 3, stats });
+      expect(result.targetBins).toBe(g.opt);
+      if (result.bins) expect(checkSolution(g.problem, result.bins)).toBeUndefined();
+      expect(stats.randomDives ?? 0).toBeLessThanOrEqual(3);
+    },
+    HEAVY_MS,
+  );
 });
 
 describe('the solver on one-dimensional instances', () => {
