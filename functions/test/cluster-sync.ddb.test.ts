@@ -48,7 +48,9 @@ const syncState = (token: string, id: string) =>
 
 beforeAll(async () => {
   await useLocalServices();
-  harness = installDiscoveryHarness();
+  // The small world (account 0: two staging clusters): one cluster synced through its agent and another
+  // through discovery, not the default fleet of seven up to 300 nodes.
+  harness = installDiscoveryHarness({ size: 'small' });
   gateway = await startGateway({
     port: 0,
     webDist: resolve(import.meta.dirname, '../../local/test/fixtures/web-dist'),
@@ -70,6 +72,8 @@ beforeAll(async () => {
   expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
   await agents.reconcile();
   const clusters = await queryAll(clusterEntity, clustersOfAccountQuery(a.orgId, accountId));
+  // Two at least: the first is synced through its agent, the last (another one) through discovery.
+  expect(clusters.length).toBeGreaterThanOrEqual(2);
   await vi.waitFor(() => expect([...snapshots.values()].reduce((s, n) => s + n, 0)).toBe(clusters.length), {
     timeout: 120_000,
     interval: 200,

@@ -26,13 +26,18 @@ let harness: ReturnType<typeof installDiscoveryHarness>;
 
 beforeAll(async () => {
   await useLocalServices();
-  harness = installDiscoveryHarness();
+  // The small world (account 0: two staging clusters, each with managed, self-managed and Karpenter
+  // groups): every read route has a real answer to check, without the default fleet of seven up to 300
+  // nodes to discover twice.
+  harness = installDiscoveryHarness({ size: 'small' });
   user = await signUpAndIn('Contract Org');
   // A discovered sandbox account: real summaries, nodes, workloads and series behind every read route.
   ({ accountId } = await seedSandboxAccount(harness, user.orgId, 0));
   const run = await runDiscovery(harness, user.orgId, accountId);
   expect(run.record.status, JSON.stringify(run.record.error)).toBe('SUCCEEDED');
   const clusters = await call('GET /api/client/clusters', { token: user.accessToken });
+  // Two at least: the agent token below is another cluster's than `clusterId`'s.
+  expect(clusters.body.items?.length).toBeGreaterThanOrEqual(2);
   clusterId = String(clusters.body.items?.[0]?.id);
   agentClusterId = String((clusters.body.items?.[1] ?? clusters.body.items?.[0])?.id);
   const issued = await call('POST /api/client/clusters/{id}/agent-token', {

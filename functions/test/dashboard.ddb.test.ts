@@ -62,7 +62,10 @@ let uncollectedOfB: SeededCluster;
 
 beforeAll(async () => {
   await useLocalServices();
-  harness = installDiscoveryHarness();
+  // The small world (account 0: two staging clusters; account 1: its five dev clusters): several clusters,
+  // accounts, time zones and tagged zones, which the tests below check are there, without the default
+  // world's prod clusters of up to 300 nodes to discover.
+  harness = installDiscoveryHarness({ size: 'small' });
   [a, b] = await Promise.all([signUpAndIn('Dashboard A'), signUpAndIn('Dashboard B')]);
   // Org A: both sandbox accounts discovered for real (summaries, 30 days of back-filled rollups, series).
   for (const index of [0, 1]) {

@@ -126,7 +126,9 @@ const savePolicy = async () => {
 
 beforeAll(async () => {
   await useLocalServices();
-  harness = installDiscoveryHarness();
+  // The small world (account 0: the two staging clusters, 40 and 20 nodes): the test runs five whole
+  // discoveries and needs one self-managed ASG of minimum ≥ 1 (staging's legacy-workers), not the fleet.
+  harness = installDiscoveryHarness({ size: 'small' });
   user = await signUpAndIn('Drift Org');
   ({ accountId } = await seedSandboxAccount(harness, user.orgId, 0));
   await rediscover();
