@@ -1,6 +1,6 @@
+export * from './consolidation-guard';
 export * from './engine';
 export * from './notice';
 export * from './planner';
 export * from './savings';
 export * from './week';
-export * from './consolidation-guard';
