@@ -1330,4 +1330,21 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(asg.minSize).toBe(3);
     expect(terminated).toEqual([]);
   });
+
+  it('asleep within the step, right before the change: the run stops, the minimum a sleep kept unchanged, the node uncordoned', async () => {
+    const user = await seedTakeover('takeover-asleep');
+    scenario = { agent: succeed, termination: terminating };
+    // The sleep is recorded after the step's own hibernation check, while the run reads the group's sizes.
+    asg.onDescribe = () => fallAsleep(clock);
+    const { run, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('The cluster is hibernating');
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    expect(done.length).toBeGreaterThan(0);
+    for (const action of done) expect(action.state).not.toBe('done');
+    expect(done.some((a) => a.result?.includes('The node is being uncordoned'))).toBe(true);
+  });
 });
