@@ -7,7 +7,7 @@ import { planClusterConsolidation } from './consolidation';
 import { readRuntime } from './hibernation';
 
 /**
- * Hibernation holds consolidation back (issue 14): checked with maintenance mode when a run starts, when
+ * Hibernation holds consolidation back (issue 14, ADR 0084): checked with maintenance mode when a run starts, when
  * the schedule fires and right before each node step, on the runtime record hibernation writes (read
  * consistently: a sleep that just finished counts).
  */

@@ -1,5 +1,5 @@
 /**
- * Whether hibernation keeps the optimizer's consolidation off a cluster (issue 14). A sleeping cluster
+ * Whether hibernation keeps the optimizer's consolidation off a cluster (issue 14, ADR 0084). A sleeping cluster
  * keeps only the nodes of its critical pods and its wake restores the sizes the sleep recorded: a
  * consolidation run acting then could lower the minimum of a group kept awake and terminate one of those
  * nodes, and the wake would take that group for one changed by hand and leave it. So a run does not act
