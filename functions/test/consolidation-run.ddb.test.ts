@@ -6,10 +6,12 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../src/data/entities/consolidation-run';
 import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
+import { hibernationRuntimeEntity } from '../src/data/entities/hibernation-runtime';
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../src/data/entities/node-group';
 import { getItem, putItem, queryAll, updateItem } from '../src/data/repository';
 import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
+import { runScheduledConsolidation } from '../src/domain/consolidation-schedule';
 import { setMaintenance } from '../src/domain/maintenance';
 import { configurePorts } from '../src/ports';
 import type { CustomerCloudPort, InstanceTermination } from '../src/ports/cloud';
@@ -844,6 +846,136 @@ describe('consolidation run (workflow)', () => {
   });
 });
 
+/** Hibernation put the cluster to sleep at `since` (its runtime record, as a sleep run writes it). */
+async function fallAsleep(since: Date) {
+  await putItem(hibernationRuntimeEntity, {
+    orgId,
+    clusterId: cluster.clusterId,
+    revision: 1,
+    actual: 'sleeping',
+    records: {
+      'asg-web': {
+        size: { minSize: 2, desiredSize: 3, maxSize: 6 },
+        sleptAs: { minSize: 1, desiredSize: 1, maxSize: 6 },
+      },
+    },
+    manualOverride: null,
+    sleepPeriods: [{ from: since.toISOString(), to: null, savedUsdPerHour: 0.192 }],
+    savingsRateUsdPerHour: 0.192,
+    lastRunAt: since.toISOString(),
+    nextRunAt: null,
+  });
+}
+
+describe('consolidation run on a hibernating cluster', () => {
+  it('asleep: the start is a 409 with the reason, the dry run notes it, a scheduled fire is skipped and audited; nothing is written or cordoned', async () => {
+    const user = await seed('asleep');
+    scenario = { agent: succeed, termination: terminating };
+    await agentOnline();
+    await fallAsleep(new Date('2026-12-01T09:00:00Z'));
+    const res = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: false },
+    });
+    expect(res.status, res.raw).toBe(409);
+    expect(res.body).toMatchObject({
+      code: 'CLUSTER_HIBERNATING',
+      message:
+        'The cluster is hibernating (asleep since 2026-12-01T09:00:00.000Z); consolidation resumes after it wakes.',
+    });
+    expect(
+      await getItem(consolidationRunEntity, consolidationRunKey(orgId, cluster.clusterId)),
+    ).toBeUndefined();
+    expect(await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId))).toEqual([]);
+
+    // The plan is still there to read, with why a run would not act now.
+    const dry = await call('POST /api/client/clusters/{id}/consolidation', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { dryRun: true },
+    });
+    expect(dry.status, dry.raw).toBe(200);
+    const plan = dry.body as { steps: unknown[]; notes: string[] };
+    expect(plan.steps.length).toBeGreaterThan(0);
+    expect(plan.notes).toContain(
+      'The cluster is hibernating (asleep since 2026-12-01T09:00:00.000Z); consolidation resumes after it wakes. A run would not act until then.',
+    );
+
+    // The hourly schedule fires (automation on): skipped with the reason, audited.
+    const policy = await call('GET /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    const saved = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: {
+        version: (policy.body as { version: number }).version,
+        policy: { infrastructure: { binPacking: { automationEnabled: true } } },
+      },
+    });
+    expect(saved.status, saved.raw).toBe(200);
+    const fired = await runScheduledConsolidation(orgId, cluster.clusterId, clock);
+    expect(fired).toMatchObject({ started: false, skipped: 'hibernating' });
+    expect(fired.started === false && fired.reason).toContain('asleep since 2026-12-01T09:00:00.000Z');
+    const skips = (await queryAll(auditRecordEntity, auditRecordsQuery(orgId))).filter(
+      (r) => r.action === 'consolidation.scheduled.skip',
+    );
+    expect(skips).toHaveLength(1);
+    expect(skips[0]).toMatchObject({ actorName: 'system: optimizer', outcome: 'denied' });
+    expect(JSON.stringify(skips[0]?.after)).toContain('hibernating');
+    expect(
+      await getItem(consolidationRunEntity, consolidationRunKey(orgId, cluster.clusterId)),
+    ).toBeUndefined();
+
+    // Nothing reached the agent or the cloud.
+    expect(await pendingCommandsForAgent({ orgId, clusterId: cluster.clusterId }, clock)).toMatchObject({
+      commands: [],
+    });
+    expect(terminated).toEqual([]);
+  });
+
+  it('asleep mid-run: the run stops before its next node step, the draining node uncordoned, audited', async () => {
+    const user = await seed('sleeps');
+    const afterSleep: string[] = [];
+    let asleep = false;
+    scenario = {
+      // The evictions hang: the node is still draining when the cluster goes to sleep.
+      agent: ({ type }) => {
+        if (asleep) afterSleep.push(type);
+        return type === 'evict' ? null : succeed();
+      },
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step === 3) {
+          await fallAsleep(clock);
+          asleep = true;
+        }
+      },
+    };
+    const { done, open, run, execution, audit } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(steps).toBe(3);
+    expect(open).toEqual([]);
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('The cluster is hibernating (asleep since');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'failed', node: 'web-1' });
+    expect(done[0]?.result).toContain('consolidation resumes after it wakes');
+    expect(done[0]?.result).toContain('The node is being uncordoned');
+    // The uncordon waits for the agent's next poll; nothing else was asked of it after the sleep.
+    const uncordon = await getAgentCommand(orgId, cluster.clusterId, `${done[0]?.actionId}:uncordon`);
+    expect(uncordon).toMatchObject({ status: 'pending', command: { type: 'uncordon', node: 'web-1' } });
+    expect(afterSleep).toEqual([]);
+    expect(terminated).toEqual([]);
+    expect(asg.updates).toEqual([]);
+    const stop = audit.find((r) => r.action === 'consolidation.run.stop');
+    expect(stop).toMatchObject({ actorName: 'system: optimizer', outcome: 'failed' });
+    expect(JSON.stringify(stop?.after)).toContain('hibernating');
+  });
+});
+
 describe('consolidation run with node group takeover (ADR 0067)', () => {
   /** Three nodes at the group's minimum (3); the policy allows lowering it, aggressive, two at a time. */
   async function seedTakeover(name: string, lower = true) {
@@ -1197,5 +1329,22 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(asg.updates).toEqual([]);
     expect(asg.minSize).toBe(3);
     expect(terminated).toEqual([]);
+  });
+
+  it('asleep within the step, right before the change: the run stops, the minimum a sleep kept unchanged, the node uncordoned', async () => {
+    const user = await seedTakeover('takeover-asleep');
+    scenario = { agent: succeed, termination: terminating };
+    // The sleep is recorded after the step's own hibernation check, while the run reads the group's sizes.
+    asg.onDescribe = () => fallAsleep(clock);
+    const { run, done, execution } = await runToEnd(user.accessToken);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('The cluster is hibernating');
+    expect(asg.updates).toEqual([]);
+    expect(asg.minSize).toBe(3);
+    expect(terminated).toEqual([]);
+    expect(done.length).toBeGreaterThan(0);
+    for (const action of done) expect(action.state).not.toBe('done');
+    expect(done.some((a) => a.result?.includes('The node is being uncordoned'))).toBe(true);
   });
 });

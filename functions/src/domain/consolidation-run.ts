@@ -48,6 +48,7 @@ import { realizedSavingAdd } from './cluster-registry-row';
 import { loadCluster } from './clusters';
 import { planClusterConsolidation } from './consolidation';
 import { type BillScope, groupHourlyBillUsd } from './consolidation-bill';
+import { assertNotHibernating, ClusterHibernatingError } from './consolidation-hibernation';
 import { groupMinimumsOf, minimumDriftOf, recordMinimumSet } from './group-minimum-drift';
 import { MaintenanceModeError, maintenanceOf } from './maintenance';
 import { effectivePolicyOf } from './policy-effective';
@@ -56,11 +57,11 @@ import { effectivePolicyOf } from './policy-effective';
  * A consolidation run (issue 14, ADR 0040): the `consolidation` workflow executes the plan of
  * `planClusterConsolidation` node by node. The start writes the run and one open ClusterAction per node
  * (`pending`); the workflow then calls {@link advanceConsolidationRun} every few seconds until it answers
- * `done`. Each call first checks maintenance mode, then moves every node of the lowest open wave one step:
+ * `done`. Each call first checks maintenance mode and hibernation (asleep or mid-transition), then moves every node of the lowest open wave one step:
  * pending → cordon + evictions enqueued (`draining`) → every eviction succeeded → terminated through the
  * node's owner → closed with the realized saving. A blocked eviction, a drain past the timeout or a
- * termination the cloud skips uncordons the node and closes its action with the reason; maintenance mode
- * or an agent that cannot take commands stops the whole run, each open action closed with why.
+ * termination the cloud skips uncordons the node and closes its action with the reason; maintenance mode,
+ * hibernation or an agent that cannot take commands stops the whole run, each open action closed with why.
  */
 
 /** The system actor of the optimizer's own audit records. */
@@ -109,6 +110,7 @@ export async function startConsolidationRun(
   const cluster = await loadCluster(orgId, clusterId);
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  await assertNotHibernating(orgId, clusterId, now);
   const current = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
   if (current?.state === 'running') throw new ConsolidationRunningError(current.runId);
   const plan = await planClusterConsolidation(orgId, clusterId, now);
@@ -786,6 +788,8 @@ async function lowerGroupMinimum(
   const group = plan.nodeGroupName;
   const maintenance = await maintenanceOf(orgId, clusterId, true);
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
+  // The minimum a sleep kept for critical pods must not go: the wake would not restore it.
+  await assertNotHibernating(orgId, clusterId, now);
   const keep = async (why: string, reason: string) => {
     await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
     await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
@@ -1006,6 +1010,15 @@ export async function advanceConsolidationRun(
       now,
     );
   }
+  try {
+    // Asleep or mid-transition since the last step: stop before this one (the draining nodes uncordoned).
+    await assertNotHibernating(orgId, clusterId, now);
+  } catch (error) {
+    if (error instanceof ClusterHibernatingError) {
+      return stopConsolidationRun(orgId, clusterId, runId, error.message, now);
+    }
+    throw error;
+  }
   const open = await openActionsOf(ctx);
   if (open.length === 0) {
     await finishRun(ctx, null);
@@ -1033,7 +1046,11 @@ export async function advanceConsolidationRun(
       else await checkDrain(ctx, action);
     }
   } catch (error) {
-    if (error instanceof AgentUnavailableError || error instanceof MaintenanceModeError) {
+    if (
+      error instanceof AgentUnavailableError ||
+      error instanceof MaintenanceModeError ||
+      error instanceof ClusterHibernatingError
+    ) {
       return stopConsolidationRun(orgId, clusterId, runId, error.message, now);
     }
     throw error;

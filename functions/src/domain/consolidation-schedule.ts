@@ -6,6 +6,7 @@ import { getItem, queryAll } from '../data/repository';
 import { port } from '../ports';
 import { appendAudit } from './audit';
 import { loadCluster } from './clusters';
+import { hibernationBlockOf } from './consolidation-hibernation';
 import { startConsolidationRun } from './consolidation-run';
 import { maintenanceOf } from './maintenance';
 import { effectivePolicyOf } from './policy-effective';
@@ -14,8 +15,8 @@ import { effectivePolicyOf } from './policy-effective';
  * Scheduled consolidation (issue 14, ADR 0044). A cluster whose effective policy has
  * `infrastructure.binPacking.automationEnabled` has an EventBridge Scheduler schedule
  * (`consolidation-<clusterId>`, hourly) that starts the `consolidation-schedule` workflow; its one task
- * ({@link runScheduledConsolidation}) checks the policy, maintenance mode and a run in flight right before it
- * starts a run, and audits a skip with the reason (actor `system: optimizer`). Saving a policy at any level
+ * ({@link runScheduledConsolidation}) checks the policy, maintenance mode, hibernation and a run in flight
+ * right before it starts a run, and audits a skip with the reason (actor `system: optimizer`). Saving a policy at any level
  * re-arms the schedules of the clusters it covers ({@link syncConsolidationSchedules}).
  */
 
@@ -66,11 +67,20 @@ export type ScheduledConsolidation =
   | { started: true; runId: string }
   | {
       started: false;
-      skipped: 'automation-off' | 'maintenance' | 'run-in-flight' | 'refused' | 'cluster-gone';
+      skipped:
+        | 'automation-off'
+        | 'maintenance'
+        | 'hibernating'
+        | 'run-in-flight'
+        | 'refused'
+        | 'cluster-gone';
       reason: string;
     };
 
-/** The schedule fired: start a run unless the policy, maintenance mode or a run in flight says no. */
+/**
+ * The schedule fired: start a run unless the policy, maintenance mode, hibernation (asleep or
+ * mid-transition) or a run in flight says no.
+ */
 export async function runScheduledConsolidation(
   orgId: string,
   clusterId: string,
@@ -120,6 +130,9 @@ export async function runScheduledConsolidation(
       `The cluster is in maintenance mode (since ${maintenance.since ?? 'now'}${maintenance.by ? `, by ${maintenance.by}` : ''}).`,
     );
   }
+  // The schedule stays armed: the next firing after the wake runs.
+  const hibernation = await hibernationBlockOf(orgId, clusterId, now);
+  if (hibernation) return skip('hibernating', hibernation.message);
   const current = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
   if (current?.state === 'running') {
     return skip('run-in-flight', `Run ${current.runId} is still in progress.`);

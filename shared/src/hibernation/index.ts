@@ -1,3 +1,4 @@
+export * from './consolidation-guard';
 export * from './engine';
 export * from './notice';
 export * from './planner';

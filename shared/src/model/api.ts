@@ -801,7 +801,7 @@ export const apiContracts = {
   },
   'POST /api/client/clusters/{id}/consolidation': {
     summary:
-      'Consolidation of the cluster: `dryRun: true` answers the plan (nodes to remove in waves, pods to move, what stays and why, the saving) and changes nothing; `dryRun: false` starts a run of the consolidation workflow (202; 409 while a run is in progress, in maintenance mode, when the plan removes no node or the agent cannot take commands)',
+      'Consolidation of the cluster: `dryRun: true` answers the plan (nodes to remove in waves, pods to move, what stays and why, the saving) and changes nothing; `dryRun: false` starts a run of the consolidation workflow (202; 409 while a run is in progress, in maintenance mode, while the cluster hibernates (asleep or mid-transition; the dry run notes it), when the plan removes no node or the agent cannot take commands)',
     tags: ['Consolidation'],
     path: clusterPathSchema,
     body: consolidationRequestSchema,

@@ -1,5 +1,5 @@
 import { apiContracts } from '@spot/shared';
-import { planClusterConsolidation } from '../../domain/consolidation';
+import { previewConsolidation } from '../../domain/consolidation-hibernation';
 import { startConsolidationRun } from '../../domain/consolidation-run';
 import { httpHandler } from '../../http/handler';
 
@@ -14,7 +14,7 @@ export const handler = httpHandler(
     audit.target = `cluster/${path.id}`;
     if (body.dryRun) {
       // Audited too (the route writes when it starts a run): a dry run records that the plan was read.
-      const plan = await planClusterConsolidation(caller.orgId, path.id, now);
+      const plan = await previewConsolidation(caller.orgId, path.id, now);
       audit.after = { dryRun: true, nodes: plan.steps.length, monthlySavingUsd: plan.monthlySavingUsd };
       return { body: plan };
     }
