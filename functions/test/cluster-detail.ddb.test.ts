@@ -44,6 +44,8 @@ let groups: Group[];
 let handLaunched: string | undefined;
 /** A cluster with a spot or mixed ASG (a mixed instances policy) and that group. */
 let spotCluster: { id: string; group: Group } | undefined;
+/** A cluster with an EKS managed node group, and that group (picked explicitly: ids are random per run). */
+let managedCluster: { id: string; name: string; region: string; group: Group } | undefined;
 
 const groupOf = (kind: string) => {
   // An ASG discovery found through the Auto Scaling API (a group known only from node labels has no ASG name).
@@ -92,6 +94,11 @@ beforeAll(async () => {
       (g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0 && g.capacityType !== 'on-demand',
     );
     if (mixed && !spotCluster) spotCluster = { id: item.id, group: mixed };
+    const managed = gs.find((g) => g.kind === 'managed-node-group');
+    if (managed && !managedCluster) {
+      const c = detail.body.cluster as { name: string; region: string };
+      managedCluster = { id: item.id, name: c.name, region: c.region, group: managed };
+    }
     if (!clusterId && gs.some((g) => g.kind === 'asg' && g.autoScalingGroupNames.length > 0)) {
       clusterId = item.id;
       groups = gs;
@@ -452,6 +459,54 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     expect(record?.after).toMatchObject({ minSize: 0, maxSize });
   });
 
+  it('writes a managed node group’s sizes through EKS (UpdateNodegroupConfig), updates the item and audits it', async () => {
+    if (!managedCluster) throw new Error('the sandbox account has no cluster with a managed node group');
+    const { id, name, region, group } = managedCluster;
+    const maxSize = group.maxSize + 1;
+    const minSize = Math.max(0, group.minSize - 1);
+    const res = await put(a.accessToken, group.nodeGroupId, { minSize, maxSize }, id);
+    expect(res.status, res.raw).toBe(200);
+    expectContractResponse('PUT /api/client/clusters/{id}/node-groups/{groupId}', res);
+    expect(res.body.actions).toEqual(['eks:UpdateNodegroupConfig']);
+    expect(res.body.after).toMatchObject({ minSize, maxSize });
+
+    // EKS as the sandbox has it now, read with the account's own keys.
+    const keys = sandboxKeys(harness.sandbox).accounts[0];
+    if (!keys) throw new Error('no sandbox account');
+    const live = (
+      await harness.sandbox.listNodegroups(
+        {
+          region,
+          credentials: {
+            kind: 'access-key',
+            accessKeyId: keys.accessKeyId,
+            secretAccessKey: keys.secretAccessKey,
+          },
+        },
+        name,
+      )
+    ).find((g) => g.name === group.name);
+    expect(live).toMatchObject({ minSize, maxSize });
+    expect(live?.desiredSize).toBeGreaterThanOrEqual(minSize);
+    expect(live?.desiredSize).toBeLessThanOrEqual(maxSize);
+
+    const detail = await call('GET /api/client/clusters/{id}', { token: a.accessToken, path: { id } });
+    expect(
+      (detail.body.nodeGroups as Group[]).find((g) => g.nodeGroupId === group.nodeGroupId),
+    ).toMatchObject({
+      minSize,
+      maxSize,
+    });
+    const trail = await call('GET /api/client/audit', {
+      token: a.accessToken,
+      query: { event: 'cluster.node-group.update' },
+    });
+    const record = (trail.body.items as { target: string; after: unknown }[]).find(
+      (r) => r.target === `cluster/${id}/node-group/${group.nodeGroupId}`,
+    );
+    expect(record?.after).toMatchObject({ minSize, maxSize });
+  });
+
   it('refuses input AWS would refuse, naming the rule, before any call', async () => {
     const asg = groupOf('asg');
     const bad = await put(a.accessToken, asg.nodeGroupId, { minSize: 5, maxSize: 2 });
@@ -464,12 +519,16 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     expect(huge.raw).toContain('check the number');
     const missing = await put(a.accessToken, 'asg-no-such-group', { minSize: 0, maxSize: 2 });
     expect(missing.status).toBe(404);
-    const managed = groups.find((g) => g.kind === 'managed-node-group');
-    if (managed) {
-      const zero = await put(a.accessToken, managed.nodeGroupId, { minSize: 0, maxSize: 0 });
-      expect(zero.status).toBe(400);
-      expect(zero.raw).toContain('maxSize 0');
-    }
+    // EKS refuses a managed node group's maxSize 0 (its own rule), checked on a group picked explicitly.
+    if (!managedCluster) throw new Error('the sandbox account has no cluster with a managed node group');
+    const zero = await put(
+      a.accessToken,
+      managedCluster.group.nodeGroupId,
+      { minSize: 0, maxSize: 0 },
+      managedCluster.id,
+    );
+    expect(zero.status).toBe(400);
+    expect(zero.raw).toContain('maxSize 0');
   });
 
   it('switches spot mode on an ASG’s mixed instances policy through the cloud, audited before and after', async () => {
