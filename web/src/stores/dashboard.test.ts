@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { dashboardBody, gapBody } from '../lib/dashboard/fixtures.testing';
+import { dashboardBody, gapBody, heatmap } from '../lib/dashboard/fixtures.testing';
 
 const get = vi.fn();
 vi.mock('../api/client', () => ({ api: { get: (...args: unknown[]) => get(...args) } }));
@@ -103,5 +103,62 @@ describe('dashboard store', () => {
     await store.setGapOptions({ range: '30d', resource: 'memory', clusterId: 'c-2' });
     expect(paths().at(-1)).toBe('/api/client/dashboard/resource-gap?clusterId=c-2&range=30d&resource=memory');
     expect(store.gapRange).toBe('30d');
+  });
+
+  it('fetches the heatmap of a cluster beyond the top ones on selection, once per scope, and drops an answer for an old scope', async () => {
+    // The all-clusters answer carries heatmaps for its top clusters only (issue 17 item 6): c-2's comes
+    // from its own dashboard (`?clusterId=`) when the user picks it.
+    let held: ((body: unknown) => void) | null = null;
+    get.mockImplementation(async (path: string) => {
+      if (path.startsWith('/api/client/dashboard/resource-gap')) return gapBody();
+      if (path.includes('clusterId=c-3'))
+        return new Promise((resolve) => {
+          held = resolve;
+        });
+      if (path.includes('clusterId=c-2'))
+        return dashboardBody({
+          hibernation: { monthlySavingUsd: 100, clusters: [heatmap({ clusterId: 'c-2' })], others: [] },
+        });
+      return dashboardBody();
+    });
+    const store = useDashboardStore();
+    await store.load({ accountId: 'acc-1', clusterId: null });
+    expect([...store.heatmaps.keys()]).toEqual([]);
+
+    await store.loadHeatmap('c-2');
+    expect(store.heatmaps.get('c-2')?.clusterId).toBe('c-2');
+    expect(paths()).toContain('/api/client/dashboard?accountId=acc-1&clusterId=c-2');
+    expect(store.heatmapLoading).toBeNull();
+    // Chosen again: kept, no second request.
+    await store.loadHeatmap('c-2');
+    expect(paths().filter((p) => p.includes('clusterId=c-2'))).toHaveLength(1);
+
+    // An answer that arrives after the scope changed is dropped, and the new scope starts empty.
+    const pending = store.loadHeatmap('c-3');
+    expect(store.heatmapLoading).toBe('c-3');
+    await store.load({ accountId: 'acc-2', clusterId: null });
+    expect(store.heatmaps.size).toBe(0);
+    (held as unknown as (body: unknown) => void)(
+      dashboardBody({
+        hibernation: { monthlySavingUsd: 1, clusters: [heatmap({ clusterId: 'c-3' })], others: [] },
+      }),
+    );
+    await pending;
+    expect(store.heatmaps.has('c-3')).toBe(false);
+  });
+
+  it('reports a failed heatmap fetch without touching the figures on screen', async () => {
+    get.mockImplementation(async (path: string) => {
+      if (path.startsWith('/api/client/dashboard/resource-gap')) return gapBody();
+      if (path.includes('clusterId=c-2')) throw new Error('offline');
+      return dashboardBody();
+    });
+    const store = useDashboardStore();
+    await store.load({ accountId: null, clusterId: null });
+    await store.loadHeatmap('c-2');
+    expect((store.heatmapError as Error).message).toBe('offline');
+    expect(store.heatmaps.has('c-2')).toBe(false);
+    expect(store.data?.dataVersion).toBe('v1');
+    expect(store.error).toBeNull();
   });
 });
