@@ -11,6 +11,7 @@ import {
   type DiscoveryHarness,
   installDiscoveryHarness,
   runDiscovery,
+  sandboxTarget,
   seedSandboxAccount,
 } from './discovery-support';
 import { expectContractResponse } from './support/contract';
@@ -57,8 +58,6 @@ const put = (token: string, groupId: string, body: unknown, id = clusterId) =>
   call('PUT /api/client/clusters/{id}/node-groups/{groupId}', { token, path: { id, groupId }, body });
 /** The group's Auto Scaling group as the sandbox cloud has it now, read with the account's own keys. */
 async function liveAsg(groupName: string, id = clusterId) {
-  const keys = sandboxKeys(harness.sandbox).accounts[0];
-  if (!keys) throw new Error('no sandbox account');
   const detail = await call('GET /api/client/clusters/{id}', {
     token: a.accessToken,
     path: { id },
@@ -67,10 +66,9 @@ async function liveAsg(groupName: string, id = clusterId) {
     (g) => g.name === groupName,
   );
   const asgName = group?.autoScalingGroupNames[0] ?? groupName;
-  const all = await harness.sandbox.describeAutoScalingGroups({
-    region: String((detail.body.cluster as { region: string }).region),
-    credentials: { kind: 'access-key', accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
-  });
+  const all = await harness.sandbox.describeAutoScalingGroups(
+    sandboxTarget(harness, String((detail.body.cluster as { region: string }).region)),
+  );
   return all.find((g) => g.name === asgName);
 }
 
@@ -471,21 +469,9 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId}', () => {
     expect(res.body.after).toMatchObject({ minSize, maxSize });
 
     // EKS as the sandbox has it now, read with the account's own keys.
-    const keys = sandboxKeys(harness.sandbox).accounts[0];
-    if (!keys) throw new Error('no sandbox account');
-    const live = (
-      await harness.sandbox.listNodegroups(
-        {
-          region,
-          credentials: {
-            kind: 'access-key',
-            accessKeyId: keys.accessKeyId,
-            secretAccessKey: keys.secretAccessKey,
-          },
-        },
-        name,
-      )
-    ).find((g) => g.name === group.name);
+    const live = (await harness.sandbox.listNodegroups(sandboxTarget(harness, region), name)).find(
+      (g) => g.name === group.name,
+    );
     expect(live).toMatchObject({ minSize, maxSize });
     expect(live?.desiredSize).toBeGreaterThanOrEqual(minSize);
     expect(live?.desiredSize).toBeLessThanOrEqual(maxSize);

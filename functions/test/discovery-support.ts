@@ -77,6 +77,16 @@ export async function seedSandboxAccount(harness: DiscoveryHarness, orgId: strin
   return seedAccount(orgId, keys, harness.keyService, `Sandbox ${index}`);
 }
 
+/** Sandbox account `index` in `region`, with the account's own keys: the customer's view of its cloud. */
+export function sandboxTarget(harness: DiscoveryHarness, region: string, index = 0): CloudTarget {
+  const keys = sandboxKeys(harness.sandbox).accounts[index];
+  if (!keys) throw new Error(`The sandbox has no account #${index}`);
+  return {
+    region,
+    credentials: { kind: 'access-key', accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+  };
+}
+
 /** Runs one discovery of the account to its end. */
 export async function runDiscovery(harness: DiscoveryHarness, orgId: string, accountId: string) {
   const started = Date.now();

@@ -1,4 +1,3 @@
-import { sandboxKeys } from '@spot/local/sandbox/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
 import { nodeEntity } from '../src/data/entities/node';
@@ -9,6 +8,7 @@ import {
   type DiscoveryHarness,
   installDiscoveryHarness,
   runDiscovery,
+  sandboxTarget,
   seedSandboxAccount,
 } from './discovery-support';
 import { call, signUpAndIn, useLocalServices } from './support/services';
@@ -40,16 +40,7 @@ let group: Group;
 
 /** The group's ASG as the sandbox cloud has it now, read with the account's own keys. */
 async function liveAsg() {
-  const keys = sandboxKeys(harness.sandbox).accounts[0];
-  if (!keys) throw new Error('no sandbox account');
-  const target = {
-    region,
-    credentials: {
-      kind: 'access-key' as const,
-      accessKeyId: keys.accessKeyId,
-      secretAccessKey: keys.secretAccessKey,
-    },
-  };
+  const target = sandboxTarget(harness, region);
   const name = group.autoScalingGroupNames[0] ?? group.name;
   const live = (await harness.sandbox.describeAutoScalingGroups(target)).find((g) => g.name === name);
   if (!live) throw new Error(`no ASG ${name}`);
@@ -58,16 +49,7 @@ async function liveAsg() {
 
 /** The customer's own tooling (Terraform) writing the ASG with the account's keys, outside the product. */
 async function iacSetsMinimum(minSize: number) {
-  const keys = sandboxKeys(harness.sandbox).accounts[0];
-  if (!keys) throw new Error('no sandbox account');
-  const target = {
-    region,
-    credentials: {
-      kind: 'access-key' as const,
-      accessKeyId: keys.accessKeyId,
-      secretAccessKey: keys.secretAccessKey,
-    },
-  };
+  const target = sandboxTarget(harness, region);
   const name = group.autoScalingGroupNames[0] ?? group.name;
   const live = (await harness.sandbox.describeAutoScalingGroups(target)).find((g) => g.name === name);
   if (!live) throw new Error(`no ASG ${name}`);

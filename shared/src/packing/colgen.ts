@@ -142,21 +142,31 @@ export class MasterProblem {
       values.push(1);
       starts[n + 1] = indices.length;
     }
+    this.addColumnsCsc(
+      Float64Array.from(fresh, (c) => this.p.costs[c.bin] ?? 0),
+      starts,
+      indices,
+      values,
+    );
+    this.columns.push(...fresh);
+    return fresh.length;
+  }
+
+  /** Adds columns (non-negative, unbounded) to the master in compressed sparse column form. */
+  private addColumnsCsc(cost: Float64Array, starts: Int32Array, indices: number[], values: number[]): void {
     this.model.addCols({
-      cost: Float64Array.from(fresh, (c) => this.p.costs[c.bin] ?? 0),
-      lower: new Float64Array(fresh.length),
-      upper: new Float64Array(fresh.length).fill(this.highs.infinity),
+      cost,
+      lower: new Float64Array(cost.length),
+      upper: new Float64Array(cost.length).fill(this.highs.infinity),
       matrix: {
         format: 'csc',
         numRows: this.rows,
-        numCols: fresh.length,
+        numCols: cost.length,
         starts,
         indices: Int32Array.from(indices),
         values: Float64Array.from(values),
       },
     });
-    this.columns.push(...fresh);
-    return fresh.length;
   }
 
   /**
@@ -178,19 +188,7 @@ export class MasterProblem {
       values.push(larger < smaller ? -1 : 1, larger < smaller ? 1 : -1);
       starts[n + 1] = indices.length;
     }
-    this.model.addCols({
-      cost: new Float64Array(fresh.length),
-      lower: new Float64Array(fresh.length),
-      upper: new Float64Array(fresh.length).fill(this.highs.infinity),
-      matrix: {
-        format: 'csc',
-        numRows: this.rows,
-        numCols: fresh.length,
-        starts,
-        indices: Int32Array.from(indices),
-        values: Float64Array.from(values),
-      },
-    });
+    this.addColumnsCsc(new Float64Array(fresh.length), starts, indices, values);
     for (const [larger, smaller] of fresh)
       this.columns.push({ bin: -1, classes: [larger, smaller], counts: [-1, 1] });
     return fresh.length;
