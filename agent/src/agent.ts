@@ -59,17 +59,26 @@ export class Agent {
   readonly commands: CommandRunner | null;
   /** The last report of the agent's own permissions, sent with every push; `null` until one succeeds. */
   permissions: AgentPermissionReport | null = null;
+  /** The release this agent runs, as its pushes report it. */
+  readonly version: string;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly deps: AgentDeps,
   ) {
+    this.version = config.version ?? agentVersion;
     if (config.writeMode && !deps.executor)
       throw new Error('Write mode needs a Kubernetes executor to run the commands.');
     this.commands =
       config.writeMode && deps.executor
         ? new CommandRunner(
-            { apiUrl: config.apiUrl, token: config.token, writeMode: true },
+            {
+              apiUrl: config.apiUrl,
+              token: config.token,
+              writeMode: true,
+              version: this.version,
+              ...(config.deployment ? { deployment: config.deployment } : {}),
+            },
             { executor: deps.executor, fetch: deps.fetch, log: deps.log },
           )
         : null;
@@ -78,7 +87,7 @@ export class Agent {
   heartbeat(): Promise<PushOutcome> {
     return this.post({
       kind: 'heartbeat',
-      agentVersion,
+      agentVersion: this.version,
       sentAt: this.deps.now().toISOString(),
       ...this.permissionsField(),
     });
@@ -121,7 +130,12 @@ export class Agent {
       });
       return { ok: false, status: null, collectFailed: true };
     }
-    const outcome = await this.post({ kind: 'snapshot', agentVersion, snapshot, ...this.permissionsField() });
+    const outcome = await this.post({
+      kind: 'snapshot',
+      agentVersion: this.version,
+      snapshot,
+      ...this.permissionsField(),
+    });
     if (outcome.ok) this.state.lastSnapshotAt = this.deps.now();
     return outcome;
   }
@@ -197,7 +211,7 @@ export class Agent {
         headers: {
           authorization: `Bearer ${this.config.token}`,
           'content-type': 'application/json',
-          'user-agent': `spot-optimizer-agent/${agentVersion}`,
+          'user-agent': `spot-optimizer-agent/${this.version}`,
         },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(requestTimeoutMs),

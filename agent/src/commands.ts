@@ -8,7 +8,7 @@ import {
   type KarpenterManifest,
 } from '@spot/shared/model/agent-command';
 import { agentHelmUpgradeCommand } from '@spot/shared/model/cluster-onboarding';
-import { agentVersion } from './config';
+import { type AgentDeployment, agentVersion, defaultAgentDeployment } from './config';
 
 /**
  * The agent's write mode (issue 14, ADR 0037): it polls `GET /api/agent/commands` with its cluster token,
@@ -58,6 +58,40 @@ export interface KubernetesExecutor {
    * terminates the instance. `not-karpenter`: nothing deleted (an ASG would launch a replacement).
    */
   deleteNode(node: string): Promise<'deleted' | 'gone' | 'not-karpenter'>;
+  /**
+   * The agent's own Deployment: the image of its `agent` container and the Deployment's annotations, or
+   * `null` when it does not exist (ADR 0085).
+   */
+  agentDeployment(
+    deployment: AgentDeployment,
+  ): Promise<{ image: string; annotations: Record<string, string> } | null>;
+  /**
+   * Sets the image of the Deployment's `agent` container and adds annotations to the Deployment (one
+   * strategic merge patch: containers merge by name); its controller then replaces the agent's pod.
+   */
+  setAgentImage(
+    deployment: AgentDeployment,
+    image: string,
+    annotations: Record<string, string>,
+  ): Promise<void>;
+}
+
+/** The Deployment annotations recording an upgrade Spot Optimizer made, so `kubectl describe` tells it. */
+export const agentUpgradeAnnotations = {
+  version: 'spot-optimizer.io/agent-upgraded-to',
+  from: 'spot-optimizer.io/agent-upgraded-from',
+  command: 'spot-optimizer.io/agent-upgrade-command',
+} as const;
+
+/**
+ * The repository of an image reference without its tag or digest: `ghcr.io:443/a/b:0.1.0@sha256:…` ->
+ * `ghcr.io:443/a/b` (a colon in the registry's host is a port, not a tag).
+ */
+export function imageRepository(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
 export type KarpenterKind = KarpenterManifest['kind'];
@@ -79,6 +113,10 @@ export interface CommandRunnerConfig {
   apiUrl: string;
   token: string;
   writeMode: boolean;
+  /** The release this agent runs (default: the image's {@link agentVersion}). */
+  version?: string;
+  /** The agent's own Deployment (default: the plain manifest's). */
+  deployment?: AgentDeployment;
 }
 
 export interface CommandRunnerDeps {
@@ -136,7 +174,7 @@ export class CommandRunner {
         const exemptions = parsed.data.exemptions;
         // Never without the exemption list: what the policy protects is not known.
         result = exemptions
-          ? await this.execute(command, exemptions, parsed.data.maintenance)
+          ? await this.execute(command, exemptions, parsed.data.maintenance, id)
           : { outcome: 'refused', reason: 'the answer carried no exemption list' };
         this.remember(id, result);
         ran++;
@@ -151,6 +189,7 @@ export class CommandRunner {
     command: AgentCommandSpec,
     exemptions: AgentExemptions,
     maintenance = false,
+    id: string | null = null,
   ): Promise<CommandResult> {
     if (!this.config.writeMode)
       return { outcome: 'refused', reason: `the agent's write mode is off. ${rbacHint}` };
@@ -221,15 +260,7 @@ export class CommandRunner {
           return { outcome: 'succeeded', reason: deleted === 'gone' ? 'the node was already gone' : null };
         }
         case 'upgrade-agent':
-          // The agent does not replace its own Deployment (its RBAC grants no write on it): it answers
-          // with the command that does, and the next heartbeat reports the version it then runs.
-          if (command.version === agentVersion)
-            return { outcome: 'succeeded', reason: `already running ${agentVersion}` };
-          return {
-            outcome: 'refused',
-            // The chart as this deployment serves it (ADR 0075): a customer has no checkout of the repository.
-            reason: `this agent (${agentVersion}) cannot replace itself; run: ${agentHelmUpgradeCommand(this.config.apiUrl, command.version)}`,
-          };
+          return await this.upgrade(command.version, id);
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -237,6 +268,57 @@ export class CommandRunner {
         return { outcome: 'refused', reason: `the agent's RBAC does not allow it (${message}). ${rbacHint}` };
       return { outcome: 'failed', reason: message.slice(0, 2000) || 'the Kubernetes API call failed' };
     }
+  }
+
+  /**
+   * `upgrade-agent` (ADR 0085): the `agent` container of the agent's own Deployment gets the image
+   * `<its repository>:<release>`, which its controller rolls out; the new pod's heartbeats report the
+   * release. Already that image: nothing is patched (a retry, or the new pod receiving the command
+   * again, never patches twice). Helm does not know of the change: the message says what keeps it.
+   */
+  private async upgrade(release: string, commandId: string | null): Promise<CommandResult> {
+    const running = this.config.version ?? agentVersion;
+    if (release === running) return { outcome: 'succeeded', reason: `already running ${release}` };
+    const deployment = this.config.deployment ?? defaultAgentDeployment;
+    const where = `Deployment ${deployment.namespace}/${deployment.name}`;
+    const helm = agentHelmUpgradeCommand(this.config.apiUrl, release);
+    let live: Awaited<ReturnType<KubernetesExecutor['agentDeployment']>>;
+    let image = '';
+    try {
+      live = await this.deps.executor.agentDeployment(deployment);
+      if (live === null)
+        return {
+          outcome: 'failed',
+          reason: `the agent's ${where} does not exist (SPOT_AGENT_NAMESPACE, SPOT_AGENT_DEPLOYMENT); run: ${helm}`,
+        };
+      image = `${imageRepository(live.image)}:${release}`;
+      if (live.image === image)
+        return {
+          outcome: 'succeeded',
+          reason: `${where} already runs ${image}: the new pod's heartbeat will report ${release}`,
+        };
+      await this.deps.executor.setAgentImage(deployment, image, {
+        [agentUpgradeAnnotations.version]: release,
+        [agentUpgradeAnnotations.from]: live.image,
+        ...(commandId ? { [agentUpgradeAnnotations.command]: commandId } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof KubernetesForbiddenError)) throw error;
+      return {
+        outcome: 'refused',
+        reason:
+          `this agent (${running}) may not patch its own ${where} (${error.message}): it needs get and patch ` +
+          `on deployments.apps named ${deployment.name} in ${deployment.namespace}, the Role write mode installs ` +
+          `(Helm value writeMode.enabled=true, or agent/manifests/write-rbac.yaml). Or run: ${helm}`,
+      };
+    }
+    return {
+      outcome: 'succeeded',
+      reason:
+        `rolling out ${release} (${where} now names ${image}); the new pod's heartbeat will report it. ` +
+        `Helm still records the previous image: upgrade the release with --set image.tag=${release}, ` +
+        `or a later helm upgrade --reuse-values puts the old image back.`,
+    };
   }
 
   private remember(id: string, result: CommandResult) {

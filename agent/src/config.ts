@@ -15,8 +15,13 @@ import { z } from 'zod';
  * | SPOT_KUBECONFIG | unset | outside a cluster (development): the kubeconfig to read instead |
  * | SPOT_WRITE_MODE | false | `true`: poll and run the optimizer's commands (needs the write RBAC; ADR 0037) |
  * | SPOT_COMMAND_POLL_SECONDS | 15 | in write mode, how often commands are fetched |
+ * | SPOT_AGENT_NAMESPACE | spot-optimizer | the agent's namespace (the chart sets it from the pod's) |
+ * | SPOT_AGENT_DEPLOYMENT | spot-optimizer-agent | the agent's own Deployment, which `upgrade-agent` patches (ADR 0085) |
  */
 export const agentVersion = '0.1.0';
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 const seconds = (fallback: number, min: number) =>
   z.coerce.number().int().min(min).max(86_400).default(fallback);
@@ -35,6 +40,8 @@ export const agentConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   SPOT_COMMAND_POLL_SECONDS: seconds(15, 5),
+  SPOT_AGENT_NAMESPACE: z.string().regex(dnsLabel).default('spot-optimizer'),
+  SPOT_AGENT_DEPLOYMENT: z.string().regex(dnsSubdomain).default('spot-optimizer-agent'),
 });
 
 export interface AgentConfig {
@@ -48,7 +55,22 @@ export interface AgentConfig {
   /** Poll and run commands (off by default). */
   writeMode: boolean;
   commandPollIntervalMs: number;
+  /** The release this agent runs: the image's {@link agentVersion}; the sandbox runs several at once. */
+  version?: string;
+  /** The agent's own Deployment, which `upgrade-agent` patches (ADR 0085). */
+  deployment?: AgentDeployment;
 }
+
+export interface AgentDeployment {
+  namespace: string;
+  name: string;
+}
+
+/** Where the plain manifest and the chart's default release put the agent. */
+export const defaultAgentDeployment: AgentDeployment = {
+  namespace: 'spot-optimizer',
+  name: 'spot-optimizer-agent',
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const parsed = agentConfigSchema.safeParse(env);
@@ -67,5 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AgentConfig {
     kubeconfig: c.SPOT_KUBECONFIG,
     writeMode: c.SPOT_WRITE_MODE,
     commandPollIntervalMs: c.SPOT_COMMAND_POLL_SECONDS * 1000,
+    version: agentVersion,
+    deployment: { namespace: c.SPOT_AGENT_NAMESPACE, name: c.SPOT_AGENT_DEPLOYMENT },
   };
 }

@@ -40,6 +40,20 @@ export function workloadPatchBody(command: PatchWorkloadCommand): Record<string,
   return { spec: { template: { spec: podSpec } } };
 }
 
+/** The agent's container in its Deployment (the chart's and the plain manifest's name). */
+export const agentContainerName = 'agent';
+
+/**
+ * The strategic merge patch of `upgrade-agent` (ADR 0085): the `agent` container's image (containers
+ * merge by name, the others stay as they are) and the annotations recording the upgrade.
+ */
+export function agentImagePatchBody(image: string, annotations: Record<string, string>) {
+  return {
+    metadata: { annotations },
+    spec: { template: { spec: { containers: [{ name: agentContainerName, image }] } } },
+  };
+}
+
 const codeOf = (error: unknown) => (error as { code?: number }).code;
 
 /** 401/403 become {@link KubernetesForbiddenError}; the message names the call, never the token. */
@@ -153,6 +167,28 @@ export async function kubernetesExecutor(kc: KubeConfig): Promise<KubernetesExec
         if (codeOf(error) === 404) return 'gone';
         throw error;
       }
+    },
+    async agentDeployment({ namespace, name }) {
+      try {
+        const found = await call(`get deployment ${namespace}/${name}`, () =>
+          apps.readNamespacedDeployment({ name, namespace }),
+        );
+        const container = found.spec?.template.spec?.containers.find((c) => c.name === agentContainerName);
+        if (!container?.image) return null;
+        return { image: container.image, annotations: found.metadata?.annotations ?? {} };
+      } catch (error) {
+        if (codeOf(error) === 404) return null;
+        throw error;
+      }
+    },
+    async setAgentImage(deployment, image, annotations) {
+      const { namespace, name } = deployment;
+      await call(`patch deployment ${namespace}/${name}`, () =>
+        apps.patchNamespacedDeployment(
+          { name, namespace, body: agentImagePatchBody(image, annotations), fieldManager },
+          strategic,
+        ),
+      );
     },
     async applyKarpenter(manifest: KarpenterManifest) {
       await call(`apply ${manifest.kind} ${manifest.metadata.name}`, () =>

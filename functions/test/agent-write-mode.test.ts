@@ -4,12 +4,13 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { Agent } from '@spot/agent/agent';
 import {
   CommandRunner,
+  imageRepository,
   type KubernetesExecutor,
   KubernetesForbiddenError,
   type PatchWorkloadCommand,
 } from '@spot/agent/commands';
-import { loadConfig } from '@spot/agent/config';
-import { workloadPatchBody } from '@spot/agent/kubernetes-executor';
+import { agentVersion, loadConfig } from '@spot/agent/config';
+import { agentImagePatchBody, workloadPatchBody } from '@spot/agent/kubernetes-executor';
 import { type AgentCommandSpec, type AgentExemptions, agentChartVersion } from '@spot/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +68,9 @@ function fakeApi(
 /** A cluster with pods and workloads; records every write. */
 function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
   const writes: string[] = [];
+  // The agent's own Deployment, from a private registry with a port (its colon is not a tag).
+  let agentImage = `registry.example.com:5000/team/spot-optimizer-agent:${agentVersion}`;
+  const annotations: Record<string, string> = {};
   const pods = new Map<string, Record<string, string>>([
     ['shop/web-1', { app: 'web' }],
     ['shop/web-2', { app: 'web' }],
@@ -109,9 +113,17 @@ function recordingExecutor(overrides: Partial<KubernetesExecutor> = {}) {
       writes.push(`delete node ${node}`);
       return 'deleted';
     },
+    async agentDeployment() {
+      return { image: agentImage, annotations };
+    },
+    async setAgentImage(d, image, added) {
+      writes.push(`set image ${d.namespace}/${d.name} ${image}`);
+      agentImage = image;
+      Object.assign(annotations, added);
+    },
     ...overrides,
   };
-  return { executor, writes };
+  return { executor, writes, annotations };
 }
 
 const runner = (api: ReturnType<typeof fakeApi>, executor: KubernetesExecutor, writeMode = true) =>
@@ -243,23 +255,160 @@ describe('the agent’s command loop', () => {
     expect(k8s.writes).toEqual([]);
   });
 
-  it('answers an agent upgrade: done when already at that release, else refused with the helm command', async () => {
-    const { agentVersion } = await import('@spot/agent/config');
-    const api = fakeApi([
+  it('upgrades itself by patching its own Deployment’s image once; already there, it patches nothing', async () => {
+    const upgrade = (id: string, version: string): Delivered => ({
+      id,
+      command: { type: 'upgrade-agent', version },
+    });
+    // The first poll delivers two upgrades; the second delivers the same id again (its result POST lost).
+    const api = fakeApi(
       [
-        { id: 'upgrade-agent:same', command: { type: 'upgrade-agent', version: agentVersion } },
-        { id: 'upgrade-agent:next', command: { type: 'upgrade-agent', version: '9.9.9' } },
+        [upgrade('upgrade-agent:same', agentVersion), upgrade('upgrade-agent:next', '9.9.9')],
+        [upgrade('upgrade-agent:next', '9.9.9')],
       ],
-    ]);
-    const k8s = recordingExecutor();
-    await runner(api, k8s.executor).pollOnce();
-    expect(api.posted[0]?.body).toEqual({ outcome: 'succeeded', reason: `already running ${agentVersion}` });
-    expect(api.posted[1]?.body.outcome).toBe('refused');
-    // The chart as the deployment serves it (ADR 0075), not a path in the repository the customer lacks.
-    expect(api.posted[1]?.body.reason).toContain(
-      `run: helm upgrade spot-optimizer-agent https://spot.example.com/api/agent/spot-optimizer-agent-${agentChartVersion}.tgz --namespace spot-optimizer --reuse-values --set image.tag=9.9.9`,
+      { resultStatus: [200, 500, 200] },
     );
-    expect(k8s.writes).toEqual([]);
+    const k8s = recordingExecutor();
+    const r = runner(api, k8s.executor);
+    await r.pollOnce();
+    await r.pollOnce();
+    expect(api.posted[0]?.body).toEqual({ outcome: 'succeeded', reason: `already running ${agentVersion}` });
+    expect(api.posted[1]?.body.outcome).toBe('succeeded');
+    expect(api.posted[1]?.body.reason).toMatch(
+      /^rolling out 9\.9\.9 \(Deployment spot-optimizer\/spot-optimizer-agent now names registry\.example\.com:5000\/team\/spot-optimizer-agent:9\.9\.9\); the new pod's heartbeat will report it\./,
+    );
+    // Honest about Helm: its values still name the old image.
+    expect(api.posted[1]?.body.reason).toContain('--set image.tag=9.9.9');
+    expect(api.posted[1]?.body.reason).toContain('helm upgrade --reuse-values puts the old image back');
+    // The retry is the same answer, and the Deployment was patched once, in its own repository.
+    expect(api.posted[2]).toEqual(api.posted[1]);
+    expect(k8s.writes).toEqual([
+      'set image spot-optimizer/spot-optimizer-agent registry.example.com:5000/team/spot-optimizer-agent:9.9.9',
+    ]);
+    expect(k8s.annotations).toEqual({
+      'spot-optimizer.io/agent-upgraded-to': '9.9.9',
+      'spot-optimizer.io/agent-upgraded-from': `registry.example.com:5000/team/spot-optimizer-agent:${agentVersion}`,
+      'spot-optimizer.io/agent-upgrade-command': 'upgrade-agent:next',
+    });
+  });
+
+  it('does not patch a Deployment that already names the release (a restarted agent, the rollout under way)', async () => {
+    const k8s = recordingExecutor();
+    const api = fakeApi([[{ id: 'upgrade-agent:a', command: { type: 'upgrade-agent', version: '9.9.9' } }]]);
+    await runner(api, k8s.executor).pollOnce();
+    // A second agent (the one the rollout starts still runs the old release, or memory was lost).
+    const again = fakeApi([
+      [{ id: 'upgrade-agent:a', command: { type: 'upgrade-agent', version: '9.9.9' } }],
+    ]);
+    await runner(again, k8s.executor).pollOnce();
+    expect(k8s.writes).toHaveLength(1);
+    expect(again.posted[0]?.body).toEqual({
+      outcome: 'succeeded',
+      reason:
+        "Deployment spot-optimizer/spot-optimizer-agent already runs registry.example.com:5000/team/spot-optimizer-agent:9.9.9: the new pod's heartbeat will report 9.9.9",
+    });
+    // The agent the rollout starts runs the release: it answers without reading the Deployment.
+    const upgraded = new CommandRunner(
+      { apiUrl: 'https://spot.example.com', token: 'spot_agt_test', writeMode: true, version: '9.9.9' },
+      { executor: k8s.executor, fetch: fakeApi([]).fetch, log: () => {} },
+    );
+    expect(await upgraded.execute({ type: 'upgrade-agent', version: '9.9.9' }, exemptions)).toEqual({
+      outcome: 'succeeded',
+      reason: 'already running 9.9.9',
+    });
+  });
+
+  it('patches the Deployment it is told is its own (namespace and name from its settings)', async () => {
+    const k8s = recordingExecutor();
+    const seen: string[] = [];
+    const r = new CommandRunner(
+      {
+        apiUrl: 'https://spot.example.com',
+        token: 'spot_agt_test',
+        writeMode: true,
+        deployment: { namespace: 'platform', name: 'so-agent' },
+      },
+      {
+        executor: {
+          ...k8s.executor,
+          async agentDeployment(d) {
+            seen.push(`${d.namespace}/${d.name}`);
+            return { image: 'ghcr.io/spot-optimizer/spot-optimizer-agent@sha256:abc', annotations: {} };
+          },
+        },
+        fetch: fakeApi([]).fetch,
+        log: () => {},
+      },
+    );
+    expect((await r.execute({ type: 'upgrade-agent', version: '9.9.9' }, exemptions)).outcome).toBe(
+      'succeeded',
+    );
+    expect(seen).toEqual(['platform/so-agent']);
+    // A digest is dropped with the tag: the release names the image.
+    expect(k8s.writes).toEqual([
+      'set image platform/so-agent ghcr.io/spot-optimizer/spot-optimizer-agent:9.9.9',
+    ]);
+  });
+
+  it('answers an upgrade its RBAC forbids as refused, naming the permission and the helm command', async () => {
+    for (const forbidden of ['get', 'patch'] as const) {
+      const k8s = recordingExecutor({
+        ...(forbidden === 'get'
+          ? {
+              async agentDeployment() {
+                throw new KubernetesForbiddenError(
+                  'get deployment spot-optimizer/spot-optimizer-agent: HTTP 403',
+                );
+              },
+            }
+          : {
+              async setAgentImage() {
+                throw new KubernetesForbiddenError(
+                  'patch deployment spot-optimizer/spot-optimizer-agent: HTTP 403',
+                );
+              },
+            }),
+      });
+      const result = await runner(fakeApi([]), k8s.executor).execute(
+        { type: 'upgrade-agent', version: '9.9.9' },
+        exemptions,
+      );
+      expect(result.outcome).toBe('refused');
+      expect(result.reason).toContain(
+        `${forbidden} deployment spot-optimizer/spot-optimizer-agent: HTTP 403`,
+      );
+      expect(result.reason).toContain(
+        'it needs get and patch on deployments.apps named spot-optimizer-agent in spot-optimizer',
+      );
+      // The chart as the deployment serves it (ADR 0075), not a path in the repository the customer lacks.
+      expect(result.reason).toContain(
+        `Or run: helm upgrade spot-optimizer-agent https://spot.example.com/api/agent/spot-optimizer-agent-${agentChartVersion}.tgz --namespace spot-optimizer --reuse-values --set image.tag=9.9.9`,
+      );
+      expect(k8s.writes).toEqual([]);
+    }
+  });
+
+  it('fails an upgrade when its own Deployment is not found, with the helm command', async () => {
+    const k8s = recordingExecutor({ agentDeployment: async () => null });
+    const result = await runner(fakeApi([]), k8s.executor).execute(
+      { type: 'upgrade-agent', version: '9.9.9' },
+      exemptions,
+    );
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(
+      /Deployment spot-optimizer\/spot-optimizer-agent does not exist .* run: helm upgrade/,
+    );
+  });
+
+  it('builds the image patch that replaces only the agent container’s image', () => {
+    expect(agentImagePatchBody('r/a:9.9.9', { 'spot-optimizer.io/agent-upgraded-to': '9.9.9' })).toEqual({
+      metadata: { annotations: { 'spot-optimizer.io/agent-upgraded-to': '9.9.9' } },
+      spec: { template: { spec: { containers: [{ name: 'agent', image: 'r/a:9.9.9' }] } } },
+    });
+    expect(imageRepository('ghcr.io/a/b:0.1.0')).toBe('ghcr.io/a/b');
+    expect(imageRepository('localhost:5000/b')).toBe('localhost:5000/b');
+    expect(imageRepository('localhost:5000/b:1.2.3@sha256:ff')).toBe('localhost:5000/b');
+    expect(imageRepository('b')).toBe('b');
   });
 
   it('refuses everything while write mode is off, and never polls', async () => {
@@ -503,6 +652,55 @@ describe('write RBAC', () => {
     expect(read('manifests/agent.yaml')).toMatch(/SPOT_WRITE_MODE\n\s+value: "false"/);
     // The read-only role stays read-only.
     expect(read('helm/spot-optimizer-agent/templates/clusterrole.yaml')).not.toMatch(/patch|create|eviction/);
+  });
+
+  it('lets the agent get and patch its own Deployment only, in its namespace, in write mode only', () => {
+    type Role = {
+      kind: string;
+      metadata: { name: string; namespace?: string };
+      rules?: (Rule & { resourceNames?: string[] })[];
+    };
+    const objects = (yaml: string) => loadAllYaml(yaml) as Role[];
+    const plain = objects(read('manifests/write-rbac.yaml'));
+    const role = plain.find((o) => o.kind === 'Role');
+    expect(role?.metadata.namespace).toBe('spot-optimizer');
+    expect(role?.rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        resourceNames: ['spot-optimizer-agent'],
+        verbs: ['get', 'patch'],
+      },
+    ]);
+    const binding = plain.find((o) => o.kind === 'RoleBinding') as unknown as {
+      roleRef: { kind: string; name: string };
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: role?.metadata.name });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'spot-optimizer-agent', namespace: 'spot-optimizer' },
+    ]);
+    // The chart's Role: the same rule with the release's name, and only with writeMode.enabled.
+    const template = read('helm/spot-optimizer-agent/templates/role-self-upgrade.yaml');
+    const lines = template.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    expect(lines[0]).toBe('{{- if .Values.writeMode.enabled }}');
+    expect(lines.at(-1)).toBe('{{- end }}');
+    expect(template).toContain('namespace: {{ .Release.Namespace }}');
+    const rendered = objects(
+      template
+        .replaceAll('{{ include "spot-optimizer-agent.name" . | quote }}', '"spot-optimizer-agent"')
+        .split('\n')
+        .filter((l) => !l.includes('{{'))
+        .join('\n'),
+    );
+    expect(rendered.find((o) => o.kind === 'Role')?.rules).toEqual(role?.rules);
+    // Read-only mode installs nothing of it: the agent's other files name no Role.
+    expect(read('manifests/agent.yaml')).not.toMatch(/kind: Role\b/);
+    // The Deployment tells the agent which Deployment is its own.
+    for (const file of ['manifests/agent.yaml', 'helm/spot-optimizer-agent/templates/deployment.yaml'])
+      expect(read(file)).toMatch(
+        /SPOT_AGENT_NAMESPACE\n\s+valueFrom:\n\s+fieldRef:\n\s+fieldPath: metadata.namespace\n\s+- name: SPOT_AGENT_DEPLOYMENT/,
+      );
   });
 
   it('has the same rules in the chart and the plain manifest: exactly what the commands need', () => {

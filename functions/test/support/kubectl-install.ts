@@ -16,7 +16,7 @@ export function runKubectlInstall(kubectl: string, manifest: string): string {
 }
 export type Doc = {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   stringData?: Record<string, string>;
   spec?: {
     template: {
@@ -26,7 +26,10 @@ export type Doc = {
           env: {
             name: string;
             value?: string;
-            valueFrom?: { secretKeyRef: { name: string; key: string } };
+            valueFrom?: {
+              secretKeyRef?: { name: string; key: string };
+              fieldRef?: { fieldPath: string };
+            };
           }[];
         }[];
       };
@@ -41,7 +44,10 @@ export function documentsOf(text: string): Doc[] {
   return docs.map((d) => d.toJS() as Doc);
 }
 
-/** The agent container's environment as the kubelet would set it: secretKeyRef values read from the Secrets. */
+/**
+ * The agent container's environment as the kubelet would set it: secretKeyRef values read from the
+ * Secrets, the pod's namespace (`fieldRef: metadata.namespace`) the Deployment's.
+ */
 export function agentEnvironment(docs: Doc[]): Record<string, string> {
   const deployment = docs.find((d) => d.kind === 'Deployment');
   const container = deployment?.spec?.template.spec.containers[0];
@@ -49,9 +55,12 @@ export function agentEnvironment(docs: Doc[]): Record<string, string> {
   return Object.fromEntries(
     container.env.map((e) => {
       const ref = e.valueFrom?.secretKeyRef;
+      const field = e.valueFrom?.fieldRef?.fieldPath;
       const value = ref
         ? docs.find((d) => d.kind === 'Secret' && d.metadata.name === ref.name)?.stringData?.[ref.key]
-        : e.value;
+        : field === 'metadata.namespace'
+          ? deployment?.metadata.namespace
+          : e.value;
       if (value === undefined) throw new Error(`${e.name} has no value`);
       return [e.name, value];
     }),
