@@ -1,4 +1,4 @@
-import { CommandRunner, type KubernetesExecutor } from '@spot/agent/commands';
+import { CommandRunner, type KubernetesExecutor, KubernetesForbiddenError } from '@spot/agent/commands';
 import { agentChartVersion, registryRowSchema } from '@spot/shared';
 import { encodeRegistryRow } from '@spot/shared/registry/index';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -398,7 +398,7 @@ describe('POST /api/client/clusters/bulk', () => {
     });
   });
 
-  it('queues the agent upgrade; the agent answers with the served chart, and the cluster page shows it', async () => {
+  it('queues the agent upgrade; an agent its RBAC forbids to patch itself answers with the served chart, shown on the cluster page', async () => {
     const [, , , four, five] = clusters as SeededCluster[] as [
       SeededCluster,
       SeededCluster,
@@ -426,8 +426,14 @@ describe('POST /api/client/clusters/bulk', () => {
       );
       return new Response(res.raw, { status: res.status });
     }) as typeof fetch;
+    // Installed without write mode's self-upgrade Role (ADR 0085): its own Deployment is a 403.
     const noKubernetes = new Proxy({} as KubernetesExecutor, {
-      get: () => () => Promise.reject(new Error('an upgrade never touches the cluster')),
+      get: (_target, call) => () =>
+        Promise.reject(
+          call === 'agentDeployment'
+            ? new KubernetesForbiddenError('get deployment spot-optimizer/spot-optimizer-agent: HTTP 403')
+            : new Error('an upgrade touches nothing but its own Deployment'),
+        ),
     });
     const agent = new CommandRunner(
       { apiUrl: appUrl, token: agentToken, writeMode: true },
@@ -470,11 +476,12 @@ describe('POST /api/client/clusters/bulk', () => {
       expect.objectContaining({ command: { type: 'upgrade-agent', version: '0.2.0' }, status: 'pending' }),
     ]);
 
-    // The agent polls, cannot replace itself, and answers with the chart this deployment serves.
+    // The agent polls, may not patch itself, and answers with the chart this deployment serves.
     expect(await agent.pollOnce()).toMatchObject({ ok: true, ran: 1, reported: 1 });
     const after = await upgrades(four.clusterId);
     const [answer] = after.body.items as { status: string; outcome: string; reason: string }[];
     expect(answer).toMatchObject({ status: 'done', outcome: 'refused' });
+    expect(answer?.reason).toContain('get deployment spot-optimizer/spot-optimizer-agent: HTTP 403');
     expect(answer?.reason).toContain(
       `run: helm upgrade spot-optimizer-agent ${served} --namespace spot-optimizer --reuse-values --set image.tag=0.2.0`,
     );

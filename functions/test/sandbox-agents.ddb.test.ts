@@ -21,6 +21,7 @@ interface Push {
   token: string;
   kind: string;
   status: number;
+  agentVersion?: string;
   clusterName?: string;
 }
 
@@ -36,11 +37,16 @@ let theirs: SeededCluster;
 /** The agents' HTTP client: the real fetch, recording what was pushed with which token and the answer. */
 const recordingFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, init);
-  const body = JSON.parse(String(init?.body ?? '{}')) as { kind: string; snapshot?: { clusterName: string } };
+  const body = JSON.parse(String(init?.body ?? '{}')) as {
+    kind: string;
+    agentVersion?: string;
+    snapshot?: { clusterName: string };
+  };
   pushes.push({
     token: String(new Headers(init?.headers).get('authorization')).replace(/^Bearer /, ''),
     kind: body.kind,
     status: response.status,
+    ...(body.agentVersion ? { agentVersion: body.agentVersion } : {}),
     ...(body.snapshot ? { clusterName: body.snapshot.clusterName } : {}),
   });
   return response;
@@ -63,6 +69,8 @@ beforeAll(async () => {
     snapshotIntervalMs: 3_600_000,
     heartbeatIntervalMs: 3_600_000,
     staggerMs: 0,
+    // Installed one release behind: the registry shows the drift that Upgrade agent clears.
+    agentVersion: '0.0.9',
   });
   [a, b] = await Promise.all([signUpAndIn('Sandbox agents A'), signUpAndIn('Sandbox agents B')]);
   ({ accountId } = await seedSandboxAccount(harness, a.orgId, 0));
@@ -104,7 +112,7 @@ describe('sandbox agents', () => {
       const after = await getItem(clusterEntity, clusterKey(a.orgId, before.clusterId), true);
       expect(after?.agentTokenSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(after?.agent.lastSnapshotAt).not.toBeNull();
-      expect(after?.agent.version).toBe('0.1.0');
+      expect(after?.agent.version).toBe('0.0.9');
       expect(after?.collection).toMatchObject({ status: 'ok', source: 'sandbox' });
       // The back-fill discovery made is kept: the agent adds snapshots, it does not replace history.
       expect(after?.history).toMatchObject({ status: 'done' });
@@ -159,6 +167,90 @@ describe('sandbox agents', () => {
     expect(untouched?.agent).toMatchObject({ lastHeartbeatAt: null, lastSnapshotAt: null });
     expect(untouched?.agentTokenSha256).toBeNull();
   });
+
+  it('upgrade through the bulk action: the agent patches its Deployment, the new release reports itself', async () => {
+    const [cluster, other] = await queryAll(clusterEntity, clustersOfAccountQuery(a.orgId, accountId));
+    if (!cluster || !other) throw new Error('two clusters expected');
+    const rowOf = async (id: string) => {
+      const listed = await call('GET /api/client/clusters', { token: a.accessToken, query: { limit: '50' } });
+      return (
+        listed.body.items as {
+          id: string;
+          agent: { version: string | null } | null;
+          compliance: { checks: { rule: string }[] };
+        }[]
+      ).find((r) => r.id === id);
+    };
+    // The registry shows the older agent as drift.
+    expect((await rowOf(cluster.clusterId))?.agent?.version).toBe('0.0.9');
+    expect((await rowOf(cluster.clusterId))?.compliance.checks.map((c) => c.rule)).toContain('agent-current');
+
+    // Every agent has polled once at start, so the channel takes commands; no release named: the latest.
+    const bulk = await call('POST /api/client/clusters/bulk', {
+      token: a.accessToken,
+      body: { action: 'upgrade-agent', ids: [cluster.clusterId] },
+    });
+    expect(bulk.status, bulk.raw).toBe(200);
+    expect(bulk.body).toMatchObject({ succeeded: 0, queued: 1, failed: 0 });
+    const upgrades = (user = a) =>
+      call('GET /api/client/clusters/{id}/agent-upgrades', {
+        token: user.accessToken,
+        path: { id: cluster.clusterId },
+      });
+    expect((await upgrades()).body.items).toEqual([
+      expect.objectContaining({ command: { type: 'upgrade-agent', version: '0.1.0' }, status: 'pending' }),
+    ]);
+    // Another organization neither reads nor upgrades this cluster's agent.
+    expect((await upgrades(b)).status).toBe(404);
+    const foreign = await call('POST /api/client/clusters/bulk', {
+      token: b.accessToken,
+      body: { action: 'upgrade-agent', ids: [cluster.clusterId] },
+    });
+    expect(foreign.body).toMatchObject({ queued: 0, failed: 1 });
+
+    // The agent's next poll (run now instead of waiting for its period) patches its Deployment's image.
+    const running = agents.list().find((x) => x.clusterId === cluster.clusterId);
+    expect(running?.version).toBe('0.0.9');
+    const pushedBefore = pushes.length;
+    expect(await running?.agent.commands?.pollOnce()).toMatchObject({ ok: true, ran: 1, reported: 1 });
+    expect(harness.sandbox.kubernetes.writes.agentDeployment(cluster.name)?.image).toBe(
+      'ghcr.io/spot-optimizer/spot-optimizer-agent:0.1.0',
+    );
+    // The rollout replaces the agent; the new one's first push reports the release.
+    await vi.waitFor(
+      () => expect(agents.list().find((x) => x.clusterId === cluster.clusterId)?.version).toBe('0.1.0'),
+      { timeout: 30_000, interval: 100 },
+    );
+    await vi.waitFor(
+      () =>
+        expect(
+          pushes
+            .slice(pushedBefore)
+            .some((p) => p.agentVersion === '0.1.0' && p.status >= 200 && p.status < 300),
+        ).toBe(true),
+      { timeout: 60_000, interval: 200 },
+    );
+    const [answer] = (await upgrades()).body.items as { status: string; outcome: string; reason: string }[];
+    expect(answer).toMatchObject({ status: 'done', outcome: 'succeeded' });
+    expect(answer?.reason).toMatch(/^rolling out 0\.1\.0 .*the new pod's heartbeat will report it/);
+    // The registry row follows the push: the version is current, the drift gone.
+    await vi.waitFor(
+      async () => {
+        const row = await rowOf(cluster.clusterId);
+        expect(row?.agent?.version).toBe('0.1.0');
+        expect(row?.compliance.checks.map((c) => c.rule)).not.toContain('agent-current');
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    expect((await getItem(clusterEntity, clusterKey(a.orgId, cluster.clusterId), true))?.agent.version).toBe(
+      '0.1.0',
+    );
+    // Only that cluster's agent was replaced, with its token (no new token was issued).
+    expect(agents.list().find((x) => x.clusterId === other.clusterId)?.version).toBe('0.0.9');
+    expect(agents.list().find((x) => x.clusterId === cluster.clusterId)?.tokenSha256).toBe(
+      running?.tokenSha256,
+    );
+  }, 180_000);
 
   it('stop when the account is disconnected', async () => {
     await disconnectAccount(a.orgId, accountId);

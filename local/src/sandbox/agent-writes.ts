@@ -13,10 +13,21 @@
  *   node limit (`limits.nodes`, ADR 0079); every applied object is kept and listed by
  *   {@link SandboxWrites.karpenterObjects}.
  *
+ * - the agent's own Deployment (ADR 0085): installed with the agent, its `agent` container's image set by
+ *   `upgrade-agent`; each change is told to the listeners ({@link SandboxWrites.onAgentImage}), which is
+ *   how the agent supervisor replaces the agent with the image's release, as the Deployment controller
+ *   replaces the pod.
+ *
  * Kept in memory: a restart of the local stack starts from the seeded clusters again (the pool limits
  * excepted, which live in the sandbox state file).
  */
-import type { KubernetesExecutor, PatchWorkloadCommand } from '@spot/agent/commands';
+import {
+  imageRepository,
+  type KubernetesExecutor,
+  KubernetesForbiddenError,
+  type PatchWorkloadCommand,
+} from '@spot/agent/commands';
+import type { AgentDeployment } from '@spot/agent/config';
 import type { KarpenterManifest } from '@spot/shared/model/agent-command';
 import type { SandboxCloud } from './cloud';
 
@@ -38,7 +49,20 @@ export interface Eviction {
   atMs: number;
 }
 
+/** The agent's Deployment in a sandbox cluster, as the chart installs it (default release name). */
+export interface SandboxAgentDeployment extends AgentDeployment {
+  image: string;
+  annotations: Record<string, string>;
+}
+
+/** The release an image runs: its tag (`…/spot-optimizer-agent:0.2.0` -> `0.2.0`), `latest` without one. */
+export const imageRelease = (image: string): string =>
+  image.slice(imageRepository(image).length).split('@')[0]?.replace(/^:/, '') || 'latest';
+
 export class SandboxWrites {
+  /** `<cluster>` -> the agent's Deployment. */
+  private readonly agentDeployments = new Map<string, SandboxAgentDeployment>();
+  private readonly agentImageListeners = new Set<(cluster: string, image: string) => void>();
   /** `<cluster>/<node>` → cordoned at, ms (uncordon removes it). */
   private readonly cordons = new Map<string, number>();
   private readonly evictionsByWorkload = new Map<string, Eviction[]>();
@@ -62,6 +86,39 @@ export class SandboxWrites {
     if (value === null) delete annotations[key];
     else annotations[key] = value;
     this.nodeAnnotationsByNode.set(k, annotations);
+  }
+
+  /** The agent's Deployment in the cluster, or `undefined` before the agent is installed. */
+  agentDeployment(cluster: string): SandboxAgentDeployment | undefined {
+    const found = this.agentDeployments.get(cluster);
+    return found ? { ...found, annotations: { ...found.annotations } } : undefined;
+  }
+
+  /** `helm install`: the agent's Deployment with this image; one already there is kept (and returned). */
+  installAgentDeployment(cluster: string, deployment: SandboxAgentDeployment): SandboxAgentDeployment {
+    const existing = this.agentDeployments.get(cluster);
+    if (existing) return { ...existing };
+    this.agentDeployments.set(cluster, { ...deployment, annotations: { ...deployment.annotations } });
+    return { ...deployment };
+  }
+
+  /** The image patch: a changed image tells the listeners (the controller replaces the pod). */
+  setAgentImage(cluster: string, image: string, annotations: Record<string, string>): void {
+    const found = this.agentDeployments.get(cluster);
+    if (!found) throw new Error(`deployments.apps of the agent in ${cluster} not found`);
+    const changed = found.image !== image;
+    this.agentDeployments.set(cluster, {
+      ...found,
+      image,
+      annotations: { ...found.annotations, ...annotations },
+    });
+    if (changed) for (const listener of this.agentImageListeners) listener(cluster, image);
+  }
+
+  /** Called after each change of an agent Deployment's image; returns the unsubscribe. */
+  onAgentImage(listener: (cluster: string, image: string) => void): () => void {
+    this.agentImageListeners.add(listener);
+    return () => this.agentImageListeners.delete(listener);
   }
 
   isCordoned(cluster: string, node: string, atMs: number): boolean {
@@ -141,9 +198,22 @@ export const pdbViolationMessage = "Cannot evict pod as it would violate the pod
 
 /**
  * The sandbox agent's {@link KubernetesExecutor}: the same commands as the real agent, applied to the
- * sandbox cluster's model at the sandbox's clock.
+ * sandbox cluster's model at the sandbox's clock. Its own Deployment is read and patched as the RBAC
+ * allows (`writeMode`: whether write mode's Role is installed; ADR 0085): otherwise a 403, as the API
+ * server answers.
  */
-export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): KubernetesExecutor {
+export function sandboxExecutor(
+  cloud: SandboxCloud,
+  clusterName: string,
+  options: { writeMode?: boolean } = {},
+): KubernetesExecutor {
+  const writeMode = options.writeMode ?? true;
+  const ownDeployment = (verb: 'get' | 'patch', d: AgentDeployment) => {
+    if (!cloud.rbac.reviewAgentOwnDeployment(clusterName, writeMode, verb).allowed)
+      throw new KubernetesForbiddenError(`${verb} deployment ${d.namespace}/${d.name}: HTTP 403`);
+    const found = writes.agentDeployment(clusterName);
+    return found && found.namespace === d.namespace && found.name === d.name ? found : null;
+  };
   const k8s = cloud.kubernetes;
   const writes = k8s.writes;
   const snapshot = () => k8s.snapshotAt(clusterName, new Date(cloud.now()));
@@ -203,6 +273,14 @@ export function sandboxExecutor(cloud: SandboxCloud, clusterName: string): Kuber
       if (!cloud.removeKarpenterNodeFromAgent(clusterName, node))
         k8s.pools.removeNode(clusterName, node, cloud.now());
       return 'deleted';
+    },
+    async agentDeployment(d) {
+      const found = ownDeployment('get', d);
+      return found ? { image: found.image, annotations: found.annotations } : null;
+    },
+    async setAgentImage(d, image, annotations) {
+      if (!ownDeployment('patch', d)) throw new Error(`deployments.apps "${d.name}" not found`);
+      writes.setAgentImage(clusterName, image, annotations);
     },
     async applyKarpenter(manifest) {
       writes.applyKarpenter(clusterName, manifest, cloud.now());

@@ -20,14 +20,20 @@
  * The agents run in write mode (ADR 0037): they poll `GET /api/agent/commands` and run the optimizer's
  * commands on the sandbox cluster's model (`agent-writes.ts`), as a customer's agent installed with
  * `writeMode.enabled=true` would.
+ *
+ * Each agent runs the release its Deployment's image names (`agent-writes.ts` models that Deployment,
+ * installed at {@link SandboxAgentSettings.agentVersion}). When `upgrade-agent` patches the image, the
+ * supervisor does what the Deployment controller does (strategy Recreate): the running agent stops (its
+ * last command result is posted first) and an agent of the new release starts with the same token (the
+ * Secret is unchanged); its first push reports the new version (ADR 0085).
  */
 
 import { Agent, type LogLevel } from '@spot/agent/agent';
-import type { AgentConfig } from '@spot/agent/config';
+import { type AgentConfig, agentVersion, defaultAgentDeployment } from '@spot/agent/config';
 import type { KeyQuery } from '@spot/functions/data/repository';
 import type { ClusterSnapshot } from '@spot/shared/model/cluster-snapshot';
 import type { ExtraRoute } from '../gateway';
-import { sandboxExecutor } from './agent-writes';
+import { imageRelease, sandboxExecutor } from './agent-writes';
 import type { SandboxCloud } from './cloud';
 import { readableSnapshot, sandboxAgentPermissionCheck } from './rbac';
 
@@ -48,7 +54,15 @@ export interface SandboxAgentSettings {
   writeMode?: boolean;
   /** How often an agent in write mode fetches commands (the real agent's default: 15 s). */
   commandPollMs?: number;
+  /**
+   * The release the agents are installed at (their Deployment's image tag; default: this repository's
+   * agent). An older one shows the registry's agent drift, which Upgrade agent then clears.
+   */
+  agentVersion?: string;
 }
+
+/** The image repository of the sandbox agents' Deployments (the chart's default). */
+export const sandboxAgentImageRepository = 'ghcr.io/spot-optimizer/spot-optimizer-agent';
 
 export interface SandboxAgentsOptions extends SandboxAgentSettings {
   sandbox: SandboxCloud;
@@ -61,7 +75,8 @@ export interface SandboxAgentsOptions extends SandboxAgentSettings {
 /**
  * The settings from the environment of `npm start`: `SPOT_SANDBOX_AGENTS=0` turns the agents off;
  * `SPOT_SANDBOX_AGENT_SNAPSHOT_SECONDS` (300), `SPOT_SANDBOX_AGENT_HEARTBEAT_SECONDS` (30) and
- * `SPOT_SANDBOX_AGENT_POLL_SECONDS` (15) shorten the periods, e.g. for a test that wants pushes soon.
+ * `SPOT_SANDBOX_AGENT_POLL_SECONDS` (15) shorten the periods, e.g. for a test that wants pushes soon;
+ * `SPOT_SANDBOX_AGENT_VERSION` installs the agents at an older release (to try Upgrade agent).
  */
 export function sandboxAgentSettingsFromEnv(env: NodeJS.ProcessEnv): false | SandboxAgentSettings {
   if (env.SPOT_SANDBOX_AGENTS === '0' || env.SPOT_SANDBOX_AGENTS === 'false') return false;
@@ -80,6 +95,12 @@ export function sandboxAgentSettingsFromEnv(env: NodeJS.ProcessEnv): false | San
   if (snapshot !== undefined) settings.snapshotIntervalMs = snapshot;
   if (heartbeat !== undefined) settings.heartbeatIntervalMs = heartbeat;
   if (poll !== undefined) settings.pollMs = poll;
+  const version = env.SPOT_SANDBOX_AGENT_VERSION;
+  if (version) {
+    if (!/^\d+\.\d+\.\d+$/.test(version))
+      throw new Error(`SPOT_SANDBOX_AGENT_VERSION=${version}: use a release like 0.1.0`);
+    settings.agentVersion = version;
+  }
   return settings;
 }
 
@@ -89,10 +110,14 @@ export interface RunningSandboxAgent {
   clusterName: string;
   accountId: string;
   tokenSha256: string;
+  /** The release it runs (its Deployment's image tag). */
+  version: string;
   agent: Agent;
 }
 
 interface Running extends RunningSandboxAgent {
+  /** Kept for the pod a rollout starts: the Secret is the same. */
+  token: string;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -110,8 +135,14 @@ export class SandboxAgents {
   private stopped = false;
   private readonly log: (message: string) => void;
 
+  private readonly unsubscribe: () => void;
+
   constructor(private readonly options: SandboxAgentsOptions) {
     this.log = options.log ?? (() => {});
+    this.unsubscribe = options.sandbox.kubernetes.writes.onAgentImage((cluster, image) => {
+      // Not awaited: the patch returns to the agent, which posts its result while its pod stops.
+      void this.rollOut(cluster, image);
+    });
   }
 
   /** Starts the periodic reconciliation (the first pass runs at once). */
@@ -151,6 +182,7 @@ export class SandboxAgents {
   /** Stops the loop and every agent, and waits for pushes in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe();
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.reconciling;
@@ -173,7 +205,7 @@ export class SandboxAgents {
 
   /** The agents running now. */
   list(): RunningSandboxAgent[] {
-    return [...this.running.values()].map(({ controller: _c, done: _d, ...rest }) => rest);
+    return [...this.running.values()].map(({ controller: _c, done: _d, token: _t, ...rest }) => rest);
   }
 
   /**
@@ -292,64 +324,92 @@ export class SandboxAgents {
     const token = issued.body.token;
     const { createHash } = await import('node:crypto');
     const tokenSha256 = createHash('sha256').update(token).digest('hex');
+    // `helm install`: the agent's Deployment, at the configured release (one already there is kept).
+    const deployment = this.options.sandbox.kubernetes.writes.installAgentDeployment(cluster.name, {
+      ...defaultAgentDeployment,
+      image: `${sandboxAgentImageRepository}:${this.options.agentVersion ?? agentVersion}`,
+      annotations: {},
+    });
+    this.launch(
+      {
+        orgId: cluster.orgId,
+        clusterId: cluster.clusterId,
+        clusterName: cluster.name,
+        accountId: cluster.accountId,
+        tokenSha256,
+        token,
+        version: imageRelease(deployment.image),
+      },
+      order * (this.options.staggerMs ?? 2_000),
+    );
+    this.log(`sandbox agent installed in ${cluster.name} (${cluster.clusterId})`);
+  }
+
+  /** Starts the agent (the pod) of one cluster at `version`, after `delayMs`. */
+  private launch(a: Omit<RunningSandboxAgent, 'agent'> & { token: string }, delayMs: number): void {
     const config: AgentConfig = {
       apiUrl: this.options.apiUrl.replace(/\/+$/, ''),
-      token,
-      clusterName: cluster.name,
+      token: a.token,
+      clusterName: a.clusterName,
       snapshotIntervalMs: this.options.snapshotIntervalMs ?? 300_000,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 30_000,
       healthPort: 0,
       kubeconfig: undefined,
       writeMode: this.options.writeMode ?? true,
       commandPollIntervalMs: this.options.commandPollMs ?? 15_000,
+      version: a.version,
+      deployment: defaultAgentDeployment,
     };
     const sandbox = this.options.sandbox;
-    const key = keyOf(cluster.orgId, cluster.clusterId);
+    const name = a.clusterName;
+    const key = keyOf(a.orgId, a.clusterId);
     const controller = new AbortController();
     const agent = new Agent(config, {
       // What its service account may list (ADR 0070): a list taken away is refused, as in a real cluster.
       collect: async (): Promise<ClusterSnapshot> =>
         readableSnapshot(
           sandbox.rbac,
-          cluster.name,
+          name,
           'agent',
-          sandbox.kubernetes.snapshotAt(cluster.name, new Date(sandbox.now())),
+          sandbox.kubernetes.snapshotAt(name, new Date(sandbox.now())),
         ),
       fetch: this.options.fetch ?? globalThis.fetch,
       now: () => new Date(),
       sleep: abortableSleep,
-      executor: sandboxExecutor(sandbox, cluster.name),
-      checkPermissions: sandboxAgentPermissionCheck(
-        sandbox.rbac,
-        cluster.name,
-        () => new Date(sandbox.now()),
-      ),
+      executor: sandboxExecutor(sandbox, name, { writeMode: config.writeMode }),
+      checkPermissions: sandboxAgentPermissionCheck(sandbox.rbac, name, () => new Date(sandbox.now())),
       log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
         // Routine pushes stay quiet; what needs attention is shown.
         if (level === 'info') return;
-        this.log(`sandbox agent ${cluster.name}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        this.log(`sandbox agent ${name}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
         if (fields?.status === 401 || fields?.status === 404) void this.reconcile();
       },
     });
-    const stagger = order * (this.options.staggerMs ?? 2_000);
-    const done = abortableSleep(stagger, controller.signal)
+    const done = abortableSleep(delayMs, controller.signal)
       .then(() => agent.run(controller.signal))
       .catch((error: unknown) =>
-        this.log(
-          `sandbox agent ${cluster.name} stopped: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        this.log(`sandbox agent ${name} stopped: ${error instanceof Error ? error.message : String(error)}`),
       );
-    this.running.set(key, {
-      orgId: cluster.orgId,
-      clusterId: cluster.clusterId,
-      clusterName: cluster.name,
-      accountId: cluster.accountId,
-      tokenSha256,
-      agent,
-      controller,
-      done,
-    });
-    this.log(`sandbox agent installed in ${cluster.name} (${cluster.clusterId})`);
+    this.running.set(key, { ...a, agent, controller, done });
+  }
+
+  /**
+   * The Deployment controller's rollout after `upgrade-agent` set a new image: each agent of the cluster
+   * that runs another release stops (its command loop finishes the poll under way, so the result is
+   * posted), then the image's release starts with the same token. An agent stopped or replaced meanwhile
+   * (its cluster removed, a new token) is not started again.
+   */
+  private async rollOut(clusterName: string, image: string): Promise<void> {
+    const version = imageRelease(image);
+    for (const [key, old] of [...this.running]) {
+      if (old.clusterName !== clusterName || old.version === version) continue;
+      old.controller.abort();
+      await old.done;
+      if (this.stopped || this.running.get(key) !== old) continue;
+      const { agent: _agent, controller: _c, done: _d, ...rest } = old;
+      this.launch({ ...rest, version }, 0);
+      this.log(`sandbox agent of ${clusterName} rolled out ${version}`);
+    }
   }
 
   private async stopAgent(key: string, why: string): Promise<void> {

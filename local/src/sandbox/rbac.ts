@@ -71,6 +71,27 @@ export class SandboxRbac {
       : { allowed: false, reason: null };
   }
 
+  /**
+   * The agent's `get` or `patch` of its own Deployment (Upgrade agent, ADR 0085): granted by write mode's
+   * Role only (`writeMode`), unless taken away (`PUT /sandbox/clusters/{name}/rbac` with subject `agent`,
+   * resource `deployments.apps`).
+   */
+  reviewAgentOwnDeployment(
+    cluster: string,
+    writeMode: boolean,
+    verb: 'get' | 'patch',
+  ): { allowed: boolean; reason: string | null } {
+    const granted =
+      writeMode && !this.state.isRevoked({ cluster, subject: 'agent', verb, resource: 'deployments.apps' });
+    return granted
+      ? {
+          allowed: true,
+          reason:
+            'RBAC: allowed by RoleBinding "spot-optimizer-agent-self-upgrade/spot-optimizer" of Role "spot-optimizer-agent-self-upgrade" to ServiceAccount "spot-optimizer-agent/spot-optimizer"',
+        }
+      : { allowed: false, reason: null };
+  }
+
   /** Takes the permission away from the subjects (or gives it back). */
   set(
     cluster: string,

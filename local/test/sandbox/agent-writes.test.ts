@@ -1,6 +1,13 @@
+import { CommandRunner, KubernetesForbiddenError } from '@spot/agent/commands';
+import { defaultAgentDeployment } from '@spot/agent/config';
 import { clusterSnapshotSchema } from '@spot/shared/model/cluster-snapshot';
 import { describe, expect, it } from 'vitest';
-import { pdbViolationMessage, replacementStartMs, sandboxExecutor } from '../../src/sandbox/agent-writes';
+import {
+  imageRelease,
+  pdbViolationMessage,
+  replacementStartMs,
+  sandboxExecutor,
+} from '../../src/sandbox/agent-writes';
 import { keyTarget, testSandbox } from './fixtures';
 
 /**
@@ -167,5 +174,67 @@ describe('cordon and Karpenter objects', { timeout: 30_000 }, () => {
     const account = cloud.accounts.findIndex((a) => a.awsAccountId === cluster.awsAccountId);
     const pools = cloud.nodePools(keyTarget(cloud, account, cluster.region), cluster.name);
     expect(pools.find((p) => p.name === pool)?.cpuLimit).toBe('123');
+  });
+});
+
+describe('the agent’s own Deployment (Upgrade agent, ADR 0085)', () => {
+  const repository = 'ghcr.io/spot-optimizer/spot-optimizer-agent';
+  const upgrade = { type: 'upgrade-agent', version: '0.2.0' } as const;
+  const none = { namespaces: [], labels: [] };
+  const runner = (clusterName: string, writeMode: boolean, version = '0.0.9') =>
+    new CommandRunner(
+      { apiUrl: 'http://127.0.0.1:1', token: 'spot_agt_sandbox', writeMode: true, version },
+      { executor: sandboxExecutor(cloud, clusterName, { writeMode }), fetch, log: () => {} },
+    );
+
+  it('sets the image once and tells the rollout; a retry or a second agent patches nothing', async () => {
+    const cluster = cloud.world.clusters[0]?.name ?? '';
+    k8s.writes.installAgentDeployment(cluster, {
+      ...defaultAgentDeployment,
+      image: `${repository}:0.0.9`,
+      annotations: {},
+    });
+    const rolled: string[] = [];
+    const off = k8s.writes.onAgentImage((c, image) => rolled.push(`${c} ${image}`));
+    const result = await runner(cluster, true).execute(upgrade, none, false, 'upgrade-agent:0.2.0:r1');
+    expect(result.outcome).toBe('succeeded');
+    expect(result.reason).toMatch(/^rolling out 0\.2\.0 /);
+    expect(k8s.writes.agentDeployment(cluster)).toMatchObject({
+      image: `${repository}:0.2.0`,
+      annotations: {
+        'spot-optimizer.io/agent-upgraded-to': '0.2.0',
+        'spot-optimizer.io/agent-upgraded-from': `${repository}:0.0.9`,
+        'spot-optimizer.io/agent-upgrade-command': 'upgrade-agent:0.2.0:r1',
+      },
+    });
+    expect(await runner(cluster, true).execute(upgrade, none)).toMatchObject({ outcome: 'succeeded' });
+    expect(rolled).toEqual([`${cluster} ${repository}:0.2.0`]);
+    expect(imageRelease(k8s.writes.agentDeployment(cluster)?.image ?? '')).toBe('0.2.0');
+    off();
+  });
+
+  it('is a 403 without write mode’s Role, or with its patch taken away: refused, nothing changes', async () => {
+    const cluster = cloud.world.clusters[1]?.name ?? '';
+    k8s.writes.installAgentDeployment(cluster, {
+      ...defaultAgentDeployment,
+      image: `${repository}:0.0.9`,
+      annotations: {},
+    });
+    await expect(
+      sandboxExecutor(cloud, cluster, { writeMode: false }).agentDeployment(defaultAgentDeployment),
+    ).rejects.toBeInstanceOf(KubernetesForbiddenError);
+    const readOnly = await runner(cluster, false).execute(upgrade, none);
+    expect(readOnly.outcome).toBe('refused');
+    expect(readOnly.reason).toContain('get deployment spot-optimizer/spot-optimizer-agent: HTTP 403');
+    cloud.rbac.set(cluster, ['agent'], 'patch', 'deployments.apps', false);
+    try {
+      const revoked = await runner(cluster, true).execute(upgrade, none);
+      expect(revoked.outcome).toBe('refused');
+      expect(revoked.reason).toContain('patch deployment spot-optimizer/spot-optimizer-agent: HTTP 403');
+      expect(revoked.reason).toContain('Or run: helm upgrade spot-optimizer-agent');
+    } finally {
+      cloud.rbac.set(cluster, ['agent'], 'patch', 'deployments.apps', true);
+    }
+    expect(k8s.writes.agentDeployment(cluster)?.image).toBe(`${repository}:0.0.9`);
   });
 });
