@@ -27,6 +27,7 @@ const fleet: {
   cost: number;
   version?: string;
   p99Ms?: number;
+  agentVersion?: string;
   findings?: { driftNodes: number | null; driftTypes: string[]; failing: [string, number, number][] };
 }[] = [
   {
@@ -43,7 +44,8 @@ const fleet: {
   { name: 'search-prod', env: 'prod', team: 'discovery', cost: 6400, version: '1.29' },
   { name: 'search-staging', env: 'staging', team: 'discovery', cost: 1500 },
   { name: 'search-dev', env: 'dev', team: 'discovery', cost: 500 },
-  { name: 'data-prod', env: 'prod', team: 'analytics', cost: 7300, p99Ms: 2600 },
+  // Its agent runs an older release: drift until the bulk Upgrade agent of step 6b rolls it out.
+  { name: 'data-prod', env: 'prod', team: 'analytics', cost: 7300, p99Ms: 2600, agentVersion: '0.0.9' },
   { name: 'ml-staging', env: 'staging', team: 'analytics', cost: 3300 },
   { name: 'data-dev', env: 'dev', team: 'analytics', cost: 900 },
   { name: 'web-prod', env: 'prod', team: 'frontend', cost: 5200 },
@@ -73,6 +75,7 @@ async function seedFleet(orgId: string): Promise<Record<string, string>> {
           version: c.version ?? '1.33',
           contactMinutesAgo: 2,
           ...(c.findings ? { findings: c.findings } : {}),
+          ...(c.agentVersion ? { agentVersion: c.agentVersion } : {}),
           p99Ms: c.p99Ms ?? 250,
         },
       ]),
@@ -260,18 +263,27 @@ test.describe
         ].sort(),
       );
 
-      // 6b. Upgrade agent only queues: data-prod's agent (write mode: it has polled) gets the command,
-      // search-prod has no agent taking commands, web-prod is still in maintenance.
+      // 6b. Upgrade agent queues: data-prod's agent (write mode: it has polled) gets the command,
+      // search-prod has no agent taking commands, web-prod is still in maintenance. data-prod's agent runs
+      // 0.0.9: the shield says drift until the upgrade is rolled out.
+      const agentDrift = 'Drift: The agent runs 0.0.9; 0.1.0 is current (Upgrade agent).';
+      const checksOf = page.getByRole('list', { name: 'Compliance checks of data-prod' });
+      const toggleChecks = () => page.getByRole('button', { name: /: checks of data-prod$/ }).click();
+      await toggleChecks();
+      await expect(checksOf).toContainText(agentDrift);
+      await toggleChecks();
+      await expect(checksOf).toBeHidden();
       const auth = { authorization: `Bearer ${token}` };
       const issued = await page.request.post(`/api/client/clusters/${ids['data-prod']}/agent-token`, {
         headers: auth,
       });
       expect(issued.status()).toBe(201);
-      const agentAuth = { authorization: `Bearer ${(await issued.json()).token}` };
+      const agentToken = String((await issued.json()).token);
+      const agentAuth = { authorization: `Bearer ${agentToken}` };
       expect((await page.request.get('/api/agent/commands', { headers: agentAuth })).status()).toBe(200);
       await page.getByRole('button', { name: 'Upgrade agent' }).click();
       const upgrade = page.getByRole('dialog');
-      await expect(upgrade).toContainText('Agent upgrades in the cluster');
+      await expect(upgrade).toContainText('sets its own Deployment');
       await upgrade.getByRole('button', { name: 'Apply to 3' }).click();
       await expect(results.getByRole('status')).toHaveText('0 succeeded, 1 queued, 2 failed.');
       const queued = results.getByRole('row', { name: /data-prod/ });
@@ -284,19 +296,53 @@ test.describe
       await expectAccessible(page, 'the queued upgrade');
       await page.keyboard.press('Escape');
       await expect(results).toBeHidden();
-      // The agent fetches it and answers as a real one does (it cannot replace itself); step 8 reads it.
-      const fetched = (await (await page.request.get('/api/agent/commands', { headers: agentAuth })).json())
-        .commands as { id: string }[];
-      expect(fetched).toHaveLength(1);
-      const helmLine = `helm upgrade spot-optimizer-agent ${new URL(page.url()).origin}/api/agent/spot-optimizer-agent-0.1.0.tgz --namespace spot-optimizer --reuse-values --set image.tag=0.1.0`;
-      const answered = await page.request.post(
-        `/api/agent/commands/${encodeURIComponent(fetched[0]?.id ?? '')}/result`,
+      // data-prod's agent: the real command runner (0.0.9) polls over HTTP and patches its Deployment,
+      // modelled here; then the pod the rollout starts (the real agent at 0.1.0) sends its heartbeat.
+      const origin = new URL(page.url()).origin;
+      const { CommandRunner } = await import('../agent/src/commands');
+      const { Agent } = await import('../agent/src/agent');
+      const deployment = { image: 'ghcr.io/spot-optimizer/spot-optimizer-agent:0.0.9', patches: 0 };
+      const executor = new Proxy(
         {
-          headers: agentAuth,
-          data: { outcome: 'refused', reason: `this agent cannot replace itself; run: ${helmLine}` },
+          agentDeployment: async () => ({ image: deployment.image, annotations: {} }),
+          setAgentImage: async (_d: unknown, image: string) => {
+            deployment.image = image;
+            deployment.patches++;
+          },
+        },
+        {
+          get: (target, call) =>
+            call in target ? target[call as keyof typeof target] : () => Promise.reject(new Error(String(call))),
+        },
+      ) as unknown as ConstructorParameters<typeof CommandRunner>[1]['executor'];
+      const runner = new CommandRunner(
+        { apiUrl: origin, token: agentToken, writeMode: true, version: '0.0.9' },
+        { executor, fetch: globalThis.fetch, log: () => {} },
+      );
+      expect(await runner.pollOnce()).toMatchObject({ ok: true, ran: 1, reported: 1 });
+      expect(deployment).toEqual({ image: 'ghcr.io/spot-optimizer/spot-optimizer-agent:0.1.0', patches: 1 });
+      const newPod = new Agent(
+        {
+          apiUrl: origin,
+          token: agentToken,
+          clusterName: 'data-prod',
+          snapshotIntervalMs: 300_000,
+          heartbeatIntervalMs: 30_000,
+          healthPort: 0,
+          kubeconfig: undefined,
+          writeMode: false,
+          commandPollIntervalMs: 15_000,
+          version: deployment.image.split(':').at(-1) ?? '',
+        },
+        {
+          collect: () => Promise.reject(new Error('a heartbeat reads nothing')),
+          fetch: globalThis.fetch,
+          now: () => new Date(),
+          sleep: async () => {},
+          log: () => {},
         },
       );
-      expect(answered.status()).toBe(200);
+      expect(await newPod.heartbeat()).toMatchObject({ ok: true });
 
       // 7. Keyboard only: a pill off with Space, a sort with Enter, a row selected with Space.
       await page.getByRole('button', { name: 'Clear selection' }).click();
@@ -313,6 +359,13 @@ test.describe
         'descending',
       );
       await expect.poll(async () => (await rowNames(page))[0]).toBe('payments-prod');
+      // The list read after the heartbeat: data-prod's agent is current, its drift gone.
+      await toggleChecks();
+      await expect(checksOf).toBeVisible();
+      await expect(checksOf).not.toContainText('The agent runs');
+      await shot(page, 'agent-upgraded-checks');
+      await toggleChecks();
+      await expect(checksOf).toBeHidden();
       await page.getByRole('checkbox', { name: 'Select payments-prod' }).focus();
       await page.keyboard.press('Space');
       await expect(page.getByText('1 selected')).toBeVisible();
@@ -351,11 +404,14 @@ test.describe
       await fromMenu('Logs (activity)');
       await expect(page).toHaveURL(new RegExp(`/clusters/${ids['data-prod']}$`));
       await expect(page.getByRole('heading', { level: 2, name: 'Activity' })).toBeAttached();
-      // The queued upgrade's answer is where the bulk result said: the agent refused, with the command.
+      // The queued upgrade's answer is where the bulk result said: done, rolling out, honest about Helm.
       const upgrades = page.getByTestId('agent-upgrades');
       await expect(upgrades.getByRole('heading', { level: 3, name: 'Agent upgrades' })).toBeVisible();
-      await expect(upgrades.getByRole('row').nth(1)).toContainText('Refused by the agent');
-      await expect(upgrades.locator('code')).toHaveText(helmLine);
+      await expect(upgrades.getByRole('row').nth(1)).toContainText('Done');
+      await expect(upgrades.getByRole('row').nth(1)).toContainText(
+        "rolling out 0.1.0 (Deployment spot-optimizer/spot-optimizer-agent now names ghcr.io/spot-optimizer/spot-optimizer-agent:0.1.0); the new pod's heartbeat will report it.",
+      );
+      await expect(upgrades.getByRole('row').nth(1)).toContainText('--set image.tag=0.1.0');
       await upgrades.scrollIntoViewIfNeeded();
       await shot(page, 'agent-upgrade-answer');
       await expectAccessible(page, 'the agent upgrades');

@@ -4,7 +4,8 @@ import { type KubernetesExecutor, KubernetesForbiddenError, type PatchWorkloadCo
 
 /**
  * The agent's {@link KubernetesExecutor} over the API server, with the service account of the pod. Every
- * write is one API call: a strategic merge patch for cordon and workload patches, the Eviction
+ * write is one API call: a strategic merge patch for cordon, workload patches and the agent's own image
+ * (`upgrade-agent`, ADR 0085), the Eviction
  * subresource (which honours PodDisruptionBudgets: 429 when one allows no disruption), and server-side
  * apply with field manager `spot-optimizer` for Karpenter objects.
  */

@@ -145,6 +145,8 @@ export interface FleetOptions {
       monthlyRunRateUsd?: number;
       /** The Compliance & Drift findings a snapshot would have counted (ADR 0068); none by default. */
       findings?: RegistryFindings;
+      /** The release its agent last reported (default: one in five 0.0.9, the others current). */
+      agentVersion?: string;
     }
   >;
 }
@@ -252,7 +254,8 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
       agent: {
         lastHeartbeatAt: contactAt,
         lastSnapshotAt: contactAt,
-        version: random() < 0.2 ? '0.0.9' : '0.1.0',
+        // Drawn even when forced, so that a forced version leaves the other clusters' figures as they were.
+        version: ((drawn) => o.agentVersion ?? drawn)(random() < 0.2 ? '0.0.9' : '0.1.0'),
       },
       discoveredAt: now.toISOString(),
       lastSyncedAt: contactAt,

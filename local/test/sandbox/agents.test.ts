@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageRelease } from '../../src/sandbox/agent-writes';
 import { sandboxAgentSettingsFromEnv } from '../../src/sandbox/agents';
 
 describe('sandbox agent settings from the environment', () => {
@@ -21,5 +22,22 @@ describe('sandbox agent settings from the environment', () => {
     expect(() => sandboxAgentSettingsFromEnv({ SPOT_SANDBOX_AGENT_POLL_SECONDS: 'soon' })).toThrow(
       'SPOT_SANDBOX_AGENT_POLL_SECONDS',
     );
+  });
+});
+
+describe('the release the sandbox agents are installed at', () => {
+  it('is an older one when SPOT_SANDBOX_AGENT_VERSION says so (registry drift to upgrade), a release only', () => {
+    expect(sandboxAgentSettingsFromEnv({ SPOT_SANDBOX_AGENT_VERSION: '0.0.9' })).toEqual({
+      agentVersion: '0.0.9',
+    });
+    expect(() => sandboxAgentSettingsFromEnv({ SPOT_SANDBOX_AGENT_VERSION: 'latest' })).toThrow(
+      'SPOT_SANDBOX_AGENT_VERSION=latest',
+    );
+  });
+
+  it('is read from the image tag of the agent’s Deployment', () => {
+    expect(imageRelease('ghcr.io/spot-optimizer/spot-optimizer-agent:0.2.0')).toBe('0.2.0');
+    expect(imageRelease('localhost:5000/agent:1.0.0@sha256:ab')).toBe('1.0.0');
+    expect(imageRelease('localhost:5000/agent')).toBe('latest');
   });
 });
