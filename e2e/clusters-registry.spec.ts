@@ -312,7 +312,9 @@ test.describe
         },
         {
           get: (target, call) =>
-            call in target ? target[call as keyof typeof target] : () => Promise.reject(new Error(String(call))),
+            call in target
+              ? target[call as keyof typeof target]
+              : () => Promise.reject(new Error(String(call))),
         },
       ) as unknown as ConstructorParameters<typeof CommandRunner>[1]['executor'];
       const runner = new CommandRunner(
@@ -387,14 +389,15 @@ test.describe
       ).toBeVisible();
       await expect(page.getByLabel('Target')).toHaveValue(`cluster/${ids['data-prod']}`);
       // Only data-prod's records (search-prod's and web-prod's are filtered out): the bulk apply, its agent
-      // token, the bulk upgrade and the agent's answer to it.
+      // token, the bulk upgrade, the agent's answer to it and the new pod's first push (agent connected).
       const trail = page.getByTestId('audit-table').getByRole('row');
-      await expect(trail).toHaveCount(5);
+      await expect(trail).toHaveCount(6);
       for (const event of [
         'Modified Policy',
         'Issued Agent Token',
         'Cluster Agent Upgrade',
         'Cluster Command Result',
+        'Agent Pushed Snapshot',
       ])
         await expect(trail.filter({ hasText: event })).toHaveCount(1);
       await expect(trail.nth(1)).toContainText(ids['data-prod'] ?? 'missing id');
