@@ -173,7 +173,8 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   expect(keys, 'sandbox account 4 in <dataDir>/sandbox.json (the e2e world has five)').not.toBeNull();
   if (!keys) return;
   await page.setViewportSize({ width: 1440, height: 900 });
-  await signUp(page, newUser('Synced'));
+  const synced = newUser('Synced');
+  await signUp(page, synced);
   await page.getByRole('dialog').getByRole('button', { name: 'Skip for now' }).click();
   await expect(page).toHaveURL(/\/dashboard/);
   const headers = { authorization: `Bearer ${await accessToken(page)}` };
@@ -309,6 +310,9 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   // queued to the cluster's agent (write mode in the sandbox) as a server-side apply (ADR 0079).
   const poolRow = rows.filter({ has: page.getByRole('rowheader', { name: 'batch', exact: true }) });
   await expect(poolRow).toContainText('Karpenter NodePool');
+  // Its Capacity is the NodePool's: spot, as its requirement and its nodes say before the edit.
+  const capacity = poolRow.getByTestId('capacity');
+  await expect(capacity).toHaveText('Spot');
   await poolRow.getByRole('button', { name: 'Edit batch' }).click();
   const poolForm = page.getByRole('form', { name: 'Edit batch' });
   await expect(poolForm).toContainText('Karpenter has no minimum');
@@ -321,6 +325,15 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
   await expect(poolForm).toBeHidden();
   const status = poolRow.getByTestId('nodepool-edit-status');
   await expect(status).toContainText('Edit: on-demand, at most 4 nodes;');
+  // The column follows the edit at once, marked pending while the command waits for the agent.
+  await expect(capacity).toHaveText('On-demand (pending)');
+  // The page's Karpenter card reads the edit again: batch is no longer "never touched".
+  await expect(
+    page
+      .getByTestId('karpenter')
+      .getByRole('row', { name: /NodePool batch/ })
+      .getByTestId('karpenter-owner'),
+  ).toContainText('Customer, edited through Spot Optimizer (capacity type on-demand, limits.nodes 4;');
   await showTabs(page);
   await shot(page, 'node-groups-nodepool-queued');
   await expectAccessible(page, 'the Node Groups & Capacity tab with a NodePool edit', '.detail');
@@ -366,6 +379,21 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
       .filter({ has: page.getByRole('rowheader', { name: 'batch', exact: true }) })
       .getByTestId('nodepool-edit-status'),
   ).toHaveText('Edit: on-demand, at most 4 nodes; applied by the agent.');
+  // Applied: the NodePool admits on-demand only, and the column says so although the spot nodes it ran
+  // before still run (Karpenter replaces them as drifted; the sandbox's simulated nodes keep theirs).
+  const appliedDetail = await (
+    await page.request.get(`/api/client/clusters/${clusterId}`, { headers })
+  ).json();
+  expect(
+    (appliedDetail.nodeGroups as { name: string; capacityType: string }[]).find((g) => g.name === 'batch')
+      ?.capacityType,
+  ).toBe('spot');
+  await expect(
+    page
+      .getByTestId('node-group-row')
+      .filter({ has: page.getByRole('rowheader', { name: 'batch', exact: true }) })
+      .getByTestId('capacity'),
+  ).toHaveText('On-demand');
   await showTabs(page);
   await shot(page, 'node-groups-nodepool-applied');
   await expectAccessible(
@@ -373,4 +401,48 @@ test('a scanned sandbox cluster: Sync Now shows its progress and reads "Last syn
     'the Node Groups & Capacity tab after the agent applied a NodePool edit',
     '.detail',
   );
+
+  // The Karpenter card: batch stays the customer's NodePool (not applied by Spot Optimizer, never
+  // removed), and its owner cell says the product applied its capacity type and limits.nodes, when, by
+  // whom and the agent's answer, instead of "never touched".
+  const card = page.getByTestId('karpenter');
+  const batchRow = card.getByTestId('karpenter-table').getByRole('row', { name: /NodePool batch/ });
+  await expect(batchRow.getByRole('cell').first()).toHaveText('no');
+  const owner = batchRow.getByTestId('karpenter-owner');
+  await expect(owner).toContainText(
+    'Customer, edited through Spot Optimizer (capacity type on-demand, limits.nodes 4;',
+  );
+  await expect(owner).toContainText(
+    `by ${synced.email}, applied by the agent); never rendered or removed by it`,
+  );
+  await expect(owner).not.toContainText('never touched');
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, 'karpenter-card-edited-pool');
+  await expectAccessible(
+    page,
+    'the Karpenter card with an edited customer NodePool',
+    '[data-testid="karpenter"]',
+  );
+
+  // Intelligent Autoscaling on without a node template: the card says it is on once, then why nothing
+  // is rendered.
+  const current = await (await page.request.get('/api/client/policy', { headers })).json();
+  const policy = structuredClone(current.policy);
+  policy.infrastructure.autoscaling = {
+    ...policy.infrastructure.autoscaling,
+    enabled: true,
+    nodeTemplateId: null,
+  };
+  const saved = await page.request.put('/api/client/policy', {
+    headers,
+    data: { version: current.version, policy },
+  });
+  expect(saved.status(), await saved.text()).toBe(200);
+  await page.reload();
+  const status2 = page.getByTestId('karpenter').getByTestId('karpenter-status');
+  await expect(status2).toHaveText(
+    'Intelligent Autoscaling is on. No node template bounds it: choose one in the policy (or set a default template) so Spot Optimizer can render its NodePool.',
+  );
+  await status2.scrollIntoViewIfNeeded();
+  await shot(page, 'karpenter-card-no-template');
 });

@@ -1,4 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
+import { nodesRangeText, podsRangeText, sparklinePoints } from '../web/src/lib/cluster-registry-display';
 import { expectAccessible, newUser, screenshotter, signUp } from './helpers';
 
 /**
@@ -87,6 +88,44 @@ async function seedFleet(orgId: string): Promise<Record<string, string>> {
 const grid = (page: Page) => page.getByRole('table', { name: 'Clusters' });
 const rowNames = (page: Page) => grid(page).locator('[role="row"] .name').allInnerTexts();
 
+interface ApiRow {
+  id: string;
+  name: string;
+  nodes24h: (number | null)[];
+  pods24h: (number | null)[];
+  health: { score: number; status: string };
+}
+
+/**
+ * Each row the grid shows draws its own data: the 24 h node and pod sparklines are the row's points (and
+ * say its range in words), the health gauge's arc and number are its score.
+ */
+async function expectRowsDrawn(page: Page, rows: readonly ApiRow[]): Promise<void> {
+  for (const r of rows) {
+    const row = grid(page).locator('[role="row"]', {
+      has: page.getByRole('link', { name: r.name, exact: true }),
+    });
+    const nodes = row.getByTestId('nodes-sparkline');
+    const expectedNodes = sparklinePoints(r.nodes24h, 72, 20);
+    expect(expectedNodes, `${r.name} has 24 h of node counts`).not.toBe('');
+    await expect(nodes).toBeVisible();
+    await expect(nodes.locator('polyline')).toHaveAttribute('points', expectedNodes);
+    await expect(row.getByTestId('nodes-range')).toHaveText(nodesRangeText(r.nodes24h));
+    await expect(row.getByTestId('pods-sparkline').locator('polyline')).toHaveAttribute(
+      'points',
+      sparklinePoints(r.pods24h, 72, 20),
+    );
+    await expect(row.getByTestId('pods-range')).toHaveText(podsRangeText(r.pods24h));
+    const gauge = row.getByTestId('health-gauge');
+    await expect(gauge).toBeVisible();
+    await expect(gauge.locator('circle.arc')).toHaveAttribute(
+      'stroke-dasharray',
+      `${(r.health.score / 100) * 87.96} 87.96`,
+    );
+    await expect(row.getByTestId('health-score')).toHaveText(`${r.health.score} of 100, ${r.health.status}`);
+  }
+}
+
 test.describe
   .serial('multi-cluster command center', () => {
     test('status bar, search, pills, sort, compare, a bulk apply with one failure, keyboard and axe', async ({
@@ -169,6 +208,49 @@ test.describe
       await expect.poll(() => rowNames(page)).toEqual(['data-prod', 'ml-staging', 'data-dev']);
       await search.fill('');
       await expect.poll(async () => (await rowNames(page)).length).toBe(12);
+
+      // 2b. The pills Healthy, Degraded and Top 10% spenders, each by keyboard: the rows are the API's
+      // answer to the same filter (in the page's order, highest cost first), each drawing its own
+      // sparklines and health gauge.
+      const filtered = async (filter: string): Promise<ApiRow[]> => {
+        const res = await page.request.get(
+          `/api/client/clusters?limit=50&sort=monthlyRunRateUsd&dir=desc&${filter}`,
+          { headers: { authorization: `Bearer ${token}` } },
+        );
+        expect(res.status()).toBe(200);
+        return (await res.json()).items as ApiRow[];
+      };
+      const shown: Record<string, string[]> = {};
+      for (const [pill, filter, key] of [
+        ['Healthy', 'health=healthy', 'Space'],
+        ['Degraded', 'health=degraded', 'Enter'],
+        ['Top 10% spenders', 'topSpenders=true', 'Space'],
+      ] as const) {
+        const expected = await filtered(filter);
+        expect(expected.length, `the API's ${filter} answer`).toBeGreaterThan(0);
+        const button = page.getByRole('button', { name: pill, exact: true });
+        await button.focus();
+        await page.keyboard.press(key);
+        await expect(button).toHaveAttribute('aria-pressed', 'true');
+        await expect.poll(() => rowNames(page)).toEqual(expected.map((r) => r.name));
+        // The links are the API's clusters (ids, not only names).
+        const hrefs = await grid(page)
+          .locator('[role="row"] a.name')
+          .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+        expect(hrefs).toEqual(expected.map((r) => `/clusters/${r.id}`));
+        await expectRowsDrawn(page, expected);
+        shown[pill] = expected.map((r) => r.name);
+        await shot(page, `pill-${pill.split(' ')[0]?.toLowerCase()}`);
+        await page.keyboard.press(key);
+        await expect(button).toHaveAttribute('aria-pressed', 'false');
+        await expect.poll(async () => (await rowNames(page)).length).toBe(12);
+      }
+      // Healthy and Degraded split the fleet; the top 10 % of 12 clusters by cost is the most expensive.
+      expect([...(shown.Healthy ?? []), ...(shown.Degraded ?? [])].sort()).toEqual(
+        fleet.map((c) => c.name).sort(),
+      );
+      expect(shown['Top 10% spenders']?.[0]).toBe('payments-prod');
+      await expectAccessible(page, 'the registry after the pills');
 
       // 3. A quick-filter pill: Prod only.
       await page.getByRole('button', { name: 'Prod', exact: true }).click();

@@ -194,6 +194,25 @@ describe('PUT /api/client/clusters/{id}/node-groups/{groupId} for a Karpenter No
       clock,
     );
     expect((await detail())?.command).toMatchObject({ status: 'done', outcome: 'succeeded' });
+
+    // The Karpenter card's state lists the edit of the customer's pool (its owner cell says the product
+    // applied fields of it), though nothing of it is desired.
+    const karpenter = await call('GET /api/client/clusters/{id}/karpenter', {
+      token: a.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    expect(karpenter.status, karpenter.raw).toBe(200);
+    expectContractResponse('GET /api/client/clusters/{id}/karpenter', karpenter);
+    expect(karpenter.body.nodePoolEdits).toEqual([
+      expect.objectContaining({
+        nodePool: 'batch',
+        capacityTypes: ['spot', 'on-demand'],
+        nodesLimit: 10,
+        managedBySpotOptimizer: false,
+        command: expect.objectContaining({ id: edit.command.id, status: 'done', outcome: 'succeeded' }),
+      }),
+    ]);
+    expect((karpenter.body.desired as { name: string }[]).map((o) => o.name)).not.toContain('batch');
   });
 
   it('refuses a minimum, a slip of a limit and a malformed body with a 400 naming the rule, queueing nothing', async () => {

@@ -16,6 +16,7 @@ import {
   renderManagedKarpenter,
 } from '@spot/shared/karpenter/managed';
 import { type KarpenterReconcilePlan, planKarpenterReconcile } from '@spot/shared/karpenter/reconcile';
+import { karpenterNoTemplateNote } from '@spot/shared/karpenter/view';
 import { loadCatalog } from '@spot/shared/pricing/catalog';
 import type { KarpenterObject, NodeRequirement } from '@spot/shared/templates/karpenter';
 import { karpenterStateEntity, karpenterStateKey } from '../data/entities/karpenter-state';
@@ -32,6 +33,7 @@ import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { loadCluster } from './clusters';
 import { assertNotInMaintenance } from './maintenance';
 import { getTemplate } from './node-templates';
+import { nodePoolEditsOf } from './nodepool-edits';
 import { effectivePolicyOf } from './policy-effective';
 
 /**
@@ -130,9 +132,7 @@ export async function karpenterViewOf(orgId: string, clusterId: string): Promise
       (await getItem(nodeTemplateDefaultEntity, nodeTemplateDefaultKey(orgId)))?.templateId ?? null;
   let desired: KarpenterObject[] | null = null;
   let note: string | null = null;
-  if (enabled && templateId === null)
-    note =
-      'Intelligent Autoscaling is on but no node template bounds it: choose one in the policy (or set a default template) so Spot Optimizer can render its NodePool.';
+  if (enabled && templateId === null) note = karpenterNoTemplateNote;
   else if (enabled && templateId !== null) {
     const [template, edits] = await Promise.all([getTemplate(orgId, templateId), editsOf(orgId, clusterId)]);
     desired = renderDesiredKarpenter(template, policy, cluster.name, edits);
@@ -173,9 +173,10 @@ const desiredView = (o: KarpenterObject) =>
 
 /** `GET .../karpenter`: desired vs live, the drift, what a reconcile would do and the last one's outcomes. */
 export async function karpenterStateOf(orgId: string, clusterId: string): Promise<KarpenterStateResponse> {
-  const [view, stored] = await Promise.all([
+  const [view, stored, poolEdits] = await Promise.all([
     karpenterViewOf(orgId, clusterId),
     getItem(karpenterStateEntity, karpenterStateKey(orgId, clusterId)),
+    nodePoolEditsOf(orgId, clusterId),
   ]);
   const commands = await Promise.all(
     (stored?.commands ?? []).map(async (c) => {
@@ -204,6 +205,7 @@ export async function karpenterStateOf(orgId: string, clusterId: string): Promis
       refused: (view.plan?.refused ?? []).map((r) => ({ kind: r.kind, name: r.name, reason: r.reason })),
     },
     lastReconcile: stored ? { at: stored.reconciledAt, by: stored.reconciledBy, commands } : null,
+    nodePoolEdits: [...poolEdits.values()].sort((a, b) => a.nodePool.localeCompare(b.nodePool)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nodePoolEditSchema } from './cluster-detail';
 
 /**
  * `GET /api/client/clusters/{id}/karpenter` and `POST .../karpenter/reconcile` (issue 14, ADR 0042): the
@@ -61,5 +62,11 @@ export const karpenterStateResponseSchema = z.object({
   lastReconcile: z
     .object({ at: z.string(), by: z.string(), commands: z.array(karpenterCommandViewSchema) })
     .nullable(),
+  /**
+   * The NodePool edits made from the Node Groups tab (ADR 0079) with their commands' outcomes: on a
+   * customer's NodePool the product owns the fields the edit applied (its capacity-type requirement and
+   * `limits.nodes`), though it never renders nor removes that pool.
+   */
+  nodePoolEdits: z.array(nodePoolEditSchema),
 });
 export type KarpenterStateResponse = z.infer<typeof karpenterStateResponseSchema>;

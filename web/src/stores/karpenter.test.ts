@@ -32,6 +32,7 @@ const state = (over: Partial<KarpenterStateResponse> = {}): KarpenterStateRespon
   ],
   plan: { apply: [{ kind: 'NodePool', name: 'general' }], remove: [], refused: [] },
   lastReconcile: null,
+  nodePoolEdits: [],
   ...over,
 });
 
