@@ -87,3 +87,30 @@ export function healthScore(input: HealthInput, now: Date): HealthScore {
     minutesSinceContact: minutesSinceContact === null ? null : Math.round(minutesSinceContact),
   };
 }
+
+const pct = (weight: number) => `${Math.round(weight * 100)} %`;
+
+/**
+ * The gauge's tooltip: the score, each factor with the figure behind it (a factor not measured says so:
+ * it is left out of the score, not counted as 0) and the weights, from {@link healthWeights}.
+ */
+export function healthFactorsText(item: {
+  health: Pick<HealthScore, 'score' | 'factors' | 'minutesSinceContact'>;
+  apiLatencyP99Ms: number | null;
+  apiErrorRatio: number | null;
+}): string {
+  const { score, factors, minutesSinceContact } = item.health;
+  const latency =
+    factors.latency === null || item.apiLatencyP99Ms === null
+      ? 'API latency not measured'
+      : `API latency ${factors.latency} (p99 ${Math.round(item.apiLatencyP99Ms)} ms)`;
+  const errors =
+    factors.errors === null || item.apiErrorRatio === null
+      ? 'control-plane errors not measured'
+      : `control-plane errors ${factors.errors} (${Math.round(item.apiErrorRatio * 1000) / 10} % of API requests failed)`;
+  const heartbeat = `agent heartbeat ${factors.heartbeat} (${
+    minutesSinceContact === null ? 'never heard from' : `last contact ${minutesSinceContact} min ago`
+  })`;
+  const weights = `weights: latency ${pct(healthWeights.latency)}, errors ${pct(healthWeights.errors)}, heartbeat ${pct(healthWeights.heartbeat)}; a factor not measured is left out`;
+  return `Health ${score}/100 — ${latency}, ${errors}, ${heartbeat} (${weights})`;
+}

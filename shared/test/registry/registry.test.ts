@@ -5,7 +5,12 @@ import { registrySortFields } from '../../src/model/cluster-registry';
 import { defaultPolicy } from '../../src/model/policy';
 import { mergePolicy } from '../../src/policy/merge';
 import { type CompareSettings, compareClusters, weeklyGridText } from '../../src/registry/compare';
-import { healthErrorRatioZero, healthScore, healthWeights } from '../../src/registry/health';
+import {
+  healthErrorRatioZero,
+  healthFactorsText,
+  healthScore,
+  healthWeights,
+} from '../../src/registry/health';
 import { filterRegistry, pageAfter, sortRegistry, sortValue, topSpenderIds } from '../../src/registry/query';
 import {
   decodeRegistryRow,
@@ -236,6 +241,28 @@ describe('health score', () => {
     expect(older.apiErrorRatio).toBeNull();
     expect(older.pressureEventsPerNodeDay).toBe(3);
     expect(older.health).toMatchObject({ score: 100, factors: { errors: null } });
+  });
+});
+
+describe('the health gauge’s tooltip', () => {
+  it('names each factor with its figure and the weights, and says what was not measured', () => {
+    const base = {
+      latencyObjectiveP99Ms: 1000,
+      lastContactAt: new Date(now.getTime() - 5 * 60_000).toISOString(),
+    };
+    const measured = { apiLatencyP99Ms: 400, apiErrorRatio: 0.03 };
+    expect(healthFactorsText({ ...measured, health: healthScore({ ...base, ...measured }, now) })).toBe(
+      'Health 82/100 — API latency 100 (p99 400 ms), control-plane errors 40 (3 % of API requests failed), ' +
+        'agent heartbeat 100 (last contact 5 min ago) (weights: latency 40 %, errors 30 %, heartbeat 30 %; ' +
+        'a factor not measured is left out)',
+    );
+    const none = { apiLatencyP99Ms: null, apiErrorRatio: null };
+    const text = healthFactorsText({
+      ...none,
+      health: healthScore({ ...base, ...none, lastContactAt: null }, now),
+    });
+    expect(text).toContain('API latency not measured, control-plane errors not measured');
+    expect(text).toContain('agent heartbeat 0 (never heard from)');
   });
 });
 
