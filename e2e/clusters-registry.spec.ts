@@ -29,6 +29,8 @@ const fleet: {
   version?: string;
   p99Ms?: number;
   agentVersion?: string;
+  /** The last snapshot's control-plane error ratio (ADR 0086); null: an agent older than the figure. */
+  errorRatio?: number | null;
   findings?: { driftNodes: number | null; driftTypes: string[]; failing: [string, number, number][] };
 }[] = [
   {
@@ -37,6 +39,7 @@ const fleet: {
     team: 'checkout',
     cost: 9100,
     p99Ms: 1800,
+    errorRatio: 0.03,
     // What its last snapshot's Compliance & Drift tab found (ADR 0068): a privileged Deployment, 2 GPU nodes.
     findings: { driftNodes: 2, driftTypes: ['p3.2xlarge'], failing: [['4.2.1', 1, 3]] },
   },
@@ -47,7 +50,7 @@ const fleet: {
   { name: 'search-dev', env: 'dev', team: 'discovery', cost: 500 },
   // Its agent runs an older release: drift until the bulk Upgrade agent of step 6b rolls it out.
   { name: 'data-prod', env: 'prod', team: 'analytics', cost: 7300, p99Ms: 2600, agentVersion: '0.0.9' },
-  { name: 'ml-staging', env: 'staging', team: 'analytics', cost: 3300 },
+  { name: 'ml-staging', env: 'staging', team: 'analytics', cost: 3300, errorRatio: null },
   { name: 'data-dev', env: 'dev', team: 'analytics', cost: 900 },
   { name: 'web-prod', env: 'prod', team: 'frontend', cost: 5200 },
   { name: 'web-staging', env: 'staging', team: 'frontend', cost: 1200 },
@@ -78,6 +81,7 @@ async function seedFleet(orgId: string): Promise<Record<string, string>> {
           ...(c.findings ? { findings: c.findings } : {}),
           ...(c.agentVersion ? { agentVersion: c.agentVersion } : {}),
           p99Ms: c.p99Ms ?? 250,
+          errorRatio: c.errorRatio === undefined ? 0 : c.errorRatio,
         },
       ]),
     ),
@@ -174,6 +178,16 @@ test.describe
       expect(dataProd?.zones.length).toBeGreaterThan(1);
       const rowOf = (name: string) =>
         grid(page).locator('[role="row"]', { has: page.getByRole('link', { name, exact: true }) });
+      // The health gauge's factors (ADR 0086): payments-prod's p99 of 1800 ms scores 13, its 3 % of failed
+      // API requests 40, its heartbeat 100: 47. ml-staging's agent predates the error figure.
+      const healthCell = (name: string) => rowOf(name).locator('[role="cell"][title^="Health "]');
+      await expect(healthCell('payments-prod')).toHaveAttribute(
+        'title',
+        /^Health 47\/100 — API latency 13 \(p99 1800 ms\), control-plane errors 40 \(3 % of API requests failed\), agent heartbeat 100 /,
+      );
+      await expect(healthCell('payments-prod').locator('.score')).toHaveText('47 of 100, degraded');
+      await expect(healthCell('ml-staging')).toHaveAttribute('title', /control-plane errors not measured/);
+
       // What extended support adds is on the row, not only in the badge's tooltip (the API's own figure).
       const extra = rowOf('data-prod').getByTestId('extended-support-cost');
       if (dataProd?.eks.status === 'extended-support')

@@ -102,6 +102,21 @@ describe('in-cluster agent', () => {
     expect(k8s.requests.every((r) => r.authorization === 'Bearer service-account-token')).toBe(true);
   });
 
+  it('pushes the share of its API calls that failed, which an older agent’s push may leave out (ADR 0086)', async () => {
+    k8s.fail('/apis/metrics.k8s.io/v1beta1/pods', 503);
+    const { agent: a } = agent({ t: Date.parse('2026-07-01T12:00:00Z') });
+    expect(await a.snapshot()).toEqual({ ok: true, status: 202 });
+    const pushed = ingest.received[0]?.body;
+    const snapshot = pushed?.kind === 'snapshot' ? pushed.snapshot : null;
+    // 1 of its 10 reads failed, measured as the agentless collector measures it.
+    expect(snapshot?.controlPlane.errorRatio).toBe(0.1);
+    expect(snapshot?.controlPlane.latencyP99Ms).toBeGreaterThan(0);
+    // The same push from an agent older than the figure still passes the ingest contract.
+    const { errorRatio: _, ...older } = snapshot?.controlPlane ?? { latencyP99Ms: 0, requestsPerMinute: 0 };
+    const parsed = ingestBodySchema.parse({ ...pushed, snapshot: { ...snapshot, controlPlane: older } });
+    expect(parsed.kind === 'snapshot' && parsed.snapshot.controlPlane.errorRatio).toBeUndefined();
+  });
+
   it('sends a snapshot every 5 minutes and heartbeats every 30 s in between', async () => {
     const clock = { t: Date.parse('2026-07-01T12:00:00Z') };
     const { agent: a } = agent(clock);

@@ -57,7 +57,17 @@ const plan = [
     savings: 100,
   },
   { name: 'batch', tags: {}, cost: 1200, version: '1.32', contact: 600, p99: 2500, savings: 0 },
-  { name: 'edge-prod', tags: { env: 'prod' }, cost: 300, version: '1.29', contact: 1, p99: 100, savings: 30 },
+  {
+    name: 'edge-prod',
+    tags: { env: 'prod' },
+    cost: 300,
+    version: '1.29',
+    contact: 1,
+    p99: 100,
+    savings: 30,
+    // 2 % of its API requests failed (ADR 0086).
+    errors: 0.02,
+  },
   {
     name: 'analytics-dev',
     tags: { env: 'dev', team: 'data' },
@@ -94,6 +104,8 @@ async function seedRow(orgId: string, c: SeededCluster, p: (typeof plan)[number]
     apiLatencyP99Ms: p.p99,
     latencyObjectiveP99Ms: 1000,
     pressureEventsPerNodeDay: 0,
+    // Measured (none failed) but on the never-heard-from cluster, whose agent predates the figure.
+    apiErrorRatio: 'errors' in p ? p.errors : p.contact === null ? null : 0,
     collection: { status: 'ok', reason: null },
     source: 'agent',
     agent: {
@@ -182,15 +194,26 @@ describe('GET /api/client/clusters (registry)', () => {
     expect(item.compliance.status).toBe('violations');
     expect(item.compliance.checks.map((c) => c.rule)).toContain('kubernetes-supported');
     expect(item.nodes24h).toHaveLength(24);
-    // Never heard from: the heartbeat factor is 0, latency is left out (not measured), no pressure: 50.
+    // Never heard from: the heartbeat factor is 0, latency and errors are left out (not measured): 0.
     const staging = (await list(a, { q: 'ml-staging' })).body.items?.[0] as {
       health: { status: string; score: number; factors: Record<string, number | null> };
       eks: { status: string; extendedSupportExtraMonthlyUsd: number };
     };
     expect(staging.health).toMatchObject({
       status: 'degraded',
-      score: 50,
-      factors: { latency: null, heartbeat: 0 },
+      score: 0,
+      factors: { latency: null, errors: null, heartbeat: 0 },
+    });
+    // 2 % of the API requests failing: the error factor is 60, the score 100 x 0.4 + 60 x 0.3 + 100 x 0.3.
+    const edge = (await list(a, { q: 'edge-prod' })).body.items?.[0] as {
+      apiErrorRatio: number | null;
+      health: { status: string; score: number; factors: Record<string, number | null> };
+    };
+    expect(edge.apiErrorRatio).toBe(0.02);
+    expect(edge.health).toMatchObject({
+      status: 'healthy',
+      score: 88,
+      factors: { latency: 100, errors: 60, heartbeat: 100 },
     });
     expect(staging.eks).toMatchObject({ status: 'extended-support', extendedSupportExtraMonthlyUsd: 365 });
   });

@@ -104,6 +104,35 @@ describe('POST /api/ingest/snapshots', () => {
     ]);
   });
 
+  it('carries the control plane’s error ratio to the registry’s health score, and an older agent’s lack of it (ADR 0086)', async () => {
+    const registryItem = async () => {
+      const res = await call('GET /api/client/clusters', {
+        token: a.accessToken,
+        query: { q: prod.clusterId },
+      });
+      expect(res.status).toBe(200);
+      return (
+        res.body.items as { id: string; apiErrorRatio: number | null; health: { factors: object } }[]
+      ).find((i) => i.id === prod.clusterId);
+    };
+    const failing = await snapshotOf('prod', (s) => ({
+      ...s,
+      controlPlane: { ...s.controlPlane, errorRatio: 0.03 },
+    }));
+    expect((await push({ kind: 'snapshot', agentVersion: '0.1.0', snapshot: failing })).status).toBe(202);
+    const measured = await registryItem();
+    expect(measured?.apiErrorRatio).toBe(0.03);
+    expect(measured?.health.factors).toMatchObject({ errors: 40, heartbeat: 100 });
+    const older = await snapshotOf('prod', (s) => {
+      const { errorRatio: _, ...controlPlane } = s.controlPlane;
+      return { ...s, controlPlane };
+    });
+    expect((await push({ kind: 'snapshot', agentVersion: '0.1.0', snapshot: older })).status).toBe(202);
+    const unmeasured = await registryItem();
+    expect(unmeasured?.apiErrorRatio).toBeNull();
+    expect(unmeasured?.health.factors).toMatchObject({ errors: null, heartbeat: 100 });
+  });
+
   it('names the lists the cluster refused the agent on its collection, and clears them with a full push', async () => {
     const partial = await push({
       kind: 'snapshot',

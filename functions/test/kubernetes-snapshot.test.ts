@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesAccessError } from '../src/ports/kubernetes-errors';
 import { cpuMilli, memoryMiB, parseQuantity } from '../src/ports/kubernetes-quantity';
-import { collectClusterSnapshot } from '../src/ports/kubernetes-snapshot';
+import { collectClusterSnapshot, controlPlaneFailure } from '../src/ports/kubernetes-snapshot';
 import { type FakeKubernetesApi, startFakeKubernetesApi } from './fixtures/k8s/server';
 
 const now = new Date('2026-07-01T12:00:00.000Z');
@@ -313,6 +313,39 @@ describe('collectClusterSnapshot against recorded API responses', () => {
       'deployments.apps',
       'poddisruptionbudgets.policy',
     ]);
+  });
+});
+
+describe('the control plane error ratio (ADR 0086)', () => {
+  it('is 0 when every call was answered, a 403 or 404 included (an answer about access, not a failure)', async () => {
+    expect((await collect()).controlPlane.errorRatio).toBe(0);
+    api.fail('/apis/policy/v1/poddisruptionbudgets', 403);
+    api.fail('/apis/metrics.k8s.io/v1beta1/nodes', 404);
+    expect((await collect()).controlPlane.errorRatio).toBe(0);
+  });
+
+  it('counts the calls answered 5xx or 429 or not answered, over every call it timed', async () => {
+    // The 10 reads: /version, nodes, pods, and the 7 optional lists; 3 of them fail.
+    api.fail('/apis/metrics.k8s.io/v1beta1/pods', 503);
+    api.fail('/api/v1/events', 429);
+    api.hangUp('/apis/autoscaling/v2/horizontalpodautoscalers');
+    api.fail('/apis/apps/v1/replicasets', 403);
+    const s = await collect();
+    expect(s.controlPlane.errorRatio).toBe(0.3);
+    // Node events come from the failed events list; OOM kills from the pods, which were read.
+    expect(s.events.map((e) => e.reason)).toEqual(['OOMKilled']);
+    expect(s.hpas).toEqual([]);
+    // A refused list is named; a failed one is not a permission.
+    expect(s.deniedLists).toEqual(['replicasets.apps']);
+  });
+
+  it('says which failures are the control plane’s', () => {
+    expect(controlPlaneFailure(new ApiException(503, 'unavailable', {}, {}))).toBe(true);
+    expect(controlPlaneFailure(new ApiException(500, 'internal', {}, {}))).toBe(true);
+    expect(controlPlaneFailure(new ApiException(429, 'throttled', {}, {}))).toBe(true);
+    expect(controlPlaneFailure(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
+    for (const code of [401, 403, 404, 409])
+      expect(controlPlaneFailure(new ApiException(code, 'answered', {}, {}))).toBe(false);
   });
 });
 

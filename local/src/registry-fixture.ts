@@ -142,6 +142,8 @@ export interface FleetOptions {
       version?: string;
       contactMinutesAgo?: number | null;
       p99Ms?: number;
+      /** The last snapshot's control-plane error ratio (ADR 0086); null: an agent older than the figure. */
+      errorRatio?: number | null;
       monthlyRunRateUsd?: number;
       /** The Compliance & Drift findings a snapshot would have counted (ADR 0068); none by default. */
       findings?: RegistryFindings;
@@ -174,6 +176,9 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
     const score = 0.25 + random() * 0.65;
     const p99 = o.p99Ms ?? Math.round(100 + random() * random() * 2400);
     const contact = o.contactMinutesAgo === undefined ? Math.floor(random() * 20) : o.contactMinutesAgo;
+    // From the index, not the generator: drawing here would shift every later cluster's figures. Mostly
+    // 0-0.09 %, one cluster in twenty at 2 %.
+    const errorRatio = o.errorRatio !== undefined ? o.errorRatio : i % 20 === 7 ? 0.02 : (i % 10) / 10_000;
     const contactAt = contact === null ? null : new Date(now.getTime() - contact * 60_000).toISOString();
     const summary = {
       computedAt: now.toISOString(),
@@ -236,6 +241,11 @@ export async function seedRegistryFleet(orgId: string, count: number, options: F
         projectedMonthlyCostUsd: 0,
       },
       notes: [],
+      controlPlane: {
+        latencyP99Ms: p99,
+        requestsPerMinute: 10 * nodeCount + 120,
+        ...(errorRatio === null ? {} : { errorRatio }),
+      },
     };
     const cluster = clusterEntity.schema.parse({
       orgId,

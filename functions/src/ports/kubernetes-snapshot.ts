@@ -91,6 +91,17 @@ const statusOf = (error: unknown): number | null => {
   return typeof code === 'number' ? code : null;
 };
 
+/**
+ * Whether a failed call is the control plane's failure: an answer of 5xx (the API server or an aggregated
+ * API unable to serve) or 429 (throttled by API priority and fairness), or no HTTP answer at all (refused,
+ * reset, timed out). A 401/403/404 is an answer about access or an API not installed: the API server
+ * served it.
+ */
+export function controlPlaneFailure(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === null || status === 429 || status >= 500;
+}
+
 /** Lists every page of a list call. */
 async function listAll<T>(
   call: (page: {
@@ -122,10 +133,15 @@ export async function collectClusterSnapshot(
   const versionApi = kc.makeApiClient(VersionApi);
   const metrics = new Metrics(kc);
   const latencies: number[] = [];
+  /** Calls the control plane failed: answered 5xx or 429, or not at all (ADR 0086). */
+  let failedCalls = 0;
   const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       return await fn();
+    } catch (error) {
+      if (controlPlaneFailure(error)) failedCalls += 1;
+      throw error;
     } finally {
       latencies.push(performance.now() - started);
     }
@@ -294,6 +310,9 @@ export async function collectClusterSnapshot(
       latencyP99Ms: Math.round(p99 * 10) / 10,
       // The cluster-wide request rate needs the API server's /metrics; not read by the collectors.
       requestsPerMinute: 0,
+      // The share of the same calls that failed, measured the same way (ADR 0086). A failed required
+      // list fails the snapshot, so in practice this counts the optional lists.
+      errorRatio: latencies.length > 0 ? Math.round((failedCalls / latencies.length) * 10_000) / 10_000 : 0,
     },
     // In the order of the reads, whichever answered first.
     ...(denied.size > 0 ? { deniedLists: optionalLists.filter((r) => denied.has(r)) } : {}),

@@ -512,6 +512,7 @@ export class SandboxKubernetes {
       controlPlane: {
         latencyP99Ms: controlPlane.latencyP99Ms,
         requestsPerMinute: controlPlane.requestsPerMinute,
+        errorRatio: controlPlane.errorRatio,
       },
     };
     return { snapshot, pending, podsOnLaunched };

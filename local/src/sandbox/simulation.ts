@@ -672,17 +672,20 @@ export class Simulation {
   }
 
   /**
-   * Control plane in hour H: API requests per minute and p99 latency.
+   * Control plane in hour H: API requests per minute, p99 latency and the share of requests that failed.
    *   requests/min = 10 x nodes + 120 (controllers) + humans (dev 400, staging 250, prod 100 at full office
    *                  presence) + 15 x pods created per minute
    *   p99 ms       = base x (1 + requests/min / 20,000), x 4-12 in a spike hour (1.5 % of hours), <= 5,000
+   *   error ratio  = 0.01-0.1 % (a retried 5xx or 429 now and then) x (1 + requests/min / 5,000), plus
+   *                  0.5 % per unit of the spike factor above 1 in a spike hour (1.5-5.5 %: the overload
+   *                  that slows the API server makes it shed requests too), <= 20 % (ADR 0086)
    */
   controlPlane(
     cluster: SandboxCluster,
     hour: number,
     nodes: number,
     podChurn: number,
-  ): { requestsPerMinute: number; latencyP99Ms: number } {
+  ): { requestsPerMinute: number; latencyP99Ms: number; errorRatio: number } {
     const ctx = this.hour(cluster, hour);
     const humans = { dev: 400, staging: 250, prod: 100 }[cluster.env] * ctx.office;
     const requestsPerMinute = Math.round(10 * nodes + 120 + humans + (15 * podChurn) / 60);
@@ -692,7 +695,13 @@ export class Simulation {
       5_000,
       cluster.baseLatencyMs * (1 + requestsPerMinute / 20_000) * jitter * spike,
     );
-    return { requestsPerMinute, latencyP99Ms: Math.round(latencyP99Ms) };
+    const baseline = (0.0001 + 0.0009 * unit3(cluster.hash, hour, 0x4c44)) * (1 + requestsPerMinute / 5_000);
+    const errorRatio = Math.min(0.2, baseline + 0.005 * (spike - 1));
+    return {
+      requestsPerMinute,
+      latencyP99Ms: Math.round(latencyP99Ms),
+      errorRatio: Math.round(errorRatio * 100_000) / 100_000,
+    };
   }
 }
 

@@ -156,6 +156,37 @@ describe('cluster snapshots', { timeout: 30_000 }, () => {
     expect(snapshot.pods.some((p) => p.owner?.kind === 'DaemonSet')).toBe(true);
     expect(snapshot.controlPlane.latencyP99Ms).toBeGreaterThan(0);
     expect(snapshot.controlPlane.requestsPerMinute).toBeGreaterThan(0);
+    const errorRatio = snapshot.controlPlane.errorRatio ?? -1;
+    expect(errorRatio >= 0 && errorRatio < 0.01).toBe(true);
+  });
+
+  it('fails a few API requests, many more in the hours its latency spikes, the same for a seed (ADR 0086)', () => {
+    const sim = cloud.simulation;
+    const firstHour = Math.floor(at.getTime() / HOUR_MS) - 24 * 60;
+    const normal: number[] = [];
+    const spiked: number[] = [];
+    for (const cluster of cloud.world.clusters.slice(0, 6)) {
+      for (let h = firstHour; h < firstHour + 24 * 60; h++) {
+        const cp = sim.controlPlane(cluster, h, 20, 60);
+        expect(sim.controlPlane(cluster, h, 20, 60)).toEqual(cp);
+        expect(cp.errorRatio >= 0 && cp.errorRatio <= 0.2).toBe(true);
+        // A spike multiplies the p99 by 4-12: well over twice the base, jitter and load included.
+        (cp.latencyP99Ms > 2.5 * cluster.baseLatencyMs ? spiked : normal).push(cp.errorRatio);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(spiked.length).toBeGreaterThan(0);
+    // Quiet hours: below 0.2 % (a health factor of 96 or more); spike hours: 1.5 % or more.
+    expect(Math.max(...normal)).toBeLessThan(0.002);
+    expect(Math.min(...spiked)).toBeGreaterThanOrEqual(0.015);
+    expect(mean(spiked)).toBeGreaterThan(10 * mean(normal));
+    // More load, more failures, in the same hour.
+    const h = firstHour + 5;
+    const cluster = cloud.world.clusters[0];
+    if (cluster)
+      expect(sim.controlPlane(cluster, h, 400, 600).errorRatio).toBeGreaterThan(
+        sim.controlPlane(cluster, h, 5, 0).errorRatio,
+      );
   });
 
   it('is the same when asked twice, and agrees with the cloud inventory', async () => {

@@ -73,6 +73,8 @@ export const registryRowSchema = z.object({
   // New fields go last, tolerant of their absence: a row stored before them is an array without them.
   /** The Compliance & Drift tab's findings at the last snapshot; `null` before one (or in an older row). */
   findings: registryFindingsSchema.nullable().catch(null),
+  /** Share (0-1) of the last snapshot's API requests that failed (ADR 0086); `null`: not measured. */
+  apiErrorRatio: z.number().nullable().catch(null),
 });
 export type RegistryRow = z.infer<typeof registryRowSchema>;
 
@@ -147,6 +149,8 @@ export const registryFieldsShape = {
   /** The API server's p99 over the stability window, ms (`null`: not measured), and its objective. */
   apiLatencyP99Ms: z.number().nullable(),
   latencyObjectiveP99Ms: z.number(),
+  /** Share (0-1) of the last snapshot's API requests that failed, 5xx/429 or unanswered; `null`: not measured. */
+  apiErrorRatio: z.number().nullable(),
   pressureEventsPerNodeDay: z.number().nullable(),
   provider: z.enum(clusterProviders),
   environment: z.enum(clusterEnvironments).nullable(),

@@ -233,6 +233,13 @@ export const clusterSnapshotSchema = z.object({
     /** p99 latency of API requests over the sampling window, milliseconds. */
     latencyP99Ms: z.number().nonnegative(),
     requestsPerMinute: z.number().nonnegative(),
+    /**
+     * Share (0-1) of the API requests of the same window that failed: answered 5xx or 429 (the server
+     * unable or unwilling to serve) or not answered at all (connection refused, reset, timed out). A
+     * 401/403/404 is an answer about access or an API not installed, not a control-plane failure. Absent
+     * from agents older than the field: the health score then leaves the factor out (ADR 0086).
+     */
+    errorRatio: z.number().min(0).max(1).optional(),
   }),
   /**
    * The optional lists the API server refused (HTTP 403) while this snapshot was read, as ClusterRole

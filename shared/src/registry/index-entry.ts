@@ -63,6 +63,9 @@ export function encodeRegistryIndexEntry(row: RegistryRow): string {
     // The compliance filter and sort read the Compliance & Drift findings too (ADR 0068). Appended:
     // an entry written before them is one value shorter and reads as having none.
     row.findings,
+    // The control-plane error ratio the health score reads (ADR 0086), appended likewise: an older entry
+    // reads as not measured.
+    row.apiErrorRatio,
   ]);
 }
 
@@ -107,6 +110,7 @@ export function rowOfRegistryIndexEntry(clusterId: string, text: string): Regist
     agentVersion,
     lastContactAt,
     findings,
+    errorRatio,
   ] = raw;
   if (typeof name !== 'string' || typeof accountId !== 'string' || typeof region !== 'string') return null;
   const contact = str(lastContactAt);
@@ -141,6 +145,7 @@ export function rowOfRegistryIndexEntry(clusterId: string, text: string): Regist
         : null,
     lastSyncedAt: null,
     findings: findings ? (registryFindingsSchema.safeParse(findings).data ?? null) : null,
+    apiErrorRatio: num(errorRatio),
   };
 }
 
@@ -173,6 +178,7 @@ export function registryIndexItemOf(
     clusterId: id,
     apiLatencyP99Ms: _l,
     latencyObjectiveP99Ms: _o,
+    apiErrorRatio: _e,
     pressureEventsPerNodeDay: _p,
     // Said as compliance checks by `registryFieldsOf`, not answered as they are stored.
     findings: _f,

@@ -50,6 +50,15 @@ const stabilityLevelOf = (summary: unknown): string | null => {
   return typeof level === 'string' ? level : null;
 };
 
+/**
+ * The snapshot's control-plane error ratio as the summary stored it (`controlPlane.errorRatio`, ADR 0086);
+ * `null` from an agent older than the field or a summary written before it.
+ */
+const errorRatioOf = (summary: unknown): number | null => {
+  const ratio = (summary as { controlPlane?: { errorRatio?: unknown } } | null)?.controlPlane?.errorRatio;
+  return typeof ratio === 'number' && Number.isFinite(ratio) ? ratio : null;
+};
+
 /** The stored row of a cluster: its identity and the summary's figures the grid and status bar show. */
 export function registryRowOf(c: RegistryRowInput): RegistryRow {
   const s = parseSummaryView(c.summary);
@@ -81,6 +90,7 @@ export function registryRowOf(c: RegistryRowInput): RegistryRow {
     agent: c.agent ?? null,
     lastSyncedAt: c.lastSyncedAt ?? null,
     findings: c.findings ?? null,
+    apiErrorRatio: errorRatioOf(c.summary),
   };
 }
 
@@ -177,7 +187,7 @@ export function registryFieldsOf(
     {
       apiLatencyP99Ms: row.apiLatencyP99Ms,
       latencyObjectiveP99Ms: row.latencyObjectiveP99Ms,
-      pressureEventsPerNodeDay: row.pressureEventsPerNodeDay,
+      apiErrorRatio: row.apiErrorRatio,
       lastContactAt,
     },
     now,
@@ -219,6 +229,7 @@ export function registryFieldsOf(
   return {
     apiLatencyP99Ms: row.apiLatencyP99Ms,
     latencyObjectiveP99Ms: row.latencyObjectiveP99Ms,
+    apiErrorRatio: row.apiErrorRatio,
     pressureEventsPerNodeDay: row.pressureEventsPerNodeDay,
     provider: 'eks',
     environment: environmentOf(row.tags, row.name),
@@ -316,6 +327,7 @@ export function registryItemOf(
     clusterId,
     apiLatencyP99Ms: _l,
     latencyObjectiveP99Ms: _o,
+    apiErrorRatio: _e,
     pressureEventsPerNodeDay: _p,
     // Said as compliance checks by `registryFieldsOf`, not answered as they are stored.
     findings: _f,

@@ -233,10 +233,10 @@ describe('rows and index entries stored before the findings', () => {
     findings: { driftNodes: 2, driftTypes: ['p3.2xlarge'], failing: [['4.2.1', 1, 3]] },
   });
 
-  it('decodes a row one value short (no findings) with every other field and no findings', () => {
+  it('decodes a row stored before the findings (and the error ratio after them) with every other field', () => {
     const stored = JSON.parse(encodeRegistryRow(row)) as unknown[];
-    const old = JSON.stringify(stored.slice(0, -1));
-    expect(Object.keys(registryRowSchema.shape).at(-1)).toBe('findings');
+    const old = JSON.stringify(stored.slice(0, -2));
+    expect(Object.keys(registryRowSchema.shape).slice(-2)).toEqual(['findings', 'apiErrorRatio']);
     expect(decodeRegistryRow(old)).toEqual({ ...row, findings: null });
     expect(registryItemOf(old, null, now)?.compliance).toEqual({ status: 'compliant', checks: [] });
   });
@@ -250,9 +250,10 @@ describe('rows and index entries stored before the findings', () => {
 
   it('reads an index entry of the older length as one without findings, and refuses a shorter one', () => {
     const entry = JSON.parse(encodeRegistryIndexEntry(withFindings)) as unknown[];
-    const old = JSON.stringify(entry.slice(0, -1));
+    // Before the findings, which the error ratio (ADR 0086) follows.
+    const old = JSON.stringify(entry.slice(0, -2));
     expect(registryIndexItemOf('eks-1', old, null, null, now)?.compliance.status).toBe('compliant');
-    expect(registryIndexItemOf('eks-1', JSON.stringify(entry.slice(0, -2)), null, null, now)).toBeNull();
+    expect(registryIndexItemOf('eks-1', JSON.stringify(entry.slice(0, -3)), null, null, now)).toBeNull();
   });
 
   it('leaves out a failing rule this release does not know', () => {

@@ -30,6 +30,7 @@ const clusterArb = fc.record({
   savings: fc.option(fc.integer({ min: 0, max: 9_000 })),
   p99: fc.option(fc.integer({ min: 1, max: 4000 })),
   pressure: fc.option(fc.double({ min: 0, max: 2, noNaN: true })),
+  errorRatio: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
   collection: fc.constantFrom('ok', 'error', 'pending'),
   source: fc.constantFrom('agent', 'agentless', null),
   heartbeat: fc.option(fc.integer({ min: 0, max: 500 })),
@@ -68,7 +69,14 @@ function pair(c: ClusterCase, n: number): [ClusterListItem, ClusterListItem] {
               level: 'green',
               latency: { p99Ms: c.p99, objectiveP99Ms: 1000 },
               pressure: { eventsPerNodeDay: c.pressure ?? 0 },
+              // Without it the stability section does not parse, and the latency never reached the row.
+              spot: { value: 0, penalty: 0, weight: 30 },
             },
+      // An agent older than the error figure (ADR 0086) sends none.
+      controlPlane:
+        c.errorRatio === null
+          ? { latencyP99Ms: c.p99 ?? 0, requestsPerMinute: 0 }
+          : { latencyP99Ms: c.p99 ?? 0, requestsPerMinute: 0, errorRatio: c.errorRatio },
     },
     collection: {
       status: c.collection,
@@ -117,8 +125,10 @@ describe('registry index entries (ADR 0053)', () => {
           const pairs = clusters.map(pair);
           const full = pairs.map((p) => p[0]);
           const index = pairs.map((p) => p[1]);
-          for (const [f, x] of pairs)
+          for (const [f, x] of pairs) {
             for (const s of registrySortFields) expect(sortValue(x, s)).toEqual(sortValue(f, s));
+            expect(x.health).toEqual(f.health);
+          }
           const ids = (items: ClusterListItem[]) =>
             sortRegistry(filterRegistry(items, filters), field, dir).map((i) => i.id);
           expect(ids(index)).toEqual(ids(full));

@@ -5,7 +5,12 @@ import { registrySortFields } from '../../src/model/cluster-registry';
 import { defaultPolicy } from '../../src/model/policy';
 import { mergePolicy } from '../../src/policy/merge';
 import { type CompareSettings, compareClusters, weeklyGridText } from '../../src/registry/compare';
-import { healthScore } from '../../src/registry/health';
+import {
+  healthErrorRatioZero,
+  healthFactorsText,
+  healthScore,
+  healthWeights,
+} from '../../src/registry/health';
 import { filterRegistry, pageAfter, sortRegistry, sortValue, topSpenderIds } from '../../src/registry/query';
 import {
   decodeRegistryRow,
@@ -121,44 +126,143 @@ describe('registry filters', () => {
 });
 
 describe('health score', () => {
-  it('stays within 0-100 and is monotone in latency (property)', () => {
+  const ago = (minutes: number | null) =>
+    minutes === null ? null : new Date(now.getTime() - minutes * 60_000).toISOString();
+  const inputArb = fc.record({
+    apiLatencyP99Ms: fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }), { nil: null }),
+    latencyObjectiveP99Ms: fc.constantFrom(250, 1000, 2000),
+    apiErrorRatio: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+    lastContactAt: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }).map(ago),
+  });
+
+  it('stays within 0-100 and is monotone in latency and in the error ratio (property)', () => {
     fc.assert(
-      fc.property(
-        fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }), { nil: null }),
-        fc.option(fc.double({ min: 0, max: 5, noNaN: true }), { nil: null }),
-        fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
-        (p99, pressure, minutes) => {
-          const input = {
-            apiLatencyP99Ms: p99,
-            latencyObjectiveP99Ms: 1000,
-            pressureEventsPerNodeDay: pressure,
-            lastContactAt: minutes === null ? null : new Date(now.getTime() - minutes * 60_000).toISOString(),
-          };
-          const h = healthScore(input, now);
-          expect(h.score).toBeGreaterThanOrEqual(0);
-          expect(h.score).toBeLessThanOrEqual(100);
-          if (p99 !== null)
-            expect(healthScore({ ...input, apiLatencyP99Ms: p99 + 100 }, now).score).toBeLessThanOrEqual(
-              h.score,
-            );
-        },
-      ),
+      fc.property(inputArb, fc.double({ min: 0, max: 0.2, noNaN: true }), (input, more) => {
+        const h = healthScore(input, now);
+        expect(h.score).toBeGreaterThanOrEqual(0);
+        expect(h.score).toBeLessThanOrEqual(100);
+        for (const f of [h.factors.latency, h.factors.errors, h.factors.heartbeat])
+          if (f !== null) expect(f >= 0 && f <= 100).toBe(true);
+        expect(h.status).toBe(h.score >= 70 ? 'healthy' : 'degraded');
+        if (input.apiLatencyP99Ms !== null)
+          expect(
+            healthScore({ ...input, apiLatencyP99Ms: input.apiLatencyP99Ms + 100 }, now).score,
+          ).toBeLessThanOrEqual(h.score);
+        if (input.apiErrorRatio !== null) {
+          const worse = healthScore(
+            { ...input, apiErrorRatio: Math.min(1, input.apiErrorRatio + more) },
+            now,
+          );
+          expect(worse.score).toBeLessThanOrEqual(h.score);
+          expect(worse.factors.errors as number).toBeLessThanOrEqual(h.factors.errors as number);
+        }
+      }),
+    );
+  });
+
+  it('scores the error ratio 100 at none, 0 from 5 %, linear between (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (ratio) => {
+        const errors = healthScore(
+          { apiLatencyP99Ms: null, latencyObjectiveP99Ms: 1000, apiErrorRatio: ratio, lastContactAt: null },
+          now,
+        ).factors.errors;
+        expect(errors).toBe(Math.round(ratio >= healthErrorRatioZero ? 0 : 100 * (1 - ratio / 0.05)));
+      }),
+    );
+    const factor = (apiErrorRatio: number) =>
+      healthScore(
+        { apiLatencyP99Ms: null, latencyObjectiveP99Ms: 1000, apiErrorRatio, lastContactAt: null },
+        now,
+      ).factors.errors;
+    expect([0, 0.01, 0.03, 0.05, 0.5].map(factor)).toEqual([100, 80, 40, 0, 0]);
+  });
+
+  it('renormalises over the measured factors: the score is their weighted mean, within their range (property)', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const h = healthScore(input, now);
+        const parts: [number | null, number][] = [
+          [h.factors.latency, healthWeights.latency],
+          [h.factors.errors, healthWeights.errors],
+          [h.factors.heartbeat, healthWeights.heartbeat],
+        ];
+        const measured = parts.filter((p): p is [number, number] => p[0] !== null);
+        const weight = measured.reduce((s, [, w]) => s + w, 0);
+        const mean = measured.reduce((s, [v, w]) => s + v * w, 0) / weight;
+        // The factors are answered rounded: the score, from the unrounded ones, is within a point.
+        expect(Math.abs(h.score - mean)).toBeLessThanOrEqual(1);
+        expect(h.score).toBeGreaterThanOrEqual(Math.min(...measured.map(([v]) => v)) - 1);
+        expect(h.score).toBeLessThanOrEqual(Math.max(...measured.map(([v]) => v)) + 1);
+        // An unmeasured error ratio is left out, not scored as 0 or 100.
+        if (input.apiErrorRatio === null) expect(h.factors.errors).toBeNull();
+      }),
     );
   });
 
   it('weighs latency 0.4, errors 0.3, heartbeat 0.3 and leaves out what is not measured', () => {
     const base = { latencyObjectiveP99Ms: 1000, lastContactAt: now.toISOString() };
-    expect(healthScore({ ...base, apiLatencyP99Ms: 2000, pressureEventsPerNodeDay: 0 }, now).score).toBe(60);
-    expect(healthScore({ ...base, apiLatencyP99Ms: null, pressureEventsPerNodeDay: 1 }, now).score).toBe(50);
+    expect(healthScore({ ...base, apiLatencyP99Ms: 2000, apiErrorRatio: 0 }, now).score).toBe(60);
+    expect(healthScore({ ...base, apiLatencyP99Ms: null, apiErrorRatio: 0.05 }, now).score).toBe(50);
+    // 1 % of the requests failing: the factor is 80, the score 100 x 0.4 + 80 x 0.3 + 100 x 0.3 = 94.
+    expect(healthScore({ ...base, apiLatencyP99Ms: 400, apiErrorRatio: 0.01 }, now)).toMatchObject({
+      score: 94,
+      factors: { latency: 100, errors: 80, heartbeat: 100 },
+    });
+    // Not measured (an older agent): 100 x 0.4 / 0.7 + 100 x 0.3 / 0.7.
+    expect(healthScore({ ...base, apiLatencyP99Ms: 400, apiErrorRatio: null }, now).score).toBe(100);
     expect(
-      healthScore(
-        { ...base, apiLatencyP99Ms: null, pressureEventsPerNodeDay: null, lastContactAt: null },
-        now,
-      ),
+      healthScore({ ...base, apiLatencyP99Ms: null, apiErrorRatio: null, lastContactAt: null }, now),
     ).toMatchObject({
       score: 0,
       status: 'degraded',
     });
+  });
+
+  it('reads the error ratio of the snapshot the summary stored, and no longer node pressure', () => {
+    const withSummary = (summary: unknown) =>
+      item(1, { lastSyncedAt: now.toISOString(), summary }) as ClusterListItem;
+    const stability = {
+      index: 60,
+      level: 'orange',
+      latency: { value: 0.4, penalty: 0, weight: 30, p99Ms: 400, objectiveP99Ms: 1000 },
+      pressure: { value: 3, penalty: 40, weight: 40, eventsPerNodeDay: 3 },
+      spot: { value: 0, penalty: 0, weight: 30 },
+    };
+    const failing = withSummary({
+      stability,
+      controlPlane: { latencyP99Ms: 400, requestsPerMinute: 300, errorRatio: 0.03 },
+    });
+    expect(failing.apiErrorRatio).toBe(0.03);
+    expect(failing.health.factors).toEqual({ latency: 100, errors: 40, heartbeat: 100 });
+    expect(failing.health.score).toBe(82);
+    // A summary from an agent older than the figure: the factor is left out, pressure is not read.
+    const older = withSummary({ stability, controlPlane: { latencyP99Ms: 400, requestsPerMinute: 300 } });
+    expect(older.apiErrorRatio).toBeNull();
+    expect(older.pressureEventsPerNodeDay).toBe(3);
+    expect(older.health).toMatchObject({ score: 100, factors: { errors: null } });
+  });
+});
+
+describe('the health gauge’s tooltip', () => {
+  it('names each factor with its figure and the weights, and says what was not measured', () => {
+    const base = {
+      latencyObjectiveP99Ms: 1000,
+      lastContactAt: new Date(now.getTime() - 5 * 60_000).toISOString(),
+    };
+    const measured = { apiLatencyP99Ms: 400, apiErrorRatio: 0.03 };
+    expect(healthFactorsText({ ...measured, health: healthScore({ ...base, ...measured }, now) })).toBe(
+      'Health 82/100 — API latency 100 (p99 400 ms), control-plane errors 40 (3 % of API requests failed), ' +
+        'agent heartbeat 100 (last contact 5 min ago) (weights: latency 40 %, errors 30 %, heartbeat 30 %; ' +
+        'a factor not measured is left out)',
+    );
+    const none = { apiLatencyP99Ms: null, apiErrorRatio: null };
+    const text = healthFactorsText({
+      ...none,
+      health: healthScore({ ...base, ...none, lastContactAt: null }, now),
+    });
+    expect(text).toContain('API latency not measured, control-plane errors not measured');
+    expect(text).toContain('agent heartbeat 0 (never heard from)');
   });
 });
 
