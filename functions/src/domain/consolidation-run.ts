@@ -8,6 +8,7 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
+import { leavingNodes, stoppedNodeStep } from '@spot/shared/hibernation/consolidation-stop';
 import { liveNodeExemption, nodeObjectExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
@@ -23,7 +24,9 @@ import { nodeEntity, nodeKey } from '../data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import {
+  cancelledConditions,
   getItem,
+  isConditionalCheckFailed,
   putItem,
   queryAll,
   transactDelete,
@@ -87,6 +90,22 @@ export class ConsolidationRunningError extends ConflictError {
       `Consolidation run ${runId} is still in progress on this cluster: follow it in the Activity view and start another once it has finished.`,
       { details: { runId } },
     );
+  }
+}
+
+/**
+ * The run was stopped by someone else while this step ran (a hibernation sleep starting, ADR 0089): thrown
+ * by the re-check right before each act on the cluster or the cloud, and by the write of a step the stop
+ * closed meanwhile; the step then acts no further.
+ */
+export class ConsolidationRunStoppedError extends ConflictError {
+  constructor(runId: string, reason: string | null) {
+    super(
+      'CONSOLIDATION_STOPPED',
+      reason ?? `Consolidation run ${runId} was stopped while its step ran: it acts no further.`,
+      { details: { runId } },
+    );
+    this.name = 'ConsolidationRunStoppedError';
   }
 }
 
@@ -282,7 +301,11 @@ const openActionsOf = async ({ orgId, clusterId, runId }: RunContext) =>
     (a) => a.runId === runId,
   );
 
-/** Moves the action from its open key to its done key (one transaction). */
+/**
+ * Moves the action from its open key to its done key (one transaction), on the condition that it is still
+ * open: a step and a stop racing never both close it (nor count its saving twice); the one that lost gets
+ * {@link ConsolidationRunStoppedError}.
+ */
 async function closeAction(
   action: ClusterAction,
   state: 'done' | 'failed' | 'skipped',
@@ -290,8 +313,23 @@ async function closeAction(
   now: Date,
   realizedMonthlySavingUsd: number | null = null,
 ): Promise<void> {
+  try {
+    await writeClosed(action, state, result, now, realizedMonthlySavingUsd);
+  } catch (error) {
+    if (!cancelledConditions(error)?.[0]) throw error;
+    throw new ConsolidationRunStoppedError(action.runId, null);
+  }
+}
+
+async function writeClosed(
+  action: ClusterAction,
+  state: 'done' | 'failed' | 'skipped',
+  result: string,
+  now: Date,
+  realizedMonthlySavingUsd: number | null,
+): Promise<void> {
   await transactWrite([
-    transactDelete(clusterActionKey(action)),
+    transactDelete(clusterActionKey(action), where.itemExists()),
     transactPut(clusterActionEntity, {
       ...action,
       state,
@@ -359,28 +397,75 @@ export async function stopConsolidationRun(
   reason: string,
   now: Date,
 ): Promise<{ done: true; stopped: string }> {
-  const ctx = { orgId, clusterId, runId, now };
-  for (const action of await openActionsOf(ctx)) {
-    if (action.state === 'terminating') {
-      // Its termination was already asked for: the node goes, only its saving is left unmeasured.
-      await closeAction(
-        action,
-        'done',
-        `Terminated; the run stopped before its saving was measured: ${reason}`,
-        now,
-      );
-      continue;
+  await closeOpenSteps({ orgId, clusterId, runId, now }, reason);
+  return { done: true, stopped: reason };
+}
+
+/**
+ * Closes every open step of the run by the shared rule ({@link stoppedNodeStep}) and ends the run;
+ * answers the nodes whose termination was asked for already (they leave).
+ */
+async function closeOpenSteps(ctx: RunContext, reason: string): Promise<string[]> {
+  const open = (await openActionsOf(ctx)).filter(
+    (a): a is ClusterAction & { state: 'pending' | 'draining' | 'terminating' } =>
+      a.state === 'pending' || a.state === 'draining' || a.state === 'terminating',
+  );
+  const steps = open.map((a) => ({ node: a.node, state: a.state, cordoned: a.drainStartedAt != null }));
+  for (const action of open) {
+    const stopped = stoppedNodeStep({
+      node: action.node,
+      state: action.state,
+      cordoned: action.drainStartedAt != null,
+    });
+    try {
+      if (stopped.leaving) {
+        // Its termination was already asked for: the node goes, only its saving is left unmeasured.
+        await closeAction(
+          action,
+          stopped.close,
+          `Terminated; the run stopped before its saving was measured: ${reason}`,
+          ctx.now,
+        );
+        continue;
+      }
+      const cordoned = stopped.uncordon ? await uncordon(ctx, action) : '';
+      await closeAction(action, stopped.close, `${reason}${cordoned}`, ctx.now);
+    } catch (error) {
+      // Closed by another stop (or its own step) a moment ago: nothing left to do for it.
+      if (!(error instanceof ConsolidationRunStoppedError)) throw error;
     }
-    const cordoned = await uncordon(ctx, action);
-    await closeAction(
-      action,
-      action.drainStartedAt == null ? 'skipped' : 'failed',
-      `${reason}${cordoned}`,
-      now,
-    );
   }
   await finishRun(ctx, reason);
-  return { done: true, stopped: reason };
+  return leavingNodes(steps);
+}
+
+/**
+ * A hibernation sleep about to scale the cluster's groups stops the consolidation run in flight first
+ * (ADR 0089): its open steps closed by {@link stoppedNodeStep} (a cordoned node uncordoned, a termination
+ * already asked for left to finish), the run ended with the reason and audited. The step that may be
+ * running right now re-checks the run before it acts and acts no further. Answers the run stopped and
+ * the nodes leaving (the sleep keeps none of them), or `null` when no run is in flight.
+ */
+export async function stopConsolidationForSleep(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+): Promise<{ runId: string; leavingNodes: string[] } | null> {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
+  if (run?.state !== 'running') return null;
+  const reason = `A hibernation sleep of the cluster started at ${now.toISOString()}: the consolidation run stopped before it, so that the two do not act on the same node groups; consolidation resumes after the cluster wakes.`;
+  const leaving = await closeOpenSteps({ orgId, clusterId, runId: run.runId, now }, reason);
+  return { runId: run.runId, leavingNodes: leaving };
+}
+
+/**
+ * Right before the step acts on the cluster or the cloud: is its run still the cluster's running one?
+ * A stop since the step began (a hibernation sleep) throws {@link ConsolidationRunStoppedError}.
+ */
+async function assertStillRunning(ctx: RunContext): Promise<void> {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(ctx.orgId, ctx.clusterId), true);
+  if (run?.runId === ctx.runId && run.state === 'running') return;
+  throw new ConsolidationRunStoppedError(ctx.runId, run?.runId === ctx.runId ? run.reason : null);
 }
 
 async function finishRun(ctx: RunContext, reason: string | null) {
@@ -537,6 +622,8 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
       command: { type: 'evict' as const, namespace: p.namespace, pod: p.name },
     })),
   ];
+  // Stopped since the step began (a hibernation sleep): nothing is cordoned.
+  await assertStillRunning(ctx);
   try {
     // The cordon goes in the first batch, so it is fetched before the evictions.
     for (let i = 0; i < commands.length; i += maxCommandsPerEnqueue) {
@@ -563,9 +650,17 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
   });
 }
 
-/** An open action rewritten in place (its key does not change while it is open). */
+/**
+ * An open action rewritten in place (its key does not change while it is open), on the condition that it
+ * is still open: a step the run's stop closed meanwhile is never reopened.
+ */
 async function replaceOpen(action: ClusterAction, changes: Partial<ClusterAction>) {
-  await putItem(clusterActionEntity, { ...action, ...changes });
+  try {
+    await putItem(clusterActionEntity, { ...action, ...changes }, where.itemExists());
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    throw new ConsolidationRunStoppedError(action.runId, null);
+  }
 }
 
 /** draining → terminate when every eviction succeeded; re-ask a PDB `wait`; give up past the timeout. */
@@ -615,6 +710,7 @@ async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
   );
   const again = retries.filter((e, i) => e.commandId !== evictions[i]?.commandId);
   if (again.length === 0) return;
+  await assertStillRunning(ctx);
   await enqueueAgentCommands(
     orgId,
     clusterId,
@@ -676,6 +772,7 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
       return;
     }
     const billBeforeHourlyUsd = await billNow(ctx, action);
+    await assertStillRunning(ctx);
     await enqueueAgentCommands(
       orgId,
       clusterId,
@@ -701,12 +798,15 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
   }
   const instanceId = action.instanceId;
   const { cluster, target } = await billTargetOf(ctx);
+  await assertStillRunning(ctx);
   if (action.groupMinimum) {
     const lowered = await lowerGroupMinimum(ctx, action, action.groupMinimum, target, cluster.name);
     if (lowered === null) return;
     action = lowered;
   }
   const billBeforeHourlyUsd = await billNow(ctx, action);
+  // The last read before the termination: a sleep that stopped the run since keeps the node.
+  await assertStillRunning(ctx);
   const outcome = await port('cloud').terminateInstanceInAutoScalingGroup(target, {
     instanceId,
     decrementDesiredCapacity: true,
@@ -725,7 +825,21 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
     billBeforeHourlyUsd,
     terminatingAt: now.toISOString(),
   };
-  await replaceOpen(action, terminating);
+  try {
+    await replaceOpen(action, terminating);
+  } catch (error) {
+    // Stopped between the last re-check and the cloud's answer: the node is going all the same, which
+    // its closed step does not say. The audit trail does.
+    if (error instanceof ConsolidationRunStoppedError) {
+      await auditStep(ctx, 'consolidation.node.remove', 'success', {
+        node: action.node,
+        instanceId,
+        realizedMonthlySavingUsd: null,
+        note: 'terminated as the run was being stopped',
+      });
+    }
+    throw error;
+  }
   await noteTermination(ctx, terminating, billBeforeHourlyUsd);
 }
 
@@ -790,6 +904,7 @@ async function lowerGroupMinimum(
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
   // The minimum a sleep kept for critical pods must not go: the wake would not restore it.
   await assertNotHibernating(orgId, clusterId, now);
+  await assertStillRunning(ctx);
   const keep = async (why: string, reason: string) => {
     await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
     await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
@@ -1049,7 +1164,9 @@ export async function advanceConsolidationRun(
     if (
       error instanceof AgentUnavailableError ||
       error instanceof MaintenanceModeError ||
-      error instanceof ClusterHibernatingError
+      error instanceof ClusterHibernatingError ||
+      // Stopped by a hibernation sleep meanwhile: the stop closed its steps; anything opened since closes.
+      error instanceof ConsolidationRunStoppedError
     ) {
       return stopConsolidationRun(orgId, clusterId, runId, error.message, now);
     }
