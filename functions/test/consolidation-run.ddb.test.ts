@@ -1387,6 +1387,7 @@ describe('a hibernation sleep starting while a run drains (ADR 0089)', () => {
     await recordMinimum();
     const afterSleep: string[] = [];
     let slept: { status: number; raw: string } | null = null;
+    let sleptAt = '';
     scenario = {
       // The evictions hang: web-1 is cordoned and draining when the person hibernates the cluster.
       agent: ({ type }) => {
@@ -1396,6 +1397,7 @@ describe('a hibernation sleep starting while a run drains (ADR 0089)', () => {
       termination: terminating,
       beforeStep: async (step) => {
         if (step !== 3) return;
+        sleptAt = clock.toISOString();
         slept = await call('POST /api/client/clusters/{id}/hibernation/sleep', {
           token: user.accessToken,
           path: { id: cluster.clusterId },
@@ -1407,7 +1409,7 @@ describe('a hibernation sleep starting while a run drains (ADR 0089)', () => {
     expect(slept).toMatchObject({ status: 200 });
     expect(steps).toBe(3);
     expect(open).toEqual([]);
-    const reason = `A hibernation sleep of the cluster started at ${new Date('2026-12-01T10:03:00Z').toISOString()}: the consolidation run stopped before it, so that the two do not act on the same node groups; consolidation resumes after the cluster wakes.`;
+    const reason = `A hibernation sleep of the cluster started at ${sleptAt}: the consolidation run stopped before it, so that the two do not act on the same node groups; consolidation resumes after the cluster wakes.`;
     expect(run).toMatchObject({ state: 'stopped', reason });
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ state: 'failed', node: 'web-1' });
