@@ -25,7 +25,8 @@ import { call, signUpAndIn, useLocalServices } from './support/services';
  * DynamoDB Local, with fakes for the outside world: the cloud port (the ASG termination), the Kubernetes
  * port (the live pods of a node) and the cluster's agent, which the test plays before each `Advance` step
  * (it polls, then reports each command as the scenario says). The clock moves one minute per step, so a
- * drain times out after 15 steps.
+ * drain times out after 15 steps; a scenario that only waits for a timeout moves it faster (`stepMinutes`),
+ * each step costing some thirty DynamoDB requests.
  */
 
 vi.mock('../src/domain/accounts-connect', async (original) => ({
@@ -50,6 +51,8 @@ interface Scenario {
   replacementsReadyAtStep?: number;
   /** At these steps the PDB over `web` allows no disruption whatever runs (as with maxUnavailable 0). */
   budgetSpent?: (step: number) => boolean;
+  /** How far the clock moves before this step (default one minute). */
+  stepMinutes?: (step: number) => number;
 }
 
 let scenario: Scenario;
@@ -229,7 +232,7 @@ const workflows = new LocalStepFunctions({
   wrapTask: (state, run) => async (input) => {
     if (state === 'Advance') {
       steps += 1;
-      clock = new Date(clock.getTime() + 60_000);
+      clock = new Date(clock.getTime() + (scenario.stepMinutes?.(steps) ?? 1) * 60_000);
       await scenario.beforeStep?.(steps);
       await agentTurn();
     }
@@ -561,6 +564,8 @@ describe('consolidation run (workflow)', () => {
       agent: succeed,
       termination: terminating,
       replacementsReadyAtStep: Number.POSITIVE_INFINITY,
+      // Three-minute steps: the wait for the first wave's workloads is what this runs through.
+      stepMinutes: () => 3,
     };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
@@ -575,8 +580,10 @@ describe('consolidation run (workflow)', () => {
     expect(enqueuedTypes.filter((t) => t === 'cordon')).toHaveLength(1);
     expect(evictedPods).toHaveLength(1);
     expect(terminated).toEqual([first?.instanceId]);
-    // Bounded: about ten one-minute steps past the first wave, not the run's 24 hours.
-    expect(steps).toBeLessThan(20);
+    // Bounded: stopped at the first step more than ten minutes after the first wave closed.
+    const waited = Date.parse(second?.finishedAt ?? '') - Date.parse(first?.finishedAt ?? '');
+    expect(waited).toBeGreaterThan(10 * 60_000);
+    expect(waited).toBeLessThanOrEqual(13 * 60_000);
   });
 
   it('a wave whose evictions were all refused disrupted nothing: the next wave does not wait for it', async () => {
@@ -596,6 +603,8 @@ describe('consolidation run (workflow)', () => {
       replacementsReadyAtStep: Number.POSITIVE_INFINITY,
       // The budget allowed the first drain to start, then nothing more (spent by others).
       budgetSpent: (step) => step > 1,
+      // Five-minute steps while the first drain waits (15 minutes in at step 4), then one-minute steps.
+      stepMinutes: (step) => (step <= 4 ? 5 : 1),
     };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
@@ -702,11 +711,18 @@ describe('consolidation run (workflow)', () => {
           ? { outcome: 'wait', reason: 'PodDisruptionBudget web allows 0 disruptions' }
           : succeed(),
       termination: terminating,
+      // The drain starts at step 1: 12 minutes in at step 4 (going on), 16 at step 5 (timed out).
+      stepMinutes: () => 4,
     };
     const { execution, done, run } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
     expect(done[0]?.state).toBe('failed');
     expect(done[0]?.result).toContain('Drain timed out after 15 minutes');
+    // Step 6 finds nothing open and ends the run.
+    expect(steps).toBe(6);
+    expect(Date.parse(done[0]?.finishedAt ?? '') - Date.parse(done[0]?.drainStartedAt ?? '')).toBe(
+      16 * 60_000,
+    );
     expect(done[0]?.result).toContain('shop/web-a');
     expect(done[0]?.result).toContain('uncordoned');
     expect(enqueuedTypes).toContain('uncordon');
