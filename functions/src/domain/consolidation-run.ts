@@ -276,6 +276,18 @@ interface RunContext {
    * was read (otherwise each would measure both drops).
    */
   deletingIn?: Map<string, ClusterAction>;
+  /** The cluster item, read once per step ({@link clusterOf}). */
+  cluster?: ReturnType<typeof loadCluster>;
+}
+
+/**
+ * The cluster item, read at most once per step: what the step takes from it (name, region, account,
+ * endpoint) does not change within one, while the policy, maintenance and hibernation are read afresh
+ * at each check.
+ */
+function clusterOf(ctx: RunContext): ReturnType<typeof loadCluster> {
+  ctx.cluster ??= loadCluster(ctx.orgId, ctx.clusterId);
+  return ctx.cluster;
 }
 
 const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/${scope.name}` : null);
@@ -488,8 +500,9 @@ async function finishRun(ctx: RunContext, reason: string | null) {
 }
 
 /** The cluster as it is now (the Kubernetes port's live snapshot). */
-async function liveSnapshot(orgId: string, clusterId: string) {
-  const cluster = await loadCluster(orgId, clusterId);
+async function liveSnapshot(ctx: RunContext) {
+  const { orgId, clusterId } = ctx;
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
   return port('kubernetes').collectSnapshot(
     target,
@@ -503,14 +516,13 @@ async function liveSnapshot(orgId: string, clusterId: string) {
  * inventory). The stored node's labels stand in when the snapshot does not list the node.
  */
 async function exemptionNow(
-  orgId: string,
-  clusterId: string,
+  ctx: RunContext,
   node: string,
   snapshot: Awaited<ReturnType<typeof liveSnapshot>>,
 ): Promise<string | null> {
   const [{ policy }, stored] = await Promise.all([
-    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
-    getItem(nodeEntity, nodeKey(orgId, clusterId, node), true),
+    effectivePolicyOf(ctx.orgId, await clusterOf(ctx)),
+    getItem(nodeEntity, nodeKey(ctx.orgId, ctx.clusterId, node), true),
   ]);
   return liveNodeExemption(
     snapshot,
@@ -527,10 +539,10 @@ async function exemptionNow(
  * drain; the agent re-reads each pod before evicting it). A node the live cluster no longer lists has
  * nothing to say.
  */
-async function nodeExemptNow(orgId: string, clusterId: string, node: string): Promise<string | null> {
+async function nodeExemptNow(ctx: RunContext, node: string): Promise<string | null> {
   const [snapshot, { policy }] = await Promise.all([
-    liveSnapshot(orgId, clusterId),
-    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
+    liveSnapshot(ctx),
+    effectivePolicyOf(ctx.orgId, await clusterOf(ctx)),
   ]);
   const live = snapshot.nodes?.find((n) => n.name === node);
   if (!live) return null;
@@ -544,9 +556,9 @@ async function nodeExemptNow(orgId: string, clusterId: string, node: string): Pr
  * Live pods of the node that a drain evicts (the agent reads each pod again before evicting it), and why
  * the node is exempt now, if it is.
  */
-async function podsToEvict(orgId: string, clusterId: string, node: string) {
-  const snapshot = await liveSnapshot(orgId, clusterId);
-  const exempt = await exemptionNow(orgId, clusterId, node, snapshot);
+async function podsToEvict(ctx: RunContext, node: string) {
+  const snapshot = await liveSnapshot(ctx);
+  const exempt = await exemptionNow(ctx, node, snapshot);
   const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
@@ -577,7 +589,7 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const { pods, heldByBudget, exempt } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget, exempt } = await podsToEvict(ctx, action.node);
   if (exempt) {
     // Exempt since the plan: kept as the plan would have kept it, before anything is cordoned or evicted.
     const minimum = action.groupMinimum
@@ -725,7 +737,7 @@ async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
 }
 
 async function billTargetOf(ctx: RunContext) {
-  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
   return { cluster, target };
 }
@@ -749,7 +761,7 @@ async function billNow(ctx: RunContext, action: ClusterAction): Promise<number |
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
   // Marked do-not-disrupt (or labeled exempt) while it drained: drained, but kept and uncordoned.
-  const exempt = await nodeExemptNow(orgId, clusterId, action.node);
+  const exempt = await nodeExemptNow(ctx, action.node);
   if (exempt) {
     const minimum = action.groupMinimum
       ? ` The minimum of ${action.groupMinimum.nodeGroupName} was not changed.`
@@ -914,7 +926,7 @@ async function lowerGroupMinimum(
     });
     return null;
   };
-  const cluster = await loadCluster(orgId, clusterId);
+  const cluster = await clusterOf(ctx);
   const { policy, versions } = await effectivePolicyOf(orgId, cluster);
   if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
     return keep(
@@ -928,7 +940,7 @@ async function lowerGroupMinimum(
     : undefined;
   const drift = await minimumDriftOf(orgId, cluster, record, before, versions, now);
   if (drift) return keep(`${drift.message} The node stays.`, 'minimum-drift');
-  const exempt = await exemptionNow(orgId, clusterId, action.node, await liveSnapshot(orgId, clusterId));
+  const exempt = await exemptionNow(ctx, action.node, await liveSnapshot(ctx));
   if (exempt) {
     return keep(
       `${exempt} now: the minimum of ${group} was not changed, the node stays.`,
@@ -1077,7 +1089,7 @@ async function previousWaveRecovery(
     ),
   );
   if (evicted.length === 0) return null;
-  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
   const snapshot = await port('kubernetes').collectSnapshot(
     target,
