@@ -6,12 +6,13 @@ import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit
 import { clusterActionEntity, doneActionsQuery, openActionsQuery } from '../src/data/entities/cluster-action';
 import { consolidationRunEntity, consolidationRunKey } from '../src/data/entities/consolidation-run';
 import { groupMinimumEntity, groupMinimumKey } from '../src/data/entities/group-minimum';
-import { hibernationRuntimeEntity } from '../src/data/entities/hibernation-runtime';
+import { hibernationRuntimeEntity, hibernationRuntimeKey } from '../src/data/entities/hibernation-runtime';
 import { nodeEntity } from '../src/data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../src/data/entities/node-group';
 import { getItem, putItem, queryAll, updateItem } from '../src/data/repository';
 import { getAgentCommand, pendingCommandsForAgent, recordCommandResult } from '../src/domain/agent-commands';
 import { runScheduledConsolidation } from '../src/domain/consolidation-schedule';
+import { sleepCluster } from '../src/domain/hibernation-run';
 import { setMaintenance } from '../src/domain/maintenance';
 import { configurePorts } from '../src/ports';
 import type { CustomerCloudPort, InstanceTermination } from '../src/ports/cloud';
@@ -24,7 +25,8 @@ import { call, signUpAndIn, useLocalServices } from './support/services';
  * DynamoDB Local, with fakes for the outside world: the cloud port (the ASG termination), the Kubernetes
  * port (the live pods of a node) and the cluster's agent, which the test plays before each `Advance` step
  * (it polls, then reports each command as the scenario says). The clock moves one minute per step, so a
- * drain times out after 15 steps.
+ * drain times out after 15 steps; a scenario that only waits for a timeout moves it faster (`stepMinutes`),
+ * each step costing some thirty DynamoDB requests.
  */
 
 vi.mock('../src/domain/accounts-connect', async (original) => ({
@@ -49,6 +51,8 @@ interface Scenario {
   replacementsReadyAtStep?: number;
   /** At these steps the PDB over `web` allows no disruption whatever runs (as with maxUnavailable 0). */
   budgetSpent?: (step: number) => boolean;
+  /** How far the clock moves before this step (default one minute). */
+  stepMinutes?: (step: number) => number;
 }
 
 let scenario: Scenario;
@@ -68,8 +72,12 @@ const evictedPods: string[] = [];
 /** The agent's step of each of those evictions. */
 const evictedAtStep: number[] = [];
 
+/** Runs when a step reads the live cluster (before a drain, and right before a termination). */
+let onSnapshot: (() => Promise<void>) | undefined;
+
 const kubernetes = {
   async collectSnapshot() {
+    await onSnapshot?.();
     const pod = (name: string, nodeName: string | null, kind = 'ReplicaSet') => ({
       namespace: 'shop',
       name,
@@ -114,6 +122,9 @@ const kubernetes = {
  */
 const asg = {
   minSize: 2,
+  /** Its desired capacity: 3, less each termination, or what an update set. */
+  desired: 3,
+  maxSize: 6,
   enforce: false,
   denyUpdate: false,
   updates: [] as { minSize: number; desiredCapacity: number }[],
@@ -128,8 +139,8 @@ const cloud = {
       {
         name: 'web-asg',
         minSize: asg.minSize,
-        desiredCapacity: 3 - terminated.length,
-        maxSize: 6,
+        desiredCapacity: asg.desired,
+        maxSize: asg.maxSize,
         instanceIds: [],
         instanceTypes: ['m5.large'],
         onDemandPercentageAboveBase: null,
@@ -149,9 +160,11 @@ const cloud = {
       );
     asg.updates.push({ minSize: update.minSize, desiredCapacity: update.desiredCapacity });
     asg.minSize = update.minSize;
+    asg.desired = update.desiredCapacity;
+    asg.maxSize = update.maxSize;
   },
   async terminateInstanceInAutoScalingGroup(_target: unknown, request: { instanceId: string }) {
-    if (asg.enforce && 3 - terminated.length - 1 < asg.minSize)
+    if (asg.enforce && asg.desired - 1 < asg.minSize)
       return {
         outcome: 'skipped',
         reason: 'group-minimum',
@@ -159,7 +172,10 @@ const cloud = {
           'The Auto Scaling group is at its minimum size: lower the minimum to let the optimizer remove it.',
       } satisfies InstanceTermination;
     const answer = scenario.termination(request.instanceId);
-    if (answer.outcome === 'terminating') terminated.push(request.instanceId);
+    if (answer.outcome === 'terminating') {
+      terminated.push(request.instanceId);
+      asg.desired -= 1;
+    }
     return answer;
   },
   // The bill (ADR 0044): the group's instances that are not terminated, m5.large on-demand; a NodePool's
@@ -216,7 +232,7 @@ const workflows = new LocalStepFunctions({
   wrapTask: (state, run) => async (input) => {
     if (state === 'Advance') {
       steps += 1;
-      clock = new Date(clock.getTime() + 60_000);
+      clock = new Date(clock.getTime() + (scenario.stepMinutes?.(steps) ?? 1) * 60_000);
       await scenario.beforeStep?.(steps);
       await agentTurn();
     }
@@ -323,6 +339,9 @@ beforeEach(() => {
   liveNodeLabels = {};
   liveNodeAnnotations = {};
   asg.minSize = 2;
+  asg.desired = 3;
+  asg.maxSize = 6;
+  onSnapshot = undefined;
   asg.enforce = false;
   asg.denyUpdate = false;
   asg.updates.length = 0;
@@ -545,6 +564,8 @@ describe('consolidation run (workflow)', () => {
       agent: succeed,
       termination: terminating,
       replacementsReadyAtStep: Number.POSITIVE_INFINITY,
+      // Three-minute steps: the wait for the first wave's workloads is what this runs through.
+      stepMinutes: () => 3,
     };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
@@ -559,8 +580,10 @@ describe('consolidation run (workflow)', () => {
     expect(enqueuedTypes.filter((t) => t === 'cordon')).toHaveLength(1);
     expect(evictedPods).toHaveLength(1);
     expect(terminated).toEqual([first?.instanceId]);
-    // Bounded: about ten one-minute steps past the first wave, not the run's 24 hours.
-    expect(steps).toBeLessThan(20);
+    // Bounded: stopped at the first step more than ten minutes after the first wave closed.
+    const waited = Date.parse(second?.finishedAt ?? '') - Date.parse(first?.finishedAt ?? '');
+    expect(waited).toBeGreaterThan(10 * 60_000);
+    expect(waited).toBeLessThanOrEqual(13 * 60_000);
   });
 
   it('a wave whose evictions were all refused disrupted nothing: the next wave does not wait for it', async () => {
@@ -580,6 +603,8 @@ describe('consolidation run (workflow)', () => {
       replacementsReadyAtStep: Number.POSITIVE_INFINITY,
       // The budget allowed the first drain to start, then nothing more (spent by others).
       budgetSpent: (step) => step > 1,
+      // Five-minute steps while the first drain waits (15 minutes in at step 4), then one-minute steps.
+      stepMinutes: (step) => (step <= 4 ? 5 : 1),
     };
     const { done, run, execution } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
@@ -686,11 +711,18 @@ describe('consolidation run (workflow)', () => {
           ? { outcome: 'wait', reason: 'PodDisruptionBudget web allows 0 disruptions' }
           : succeed(),
       termination: terminating,
+      // The drain starts at step 1: 12 minutes in at step 4 (going on), 16 at step 5 (timed out).
+      stepMinutes: () => 4,
     };
     const { execution, done, run } = await runToEnd(user.accessToken);
     expect(execution.status).toBe('SUCCEEDED');
     expect(done[0]?.state).toBe('failed');
     expect(done[0]?.result).toContain('Drain timed out after 15 minutes');
+    // Step 6 finds nothing open and ends the run.
+    expect(steps).toBe(6);
+    expect(Date.parse(done[0]?.finishedAt ?? '') - Date.parse(done[0]?.drainStartedAt ?? '')).toBe(
+      16 * 60_000,
+    );
     expect(done[0]?.result).toContain('shop/web-a');
     expect(done[0]?.result).toContain('uncordoned');
     expect(enqueuedTypes).toContain('uncordon');
@@ -1346,5 +1378,166 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
     expect(done.length).toBeGreaterThan(0);
     for (const action of done) expect(action.state).not.toBe('done');
     expect(done.some((a) => a.result?.includes('The node is being uncordoned'))).toBe(true);
+  });
+});
+
+describe('a hibernation sleep starting while a run drains (ADR 0089)', () => {
+  /** The product set the group's minimum to 2 before (a takeover or a person's edit, ADR 0073). */
+  const recordMinimum = () =>
+    putItem(groupMinimumEntity, {
+      orgId,
+      clusterId: cluster.clusterId,
+      nodeGroupId: 'asg-web',
+      nodeGroupName: 'web',
+      setMinSize: 2,
+      setAt: '2026-11-30T10:00:00.000Z',
+      setBy: 'cr-earlier',
+      drift: null,
+    });
+  const runtimeNow = () =>
+    getItem(hibernationRuntimeEntity, hibernationRuntimeKey(orgId, cluster.clusterId), true);
+  const audited = (audit: { action: string }[], action: string) => audit.filter((r) => r.action === action);
+
+  it('Hibernate now while a node drains: the run stops first, the node uncordoned and kept, the sleep pins the group as it read it, recorded and audited', async () => {
+    const user = await seed('sleep-mid-drain');
+    await recordMinimum();
+    const afterSleep: string[] = [];
+    let slept: { status: number; raw: string } | null = null;
+    let sleptAt = '';
+    scenario = {
+      // The evictions hang: web-1 is cordoned and draining when the person hibernates the cluster.
+      agent: ({ type }) => {
+        if (slept) afterSleep.push(type);
+        return type === 'evict' ? null : succeed();
+      },
+      termination: terminating,
+      beforeStep: async (step) => {
+        if (step !== 3) return;
+        sleptAt = clock.toISOString();
+        slept = await call('POST /api/client/clusters/{id}/hibernation/sleep', {
+          token: user.accessToken,
+          path: { id: cluster.clusterId },
+        });
+      },
+    };
+    const { started, done, open, run, execution, audit } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(slept).toMatchObject({ status: 200 });
+    expect(steps).toBe(3);
+    expect(open).toEqual([]);
+    const reason = `A hibernation sleep of the cluster started at ${sleptAt}: the consolidation run stopped before it, so that the two do not act on the same node groups; consolidation resumes after the cluster wakes.`;
+    expect(run).toMatchObject({ state: 'stopped', reason });
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'failed', node: 'web-1' });
+    expect(done[0]?.result).toBe(
+      `${reason} The node is being uncordoned (the command was sent to the agent).`,
+    );
+    // The agent's poll right after the sleep took the uncordon, and nothing else: the node takes pods again.
+    expect(await getAgentCommand(orgId, cluster.clusterId, `${done[0]?.actionId}:uncordon`)).toMatchObject({
+      status: 'done',
+      outcome: 'succeeded',
+      command: { type: 'uncordon', node: 'web-1' },
+    });
+    expect(afterSleep).toEqual(['uncordon']);
+    // No node terminated by the run; the group's one size write is the sleep's, from the sizes the run left.
+    expect(terminated).toEqual([]);
+    expect(asg.updates).toEqual([{ minSize: 0, desiredCapacity: 0 }]);
+    const runtime = await runtimeNow();
+    expect(runtime).toMatchObject({ actual: 'sleeping' });
+    expect(runtime?.records['asg-web']?.size).toEqual({ minSize: 2, desiredSize: 3, maxSize: 6 });
+    // ADR 0081: the minimum record follows the sleep's own write (no drift reported at the next read).
+    expect(
+      await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'), true),
+    ).toMatchObject({ setMinSize: 0, setBy: 'hibernation sleep', drift: null });
+    // Audited: the run's stop by the optimizer, once, and the person's sleep naming the run it stopped.
+    const stops = audited(audit, 'consolidation.run.stop');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ actorName: 'system: optimizer', outcome: 'failed', after: { reason } });
+    const sleeps = audited(audit, 'hibernation.sleep-now');
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toMatchObject({
+      actorType: 'user',
+      outcome: 'success',
+      after: { actual: 'sleeping', consolidationRunStopped: started.runId, changedGroups: ['asg-web'] },
+    });
+    expect(audited(audit, 'consolidation.node.remove')).toEqual([]);
+  });
+
+  it('a sleep while the step is between its last checks and the termination: the step terminates nothing, the node closed once, uncordoned', async () => {
+    const user = await seed('sleep-in-step');
+    let sleptAtStep = 0;
+    scenario = { agent: succeed, termination: terminating };
+    // The drain finished; the step re-reads the live Node right before terminating it, and the scheduler's
+    // sleep (another Lambda) runs right then, after the step's own maintenance and hibernation checks.
+    onSnapshot = async () => {
+      const openNow = await queryAll(clusterActionEntity, openActionsQuery(orgId, cluster.clusterId));
+      if (sleptAtStep || !openNow.some((a) => a.state === 'draining')) return;
+      sleptAtStep = steps;
+      await sleepCluster(orgId, cluster.clusterId, { kind: 'user', userId: 'u-1', email: 'ops@x.io' }, clock);
+    };
+    const { done, open, run, execution, audit } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(sleptAtStep).toBe(2);
+    expect(steps).toBe(2);
+    expect(open).toEqual([]);
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(run?.reason).toContain('A hibernation sleep of the cluster started at');
+    // Closed once, by the sleep's stop: drained, not terminated, uncordoned.
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'failed', node: 'web-1', realizedMonthlySavingUsd: null });
+    expect(done[0]?.result).toContain('The node is being uncordoned');
+    expect(terminated).toEqual([]);
+    expect(asg.updates).toEqual([{ minSize: 0, desiredCapacity: 0 }]);
+    expect((await runtimeNow())?.records['asg-web']?.size).toEqual({
+      minSize: 2,
+      desiredSize: 3,
+      maxSize: 6,
+    });
+    expect(audited(audit, 'consolidation.run.stop')).toHaveLength(1);
+    expect(audited(audit, 'consolidation.node.remove')).toEqual([]);
+  });
+
+  it('a sleep after the termination was asked for: the node goes once, the sleep reads and records the group without it', async () => {
+    const user = await seed('sleep-terminating');
+    await recordMinimum();
+    scenario = {
+      agent: succeed,
+      termination: terminating,
+      // Step 2 terminated web-1 (desired 3 → 2); its saving is read at step 3, before which the sleep runs.
+      beforeStep: async (step) => {
+        if (step === 3)
+          await sleepCluster(
+            orgId,
+            cluster.clusterId,
+            { kind: 'user', userId: 'u-1', email: 'ops@x.io' },
+            clock,
+          );
+      },
+    };
+    const { done, open, run, execution, audit } = await runToEnd(user.accessToken);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCEEDED');
+    expect(open).toEqual([]);
+    expect(run).toMatchObject({ state: 'stopped' });
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ state: 'done', node: 'web-1', realizedMonthlySavingUsd: null });
+    expect(done[0]?.result).toContain(
+      'Terminated; the run stopped before its saving was measured: A hibernation sleep',
+    );
+    // One termination only, and no uncordon of the node that went.
+    expect(terminated).toEqual(['i-web-1']);
+    expect(
+      await getAgentCommand(orgId, cluster.clusterId, `${done[0]?.actionId}:uncordon`).catch(() => null),
+    ).toBeNull();
+    // The sleep read the group after the termination: the wake restores 2 nodes, not 3.
+    expect(asg.updates).toEqual([{ minSize: 0, desiredCapacity: 0 }]);
+    expect((await runtimeNow())?.records['asg-web']?.size).toEqual({
+      minSize: 2,
+      desiredSize: 2,
+      maxSize: 6,
+    });
+    expect(
+      await getItem(groupMinimumEntity, groupMinimumKey(orgId, cluster.clusterId, 'asg-web'), true),
+    ).toMatchObject({ setMinSize: 0, setBy: 'hibernation sleep', drift: null });
+    expect(audited(audit, 'consolidation.run.stop')).toHaveLength(1);
   });
 });

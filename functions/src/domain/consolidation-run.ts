@@ -8,6 +8,7 @@ import {
   consolidationRunMaxNodes,
   isDomainError,
 } from '@spot/shared';
+import { leavingNodes, stoppedNodeStep } from '@spot/shared/hibernation/consolidation-stop';
 import { liveNodeExemption, nodeObjectExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
@@ -23,7 +24,9 @@ import { nodeEntity, nodeKey } from '../data/entities/node';
 import { nodeGroupEntity, nodeGroupKey } from '../data/entities/node-group';
 import { clusterChildrenQuery } from '../data/entities/partitions';
 import {
+  cancelledConditions,
   getItem,
+  isConditionalCheckFailed,
   putItem,
   queryAll,
   transactDelete,
@@ -87,6 +90,22 @@ export class ConsolidationRunningError extends ConflictError {
       `Consolidation run ${runId} is still in progress on this cluster: follow it in the Activity view and start another once it has finished.`,
       { details: { runId } },
     );
+  }
+}
+
+/**
+ * The run was stopped by someone else while this step ran (a hibernation sleep starting, ADR 0089): thrown
+ * by the re-check right before each act on the cluster or the cloud, and by the write of a step the stop
+ * closed meanwhile; the step then acts no further.
+ */
+export class ConsolidationRunStoppedError extends ConflictError {
+  constructor(runId: string, reason: string | null) {
+    super(
+      'CONSOLIDATION_STOPPED',
+      reason ?? `Consolidation run ${runId} was stopped while its step ran: it acts no further.`,
+      { details: { runId } },
+    );
+    this.name = 'ConsolidationRunStoppedError';
   }
 }
 
@@ -257,6 +276,18 @@ interface RunContext {
    * was read (otherwise each would measure both drops).
    */
   deletingIn?: Map<string, ClusterAction>;
+  /** The cluster item, read once per step ({@link clusterOf}). */
+  cluster?: ReturnType<typeof loadCluster>;
+}
+
+/**
+ * The cluster item, read at most once per step: what the step takes from it (name, region, account,
+ * endpoint) does not change within one, while the policy, maintenance and hibernation are read afresh
+ * at each check.
+ */
+function clusterOf(ctx: RunContext): ReturnType<typeof loadCluster> {
+  ctx.cluster ??= loadCluster(ctx.orgId, ctx.clusterId);
+  return ctx.cluster;
 }
 
 const scopeKey = (scope: ClusterAction['billScope']) => (scope ? `${scope.kind}/${scope.name}` : null);
@@ -282,7 +313,11 @@ const openActionsOf = async ({ orgId, clusterId, runId }: RunContext) =>
     (a) => a.runId === runId,
   );
 
-/** Moves the action from its open key to its done key (one transaction). */
+/**
+ * Moves the action from its open key to its done key (one transaction), on the condition that it is still
+ * open: a step and a stop racing never both close it (nor count its saving twice); the one that lost gets
+ * {@link ConsolidationRunStoppedError}.
+ */
 async function closeAction(
   action: ClusterAction,
   state: 'done' | 'failed' | 'skipped',
@@ -290,8 +325,23 @@ async function closeAction(
   now: Date,
   realizedMonthlySavingUsd: number | null = null,
 ): Promise<void> {
+  try {
+    await writeClosed(action, state, result, now, realizedMonthlySavingUsd);
+  } catch (error) {
+    if (!cancelledConditions(error)?.[0]) throw error;
+    throw new ConsolidationRunStoppedError(action.runId, null);
+  }
+}
+
+async function writeClosed(
+  action: ClusterAction,
+  state: 'done' | 'failed' | 'skipped',
+  result: string,
+  now: Date,
+  realizedMonthlySavingUsd: number | null,
+): Promise<void> {
   await transactWrite([
-    transactDelete(clusterActionKey(action)),
+    transactDelete(clusterActionKey(action), where.itemExists()),
     transactPut(clusterActionEntity, {
       ...action,
       state,
@@ -359,28 +409,75 @@ export async function stopConsolidationRun(
   reason: string,
   now: Date,
 ): Promise<{ done: true; stopped: string }> {
-  const ctx = { orgId, clusterId, runId, now };
-  for (const action of await openActionsOf(ctx)) {
-    if (action.state === 'terminating') {
-      // Its termination was already asked for: the node goes, only its saving is left unmeasured.
-      await closeAction(
-        action,
-        'done',
-        `Terminated; the run stopped before its saving was measured: ${reason}`,
-        now,
-      );
-      continue;
+  await closeOpenSteps({ orgId, clusterId, runId, now }, reason);
+  return { done: true, stopped: reason };
+}
+
+/**
+ * Closes every open step of the run by the shared rule ({@link stoppedNodeStep}) and ends the run;
+ * answers the nodes whose termination was asked for already (they leave).
+ */
+async function closeOpenSteps(ctx: RunContext, reason: string): Promise<string[]> {
+  const open = (await openActionsOf(ctx)).filter(
+    (a): a is ClusterAction & { state: 'pending' | 'draining' | 'terminating' } =>
+      a.state === 'pending' || a.state === 'draining' || a.state === 'terminating',
+  );
+  const steps = open.map((a) => ({ node: a.node, state: a.state, cordoned: a.drainStartedAt != null }));
+  for (const action of open) {
+    const stopped = stoppedNodeStep({
+      node: action.node,
+      state: action.state,
+      cordoned: action.drainStartedAt != null,
+    });
+    try {
+      if (stopped.leaving) {
+        // Its termination was already asked for: the node goes, only its saving is left unmeasured.
+        await closeAction(
+          action,
+          stopped.close,
+          `Terminated; the run stopped before its saving was measured: ${reason}`,
+          ctx.now,
+        );
+        continue;
+      }
+      const cordoned = stopped.uncordon ? await uncordon(ctx, action) : '';
+      await closeAction(action, stopped.close, `${reason}${cordoned}`, ctx.now);
+    } catch (error) {
+      // Closed by another stop (or its own step) a moment ago: nothing left to do for it.
+      if (!(error instanceof ConsolidationRunStoppedError)) throw error;
     }
-    const cordoned = await uncordon(ctx, action);
-    await closeAction(
-      action,
-      action.drainStartedAt == null ? 'skipped' : 'failed',
-      `${reason}${cordoned}`,
-      now,
-    );
   }
   await finishRun(ctx, reason);
-  return { done: true, stopped: reason };
+  return leavingNodes(steps);
+}
+
+/**
+ * A hibernation sleep about to scale the cluster's groups stops the consolidation run in flight first
+ * (ADR 0089): its open steps closed by {@link stoppedNodeStep} (a cordoned node uncordoned, a termination
+ * already asked for left to finish), the run ended with the reason and audited. The step that may be
+ * running right now re-checks the run before it acts and acts no further. Answers the run stopped and
+ * the nodes leaving (the sleep keeps none of them), or `null` when no run is in flight.
+ */
+export async function stopConsolidationForSleep(
+  orgId: string,
+  clusterId: string,
+  now: Date,
+): Promise<{ runId: string; leavingNodes: string[] } | null> {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(orgId, clusterId), true);
+  if (run?.state !== 'running') return null;
+  const reason = `A hibernation sleep of the cluster started at ${now.toISOString()}: the consolidation run stopped before it, so that the two do not act on the same node groups; consolidation resumes after the cluster wakes.`;
+  const leaving = await closeOpenSteps({ orgId, clusterId, runId: run.runId, now }, reason);
+  return { runId: run.runId, leavingNodes: leaving };
+}
+
+/**
+ * Right before the step acts on the cluster or the cloud: is its run still the cluster's running one?
+ * A stop since the step began (a hibernation sleep) throws {@link ConsolidationRunStoppedError}.
+ */
+async function assertStillRunning(ctx: RunContext): Promise<void> {
+  const run = await getItem(consolidationRunEntity, consolidationRunKey(ctx.orgId, ctx.clusterId), true);
+  if (run?.runId === ctx.runId && run.state === 'running') return;
+  throw new ConsolidationRunStoppedError(ctx.runId, run?.runId === ctx.runId ? run.reason : null);
 }
 
 async function finishRun(ctx: RunContext, reason: string | null) {
@@ -403,8 +500,9 @@ async function finishRun(ctx: RunContext, reason: string | null) {
 }
 
 /** The cluster as it is now (the Kubernetes port's live snapshot). */
-async function liveSnapshot(orgId: string, clusterId: string) {
-  const cluster = await loadCluster(orgId, clusterId);
+async function liveSnapshot(ctx: RunContext) {
+  const { orgId, clusterId } = ctx;
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(orgId, cluster.accountId)), region: cluster.region };
   return port('kubernetes').collectSnapshot(
     target,
@@ -418,14 +516,13 @@ async function liveSnapshot(orgId: string, clusterId: string) {
  * inventory). The stored node's labels stand in when the snapshot does not list the node.
  */
 async function exemptionNow(
-  orgId: string,
-  clusterId: string,
+  ctx: RunContext,
   node: string,
   snapshot: Awaited<ReturnType<typeof liveSnapshot>>,
 ): Promise<string | null> {
   const [{ policy }, stored] = await Promise.all([
-    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
-    getItem(nodeEntity, nodeKey(orgId, clusterId, node), true),
+    effectivePolicyOf(ctx.orgId, await clusterOf(ctx)),
+    getItem(nodeEntity, nodeKey(ctx.orgId, ctx.clusterId, node), true),
   ]);
   return liveNodeExemption(
     snapshot,
@@ -442,10 +539,10 @@ async function exemptionNow(
  * drain; the agent re-reads each pod before evicting it). A node the live cluster no longer lists has
  * nothing to say.
  */
-async function nodeExemptNow(orgId: string, clusterId: string, node: string): Promise<string | null> {
+async function nodeExemptNow(ctx: RunContext, node: string): Promise<string | null> {
   const [snapshot, { policy }] = await Promise.all([
-    liveSnapshot(orgId, clusterId),
-    effectivePolicyOf(orgId, await loadCluster(orgId, clusterId)),
+    liveSnapshot(ctx),
+    effectivePolicyOf(ctx.orgId, await clusterOf(ctx)),
   ]);
   const live = snapshot.nodes?.find((n) => n.name === node);
   if (!live) return null;
@@ -459,9 +556,9 @@ async function nodeExemptNow(orgId: string, clusterId: string, node: string): Pr
  * Live pods of the node that a drain evicts (the agent reads each pod again before evicting it), and why
  * the node is exempt now, if it is.
  */
-async function podsToEvict(orgId: string, clusterId: string, node: string) {
-  const snapshot = await liveSnapshot(orgId, clusterId);
-  const exempt = await exemptionNow(orgId, clusterId, node, snapshot);
+async function podsToEvict(ctx: RunContext, node: string) {
+  const snapshot = await liveSnapshot(ctx);
+  const exempt = await exemptionNow(ctx, node, snapshot);
   const pods = snapshot.pods
     .filter((p) => p.nodeName === node && (p.phase === 'Running' || p.phase === 'Pending'))
     .filter((p) => !notEvicted.has(p.owner?.kind ?? ''))
@@ -492,7 +589,7 @@ const eksClusterOf = (cluster: Awaited<ReturnType<typeof loadCluster>>): EksClus
 
 /** pending → cordon and evictions enqueued (idempotent ids: a retried step enqueues nothing twice). */
 async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void> {
-  const { pods, heldByBudget, exempt } = await podsToEvict(ctx.orgId, ctx.clusterId, action.node);
+  const { pods, heldByBudget, exempt } = await podsToEvict(ctx, action.node);
   if (exempt) {
     // Exempt since the plan: kept as the plan would have kept it, before anything is cordoned or evicted.
     const minimum = action.groupMinimum
@@ -537,6 +634,8 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
       command: { type: 'evict' as const, namespace: p.namespace, pod: p.name },
     })),
   ];
+  // Stopped since the step began (a hibernation sleep): nothing is cordoned.
+  await assertStillRunning(ctx);
   try {
     // The cordon goes in the first batch, so it is fetched before the evictions.
     for (let i = 0; i < commands.length; i += maxCommandsPerEnqueue) {
@@ -563,9 +662,17 @@ async function startDrain(ctx: RunContext, action: ClusterAction): Promise<void>
   });
 }
 
-/** An open action rewritten in place (its key does not change while it is open). */
+/**
+ * An open action rewritten in place (its key does not change while it is open), on the condition that it
+ * is still open: a step the run's stop closed meanwhile is never reopened.
+ */
 async function replaceOpen(action: ClusterAction, changes: Partial<ClusterAction>) {
-  await putItem(clusterActionEntity, { ...action, ...changes });
+  try {
+    await putItem(clusterActionEntity, { ...action, ...changes }, where.itemExists());
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    throw new ConsolidationRunStoppedError(action.runId, null);
+  }
 }
 
 /** draining → terminate when every eviction succeeded; re-ask a PDB `wait`; give up past the timeout. */
@@ -615,6 +722,7 @@ async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
   );
   const again = retries.filter((e, i) => e.commandId !== evictions[i]?.commandId);
   if (again.length === 0) return;
+  await assertStillRunning(ctx);
   await enqueueAgentCommands(
     orgId,
     clusterId,
@@ -629,7 +737,7 @@ async function checkDrain(ctx: RunContext, step: ClusterAction): Promise<void> {
 }
 
 async function billTargetOf(ctx: RunContext) {
-  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
   return { cluster, target };
 }
@@ -653,7 +761,7 @@ async function billNow(ctx: RunContext, action: ClusterAction): Promise<number |
 async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> {
   const { orgId, clusterId, now } = ctx;
   // Marked do-not-disrupt (or labeled exempt) while it drained: drained, but kept and uncordoned.
-  const exempt = await nodeExemptNow(orgId, clusterId, action.node);
+  const exempt = await nodeExemptNow(ctx, action.node);
   if (exempt) {
     const minimum = action.groupMinimum
       ? ` The minimum of ${action.groupMinimum.nodeGroupName} was not changed.`
@@ -676,6 +784,7 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
       return;
     }
     const billBeforeHourlyUsd = await billNow(ctx, action);
+    await assertStillRunning(ctx);
     await enqueueAgentCommands(
       orgId,
       clusterId,
@@ -701,12 +810,15 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
   }
   const instanceId = action.instanceId;
   const { cluster, target } = await billTargetOf(ctx);
+  await assertStillRunning(ctx);
   if (action.groupMinimum) {
     const lowered = await lowerGroupMinimum(ctx, action, action.groupMinimum, target, cluster.name);
     if (lowered === null) return;
     action = lowered;
   }
   const billBeforeHourlyUsd = await billNow(ctx, action);
+  // The last read before the termination: a sleep that stopped the run since keeps the node.
+  await assertStillRunning(ctx);
   const outcome = await port('cloud').terminateInstanceInAutoScalingGroup(target, {
     instanceId,
     decrementDesiredCapacity: true,
@@ -725,7 +837,21 @@ async function terminate(ctx: RunContext, action: ClusterAction): Promise<void> 
     billBeforeHourlyUsd,
     terminatingAt: now.toISOString(),
   };
-  await replaceOpen(action, terminating);
+  try {
+    await replaceOpen(action, terminating);
+  } catch (error) {
+    // Stopped between the last re-check and the cloud's answer: the node is going all the same, which
+    // its closed step does not say. The audit trail does.
+    if (error instanceof ConsolidationRunStoppedError) {
+      await auditStep(ctx, 'consolidation.node.remove', 'success', {
+        node: action.node,
+        instanceId,
+        realizedMonthlySavingUsd: null,
+        note: 'terminated as the run was being stopped',
+      });
+    }
+    throw error;
+  }
   await noteTermination(ctx, terminating, billBeforeHourlyUsd);
 }
 
@@ -790,6 +916,7 @@ async function lowerGroupMinimum(
   if (maintenance.enabled) throw new MaintenanceModeError(clusterId, maintenance);
   // The minimum a sleep kept for critical pods must not go: the wake would not restore it.
   await assertNotHibernating(orgId, clusterId, now);
+  await assertStillRunning(ctx);
   const keep = async (why: string, reason: string) => {
     await closeAction(action, 'skipped', `${why}${await uncordon(ctx, action)}`, now);
     await auditStep(ctx, 'consolidation.nodegroup.minimum', 'failed', {
@@ -799,7 +926,7 @@ async function lowerGroupMinimum(
     });
     return null;
   };
-  const cluster = await loadCluster(orgId, clusterId);
+  const cluster = await clusterOf(ctx);
   const { policy, versions } = await effectivePolicyOf(orgId, cluster);
   if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
     return keep(
@@ -813,7 +940,7 @@ async function lowerGroupMinimum(
     : undefined;
   const drift = await minimumDriftOf(orgId, cluster, record, before, versions, now);
   if (drift) return keep(`${drift.message} The node stays.`, 'minimum-drift');
-  const exempt = await exemptionNow(orgId, clusterId, action.node, await liveSnapshot(orgId, clusterId));
+  const exempt = await exemptionNow(ctx, action.node, await liveSnapshot(ctx));
   if (exempt) {
     return keep(
       `${exempt} now: the minimum of ${group} was not changed, the node stays.`,
@@ -962,7 +1089,7 @@ async function previousWaveRecovery(
     ),
   );
   if (evicted.length === 0) return null;
-  const cluster = await loadCluster(ctx.orgId, ctx.clusterId);
+  const cluster = await clusterOf(ctx);
   const target = { ...(await cloudTargetOf(ctx.orgId, cluster.accountId)), region: cluster.region };
   const snapshot = await port('kubernetes').collectSnapshot(
     target,
@@ -1049,7 +1176,9 @@ export async function advanceConsolidationRun(
     if (
       error instanceof AgentUnavailableError ||
       error instanceof MaintenanceModeError ||
-      error instanceof ClusterHibernatingError
+      error instanceof ClusterHibernatingError ||
+      // Stopped by a hibernation sleep meanwhile: the stop closed its steps; anything opened since closes.
+      error instanceof ConsolidationRunStoppedError
     ) {
       return stopConsolidationRun(orgId, clusterId, runId, error.message, now);
     }

@@ -42,6 +42,7 @@ import { cloudTargetOf } from './accounts-connect';
 import { appendAudit } from './audit';
 import { withStoredKubeconfig } from './cluster-kubeconfig';
 import { loadCluster } from './clusters';
+import { stopConsolidationForSleep } from './consolidation-run';
 import { followProductMinimumWrites, type ProductMinimumWrite } from './group-minimum-drift';
 import {
   armNotice,
@@ -350,6 +351,15 @@ export interface HibernationRunStore {
     writes: readonly ProductMinimumWrite[],
     now: Date,
   ): Promise<void>;
+  /**
+   * A sleep about to scale stops the cluster's consolidation run in flight (ADR 0089); answers the run
+   * stopped and the nodes whose termination it had asked for (leaving), or `null` when none was running.
+   */
+  stopConsolidation(
+    orgId: string,
+    clusterId: string,
+    now: Date,
+  ): Promise<{ runId: string; leavingNodes: string[] } | null>;
 }
 
 export const dynamoRunStore: HibernationRunStore = {
@@ -384,6 +394,9 @@ export const dynamoRunStore: HibernationRunStore = {
   },
   async minimumsWritten(orgId, cluster, writes, now) {
     await followProductMinimumWrites(orgId, cluster, writes, now);
+  },
+  async stopConsolidation(orgId, clusterId, now) {
+    return stopConsolidationForSleep(orgId, clusterId, now);
   },
 };
 
@@ -437,20 +450,30 @@ async function runOnce(
   const input = { schedule, overrides, manualOverride: liveManual };
   const desired = desiredStateAt(input, now);
 
-  const { groups, names, keep, unreadable } = await liveGroups(
-    cluster,
-    target,
-    nodeGroups,
-    nodes,
-    schedule.protection,
-  );
-  const plan = planTransition(
-    runsNodes(desired.state),
-    groups,
-    schedule.scope,
-    schedule.protection,
-    runtime?.records ?? {},
-  );
+  const planOn = async (left: readonly NodeItem[]) => {
+    const live = await liveGroups(cluster, target, nodeGroups, left, schedule.protection);
+    const planned = planTransition(
+      runsNodes(desired.state),
+      live.groups,
+      schedule.scope,
+      schedule.protection,
+      runtime?.records ?? {},
+    );
+    return { ...live, plan: planned };
+  };
+  let planned = await planOn(nodes);
+  // A consolidation run draining a node would act on the groups the sleep scales (ADR 0089): stopped
+  // first, then the sizes read again, so that the sleep records and pins what the stop left (a node whose
+  // termination was asked for goes, and is not one kept for critical pods).
+  const consolidationStopped =
+    planned.plan.direction === 'sleep' && planned.plan.actions.length > 0
+      ? await store.stopConsolidation(orgId, clusterId, now)
+      : null;
+  if (consolidationStopped) {
+    const leaving = new Set(consolidationStopped.leavingNodes);
+    planned = await planOn(nodes.filter((n) => !leaving.has(n.nodeName)));
+  }
+  const { names, keep, unreadable, plan } = planned;
 
   const records = { ...plan.records };
   const outcomes: HibernationActionResponse['actions'] = [...unreadable, ...plan.skipped].map(
@@ -518,7 +541,13 @@ async function runOnce(
 
   const changedGroups = outcomes.filter((o) => o.outcome === 'scaled').map((o) => o.nodeGroupId);
   const before = { actual: runtime?.actual ?? null, manualOverride: previousManual };
-  const after = { actual: updated.actual, desired: desired.state, reason: desired.reason, changedGroups };
+  const after = {
+    actual: updated.actual,
+    desired: desired.state,
+    reason: desired.reason,
+    changedGroups,
+    ...(consolidationStopped ? { consolidationRunStopped: consolidationStopped.runId } : {}),
+  };
   if (actor.kind === 'system') {
     await store.auditSystemRun(
       orgId,

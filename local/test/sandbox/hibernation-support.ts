@@ -57,6 +57,10 @@ export class MemoryRunStore implements HibernationRunStore {
   }
   /** The optimizer's minimum records are not simulated (no group here has one). */
   async minimumsWritten(): Promise<void> {}
+  /** The simulation runs no consolidation. */
+  async stopConsolidation() {
+    return null;
+  }
 }
 
 /** The run inputs of one sandbox cluster, with its node groups as discovery records them. */

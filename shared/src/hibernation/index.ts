@@ -1,4 +1,5 @@
 export * from './consolidation-guard';
+export * from './consolidation-stop';
 export * from './engine';
 export * from './notice';
 export * from './planner';
