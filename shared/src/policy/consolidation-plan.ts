@@ -4,13 +4,13 @@ import {
   type PlanMinimumDrift,
 } from '../model/consolidation';
 import type { Policy } from '../model/policy';
-import { lowerGroupMinimumsOf } from './merge';
 import { podKey } from '../savings/cluster';
 import {
   type ConsolidationRunInput,
   planConsolidationRun,
   type RunNodeGroup,
 } from '../savings/consolidation-run';
+import { lowerGroupMinimumsOf } from './merge';
 import {
   type NodeTaint,
   type PlacementNode,

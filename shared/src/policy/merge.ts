@@ -79,10 +79,12 @@ export const policyLeafPaths: readonly string[] = leavesOf(
  * Whether consolidation may lower node group minimums (node group takeover, ADR 0067) under an effective
  * policy: the value a level set explicitly (the deepest one, as for every field, so an explicit `false` at
  * any level wins over the aggressiveness), else on exactly when the effective aggressiveness is
- * `aggressive` (ADR 0088). The planner, the run, the preview and the editor all read it through here.
+ * `aggressive` (ADR 0088). The planner (the dry run), the run's step and the policy editor read it here.
  */
 export const lowerGroupMinimumsOf = (policy: {
-  infrastructure: { binPacking: Pick<Policy['infrastructure']['binPacking'], 'aggressiveness' | 'lowerGroupMinimums'> };
+  infrastructure: {
+    binPacking: Pick<Policy['infrastructure']['binPacking'], 'aggressiveness' | 'lowerGroupMinimums'>;
+  };
 }): boolean =>
   policy.infrastructure.binPacking.lowerGroupMinimums ??
   policy.infrastructure.binPacking.aggressiveness === 'aggressive';

@@ -176,7 +176,11 @@ describe('policy merge (organization ⊕ account ⊕ cluster)', () => {
 });
 
 describe('lowerGroupMinimumsOf: node group takeover under an effective policy (ADR 0088)', () => {
-  const aggressivenessArb = fc.constantFrom('conservative' as const, 'balanced' as const, 'aggressive' as const);
+  const aggressivenessArb = fc.constantFrom(
+    'conservative' as const,
+    'balanced' as const,
+    'aggressive' as const,
+  );
 
   it('is the deepest explicit value, else on exactly at Aggressive, whatever the levels', () => {
     fc.assert(
