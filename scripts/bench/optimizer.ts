@@ -347,6 +347,8 @@ export async function run(): Promise<void> {
     const touchedDoNotDisrupt = new Set<string>();
     const safety = { pendingOver2Min: 0, pdbViolations: 0, evictions: 0, nodesCordonedOrDeleted: 0 };
     const safetyNotes: string[] = [];
+    /** The phase under way, named in the safety notes. */
+    let phaseName = 'balanced';
 
     const runPhase = async (
       r: ClusterRow,
@@ -602,8 +604,12 @@ export async function run(): Promise<void> {
       figures.note = `${figures.note}[plan: ${planGroups}] ${reasons.slice(0, 2).join(' | ')}`;
       safety.pendingOver2Min += overLimit.size;
       safety.pdbViolations += violated.size;
-      for (const id of overLimit) safetyNotes.push(`${r.name}: pod ${id} Pending over 2 minutes`);
-      for (const id of violated) safetyNotes.push(`${r.name}: budget of ${id} violated`);
+      for (const id of overLimit)
+        safetyNotes.push(`${r.name} (${phaseName}): pod ${id} Pending over 2 minutes`);
+      for (const id of violated) safetyNotes.push(`${r.name} (${phaseName}): budget of ${id} violated`);
+      // Where in the run: the safety misses on the run's own line too.
+      if (overLimit.size + violated.size > 0)
+        figures.note = `${overLimit.size} pods Pending over 2 minutes, ${violated.size} budgets violated; ${figures.note}`;
       return figures;
     };
 
@@ -643,6 +649,7 @@ export async function run(): Promise<void> {
     const resync = await discover();
     console.log(`\nre-sync of both accounts: ${resync.seconds.toFixed(1)} s (${resync.failed} failed)`);
     const aggressive: PhaseFigures[] = [];
+    phaseName = 'aggressive, first run';
     for (const r of rows) aggressive.push(await runPhase(r, 'aggressive', aggressiveSetting));
     printPhase(`${aggressiveTitle}: one more run per cluster`, aggressive);
     const realizedAggressive = aggressive.reduce((s, f) => s + f.billRealizedUsd, 0);
@@ -653,6 +660,7 @@ export async function run(): Promise<void> {
     const takeover: PhaseFigures[] = [];
     const again = await discover();
     console.log(`\nre-sync of both accounts: ${again.seconds.toFixed(1)} s (${again.failed} failed)`);
+    phaseName = 'aggressive, next run';
     for (const r of rows) takeover.push(await runPhase(r, 'aggressive', aggressiveSetting));
     printPhase(`${aggressiveTitle}: its next run per cluster`, takeover);
     const realizedTakeover = takeover.reduce((s, f) => s + f.billRealizedUsd, 0);
