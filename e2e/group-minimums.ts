@@ -2,11 +2,13 @@ import { expect, type Page } from '@playwright/test';
 import { apiCall, expectAccessible, screenshotter } from './helpers';
 
 /**
- * Node group takeover in the browser (ADR 0067), on the dashboard spec's sandbox account: the policy
- * editor's "Allow the optimizer to lower node group minimums" checkbox switched on from the keyboard at a
- * cluster's level and saved, then the consolidation preview's "Node group minimums the run lowers" table,
- * row for row the route's `minimumChanges`. Nothing runs; the cluster's own policy is put back as it was,
- * so the optimizer-run test after it plans as before.
+ * Node group takeover in the browser (ADR 0067, ADR 0088), on the dashboard spec's sandbox account: at a
+ * cluster set to Aggressive without the setting, the policy editor's "Allow the optimizer to lower node
+ * group minimums" checkbox shows on (its default at Aggressive); unticked from the keyboard and saved, it
+ * is an explicit "no" and the dry run lowers nothing; "Use inherited" brings the default back, and the
+ * consolidation preview's "Node group minimums the run lowers" table is, row for row, the route's
+ * `minimumChanges`. Nothing runs; the cluster's own policy is put back as it was, so the optimizer-run
+ * test after it plans as before.
  */
 
 const shot = screenshotter('takeover-');
@@ -40,18 +42,19 @@ async function putPolicy(page: Page, clusterId: string, policy: Overrides) {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
-const withBinPacking = (policy: Overrides, binPacking: Record<string, unknown>): Overrides => ({
-  ...policy,
-  infrastructure: {
-    ...policy.infrastructure,
-    binPacking: { ...policy.infrastructure?.binPacking, ...binPacking },
-  },
-});
+/** The policy with `binPacking` set over it, `lowerGroupMinimums` left unset (its default follows). */
+const withBinPacking = (policy: Overrides, binPacking: Record<string, unknown>): Overrides => {
+  const { lowerGroupMinimums: _, ...inherited } = policy.infrastructure?.binPacking ?? {};
+  return {
+    ...policy,
+    infrastructure: { ...policy.infrastructure, binPacking: { ...inherited, ...binPacking } },
+  };
+};
 
 /**
- * A cluster whose aggressive plan lowers a group minimum once the setting is on, found through the API
- * (the sandbox's fixed-size `legacy-workers` groups; which clusters depends on the sandbox's hour). It is
- * left aggressive with the setting off, for the person to switch on; the others are put back.
+ * A cluster whose aggressive plan lowers a group minimum with the setting left unset (on by default at
+ * Aggressive, ADR 0088), found through the API (the sandbox's fixed-size `legacy-workers` groups; which
+ * clusters depends on the sandbox's hour). It is left so; the others are put back.
  */
 async function clusterWithTakeover(page: Page) {
   const list = await apiCall(page, '/api/client/clusters?limit=100');
@@ -61,20 +64,9 @@ async function clusterWithTakeover(page: Page) {
   );
   for (const c of clusters) {
     const original = (await policyOf(page, c.id)).policy;
-    await putPolicy(
-      page,
-      c.id,
-      withBinPacking(original, { aggressiveness: 'aggressive', lowerGroupMinimums: true }),
-    );
+    await putPolicy(page, c.id, withBinPacking(original, { aggressiveness: 'aggressive' }));
     const changes = (await dryRun(page, c.id)).minimumChanges;
-    if (changes.length > 0) {
-      await putPolicy(
-        page,
-        c.id,
-        withBinPacking(original, { aggressiveness: 'aggressive', lowerGroupMinimums: false }),
-      );
-      return { clusterId: c.id, name: c.name, original };
-    }
+    if (changes.length > 0) return { clusterId: c.id, name: c.name, original };
     await putPolicy(page, c.id, original);
   }
   throw new Error(`no cluster of ${clusters.length} whose aggressive plan lowers a group minimum`);
@@ -84,29 +76,51 @@ export async function groupMinimumsFromTheUi(page: Page) {
   await page.setViewportSize({ width: 1440, height: 900 });
   const cluster = await clusterWithTakeover(page);
 
-  // The policy editor at the cluster's level: the checkbox is off; Space switches it on; Enter saves.
+  // The policy editor at the cluster's level: Aggressive and nothing set, so the checkbox shows on.
   await page.goto(`/policies?cluster=${cluster.clusterId}`);
   const card = page.getByTestId('card-binPacking');
   const checkbox = card.getByTestId('lower-group-minimums');
+  const state = card.getByTestId('lower-group-minimums-state');
   await expect(checkbox).toBeVisible({ timeout: 30_000 });
-  await expect(checkbox).not.toBeChecked();
+  await expect(checkbox).toBeChecked();
+  await expect(state).toContainText('On by default at Aggressive');
+  await expect(state).toContainText('follows the aggressiveness (now on)');
   await expect(
     page.getByRole('checkbox', { name: 'Allow the optimizer to lower node group minimums' }),
   ).toHaveCount(1);
+  await checkbox.scrollIntoViewIfNeeded();
+  await shot(page, 'policy-checkbox-default');
+  await expectAccessible(page, 'the policy page with node group takeover on by default at Aggressive');
+
+  // Space unticks it: an explicit "no", saved with Enter; the dry run then lowers no minimum.
   await checkbox.focus();
   await page.keyboard.press('Space');
-  await expect(checkbox).toBeChecked();
+  await expect(checkbox).not.toBeChecked();
+  await expect(state).toContainText('set off explicitly');
   await expect(page.getByTestId('unsaved-bar')).toContainText('You have unsaved changes (1 field)');
-  await checkbox.scrollIntoViewIfNeeded();
-  await shot(page, 'policy-checkbox');
-  await expectAccessible(page, 'the policy page with node group takeover switched on');
+  await shot(page, 'policy-checkbox-off');
   const save = page.getByTestId('save-policy');
   await save.focus();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('unsaved-bar')).toBeHidden();
   expect((await policyOf(page, cluster.clusterId)).policy.infrastructure?.binPacking).toMatchObject({
-    lowerGroupMinimums: true,
+    aggressiveness: 'aggressive',
+    lowerGroupMinimums: false,
   });
+  expect((await dryRun(page, cluster.clusterId)).minimumChanges).toEqual([]);
+
+  // "Use inherited" (from the keyboard) drops the explicit value: on again at Aggressive, saved unset.
+  const inherit = card.getByRole('button', { name: 'Use the inherited lower node group minimums' });
+  await inherit.focus();
+  await page.keyboard.press('Enter');
+  await expect(checkbox).toBeChecked();
+  await expect(state).toContainText('follows the aggressiveness (now on)');
+  await save.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('unsaved-bar')).toBeHidden();
+  const unset = (await policyOf(page, cluster.clusterId)).policy.infrastructure?.binPacking;
+  expect(unset).toMatchObject({ aggressiveness: 'aggressive' });
+  expect(unset).not.toHaveProperty('lowerGroupMinimums');
 
   // The cluster page's dry run, from the keyboard: the minimums table is the route's minimumChanges.
   await page.goto(`/clusters/${cluster.clusterId}`);

@@ -1,5 +1,10 @@
 import { LocalStepFunctions } from '@spot/local/stepfunctions';
-import type { AgentCommandResultBody, ClusterSnapshot, ConsolidationStartResponse } from '@spot/shared';
+import type {
+  AgentCommandResultBody,
+  ClusterSnapshot,
+  ConsolidationStartResponse,
+  PolicyOverrides,
+} from '@spot/shared';
 import { CloudAccessError } from '@spot/shared';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditRecordEntity, auditRecordsQuery } from '../src/data/entities/audit-record';
@@ -1010,7 +1015,7 @@ describe('consolidation run on a hibernating cluster', () => {
 
 describe('consolidation run with node group takeover (ADR 0067)', () => {
   /** Three nodes at the group's minimum (3); the policy allows lowering it, aggressive, two at a time. */
-  async function seedTakeover(name: string, lower = true) {
+  async function seedTakeover(name: string, lower: boolean | 'unset' = true) {
     const user = await seed(name, 3);
     asg.minSize = 3;
     asg.enforce = true;
@@ -1020,7 +1025,12 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
       body: {
         version: 0,
         policy: {
-          infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: lower } },
+          infrastructure: {
+            binPacking: {
+              aggressiveness: 'aggressive',
+              ...(lower === 'unset' ? {} : { lowerGroupMinimums: lower }),
+            },
+          },
         },
       },
     });
@@ -1055,6 +1065,49 @@ describe('consolidation run with node group takeover (ADR 0067)', () => {
       expect.objectContaining({ nodeGroupId: 'asg-web', fromMinSize: 3, toMinSize: 1, nodes: 3 }),
     ]);
     expect(plan.steps).toHaveLength(2);
+  });
+
+  it('at Aggressive without the setting the dry run plans the minimum change (ADR 0088); Balanced does not', async () => {
+    const user = await seedTakeover('takeover-default', 'unset');
+    const stored = await call('GET /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+    });
+    expect((stored.body.policy as PolicyOverrides).infrastructure?.binPacking).toEqual({
+      aggressiveness: 'aggressive',
+    });
+    const dry = async () => {
+      const res = await call('POST /api/client/clusters/{id}/consolidation', {
+        token: user.accessToken,
+        path: { id: cluster.clusterId },
+        body: { dryRun: true },
+      });
+      expect(res.status, res.raw).toBe(200);
+      return res.body as { steps: unknown[]; minimumChanges: unknown[]; notes: string[] };
+    };
+    const plan = await dry();
+    expect(plan.minimumChanges).toEqual([
+      expect.objectContaining({ nodeGroupId: 'asg-web', fromMinSize: 3, toMinSize: 1, nodes: 3 }),
+    ]);
+    expect(plan.steps).toHaveLength(2);
+    // The organization's own save (the editor sends the document it read) does not switch it off.
+    const org = await call('GET /api/client/policy', { token: user.accessToken });
+    const orgPut = await call('PUT /api/client/policy', {
+      token: user.accessToken,
+      body: { version: org.body.version, policy: org.body.policy },
+    });
+    expect(orgPut.status, orgPut.raw).toBe(200);
+    expect((await dry()).minimumChanges).toHaveLength(1);
+    // Balanced, still without the setting: the minimum holds and the plan says why.
+    const balanced = await call('PUT /api/client/clusters/{id}/policy', {
+      token: user.accessToken,
+      path: { id: cluster.clusterId },
+      body: { version: 1, policy: { infrastructure: { binPacking: { aggressiveness: 'balanced' } } } },
+    });
+    expect(balanced.status, balanced.raw).toBe(200);
+    const held = await dry();
+    expect(held.minimumChanges).toEqual([]);
+    expect(held.notes.join(' ')).toContain('on by default at Aggressive');
   });
 
   it('lowers the minimum right before each termination that needs it, audited with before and after', async () => {

@@ -342,7 +342,8 @@ describe('policies: account and cluster overrides, effective policy', () => {
       stabilizationWindowMinutes: 10,
       maxNodesInFlight: 1,
       automationEnabled: false,
-      lowerGroupMinimums: false,
+      // No level set it and the organization's save did not store a default for it (ADR 0088): it
+      // follows the aggressiveness, the consolidation plan reads it on at Aggressive.
     });
     expect((effective.body.policy as Policy).workload.rightsizing.mode).toBe('automatic');
     expect((effective.body.policy as Policy).governance.excludedNamespaces).toEqual([]);
@@ -351,7 +352,10 @@ describe('policies: account and cluster overrides, effective policy', () => {
       'infrastructure.binPacking.method': 'account',
       'workload.rightsizing.mode': 'organization',
       'governance.excludedNamespaces': 'cluster',
+      'infrastructure.binPacking.lowerGroupMinimums': 'default',
     });
+    const savedOrg = (await get(user, 'GET /api/client/policy')).body.policy as Policy;
+    expect(savedOrg.infrastructure.binPacking).not.toHaveProperty('lowerGroupMinimums');
     expect(effective.body.versions).toEqual({ organization: 1, account: 1, cluster: 1 });
 
     // Versions and restore at the cluster level.

@@ -9,6 +9,7 @@ import {
   isDomainError,
 } from '@spot/shared';
 import { leavingNodes, stoppedNodeStep } from '@spot/shared/hibernation/consolidation-stop';
+import { lowerGroupMinimumsOf } from '@spot/shared/policy/merge';
 import { liveNodeExemption, nodeObjectExemption } from '@spot/shared/savings/live-exemption';
 import { type EvictedWorkload, workloadsNotRecovered } from '@spot/shared/savings/wave-recovery';
 import { agentChannelEntity, agentChannelKey } from '../data/entities/agent-channel';
@@ -928,7 +929,7 @@ async function lowerGroupMinimum(
   };
   const cluster = await clusterOf(ctx);
   const { policy, versions } = await effectivePolicyOf(orgId, cluster);
-  if (!policy.infrastructure.binPacking.lowerGroupMinimums) {
+  if (!lowerGroupMinimumsOf(policy)) {
     return keep(
       `${group} is at its minimum size (${before}) and the policy no longer allows the optimizer to lower node group minimums: its minimum was not changed, the node stays.`,
       'policy',

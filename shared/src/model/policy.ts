@@ -96,8 +96,9 @@ const binPackingShape = {
   /**
    * Node group takeover (ADR 0067): a consolidation run may lower an ASG's or managed node group's
    * minimum size to what its plan needs, right before terminating the node that needs it, never below
-   * what the group's remaining pods need. Off by default: only the customer's choice lets the optimizer
-   * change a group's minimum (its IaC may set it back; every change is audited).
+   * what the group's remaining pods need (its IaC may set it back; every change is audited). No product
+   * default value (ADR 0088): unset at every level, it follows the aggressiveness (on at Aggressive only);
+   * read it through `lowerGroupMinimumsOf` (`shared/src/policy/merge.ts`), never directly.
    */
   lowerGroupMinimums: z.boolean({
     error: 'Lowering node group minimums is allowed (true) or not (false).',
@@ -152,7 +153,9 @@ export const policySchema = z
             // One at a time until the customer chooses otherwise: the slowest, safest drain.
             maxNodesInFlight: binPackingShape.maxNodesInFlight.default(1),
             automationEnabled: binPackingShape.automationEnabled.default(false),
-            lowerGroupMinimums: binPackingShape.lowerGroupMinimums.default(false),
+            // No default (ADR 0088): absent means "follow the aggressiveness", so an explicit false a
+            // customer saved stays distinguishable from a value nobody chose.
+            lowerGroupMinimums: binPackingShape.lowerGroupMinimums.optional(),
           })
           .prefault({}),
       })

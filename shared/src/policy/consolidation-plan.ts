@@ -10,6 +10,7 @@ import {
   planConsolidationRun,
   type RunNodeGroup,
 } from '../savings/consolidation-run';
+import { lowerGroupMinimumsOf } from './merge';
 import {
   type NodeTaint,
   type PlacementNode,
@@ -164,7 +165,7 @@ export function consolidationPlanOf(
     runInput,
     input,
     fit,
-    policy.infrastructure.binPacking.lowerGroupMinimums,
+    lowerGroupMinimumsOf(policy),
     new Set(minimumDrift.map((d) => d.nodeGroupId)),
   );
   for (const c of minimumChanges) {
@@ -179,9 +180,9 @@ export function consolidationPlanOf(
           ? 'The optimizer never changes a NodePool.'
           : minimumDrift.some((d) => d.nodeGroupId === h.nodeGroupId)
             ? 'Its minimum was set back outside the product after the optimizer lowered it, so the optimizer no longer lowers it.'
-            : policy.infrastructure.binPacking.lowerGroupMinimums
+            : lowerGroupMinimumsOf(policy)
               ? 'The optimizer could not plan the lower minimum for it.'
-              : "The optimizer changes a group's minimum only when the policy allows it (Allow the optimizer to lower node group minimums)."
+              : "The optimizer changes a group's minimum only when the policy allows it (Allow the optimizer to lower node group minimums; on by default at Aggressive)."
       }`,
     );
   }

@@ -67,8 +67,27 @@ export function leavesOf(doc: Tree, prefix = ''): [string, unknown][] {
   return out;
 }
 
-/** The leaf paths of a complete policy (every field the effective policy has). */
-export const policyLeafPaths: readonly string[] = leavesOf(policySchema.parse({})).map(([p]) => p);
+/**
+ * The leaf paths of a complete policy (every field the effective policy can have), in document order: the
+ * default policy with the fields that have no default value (ADR 0088) set, so they are listed too.
+ */
+export const policyLeafPaths: readonly string[] = leavesOf(
+  policySchema.parse({ infrastructure: { binPacking: { lowerGroupMinimums: false } } }),
+).map(([p]) => p);
+
+/**
+ * Whether consolidation may lower node group minimums (node group takeover, ADR 0067) under an effective
+ * policy: the value a level set explicitly (the deepest one, as for every field, so an explicit `false` at
+ * any level wins over the aggressiveness), else on exactly when the effective aggressiveness is
+ * `aggressive` (ADR 0088). The planner (the dry run), the run's step and the policy editor read it here.
+ */
+export const lowerGroupMinimumsOf = (policy: {
+  infrastructure: {
+    binPacking: Pick<Policy['infrastructure']['binPacking'], 'aggressiveness' | 'lowerGroupMinimums'>;
+  };
+}): boolean =>
+  policy.infrastructure.binPacking.lowerGroupMinimums ??
+  policy.infrastructure.binPacking.aggressiveness === 'aggressive';
 
 /** The documents of each level, `undefined` where the level has saved nothing. */
 export type PolicyLayers = Partial<Record<PolicyLevel, Tree>>;

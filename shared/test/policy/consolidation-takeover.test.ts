@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, policySchema } from '../../src/model/policy';
+import { defaultPolicy, type Policy, policySchema } from '../../src/model/policy';
 import { consolidationPlanOf, type PlanInventoryNode } from '../../src/policy/consolidation-plan';
 
 /** Node group takeover (ADR 0067): the plan lowers a group's minimum only when the policy allows it. */
@@ -9,7 +9,10 @@ const NOW = new Date('2026-06-20T12:00:00Z');
 const takeover = policySchema.parse({
   infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: true } },
 });
-const noTakeover = policySchema.parse({ infrastructure: { binPacking: { aggressiveness: 'aggressive' } } });
+// Aggressive with the setting explicitly off: the customer said no (ADR 0088).
+const noTakeover = policySchema.parse({
+  infrastructure: { binPacking: { aggressiveness: 'aggressive', lowerGroupMinimums: false } },
+});
 
 const node = (name: string, group: string, cpuMilli: number): PlanInventoryNode => ({
   name,
@@ -44,7 +47,7 @@ interface GroupSpec {
   loads: number[];
 }
 
-const planOf = (specs: GroupSpec[], lower: boolean) => {
+const planOf = (specs: GroupSpec[], lower: boolean | Policy) => {
   const nodes = specs.flatMap((g, gi) => g.loads.map((cpu, ni) => node(`g${gi}-n${ni}`, `g${gi}`, cpu)));
   const groups = specs.map((g, gi) => ({
     id: `g${gi}`,
@@ -65,7 +68,7 @@ const planOf = (specs: GroupSpec[], lower: boolean) => {
       template: null,
       now: NOW,
     },
-    lower ? takeover : noTakeover,
+    typeof lower === 'boolean' ? (lower ? takeover : noTakeover) : lower,
   );
   return { plan, nodes, groups };
 };
@@ -73,13 +76,35 @@ const planOf = (specs: GroupSpec[], lower: boolean) => {
 describe('consolidationPlanOf with node group takeover (ADR 0067)', () => {
   const legacy: GroupSpec[] = [{ kind: 'asg', minSize: 4, loads: [300, 300, 300, 300] }];
 
-  it('is off by default: the plan keeps the minimum and says the policy could allow it', () => {
-    expect(defaultPolicy.infrastructure.binPacking.lowerGroupMinimums).toBe(false);
+  it('is off when the policy says no: the plan keeps the minimum and says the policy could allow it', () => {
     const { plan } = planOf(legacy, false);
     expect(plan.steps).toEqual([]);
     expect(plan.minimumChanges).toEqual([]);
     expect(plan.heldByMinimums).toEqual([expect.objectContaining({ minSize: 4, minimumToAllow: 1 })]);
     expect(plan.notes.join(' ')).toContain('Allow the optimizer to lower node group minimums');
+  });
+
+  it('follows the aggressiveness when no level set it (ADR 0088): on at Aggressive, off below', () => {
+    expect(defaultPolicy.infrastructure.binPacking.lowerGroupMinimums).toBeUndefined();
+    const at = (aggressiveness: 'conservative' | 'balanced' | 'aggressive') =>
+      planOf(legacy, policySchema.parse({ infrastructure: { binPacking: { aggressiveness } } })).plan;
+    // Aggressive without the setting plans exactly what the explicit opt-in plans.
+    expect(at('aggressive').minimumChanges).toEqual(planOf(legacy, true).plan.minimumChanges);
+    expect(at('aggressive').minimumChanges).toEqual([
+      expect.objectContaining({ nodeGroupId: 'g0', fromMinSize: 4, toMinSize: 1 }),
+    ]);
+    expect(at('aggressive').steps).toHaveLength(3);
+    for (const level of ['balanced', 'conservative'] as const) {
+      expect(at(level).minimumChanges).toEqual([]);
+      expect(at(level).notes.join(' ')).toContain('on by default at Aggressive');
+    }
+    // An explicit yes below Aggressive is honoured too.
+    const balancedYes = policySchema.parse({
+      infrastructure: { binPacking: { aggressiveness: 'balanced', lowerGroupMinimums: true } },
+    });
+    expect(planOf(legacy, balancedYes).plan.heldByMinimums).not.toContainEqual(
+      expect.objectContaining({ nodeGroupId: 'g0' }),
+    );
   });
 
   it('when allowed, plans the lower minimum explicitly and the nodes it lets go', () => {

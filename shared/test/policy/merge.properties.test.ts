@@ -11,6 +11,7 @@ import {
   combineOverrides,
   diffPolicies,
   leavesOf,
+  lowerGroupMinimumsOf,
   mergePolicy,
   mergeTrees,
   policyLeafPaths,
@@ -54,6 +55,7 @@ const overridesArb: fc.Arbitrary<PolicyOverrides> = fc
               method: maybe(fc.constantFrom('delete-empty' as const, 'replace-and-move' as const)),
               stabilizationWindowMinutes: maybe(fc.integer({ min: 0, max: 1440 })),
               maxNodesInFlight: maybe(fc.integer({ min: 1, max: 20 })),
+              lowerGroupMinimums: maybe(fc.boolean()),
             })
             .map(clean),
         ),
@@ -129,7 +131,10 @@ describe('policy merge (organization ⊕ account ⊕ cluster)', () => {
       fc.property(policyArb, overridesArb, overridesArb, (org, account, cluster) => {
         const effective = mergePolicy(org, account, cluster);
         expect(policySchema.safeParse(effective).success).toBe(true);
-        expect(leavesOf(effective).map(([path]) => path)).toEqual(policyLeafPaths);
+        // Every leaf, in order; a leaf without a default value (ADR 0088) only where some level set it.
+        const setSomewhere = (path: string) =>
+          [org, account, cluster].some((doc) => path in Object.fromEntries(leavesOf(doc)));
+        expect(leavesOf(effective).map(([path]) => path)).toEqual(policyLeafPaths.filter(setSomewhere));
         const sources = policySources({ organization: org, account, cluster });
         const byLevel = { organization: org, account, cluster } as Record<string, object>;
         const values = new Map(leavesOf(effective));
@@ -140,8 +145,11 @@ describe('policy merge (organization ⊕ account ⊕ cluster)', () => {
               ? 'cluster'
               : path in Object.fromEntries(leavesOf(account))
                 ? 'account'
-                : 'organization',
+                : setSomewhere(path)
+                  ? 'organization'
+                  : 'default',
           );
+          if (source === 'default') continue;
           const fromSource = new Map(leavesOf(byLevel[source as string] as Record<string, unknown>));
           // Force spot wins a conflict between levels: preferSpot alone may differ from its source.
           if (path !== 'workload.spotRules.preferSpot')
@@ -164,6 +172,77 @@ describe('policy merge (organization ⊕ account ⊕ cluster)', () => {
     const org = mergePolicy(defaultPolicy, { workload: { spotRules: { preferSpot: true } } });
     const effective = mergePolicy(org, { workload: { spotRules: { forceSpot: true } } });
     expect(effective.workload.spotRules).toMatchObject({ forceSpot: true, preferSpot: false });
+  });
+});
+
+describe('lowerGroupMinimumsOf: node group takeover under an effective policy (ADR 0088)', () => {
+  const aggressivenessArb = fc.constantFrom(
+    'conservative' as const,
+    'balanced' as const,
+    'aggressive' as const,
+  );
+
+  it('is the deepest explicit value, else on exactly at Aggressive, whatever the levels', () => {
+    fc.assert(
+      fc.property(policyArb, overridesArb, overridesArb, (org, account, cluster) => {
+        const effective = mergePolicy(org, account, cluster);
+        const explicit = [cluster, account, org]
+          .map((doc) => doc.infrastructure?.binPacking?.lowerGroupMinimums)
+          .find((v) => v !== undefined);
+        expect(lowerGroupMinimumsOf(effective)).toBe(
+          explicit ?? effective.infrastructure.binPacking.aggressiveness === 'aggressive',
+        );
+      }),
+    );
+  });
+
+  it('keeps an explicit false at any level, even at Aggressive set at any level', () => {
+    const levelArb = fc.constantFrom(0, 1, 2);
+    fc.assert(
+      fc.property(levelArb, levelArb, aggressivenessArb, (falseAt, aggressiveAt, other) => {
+        // Levels below the explicit false never set the field, so nothing deeper overrides it.
+        const docs: PolicyOverrides[] = [{}, {}, {}];
+        docs[aggressiveAt] = { infrastructure: { binPacking: { aggressiveness: 'aggressive' } } };
+        docs[falseAt] = mergeTrees(docs[falseAt] as PolicyOverrides, {
+          infrastructure: { binPacking: { lowerGroupMinimums: false } },
+        });
+        const org = policySchema.parse({
+          ...docs[0],
+          infrastructure: {
+            binPacking: { aggressiveness: other, ...docs[0]?.infrastructure?.binPacking },
+          },
+        });
+        expect(lowerGroupMinimumsOf(mergePolicy(org, docs[1], docs[2]))).toBe(false);
+      }),
+    );
+  });
+
+  it('is on at Aggressive and off at Balanced and Conservative when no level set it', () => {
+    fc.assert(
+      fc.property(aggressivenessArb, fc.constantFrom(0, 1, 2), (aggressiveness, at) => {
+        const docs: PolicyOverrides[] = [{}, {}, {}];
+        docs[at] = { infrastructure: { binPacking: { aggressiveness } } };
+        const effective = mergePolicy(policySchema.parse(docs[0]), docs[1], docs[2]);
+        expect(effective.infrastructure.binPacking.lowerGroupMinimums).toBeUndefined();
+        expect(lowerGroupMinimumsOf(effective)).toBe(aggressiveness === 'aggressive');
+      }),
+    );
+    expect(lowerGroupMinimumsOf(defaultPolicy)).toBe(false);
+  });
+
+  it('is not given a default value by the schema, and refuses a value that is not a boolean', () => {
+    expect(policySchema.parse({}).infrastructure.binPacking).not.toHaveProperty('lowerGroupMinimums');
+    expect(
+      policySchema.parse({ infrastructure: { binPacking: { lowerGroupMinimums: false } } }).infrastructure
+        .binPacking.lowerGroupMinimums,
+    ).toBe(false);
+    for (const schema of [policySchema, policyOverridesSchema]) {
+      const bad = schema.safeParse({ infrastructure: { binPacking: { lowerGroupMinimums: 'yes' } } });
+      expect(bad.success).toBe(false);
+      expect(bad.error?.issues[0]?.message).toBe(
+        'Lowering node group minimums is allowed (true) or not (false).',
+      );
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { defaultPolicy, type Policy } from '@spot/shared';
+import { lowerGroupMinimumsOf } from '@spot/shared/policy/merge';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -57,6 +58,30 @@ describe('policy editing', () => {
     expect(sourceOf(state, aggressiveness, {})).toBe('cluster');
     const org = { level: 'organization' as const, draft: defaultPolicy, inherited: defaultPolicy };
     expect(isSetHere(org, aggressiveness)).toBe(true);
+  });
+
+  it('shows node group takeover as the aggressiveness gives it until a level sets it (ADR 0088)', () => {
+    const takeover = 'infrastructure.binPacking.lowerGroupMinimums';
+    const shown = (s: Parameters<typeof effectiveOf>[0]) => lowerGroupMinimumsOf(effectiveOf(s));
+    // The organization's document as the API answers it: no value, so none is saved back.
+    const org = withValueAt(defaultPolicy, aggressiveness, 'aggressive') as Policy;
+    const atOrg = { level: 'organization' as const, draft: org, inherited: defaultPolicy };
+    expect(valueAt(org, takeover)).toBeUndefined();
+    expect(shown(atOrg)).toBe(true);
+    expect(shown({ ...atOrg, draft: withValueAt(org, aggressiveness, 'balanced') })).toBe(false);
+    // Unticked: an explicit no, one change to save; "Follow the aggressiveness" takes it back out.
+    const no = withValueAt(org, takeover, false);
+    expect(shown({ ...atOrg, draft: no })).toBe(false);
+    expect(unsavedChanges(org, no)).toEqual([{ path: takeover, before: null, after: false }]);
+    expect(unsavedChanges(org, withValueAt(no, takeover, undefined))).toEqual([]);
+    // A cluster inherits the organization's explicit no at Aggressive, and its own value wins over it.
+    const atCluster = {
+      level: 'cluster' as const,
+      draft: { infrastructure: { binPacking: { aggressiveness: 'aggressive' as const } } },
+      inherited: effectiveOf({ ...atOrg, draft: withValueAt(defaultPolicy, takeover, false) as Policy }),
+    };
+    expect(shown(atCluster)).toBe(false);
+    expect(shown({ ...atCluster, draft: withValueAt(atCluster.draft, takeover, true) })).toBe(true);
   });
 
   it('lists the unsaved changes leaf by leaf', () => {
