@@ -141,9 +141,10 @@ const DEFAULT_RANDOM_DIVES = 100_000;
 /** Jitter of the randomized dives' rankings: a column's rank plus up to this share of the list. */
 const RANK_NOISE = 1;
 /**
- * Every how many-th randomized dive runs unseeded (default of `unseededEvery`). On the eight hardest
- * Hard28 instances (full solve, default budget, load 14-20) alternating reached 4-6 of 8 (mean 5.1 in 9
- * runs) against 2-7 (mean 4.3 in 7 runs) seeded only; hBPP419 in every run against 3 of 7 (ADR 0090).
+ * Every how many-th randomized dive runs unseeded (default of `unseededEvery`). On the eight Hard28
+ * instances missed most often (full solve, default budget, load 9-21) this schedule reached 4-6 of 8
+ * (mean 5.3, 3 runs) against 2-7 (mean 4.4, 8 runs) with every dive seeded, hBPP419 in every run
+ * against 4 of 8; unseeded dives more often (every other one) lost hBPP60 in every run (ADR 0090).
  */
 const UNSEEDED_EVERY = 4;
 /** Column generation iterations of the root LP at most (it gives the bound and the target). */
