@@ -194,6 +194,20 @@ export class MasterProblem {
     return fresh.length;
   }
 
+  /**
+   * Takes columns out of the LP (upper bound 0) or puts them back (no upper bound) without deleting
+   * them, so their indices and the warm basis stay (lp-dive.ts alternates seeded and unseeded roots).
+   */
+  setColumnsEnabled(indices: readonly number[], enabled: boolean): void {
+    if (indices.length === 0) return;
+    const upper = enabled ? this.highs.infinity : 0;
+    this.model.changeColsBounds(
+      { kind: 'set', indices: Int32Array.from(indices) },
+      new Float64Array(indices.length),
+      new Float64Array(indices.length).fill(upper),
+    );
+  }
+
   /** Sets the right-hand sides: copies still to cover per class and bins still required. */
   setDemand(demand: ArrayLike<number>, minBins: number): void {
     const m = classCount(this.p);

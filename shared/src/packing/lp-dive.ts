@@ -21,6 +21,10 @@
  * no longer holds are replaced by the next smaller ones left; and a child of an integer fix reuses its
  * parent's LP solution instead of re-solving.
  *
+ * Since ADR 0090: the caller's seed columns (its best plan's bins) are taken out of the LP (upper bound
+ * 0, colgen.ts setColumnsEnabled) for the second pure dive and every fourth randomized one, so that
+ * seeded and unseeded root solutions alternate without a second master or root solve.
+ *
  * Pure apart from HiGHS (WebAssembly, loaded by the caller); time comes from the injected clock. The
  * result is always a valid packing of every copy; undefined means "no plan of the target's bins found
  * within the budget", not "none exists".
@@ -84,6 +88,13 @@ export interface LpDiveOptions {
   readonly inheritLp?: boolean;
   /** Columns to start the master with (e.g. the incumbent's bins). */
   readonly seedColumns?: readonly Column[];
+  /**
+   * With seed columns and randomized dives: the second pure dive and every this-many-th randomized dive
+   * run with the seed columns out of the LP (default 4; 0: every dive seeded, ADR 0082's schedule).
+   * The seeded root's LP solution leans on the incumbent's bins, the unseeded one does not, and on
+   * Hard28 each reaches optima the other misses (ADR 0090).
+   */
+  readonly unseededEvery?: number;
 }
 
 /** What the search did: nodes solved, column generation iterations, the discrepancy limit reached. */
@@ -99,6 +110,8 @@ export interface LpDiveStats {
   randomDives?: number;
   /** Nodes that reused their parent's LP solution. */
   inherited?: number;
+  /** Dives run with the seed columns out of the LP. */
+  unseededDives?: number;
 }
 
 export interface LpDiveResult {
@@ -127,6 +140,13 @@ const EPS = 1e-9;
 const DEFAULT_RANDOM_DIVES = 100_000;
 /** Jitter of the randomized dives' rankings: a column's rank plus up to this share of the list. */
 const RANK_NOISE = 1;
+/**
+ * Every how many-th randomized dive runs unseeded (default of `unseededEvery`). On the eight Hard28
+ * instances missed most often (full solve, default budget, load 9-21) this schedule reached 4-6 of 8
+ * (mean 5.3, 3 runs) against 2-7 (mean 4.4, 8 runs) with every dive seeded, hBPP419 in every run
+ * against 4 of 8; unseeded dives more often (every other one) lost hBPP60 in every run (ADR 0090).
+ */
+const UNSEEDED_EVERY = 4;
 /** Column generation iterations of the root LP at most (it gives the bound and the target). */
 const ROOT_ITERATIONS = 5000;
 
@@ -309,6 +329,30 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
       if (copies > 0) seeds.push({ bin: 0, classes: [i], counts: [copies] });
     }
     master.addColumns(seeds);
+    /**
+     * The caller's seed columns, taken out of the LP in the unseeded dives (ADR 0090). Not the one-class
+     * ones: a one-class column may be the class's only cover, and the LP must stay feasible.
+     */
+    const seedIndices = [
+      ...new Set(
+        (options.seedColumns ?? [])
+          .filter((c) => c.bin === 0 && c.classes.length > 1)
+          .map((c) => master.indexOf(c))
+          .filter((c) => c >= 0),
+      ),
+    ].sort((a, b) => a - b);
+    /** Seed columns out of the LP now. */
+    const disabled = new Set<number>();
+    const setSeeded = (on: boolean) => {
+      const change = on ? [...disabled] : seedIndices.filter((c) => !disabled.has(c));
+      if (change.length === 0) return;
+      master.setColumnsEnabled(
+        change.sort((a, b) => a - b),
+        on,
+      );
+      if (on) disabled.clear();
+      else for (const c of change) disabled.add(c);
+    };
     if ((options.dualCuts ?? true) && !p.maxPerBin) {
       // Consecutive classes by size: pi of a class at most that of the next larger one.
       const pairs: [number, number][] = [];
@@ -381,6 +425,17 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
           if (lpValue <= binCost * (1 + 1e-9)) break;
           if (stopEarly && Number.isFinite(room) && lp.objective / binCost <= room + 1e-6) break;
           const column = extendPattern(p, 0, priced.classes, priced.counts, residual, order);
+          const again = master.indexOf(column);
+          if (disabled.has(again)) {
+            // Pricing found a seed column that is out of the LP: the unseeded LP generated it itself,
+            // so it goes back in for good (adding it again would be a no-op and end the generation).
+            master.setColumnsEnabled([again], true);
+            disabled.delete(again);
+            const at = seedIndices.indexOf(again);
+            if (at >= 0) seedIndices.splice(at, 1);
+            lp = master.solve();
+            continue;
+          }
           if (
             master.addColumns([
               column,
@@ -524,16 +579,25 @@ export function lpDive(p: VectorProblem, options: LpDiveOptions): LpDiveResult {
 
     const maxDiscrepancies = options.maxDiscrepancies ?? 8;
     const randomDives = options.randomDives ?? DEFAULT_RANDOM_DIVES;
+    const unseededEvery = Math.max(0, Math.floor(options.unseededEvery ?? UNSEEDED_EVERY));
+    // Seeded and unseeded roots alternate (ADR 0090) when there are seed columns and randomized dives.
+    const alternate = seedIndices.length > 0 && unseededEvery > 0 && randomDives > 0;
     // Pure dives first (limit 0), columns ranked by value, then the largest item's columns first (the
-    // two rules reach different instances of Hard28). Then, with random dives, dives whose rankings are
-    // jittered (the two rules alternating); without, each discrepancy limit 1, 2, ... twice.
-    const passes = randomDives > 0 ? 2 + randomDives : 2 * maxDiscrepancies + 2;
+    // two rules reach different instances of Hard28); when alternating, a pure dive by value with the
+    // seed columns out of the LP between them. Then, with random dives, dives whose rankings are
+    // jittered (the two rules alternating; every `unseededEvery`-th one unseeded, by value); without,
+    // each discrepancy limit 1, 2, ... twice.
+    const plain = alternate ? 3 : 2;
+    const passes = randomDives > 0 ? plain + randomDives : 2 * maxDiscrepancies + 2;
     for (let pass = 0; pass < passes && now() <= deadline; pass++) {
       const limit = randomDives > 0 ? 0 : pass >> 1;
-      largestFirst = pass % 2 === 1;
-      noise = randomDives > 0 && pass >= 2 ? RANK_NOISE : 0;
+      const unseeded = alternate && (pass === 1 || (pass >= plain && pass % unseededEvery === 0));
+      largestFirst = !unseeded && (alternate && pass < plain ? pass === 2 : pass % 2 === 1);
+      noise = randomDives > 0 && pass >= plain ? RANK_NOISE : 0;
+      setSeeded(!unseeded);
       if (stats) stats.discrepancyLimit = limit;
       if (stats && noise > 0) stats.randomDives = (stats.randomDives ?? 0) + 1;
+      if (stats && unseeded) stats.unseededDives = (stats.unseededDives ?? 0) + 1;
       const outcome = search(Int32Array.from(p.demand), [], limit);
       if (outcome === 'found') return { bins: found, lowerBoundBins, targetBins };
       if (outcome === 'timeout') break;

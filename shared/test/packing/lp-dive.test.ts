@@ -3,11 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseGgaCgtInstance } from '../../src/packing/benchmark/bpplib';
 import { perfectPackingInstance } from '../../src/packing/benchmark/generators';
+import { type Column, MasterProblem } from '../../src/packing/colgen';
 import { firstFitDecreasing } from '../../src/packing/heuristics';
 import { loadHighs } from '../../src/packing/highs';
 import { type LpDiveStats, lpDive, lpDiveApplies, priceExactly } from '../../src/packing/lp-dive';
 import { solveVectorPacking } from '../../src/packing/solve';
-import { checkSolution } from '../../src/packing/vector';
+import { checkSolution, type PackedBin, type VectorProblem } from '../../src/packing/vector';
 import { bruteForceOptimum, vectorProblem } from './helpers';
 
 const highs = await loadHighs();
@@ -299,6 +300,114 @@ describe('dual cuts, fill-down, inherited LP solutions and randomized dives (iss
       expect(result.targetBins).toBe(g.opt);
       if (result.bins) expect(checkSolution(g.problem, result.bins)).toBeUndefined();
       expect(stats.randomDives ?? 0).toBeLessThanOrEqual(3);
+    },
+    HEAVY_MS,
+  );
+});
+
+/** A plan's bins as master columns (the solver seeds the dive with its best plan's bins). */
+const asColumns = (bins: readonly PackedBin[]): Column[] =>
+  bins.map((b) => ({ bin: 0, classes: [...b.classes], counts: [...b.counts] }));
+
+describe('seeded and unseeded roots (issue 18, ADR 0090)', () => {
+  it(
+    'a column taken out of the master LP gets no value and leaves the LP of the columns left',
+    () => {
+      fc.assert(
+        fc.property(tinyUncapped, fc.integer({ min: 0, max: 1000 }), (p: VectorProblem, pick) => {
+          const seeds = asColumns(firstFitDecreasing(p)).filter((c) => c.classes.length > 1);
+          if (seeds.length === 0) return;
+          const out = seeds[pick % seeds.length] as Column;
+          const singletons: Column[] = Array.from(p.demand, (d, i) => ({
+            bin: 0,
+            classes: [i],
+            counts: [Math.min(d, Math.floor((p.capacities[0] ?? 0) / Math.max(p.sizes[i] ?? 1, 1)))],
+          }));
+          const full = new MasterProblem(highs, p);
+          const without = new MasterProblem(highs, p);
+          try {
+            full.addColumns([...singletons, ...seeds]);
+            // Identical bins are one column: drop every copy of the one taken out.
+            const same = (c: Column) =>
+              JSON.stringify([c.classes, c.counts]) === JSON.stringify([out.classes, out.counts]);
+            without.addColumns([...singletons, ...seeds.filter((c) => !same(c))]);
+            const before = full.solve().objective;
+            const at = full.indexOf(out);
+            full.setColumnsEnabled([at], false);
+            const off = full.solve();
+            expect(off.primal[at] ?? 0).toBe(0);
+            expect(off.objective).toBeCloseTo(without.solve().objective, 6);
+            full.setColumnsEnabled([at], true);
+            expect(full.solve().objective).toBeCloseTo(before, 6);
+          } finally {
+            full.dispose();
+            without.dispose();
+          }
+        }),
+        { numRuns: 100 },
+      );
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'with seed columns, every plan is valid and the bound is the unseeded one, whatever the schedule',
+    () => {
+      fc.assert(
+        fc.property(
+          tinyOneDim,
+          fc.record({
+            seed: fc.integer({ min: 1, max: 1000 }),
+            randomDives: fc.integer({ min: 0, max: 6 }),
+            unseededEvery: fc.integer({ min: 0, max: 5 }),
+          }),
+          (p, options) => {
+            const opt = bruteForceOptimum(p);
+            const stats = freshStats();
+            const seeded = lpDive(p, {
+              highs,
+              ...frozen,
+              maxDiscrepancies: 2,
+              seedColumns: asColumns(firstFitDecreasing(p)),
+              stats,
+              ...options,
+            });
+            const plain = lpDive(p, { highs, ...frozen, maxDiscrepancies: 0, randomDives: 0 });
+            expect(seeded.lowerBoundBins).toBeCloseTo(plain.lowerBoundBins, 6);
+            expect(seeded.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
+            if (options.unseededEvery === 0 || options.randomDives === 0)
+              expect(stats.unseededDives ?? 0).toBe(0);
+            if (seeded.bins) {
+              expect(checkSolution(p, seeded.bins)).toBeUndefined();
+              expect(seeded.bins.length).toBeLessThanOrEqual(seeded.targetBins);
+              expect(seeded.bins.length).toBeGreaterThanOrEqual(opt);
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+    HEAVY_MS,
+  );
+
+  it(
+    'seeded with first fit decreasing on a Hard28 instance, the unseeded dives run and the optimum is found',
+    () => {
+      const g = hard28('hBPP47', 71);
+      const seeds = asColumns(firstFitDecreasing(g.problem));
+      expect(seeds.length).toBe(72);
+      const stats = freshStats();
+      const result = lpDive(g.problem, {
+        highs,
+        ...frozen,
+        randomDives: 40,
+        seed: 3,
+        seedColumns: seeds,
+        stats,
+      });
+      expect(checkSolution(g.problem, result.bins ?? [])).toBeUndefined();
+      expect(result.bins?.length).toBe(71);
+      expect(stats.unseededDives ?? 0).toBeGreaterThan(0);
     },
     HEAVY_MS,
   );
