@@ -80,8 +80,13 @@ interface Flags {
   families: string;
   /** `--repeat N`: runs per scenario in the plan-quality mode of `--only bound` (`--lp-budget-ms 0`). */
   repeat: number;
-  /** `--zlp a,b`: z_LP measured earlier for the synthetic clusters of `--pods`, for plan / z_LP. */
+  /** `--zlp a,b`: z_LP measured earlier for the clusters of `--pods`, for plan / z_LP. */
   zlp: number[];
+  /**
+   * `--clusters synthetic,trace,constrained`: which clusters `--only bound` runs (default all; the
+   * plan-quality mode runs the first of synthetic and trace listed).
+   */
+  clusters: string[];
   /** `--budget-ms N`: the packing budget of the plan-quality mode (CPU ms; default pack()'s 1,500). */
   budgetMs?: number;
   /**
@@ -109,6 +114,7 @@ function flags(argv: readonly string[]): Flags {
     repeat: Number(value('--repeat') ?? 3),
     ...(value('--budget-ms') ? { budgetMs: Number(value('--budget-ms')) } : {}),
     instanceMs: Number(value('--instance-ms') ?? 0),
+    clusters: (value('--clusters') ?? 'synthetic,trace,constrained').split(','),
     zlp: (value('--zlp') ?? '')
       .split(',')
       .filter((v) => v !== '')
@@ -371,18 +377,22 @@ async function boundBenchmark(f: Flags): Promise<void> {
   await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
   const trace = loadTrace();
   const scenarios = [
-    ...f.pods.map((pods) => ({
+    ...(f.clusters.includes('synthetic') ? f.pods : []).map((pods) => ({
       label: `synthetic, ${pods} pods`,
       input: () => syntheticCluster({ pods, seed: f.seed }),
     })),
-    ...f.pods.map((pods) => ({
+    ...(f.clusters.includes('trace') ? f.pods : []).map((pods) => ({
       label: `Bitbrains trace, ${pods} pods`,
       input: () => traceCluster(trace, { pods, seed: f.seed }),
     })),
-    {
-      label: `synthetic with constraints, ${f.constrainedPods} pods`,
-      input: () => syntheticConstrainedCluster({ pods: f.constrainedPods, seed: f.seed }),
-    },
+    ...(f.clusters.includes('constrained')
+      ? [
+          {
+            label: `synthetic with constraints, ${f.constrainedPods} pods`,
+            input: () => syntheticConstrainedCluster({ pods: f.constrainedPods, seed: f.seed }),
+          },
+        ]
+      : []),
   ];
   for (const scenario of scenarios) {
     const problem = parsePackingProblem(scenario.input());
@@ -419,13 +429,19 @@ async function boundBenchmark(f: Flags): Promise<void> {
  * plan, plan / bound and plan / z_LP.
  */
 async function planQualityBenchmark(f: Flags): Promise<void> {
+  const kind = f.clusters.find((c) => c === 'synthetic' || c === 'trace') ?? 'synthetic';
   console.log(
-    `\n--- Plan quality, synthetic clusters, repacking search off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
+    `\n--- Plan quality, ${kind} clusters, repacking search off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
   );
   const highs = await loadHighs();
   await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
+  const trace = kind === 'trace' ? loadTrace() : [];
   for (const [n, pods] of f.pods.entries()) {
-    const problem = parsePackingProblem(syntheticCluster({ pods, seed: f.seed }));
+    const problem = parsePackingProblem(
+      kind === 'trace'
+        ? traceCluster(trace, { pods, seed: f.seed })
+        : syntheticCluster({ pods, seed: f.seed }),
+    );
     const zlp = f.zlp[n];
     for (let run = 0; run < f.repeat; run++)
       for (const repackRounds of [0, undefined]) {
@@ -438,7 +454,7 @@ async function planQualityBenchmark(f: Flags): Promise<void> {
         });
         const cpu = process.cpuUsage(cpu0);
         console.log(
-          `synthetic ${pods} pods, repack ${repackRounds === 0 ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
+          `${kind} ${pods} pods, repack ${repackRounds === 0 ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
   }
