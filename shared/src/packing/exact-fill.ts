@@ -29,6 +29,11 @@ export interface ExactFillOptions {
    * within 1 s where 2,000 bins per attempt reached 3 (ADR 0093).
    */
   readonly extraNodes?: number;
+  /**
+   * Every other attempt after the first repairs the deepest partial plan found so far (default true):
+   * keeps all but 3-8 random bins of it and searches for the rest.
+   */
+  readonly repair?: boolean;
   /** Most attempts (default 10,000: until the deadline). */
   readonly attempts?: number;
   /** Completions tried per bin at most, largest items first (default 8). */
@@ -112,12 +117,31 @@ export function exactFill(
   const perBin = options.completionsPerBin ?? 8;
   const extraNodes = options.extraNodes ?? 20;
   const stats = options.stats;
+  const repairs = options.repair ?? true;
   const random = seeded(options.seed ?? 1);
   let randomize = false;
   let nodes = 0;
   let limit = target + extraNodes;
   let aborted = false;
   const bins: PackedBin[] = [];
+  /** The most bins an attempt has placed at once (the repair attempts start from part of it). */
+  let deepest: PackedBin[] = [];
+  let truncated = false;
+  const position = new Int32Array(m).fill(-1);
+  for (let j = 0; j < n; j++) position[order[j] ?? 0] = j;
+  /** Places (sign 1) or takes back (sign -1) a bin's copies. */
+  const place = (bin: PackedBin, sign: number) => {
+    for (let a = 0; a < bin.classes.length; a++) {
+      const j = position[bin.classes[a] ?? 0] ?? 0;
+      const c = bin.counts[a] ?? 0;
+      left[j] = (left[j] ?? 0) - sign * c;
+      itemsLeft -= sign * c;
+      for (let k = 0; k < c; k++) {
+        if (sign > 0) remove(size[j] ?? 0);
+        else add(size[j] ?? 0);
+      }
+    }
+  };
   let itemsLeft = 0;
 
   /** Completions of residual r from positions >= 0, each a list of (position, copies). */
@@ -140,6 +164,8 @@ export function exactFill(
       if (aborted || found.length >= perBin) return;
       if (r === 0) {
         found.push(chosen.slice());
+        // The completions were cut short: an attempt that runs out of them proves nothing.
+        if (found.length >= perBin) truncated = true;
         return;
       }
       // Nothing left fits, or no subset of all the items left sums to r (a necessary condition).
@@ -223,6 +249,7 @@ export function exactFill(
       itemsLeft -= placed;
       bins.push(bin);
       if (stats && bins.length > stats.deepest) stats.deepest = bins.length;
+      if (bins.length > deepest.length) deepest = bins.slice();
       if (search()) return true;
       bins.pop();
       itemsLeft += placed;
@@ -251,13 +278,34 @@ export function exactFill(
     // next one starts from the full table without rebuilding it.
     bins.length = 0;
     itemsLeft = totalItems;
-    if (search()) {
+    truncated = false;
+    // Every other attempt repairs the deepest partial plan instead of restarting: it keeps most of its
+    // bins, frees a few at random and searches for the rest (the dead ends are in the last bins, so a
+    // restart from scratch throws away work that was fine; large neighbourhood search).
+    const repair = repairs && attempt % 2 === 0 && deepest.length >= 4;
+    if (repair) {
+      const freed = Math.min(deepest.length, 3 + Math.floor(random() * 6));
+      const kept = deepest.slice();
+      for (let a = kept.length - 1; a > 0; a--) {
+        const b = Math.floor(random() * (a + 1));
+        [kept[a], kept[b]] = [kept[b] as PackedBin, kept[a] as PackedBin];
+      }
+      kept.length -= freed;
+      for (const bin of kept) {
+        place(bin, 1);
+        bins.push(bin);
+      }
+      limit = target - kept.length + extraNodes * 2;
+    }
+    const solved = search();
+    if (solved) {
       if (bins.length > target) return undefined;
       while (bins.length < Math.max(target, p.minBins)) bins.push({ type: 0, classes: [], counts: [] });
       return bins;
     }
-    // Not aborted: the search space was exhausted, so no plan of `target` bins exists.
-    if (!aborted) return undefined;
+    if (repair) for (let a = bins.length - 1; a >= 0; a--) place(bins[a] as PackedBin, -1);
+    // A fresh attempt that was neither aborted nor cut short exhausted the search: no plan exists.
+    if (!repair && !aborted && !truncated) return undefined;
   }
   return undefined;
 }

@@ -138,11 +138,14 @@ describe('exact-fill search (1-D perfect packings)', () => {
     }
   });
 
-  it('the packer reports OPT on a perfect packing, found by the exact-fill search', async () => {
-    const g = perfectPackingInstance(50, 1);
-    const r = await solveVectorPacking(g.problem, { highs: await loadHighs(), timeLimitMs: 30_000 });
-    expect(r.cost).toBe(g.opt);
-    expect(r.lowerBound).toBeLessThanOrEqual(g.opt ?? 0);
-    expect(r.stats.origin).toBe('exact-fill');
+  it('the packer reports OPT on perfect packings of 50 and 100 bins', async () => {
+    const highs = await loadHighs();
+    for (const g of [perfectPackingInstance(50, 3), perfectPackingInstance(100, 3)]) {
+      const r = await solveVectorPacking(g.problem, { highs, timeLimitMs: 30_000 });
+      expect(r.cost).toBe(g.opt);
+      expect(r.lowerBound).toBe(g.opt);
+      // MBS' reaches OPT on a few of these when it is lucky; otherwise the exact-fill search does.
+      expect(['exact-fill', 'min-slack']).toContain(r.stats.origin);
+    }
   }, 120_000);
 });
