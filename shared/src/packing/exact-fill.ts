@@ -11,7 +11,8 @@
  * has: ways without one copy of size s at C - s, an alternating sum ways[r] - ways[r - s] + ... That gives
  * forward checking (a node where some item has no completion left is a dead end at once) and a fail-first
  * order (open the bin of the item with the fewest completions). Each attempt is cut off by a node limit
- * and the next restarts with randomized tie-breaks and completion order (Gomes, Selman and Kautz 1998).
+ * and the next restarts with randomized tie-breaks and completion order (Gomes, Selman and Kautz 1998);
+ * every other one instead repairs the deepest partial plan so far (keeps all but a few random bins).
  *
  * Exact when unlimited: a plan of `target` bins exists iff the search finds one. Pure; deterministic for
  * a given seed; undefined means "not found within the budget", or "not applicable".
