@@ -15,6 +15,7 @@ import {
   solveRestrictedMip,
 } from './colgen';
 import { PackingSolverError } from './errors';
+import { exactFill, exactFillApplies } from './exact-fill';
 import { roundFluidSolution, solveFluidRelaxation } from './fluid';
 import { cheaper, costAwareGreedy, eliminateBins, firstFitDecreasing, resourceValues } from './heuristics';
 import { type Highs, loadHighs } from './highs';
@@ -95,6 +96,7 @@ export type PlanOrigin =
   | 'greedy'
   | 'min-slack'
   | 'bin-completion'
+  | 'exact-fill'
   | 'lp-dive'
   | 'fluid'
   | 'fluid-greedy'
@@ -273,6 +275,9 @@ export function sizeOrder(p: VectorProblem): number[] {
 /** Share of the budget left after the constructive heuristics that the 1-D dive (lp-dive.ts) may use. */
 const LP_DIVE_SHARE = 0.9;
 
+/** Share of the budget left that the 1-D exact-fill search (exact-fill.ts) may use on perfect packings. */
+const EXACT_FILL_SHARE = 0.5;
+
 /** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
 const TIGHT_WASTE = 0.005;
 
@@ -446,6 +451,18 @@ export async function solveVectorPacking(
       (!anyWaste && (waste > TIGHT_WASTE || (waste > 0 && lpDiveApplies(p))))
     )
       return;
+    // One dimension, integer sizes, items filling the target's bins exactly (the AI-like perfect
+    // packings): the exact-fill search with its subset-sum table (exact-fill.ts, ADR 0093). It gets a
+    // larger share: the column-generation dive after it rarely closes the last bin of such an instance.
+    if (exactFillApplies(p, target)) {
+      const filled = exactFill(p, target, {
+        now,
+        deadline: now() + (deadline - now()) * EXACT_FILL_SHARE,
+        seed,
+      });
+      if (filled) consider(tidy(p, filled), 'exact-fill');
+      if (done() || now() >= deadline) return;
+    }
     const exact = binCompletion(p, target, {
       now,
       deadline: now() + (deadline - now()) * exactShare,
