@@ -423,6 +423,11 @@ export class Simulation {
     );
   }
 
+  /** The group's scaling changes, oldest first. */
+  changesOf(ng: SandboxNodeGroup): readonly ScalingOverride[] {
+    return this.overrides.overridesFor(ng.key);
+  }
+
   /** The group's latest scaling change at or before `timeMs`. */
   overrideAt(ng: SandboxNodeGroup, timeMs: number): ScalingOverride | undefined {
     const list = this.overrides.overridesFor(ng.key);
