@@ -1,7 +1,8 @@
 /**
  * The sandbox's Karpenter for the NodePools Spot Optimizer applies (ADR 0042). Seeded Karpenter groups stay
- * the world's slots (`simulation.ts`); a NodePool applied through the agent with Spot Optimizer's mark is a
- * pool of its own here, and it acts as Karpenter would:
+ * the world's slots (`simulation.ts`), and their Pending pods get nodes here too, from the pool as it is
+ * live (`customerTick`, replayed at the instants pods may go Pending: ADR 0092); a NodePool applied
+ * through the agent with Spot Optimizer's mark is a pool of its own here, and it acts as Karpenter would:
  *
  * - on each tick (the sandbox agent's command poll, and right after an apply) the pods the scheduler
  *   left Pending are handed to the shared provisioner (`provisionPendingPods`): the cheapest type the

@@ -1,4 +1,5 @@
 import type { KarpenterManifest } from '@spot/shared/model/agent-command';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sandboxExecutor } from '../../src/sandbox/agent-writes';
 import { karpenterReactionMs } from '../../src/sandbox/kubernetes';
@@ -142,6 +143,37 @@ describe("the world's Karpenter pools", () => {
     const gone = cloud.kubernetes.pools.history(CLUSTER).filter((n) => n.terminatedAtMs !== null);
     expect(gone.length).toBeGreaterThan(0);
     for (const n of gone) expect((n.terminatedAtMs ?? 0) - (n.emptySinceMs ?? 0)).toBe(5 * 60_000);
+  });
+
+  it("delete-node on a launched node terminates that instance only (the pool's seeded size stays)", async () => {
+    const { cloud, clock, pool } = emptiedBatchPool();
+    clock.set(at('15:23:00'));
+    const launched = cloud.kubernetes
+      .snapshotAt(CLUSTER, clock.now())
+      .nodes.filter((n) => n.nodeGroup === 'batch');
+    const victim = launched[0];
+    if (!victim) throw new Error('nothing launched');
+    const changes = cloud.simulation.changesOf(pool).length;
+    expect(await sandboxExecutor(cloud, CLUSTER).deleteNode(victim.name)).toBe('deleted');
+    expect(cloud.simulation.changesOf(pool)).toHaveLength(changes);
+    const node = cloud.kubernetes.pools.history(CLUSTER).find((n) => n.name === victim.name);
+    expect(node?.terminatedAtMs).toBe(at('15:23:00').getTime());
+  });
+
+  it('never run more nodes than the live limits.nodes, at any instant (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 21, max: 59 }), (limit, minute) => {
+        const { cloud, clock } = emptiedBatchPool({ nodeLimit: limit });
+        clock.set(at(`15:${String(minute).padStart(2, '0')}:30`));
+        const snapshot = cloud.kubernetes.snapshotAt(CLUSTER, clock.now());
+        expect(snapshot.nodes.filter((n) => n.nodeGroup === 'batch').length).toBeLessThanOrEqual(limit);
+        for (const t of [at('15:22:10'), at('15:30:10'), clock.now()])
+          expect(
+            cloud.kubernetes.pools.nodesAt(CLUSTER, t.getTime()).filter((n) => n.nodePool === 'batch').length,
+          ).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 8 },
+    );
   });
 
   it('launch nothing when spot capacity runs out for a spot-only pool', () => {
