@@ -32,6 +32,7 @@ import { maxInstanceLaunchLookups } from '@spot/functions/ports/cloud';
 import type { Clock } from '@spot/functions/ports/types';
 import { CloudAccessError, NotFoundError, ValidationError } from '@spot/shared/errors';
 import type { LiveKarpenterObject } from '@spot/shared/karpenter/managed';
+import type { KarpenterManifest } from '@spot/shared/model/agent-command';
 import {
   customerReadActions,
   customerRoleName,
@@ -42,6 +43,7 @@ import { loadCatalog } from '@spot/shared/pricing/index';
 import { AsgSpotCapacity } from './asg-spot-capacity';
 import { SandboxClientCertificates } from './client-certificates';
 import { HOUR_MS, hourOf } from './cycles';
+import { type PoolSpec, poolSpecOf } from './karpenter-pools';
 import { SandboxKubernetes } from './kubernetes';
 import { SandboxKubernetesPort } from './kubernetes-port';
 import {
@@ -156,7 +158,11 @@ export class SandboxCloud implements CustomerCloudPort {
     if (!this.built) {
       const world = this.prebuiltWorld ?? buildWorld(this.seed, this.size);
       const simulation = new Simulation(world, this.state);
-      this.built = { world, simulation, kubernetes: new SandboxKubernetes(simulation) };
+      const kubernetes = new SandboxKubernetes(simulation);
+      // The world's own NodePools, live (ADR 0092): the sandbox's Karpenter provisions from them.
+      kubernetes.customerPools = (clusterName) => this.customerPoolSpecs(clusterName);
+      kubernetes.clock = () => this.now();
+      this.built = { world, simulation, kubernetes };
     }
     return this.built;
   }
@@ -473,6 +479,35 @@ export class SandboxCloud implements CustomerCloudPort {
     for (const cluster of this.clustersIn(principal, target.region))
       for (const ng of cluster.nodeGroups)
         for (const node of this.simulation.nodesAt(ng, now)) out.push(this.ec2Instance(cluster, ng, node));
+    // The nodes the world's own Karpenter pools launched for pending pods run (and bill) from their launch.
+    for (const cluster of this.clustersIn(principal, target.region)) {
+      this.kubernetes.catchUpCustomerKarpenter(cluster, now);
+      for (const n of this.kubernetes.pools.nodesAt(cluster.name, now)) {
+        if (!n.customer) continue;
+        out.push({
+          instanceId: n.instanceId,
+          instanceType: n.instanceType,
+          capacityType: n.capacityType,
+          availabilityZone: n.zone,
+          state: 'running',
+          launchTime: new Date(n.launchedAtMs).toISOString(),
+          privateDnsName: n.name,
+          tags: {
+            ...cluster.tags,
+            [`kubernetes.io/cluster/${cluster.name}`]: 'owned',
+            Name: `${cluster.name}/${n.nodePool}`,
+            'karpenter.sh/nodepool': n.nodePool,
+            'karpenter.k8s.aws/ec2nodeclass': 'default',
+            'karpenter.sh/nodeclaim': `${n.nodePool}-${n.instanceId.slice(-5)}`,
+            'eks:eks-cluster-name': cluster.name,
+          },
+          clusterName: cluster.name,
+          autoScalingGroupName: null,
+          nodegroupName: null,
+          architecture: loadCatalog().instanceType(n.instanceType)?.architectures[0] ?? null,
+        });
+      }
+    }
     for (const s of this.world.standaloneInstances) {
       if (s.awsAccountId !== principal.account.awsAccountId || s.region !== target.region) continue;
       const type = loadCatalog().instanceType(s.instanceType);
@@ -1058,6 +1093,26 @@ export class SandboxCloud implements CustomerCloudPort {
     return out;
   }
 
+  /** The world's own NodePools of the cluster as the sandbox's Karpenter reads them now (edits applied). */
+  private customerPoolSpecs(clusterName: string): PoolSpec[] {
+    const seeded = new Set(
+      this.simulation
+        .cluster(clusterName)
+        ?.nodeGroups.filter((g) => g.kind === 'karpenter')
+        .map((g) => g.name) ?? [],
+    );
+    return this.karpenterObjects(clusterName)
+      .filter((o) => o.kind === 'NodePool' && seeded.has(o.name))
+      .map((o) =>
+        poolSpecOf({
+          apiVersion: 'karpenter.sh/v1',
+          kind: 'NodePool',
+          metadata: { name: o.name, labels: { ...o.labels }, annotations: { ...o.annotations } },
+          spec: { ...o.spec },
+        } satisfies KarpenterManifest),
+      );
+  }
+
   /** {@link karpenterObjects} through the port: the collector's access entry reads them. */
   listKarpenterObjects(target: CloudTarget, clusterName: string): LiveKarpenterObject[] {
     const cluster = this.clusterFor(target, clusterName, 'eks:DescribeCluster');
@@ -1123,6 +1178,8 @@ export class SandboxCloud implements CustomerCloudPort {
    */
   removeKarpenterNodeFromAgent(clusterName: string, node: string): boolean {
     const now = this.now();
+    // A node the sandbox's Karpenter launched for pending pods: the pools' own, not a seeded slot.
+    if (this.kubernetes.pools.nodesAt(clusterName, now).some((n) => n.name === node)) return false;
     const ng = this.simulation
       .cluster(clusterName)
       ?.nodeGroups.find(

@@ -1,7 +1,8 @@
 /**
  * The sandbox's Karpenter for the NodePools Spot Optimizer applies (ADR 0042). Seeded Karpenter groups stay
- * the world's slots (`simulation.ts`); a NodePool applied through the agent with Spot Optimizer's mark is a
- * pool of its own here, and it acts as Karpenter would:
+ * the world's slots (`simulation.ts`), and their Pending pods get nodes here too, from the pool as it is
+ * live (`customerTick`, replayed at the instants pods may go Pending: ADR 0092); a NodePool applied
+ * through the agent with Spot Optimizer's mark is a pool of its own here, and it acts as Karpenter would:
  *
  * - on each tick (the sandbox agent's command poll, and right after an apply) the pods the scheduler
  *   left Pending are handed to the shared provisioner (`provisionPendingPods`): the cheapest type the
@@ -42,6 +43,10 @@ export interface LaunchedNode {
   launchedAtMs: number;
   terminatedAtMs: number | null;
   emptySinceMs: number | null;
+  /** The pool's taints, on the node as Karpenter sets them. */
+  taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** Launched for one of the world's own (customer) NodePools rather than one Spot Optimizer applied. */
+  customer: boolean;
 }
 
 export interface PoolEvent {
@@ -54,16 +59,21 @@ export interface PoolEvent {
 /** A pod the scheduler left Pending, as the provisioner sees it. */
 export type PendingForPools = PendingPod & {
   readonly tolerations: readonly { key?: string; operator?: string }[];
+  /** The node group (pool) the pod's workload is seeded on. */
+  readonly nodeGroup?: string;
 };
 
-interface PoolSpec {
+export interface PoolSpec {
   name: string;
   requirements: NodeRequirement[];
   labels: Record<string, string>;
+  taints: LaunchedNode['taints'];
   strategy: 'lowest-cost' | 'capacity-optimized';
   consolidateAfterMs: number;
   /** `spec.limits.nodes`; null: no node limit. */
   maxNodes: number | null;
+  /** `spec.limits.cpu` in millicores; null: none (or not a quantity). */
+  cpuLimitMilli: number | null;
 }
 
 const durationMs = (text: unknown): number => {
@@ -72,15 +82,25 @@ const durationMs = (text: unknown): number => {
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
 };
 
+/** A Kubernetes CPU quantity (`64`, `500m`) in millicores, else null. */
+function cpuMilliOf(quantity: unknown): number | null {
+  const m =
+    typeof quantity === 'number' || typeof quantity === 'string'
+      ? /^(\d+(?:\.\d+)?)(m?)$/.exec(String(quantity))
+      : null;
+  if (!m) return null;
+  return m[2] === 'm' ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
+}
+
 /** What the sandbox reads of an applied NodePool (the rest of the manifest is kept as applied). */
 export function poolSpecOf(manifest: KarpenterManifest): PoolSpec {
   const spec = manifest.spec as {
     template?: {
       metadata?: { labels?: Record<string, string> };
-      spec?: { requirements?: NodeRequirement[] };
+      spec?: { requirements?: NodeRequirement[]; taints?: LaunchedNode['taints'] };
     };
     disruption?: { consolidateAfter?: string };
-    limits?: { nodes?: unknown };
+    limits?: { nodes?: unknown; cpu?: unknown };
   };
   const nodes = Number(spec.limits?.nodes ?? Number.NaN);
   const annotations = (manifest.metadata as { annotations?: Record<string, string> }).annotations ?? {};
@@ -88,12 +108,14 @@ export function poolSpecOf(manifest: KarpenterManifest): PoolSpec {
     name: manifest.metadata.name,
     requirements: spec.template?.spec?.requirements ?? [],
     labels: spec.template?.metadata?.labels ?? {},
+    taints: (spec.template?.spec?.taints ?? []).map((t) => ({ ...t })),
     strategy:
       annotations['spot-optimizer.io/provisioning-strategy'] === 'lowest-cost'
         ? 'lowest-cost'
         : 'capacity-optimized',
     consolidateAfterMs: durationMs(spec.disruption?.consolidateAfter),
     maxNodes: Number.isInteger(nodes) && nodes >= 0 ? nodes : null,
+    cpuLimitMilli: cpuMilliOf(spec.limits?.cpu),
   };
 }
 
@@ -172,9 +194,10 @@ export class SandboxKarpenterPools {
   }
 
   /**
-   * One provisioning and consolidation pass at `atMs`: launches nodes for the pending pods each managed
-   * pool admits, and terminates the pools' nodes that stayed empty past `consolidateAfter`.
-   * `podsOnNode` counts the workload pods the scheduler placed on each launched node now.
+   * One provisioning and consolidation pass at `atMs` for the NodePools Spot Optimizer applied: launches
+   * nodes for the pending pods each managed pool admits, and terminates the pools' nodes that stayed
+   * empty past `consolidateAfter`. `podsOnNode` counts the workload pods the scheduler placed on each
+   * launched node now. The nodes of the world's own pools are {@link customerTick}'s.
    */
   tick(
     cluster: { name: string; region: string; zones: readonly string[] },
@@ -186,14 +209,53 @@ export class SandboxKarpenterPools {
     const specs = pools
       .filter((m) => m.kind === 'NodePool' && carriesSpotOptimizerMark(labelsOf(m)))
       .map(poolSpecOf);
-    for (const n of this.nodesAt(cluster.name, atMs)) {
+    this.consolidate(cluster.name, specs, podsOnNode, atMs, false);
+    // The pool's node limit (ADR 0079): what it may still launch beside the nodes it runs.
+    return this.launch(cluster, specs, pending, atMs, false, (spec) =>
+      spec.maxNodes === null
+        ? undefined
+        : Math.max(
+            0,
+            spec.maxNodes - this.nodesAt(cluster.name, atMs).filter((n) => n.nodePool === spec.name).length,
+          ),
+    );
+  }
+
+  /**
+   * The same pass for the world's own Karpenter NodePools (the customer's, as the API server has them
+   * now, edits applied): their pods left Pending get the cheapest fitting type the live pool allows
+   * (ADR 0092). `nodesLeft` is how many nodes each pool may still launch (its limits and size, its
+   * seeded nodes counted), undefined for no limit.
+   */
+  customerTick(
+    cluster: { name: string; region: string; zones: readonly string[] },
+    specs: readonly PoolSpec[],
+    pending: readonly PendingForPools[],
+    podsOnNode: ReadonlyMap<string, number>,
+    atMs: number,
+    nodesLeft: (spec: PoolSpec) => number | undefined,
+  ): LaunchedNode[] {
+    this.consolidate(cluster.name, specs, podsOnNode, atMs, true);
+    return this.launch(cluster, specs, pending, atMs, true, nodesLeft);
+  }
+
+  /** Terminates the nodes (of managed or of customer pools) that stayed empty past their pool's consolidateAfter. */
+  private consolidate(
+    cluster: string,
+    specs: readonly PoolSpec[],
+    podsOnNode: ReadonlyMap<string, number>,
+    atMs: number,
+    customer: boolean,
+  ): void {
+    for (const n of this.nodesAt(cluster, atMs)) {
+      if (n.customer !== customer) continue;
       const spec = specs.find((s) => s.name === n.nodePool);
       if ((podsOnNode.get(n.name) ?? 0) > 0) n.emptySinceMs = null;
       else n.emptySinceMs ??= atMs;
-      if (!spec) this.removePool(cluster.name, n.nodePool, atMs);
+      if (!spec) this.removePool(cluster, n.nodePool, atMs);
       else if (n.emptySinceMs !== null && atMs - n.emptySinceMs >= spec.consolidateAfterMs) {
         n.terminatedAtMs = atMs;
-        this.event(cluster.name, {
+        this.event(cluster, {
           reason: 'Consolidated',
           objectName: n.name,
           atMs,
@@ -201,13 +263,37 @@ export class SandboxKarpenterPools {
         });
       }
     }
+  }
+
+  /** When the next consolidation check of a customer pool's empty node is due (after `atMs`), if any. */
+  nextConsolidationMs(cluster: string, specs: readonly PoolSpec[], atMs: number): number | null {
+    let next: number | null = null;
+    for (const n of this.nodesAt(cluster, atMs)) {
+      if (!n.customer || n.emptySinceMs === null) continue;
+      const due = n.emptySinceMs + (specs.find((s) => s.name === n.nodePool)?.consolidateAfterMs ?? 0);
+      if (due > atMs && (next === null || due < next)) next = due;
+    }
+    return next;
+  }
+
+  private launch(
+    cluster: { name: string; region: string; zones: readonly string[] },
+    specs: readonly PoolSpec[],
+    pending: readonly PendingForPools[],
+    atMs: number,
+    customer: boolean,
+    nodesLeft: (spec: PoolSpec) => number | undefined,
+  ): LaunchedNode[] {
     const out: LaunchedNode[] = [];
     let left = [...pending];
     for (const spec of specs) {
       if (left.length === 0) break;
-      // The managed pools carry no taints: every pending pod may go, as far as its selectors allow.
+      // A managed pool carries no taints: every pending pod may go, as far as its selectors allow. A
+      // customer pool takes the pods seeded on it (they tolerate its taints).
+      const candidates = customer ? left.filter((p) => p.nodeGroup === spec.name) : left;
+      if (candidates.length === 0) continue;
       const result = provisionPendingPods({
-        pods: left,
+        pods: candidates,
         requirements: spec.requirements,
         poolLabels: { ...spec.labels, 'karpenter.sh/nodepool': spec.name },
         offerings: offeringsFor(
@@ -218,15 +304,7 @@ export class SandboxKarpenterPools {
         ),
         strategy: spec.strategy,
         spotShortage: this.shortageOf(cluster.name, spec.name),
-        // The pool's node limit (ADR 0079): what it may still launch beside the nodes it runs.
-        nodesLeft:
-          spec.maxNodes === null
-            ? undefined
-            : Math.max(
-                0,
-                spec.maxNodes -
-                  this.nodesAt(cluster.name, atMs).filter((n) => n.nodePool === spec.name).length,
-              ),
+        nodesLeft: nodesLeft(spec),
       });
       const placed = new Set<string>();
       for (const launch of result.launches) {
@@ -267,6 +345,8 @@ export class SandboxKarpenterPools {
           launchedAtMs: atMs,
           terminatedAtMs: null,
           emptySinceMs: null,
+          taints: spec.taints.map((t) => ({ ...t })),
+          customer,
         };
         list.push(node);
         this.launched.set(cluster.name, list);

@@ -21,7 +21,12 @@ import { instanceCategory, kubernetesArchitecture } from '@spot/shared/pricing/i
 import { replacementStartMs, SandboxWrites } from './agent-writes';
 import { HOUR_MS, hourOf } from './cycles';
 import { clusterHour, daemonSetsOn, type WorkloadDailyPoint, workloadDaily } from './history';
-import { type LaunchedNode, type PendingForPools, SandboxKarpenterPools } from './karpenter-pools';
+import {
+  type LaunchedNode,
+  type PendingForPools,
+  type PoolSpec,
+  SandboxKarpenterPools,
+} from './karpenter-pools';
 import { daemonSetSecurity, workloadSecurity } from './pod-security';
 import { catalogType } from './prices';
 import { hashString, mix, unit } from './random';
@@ -177,6 +182,15 @@ export class SandboxKubernetes {
   readonly writes = new SandboxWrites();
   /** The sandbox's Karpenter for the NodePools Spot Optimizer applied. */
   readonly pools = new SandboxKarpenterPools();
+  /**
+   * The world's own Karpenter NodePools of a cluster as the API server has them now (edits applied), and
+   * the sandbox clock: set by the cloud. Without them the world's pools launch nothing for pending pods.
+   */
+  customerPools: ((clusterName: string) => PoolSpec[]) | null = null;
+  clock: (() => number) | null = null;
+  /** Up to which instant the world's Karpenter has reacted, per cluster. */
+  private readonly customerKarpenterUpTo = new Map<string, number>();
+  private catchingUp = false;
 
   constructor(private readonly sim: Simulation) {}
 
@@ -260,6 +274,7 @@ export class SandboxKubernetes {
     const cluster = this.cluster(clusterArnOrName);
     const sim = this.sim;
     const t = at.getTime();
+    this.catchUpCustomerKarpenter(cluster, t);
     const hour = hourOf(t);
     const nodes: SnapshotNode[] = [];
     const pods: SnapshotPod[] = [];
@@ -420,9 +435,12 @@ export class SandboxKubernetes {
     const launched: Placeable[] = this.pools.nodesAt(cluster.name, t).map((n) => ({
       name: n.name,
       labels: n.labels,
-      taints: this.writes.isCordoned(cluster.name, n.name, t)
-        ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' as const }]
-        : [],
+      taints: [
+        ...n.taints,
+        ...(this.writes.isCordoned(cluster.name, n.name, t)
+          ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' as const }]
+          : []),
+      ],
       free: { ...n.allocatable, gpuMilli: 0 },
       allocatableCpuMilli: n.allocatable.cpuMilli,
       usage: { cpuMilli: 0, memoryMiB: 0 },
@@ -443,6 +461,7 @@ export class SandboxKubernetes {
           nodeSelector: pod.nodeSelector,
           requiredNodeAffinity: pod.requiredNodeAffinity,
           tolerations: pod.tolerations,
+          nodeGroup: draft.seeded.nodeGroup,
         });
       pods.push(this.workloadPod(cluster, draft, host, t, hour));
     }
@@ -533,6 +552,85 @@ export class SandboxKubernetes {
     const { pending, podsOnLaunched } = this.scheduleAt(clusterName, at);
     const pools = this.writes.karpenterObjects(cluster.name).filter((m) => m.kind === 'NodePool');
     return this.pools.tick(cluster, pools, pending, podsOnLaunched, at.getTime());
+  }
+
+  /**
+   * The world's own Karpenter pools react to pending pods within seconds, whatever instant the clock is
+   * moved to (ADR 0092): before the cluster is scheduled at `t`, each instant since the last one handled
+   * at which pods of a seeded Karpenter pool may have gone Pending (a node of it removed or its limits
+   * changed, a CronJob run starting, an evicted pod's replacement starting, a full hour) is replayed
+   * {@link karpenterReactionMs} later: the pods then Pending get nodes from the shared provisioner, and
+   * the launched nodes that stayed empty past `consolidateAfter` go (checked at those instants, at run
+   * ends and when an empty node's `consolidateAfter` runs out). Only from a pool's first change on: the
+   * untouched world's pools are sized for their pods by the hour. Nothing beyond the clock's now is
+   * replayed, so a change made later is seen in order.
+   */
+  catchUpCustomerKarpenter(cluster: SandboxCluster, t: number): void {
+    if (this.catchingUp || !this.customerPools) return;
+    const groups = cluster.nodeGroups.filter((g) => g.kind === 'karpenter');
+    if (groups.length === 0) return;
+    let first = Number.POSITIVE_INFINITY;
+    for (const g of groups) first = Math.min(first, this.sim.changesOf(g)[0]?.atMs ?? first);
+    if (!Number.isFinite(first)) return;
+    const to = Math.min(t, this.clock?.() ?? t);
+    const from = Math.max(this.customerKarpenterUpTo.get(cluster.name) ?? first - 1, first - 1);
+    if (to <= from) return;
+    const instants = new Set<number>();
+    const add = (at: number) => {
+      const tick = at + karpenterReactionMs;
+      if (tick > from && tick <= to) instants.add(tick);
+    };
+    for (const g of groups) {
+      for (const o of this.sim.changesOf(g)) add(o.atMs);
+      for (const w of this.sim.workloadsOf(g)) {
+        for (const e of this.writes.evictions(w.key)) add(e.atMs + replacementStartMs);
+        if (!w.cron) continue;
+        for (const start of this.sim.cronStartsBetween(w, from - HOUR_MS * 25, to)) {
+          add(start);
+          add(start + w.cron.durationMinutes * 60_000);
+        }
+      }
+    }
+    for (let h = Math.ceil(from / HOUR_MS); h * HOUR_MS <= to; h++) add(h * HOUR_MS);
+    const queue = [...instants].sort((a, b) => a - b);
+    this.catchingUp = true;
+    try {
+      while (queue.length > 0) {
+        const at = queue.shift() as number;
+        const specs = this.customerPools(cluster.name);
+        const { pending, podsOnLaunched } = this.scheduleAt(cluster.name, new Date(at));
+        this.pools.customerTick(cluster, specs, pending, podsOnLaunched, at, (spec) =>
+          this.customerNodesLeft(cluster, spec, at),
+        );
+        const next = this.pools.nextConsolidationMs(cluster.name, specs, at);
+        if (next !== null && next <= to && !queue.includes(next)) {
+          queue.push(next);
+          queue.sort((a, b) => a - b);
+        }
+      }
+    } finally {
+      this.catchingUp = false;
+    }
+    this.customerKarpenterUpTo.set(cluster.name, to);
+  }
+
+  /**
+   * How many nodes a world pool may still launch at `at`: its size cap (a scaling change's maximum: a
+   * hibernated pool's is 0), its `limits.nodes` and `limits.cpu`, less what it runs (seeded and launched).
+   */
+  private customerNodesLeft(cluster: SandboxCluster, spec: PoolSpec, at: number): number {
+    const g = cluster.nodeGroups.find((x) => x.kind === 'karpenter' && x.name === spec.name);
+    if (!g) return 0;
+    const world = this.sim.nodesAt(g, at);
+    const launched = this.pools.nodesAt(cluster.name, at).filter((n) => n.nodePool === spec.name);
+    const cap = Math.min(this.sim.scalingAt(g, at).maxSize, spec.maxNodes ?? Number.POSITIVE_INFINITY);
+    if (spec.cpuLimitMilli !== null) {
+      const usedMilli =
+        world.reduce((sum, n) => sum + catalogType(n.slot.instanceType).vcpu * 1000, 0) +
+        launched.reduce((sum, n) => sum + catalogType(n.instanceType).vcpu * 1000, 0);
+      if (usedMilli >= spec.cpuLimitMilli) return 0;
+    }
+    return Math.max(0, cap - world.length - launched.length);
   }
 
   private launchedNode(clusterName: string, n: LaunchedNode, state: Placeable): SnapshotNode {
@@ -821,3 +919,6 @@ export class SandboxKubernetes {
 }
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+/** How long after pods go Pending the sandbox's Karpenter has launched their node (batching, a launch call). */
+export const karpenterReactionMs = 5_000;

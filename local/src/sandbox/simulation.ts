@@ -21,7 +21,8 @@
  *   a Karpenter node deleted) the pods already run elsewhere, nothing is pending for the autoscaler to
  *   react to, so the group keeps that node fewer: from the next hour it moves from the held size by as
  *   many nodes as its pods' need moved since; a Karpenter pool, which provisions for pending pods by
- *   itself, follows its pods' need from the next hour. Desired 0 stays empty until the next change (a hibernated
+ *   itself, follows its pods' need from the next hour (within the hour, the sandbox's Karpenter launches
+ *   nodes for its Pending pods: `karpenter-pools.ts`, ADR 0092). Desired 0 stays empty until the next change (a hibernated
  *   group is not woken by its pending pods).
  * - Named removals: a change may vacate slots (TerminateInstanceInAutoScalingGroup of one instance, a
  *   Karpenter node deleted): a vacated slot never runs again, so the group's nodes are its first
@@ -421,6 +422,11 @@ export class Simulation {
         gpuPerNode > 0 ? d.gpuMilli / gpuPerNode : 0,
       ) - 1e-9,
     );
+  }
+
+  /** The group's scaling changes, oldest first. */
+  changesOf(ng: SandboxNodeGroup): readonly ScalingOverride[] {
+    return this.overrides.overridesFor(ng.key);
   }
 
   /** The group's latest scaling change at or before `timeMs`. */
