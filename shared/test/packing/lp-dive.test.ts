@@ -335,7 +335,8 @@ describe('seeded and unseeded roots (issue 18, ADR 0090)', () => {
             const at = full.indexOf(out);
             full.setColumnsEnabled([at], false);
             const off = full.solve();
-            expect(off.primal[at] ?? 0).toBe(0);
+            // HiGHS reports a column held at an upper bound of 0 as 0 or -0: both are no value.
+            expect(Math.abs(off.primal[at] ?? 0)).toBe(0);
             expect(off.objective).toBeCloseTo(without.solve().objective, 6);
             full.setColumnsEnabled([at], true);
             expect(full.solve().objective).toBeCloseTo(before, 6);
