@@ -17,6 +17,18 @@ const frozen = { now: () => 0, deadline: 1 };
 /** Wall-time limit of the tests that solve LPs: work-bounded, but slow on a machine shared under load. */
 const HEAVY_MS = 120_000;
 
+/** A dive's plan, when it has one: valid, within the dive's target and no better than the optimum. */
+function expectPlanWithin(
+  p: VectorProblem,
+  dive: { bins?: PackedBin[] | null; targetBins: number },
+  opt: number,
+) {
+  if (!dive.bins) return;
+  expect(checkSolution(p, dive.bins)).toBeUndefined();
+  expect(dive.bins.length).toBeLessThanOrEqual(dive.targetBins);
+  expect(dive.bins.length).toBeGreaterThanOrEqual(opt);
+}
+
 /** Tiny 1-D identical-bin problems with integer sizes, some with a per-bin cap. */
 const tinyOneDim = fc
   .record({
@@ -100,11 +112,7 @@ describe('column-generation dive (lp-dive.ts)', () => {
           const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 3, randomDives: 0 });
           expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
           expect(result.targetBins).toBeGreaterThanOrEqual(Math.ceil(result.lowerBoundBins - 1e-6));
-          if (result.bins) {
-            expect(checkSolution(p, result.bins)).toBeUndefined();
-            expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
-            expect(result.bins.length).toBeGreaterThanOrEqual(opt);
-          }
+          expectPlanWithin(p, result, opt);
         }),
         { numRuns: 150 },
       );
@@ -264,11 +272,7 @@ describe('dual cuts, fill-down, inherited LP solutions and randomized dives (iss
             const opt = bruteForceOptimum(p);
             const result = lpDive(p, { highs, ...frozen, maxDiscrepancies: 2, ...options });
             expect(result.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
-            if (result.bins) {
-              expect(checkSolution(p, result.bins)).toBeUndefined();
-              expect(result.bins.length).toBeLessThanOrEqual(result.targetBins);
-              expect(result.bins.length).toBeGreaterThanOrEqual(opt);
-            }
+            expectPlanWithin(p, result, opt);
           },
         ),
         { numRuns: 150 },
@@ -378,11 +382,7 @@ describe('seeded and unseeded roots (issue 18, ADR 0090)', () => {
             expect(seeded.lowerBoundBins).toBeLessThanOrEqual(opt + 1e-6);
             if (options.unseededEvery === 0 || options.randomDives === 0)
               expect(stats.unseededDives ?? 0).toBe(0);
-            if (seeded.bins) {
-              expect(checkSolution(p, seeded.bins)).toBeUndefined();
-              expect(seeded.bins.length).toBeLessThanOrEqual(seeded.targetBins);
-              expect(seeded.bins.length).toBeGreaterThanOrEqual(opt);
-            }
+            expectPlanWithin(p, seeded, opt);
           },
         ),
         { numRuns: 150 },
