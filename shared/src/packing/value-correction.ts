@@ -60,7 +60,6 @@ export function sequentialValueCorrection(
 ): ValueCorrectionResult | undefined {
   const m = classCount(p);
   if (m === 0) return undefined;
-  const d = p.dims;
   const types = candidateTypes(p, options.types);
   // Classes each candidate type may hold (compatible, one copy fits, cap allows one).
   const items = types.map((b) => {
