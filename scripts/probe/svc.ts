@@ -4,6 +4,7 @@ import { loadHighs } from '@spot/shared/packing/highs';
 import { pack } from '@spot/shared/packing/pack';
 import { parsePackingProblem } from '@spot/shared/packing/problem';
 import { parseTrace, traceCluster } from '@spot/shared/packing/benchmark/trace-cluster';
+import { syntheticCluster } from '@spot/shared/packing/benchmark/synthetic-cluster';
 import { removeDominatedBinTypes } from '@spot/shared/packing/solve';
 import { solveFluidRelaxation } from '@spot/shared/packing/fluid';
 import { KnapsackLpBound } from '@spot/shared/packing/knapsack-lp';
@@ -19,7 +20,7 @@ const allTypes = process.argv[5] === 'all';
 const trace = parseTrace(gunzipSync(readFileSync('shared/data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz')).toString('utf8'));
 const highs = await loadHighs();
 let vec: VectorProblem | undefined;
-await pack(parsePackingProblem(traceCluster(trace, { pods, seed: 7 })), { highs, now: cpu, timeLimitMs: 10, onBoundProblem: (v) => { vec = v; } });
+await pack(parsePackingProblem(process.env.CLUSTER === 'synthetic' ? syntheticCluster({ pods, seed: Number(process.env.SEED ?? 7) }) : traceCluster(trace, { pods, seed: Number(process.env.SEED ?? 7) })), { highs, now: cpu, timeLimitMs: 10, onBoundProblem: (v) => { vec = v; } });
 const { problem: p } = removeDominatedBinTypes(vec!);
 let t = cpu();
 const klp = new KnapsackLpBound(highs, p);
@@ -32,7 +33,21 @@ const g = eliminateBins(p, costAwareGreedy(p, values));
 console.log('fluid-greedy', solutionCost(p, g).toFixed(3), 'ms', (cpu() - t).toFixed(0));
 const support = [...fluid.assignment.entries()].filter(([, row]) => [...row.values()].some((y) => y > 1e-9)).map(([o]) => o);
 t = cpu();
-const r = sequentialValueCorrection(p, fluid.duals, { now: cpu, deadline: cpu() + 100000, passes, correction: alpha, ...(allTypes ? {} : { types: support }) })!;
+const r = sequentialValueCorrection(p, fluid.duals, { now: cpu, deadline: cpu() + 100000, passes, correction: alpha, refineTypes: Number(process.env.RT ?? 3), refineNodes: Number(process.env.RN ?? 300), fillPower: Number(process.env.SVC_Q ?? 4), ...(allTypes ? {} : { types: support }) })!;
 const ms = cpu() - t;
 const e = eliminateBins(p, r.bins);
 console.log('svc passes', r.passCosts.map((c) => c.toFixed(3)).join(' '), 'best', solutionCost(p, r.bins).toFixed(3), 'elim', solutionCost(p, e).toFixed(3), 'ms', ms.toFixed(0), 'valid', checkSolution(p, r.bins) ?? 'ok');
+if (process.env.SHOW) {
+  const d = p.dims;
+  const byType = new Map<number, string[]>();
+  for (const bin of e) {
+    const u = new Float64Array(d); let n = 0; let val = 0;
+    bin.classes.forEach((i, j) => { const c = bin.counts[j]!; n += c; val += c * fluid.duals[i]!; for (let k = 0; k < d; k++) u[k] += c * p.sizes[i * d + k]!; });
+    const cap = p.capacities.subarray(bin.type * d, bin.type * d + d);
+    const s = Array.from(u, (v, k) => (100 * v / cap[k]!).toFixed(0)).join('/') + ':' + n + ` rc${(p.costs[bin.type]! - val).toFixed(3)}`;
+    byType.set(bin.type, [...(byType.get(bin.type) ?? []), s]);
+  }
+  for (const [t, rs] of [...byType].sort((a, b) => a[0] - b[0])) console.log(`type ${t} $${p.costs[t]!.toFixed(3)} cap ${Array.from(p.capacities.subarray(t * d, t * d + d)).join('/')} x${rs.length}: ${rs.join(' ')}`);
+  const fl = [...fluid.assignment.entries()].map(([o, row]) => `${o}`).join(',');
+  console.log('support', support.join(','));
+}

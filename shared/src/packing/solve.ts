@@ -283,8 +283,12 @@ const EXACT_FILL_SHARE = 0.5;
 /** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
 const TIGHT_WASTE = 0.005;
 
-/** Share of the budget left after the fluid relaxation that sequential value correction may use. */
-const SVC_SHARE = 0.25;
+/**
+ * Share of the budget left after the fluid relaxation that sequential value correction may use where it
+ * runs (more classes than nodes): most of it, since the LP phases after it rarely improve such plans
+ * within the budget (the root LP of the Bitbrains trace needs ~20 s of CPU to converge).
+ */
+const SVC_SHARE = 0.8;
 
 /** Node types the fluid relaxation buys pods on. */
 function fluidSupport(assignment: ReadonlyMap<number, ReadonlyMap<number, number>>): number[] {
@@ -545,13 +549,24 @@ export async function solveVectorPacking(
             consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'fluid-greedy');
           }
           // Sequential value correction from the fluid duals (value-correction.ts, ADR 0095): a knapsack
-          // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss
-          // (Bitbrains trace, 1,000 pods: about 3 % cheaper than the greedy). Not in the repacking
-          // search's sub-solves (a dozen nodes, which its MIP settles).
-          if (!done() && !boundOnly && !options.initialPlan && now() < deadline) {
+          // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss.
+          // Only where classes outnumber the plan's nodes: an LP's basic solution has up to one
+          // fractional column per class, so there its roundings (lp-greedy, dive, repack) lose up to a
+          // node per class (Bitbrains trace, 1,000 pods: 369 classes on ~65 nodes, the LP phases gave
+          // 5-6 % above z_LP and SVC 1-2 %), while with many pods per class (synthetic clusters: 26
+          // classes on 119 nodes) they beat SVC and keep the budget. Not in the repacking search's
+          // sub-solves (a dozen nodes, which its MIP settles).
+          if (
+            !done() &&
+            !boundOnly &&
+            !options.initialPlan &&
+            classCount(p) >= best.length &&
+            now() < deadline
+          ) {
             const svc = sequentialValueCorrection(p, fluid.duals, {
               now,
               deadline: now() + (deadline - now()) * SVC_SHARE,
+              firstPassDeadline: deadline,
               types: fluidSupport(fluid.assignment),
               target: lowerBound,
             });

@@ -17,6 +17,7 @@
  * (a first pass stopped early completes with first fit decreasing, later passes are abandoned).
  */
 import { firstFitDecreasing, type HeuristicDeadline } from './heuristics';
+import { solveKnapsack } from './knapsack';
 import {
   binTypeCount,
   classCount,
@@ -29,6 +30,11 @@ import {
 } from './vector';
 
 export interface ValueCorrectionOptions extends HeuristicDeadline {
+  /**
+   * Deadline of the first pass, which otherwise completes with first fit decreasing (much dearer) at
+   * `deadline`: later passes only improve a plan, the first is the plan (default `deadline`).
+   */
+  readonly firstPassDeadline?: number;
   /** Passes at most (default 12); each builds a whole plan. */
   readonly passes?: number;
   /**
@@ -36,8 +42,17 @@ export interface ValueCorrectionOptions extends HeuristicDeadline {
    * every type.
    */
   readonly types?: ArrayLike<number>;
-  /** Weight of a pass's observed costs in the corrected values (default 0.5). */
+  /** Weight of a pass's observed costs in the corrected values (default 0.3). */
   readonly correction?: number;
+  /** Types whose greedy fill is searched further by branch and bound at each node (default 0). */
+  readonly refineTypes?: number;
+  /** Branch-and-bound nodes of each such search (default 300). */
+  readonly refineNodes?: number;
+  /**
+   * The correction charges a node's price to its pods by size, each dimension weighted by the node's
+   * fill in it to this power (default 4: mostly the dimensions that bind).
+   */
+  readonly fillPower?: number;
   /** Stop once a plan costs at most this (e.g. the lower bound). */
   readonly target?: number;
 }
@@ -72,13 +87,16 @@ export function sequentialValueCorrection(
   const floor = smallValues(p, values);
   for (let i = 0; i < m; i++) values[i] = Math.max(values[i] ?? 0, floor[i] ?? 0);
   const passes = options.passes ?? 12;
-  const alpha = options.correction ?? 0.5;
+  const alpha = options.correction ?? 0.3;
   const scratch = new Scratch(p, m);
   let best: PackedBin[] | undefined;
   let bestCost = Number.POSITIVE_INFINITY;
   const passCosts: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
-    const plan = buildPass(p, types, items, values, scratch, options, pass === 0);
+    const plan = buildPass(p, types, items, values, scratch, options, pass === 0, {
+      types: options.refineTypes ?? 0,
+      nodeLimit: options.refineNodes ?? 300,
+    });
     if (!plan) break;
     downsizeBins(p, plan);
     const cost = solutionCost(p, plan);
@@ -89,7 +107,7 @@ export function sequentialValueCorrection(
     }
     if (options.target !== undefined && bestCost <= options.target + 1e-9) break;
     if (options.now() > options.deadline) break;
-    correctValues(p, plan, values, floor, alpha);
+    correctValues(p, plan, values, floor, alpha, options.fillPower ?? 4);
   }
   return best ? { bins: best, passCosts } : undefined;
 }
@@ -187,8 +205,9 @@ function buildPass(
   items: readonly Int32Array[],
   values: Float64Array,
   scratch: Scratch,
-  limit: HeuristicDeadline,
+  limit: ValueCorrectionOptions,
   first: boolean,
+  refine: { types: number; nodeLimit: number },
 ): PackedBin[] | undefined {
   const m = classCount(p);
   const remaining = Int32Array.from(p.demand);
@@ -197,13 +216,12 @@ function buildPass(
   const orders = types.map((b, t) => staticOrder(p, b, items[t] as Int32Array, values));
   const cached: (Pattern | null | undefined)[] = new Array(types.length).fill(undefined);
   while (left > 0) {
-    if (limit.now() > limit.deadline) {
+    if (limit.now() > (first ? (limit.firstPassDeadline ?? limit.deadline) : limit.deadline)) {
       if (!first) return undefined;
       bins.push(...firstFitDecreasing(p, remaining));
       return bins;
     }
-    let best: Pattern | undefined;
-    let bestRatio = -1;
+    const ranked: number[] = [];
     for (let t = 0; t < types.length; t++) {
       let pattern = cached[t];
       if (pattern && !stillValid(pattern, remaining)) pattern = undefined;
@@ -212,11 +230,40 @@ function buildPass(
         pattern = knapsack(p, b, items[t] as Int32Array, orders[t] as Int32Array, values, remaining, scratch);
         cached[t] = pattern;
       }
-      if (pattern === null) continue;
-      const ratio = pattern.value / (p.costs[pattern.type] ?? 1);
-      if (ratio > bestRatio) {
-        bestRatio = ratio;
-        best = pattern;
+      if (pattern !== null) ranked.push(t);
+    }
+    const ratio = (t: number) => {
+      const pattern = cached[t] as Pattern;
+      return pattern.value / (p.costs[pattern.type] ?? 1);
+    };
+    ranked.sort((x, y) => ratio(y) - ratio(x) || x - y);
+    // The greedy fills rank the types; the best few get a branch-and-bound search from their fill (the
+    // greedy leaves a few % of a node empty where large pods must fit exactly).
+    for (const t of ranked.slice(0, refine.types)) {
+      const pattern = cached[t] as Pattern;
+      if (pattern.refined) continue;
+      const found = solveKnapsack(p, pattern.type, values, remaining, {
+        threshold: pattern.value * (1 + 1e-9),
+        nodeLimit: refine.nodeLimit,
+      });
+      cached[t] =
+        found.value > pattern.value * (1 + 1e-9)
+          ? {
+              type: pattern.type,
+              classes: found.classes,
+              counts: found.counts,
+              value: found.value,
+              refined: true,
+            }
+          : { ...pattern, refined: true };
+    }
+    let best: Pattern | undefined;
+    let bestRatio = -1;
+    for (const t of ranked) {
+      const r = ratio(t);
+      if (r > bestRatio) {
+        bestRatio = r;
+        best = cached[t] as Pattern;
       }
     }
     if (!best) throw new Error(`a remaining class fits no candidate type (of ${m} classes)`);
@@ -240,6 +287,8 @@ interface Pattern {
   readonly classes: number[];
   readonly counts: number[];
   readonly value: number;
+  /** Searched by branch and bound (not only the greedy fills). */
+  readonly refined?: boolean;
 }
 
 function stillValid(pattern: Pattern, remaining: Int32Array): boolean {
@@ -395,19 +444,28 @@ function correctValues(
   values: Float64Array,
   floor: Float64Array,
   alpha: number,
+  fillPower: number,
 ): void {
   const m = classCount(p);
   const d = p.dims;
   const observed = new Float64Array(m);
   const copies = new Float64Array(m);
+  const fill = new Float64Array(d);
   for (const bin of plan) {
     const b = bin.type;
+    // Each dimension weighs by how full the node is in it (to the power `fillPower`): a pod is charged
+    // for what it takes of the dimensions that bind, not for room nobody could use.
+    for (let k = 0; k < d; k++) fill[k] = 0;
+    for (let j = 0; j < bin.classes.length; j++)
+      for (let k = 0; k < d; k++)
+        fill[k] = (fill[k] ?? 0) + (bin.counts[j] ?? 0) * (p.sizes[(bin.classes[j] ?? 0) * d + k] ?? 0);
+    for (let k = 0; k < d; k++) {
+      const c = p.capacities[b * d + k] ?? 0;
+      fill[k] = c > 0 ? ((fill[k] ?? 0) / c) ** fillPower / c : 0;
+    }
     const share = (i: number) => {
       let s = 0;
-      for (let k = 0; k < d; k++) {
-        const c = p.capacities[b * d + k] ?? 0;
-        if (c > 0) s += (p.sizes[i * d + k] ?? 0) / c;
-      }
+      for (let k = 0; k < d; k++) s += (p.sizes[i * d + k] ?? 0) * (fill[k] ?? 0);
       return s;
     };
     let total = 0;
