@@ -1,0 +1,10 @@
+import { costAwareGreedy } from '@spot/shared/packing/heuristics';
+import { sequentialValueCorrection } from '@spot/shared/packing/value-correction';
+import { solutionCost } from '@spot/shared/packing/vector';
+import { vectorProblem } from '../../shared/test/packing/helpers';
+const p = vectorProblem({ sizes: [[60, 20, 1], [20, 60, 1], [20, 20, 1]], demand: [2, 2, 2], capacities: [[100, 100, 10], [100, 50, 10], [50, 100, 10]], costs: [10, 6, 6] });
+const v = [6, 6, 2];
+const g = costAwareGreedy(p, v);
+console.log('greedy', solutionCost(p, g), JSON.stringify(g));
+const r = sequentialValueCorrection(p, v, { now: () => 0, deadline: 1 })!;
+console.log('svc', solutionCost(p, r.bins), r.passCosts, JSON.stringify(r.bins));
