@@ -4,8 +4,8 @@
  * node type, a 3-D bounded knapsack (every dimension, counts within the pods left, compatibility,
  * per-bin caps) maximises the pods' current values; the node whose value per price is best opens (as
  * many times as the pods left allow). After a pass, each class's value is corrected towards what its
- * pods cost in that plan (its share of its nodes' prices, by size), and the next pass packs with the
- * corrected values; the cheapest plan is kept.
+ * pods cost in that plan (its share of its nodes' prices, by size in the dimensions that bind), and the
+ * next pass packs with the corrected values; the cheapest plan is kept.
  *
  * Why: a node filled in one fixed order (`costAwareGreedy`: density or size) does not pair CPU-heavy
  * with memory-heavy pods, which the Bitbrains trace needs (type-16 nodes full in CPU with half their
@@ -17,7 +17,6 @@
  * (a first pass stopped early completes with first fit decreasing, later passes are abandoned).
  */
 import { firstFitDecreasing, type HeuristicDeadline } from './heuristics';
-import { solveKnapsack } from './knapsack';
 import {
   binTypeCount,
   classCount,
@@ -44,10 +43,6 @@ export interface ValueCorrectionOptions extends HeuristicDeadline {
   readonly types?: ArrayLike<number>;
   /** Weight of a pass's observed costs in the corrected values (default 0.3). */
   readonly correction?: number;
-  /** Types whose greedy fill is searched further by branch and bound at each node (default 0). */
-  readonly refineTypes?: number;
-  /** Branch-and-bound nodes of each such search (default 300). */
-  readonly refineNodes?: number;
   /**
    * The correction charges a node's price to its pods by size, each dimension weighted by the node's
    * fill in it to this power (default 4: mostly the dimensions that bind).
@@ -93,10 +88,7 @@ export function sequentialValueCorrection(
   let bestCost = Number.POSITIVE_INFINITY;
   const passCosts: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
-    const plan = buildPass(p, types, items, values, scratch, options, pass === 0, {
-      types: options.refineTypes ?? 0,
-      nodeLimit: options.refineNodes ?? 300,
-    });
+    const plan = buildPass(p, types, items, values, scratch, options, pass === 0);
     if (!plan) break;
     downsizeBins(p, plan);
     const cost = solutionCost(p, plan);
@@ -207,7 +199,6 @@ function buildPass(
   scratch: Scratch,
   limit: ValueCorrectionOptions,
   first: boolean,
-  refine: { types: number; nodeLimit: number },
 ): PackedBin[] | undefined {
   const m = classCount(p);
   const remaining = Int32Array.from(p.demand);
@@ -221,7 +212,9 @@ function buildPass(
       bins.push(...firstFitDecreasing(p, remaining));
       return bins;
     }
-    const ranked: number[] = [];
+    // The best value per price; ties: the type listed first.
+    let best: Pattern | undefined;
+    let bestRatio = -1;
     for (let t = 0; t < types.length; t++) {
       let pattern = cached[t];
       if (pattern && !stillValid(pattern, remaining)) pattern = undefined;
@@ -230,40 +223,11 @@ function buildPass(
         pattern = knapsack(p, b, items[t] as Int32Array, orders[t] as Int32Array, values, remaining, scratch);
         cached[t] = pattern;
       }
-      if (pattern !== null) ranked.push(t);
-    }
-    const ratio = (t: number) => {
-      const pattern = cached[t] as Pattern;
-      return pattern.value / (p.costs[pattern.type] ?? 1);
-    };
-    ranked.sort((x, y) => ratio(y) - ratio(x) || x - y);
-    // The greedy fills rank the types; the best few get a branch-and-bound search from their fill (the
-    // greedy leaves a few % of a node empty where large pods must fit exactly).
-    for (const t of ranked.slice(0, refine.types)) {
-      const pattern = cached[t] as Pattern;
-      if (pattern.refined) continue;
-      const found = solveKnapsack(p, pattern.type, values, remaining, {
-        threshold: pattern.value * (1 + 1e-9),
-        nodeLimit: refine.nodeLimit,
-      });
-      cached[t] =
-        found.value > pattern.value * (1 + 1e-9)
-          ? {
-              type: pattern.type,
-              classes: found.classes,
-              counts: found.counts,
-              value: found.value,
-              refined: true,
-            }
-          : { ...pattern, refined: true };
-    }
-    let best: Pattern | undefined;
-    let bestRatio = -1;
-    for (const t of ranked) {
-      const r = ratio(t);
-      if (r > bestRatio) {
-        bestRatio = r;
-        best = cached[t] as Pattern;
+      if (pattern === null) continue;
+      const ratio = pattern.value / (p.costs[pattern.type] ?? 1);
+      if (ratio > bestRatio) {
+        bestRatio = ratio;
+        best = pattern;
       }
     }
     if (!best) throw new Error(`a remaining class fits no candidate type (of ${m} classes)`);
@@ -287,8 +251,6 @@ interface Pattern {
   readonly classes: number[];
   readonly counts: number[];
   readonly value: number;
-  /** Searched by branch and bound (not only the greedy fills). */
-  readonly refined?: boolean;
 }
 
 function stillValid(pattern: Pattern, remaining: Int32Array): boolean {
