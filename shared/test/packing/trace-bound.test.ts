@@ -12,7 +12,8 @@ import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { pack } from '../../src/packing/pack';
 import { parsePackingProblem } from '../../src/packing/problem';
 import { removeDominatedBinTypes, solveVectorPacking } from '../../src/packing/solve';
-import { solutionCost, type VectorProblem } from '../../src/packing/vector';
+import { sequentialValueCorrection } from '../../src/packing/value-correction';
+import { checkSolution, solutionCost, type VectorProblem } from '../../src/packing/vector';
 import { bruteForceOptimum, vectorProblem } from './helpers';
 
 const highs = await loadHighs();
@@ -74,20 +75,25 @@ describe('the bound on trace-like clusters (ADR 0091)', () => {
   }, 180_000);
 });
 
+/** The 1,000-pod Bitbrains trace cluster (seed 7) as the solver sees it, and with dominated types dropped. */
+async function traceProblem(): Promise<{ vector: VectorProblem; p: VectorProblem }> {
+  const csv = gunzipSync(
+    readFileSync(
+      fileURLToPath(
+        new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
+      ),
+    ),
+  ).toString('utf8');
+  let vector: VectorProblem | undefined;
+  const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
+  await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
+  if (!vector) throw new Error('no vector problem');
+  return { vector, p: removeDominatedBinTypes(vector).problem };
+}
+
 describe('the plan on the Bitbrains trace (ADR 0091)', () => {
   it('a trace cluster gets a plan no dearer than the fluid-dual greedy even when the LP phases barely run', async () => {
-    const csv = gunzipSync(
-      readFileSync(
-        fileURLToPath(
-          new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
-        ),
-      ),
-    ).toString('utf8');
-    let vector: VectorProblem | undefined;
-    const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
-    await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
-    if (!vector) throw new Error('no vector problem');
-    const { problem: p } = removeDominatedBinTypes(vector);
+    const { vector, p } = await traceProblem();
     const knapsackLp = new KnapsackLpBound(highs, p);
     try {
       const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
@@ -110,6 +116,46 @@ describe('the plan on the Bitbrains trace (ADR 0091)', () => {
       });
       expect(packed.cost).toBeLessThanOrEqual(greedy + 1e-9);
       expect(packed.cost).toBeLessThan(packed.stats.greedyCost - 1e-9);
+    } finally {
+      knapsackLp.dispose();
+    }
+  }, 120_000);
+});
+
+describe('sequential value correction on the Bitbrains trace (ADR 0095)', () => {
+  it('from the fluid duals it packs within 1.5 % of z_LP, well below the fluid-dual greedy, and so does the solver', async () => {
+    const { vector, p } = await traceProblem();
+    const knapsackLp = new KnapsackLpBound(highs, p);
+    try {
+      const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
+        now: () => performance.now(),
+        deadline: performance.now() + 60_000,
+      });
+      if (!fluid) throw new Error('no fluid solution');
+      const resource = resourceValues(p);
+      const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
+      const greedy = solutionCost(p, costAwareGreedy(p, values));
+      // A frozen clock: the 32 passes decide, not the machine.
+      const svc = sequentialValueCorrection(p, fluid.duals, { now: () => 0, deadline: 1 });
+      if (!svc) throw new Error('no plan');
+      expect(checkSolution(p, svc.bins)).toBeUndefined();
+      expect(svc.passCosts).toHaveLength(32);
+      const cost = solutionCost(p, svc.bins);
+      // Measured: $21.14/h against the converged LP's $20.924/h (ADR 0091) and a greedy of $22.31/h.
+      expect(cost).toBeLessThanOrEqual(1.015 * 20.924);
+      expect(cost).toBeLessThan(0.97 * greedy);
+      // The solver runs it (369 classes on about 65 nodes; its fluid duals, hence its passes, may differ
+      // from these in the last digits) and its plan is as close to z_LP; without SVC these settings give
+      // the greedy's plan or worse (the test above).
+      const packed = await solveVectorPacking(vector, {
+        highs,
+        timeLimitMs: 60_000,
+        maxIterations: 1,
+        diveIterations: 0,
+        repackRounds: 0,
+        restrictedMip: false,
+      });
+      expect(packed.cost).toBeLessThanOrEqual(1.015 * 20.924);
     } finally {
       knapsackLp.dispose();
     }
