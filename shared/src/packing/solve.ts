@@ -22,6 +22,7 @@ import { type Highs, loadHighs } from './highs';
 import { KnapsackLpBound } from './knapsack-lp';
 import { lpDive, lpDiveApplies } from './lp-dive';
 import { minimumBinSlack, minSlackApplies } from './min-slack';
+import { eliminateNodes } from './node-elimination';
 import {
   binTypeCount,
   cheapestBinType,
@@ -103,7 +104,8 @@ export type PlanOrigin =
   | 'lp-greedy'
   | 'mip'
   | 'dive'
-  | 'repack';
+  | 'repack'
+  | 'node-elimination';
 
 export interface SolveStats {
   readonly binTypes: number;
@@ -129,6 +131,7 @@ export interface SolveTimings {
   diveMs: number;
   mipMs: number;
   repackMs: number;
+  eliminationMs: number;
   totalMs: number;
 }
 
@@ -278,6 +281,12 @@ const LP_DIVE_SHARE = 0.9;
 /** Share of the budget left that the 1-D exact-fill search (exact-fill.ts) may use on perfect packings. */
 const EXACT_FILL_SHARE = 0.5;
 
+/** Share of the budget left after the fluid-dual greedy that node elimination may use (ADR 0094). */
+const ELIMINATION_SHARE = 0.4;
+
+/** Share of the budget left that the repacking search may use when node elimination follows it. */
+const REPACK_SHARE = 0.6;
+
 /** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
 const TIGHT_WASTE = 0.005;
 
@@ -400,6 +409,7 @@ export async function solveVectorPacking(
     diveMs: 0,
     mipMs: 0,
     repackMs: 0,
+    eliminationMs: 0,
     totalMs: 0,
   };
   let lowerBound = roundBound(simpleLowerBound(p));
@@ -500,6 +510,17 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
+      let fluidDuals: Float64Array | undefined;
+      const eliminate = (share: number) => {
+        if (!fluidDuals || done() || boundOnly || now() >= deadline) return;
+        const phase = now();
+        const eliminated = eliminateNodes(p, best, fluidDuals, {
+          now,
+          deadline: now() + (deadline - now()) * share,
+        });
+        if (eliminated) consider(tidy(p, eliminated), 'node-elimination');
+        timings.eliminationMs += now() - phase;
+      };
       // For a plan only, the fluid LP is worth starting while at least as much budget is left as the
       // first plan took: its LP grows with classes x options like the heuristics, and one HiGHS call
       // cannot be stopped at once (614 classes: about 0.6 s of CPU spent past a 0.1 s time limit).
@@ -526,6 +547,10 @@ export async function solveVectorPacking(
             const resource = resourceValues(p);
             const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
             consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'fluid-greedy');
+            fluidDuals = fluid.duals;
+            // Node elimination on the best plan so far, priced by the same duals (ADR 0094): the
+            // LP phases after it start from its plan and the repacking search keeps improving it.
+            eliminate(ELIMINATION_SHARE);
           }
         }
       }
@@ -622,13 +647,15 @@ export async function solveVectorPacking(
         const repacked = await repackCostliest(p, best, root.lp.duals, {
           highs,
           now,
-          deadline,
+          deadline: fluidDuals ? now() + (deadline - now()) * REPACK_SHARE : deadline,
           rounds,
           lowerBound,
         });
         if (repacked) consider(repacked, 'repack');
       }
       timings.repackMs = now() - phase;
+      // The budget left: node elimination again, on the plan the LP phases and the repacking made.
+      eliminate(1);
       columns = master.columns.length;
       // What budget is left goes to perturbed MBS' passes, now aiming at the LP bound.
       minSlack(0.4, 1, 2, true);
