@@ -16,9 +16,9 @@ import type { HeuristicDeadline } from './heuristics';
 import { binTypeCount, classCount, downsizeBins, type PackedBin, type VectorProblem } from './vector';
 
 export interface NodeEliminationOptions extends HeuristicDeadline {
-  /** Pool moves (swaps and type changes) per elimination attempt (default 60). */
+  /** Pool moves (swaps and type changes) per elimination attempt (default 150). */
   readonly movesPerAttempt?: number;
-  /** Elimination attempts in all (default 400). */
+  /** Elimination attempts in all (default 2000). */
   readonly maxAttempts?: number;
   /** Iterations a pod swapped into a node stays there (default 7). */
   readonly tabuTenure?: number;
@@ -142,11 +142,14 @@ class Search {
 
   /** Runs elimination attempts until none succeeds, the attempt budget or the deadline. */
   run(): boolean {
-    const maxAttempts = this.options.maxAttempts ?? 400;
+    const maxAttempts = this.options.maxAttempts ?? 2000;
     let improved = false;
     let attempts = 0;
     const order: number[] = [];
     const score = new Float64Array(this.capacity);
+    // Sweeps: every node is tried once (a success re-ranks the rest); a sweep that improved the plan
+    // starts another, since what failed before may succeed on the changed plan.
+    let sweepImproved = false;
     while (attempts < maxAttempts && this.options.now() <= this.options.deadline) {
       // Candidates: the nodes paying most above their pods' value, dearer first on ties.
       order.length = 0;
@@ -159,22 +162,25 @@ class Search {
         score[n] = this.cost(n) - value;
         order.push(n);
       }
+      if (order.length === 0) {
+        if (!sweepImproved) break;
+        sweepImproved = false;
+        this.failed.fill(0);
+        continue;
+      }
       order.sort((x, y) => (score[y] ?? 0) - (score[x] ?? 0) || this.cost(y) - this.cost(x) || x - y);
-      let success = false;
       for (const r of order) {
         if (attempts >= maxAttempts || this.options.now() > this.options.deadline) break;
         attempts++;
         this.stats.attempts++;
+        this.failed[r] = 1;
         if (this.attempt(r)) {
-          success = true;
           this.stats.successes++;
           improved = true;
-          this.failed.fill(0);
+          sweepImproved = true;
           break;
         }
-        this.failed[r] = 1;
       }
-      if (!success) break;
     }
     return improved;
   }
@@ -251,7 +257,7 @@ class Search {
    * below `saving`, undefined when the move budget or the deadline ran out first.
    */
   private search(saving: number): number | undefined {
-    const maxMoves = this.options.movesPerAttempt ?? 60;
+    const maxMoves = this.options.movesPerAttempt ?? 150;
     const tenure = this.options.tabuTenure ?? 7;
     let spent = 0;
     for (let moves = 0; ; moves++) {
