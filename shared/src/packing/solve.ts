@@ -86,6 +86,11 @@ export interface SolveOptions {
    * measured against in tests.
    */
   readonly restrictedMip?: boolean;
+  /**
+   * Node elimination (node-elimination.ts, ADR 0094) after the fluid-dual greedy and on the final plan
+   * (default true; off for benchmarks and tests that measure it against the solver without it).
+   */
+  readonly nodeElimination?: boolean;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
   readonly initialPlan?: readonly PackedBin[];
   /** Every root column-generation iteration (benchmarks: how the root LP converges). */
@@ -512,7 +517,8 @@ export async function solveVectorPacking(
       let initialCenter: ColumnGenerationOptions['initialCenter'];
       let fluidDuals: Float64Array | undefined;
       const eliminate = (share: number) => {
-        if (!fluidDuals || done() || boundOnly || now() >= deadline) return;
+        if (!fluidDuals || options.nodeElimination === false || done() || boundOnly || now() >= deadline)
+          return;
         const phase = now();
         const eliminated = eliminateNodes(p, best, fluidDuals, {
           now,
@@ -647,7 +653,10 @@ export async function solveVectorPacking(
         const repacked = await repackCostliest(p, best, root.lp.duals, {
           highs,
           now,
-          deadline: fluidDuals ? now() + (deadline - now()) * REPACK_SHARE : deadline,
+          deadline:
+            fluidDuals && options.nodeElimination !== false
+              ? now() + (deadline - now()) * REPACK_SHARE
+              : deadline,
           rounds,
           lowerBound,
         });
