@@ -289,6 +289,9 @@ const EXACT_FILL_SHARE = 0.5;
 /** Share of the budget left after the fluid-dual greedy that node elimination may use (ADR 0094). */
 const ELIMINATION_SHARE = 0.4;
 
+/** Mean pods per class up to which node elimination runs before the LP phases too. */
+const FEW_COPIES = 20;
+
 /** Share of the budget left that the repacking search may use when node elimination follows it. */
 const REPACK_SHARE = 0.6;
 
@@ -554,9 +557,12 @@ export async function solveVectorPacking(
             const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
             consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'fluid-greedy');
             fluidDuals = fluid.duals;
-            // Node elimination on the best plan so far, priced by the same duals (ADR 0094): the
-            // LP phases after it start from its plan and the repacking search keeps improving it.
-            eliminate(ELIMINATION_SHARE);
+            // Few pods per class (the Bitbrains trace: 2.7): node elimination on the best plan so far,
+            // priced by the same duals, before the LP phases (ADR 0094). Their roundings are weak there
+            // (fractions of a column are fractions of a pod), while with many copies per class
+            // (synthetic clusters: 160) they do better with the budget than the elimination does.
+            if (p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p))
+              eliminate(ELIMINATION_SHARE);
           }
         }
       }
@@ -765,6 +771,8 @@ async function repackCostliest(
         now,
         timeLimitMs: Math.min(left, Math.max(left / 4, 80)),
         repackRounds: 0,
+        // The sub-solve's MIP settles a dozen nodes; the elimination would take its budget.
+        nodeElimination: false,
         initialPlan: [...picked].map((b) => bins[b] as PackedBin),
       },
     );
