@@ -38,15 +38,10 @@ export function eliminateNodes(
 ): PackedBin[] | undefined {
   if (plan.length === 0) return undefined;
   const search = new Search(p, plan, values, options);
-  const improved = search.run();
-  lastStats = search.stats;
-  return improved ? search.plan() : undefined;
+  return search.run() ? search.plan() : undefined;
 }
 
 const EPS = 1e-9;
-
-/** Counters of the last run (probes and tests). */
-export let lastStats: Record<string, number> = {};
 
 class Search {
   private readonly m: number;
@@ -62,7 +57,6 @@ class Search {
   /** A class swapped into a node may not leave a node before this iteration. */
   private readonly tabuUntil: Int32Array;
   private iteration = 0;
-  readonly stats = { attempts: 0, successes: 0, improving: 0, retypes: 0, plateau: 0, exhausted: 0 };
   /** Move log: (node, class, delta) triples; a delta of 0 records a type change (class = old type). */
   private log = new Int32Array(3 * 4096);
   private logLength = 0;
@@ -172,10 +166,8 @@ class Search {
       for (const r of order) {
         if (attempts >= maxAttempts || this.options.now() > this.options.deadline) break;
         attempts++;
-        this.stats.attempts++;
         this.failed[r] = 1;
         if (this.attempt(r)) {
-          this.stats.successes++;
           improved = true;
           sweepImproved = true;
           break;
@@ -266,22 +258,14 @@ class Search {
       if (moves >= maxMoves || ((moves & 15) === 15 && this.options.now() > this.options.deadline))
         return undefined;
       this.iteration++;
-      if (this.bestSwap(true, tenure)) {
-        this.stats.improving++;
-        continue;
-      }
+      if (this.bestSwap(true, tenure)) continue;
       const budget = saving - spent - 1e-6 * saving;
       const retyped = this.bestRetype(budget);
       if (retyped !== undefined) {
         spent += retyped;
-        this.stats.retypes++;
         continue;
       }
-      if (!this.bestSwap(false, tenure)) {
-        this.stats.exhausted++;
-        return undefined;
-      }
-      this.stats.plateau++;
+      if (!this.bestSwap(false, tenure)) return undefined;
     }
   }
 
