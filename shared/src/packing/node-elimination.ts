@@ -60,8 +60,9 @@ class Search {
   /** Move log: (node, class, delta) triples; a delta of 0 records a type change (class = old type). */
   private log = new Int32Array(3 * 4096);
   private logLength = 0;
-  /** Bin types by price, ascending (ties: lower index). */
+  /** Bin types by price, ascending (ties: lower index), and each type's place in that order. */
   private readonly byCost: Int32Array;
+  private readonly costRank: Int32Array;
   /** Per node: attempts that failed on it since the plan last changed. */
   private readonly failed: Int32Array;
   /** Node slots: the plan's nodes plus room for nodes the search opens. */
@@ -118,6 +119,8 @@ class Search {
     this.byCost = Int32Array.from({ length: binTypeCount(p) }, (_, b) => b).sort(
       (x, y) => (p.costs[x] ?? 0) - (p.costs[y] ?? 0) || x - y,
     );
+    this.costRank = new Int32Array(this.byCost.length);
+    for (const [at, t] of this.byCost.entries()) this.costRank[t] = at;
   }
 
   plan(): PackedBin[] {
@@ -450,9 +453,11 @@ class Search {
       if (this.removed[n] === 1) continue;
       const bin = this.bins[n] as PackedBin;
       const own = p.costs[bin.type] ?? 0;
-      for (const t of this.byCost) {
+      // Dearer types only: from the node's own type up the price order.
+      for (let at = (this.costRank[bin.type] ?? 0) + 1; at < this.byCost.length; at++) {
+        const t = this.byCost[at] ?? 0;
         const delta = (p.costs[t] ?? 0) - own;
-        if (delta <= 0 || t === bin.type) continue;
+        if (delta <= 0) continue;
         if (delta > budget || delta >= bestRatio * this.poolWeight) break;
         if (!this.holds(n, t)) continue;
         const taken = this.fillWeight(n, t);
