@@ -561,7 +561,12 @@ export async function solveVectorPacking(
             // priced by the same duals, before the LP phases (ADR 0094). Their roundings are weak there
             // (fractions of a column are fractions of a pod), while with many copies per class
             // (synthetic clusters: 160) they do better with the budget than the elimination does.
-            if (p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p))
+            // Small plans (under 60 nodes) are the MIP's, and an earlier plan there changes the root
+            // LP's path (its columns) and with it the bound reported: only the final pass runs.
+            if (
+              best.length >= REPACK_MIN_BINS &&
+              p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p)
+            )
               eliminate(ELIMINATION_SHARE);
           }
         }
