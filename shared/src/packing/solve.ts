@@ -287,7 +287,7 @@ const LP_DIVE_SHARE = 0.9;
 const EXACT_FILL_SHARE = 0.5;
 
 /** Share of the budget left after the fluid-dual greedy that node elimination may use (ADR 0094). */
-const ELIMINATION_SHARE = 0.4;
+const ELIMINATION_SHARE = 0.6;
 
 /** Mean pods per class up to which node elimination runs before the LP phases too. */
 const FEW_COPIES = 20;
