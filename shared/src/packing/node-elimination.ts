@@ -1,26 +1,28 @@
 /**
  * Node elimination by consistent neighbourhood search (Buljubasic & Vasquez 2016, adapted to node
- * prices): take a node out of the plan (or give it a cheaper type and empty it), put its pods in a pool,
- * and search for a plan that places the pool in the other nodes: insert a pool pod where it fits, swap a
- * pool pod with one or two lighter pods of a node (the node still fits, the pool gets lighter), or give a
- * node a dearer type while the price difference stays below what the elimination saves. Pods just
- * swapped in are tabu for a while, so the search does not undo its own moves. An empty pool is a cheaper
- * plan; a search that runs out of moves is undone from its move log.
+ * prices): take a node out of the plan (or, where the plan may not lose a node, give it a cheaper type
+ * and empty it), put its pods in a pool, and search for a plan that places the pool in the other nodes.
+ * Moves: insert a pool pod where it fits; spill (one pod out of a node, several pool pods in, when they
+ * outweigh it); swap a pool pod with one or two lighter pods of a node (the node still fits, the pool
+ * gets lighter); give a node a dearer type or open a node while the prices added stay below what the
+ * elimination saves; else the least-bad swap. Pods just moved in are tabu for a while, so the search
+ * does not undo its own moves. An empty pool is a cheaper plan; a search that runs out of moves is
+ * undone from its move log.
  *
  * Why: on the Bitbrains trace the plan's loss is nodes that pay more per core than the LP's types
  * because memory-heavy pods were not paired with the CPU-heavy ones (type-16 nodes 100 % CPU, 16-71 %
- * memory free). Swapping a memory-heavy pod for a light one of the same CPU is the move that pairs them,
- * which neither the greedy's fill orders nor `eliminateBins` (insertions only) make.
- */
+ * memory free). Trading a CPU-full node's mid-sized pod for many small memory-heavy ones (the spill) is
+ * the move that pairs them, which neither the greedy's fill orders nor `eliminateBins` (insertions
+ * only) make (ADR 0094). */
 import type { HeuristicDeadline } from './heuristics';
 import { binTypeCount, classCount, downsizeBins, type PackedBin, type VectorProblem } from './vector';
 
 export interface NodeEliminationOptions extends HeuristicDeadline {
-  /** Pool moves (swaps and type changes) per elimination attempt (default 150). */
+  /** Pool moves (spills, swaps, type changes) per elimination attempt (default 150). */
   readonly movesPerAttempt?: number;
   /** Elimination attempts in all (default 2000). */
   readonly maxAttempts?: number;
-  /** Iterations a pod swapped into a node stays there (default 7). */
+  /** Moves a pod moved into a node from the pool stays there (default 7). */
   readonly tabuTenure?: number;
 }
 
@@ -275,7 +277,7 @@ class Search {
     }
   }
 
-  /** Whether one copy of class i may go into node n with `extra` removed (capacity, compatibility, cap). */
+  /** Whether one copy of class i may go into node n as type t with out1/out2 (-1: none) taken out. */
   private fitsWith(n: number, t: number, i: number, out1: number, out2: number): boolean {
     const p = this.p;
     const d = this.d;
