@@ -94,6 +94,11 @@ interface Flags {
    * (14 ms per item, 0.6-8 s, as for Panigrahy); 0 keeps the default.
    */
   instanceMs: number;
+  /**
+   * `--vary repack|elimination`: what the plan-quality mode turns off and on alternately (default
+   * repack: the repacking search; elimination: node elimination, ADR 0094).
+   */
+  vary: 'repack' | 'elimination';
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -114,6 +119,7 @@ function flags(argv: readonly string[]): Flags {
     repeat: Number(value('--repeat') ?? 3),
     ...(value('--budget-ms') ? { budgetMs: Number(value('--budget-ms')) } : {}),
     instanceMs: Number(value('--instance-ms') ?? 0),
+    vary: value('--vary') === 'elimination' ? 'elimination' : 'repack',
     clusters: (value('--clusters') ?? 'synthetic,trace,constrained').split(','),
     zlp: (value('--zlp') ?? '')
       .split(',')
@@ -431,7 +437,7 @@ async function boundBenchmark(f: Flags): Promise<void> {
 async function planQualityBenchmark(f: Flags): Promise<void> {
   const kind = f.clusters.find((c) => c === 'synthetic' || c === 'trace') ?? 'synthetic';
   console.log(
-    `\n--- Plan quality, ${kind} clusters, repacking search off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
+    `\n--- Plan quality, ${kind} clusters, ${f.vary === 'repack' ? 'repacking search' : 'node elimination'} off / on, ${f.repeat} runs each, budget ${f.budgetMs ?? 1500} ms of CPU ---`,
   );
   const highs = await loadHighs();
   await pack(parsePackingProblem(syntheticCluster({ pods: 200, seed: f.seed + 1 })), { highs });
@@ -444,17 +450,18 @@ async function planQualityBenchmark(f: Flags): Promise<void> {
     );
     const zlp = f.zlp[n];
     for (let run = 0; run < f.repeat; run++)
-      for (const repackRounds of [0, undefined]) {
+      for (const off of [true, false]) {
         const cpu0 = process.cpuUsage();
         const plan = await pack(problem, {
           highs,
           now: cpuClockMs,
           ...(f.budgetMs ? { timeLimitMs: f.budgetMs } : {}),
-          ...(repackRounds === 0 ? { repackRounds } : {}),
+          ...(off && f.vary === 'repack' ? { repackRounds: 0 } : {}),
+          ...(off && f.vary === 'elimination' ? { nodeElimination: false } : {}),
         });
         const cpu = process.cpuUsage(cpu0);
         console.log(
-          `${kind} ${pods} pods, repack ${repackRounds === 0 ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
+          `${kind} ${pods} pods, ${f.vary} ${off ? 'off' : 'on '}: plan $${plan.hourlyCostUsd.toFixed(3)}/h (${plan.stats.origin}), bound $${plan.lowerBoundHourlyUsd.toFixed(3)}/h, plan / bound ${(plan.hourlyCostUsd / plan.lowerBoundHourlyUsd).toFixed(4)}${zlp ? `, plan / z_LP ${(plan.hourlyCostUsd / zlp).toFixed(4)}` : ''}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
   }

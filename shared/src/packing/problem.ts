@@ -276,7 +276,7 @@ export interface PackingStats {
   readonly nodeOptions: number;
   /** Options left after removing those another option dominates (cheaper and at least as large). */
   readonly nodeOptionsKept: number;
-  /** Which phase produced the plan: ffd, greedy, fluid-greedy, svc, lp-greedy, mip, dive, ... */
+  /** Which phase produced the plan: ffd, greedy, fluid-greedy, svc, lp-greedy, mip, dive, repack, node-elimination ... */
   readonly origin: string;
   readonly lpIterations: number;
   /** Whether the LP relaxation was solved to proven optimality (the bound is then the LP value). */

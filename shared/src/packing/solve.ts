@@ -22,6 +22,7 @@ import { type Highs, loadHighs } from './highs';
 import { KnapsackLpBound } from './knapsack-lp';
 import { lpDive, lpDiveApplies } from './lp-dive';
 import { minimumBinSlack, minSlackApplies } from './min-slack';
+import { eliminateNodes } from './node-elimination';
 import { sequentialValueCorrection } from './value-correction';
 import {
   binTypeCount,
@@ -86,6 +87,11 @@ export interface SolveOptions {
    * measured against in tests.
    */
   readonly restrictedMip?: boolean;
+  /**
+   * Node elimination (node-elimination.ts, ADR 0094) after the fluid-dual greedy and on the final plan
+   * (default true; off for benchmarks and tests that measure it against the solver without it).
+   */
+  readonly nodeElimination?: boolean;
   /** A valid plan to start from (the repacking search passes the nodes it repacks): never worsened. */
   readonly initialPlan?: readonly PackedBin[];
   /** Every root column-generation iteration (benchmarks: how the root LP converges). */
@@ -105,7 +111,8 @@ export type PlanOrigin =
   | 'lp-greedy'
   | 'mip'
   | 'dive'
-  | 'repack';
+  | 'repack'
+  | 'node-elimination';
 
 export interface SolveStats {
   readonly binTypes: number;
@@ -131,6 +138,7 @@ export interface SolveTimings {
   diveMs: number;
   mipMs: number;
   repackMs: number;
+  eliminationMs: number;
   totalMs: number;
 }
 
@@ -280,6 +288,15 @@ const LP_DIVE_SHARE = 0.9;
 /** Share of the budget left that the 1-D exact-fill search (exact-fill.ts) may use on perfect packings. */
 const EXACT_FILL_SHARE = 0.5;
 
+/** Share of the budget left after the fluid-dual greedy that node elimination may use (ADR 0094). */
+const ELIMINATION_SHARE = 0.6;
+
+/** Mean pods per class up to which node elimination runs before the LP phases too. */
+const FEW_COPIES = 20;
+
+/** Share of the budget left that the repacking search may use when node elimination follows it. */
+const REPACK_SHARE = 0.6;
+
 /** Waste share (bin-completion.ts) below which bin completion runs before the LP phases. */
 const TIGHT_WASTE = 0.005;
 
@@ -288,7 +305,7 @@ const TIGHT_WASTE = 0.005;
  * runs (more classes than nodes): most of it, since the LP phases after it rarely improve such plans
  * within the budget (the root LP of the Bitbrains trace needs ~20 s of CPU to converge).
  */
-const SVC_SHARE = 0.8;
+const SVC_SHARE = 0.5;
 
 /** Node types the fluid relaxation buys pods on. */
 function fluidSupport(assignment: ReadonlyMap<number, ReadonlyMap<number, number>>): number[] {
@@ -421,6 +438,7 @@ export async function solveVectorPacking(
     diveMs: 0,
     mipMs: 0,
     repackMs: 0,
+    eliminationMs: 0,
     totalMs: 0,
   };
   let lowerBound = roundBound(simpleLowerBound(p));
@@ -521,6 +539,18 @@ export async function solveVectorPacking(
     try {
       // Several node types: the compact fluid relaxation first, for a bound, duals and a plan.
       let initialCenter: ColumnGenerationOptions['initialCenter'];
+      let fluidDuals: Float64Array | undefined;
+      const eliminate = (share: number) => {
+        if (!fluidDuals || options.nodeElimination === false || done() || boundOnly || now() >= deadline)
+          return;
+        const phase = now();
+        const eliminated = eliminateNodes(p, best, fluidDuals, {
+          now,
+          deadline: now() + (deadline - now()) * share,
+        });
+        if (eliminated) consider(tidy(p, eliminated), 'node-elimination');
+        timings.eliminationMs += now() - phase;
+      };
       // For a plan only, the fluid LP is worth starting while at least as much budget is left as the
       // first plan took: its LP grows with classes x options like the heuristics, and one HiGHS call
       // cannot be stopped at once (614 classes: about 0.6 s of CPU spent past a 0.1 s time limit).
@@ -547,6 +577,7 @@ export async function solveVectorPacking(
             const resource = resourceValues(p);
             const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
             consider(tidy(p, costAwareGreedy(p, values, undefined, limit)), 'fluid-greedy');
+            fluidDuals = fluid.duals;
           }
           // Sequential value correction from the fluid duals (value-correction.ts, ADR 0095): a knapsack
           // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss.
@@ -572,6 +603,18 @@ export async function solveVectorPacking(
             });
             if (svc) consider(tidy(p, svc.bins), 'svc');
           }
+          // Few pods per class (the Bitbrains trace: 2.7): node elimination on the best plan so far
+          // (SVC's where it ran: 1,000 trace pods $21.09/h -> $20.99/h), priced by the same duals,
+          // before the LP phases (ADR 0094). Their roundings are weak there
+          // (fractions of a column are fractions of a pod), while with many copies per class
+          // (synthetic clusters: 160) they do better with the budget than the elimination does.
+          // Small plans (under 60 nodes) are the MIP's, and an earlier plan there changes the root
+          // LP's path (its columns) and with it the bound reported: only the final pass runs.
+          if (
+            best.length >= REPACK_MIN_BINS &&
+            p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p)
+          )
+            eliminate(ELIMINATION_SHARE);
         }
       }
       timings.fluidMs = now() - start - timings.heuristicsMs - timings.diveMs;
@@ -667,13 +710,18 @@ export async function solveVectorPacking(
         const repacked = await repackCostliest(p, best, root.lp.duals, {
           highs,
           now,
-          deadline,
+          deadline:
+            fluidDuals && options.nodeElimination !== false
+              ? now() + (deadline - now()) * REPACK_SHARE
+              : deadline,
           rounds,
           lowerBound,
         });
         if (repacked) consider(repacked, 'repack');
       }
       timings.repackMs = now() - phase;
+      // The budget left: node elimination again, on the plan the LP phases and the repacking made.
+      eliminate(1);
       columns = master.columns.length;
       // What budget is left goes to perturbed MBS' passes, now aiming at the LP bound.
       minSlack(0.4, 1, 2, true);
@@ -774,6 +822,8 @@ async function repackCostliest(
         now,
         timeLimitMs: Math.min(left, Math.max(left / 4, 80)),
         repackRounds: 0,
+        // The sub-solve's MIP settles a dozen nodes; the elimination would take its budget.
+        nodeElimination: false,
         initialPlan: [...picked].map((b) => bins[b] as PackedBin),
       },
     );

@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseTrace, traceCluster } from '../../src/packing/benchmark/trace-cluster';
+import { solveFluidRelaxation } from '../../src/packing/fluid';
+import {
+  costAwareGreedy,
+  eliminateBins,
+  firstFitDecreasing,
+  resourceValues,
+} from '../../src/packing/heuristics';
+import { loadHighs } from '../../src/packing/highs';
+import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
+import { eliminateNodes } from '../../src/packing/node-elimination';
+import { pack } from '../../src/packing/pack';
+import { parsePackingProblem } from '../../src/packing/problem';
+import { removeDominatedBinTypes } from '../../src/packing/solve';
+import {
+  checkSolution,
+  type PackedBin,
+  padToMinBins,
+  solutionCost,
+  type VectorProblem,
+} from '../../src/packing/vector';
+import { vectorProblem } from './helpers';
+
+/** A clock that advances one step per read: the search's deadline checks see the same times every run. */
+const countingClock = () => {
+  let t = 0;
+  return () => t++;
+};
+
+const run = (p: VectorProblem, plan: readonly PackedBin[], values: ArrayLike<number> = resourceValues(p)) =>
+  eliminateNodes(p, plan, values, { now: countingClock(), deadline: 1e9 });
+
+/** Random small problems: type 0 holds and accepts every class, so each class fits somewhere. */
+const problemArb = fc
+  .record({
+    dims: fc.integer({ min: 1, max: 3 }),
+    classes: fc.integer({ min: 1, max: 6 }),
+    types: fc.integer({ min: 1, max: 4 }),
+    seed: fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 120, maxLength: 120 }),
+    minBins: fc.integer({ min: 0, max: 3 }),
+    capped: fc.boolean(),
+  })
+  .map(({ dims, classes, types, seed, minBins, capped }) => {
+    let s = 0;
+    const next = () => seed[s++ % seed.length] ?? 1;
+    const sizes = Array.from({ length: classes }, () => Array.from({ length: dims }, () => next()));
+    const capacities = Array.from({ length: types }, (_, b) =>
+      Array.from({ length: dims }, () => (b === 0 ? 10 : 4 + next())),
+    );
+    return vectorProblem({
+      sizes,
+      demand: Array.from({ length: classes }, () => 1 + (next() % 5)),
+      capacities,
+      costs: Array.from({ length: types }, (_, b) => (b === 0 ? 10 : 1 + next())),
+      compatible: Array.from({ length: types }, (_, b) =>
+        Array.from({ length: classes }, () => (b === 0 || next() > 3 ? 1 : 0)),
+      ),
+      minBins,
+      ...(capped ? { maxPerBin: Array.from({ length: classes }, () => 1 + (next() % 3)) } : {}),
+    });
+  });
+
+const startPlan = (p: VectorProblem) => {
+  const plan = firstFitDecreasing(p);
+  padToMinBins(p, plan);
+  return plan;
+};
+
+describe('node elimination', () => {
+  it('removes a node where moving pods into free room alone (eliminateBins) cannot', () => {
+    // Two dimensions, one node type (10 x 10, price 1), five nodes for pods that need at least four
+    // (33 units of memory). No node's pods fit the others' free room; swaps make it (found by a random
+    // search over small plans).
+    const p = vectorProblem({
+      sizes: [
+        [4, 5],
+        [1, 1],
+        [7, 8],
+        [6, 2],
+        [1, 7],
+        [2, 9],
+        [9, 1],
+      ],
+      demand: [1, 1, 1, 1, 1, 1, 1],
+      capacities: [[10, 10]],
+      costs: [1],
+    });
+    const plan: PackedBin[] = [
+      { type: 0, classes: [0, 1], counts: [1, 1] },
+      { type: 0, classes: [2], counts: [1] },
+      { type: 0, classes: [3, 4], counts: [1, 1] },
+      { type: 0, classes: [5], counts: [1] },
+      { type: 0, classes: [6], counts: [1] },
+    ];
+    expect(checkSolution(p, plan)).toBeUndefined();
+    expect(solutionCost(p, eliminateBins(p, plan))).toBe(5);
+    const result = run(p, plan);
+    expect(result).toBeDefined();
+    expect(checkSolution(p, result ?? [])).toBeUndefined();
+    expect(solutionCost(p, result ?? [])).toBe(4);
+  });
+
+  it('gives a node a dearer type when that lets a removed node go for a net saving', () => {
+    // Types: small (10 x 10, $1), large (20 x 20, $1.5). Two small nodes of 8 x 8 each: one large node
+    // holds both for $1.5 instead of $2.
+    const p = vectorProblem({
+      sizes: [[8, 8]],
+      demand: [2],
+      capacities: [
+        [10, 10],
+        [20, 20],
+      ],
+      costs: [1, 1.5],
+    });
+    const plan: PackedBin[] = [
+      { type: 0, classes: [0], counts: [1] },
+      { type: 0, classes: [0], counts: [1] },
+    ];
+    const result = run(p, plan);
+    expect(checkSolution(p, result ?? [])).toBeUndefined();
+    expect(solutionCost(p, result ?? [])).toBeCloseTo(1.5, 9);
+  });
+
+  it('keeps at least minBins nodes', () => {
+    const p = vectorProblem({ sizes: [[1]], demand: [2], capacities: [[10]], costs: [1], minBins: 2 });
+    const plan: PackedBin[] = [
+      { type: 0, classes: [0], counts: [1] },
+      { type: 0, classes: [0], counts: [1] },
+    ];
+    const result = run(p, plan);
+    expect(result === undefined || checkSolution(p, result) === undefined).toBe(true);
+    expect(result?.length ?? 2).toBeGreaterThanOrEqual(2);
+  });
+
+  it('returns a valid plan, strictly cheaper than its input, or nothing; the same one every run', () => {
+    fc.assert(
+      fc.property(problemArb, fc.boolean(), (p, dualLike) => {
+        const plan = startPlan(p);
+        expect(checkSolution(p, plan)).toBeUndefined();
+        const values = dualLike
+          ? Float64Array.from(resourceValues(p), (v, i) => v * (1 + (i % 3)))
+          : undefined;
+        const first = run(p, plan, values);
+        const second = run(p, plan, values);
+        expect(second).toEqual(first);
+        if (first) {
+          expect(checkSolution(p, first)).toBeUndefined();
+          expect(solutionCost(p, first)).toBeLessThan(solutionCost(p, plan) - 1e-9);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves the input plan untouched', () => {
+    fc.assert(
+      fc.property(problemArb, (p) => {
+        const plan = startPlan(p);
+        const copy = structuredClone(plan);
+        run(p, plan);
+        expect(plan).toEqual(copy);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('brings the Bitbrains trace plan within 1.5 % of z_LP from the fluid-dual greedy (ADR 0094)', async () => {
+    // 1,000 pods, seed 7: z_LP $20.924/h, the fluid-dual greedy's plan $22.309/h. The attempts are
+    // counted (50), so the plan is the same on any machine: $21.14/h with the spill move, $21.40/h
+    // without it.
+    const highs = await loadHighs();
+    const csv = gunzipSync(
+      readFileSync(
+        fileURLToPath(
+          new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
+        ),
+      ),
+    ).toString('utf8');
+    let vector: VectorProblem | undefined;
+    const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
+    await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
+    if (!vector) throw new Error('no vector problem');
+    const { problem: p } = removeDominatedBinTypes(vector);
+    const knapsackLp = new KnapsackLpBound(highs, p);
+    try {
+      const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
+        now: () => performance.now(),
+        deadline: performance.now() + 60_000,
+      });
+      if (!fluid) throw new Error('no fluid solution');
+      const resource = resourceValues(p);
+      const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
+      const greedy = eliminateBins(p, costAwareGreedy(p, values));
+      const result = eliminateNodes(p, greedy, fluid.duals, {
+        now: countingClock(),
+        deadline: 1e12,
+        maxAttempts: 50,
+      });
+      expect(result).toBeDefined();
+      expect(checkSolution(p, result ?? [])).toBeUndefined();
+      expect(solutionCost(p, result ?? [])).toBeLessThan(solutionCost(p, greedy) - 1e-9);
+      expect(solutionCost(p, result ?? [])).toBeLessThanOrEqual(1.015 * 20.924);
+    } finally {
+      knapsackLp.dispose();
+    }
+  }, 120_000);
+});
