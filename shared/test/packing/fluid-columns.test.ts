@@ -1,10 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { solveFluidRelaxation } from '../../src/packing/fluid';
-import { byKeyDescending, firstFitDecreasing } from '../../src/packing/heuristics';
+import {
+  byKeyDescending,
+  costAwareGreedy,
+  firstFitDecreasing,
+  resourceValues,
+} from '../../src/packing/heuristics';
 import { loadHighs } from '../../src/packing/highs';
 import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
-import { fitsEmpty, solutionCost, type VectorProblem } from '../../src/packing/vector';
+import { removeDominatedBinTypes, solveVectorPacking } from '../../src/packing/solve';
+import { checkSolution, fitsEmpty, solutionCost, type VectorProblem } from '../../src/packing/vector';
 import { vectorProblem } from './helpers';
 
 const highs = await loadHighs();
@@ -230,4 +236,86 @@ describe('byKeyDescending (the cost-aware greedy orders)', () => {
       { numRuns: 300, seed: 7 },
     );
   });
+});
+
+/**
+ * A problem of more than 100,000 classes x types after dominance (the solve order of ADR 0096): node
+ * types of many shapes (CPU, memory, pod slots) priced near their size, and classes of mixed shapes.
+ */
+function largeProblem(): VectorProblem {
+  let seed = 0x2545f491;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const types = 260;
+  const capacities = Array.from({ length: types }, () => [
+    8 + Math.floor(random() * 120),
+    8 + Math.floor(random() * 240),
+    10 + Math.floor(random() * 100),
+  ]);
+  const costs = capacities.map(
+    ([c = 0, m = 0, s = 0]) => (c / 128 + m / 256 + s / 400) * (0.8 + 0.4 * random()),
+  );
+  const sizes = Array.from({ length: 560 }, () => [
+    1 + Math.floor(random() * 8),
+    1 + Math.floor(random() * 16),
+    1,
+  ]);
+  return vectorProblem({
+    sizes,
+    demand: sizes.map(() => 1 + Math.floor(random() * 4)),
+    capacities,
+    costs,
+  });
+}
+
+describe('the solve order on thousands of classes x hundreds of types (ADR 0096)', () => {
+  const p = largeProblem();
+  const kept = removeDominatedBinTypes(p).problem;
+  const options = {
+    now: () => 0,
+    maxIterations: 1,
+    diveIterations: 0,
+    repackRounds: 0,
+    restrictedMip: false,
+  };
+
+  it('starts from the fluid: the greedy on resource values does not run', async () => {
+    expect(kept.demand.length * kept.costs.length).toBeGreaterThan(100_000);
+    const result = await solveVectorPacking(p, { highs, ...options });
+    expect(checkSolution(p, result.bins)).toBeUndefined();
+    expect(result.stats.lpError).toBeUndefined();
+    // The first plan was first fit decreasing's; the fluid's dual greedy (or a later phase) beat it.
+    expect(result.stats.greedyCost).toBe(result.stats.ffdCost);
+    expect(['ffd', 'greedy']).not.toContain(result.stats.origin);
+    expect(result.cost).toBeLessThan(result.stats.ffdCost);
+    expect(result.lowerBound).toBeLessThanOrEqual(result.cost);
+  }, 60_000);
+
+  it('falls back to the greedy on resource values when the fluid gives nothing', async () => {
+    // The master and the knapsack LP get their models; the fluid's HiGHS model fails.
+    let models = 0;
+    const failing = new Proxy(highs, {
+      get(target, property) {
+        if (property === 'createModel')
+          return (...args: Parameters<typeof highs.createModel>) => {
+            models++;
+            if (models > 2) throw new Error('no model left');
+            return target.createModel(...args);
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const result = await solveVectorPacking(p, { highs: failing, ...options });
+    expect(result.stats.lpError).toBe('no model left');
+    expect(checkSolution(p, result.bins)).toBeUndefined();
+    expect(result.stats.origin).toBe('greedy');
+    const greedy = costAwareGreedy(kept, resourceValues(kept));
+    expect(result.stats.greedyCost).toBeLessThanOrEqual(solutionCost(kept, greedy) + 1e-9);
+    expect(result.cost).toBeLessThan(result.stats.ffdCost);
+  }, 60_000);
 });
