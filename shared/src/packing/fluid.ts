@@ -42,8 +42,15 @@ function copiesPerNode(p: VectorProblem, o: number, i: number): number {
   return copies;
 }
 
-/** Pair columns y_oi each class starts with: its options with the lowest cost per copy. */
-const INITIAL_PAIRS = 1;
+/**
+ * Classes x options up to which the LP starts as before ADR 0096: every pair of each class's
+ * `DENSE_OPTIONS` cheapest options (per copy on an empty node). Such LPs solve in tens of ms, and where
+ * the budget stops the option pricing (the 15,000-pod constrained cluster's relaxation: 149 classes x
+ * 312 options), those options keep the Farley bound where it was ($192.1/h; from each class's cheapest
+ * option alone it fell to $171.0/h). Above it each class starts on its cheapest option only.
+ */
+const DENSE_FLUID = 60_000;
+const DENSE_OPTIONS = 8;
 /** Pair columns priced negative that a class gains per round at most (the most negative first). */
 const PAIRS_PER_ROUND = 2;
 /** Pair columns a newly priced-in option starts with: the classes its duals value most densely. */
@@ -53,8 +60,8 @@ const MAX_PAIR_ROUNDS = 60;
 
 /**
  * Solves the fluid relaxation by generating its columns, at two levels (ADR 0096), in one HiGHS model
- * re-solved warm. The LP starts with each class on its `INITIAL_PAIRS` cheapest options (by cost per
- * copy on an otherwise empty node), with only those pairs y_oi. Pricing a pair of an option in the LP
+ * re-solved warm. On large problems (above `DENSE_FLUID`) the LP starts with each class on its
+ * cheapest option (by cost per copy on an otherwise empty node), only that pair y_oi. Pricing a pair of an option in the LP
  * is arithmetic on its capacity duals (reduced cost sum_k rho_ok size_ik - pi_i), so each round adds
  * every class's most negative pairs and re-solves from the last basis (primal simplex), until none is
  * negative. Then, as before, every option left out is priced by the knapsack LP (as in
@@ -74,22 +81,45 @@ export function solveFluidRelaxation(
      * interrupt: the first, cold one takes the longest.
      */
     readonly lpDeadline?: number;
+    /** How the LP starts (default: by size, `DENSE_FLUID`); tests force the column generation. */
+    readonly start?: 'dense' | 'sparse';
   },
   maxRounds = 4,
 ): FluidSolution | undefined {
   const m = classCount(p);
   const d = p.dims;
   const types = p.costs.length;
-  const lp = new FluidLp(highs, p);
+  const dense = budget.start ? budget.start === 'dense' : m * types <= DENSE_FLUID;
+  const lp = new FluidLp(highs, p, dense);
   try {
     const initial: [number, number][] = [];
-    for (let i = 0; i < m; i++) {
-      const ranked: [number, number][] = [];
+    if (dense) {
+      // Each class's 8 cheapest options with all their pairs: the LP as it was before ADR 0096.
+      const included = new Uint8Array(types);
+      for (let i = 0; i < m; i++) {
+        const ranked: [number, number][] = [];
+        for (let o = 0; o < types; o++)
+          if (fitsEmpty(p, o, i)) ranked.push([o, (p.costs[o] ?? 0) / Math.min(copiesPerNode(p, o, i), 1e9)]);
+        ranked.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+        for (const [o] of ranked.slice(0, DENSE_OPTIONS)) included[o] = 1;
+      }
       for (let o = 0; o < types; o++)
-        if (fitsEmpty(p, o, i)) ranked.push([o, (p.costs[o] ?? 0) / Math.min(copiesPerNode(p, o, i), 1e9)]);
-      ranked.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
-      for (const [o] of ranked.slice(0, INITIAL_PAIRS)) initial.push([o, i]);
-    }
+        if (included[o] === 1) for (let i = 0; i < m; i++) if (fitsEmpty(p, o, i)) initial.push([o, i]);
+    } else
+      for (let i = 0; i < m; i++) {
+        // Each class's cheapest option only (ties: the lower option).
+        let best = -1;
+        let bestRate = Number.POSITIVE_INFINITY;
+        for (let o = 0; o < types; o++) {
+          if (!fitsEmpty(p, o, i)) continue;
+          const rate = (p.costs[o] ?? 0) / Math.min(copiesPerNode(p, o, i), 1e9);
+          if (rate < bestRate) {
+            best = o;
+            bestRate = rate;
+          }
+        }
+        if (best >= 0) initial.push([best, i]);
+      }
     lp.addPairs(initial);
     let last:
       | { solved: RestrictedFluid; included: Uint8Array; excludedBound: Map<number, number> }
@@ -283,6 +313,8 @@ class FluidLp {
   constructor(
     private readonly highs: Highs,
     private readonly p: VectorProblem,
+    /** Started with every pair of its options: HiGHS' default options (presolve) for the first solve. */
+    private readonly dense: boolean,
   ) {
     const m = classCount(p);
     this.rows = m + 1;
@@ -392,7 +424,7 @@ class FluidLp {
     model.options.set({
       // The first solve is cold (dual simplex; presolve only slowed it down on the trace); later ones
       // add columns to an optimal basis, which stays primal feasible.
-      ...(this.solved ? { simplex_strategy: 4 } : { presolve: 'off' }),
+      ...(this.solved ? { simplex_strategy: 4 } : this.dense ? {} : { presolve: 'off' }),
       // HiGHS' default time limit is infinite, but the option takes finite values only.
       time_limit: timeLimitMs !== undefined ? Math.max(0.01, timeLimitMs / 1000) : 1e9,
     });
