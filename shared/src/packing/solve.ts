@@ -505,6 +505,7 @@ export async function solveVectorPacking(
   // Where the fluid went first but gave no plan (or the LP phases failed before it did): the greedy on
   // resource values after all, once.
   let fluidPlanned = false;
+  let fluidBound = false;
   const fallbackGreedy = () => {
     if (!fluidFirst || fluidPlanned) return;
     fluidPlanned = true;
@@ -539,7 +540,7 @@ export async function solveVectorPacking(
           lowerBound = Math.max(lowerBound, roundBound(bound));
           initialCenter = { pi: fluid.duals, mu: fluid.mu, bound };
           const rounding = () => {
-            if (!done() && !boundOnly && now() < deadline)
+            if (!done() && !boundOnly && (!fluidFirst || now() < deadline))
               consider(tidy(p, roundFluidSolution(p, fluid, limit)), 'fluid');
           };
           if (!fluidFirst) rounding();
@@ -558,6 +559,7 @@ export async function solveVectorPacking(
           // costs a tenth of a second there: after the greedy, and only within the budget.
           if (fluidFirst) rounding();
           fluidPlanned = true;
+          fluidBound = true;
         }
       }
       fallbackGreedy();
@@ -579,7 +581,7 @@ export async function solveVectorPacking(
       // Past the deadline, the root runs for the bound only, and where the fluid went first its bound
       // is the Farley bound at the duals the root would start from: 0.1-0.2 s of CPU for nothing.
       const root =
-        done() || ((options.planOnly || (fluidFirst && fluidPlanned)) && now() >= deadline)
+        done() || ((options.planOnly || (fluidFirst && fluidBound)) && now() >= deadline)
           ? undefined
           : columnGeneration(master, p, p.demand, p.minBins, {
               ...cg,
