@@ -30,6 +30,12 @@ export interface FluidSolution {
   readonly lowerBound: number;
   /** Per option, per class: pods assigned (fractional). */
   readonly assignment: Map<number, Map<number, number>>;
+  /**
+   * Where the LP started sparse: the class duals (clipped at 0) of its first solve, each class on its
+   * cheapest option only. Not prices of the relaxation, but values for the cost-aware greedy that
+   * priced the trace's plans better than the optimal duals (ADR 0096).
+   */
+  readonly startDuals?: Float64Array;
 }
 
 /** Copies of class i an empty node of option o holds (capacity only). */
@@ -124,8 +130,10 @@ export function solveFluidRelaxation(
     let last:
       | { solved: RestrictedFluid; included: Uint8Array; excludedBound: Map<number, number> }
       | undefined;
+    let startDuals: Float64Array | undefined;
     const finish = () =>
       last && {
+        ...(startDuals ? { startDuals } : {}),
         duals: last.solved.duals,
         mu: last.solved.mu,
         objective: last.solved.objective,
@@ -140,6 +148,7 @@ export function solveFluidRelaxation(
         if (lpMs !== undefined && lpMs <= 0) return finish();
         solved = lp.solve(lpMs);
         if (!solved) return finish();
+        if (!dense && !last) startDuals = solved.duals;
         last = { solved, included: lp.includedOptions(), excludedBound: new Map() };
         // The pair rounds solve one LP (the included options with all their pairs): as when it was one
         // HiGHS call, the budget's deadline does not cut it (an LP stopped halfway has duals far from
