@@ -96,30 +96,29 @@ function fluid(p: VectorProblem, start: 'dense' | 'sparse' = 'sparse') {
   }
 }
 
-/** Each class's cheapest option per copy on an empty node (the one pair it starts with). */
-function cheapestOptions(p: VectorProblem): Set<number> {
-  const m = p.demand.length;
+/** Class i's cheapest option per copy on an empty node (the one pair it starts with). */
+function cheapestOption(p: VectorProblem, i: number): number {
   const d = p.dims;
-  const result = new Set<number>();
-  for (let i = 0; i < m; i++) {
-    let best = -1;
-    let bestRate = Number.POSITIVE_INFINITY;
-    for (let o = 0; o < p.costs.length; o++) {
-      if (!fitsEmpty(p, o, i)) continue;
-      let copies = Number.POSITIVE_INFINITY;
-      for (let k = 0; k < d; k++) {
-        const w = p.sizes[i * d + k] ?? 0;
-        if (w > 0) copies = Math.min(copies, Math.floor((p.capacities[o * d + k] ?? 0) / w));
-      }
-      const rate = (p.costs[o] ?? 0) / Math.min(copies, 1e9);
-      if (rate < bestRate) {
-        bestRate = rate;
-        best = o;
-      }
+  let best = -1;
+  let bestRate = Number.POSITIVE_INFINITY;
+  for (let o = 0; o < p.costs.length; o++) {
+    if (!fitsEmpty(p, o, i)) continue;
+    let copies = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < d; k++) {
+      const w = p.sizes[i * d + k] ?? 0;
+      if (w > 0) copies = Math.min(copies, Math.floor((p.capacities[o * d + k] ?? 0) / w));
     }
-    if (best >= 0) result.add(best);
+    const rate = (p.costs[o] ?? 0) / Math.min(copies, 1e9);
+    if (rate < bestRate) {
+      bestRate = rate;
+      best = o;
+    }
   }
-  return result;
+  return best;
+}
+
+function cheapestOptions(p: VectorProblem): Set<number> {
+  return new Set(p.demand.map((_, i) => cheapestOption(p, i)).filter((o) => o >= 0));
 }
 
 /** Two or three node shapes and classes of mixed shapes; type 0 holds every class. */
@@ -203,6 +202,33 @@ describe('the fluid relaxation by pair columns (ADR 0096)', () => {
     expect(full).toBeLessThan(onePairEach - 1e-6);
     expect(result.objective).toBeCloseTo(full, 9);
     expect(result.assignment.get(1)?.get(0) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('reports the duals of its first solve where it starts sparse, and only there', () => {
+    fc.assert(
+      fc.property(mixedShapes, (p) => {
+        const sparse = fluid(p);
+        const dense = fluid(p, 'dense');
+        expect(dense?.startDuals).toBeUndefined();
+        const start = sparse?.startDuals;
+        if (!start) throw new Error('no start duals');
+        // Each class alone on its cheapest option o (per whole copy on an empty node): its dual is at
+        // most o's price for the copy's share of a node (a fraction of a node of o covers it), never
+        // negative.
+        const m = p.demand.length;
+        for (let i = 0; i < m; i++) {
+          expect(start[i] ?? -1).toBeGreaterThanOrEqual(0);
+          const o = cheapestOption(p, i);
+          let share = 0;
+          for (let k = 0; k < p.dims; k++) {
+            const c = p.capacities[o * p.dims + k] ?? 0;
+            if (c > 0) share = Math.max(share, (p.sizes[i * p.dims + k] ?? 0) / c);
+          }
+          expect(start[i] ?? 0).toBeLessThanOrEqual((p.costs[o] ?? 0) * share * (1 + 1e-7) + 1e-9);
+        }
+      }),
+      { numRuns: 40, seed: 961 },
+    );
   });
 
   it('is deterministic', () => {
@@ -297,6 +323,19 @@ describe('the solve order on thousands of classes x hundreds of types (ADR 0096)
     expect(['ffd', 'greedy']).not.toContain(result.stats.origin);
     expect(result.cost).toBeLessThan(result.stats.ffdCost);
     expect(result.lowerBound).toBeLessThanOrEqual(result.cost);
+    // Both fluid-dual greedies were candidates: the plan is no dearer than either.
+    const knapsackLp = new KnapsackLpBound(highs, kept);
+    try {
+      const relaxation = solveFluidRelaxation(highs, kept, knapsackLp, { now: () => 0, deadline: 1 });
+      const resource = resourceValues(kept);
+      for (const duals of [relaxation?.startDuals, relaxation?.duals]) {
+        if (!duals) throw new Error('no fluid duals');
+        const values = Float64Array.from(duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
+        expect(result.cost).toBeLessThanOrEqual(solutionCost(kept, costAwareGreedy(kept, values)) + 1e-9);
+      }
+    } finally {
+      knapsackLp.dispose();
+    }
   }, 60_000);
 
   it('falls back to the greedy on resource values when the fluid gives nothing', async () => {
