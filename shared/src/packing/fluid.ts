@@ -67,11 +67,12 @@ const MAX_PAIR_ROUNDS = 60;
 /**
  * Solves the fluid relaxation by generating its columns, at two levels (ADR 0096), in one HiGHS model
  * re-solved warm. On large problems (above `DENSE_FLUID`) the LP starts with each class on its
- * cheapest option (by cost per copy on an otherwise empty node), only that pair y_oi. Pricing a pair of an option in the LP
- * is arithmetic on its capacity duals (reduced cost sum_k rho_ok size_ik - pi_i), so each round adds
- * every class's most negative pairs and re-solves from the last basis (primal simplex), until none is
- * negative. Then, as before, every option left out is priced by the knapsack LP (as in
- * `farleyLowerBound`), and those with a negative reduced cost come in with their densest classes. With
+ * cheapest option (by cost per copy on an otherwise empty node), only that pair y_oi. Pricing a pair of
+ * an option in the LP is arithmetic on its capacity duals (reduced cost sum_k rho_ok size_ik - pi_i), so
+ * each round adds every class's most negative pairs and re-solves from the last basis (primal
+ * simplex), until none is negative. Then, as before, every option left out is priced by the knapsack
+ * LP (as in `farleyLowerBound`), and those with a negative reduced cost come in with their densest
+ * classes. With
  * every pair of the included options in one cold LP (2,119 classes x 105 options on the 10,000-pod
  * trace), HiGHS took 2.6 s of CPU. Whatever round it stops at, the bound it reports is the Farley bound
  * at that round's duals, valid for the full problem.
@@ -178,7 +179,7 @@ export function solveFluidRelaxation(
       for (const [o, value] of excludedBound) {
         if (value + solved.mu <= (p.costs[o] ?? 0) * (1 + 1e-7)) continue;
         // Its densest classes at the current duals; the pair pricing of the next rounds adds the rest.
-        const dense: [number, number][] = [];
+        const densest: [number, number][] = [];
         for (let i = 0; i < m; i++) {
           if ((solved.duals[i] ?? 0) <= 0 || !fitsEmpty(p, o, i)) continue;
           let size = 0;
@@ -186,10 +187,10 @@ export function solveFluidRelaxation(
             const c = p.capacities[o * d + k] ?? 0;
             if (c > 0) size += (p.sizes[i * d + k] ?? 0) / c;
           }
-          dense.push([i, (solved.duals[i] ?? 0) / Math.max(size, 1e-12)]);
+          densest.push([i, (solved.duals[i] ?? 0) / Math.max(size, 1e-12)]);
         }
-        dense.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-        for (const [i] of dense.slice(0, NEW_OPTION_PAIRS)) fresh.push([o, i]);
+        densest.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+        for (const [i] of densest.slice(0, NEW_OPTION_PAIRS)) fresh.push([o, i]);
       }
       if (lp.addPairs(fresh) === 0 || budget.now() > budget.deadline) break;
     }
