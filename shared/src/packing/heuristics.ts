@@ -155,6 +155,36 @@ const pastDeadline = (limit: HeuristicDeadline | undefined) =>
   limit !== undefined && limit.now() > limit.deadline;
 
 /**
+ * `items` (increasing) by decreasing key, ties by increasing item: the order of
+ * `items.sort((x, y) => key[y] - key[x] || x - y)` for keys that are not NaN. The keys are sorted by the
+ * typed array's own numeric sort and each item is placed at its key's first position plus the items of
+ * equal key placed before it: the comparator sort took most of the cost-aware greedy's set-up on
+ * thousands of classes x hundreds of types (10,000 trace pods: two sorts per type, 0.13 s of CPU).
+ */
+export function byKeyDescending(items: ArrayLike<number>, key: ArrayLike<number>): Int32Array {
+  const n = items.length;
+  // Negated, so that ascending is the wanted order; `+ 0` turns -0 into 0, which the comparator ties.
+  const sorted = new Float64Array(n);
+  for (let j = 0; j < n; j++) sorted[j] = -(key[items[j] ?? 0] ?? 0) + 0;
+  sorted.sort();
+  const placed = new Int32Array(n);
+  const result = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const k = -(key[items[j] ?? 0] ?? 0) + 0;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] ?? 0) < k) lo = mid + 1;
+      else hi = mid;
+    }
+    result[lo + (placed[lo] ?? 0)] = items[j] ?? 0;
+    placed[lo] = (placed[lo] ?? 0) + 1;
+  }
+  return result;
+}
+
+/**
  * Cost-aware greedy (set-cover style): repeatedly, for every bin type, fill an empty bin greedily with
  * the remaining copies (two orders: value density, and decreasing size); open the bin type and pattern
  * with the lowest cost per unit of value, as many times as the remaining copies allow.
@@ -197,8 +227,8 @@ export function costAwareGreedy(
       sizeKey[i] = size;
       densityKey[i] = (values[i] ?? 0) / Math.max(size, 1e-12);
     }
-    orders.push(Int32Array.from(usable).sort((x, y) => (densityKey[y] ?? 0) - (densityKey[x] ?? 0) || x - y));
-    orders.push(Int32Array.from(usable).sort((x, y) => (sizeKey[y] ?? 0) - (sizeKey[x] ?? 0) || x - y));
+    orders.push(byKeyDescending(usable, densityKey));
+    orders.push(byKeyDescending(usable, sizeKey));
   }
   /**
    * A bin of type b is full once the room left in some dimension k is below `smallest[b * d + k]`, the
