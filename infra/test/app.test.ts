@@ -11,13 +11,22 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp, type SpotOptimizerApp } from '../src/app';
 import type { ProductFunction } from '../src/constructs/product-function';
 import { repoRoot } from '../src/paths';
 import { edgeRegion, managedRuleGroups, rateLimits } from '../src/stacks/edge-security-stack';
-import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
+import {
+  cdkJsonContext,
+  readValidationReport,
+  removeTempOutdirs,
+  tempOutdir,
+  unacknowledgedFindings,
+} from './support/synth';
 import { actionsOf, asArray, flatten, type Json, type Statement, statementsOfRole } from './support/template';
+
+// Synthesized apps and their bundles take about 1 GB of temp space per file.
+afterAll(removeTempOutdirs);
 
 // One synthesis of the whole app (all functions bundled with esbuild) shared by every assertion below.
 let spot: SpotOptimizerApp;

@@ -1,9 +1,12 @@
 import { App } from 'aws-cdk-lib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSpotOptimizerApp } from '../src/app';
 import { ConfigError, readConfig } from '../src/config';
 import { spaRewriteFunctionCode } from '../src/stacks/web-stack';
-import { cdkJsonContext, tempOutdir } from './support/synth';
+import { cdkJsonContext, removeTempOutdirs, tempOutdir } from './support/synth';
+
+// Synthesized apps and their bundles take about 1 GB of temp space per file.
+afterAll(removeTempOutdirs);
 
 describe('deployment config', () => {
   it('defaults the stage to dev and reads it from context', () => {

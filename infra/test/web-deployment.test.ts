@@ -3,10 +3,19 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { names } from '../src/naming';
 import { WebStack } from '../src/stacks/web-stack';
-import { cdkJsonContext, readValidationReport, tempOutdir, unacknowledgedFindings } from './support/synth';
+import {
+  cdkJsonContext,
+  readValidationReport,
+  removeTempOutdirs,
+  tempOutdir,
+  unacknowledgedFindings,
+} from './support/synth';
+
+// Synthesized apps and their bundles take about 1 GB of temp space per file.
+afterAll(removeTempOutdirs);
 
 /**
  * The SPA deployment only exists when `web/dist` holds a build, so the whole-app test never sees it.

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { removeFunctionBundles } from '../../src/constructs/function-bundles';
 import { repoRoot } from '../../src/paths';
 
 /** cdk.json's context (feature flags, default stage), so tests synthesize what `cdk synth` does. */
@@ -12,7 +13,23 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
-export const tempOutdir = (prefix: string) => mkdtempSync(join(tmpdir(), `spot-${prefix}-`));
+const created: string[] = [];
+
+/** A fresh directory under the system's temp directory, removed by {@link removeTempOutdirs}. */
+export function tempOutdir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `spot-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/**
+ * Removes the directories {@link tempOutdir} made and the function bundles (about 1 GB per synthesized
+ * app: left behind by every test run, they once filled the disk). For `afterAll`.
+ */
+export function removeTempOutdirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+  removeFunctionBundles();
+}
 
 export interface ValidationReport {
   pluginReports: {
