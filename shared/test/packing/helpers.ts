@@ -1,3 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { parseTrace, traceCluster } from '../../src/packing/benchmark/trace-cluster';
+import type { Highs } from '../../src/packing/highs';
+import { pack } from '../../src/packing/pack';
+import { parsePackingProblem } from '../../src/packing/problem';
+import { removeDominatedBinTypes } from '../../src/packing/solve';
 import type { PackedBin, VectorProblem } from '../../src/packing/vector';
 
 /** A vector problem from plain arrays (classes x dims sizes, types x dims capacities). */
@@ -84,4 +92,25 @@ export function placedCounts(m: number, bins: readonly PackedBin[]): number[] {
     for (let j = 0; j < bin.classes.length; j++)
       counts[bin.classes[j] ?? 0] = (counts[bin.classes[j] ?? 0] ?? 0) + (bin.counts[j] ?? 0);
   return counts;
+}
+
+/**
+ * The 1,000-pod Bitbrains trace cluster (seed 7; z_LP $20.924/h) as the solver sees it (`vector`), and
+ * with dominated types dropped (`p`).
+ */
+export async function bitbrainsTraceProblem(
+  highs: Highs,
+): Promise<{ vector: VectorProblem; p: VectorProblem }> {
+  const csv = gunzipSync(
+    readFileSync(
+      fileURLToPath(
+        new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
+      ),
+    ),
+  ).toString('utf8');
+  let vector: VectorProblem | undefined;
+  const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
+  await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
+  if (!vector) throw new Error('no vector problem');
+  return { vector, p: removeDominatedBinTypes(vector).problem };
 }

@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTrace, traceCluster } from '../../src/packing/benchmark/trace-cluster';
 import { solveFluidRelaxation } from '../../src/packing/fluid';
 import {
   costAwareGreedy,
@@ -14,9 +10,6 @@ import {
 import { loadHighs } from '../../src/packing/highs';
 import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { eliminateNodes } from '../../src/packing/node-elimination';
-import { pack } from '../../src/packing/pack';
-import { parsePackingProblem } from '../../src/packing/problem';
-import { removeDominatedBinTypes } from '../../src/packing/solve';
 import {
   checkSolution,
   type PackedBin,
@@ -24,7 +17,7 @@ import {
   solutionCost,
   type VectorProblem,
 } from '../../src/packing/vector';
-import { vectorProblem } from './helpers';
+import { bitbrainsTraceProblem, vectorProblem } from './helpers';
 
 /** A clock that advances one step per read: the search's deadline checks see the same times every run. */
 const countingClock = () => {
@@ -174,18 +167,7 @@ describe('node elimination', () => {
     // counted (50), so the plan is the same on any machine: $21.14/h with the spill move, $21.40/h
     // without it.
     const highs = await loadHighs();
-    const csv = gunzipSync(
-      readFileSync(
-        fileURLToPath(
-          new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
-        ),
-      ),
-    ).toString('utf8');
-    let vector: VectorProblem | undefined;
-    const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
-    await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
-    if (!vector) throw new Error('no vector problem');
-    const { problem: p } = removeDominatedBinTypes(vector);
+    const { p } = await bitbrainsTraceProblem(highs);
     const knapsackLp = new KnapsackLpBound(highs, p);
     try {
       const fluid = solveFluidRelaxation(highs, p, knapsackLp, {

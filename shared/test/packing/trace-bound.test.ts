@@ -1,20 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTrace, traceCluster } from '../../src/packing/benchmark/trace-cluster';
 import { convergedLp } from '../../src/packing/converged-lp';
 import { solveFluidRelaxation } from '../../src/packing/fluid';
 import { costAwareGreedy, resourceValues } from '../../src/packing/heuristics';
 import { loadHighs } from '../../src/packing/highs';
 import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
-import { pack } from '../../src/packing/pack';
-import { parsePackingProblem } from '../../src/packing/problem';
-import { removeDominatedBinTypes, solveVectorPacking } from '../../src/packing/solve';
+import { solveVectorPacking } from '../../src/packing/solve';
 import { sequentialValueCorrection } from '../../src/packing/value-correction';
-import { checkSolution, solutionCost, type VectorProblem } from '../../src/packing/vector';
-import { bruteForceOptimum, vectorProblem } from './helpers';
+import { checkSolution, solutionCost } from '../../src/packing/vector';
+import { bitbrainsTraceProblem, bruteForceOptimum, vectorProblem } from './helpers';
 
 const highs = await loadHighs();
 
@@ -75,25 +69,9 @@ describe('the bound on trace-like clusters (ADR 0091)', () => {
   }, 180_000);
 });
 
-/** The 1,000-pod Bitbrains trace cluster (seed 7) as the solver sees it, and with dominated types dropped. */
-async function traceProblem(): Promise<{ vector: VectorProblem; p: VectorProblem }> {
-  const csv = gunzipSync(
-    readFileSync(
-      fileURLToPath(
-        new URL('../../data/vm_utilization/bitbrains_rnd_2013-08_hourly_100vms.csv.gz', import.meta.url),
-      ),
-    ),
-  ).toString('utf8');
-  let vector: VectorProblem | undefined;
-  const problem = parsePackingProblem(traceCluster(parseTrace(csv), { pods: 1000, seed: 7 }));
-  await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
-  if (!vector) throw new Error('no vector problem');
-  return { vector, p: removeDominatedBinTypes(vector).problem };
-}
-
 describe('the plan on the Bitbrains trace (ADR 0091)', () => {
   it('a trace cluster gets a plan no dearer than the fluid-dual greedy even when the LP phases barely run', async () => {
-    const { vector, p } = await traceProblem();
+    const { vector, p } = await bitbrainsTraceProblem(highs);
     const knapsackLp = new KnapsackLpBound(highs, p);
     try {
       const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
@@ -124,7 +102,7 @@ describe('the plan on the Bitbrains trace (ADR 0091)', () => {
 
 describe('sequential value correction on the Bitbrains trace (ADR 0095)', () => {
   it('from the fluid duals it packs within 1.5 % of z_LP, well below the fluid-dual greedy, and so does the solver', async () => {
-    const { vector, p } = await traceProblem();
+    const { vector, p } = await bitbrainsTraceProblem(highs);
     const knapsackLp = new KnapsackLpBound(highs, p);
     try {
       const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
