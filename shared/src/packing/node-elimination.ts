@@ -493,18 +493,8 @@ class Search {
     for (let s = 0; s < this.sortedLength; s++) {
       const i = this.sorted[s] ?? 0;
       if (i === j || p.compatible[t * this.m + i] !== 1) continue;
-      let copies = this.pool[i] ?? 0;
-      const cap = p.maxPerBin?.[i];
-      if (cap !== undefined) {
-        const at = bin.classes.indexOf(i);
-        copies = Math.min(copies, cap - (at >= 0 ? (bin.counts[at] ?? 0) : 0));
-      }
-      for (let k = 0; k < d && copies > 0; k++) {
-        const w = p.sizes[i * d + k] ?? 0;
-        if (w > 0) copies = Math.min(copies, Math.floor(((room[k] ?? 0) + EPS) / w));
-      }
+      const copies = this.takeIntoRoom(bin, i);
       if (copies <= 0) continue;
-      for (let k = 0; k < d; k++) room[k] = (room[k] ?? 0) - copies * (p.sizes[i * d + k] ?? 0);
       taken += copies * (this.weight[i] ?? 0);
       copiesIn += copies;
       if (apply) {
@@ -570,6 +560,29 @@ class Search {
     return bestDelta;
   }
 
+  /**
+   * Copies of pool class i that fit `this.room` (and the class's per-node cap, counting what `bin`
+   * already holds; no bin: a new node), taken out of the room.
+   */
+  private takeIntoRoom(bin: PackedBin | undefined, i: number): number {
+    const p = this.p;
+    const d = this.d;
+    const room = this.room;
+    let copies = this.pool[i] ?? 0;
+    const cap = p.maxPerBin?.[i];
+    if (cap !== undefined) {
+      const j = bin ? bin.classes.indexOf(i) : -1;
+      copies = Math.min(copies, cap - (j >= 0 ? (bin?.counts[j] ?? 0) : 0));
+    }
+    for (let k = 0; k < d && copies > 0; k++) {
+      const w = p.sizes[i * d + k] ?? 0;
+      if (w > 0) copies = Math.min(copies, Math.floor(((room[k] ?? 0) + EPS) / w));
+    }
+    if (copies <= 0) return 0;
+    for (let k = 0; k < d; k++) room[k] = (room[k] ?? 0) - copies * (p.sizes[i * d + k] ?? 0);
+    return copies;
+  }
+
   /** Pool weight node n (-1: a new node) would take as type t, filling pool classes heaviest first. */
   private fillWeight(n: number, t: number): number {
     const p = this.p;
@@ -582,18 +595,8 @@ class Search {
     for (let s = 0; s < this.sortedLength; s++) {
       const i = this.sorted[s] ?? 0;
       if (p.compatible[t * this.m + i] !== 1) continue;
-      let copies = this.pool[i] ?? 0;
-      const cap = p.maxPerBin?.[i];
-      if (cap !== undefined) {
-        const j = bin ? bin.classes.indexOf(i) : -1;
-        copies = Math.min(copies, cap - (j >= 0 ? (bin?.counts[j] ?? 0) : 0));
-      }
-      for (let k = 0; k < d && copies > 0; k++) {
-        const w = p.sizes[i * d + k] ?? 0;
-        if (w > 0) copies = Math.min(copies, Math.floor(((room[k] ?? 0) + EPS) / w));
-      }
+      const copies = this.takeIntoRoom(bin, i);
       if (copies <= 0) continue;
-      for (let k = 0; k < d; k++) room[k] = (room[k] ?? 0) - copies * (p.sizes[i * d + k] ?? 0);
       taken += copies * (this.weight[i] ?? 0);
     }
     return taken;
