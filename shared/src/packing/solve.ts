@@ -619,12 +619,23 @@ export async function solveVectorPacking(
             consider(tidy(p, costAwareGreedy(p, values, undefined, within)), 'fluid-greedy', within);
           };
           const within = fluidFirst ? firstPlan : limit;
-          if (fluid.startDuals && !done() && !boundOnly) greedyOn(fluid.startDuals, within);
-          if (!done() && !boundOnly && (!fluid.startDuals || now() < deadline))
+          // Where the fluid went first and classes outnumber the nodes of even first fit decreasing's
+          // plan (10,000 trace pods: 2,119 classes, ~620 nodes), sequential value correction below
+          // makes the first plan instead: its first pass from the start duals packed the trace
+          // cheaper than either greedy ($225.8/h against $231.0/h) and each pass costs a fifth of one
+          // greedy, so the greedies and the rounding would only take its budget (ADR 0098).
+          const svcFirst =
+            fluidFirst &&
+            fluid.startDuals !== undefined &&
+            !boundOnly &&
+            !options.initialPlan &&
+            classCount(p) >= ffd.length;
+          if (fluid.startDuals && !done() && !boundOnly && !svcFirst) greedyOn(fluid.startDuals, within);
+          if (!done() && !boundOnly && !svcFirst && (!fluid.startDuals || now() < deadline))
             greedyOn(fluid.duals, fluid.startDuals ? limit : within);
           // The rounding's leftovers go through a greedy whose set-up alone (orders over every type)
           // costs a tenth of a second there: after the greedy, and only within the budget.
-          if (fluidFirst) rounding();
+          if (fluidFirst && !svcFirst) rounding();
           if (!done() && !boundOnly) fluidDuals = fluid.duals;
           // Sequential value correction from the fluid duals (value-correction.ts, ADR 0095): a knapsack
           // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss.
@@ -634,22 +645,25 @@ export async function solveVectorPacking(
           // 5-6 % above z_LP and SVC 1-2 %), while with many pods per class (synthetic clusters: 26
           // classes on 119 nodes) they beat SVC and keep the budget. Not in the repacking search's
           // sub-solves (a dozen nodes, which its MIP settles).
+          // Its start values: the start duals where the fluid LP started sparse (as for the greedy above).
           if (
             !done() &&
-            !boundOnly &&
-            !options.initialPlan &&
-            classCount(p) >= best.length &&
-            now() < deadline
+            (svcFirst ||
+              (!boundOnly && !options.initialPlan && classCount(p) >= best.length && now() < deadline))
           ) {
-            const svc = sequentialValueCorrection(p, fluid.duals, {
+            const svc = sequentialValueCorrection(p, fluid.startDuals ?? fluid.duals, {
               now,
               deadline: now() + (deadline - now()) * SVC_SHARE,
-              firstPassDeadline: deadline,
+              // Where it makes the first plan, its first pass gets the first plan's grace.
+              firstPassDeadline: svcFirst ? firstPlan.deadline : deadline,
               types: fluidSupport(fluid.assignment),
               target: lowerBound,
             });
-            if (svc) consider(tidy(p, svc.bins), 'svc');
+            if (svc) consider(tidy(p, svc.bins), 'svc', svcFirst ? firstPlan : limit);
           }
+          // Defensive: SVC gives a plan whenever there is a class to place, but the first plan must not
+          // depend on it.
+          if (svcFirst && !done() && best === ffd && fluid.startDuals) greedyOn(fluid.startDuals, within);
           // Few pods per class (the Bitbrains trace: 2.7): node elimination on the best plan so far
           // (SVC's where it ran: 1,000 trace pods $21.09/h -> $20.99/h), priced by the same duals,
           // before the LP phases (ADR 0094). Their roundings are weak there

@@ -48,6 +48,11 @@ export interface ValueCorrectionOptions extends HeuristicDeadline {
    * fill in it to this power (default 4: mostly the dimensions that bind).
    */
   readonly fillPower?: number;
+  /**
+   * Refill a type's knapsack only while its last pattern's value per price could still beat the best
+   * node so far (default true; false refills every type whose pattern lost a class, at every node).
+   */
+  readonly lazy?: boolean;
   /** Stop once a plan costs at most this (e.g. the lower bound). */
   readonly target?: number;
 }
@@ -206,18 +211,31 @@ function buildPass(
   const bins: PackedBin[] = [];
   const orders = types.map((b, t) => staticOrder(p, b, items[t] as Int32Array, values));
   const cached: (Pattern | null | undefined)[] = new Array(types.length).fill(undefined);
+  const lazy = limit.lazy !== false;
+  const stale = new Int32Array(types.length);
+  const staleRatio = (pattern: Pattern | null | undefined) =>
+    pattern ? pattern.value / (p.costs[pattern.type] ?? 1) : Number.NEGATIVE_INFINITY;
   while (left > 0) {
     if (limit.now() > (first ? (limit.firstPassDeadline ?? limit.deadline) : limit.deadline)) {
       if (!first) return undefined;
       bins.push(...firstFitDecreasing(p, remaining));
       return bins;
     }
-    // The best value per price; ties: the type listed first.
+    // The best value per price; ties: the type listed first. Lazily (`lazy`, the default): a type
+    // whose cached pattern lost a class is refilled only while its stale ratio, an upper bound on its
+    // fresh one (fewer pods left, a fill worth no more), could still beat the best so far.
     let best: Pattern | undefined;
     let bestRatio = -1;
+    let staleCount = 0;
     for (let t = 0; t < types.length; t++) {
       let pattern = cached[t];
-      if (pattern && !stillValid(pattern, remaining)) pattern = undefined;
+      if (pattern && !stillValid(pattern, remaining)) {
+        if (lazy) {
+          stale[staleCount++] = t;
+          continue;
+        }
+        pattern = undefined;
+      }
       if (pattern === undefined) {
         const b = types[t] ?? 0;
         pattern = knapsack(p, b, items[t] as Int32Array, orders[t] as Int32Array, values, remaining, scratch);
@@ -228,6 +246,30 @@ function buildPass(
       if (ratio > bestRatio) {
         bestRatio = ratio;
         best = pattern;
+      }
+    }
+    if (staleCount > 0) {
+      const order = Array.from(stale.subarray(0, staleCount)).sort(
+        (x, y) => staleRatio(cached[y]) - staleRatio(cached[x]) || x - y,
+      );
+      for (const t of order) {
+        if (staleRatio(cached[t]) <= bestRatio) break;
+        const pattern = knapsack(
+          p,
+          types[t] ?? 0,
+          items[t] as Int32Array,
+          orders[t] as Int32Array,
+          values,
+          remaining,
+          scratch,
+        );
+        cached[t] = pattern;
+        if (pattern === null) continue;
+        const ratio = pattern.value / (p.costs[pattern.type] ?? 1);
+        if (ratio > bestRatio || (ratio === bestRatio && best && t < types.indexOf(best.type))) {
+          bestRatio = ratio;
+          best = pattern;
+        }
       }
     }
     if (!best) throw new Error(`a remaining class fits no candidate type (of ${m} classes)`);
