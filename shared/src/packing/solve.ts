@@ -636,7 +636,11 @@ export async function solveVectorPacking(
           // The rounding's leftovers go through a greedy whose set-up alone (orders over every type)
           // costs a tenth of a second there: after the greedy, and only within the budget.
           if (fluidFirst && !svcFirst) rounding();
-          if (!done() && !boundOnly) fluidDuals = fluid.duals;
+          // Node elimination prices pods by the same duals as the plan it starts from: where SVC went
+          // first from the start duals, those (10,000 trace pods at 1.5-2.5 s: $223.1-223.9/h against
+          // $223.9/h, where the optimal duals' search stalled).
+          if (!done() && !boundOnly)
+            fluidDuals = svcFirst && fluid.startDuals ? fluid.startDuals : fluid.duals;
           // Sequential value correction from the fluid duals (value-correction.ts, ADR 0095): a knapsack
           // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss.
           // Only where classes outnumber the plan's nodes: an LP's basic solution has up to one
