@@ -77,9 +77,9 @@ describe('sequential value correction', () => {
           );
           expect(sequentialValueCorrection(problem, values, { ...frozen, passes, lazy })).toEqual(result);
         }
-        // Lazy is the default.
+        // Eager is the default.
         expect(sequentialValueCorrection(problem, values, { ...frozen, passes })).toEqual(
-          sequentialValueCorrection(problem, values, { ...frozen, passes, lazy: true }),
+          sequentialValueCorrection(problem, values, { ...frozen, passes, lazy: false }),
         );
       }),
       { numRuns: 150 },
