@@ -78,6 +78,13 @@ class Search {
   private readonly deficit: Float64Array;
   /** Scratch: the pool's best weight per unit of each dimension. */
   private readonly density: Float64Array;
+  /**
+   * Per node: the weight of its lightest pod, recomputed when its pods changed (`lightestStale`). A
+   * swap takes out at least that weight, so nodes whose lightest pod outweighs the best swap's gain
+   * are skipped without their pair scan (weights are positive).
+   */
+  private readonly lightest: Float64Array;
+  private readonly lightestStale: Uint8Array;
 
   constructor(
     private readonly p: VectorProblem,
@@ -105,6 +112,8 @@ class Search {
     this.pool = new Int32Array(this.m);
     this.deficit = new Float64Array(d);
     this.density = new Float64Array(d);
+    this.lightest = new Float64Array(this.capacity);
+    this.lightestStale = new Uint8Array(this.capacity).fill(1);
     this.tabuUntil = new Int32Array(this.m);
     // Weight: the pod's value, plus a small share of its size over the largest capacities so that
     // zero-valued pods still weigh by size (and the lighter of two equal values is the smaller pod).
@@ -377,6 +386,13 @@ class Search {
       for (let n = 0; n < this.bins.length; n++) {
         if (this.removed[n] === 1) continue;
         const bin = this.bins[n] as PackedBin;
+        if (this.lightestStale[n] === 1) {
+          let lightest = Number.POSITIVE_INFINITY;
+          for (const j of bin.classes) lightest = Math.min(lightest, this.weight[j] ?? 0);
+          this.lightest[n] = lightest;
+          this.lightestStale[n] = 0;
+        }
+        if ((this.lightest[n] ?? 0) - wi >= bestDelta - 1e-12) continue;
         const t = bin.type;
         if (p.compatible[t * this.m + i] !== 1) continue;
         // What the pods swapped out must free in each dimension; more than the node holds: no swap.
@@ -702,6 +718,7 @@ class Search {
     const p = this.p;
     const d = this.d;
     const bin = this.bins[n] as PackedBin;
+    this.lightestStale[n] = 1;
     const j = bin.classes.indexOf(i);
     if (j >= 0) {
       const c = (bin.counts[j] ?? 0) + delta;
@@ -730,6 +747,7 @@ class Search {
   private open(t: number): void {
     const n = this.bins.length;
     this.bins.push({ type: t, classes: [], counts: [] });
+    this.lightestStale[n] = 1;
     this.removed[n] = 0;
     this.failed[n] = 0;
     this.record(n, -1, 0);
