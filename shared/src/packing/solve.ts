@@ -480,10 +480,15 @@ export async function solveVectorPacking(
     origin = 'repack';
   }
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
-  const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin, within = limit) => {
+  const consider = (
+    candidate: PackedBin[] | undefined,
+    from: PlanOrigin,
+    within = limit,
+    localSearch = true,
+  ) => {
     // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
     if (!candidate || (p.maxPerBin && checkSolution(p, candidate))) return;
-    const improved = eliminateBins(p, candidate, undefined, within);
+    const improved = localSearch ? eliminateBins(p, candidate, undefined, within) : candidate;
     if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
       best = improved;
       origin = from;
@@ -667,7 +672,15 @@ export async function solveVectorPacking(
               types: fluidSupport(fluid.assignment),
               target: lowerBound,
             });
-            if (svc) consider(tidy(p, svc.bins), 'svc', svcFirst ? firstPlan : limit);
+            // Where SVC went first, node elimination follows with all of the budget left and its
+            // insertions cover `eliminateBins`' (0.05 s on 10,000 trace pods; 1.5 s: $223.14-223.47/h
+            // without it, $223.05-223.71/h with it, 5 runs each).
+            const eliminationNext =
+              svcFirst &&
+              options.nodeElimination !== false &&
+              (svc?.bins.length ?? 0) >= REPACK_MIN_BINS &&
+              p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p);
+            if (svc) consider(tidy(p, svc.bins), 'svc', svcFirst ? firstPlan : limit, !eliminationNext);
           }
           // Defensive: SVC gives a plan whenever there is a class to place, but the first plan must not
           // depend on it.
