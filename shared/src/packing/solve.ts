@@ -480,10 +480,15 @@ export async function solveVectorPacking(
     origin = 'repack';
   }
   const done = () => solutionCost(p, best) - lowerBound <= relativeGap * solutionCost(p, best) + 1e-9;
-  const consider = (candidate: PackedBin[] | undefined, from: PlanOrigin, within = limit) => {
+  const consider = (
+    candidate: PackedBin[] | undefined,
+    from: PlanOrigin,
+    within = limit,
+    localSearch = true,
+  ) => {
     // A rounding that breaks a per-bin cap (the LPs see caps only through their columns) is not a plan.
     if (!candidate || (p.maxPerBin && checkSolution(p, candidate))) return;
-    const improved = eliminateBins(p, candidate, undefined, within);
+    const improved = localSearch ? eliminateBins(p, candidate, undefined, within) : candidate;
     if (solutionCost(p, improved) < solutionCost(p, best) - 1e-9) {
       best = improved;
       origin = from;
@@ -619,13 +624,28 @@ export async function solveVectorPacking(
             consider(tidy(p, costAwareGreedy(p, values, undefined, within)), 'fluid-greedy', within);
           };
           const within = fluidFirst ? firstPlan : limit;
-          if (fluid.startDuals && !done() && !boundOnly) greedyOn(fluid.startDuals, within);
-          if (!done() && !boundOnly && (!fluid.startDuals || now() < deadline))
+          // Where the fluid went first and classes outnumber the nodes of even first fit decreasing's
+          // plan (10,000 trace pods: 2,119 classes, ~620 nodes), sequential value correction below
+          // makes the first plan instead: its first pass from the start duals packed the trace
+          // cheaper than either greedy ($225.8/h against $231.0/h) and each pass costs a fifth of one
+          // greedy, so the greedies and the rounding would only take its budget (ADR 0098).
+          const svcFirst =
+            fluidFirst &&
+            fluid.startDuals !== undefined &&
+            !boundOnly &&
+            !options.initialPlan &&
+            classCount(p) >= ffd.length;
+          if (fluid.startDuals && !done() && !boundOnly && !svcFirst) greedyOn(fluid.startDuals, within);
+          if (!done() && !boundOnly && !svcFirst && (!fluid.startDuals || now() < deadline))
             greedyOn(fluid.duals, fluid.startDuals ? limit : within);
           // The rounding's leftovers go through a greedy whose set-up alone (orders over every type)
           // costs a tenth of a second there: after the greedy, and only within the budget.
-          if (fluidFirst) rounding();
-          if (!done() && !boundOnly) fluidDuals = fluid.duals;
+          if (fluidFirst && !svcFirst) rounding();
+          // Node elimination prices pods by the same duals as the plan it starts from: where SVC went
+          // first from the start duals, those (10,000 trace pods at 1.5-2.5 s: $223.1-223.9/h against
+          // $223.9/h, where the optimal duals' search stalled).
+          if (!done() && !boundOnly)
+            fluidDuals = svcFirst && fluid.startDuals ? fluid.startDuals : fluid.duals;
           // Sequential value correction from the fluid duals (value-correction.ts, ADR 0095): a knapsack
           // per node pairs CPU-heavy with memory-heavy pods, which the greedy's fixed fill orders miss.
           // Only where classes outnumber the plan's nodes: an LP's basic solution has up to one
@@ -634,22 +654,37 @@ export async function solveVectorPacking(
           // 5-6 % above z_LP and SVC 1-2 %), while with many pods per class (synthetic clusters: 26
           // classes on 119 nodes) they beat SVC and keep the budget. Not in the repacking search's
           // sub-solves (a dozen nodes, which its MIP settles).
+          // Its start values: the start duals where the fluid LP started sparse (as for the greedy above).
           if (
             !done() &&
-            !boundOnly &&
-            !options.initialPlan &&
-            classCount(p) >= best.length &&
-            now() < deadline
+            (svcFirst ||
+              (!boundOnly && !options.initialPlan && classCount(p) >= best.length && now() < deadline))
           ) {
-            const svc = sequentialValueCorrection(p, fluid.duals, {
+            const svc = sequentialValueCorrection(p, fluid.startDuals ?? fluid.duals, {
               now,
               deadline: now() + (deadline - now()) * SVC_SHARE,
-              firstPassDeadline: deadline,
+              // Where it makes the first plan, its first pass gets the first plan's grace.
+              firstPassDeadline: svcFirst ? firstPlan.deadline : deadline,
+              // Knapsacks refilled lazily: passes 3x cheaper on 10,000 trace pods; on 1,000 the best
+              // pass is dearer ($21.25/h against $21.14/h after 32) but node elimination, with the
+              // budget saved, ends lower ($20.967/h against $21.018/h, ADR 0098).
+              lazy: true,
               types: fluidSupport(fluid.assignment),
               target: lowerBound,
             });
-            if (svc) consider(tidy(p, svc.bins), 'svc');
+            // Where SVC went first, node elimination follows with all of the budget left and its
+            // insertions cover `eliminateBins`' (0.05 s on 10,000 trace pods; 1.5 s: $223.14-223.47/h
+            // without it, $223.05-223.71/h with it, 5 runs each).
+            const eliminationNext =
+              svcFirst &&
+              options.nodeElimination !== false &&
+              (svc?.bins.length ?? 0) >= REPACK_MIN_BINS &&
+              p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p);
+            if (svc) consider(tidy(p, svc.bins), 'svc', svcFirst ? firstPlan : limit, !eliminationNext);
           }
+          // Defensive: SVC gives a plan whenever there is a class to place, but the first plan must not
+          // depend on it.
+          if (svcFirst && !done() && best === ffd && fluid.startDuals) greedyOn(fluid.startDuals, within);
           // Few pods per class (the Bitbrains trace: 2.7): node elimination on the best plan so far
           // (SVC's where it ran: 1,000 trace pods $21.09/h -> $20.99/h), priced by the same duals,
           // before the LP phases (ADR 0094). Their roundings are weak there
@@ -661,7 +696,11 @@ export async function solveVectorPacking(
             best.length >= REPACK_MIN_BINS &&
             p.demand.reduce((sum, c) => sum + c, 0) <= FEW_COPIES * classCount(p)
           )
-            eliminate(ELIMINATION_SHARE);
+            // Where SVC went first (thousands of classes), all of the budget left: the LP phases
+            // after it need seconds there (the root LP ~20 s of CPU to converge) and gave nothing in
+            // the few hundred ms they would get (10,000 trace pods at 2 s: $222.8-222.9/h against
+            // $223.1-223.6/h with 60 %).
+            eliminate(svcFirst ? 1 : ELIMINATION_SHARE);
           fluidPlanned = true;
           fluidBound = true;
         }

@@ -10,6 +10,7 @@ import {
 import { loadHighs } from '../../src/packing/highs';
 import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { removeDominatedBinTypes, solveVectorPacking } from '../../src/packing/solve';
+import { sequentialValueCorrection } from '../../src/packing/value-correction';
 import { checkSolution, fitsEmpty, solutionCost, type VectorProblem } from '../../src/packing/vector';
 import { vectorProblem } from './helpers';
 
@@ -272,7 +273,7 @@ describe('byKeyDescending (the cost-aware greedy orders)', () => {
  * A problem of more than 100,000 classes x types after dominance (the solve order of ADR 0096): node
  * types of many shapes (CPU, memory, pod slots) priced near their size, and classes of mixed shapes.
  */
-function largeProblem(): VectorProblem {
+function largeProblem(podScale = 1): VectorProblem {
   let seed = 0x2545f491;
   const random = () => {
     seed ^= seed << 13;
@@ -290,8 +291,8 @@ function largeProblem(): VectorProblem {
     ([c = 0, m = 0, s = 0]) => (c / 128 + m / 256 + s / 400) * (0.8 + 0.4 * random()),
   );
   const sizes = Array.from({ length: 560 }, () => [
-    1 + Math.floor(random() * 8),
-    1 + Math.floor(random() * 16),
+    1 + Math.floor(random() * 8 * podScale),
+    1 + Math.floor(random() * 16 * podScale),
     1,
   ]);
   return vectorProblem({
@@ -333,6 +334,32 @@ describe('the solve order on thousands of classes x hundreds of types (ADR 0096)
         const values = Float64Array.from(duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
         expect(result.cost).toBeLessThanOrEqual(solutionCost(kept, costAwareGreedy(kept, values)) + 1e-9);
       }
+    } finally {
+      knapsackLp.dispose();
+    }
+  }, 60_000);
+
+  it('where classes outnumber the nodes of first fit decreasing, SVC from the start duals makes the first plan (ADR 0098)', async () => {
+    // The case of the 10,000-pod trace (2,119 classes on ~620 nodes): smaller pods, fewer nodes.
+    const small = largeProblem(0.25);
+    const kept = removeDominatedBinTypes(small).problem;
+    expect(kept.demand.length * kept.costs.length).toBeGreaterThan(100_000);
+    expect(firstFitDecreasing(kept).length).toBeLessThanOrEqual(kept.demand.length);
+    const result = await solveVectorPacking(small, { highs, ...options, nodeElimination: false });
+    expect(checkSolution(small, result.bins)).toBeUndefined();
+    expect(result.stats.origin).toBe('svc');
+    // No dearer than SVC's passes from the start duals over the fluid's support alone.
+    const knapsackLp = new KnapsackLpBound(highs, kept);
+    try {
+      const relaxation = solveFluidRelaxation(highs, kept, knapsackLp, { now: () => 0, deadline: 1 });
+      const start = relaxation?.startDuals;
+      if (!relaxation || !start) throw new Error('no fluid start duals');
+      const support = [...relaxation.assignment]
+        .filter(([, row]) => [...row.values()].some((y) => y > 1e-9))
+        .map(([o]) => o)
+        .sort((x, y) => x - y);
+      const svc = sequentialValueCorrection(kept, start, { now: () => 0, deadline: 1, types: support });
+      expect(result.cost).toBeLessThanOrEqual(solutionCost(kept, svc?.bins ?? []) + 1e-9);
     } finally {
       knapsackLp.dispose();
     }

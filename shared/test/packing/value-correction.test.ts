@@ -65,6 +65,27 @@ describe('sequential value correction', () => {
     );
   });
 
+  it('refills knapsacks lazily or eagerly: both place every pod, keep their best pass and are deterministic', () => {
+    fc.assert(
+      fc.property(smallProblem, fc.integer({ min: 1, max: 4 }), ({ problem, values }, passes) => {
+        for (const lazy of [true, false]) {
+          const result = sequentialValueCorrection(problem, values, { ...frozen, passes, lazy });
+          expect(checkSolution(problem, result?.bins ?? [])).toBeUndefined();
+          expect(solutionCost(problem, result?.bins ?? [])).toBeCloseTo(
+            Math.min(...(result?.passCosts ?? [])),
+            9,
+          );
+          expect(sequentialValueCorrection(problem, values, { ...frozen, passes, lazy })).toEqual(result);
+        }
+        // Eager is the default.
+        expect(sequentialValueCorrection(problem, values, { ...frozen, passes })).toEqual(
+          sequentialValueCorrection(problem, values, { ...frozen, passes, lazy: false }),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('places every pod whatever node types it is given (each class keeps its cheapest ones)', () => {
     fc.assert(
       fc.property(smallProblem, fc.integer({ min: 0, max: 2 }), ({ problem, values }, only) => {
