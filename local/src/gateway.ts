@@ -239,6 +239,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
 
+  // Clients keep connections alive between requests (browsers, Playwright's request context). Node
+  // closes an idle one after 5 s, and a request sent on it just then fails with ECONNRESET (seen once
+  // in a browser test on a loaded machine). An idle limit longer than the clients' own, as API
+  // Gateway's and load balancers' are, leaves closing to them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     // On every answer, SPA and API alike, as CloudFront's policy is attached to both behaviours.
