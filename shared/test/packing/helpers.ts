@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseTrace, traceCluster } from '../../src/packing/benchmark/trace-cluster';
+import { solveFluidRelaxation } from '../../src/packing/fluid';
+import { costAwareGreedy, resourceValues } from '../../src/packing/heuristics';
 import type { Highs } from '../../src/packing/highs';
+import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { pack } from '../../src/packing/pack';
 import { parsePackingProblem } from '../../src/packing/problem';
 import { removeDominatedBinTypes } from '../../src/packing/solve';
@@ -114,4 +117,24 @@ export async function bitbrainsTraceProblem(
   await pack(problem, { highs, timeLimitMs: 200, onBoundProblem: (v) => (vector = v) });
   if (!vector) throw new Error('no vector problem');
   return { vector, p: removeDominatedBinTypes(vector).problem };
+}
+
+/** The fluid relaxation's duals and the cost-aware greedy valued by them (as solve.ts computes them). */
+export function fluidDualGreedy(
+  highs: Highs,
+  p: VectorProblem,
+): { duals: Float64Array; greedy: PackedBin[] } {
+  const knapsackLp = new KnapsackLpBound(highs, p);
+  try {
+    const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
+      now: () => performance.now(),
+      deadline: performance.now() + 60_000,
+    });
+    if (!fluid) throw new Error('no fluid solution');
+    const resource = resourceValues(p);
+    const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
+    return { duals: fluid.duals, greedy: costAwareGreedy(p, values) };
+  } finally {
+    knapsackLp.dispose();
+  }
 }

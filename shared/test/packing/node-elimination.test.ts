@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { solveFluidRelaxation } from '../../src/packing/fluid';
-import {
-  costAwareGreedy,
-  eliminateBins,
-  firstFitDecreasing,
-  resourceValues,
-} from '../../src/packing/heuristics';
+import { eliminateBins, firstFitDecreasing, resourceValues } from '../../src/packing/heuristics';
 import { loadHighs } from '../../src/packing/highs';
-import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { eliminateNodes } from '../../src/packing/node-elimination';
 import { solveVectorPacking } from '../../src/packing/solve';
 import {
@@ -18,7 +11,7 @@ import {
   solutionCost,
   type VectorProblem,
 } from '../../src/packing/vector';
-import { bitbrainsTraceProblem, vectorProblem } from './helpers';
+import { bitbrainsTraceProblem, fluidDualGreedy, vectorProblem } from './helpers';
 
 /** A clock that advances one step per read: the search's deadline checks see the same times every run. */
 const countingClock = () => {
@@ -169,28 +162,17 @@ describe('node elimination', () => {
     // without it.
     const highs = await loadHighs();
     const { p } = await bitbrainsTraceProblem(highs);
-    const knapsackLp = new KnapsackLpBound(highs, p);
-    try {
-      const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
-        now: () => performance.now(),
-        deadline: performance.now() + 60_000,
-      });
-      if (!fluid) throw new Error('no fluid solution');
-      const resource = resourceValues(p);
-      const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
-      const greedy = eliminateBins(p, costAwareGreedy(p, values));
-      const result = eliminateNodes(p, greedy, fluid.duals, {
-        now: countingClock(),
-        deadline: 1e12,
-        maxAttempts: 50,
-      });
-      expect(result).toBeDefined();
-      expect(checkSolution(p, result ?? [])).toBeUndefined();
-      expect(solutionCost(p, result ?? [])).toBeLessThan(solutionCost(p, greedy) - 1e-9);
-      expect(solutionCost(p, result ?? [])).toBeLessThanOrEqual(1.015 * 20.924);
-    } finally {
-      knapsackLp.dispose();
-    }
+    const { duals, greedy: greedyPlan } = fluidDualGreedy(highs, p);
+    const greedy = eliminateBins(p, greedyPlan);
+    const result = eliminateNodes(p, greedy, duals, {
+      now: countingClock(),
+      deadline: 1e12,
+      maxAttempts: 50,
+    });
+    expect(result).toBeDefined();
+    expect(checkSolution(p, result ?? [])).toBeUndefined();
+    expect(solutionCost(p, result ?? [])).toBeLessThan(solutionCost(p, greedy) - 1e-9);
+    expect(solutionCost(p, result ?? [])).toBeLessThanOrEqual(1.015 * 20.924);
   }, 120_000);
 
   it('brings a trace plan of about 50 nodes within 1 % of z_LP (seed 10: 362 classes)', async () => {

@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convergedLp } from '../../src/packing/converged-lp';
-import { solveFluidRelaxation } from '../../src/packing/fluid';
-import { costAwareGreedy, resourceValues } from '../../src/packing/heuristics';
 import { loadHighs } from '../../src/packing/highs';
-import { KnapsackLpBound } from '../../src/packing/knapsack-lp';
 import { solveVectorPacking } from '../../src/packing/solve';
 import { sequentialValueCorrection } from '../../src/packing/value-correction';
 import { checkSolution, solutionCost } from '../../src/packing/vector';
-import { bitbrainsTraceProblem, bruteForceOptimum, vectorProblem } from './helpers';
+import { bitbrainsTraceProblem, bruteForceOptimum, fluidDualGreedy, vectorProblem } from './helpers';
 
 const highs = await loadHighs();
 
@@ -72,70 +69,47 @@ describe('the bound on trace-like clusters (ADR 0091)', () => {
 describe('the plan on the Bitbrains trace (ADR 0091)', () => {
   it('a trace cluster gets a plan no dearer than the fluid-dual greedy even when the LP phases barely run', async () => {
     const { vector, p } = await bitbrainsTraceProblem(highs);
-    const knapsackLp = new KnapsackLpBound(highs, p);
-    try {
-      const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
-        now: () => performance.now(),
-        deadline: performance.now() + 60_000,
-      });
-      if (!fluid) throw new Error('no fluid solution');
-      const resource = resourceValues(p);
-      const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
-      const greedy = solutionCost(p, costAwareGreedy(p, values));
-      // One root iteration, no dive, no MIP, no repacking: without the fluid-dual greedy as a
-      // candidate the plan comes from the first greedies or the LP greedy of an unconverged root.
-      const packed = await solveVectorPacking(vector, {
-        highs,
-        timeLimitMs: 60_000,
-        maxIterations: 1,
-        diveIterations: 0,
-        repackRounds: 0,
-        restrictedMip: false,
-      });
-      expect(packed.cost).toBeLessThanOrEqual(greedy + 1e-9);
-      expect(packed.cost).toBeLessThan(packed.stats.greedyCost - 1e-9);
-    } finally {
-      knapsackLp.dispose();
-    }
+    const greedy = solutionCost(p, fluidDualGreedy(highs, p).greedy);
+    // One root iteration, no dive, no MIP, no repacking: without the fluid-dual greedy as a
+    // candidate the plan comes from the first greedies or the LP greedy of an unconverged root.
+    const packed = await solveVectorPacking(vector, {
+      highs,
+      timeLimitMs: 60_000,
+      maxIterations: 1,
+      diveIterations: 0,
+      repackRounds: 0,
+      restrictedMip: false,
+    });
+    expect(packed.cost).toBeLessThanOrEqual(greedy + 1e-9);
+    expect(packed.cost).toBeLessThan(packed.stats.greedyCost - 1e-9);
   }, 120_000);
 });
 
 describe('sequential value correction on the Bitbrains trace (ADR 0095)', () => {
   it('from the fluid duals it packs within 1.5 % of z_LP, well below the fluid-dual greedy, and so does the solver', async () => {
     const { vector, p } = await bitbrainsTraceProblem(highs);
-    const knapsackLp = new KnapsackLpBound(highs, p);
-    try {
-      const fluid = solveFluidRelaxation(highs, p, knapsackLp, {
-        now: () => performance.now(),
-        deadline: performance.now() + 60_000,
-      });
-      if (!fluid) throw new Error('no fluid solution');
-      const resource = resourceValues(p);
-      const values = Float64Array.from(fluid.duals, (v, i) => v + 1e-6 * (resource[i] ?? 0));
-      const greedy = solutionCost(p, costAwareGreedy(p, values));
-      // A frozen clock: the 32 passes decide, not the machine.
-      const svc = sequentialValueCorrection(p, fluid.duals, { now: () => 0, deadline: 1 });
-      if (!svc) throw new Error('no plan');
-      expect(checkSolution(p, svc.bins)).toBeUndefined();
-      expect(svc.passCosts).toHaveLength(32);
-      const cost = solutionCost(p, svc.bins);
-      // Measured: $21.14/h against the converged LP's $20.924/h (ADR 0091) and a greedy of $22.31/h.
-      expect(cost).toBeLessThanOrEqual(1.015 * 20.924);
-      expect(cost).toBeLessThan(0.97 * greedy);
-      // The solver runs it (369 classes on about 65 nodes; its fluid duals, hence its passes, may differ
-      // from these in the last digits) and its plan is as close to z_LP; without SVC these settings give
-      // the greedy's plan or worse (the test above).
-      const packed = await solveVectorPacking(vector, {
-        highs,
-        timeLimitMs: 60_000,
-        maxIterations: 1,
-        diveIterations: 0,
-        repackRounds: 0,
-        restrictedMip: false,
-      });
-      expect(packed.cost).toBeLessThanOrEqual(1.015 * 20.924);
-    } finally {
-      knapsackLp.dispose();
-    }
+    const { duals, greedy: greedyPlan } = fluidDualGreedy(highs, p);
+    const greedy = solutionCost(p, greedyPlan);
+    // A frozen clock: the 32 passes decide, not the machine.
+    const svc = sequentialValueCorrection(p, duals, { now: () => 0, deadline: 1 });
+    if (!svc) throw new Error('no plan');
+    expect(checkSolution(p, svc.bins)).toBeUndefined();
+    expect(svc.passCosts).toHaveLength(32);
+    const cost = solutionCost(p, svc.bins);
+    // Measured: $21.14/h against the converged LP's $20.924/h (ADR 0091) and a greedy of $22.31/h.
+    expect(cost).toBeLessThanOrEqual(1.015 * 20.924);
+    expect(cost).toBeLessThan(0.97 * greedy);
+    // The solver runs it (369 classes on about 65 nodes; its fluid duals, hence its passes, may differ
+    // from these in the last digits) and its plan is as close to z_LP; without SVC these settings give
+    // the greedy's plan or worse (the test above).
+    const packed = await solveVectorPacking(vector, {
+      highs,
+      timeLimitMs: 60_000,
+      maxIterations: 1,
+      diveIterations: 0,
+      repackRounds: 0,
+      restrictedMip: false,
+    });
+    expect(packed.cost).toBeLessThanOrEqual(1.015 * 20.924);
   }, 120_000);
 });
